@@ -1,0 +1,5 @@
+import { GROUP } from './index.js';
+
+test('group', () => {
+  expect(GROUP).toBe('sedna.io');
+});
