@@ -1,10 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // Subpath entries keep the heavy runtimes out of the main entry: a worker that only reports to its LC
+  // loads neither onnxruntime nor tfjs.
+  entry: { index: 'src/index.ts', onnx: 'src/onnx/index.ts', tfjs: 'src/tfjs/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // tfjs and its wasm backend must stay external so the .wasm files resolve from node_modules.
+  external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-core', '@tensorflow/tfjs-node', 'onnxruntime-node', 'sharp'],
 });

@@ -1,0 +1,149 @@
+/**
+ * Wire formats shared by the worker SDK, the Local Controller (LC) and the Global Manager (GM).
+ *
+ * These follow the original Sedna byte for byte where users or old components depend on them
+ * (see ../shared/reference/sedna-notes.md sections 2.4.2, 4.2 to 4.4), with additions that are
+ * optional on the wire so an original peer still interoperates.
+ */
+
+/** Stages of an incremental or lifelong learning job. */
+export type WorkerKind = 'train' | 'eval' | 'deploy' | 'inference';
+
+/** Status a worker reports about itself. */
+export type WorkerReportStatus = 'completed' | 'failed' | 'running' | 'ready';
+
+/** Metric values as workers report them: a scalar or a list (one value per class, for example). */
+export type MetricValue = number | number[];
+
+/**
+ * One model as it travels in reports and in condition data (`IncrementalCondData` Model of the original).
+ * `url` is the path as the worker sees it, with DATA_PATH_PREFIX removed.
+ */
+export interface ModelInfo {
+  format: string;
+  url: string;
+  metrics?: Record<string, MetricValue>;
+  device_soc_versions?: string[];
+  /** sha256 of the file at `url` (hex), when the producer computed it. Ours always does for files. */
+  sha256?: string;
+  /** Size in bytes of the file at `url`, when it is a file. */
+  size?: number;
+  classes?: string[];
+  history_metric?: string;
+  current_metric?: string;
+  number_of_labeled_unseen_sample?: number;
+  number_of_model?: number;
+  number_of_unseen_sample?: number;
+}
+
+/**
+ * Body of `POST {LC_SERVER}/sedna/workers/{name}/info`, as the original SDK sends it.
+ * `name` must equal the path parameter.
+ */
+export interface WorkerReport {
+  name: string;
+  namespace: string;
+  ownerName: string;
+  /** Lower-case kind of the owning job, e.g. `incrementallearningjob`. */
+  ownerKind: string;
+  kind: WorkerKind;
+  status: WorkerReportStatus;
+  results?: ModelInfo[];
+  ownerInfo?: Record<string, unknown>;
+  /** Ours: a unique id per report so a retried delivery is recognised. Optional on the wire. */
+  reportId?: string;
+}
+
+/** Reply of the LC worker API. The original capitalised the keys; ours are lower case. */
+export interface WorkerReportReply {
+  status: number;
+  message: string;
+}
+
+/** Operations of a GM-LC frame. `ack` and `hello` are ours; original peers never send them. */
+export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' | 'hello';
+
+/** Header of a GM-LC frame. */
+export interface FrameHeader {
+  namespace: string;
+  /** Lower-cased Kind: `dataset`, `model`, `incrementallearningjob`, ... */
+  resourceKind: string;
+  resourceName: string;
+  operation: FrameOperation;
+  /** Ours: id for the durable outbox. A frame without one is accepted without deduplication. */
+  messageId?: string;
+}
+
+/**
+ * A GM-LC frame as it is on the wire: `content` is the base64 of the UTF-8 JSON payload, because the
+ * original marshals a Go `[]byte`.
+ */
+export interface WireFrame {
+  header: FrameHeader;
+  content: string;
+}
+
+/** Inputs of a stage, in the `data` of a condition (the original's `IncrementalCondData.input`). */
+export interface CondInput {
+  model?: ModelInfo;
+  models?: ModelInfo[];
+  dataURL?: string;
+  dataIndexURL?: string;
+  outputDir?: string;
+}
+
+/** Outputs of a stage, in the `data` of a condition (the original's `IncrementalCondData.output`). */
+export interface CondOutput {
+  model?: ModelInfo;
+  models?: ModelInfo[];
+  ownerInfo?: Record<string, unknown>;
+}
+
+/** Parsed form of a job condition's `data` JSON string. */
+export interface IncrementalCondData {
+  input?: CondInput;
+  output?: CondOutput;
+}
+
+/** Upstream payload from an LC about a learning job (operation `status`). Phase and status are case-insensitive. */
+export interface UpstreamJobMessage {
+  phase: string;
+  status: string;
+  input?: CondInput;
+  output?: CondOutput;
+  /** Ours: the round this report belongs to, so a late report of an old round is recognised. */
+  round?: number;
+  /** Ours: a human-readable reason for a failure. */
+  reason?: string;
+}
+
+/** Upstream payload from an LC about a Dataset. */
+export interface UpstreamDatasetMessage {
+  numberOfSamples: number;
+}
+
+/**
+ * The hot-update config file the LC writes and the inference worker watches
+ * (`MODEL_HOT_UPDATE_CONFIG`). The original had the first two fields; the rest are ours.
+ */
+export interface ModelHotUpdateConfig {
+  model_config: {
+    model_path: string;
+    model_update_time: string;
+    model_version?: string;
+    model_size?: number;
+    model_sha256?: string;
+  };
+}
+
+/** Encode a payload as a frame's `content` (base64 of its JSON), as the original does. */
+export function encodeFrameContent(payload: unknown): string {
+  return Buffer.from(JSON.stringify(payload), 'utf8').toString('base64');
+}
+
+/** Decode a frame's `content`. Accepts base64 JSON (the original) and, leniently, plain JSON text. */
+export function decodeFrameContent<T = unknown>(content: string): T {
+  const trimmed = content.trimStart();
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return JSON.parse(content) as T;
+  return JSON.parse(Buffer.from(content, 'base64').toString('utf8')) as T;
+}
