@@ -1,2 +1,11 @@
-/** Version of this package, kept in step with package.json by the release tooling. */
-export const VERSION = '0.1.0';
+// Estimator contract.
+export type {
+  DataSource,
+  SavedModelFile,
+  Metrics,
+  EstimatorOptions,
+  Estimator,
+  EstimatorClass,
+  EstimatorFactory,
+  EstimatorSource,
+} from './estimator.js';
