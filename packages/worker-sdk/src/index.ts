@@ -1,4 +1,58 @@
-// Estimator contract.
+// Configuration and parameters.
+export { BaseConfig, SednaConfig } from './config.js';
+export { Context, SednaContext } from './context.js';
+
+// Registry.
+export { ClassFactory, ClassType } from './classFactory.js';
+
+// Data sources.
+export { BaseDataSource, TxtDataParse, CSVDataParse, writeFileAtomic } from './dataSource.js';
+
+// Jobs.
+export { JobBase, resolvePostProcess } from './jobBase.js';
+export { IncrementalLearning } from './incrementalLearning.js';
+
+// Local Controller client.
+export { LCClient } from './lcClient.js';
+
+// Models and hot update.
+export { describeModel, describeSavedFiles, formatOfModel, sha256File, stripDataPathPrefix } from './modelFiles.js';
+export { readHotUpdateConfig, resolveAnnouncedPath, HOT_UPDATE_MOUNT } from './hotUpdate.js';
+
+// Logging.
+export { createConsoleLogger } from './logger.js';
+
+// Errors.
+export { WorkerSdkError, toWorkerSdkError } from './errors.js';
+
+// Types.
+export type { EnvSource, ConfigOverrides } from './config.js';
+export type { AlgorithmParameters, AlgorithmSpec } from './context.js';
+export type { ClassTypeValue, Registrable, RegisterOptions } from './classFactory.js';
+export type {
+  DataType,
+  LineContext,
+  ProcessFunc,
+  TxtRecord,
+  RejectedLine,
+  TxtParseOptions,
+  CsvRow,
+  CsvParseOptions,
+} from './dataSource.js';
+export type { JobBaseOptions, PostProcess } from './jobBase.js';
+export type {
+  IncrementalLearningOptions,
+  TrainOptions,
+  EvaluateOptions,
+  InferenceOptions,
+  ModelUpdateEvent,
+  InferenceStats,
+} from './incrementalLearning.js';
+export type { DeliveryMode, DeliveryOutcome, LCClientOptions, RetryPolicy } from './lcClient.js';
+export type { AnnouncedModel } from './hotUpdate.js';
+export type { RawImage, SavedHardExample } from './hardExamples.js';
+export type { Logger } from './logger.js';
+export type { WorkerSdkErrorCode } from './errors.js';
 export type {
   DataSource,
   SavedModelFile,
@@ -9,3 +63,5 @@ export type {
   EstimatorFactory,
   EstimatorSource,
 } from './estimator.js';
+export type { HardExampleFilter, HardExampleFilterClass, HemParameters } from '@sedna-ts/hard-example-mining';
+export type { ModelInfo, WorkerReport, ModelHotUpdateConfig } from '@sedna-ts/api-types';

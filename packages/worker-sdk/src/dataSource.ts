@@ -1,0 +1,386 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse as csvParse, type Options as CsvOptions } from 'csv-parse';
+import { ClassFactory, ClassType } from './classFactory.js';
+import { BaseConfig, type SednaConfig } from './config.js';
+import { type DataSource } from './estimator.js';
+import { WorkerSdkError } from './errors.js';
+
+/** What a data source holds: training, evaluation or test data. */
+export type DataType = 'train' | 'eval' | 'test';
+
+/** Where a line of a txt index comes from, handed to a `processFunc`. */
+export interface LineContext {
+  /** The index file. */
+  file: string;
+  /** 1-based line number in that file. */
+  lineNumber: number;
+  /** The dataset root relative sample paths resolve against. */
+  root: string;
+  /** Resolve a sample path against the root; throws `DATASET_PATH_OUTSIDE_ROOT` if it leaves it. */
+  resolve(path: string): string;
+}
+
+/**
+ * A per-line (txt) or per-file (csv) transformation, as the original's `func`. For txt it receives the
+ * stripped line and its context and returns the item (an array `[x, ...y]`, or any value with
+ * `useRaw`); `null`, `undefined`, `''` or `[]` skips the line.
+ */
+export type ProcessFunc = (line: string, context: LineContext) => unknown;
+
+/**
+ * The original's `BaseDataSource`: parallel `x` and `y` arrays plus how they were made. Fill `x` and
+ * `y` yourself, or use `TxtDataParse` / `CSVDataParse`.
+ *
+ * @example
+ * const train = new BaseDataSource<number[], number>('train');
+ * train.x.push([0.1, 0.2]); train.y.push(1);
+ */
+export class BaseDataSource<X = unknown, Y = unknown> implements DataSource<X, Y> {
+  readonly dataType: DataType;
+  x: X[] = [];
+  y: Y[] = [];
+  /** The transformation applied while parsing, if any (a function, or resolved from `ClassType.CALLBACK`). */
+  readonly processFunc: ProcessFunc | undefined;
+  /** Free-form metadata about the data (the original's `meta_attr`). */
+  metaAttr: unknown = undefined;
+
+  /**
+   * @param dataType `train`, `eval` or `test` (test data gets no labels from the parsers).
+   * @param func a `ProcessFunc`, or the name of a function registered under `ClassType.CALLBACK`.
+   */
+  constructor(dataType: DataType = 'train', func?: ProcessFunc | string) {
+    if (dataType !== 'train' && dataType !== 'eval' && dataType !== 'test') {
+      throw new WorkerSdkError('CONFIG_INVALID', `BaseDataSource: dataType: ${JSON.stringify(dataType)} is not train, eval or test`);
+    }
+    this.dataType = dataType;
+    if (typeof func === 'string') {
+      const found = ClassFactory.getCls(ClassType.CALLBACK, func);
+      if (/^class[\s{]/.test(Function.prototype.toString.call(found))) {
+        throw new WorkerSdkError('CONFIG_INVALID', `BaseDataSource: ${ClassType.CALLBACK} "${func}" is a class; register a function`);
+      }
+      this.processFunc = found as ProcessFunc;
+    } else {
+      this.processFunc = func;
+    }
+  }
+
+  /** Number of examples (`x.length`). */
+  numExamples(): number {
+    return this.x.length;
+  }
+
+  /** Whether this is test data (no labels). */
+  get isTestData(): boolean {
+    return this.dataType === 'test';
+  }
+
+  /** Write `{dataType, x, y, metaAttr}` as JSON to `output` (temp file + rename, fsync). */
+  async save(output: string): Promise<void> {
+    await writeFileAtomic(output, JSON.stringify({ dataType: this.dataType, x: this.x, y: this.y, metaAttr: this.metaAttr }));
+  }
+}
+
+/** Write `data` to `path` durably: a temp file beside it, fsync, rename over, fsync the folder. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  try {
+    const dir = await open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  } catch {
+    // Some file systems refuse fsync on a folder; the rename itself is still atomic.
+  }
+}
+
+/** One sample line of a txt index, streamed by `TxtDataParse.records`. */
+export interface TxtRecord {
+  file: string;
+  lineNumber: number;
+  /** The line, stripped. */
+  line: string;
+  /** The sample path (first token), resolved against the dataset root. */
+  path: string;
+  /** The remaining tokens. */
+  labels: string[];
+}
+
+/** A line `TxtDataParse` refused because its path leaves the dataset root. */
+export interface RejectedLine {
+  file: string;
+  lineNumber: number;
+  line: string;
+  path: string;
+  root: string;
+}
+
+/** Options of `TxtDataParse.parse` and `records`. */
+export interface TxtParseOptions {
+  /** `x` gets the whole item (all tokens, path resolved) and `y` nothing, as the original's `use_raw`. */
+  useRaw?: boolean;
+  /**
+   * The dataset root. Default: the folder of ORIGINAL_DATASET_URL when set (the LC writes the round's
+   * index elsewhere, with paths relative to the original dataset), else the index file's folder.
+   */
+  root?: string;
+  /** Called for a line whose path leaves the root, which is then skipped. Without it, such a line throws. */
+  onRejected?: (rejected: RejectedLine) => void;
+  /** Config to read ORIGINAL_DATASET_URL from (default `BaseConfig`). */
+  config?: SednaConfig;
+}
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`));
+}
+
+/**
+ * The original's `TxtDataParse` for the txt index format: one sample per line, whitespace-separated,
+ * the first token the sample's path (relative to the dataset root, see `TxtParseOptions.root`), the
+ * rest its labels (e.g. `images/0001.jpg 10,20,50,60,1 70,20,90,60,2`).
+ *
+ * Without a `processFunc`, `x` gets the resolved path and `y` the label tokens (test data: no `y`);
+ * with `useRaw`, `x` gets every token (path resolved). A path that leaves the root (`../../etc/passwd`,
+ * an absolute path elsewhere) is rejected. Files are streamed line by line; `records()` iterates an
+ * index of any size without holding it.
+ *
+ * @example
+ * const train = new TxtDataParse('train');
+ * await train.parse(BaseConfig.trainDatasetUrl!, { useRaw: true });
+ * for await (const r of new TxtDataParse('train').records('/data/index.txt')) console.log(r.path);
+ */
+export class TxtDataParse<X = unknown, Y = unknown> extends BaseDataSource<X, Y> {
+  /** The dataset root for `file` (see `TxtParseOptions.root`). */
+  static rootFor(file: string, options: Pick<TxtParseOptions, 'root' | 'config'> = {}): string {
+    if (options.root !== undefined) return resolve(options.root);
+    const original = (options.config ?? BaseConfig).originalDatasetUrl;
+    return resolve(dirname(original ?? file));
+  }
+
+  private static async checkFile(file: string): Promise<void> {
+    let info;
+    try {
+      info = await stat(file);
+    } catch (error) {
+      throw new WorkerSdkError('DATASET_INVALID', `TxtDataParse: index ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`, { cause: error });
+    }
+    if (!info.isFile()) throw new WorkerSdkError('DATASET_INVALID', `TxtDataParse: index ${file}: not a file`);
+  }
+
+  private static async *lines(file: string): AsyncGenerator<[number, string]> {
+    await TxtDataParse.checkFile(file);
+    const input = createReadStream(file, { encoding: 'utf8' });
+    const reader = createInterface({ input, crlfDelay: Infinity });
+    let lineNumber = 0;
+    try {
+      for await (const raw of reader) {
+        lineNumber++;
+        const line = raw.trim();
+        if (line !== '') yield [lineNumber, line];
+      }
+    } finally {
+      reader.close();
+      input.destroy();
+    }
+  }
+
+  private static resolver(file: string, root: string, options: TxtParseOptions) {
+    return (path: string, lineNumber: number, line: string): string | undefined => {
+      const resolved = resolve(root, path);
+      if (isInside(root, resolved)) return resolved;
+      const rejected: RejectedLine = { file, lineNumber, line, path, root };
+      if (options.onRejected) {
+        options.onRejected(rejected);
+        return undefined;
+      }
+      throw new WorkerSdkError(
+        'DATASET_PATH_OUTSIDE_ROOT',
+        `TxtDataParse: index ${file} line ${lineNumber}: path ${JSON.stringify(path)} is outside the dataset root ${root}`,
+      );
+    };
+  }
+
+  /** Stream the sample lines of one index file, paths resolved and checked; nothing is kept. */
+  async *records(file: string, options: TxtParseOptions = {}): AsyncGenerator<TxtRecord> {
+    const root = TxtDataParse.rootFor(file, { config: options.config, root: options.root });
+    const resolvePath = TxtDataParse.resolver(file, root, options);
+    for await (const [lineNumber, line] of TxtDataParse.lines(file)) {
+      const tokens = line.split(/\s+/);
+      const path = resolvePath(tokens[0] as string, lineNumber, line);
+      if (path === undefined) continue;
+      yield { file, lineNumber, line, path, labels: tokens.slice(1) };
+    }
+  }
+
+  /**
+   * Parse index files into `x` and `y` (appending). Each item is the `processFunc`'s result for the
+   * line, or the line's tokens with the path resolved; then `useRaw` puts the whole item in `x`, else
+   * `x` gets its first element and (unless test data) `y` the rest.
+   */
+  async parse(files: string | readonly string[], options: TxtParseOptions = {}): Promise<this> {
+    for (const file of typeof files === 'string' ? [files] : files) {
+      const root = TxtDataParse.rootFor(file, { config: options.config, root: options.root });
+      const resolvePath = TxtDataParse.resolver(file, root, options);
+      for await (const [lineNumber, line] of TxtDataParse.lines(file)) {
+        let item: unknown;
+        if (this.processFunc) {
+          const context: LineContext = {
+            file,
+            lineNumber,
+            root,
+            resolve: (path) => {
+              const resolved = resolvePath(path, lineNumber, line);
+              if (resolved === undefined) throw new WorkerSdkError('DATASET_PATH_OUTSIDE_ROOT', `TxtDataParse: index ${file} line ${lineNumber}: path ${JSON.stringify(path)} is outside the dataset root ${root}`);
+              return resolved;
+            },
+          };
+          item = this.processFunc(line, context);
+        } else {
+          const tokens = line.split(/\s+/);
+          const path = resolvePath(tokens[0] as string, lineNumber, line);
+          if (path === undefined) continue;
+          tokens[0] = path;
+          item = tokens;
+        }
+        if (item === null || item === undefined || item === '' || (Array.isArray(item) && item.length === 0)) continue;
+        if (options.useRaw) {
+          this.x.push(item as X);
+        } else if (Array.isArray(item)) {
+          this.x.push(item[0] as X);
+          if (!this.isTestData) this.y.push(item.slice(1) as Y);
+        } else {
+          this.x.push(item as X);
+        }
+      }
+    }
+    return this;
+  }
+}
+
+/** A CSV row: column name to value (numbers cast unless `cast: false`). */
+export type CsvRow = Record<string, unknown>;
+
+/** Options of `CSVDataParse.parse` and `rows`. */
+export interface CsvParseOptions {
+  /** The label column: its values go to `y` and it is removed from `x`. */
+  label?: string;
+  /** Keep only these columns (a list or a comma-separated string); the label is added if missing. */
+  usecols?: readonly string[] | string;
+  /** Field delimiter, default `,`. */
+  delimiter?: string;
+  /** The file has no header row: these are the column names. */
+  columns?: readonly string[];
+  /** Cast numbers (and ISO dates stay strings), default true, as pandas infers numeric columns. */
+  cast?: boolean;
+}
+
+/**
+ * The original's `CSVDataParse`: CSV files (header row, quoted fields, any delimiter, parsed by
+ * csv-parse) or in-memory rows into `x` (rows without the label) and `y` (label values).
+ *
+ * @example
+ * const data = new CSVDataParse('train');
+ * await data.parse('/data/thermal.csv', { label: 'thermal_sensation' });
+ */
+export class CSVDataParse extends BaseDataSource<CsvRow, unknown> {
+  private static csvOptions(options: CsvParseOptions): CsvOptions {
+    return {
+      columns: options.columns ? [...options.columns] : true,
+      cast: options.cast ?? true,
+      delimiter: options.delimiter ?? ',',
+      skip_empty_lines: true,
+      trim: true,
+      bom: true,
+    };
+  }
+
+  private static usecols(options: CsvParseOptions): string[] | undefined {
+    const raw = options.usecols;
+    if (raw === undefined) return undefined;
+    const cols = typeof raw === 'string' ? raw.split(',').map((c) => c.trim()).filter(Boolean) : [...raw];
+    if (options.label && !cols.includes(options.label)) cols.push(options.label);
+    return cols;
+  }
+
+  /** Stream the rows of one CSV file (columns filtered by `usecols`); nothing is kept. */
+  async *rows(file: string, options: CsvParseOptions = {}): AsyncGenerator<CsvRow> {
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error('not a file');
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+      throw new WorkerSdkError('DATASET_INVALID', `CSVDataParse: ${file}: ${reason}`, { cause: error });
+    }
+    const cols = CSVDataParse.usecols(options);
+    const parser = createReadStream(file).pipe(csvParse(CSVDataParse.csvOptions(options)));
+    try {
+      for await (const record of parser as AsyncIterable<CsvRow>) {
+        if (!cols) {
+          yield record;
+          continue;
+        }
+        const picked: CsvRow = {};
+        for (const col of cols) {
+          if (!(col in record)) {
+            throw new WorkerSdkError('DATASET_INVALID', `CSVDataParse: ${file}: column ${JSON.stringify(col)} not found; columns: ${Object.keys(record).join(', ')}`);
+          }
+          picked[col] = record[col];
+        }
+        yield picked;
+      }
+    } catch (error) {
+      if (error instanceof WorkerSdkError) throw error;
+      throw new WorkerSdkError('DATASET_INVALID', `CSVDataParse: ${file}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      parser.destroy();
+    }
+  }
+
+  /**
+   * Parse CSV files, or in-memory rows (`[{col: value}, ...]`), into `x` and `y` (appending). A
+   * `processFunc` receives each file's rows (`(rows) => rows`) before the label is split off. A missing
+   * file or label column throws `DATASET_INVALID` (the original skipped it silently).
+   */
+  async parse(sources: string | readonly CsvRow[] | ReadonlyArray<string | readonly CsvRow[]>, options: CsvParseOptions = {}): Promise<this> {
+    const list: Array<string | readonly CsvRow[]> =
+      typeof sources === 'string' ? [sources] : sources.length > 0 && sources.every((s) => typeof s === 'object' && s !== null && !Array.isArray(s)) ? [sources as readonly CsvRow[]] : [...(sources as ReadonlyArray<string | readonly CsvRow[]>)];
+    const cols = CSVDataParse.usecols(options);
+    for (const source of list) {
+      let rows: CsvRow[] = [];
+      if (typeof source === 'string') {
+        for await (const row of this.rows(source, options)) rows.push(row);
+      } else {
+        rows = source.map((row) => (cols ? Object.fromEntries(cols.map((c) => [c, row[c]])) : { ...row }));
+      }
+      if (this.processFunc) rows = (this.processFunc as unknown as (rows: CsvRow[]) => CsvRow[])(rows);
+      const name = typeof source === 'string' ? source : 'rows';
+      for (const row of rows) {
+        if (options.label !== undefined) {
+          if (!(options.label in row)) {
+            throw new WorkerSdkError('DATASET_INVALID', `CSVDataParse: ${name}: label column ${JSON.stringify(options.label)} not found; columns: ${Object.keys(row).join(', ')}`);
+          }
+          const { [options.label]: labelValue, ...features } = row;
+          this.y.push(labelValue);
+          this.x.push(features);
+        } else {
+          this.x.push(row);
+        }
+      }
+    }
+    return this;
+  }
+}
