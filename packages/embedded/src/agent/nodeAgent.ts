@@ -219,8 +219,8 @@ class Agent implements NodeAgent {
   /** Interrupted pods the API no longer has need no status: just forget them. */
   private forgetVanished(pods: readonly V1Pod[]): void {
     const listed = new Set(pods.map((pod) => pod.metadata?.uid));
-    for (const [uid, { record }] of this.interrupted) {
-      if (listed.has(uid)) continue;
+    for (const [uid, { record, marked }] of this.interrupted) {
+      if (listed.has(uid) || marked) continue;
       this.interrupted.delete(uid);
       this.store.removePod(uid);
       this.logger.info({ pod: `${record.namespace}/${record.name}` }, 'interrupted pod is gone from the API');
@@ -312,12 +312,15 @@ class Agent implements NodeAgent {
     }
     if (!pod) {
       const [namespace, name] = [key.slice(0, slash), key.slice(slash + 1)];
+      for (const [uid, { record }] of this.interrupted) if (record.namespace === namespace && record.name === name) this.interrupted.delete(uid);
       rmSync(podDirectory(this.deps.dataDir, namespace, name), { recursive: true, force: true });
       return;
     }
     const uid = pod.metadata?.uid ?? '';
+    // An interrupted pod stays known as such while it exists: a reconcile that still sees its old
+    // status in the cache must not start it again.
     const interrupted = this.interrupted.get(uid);
-    if (interrupted) await this.markInterrupted(pod, interrupted);
+    if (interrupted && !interrupted.marked) await this.markInterrupted(pod, interrupted);
     if (pod.metadata?.deletionTimestamp) {
       if (worker) {
         const grace = pod.metadata.deletionGracePeriodSeconds ?? podGracePeriod(pod, this.defaultGracePeriodSeconds);
@@ -353,7 +356,7 @@ class Agent implements NodeAgent {
       this.logger.warn({ pod: podKey(pod), phase: status.phase, reason: status.reason }, 'pod interrupted by an agent restart');
       if (!interrupted.finalStatus) this.event(pod, 'Warning', 'NodeRestart', 'The node agent restarted while the pod ran; its processes were stopped');
     }
-    this.interrupted.delete(uid);
+    interrupted.marked = true;
     this.store.removePod(uid);
   }
 

@@ -9,6 +9,8 @@ export interface InterruptedPod {
   record: PodRecord;
   /** The terminal status it had reached, if the previous run recorded one before it stopped. */
   finalStatus?: object;
+  /** Set once its status says it will not run again here. */
+  marked?: boolean;
 }
 
 /** What recovery found and stopped. */
