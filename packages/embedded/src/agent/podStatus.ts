@@ -83,7 +83,7 @@ function hasStarted(record: ContainerRecord): boolean {
 export function podPhase(init: readonly ContainerRecord[], main: readonly ContainerRecord[]): PodPhase {
   if (init.some((c) => c.done && !succeeded(c))) return 'Failed';
   if (!init.every((c) => c.done && succeeded(c))) return 'Pending';
-  if (main.length > 0 && main.every((c) => c.done)) return main.every(succeeded) ? 'Succeeded' : 'Failed';
+  if (main.every((c) => c.done)) return main.every(succeeded) ? 'Succeeded' : 'Failed';
   if (main.every(hasStarted)) return 'Running';
   return 'Pending';
 }

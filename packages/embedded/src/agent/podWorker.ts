@@ -49,6 +49,11 @@ export function podGracePeriod(pod: V1Pod, fallback: number): number {
   return pod.spec?.terminationGracePeriodSeconds ?? fallback;
 }
 
+/** Where the log of a container's previous run is kept (`main.log` -> `main.previous.log`). */
+export function previousLogPath(logPath: string): string {
+  return logPath.replace(/\.log$/, '.previous.log');
+}
+
 /** The log file of a container, as the API server expects it. */
 export function containerLogPath(dataDir: string, namespace: string, pod: string, container: string): string {
   return path.join(podDirectory(dataDir, namespace, pod), `${container}.log`);
@@ -237,6 +242,8 @@ export class PodWorker {
       let startedAt = timestamp();
       let result: ProcessResult = { kind: 'failed', message: startFailure ?? '', finishedAt: new Date() };
       if (launch) {
+        // Like `kubectl logs --previous`: the log of the run before the current one stays readable.
+        if (runs > 1 && existsSync(launch.logPath)) renameSync(launch.logPath, previousLogPath(launch.logPath));
         const handle = launchProcess(launch);
         if (handle.pid !== undefined) {
           this.processes.set(record.name, handle);
@@ -318,8 +325,6 @@ export class PodWorker {
     const processEnv: Record<string, string> = { ...this.deps.baseEnv, HOSTNAME: this.name };
     for (const [key, value] of Object.entries(env)) processEnv[key] = rewrite(value);
     const logPath = path.join(this.podDir, `${spec.name}.log`);
-    // Like `kubectl logs --previous`: the log of the run before the current one stays readable.
-    if (runs > 0 && existsSync(logPath)) renameSync(logPath, path.join(this.podDir, `${spec.name}.previous.log`));
     const gracePeriodSeconds = podGracePeriod(this.pod, this.deps.defaultGracePeriodSeconds);
     return {
       file: command.file,
