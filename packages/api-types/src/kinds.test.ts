@@ -1,0 +1,26 @@
+import { getKindInfo, resolveKind, SEDNA_KINDS } from './kinds.js';
+
+test('resource names resolve as kubectl resolves them: plural, singular, kind, short name, with group', () => {
+  for (const name of ['il', 'ij', 'incrementaljob', 'incrementallearningjobs', 'IncrementalLearningJob', 'incrementallearningjob.sedna.io']) {
+    expect(resolveKind(name)?.kind).toBe('IncrementalLearningJob');
+  }
+  expect(resolveKind('ll')?.kind).toBe('LifelongLearningJob');
+  expect(resolveKind('ji')?.kind).toBe('JointInferenceService');
+  expect(resolveKind('fl')?.kind).toBe('FederatedLearningJob');
+  expect(resolveKind('datasets')?.kind).toBe('Dataset');
+  expect(resolveKind('Models')?.kind).toBe('Model');
+  expect(resolveKind('pods')).toBeUndefined();
+});
+
+test('six kinds, each with its list kind and lower-case singular', () => {
+  expect(SEDNA_KINDS.map((k) => k.kind)).toEqual([
+    'Dataset',
+    'Model',
+    'IncrementalLearningJob',
+    'LifelongLearningJob',
+    'JointInferenceService',
+    'FederatedLearningJob',
+  ]);
+  expect(getKindInfo('Model')).toMatchObject({ listKind: 'ModelList', plural: 'models', singular: 'model' });
+  expect(getKindInfo('Pod')).toBeUndefined();
+});

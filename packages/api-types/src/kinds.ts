@@ -1,0 +1,118 @@
+/**
+ * The registry of Sedna kinds: names as the API server and kubectl know them (plural, singular, short
+ * names), the schema of each, and the columns `kubectl get` prints.
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { SednaKind } from './constants.js';
+import { DatasetSchema } from './schemas/dataset.js';
+import { FederatedLearningJobSchema } from './schemas/federatedLearningJob.js';
+import { IncrementalLearningJobSchema } from './schemas/incrementalLearningJob.js';
+import { JointInferenceServiceSchema } from './schemas/jointInferenceService.js';
+import { LifelongLearningJobSchema } from './schemas/lifelongLearningJob.js';
+import { ModelSchema } from './schemas/model.js';
+
+/** A column of `kubectl get` (a CRD `additionalPrinterColumns` entry). */
+export interface PrinterColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  jsonPath: string;
+  description?: string;
+  priority?: number;
+}
+
+/** What the API server and clients need to know about one Sedna kind. */
+export interface KindInfo {
+  kind: SednaKind;
+  listKind: string;
+  plural: string;
+  singular: string;
+  shortNames: readonly string[];
+  description: string;
+  schema: TSchema;
+  printerColumns: readonly PrinterColumn[];
+}
+
+const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
+const learningJobColumns: readonly PrinterColumn[] = [
+  { name: 'Stage', type: 'string', jsonPath: '.status.conditions[-1].stage', description: 'Stage of the current round' },
+  { name: 'Status', type: 'string', jsonPath: '.status.conditions[-1].type', description: 'State of the stage' },
+  { name: 'Round', type: 'integer', jsonPath: '.status.round', description: 'Round in progress or last finished' },
+  age,
+];
+
+function info(
+  kind: SednaKind,
+  plural: string,
+  shortNames: readonly string[],
+  description: string,
+  schema: TSchema,
+  printerColumns: readonly PrinterColumn[],
+): KindInfo {
+  return { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames, description, schema, printerColumns };
+}
+
+/** Every Sedna kind, in the order their CRDs are printed. */
+export const SEDNA_KINDS: readonly KindInfo[] = Object.freeze([
+  info(SednaKind.Dataset, 'datasets', [], 'Dataset: an index of samples on a node, watched by that node\'s local controller', DatasetSchema, [
+    { name: 'Samples', type: 'integer', jsonPath: '.status.numberOfSamples', description: 'Samples in the index' },
+    { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', description: 'Node that holds the data' },
+    age,
+  ]),
+  info(SednaKind.Model, 'models', [], 'Model: where a model is and its format', ModelSchema, [
+    { name: 'Format', type: 'string', jsonPath: '.spec.format' },
+    { name: 'URL', type: 'string', jsonPath: '.spec.url', priority: 1 },
+    age,
+  ]),
+  info(
+    SednaKind.IncrementalLearningJob,
+    'incrementallearningjobs',
+    ['il', 'incrementaljob', 'ij'],
+    'IncrementalLearningJob: rounds of train, eval and deploy triggered by new samples on an edge node',
+    IncrementalLearningJobSchema,
+    learningJobColumns,
+  ),
+  info(
+    SednaKind.LifelongLearningJob,
+    'lifelonglearningjobs',
+    ['ll'],
+    'LifelongLearningJob: incremental rounds whose models are kept in a knowledge base',
+    LifelongLearningJobSchema,
+    learningJobColumns,
+  ),
+  info(
+    SednaKind.JointInferenceService,
+    'jointinferenceservices',
+    ['ji'],
+    'JointInferenceService: an edge model that sends hard examples to a cloud model',
+    JointInferenceServiceSchema,
+    [{ name: 'Status', type: 'string', jsonPath: '.status.conditions[-1].type' }, age],
+  ),
+  info(
+    SednaKind.FederatedLearningJob,
+    'federatedlearningjobs',
+    ['fl'],
+    'FederatedLearningJob: training workers on several nodes and an aggregation worker',
+    FederatedLearningJobSchema,
+    [
+      { name: 'Status', type: 'string', jsonPath: '.status.phase' },
+      { name: 'Round', type: 'integer', jsonPath: '.status.round' },
+      age,
+    ],
+  ),
+]);
+
+/** The kind info of `kind`, or undefined when it is not a Sedna kind. */
+export function getKindInfo(kind: string): KindInfo | undefined {
+  return SEDNA_KINDS.find((k) => k.kind === kind);
+}
+
+/**
+ * Resolves what a user types for a resource (`il`, `incrementallearningjobs`, `IncrementalLearningJob`,
+ * `incrementallearningjob.sedna.io`), case-insensitively, as kubectl does. Undefined when nothing matches.
+ */
+export function resolveKind(resource: string): KindInfo | undefined {
+  const wanted = resource.toLowerCase().replace(/\.sedna\.io$/, '');
+  return SEDNA_KINDS.find(
+    (k) => k.plural === wanted || k.singular === wanted || k.kind.toLowerCase() === wanted || k.shortNames.includes(wanted),
+  );
+}

@@ -1,0 +1,89 @@
+/**
+ * Rules a JSON Schema cannot say, checked after the schema: an object needs a name, and within a pod
+ * template every volume mount names a volume of the pod and container names are unique (Kubernetes
+ * rejects such a pod only when the controller creates it, long after `apply`).
+ */
+import type { ValidationIssue } from './issues.js';
+
+type Path = Array<string | number>;
+/** An issue of a rule, before the object's identity is added. */
+export type RuleIssue = Pick<ValidationIssue, 'value' | 'message'> & { segments: Path };
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function get(root: unknown, path: Path): unknown {
+  let cur = root;
+  for (const seg of path) {
+    if (typeof seg === 'number') cur = Array.isArray(cur) ? cur[seg] : undefined;
+    else cur = isObject(cur) ? cur[seg] : undefined;
+  }
+  return cur;
+}
+
+/** Where each kind keeps its pod templates. */
+function templatePaths(doc: Record<string, unknown>): Path[] {
+  switch (doc.kind) {
+    case 'IncrementalLearningJob':
+    case 'LifelongLearningJob':
+      return [
+        ['spec', 'trainSpec', 'template'],
+        ['spec', 'evalSpec', 'template'],
+        ['spec', 'deploySpec', 'template'],
+      ];
+    case 'JointInferenceService':
+      return [
+        ['spec', 'edgeWorker', 'template'],
+        ['spec', 'cloudWorker', 'template'],
+      ];
+    case 'FederatedLearningJob': {
+      const workers = get(doc, ['spec', 'trainingWorkers']);
+      const paths: Path[] = [['spec', 'aggregationWorker', 'template']];
+      if (Array.isArray(workers)) workers.forEach((_, i) => paths.push(['spec', 'trainingWorkers', i, 'template']));
+      return paths;
+    }
+    default:
+      return [];
+  }
+}
+
+function checkTemplate(doc: unknown, templatePath: Path, out: RuleIssue[]): void {
+  const podSpec = get(doc, [...templatePath, 'spec']);
+  if (!isObject(podSpec)) return;
+  const volumes = Array.isArray(podSpec.volumes) ? podSpec.volumes : [];
+  const volumeNames = volumes.flatMap((v) => (isObject(v) && typeof v.name === 'string' ? [v.name] : []));
+  const seenContainers = new Set<string>();
+  for (const list of ['initContainers', 'containers'] as const) {
+    const containers = podSpec[list];
+    if (!Array.isArray(containers)) continue;
+    containers.forEach((container, ci) => {
+      if (!isObject(container)) return;
+      const base: Path = [...templatePath, 'spec', list, ci];
+      if (typeof container.name === 'string') {
+        if (seenContainers.has(container.name)) {
+          out.push({ segments: [...base, 'name'], value: container.name, message: 'is the name of another container of the pod' });
+        }
+        seenContainers.add(container.name);
+      }
+      const mounts = container.volumeMounts;
+      if (!Array.isArray(mounts)) return;
+      mounts.forEach((mount, mi) => {
+        if (!isObject(mount) || typeof mount.name !== 'string' || volumeNames.includes(mount.name)) return;
+        const known = volumeNames.length > 0 ? `volumes: ${volumeNames.join(', ')}` : 'the pod has no volumes';
+        out.push({ segments: [...base, 'volumeMounts', mi, 'name'], value: mount.name, message: `names no volume of the pod (${known})` });
+      });
+    });
+  }
+}
+
+/** Issues of the rules for a document of a known kind (checked defensively: the schema may have failed). */
+export function checkRules(doc: Record<string, unknown>): RuleIssue[] {
+  const out: RuleIssue[] = [];
+  const metadata = doc.metadata;
+  if (isObject(metadata) && metadata.name === undefined && (typeof metadata.generateName !== 'string' || metadata.generateName === '')) {
+    out.push({ segments: ['metadata', 'name'], value: undefined, message: 'is required' });
+  }
+  for (const path of templatePaths(doc)) checkTemplate(doc, path, out);
+  return out;
+}
