@@ -228,7 +228,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
     return { estimator, version, inFlight: 0, retired: false, drained: undefined, stagedFolder };
   }
 
-  private async loadInitial(): Promise<ModelSlot<X, P>> {
+  private async loadInitial(): Promise<{ slot: ModelSlot<X, P>; announced?: AnnouncedModel }> {
     const configPath = this.config.modelHotUpdateConfig;
     if (this.watcher && configPath) {
       // A restarted worker serves the model last published for hot update, as the original's loader does.
@@ -237,10 +237,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
         if (announced) {
           const staged = await stageAnnouncedModel(announced);
           try {
-            const slot = await this.loadSlot(staged.path, announced.version, staged.folder);
-            this.appliedKey = announced.key;
-            void this.reportDeploy(announced, 'completed', 'skipped');
-            return slot;
+            return { slot: await this.loadSlot(staged.path, announced.version, staged.folder), announced };
           } catch (error) {
             await rm(staged.folder, { recursive: true, force: true });
             throw error;
@@ -252,18 +249,27 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
     }
     const modelUrl = this.config.modelUrl;
     if (!modelUrl) throw new WorkerSdkError('CONFIG_INVALID', 'IncrementalLearning.inference: env MODEL_URL is not set (the model to serve)');
-    return this.loadSlot(modelUrl, 'initial');
+    return { slot: await this.loadSlot(modelUrl, 'initial') };
   }
 
   private async ensureModel(): Promise<ModelSlot<X, P>> {
     if (this.current) return this.current;
     this.loading ??= this.loadInitial().then(
-      (slot) => {
-        // A hot update may have landed while the initial model loaded; keep the newer one.
-        if (!this.current) this.current = slot;
-        else void this.retire(slot);
+      async ({ slot, announced }) => {
         this.loading = undefined;
-        return this.current;
+        // A hot update may have landed while the initial model loaded; keep the newer one.
+        if (this.current) {
+          void this.retire(slot);
+          return this.current;
+        }
+        this.current = slot;
+        if (announced) {
+          this.appliedKey = announced.key;
+          this.counters.modelUpdates++;
+          await this.reportDeploy(announced, 'completed', 'skipped');
+          this.emit({ status: 'completed', version: announced.version, modelPath: announced.modelPath });
+        }
+        return slot;
       },
       (error: unknown) => {
         this.loading = undefined;

@@ -48,6 +48,8 @@ export interface DeliveryOutcome {
   attempts: number;
   /** In `spool` mode, when not delivered yet: reports waiting in the spool, this one included. */
   pending?: number;
+  /** In `spool` mode: the LC refused it permanently; it was moved to `<spool>/rejected/`. */
+  rejected?: boolean;
 }
 
 class PermanentRejection extends Error {}
@@ -81,6 +83,8 @@ export class LCClient {
   private seq = 0;
   // Set when a report is spooled while a replay pass runs, so the pass goes round once more.
   private dirty = false;
+  // Reports of this process moved to rejected/, so `send` can tell refused from delivered.
+  private readonly rejectedIds = new Set<string>();
 
   constructor(options: LCClientOptions) {
     this.lcServer = options.lcServer.replace(/\/+$/, '');
@@ -137,6 +141,7 @@ export class LCClient {
     if (mode === 'spool') {
       await this.spool(withId);
       const pending = await this.flush();
+      if (this.rejectedIds.delete(reportId)) return { delivered: false, reportId, attempts: 1, rejected: true };
       const delivered = !(await this.isSpooled(reportId));
       return delivered ? { delivered, reportId, attempts: 1 } : { delivered, reportId, attempts: 1, pending };
     }
@@ -244,6 +249,7 @@ export class LCClient {
     await mkdir(dir, { recursive: true });
     const target = join(dir, file.slice(this.spoolDir.length + 1));
     await rename(file, target);
+    if (report?.reportId) this.rejectedIds.add(report.reportId);
     this.logger.error({ reportId: report?.reportId, report, reason, keptAt: target }, `${report ? this.describe(report) : 'spooled report'}: refused by the LC; kept for inspection`);
   }
 

@@ -1,0 +1,278 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { SednaConfig } from '../src/config.js';
+import { readHotUpdateConfig, resolveAnnouncedPath } from '../src/hotUpdate.js';
+import { IncrementalLearning, type ModelUpdateEvent } from '../src/incrementalLearning.js';
+import { FakeLc, LinearEstimator, memoryLogger, removeDir, tempDir, waitFor, writeLinearModel, type LinearModel } from './helpers.js';
+
+let lc: FakeLc;
+let dir: string;
+let hot: string;
+let configPath: string;
+beforeEach(async () => {
+  lc = await new FakeLc().start();
+  dir = await tempDir('sedna-hot-');
+  hot = join(dir, 'model-hot-update');
+  configPath = join(hot, 'model_config.json');
+  await mkdir(hot, { recursive: true });
+  await writeLinearModel(join(dir, 'deploy.json'), { version: 'v0', w: 1, b: 0 });
+  LinearEstimator.instances = [];
+});
+afterEach(async () => {
+  await lc.stop();
+  await removeDir(dir);
+});
+
+/** Publish a model as the LC does: copy into <hot>/<version>/, then write the config by temp file + rename. */
+async function publish(model: LinearModel, options: { sha256?: string; size?: number; raw?: string } = {}): Promise<void> {
+  const text = options.raw ?? JSON.stringify(model);
+  await mkdir(join(hot, model.version), { recursive: true });
+  await writeFile(join(hot, model.version, 'model.json'), text);
+  const config = {
+    model_config: {
+      model_path: `/model-hot-update/${model.version}/model.json`,
+      model_update_time: new Date().toISOString(),
+      model_version: model.version,
+      model_size: options.size ?? Buffer.byteLength(text),
+      model_sha256: options.sha256 ?? createHash('sha256').update(text).digest('hex'),
+    },
+  };
+  const temp = `${configPath}.tmp`;
+  await writeFile(temp, JSON.stringify(config, null, 2));
+  await rename(temp, configPath);
+}
+
+function makeIl(env: Record<string, string> = {}, options: ConstructorParameters<typeof IncrementalLearning<number>>[2] = {}, estimator: typeof LinearEstimator = LinearEstimator) {
+  const config = new SednaConfig({
+    env: {
+      LC_SERVER: lc.url,
+      JOB_NAME: 'helmet',
+      WORKER_NAME: 'infer-1',
+      MODEL_URL: join(dir, 'deploy.json'),
+      MODEL_HOT_UPDATE: 'true',
+      MODEL_HOT_UPDATE_CONFIG: configPath,
+      MODEL_POLL_PERIOD_SECONDS: '3600',
+      SEDNA_REPORT_SPOOL_DIR: join(dir, 'spool'),
+      ...env,
+    },
+  });
+  return new IncrementalLearning<number, { version: string; y: number }>(estimator, undefined, {
+    config,
+    logger: memoryLogger(),
+    retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 },
+    ...options,
+  });
+}
+
+function nextUpdate(il: IncrementalLearning<number, { version: string; y: number }>): Promise<ModelUpdateEvent> {
+  return new Promise((done) => {
+    const off = il.onModelUpdate((event) => {
+      off();
+      done(event);
+    });
+  });
+}
+
+test('hot updates during concurrent inference calls: every call succeeds, old models are disposed only when idle', async () => {
+  const il = makeIl();
+  const versions = new Set<string>();
+  let failed = 0;
+  let ok = 0;
+  let stop = false;
+  const worker = async (seed: number) => {
+    for (let i = 0; !stop; i++) {
+      try {
+        const [raw] = await il.inference(seed + i);
+        versions.add(raw.version);
+        ok++;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  const workers = Array.from({ length: 8 }, (_, k) => worker(k));
+  await waitFor(() => ok > 200, 20_000, 'calls on v0');
+
+  // Two publications by rename in a row: a watch on the file itself would miss the second.
+  const first = nextUpdate(il);
+  await publish({ version: 'v1', w: 2, b: 0 });
+  expect(await first).toMatchObject({ status: 'completed', version: 'v1' });
+  const okAfterV1 = ok;
+  await waitFor(() => ok > okAfterV1 + 200, 20_000, 'calls on v1');
+  const second = nextUpdate(il);
+  await publish({ version: 'v2', w: 3, b: 0 });
+  expect(await second).toMatchObject({ status: 'completed', version: 'v2' });
+  const okAfterV2 = ok;
+  await waitFor(() => ok > okAfterV2 + 200, 20_000, 'calls on v2');
+  stop = true;
+  await Promise.all(workers);
+
+  expect(failed).toBe(0);
+  expect([...versions].sort()).toEqual(['v0', 'v1', 'v2']);
+  expect(il.modelVersion).toBe('v2');
+  await waitFor(() => LinearEstimator.instances.filter((e) => e.disposed).length === 2, 20_000, 'old models disposed');
+  for (const e of LinearEstimator.instances) expect(e.maxInFlightAtDispose).toBe(0);
+  await waitFor(() => lc.received.length === 2, 20_000, 'deploy reports');
+  expect(lc.received.map((r) => [r.body.kind, r.body.status, r.body.ownerInfo?.model_version, r.body.ownerInfo?.warm_up, r.body.results?.[0]?.url])).toEqual([
+    ['deploy', 'completed', 'v1', 'done', '/model-hot-update/v1/model.json'],
+    ['deploy', 'completed', 'v2', 'done', '/model-hot-update/v2/model.json'],
+  ]);
+  expect(il.stats()).toMatchObject({ modelUpdates: 2, failedModelUpdates: 0, failedInferences: 0 });
+  await il.close();
+}, 60_000);
+
+class PickyEstimator extends LinearEstimator {
+  override async predict(x: number) {
+    if (this.model?.version.startsWith('explodes')) throw new Error('tensor shape mismatch');
+    return super.predict(x);
+  }
+}
+
+test('a corrupt or failing model is rejected: the old one keeps serving and deploy failed is reported', async () => {
+  const il = makeIl({}, {}, PickyEstimator);
+  expect((await il.inference(2))[0]).toEqual({ version: 'v0', y: 2 });
+
+  const cases: Array<[LinearModel, Parameters<typeof publish>[1], RegExp]> = [
+    [{ version: 'bad-sha', w: 9, b: 9 }, { sha256: 'f'.repeat(64) }, /sha256 [0-9a-f]{64}, model_config.model_sha256 says f{64}/],
+    [{ version: 'bad-size', w: 9, b: 9 }, { size: 3 }, /size \d+ bytes, model_config.model_size says 3/],
+    [{ version: 'bad-json', w: 9, b: 9 }, { raw: '{"w": "nine"}' }, /load failed: .*not a linear model/],
+    [{ version: 'explodes-1', w: 9, b: 9 }, {}, /warm-up predict failed: tensor shape mismatch/],
+  ];
+  for (const [model, options, reason] of cases) {
+    const event = nextUpdate(il);
+    await publish(model, options);
+    const got = await event;
+    expect(got.status).toBe('failed');
+    expect(got.version).toBe(model.version);
+    expect(got.error?.message).toMatch(reason);
+    expect(il.modelVersion).toBe('initial');
+    expect((await il.inference(3))[0]).toEqual({ version: 'v0', y: 3 });
+  }
+  await waitFor(() => lc.received.length === 4, 20_000, 'deploy failed reports');
+  expect(lc.received.map((r) => [r.body.status, r.body.ownerInfo?.model_version])).toEqual([
+    ['failed', 'bad-sha'],
+    ['failed', 'bad-size'],
+    ['failed', 'bad-json'],
+    ['failed', 'explodes-1'],
+  ]);
+  expect(String(lc.received[0]!.body.ownerInfo?.reason)).toContain('sha256');
+  // Every rejected candidate was disposed; only the serving one is alive.
+  expect(LinearEstimator.instances.filter((e) => !e.disposed).map((e) => e.model?.version)).toEqual(['v0']);
+
+  // The same broken announcement is not retried on every poll, but a new good one is applied.
+  await il.checkModelUpdate();
+  expect(lc.received).toHaveLength(4);
+  const good = nextUpdate(il);
+  await publish({ version: 'v3', w: 2, b: 1 });
+  expect(await good).toMatchObject({ status: 'completed', version: 'v3' });
+  expect((await il.inference(1))[0]).toEqual({ version: 'v3', y: 3 });
+  expect(il.stats()).toMatchObject({ modelUpdates: 1, failedModelUpdates: 4 });
+  await il.close();
+}, 60_000);
+
+test('without fs.watch the poll every MODEL_POLL_PERIOD_SECONDS picks the update up', async () => {
+  const il = makeIl({ MODEL_POLL_PERIOD_SECONDS: '1' }, { watch: false });
+  await il.inference(1);
+  const update = nextUpdate(il);
+  await publish({ version: 'v1', w: 5, b: 0 });
+  expect(await update).toMatchObject({ status: 'completed', version: 'v1' });
+  expect((await il.inference(1))[0].y).toBe(5);
+  await il.close();
+}, 30_000);
+
+test('warm-up uses the warmUpInput option, or is skipped (and said so) when no input was seen', async () => {
+  const seen: number[] = [];
+  class Recording extends LinearEstimator {
+    override async predict(x: number) {
+      seen.push(x);
+      return super.predict(x);
+    }
+  }
+  const skipped = makeIl({}, {}, Recording);
+  const u1 = nextUpdate(skipped);
+  await publish({ version: 'v1', w: 2, b: 0 });
+  expect((await u1).status).toBe('completed');
+  await waitFor(() => lc.received.length === 1, 20_000, 'deploy report');
+  expect(lc.received[0]!.body.ownerInfo?.warm_up).toBe('skipped');
+  expect(seen).toEqual([]);
+  await skipped.close();
+
+  const given = makeIl({}, { warmUpInput: () => 42 }, Recording);
+  await given.checkModelUpdate(); // settles on v1, published before it started
+  expect(given.modelVersion).toBe('v1');
+  const u2 = nextUpdate(given);
+  await publish({ version: 'v2', w: 2, b: 0 });
+  expect((await u2).status).toBe('completed');
+  expect(seen).toEqual([42]);
+  await given.close();
+}, 30_000);
+
+test('deploy reports wait in the spool while the LC is down and are delivered when it is back', async () => {
+  const port = lc.port;
+  await lc.stop();
+  const il = makeIl({ LC_SERVER: `http://127.0.0.1:${port}` });
+  await il.inference(1);
+  const update = nextUpdate(il);
+  await publish({ version: 'v1', w: 2, b: 0 });
+  expect((await update).status).toBe('completed');
+  expect((await il.inference(1))[0].version).toBe('v1');
+  expect(await il.lcClient.pending()).toBe(1);
+  await lc.start(port);
+  expect(await il.lcClient.flush()).toBe(0);
+  expect(lc.received.map((r) => [r.body.kind, r.body.status, r.body.ownerInfo?.model_version])).toEqual([['deploy', 'completed', 'v1']]);
+  await il.close();
+}, 30_000);
+
+test('a restarted worker serves the model last published for hot update', async () => {
+  await publish({ version: 'v7', w: 7, b: 0 });
+  const il = makeIl();
+  expect((await il.inference(1))[0]).toEqual({ version: 'v7', y: 7 });
+  expect(il.modelVersion).toBe('v7');
+  await il.checkModelUpdate();
+  expect(LinearEstimator.instances).toHaveLength(1);
+  await waitFor(() => lc.received.length === 1, 20_000, 'deploy report');
+  expect(lc.received[0]!.body.ownerInfo?.model_version).toBe('v7');
+  await il.close();
+});
+
+test('hot update needs a class or factory and MODEL_HOT_UPDATE_CONFIG', () => {
+  expect(() => makeIl({}, {}, new LinearEstimator() as unknown as typeof LinearEstimator)).toThrow('MODEL_HOT_UPDATE=true needs an estimator class or factory');
+  expect(() => makeIl({ MODEL_HOT_UPDATE_CONFIG: '' })).toThrow('MODEL_HOT_UPDATE=true but env MODEL_HOT_UPDATE_CONFIG is not set');
+});
+
+describe('the hot-update config file', () => {
+  test('model_path under /model-hot-update/ resolves against the config folder; relative paths too', () => {
+    expect(resolveAnnouncedPath('/var/lib/sedna/hot/job/model_config.json', '/model-hot-update/3/model.onnx')).toBe('/var/lib/sedna/hot/job/3/model.onnx');
+    expect(resolveAnnouncedPath('/x/model_config.json', 'm.onnx')).toBe('/x/m.onnx');
+    expect(resolveAnnouncedPath('/x/model_config.json', '/models/m.onnx')).toBe('/models/m.onnx');
+  });
+
+  test("the original's two fields are enough; the version falls back to model_update_time", async () => {
+    await writeFile(configPath, JSON.stringify({ model_config: { model_path: '/model-hot-update/m.pb', model_update_time: '2025-11-25 10:00:00' } }));
+    expect(await readHotUpdateConfig(configPath)).toMatchObject({ version: '2025-11-25 10:00:00', resolvedPath: join(hot, 'm.pb') });
+    expect(await readHotUpdateConfig(join(hot, 'absent.json'))).toBeUndefined();
+  });
+
+  test.each([
+    ['not json', /not JSON/],
+    [JSON.stringify({}), /model_config.model_path: undefined is not a path/],
+    [JSON.stringify({ model_config: { model_path: '/m', model_size: -1 } }), /model_size: -1 is not a size/],
+    [JSON.stringify({ model_config: { model_path: '/m', model_sha256: 'xyz' } }), /model_sha256: "xyz" is not a sha256/],
+  ])('%s is refused', async (text, message) => {
+    await writeFile(configPath, text);
+    await expect(readHotUpdateConfig(configPath)).rejects.toThrow(message);
+  });
+
+  test('the staged copy is what gets loaded, so the LC may replace the published file at once', async () => {
+    const il = makeIl();
+    await il.inference(1);
+    const update = nextUpdate(il);
+    await publish({ version: 'v1', w: 4, b: 0 });
+    await update;
+    await writeFile(join(hot, 'v1', 'model.json'), 'garbage');
+    expect((await il.inference(1))[0]).toEqual({ version: 'v1', y: 4 });
+    expect(JSON.parse(await readFile(configPath, 'utf8')).model_config.model_version).toBe('v1');
+    await il.close();
+  });
+});
