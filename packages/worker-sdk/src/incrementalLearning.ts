@@ -255,7 +255,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
   private async ensureModel(): Promise<ModelSlot<X, P>> {
     if (this.current) return this.current;
     this.loading ??= this.loadInitial().then(
-      async ({ slot, announced }) => {
+      ({ slot, announced }) => {
         this.loading = undefined;
         // A hot update may have landed while the initial model loaded; keep the newer one.
         if (this.current) {
@@ -266,8 +266,9 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
         if (announced) {
           this.appliedKey = announced.key;
           this.counters.modelUpdates++;
-          await this.reportDeploy(announced, 'completed', 'skipped');
           this.emit({ status: 'completed', version: announced.version, modelPath: announced.modelPath });
+          // In the background: the first inference call must not wait for the LC.
+          void this.reportDeploy(announced, 'completed', 'skipped');
         }
         return slot;
       },
@@ -420,8 +421,8 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
       this.failedKey = announced.key;
       this.counters.failedModelUpdates++;
       this.logger.error({ version: announced.version, error: wrapped.message }, 'hot update failed; keeping the current model');
-      await this.reportDeploy(announced, 'failed', warmUp, wrapped.message);
       this.emit({ status: 'failed', version: announced.version, modelPath: announced.modelPath, error: wrapped });
+      await this.reportDeploy(announced, 'failed', warmUp, wrapped.message);
       return;
     }
     if (this.closed) {
@@ -434,8 +435,8 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
     this.counters.modelUpdates++;
     this.logger.info({ version: announced.version, previous: old?.version, warmUp }, 'hot update: new model serving');
     if (old) void this.retire(old);
-    await this.reportDeploy(announced, 'completed', warmUp);
     this.emit({ status: 'completed', version: announced.version, modelPath: announced.modelPath });
+    await this.reportDeploy(announced, 'completed', warmUp);
   }
 
   private async reportDeploy(announced: AnnouncedModel, status: 'completed' | 'failed', warmUp: 'done' | 'skipped', reason?: string): Promise<void> {

@@ -217,6 +217,7 @@ test('deploy reports wait in the spool while the LC is down and are delivered wh
   await publish({ version: 'v1', w: 2, b: 0 });
   expect((await update).status).toBe('completed');
   expect((await il.inference(1))[0].version).toBe('v1');
+  await il.checkModelUpdate(); // the check that applied v1 has recorded its report
   expect(await il.lcClient.pending()).toBe(1);
   await lc.start(port);
   expect(await il.lcClient.flush()).toBe(0);
