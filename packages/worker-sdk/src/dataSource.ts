@@ -199,11 +199,11 @@ export class TxtDataParse<X = unknown, Y = unknown> extends BaseDataSource<X, Y>
   }
 
   private static resolver(file: string, root: string, options: TxtParseOptions) {
-    return (path: string, lineNumber: number, line: string): string | undefined => {
+    return (path: string, lineNumber: number, line: string, strict = false): string | undefined => {
       const resolved = resolve(root, path);
       if (isInside(root, resolved)) return resolved;
       const rejected: RejectedLine = { file, lineNumber, line, path, root };
-      if (options.onRejected) {
+      if (options.onRejected && !strict) {
         options.onRejected(rejected);
         return undefined;
       }
@@ -242,11 +242,8 @@ export class TxtDataParse<X = unknown, Y = unknown> extends BaseDataSource<X, Y>
             file,
             lineNumber,
             root,
-            resolve: (path) => {
-              const resolved = resolvePath(path, lineNumber, line);
-              if (resolved === undefined) throw new WorkerSdkError('DATASET_PATH_OUTSIDE_ROOT', `TxtDataParse: index ${file} line ${lineNumber}: path ${JSON.stringify(path)} is outside the dataset root ${root}`);
-              return resolved;
-            },
+            // Inside a func there is no line to skip: a path outside the root always throws.
+            resolve: (path) => resolvePath(path, lineNumber, line, true) as string,
           };
           item = this.processFunc(line, context);
         } else {
@@ -274,6 +271,9 @@ export class TxtDataParse<X = unknown, Y = unknown> extends BaseDataSource<X, Y>
 /** A CSV row: column name to value (numbers cast unless `cast: false`). */
 export type CsvRow = Record<string, unknown>;
 
+/** A transformation of the rows of one CSV source, as the original's `func` on a DataFrame. */
+export type CsvProcessFunc = (rows: CsvRow[]) => CsvRow[];
+
 /** Options of `CSVDataParse.parse` and `rows`. */
 export interface CsvParseOptions {
   /** The label column: its values go to `y` and it is removed from `x`. */
@@ -297,6 +297,15 @@ export interface CsvParseOptions {
  * await data.parse('/data/thermal.csv', { label: 'thermal_sensation' });
  */
 export class CSVDataParse extends BaseDataSource<CsvRow, unknown> {
+  /**
+   * @param dataType `train`, `eval` or `test`.
+   * @param func applied to each file's rows before the label is split off (a function, or the name of
+   *   one registered under `ClassType.CALLBACK`).
+   */
+  constructor(dataType: DataType = 'train', func?: CsvProcessFunc | string) {
+    super(dataType, func as ProcessFunc | string | undefined);
+  }
+
   private static csvOptions(options: CsvParseOptions): CsvOptions {
     return {
       columns: options.columns ? [...options.columns] : true,
@@ -366,7 +375,7 @@ export class CSVDataParse extends BaseDataSource<CsvRow, unknown> {
       } else {
         rows = source.map((row) => (cols ? Object.fromEntries(cols.map((c) => [c, row[c]])) : { ...row }));
       }
-      if (this.processFunc) rows = (this.processFunc as unknown as (rows: CsvRow[]) => CsvRow[])(rows);
+      if (this.processFunc) rows = (this.processFunc as unknown as CsvProcessFunc)(rows);
       const name = typeof source === 'string' ? source : 'rows';
       for (const row of rows) {
         if (options.label !== undefined) {

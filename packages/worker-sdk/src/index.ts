@@ -37,6 +37,7 @@ export type {
   RejectedLine,
   TxtParseOptions,
   CsvRow,
+  CsvProcessFunc,
   CsvParseOptions,
 } from './dataSource.js';
 export type { JobBaseOptions, PostProcess } from './jobBase.js';

@@ -54,12 +54,19 @@ export function stripDataPathPrefix(path: string, prefix: string): string {
 
 /**
  * Describe one model for a report: format, url (DATA_PATH_PREFIX removed), size and, for a file,
- * sha256; metrics when given. Throws `MODEL_INVALID` when the path does not exist.
+ * sha256; metrics when given. Throws `MODEL_INVALID` when the path does not exist. A remote URL
+ * (`s3://...`) is described by its extension only.
  */
 export async function describeModel(
   path: string,
   options: { format?: string; metrics?: Record<string, MetricValue>; dataPathPrefix?: string } = {},
 ): Promise<ModelInfo> {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) {
+    // A remote model (s3://, https://) the estimator read itself: nothing local to measure.
+    const remote: ModelInfo = { format: options.format ?? extname(new URL(path).pathname).slice(1).toLowerCase(), url: path };
+    if (options.metrics !== undefined) remote.metrics = options.metrics;
+    return remote;
+  }
   let info;
   try {
     info = await stat(path);

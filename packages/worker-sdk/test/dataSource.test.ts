@@ -214,3 +214,9 @@ describe('BaseDataSource', () => {
     ClassFactory.unregister(ClassType.CALLBACK, 'AClass');
   });
 });
+
+test('a CSV func transforms the rows of each source before the label is split off', async () => {
+  const data = await new CSVDataParse('train', (rows) => rows.filter((r) => (r.a as number) > 1)).parse([{ a: 1, y: 0 }, { a: 2, y: 1 }], { label: 'y' });
+  expect(data.x).toEqual([{ a: 2 }]);
+  expect(data.y).toEqual([1]);
+});
