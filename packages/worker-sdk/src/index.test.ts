@@ -66,7 +66,7 @@ test('formatOfModel and describeModel: a tfjs folder, an onnx file, a missing pa
     await writeFile(join(dir, 'm.ONNX'), 'xyz');
     expect(await api.formatOfModel(dir)).toBe('tfjs');
     expect(await api.formatOfModel(join(dir, 'm.ONNX'))).toBe('onnx');
-    expect(await api.describeModel(dir)).toEqual({ format: 'tfjs', url: dir, size: 6 });
+    expect(await api.describeModel(dir)).toEqual({ format: 'tfjs', url: dir, size: 2 + 4 + 3 }); // every file below the folder
     expect(await api.describeModel(join(dir, 'm.ONNX'))).toMatchObject({ format: 'onnx', size: 3, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
     await expect(api.describeModel(join(dir, 'none.onnx'))).rejects.toThrow(`model ${join(dir, 'none.onnx')}: no such file or folder`);
   } finally {
