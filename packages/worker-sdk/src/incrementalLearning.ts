@@ -139,6 +139,8 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
       this.hardExampleMining = new Filter(hem.param ?? {});
     }
     if (options.hotUpdate ?? this.config.modelHotUpdate) this.startHotUpdate();
+    // Reports an earlier run of this worker could not deliver go out first, in order.
+    this.lcClient.resume();
   }
 
   // ---------------------------------------------------------------- train / evaluate

@@ -78,6 +78,7 @@ export class JobBase<X = unknown, P = unknown> {
         spoolDir: this.config.reportSpoolDir ?? join(tmpdir(), 'sedna-report-spool', this.namespace, this.jobName, this.workerName),
         logger: this.logger,
       });
+    this.logger.debug({ config: this.config.toJSON() }, `${this.constructor.name} configured`);
   }
 
   /** LC_SERVER. */

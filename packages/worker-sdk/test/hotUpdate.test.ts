@@ -277,3 +277,17 @@ describe('the hot-update config file', () => {
     await il.close();
   });
 });
+
+test('reports a previous run of the worker left in the spool are replayed when IncrementalLearning starts', async () => {
+  const { LCClient } = await import('../src/lcClient.js');
+  const port = lc.port;
+  await lc.stop();
+  const earlier = new LCClient({ lcServer: `http://127.0.0.1:${port}`, spoolDir: join(dir, 'spool'), retry: { attempts: 1, timeoutMs: 2000 }, logger: memoryLogger() });
+  await earlier.send({ name: 'infer-1', namespace: 'default', ownerName: 'helmet', ownerKind: 'incrementallearningjob', kind: 'deploy', status: 'completed', ownerInfo: { model_version: '4' } }, 'spool');
+  earlier.close();
+  await lc.start(port);
+  const il = makeIl({ LC_SERVER: `http://127.0.0.1:${port}` });
+  await waitFor(() => lc.received.length === 1, 20_000, 'replayed report');
+  expect(lc.received[0]!.body.ownerInfo?.model_version).toBe('4');
+  await il.close();
+});
