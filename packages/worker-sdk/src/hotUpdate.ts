@@ -148,7 +148,7 @@ export class ConfigWatcher {
     this.poll = setInterval(() => {
       this.ensureWatch();
       this.trigger();
-    }, this.pollPeriodSeconds * 1000);
+    }, Math.min(this.pollPeriodSeconds * 1000, 2 ** 31 - 1)); // larger delays overflow to "at once"
     this.poll.unref();
     this.trigger();
   }

@@ -288,6 +288,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
    * the model it started with. `postProcess` receives the raw prediction itself (no deep copy).
    */
   async inference(data: X, options?: InferenceOptions<P, R>): Promise<[P, R, boolean]> {
+    if (this.closed) throw new WorkerSdkError('CONFIG_INVALID', 'IncrementalLearning.inference: called after close()');
     const slot = this.current ?? (await this.ensureModel());
     const { postProcess, ...rest } = options ?? {};
     slot.inFlight++;

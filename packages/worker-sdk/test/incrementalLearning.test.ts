@@ -295,3 +295,13 @@ describe('saveHardExample', () => {
     await expect(il.saveHardExample(1, 1)).rejects.toThrow('env HE_SAVED_URL is not set');
   });
 });
+
+test('inference after close() is refused rather than loading the model again', async () => {
+  const model = join(dir, 'deploy.json');
+  await writeLinearModel(model, { version: 'd', w: 1, b: 0 });
+  const il = new IncrementalLearning(LinearEstimator, undefined, { config: configFor({ MODEL_URL: model }), logger: memoryLogger() });
+  await il.inference(1);
+  await il.close();
+  expect(LinearEstimator.instances[0]!.disposed).toBe(true);
+  await expect(il.inference(1)).rejects.toThrow('called after close()');
+});
