@@ -12,6 +12,8 @@ export interface TextValidation {
   issues: ValidationIssue[];
   /** How many objects the text holds, valid or not (items of a `kind: List` count one each). */
   count: number;
+  /** Those of `objects` that were written in the older form (`edgeai.io/v1alpha1`) and normalised. */
+  legacy: SednaObject[];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -35,6 +37,7 @@ function listItems(value: unknown): unknown[] | undefined {
 export function validateText(text: string, options: ParseOptions = {}): TextValidation {
   const { documents, issues } = parseDocuments(text, options);
   const objects: SednaObject[] = [];
+  const legacy: SednaObject[] = [];
   let count = new Set(issues.map((i) => i.documentIndex)).size;
   for (const doc of documents) {
     const items = listItems(doc.value);
@@ -47,9 +50,13 @@ export function validateText(text: string, options: ParseOptions = {}): TextVali
         documentIndex: doc.index,
         locate: (path) => doc.locate([...entry.prefix, ...path]),
       });
-      if (result.valid) objects.push(result.object);
-      else issues.push(...result.issues);
+      if (result.valid) {
+        objects.push(result.object);
+        if (result.legacy) legacy.push(result.object);
+      } else {
+        issues.push(...result.issues);
+      }
     }
   }
-  return { objects, issues, count };
+  return { objects, issues, count, legacy };
 }

@@ -20,6 +20,7 @@ describe('seed 000 (older edgeai.io form)', () => {
     expect(result.issues.map(formatIssue)).toEqual([]);
     expect(result.objects).toHaveLength(1);
     expect(result.objects[0]!.apiVersion).toBe('sedna.io/v1alpha1');
+    expect(result.legacy).toEqual(result.objects);
   });
 
   test('normalises to exactly the expected sedna.io object', () => {
@@ -34,6 +35,7 @@ describe('seed 000 (older edgeai.io form)', () => {
     expect(result.issues.map(formatIssue)).toEqual([]);
     expect(JSON.stringify(result.objects)).not.toContain('workerSpec');
     expect(isLegacyObject(result.objects[0])).toBe(false);
+    expect(result.legacy).toEqual([]);
   });
 
   test('the job has no deploy template, so it runs no inference worker', () => {

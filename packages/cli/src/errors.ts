@@ -1,0 +1,36 @@
+/** The one error class of @sedna-ts/cli: what went wrong, and so which exit code the command ends with. */
+import { ExitCode } from './exitCodes.js';
+
+/** What went wrong. */
+export type CliErrorCode = 'INVALID_INPUT' | 'USAGE' | 'NOT_FOUND' | 'UNREACHABLE' | 'INTERNAL';
+
+const EXIT_CODES: Record<CliErrorCode, ExitCode> = {
+  INVALID_INPUT: ExitCode.Invalid,
+  USAGE: ExitCode.Usage,
+  NOT_FOUND: ExitCode.NotFound,
+  UNREACHABLE: ExitCode.Unreachable,
+  // A bug is not the user's input, but the input is all a script can act on.
+  INTERNAL: ExitCode.Invalid,
+};
+
+/** An error a command reports to the user (its message is printed as `sedna: <message>`). */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  readonly code: CliErrorCode;
+
+  constructor(code: CliErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+  }
+
+  /** The exit code for this error. */
+  get exitCode(): ExitCode {
+    return EXIT_CODES[this.code];
+  }
+}
+
+/** Turns any thrown value into a CliError (a CliError is returned as it is). */
+export function toCliError(error: unknown): CliError {
+  if (error instanceof CliError) return error;
+  return new CliError('INTERNAL', error instanceof Error ? error.message : String(error), { cause: error });
+}

@@ -1,0 +1,54 @@
+/** The `sedna` program: global options, the verbs, and the mapping of every outcome to an exit code. */
+import { Command, CommanderError } from 'commander';
+import { COMMANDS } from './commands/index.js';
+import { toCliError } from './errors.js';
+import { ExitCode } from './exitCodes.js';
+import { processIo, type CliIo } from './io.js';
+import { VERSION } from './version.js';
+
+const EXIT_CODE_HELP = `
+Exit codes: 0 ok, 1 invalid input, 2 usage, 3 not found, 4 unreachable.`;
+
+/**
+ * Builds the program with every verb of {@link COMMANDS}. `exit` receives the exit code a verb ends with.
+ * Commander's own exits (help, version, usage errors) become CommanderErrors for {@link main}.
+ */
+export function createProgram(io: CliIo, exit: (code: number) => void): Command {
+  const program = new Command('sedna')
+    .description('Edge-cloud incremental learning: manage Sedna objects (sedna.io/v1alpha1).')
+    .version(VERSION, '--version', 'print the version')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run sedna --help for usage)')
+    .addHelpText('after', EXIT_CODE_HELP);
+  for (const command of COMMANDS) command.register(program, io, exit);
+  for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  return program;
+}
+
+/**
+ * Runs the `sedna` command with `argv` (the arguments after the program name) and resolves to its exit
+ * code. Never rejects: errors are printed to stderr as `sedna: <message>`.
+ *
+ * @example
+ * process.exitCode = await main(['validate', '-f', 'examples/objects']);
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const program = createProgram(io, (c) => {
+    code = c;
+  });
+  try {
+    if (argv.length === 0) {
+      program.outputHelp({ error: true });
+      return ExitCode.Usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return code;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    const cliError = toCliError(error);
+    io.stderr.write(`sedna: ${cliError.message}\n`);
+    return cliError.exitCode;
+  }
+}

@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { BAD_JOB, DATASET, packageDir } from './helpers.js';
+
+const bin = path.join(packageDir, 'dist/bin.js');
+
+/** Runs the built executable as a user would, feeding `stdin`. */
+function sedna(args: string[], stdin = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+test('the executable validates standard input and exits 0 for valid objects', async () => {
+  expect(await sedna(['validate', '-f', '-'], DATASET)).toEqual({ code: 0, stdout: '', stderr: '1 object in 1 file: all valid\n' });
+});
+
+test('the executable exits 1 with one line per problem for invalid objects', async () => {
+  const r = await sedna(['validate', '-f', '-'], BAD_JOB);
+  expect(r.code).toBe(1);
+  expect(r.stdout.trim().split('\n')).toHaveLength(2);
+});
+
+test('the executable exits 2 on a usage error and 3 on a missing file', async () => {
+  expect((await sedna(['validate', '--nope'])).code).toBe(2);
+  expect((await sedna(['validate', '-f', path.join(packageDir, 'does-not-exist.yaml')])).code).toBe(3);
+});
+
+test('a reader that stops early (sedna crds | head) is not an error', async () => {
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'crds'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.on('error', reject);
+    child.on('close', (c) => (stderr.includes('EPIPE') ? reject(new Error(stderr)) : resolve(c)));
+  });
+  expect(code).toBe(0);
+});

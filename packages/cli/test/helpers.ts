@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main, type CliIo } from '../src/index.js';
+
+/** packages/cli */
+export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The repository's root. */
+export const repoRoot = path.resolve(packageDir, '../..');
+
+/** Runs `sedna <argv>` in-process in `cwd`, with `stdin` as standard input; returns exit code and output. */
+export async function run(argv: string[], options: { cwd?: string; stdin?: string } = {}) {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    readStdin: async () => options.stdin ?? '',
+    cwd: options.cwd ?? process.cwd(),
+    env: {},
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+/** A temp folder with `files` (relative path -> content); removed by the returned cleanup. */
+export function tempTree(files: Record<string, string>): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sedna-cli-'));
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), text);
+  }
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+export const DATASET = `apiVersion: sedna.io/v1alpha1
+kind: Dataset
+metadata:
+  name: helmet
+spec:
+  url: /data/index.txt
+  format: txt
+  nodeName: edge-node
+`;
+
+export const MODEL_JSON = JSON.stringify({
+  apiVersion: 'sedna.io/v1alpha1',
+  kind: 'Model',
+  metadata: { name: 'deploy-model', namespace: 'factory' },
+  spec: { url: '/models/m.onnx', format: 'onnx' },
+});
+
+export const BAD_JOB = `apiVersion: sedna.io/v1alpha1
+kind: IncrementalLearningJob
+metadata:
+  name: helmet
+spec:
+  dataset: {name: helmet, trainProb: 1.5}
+  initialModel: {name: initial-model}
+  outputDir: /output
+  trainSpec:
+    template: {spec: {containers: [{name: train, image: x}]}}
+    trigger:
+      timer: {start: "25:00", end: "04:00"}
+      condition: {operator: ">", threshold: 500, metric: num_of_samples}
+  evalSpec:
+    template: {spec: {containers: [{name: eval, image: x}]}}
+  deploySpec:
+    model: {name: deploy-model}
+    trigger:
+      condition: {operator: ">", threshold: 0.1, metric: precision_delta}
+`;
