@@ -7,7 +7,8 @@
  */
 
 // Estimator and session.
-export { OnnxEstimator, createSession, toOrtTensor, ONNX_FILE_NAME } from './onnxEstimator.js';
+export { OnnxEstimator, createSession, toOrtTensor } from './onnxEstimator.js';
+export { ONNX_MODEL_FILE } from './modelFile.js';
 
 // The onnxruntime-node namespace the estimator uses (ort.Tensor, ort.InferenceSession).
 export * as ort from 'onnxruntime-node';

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../dataSource.js';
 import type { DataSource, Estimator, EstimatorOptions, Metrics, SavedModelFile } from '../estimator.js';
 import { WorkerSdkError } from '../errors.js';
 import { type ImagePreprocessOptions, type Letterbox, preprocessImage } from './imagePreprocess.js';
+import { ONNX_MODEL_FILE } from './modelFile.js';
 
 /** Raw tensor data with its dims, as an alternative to `ort.Tensor`. */
 export interface TensorData {
@@ -38,9 +39,6 @@ export interface OnnxEstimatorOptions<P> {
   /** Scores predictions on labelled data for `evaluate` (`predictions[i]` is the result for `data.x[i]`). */
   metrics?: (input: { predictions: P[]; data: DataSource }) => Metrics | Promise<Metrics>;
 }
-
-/** File name `OnnxEstimator` loads from a folder and writes on save. */
-export const ONNX_FILE_NAME = 'model.onnx';
 
 /** Loads an ONNX model into an onnxruntime-node session (CPU). */
 export async function createSession(model: string | Uint8Array, options?: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
@@ -108,7 +106,7 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
   async load(modelUrl: string): Promise<void> {
     let path = resolve(modelUrl);
     try {
-      if ((await stat(path)).isDirectory()) path = join(path, ONNX_FILE_NAME);
+      if ((await stat(path)).isDirectory()) path = join(path, ONNX_MODEL_FILE);
     } catch (error) {
       throw new WorkerSdkError('MODEL_INVALID', `ONNX model ${path}: no such file or folder`, { cause: error });
     }
@@ -184,7 +182,7 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
   /** Copies the loaded `.onnx` file to `modelDir/model.onnx` (temp file + rename). */
   async save(modelDir: string): Promise<SavedModelFile[]> {
     this.requireSession('save');
-    const target = join(resolve(modelDir), ONNX_FILE_NAME);
+    const target = join(resolve(modelDir), ONNX_MODEL_FILE);
     if (target !== this.modelPath) await writeFileAtomic(target, await readFile(this.modelPath as string));
     return [{ path: target, format: 'onnx' }];
   }

@@ -11,7 +11,8 @@
 export { initTfjs } from './initTfjs.js';
 
 // Estimator.
-export { TfjsEstimator, ONNX_MODEL_FILE } from './tfjsEstimator.js';
+export { TfjsEstimator } from './tfjsEstimator.js';
+export { ONNX_MODEL_FILE } from '../onnx/modelFile.js';
 
 // Model files.
 export { saveLayersModel, loadLayersModel, TFJS_MODEL_JSON } from './layersModelFiles.js';

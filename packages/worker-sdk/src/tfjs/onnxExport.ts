@@ -286,8 +286,10 @@ export function exportToOnnx(model: LayersModel, options: OnnxExportOptions = {}
   const graphInputs: InstanceType<typeof onnx.ValueInfoProto>[] = [];
   const inputLayout: Layout = options.inputLayout === 'NCHW' ? 'NCHW' : 'native';
   const outputs = model.outputs as unknown as SymbolicTensorLike[];
-  const outputNames = model.outputNames;
-  for (const name of [...model.inputNames, ...outputNames]) g.reserve(name);
+  // A Sequential model has no output names until it is built; its output layers' names are the same.
+  const outputNames = outputs.map((t, i) => model.outputNames[i] || t.sourceLayer.name);
+  const inputs = model.inputs as unknown as SymbolicTensorLike[];
+  for (const name of [...inputs.map((t) => t.sourceLayer.name), ...outputNames]) g.reserve(name);
 
   for (const { layer, nodeIndex } of topologicalCalls(model)) {
     const node = layer.inboundNodes[nodeIndex] as LayerLike['inboundNodes'][number];

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { LayersModel, ModelFitArgs, Tensor } from '@tensorflow/tfjs';
 import type { DataSource, Estimator, EstimatorOptions, Metrics, SavedModelFile } from '../estimator.js';
 import { WorkerSdkError } from '../errors.js';
+import { ONNX_MODEL_FILE } from '../onnx/modelFile.js';
 import { initTfjs, type TfjsRuntime } from './initTfjs.js';
 import { loadLayersModel, modelJsonPath, saveLayersModel } from './layersModelFiles.js';
 import { type OnnxExportOptions, saveOnnx } from './onnxExport.js';
@@ -49,9 +50,6 @@ export interface TfjsWeight {
   shape: number[];
   values: Float32Array;
 }
-
-/** File name of the ONNX export `TfjsEstimator.save` writes beside the tfjs files. */
-export const ONNX_MODEL_FILE = 'model.onnx';
 
 /**
  * An `Estimator` around a tfjs LayersModel: `train` runs `fit`, `save` writes the tfjs format (and the
@@ -187,7 +185,7 @@ export class TfjsEstimator<X = Tensor, P = unknown> implements Estimator<X, P> {
     }
     const jsonPath = await modelJsonPath(modelUrl);
     const model = await loadLayersModel(tf, jsonPath);
-    this.model?.dispose();
+    this.dispose();
     this.model = model;
     this.loadedFrom = jsonPath;
   }
@@ -234,8 +232,9 @@ export class TfjsEstimator<X = Tensor, P = unknown> implements Estimator<X, P> {
     }
   }
 
-  /** Releases the model's tensors. */
+  /** Releases the model's tensors and its optimizer's. */
   dispose(): void {
+    this.model?.optimizer?.dispose();
     this.model?.dispose();
     this.model = undefined;
     this.loadedFrom = undefined;

@@ -27,16 +27,21 @@ export function runChild<T>(script: string, args: string[] = [], env: NodeJS.Pro
       { cwd: PACKAGE_DIR, env: childEnv, maxBuffer: 64 * 1024 * 1024, timeout: 170_000 },
       (error, stdout, stderr) => {
         if (error) {
-          reject(new Error(`${script} failed (${error.message})\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+          reject(new Error(`${script} failed (${error.message.slice(0, 500)})\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`));
           return;
         }
         const lines = stdout.trim().split('\n');
         try {
           resolve({ result: JSON.parse(lines[lines.length - 1] ?? '') as T, stdout, stderr });
         } catch {
-          reject(new Error(`${script} printed no JSON result\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+          reject(new Error(`${script} printed no JSON result\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`));
         }
       },
     );
   });
+}
+
+/** The end of a child's output: the wasm runtime prints its whole minified source with an uncaught error. */
+function tail(text: string): string {
+  return text.length > 4000 ? `...${text.slice(-4000)}` : text;
 }
