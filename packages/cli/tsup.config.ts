@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // bin.ts is the `sedna` executable (package.json "bin": dist/bin.js, which keeps its #! line).
+  // bin.ts is the `sedna` executable (package.json "bin" points at bin/sedna.js, which loads dist/bin.js).
   entry: ['src/index.ts', 'src/bin.ts'],
   format: ['esm', 'cjs'],
   dts: { entry: 'src/index.ts' },

@@ -44,3 +44,14 @@ test('a reader that stops early (sedna crds | head) is not an error', async () =
   });
   expect(code).toBe(0);
 });
+
+test('the launcher npm links as `sedna` runs the built command', async () => {
+  const { stdout, code } = await new Promise<{ stdout: string; code: number | null }>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(packageDir, 'bin/sedna.js'), '--version'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('close', (c) => resolve({ stdout: out, code: c }));
+  });
+  expect({ stdout, code }).toEqual({ stdout: '0.1.0\n', code: 0 });
+});
