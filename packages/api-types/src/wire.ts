@@ -5,6 +5,7 @@
  * (see ../shared/reference/sedna-notes.md sections 2.4.2, 4.2 to 4.4), with additions that are
  * optional on the wire so an original peer still interoperates.
  */
+import type { DeployDecision } from './schemas/common.js';
 
 /** Stages of an incremental or lifelong learning job. */
 export type WorkerKind = 'train' | 'eval' | 'deploy' | 'inference';
@@ -103,6 +104,16 @@ export interface CondOutput {
 export interface IncrementalCondData {
   input?: CondInput;
   output?: CondOutput;
+  /** Ours: the round the condition belongs to. */
+  round?: number;
+  /** Ours: the attempt of the stage (1 to 4; retries of a failed stage count up). */
+  attempt?: number;
+  /** Ours, on (S, Starting): the name of the worker pod of this stage, round and attempt. */
+  worker?: string;
+  /** Ours, on (Train, Waiting) with reason `RoundFailed`: the round that failed. */
+  failedRound?: number;
+  /** Ours, on deploy conditions: the deploy gate's verdict. */
+  decision?: DeployDecision;
 }
 
 /** Upstream payload from an LC about a learning job (operation `status`). Phase and status are case-insensitive. */
@@ -115,6 +126,8 @@ export interface UpstreamJobMessage {
   round?: number;
   /** Ours: a human-readable reason for a failure. */
   reason?: string;
+  /** Ours: the deploy gate's verdict, on a Deploy report (Ready for Deploy/ManualDeploy, Completed for Keep). */
+  decision?: DeployDecision;
 }
 
 /** Upstream payload from an LC about a Dataset. */
