@@ -1,5 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DataType, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { WorkerSdkError } from '../errors.js';
 import type { Tf } from './tfTypes.js';
 import { WasmOps } from './wasmOps.js';
 
@@ -120,7 +121,7 @@ function corrupt(ops: WasmOps, out: TensorInfo, factor: number): void {
 function convInfo(ops: WasmOps, xShape: number[], filterShape: number[], attrs: NamedAttrMap, depthwise: boolean) {
   const dilations = (attrs.dilations ?? 1) as number | [number, number];
   const dilationsAreOne = typeof dilations === 'number' ? dilations === 1 : dilations.every((d) => d === 1);
-  if (!dilationsAreOne) throw new Error(`gradients of dilated convolutions are not supported (dilations ${String(dilations)})`);
+  if (!dilationsAreOne) throw new WorkerSdkError('CONFIG_INVALID', `wasm training kernels: gradients of dilated convolutions are not supported (dilations ${String(dilations)})`);
   return ops.tfBackendUtil.computeConv2DInfo(
     xShape as Shape4,
     filterShape as Shape4,
@@ -204,7 +205,7 @@ function zeroInsert(ops: WasmOps, dy: TensorInfo, sh: number, sw: number): Tenso
 function conv2dBackpropFilter(ops: WasmOps, { inputs, attrs }: KernelArgs): TensorInfo {
   const x = inputs.x as TensorInfo;
   const dy = inputs.dy as TensorInfo;
-  if (!isChannelsLast(attrs)) throw new Error(`Conv2DBackpropFilter on wasm supports NHWC only, got ${String(attrs.dataFormat)}`);
+  if (!isChannelsLast(attrs)) throw new WorkerSdkError('CONFIG_INVALID', `wasm training kernels: Conv2DBackpropFilter supports dataFormat NHWC only, got ${String(attrs.dataFormat)}`);
   const info = convInfo(ops, x.shape, attrs.filterShape as number[], attrs, false);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, strideHeight, strideWidth } = info;
   const { top, left } = info.padInfo;
@@ -233,7 +234,7 @@ function conv2dBackpropInput(ops: WasmOps, args: KernelArgs, stock: KernelConfig
   const dy = inputs.dy as TensorInfo;
   const filter = inputs.filter as TensorInfo;
   if (!isChannelsLast(attrs)) {
-    if (stock === undefined) throw new Error(`Conv2DBackpropInput on wasm supports NHWC only, got ${String(attrs.dataFormat)}`);
+    if (stock === undefined) throw new WorkerSdkError('CONFIG_INVALID', `wasm training kernels: Conv2DBackpropInput supports dataFormat NHWC only, got ${String(attrs.dataFormat)}`);
     return stock.kernelFunc(args as never) as TensorInfo;
   }
   const info = convInfo(ops, attrs.inputShape as number[], filter.shape, attrs, false);
@@ -294,7 +295,7 @@ function tile(ops: WasmOps, args: KernelArgs, stock: KernelConfig | undefined): 
   const reps = args.attrs.reps as number[];
   const broadcastOnly = x.shape.length === reps.length && x.shape.every((d, i) => d === 1 || reps[i] === 1);
   if (!broadcastOnly || !ADDABLE.has(x.dtype)) {
-    if (stock === undefined) throw new Error(`Tile on wasm: no stock kernel for shape [${x.shape.join(', ')}] reps [${reps.join(', ')}]`);
+    if (stock === undefined) throw new WorkerSdkError('INTERNAL', `wasm training kernels: Tile of shape [${x.shape.join(', ')}] by [${reps.join(', ')}] needs the stock kernel, which is not registered`);
     return stock.kernelFunc(args as never) as TensorInfo;
   }
   const outShape = x.shape.map((d, i) => d * (reps[i] as number));

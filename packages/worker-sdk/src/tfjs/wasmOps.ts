@@ -1,5 +1,6 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { DataType, KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs';
+import { WorkerSdkError } from '../errors.js';
 import type { Tf } from './tfTypes.js';
 
 /** `[[before, after], ...]` per dimension, as PadV2 and explicit conv padding take them. */
@@ -28,12 +29,12 @@ export class WasmOps {
     let fn = this.kernels.get(kernelName);
     if (fn === undefined) {
       const config = this.tf.getKernel(kernelName, 'wasm') as KernelConfig | undefined;
-      if (config === undefined) throw new Error(`wasm kernel ${kernelName} is not registered`);
+      if (config === undefined) throw new WorkerSdkError('INTERNAL', `wasm kernel ${kernelName} is not registered`);
       fn = config.kernelFunc;
       this.kernels.set(kernelName, fn);
     }
     const out = fn({ inputs, attrs, backend: this.backend });
-    if (Array.isArray(out)) throw new Error(`wasm kernel ${kernelName} returned ${out.length} outputs, expected one`);
+    if (Array.isArray(out)) throw new WorkerSdkError('INTERNAL', `wasm kernel ${kernelName} returned ${out.length} outputs, expected one`);
     return out;
   }
 

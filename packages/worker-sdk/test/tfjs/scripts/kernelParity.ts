@@ -103,6 +103,37 @@ for (const depthwise of [false, true]) {
   }
 }
 
+// Explicit and numeric paddings, including padding wider than the filter (the crop paths).
+type Pad = number | [[number, number], [number, number], [number, number], [number, number]];
+const paddings: Array<{ pad: Pad; k: number; stride: number; rounding?: 'floor' | 'ceil' }> = [
+  { pad: [[0, 0], [2, 1], [0, 3], [0, 0]], k: 3, stride: 2 },
+  { pad: [[0, 0], [4, 0], [1, 1], [0, 0]], k: 3, stride: 1 },
+  { pad: 1, k: 3, stride: 2, rounding: 'floor' },
+  { pad: 2, k: 5, stride: 2, rounding: 'ceil' },
+];
+for (const depthwise of [false, true]) {
+  for (const { pad, k, stride, rounding } of paddings) {
+    const xShape: [number, number, number, number] = [2, H, W, C];
+    const wShape: [number, number, number, number] = [k, k, C, depthwise ? 2 : 4];
+    const info = tf.backend_util.computeConv2DInfo(xShape, wShape, stride, 1, pad, rounding, depthwise);
+    const [xv, wv, dyv] = [values(xShape), values(wShape), values(info.outShape)] as Float32Array[];
+    const prefix = depthwise ? 'DepthwiseConv2dNative' : 'Conv2D';
+    const label = `${depthwise ? 'depthwise x2' : 'conv'} ${k}x${k} stride ${stride} pad ${JSON.stringify(pad)}${rounding ? ` ${rounding}` : ''} batch 2`;
+    const attrs = { strides: stride, pad, dilations: 1, dataFormat: 'NHWC', ...(rounding ? { dimRoundingMode: rounding } : {}) };
+    for (const which of ['Filter', 'Input'] as const) {
+      cases.push({
+        kernel: `${prefix}Backprop${which}`,
+        name: `${prefix}Backprop${which} ${label}`,
+        error: await parity(() => [
+          which === 'Filter'
+            ? (tf.engine().runKernel(`${prefix}BackpropFilter`, { x: tf.tensor4d(xv as Float32Array, xShape), dy: tf.tensor4d(dyv as Float32Array, info.outShape) }, { ...attrs, filterShape: wShape }) as tfjs.Tensor)
+            : (tf.engine().runKernel(`${prefix}BackpropInput`, { dy: tf.tensor4d(dyv as Float32Array, info.outShape), filter: tf.tensor4d(wv as Float32Array, wShape) }, { ...attrs, inputShape: xShape }) as tfjs.Tensor),
+        ]),
+      });
+    }
+  }
+}
+
 // Tile: broadcast-only cases (our Add-with-zeros path) and the rest (stock kernel fallback).
 const tiles: Array<{ shape: number[]; reps: number[]; dtype: 'float32' | 'int32' | 'bool' }> = [
   { shape: [1, 1, 1, 5], reps: [8, 11, 9, 1], dtype: 'float32' },
