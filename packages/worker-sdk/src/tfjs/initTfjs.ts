@@ -1,4 +1,5 @@
 import { WorkerSdkError } from '../errors.js';
+import { createConsoleLogger, type Logger } from '../logger.js';
 import { runSelfTest, SELF_TEST_TOLERANCE, type TfjsSelfTest } from './selfTest.js';
 import type { Tf } from './tfTypes.js';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, type WasmTrainingKernel } from './wasmKernels.js';
@@ -15,6 +16,8 @@ export interface InitTfjsOptions {
   backend?: TfjsBackendName;
   /** Run the kernel self-test on wasm (default true). Without it a wrong kernel goes unnoticed. */
   selfTest?: boolean;
+  /** Where to say which backend is used and why (default: JSON lines on stderr at LOG_LEVEL). */
+  logger?: Logger;
 }
 
 /** What `initTfjs` resolves to. */
@@ -54,7 +57,7 @@ let pending: Promise<TfjsRuntime> | undefined;
  * ```
  */
 export function initTfjs(options: InitTfjsOptions = {}): Promise<TfjsRuntime> {
-  pending ??= start(options).catch((error: unknown) => {
+  pending ??= start(options).then((runtime) => announce(runtime, options.logger ?? createConsoleLogger())).catch((error: unknown) => {
     pending = undefined;
     throw error;
   });
@@ -78,6 +81,19 @@ function checkBackend(value: string, where: string): TfjsBackendName {
     throw new WorkerSdkError('CONFIG_INVALID', `${where}: ${JSON.stringify(value)} is not one of ${BACKENDS.join(', ')}`);
   }
   return value as TfjsBackendName;
+}
+
+function announce(runtime: TfjsRuntime, logger: Logger): TfjsRuntime {
+  const fields = {
+    backend: runtime.backend,
+    kernels: runtime.kernels.length,
+    selfTest: runtime.selfTest.skipped ? 'skipped' : runtime.selfTest.passed ? 'passed' : 'failed',
+    selfTestMs: Math.round(runtime.selfTest.ms),
+    ...(runtime.fallbackReason === undefined ? {} : { fallbackReason: runtime.fallbackReason }),
+  };
+  if (runtime.backend === 'cpu' && runtime.fallbackReason !== undefined) logger.warn(fields, 'tfjs: training on the cpu backend, much slower');
+  else logger.info(fields, `tfjs: using the ${runtime.backend} backend`);
+  return runtime;
 }
 
 function skipped(): TfjsSelfTest {
@@ -111,7 +127,6 @@ async function start(options: InitTfjsOptions): Promise<TfjsRuntime> {
     reasons.push(wasm.reason);
     if (!(await tf.setBackend('cpu'))) throw new WorkerSdkError('RUNTIME_UNAVAILABLE', `initTfjs: neither wasm (${wasm.reason}) nor cpu started`);
     const selfTest = wasm.selfTest ?? skipped();
-    console.warn(`@sedna-ts/worker-sdk/tfjs: training on the cpu backend (much slower): ${wasm.reason}`);
     return { tf, backend: 'cpu', selfTest, kernels: [], fallbackReason: reasons.join('; ') };
   }
 
