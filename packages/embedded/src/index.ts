@@ -1,5 +1,16 @@
-/** Version of this package, kept in step with package.json by the release tooling. */
-export const VERSION = '0.1.0';
+// @sedna-ts/embedded: the one-machine control plane.
+
+// Package
+export { VERSION } from './version.js';
+
+// API server: a durable Kubernetes-compatible API server for the GM, the CLI and kubectl.
+export { startApiServer } from './apiServer.js';
+export { ApiServerError } from './errors.js';
+export { podLogPath } from './podLogs.js';
+export { STORE_SCHEMA_VERSION } from './store.js';
+export type { ApiServerOptions, RunningApiServer } from './apiServer.js';
+export type { ApiServerErrorCode, KubeStatus } from './errors.js';
+export type { ApiServerLogger } from './logger.js';
 
 // Node agent: a small kubelet that runs the pods bound to its node as local processes.
 export { startNodeAgent, NodeAgentError } from './agent/index.js';

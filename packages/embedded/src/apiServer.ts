@@ -1,0 +1,237 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { type AddressInfo, type Socket } from 'node:net';
+import path from 'node:path';
+import { builtinResources } from './builtins.js';
+import { crdResourceTypes } from './crd.js';
+import { ApiServerError } from './errors.js';
+import { kubeconfigYaml, loadOrCreateToken, writeFileAtomic } from './files.js';
+import { Controllers } from './gc.js';
+import { createHandler } from './handler.js';
+import { type ApiServerLogger, defaultApiServerLogger } from './logger.js';
+import { type KubeObject } from './object.js';
+import { ObjectService, SYSTEM_NAMESPACES } from './objects.js';
+import { ResourceRegistry } from './resources.js';
+import { loadOrCreateTls } from './tls.js';
+import { keyPrefix, objectKey, Store } from './store.js';
+import { VERSION } from './version.js';
+import { WatchHub } from './watch.js';
+
+/** Options of `startApiServer`. */
+export interface ApiServerOptions {
+  /** Where the store (`store/`), the token (`token`) and, by default, pod logs (`pods/`) live. */
+  dataDir: string;
+  /** Address to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Port to listen on (default 0: an ephemeral port, see `RunningApiServer.port`). */
+  port?: number;
+  /** Bearer token clients must send; when absent, generated once and persisted in `<dataDir>/token`. */
+  token?: string;
+  /** Number of events kept for watch resume and consistent paging (default 10000). */
+  watchWindow?: number;
+  /** Logger (default: pino to stderr at SEDNA_LOG_LEVEL or info). */
+  logger?: ApiServerLogger;
+  /** Root of the pod log files the node agent writes (default `<dataDir>/pods`, see `podLogPath`). */
+  podLogDir?: string;
+  /** Seconds between BOOKMARK events of watches that allow them (default 60). */
+  bookmarkIntervalSeconds?: number;
+  /** Seconds without events after which a watch gets a keep-alive newline (default 10). */
+  heartbeatIntervalSeconds?: number;
+  /** Watches without timeoutSeconds end after a random time between this and twice this (default 1800 s). */
+  minRequestTimeoutSeconds?: number;
+  /** Largest accepted request body in bytes (default 3 MiB, as kube-apiserver). */
+  maxRequestBodyBytes?: number;
+  /**
+   * Serve HTTPS with a CA and certificate kept in `<dataDir>/tls/` (default true). kubectl only
+   * sends a bearer token over TLS; plain HTTP (false) suits clients such as client-node only.
+   */
+  tls?: boolean;
+}
+
+/** A running API server. */
+export interface RunningApiServer {
+  /** Base URL, e.g. `https://127.0.0.1:41234`. */
+  url: string;
+  port: number;
+  /** The bearer token clients must send. */
+  token: string;
+  /** A kubeconfig (YAML) for this server: one cluster, user and context (default name `sedna-embedded`). */
+  kubeconfig(opts?: { context?: string; namespace?: string }): string;
+  /** Writes `kubeconfig()` to `path` durably (mode 0600, temp file + rename). */
+  writeKubeconfig(path: string): Promise<void>;
+  /** Stops listening, ends watches, finishes queued writes and closes the store. */
+  close(): Promise<void>;
+}
+
+function check(options: ApiServerOptions): void {
+  const bad = (field: string, why: string): never => {
+    throw new ApiServerError('InvalidOptions', `startApiServer: options.${field}: ${why}`);
+  };
+  if (typeof options.dataDir !== 'string' || options.dataDir === '') bad('dataDir', 'is required');
+  if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) bad('port', `${String(options.port)} is not a port number`);
+  if (options.watchWindow !== undefined && (!Number.isInteger(options.watchWindow) || options.watchWindow < 1)) bad('watchWindow', `${String(options.watchWindow)} must be a positive integer`);
+  for (const f of ['bookmarkIntervalSeconds', 'heartbeatIntervalSeconds', 'minRequestTimeoutSeconds', 'maxRequestBodyBytes'] as const) {
+    const v = options[f];
+    if (v !== undefined && (typeof v !== 'number' || !(v > 0))) bad(f, `${String(v)} must be a positive number`);
+  }
+}
+
+/** Takes `<dataDir>/server.lock` for this process, taking over a lock whose process is gone. */
+function lockDataDir(dataDir: string): () => void {
+  const file = path.join(dataDir, 'server.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      return () => {
+        try {
+          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
+        } catch {
+          // Already gone.
+        }
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ApiServerError('StoreFailure', `${file}: ${(error as Error).message}`, { cause: error });
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      let alive = false;
+      if (Number.isInteger(pid) && pid > 0) {
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (e) {
+          alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+        }
+      }
+      if (alive) throw new ApiServerError('StoreFailure', `${dataDir}: already served by process ${pid} (${file})`);
+      unlinkSync(file);
+    }
+  }
+  throw new ApiServerError('StoreFailure', `${file}: could not take the lock`);
+}
+
+/**
+ * Starts the embedded Kubernetes-compatible API server on `dataDir`: opens (or creates) the store,
+ * registers the built-in kinds and the stored CRDs, creates the system namespaces, resumes pending
+ * background work (cascading deletes, finalizing namespaces and CRDs) and listens.
+ *
+ * @throws ApiServerError `InvalidOptions`, `StoreFailure` (data dir locked by a live server, store
+ *   unreadable) or `StoreSchema` (store of a newer release).
+ * @example
+ * ```ts
+ * import { startApiServer } from '@sedna-ts/embedded';
+ * import { KubeConfig, CoreV1Api } from '@kubernetes/client-node';
+ *
+ * const server = await startApiServer({ dataDir: '/var/lib/sedna' });
+ * const kc = new KubeConfig();
+ * kc.loadFromString(server.kubeconfig());
+ * const core = kc.makeApiClient(CoreV1Api);
+ * await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'x' }, data: { a: '1' } } });
+ * await server.close();
+ * ```
+ */
+export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
+  check(options);
+  const dataDir = path.resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const logger = options.logger ?? defaultApiServerLogger();
+  const unlock = lockDataDir(dataDir);
+  let store: Store | undefined;
+  try {
+    const token = loadOrCreateToken(dataDir, options.token);
+    store = Store.open(path.join(dataDir, 'store'), { watchWindow: options.watchWindow ?? 10000 });
+    const registry = new ResourceRegistry();
+    for (const rt of builtinResources()) registry.add(rt);
+    const crdStorage = 'apiextensions.k8s.io/customresourcedefinitions';
+    const registerCrd = (crd: KubeObject, gone: boolean): void => {
+      const name = crd.metadata.name ?? '';
+      if (gone) registry.setCrd(name, [], []);
+      else {
+        const { types, versionOrder } = crdResourceTypes(crd);
+        registry.setCrd(name, types, versionOrder);
+      }
+    };
+    for (const [, crd] of store.scan(keyPrefix(crdStorage))) registerCrd(crd, false);
+    store.onCommit((events) => {
+      for (const e of events) if (e.key.startsWith(keyPrefix(crdStorage))) registerCrd(e.object, e.type === 'DELETED');
+    });
+    const service = new ObjectService(store, registry);
+    const hub = new WatchHub(store, {
+      bookmarkIntervalMs: (options.bookmarkIntervalSeconds ?? 60) * 1000,
+      heartbeatIntervalMs: (options.heartbeatIntervalSeconds ?? 10) * 1000,
+    });
+    const controllers = new Controllers(store, service, logger);
+    const nsType = registry.require('', 'v1', 'namespaces');
+    for (const ns of SYSTEM_NAMESPACES) {
+      if (!store.get(objectKey(nsType.storage, '', ns))) await service.create(nsType, '', { metadata: { name: ns } });
+    }
+    controllers.resume();
+
+    let address = '';
+    const handler = createHandler({
+      service,
+      registry,
+      hub,
+      token,
+      logger,
+      podLogRoot: options.podLogDir ? path.resolve(options.podLogDir) : path.join(dataDir, 'pods'),
+      packageVersion: VERSION,
+      serverAddress: () => address,
+      minRequestTimeoutSeconds: options.minRequestTimeoutSeconds ?? 1800,
+      maxBodyBytes: options.maxRequestBodyBytes ?? 3 * 1024 * 1024,
+    });
+    const tls = options.tls === false ? undefined : loadOrCreateTls(dataDir, options.host ?? '127.0.0.1');
+    const server: Server = tls ? createHttpsServer({ requestTimeout: 0, key: tls.key, cert: tls.cert }, handler) : createHttpServer({ requestTimeout: 0 }, handler);
+    server.keepAliveTimeout = 65_000;
+    const sockets = new Set<Socket>();
+    server.on('connection', (s) => {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    });
+    const host = options.host ?? '127.0.0.1';
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e) => reject(new ApiServerError('InvalidOptions', `startApiServer: cannot listen on ${host}:${options.port ?? 0}: ${e.message}`, { cause: e })));
+      server.listen(options.port ?? 0, host, () => resolve());
+    });
+    const port = (server.address() as AddressInfo).port;
+    const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+    address = `${urlHost}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${address}`;
+    if (!tls && host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') {
+      logger.warn({ host }, 'the API server is plain HTTP: the bearer token travels unencrypted beyond loopback');
+    }
+    logger.info({ url, dataDir, revision: store.revision }, 'API server listening');
+    const openStore = store;
+    let closing: Promise<void> | undefined;
+    const kubeconfig = (opts?: { context?: string; namespace?: string }): string => kubeconfigYaml(url, token, tls?.caCert, opts);
+    return {
+      url,
+      port,
+      token,
+      kubeconfig,
+      async writeKubeconfig(file: string): Promise<void> {
+        await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+        await writeFileAtomic(path.resolve(file), kubeconfig(), 0o600);
+      },
+      close(): Promise<void> {
+        closing ??= (async () => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          hub.close();
+          controllers.close();
+          for (const s of sockets) s.destroy();
+          await closed;
+          await openStore.close();
+          unlock();
+          logger.info({ url }, 'API server stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await store?.close().catch(() => undefined);
+    unlock();
+    throw error;
+  }
+}

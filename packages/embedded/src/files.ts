@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { ApiServerError } from './errors.js';
+
+/** Writes a file durably: a temp file beside it, fsync, rename, fsync of the folder. */
+export async function writeFileAtomic(file: string, content: string, mode = 0o600): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fh = await open(tmp, 'w', mode);
+  try {
+    await fh.writeFile(content);
+    await fh.chmod(mode);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await rename(tmp, file);
+  const dir = await open(path.dirname(file), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** `writeFileAtomic` for start-up code that cannot await. */
+export function writeFileAtomicSync(file: string, content: string, mode: number): void {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  const dir = openSync(path.dirname(file), 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}
+
+/**
+ * The bearer token of the server: the one given, else the one persisted in `<dataDir>/token`, else
+ * a new random one written there (mode 0600), so clients keep working across restarts.
+ *
+ * @throws ApiServerError `InvalidOptions` for a token with whitespace or one shorter than 16 characters.
+ */
+export function loadOrCreateToken(dataDir: string, given: string | undefined): string {
+  const check = (t: string, from: string): string => {
+    if (t.length < 16 || /\s/.test(t)) throw new ApiServerError('InvalidOptions', `${from}: the token must be at least 16 characters without whitespace`);
+    return t;
+  };
+  if (given !== undefined) return check(given, 'options.token');
+  const file = path.join(dataDir, 'token');
+  let existing: string | undefined;
+  try {
+    existing = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ApiServerError('StoreFailure', `${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (existing) return check(existing, file);
+  const token = randomBytes(32).toString('base64url');
+  writeFileAtomicSync(file, `${token}\n`, 0o600);
+  return token;
+}
+
+/** A kubeconfig (YAML) with one cluster, user and context for the server. */
+export function kubeconfigYaml(server: string, token: string, caCert: string | undefined, options: { context?: string; namespace?: string } = {}): string {
+  const name = options.context ?? 'sedna-embedded';
+  const cluster = caCert ? { server, 'certificate-authority-data': Buffer.from(caCert).toString('base64') } : { server };
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    preferences: {},
+    clusters: [{ name, cluster }],
+    users: [{ name, user: { token } }],
+    contexts: [{ name, context: { cluster: name, user: name, namespace: options.namespace ?? 'default' } }],
+    'current-context': name,
+  });
+}
