@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { type CoordinationV1Api, type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Lease, V1MicroTime, type V1Node } from '@kubernetes/client-node';
-import { VERSION } from '../index.js';
+import { VERSION } from '../version.js';
 import { NodeAgentError } from './errors.js';
 import { timestamp } from './podStatus.js';
 import { apiStatusCode } from './statusWriter.js';

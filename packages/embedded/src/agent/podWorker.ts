@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { podLogPath } from '../podLogs.js';
 import { expandVars, type Interpreters, resolveCommand } from './command.js';
 import { buildContainerEnv, type DownwardInfo, type ResolvedSources } from './env.js';
 import { NodeAgentError } from './errors.js';
@@ -49,16 +50,6 @@ export function podGracePeriod(pod: V1Pod, fallback: number): number {
   return pod.spec?.terminationGracePeriodSeconds ?? fallback;
 }
 
-/** Where the log of a container's previous run is kept (`main.log` -> `main.previous.log`). */
-export function previousLogPath(logPath: string): string {
-  return logPath.replace(/\.log$/, '.previous.log');
-}
-
-/** The log file of a container, as the API server expects it. */
-export function containerLogPath(dataDir: string, namespace: string, pod: string, container: string): string {
-  return path.join(podDirectory(dataDir, namespace, pod), `${container}.log`);
-}
-
 /**
  * Runs one pod as local processes: init containers one after another, each to success, then all
  * containers side by side, restarting them as restartPolicy says with exponential backoff, and
@@ -102,6 +93,11 @@ export class PodWorker {
     });
     this.init = (pod.spec?.initContainers ?? []).map((c) => waiting(c, 'PodInitializing'));
     this.main = (pod.spec?.containers ?? []).map((c) => waiting(c, this.init.length > 0 ? 'PodInitializing' : 'ContainerCreating'));
+  }
+
+  /** Where a container's log goes: the path the API server serves as pods/log. */
+  private logPath(container: string, previous: boolean): string {
+    return podLogPath(path.join(this.deps.dataDir, 'pods'), this.namespace, this.name, container, previous);
   }
 
   /** True once the pod reached a terminal phase and nothing of it runs. */
@@ -243,7 +239,7 @@ export class PodWorker {
       let result: ProcessResult = { kind: 'failed', message: startFailure ?? '', finishedAt: new Date() };
       if (launch) {
         // Like `kubectl logs --previous`: the log of the run before the current one stays readable.
-        if (runs > 1 && existsSync(launch.logPath)) renameSync(launch.logPath, previousLogPath(launch.logPath));
+        if (runs > 1 && existsSync(launch.logPath)) renameSync(launch.logPath, this.logPath(spec.name, true));
         const handle = launchProcess(launch);
         if (handle.pid !== undefined) {
           this.processes.set(record.name, handle);
@@ -324,7 +320,7 @@ export class PodWorker {
     );
     const processEnv: Record<string, string> = { ...this.deps.baseEnv, HOSTNAME: this.name };
     for (const [key, value] of Object.entries(env)) processEnv[key] = rewrite(value);
-    const logPath = path.join(this.podDir, `${spec.name}.log`);
+    const logPath = this.logPath(spec.name, false);
     const gracePeriodSeconds = podGracePeriod(this.pod, this.deps.defaultGracePeriodSeconds);
     return {
       file: command.file,
