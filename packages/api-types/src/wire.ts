@@ -124,6 +124,8 @@ export interface UpstreamJobMessage {
   output?: CondOutput;
   /** Ours: the round this report belongs to, so a late report of an old round is recognised. */
   round?: number;
+  /** Ours: the attempt of the stage a worker report belongs to (1 to 4), when the LC knows it. */
+  attempt?: number;
   /** Ours: a human-readable reason for a failure. */
   reason?: string;
   /** Ours: the deploy gate's verdict, on a Deploy report (Ready for Deploy/ManualDeploy, Completed for Keep). */
