@@ -1,7 +1,8 @@
 /**
- * Rules a JSON Schema cannot say, checked after the schema: an object needs a name, and within a pod
- * template every volume mount names a volume of the pod and container names are unique (Kubernetes
- * rejects such a pod only when the controller creates it, long after `apply`).
+ * Rules a JSON Schema cannot say, checked after the schema: an object needs a name (of at most 63
+ * characters for kinds with workers, whose pods carry it in a label), and within a pod template every
+ * volume mount names a volume of the pod and container names are unique (Kubernetes rejects such a pod
+ * only when the controller creates it, long after `apply`).
  */
 import type { ValidationIssue } from './issues.js';
 
@@ -84,6 +85,11 @@ export function checkRules(doc: Record<string, unknown>): RuleIssue[] {
   if (isObject(metadata) && metadata.name === undefined && (typeof metadata.generateName !== 'string' || metadata.generateName === '')) {
     out.push({ segments: ['metadata', 'name'], value: undefined, message: 'is required' });
   }
-  for (const path of templatePaths(doc)) checkTemplate(doc, path, out);
+  const templates = templatePaths(doc);
+  // Worker pods carry the object's name as a label value (`<kind>.sedna.io/name`), which holds at most 63 characters.
+  if (templates.length > 0 && isObject(metadata) && typeof metadata.name === 'string' && metadata.name.length > 63) {
+    out.push({ segments: ['metadata', 'name'], value: metadata.name, message: `is ${metadata.name.length} characters long: at most 63, as its workers carry it in a label` });
+  }
+  for (const path of templates) checkTemplate(doc, path, out);
   return out;
 }
