@@ -400,7 +400,7 @@ class Agent implements NodeAgent {
     } else {
       for (const worker of workers) worker.detach();
     }
-    this.statusWriter.dropAll();
+    this.statusWriter.close();
     await Promise.race([
       this.registration.writeStatus(false).catch((error: unknown) => this.logger.debug(errorFields(error), 'node status not written')),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),

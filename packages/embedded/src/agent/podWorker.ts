@@ -73,6 +73,8 @@ export class PodWorker {
   private running: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private finished = false;
+  // Set by detach(): the agent is gone, the pod now belongs to the next agent's recovery.
+  private detached = false;
 
   constructor(
     pod: V1Pod,
@@ -145,7 +147,12 @@ export class PodWorker {
   }
 
   private report(): void {
+    if (this.detached) return;
     void this.deps.writeStatus(this, this.status());
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string): void {
+    if (!this.detached) this.deps.event(this.pod, type, reason, message);
   }
 
   /** Accepts the pod and starts running it. */
@@ -225,7 +232,7 @@ export class PodWorker {
           startFailure = message;
         } else {
           record.state = { waiting: { reason: 'CreateContainerConfigError', message } };
-          this.deps.event(this.pod, 'Warning', 'Failed', `Error: ${message}`);
+          this.event('Warning', 'Failed', `Error: ${message}`);
           this.report();
           failures++;
           await this.sleep(this.backoffDelay(failures));
@@ -246,7 +253,7 @@ export class PodWorker {
           startedAt = timestamp(handle.startedAt);
           record.containerID = `process://${handle.pid}`;
           record.state = { running: { startedAt } };
-          this.deps.event(this.pod, 'Normal', 'Started', `Started container ${record.name} (pid ${handle.pid})`);
+          this.event('Normal', 'Started', `Started container ${record.name} (pid ${handle.pid})`);
           this.report();
         }
         result = await handle.result;
@@ -265,7 +272,7 @@ export class PodWorker {
           ...(launch && record.containerID ? { containerID: record.containerID } : {}),
         },
       };
-      if (result.kind === 'failed') this.deps.event(this.pod, 'Warning', 'Failed', `Error: ${result.message}`);
+      if (result.kind === 'failed') this.event('Warning', 'Failed', `Error: ${result.message}`);
       this.deps.logger.info({ pod: `${this.namespace}/${this.name}`, container: record.name, exitCode }, 'container exited');
       if (this.stopped || !restart(exitCode)) {
         record.done = true;
@@ -278,7 +285,7 @@ export class PodWorker {
       const delay = this.backoffDelay(failures);
       record.lastState = record.state;
       record.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${Math.ceil(delay / 1000)}s restarting failed container=${record.name} pod=${this.name}` } };
-      this.deps.event(this.pod, 'Warning', 'BackOff', `Back-off restarting failed container ${record.name}`);
+      this.event('Warning', 'BackOff', `Back-off restarting failed container ${record.name}`);
       this.report();
       await this.sleep(delay);
     }
@@ -352,7 +359,7 @@ export class PodWorker {
       this.abort.abort();
       const graceMs = Math.max(0, options.gracePeriodSeconds) * 1000;
       if (this.processes.size > 0) {
-        this.deps.event(this.pod, 'Normal', 'Killing', `Stopping containers ${[...this.processes.keys()].join(', ')}`);
+        this.event('Normal', 'Killing', `Stopping containers ${[...this.processes.keys()].join(', ')}`);
       }
       await Promise.all([...this.processes.values()].map((handle) => handle.terminate(graceMs)));
       await this.running;
@@ -380,6 +387,7 @@ export class PodWorker {
 
   /** Lets the agent process exit while the pod's processes run on (they are found again on restart). */
   detach(): void {
+    this.detached = true;
     this.abort.abort();
     for (const handle of this.processes.values()) handle.unref();
   }

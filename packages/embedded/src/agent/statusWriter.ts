@@ -30,6 +30,7 @@ const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
  */
 export class StatusWriter {
   private readonly slots = new Map<string, Slot>();
+  private closed = false;
 
   constructor(
     private readonly core: CoreV1Api,
@@ -42,6 +43,7 @@ export class StatusWriter {
    * left to write to), false when the pod was dropped before that.
    */
   write(uid: string, namespace: string, name: string, status: PodStatusBody): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
     let slot = this.slots.get(uid);
     if (!slot) {
       slot = { namespace, name, latest: status, latestVersion: 0, writtenVersion: 0, lastWritten: undefined, loop: undefined, waiters: [], dropped: false };
@@ -59,8 +61,9 @@ export class StatusWriter {
     this.finish(uid, false);
   }
 
-  /** Drops every pod (the agent stops). */
-  dropAll(): void {
+  /** Drops every pod and takes no more writes (the agent stops). */
+  close(): void {
+    this.closed = true;
     for (const uid of [...this.slots.keys()]) this.finish(uid, false);
   }
 

@@ -353,6 +353,33 @@ describe('an agent killed with SIGKILL while a pod runs', () => {
   });
 });
 
+test('stop() stops the pods (Failed, NodeShutdown) and marks the node NotReady; stop({ killPods: false }) leaves them to the next start', async () => {
+  const options = { kubeConfig, nodeName: 'edge-stop', dataDir, logger: silent, env: childEnv(), defaultGracePeriodSeconds: 5 };
+  let second = await startNodeAgent(options);
+  await core.createNamespacedPod({ namespace: 'default', body: simplePod('stopped', ['/code/sleeper.js', '/home/data', 'stopped'], {}, 'edge-stop') });
+  await podInPhase('stopped', 'Running');
+  const pid = Number(await eventually('pid', () => readText(path.join(hostData, 'stopped.pid'))));
+  await second.stop();
+  expect(isAlive(pid)).toBe(false);
+  const stopped = await podInPhase('stopped', 'Failed');
+  expect(stopped.status?.reason).toBe('NodeShutdown');
+  expect(stopped.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0); // sleeper.js exits 0 on SIGTERM
+  const node = await core.readNode({ name: 'edge-stop' });
+  expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
+
+  second = await startNodeAgent(options);
+  expect((await core.readNode({ name: 'edge-stop' })).status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+  await core.createNamespacedPod({ namespace: 'default', body: simplePod('detached', ['/code/sleeper.js', '/home/data', 'detached'], {}, 'edge-stop') });
+  await podInPhase('detached', 'Running');
+  const detachedPid = Number(await eventually('pid', () => readText(path.join(hostData, 'detached.pid'))));
+  await second.stop({ killPods: false });
+  expect(isAlive(detachedPid)).toBe(true);
+  second = await startNodeAgent(options);
+  expect(isAlive(detachedPid)).toBe(false);
+  expect((await podInPhase('detached', 'Failed')).status?.reason).toBe('NodeRestart');
+  await second.stop();
+});
+
 test('the agent rides out an API server restart: its watch reconnects and new pods run', async () => {
   const port = server.port;
   await server.close();
