@@ -59,6 +59,8 @@ const SCRIPTS: Record<string, string> = {
     fs.writeFileSync(dir + '/' + name + '.pid', String(process.pid));
     process.on('SIGTERM', () => { fs.writeFileSync(dir + '/' + name + '.term', 'term'); process.exit(0); });
     setInterval(() => {}, 1000);`,
+  'hello.ts': `const who: string = process.argv[2] ?? 'nobody';\nconsole.log(\`hello from ts, \${who}\`);\n`,
+  'hello.py': `import sys\nprint('hello from py, ' + sys.argv[1])\n`,
 };
 
 beforeAll(async () => {
@@ -81,6 +83,7 @@ beforeAll(async () => {
     env: childEnv(),
     restartBackoff: { initialMs: 50, maxMs: 200 },
     defaultGracePeriodSeconds: 5,
+    imageCommands: { 'kubeedge/sedna-storage-initializer': [process.execPath, path.join(codeDir, 'init.js')] },
   });
 });
 
@@ -209,6 +212,32 @@ test('init containers run first, in order; the container gets its env, mapped pa
     return list.items.filter((e) => e.reason === 'Started').length === 3 ? list.items : undefined;
   });
   expect(events.every((e) => e.source?.host === NODE && e.involvedObject.uid === pod.metadata?.uid)).toBe(true);
+});
+
+test('a mapped image runs its local command; .ts scripts run with tsx, .py scripts with python3', async () => {
+  const scratch = { name: 'scratch', mountPath: '/scratch' };
+  await core.createNamespacedPod({
+    namespace: 'default',
+    body: {
+      metadata: { name: 'interpreters' },
+      spec: {
+        nodeName: NODE,
+        restartPolicy: 'Never',
+        volumes: [codeVolume(), { name: 'scratch', emptyDir: {} }],
+        initContainers: [{ name: 'storage-initializer', image: 'kubeedge/sedna-storage-initializer:v0.3.0', args: ['/scratch/downloaded'], volumeMounts: [scratch] }],
+        containers: [
+          { name: 'ts', image: 'example/app:v1', args: ['/code/hello.ts', '$(WHO)'], env: [{ name: 'WHO', value: 'edge' }], volumeMounts: [mounts[0]!] },
+          { name: 'py', image: 'example/app:v1', args: ['/code/hello.py', 'edge'], volumeMounts: [mounts[0]!] },
+        ],
+      },
+    },
+  });
+  const pod = await podInPhase('interpreters', 'Succeeded');
+  expect(pod.status?.initContainerStatuses?.[0]).toMatchObject({ image: 'kubeedge/sedna-storage-initializer:v0.3.0', state: { terminated: { exitCode: 0 } } });
+  const dir = path.join(dataDir, 'pods', 'default', 'interpreters');
+  expect(readText(path.join(dir, 'volumes', 'scratch', 'downloaded'))).toBe('done');
+  expect(readText(path.join(dir, 'ts.log'))).toBe('hello from ts, edge\n');
+  expect(readText(path.join(dir, 'py.log'))).toBe('hello from py, edge\n');
 });
 
 test('a running pod reports Running, then Failed with the exit code and reason', async () => {
