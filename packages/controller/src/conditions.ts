@@ -1,0 +1,137 @@
+/**
+ * The conditions of a learning job: an append-only list whose last element is the current stage and
+ * state. Each condition carries its round, and its `data` is the JSON of the stage's input and output
+ * plus our fields (round, attempt, worker, failedRound, decision).
+ */
+import {
+  ConditionStatus,
+  type JobConditionType,
+  JobStage,
+  type CondInput,
+  type CondOutput,
+  type DeployDecision,
+  type IncrementalCondData,
+  type JobCondition,
+} from '@sedna-ts/api-types';
+
+/** Parsed `data` of a condition: the original's `IncrementalCondData` plus our fields. */
+export interface ConditionData extends IncrementalCondData {
+  input?: CondInput;
+  output?: CondOutput;
+  /** The round the condition belongs to. */
+  round?: number;
+  /** The attempt of the stage, 1 to maxAttempts. */
+  attempt?: number;
+  /** On (S, Starting): the name of the worker pod of this stage, round and attempt. */
+  worker?: string;
+  /** On (Train, Waiting) with reason `RoundFailed`: the round that failed. */
+  failedRound?: number;
+  /** On deploy conditions: the deploy gate's verdict. */
+  decision?: DeployDecision;
+}
+
+/** Reasons the Global Manager writes on the conditions it appends. */
+export const ConditionReason = {
+  /** A failed stage is tried again (the next attempt). */
+  Retry: 'Retry',
+  /** A stage failed on its last attempt: the round ends and its samples go back to the pools. */
+  RoundFailed: 'RoundFailed',
+  /** `sedna trigger eval|deploy` started a round at that stage. */
+  ManualTrigger: 'ManualTrigger',
+  /** The worker pod failed (exit code, signal or eviction in the message). */
+  PodFailed: 'PodFailed',
+  /** The worker pod disappeared before the stage finished. */
+  PodDeleted: 'PodDeleted',
+  /** The worker pod succeeded but no report arrived within the grace period. */
+  NoReport: 'NoReport',
+  /** The worker (through its LC) reported the stage failed. */
+  WorkerFailed: 'WorkerFailed',
+  /** The condition was reported by the Local Controller. */
+  ReportedByLc: 'ReportedByLC',
+} as const;
+/** A reason the Global Manager writes on a condition. */
+export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
+
+/** The last condition, the current state; undefined before the first sync. */
+export function latestCondition(conditions: readonly JobCondition[] | undefined): JobCondition | undefined {
+  return conditions && conditions.length > 0 ? conditions[conditions.length - 1] : undefined;
+}
+
+/** Parses a condition's `data`; a missing or malformed value gives `{}` (the original tolerated both). */
+export function conditionData(condition: Pick<JobCondition, 'data'> | undefined): ConditionData {
+  if (!condition?.data) return {};
+  try {
+    const parsed: unknown = JSON.parse(condition.data);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as ConditionData) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The round of a condition: its own `round`, else the one in its data, else `fallback`. */
+export function conditionRound(condition: JobCondition, fallback: number): number {
+  return condition.round ?? conditionData(condition).round ?? fallback;
+}
+
+/** The attempt of a condition (1 when it does not say). */
+export function conditionAttempt(condition: JobCondition): number {
+  const attempt = conditionData(condition).attempt;
+  return typeof attempt === 'number' && attempt >= 1 ? attempt : 1;
+}
+
+/** What to append: stage, type, round, and optionally reason, message and data. */
+export interface NewCondition {
+  stage: JobStage;
+  type: JobConditionType;
+  round: number;
+  reason?: string;
+  message?: string;
+  data?: ConditionData;
+}
+
+/**
+ * A condition as the Global Manager appends it: status "True", both timestamps `now`, `data` as JSON
+ * with the round repeated inside (so a reader of `data` alone knows it).
+ */
+export function makeCondition(spec: NewCondition, now: string): JobCondition {
+  const data: ConditionData = { ...spec.data, round: spec.round };
+  const condition: JobCondition = {
+    type: spec.type,
+    status: ConditionStatus.True,
+    stage: spec.stage,
+    round: spec.round,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+    data: JSON.stringify(data),
+  };
+  if (spec.reason) condition.reason = spec.reason;
+  if (spec.message) condition.message = spec.message;
+  return condition;
+}
+
+/** Keeps the last `max` conditions (older ones are dropped in order). */
+export function capConditions(conditions: JobCondition[], max: number): JobCondition[] {
+  return conditions.length > max ? conditions.slice(conditions.length - max) : conditions;
+}
+
+/** The stage after `stage` in a round: Train -> Eval -> Deploy; Deploy has none (the round ends). */
+export function nextStage(stage: JobStage): JobStage | undefined {
+  if (stage === JobStage.Train) return JobStage.Eval;
+  if (stage === JobStage.Eval) return JobStage.Deploy;
+  return undefined;
+}
+
+/** The last condition matching `predicate`, searching from the end. */
+export function findLastCondition(conditions: readonly JobCondition[], predicate: (c: JobCondition) => boolean): JobCondition | undefined {
+  for (let i = conditions.length - 1; i >= 0; i--) {
+    const condition = conditions[i] as JobCondition;
+    if (predicate(condition)) return condition;
+  }
+  return undefined;
+}
+
+/** Milliseconds since the epoch of an RFC 3339 time, or NaN. */
+export function timeMs(time: string | Date | undefined): number {
+  if (time === undefined) return Number.NaN;
+  return time instanceof Date ? time.getTime() : Date.parse(time);
+}

@@ -1,0 +1,109 @@
+/**
+ * What the state machine needs to know about a worker pod: which stage, round and attempt it runs (from
+ * its labels, never from its name), its phase, when it finished and why it failed.
+ */
+import { constants as osConstants } from 'node:os';
+import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from './labels.js';
+
+/** The kinds of worker a learning job runs. */
+export type WorkerType = 'train' | 'eval' | 'inference';
+
+/** Phase of a pod, as Kubernetes reports it. */
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+/** A worker pod as the state machine sees it. */
+export interface ObservedPod {
+  name: string;
+  workerType: WorkerType;
+  round: number;
+  attempt: number;
+  phase: PodPhase;
+  /** The pod has a deletionTimestamp: it is going away and no longer counts as the stage's worker. */
+  deleting: boolean;
+  nodeName?: string;
+  /** When the pod reached Succeeded or Failed (RFC 3339), when known. */
+  finishedAt?: string;
+  /** Why the pod failed, in words: exit codes, signals, eviction. */
+  failure?: string;
+  /** Created by this Global Manager and not yet seen in the informer's cache. */
+  expected?: boolean;
+}
+
+const WORKER_TYPES: readonly string[] = ['train', 'eval', 'inference'];
+const PHASES: readonly string[] = ['Pending', 'Running', 'Succeeded', 'Failed', 'Unknown'];
+
+function isoTime(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (typeof value === 'string' && value) return value;
+  return undefined;
+}
+
+function nonNegativeInt(value: string | undefined, fallback: number): number {
+  if (value === undefined || !/^\d+$/.test(value)) return fallback;
+  return Number(value);
+}
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([name, number]) => [number, name]));
+
+function describeTermination(status: V1ContainerStatus): string | undefined {
+  const terminated = status.state?.terminated;
+  if (!terminated || (terminated.exitCode === 0 && !terminated.signal)) return undefined;
+  let text = `container ${status.name} exited with code ${terminated.exitCode}`;
+  const signal = terminated.signal ?? (terminated.exitCode > 128 ? terminated.exitCode - 128 : undefined);
+  if (signal !== undefined) {
+    const name = SIGNAL_NAMES.get(signal);
+    text += ` (signal ${signal}${name ? ` ${name}` : ''})`;
+  }
+  if (terminated.reason) text += `, reason ${terminated.reason}`;
+  if (terminated.message) text += `: ${terminated.message.trim()}`;
+  return text;
+}
+
+/** Why a failed pod failed, in one line: its containers' exit codes and signals, or the pod's reason. */
+export function describePodFailure(pod: V1Pod): string {
+  const parts = (pod.status?.containerStatuses ?? []).map(describeTermination).filter((t): t is string => t !== undefined);
+  if (pod.status?.reason || pod.status?.message) {
+    parts.push(`pod ${[pod.status.reason, pod.status.message].filter(Boolean).join(': ')}`);
+  }
+  return parts.length > 0 ? parts.join('; ') : 'pod failed';
+}
+
+function finishedAt(pod: V1Pod): string | undefined {
+  const times = (pod.status?.containerStatuses ?? [])
+    .map((s) => isoTime(s.state?.terminated?.finishedAt))
+    .filter((t): t is string => t !== undefined)
+    .sort();
+  if (times.length > 0) return times[times.length - 1];
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  return isoTime(ready?.lastTransitionTime);
+}
+
+/**
+ * The observation of a worker pod of a job of `resourceKind` (lower-case kind), or undefined when the
+ * pod is not one (no or unknown worker-type label). Pods the original created carry no round or
+ * attempt label: they count as round 0, attempt 1.
+ */
+export function observePod(pod: V1Pod, resourceKind: string): ObservedPod | undefined {
+  const labels = pod.metadata?.labels ?? {};
+  const workerType = labels[workerLabelKeys(resourceKind).workerType];
+  const name = pod.metadata?.name;
+  if (!name || !workerType || !WORKER_TYPES.includes(workerType)) return undefined;
+  const rawPhase = pod.status?.phase ?? 'Pending';
+  const phase = (PHASES.includes(rawPhase) ? rawPhase : 'Unknown') as PodPhase;
+  const observed: ObservedPod = {
+    name,
+    workerType: workerType as WorkerType,
+    round: nonNegativeInt(labels[ROUND_LABEL], 0),
+    attempt: Math.max(1, nonNegativeInt(labels[ATTEMPT_LABEL], 1)),
+    phase,
+    deleting: pod.metadata?.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== null,
+  };
+  if (pod.spec?.nodeName) observed.nodeName = pod.spec.nodeName;
+  if (phase === 'Succeeded' || phase === 'Failed') {
+    const at = finishedAt(pod);
+    if (at) observed.finishedAt = at;
+  }
+  if (phase === 'Failed') observed.failure = describePodFailure(pod);
+  return observed;
+}
