@@ -31,17 +31,29 @@ export interface PidRecord {
   gracePeriodSeconds: number;
 }
 
-/** Writes a file so that a reader sees the old content or the new one, never a part: temp, fsync, rename. */
-export function writeFileAtomic(file: string, content: string): void {
+/**
+ * Writes a file so that a reader sees the old content or the new one, never a part: temp file, then
+ * rename. With `durable` the content is fsynced first, so it also survives a power loss.
+ */
+export function writeFileAtomic(file: string, content: string, durable = false): void {
   const temp = `${file}.${process.pid}.tmp`;
   const fd = openSync(temp, 'w');
   try {
     writeSync(fd, content);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temp, file);
+  if (durable) {
+    // The rename is only durable once the directory entry is.
+    const dir = openSync(path.dirname(file), 'r');
+    try {
+      fsyncSync(dir);
+    } finally {
+      closeSync(dir);
+    }
+  }
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -110,10 +122,13 @@ export class StateStore {
     return path.join(this.podsDir, uid);
   }
 
-  /** Records that the agent accepted a pod (before anything of it runs). */
+  /**
+   * Records that the agent accepted a pod (before anything of it runs). Durable: after a power loss
+   * the pod must still be known as interrupted, not started afresh.
+   */
   writePod(record: PodRecord): void {
     mkdirSync(this.podDir(record.uid), { recursive: true });
-    writeFileAtomic(path.join(this.podDir(record.uid), 'pod.json'), JSON.stringify(record));
+    writeFileAtomic(path.join(this.podDir(record.uid), 'pod.json'), JSON.stringify(record), true);
   }
 
   /** Every pod record left, with its pid records. A pod folder without a readable pod.json is skipped. */
@@ -143,7 +158,7 @@ export class StateStore {
   /** Keeps the terminal status of a pod until it is written to the API (it survives a crash in between). */
   writeFinalStatus(uid: string, status: object): void {
     mkdirSync(this.podDir(uid), { recursive: true });
-    writeFileAtomic(path.join(this.podDir(uid), 'final.json'), JSON.stringify(status));
+    writeFileAtomic(path.join(this.podDir(uid), 'final.json'), JSON.stringify(status), true);
   }
 
   /** The path of a container's pid file. */
@@ -151,7 +166,10 @@ export class StateStore {
     return path.join(this.podDir(uid), `${container}.pid.json`);
   }
 
-  /** Writes a container's pid file (synchronously, so nothing can run between spawn and record). */
+  /**
+   * Writes a container's pid file (synchronously, so nothing can run between spawn and record). Not
+   * fsynced: it only matters while the process lives, and a power loss ends the process too.
+   */
   writePid(uid: string, record: PidRecord): void {
     writeFileAtomic(this.pidFile(uid, record.container), JSON.stringify(record));
   }
