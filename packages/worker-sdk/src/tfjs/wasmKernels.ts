@@ -17,6 +17,9 @@ import { WasmOps } from './wasmOps.js';
  *   its [Ci, kh, kw, Co] output is dW transposed. 1x1 stride-1 convolutions are x^T . dy instead.
  * - Conv2DBackpropInput: dy with (stride - 1) zeros inserted between its pixels, convolved with the
  *   filter flipped in space and with in/out channels swapped, padded so the output is the input's size.
+ *   For equal strides s > 1 it skips the zeros: the s*s phases of the input (ih mod s, iw mod s) each
+ *   see a fixed subset of the taps, so one stride-1 convolution of dy with all phases' taps side by side
+ *   in its output channels, then a transpose that interleaves them, does about half the work.
  * - The depthwise pair: the same two rewrites on the depthwise convolution, with the batch folded into
  *   the channels for the filter gradient (x as [1, H, W, B*C], dy as the filter [Ho, Wo, B*C, m]).
  * - Tile: when it only broadcasts (every tiled dimension has size 1) it is x + zeros(outShape), which the
@@ -238,11 +241,62 @@ function conv2dBackpropInput(ops: WasmOps, args: KernelArgs, stock: KernelConfig
     return stock.kernelFunc(args as never) as TensorInfo;
   }
   const info = convInfo(ops, attrs.inputShape as number[], filter.shape, attrs, false);
+  if (info.strideHeight === info.strideWidth && info.strideHeight > 1) return stridedBackpropInput(ops, dy, filter, info);
   const flipped = ops.reverse(filter, [0, 1]);
   const swapped = ops.transpose(flipped, [0, 1, 3, 2]); // [kh, kw, Co, Ci]
   const z = zeroInsert(ops, dy, info.strideHeight, info.strideWidth);
   const out = convCropped(ops, 'conv', z, swapped, [1, 1], inputGradPads(info), info.inHeight, info.inWidth);
   ops.free(flipped, swapped, z);
+  return out;
+}
+
+/**
+ * Conv2DBackpropInput for stride s > 1 (equal on both axes) without the s*s zeros: the input pixels of
+ * each phase (ih mod s, iw mod s) see a fixed subset of the filter taps, so one stride-1 convolution of
+ * dy with a filter holding every phase's taps side by side in its output channels ([T, T, Co, s*s*Ci])
+ * gives all phases at once, and DepthToSpace interleaves them. For phase r and window tap t the filter
+ * row is a = r + pad - s*(t - P), zero where that falls outside the filter.
+ */
+function stridedBackpropInput(ops: WasmOps, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+  const { inHeight, inWidth, inChannels, outChannels, outHeight, outWidth, filterHeight, filterWidth, strideHeight: s, padInfo } = info;
+  // Window start P (taps before the output position) and length T per axis, covering every phase.
+  const before = (k: number, pad: number) => Math.floor((k - 1 - pad) / s);
+  const taps = (k: number, pad: number) => Math.floor((s - 1 + pad) / s) + before(k, pad) + 1;
+  const [ph, pw] = [before(filterHeight, padInfo.top), before(filterWidth, padInfo.left)];
+  const [th, tw] = [taps(filterHeight, padInfo.top), taps(filterWidth, padInfo.left)];
+  const phases = s * s * inChannels;
+
+  const combined = ops.backend.makeOutput([th, tw, outChannels, phases], 'float32');
+  const w = ops.backend.typedArrayFromHeap(filter);
+  const f = ops.backend.typedArrayFromHeap(combined);
+  f.fill(0);
+  for (let t = 0; t < th; t++)
+    for (let u = 0; u < tw; u++)
+      for (let rh = 0; rh < s; rh++) {
+        const a = rh + padInfo.top - s * (t - ph);
+        if (a < 0 || a >= filterHeight) continue;
+        for (let rw = 0; rw < s; rw++) {
+          const b = rw + padInfo.left - s * (u - pw);
+          if (b < 0 || b >= filterWidth) continue;
+          for (let ci = 0; ci < inChannels; ci++) {
+            const src = ((a * filterWidth + b) * inChannels + ci) * outChannels;
+            const dst = (t * tw + u) * outChannels * phases + (rh * s + rw) * inChannels + ci;
+            for (let co = 0; co < outChannels; co++) f[dst + co * phases] = w[src + co] as number;
+          }
+        }
+      }
+
+  const [qh, qw] = [Math.ceil(inHeight / s), Math.ceil(inWidth / s)];
+  const pads: Pads4 = [ph, qh - outHeight - ph + th - 1, pw, qw - outWidth - pw + tw - 1];
+  const perPhase = convCropped(ops, 'conv', dy, combined, [1, 1], pads, qh, qw); // [B, qh, qw, s*s*Ci]
+  // Interleave the phases (what DepthToSpace does, but the backend's DepthToSpace is a slow loop and its
+  // Transpose is not): [B*qh, qw, s, s*Ci] -> [B*qh, s, qw, s*Ci] is [B, qh*s, qw*s, Ci].
+  const batch = dy.shape[0] as number;
+  const split = ops.reshape(perPhase, [batch * qh, qw, s, s * inChannels]);
+  const moved = ops.transpose(split, [0, 2, 1, 3]);
+  const interleaved = ops.reshape(moved, [batch, qh * s, qw * s, inChannels]);
+  const out = ops.crop(interleaved, 0, 0, inHeight, inWidth);
+  ops.free(combined, perPhase, split, moved, interleaved);
   return out;
 }
 

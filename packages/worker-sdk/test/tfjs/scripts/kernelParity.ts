@@ -105,11 +105,14 @@ for (const depthwise of [false, true]) {
 
 // Explicit and numeric paddings, including padding wider than the filter (the crop paths).
 type Pad = number | [[number, number], [number, number], [number, number], [number, number]];
-const paddings: Array<{ pad: Pad; k: number; stride: number; rounding?: 'floor' | 'ceil' }> = [
+// Unequal strides take the zero-insertion path of Conv2DBackpropInput rather than the phase split.
+const paddings: Array<{ pad: Pad | 'same' | 'valid'; k: number; stride: number | [number, number]; rounding?: 'floor' | 'ceil' }> = [
   { pad: [[0, 0], [2, 1], [0, 3], [0, 0]], k: 3, stride: 2 },
   { pad: [[0, 0], [4, 0], [1, 1], [0, 0]], k: 3, stride: 1 },
   { pad: 1, k: 3, stride: 2, rounding: 'floor' },
   { pad: 2, k: 5, stride: 2, rounding: 'ceil' },
+  { pad: 'same', k: 3, stride: [2, 1] },
+  { pad: 'valid', k: 5, stride: [1, 2] },
 ];
 for (const depthwise of [false, true]) {
   for (const { pad, k, stride, rounding } of paddings) {
@@ -118,7 +121,7 @@ for (const depthwise of [false, true]) {
     const info = tf.backend_util.computeConv2DInfo(xShape, wShape, stride, 1, pad, rounding, depthwise);
     const [xv, wv, dyv] = [values(xShape), values(wShape), values(info.outShape)] as Float32Array[];
     const prefix = depthwise ? 'DepthwiseConv2dNative' : 'Conv2D';
-    const label = `${depthwise ? 'depthwise x2' : 'conv'} ${k}x${k} stride ${stride} pad ${JSON.stringify(pad)}${rounding ? ` ${rounding}` : ''} batch 2`;
+    const label = `${depthwise ? 'depthwise x2' : 'conv'} ${k}x${k} stride ${JSON.stringify(stride)} pad ${JSON.stringify(pad)}${rounding ? ` ${rounding}` : ''} batch 2`;
     const attrs = { strides: stride, pad, dilations: 1, dataFormat: 'NHWC', ...(rounding ? { dimRoundingMode: rounding } : {}) };
     for (const which of ['Filter', 'Input'] as const) {
       cases.push({
