@@ -1,0 +1,240 @@
+/**
+ * The LC's configuration: a documented object, validated once at start-up with errors that name the
+ * field and the value, and its environment-variable form for running the LC on its own (the original's
+ * names where they exist: GM_ADDRESS, NODENAME, BIND_PORT, ROOTFS_MOUNT_DIR).
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import { LocalControllerError } from './errors.js';
+import { createLogger, type LcLogger } from './logger.js';
+import { isValidTimeZone } from './trigger.js';
+
+/** Budget of the hard-example store of each job: the oldest examples are evicted beyond it. */
+export interface HardExampleBudget {
+  /** Most examples kept per job (default 10000). */
+  maxCount?: number;
+  /** Most bytes kept per job, sample and meta files together (default 1 GiB). */
+  maxBytes?: number;
+}
+
+/** Configuration of `startLocalController`. */
+export interface LocalControllerConfig {
+  /** Name of this node; the GM sends this LC the objects of this node. */
+  nodeName: string;
+  /** WebSocket URL of the GM, e.g. `ws://127.0.0.1:9000/`. */
+  gmUrl: string;
+  /** This node's token: hex HMAC-SHA256(GM secret, node name). Also the key of the worker tokens. */
+  nodeToken: string;
+  /** Folder of the LC's state: objects, outbox, job pools, dataset cursors, hot-update and hard-example folders. */
+  dataDir: string;
+  /** Address of the worker API (default `127.0.0.1`: only workers on this machine). */
+  bindHost?: string;
+  /** Port of the worker API (default 0: an ephemeral port). */
+  port?: number;
+  /** URL of the worker API as workers reach it (LC_SERVER), when not `http://<bindHost>:<port>`. */
+  advertiseUrl?: string;
+  /** Rounds whose round files are kept under `outputDir/data/{train,eval}` (default 10). */
+  roundRetention?: number;
+  /** IANA time zone of trigger timers (default: the system's). */
+  timeZone?: string;
+  /** Hard-example budget per job. */
+  hardExampleBudget?: HardExampleBudget;
+  /** Period of the fallback poll of dataset indexes and hard-example folders, seconds (default 60). */
+  datasetPollSeconds?: number;
+  /** Trigger check period when a trigger has no `checkPeriodSeconds` (default 10, the original's cadence). */
+  defaultCheckPeriodSeconds?: number;
+  /** Where the host's `/` is seen by this process (default empty: the LC runs on the host). */
+  hostRoot?: string;
+  /** Host folder of the hot-update folders (default `<dataDir>/model-hot-update`). */
+  hotUpdateRoot?: string;
+  /** Host folder of the hard-example folders (default `<dataDir>/hard-examples`). */
+  hardExampleRoot?: string;
+  /** How long `stop()` waits for the GM to ack the outbox (default 5000 ms). */
+  drainTimeoutMs?: number;
+  /** First and longest reconnect delays to the GM, ms (default 200 and 30000). */
+  reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Logger (default: pino at LOG_LEVEL to stderr). */
+  logger?: LcLogger;
+}
+
+/** The configuration with every default filled in. */
+export interface ResolvedConfig {
+  nodeName: string;
+  gmUrl: string;
+  nodeToken: string;
+  dataDir: string;
+  bindHost: string;
+  port: number;
+  advertiseUrl: string | undefined;
+  roundRetention: number;
+  timeZone: string | undefined;
+  hardExampleBudget: Required<HardExampleBudget>;
+  datasetPollSeconds: number;
+  defaultCheckPeriodSeconds: number;
+  hostRoot: string;
+  hotUpdateRoot: string;
+  hardExampleRoot: string;
+  drainTimeoutMs: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number };
+  logger: LcLogger;
+}
+
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function invalid(field: string, value: unknown, what: string): LocalControllerError {
+  return new LocalControllerError('CONFIG_INVALID', `LC config: ${field}: ${JSON.stringify(value)} ${what}`);
+}
+
+function integer(field: string, value: unknown, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(field, value, max === Number.MAX_SAFE_INTEGER ? `is not an integer >= ${min}` : `is not an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function positive(field: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) throw invalid(field, value, 'is not a positive number');
+  return value;
+}
+
+function folder(field: string, value: unknown, fallback?: string): string {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, value, 'is not a folder path');
+  return resolve(value);
+}
+
+/** Validate a config and fill in the defaults; throws `CONFIG_INVALID` naming the first bad field. */
+export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
+  if (config === null || typeof config !== 'object') throw invalid('(config)', config, 'is not an object');
+  if (typeof config.nodeName !== 'string' || config.nodeName.length > 253 || !NODE_NAME.test(config.nodeName)) {
+    throw invalid('nodeName', config.nodeName, 'is not a node name (lower-case DNS-1123 subdomain)');
+  }
+  let gmUrl: URL;
+  try {
+    gmUrl = new URL(String(config.gmUrl));
+  } catch {
+    throw invalid('gmUrl', config.gmUrl, 'is not a URL (ws://host:port/)');
+  }
+  if (gmUrl.protocol !== 'ws:' && gmUrl.protocol !== 'wss:') throw invalid('gmUrl', config.gmUrl, 'is not a ws:// or wss:// URL');
+  if (typeof config.nodeToken !== 'string' || config.nodeToken.trim() === '') throw invalid('nodeToken', config.nodeToken, 'is empty');
+  const dataDir = folder('dataDir', config.dataDir);
+  const bindHost = config.bindHost ?? '127.0.0.1';
+  if (typeof bindHost !== 'string' || bindHost.trim() === '') throw invalid('bindHost', config.bindHost, 'is not a host address');
+  const port = integer('port', config.port, 0, 0, 65535);
+  let advertiseUrl: string | undefined;
+  if (config.advertiseUrl !== undefined) {
+    try {
+      const url = new URL(config.advertiseUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('scheme');
+      advertiseUrl = config.advertiseUrl.replace(/\/+$/, '');
+    } catch {
+      throw invalid('advertiseUrl', config.advertiseUrl, 'is not an http:// URL');
+    }
+  }
+  const timeZone = config.timeZone;
+  if (timeZone !== undefined && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))) throw invalid('timeZone', timeZone, 'is not an IANA time zone');
+  const budget = config.hardExampleBudget ?? {};
+  if (budget === null || typeof budget !== 'object') throw invalid('hardExampleBudget', budget, 'is not an object');
+  const hostRoot = config.hostRoot === undefined || config.hostRoot === '' ? '' : folder('hostRoot', config.hostRoot);
+  if (hostRoot !== '' && !isAbsolute(hostRoot)) throw invalid('hostRoot', config.hostRoot, 'is not an absolute path');
+  const reconnect = config.reconnect ?? {};
+  const initialDelayMs = positive('reconnect.initialDelayMs', reconnect.initialDelayMs, 200);
+  const maxDelayMs = positive('reconnect.maxDelayMs', reconnect.maxDelayMs, 30_000);
+  if (maxDelayMs < initialDelayMs) throw invalid('reconnect.maxDelayMs', maxDelayMs, `is less than reconnect.initialDelayMs (${initialDelayMs})`);
+  return {
+    nodeName: config.nodeName,
+    gmUrl: gmUrl.toString(),
+    nodeToken: config.nodeToken.trim(),
+    dataDir,
+    bindHost,
+    port,
+    advertiseUrl,
+    roundRetention: integer('roundRetention', config.roundRetention, 10, 1),
+    timeZone,
+    hardExampleBudget: {
+      maxCount: integer('hardExampleBudget.maxCount', budget.maxCount, 10_000, 1),
+      maxBytes: integer('hardExampleBudget.maxBytes', budget.maxBytes, 1024 ** 3, 1),
+    },
+    datasetPollSeconds: positive('datasetPollSeconds', config.datasetPollSeconds, 60),
+    defaultCheckPeriodSeconds: positive('defaultCheckPeriodSeconds', config.defaultCheckPeriodSeconds, 10),
+    hostRoot,
+    hotUpdateRoot: folder('hotUpdateRoot', config.hotUpdateRoot, join(dataDir, 'model-hot-update')),
+    hardExampleRoot: folder('hardExampleRoot', config.hardExampleRoot, join(dataDir, 'hard-examples')),
+    drainTimeoutMs: integer('drainTimeoutMs', config.drainTimeoutMs, 5000, 0),
+    reconnect: { initialDelayMs, maxDelayMs },
+    logger: config.logger ?? createLogger(),
+  };
+}
+
+/** One environment variable of the standalone LC. */
+export interface EnvVariable {
+  name: string;
+  field: string;
+  description: string;
+}
+
+/** The environment variables `configFromEnv` reads, for `--help`. */
+export const CONFIG_ENV: readonly EnvVariable[] = [
+  { name: 'GM_ADDRESS', field: 'gmUrl', description: 'GM address, host:port (the original) or a ws:// URL; required' },
+  { name: 'NODENAME', field: 'nodeName', description: 'this node name (falls back to HOSTNAME); required' },
+  { name: 'SEDNA_NODE_TOKEN', field: 'nodeToken', description: "this node's token from the GM; required" },
+  { name: 'SEDNA_LC_DATA_DIR', field: 'dataDir', description: 'state folder (default /var/lib/sedna)' },
+  { name: 'BIND_ADDRESS', field: 'bindHost', description: 'worker API address (default 127.0.0.1)' },
+  { name: 'BIND_PORT', field: 'port', description: 'worker API port (default 9100, the original)' },
+  { name: 'SEDNA_LC_ADVERTISE_URL', field: 'advertiseUrl', description: 'worker API URL as workers reach it (LC_SERVER)' },
+  { name: 'ROOTFS_MOUNT_DIR', field: 'hostRoot', description: "where the host's / is mounted (default none: on the host)" },
+  { name: 'SEDNA_LC_ROUND_RETENTION', field: 'roundRetention', description: 'rounds of round files kept (default 10)' },
+  { name: 'SEDNA_LC_TIME_ZONE', field: 'timeZone', description: 'IANA time zone of trigger timers (default the system one)' },
+  { name: 'SEDNA_LC_HARD_EXAMPLES_MAX_COUNT', field: 'hardExampleBudget.maxCount', description: 'hard examples kept per job (default 10000)' },
+  { name: 'SEDNA_LC_HARD_EXAMPLES_MAX_BYTES', field: 'hardExampleBudget.maxBytes', description: 'bytes of hard examples kept per job (default 1 GiB)' },
+  { name: 'SEDNA_LC_POLL_SECONDS', field: 'datasetPollSeconds', description: 'fallback poll of dataset indexes and hard-example folders (default 60)' },
+  { name: 'SEDNA_LC_HOT_UPDATE_ROOT', field: 'hotUpdateRoot', description: 'hot-update folders (default <data dir>/model-hot-update)' },
+  { name: 'SEDNA_LC_HARD_EXAMPLE_ROOT', field: 'hardExampleRoot', description: 'hard-example folders (default <data dir>/hard-examples)' },
+  { name: 'LOG_LEVEL', field: 'logger', description: 'debug, info (default), warn or error' },
+];
+
+function envNumber(env: NodeJS.ProcessEnv, name: string, field: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new LocalControllerError('CONFIG_INVALID', `LC env ${name} (${field}): ${JSON.stringify(raw)} is not a number`);
+  return value;
+}
+
+function envString(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
+/** The config from environment variables (see `CONFIG_ENV`); `resolveConfig` then validates it. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalControllerConfig {
+  const address = envString(env, 'GM_ADDRESS');
+  if (!address) throw new LocalControllerError('CONFIG_INVALID', 'LC env GM_ADDRESS (gmUrl): is not set (host:port of the GM)');
+  const nodeName = envString(env, 'NODENAME') ?? envString(env, 'HOSTNAME');
+  if (!nodeName) throw new LocalControllerError('CONFIG_INVALID', 'LC env NODENAME (nodeName): is not set, nor HOSTNAME');
+  const nodeToken = envString(env, 'SEDNA_NODE_TOKEN');
+  if (!nodeToken) throw new LocalControllerError('CONFIG_INVALID', 'LC env SEDNA_NODE_TOKEN (nodeToken): is not set');
+  const config: LocalControllerConfig = {
+    nodeName,
+    gmUrl: /^wss?:\/\//.test(address) ? address : `ws://${address}/`,
+    nodeToken,
+    dataDir: envString(env, 'SEDNA_LC_DATA_DIR') ?? '/var/lib/sedna',
+    port: envNumber(env, 'BIND_PORT', 'port') ?? 9100,
+  };
+  const optional: Array<[keyof LocalControllerConfig, string | number | undefined]> = [
+    ['bindHost', envString(env, 'BIND_ADDRESS')],
+    ['advertiseUrl', envString(env, 'SEDNA_LC_ADVERTISE_URL')],
+    ['hostRoot', envString(env, 'ROOTFS_MOUNT_DIR')],
+    ['roundRetention', envNumber(env, 'SEDNA_LC_ROUND_RETENTION', 'roundRetention')],
+    ['timeZone', envString(env, 'SEDNA_LC_TIME_ZONE')],
+    ['datasetPollSeconds', envNumber(env, 'SEDNA_LC_POLL_SECONDS', 'datasetPollSeconds')],
+    ['hotUpdateRoot', envString(env, 'SEDNA_LC_HOT_UPDATE_ROOT')],
+    ['hardExampleRoot', envString(env, 'SEDNA_LC_HARD_EXAMPLE_ROOT')],
+  ];
+  for (const [field, value] of optional) if (value !== undefined) (config as unknown as Record<string, unknown>)[field] = value;
+  const maxCount = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_COUNT', 'hardExampleBudget.maxCount');
+  const maxBytes = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_BYTES', 'hardExampleBudget.maxBytes');
+  if (maxCount !== undefined || maxBytes !== undefined) config.hardExampleBudget = { maxCount, maxBytes };
+  return config;
+}

@@ -1,0 +1,41 @@
+/** What the parts of a running LC share. */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { encodeFrameContent, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
+import { type ResolvedConfig } from './config.js';
+import { type LcLogger } from './logger.js';
+import { type LcMetrics } from './metrics.js';
+import { type ObjectStore } from './objectStore.js';
+import { type Outbox } from './outbox.js';
+
+/** The shared services of one LC. */
+export interface LcContext {
+  config: ResolvedConfig;
+  store: ObjectStore;
+  outbox: Outbox;
+  metrics: LcMetrics;
+  logger: LcLogger;
+  /** The clock (the trigger timer and the decision times). */
+  now(): Date;
+}
+
+/** Where a host path is as this process sees it (under `hostRoot` when the LC runs in a container). */
+export function hostPath(config: ResolvedConfig, path: string): string {
+  return config.hostRoot ? join(config.hostRoot, path) : path;
+}
+
+/** An upstream `status` frame about a job. */
+export function jobFrame(namespace: string, name: string, message: UpstreamJobMessage, messageId: string = randomUUID()): WireFrame {
+  return {
+    header: { namespace, resourceKind: 'incrementallearningjob', resourceName: name, operation: 'status', messageId },
+    content: encodeFrameContent(message),
+  };
+}
+
+/** An upstream `status` frame about a dataset. */
+export function datasetFrame(namespace: string, name: string, message: UpstreamDatasetMessage, messageId: string = randomUUID()): WireFrame {
+  return {
+    header: { namespace, resourceKind: 'dataset', resourceName: name, operation: 'status', messageId },
+    content: encodeFrameContent(message),
+  };
+}

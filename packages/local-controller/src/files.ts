@@ -1,0 +1,109 @@
+/**
+ * File helpers of the LC's durable state: every file that matters is written to a temp file, fsynced,
+ * renamed over the target, and the folder fsynced, so a crash leaves the old or the new content, never
+ * a mix.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants } from 'node:fs';
+import { copyFile, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/** A name for a temp file beside `path`, unique to this process and call. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+}
+
+/** fsync a folder so a rename or a new file in it survives a crash (some file systems refuse: ignored). */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // A folder fsync is not supported everywhere; the rename itself is still atomic.
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * Write `path` atomically: `write` fills a temp file beside it, which is fsynced, renamed over `path`,
+ * and the folder fsynced. Creates the folder. Resolves to what `write` returned.
+ */
+export async function writeAtomic<T>(path: string, write: (handle: FileHandle) => Promise<T>): Promise<T> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = tempPathFor(path);
+  const handle = await open(temp, 'w');
+  let result: T;
+  try {
+    result = await write(handle);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temp, path);
+  await fsyncDir(dirname(path));
+  return result;
+}
+
+/** Write `data` to `path` atomically (temp file, fsync, rename, folder fsync), creating the folder. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  return writeAtomic(path, (handle) => handle.writeFile(data));
+}
+
+/** Copy a file to `target` atomically (copy to a temp file, fsync, rename, folder fsync). */
+export async function copyFileAtomic(source: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const temp = tempPathFor(target);
+  try {
+    await copyFile(source, temp, fsConstants.COPYFILE_FICLONE);
+    const handle = await open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, target);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDir(dirname(target));
+}
+
+/** What `readJsonFile` found. */
+export type JsonFileRead<T> = { status: 'ok'; value: T } | { status: 'missing' } | { status: 'corrupt'; error: Error };
+
+/** Read and parse a JSON file, telling a missing file from a corrupt one instead of throwing. */
+export async function readJsonFile<T>(path: string): Promise<JsonFileRead<T>> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+    return { status: 'corrupt', error: error as Error };
+  }
+  try {
+    return { status: 'ok', value: JSON.parse(text) as T };
+  } catch (error) {
+    return { status: 'corrupt', error: error as Error };
+  }
+}
+
+/** Size of a file, or undefined when it does not exist. */
+export async function fileSize(path: string): Promise<number | undefined> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** True when `error` is a Node.js "no such file or directory". */
+export function isNotFound(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}

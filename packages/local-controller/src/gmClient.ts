@@ -1,0 +1,296 @@
+/**
+ * The LC's connection to the GM over WebSocket (`ws`): dials with `Node-Name`, `Authorization: Bearer
+ * <node token>` and `Sedna-Protocol: 1`; exchanges hellos; applies downstream `insert` and `delete` frames
+ * in order; sends the outbox in order once the GM's hello has arrived, and removes a message when its ack
+ * comes; reconnects with exponential backoff and jitter, forever, and notices a dead peer by ping.
+ */
+import { decodeFrameContent, encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
+import { WebSocket, type RawData } from 'ws';
+import { type LcLogger } from './logger.js';
+import { type Outbox, type OutboxMessage } from './outbox.js';
+
+/** The protocol version this LC speaks. */
+export const PROTOCOL_VERSION = 1;
+/** Close code of the GM for an unsupported protocol version. */
+export const CLOSE_UNSUPPORTED_PROTOCOL = 4001;
+
+/** Content of the LC's hello frame. */
+export interface LcHello {
+  protocolVersion: number;
+  nodeName: string;
+  /** URL of this LC's worker API (becomes LC_SERVER of the node's workers). */
+  lcServer: string;
+  hotUpdateRoot: string;
+  hardExampleRoot: string;
+  version: string;
+}
+
+/** Content of the GM's hello frame. */
+export interface GmHello {
+  protocolVersion: number;
+  /** `<kind>/<ns>/<name>` of every object this node should hold. */
+  resources: string[];
+}
+
+/** What the client calls back into. */
+export interface GmClientHandlers {
+  /** The GM's hello: forget objects not in `resources`. Runs before any downstream frame of that connection. */
+  onHello(hello: GmHello): Promise<void>;
+  /** A downstream `insert` (object added or modified) or `delete`. */
+  onObject(operation: 'insert' | 'delete', kind: string, namespace: string, name: string, object: unknown): Promise<void>;
+  /** The GM acknowledged an upstream message; `ok: false` when it rejected it. */
+  onAck(message: OutboxMessage | undefined, ok: boolean, error?: string): Promise<void>;
+  /** Connection state changed. */
+  onConnection?(connected: boolean): void;
+}
+
+/** Options of the GM client. */
+export interface GmClientOptions {
+  /** `ws://host:port/` of the GM. */
+  url: string;
+  nodeName: string;
+  nodeToken: string;
+  hello: () => LcHello;
+  outbox: Outbox;
+  handlers: GmClientHandlers;
+  logger: LcLogger;
+  /** First reconnect delay (default 200 ms), doubled up to `maxDelayMs` (default 30 s), with jitter. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** Ping period to notice a dead GM (default 15 s; two missed pongs close the connection). */
+  pingMs?: number;
+}
+
+/** See the module comment. */
+export class GmClient {
+  private socket: WebSocket | undefined;
+  private ready = false;
+  private stopped = false;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private awaitingPong = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private sent = new Set<string>();
+  private readonly unsubscribe: () => void;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly options: GmClientOptions) {
+    this.unsubscribe = options.outbox.onAppend((message) => {
+      if (this.ready) this.send(message);
+    });
+  }
+
+  /** Whether the GM's hello has been received on the current connection. */
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  /** Start dialing (returns at once; the connection comes and goes in the background). */
+  start(): void {
+    this.dial();
+  }
+
+  private dial(): void {
+    if (this.stopped) return;
+    const { url, nodeName, nodeToken, logger } = this.options;
+    const socket = new WebSocket(url, {
+      headers: { 'Node-Name': nodeName, Authorization: `Bearer ${nodeToken}`, 'Sedna-Protocol': String(PROTOCOL_VERSION) },
+      handshakeTimeout: 10_000,
+      maxPayload: 64 * 1024 * 1024,
+    });
+    this.socket = socket;
+    this.sent = new Set();
+    socket.on('unexpected-response', (_request, response) => {
+      const status = response.statusCode ?? 0;
+      const hint = status === 401 || status === 403 ? ': the GM refused this node token (SEDNA_NODE_TOKEN)' : '';
+      logger.error({ url, status }, `GM refused the connection with HTTP ${status}${hint}`);
+      response.resume();
+      socket.terminate();
+    });
+    socket.on('open', () => {
+      logger.info({ url }, 'connected to the GM');
+      this.sendFrame({ header: { namespace: '', resourceKind: 'node', resourceName: nodeName, operation: 'hello' }, content: encodeFrameContent(this.options.hello()) });
+      this.startPing(socket);
+    });
+    socket.on('pong', () => (this.awaitingPong = 0));
+    socket.on('message', (data: RawData) => {
+      const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+      this.chain = this.chain.then(() => this.receive(socket, text)).catch((error: unknown) => {
+        logger.error({ error: (error as Error).message }, 'downstream frame failed');
+      });
+    });
+    socket.on('error', (error) => {
+      if (this.attempt === 0 || this.attempt % 10 === 0) logger.warn({ url, error: error.message, attempt: this.attempt }, 'GM connection error');
+    });
+    socket.on('close', (code, reason) => {
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      this.stopPing();
+      const wasReady = this.ready;
+      this.ready = false;
+      if (wasReady) this.options.handlers.onConnection?.(false);
+      if (code === CLOSE_UNSUPPORTED_PROTOCOL) logger.error({ url, reason: reason.toString() }, `the GM does not speak protocol ${PROTOCOL_VERSION}`);
+      else if (wasReady) logger.warn({ url, code }, 'GM connection closed');
+      this.scheduleReconnect();
+    });
+  }
+
+  private startPing(socket: WebSocket): void {
+    this.stopPing();
+    this.awaitingPong = 0;
+    this.pingTimer = setInterval(() => {
+      if (this.awaitingPong >= 2) {
+        this.options.logger.warn({}, 'GM did not answer pings; reconnecting');
+        socket.terminate();
+        return;
+      }
+      this.awaitingPong++;
+      socket.ping();
+    }, this.options.pingMs ?? 15_000);
+    this.pingTimer.unref();
+  }
+
+  private stopPing(): void {
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const initial = this.options.initialDelayMs ?? 200;
+    const max = this.options.maxDelayMs ?? 30_000;
+    const base = Math.min(max, initial * 2 ** Math.min(this.attempt, 20));
+    this.attempt++;
+    const delay = base / 2 + Math.random() * (base / 2);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      this.dial();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  private async receive(socket: WebSocket, text: string): Promise<void> {
+    const { logger, handlers } = this.options;
+    let frame: WireFrame;
+    try {
+      frame = JSON.parse(text) as WireFrame;
+    } catch {
+      logger.warn({ frame: text.slice(0, 200) }, 'GM frame is not JSON; dropped');
+      return;
+    }
+    const header = frame?.header;
+    if (!header || typeof header !== 'object' || typeof header.operation !== 'string') {
+      logger.warn({ frame: text.slice(0, 200) }, 'GM frame without a header; dropped');
+      return;
+    }
+    let content: unknown;
+    try {
+      content = typeof frame.content === 'string' && frame.content !== '' ? decodeFrameContent(frame.content) : undefined;
+    } catch (error) {
+      logger.warn({ header, error: (error as Error).message }, 'GM frame content is not base64 JSON; dropped');
+      return;
+    }
+    switch (header.operation) {
+      case 'hello': {
+        const hello = content as GmHello | undefined;
+        if (hello?.protocolVersion !== PROTOCOL_VERSION) {
+          logger.error({ protocolVersion: hello?.protocolVersion }, `the GM speaks protocol ${String(hello?.protocolVersion)}, this LC ${PROTOCOL_VERSION}`);
+          socket.close(CLOSE_UNSUPPORTED_PROTOCOL, `unsupported protocol version ${String(hello?.protocolVersion)}`);
+          return;
+        }
+        await handlers.onHello({ protocolVersion: hello.protocolVersion, resources: Array.isArray(hello.resources) ? hello.resources.map(String) : [] });
+        if (socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
+        this.ready = true;
+        this.attempt = 0;
+        handlers.onConnection?.(true);
+        for (const message of this.options.outbox.pending()) this.send(message);
+        return;
+      }
+      case 'insert':
+      case 'update':
+      case 'delete': {
+        const operation = header.operation === 'delete' ? 'delete' : 'insert';
+        await handlers.onObject(operation, String(header.resourceKind ?? '').toLowerCase(), String(header.namespace ?? ''), String(header.resourceName ?? ''), content);
+        return;
+      }
+      case 'ack': {
+        const id = header.messageId;
+        if (!id) return;
+        const message = this.options.outbox.pending().find((m) => m.id === id);
+        const reply = (content ?? {}) as { ok?: boolean; error?: string };
+        const ok = reply.ok !== false;
+        await this.options.outbox.ack(id);
+        await handlers.onAck(message, ok, reply.error);
+        this.notifyWaiters();
+        return;
+      }
+      default:
+        logger.debug({ header }, 'GM frame with an operation the LC does not handle; ignored');
+    }
+  }
+
+  private send(message: OutboxMessage): void {
+    if (this.sent.has(message.id)) return;
+    this.sent.add(message.id);
+    this.sendFrame(message.frame);
+  }
+
+  private sendFrame(frame: WireFrame): void {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    socket.send(JSON.stringify(frame), (error) => {
+      if (error) this.options.logger.warn({ error: error.message, messageId: frame.header.messageId }, 'GM send failed; the message stays in the outbox');
+    });
+  }
+
+  private notifyWaiters(): void {
+    for (const waiter of this.waiters) waiter();
+  }
+
+  /** Wait until the outbox is empty (acked) or `timeoutMs` passes; resolves to the number left. */
+  async drain(timeoutMs: number): Promise<number> {
+    const outbox = this.options.outbox;
+    if (outbox.depth === 0 || !this.ready) return outbox.depth;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, timeoutMs);
+      const check = () => {
+        if (outbox.depth === 0 || !this.ready) finish();
+      };
+      function finish() {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve();
+      }
+      const waiters = this.waiters;
+      waiters.add(check);
+      check();
+    });
+    return outbox.depth;
+  }
+
+  /** Close the connection and stop reconnecting. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.stopPing();
+    const socket = this.socket;
+    this.socket = undefined;
+    this.ready = false;
+    if (socket && socket.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          socket.terminate();
+          resolve();
+        }, 1000);
+        socket.once('close', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        socket.close(1000, 'LC stopping');
+      });
+    }
+    await this.chain;
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The hard-example store of one job: the folder the GM mounts as HE_SAVED_URL in the inference pod,
+ * where the worker SDK writes `<time>-<seq>.<png|json>` and then `<time>-<seq>.meta.json` =
+ * `{result, modelVersion, time}`. An example is indexed once its meta file exists (the SDK writes it
+ * last); the folder is watched, with a slow poll as a fallback. A count and a size budget evict the
+ * oldest examples. The index (path, time, model version, inference result) is an append-only log in the
+ * folder, `.sedna-index.jsonl`, which `readHardExampleIndex` reads without a running LC (the CLI, a
+ * labelling tool). Examples whose files are removed (labelled and moved away) leave the index.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppendLog } from './appendLog.js';
+import { isNotFound } from './files.js';
+import { type LcLogger } from './logger.js';
+
+/** Name of the index log in a hard-example folder. */
+export const HARD_EXAMPLE_INDEX = '.sedna-index.jsonl';
+const META_SUFFIX = '.meta.json';
+const SAMPLE_EXTENSIONS = ['png', 'json', 'jpg', 'jpeg', 'webp', 'bin'];
+
+/** One indexed hard example. */
+export interface HardExample {
+  /** `<time>-<seq>`: the common stem of its files. */
+  id: string;
+  /** The sample file (image or JSON input). */
+  path: string;
+  /** Its `.meta.json`. */
+  metaPath: string;
+  /** When the worker saved it (the meta's `time`, else the meta file's mtime), RFC 3339. */
+  time: string;
+  /** Version of the model that served it (the round), or null for the initial model. */
+  modelVersion: string | null;
+  /** The inference result the worker recorded. */
+  result: unknown;
+  /** Bytes of the sample and meta files. */
+  bytes: number;
+}
+
+type IndexRecord = { t: 'add'; e: HardExample } | { t: 'del'; id: string };
+
+/** The hard-example folder of a job under `root`: `<root>/<ns>/incrementallearningjob/<name>` (lower case). */
+export function hardExampleDir(root: string, namespace: string, name: string): string {
+  return join(root, namespace.toLowerCase(), 'incrementallearningjob', name.toLowerCase());
+}
+
+function replay(records: readonly IndexRecord[]): Map<string, HardExample> {
+  const entries = new Map<string, HardExample>();
+  for (const record of records) {
+    if (record.t === 'add' && record.e?.id) entries.set(record.e.id, record.e);
+    else if (record.t === 'del') entries.delete(record.id);
+  }
+  return entries;
+}
+
+function byAge(a: HardExample, b: HardExample): number {
+  return a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The hard examples indexed in `dir` (a job's hard-example folder), oldest first. Reads the index the
+ * LC keeps there; an empty list when there is none.
+ *
+ * @example
+ * const examples = await readHardExampleIndex(hardExampleDir(`${home}/hard-examples`, 'default', 'helmet'));
+ * for (const e of examples) console.log(e.time, e.modelVersion, e.path);
+ */
+export async function readHardExampleIndex(dir: string): Promise<HardExample[]> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, HARD_EXAMPLE_INDEX), 'utf8');
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  const records: IndexRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as IndexRecord);
+    } catch {
+      // A torn last line while the LC writes: skip it.
+    }
+  }
+  return [...replay(records).values()].sort(byAge);
+}
+
+/** Options of a `HardExampleStore`. */
+export interface HardExampleStoreOptions {
+  dir: string;
+  maxCount: number;
+  maxBytes: number;
+  pollMs: number;
+  logger: LcLogger;
+  /** Called after the index changed, with the count and the examples evicted. */
+  onChange?: (count: number, evicted: number) => void;
+}
+
+/** See the module comment. */
+export class HardExampleStore {
+  private log: AppendLog<IndexRecord> | undefined;
+  private entries = new Map<string, HardExample>();
+  private bytes = 0;
+  private dels = 0;
+  private watcher: FSWatcher | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private readonly unreadable = new Set<string>();
+
+  constructor(private readonly options: HardExampleStoreOptions) {}
+
+  /** Examples indexed. */
+  get count(): number {
+    return this.entries.size;
+  }
+
+  /** The indexed examples, oldest first. */
+  list(): HardExample[] {
+    return [...this.entries.values()].sort(byAge);
+  }
+
+  /** Create the folder, open the index, index what is there, and watch. */
+  async start(): Promise<void> {
+    await mkdir(this.options.dir, { recursive: true });
+    const opened = await AppendLog.open<IndexRecord>(join(this.options.dir, HARD_EXAMPLE_INDEX));
+    this.log = opened.log;
+    this.entries = replay(opened.records);
+    this.bytes = [...this.entries.values()].reduce((sum, e) => sum + e.bytes, 0);
+    try {
+      this.watcher = watch(this.options.dir, { persistent: false }, (_event, filename) => {
+        const name = filename?.toString();
+        if (name && name.endsWith(META_SUFFIX)) this.enqueue(() => this.indexOne(name.slice(0, -META_SUFFIX.length)));
+        else if (!name) this.rescan();
+      });
+      this.watcher.on('error', () => {
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch {
+      this.watcher = undefined;
+    }
+    const poll = () => {
+      if (this.stopped) return;
+      this.pollTimer = setTimeout(() => {
+        this.rescan();
+        void this.chain.then(poll);
+      }, this.options.pollMs);
+      this.pollTimer.unref();
+    };
+    poll();
+    this.rescan();
+    await this.chain;
+  }
+
+  private enqueue(work: () => Promise<void>): Promise<void> {
+    this.chain = this.chain
+      .then(async () => {
+        if (!this.stopped) await work();
+      })
+      .catch((error: unknown) => this.options.logger.error({ dir: this.options.dir, error: (error as Error).message }, 'hard-example indexing failed'));
+    return this.chain;
+  }
+
+  /** Index every complete example in the folder and drop the ones whose files are gone. */
+  rescan(): Promise<void> {
+    return this.enqueue(async () => {
+      let names: string[];
+      try {
+        names = await readdir(this.options.dir);
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw error;
+      }
+      const metas = new Set(names.filter((n) => n.endsWith(META_SUFFIX)).map((n) => n.slice(0, -META_SUFFIX.length)));
+      let changed = false;
+      for (const id of [...this.entries.keys()]) {
+        if (!metas.has(id)) changed = (await this.drop(id)) || changed;
+      }
+      for (const id of [...metas].sort()) if (!this.entries.has(id)) changed = (await this.add(id, names)) || changed;
+      if (changed) await this.enforceBudget();
+    });
+  }
+
+  private async indexOne(id: string): Promise<void> {
+    if (this.entries.has(id)) return;
+    if (await this.add(id)) await this.enforceBudget();
+  }
+
+  private async add(id: string, names?: string[]): Promise<boolean> {
+    if (id.startsWith('.') || this.unreadable.has(id)) return false;
+    const dir = this.options.dir;
+    const metaPath = join(dir, `${id}${META_SUFFIX}`);
+    let meta: { result?: unknown; modelVersion?: unknown; time?: unknown };
+    let metaBytes: number;
+    let mtime: Date;
+    try {
+      const [text, info] = await Promise.all([readFile(metaPath, 'utf8'), stat(metaPath)]);
+      meta = JSON.parse(text) as typeof meta;
+      metaBytes = info.size;
+      mtime = info.mtime;
+    } catch (error) {
+      if (!isNotFound(error)) {
+        this.unreadable.add(id);
+        this.options.logger.warn({ metaPath, error: (error as Error).message }, 'hard-example meta file unreadable; not indexed');
+      }
+      return false;
+    }
+    let samplePath: string | undefined;
+    let sampleBytes = 0;
+    const candidates = names ? names.filter((n) => n.startsWith(`${id}.`) && n !== `${id}${META_SUFFIX}` && !n.endsWith('.tmp')) : SAMPLE_EXTENSIONS.map((e) => `${id}.${e}`);
+    for (const candidate of candidates) {
+      try {
+        const info = await stat(join(dir, candidate));
+        if (!info.isFile()) continue;
+        samplePath = join(dir, candidate);
+        sampleBytes = info.size;
+        break;
+      } catch {
+        // not this extension
+      }
+    }
+    if (!samplePath) {
+      this.options.logger.warn({ metaPath }, 'hard example without its sample file; not indexed');
+      this.unreadable.add(id);
+      return false;
+    }
+    const time = typeof meta.time === 'string' && !Number.isNaN(Date.parse(meta.time)) ? new Date(meta.time).toISOString() : mtime.toISOString();
+    const modelVersion = meta.modelVersion === undefined || meta.modelVersion === null ? null : String(meta.modelVersion);
+    const entry: HardExample = { id, path: samplePath, metaPath, time, modelVersion, result: meta.result ?? null, bytes: sampleBytes + metaBytes };
+    await (this.log as AppendLog<IndexRecord>).append({ t: 'add', e: entry }, { sync: false });
+    this.entries.set(id, entry);
+    this.bytes += entry.bytes;
+    return true;
+  }
+
+  private async drop(id: string): Promise<boolean> {
+    const entry = this.entries.get(id);
+    if (!entry) return false;
+    this.entries.delete(id);
+    this.bytes -= entry.bytes;
+    this.dels++;
+    await (this.log as AppendLog<IndexRecord>).append({ t: 'del', id }, { sync: false });
+    return true;
+  }
+
+  private async enforceBudget(): Promise<void> {
+    const { maxCount, maxBytes } = this.options;
+    let evicted = 0;
+    if (this.entries.size > maxCount || this.bytes > maxBytes) {
+      for (const entry of this.list()) {
+        if (this.entries.size <= maxCount && this.bytes <= maxBytes) break;
+        await rm(entry.metaPath, { force: true });
+        await rm(entry.path, { force: true });
+        await this.drop(entry.id);
+        evicted++;
+      }
+      this.options.logger.info({ dir: this.options.dir, evicted, kept: this.entries.size, bytes: this.bytes }, 'hard examples evicted by the budget');
+    }
+    if (this.dels > 1000 && this.dels > this.entries.size) {
+      await (this.log as AppendLog<IndexRecord>).rewrite(this.list().map((e) => ({ t: 'add', e })));
+      this.dels = 0;
+    }
+    this.options.onChange?.(this.entries.size, evicted);
+  }
+
+  /** Stop watching; the index stays on disk. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.watcher?.close();
+    await this.chain;
+    await this.log?.close();
+  }
+}

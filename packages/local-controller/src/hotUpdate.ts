@@ -1,0 +1,81 @@
+/**
+ * Hot-update publishing, as the original lays it out (sedna-notes 3.5) with our additions: the host
+ * folder `<hotUpdateRoot>/<ns>/incrementallearningjob/<name>/` is mounted at `/model-hot-update` in the
+ * inference pod; a version is first copied to `<round>/<file>`, then `model_config.json` is written by
+ * temp file + rename with `model_path: /model-hot-update/<round>/<file>`, `model_update_time`,
+ * `model_version` (the round), `model_size` and `model_sha256`. The inference worker only ever sees a
+ * config that names a complete file.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { type ModelHotUpdateConfig } from '@sedna-ts/api-types';
+import { copyFileAtomic, fsyncDir, tempPathFor, writeFileAtomic } from './files.js';
+
+/** Mount point of the hot-update folder in the inference pod. */
+export const HOT_UPDATE_MOUNT = '/model-hot-update';
+/** Name of the config file in the hot-update folder. */
+export const HOT_UPDATE_CONFIG_FILE = 'model_config.json';
+/** Versions kept in the hot-update folder (the serving one and the ones before it). */
+const KEEP_VERSIONS = 3;
+
+/** The hot-update folder of a job under `root`: `<root>/<ns>/incrementallearningjob/<name>` (lower case). */
+export function hotUpdateDir(root: string, namespace: string, name: string): string {
+  return join(root, namespace.toLowerCase(), 'incrementallearningjob', name.toLowerCase());
+}
+
+/** sha256 (hex) of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** What `publishModel` wrote. */
+export interface PublishedModel {
+  config: ModelHotUpdateConfig;
+  /** The copy, as the LC sees it. */
+  copyPath: string;
+}
+
+/**
+ * Publish the model at `source` (a file or a folder, as this process sees it) as version `round` in the
+ * hot-update folder `dir`. Idempotent: publishing the same round again replaces the copy and rewrites
+ * the config with a new update time.
+ */
+export async function publishModel(dir: string, source: string, round: number, now: Date = new Date()): Promise<PublishedModel> {
+  const info = await stat(source);
+  const name = basename(source);
+  const versionDir = join(dir, String(round));
+  const copyPath = join(versionDir, name);
+  await mkdir(versionDir, { recursive: true });
+  const modelConfig: ModelHotUpdateConfig['model_config'] = {
+    model_path: `${HOT_UPDATE_MOUNT}/${round}/${name}`,
+    model_update_time: now.toISOString(),
+    model_version: String(round),
+  };
+  if (info.isDirectory()) {
+    const temp = tempPathFor(copyPath);
+    await cp(source, temp, { recursive: true });
+    await rm(copyPath, { recursive: true, force: true });
+    await rename(temp, copyPath);
+    await fsyncDir(versionDir);
+  } else {
+    await copyFileAtomic(source, copyPath);
+    modelConfig.model_size = (await stat(copyPath)).size;
+    modelConfig.model_sha256 = await sha256File(copyPath);
+  }
+  const config: ModelHotUpdateConfig = { model_config: modelConfig };
+  await writeFileAtomic(join(dir, HOT_UPDATE_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
+  await pruneVersions(dir, round);
+  return { config, copyPath };
+}
+
+/** Remove version folders older than the last `KEEP_VERSIONS` up to `current`. */
+async function pruneVersions(dir: string, current: number): Promise<void> {
+  const versions = (await readdir(dir)).filter((e) => /^\d+$/.test(e)).map(Number);
+  for (const v of versions) {
+    if (v <= current - KEEP_VERSIONS) await rm(join(dir, String(v)), { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,605 @@
+/**
+ * The per-job manager of the LC (contract section 6): on the dataset's node it splits new samples into
+ * the train pool and the open eval version, evaluates the train trigger, cuts the round files and
+ * reports (Train, Ready) and (Eval, Ready), runs the deploy gate and returns a failed round's samples to
+ * the pools; on the deploy node it publishes hot updates, and reports (Deploy, Completed) itself when
+ * there is no inference worker. Every action is keyed by round, stage and attempt and persisted with its
+ * upstream message before it counts as done, so a restart, a resent job or a replayed dataset change
+ * never fires it twice, and nothing is lost between the pools, the round files and the outbox.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import {
+  type Dataset,
+  type IncrementalLearningJob,
+  type Model,
+  type ModelInfo,
+  type UpstreamJobMessage,
+} from '@sedna-ts/api-types';
+import { hostPath, jobFrame, type LcContext } from './context.js';
+import { decideDeploy } from './deployGate.js';
+import { publishModel } from './hotUpdate.js';
+import { indexFormatOf, readIndex, START_CURSOR, type IndexCursor } from './indexReader.js';
+import { type DatasetChange } from './datasetMonitor.js';
+import {
+  jobRound,
+  lastConditionOf,
+  lastTrainOutput,
+  latestCondition,
+  manualTrigger,
+  modelsOf,
+  pickModel,
+  trainOutputWith,
+  conditionsOf,
+} from './jobView.js';
+import { EVAL_VERSIONS, JobState, type EvalVersion, type Intent } from './jobState.js';
+import { evaluateTrigger } from './trigger.js';
+import { type LcLogger } from './logger.js';
+
+/** Options of a `JobManager`. */
+export interface JobManagerOptions {
+  ctx: LcContext;
+  namespace: string;
+  name: string;
+  /** Folder of the job's persisted state. */
+  stateDir: string;
+  /** The job's hot-update folder (as the LC sees it). */
+  hotUpdateDir: string;
+}
+
+function modelInfoOf(model: Model | undefined): ModelInfo | undefined {
+  return model ? { format: model.spec.format, url: model.spec.url } : undefined;
+}
+
+function bareModel(model: ModelInfo | undefined): ModelInfo | undefined {
+  if (!model) return undefined;
+  const { metrics: _metrics, ...rest } = model;
+  return rest;
+}
+
+function sameCursor(a: IndexCursor, b: IndexCursor): boolean {
+  return a.fileId === b.fileId && a.offset === b.offset && a.count === b.count;
+}
+
+/** See the module comment. */
+export class JobManager {
+  private job: IncrementalLearningJob | undefined;
+  private state: JobState | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly warned = new Map<string, string>();
+  private readonly logger: LcLogger;
+
+  constructor(private readonly options: JobManagerOptions) {
+    this.logger = options.ctx.logger.child({ job: `${options.namespace}/${options.name}` });
+  }
+
+  private get ctx(): LcContext {
+    return this.options.ctx;
+  }
+
+  /** Run `work` after everything queued before it (one action at a time per job). */
+  private serial(work: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(async () => {
+      if (this.stopped) return;
+      try {
+        await work();
+      } catch (error) {
+        this.logger.error({ error: (error as Error).message, stack: (error as Error).stack }, 'job action failed; retried on the next check');
+      }
+    });
+    this.chain = next;
+    return next;
+  }
+
+  /** Log a warning once per distinct reason (until it changes). */
+  private warnOnce(topic: string, message: string, fields: object = {}): void {
+    if (this.warned.get(topic) === message) return;
+    this.warned.set(topic, message);
+    this.logger.warn(fields, message);
+  }
+
+  /** A new version of the job object (from the GM, or from the store at start-up). */
+  update(job: IncrementalLearningJob): Promise<void> {
+    return this.serial(async () => {
+      const uid = job.metadata.uid ?? '';
+      if (!this.state || this.state.data.uid !== uid) this.state = await JobState.open(this.options.stateDir, uid, this.logger);
+      this.job = job;
+      this.schedule();
+      await this.reconcile();
+    });
+  }
+
+  /** The job's dataset changed (the monitor's hand-over). */
+  datasetChanged(change?: DatasetChange): Promise<void> {
+    return this.serial(async () => {
+      if (!this.job || !this.state) return;
+      await this.consume(change);
+      await this.reconcile(false);
+    });
+  }
+
+  /** Check now (triggers, pending actions). */
+  check(): Promise<void> {
+    return this.serial(() => this.reconcile());
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped || !this.job) return;
+    const { config } = this.ctx;
+    const periods = [this.job.spec.trainSpec.trigger.checkPeriodSeconds, this.job.spec.deploySpec.trigger.checkPeriodSeconds].map(
+      (p) => p ?? config.defaultCheckPeriodSeconds,
+    );
+    const periodMs = Math.max(100, Math.min(...periods) * 1000);
+    this.timer = setInterval(() => void this.check(), periodMs);
+    this.timer.unref();
+  }
+
+  /** Stop the periodic checks and wait for the action in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.chain;
+    this.stopped = true;
+  }
+
+  /** The job was deleted: stop, then remove its state and its hot-update folder. */
+  async remove(): Promise<void> {
+    await this.stop();
+    await JobState.remove(this.options.stateDir);
+    await rm(this.options.hotUpdateDir, { recursive: true, force: true });
+  }
+
+  /** Train pool size, eval pool sizes and the dataset cursor (for tests and `describe`). */
+  snapshot(): { trainSamples: number; evalOpenSamples: number; evalVersions: Array<{ round: number; samples: number }>; datasetSamplesSeen: number } | undefined {
+    const data = this.state?.data;
+    if (!data) return undefined;
+    return {
+      trainSamples: data.train.lines,
+      evalOpenSamples: data.evalOpen.lines,
+      evalVersions: data.evalVersions.map((v) => ({ round: v.round, samples: v.lines })),
+      datasetSamplesSeen: data.cursor.count,
+    };
+  }
+
+  // ---- roles ----
+
+  private dataset(): Dataset | undefined {
+    const job = this.job as IncrementalLearningJob;
+    return this.ctx.store.get<Dataset>('dataset', this.options.namespace, job.spec.dataset.name);
+  }
+
+  private model(name: string | undefined): Model | undefined {
+    return name ? this.ctx.store.get<Model>('model', this.options.namespace, name) : undefined;
+  }
+
+  private isDatasetNode(dataset: Dataset | undefined): boolean {
+    return dataset?.spec.nodeName === this.ctx.config.nodeName;
+  }
+
+  private isDeployNode(dataset: Dataset | undefined): boolean {
+    const job = this.job as IncrementalLearningJob;
+    const node = (job.spec.deploySpec.template?.spec as { nodeName?: string } | undefined)?.nodeName ?? dataset?.spec.nodeName;
+    return node === this.ctx.config.nodeName;
+  }
+
+  // ---- the dataset ----
+
+  /** Hand new samples of the dataset to the pools: the monitor's lines when they follow on, else read them. */
+  private async consume(change?: DatasetChange): Promise<void> {
+    const job = this.job as IncrementalLearningJob;
+    const state = this.state as JobState;
+    const dataset = this.dataset();
+    if (!dataset || !this.isDatasetNode(dataset)) return;
+    const format = indexFormatOf(dataset.spec.format);
+    if (!format) return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.format: ${JSON.stringify(dataset.spec.format)} is not txt or csv`);
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
+      return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)}: only host paths are read by this LC (s3 is not supported yet)`);
+    }
+    const key = `${this.options.namespace}/${dataset.metadata.name}`;
+    if (state.data.dataset !== key) {
+      state.data.dataset = key;
+      state.data.cursor = { ...START_CURSOR };
+    }
+    const trainProb = job.spec.dataset.trainProb;
+    const add = async (lines: string[]) => this.addSamples(lines, trainProb);
+    const cursor = state.data.cursor;
+    if (change?.lines && !change.reset && sameCursor(cursor, change.from)) {
+      await add(change.lines);
+      state.data.cursor = change.to;
+      await state.commit();
+      return;
+    }
+    const path = hostPath(this.ctx.config, dataset.spec.url);
+    let read = await readIndex(path, format, cursor, { onSamples: add });
+    if (read.kind === 'reset') {
+      this.logger.info({ reason: read.reason, seen: cursor.count }, 'dataset index replaced or rewritten; taking the samples past those already seen');
+      read = await readIndex(path, format, START_CURSOR, { skipSamples: cursor.count, onSamples: add });
+    }
+    if (read.kind !== 'read') return;
+    if (sameCursor(read.cursor, cursor) && read.cursor.tail === cursor.tail) return;
+    state.data.cursor = read.cursor;
+    await state.commit();
+  }
+
+  /** Split new lines: the first `floor(trainProb * n)` (carrying the remainder over batches) to train, the rest to eval. */
+  private async addSamples(lines: string[], trainProb: number): Promise<void> {
+    const state = this.state as JobState;
+    const split = state.data.split;
+    const seen = split.seen + lines.length;
+    const target = Math.floor(trainProb * seen + 1e-9);
+    const toTrain = Math.max(0, Math.min(lines.length, target - split.train));
+    state.data.train = await state.appendLines(state.data.train, lines.slice(0, toTrain));
+    state.data.evalOpen = await state.appendLines(state.data.evalOpen, lines.slice(toTrain));
+    state.data.split = { seen, train: split.train + toTrain };
+    this.logger.debug({ batch: lines.length, toTrain, seen }, 'samples split');
+  }
+
+  // ---- the state machine's LC side ----
+
+  private async reconcile(consumeFirst = true): Promise<void> {
+    const job = this.job;
+    const state = this.state;
+    if (!job || !state) return;
+    if (state.data.intent) await this.execute(state.data.intent);
+    const dataset = this.dataset();
+    const onDatasetNode = this.isDatasetNode(dataset);
+    if (onDatasetNode && consumeFirst) await this.consume();
+    if (onDatasetNode) await this.returnFailedRounds();
+    const latest = latestCondition(job);
+    if (!latest) return;
+    switch (`${latest.stage}/${latest.type}`) {
+      case 'Train/Waiting':
+        if (onDatasetNode) await this.maybeCutTrain();
+        return;
+      case 'Eval/Waiting':
+        if (onDatasetNode) await this.cutEval(latest.round);
+        return;
+      case 'Deploy/Waiting':
+        if (onDatasetNode) await this.gate(latest.round);
+        return;
+      case 'Deploy/Running':
+        if (this.isDeployNode(dataset)) await this.publish(latest.round, latest.attempt);
+        return;
+      default:
+    }
+  }
+
+  private outputDir(): string | undefined {
+    const dir = (this.job as IncrementalLearningJob).spec.outputDir;
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) {
+      this.warnOnce('output', `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: spec.outputDir: ${JSON.stringify(dir)}: only host paths are written by this LC (s3 is not supported yet)`);
+      return undefined;
+    }
+    return dir;
+  }
+
+  private manual(stage: 'Train' | 'Eval' | 'Deploy'): string | undefined {
+    const manual = manualTrigger(this.job as IncrementalLearningJob);
+    if (!manual || manual.stage !== stage) return undefined;
+    return (this.state as JobState).data.manualDone.includes(manual.value) ? undefined : manual.value;
+  }
+
+  /** The base model of the next round: the train-format output of the round that produced `lastGoodModel`, else the initial Model. */
+  private baseModel(): ModelInfo | undefined {
+    const job = this.job as IncrementalLearningJob;
+    const initial = this.model(job.spec.initialModel.name);
+    const lastGood = job.status?.lastGoodModel;
+    if (lastGood?.url) {
+      const outputs = trainOutputWith(job, lastGood.url);
+      if (outputs) return bareModel(pickModel(outputs, initial?.spec.format));
+    }
+    return modelInfoOf(initial);
+  }
+
+  /** The model the new one is compared with: `initialEvalModel`, else `lastGoodModel`, else the deploy Model. */
+  private baselineModel(): ModelInfo | undefined {
+    const job = this.job as IncrementalLearningJob;
+    const initialEval = job.spec.evalSpec.initialEvalModel?.name;
+    if (initialEval) return modelInfoOf(this.model(initialEval));
+    if (job.status?.lastGoodModel?.url) return bareModel(job.status.lastGoodModel as ModelInfo);
+    return modelInfoOf(this.model(job.spec.deploySpec.model.name));
+  }
+
+  /** The model trained for `round` (or the last one before, for a manual eval or deploy) in the deploy model's format. */
+  private roundModel(round: number, stageInput?: ModelInfo[]): ModelInfo | undefined {
+    const job = this.job as IncrementalLearningJob;
+    const format = this.model(job.spec.deploySpec.model.name)?.spec.format;
+    if (stageInput && stageInput.length > 0) return bareModel(stageInput[0]);
+    const trained = lastTrainOutput(job, round);
+    return trained ? bareModel(pickModel(trained.models, format)) : undefined;
+  }
+
+  private missingModel(): string | undefined {
+    const job = this.job as IncrementalLearningJob;
+    const names = [job.spec.initialModel.name, job.spec.deploySpec.model.name, job.spec.evalSpec.initialEvalModel?.name].filter((n): n is string => !!n);
+    const missing = names.find((n) => !this.model(n));
+    return missing ? `Model ${this.options.namespace}/${missing} not found` : undefined;
+  }
+
+  private async maybeCutTrain(): Promise<void> {
+    const job = this.job as IncrementalLearningJob;
+    const state = this.state as JobState;
+    const round = jobRound(job) + 1;
+    const key = `Train/Ready/${round}`;
+    if (state.done(key)) return;
+    const manual = this.manual('Train');
+    let cause = 'manual';
+    if (!manual) {
+      const result = evaluateTrigger(job.spec.trainSpec.trigger, { num_of_samples: state.data.train.lines }, this.ctx.now(), this.ctx.config.timeZone);
+      this.ctx.metrics.triggerChecks.inc({ stage: 'Train', result: result.fire ? 'fire' : 'wait' });
+      if (!result.fire) return;
+      cause = 'trigger';
+      this.logger.info({ round, reason: result.reason }, 'train trigger fired');
+    }
+    const outputDir = this.outputDir();
+    if (!outputDir) return;
+    const missing = this.missingModel();
+    const base = this.baseModel();
+    if (missing || !base) return this.warnOnce('model', `${missing ?? 'no base model'}: round ${round} waits for it`);
+    const message: UpstreamJobMessage = {
+      phase: 'Train',
+      status: 'Ready',
+      round,
+      input: {
+        models: [base],
+        dataURL: posix.join(outputDir, 'data', 'train', String(round), 'data.txt'),
+        outputDir: posix.join(outputDir, 'train', String(round)),
+      },
+    };
+    const intent: Intent = {
+      kind: 'cutTrain',
+      key,
+      round,
+      frame: jobFrame(this.options.namespace, this.options.name, message),
+      pool: { ...state.data.train },
+      roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt'),
+      cause,
+    };
+    if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
+    if (manual) intent.manual = manual;
+    state.data.intent = intent;
+    await state.commit();
+    await this.execute(intent);
+  }
+
+  private async cutEval(round: number): Promise<void> {
+    const job = this.job as IncrementalLearningJob;
+    const state = this.state as JobState;
+    const key = `Eval/Ready/${round}`;
+    if (state.done(key)) return;
+    const outputDir = this.outputDir();
+    if (!outputDir) return;
+    const waiting = lastConditionOf(job, 'Eval', round, 'Waiting');
+    const missing = this.missingModel();
+    const newModel = this.roundModel(round, waiting ? modelsOf(waiting.data, 'input') : undefined);
+    const baseline = this.baselineModel();
+    if (missing || !newModel || !baseline) {
+      return this.warnOnce('model', `${missing ?? (newModel ? 'no model to compare with' : `no trained model for round ${round}`)}: the eval of round ${round} waits`);
+    }
+    const open = state.data.evalOpen;
+    const versions: EvalVersion[] = [...state.data.evalVersions];
+    if (open.lines > 0) versions.push({ ...open, round });
+    const window = versions.slice(-EVAL_VERSIONS);
+    const message: UpstreamJobMessage = {
+      phase: 'Eval',
+      status: 'Ready',
+      round,
+      input: { models: [newModel, baseline], dataURL: posix.join(outputDir, 'data', 'eval', String(round), 'data.txt') },
+    };
+    const intent: Intent = {
+      kind: 'cutEval',
+      key,
+      round,
+      frame: jobFrame(this.options.namespace, this.options.name, message),
+      versions: window,
+      roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'eval', String(round), 'data.txt'),
+    };
+    if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
+    const manual = this.manual('Eval');
+    if (manual) intent.manual = manual;
+    state.data.intent = intent;
+    await state.commit();
+    await this.execute(intent);
+  }
+
+  private async gate(round: number): Promise<void> {
+    const job = this.job as IncrementalLearningJob;
+    const state = this.state as JobState;
+    const key = `Deploy/Gate/${round}`;
+    if (state.done(key)) return;
+    const manual = this.manual('Deploy');
+    const evalCompleted = lastConditionOf(job, 'Eval', round, 'Completed');
+    const evalModels = evalCompleted ? modelsOf(evalCompleted.data) : [];
+    const outcome = decideDeploy({
+      trigger: job.spec.deploySpec.trigger,
+      evalModels,
+      round,
+      now: this.ctx.now(),
+      timeZone: this.ctx.config.timeZone,
+      manual: !!manual,
+    });
+    this.ctx.metrics.triggerChecks.inc({ stage: 'Deploy', result: outcome.status === 'wait' ? 'wait' : 'fire' });
+    if (outcome.status === 'wait') {
+      this.logger.debug({ round, reason: outcome.reason }, 'deploy gate waits for its timer window');
+      return;
+    }
+    const decision = outcome.decision;
+    const evalReady = lastConditionOf(job, 'Eval', round, 'Ready');
+    const readyInput = evalReady ? modelsOf(evalReady.data, 'input') : [];
+    const deployWaiting = lastConditionOf(job, 'Deploy', round, 'Waiting');
+    const newModel = bareModel(readyInput[0]) ?? bareModel(evalModels[0]) ?? this.roundModel(round, deployWaiting ? modelsOf(deployWaiting.data, 'input') : undefined);
+    const deployed = bareModel(readyInput[1]) ?? this.baselineModel();
+    if (decision.decision !== 'Keep' && !newModel) {
+      decision.decision = 'Keep';
+      decision.reason = `no trained model to deploy for round ${round}`;
+    }
+    const message: UpstreamJobMessage =
+      decision.decision === 'Keep'
+        ? { phase: 'Deploy', status: 'Completed', round, decision, reason: decision.reason }
+        : { phase: 'Deploy', status: 'Ready', round, input: { models: [newModel as ModelInfo, ...(deployed ? [deployed] : [])] }, decision };
+    this.logger.info({ round, decision: decision.decision, reason: decision.reason, compared: decision.compared }, 'deploy gate decided');
+    this.ctx.metrics.deployDecisions.inc({ decision: decision.decision });
+    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(this.options.namespace, this.options.name, message), detail: decision.decision };
+    if (manual) intent.manual = manual;
+    state.data.intent = intent;
+    await state.commit();
+    await this.execute(intent);
+  }
+
+  private async publish(round: number, attempt: number): Promise<void> {
+    const job = this.job as IncrementalLearningJob;
+    const state = this.state as JobState;
+    const key = `Deploy/Publish/${round}/${attempt}`;
+    if (state.done(key)) return;
+    const template = job.spec.deploySpec.template;
+    if (template && !job.spec.deploySpec.model.hotUpdateEnabled) return;
+    const ready = lastConditionOf(job, 'Deploy', round, 'Ready');
+    const model = ready ? modelsOf(ready.data, 'input')[0] : undefined;
+    if (!model) return this.warnOnce('publish', `no model in the (Deploy, Ready) input of round ${round}: nothing to publish`);
+    let message: UpstreamJobMessage | undefined;
+    try {
+      const published = await publishModel(this.options.hotUpdateDir, hostPath(this.ctx.config, model.url), round, this.ctx.now());
+      this.logger.info({ round, attempt, model: model.url, config: published.config.model_config }, 'model published for hot update');
+      if (!template) {
+        const output: ModelInfo = { ...bareModel(model), url: model.url } as ModelInfo;
+        if (published.config.model_config.model_sha256) output.sha256 = published.config.model_config.model_sha256;
+        if (published.config.model_config.model_size !== undefined) output.size = published.config.model_config.model_size;
+        message = { phase: 'Deploy', status: 'Completed', round, attempt, output: { models: [output], ownerInfo: { model_version: String(round), published: 'no inference worker' } } };
+      }
+    } catch (error) {
+      const reason = `model ${model.url} of round ${round} cannot be published: ${(error as Error).message}`;
+      this.logger.error({ round, attempt }, reason);
+      message = { phase: 'Deploy', status: 'Failed', round, attempt, reason };
+    }
+    if (!message) {
+      state.markDone(key, { at: this.ctx.now().toISOString(), detail: 'published' }, round);
+      await state.commit();
+      return;
+    }
+    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(this.options.namespace, this.options.name, message), detail: message.status };
+    state.data.intent = intent;
+    await state.commit();
+    await this.execute(intent);
+  }
+
+  /** Put the samples of rounds the GM ended as `RoundFailed` back into the pools, once per round. */
+  private async returnFailedRounds(): Promise<void> {
+    const job = this.job as IncrementalLearningJob;
+    const state = this.state as JobState;
+    for (const c of conditionsOf(job)) {
+      if (c.stage !== 'Train' || c.type !== 'Waiting' || c.reason !== 'RoundFailed') continue;
+      const failed = typeof c.data.failedRound === 'number' ? c.data.failedRound : c.round;
+      const key = `Train/Return/${failed}`;
+      if (state.done(key) || !state.done(`Train/Ready/${failed}`)) continue;
+      await this.returnRound(failed, key);
+    }
+  }
+
+  private async returnRound(round: number, key: string): Promise<void> {
+    const state = this.state as JobState;
+    const outputDir = this.outputDir();
+    if (!outputDir) return;
+    const header = state.data.cursor.header;
+    const roundFile = join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt');
+    const oldTrain = state.data.train;
+    const oldOpen = state.data.evalOpen;
+    const trainLines = (async function* () {
+      const { createReadStream } = await import('node:fs');
+      const { createInterface } = await import('node:readline');
+      let skippedHeader = header === undefined;
+      try {
+        for await (const line of createInterface({ input: createReadStream(roundFile), crlfDelay: Infinity })) {
+          if (line.trim() === '') continue;
+          if (!skippedHeader) {
+            skippedHeader = true;
+            continue;
+          }
+          yield line;
+        }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    })();
+    const newTrain = await state.mergedPool('train', trainLines, oldTrain);
+    const returnedTrain = newTrain.lines - oldTrain.lines;
+    const version = state.data.evalVersions.find((v) => v.round === round);
+    let newOpen = oldOpen;
+    if (version) newOpen = await state.mergedPool('eval', state.readLines(version), oldOpen);
+    state.data.train = newTrain;
+    state.data.evalOpen = newOpen;
+    state.data.evalVersions = state.data.evalVersions.filter((v) => v !== version);
+    state.markDone(key, { at: this.ctx.now().toISOString(), detail: `${returnedTrain} train and ${version?.lines ?? 0} eval samples returned` }, round);
+    await state.commit();
+    await state.removePools([oldTrain, oldOpen, ...(version ? [version] : [])]);
+    const returned = returnedTrain + (version?.lines ?? 0);
+    this.ctx.metrics.samplesReturned.inc({ namespace: this.options.namespace, job: this.options.name }, returned);
+    this.logger.info({ round, train: returnedTrain, eval: version?.lines ?? 0 }, 'samples of the failed round returned to the pools');
+  }
+
+  /** Carry out an intent to the end; safe to run again after a crash at any point. */
+  private async execute(intent: Intent): Promise<void> {
+    const state = this.state as JobState;
+    const at = this.ctx.now().toISOString();
+    switch (intent.kind) {
+      case 'cutTrain': {
+        const lines = await state.writeRoundFile(intent.roundFile, [intent.pool], intent.header);
+        await this.ctx.outbox.append(intent.frame);
+        if (state.data.train.file === intent.pool.file) state.data.train = state.newPool('train');
+        state.markDone(intent.key, { at, messageId: intent.frame.header.messageId, detail: `${lines} samples` }, intent.round);
+        state.markManual(intent.manual);
+        state.data.intent = undefined;
+        await state.commit();
+        await state.removePools([intent.pool]);
+        this.ctx.metrics.triggersFired.inc({ stage: 'Train', cause: intent.cause });
+        this.logger.info({ round: intent.round, samples: lines, file: intent.roundFile }, 'train round cut; (Train, Ready) reported');
+        await this.applyRetention(intent.round);
+        return;
+      }
+      case 'cutEval': {
+        const lines = await state.writeRoundFile(intent.roundFile, intent.versions, intent.header);
+        await this.ctx.outbox.append(intent.frame);
+        if (intent.versions.some((v) => v.file === state.data.evalOpen.file)) state.data.evalOpen = state.newPool('eval');
+        const dropped = state.data.evalVersions.filter((v) => !intent.versions.some((w) => w.file === v.file));
+        state.data.evalVersions = intent.versions;
+        state.markDone(intent.key, { at, messageId: intent.frame.header.messageId, detail: `${lines} samples` }, intent.round);
+        state.markManual(intent.manual);
+        state.data.intent = undefined;
+        await state.commit();
+        await state.removePools(dropped);
+        this.ctx.metrics.triggersFired.inc({ stage: 'Eval', cause: intent.manual ? 'manual' : 'trigger' });
+        this.logger.info({ round: intent.round, samples: lines, file: intent.roundFile }, 'eval round cut; (Eval, Ready) reported');
+        return;
+      }
+      case 'report': {
+        await this.ctx.outbox.append(intent.frame);
+        state.markDone(intent.key, { at, messageId: intent.frame.header.messageId, ...(intent.detail ? { detail: intent.detail } : {}) }, intent.round);
+        state.markManual(intent.manual);
+        state.data.intent = undefined;
+        await state.commit();
+        return;
+      }
+    }
+  }
+
+  /** Keep the round files of the last `roundRetention` rounds; models under `outputDir/train` stay. */
+  private async applyRetention(round: number): Promise<void> {
+    const outputDir = this.outputDir();
+    if (!outputDir) return;
+    const oldest = round - this.ctx.config.roundRetention;
+    if (oldest < 1) return;
+    for (const part of ['train', 'eval']) {
+      const dir = join(hostPath(this.ctx.config, outputDir), 'data', part);
+      let entries: string[];
+      try {
+        entries = await readdir(dir);
+      } catch {
+        continue;
+      }
+      for (const entry of entries) {
+        if (/^\d+$/.test(entry) && Number(entry) <= oldest) await rm(join(dir, entry), { recursive: true, force: true });
+      }
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * Reading an IncrementalLearningJob as the GM sends it: its conditions with their round, attempt and
+ * parsed `data`, the manual trigger annotation, which worker belongs to which stage, and which model a
+ * round produced. Pure functions over the object.
+ */
+import {
+  type IncrementalCondData,
+  type IncrementalLearningJob,
+  type JobCondition,
+  type JobConditionType,
+  type JobStage,
+  type ModelInfo,
+} from '@sedna-ts/api-types';
+
+/** The annotation `sedna trigger` sets: `<stage>@<RFC3339 time>`. */
+export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
+
+/** One condition with what the LC needs from it. */
+export interface ConditionView {
+  stage: JobStage;
+  type: JobConditionType;
+  /** The round it belongs to (`round`, else `data.round`, else the job's `status.round`). */
+  round: number;
+  /** The stage attempt (`data.attempt`, else 1). */
+  attempt: number;
+  reason: string;
+  data: IncrementalCondData;
+  /** Position in `status.conditions`. */
+  index: number;
+}
+
+const STAGES: Readonly<Record<string, JobStage>> = { train: 'Train', eval: 'Eval', deploy: 'Deploy' };
+
+/** `Train`, `Eval` or `Deploy` from any casing (`train`, `TRAIN`, ...), else undefined. */
+export function stageOf(value: string | undefined): JobStage | undefined {
+  return value ? STAGES[value.trim().toLowerCase()] : undefined;
+}
+
+/** Parse a condition's `data` JSON; anything unreadable is `{}`. */
+export function parseCondData(data: string | undefined): IncrementalCondData {
+  if (!data) return {};
+  try {
+    const parsed = JSON.parse(data) as unknown;
+    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as IncrementalCondData) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** The job's round: `status.round`, 0 before the first. */
+export function jobRound(job: IncrementalLearningJob): number {
+  const round = job.status?.round;
+  return typeof round === 'number' && Number.isInteger(round) && round >= 0 ? round : 0;
+}
+
+function positiveInt(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** Every condition of the job, oldest first. */
+export function conditionsOf(job: IncrementalLearningJob): ConditionView[] {
+  const round = jobRound(job);
+  return (job.status?.conditions ?? []).map((c: JobCondition, index) => {
+    const data = parseCondData(c.data);
+    return {
+      stage: stageOf(c.stage) ?? 'Train',
+      type: c.type,
+      round: positiveInt(c.round) ?? positiveInt(data.round) ?? round,
+      attempt: positiveInt(data.attempt) || 1,
+      reason: c.reason ?? '',
+      data,
+      index,
+    };
+  });
+}
+
+/** The current state: the last condition. */
+export function latestCondition(job: IncrementalLearningJob): ConditionView | undefined {
+  const all = conditionsOf(job);
+  return all[all.length - 1];
+}
+
+/** The manual trigger the annotation asks for, if any (`value` is the whole annotation, to act on it once). */
+export function manualTrigger(job: IncrementalLearningJob): { stage: JobStage; value: string } | undefined {
+  const value = job.metadata.annotations?.[TRIGGER_ANNOTATION];
+  if (!value) return undefined;
+  const stage = stageOf(value.split('@')[0]);
+  return stage ? { stage, value } : undefined;
+}
+
+/** Which stage, round and attempt the worker `name` runs, from the (S, Starting) condition naming it. */
+export function findWorker(job: IncrementalLearningJob, name: string): { stage: JobStage; round: number; attempt: number } | undefined {
+  const all = conditionsOf(job);
+  for (let i = all.length - 1; i >= 0; i--) {
+    const c = all[i] as ConditionView;
+    if (c.data.worker === name) return { stage: c.stage, round: c.round, attempt: c.attempt };
+  }
+  return undefined;
+}
+
+/** The latest condition of `stage` in `round` (optionally of a type). */
+export function lastConditionOf(job: IncrementalLearningJob, stage: JobStage, round: number, type?: JobConditionType): ConditionView | undefined {
+  const all = conditionsOf(job);
+  for (let i = all.length - 1; i >= 0; i--) {
+    const c = all[i] as ConditionView;
+    if (c.stage === stage && c.round === round && (type === undefined || c.type === type)) return c;
+  }
+  return undefined;
+}
+
+/** The models of a condition's output (or input when `from` says so). */
+export function modelsOf(data: IncrementalCondData, from: 'output' | 'input' = 'output'): ModelInfo[] {
+  const part = data[from];
+  if (!part) return [];
+  const list = Array.isArray(part.models) ? part.models : [];
+  return part.model ? [part.model, ...list] : list;
+}
+
+/** The model of `format` (case-insensitive) in `models`, else the first one. */
+export function pickModel(models: readonly ModelInfo[], format: string | undefined): ModelInfo | undefined {
+  if (format) {
+    const wanted = format.trim().toLowerCase();
+    const match = models.find((m) => (m.format ?? '').toLowerCase() === wanted);
+    if (match) return match;
+  }
+  return models[0];
+}
+
+/** The output models of the last (Train, Completed) of a round up to `maxRound`, and its round. */
+export function lastTrainOutput(job: IncrementalLearningJob, maxRound: number): { round: number; models: ModelInfo[] } | undefined {
+  const all = conditionsOf(job);
+  for (let i = all.length - 1; i >= 0; i--) {
+    const c = all[i] as ConditionView;
+    if (c.stage === 'Train' && c.type === 'Completed' && c.round <= maxRound) {
+      const models = modelsOf(c.data);
+      if (models.length > 0) return { round: c.round, models };
+    }
+  }
+  return undefined;
+}
+
+/** The output models of the (Train, Completed) that produced the model at `url`. */
+export function trainOutputWith(job: IncrementalLearningJob, url: string): ModelInfo[] | undefined {
+  const all = conditionsOf(job);
+  for (let i = all.length - 1; i >= 0; i--) {
+    const c = all[i] as ConditionView;
+    if (c.stage === 'Train' && c.type === 'Completed') {
+      const models = modelsOf(c.data);
+      if (models.some((m) => m.url === url)) return models;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,55 @@
+/**
+ * The LC as a process of its own (`sedna-lc`): configuration from the environment (CONFIG_ENV), a
+ * `{"ready": true, "url": ...}` line on stdout once started, and a drained stop on SIGTERM or SIGINT.
+ */
+import { CONFIG_ENV, configFromEnv } from './config.js';
+import { LocalControllerError } from './errors.js';
+import { startLocalController } from './localController.js';
+import { VERSION } from './version.js';
+
+function help(): string {
+  const width = Math.max(...CONFIG_ENV.map((v) => v.name.length));
+  return [
+    `sedna-lc ${VERSION}: the sedna-ts Local Controller of one node.`,
+    '',
+    'Configured by environment variables:',
+    ...CONFIG_ENV.map((v) => `  ${v.name.padEnd(width)}  ${v.description}`),
+    '',
+    'On SIGTERM or SIGINT it drains (requests in flight, the outbox as far as the GM acks) and exits 0.',
+  ].join('\n');
+}
+
+/**
+ * Run the LC until SIGTERM or SIGINT; resolves to the exit code (0 after a clean stop, 1 for a bad
+ * configuration or a failed start). `--help` prints the environment variables.
+ */
+export async function runLocalController(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(help());
+    return 0;
+  }
+  if (argv.includes('--version')) {
+    console.log(VERSION);
+    return 0;
+  }
+  let lc;
+  try {
+    lc = await startLocalController(configFromEnv(env));
+  } catch (error) {
+    const message = error instanceof LocalControllerError ? error.message : String((error as Error)?.stack ?? error);
+    console.error(`sedna-lc: ${message}`);
+    return 1;
+  }
+  console.log(JSON.stringify({ ready: true, url: lc.url, nodeName: lc.nodeName, pid: process.pid }));
+  await new Promise<void>((resolve) => {
+    const onSignal = () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve();
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  await lc.stop();
+  return 0;
+}

@@ -1,0 +1,42 @@
+/**
+ * Prometheus metrics of one LC (prom-client), in a registry of its own so several LCs can live in one
+ * process (tests, `sedna up`). Served on `GET /metrics` of the worker API.
+ */
+import { Counter, Gauge, Registry } from 'prom-client';
+
+/** The LC's metrics. */
+export class LcMetrics {
+  readonly registry = new Registry();
+  readonly outboxDepth: Gauge;
+  readonly gmConnected: Gauge;
+  readonly upstreamAcks: Counter<'result'>;
+  readonly triggersFired: Counter<'stage' | 'cause'>;
+  readonly triggerChecks: Counter<'stage' | 'result'>;
+  readonly deployDecisions: Counter<'decision'>;
+  readonly workerReports: Counter<'kind' | 'status' | 'code'>;
+  readonly datasetSamples: Gauge<'namespace' | 'dataset'>;
+  readonly hardExamples: Gauge<'namespace' | 'job'>;
+  readonly hardExamplesEvicted: Counter<'namespace' | 'job'>;
+  readonly samplesReturned: Counter<'namespace' | 'job'>;
+
+  constructor(nodeName: string) {
+    const registers = [this.registry];
+    this.registry.setDefaultLabels({ node: nodeName });
+    this.outboxDepth = new Gauge({ name: 'sedna_lc_outbox_depth', help: 'Upstream messages waiting for the GM ack', registers });
+    this.gmConnected = new Gauge({ name: 'sedna_lc_gm_connected', help: '1 while the GM connection is up (hello received)', registers });
+    this.upstreamAcks = new Counter({ name: 'sedna_lc_upstream_acks_total', help: 'Upstream messages acknowledged by the GM, by result (ok, rejected)', labelNames: ['result'], registers });
+    this.triggersFired = new Counter({ name: 'sedna_lc_triggers_fired_total', help: 'Stages moved to Ready by this LC, by stage and cause (trigger, manual)', labelNames: ['stage', 'cause'], registers });
+    this.triggerChecks = new Counter({ name: 'sedna_lc_trigger_checks_total', help: 'Trigger evaluations, by stage and result (fire, wait)', labelNames: ['stage', 'result'], registers });
+    this.deployDecisions = new Counter({ name: 'sedna_lc_deploy_decisions_total', help: 'Deploy gate decisions (Deploy, Keep, ManualDeploy)', labelNames: ['decision'], registers });
+    this.workerReports = new Counter({ name: 'sedna_lc_worker_reports_total', help: 'Worker reports received, by kind, status and HTTP code', labelNames: ['kind', 'status', 'code'], registers });
+    this.datasetSamples = new Gauge({ name: 'sedna_lc_dataset_samples', help: 'Samples counted in a dataset index', labelNames: ['namespace', 'dataset'], registers });
+    this.hardExamples = new Gauge({ name: 'sedna_lc_hard_examples', help: 'Hard examples indexed for a job', labelNames: ['namespace', 'job'], registers });
+    this.hardExamplesEvicted = new Counter({ name: 'sedna_lc_hard_examples_evicted_total', help: 'Hard examples evicted by the budget', labelNames: ['namespace', 'job'], registers });
+    this.samplesReturned = new Counter({ name: 'sedna_lc_samples_returned_total', help: 'Samples of failed rounds returned to the pools', labelNames: ['namespace', 'job'], registers });
+  }
+
+  /** The text exposition format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

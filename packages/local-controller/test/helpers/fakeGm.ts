@@ -1,0 +1,135 @@
+/**
+ * A small GM stand-in for the integration tests: a real `ws` server on 127.0.0.1 that checks the LC's
+ * headers (node name, bearer token, protocol), exchanges hellos, sends downstream inserts and deletes,
+ * records the upstream frames, and acks them, or withholds the acks when told to.
+ */
+import { createServer, type Server } from 'node:http';
+import { type AddressInfo } from 'node:net';
+import { decodeFrameContent, encodeFrameContent, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface Upstream {
+  frame: WireFrame;
+  content: Record<string, unknown>;
+}
+
+export class FakeGm {
+  readonly upstream: Upstream[] = [];
+  readonly hellos: Array<Record<string, unknown>> = [];
+  readonly connections: number[] = [];
+  autoAck = true;
+  /** Resource keys sent in the next hello. */
+  resources: string[] = [];
+  private socket: WebSocket | undefined;
+  private readonly wss: WebSocketServer;
+  private connectionCount = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly nodeToken: string,
+    readonly nodeName: string,
+  ) {
+    this.wss = new WebSocketServer({ noServer: true });
+    server.on('upgrade', (request, socket, head) => {
+      const auth = request.headers.authorization;
+      if (auth !== `Bearer ${this.nodeToken}` || request.headers['node-name'] !== this.nodeName || request.headers['sedna-protocol'] !== '1') {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(request, socket, head, (ws) => this.onConnection(ws));
+    });
+  }
+
+  static async start(nodeName = 'edge-1', nodeToken = 'node-token-1', port = 0): Promise<FakeGm> {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    return new FakeGm(server, nodeToken, nodeName);
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `ws://127.0.0.1:${this.port}/`;
+  }
+
+  get connected(): boolean {
+    return this.socket !== undefined;
+  }
+
+  private onConnection(ws: WebSocket): void {
+    this.socket?.terminate();
+    this.socket = ws;
+    this.connectionCount++;
+    this.connections.push(this.connectionCount);
+    ws.on('message', (data) => {
+      const frame = JSON.parse(data.toString()) as WireFrame;
+      const content = decodeFrameContent<Record<string, unknown>>(frame.content);
+      if (frame.header.operation === 'hello') {
+        this.hellos.push(content);
+        this.sendFrame({ header: { namespace: '', resourceKind: 'node', resourceName: this.nodeName, operation: 'hello' }, content: encodeFrameContent({ protocolVersion: 1, resources: this.resources }) });
+        return;
+      }
+      this.upstream.push({ frame, content });
+      if (this.autoAck && frame.header.messageId) this.ack(frame);
+    });
+    ws.on('close', () => {
+      if (this.socket === ws) this.socket = undefined;
+    });
+  }
+
+  ack(frame: WireFrame, ok = true): void {
+    this.sendFrame({ header: { ...frame.header, operation: 'ack' }, content: encodeFrameContent(ok ? { ok: true } : { ok: false, error: 'rejected by the test' }) });
+  }
+
+  sendFrame(frame: WireFrame): void {
+    this.socket?.send(JSON.stringify(frame));
+  }
+
+  /** Send an object downstream (insert). */
+  insert(object: { kind: string; metadata: { namespace?: string; name?: string } }): void {
+    this.sendFrame({
+      header: { namespace: object.metadata.namespace ?? 'default', resourceKind: object.kind.toLowerCase(), resourceName: object.metadata.name ?? '', operation: 'insert' },
+      content: encodeFrameContent(object),
+    });
+  }
+
+  delete(kind: string, namespace: string, name: string): void {
+    this.sendFrame({ header: { namespace, resourceKind: kind, resourceName: name, operation: 'delete' }, content: '' });
+  }
+
+  /** Drop the connection (the LC reconnects). */
+  drop(): void {
+    this.socket?.terminate();
+    this.socket = undefined;
+  }
+
+  /** Upstream messages about jobs, in arrival order. */
+  jobMessages(): Array<UpstreamJobMessage & { messageId: string; name: string }> {
+    return this.upstream
+      .filter((u) => u.frame.header.resourceKind === 'incrementallearningjob')
+      .map((u) => ({ ...(u.content as unknown as UpstreamJobMessage), messageId: u.frame.header.messageId as string, name: u.frame.header.resourceName }));
+  }
+
+  datasetCounts(): number[] {
+    return this.upstream.filter((u) => u.frame.header.resourceKind === 'dataset').map((u) => u.content.numberOfSamples as number);
+  }
+
+  async close(): Promise<void> {
+    for (const client of this.wss.clients) client.terminate();
+    this.wss.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** Wait until `predicate` holds (polling); fails with `what` after `timeoutMs`. Never a timing assertion. */
+export async function waitFor<T>(predicate: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The worker report API over real HTTP: authentication by the worker token, a clear 400 for a bad
+ * body, 404 for an unknown job, the upstream message on disk before the reply, with the round and
+ * attempt of the worker from the job's conditions; health, readiness and metrics.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { startLocalController, workerToken, type LocalController } from '../src/index.js';
+import { FakeGm, waitFor } from './helpers/fakeGm.js';
+import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
+
+describe('POST /sedna/workers/{name}/info', () => {
+  let dir: string;
+  let gm: FakeGm;
+  let lc: LocalController;
+  const worker = 'helmet-train-x7k2p';
+
+  const post = (name: string, body: unknown, token: string | null = workerToken(gm.nodeToken, name)) =>
+    fetch(`${lc.url}/sedna/workers/${name}/info`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+
+  const report = (extra: Record<string, unknown> = {}) => ({
+    name: worker,
+    namespace: 'default',
+    ownerName: 'helmet',
+    ownerKind: 'incrementallearningjob',
+    kind: 'train',
+    status: 'completed',
+    results: [{ format: 'onnx', url: '/out/train/2/model.onnx', metrics: { loss: 0.2 } }],
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lc-api-'));
+    await mkdir(join(dir, 'data'), { recursive: true });
+    await writeFile(join(dir, 'data', 'index.txt'), '');
+    gm = await FakeGm.start();
+    gm.autoAck = false;
+    lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.url, nodeToken: gm.nodeToken, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), drainTimeoutMs: 0 });
+    await lc.waitForGm();
+    gm.insert(dataset('d', join(dir, 'data', 'index.txt'), 'edge-1'));
+    gm.insert(model('initial-model', '/m/initial', 'ckpt'));
+    gm.insert(model('deploy-model', '/m/deploy.onnx', 'onnx'));
+    const base = job({ dataset: 'd', outputDir: join(dir, 'out'), threshold: 1000 });
+    gm.insert(
+      withConditions(base, 2, [
+        condition('Train', 'Waiting', 1),
+        condition('Train', 'Ready', 2),
+        { ...condition('Train', 'Starting', 2, { worker, attempt: 2 }) },
+        condition('Train', 'Running', 2),
+      ]),
+    );
+    await waitFor(async () => ((await (await fetch(`${lc.url}/readyz`)).json()) as { jobs: number }).jobs === 1, 'the LC to hold the job');
+  });
+
+  afterAll(async () => {
+    await lc?.stop();
+    await gm?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a report without a token is 401, with the token of another worker 403', async () => {
+    const missing = await post(worker, report(), null);
+    expect(missing.status).toBe(401);
+    expect(await missing.json()).toEqual({ status: 401, message: `worker ${worker}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` });
+    const wrong = await post(worker, report(), workerToken(gm.nodeToken, 'helmet-train-other'));
+    expect(wrong.status).toBe(403);
+    expect(((await wrong.json()) as { message: string }).message).toBe(`worker ${worker}: the token is not the one of this worker on node edge-1`);
+    const otherNode = await post(worker, report(), workerToken('another-node-token', worker));
+    expect(otherNode.status).toBe(403);
+  });
+
+  test('a bad body is 400 with the field and the value', async () => {
+    const cases: Array<[unknown, string]> = [
+      ['{not json', 'worker report: body is not JSON'],
+      [[1, 2], 'worker report: (body): [1,2] is not a JSON object'],
+      [report({ name: 'someone-else' }), `worker report: name: "someone-else" differs from the worker name in the URL ("${worker}")`],
+      [report({ kind: 'training' }), 'worker report: kind: "training" is not one of train, eval, deploy, inference'],
+      [report({ status: 'done' }), 'worker report: status: "done" is not one of completed, failed, running, ready'],
+      [report({ results: [{ format: 'onnx', url: 7 }] }), 'worker report: results[0].url: 7 is not a string'],
+      [report({ ownerName: '' }), 'worker report: ownerName: "" is not a non-empty string'],
+    ];
+    for (const [body, message] of cases) {
+      const response = await post(worker, body);
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as { message: string }).message).toContain(message);
+    }
+  });
+
+  test('a report about a job the LC does not hold is 404', async () => {
+    const response = await post(worker, report({ ownerName: 'nope' }));
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ status: 404, message: `worker ${worker}: IncrementalLearningJob default/nope is not known to the LC of node edge-1` });
+  });
+
+  test('a good report is on disk in the outbox when the reply comes, with the round and attempt of its worker', async () => {
+    const reportId = 'report-0001-aaaa';
+    const response = await post(worker, report({ reportId, ownerInfo: { epochs: 3 } }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 200, message: 'OK' });
+    const log = await readFile(join(dir, 'lc', 'outbox', 'outbox.log'), 'utf8');
+    expect(log).toContain(`"id":"${reportId}"`);
+    const message = await waitFor(() => gm.jobMessages().find((m) => m.messageId === reportId), 'the upstream report');
+    expect(message).toMatchObject({
+      phase: 'train',
+      status: 'completed',
+      round: 2,
+      attempt: 2,
+      output: { models: [{ format: 'onnx', url: '/out/train/2/model.onnx', metrics: { loss: 0.2 } }], ownerInfo: { epochs: 3 } },
+    });
+    // A retried delivery of the same report is the same upstream message (deduplicated by id).
+    const depth = lc.outboxDepth;
+    expect((await post(worker, report({ reportId, ownerInfo: { epochs: 3 } }))).status).toBe(200);
+    expect(lc.outboxDepth).toBe(depth);
+  });
+
+  test("an inference worker's deploy report takes its round from model_version; statistics are not forwarded", async () => {
+    const infer = 'helmet-infer-q9z8w';
+    const deploy = await post(infer, report({ name: infer, kind: 'deploy', results: [{ format: 'onnx', url: '/model-hot-update/2/model.onnx' }], ownerInfo: { model_version: '2' } }));
+    expect(deploy.status).toBe(200);
+    const forwarded = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'deploy'), 'the deploy report');
+    expect(forwarded).toMatchObject({ status: 'completed', round: 2 });
+    const initial = await post(infer, report({ name: infer, kind: 'deploy', ownerInfo: { model_version: 'initial' } }));
+    expect(await initial.json()).toEqual({ status: 200, message: 'OK (not forwarded: model_version "initial" is not a round (the initial model))' });
+    const stats = await post(infer, report({ name: infer, kind: 'inference', status: 'running', ownerInfo: { inferenceNumber: 10 } }));
+    expect(stats.status).toBe(200);
+  });
+
+  test('health, readiness and metrics', async () => {
+    expect(await (await fetch(`${lc.url}/healthz`)).text()).toBe('ok\n');
+    expect(await (await fetch(`${lc.url}/readyz`)).json()).toEqual({ ready: true, gmConnected: true, outboxDepth: lc.outboxDepth, jobs: 1 });
+    const metrics = await (await fetch(`${lc.url}/metrics`)).text();
+    expect(metrics).toMatch(/sedna_lc_worker_reports_total\{kind="train",status="completed",code="200",node="edge-1"\} 2/);
+    expect(metrics).toMatch(/sedna_lc_outbox_depth\{node="edge-1"\} [1-9]/);
+    expect(metrics).toMatch(/sedna_lc_gm_connected\{node="edge-1"\} 1/);
+    expect((await fetch(`${lc.url}/nothing`)).status).toBe(404);
+    expect((await fetch(`${lc.url}/sedna/workers/${worker}/info`)).status).toBe(405);
+  });
+});
