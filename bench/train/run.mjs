@@ -2,6 +2,7 @@
 // (what @sedna-ts/worker-sdk/tfjs's initTfjs() sets up when tfjs-node is absent) against the pure-JS cpu
 // backend, same net, same batch, in one run. Needs the package built:
 //   npx nx run @sedna-ts/worker-sdk:build && node bench/train/run.mjs [--steps 10] [--cpu-steps 1] [--batch 16]
+// wasm is timed before and after the cpu part, to show how steady the (shared) machine was meanwhile.
 // The net: six 3x3 convs (16-32-32-64-64-64, strides 2-2-1-2-1-1), each with BatchNormalization and
 // LeakyReLU, then a 1x1 sigmoid head (5 channels on a 16x16 grid), on 128x128 RGB, Adam, MSE.
 // The cpu backend takes about three minutes per batch of 16 here: keep --cpu-steps small.
@@ -45,29 +46,41 @@ function detector() {
   return model;
 }
 
-/** Trains `steps` batches after `warmup` ones on the current backend; returns ms per step. */
-async function measure(steps, warmup) {
+/** A model and a batch on the current backend; `step()` trains one batch and returns its wall time. */
+function trainer() {
   const model = detector();
   const x = tf.randomUniform([BATCH, SIZE, SIZE, 3], 0, 1, 'float32', 1);
   const y = tf.randomUniform([BATCH, SIZE / 8, SIZE / 8, 5], 0, 1, 'float32', 2);
-  const t0 = performance.now();
-  for (let i = 0; i < warmup; i++) await model.trainOnBatch(x, y);
-  const t1 = performance.now();
-  for (let i = 0; i < steps; i++) await model.trainOnBatch(x, y);
-  const t2 = performance.now();
-  model.optimizer.dispose();
-  model.dispose();
-  tf.dispose([x, y]);
-  return { msPerStep: (t2 - t1) / steps, firstStepsMs: warmup > 0 ? (t1 - t0) / warmup : undefined };
+  return {
+    async step() {
+      const t0 = performance.now();
+      await model.trainOnBatch(x, y);
+      return performance.now() - t0;
+    },
+  };
 }
 
 console.log(`tfjs ${tf.version.tfjs}; self-test ${runtime.selfTest.passed ? 'passed' : 'failed'} in ${runtime.selfTest.ms.toFixed(0)} ms (max error ${runtime.selfTest.maxError.toExponential(1)})`);
-console.log(`batch ${BATCH} of ${SIZE}x${SIZE}x3; wasm: ${STEPS} steps after 2 warm-up; cpu: ${CPU_STEPS} step(s), no warm-up\n`);
+console.log(`batch ${BATCH} of ${SIZE}x${SIZE}x3; wasm: 2 warm-up steps, then ${STEPS} steps, half before and half after the cpu part; cpu: ${CPU_STEPS} step(s), no warm-up\n`);
 
+// The machine is shared: wasm is timed on both sides of the long cpu part, so a change of load during
+// the run shows as a spread between the two halves instead of skewing the ratio unnoticed.
 await tf.setBackend('wasm');
-const wasm = await measure(STEPS, 2);
+const wasmTrainer = trainer();
+const warmup = [await wasmTrainer.step(), await wasmTrainer.step()];
+const before = [];
+for (let i = 0; i < Math.ceil(STEPS / 2); i++) before.push(await wasmTrainer.step());
 await tf.setBackend('cpu');
-const cpu = await measure(CPU_STEPS, 0);
+const cpuTrainer = trainer();
+const cpuTimes = [];
+for (let i = 0; i < CPU_STEPS; i++) cpuTimes.push(await cpuTrainer.step());
+await tf.setBackend('wasm');
+const after = [];
+for (let i = 0; i < Math.floor(STEPS / 2); i++) after.push(await wasmTrainer.step());
+
+const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+const wasm = { msPerStep: mean([...before, ...after]), firstStepsMs: mean(warmup) };
+const cpu = { msPerStep: mean(cpuTimes) };
 
 const rows = [
   ['wasm + our kernels', wasm.msPerStep],
@@ -77,5 +90,5 @@ console.log('backend              ms/step    ms/image   images/s');
 for (const [name, ms] of rows) {
   console.log(`${name.padEnd(20)} ${ms.toFixed(0).padStart(8)} ${(ms / BATCH).toFixed(1).padStart(10)} ${((BATCH * 1000) / ms).toFixed(2).padStart(10)}`);
 }
-console.log(`\nwasm first steps (graph set-up included): ${wasm.firstStepsMs.toFixed(0)} ms/step; the single cpu step includes that set-up too`);
+console.log(`\nwasm ms/step before the cpu part ${mean(before).toFixed(0)}, after ${after.length > 0 ? mean(after).toFixed(0) : '-'}; first two steps (graph set-up included) ${wasm.firstStepsMs.toFixed(0)}, as the cpu step includes it`);
 console.log(`speed-up wasm + our kernels / cpu: ${(cpu.msPerStep / wasm.msPerStep).toFixed(0)}x (goal: at least 200x)`);
