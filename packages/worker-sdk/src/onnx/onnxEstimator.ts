@@ -69,6 +69,16 @@ export function toOrtTensor(input: ort.Tensor | TensorData, what = 'input'): ort
   return new ort.Tensor('uint8', d, input.dims);
 }
 
+/** The `.onnx` file `modelUrl` names: the path itself, or `model.onnx` in it when it is a folder. */
+async function onnxModelPath(modelUrl: string): Promise<string> {
+  const path = resolve(modelUrl);
+  try {
+    return (await stat(path)).isDirectory() ? join(path, ONNX_MODEL_FILE) : path;
+  } catch (error) {
+    throw new WorkerSdkError('MODEL_INVALID', `ONNX model ${path}: no such file or folder`, { cause: error });
+  }
+}
+
 function isTensorLike(value: unknown): value is ort.Tensor | TensorData {
   return value instanceof ort.Tensor || (value !== null && typeof value === 'object' && ArrayBuffer.isView((value as TensorData).data) && Array.isArray((value as TensorData).dims));
 }
@@ -104,12 +114,7 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
 
   /** Opens a session on `modelUrl` (an `.onnx` file, or a folder holding `model.onnx`), releasing the previous one. */
   async load(modelUrl: string): Promise<void> {
-    let path = resolve(modelUrl);
-    try {
-      if ((await stat(path)).isDirectory()) path = join(path, ONNX_MODEL_FILE);
-    } catch (error) {
-      throw new WorkerSdkError('MODEL_INVALID', `ONNX model ${path}: no such file or folder`, { cause: error });
-    }
+    const path = await onnxModelPath(modelUrl);
     const session = await createSession(path, this.options.sessionOptions);
     const previous = this.session;
     this.session = session;
@@ -168,7 +173,7 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
   /** Predicts every `data.x` with the model at `options.modelPath` (loaded unless current) and scores them with `metrics`. */
   async evaluate(data: DataSource, options: EstimatorOptions & { modelPath: string }): Promise<Metrics> {
     if (this.options.metrics === undefined) throw new WorkerSdkError('CONFIG_INVALID', 'OnnxEstimator.evaluate: needs options.metrics to score predictions');
-    if (options.modelPath && resolve(options.modelPath) !== this.modelPath) await this.load(options.modelPath);
+    if (options.modelPath && (await onnxModelPath(options.modelPath)) !== this.modelPath) await this.load(options.modelPath);
     const predictions: P[] = [];
     for (const x of data.x) predictions.push(await this.predict(x as OnnxInput));
     return this.options.metrics({ predictions, data });

@@ -40,7 +40,8 @@ const BACKENDS: readonly TfjsBackendName[] = ['tensorflow', 'wasm', 'cpu'];
 let pending: Promise<TfjsRuntime> | undefined;
 
 /**
- * Picks and initialises the TensorFlow.js backend, once per process (later calls get the same runtime).
+ * Picks and initialises the TensorFlow.js backend, once per process: later calls get the same runtime
+ * and their options are ignored.
  *
  * - `tensorflow` when the user installed @tensorflow/tfjs-node (loaded dynamically; never a dependency
  *   of ours, since its install downloads libtensorflow);
@@ -62,11 +63,6 @@ export function initTfjs(options: InitTfjsOptions = {}): Promise<TfjsRuntime> {
     throw error;
   });
   return pending;
-}
-
-/** Forgets the memoised runtime so the next `initTfjs` picks again (tests only). */
-export function resetTfjsForTests(): void {
-  pending = undefined;
 }
 
 function requestedBackend(options: InitTfjsOptions): TfjsBackendName | undefined {

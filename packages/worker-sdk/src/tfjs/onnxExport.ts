@@ -298,6 +298,8 @@ export function exportToOnnx(model: LayersModel, options: OnnxExportOptions = {}
     const out = node.outputTensors[0] as SymbolicTensorLike;
     if (node.outputTensors.length !== 1) fail(layer, `has ${node.outputTensors.length} outputs; only single-output layers are supported`);
     if (className === 'InputLayer') {
+      const dtype = (config.dtype as string | undefined) ?? 'float32';
+      if (dtype !== 'float32') fail(layer, `input dtype ${JSON.stringify(dtype)} is not supported (float32)`);
       const name = layer.name;
       const layout = out.shape.length === 4 ? inputLayout : 'native';
       graphInputs.push(graphValueInfo(name, out.shape, layout));

@@ -125,6 +125,10 @@ const errors = {
     return tf.model({ inputs: input, outputs: apply(L.conv2dTranspose({ filters: 2, kernelSize: 3, name: 'deconv_head' }), apply(L.conv2d({ filters: 2, kernelSize: 1 }), input)) });
   }),
   mish: exportError(() => tf.sequential({ layers: [L.dense({ units: 2, inputShape: [3], activation: 'mish', name: 'mish_dense' })] })),
+  int32Input: exportError(() => {
+    const ids = tf.input({ shape: [3], dtype: 'int32', name: 'ids' });
+    return tf.model({ inputs: ids, outputs: apply(L.dense({ units: 2 }), ids) });
+  }),
   channelsFirst: exportError(() => tf.sequential({ layers: [L.upSampling2d({ size: [2, 2], dataFormat: 'channelsFirst', inputShape: [3, 4, 4], name: 'up_cf' })] })),
 };
 
