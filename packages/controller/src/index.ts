@@ -1,2 +1,47 @@
-/** Version of this package, kept in step with package.json by the release tooling. */
-export const VERSION = '0.1.0';
+// The Global Manager.
+export { startGlobalManager } from './globalManager.js';
+export { main, USAGE } from './main.js';
+export { resolveConfig, loadConfigFile } from './config.js';
+export { VERSION } from './version.js';
+
+// The job state machine (pure) and the kind policy it is shared through.
+export { decide, DEFAULT_DECIDE_OPTIONS, workerGenerateName } from './stateMachine.js';
+export { incrementalLearningPolicy } from './jobPolicy.js';
+export { ConditionReason, conditionData, latestCondition, makeCondition } from './conditions.js';
+export { parseManualTrigger, manualTriggerConsumed } from './manualTrigger.js';
+
+// Worker pods.
+export { buildWorkerPod, jobFolder, HOT_UPDATE_MOUNT_PATH, HOT_UPDATE_CONFIG_PATH, HARD_EXAMPLES_MOUNT_PATH, DEFAULT_HOT_UPDATE_ROOT } from './workerPod.js';
+export { observePod, describePodFailure } from './observedPod.js';
+export { DATA_PATH_PREFIX } from './hostPathMounts.js';
+export { ROUND_LABEL, ATTEMPT_LABEL, CLEANUP_FINALIZER, TRIGGER_ANNOTATION, workerLabelKeys } from './labels.js';
+
+// The GM-LC protocol and its tokens.
+export { PROTOCOL_VERSION, CLOSE_UNSUPPORTED_PROTOCOL, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED } from './lcServer.js';
+export { nodeToken, workerToken } from './tokens.js';
+
+// Errors.
+export { ControllerError, toControllerError } from './errors.js';
+
+// Types.
+export type { GlobalManager } from './globalManager.js';
+export type { MainIo } from './main.js';
+export type { GlobalManagerConfig, ResolvedConfig, GmLogger } from './config.js';
+export type {
+  DecideOptions,
+  JobWorld,
+  JobDecision,
+  JobAction,
+  WorkerPodRequest,
+  PendingReport,
+  ReportOutcome,
+  JobReportMessage,
+} from './stateMachine.js';
+export type { JobPolicy, LearningJob, LearningJobStatus, DeployMode, WorkerEnvContext } from './jobPolicy.js';
+export type { ConditionData, NewCondition } from './conditions.js';
+export type { ManualTrigger } from './manualTrigger.js';
+export type { LcInfo, WorkerPodContext } from './workerPod.js';
+export type { ObservedPod, WorkerType, PodPhase } from './observedPod.js';
+export type { HostPathMounts } from './hostPathMounts.js';
+export type { WorkerLabelKeys } from './labels.js';
+export type { ControllerErrorCode } from './errors.js';

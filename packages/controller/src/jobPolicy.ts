@@ -5,6 +5,7 @@
  * asks the policy instead of branching on the kind.
  */
 import type {
+  Dataset,
   IncrementalLearningJob,
   IncrementalLearningJobStatus,
   Model,
@@ -13,7 +14,9 @@ import type {
   PodTemplateSpec,
   TriggerCondition,
 } from '@sedna-ts/api-types';
+import { joinUrl, type HostPathMounts } from './hostPathMounts.js';
 import type { WorkerType } from './observedPod.js';
+import type { WorkerPodRequest } from './stateMachine.js';
 
 /**
  * How the deploy stage delivers a passing model:
@@ -34,6 +37,14 @@ export interface LearningJob {
 
 /** Status of a learning job as the state machine writes it (the IncrementalLearningJob status shape). */
 export type LearningJobStatus = IncrementalLearningJobStatus;
+
+/** What a policy's `workerEnv` may use. */
+export interface WorkerEnvContext {
+  /** The job's Dataset. */
+  dataset: Dataset;
+  /** Mounts host paths and gives their env values. */
+  mounts: HostPathMounts;
+}
 
 /** Kind specifics of a learning job for the shared state machine, the pod builder and the controller. */
 export interface JobPolicy<J extends LearningJob = LearningJob> {
@@ -57,8 +68,11 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   initialServingModel(job: J, models: ReadonlyMap<string, Model>): ModelInfo | undefined;
   /** The deploy trigger's condition (recorded in `lastDecision` when the LC did not send a decision). */
   deployCondition(job: J): TriggerCondition | undefined;
-  /** Extra env of a worker beyond the shared ones (`HEM_NAME`, `MODEL_POLL_PERIOD_SECONDS`, ...). */
-  extraEnv(job: J, workerType: WorkerType): Record<string, string>;
+  /**
+   * The stage env of a worker beyond the shared ones (NAMESPACE, JOB_NAME, WORKER_NAME, LC_SERVER,
+   * SEDNA_WORKER_TOKEN): model and dataset URLs, mounted through `mounts`, and the kind's own settings.
+   */
+  workerEnv(job: J, request: WorkerPodRequest, context: WorkerEnvContext): Record<string, string>;
 }
 
 function modelInfoOf(model: Model | undefined): ModelInfo | undefined {
@@ -91,17 +105,32 @@ export const incrementalLearningPolicy: JobPolicy<IncrementalLearningJob> = {
   maxRounds: (job) => job.spec.maxRounds,
   initialServingModel: (job, models) => modelInfoOf(models.get(job.spec.deploySpec.model.name)),
   deployCondition: (job) => job.spec.deploySpec.trigger.condition,
-  extraEnv: (job, workerType) => {
-    if (workerType !== 'inference') return {};
+  workerEnv: (job, request, { dataset, mounts }) => {
+    const input = request.input ?? {};
+    const inputModels = input.models ?? (input.model ? [input.model] : []);
     const env: Record<string, string> = {};
-    const hem = job.spec.deploySpec.hardExampleMining;
-    if (hem) {
-      env.HEM_NAME = hem.name;
-      env.HEM_PARAMETERS = JSON.stringify(hem.parameters ?? []);
-    }
-    if (job.spec.deploySpec.model.hotUpdateEnabled) {
-      env.MODEL_HOT_UPDATE = 'true';
-      env.MODEL_POLL_PERIOD_SECONDS = String(job.spec.deploySpec.model.pollPeriodSeconds ?? 60);
+    if (request.workerType === 'train') {
+      const base = inputModels[0];
+      if (base) env.BASE_MODEL_URL = mounts.envValue(base.url);
+      env.MODEL_URL = mounts.envValue(input.outputDir ?? joinUrl(job.spec.outputDir, 'train', String(request.round)), { writable: true });
+      if (input.dataURL) env.TRAIN_DATASET_URL = mounts.envValue(input.dataURL);
+      env.ORIGINAL_DATASET_URL = mounts.envValue(dataset.spec.url);
+    } else if (request.workerType === 'eval') {
+      env.MODEL_URLS = mounts.envValues(inputModels.map((m) => m.url));
+      if (input.dataURL) env.TEST_DATASET_URL = mounts.envValue(input.dataURL);
+      env.ORIGINAL_DATASET_URL = mounts.envValue(dataset.spec.url);
+      env.MODEL_URL = mounts.envValue(joinUrl(job.spec.outputDir, 'eval', String(request.round)), { writable: true });
+    } else {
+      if (request.modelUrl) env.MODEL_URL = mounts.envValue(request.modelUrl);
+      const hem = job.spec.deploySpec.hardExampleMining;
+      if (hem) {
+        env.HEM_NAME = hem.name;
+        env.HEM_PARAMETERS = JSON.stringify(hem.parameters ?? []);
+      }
+      if (job.spec.deploySpec.model.hotUpdateEnabled) {
+        env.MODEL_HOT_UPDATE = 'true';
+        env.MODEL_POLL_PERIOD_SECONDS = String(job.spec.deploySpec.model.pollPeriodSeconds ?? 60);
+      }
     }
     return env;
   },

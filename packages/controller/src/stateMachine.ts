@@ -133,6 +133,8 @@ export interface JobDecision {
   status: LearningJobStatus;
   /** Whether `status` differs from the job's. */
   statusChanged: boolean;
+  /** The conditions this decision appended, in order. */
+  appended: JobCondition[];
   actions: JobAction[];
   /** One outcome per report of the world, in the same order. */
   reportOutcomes: ReportOutcome[];
@@ -210,8 +212,12 @@ class Decider<J extends LearningJob> {
     return latestCondition(this.conditions);
   }
 
+  readonly appended: JobCondition[] = [];
+
   append(spec: NewCondition): void {
-    this.conditions.push(makeCondition(spec, this.now));
+    const condition = makeCondition(spec, this.now);
+    this.conditions.push(condition);
+    this.appended.push(condition);
   }
 
   requeueAfter(ms: number): void {
@@ -684,6 +690,7 @@ class Decider<J extends LearningJob> {
     const decision: JobDecision = {
       status: this.status,
       statusChanged: !sameJson(this.status, this.job.status ?? {}),
+      appended: this.appended,
       actions: this.actions,
       reportOutcomes: this.outcomes,
     };

@@ -1,0 +1,221 @@
+/**
+ * The Global Manager's configuration: a documented object with environment defaults, validated once
+ * at start. `--config <yaml>` (as the original GM) reads the same fields from a file.
+ */
+import { readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { parse as parseYaml } from 'yaml';
+import { ControllerError } from './errors.js';
+
+/** The logging interface the Global Manager uses; a pino logger fits. */
+export interface GmLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  child(bindings: Record<string, unknown>): GmLogger;
+}
+
+/**
+ * Configuration of `startGlobalManager`. Every field is optional except `secret` (or SEDNA_GM_SECRET).
+ *
+ * | field | default | env |
+ * |---|---|---|
+ * | kubeConfig | in-cluster, else $KUBECONFIG, else ~/.kube/config | |
+ * | namespace | all namespaces | SEDNA_GM_NAMESPACE |
+ * | websocket.address | 0.0.0.0 | SEDNA_GM_ADDRESS |
+ * | websocket.port | 9000 (0: an ephemeral port) | SEDNA_GM_PORT |
+ * | secret | (required) | SEDNA_GM_SECRET |
+ * | reportGraceSeconds | 60 | SEDNA_GM_REPORT_GRACE_SECONDS |
+ * | retry | 4 attempts, 10 s doubling, capped at 300 s | |
+ * | backoff | reconcile errors: 1 s doubling, capped at 300 s | |
+ * | watchBackoff | informer reconnects: 1 s doubling, capped at 30 s | |
+ * | maxConditions | 200 | |
+ * | podRetentionRounds | 10 | |
+ * | concurrency | 4 keys reconciled at once | |
+ * | startTimeoutSeconds | 60 | |
+ * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL |
+ */
+export interface GlobalManagerConfig {
+  /** The Kubernetes API to use: a KubeConfig, or the path of a kubeconfig file. */
+  kubeConfig?: KubeConfig | string;
+  /** Watch only this namespace; empty or absent: all namespaces. */
+  namespace?: string;
+  /** Where the websocket (and /healthz, /readyz, /metrics) server listens. */
+  websocket?: { address?: string; port?: number };
+  /** Secret from which each node's token is derived (HMAC-SHA256); at least 16 characters. */
+  secret?: string;
+  /** How long a Succeeded worker pod may wait for its report before the stage fails with NoReport. */
+  reportGraceSeconds?: number;
+  /** Retries of a failed stage within a round. */
+  retry?: { maxAttempts?: number; initialBackoffSeconds?: number; maxBackoffSeconds?: number };
+  /** Backoff of a key whose reconcile failed or is blocked (a missing object, an LC not connected). */
+  backoff?: { initialMs?: number; maxMs?: number };
+  /** Backoff of an informer's reconnects after a watch or list error. */
+  watchBackoff?: { initialMs?: number; maxMs?: number };
+  /** Conditions kept in a job's status. */
+  maxConditions?: number;
+  /** Finished train and eval pods of this many last rounds are kept for their logs. */
+  podRetentionRounds?: number;
+  /** Keys reconciled at the same time. */
+  concurrency?: number;
+  /** How long `startGlobalManager` waits for the first list of every watched kind. */
+  startTimeoutSeconds?: number;
+  /** Where logs go. */
+  logger?: GmLogger;
+}
+
+/** The configuration with every default applied. */
+export interface ResolvedConfig {
+  kubeConfig: KubeConfig;
+  namespace: string;
+  websocket: { address: string; port: number };
+  secret: string;
+  reportGraceSeconds: number;
+  retry: { maxAttempts: number; initialBackoffSeconds: number; maxBackoffSeconds: number };
+  backoff: { initialMs: number; maxMs: number };
+  watchBackoff: { initialMs: number; maxMs: number };
+  maxConditions: number;
+  podRetentionRounds: number;
+  concurrency: number;
+  startTimeoutSeconds: number;
+  logger: GmLogger;
+}
+
+const TOP_LEVEL_KEYS = new Set([
+  'kubeConfig',
+  'namespace',
+  'websocket',
+  'secret',
+  'reportGraceSeconds',
+  'retry',
+  'backoff',
+  'watchBackoff',
+  'maxConditions',
+  'podRetentionRounds',
+  'concurrency',
+  'startTimeoutSeconds',
+  'logger',
+]);
+/** Keys of the original GM's config file that have no meaning here; a file may carry them. */
+const ORIGINAL_ONLY_KEYS = new Set(['master', 'localController', 'knowledgeBaseServer', 'minResyncPeriodSeconds']);
+const NESTED_KEYS: Record<string, Set<string>> = {
+  websocket: new Set(['address', 'port']),
+  retry: new Set(['maxAttempts', 'initialBackoffSeconds', 'maxBackoffSeconds']),
+  backoff: new Set(['initialMs', 'maxMs']),
+  watchBackoff: new Set(['initialMs', 'maxMs']),
+};
+
+function invalid(field: string, value: unknown, problem: string): ControllerError {
+  return new ControllerError('INVALID_CONFIG', `GlobalManager config: ${field}: ${JSON.stringify(value)} ${problem}`);
+}
+
+function number(field: string, value: unknown, fallback: number, min: number, options: { integer?: boolean; max?: number } = {}): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'string' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) throw invalid(field, value, 'is not a number');
+  if (options.integer && !Number.isInteger(n)) throw invalid(field, value, 'is not an integer');
+  if (n < min) throw invalid(field, value, `is less than ${min}`);
+  if (options.max !== undefined && n > options.max) throw invalid(field, value, `is more than ${options.max}`);
+  return n;
+}
+
+function checkKeys(config: Record<string, unknown>): void {
+  for (const key of Object.keys(config)) {
+    if (!TOP_LEVEL_KEYS.has(key) && !ORIGINAL_ONLY_KEYS.has(key)) throw invalid(key, config[key], 'is not a GlobalManager config field');
+    const nested = NESTED_KEYS[key];
+    const value = config[key];
+    if (nested && value !== undefined) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(key, value, 'is not an object');
+      for (const inner of Object.keys(value)) {
+        if (!nested.has(inner)) throw invalid(`${key}.${inner}`, (value as Record<string, unknown>)[inner], `is not a field of ${key}`);
+      }
+    }
+  }
+}
+
+function loadKubeConfig(value: KubeConfig | string | undefined): KubeConfig {
+  if (value instanceof KubeConfig) return value;
+  const kc = new KubeConfig();
+  try {
+    if (typeof value === 'string' && value) kc.loadFromFile(value);
+    else if (value === undefined || value === '') kc.loadFromDefault();
+    else throw invalid('kubeConfig', value, 'is neither a KubeConfig nor the path of a kubeconfig file');
+  } catch (error) {
+    if (error instanceof ControllerError) throw error;
+    throw new ControllerError('INVALID_CONFIG', `GlobalManager config: kubeConfig: ${JSON.stringify(value ?? '(default)')} cannot be loaded: ${(error as Error).message}`, { cause: error });
+  }
+  if (!kc.getCurrentCluster()) throw invalid('kubeConfig', typeof value === 'string' ? value : '(default)', 'has no current cluster');
+  return kc;
+}
+
+/**
+ * Applies the defaults and the environment to a configuration and validates it.
+ *
+ * @throws ControllerError `INVALID_CONFIG` naming the field and its value.
+ */
+export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  checkKeys(config as Record<string, unknown>);
+  const secret = config.secret ?? env.SEDNA_GM_SECRET ?? '';
+  if (typeof secret !== 'string' || secret.length < 16) {
+    throw new ControllerError('INVALID_CONFIG', 'GlobalManager config: secret: must be a string of at least 16 characters (set it or SEDNA_GM_SECRET)');
+  }
+  const address = config.websocket?.address ?? env.SEDNA_GM_ADDRESS ?? '0.0.0.0';
+  if (typeof address !== 'string' || !address) throw invalid('websocket.address', address, 'is not a host address');
+  const namespace = config.namespace ?? env.SEDNA_GM_NAMESPACE ?? '';
+  if (typeof namespace !== 'string') throw invalid('namespace', namespace, 'is not a string');
+  const retryInitial = number('retry.initialBackoffSeconds', config.retry?.initialBackoffSeconds, 10, 0);
+  const backoffInitial = number('backoff.initialMs', config.backoff?.initialMs, 1000, 1);
+  const watchInitial = number('watchBackoff.initialMs', config.watchBackoff?.initialMs, 1000, 1);
+  const resolved: ResolvedConfig = {
+    kubeConfig: loadKubeConfig(config.kubeConfig),
+    namespace,
+    websocket: { address, port: number('websocket.port', config.websocket?.port ?? env.SEDNA_GM_PORT, 9000, 0, { integer: true, max: 65535 }) },
+    secret,
+    reportGraceSeconds: number('reportGraceSeconds', config.reportGraceSeconds ?? env.SEDNA_GM_REPORT_GRACE_SECONDS, 60, 0),
+    retry: {
+      maxAttempts: number('retry.maxAttempts', config.retry?.maxAttempts, 4, 1, { integer: true }),
+      initialBackoffSeconds: retryInitial,
+      maxBackoffSeconds: number('retry.maxBackoffSeconds', config.retry?.maxBackoffSeconds, Math.max(300, retryInitial), retryInitial),
+    },
+    backoff: { initialMs: backoffInitial, maxMs: number('backoff.maxMs', config.backoff?.maxMs, Math.max(300_000, backoffInitial), backoffInitial) },
+    watchBackoff: { initialMs: watchInitial, maxMs: number('watchBackoff.maxMs', config.watchBackoff?.maxMs, Math.max(30_000, watchInitial), watchInitial) },
+    maxConditions: number('maxConditions', config.maxConditions, 200, 10, { integer: true }),
+    podRetentionRounds: number('podRetentionRounds', config.podRetentionRounds, 10, 1, { integer: true }),
+    concurrency: number('concurrency', config.concurrency, 4, 1, { integer: true }),
+    startTimeoutSeconds: number('startTimeoutSeconds', config.startTimeoutSeconds, 60, 1),
+    logger: config.logger ?? pino({ name: 'sedna-gm', level: env.SEDNA_LOG_LEVEL ?? 'info' }),
+  };
+  return resolved;
+}
+
+/**
+ * Reads a configuration file (YAML or JSON) with the fields of `GlobalManagerConfig`; `kubeConfig` is
+ * a path there. Fields of the original GM's file that mean nothing here (`master`, `localController`,
+ * `knowledgeBaseServer`, `minResyncPeriodSeconds`) are accepted and ignored.
+ *
+ * @throws ControllerError `INVALID_CONFIG` when the file cannot be read or parsed.
+ */
+export function loadConfigFile(file: string): GlobalManagerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ControllerError('INVALID_CONFIG', `GlobalManager config ${file}: cannot be read: ${(error as Error).message}`, { cause: error });
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ControllerError('INVALID_CONFIG', `GlobalManager config ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ControllerError('INVALID_CONFIG', `GlobalManager config ${file}: is not a mapping of fields`);
+  const config = parsed as Record<string, unknown>;
+  checkKeys(config);
+  if ('logger' in config) throw invalid('logger', config.logger, 'cannot be set in a file');
+  if (config.kubeConfig !== undefined && typeof config.kubeConfig !== 'string') throw invalid('kubeConfig', config.kubeConfig, 'is not a file path');
+  for (const key of ORIGINAL_ONLY_KEYS) delete config[key];
+  return config as GlobalManagerConfig;
+}

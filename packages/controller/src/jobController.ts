@@ -1,0 +1,342 @@
+/**
+ * The reconciler of a learning job kind. Each reconcile reads the job from the cache, builds what the
+ * state machine observes (pods with expectations, Dataset, Models, connected LCs, pending reports),
+ * calls `decide`, applies the actions (pods first, then annotations), writes the status through the
+ * status subresource (a 409 means the decision was made on a stale job: read it fresh and decide
+ * again), and only then acknowledges the reports. A deleted job is cleaned up through its finalizer.
+ */
+import { randomInt, randomUUID } from 'node:crypto';
+import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { JobConditionType, type Dataset, type Model } from '@sedna-ts/api-types';
+import type { GmLogger } from './config.js';
+import { conditionAttempt, conditionRound, findLastCondition, timeMs } from './conditions.js';
+import type { Downstream } from './downstream.js';
+import { ControllerError } from './errors.js';
+import type { PodExpectations } from './expectations.js';
+import type { Informer } from './informer.js';
+import type { JobPolicy, LearningJob } from './jobPolicy.js';
+import { isConflict, isNotFound, type KubeApi, type SednaApiObject } from './kubeApi.js';
+import { ATTEMPT_LABEL, CLEANUP_FINALIZER, ROUND_LABEL, labelSelector, workerLabelKeys } from './labels.js';
+import type { UpstreamFrame, UpstreamHandler, UpstreamResult } from './lcServer.js';
+import type { GmMetrics } from './metrics.js';
+import { observePod, type ObservedPod } from './observedPod.js';
+import {
+  decide,
+  type DecideOptions,
+  type JobDecision,
+  type JobReportMessage,
+  type JobWorld,
+  type PendingReport,
+  type ReportOutcome,
+  type WorkerPodRequest,
+} from './stateMachine.js';
+import type { HandleResult } from './workQueue.js';
+import { buildWorkerPod, type LcInfo } from './workerPod.js';
+
+/** What a job controller works with. */
+export interface JobControllerDeps<J extends LearningJob> {
+  policy: JobPolicy<J>;
+  api: KubeApi;
+  jobs: Informer<J & KubernetesObject>;
+  pods: Informer<V1Pod>;
+  datasets: Informer<Dataset & KubernetesObject>;
+  models: Informer<Model & KubernetesObject>;
+  expectations: PodExpectations;
+  downstream: Downstream;
+  /** The connected LCs by node. */
+  lcs: () => Map<string, LcInfo>;
+  /** The token of a node. */
+  nodeToken: (node: string) => string;
+  /** Adds the job's key to the reconcile queue. */
+  enqueue: (namespace: string, name: string) => void;
+  options: DecideOptions;
+  metrics: GmMetrics;
+  logger: GmLogger;
+}
+
+interface Waiting {
+  report: PendingReport;
+  resolve: (outcome: ReportOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const ALPHANUMERIC = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const MAX_CONFLICTS = 5;
+
+/** Five random `[a-z0-9]`, as the API server's generateName suffix. */
+export function randomNameSuffix(): string {
+  let out = '';
+  for (let i = 0; i < 5; i++) out += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Why the actions stopped: the world changed under the decision, so decide again. */
+class Stale extends Error {}
+
+/** Reconciles the jobs of one kind and applies their upstream reports. */
+export class JobController<J extends LearningJob> {
+  private readonly pending = new Map<string, Waiting[]>();
+
+  constructor(private readonly deps: JobControllerDeps<J>) {}
+
+  private where(job: LearningJob): string {
+    return `${this.deps.policy.kind} ${job.metadata.namespace ?? 'default'}/${job.metadata.name ?? ''}`;
+  }
+
+  /** The upstream handler of this kind: validates the report and the sender, then applies it with the next reconcile. */
+  readonly upstream: UpstreamHandler = async (frame: UpstreamFrame): Promise<UpstreamResult> => {
+    const { namespace, resourceName: name } = frame.header;
+    const where = `${this.deps.policy.kind} ${namespace}/${name}`;
+    const payload = frame.payload;
+    if (!isObject(payload) || typeof payload.phase !== 'string' || typeof payload.status !== 'string') {
+      return { result: 'rejected', error: `${where}: a job report needs string phase and status` };
+    }
+    const job = this.deps.jobs.get(name, namespace);
+    if (!job) return { result: 'rejected', error: `${where} not found` };
+    const nodes = this.deps.downstream.jobNodes(job, this.deps.policy);
+    if (!nodes.has(frame.node)) return { result: 'rejected', error: `${where}: node ${frame.node} is not a node of this job` };
+    const outcome = await this.report(namespace, name, {
+      id: frame.header.messageId ?? randomUUID(),
+      node: frame.node,
+      message: payload as unknown as JobReportMessage,
+    });
+    if (outcome.result === 'ignored') this.deps.logger.info({ job: `${namespace}/${name}`, node: frame.node, detail: outcome.detail }, 'report ignored');
+    return outcome.result === 'rejected' ? { result: 'rejected', error: `${where}: ${outcome.detail ?? 'rejected'}` } : { result: outcome.result };
+  };
+
+  /** Queues a report for the job; resolves with its outcome once the status that records it is written. */
+  report(namespace: string, name: string, report: PendingReport): Promise<ReportOutcome> {
+    const key = `${namespace}/${name}`;
+    return new Promise((resolve, reject) => {
+      const list = this.pending.get(key) ?? [];
+      list.push({ report, resolve, reject });
+      this.pending.set(key, list);
+      this.deps.enqueue(namespace, name);
+    });
+  }
+
+  /** Resolves every pending report of a job with `detail` (the job is gone or going). */
+  private settleReports(key: string, result: ReportOutcome['result'], detail: string): void {
+    for (const w of this.pending.get(key) ?? []) w.resolve({ id: w.report.id, result, detail });
+    this.pending.delete(key);
+  }
+
+  /** The observed pods of a job (by its name label and uid), with the expectations applied. */
+  private observedPods(job: LearningJob, key: string): ObservedPod[] {
+    const keys = workerLabelKeys(this.deps.policy.resourceKind);
+    const observed: ObservedPod[] = [];
+    for (const pod of this.deps.pods.list(job.metadata.namespace ?? 'default')) {
+      const labels = pod.metadata?.labels ?? {};
+      if (labels[keys.name] !== job.metadata.name) continue;
+      if (labels[keys.uid] !== undefined && labels[keys.uid] !== job.metadata.uid) continue;
+      const o = observePod(pod, this.deps.policy.resourceKind);
+      if (o) observed.push(o);
+    }
+    return this.deps.expectations.apply(key, observed);
+  }
+
+  private world(job: J, key: string, reports: PendingReport[]): JobWorld {
+    const namespace = job.metadata.namespace ?? 'default';
+    const models = new Map<string, Model>();
+    for (const name of this.deps.policy.modelNames(job)) {
+      const model = this.deps.models.get(name, namespace);
+      if (model) models.set(name, model);
+    }
+    return {
+      now: new Date(),
+      pods: this.observedPods(job, key),
+      dataset: this.deps.datasets.get(this.deps.policy.datasetName(job), namespace),
+      models,
+      connectedNodes: new Set(this.deps.lcs().keys()),
+      reports,
+      nameSuffix: randomNameSuffix(),
+    };
+  }
+
+  /** Reconciles one job. */
+  async reconcile(namespace: string, name: string): Promise<HandleResult> {
+    const key = `${namespace}/${name}`;
+    const { policy, api } = this.deps;
+    let job: J | undefined = this.deps.jobs.get(name, namespace);
+    if (!job) {
+      this.settleReports(key, 'rejected', `${policy.kind} ${key} not found`);
+      this.deps.expectations.forget(key);
+      return {};
+    }
+    if (job.metadata.deletionTimestamp) return this.finalize(job, key);
+    if (!(job.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) {
+      job = await api.patchMetadata<J>(policy.plural, namespace, name, { finalizers: [...(job.metadata.finalizers ?? []), CLEANUP_FINALIZER] }, job.metadata.resourceVersion);
+    }
+    for (let tries = 0; tries < MAX_CONFLICTS; tries++) {
+      const waiting = [...(this.pending.get(key) ?? [])];
+      const before = job;
+      const decision = decide(job, this.world(job, key, waiting.map((w) => w.report)), policy, this.deps.options);
+      try {
+        job = await this.apply(job, key, decision);
+      } catch (error) {
+        if (!(error instanceof Stale) && !isConflict(error)) throw error;
+        const fresh: J | undefined = await api.getSedna<J>(policy.plural, namespace, name);
+        if (!fresh) return this.reconcile(namespace, name);
+        job = fresh;
+        continue;
+      }
+      const list = this.pending.get(key) ?? [];
+      list.splice(0, waiting.length);
+      if (list.length === 0) this.pending.delete(key);
+      decision.reportOutcomes.forEach((outcome, i) => waiting[i]?.resolve(outcome));
+      this.observe(before, decision);
+      if (list.length > 0) this.deps.enqueue(namespace, name);
+      const result: HandleResult = {};
+      if (decision.requeueAfterMs !== undefined) result.requeueAfterMs = decision.requeueAfterMs;
+      if (decision.blocked) {
+        result.backoff = true;
+        this.deps.metrics.reconciles.inc({ kind: policy.resourceKind, result: 'blocked' });
+      } else this.deps.metrics.reconciles.inc({ kind: policy.resourceKind, result: 'ok' });
+      return result;
+    }
+    throw new ControllerError('CONFLICT', `${this.where(job)}: the status write kept conflicting after ${MAX_CONFLICTS} fresh reads`);
+  }
+
+  /** Applies a decision's actions, then its status. Returns the job as written. */
+  private async apply(job: J, key: string, decision: JobDecision): Promise<J> {
+    const { policy, api } = this.deps;
+    const namespace = job.metadata.namespace ?? 'default';
+    const name = job.metadata.name ?? '';
+    const log = this.deps.logger.child({ job: key, kind: policy.kind });
+    for (const action of decision.actions) {
+      if (action.type === 'createPod') await this.createPod(job, key, action.request);
+      else if (action.type === 'deletePod') {
+        await api.deletePod(namespace, action.name);
+        this.deps.expectations.expectDeletion(key, action.name);
+        log.info({ pod: action.name, reason: action.reason }, 'worker pod deleted');
+      }
+    }
+    const removals = decision.actions.filter((a) => a.type === 'removeAnnotation').map((a) => a.key);
+    if (removals.length > 0) {
+      const annotations = Object.fromEntries(removals.map((k) => [k, null]));
+      job = await api.patchMetadata<J>(policy.plural, namespace, name, { annotations }, job.metadata.resourceVersion);
+      log.info({ annotations: removals }, 'annotation removed');
+    }
+    if (decision.statusChanged) {
+      job = (await api.replaceStatus(policy.plural, job as unknown as SednaApiObject, decision.status)) as unknown as J;
+    }
+    for (const c of decision.appended) {
+      log.info({ stage: c.stage, type: c.type, round: c.round, reason: c.reason, message: c.message }, `${c.stage} ${c.type}`);
+    }
+    return job;
+  }
+
+  private async createPod(job: J, key: string, request: WorkerPodRequest): Promise<void> {
+    const { policy, api } = this.deps;
+    const namespace = job.metadata.namespace ?? 'default';
+    const labels = workerLabelKeys(policy.resourceKind);
+    // Never two pods for one stage, round and attempt (or two serving inference pods): the cache may lag.
+    const selector: Record<string, string | number> = { [labels.name]: job.metadata.name ?? '', [labels.workerType]: request.workerType };
+    if (request.attempt > 0) Object.assign(selector, { [ROUND_LABEL]: request.round, [ATTEMPT_LABEL]: request.attempt });
+    const live = (await api.listPods(namespace, labelSelector(selector))).filter(
+      (p) => !p.metadata?.deletionTimestamp && (p.metadata?.labels?.[labels.uid] ?? job.metadata.uid) === job.metadata.uid,
+    );
+    if (live.length > 0) {
+      for (const pod of live) {
+        const observed = observePod(pod, policy.resourceKind);
+        if (observed) this.deps.expectations.expectCreation(key, observed);
+      }
+      throw new Stale();
+    }
+    const lc = this.deps.lcs().get(request.nodeName);
+    const dataset = this.deps.datasets.get(policy.datasetName(job), namespace);
+    if (!lc || !dataset) throw new Stale();
+    const pod = buildWorkerPod(job, request, policy, { dataset, lc, nodeToken: this.deps.nodeToken(request.nodeName) });
+    try {
+      await api.createPod(pod);
+    } catch (error) {
+      // AlreadyExists: the random name was taken; the next decision picks another.
+      if (isConflict(error)) throw new Stale();
+      throw error;
+    }
+    this.deps.expectations.expectCreation(key, {
+      name: request.name,
+      workerType: request.workerType,
+      round: request.round,
+      attempt: request.attempt,
+      phase: 'Pending',
+      deleting: false,
+      nodeName: request.nodeName,
+    });
+    this.deps.logger.info({ job: key, pod: request.name, worker: request.workerType, round: request.round, attempt: request.attempt, node: request.nodeName }, 'worker pod created');
+  }
+
+  /** The job is being deleted: its pods go, its LCs drop it (and its hot-update folder), then our finalizer. */
+  private async finalize(job: J, key: string): Promise<HandleResult> {
+    const { policy, api } = this.deps;
+    const namespace = job.metadata.namespace ?? 'default';
+    this.settleReports(key, 'ignored', `${this.where(job)} is being deleted`);
+    if (!(job.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) return {};
+    const labels = workerLabelKeys(policy.resourceKind);
+    const pods = await api.listPods(namespace, labelSelector({ [labels.name]: job.metadata.name ?? '' }));
+    for (const pod of pods) {
+      if ((pod.metadata?.labels?.[labels.uid] ?? job.metadata.uid) !== job.metadata.uid || pod.metadata?.deletionTimestamp) continue;
+      await api.deletePod(namespace, pod.metadata?.name ?? '');
+    }
+    this.deps.downstream.jobDeleted(job, policy);
+    try {
+      await api.patchMetadata(
+        policy.plural,
+        namespace,
+        job.metadata.name ?? '',
+        { finalizers: (job.metadata.finalizers ?? []).filter((f) => f !== CLEANUP_FINALIZER) },
+        job.metadata.resourceVersion,
+      );
+    } catch (error) {
+      if (isNotFound(error)) return {};
+      if (isConflict(error)) return { requeueAfterMs: 0 };
+      throw error;
+    }
+    this.deps.expectations.forget(key);
+    this.deps.logger.info({ job: key, pods: pods.length }, 'job deleted: pods removed, local controllers told, finalizer removed');
+    return {};
+  }
+
+  /** Metrics of what a written decision changed. */
+  private observe(job: LearningJob, decision: JobDecision): void {
+    const { metrics } = this.deps;
+    const conditions = decision.status.conditions ?? [];
+    for (const c of decision.appended) {
+      if (c.type === JobConditionType.Ready && c.reason !== 'Retry' && c.stage !== 'Deploy') {
+        metrics.triggerDecisions.inc({ stage: c.stage.toLowerCase(), decision: 'Ready' });
+      }
+      if (c.type === JobConditionType.Completed || c.type === JobConditionType.Failed) {
+        const round = conditionRound(c, 0);
+        const attempt = conditionAttempt(c);
+        const started = findLastCondition(
+          conditions,
+          (s) => s.stage === c.stage && (s.type === JobConditionType.Starting || s.type === JobConditionType.Ready) && conditionRound(s, 0) === round && conditionAttempt(s) === attempt && s !== c,
+        );
+        const seconds = (timeMs(c.lastTransitionTime) - timeMs(started?.lastTransitionTime)) / 1000;
+        if (Number.isFinite(seconds) && seconds >= 0) metrics.stageDuration.observe({ stage: c.stage, result: c.type }, seconds);
+      }
+      if (c.type === JobConditionType.Waiting && c.stage === 'Train' && c.reason === 'RoundFailed') {
+        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', job: job.metadata.name ?? '', result: 'failed' });
+      }
+      if (c.type === JobConditionType.Completed && c.stage === 'Deploy') {
+        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', job: job.metadata.name ?? '', result: 'completed' });
+      }
+    }
+    const before = (job.status?.lastDecision ?? undefined) as { time?: string; round?: number } | undefined;
+    const after = decision.status.lastDecision;
+    if (after && (before?.round !== after.round || before?.time !== after.time)) {
+      metrics.triggerDecisions.inc({ stage: 'deploy', decision: after.decision });
+    }
+  }
+
+  /** Drops every pending report unacknowledged (the GM is stopping): they stay in the LCs' outboxes. */
+  abandon(): void {
+    const stopping = new ControllerError('STOPPED', 'the global manager is stopping');
+    for (const list of this.pending.values()) for (const w of list) w.reject(stopping);
+    this.pending.clear();
+  }
+}

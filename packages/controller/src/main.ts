@@ -1,0 +1,87 @@
+/**
+ * `sedna-gm`: runs a Global Manager on its own, as the original `sedna-gm --config <file>`. The
+ * configuration comes from the file and the environment (SEDNA_GM_SECRET, SEDNA_GM_PORT, ...); the
+ * process runs until SIGTERM or SIGINT, then stops cleanly.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfigFile, type GlobalManagerConfig } from './config.js';
+import { ControllerError } from './errors.js';
+import { startGlobalManager, type GlobalManager } from './globalManager.js';
+import { VERSION } from './version.js';
+
+/** The text of `sedna-gm --help`. */
+export const USAGE = `Usage: sedna-gm [--config FILE]
+
+Runs the sedna-ts Global Manager against the Kubernetes API of the kubeconfig
+(in-cluster, $KUBECONFIG or ~/.kube/config unless the file names one).
+
+Options:
+  --config FILE   YAML or JSON configuration (fields below)
+  --help          this text
+  --version       the version
+
+Configuration (file field / environment, default):
+  kubeConfig                      path of a kubeconfig          (in-cluster, $KUBECONFIG, ~/.kube/config)
+  namespace / SEDNA_GM_NAMESPACE  watch one namespace           (all)
+  websocket.address / SEDNA_GM_ADDRESS                          (0.0.0.0)
+  websocket.port / SEDNA_GM_PORT  0 = ephemeral                 (9000)
+  secret / SEDNA_GM_SECRET        node tokens are derived from it, >= 16 characters (required)
+  reportGraceSeconds / SEDNA_GM_REPORT_GRACE_SECONDS            (60)
+  retry.maxAttempts, retry.initialBackoffSeconds, retry.maxBackoffSeconds   (4, 10, 300)
+  backoff.initialMs, backoff.maxMs          reconcile retries   (1000, 300000)
+  watchBackoff.initialMs, watchBackoff.maxMs  watch restarts    (1000, 30000)
+  maxConditions (200), podRetentionRounds (10), concurrency (4), startTimeoutSeconds (60)
+  SEDNA_LOG_LEVEL                 pino level                    (info)
+`;
+
+/** Where `main` writes and how it exits; replaced in tests. */
+export interface MainIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Resolves when the process is asked to stop (SIGTERM, SIGINT). */
+  stopSignal: () => Promise<void>;
+}
+
+const defaultIo: MainIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  stopSignal: () =>
+    new Promise((resolve) => {
+      process.once('SIGTERM', () => resolve());
+      process.once('SIGINT', () => resolve());
+    }),
+};
+
+/**
+ * Runs the standalone Global Manager with command-line arguments (without `node` and the script).
+ * Resolves with the exit code: 0 after a clean stop, 1 for a bad configuration or a failed start,
+ * 2 for bad usage.
+ */
+export async function main(argv: readonly string[], io: MainIo = defaultIo): Promise<number> {
+  let values: { config?: string; help?: boolean; version?: boolean };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: { config: { type: 'string' }, help: { type: 'boolean' }, version: { type: 'boolean' } }, strict: true }));
+  } catch (error) {
+    io.stderr(`sedna-gm: ${(error as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (values.version) {
+    io.stdout(`${VERSION}\n`);
+    return 0;
+  }
+  let gm: GlobalManager;
+  try {
+    const config: GlobalManagerConfig = values.config ? loadConfigFile(values.config) : {};
+    gm = await startGlobalManager(config);
+  } catch (error) {
+    io.stderr(`sedna-gm: ${error instanceof ControllerError ? error.message : String(error)}\n`);
+    return 1;
+  }
+  await io.stopSignal();
+  await gm.stop();
+  return 0;
+}

@@ -1,0 +1,51 @@
+/**
+ * Prometheus metrics of the Global Manager, in a registry of its own (two GMs in one process, as in
+ * tests, do not collide): rounds, stage durations, trigger decisions, queue depths, LC connections and
+ * upstream messages.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The metrics a Global Manager updates. */
+export interface GmMetrics {
+  registry: Registry;
+  /** Rounds that ended, by result (`completed`, `failed`). */
+  rounds: Counter<'namespace' | 'job' | 'result'>;
+  /** Seconds from a stage's Starting (or Ready, for stages without a pod) to its Completed or Failed. */
+  stageDuration: Histogram<'stage' | 'result'>;
+  /** Triggers that fired (`Ready` of train and eval) and deploy verdicts (`Deploy`, `Keep`, `ManualDeploy`). */
+  triggerDecisions: Counter<'stage' | 'decision'>;
+  /** Keys waiting in the reconcile queue. */
+  reconcileQueueDepth: Gauge;
+  /** Frames waiting for each node. */
+  downstreamQueueDepth: Gauge<'node'>;
+  /** Reconciles, by kind and result (`ok`, `error`, `blocked`). */
+  reconciles: Counter<'kind' | 'result'>;
+  /** Connected Local Controllers. */
+  connectedNodes: Gauge;
+  /** Upstream messages, by kind and result (`applied`, `ignored`, `rejected`, `duplicate`). */
+  upstreamMessages: Counter<'kind' | 'result'>;
+}
+
+/** A fresh registry with the GM metrics and Node's default process metrics. */
+export function createMetrics(): GmMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'sedna_gm_' });
+  const registers = [registry];
+  return {
+    registry,
+    rounds: new Counter({ name: 'sedna_gm_rounds_total', help: 'Rounds of learning jobs that ended, by result', labelNames: ['namespace', 'job', 'result'], registers }),
+    stageDuration: new Histogram({
+      name: 'sedna_gm_stage_duration_seconds',
+      help: 'Duration of job stages from Starting to Completed or Failed',
+      labelNames: ['stage', 'result'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    }),
+    triggerDecisions: new Counter({ name: 'sedna_gm_trigger_decisions_total', help: 'Triggers that fired and deploy gate verdicts', labelNames: ['stage', 'decision'], registers }),
+    reconcileQueueDepth: new Gauge({ name: 'sedna_gm_reconcile_queue_depth', help: 'Keys waiting in the reconcile queue', registers }),
+    downstreamQueueDepth: new Gauge({ name: 'sedna_gm_downstream_queue_depth', help: 'Frames waiting to be sent to a node', labelNames: ['node'], registers }),
+    reconciles: new Counter({ name: 'sedna_gm_reconciles_total', help: 'Reconciles by kind and result', labelNames: ['kind', 'result'], registers }),
+    connectedNodes: new Gauge({ name: 'sedna_gm_connected_local_controllers', help: 'Local Controllers connected', registers }),
+    upstreamMessages: new Counter({ name: 'sedna_gm_upstream_messages_total', help: 'Upstream messages from Local Controllers', labelNames: ['kind', 'result'], registers }),
+  };
+}

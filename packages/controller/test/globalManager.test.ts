@@ -1,0 +1,274 @@
+/**
+ * The Global Manager against a real API server (@sedna-ts/embedded, started here) and a real ws client
+ * standing in for the Local Controller of node edge-1. The test plays the node agent by writing pod
+ * statuses through the API, as a kubelet would.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import type { IncrementalLearningJob } from '@sedna-ts/api-types';
+import { conditionData, latestCondition } from '../src/conditions.js';
+import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
+import type { GlobalManagerConfig } from '../src/config.js';
+import { workerToken } from '../src/tokens.js';
+import { createSedna, eventually, getJob, jobPods, setPodStatus, startCluster, testLogger, trail, type TestCluster } from './cluster.js';
+import { NODE, TRAIN_INPUT, makeJob } from './fixtures.js';
+import { FakeLc } from './lcClient.js';
+
+const SECRET = 'integration-test-secret-0123456789';
+const LC_SERVER = 'http://127.0.0.1:39100';
+
+let cluster: TestCluster;
+let gm: GlobalManager;
+let lc: FakeLc;
+
+function gmConfig(): GlobalManagerConfig {
+  return {
+    kubeConfig: cluster.kc,
+    secret: SECRET,
+    websocket: { address: '127.0.0.1', port: 0 },
+    retry: { initialBackoffSeconds: 0.2, maxBackoffSeconds: 1 },
+    backoff: { initialMs: 50, maxMs: 500 },
+    watchBackoff: { initialMs: 50, maxMs: 500 },
+    reportGraceSeconds: 2,
+    logger: testLogger('gm'),
+  };
+}
+
+async function connectLc(): Promise<FakeLc> {
+  const client = await FakeLc.connect(gm.wsUrl, NODE, gm.nodeToken(NODE));
+  client.hello(LC_SERVER);
+  await client.until((r) => r.some((f) => f.header.operation === 'hello'), 'the GM hello');
+  return client;
+}
+
+function manifest(name: string, mutate: (job: IncrementalLearningJob) => void = () => undefined): IncrementalLearningJob {
+  const job = makeJob({ name });
+  job.metadata = { name, namespace: 'default' };
+  mutate(job);
+  return job;
+}
+
+/** Sends an upstream status frame and resolves with its ack payload. */
+async function report(kind: string, name: string, payload: unknown, messageId: string): Promise<unknown> {
+  lc.send({ namespace: 'default', resourceKind: kind, resourceName: name, operation: 'status', messageId }, payload);
+  await lc.until((r) => r.some((f) => f.header.operation === 'ack' && f.header.messageId === messageId), `the ack of ${messageId}`);
+  return lc.received.find((f) => f.header.operation === 'ack' && f.header.messageId === messageId)?.payload;
+}
+
+function env(pod: V1Pod): Record<string, string> {
+  return Object.fromEntries((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? '']));
+}
+
+async function podsOf(job: string, type: string): Promise<V1Pod[]> {
+  return (await jobPods(cluster, job)).filter((p) => p.metadata?.labels?.['incrementallearningjob.sedna.io/worker-type'] === type && !p.metadata?.deletionTimestamp);
+}
+
+async function jobAt(name: string, expected: string): Promise<IncrementalLearningJob> {
+  return eventually(`job ${name} at ${expected}`, async () => {
+    const job = await getJob(cluster, name);
+    return trail(job).includes(expected) ? job : undefined;
+  });
+}
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  await createSedna(cluster, 'datasets', { apiVersion: 'sedna.io/v1alpha1', kind: 'Dataset', metadata: { name: 'helmet-data' }, spec: { url: '/data/helmet/index.txt', format: 'txt', nodeName: NODE } });
+  for (const [name, url, format] of [
+    ['initial-model', '/models/initial/model.json', 'tfjs'],
+    ['deploy-model', '/models/deploy/model.onnx', 'onnx'],
+  ]) {
+    await createSedna(cluster, 'models', { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name }, spec: { url, format } });
+  }
+  gm = await startGlobalManager(gmConfig());
+  lc = await connectLc();
+});
+
+afterAll(async () => {
+  lc?.close();
+  await gm?.stop();
+  await cluster?.close();
+});
+
+describe('one job through the Global Manager', () => {
+  const name = 'helmet';
+  let trainPod: string;
+
+  test('a job applied: (Train, Waiting), the cleanup finalizer, the inference pod, and the job with its objects on the LC', async () => {
+    await createSedna(cluster, 'incrementallearningjobs', manifest(name));
+    const job = await jobAt(name, 'Train/Waiting/0');
+    expect(job.status?.startTime).toBeDefined();
+    expect(job.status?.round).toBe(0);
+    expect(job.status?.lastGoodModel).toEqual({ format: 'onnx', url: '/models/deploy/model.onnx' });
+    expect(job.metadata.finalizers).toContain('sedna.io/cleanup');
+
+    const [infer] = await eventually('the inference pod', async () => {
+      const pods = await podsOf(name, 'inference');
+      return pods.length > 0 ? pods : undefined;
+    });
+    const podName = infer!.metadata!.name!;
+    expect(podName).toMatch(/^helmet-infer-[a-z0-9]{5}$/);
+    expect(infer!.metadata?.generateName).toBe('helmet-infer-');
+    expect(infer!.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'IncrementalLearningJob', name, uid: job.metadata.uid, controller: true });
+    expect(infer!.spec?.nodeName).toBe(NODE);
+    expect(env(infer!)).toMatchObject({
+      WORKER_NAME: podName,
+      JOB_NAME: name,
+      NAMESPACE: 'default',
+      LC_SERVER,
+      SEDNA_WORKER_TOKEN: workerToken(gm.nodeToken(NODE), podName),
+      MODEL_URL: '/home/data/models/deploy/model.onnx',
+      MODEL_HOT_UPDATE_CONFIG: '/model-hot-update/model_config.json',
+      HE_SAVED_URL: '/sedna/hard-examples',
+      HEM_NAME: 'IBT',
+    });
+
+    await lc.until((r) => ['dataset/helmet-data', 'model/initial-model', 'model/deploy-model', `incrementallearningjob/${name}`].every((k) => r.some((f) => f.header.operation === 'insert' && `${f.header.resourceKind}/${f.header.resourceName}` === k)), 'the job and its objects');
+  });
+
+  test('a dataset count from the LC is in Dataset status when its ack arrives', async () => {
+    expect(await report('dataset', 'helmet-data', { numberOfSamples: 120 }, 'ds-1')).toEqual({ ok: true });
+    const dataset = (await cluster.custom.getNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'datasets', name: 'helmet-data' })) as { status?: { numberOfSamples?: number; updateTime?: string } };
+    expect(dataset.status?.numberOfSamples).toBe(120);
+    expect(dataset.status?.updateTime).toBeDefined();
+    expect(await report('dataset', 'helmet-data', { numberOfSamples: -1 }, 'ds-2')).toMatchObject({ ok: false });
+  });
+
+  test('(Train, Ready) from the LC: recorded before the ack, then a train pod with the worker env, labels and mounts', async () => {
+    expect(await report('incrementallearningjob', name, { phase: 'Train', status: 'Ready', round: 1, input: TRAIN_INPUT }, 'train-ready-1')).toEqual({ ok: true });
+    expect(trail(await getJob(cluster, name))).toContain('Train/Ready/1');
+    const job = await jobAt(name, 'Train/Starting/1');
+    expect(job.status?.round).toBe(1);
+    const [pod] = await podsOf(name, 'train');
+    trainPod = pod!.metadata!.name!;
+    expect(conditionData(latestCondition(job.status?.conditions))).toMatchObject({ worker: trainPod, round: 1, attempt: 1 });
+    expect(pod!.metadata?.labels).toMatchObject({
+      'incrementallearningjob.sedna.io/name': name,
+      'incrementallearningjob.sedna.io/uid': job.metadata.uid,
+      'incrementallearningjob.sedna.io/worker-type': 'train',
+      'sedna.io/round': '1',
+      'sedna.io/attempt': '1',
+    });
+    expect(pod!.spec?.restartPolicy).toBe('Never');
+    expect(env(pod!)).toMatchObject({
+      WORKER_NAME: trainPod,
+      LC_SERVER,
+      SEDNA_WORKER_TOKEN: workerToken(gm.nodeToken(NODE), trainPod),
+      BASE_MODEL_URL: '/home/data/models/initial/model.json',
+      MODEL_URL: '/home/data/output/helmet/train/1',
+      TRAIN_DATASET_URL: '/home/data/output/helmet/data/train/1/data.txt',
+      ORIGINAL_DATASET_URL: '/home/data/data/helmet/index.txt',
+      DATA_PATH_PREFIX: '/home/data',
+    });
+    expect(pod!.spec?.volumes).toEqual(expect.arrayContaining([{ name: 'output-helmet-train', hostPath: { path: '/output/helmet/train', type: 'DirectoryOrCreate' } }]));
+    expect(pod!.spec?.containers[0]?.volumeMounts).toEqual(expect.arrayContaining([{ name: 'output-helmet-train', mountPath: '/home/data/output/helmet/train' }]));
+    // The LC got the job again with the new conditions.
+    await lc.until((r) => r.some((f) => f.header.operation === 'insert' && f.header.resourceName === name && trail(f.payload as IncrementalLearningJob).includes('Train/Starting/1')), 'the job at (Train, Starting)');
+  });
+
+  test('the train pod fails: (Train, Failed) with the exit reason, then a retry pod after the backoff', async () => {
+    await setPodStatus(cluster, trainPod, 'Running');
+    await jobAt(name, 'Train/Running/1');
+    await setPodStatus(cluster, trainPod, 'Failed', { exitCode: 137, reason: 'Error' });
+    const failed = await jobAt(name, 'Train/Failed/1/PodFailed');
+    const condition = failed.status!.conditions!.find((c) => c.type === 'Failed')!;
+    expect(condition.message).toContain(`worker pod ${trainPod} failed: container train-worker exited with code 137 (signal 9 SIGKILL)`);
+    const retried = await jobAt(name, 'Train/Ready/1/Retry');
+    expect(trail(retried).slice(-2)).toEqual(['Train/Ready/1/Retry', 'Train/Starting/1']);
+    const pods = await podsOf(name, 'train');
+    const retry = pods.find((p) => p.metadata?.labels?.['sedna.io/attempt'] === '2');
+    expect(retry).toBeDefined();
+    expect(pods).toHaveLength(2);
+    trainPod = retry!.metadata!.name!;
+  });
+
+  test('Succeeded and the report: (Train, Completed), then (Eval, Waiting)', async () => {
+    await setPodStatus(cluster, trainPod, 'Running');
+    await jobAt(name, 'Train/Running/1');
+    const output = { models: [{ format: 'onnx', url: '/output/helmet/train/1/model.onnx', metrics: { loss: 0.2 } }] };
+    expect(await report('incrementallearningjob', name, { phase: 'train', status: 'completed', round: 1, attempt: 2, output }, 'train-done-1')).toEqual({ ok: true });
+    await setPodStatus(cluster, trainPod, 'Succeeded');
+    const job = await jobAt(name, 'Eval/Waiting/1');
+    const completed = job.status!.conditions!.find((c) => c.stage === 'Train' && c.type === 'Completed')!;
+    expect(conditionData(completed)).toMatchObject({ output, attempt: 2, worker: trainPod });
+    // A replay of the same report is acknowledged and changes nothing.
+    expect(await report('incrementallearningjob', name, { phase: 'train', status: 'completed', round: 1, attempt: 2, output }, 'train-done-1')).toEqual({ ok: true });
+    expect(trail(await getJob(cluster, name))).toEqual(trail(job));
+  });
+
+  test('a GM restarted after a lost status write adopts the pod it had created: no duplicate pod', async () => {
+    await report('incrementallearningjob', name, { phase: 'eval', status: 'ready', round: 1, input: { models: [{ format: 'onnx', url: '/output/helmet/train/1/model.onnx' }, { format: 'onnx', url: '/models/deploy/model.onnx' }], dataURL: '/output/helmet/data/eval/1/data.txt' } }, 'eval-ready-1');
+    const started = await jobAt(name, 'Eval/Starting/1');
+    const evalPod = conditionData(latestCondition(started.status?.conditions)).worker;
+    expect((await podsOf(name, 'eval')).map((p) => p.metadata?.name)).toEqual([evalPod]);
+
+    lc.close();
+    await gm.stop();
+    // As if the GM died between creating the eval pod and writing (Eval, Starting).
+    const lost = await getJob(cluster, name);
+    lost.status!.conditions = lost.status!.conditions!.slice(0, -1);
+    await cluster.custom.replaceNamespacedCustomObjectStatus({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', name, body: lost });
+    expect(trail(await getJob(cluster, name)).at(-1)).toBe('Eval/Ready/1');
+
+    gm = await startGlobalManager(gmConfig());
+    lc = await connectLc();
+    const again = await jobAt(name, 'Eval/Starting/1');
+    expect(conditionData(latestCondition(again.status?.conditions)).worker).toBe(evalPod);
+    expect((await podsOf(name, 'eval')).map((p) => p.metadata?.name)).toEqual([evalPod]);
+    expect(await podsOf(name, 'inference')).toHaveLength(1);
+  });
+
+  test('deleting the job: through the finalizer its pods go, the LC gets a delete, then the job is gone', async () => {
+    const before = lc.received.length;
+    await cluster.custom.deleteNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', name });
+    await lc.until((r) => r.slice(before).some((f) => f.header.operation === 'delete' && f.header.resourceKind === 'incrementallearningjob' && f.header.resourceName === name), 'the delete frame');
+    await eventually('the job to be gone', async () => {
+      try {
+        await getJob(cluster, name);
+        return undefined;
+      } catch (error) {
+        return (error as { code?: number }).code === 404 ? true : undefined;
+      }
+    });
+    const left = await jobPods(cluster, name);
+    expect(left.every((p) => p.metadata?.deletionTimestamp)).toBe(true);
+  });
+});
+
+describe('objects a job references', () => {
+  test('a missing Model is named in the condition message; the job goes on once it exists', async () => {
+    await createSedna(
+      cluster,
+      'incrementallearningjobs',
+      manifest('needs-model', (job) => {
+        job.spec.deploySpec.model.name = 'late-model';
+      }),
+    );
+    const blocked = await eventually('the missing model message', async () => {
+      const job = await getJob(cluster, 'needs-model');
+      return latestCondition(job.status?.conditions)?.message === 'Model default/late-model not found' ? job : undefined;
+    });
+    expect(trail(blocked)).toEqual(['Train/Waiting/0']);
+    expect(await podsOf('needs-model', 'inference')).toHaveLength(0);
+
+    await createSedna(cluster, 'models', { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'late-model' }, spec: { url: '/models/late/model.onnx', format: 'onnx' } });
+    const [pod] = await eventually('the inference pod', async () => {
+      const pods = await podsOf('needs-model', 'inference');
+      return pods.length > 0 ? pods : undefined;
+    });
+    expect(env(pod!).MODEL_URL).toBe('/home/data/models/late/model.onnx');
+    const job = await eventually('the message cleared', async () => {
+      const j = await getJob(cluster, 'needs-model');
+      return latestCondition(j.status?.conditions)?.message === undefined ? j : undefined;
+    });
+    expect(trail(job)).toEqual(['Train/Waiting/0']);
+  });
+
+  test('a report from a node that is not the job\'s is rejected', async () => {
+    const other = await FakeLc.connect(gm.wsUrl, 'edge-9', gm.nodeToken('edge-9'));
+    other.hello('http://127.0.0.1:1');
+    await other.until((r) => r.length > 0);
+    other.send({ namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'needs-model', operation: 'status', messageId: 'x1' }, { phase: 'Train', status: 'Ready' });
+    await other.until((r) => r.some((f) => f.header.operation === 'ack'));
+    expect(other.frames('ack')[0]?.payload).toEqual({ ok: false, error: 'IncrementalLearningJob default/needs-model: node edge-9 is not a node of this job' });
+    other.close();
+  });
+});

@@ -1,0 +1,250 @@
+import { encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
+import { pino } from 'pino';
+import { ControllerError } from '../src/errors.js';
+import { CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, LcServer, type LcServerOptions, type UpstreamFrame, type UpstreamResult } from '../src/lcServer.js';
+import { createMetrics } from '../src/metrics.js';
+import { nodeToken } from '../src/tokens.js';
+import type { LcInfo } from '../src/workerPod.js';
+import { FakeLc } from './lcClient.js';
+
+const SECRET = 'a-secret-of-at-least-16-chars';
+const NODE = 'edge-1';
+
+function insert(kind: string, name: string, version: number): WireFrame {
+  return {
+    header: { namespace: 'default', resourceKind: kind, resourceName: name, operation: 'insert' },
+    content: encodeFrameContent({ metadata: { name, namespace: 'default' }, version }),
+  };
+}
+
+interface Harness {
+  server: LcServer;
+  calls: UpstreamFrame[];
+  connects: LcInfo[];
+  disconnects: string[];
+  setResult: (fn: (frame: UpstreamFrame) => Promise<UpstreamResult>) => void;
+  resync: { key: string; frame: WireFrame }[];
+  ready: boolean;
+}
+
+let harness: Harness;
+const clients: FakeLc[] = [];
+
+async function start(options: Partial<LcServerOptions> = {}): Promise<Harness> {
+  const h = { calls: [], connects: [], disconnects: [], resync: [], ready: true } as unknown as Harness;
+  let handler: (frame: UpstreamFrame) => Promise<UpstreamResult> = async () => ({ result: 'applied' });
+  h.setResult = (fn) => {
+    handler = fn;
+  };
+  h.server = await LcServer.listen({
+    address: '127.0.0.1',
+    port: 0,
+    secret: SECRET,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    upstream: new Map([
+      [
+        'incrementallearningjob',
+        (frame: UpstreamFrame) => {
+          h.calls.push(frame);
+          return handler(frame);
+        },
+      ],
+    ]),
+    resync: () => h.resync,
+    onConnect: (info) => h.connects.push(info),
+    onDisconnect: (node) => h.disconnects.push(node),
+    ready: () => h.ready,
+    ...options,
+  });
+  return h;
+}
+
+async function connect(node = NODE, token: string = nodeToken(SECRET, node), headers: Record<string, string> = {}): Promise<FakeLc> {
+  const lc = await FakeLc.connect(harness.server.url, node, token, headers);
+  clients.push(lc);
+  return lc;
+}
+
+beforeEach(async () => {
+  harness = await start();
+});
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await harness.server.close();
+});
+
+test('a missing or wrong node token is refused with 401 before the upgrade, a missing node name with 400', async () => {
+  await expect(connect(NODE, '')).rejects.toMatchObject({ statusCode: 401 });
+  await expect(connect(NODE, nodeToken(SECRET, 'other-node'))).rejects.toMatchObject({ statusCode: 401 });
+  await expect(connect(NODE, nodeToken('another-secret-of-16-chars', NODE))).rejects.toMatchObject({ statusCode: 401 });
+  await expect(connect('', 'x')).rejects.toMatchObject({ statusCode: 400 });
+  expect(harness.connects).toEqual([]);
+});
+
+test('hello: the GM answers with the resources of the node, then sends each of them', async () => {
+  harness.resync = [
+    { key: 'dataset/default/d1', frame: insert('dataset', 'd1', 1) },
+    { key: 'incrementallearningjob/default/j1', frame: insert('incrementallearningjob', 'j1', 1) },
+  ];
+  const lc = await connect();
+  lc.hello('http://127.0.0.1:9100');
+  await lc.until((r) => r.length === 3);
+  expect(lc.received[0]).toEqual({
+    header: { namespace: '', resourceKind: 'node', resourceName: NODE, operation: 'hello' },
+    payload: { protocolVersion: 1, resources: ['dataset/default/d1', 'incrementallearningjob/default/j1'] },
+  });
+  expect(lc.received.slice(1).map((r) => `${r.header.operation} ${r.header.resourceKind}/${r.header.resourceName}`)).toEqual([
+    'insert dataset/d1',
+    'insert incrementallearningjob/j1',
+  ]);
+  expect(harness.connects).toEqual([
+    { nodeName: NODE, lcServer: 'http://127.0.0.1:9100', hotUpdateRoot: '/var/lib/sedna-ts/model-hot-update', hardExampleRoot: '/var/lib/sedna-ts/hard-examples', version: 'test' },
+  ]);
+  expect([...harness.server.connectedNodes().keys()]).toEqual([NODE]);
+});
+
+test('frames for a node wait in its queue before it connects, coalesced by key, and keep their order', async () => {
+  harness.server.send(NODE, 'model/default/m1', insert('model', 'm1', 1));
+  harness.server.send(NODE, 'dataset/default/d1', insert('dataset', 'd1', 1));
+  harness.server.send(NODE, 'model/default/m1', insert('model', 'm1', 2));
+  harness.resync = [{ key: 'incrementallearningjob/default/j1', frame: insert('incrementallearningjob', 'j1', 5) }];
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.length === 4);
+  expect(lc.received.slice(1).map((r) => `${r.header.resourceName} v${(r.payload as { version: number }).version}`)).toEqual(['m1 v2', 'd1 v1', 'j1 v5']);
+  harness.server.send(NODE, 'dataset/default/d1', insert('dataset', 'd1', 2));
+  await lc.until((r) => r.length === 5);
+  expect((lc.received[4]?.payload as { version: number }).version).toBe(2);
+});
+
+test('an unsupported protocol version is closed with 4001, a hello without lcServer with 4002', async () => {
+  const old = await connect();
+  old.hello('http://x', { protocolVersion: 2 });
+  expect(await old.untilClosed()).toMatchObject({ code: CLOSE_UNSUPPORTED_PROTOCOL });
+  const bare = await connect('edge-2');
+  bare.hello('');
+  expect(await bare.untilClosed()).toMatchObject({ code: CLOSE_PROTOCOL_ERROR, reason: 'hello without lcServer' });
+  const header = await connect('edge-3', nodeToken(SECRET, 'edge-3'), { 'Sedna-Protocol': '7' });
+  expect(await header.untilClosed()).toMatchObject({ code: CLOSE_UNSUPPORTED_PROTOCOL });
+  expect(harness.connects).toEqual([]);
+});
+
+test('an LC that never says hello is closed', async () => {
+  await harness.server.close();
+  harness = await start({ helloTimeoutMs: 20 });
+  const lc = await connect();
+  expect(await lc.untilClosed()).toMatchObject({ code: CLOSE_PROTOCOL_ERROR });
+});
+
+test('a status frame is applied by the handler of its kind and acknowledged with its header and id', async () => {
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.length === 1);
+  const header = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'j1', operation: 'status' as const, messageId: 'id-1' };
+  lc.send(header, { phase: 'Train', status: 'Ready', round: 1 });
+  await lc.until(() => lc.frames('ack').length === 1);
+  expect(lc.frames('ack')[0]).toEqual({ header: { ...header, operation: 'ack' }, payload: { ok: true } });
+  expect(harness.calls).toEqual([{ node: NODE, header, payload: { phase: 'Train', status: 'Ready', round: 1 } }]);
+});
+
+test('a replayed id is acknowledged without being applied again, also while the first is still in flight', async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  harness.setResult(async () => {
+    await gate;
+    return { result: 'applied' };
+  });
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.length === 1);
+  const header = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'j1', operation: 'status' as const, messageId: 'id-7' };
+  lc.send(header, { phase: 'Train', status: 'Ready' });
+  lc.send(header, { phase: 'Train', status: 'Ready' });
+  await new Promise((r) => setTimeout(r, 20));
+  expect(lc.frames('ack')).toHaveLength(0);
+  release();
+  await lc.until(() => lc.frames('ack').length === 2);
+  lc.send(header, { phase: 'Train', status: 'Ready' });
+  await lc.until(() => lc.frames('ack').length === 3);
+  expect(harness.calls).toHaveLength(1);
+});
+
+test('a frame without messageId (an original LC) is applied every time and not acknowledged', async () => {
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.length === 1);
+  const header = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'j1', operation: 'status' as const };
+  lc.send(header, { phase: 'Train', status: 'Ready' });
+  lc.send(header, { phase: 'Train', status: 'Ready' });
+  // A frame with an id after them: once its ack arrives, the two before were handled.
+  lc.send({ ...header, messageId: 'after' }, { phase: 'Train', status: 'Ready' });
+  await lc.until(() => lc.frames('ack').length === 1);
+  expect(harness.calls).toHaveLength(3);
+  expect(lc.frames('ack')[0]?.header.messageId).toBe('after');
+});
+
+test('a rejected message is acknowledged with its error; a handler failure leaves it unacknowledged for a replay', async () => {
+  harness.setResult(async (frame) => {
+    if (frame.header.messageId === 'bad') return { result: 'rejected', error: 'IncrementalLearningJob default/j1 not found' };
+    throw new ControllerError('STOPPED', 'stopping');
+  });
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.length === 1);
+  const header = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'j1', operation: 'status' as const };
+  lc.send({ ...header, messageId: 'lost' }, { phase: 'Train', status: 'Ready' });
+  lc.send({ ...header, messageId: 'bad' }, { phase: 'Train', status: 'Ready' });
+  lc.send({ ...header, resourceKind: 'unknownkind', messageId: 'nokind' }, {});
+  await lc.until(() => lc.frames('ack').length === 2);
+  await new Promise((r) => setTimeout(r, 20));
+  expect(lc.frames('ack').map((a) => [a.header.messageId, a.payload])).toEqual([
+    ['bad', { ok: false, error: 'IncrementalLearningJob default/j1 not found' }],
+    ['nokind', { ok: false, error: 'no upstream handler for kind "unknownkind"' }],
+  ]);
+});
+
+test('frames before the hello, frames that are not JSON and the original bare header are dropped', async () => {
+  const lc = await connect();
+  lc.ws.send('{"namespace":"","resourceKind":"","resourceName":"","operation":""}');
+  lc.ws.send('not json');
+  lc.send({ operation: 'status', resourceKind: 'incrementallearningjob', messageId: 'early' }, { phase: 'Train', status: 'Ready' });
+  lc.hello();
+  await lc.until((r) => r.length === 1);
+  lc.send({ operation: 'status', resourceKind: 'incrementallearningjob', messageId: 'late' }, { phase: 'Train', status: 'Ready' });
+  await lc.until(() => lc.frames('ack').length === 1);
+  expect(harness.calls.map((c) => c.header.messageId)).toEqual(['late']);
+});
+
+test('a newer connection of the same node replaces the older one', async () => {
+  const first = await connect();
+  first.hello();
+  await first.until((r) => r.length === 1);
+  const second = await connect();
+  expect(await first.untilClosed()).toMatchObject({ code: CLOSE_REPLACED });
+  second.hello();
+  await second.until((r) => r.length === 1);
+  expect(harness.disconnects).toEqual([NODE]);
+  expect([...harness.server.connectedNodes().keys()]).toEqual([NODE]);
+  second.close();
+  await second.untilClosed();
+  await new Promise((r) => setTimeout(r, 20));
+  expect(harness.disconnects).toEqual([NODE, NODE]);
+});
+
+test('/healthz, /readyz and /metrics are served on the same port', async () => {
+  const base = `http://127.0.0.1:${harness.server.port}`;
+  expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  expect((await fetch(`${base}/readyz`)).status).toBe(200);
+  harness.ready = false;
+  expect((await fetch(`${base}/readyz`)).status).toBe(503);
+  const metrics = await fetch(`${base}/metrics`);
+  expect(metrics.status).toBe(200);
+  const text = await metrics.text();
+  expect(text).toContain('sedna_gm_connected_local_controllers');
+  expect(text).toContain('sedna_gm_reconcile_queue_depth');
+  expect((await fetch(`${base}/nothing`)).status).toBe(404);
+});
