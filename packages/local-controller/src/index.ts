@@ -15,6 +15,7 @@ export { evaluateTrigger, evaluateCondition, resolveMetric, timerInRange, timeOf
 export { comparedMetrics, decideDeploy } from './deployGate.js';
 
 // Dataset indexes.
+export { DatasetMonitor } from './datasetMonitor.js';
 export { readIndex, START_CURSOR } from './indexReader.js';
 
 // Errors.
@@ -29,5 +30,6 @@ export type { HardExample } from './hardExampleStore.js';
 export type { PublishedModel } from './hotUpdate.js';
 export type { MetricMap, ConditionResult, ResolvedMetric, TriggerResult } from './trigger.js';
 export type { GateInput, GateOutcome } from './deployGate.js';
+export type { DatasetChange, DatasetMonitorOptions } from './datasetMonitor.js';
 export type { IndexCursor, IndexFormat, IndexRead, ReadIndexOptions } from './indexReader.js';
 export type { LocalControllerErrorCode } from './errors.js';

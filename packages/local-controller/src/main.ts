@@ -4,6 +4,7 @@
  */
 import { CONFIG_ENV, configFromEnv } from './config.js';
 import { LocalControllerError } from './errors.js';
+import { createLogger } from './logger.js';
 import { startLocalController } from './localController.js';
 import { VERSION } from './version.js';
 
@@ -34,7 +35,7 @@ export async function runLocalController(argv: readonly string[] = process.argv.
   }
   let lc;
   try {
-    lc = await startLocalController(configFromEnv(env));
+    lc = await startLocalController({ ...configFromEnv(env), logger: createLogger(env.LOG_LEVEL?.toLowerCase() || 'info') });
   } catch (error) {
     const message = error instanceof LocalControllerError ? error.message : String((error as Error)?.stack ?? error);
     console.error(`sedna-lc: ${message}`);

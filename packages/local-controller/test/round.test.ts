@@ -60,7 +60,6 @@ describe('an incremental-learning round on the LC', () => {
       await writeFile(join(outputDir, 'train', String(round), 'model.onnx'), `model of round ${round}`);
     }
     gm = await FakeGm.start();
-    gm.resources = ['dataset/default/incremental-dataset', 'model/default/initial-model', 'model/default/deploy-model', 'incrementallearningjob/default/helmet'];
     lc = await startLocalController({
       nodeName: 'edge-1',
       gmUrl: gm.url,

@@ -18,8 +18,14 @@ export class FakeGm {
   readonly hellos: Array<Record<string, unknown>> = [];
   readonly connections: number[] = [];
   autoAck = true;
-  /** Resource keys sent in the next hello. */
-  resources: string[] = [];
+  /** Protocol version in the GM hello. */
+  protocolVersion = 1;
+  /** Close codes of the LC connections, in order. */
+  readonly closeCodes: number[] = [];
+  /** Resource keys sent in the next hello (default: the objects inserted so far). */
+  resources: string[] | undefined;
+  /** The last version of every object sent, re-sent after each hello as a GM does. */
+  private readonly objects = new Map<string, { kind: string; metadata: { namespace?: string; name?: string } }>();
   private socket: WebSocket | undefined;
   private readonly wss: WebSocketServer;
   private connectionCount = 0;
@@ -68,13 +74,16 @@ export class FakeGm {
       const content = decodeFrameContent<Record<string, unknown>>(frame.content);
       if (frame.header.operation === 'hello') {
         this.hellos.push(content);
-        this.sendFrame({ header: { namespace: '', resourceKind: 'node', resourceName: this.nodeName, operation: 'hello' }, content: encodeFrameContent({ protocolVersion: 1, resources: this.resources }) });
+        const resources = this.resources ?? [...this.objects.keys()];
+        this.sendFrame({ header: { namespace: '', resourceKind: 'node', resourceName: this.nodeName, operation: 'hello' }, content: encodeFrameContent({ protocolVersion: this.protocolVersion, resources }) });
+        for (const object of this.objects.values()) this.sendObject(object);
         return;
       }
       this.upstream.push({ frame, content });
       if (this.autoAck && frame.header.messageId) this.ack(frame);
     });
-    ws.on('close', () => {
+    ws.on('close', (code) => {
+      this.closeCodes.push(code);
       if (this.socket === ws) this.socket = undefined;
     });
   }
@@ -87,8 +96,13 @@ export class FakeGm {
     this.socket?.send(JSON.stringify(frame));
   }
 
-  /** Send an object downstream (insert). */
+  /** Send an object downstream (insert), and again after every hello. */
   insert(object: { kind: string; metadata: { namespace?: string; name?: string } }): void {
+    this.objects.set(`${object.kind.toLowerCase()}/${object.metadata.namespace ?? 'default'}/${object.metadata.name ?? ''}`, object);
+    this.sendObject(object);
+  }
+
+  private sendObject(object: { kind: string; metadata: { namespace?: string; name?: string } }): void {
     this.sendFrame({
       header: { namespace: object.metadata.namespace ?? 'default', resourceKind: object.kind.toLowerCase(), resourceName: object.metadata.name ?? '', operation: 'insert' },
       content: encodeFrameContent(object),
@@ -96,6 +110,7 @@ export class FakeGm {
   }
 
   delete(kind: string, namespace: string, name: string): void {
+    this.objects.delete(`${kind}/${namespace}/${name}`);
     this.sendFrame({ header: { namespace, resourceKind: kind, resourceName: name, operation: 'delete' }, content: '' });
   }
 

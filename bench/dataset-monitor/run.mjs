@@ -1,0 +1,85 @@
+// Dataset monitor: the cost of appending 1k lines to a 10M-line index against a 1k-line index, side by
+// side in one run. Two figures per index: the read the monitor does for an append (readIndex from the
+// cursor, as the monitor calls it), and the end-to-end latency from the append to the monitor's change
+// (fs.watch on the folder, read, hand-over). The goal is a ratio of at most 2: the monitor reads only
+// the appended bytes. Needs the package built:
+//   npx nx run @sedna-ts/local-controller:build && node bench/dataset-monitor/run.mjs [bigLines=10000000] [rounds=30]
+import { appendFile, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatasetMonitor, readIndex, START_CURSOR } from '@sedna-ts/local-controller';
+
+const BIG = Number(process.argv[2] ?? 10_000_000);
+const ROUNDS = Number(process.argv[3] ?? 30);
+const SMALL = 1000;
+const APPEND = 1000;
+const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
+
+let serial = 0;
+const line = () => `images/${String(serial++).padStart(9, '0')}.png 12,34,56,78,1 90,12,34,56,0\n`;
+
+async function makeIndex(path, lines) {
+  const handle = await open(path, 'w');
+  const perChunk = 20_000;
+  for (let written = 0; written < lines; written += perChunk) {
+    let chunk = '';
+    for (let i = 0; i < Math.min(perChunk, lines - written); i++) chunk += line();
+    await handle.write(chunk);
+  }
+  await handle.close();
+}
+
+const block = () => Array.from({ length: APPEND }, line).join('');
+const quantile = (values, q) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(q * values.length))];
+
+async function measure(path) {
+  // The monitor's read for an append: from the cursor after the last complete line.
+  let cursor = (await readIndex(path, 'txt', START_CURSOR)).cursor;
+  const reads = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    await appendFile(path, block());
+    const t = process.hrtime.bigint();
+    const result = await readIndex(path, 'txt', cursor, { onSamples: () => undefined });
+    reads.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (result.kind !== 'read' || result.samples !== APPEND) throw new Error(`expected ${APPEND} samples, got ${JSON.stringify(result.kind)}`);
+    cursor = result.cursor;
+  }
+  // End to end through a running monitor: append, wait for its change.
+  let waiting;
+  const monitor = new DatasetMonitor({ path, format: 'txt', pollMs: 60_000, logger: silent, onChange: (change) => waiting?.(change) });
+  const startedAt = process.hrtime.bigint();
+  await monitor.start();
+  const initialMs = Number(process.hrtime.bigint() - startedAt) / 1e6;
+  const latencies = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const seen = new Promise((resolve) => (waiting = resolve));
+    const t = process.hrtime.bigint();
+    await appendFile(path, block());
+    const change = await seen;
+    latencies.push(Number(process.hrtime.bigint() - t) / 1e6);
+    if (change.count - change.previousCount !== APPEND) throw new Error('a change of another size');
+  }
+  await monitor.stop();
+  return { reads, latencies, initialMs, bytes: (await stat(path)).size };
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'bench-dataset-monitor-'));
+try {
+  const small = join(dir, 'small.txt');
+  const big = join(dir, 'big.txt');
+  await makeIndex(small, SMALL);
+  const made = Date.now();
+  await makeIndex(big, BIG);
+  console.log(`indexes: ${SMALL} lines and ${BIG} lines (${((await stat(big)).size / 1e6).toFixed(0)} MB, written in ${((Date.now() - made) / 1000).toFixed(1)} s); ${ROUNDS} appends of ${APPEND} lines each`);
+  const s = await measure(small);
+  const b = await measure(big);
+  const row = (label, fs, fb) => console.log(`${label.padEnd(38)} ${fs.padStart(12)} ${fb.padStart(14)} ${((Number(fb) / Number(fs)) || 0).toFixed(2).padStart(8)}`);
+  console.log(`${''.padEnd(38)} ${`${SMALL} lines`.padStart(12)} ${`${BIG} lines`.padStart(14)} ${'ratio'.padStart(8)}`);
+  row('read of one append, median (ms)', quantile(s.reads, 0.5).toFixed(3), quantile(b.reads, 0.5).toFixed(3));
+  row('read of one append, p90 (ms)', quantile(s.reads, 0.9).toFixed(3), quantile(b.reads, 0.9).toFixed(3));
+  row('append to change event, median (ms)', quantile(s.latencies, 0.5).toFixed(3), quantile(b.latencies, 0.5).toFixed(3));
+  row('append to change event, p90 (ms)', quantile(s.latencies, 0.9).toFixed(3), quantile(b.latencies, 0.9).toFixed(3));
+  console.log(`(first count at start, not per append: ${s.initialMs.toFixed(1)} ms and ${b.initialMs.toFixed(0)} ms; a restart resumes from the saved cursor instead)`);
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,82 @@
+import { describe, expect, test } from '@jest/globals';
+import { configFromEnv, resolveConfig, type LocalControllerConfig } from './config.js';
+import { LocalControllerError } from './errors.js';
+
+const good: LocalControllerConfig = { nodeName: 'edge-1', gmUrl: 'ws://127.0.0.1:9000/', nodeToken: 'abc', dataDir: '/tmp/lc' };
+
+describe('resolveConfig', () => {
+  test('fills the documented defaults', () => {
+    const config = resolveConfig(good);
+    expect(config).toMatchObject({
+      bindHost: '127.0.0.1',
+      port: 0,
+      roundRetention: 10,
+      timeZone: undefined,
+      hardExampleBudget: { maxCount: 10_000, maxBytes: 1024 ** 3 },
+      datasetPollSeconds: 60,
+      defaultCheckPeriodSeconds: 10,
+      hostRoot: '',
+      hotUpdateRoot: '/tmp/lc/model-hot-update',
+      hardExampleRoot: '/tmp/lc/hard-examples',
+      drainTimeoutMs: 5000,
+      reconnect: { initialDelayMs: 200, maxDelayMs: 30_000 },
+    });
+  });
+
+  test.each<[Partial<LocalControllerConfig>, string]>([
+    [{ nodeName: 'Edge_1' }, 'LC config: nodeName: "Edge_1" is not a node name (lower-case DNS-1123 subdomain)'],
+    [{ gmUrl: 'http://gm:9000' }, 'LC config: gmUrl: "http://gm:9000" is not a ws:// or wss:// URL'],
+    [{ gmUrl: 'not a url' }, 'LC config: gmUrl: "not a url" is not a URL (ws://host:port/)'],
+    [{ nodeToken: ' ' }, 'LC config: nodeToken: " " is empty'],
+    [{ dataDir: '' }, 'LC config: dataDir: "" is not a folder path'],
+    [{ port: 70000 }, 'LC config: port: 70000 is not an integer from 0 to 65535'],
+    [{ roundRetention: 0 }, 'LC config: roundRetention: 0 is not an integer >= 1'],
+    [{ timeZone: 'Mars/Olympus' }, 'LC config: timeZone: "Mars/Olympus" is not an IANA time zone'],
+    [{ hardExampleBudget: { maxBytes: -1 } }, 'LC config: hardExampleBudget.maxBytes: -1 is not an integer >= 1'],
+    [{ datasetPollSeconds: 0 }, 'LC config: datasetPollSeconds: 0 is not a positive number'],
+    [{ advertiseUrl: 'ftp://x' }, 'LC config: advertiseUrl: "ftp://x" is not an http:// URL'],
+    [{ reconnect: { initialDelayMs: 500, maxDelayMs: 100 } }, 'LC config: reconnect.maxDelayMs: 100 is less than reconnect.initialDelayMs (500)'],
+  ])('rejects %p naming the field and the value', (patch, message) => {
+    let error: unknown;
+    try {
+      resolveConfig({ ...good, ...patch });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(LocalControllerError);
+    expect((error as LocalControllerError).code).toBe('CONFIG_INVALID');
+    expect((error as LocalControllerError).message).toBe(message);
+  });
+});
+
+describe('configFromEnv', () => {
+  test("reads the original's names and ours", () => {
+    const config = configFromEnv({
+      GM_ADDRESS: 'gm.sedna:9000',
+      NODENAME: 'edge-1',
+      SEDNA_NODE_TOKEN: 'tok',
+      SEDNA_LC_DATA_DIR: '/data/lc',
+      ROOTFS_MOUNT_DIR: '/rootfs',
+      SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '50',
+      SEDNA_LC_TIME_ZONE: 'Europe/Paris',
+    });
+    expect(config).toEqual({
+      nodeName: 'edge-1',
+      gmUrl: 'ws://gm.sedna:9000/',
+      nodeToken: 'tok',
+      dataDir: '/data/lc',
+      port: 9100,
+      hostRoot: '/rootfs',
+      timeZone: 'Europe/Paris',
+      hardExampleBudget: { maxCount: 50, maxBytes: undefined },
+    });
+    expect(resolveConfig(config).hardExampleBudget).toEqual({ maxCount: 50, maxBytes: 1024 ** 3 });
+  });
+
+  test('NODENAME falls back to HOSTNAME; missing and malformed variables are named', () => {
+    expect(configFromEnv({ GM_ADDRESS: 'ws://gm/', HOSTNAME: 'node-a', SEDNA_NODE_TOKEN: 't' }).nodeName).toBe('node-a');
+    expect(() => configFromEnv({ NODENAME: 'a', SEDNA_NODE_TOKEN: 't' })).toThrow('LC env GM_ADDRESS (gmUrl): is not set (host:port of the GM)');
+    expect(() => configFromEnv({ GM_ADDRESS: 'g:1', NODENAME: 'a' })).toThrow('LC env SEDNA_NODE_TOKEN (nodeToken): is not set');
+    expect(() => configFromEnv({ GM_ADDRESS: 'g:1', NODENAME: 'a', SEDNA_NODE_TOKEN: 't', BIND_PORT: 'ninety' })).toThrow('LC env BIND_PORT (port): "ninety" is not a number');
+  });
+});

@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readHotUpdateConfig } from '@sedna-ts/worker-sdk';
+import { hotUpdateDir, publishModel } from './hotUpdate.js';
+
+describe('publishModel', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lc-hot-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  test('copies the version to <round>/ first, then writes the config the worker SDK reads', async () => {
+    const source = join(dir, 'out', 'model.onnx');
+    await mkdir(join(dir, 'out'));
+    await writeFile(source, 'weights v3');
+    const folder = hotUpdateDir(join(dir, 'hot'), 'Default', 'Helmet');
+    expect(folder).toBe(join(dir, 'hot', 'default', 'incrementallearningjob', 'helmet'));
+    const now = new Date('2025-06-01T10:00:00Z');
+    const published = await publishModel(folder, source, 3, now);
+    expect(published.config).toEqual({
+      model_config: {
+        model_path: '/model-hot-update/3/model.onnx',
+        model_update_time: '2025-06-01T10:00:00.000Z',
+        model_version: '3',
+        model_size: 10,
+        model_sha256: createHash('sha256').update('weights v3').digest('hex'),
+      },
+    });
+    expect(await readFile(join(folder, '3', 'model.onnx'), 'utf8')).toBe('weights v3');
+    // The SDK's reader resolves /model-hot-update/ against the config's folder and accepts every field.
+    const announced = await readHotUpdateConfig(join(folder, 'model_config.json'));
+    expect(announced).toMatchObject({ version: '3', resolvedPath: join(folder, '3', 'model.onnx'), size: 10 });
+  });
+
+  test('a folder model is copied whole; older versions beyond the last three are pruned', async () => {
+    const source = join(dir, 'saved_model');
+    await mkdir(join(source, 'variables'), { recursive: true });
+    await writeFile(join(source, 'saved_model.pb'), 'graph');
+    await writeFile(join(source, 'variables', 'v.bin'), 'vars');
+    const folder = join(dir, 'hot');
+    for (const round of [1, 2, 3, 4]) await publishModel(folder, source, round);
+    expect(await readFile(join(folder, '4', 'saved_model', 'variables', 'v.bin'), 'utf8')).toBe('vars');
+    expect((await readdir(folder)).sort()).toEqual(['2', '3', '4', 'model_config.json']);
+    const config = JSON.parse(await readFile(join(folder, 'model_config.json'), 'utf8'));
+    expect(config.model_config).not.toHaveProperty('model_sha256');
+  });
+
+  test('a missing model fails without touching the config', async () => {
+    const folder = join(dir, 'hot');
+    await expect(publishModel(folder, join(dir, 'nope.onnx'), 1)).rejects.toThrow('ENOENT');
+    await expect(readFile(join(folder, 'model_config.json'))).rejects.toThrow('ENOENT');
+  });
+});

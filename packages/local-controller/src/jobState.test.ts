@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { appendFile, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { JobState } from './jobState.js';
+
+const logger = pino({ level: 'silent' });
+
+describe('JobState', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lc-state-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  test('bytes appended but not committed (a crash before the commit) are cut off on open', async () => {
+    const state = await JobState.open(dir, 'uid-1', logger);
+    state.data.train = await state.appendLines(state.data.train, ['a', 'b']);
+    await state.commit();
+    await appendFile(state.poolPath(state.data.train.file), 'c\n');
+    await writeFile(state.poolPath('train-99.txt'), 'orphan\n');
+    const reopened = await JobState.open(dir, 'uid-1', logger);
+    expect(await readFile(reopened.poolPath(reopened.data.train.file), 'utf8')).toBe('a\nb\n');
+    expect(await readdir(join(dir, 'pools'))).not.toContain('train-99.txt');
+  });
+
+  test('a state of another uid (the job made again) or an unreadable one starts fresh', async () => {
+    const state = await JobState.open(dir, 'uid-1', logger);
+    state.data.train = await state.appendLines(state.data.train, ['a']);
+    state.markDone('Train/Ready/1', { at: 'now' }, 1);
+    await state.commit();
+    const other = await JobState.open(dir, 'uid-2', logger);
+    expect(other.done('Train/Ready/1')).toBe(false);
+    expect(other.data.train.lines).toBe(0);
+    await writeFile(join(dir, 'state.json'), '{"schema":');
+    const fresh = await JobState.open(dir, 'uid-2', logger);
+    expect(fresh.data.uid).toBe('uid-2');
+  });
+
+  test('round files hold the header then the committed lines of the pools, written atomically', async () => {
+    const state = await JobState.open(dir, 'uid-1', logger);
+    const a = await state.appendLines(state.newPool('eval'), ['x,1', 'y,2']);
+    const b = await state.appendLines(state.newPool('eval'), ['z,3']);
+    const target = join(dir, 'out', 'data', 'eval', '1', 'data.txt');
+    expect(await state.writeRoundFile(target, [a, b], 'image,label')).toBe(3);
+    expect(await readFile(target, 'utf8')).toBe('image,label\nx,1\ny,2\nz,3\n');
+  });
+
+  test('action records of rounds long past are forgotten', async () => {
+    const state = await JobState.open(dir, 'uid-1', logger);
+    state.markDone('Train/Ready/1', { at: 'now' }, 1);
+    state.markDone('Train/Ready/100', { at: 'now' }, 100);
+    expect(state.done('Train/Ready/1')).toBe(false);
+    expect(state.done('Train/Ready/100')).toBe(true);
+  });
+});
