@@ -146,6 +146,7 @@ class Agent implements NodeAgent {
   private heartbeats = 0;
   private informerRetry: NodeJS.Timeout | undefined;
   private informerFailures = 0;
+  private lastInformerFailure = 0;
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -209,9 +210,6 @@ class Agent implements NodeAgent {
     this.heartbeat = setInterval(() => void this.beat(), interval);
     this.heartbeat.unref();
     for (const verb of ['add', 'update', 'delete'] as const) this.informer.on(verb, (pod) => this.queue.add(podKey(pod)));
-    this.informer.on('connect', () => {
-      this.informerFailures = 0;
-    });
     this.informer.on('error', (error) => this.restartInformer(error));
     await this.informer.start();
   }
@@ -238,6 +236,10 @@ class Agent implements NodeAgent {
 
   private restartInformer(error: unknown): void {
     if (this.stopping) return;
+    // Failures in a row back off; one after a quiet minute starts over.
+    const now = Date.now();
+    if (now - this.lastInformerFailure > 60_000) this.informerFailures = 0;
+    this.lastInformerFailure = now;
     this.informerFailures++;
     const delay = Math.min(1000 * 2 ** (this.informerFailures - 1), 30_000);
     this.logger.warn({ attempt: this.informerFailures, delayMs: delay, ...errorFields(error) }, 'pod watch failed, restarting');
@@ -333,7 +335,8 @@ class Agent implements NodeAgent {
       worker.update(pod);
       return;
     }
-    if (interrupted || isTerminal(pod)) return;
+    // Once the agent stops, nothing new starts (the stop has taken its list of workers).
+    if (interrupted || isTerminal(pod) || this.stopping) return;
     worker = new PodWorker(pod, this.deps);
     this.workers.set(key, worker);
     this.logger.info({ pod: key, uid }, 'starting pod');
@@ -388,7 +391,6 @@ class Agent implements NodeAgent {
     clearTimeout(this.informerRetry);
     await this.informer.stop();
     this.queue.stop();
-    await this.queue.idle();
     const workers = [...this.workers.values()];
     if (killPods) {
       const outcome = { phase: 'Failed' as const, reason: 'NodeShutdown', message: `The node agent of ${this.nodeName} stopped and stopped the pod's processes` };
@@ -400,7 +402,9 @@ class Agent implements NodeAgent {
     } else {
       for (const worker of workers) worker.detach();
     }
+    // Closing the writer also frees a reconcile waiting on a status write (the API may be gone).
     this.statusWriter.close();
+    await Promise.race([this.queue.idle(), new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
     await Promise.race([
       this.registration.writeStatus(false).catch((error: unknown) => this.logger.debug(errorFields(error), 'node status not written')),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),

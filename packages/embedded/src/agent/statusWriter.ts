@@ -15,7 +15,7 @@ interface Slot {
   latestVersion: number;
   writtenVersion: number;
   lastWritten: string | undefined;
-  loop: Promise<void> | undefined;
+  running: boolean;
   waiters: { version: number; resolve: (written: boolean) => void }[];
   dropped: boolean;
 }
@@ -46,13 +46,17 @@ export class StatusWriter {
     if (this.closed) return Promise.resolve(false);
     let slot = this.slots.get(uid);
     if (!slot) {
-      slot = { namespace, name, latest: status, latestVersion: 0, writtenVersion: 0, lastWritten: undefined, loop: undefined, waiters: [], dropped: false };
+      slot = { namespace, name, latest: status, latestVersion: 0, writtenVersion: 0, lastWritten: undefined, running: false, waiters: [], dropped: false };
       this.slots.set(uid, slot);
     }
     slot.latest = status;
     const version = ++slot.latestVersion;
     const done = new Promise<boolean>((resolve) => slot.waiters.push({ version, resolve }));
-    slot.loop ??= this.run(uid, slot);
+    // The flag is set before run() starts: run() may finish synchronously (an unchanged status).
+    if (!slot.running) {
+      slot.running = true;
+      void this.run(uid, slot);
+    }
     return done;
   }
 
@@ -108,7 +112,6 @@ export class StatusWriter {
         await new Promise((resolve) => setTimeout(resolve, Math.min(this.retry.baseMs * 2 ** (attempt - 1), this.retry.maxMs)).unref());
       }
     }
-    slot.loop = undefined;
-    if (!slot.dropped && slot.writtenVersion < slot.latestVersion) slot.loop = this.run(uid, slot);
+    slot.running = false;
   }
 }

@@ -125,10 +125,15 @@ async function readPod(name: string): Promise<V1Pod | undefined> {
 }
 
 async function podInPhase(name: string, phase: string): Promise<V1Pod> {
-  return eventually(`pod ${name} in phase ${phase}`, async () => {
-    const pod = await readPod(name);
-    return pod?.status?.phase === phase ? pod : undefined;
-  });
+  let last: V1Pod | undefined;
+  try {
+    return await eventually(`pod ${name} in phase ${phase}`, async () => {
+      last = await readPod(name);
+      return last?.status?.phase === phase ? last : undefined;
+    });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last seen: ${JSON.stringify(last?.status)}`);
+  }
 }
 
 test('the node registers as Ready and keeps a lease in kube-node-lease', async () => {
