@@ -7,28 +7,15 @@ import {
   ConditionStatus,
   type JobConditionType,
   JobStage,
-  type CondInput,
-  type CondOutput,
-  type DeployDecision,
   type IncrementalCondData,
   type JobCondition,
 } from '@sedna-ts/api-types';
 
-/** Parsed `data` of a condition: the original's `IncrementalCondData` plus our fields. */
-export interface ConditionData extends IncrementalCondData {
-  input?: CondInput;
-  output?: CondOutput;
-  /** The round the condition belongs to. */
-  round?: number;
-  /** The attempt of the stage, 1 to maxAttempts. */
-  attempt?: number;
-  /** On (S, Starting): the name of the worker pod of this stage, round and attempt. */
-  worker?: string;
-  /** On (Train, Waiting) with reason `RoundFailed`: the round that failed. */
-  failedRound?: number;
-  /** On deploy conditions: the deploy gate's verdict. */
-  decision?: DeployDecision;
-}
+/**
+ * Parsed `data` of a condition: the original's `IncrementalCondData` (input, output) with ours (round,
+ * attempt, worker, failedRound, decision), as api-types defines it.
+ */
+export type ConditionData = IncrementalCondData;
 
 /** Reasons the Global Manager writes on the conditions it appends. */
 export const ConditionReason = {

@@ -14,7 +14,6 @@ import {
   JobStage,
   type CondInput,
   type Dataset,
-  type DeployDecision,
   type JobCondition,
   type Model,
   type UpstreamJobMessage,
@@ -40,13 +39,8 @@ import { TRIGGER_ANNOTATION } from './labels.js';
 import { manualTriggerConsumed, parseManualTrigger } from './manualTrigger.js';
 import type { ObservedPod, WorkerType } from './observedPod.js';
 
-/** An upstream job message as the state machine reads it: the wire message plus our optional fields. */
-export interface JobReportMessage extends UpstreamJobMessage {
-  /** The deploy gate's verdict on a Deploy report. */
-  decision?: DeployDecision;
-  /** The attempt of the stage the report belongs to, when the LC knows it. */
-  attempt?: number;
-}
+/** An upstream job message as the state machine reads it (api-types' `UpstreamJobMessage`). */
+export type JobReportMessage = UpstreamJobMessage;
 
 /** An upstream report waiting to be applied, with the id it is acknowledged by. */
 export interface PendingReport {

@@ -10,10 +10,26 @@ import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1Con
 import { sednaCustomResourceDefinitions, type IncrementalLearningJob, type JobCondition } from '@sedna-ts/api-types';
 import { startApiServer, type RunningApiServer } from '@sedna-ts/embedded';
 import { pino } from 'pino';
+import type { GmLogger } from '../src/config.js';
 
-/** Logs of the components under test: silent unless SEDNA_TEST_LOG is set (e.g. `debug`). */
-export function testLogger(name: string) {
-  return pino({ name, level: process.env.SEDNA_TEST_LOG ?? 'silent' });
+/** A logger that records what it is given and passes it to pino (silent unless SEDNA_TEST_LOG is set, e.g. `debug`). */
+export interface RecordingLogger extends GmLogger {
+  entries: { level: string; msg: string; fields: object }[];
+}
+
+export function testLogger(name: string): RecordingLogger {
+  const out = pino({ name, level: process.env.SEDNA_TEST_LOG ?? 'silent' });
+  const entries: RecordingLogger['entries'] = [];
+  const make = (bindings: Record<string, unknown>): RecordingLogger => {
+    const at =
+      (level: 'debug' | 'info' | 'warn' | 'error') =>
+      (fields: object, msg?: string): void => {
+        entries.push({ level, msg: msg ?? '', fields: { ...bindings, ...fields } });
+        out[level]({ ...bindings, ...fields }, msg);
+      };
+    return { entries, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (more) => make({ ...bindings, ...more }) };
+  };
+  return make({});
 }
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -25,6 +41,8 @@ export interface TestCluster {
   kc: KubeConfig;
   core: CoreV1Api;
   custom: CustomObjectsApi;
+  /** Stops the API server and, `downMs` later, starts it again on the same port and data (as after a crash or an upgrade). */
+  restart(downMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,17 +53,23 @@ export async function startCluster(): Promise<TestCluster> {
   kc.loadFromString(server.kubeconfig());
   const ext = kc.makeApiClient(ApiextensionsV1Api);
   for (const crd of sednaCustomResourceDefinitions()) await ext.createCustomResourceDefinition({ body: crd as never });
-  return {
+  const cluster: TestCluster = {
     server,
     dir,
     kc,
     core: kc.makeApiClient(CoreV1Api),
     custom: kc.makeApiClient(CustomObjectsApi),
+    restart: async (downMs) => {
+      await cluster.server.close();
+      await new Promise((r) => setTimeout(r, downMs));
+      cluster.server = await startApiServer({ dataDir: dir, port: server.port, logger: quiet });
+    },
     close: async () => {
-      await server.close();
+      await cluster.server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return cluster;
 }
 
 const ref = { group: 'sedna.io', version: 'v1alpha1', namespace: 'default' };

@@ -19,6 +19,7 @@ const LC_SERVER = 'http://127.0.0.1:39100';
 let cluster: TestCluster;
 let gm: GlobalManager;
 let lc: FakeLc;
+const gmLog = testLogger('gm');
 
 function gmConfig(): GlobalManagerConfig {
   return {
@@ -29,7 +30,7 @@ function gmConfig(): GlobalManagerConfig {
     backoff: { initialMs: 50, maxMs: 500 },
     watchBackoff: { initialMs: 50, maxMs: 500 },
     reportGraceSeconds: 2,
-    logger: testLogger('gm'),
+    logger: gmLog,
   };
 }
 
@@ -270,5 +271,21 @@ describe('objects a job references', () => {
     await other.until((r) => r.some((f) => f.header.operation === 'ack'));
     expect(other.frames('ack')[0]?.payload).toEqual({ ok: false, error: 'IncrementalLearningJob default/needs-model: node edge-9 is not a node of this job' });
     other.close();
+  });
+});
+
+describe('the API server goes away and comes back', () => {
+  test('the GM watches again (with backoff) and handles a job created afterwards', async () => {
+    await cluster.restart(1500);
+    await createSedna(cluster, 'incrementallearningjobs', manifest('after-restart'));
+    await jobAt('after-restart', 'Train/Waiting/0');
+    const pods = await eventually('the inference pod', async () => {
+      const p = await podsOf('after-restart', 'inference');
+      return p.length > 0 ? p : undefined;
+    });
+    expect(pods).toHaveLength(1);
+    expect((await fetch(`${gm.wsUrl.replace('ws:', 'http:')}readyz`)).status).toBe(200);
+    // The watches failed while the server was down and were restarted with backoff.
+    expect(gmLog.entries.some((e) => e.level === 'warn' && e.msg === 'list/watch failed; restarting')).toBe(true);
   });
 });

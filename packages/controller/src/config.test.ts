@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { loadConfigFile, resolveConfig } from './config.js';
+
+const kubeConfig = new KubeConfig();
+kubeConfig.loadFromOptions({
+  clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', skipTLSVerify: true }],
+  users: [{ name: 'u', token: 't' }],
+  contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
+  currentContext: 'x',
+});
+const secret = '0123456789abcdef';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'sedna-gm-config-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+test('defaults: all namespaces, port 9000, 60 s grace, 4 attempts from 10 s to 300 s, 200 conditions', () => {
+  const c = resolveConfig({ kubeConfig, secret }, {});
+  expect(c).toMatchObject({
+    namespace: '',
+    websocket: { address: '0.0.0.0', port: 9000 },
+    reportGraceSeconds: 60,
+    retry: { maxAttempts: 4, initialBackoffSeconds: 10, maxBackoffSeconds: 300 },
+    backoff: { initialMs: 1000, maxMs: 300_000 },
+    watchBackoff: { initialMs: 1000, maxMs: 30_000 },
+    maxConditions: 200,
+    podRetentionRounds: 10,
+    concurrency: 4,
+  });
+  expect(c.kubeConfig).toBe(kubeConfig);
+});
+
+test('the environment fills what the object leaves out', () => {
+  const c = resolveConfig({ kubeConfig }, { SEDNA_GM_SECRET: secret, SEDNA_GM_PORT: '0', SEDNA_GM_NAMESPACE: 'edge', SEDNA_GM_REPORT_GRACE_SECONDS: '5' });
+  expect(c).toMatchObject({ secret, namespace: 'edge', websocket: { port: 0 }, reportGraceSeconds: 5 });
+});
+
+test.each([
+  [{}, 'GlobalManager config: secret: must be a string of at least 16 characters (set it or SEDNA_GM_SECRET)'],
+  [{ secret, websocket: { port: 70000 } }, 'GlobalManager config: websocket.port: 70000 is more than 65535'],
+  [{ secret, websocket: { prot: 1 } }, 'GlobalManager config: websocket.prot: 1 is not a field of websocket'],
+  [{ secret, reportGraceSeconds: 'soon' }, 'GlobalManager config: reportGraceSeconds: "soon" is not a number'],
+  [{ secret, retry: { maxAttempts: 0 } }, 'GlobalManager config: retry.maxAttempts: 0 is less than 1'],
+  [{ secret, maxConditons: 5 }, 'GlobalManager config: maxConditons: 5 is not a GlobalManager config field'],
+  [{ secret, kubeConfig: '/nonexistent/kubeconfig' }, 'GlobalManager config: kubeConfig: "/nonexistent/kubeconfig" cannot be loaded'],
+])('%j is refused with a message naming the field and value', (config, message) => {
+  expect(() => resolveConfig({ kubeConfig, ...config } as never, {})).toThrow(message);
+});
+
+test('a config file: our fields, the original GM fields ignored, kubeConfig as a path', () => {
+  const file = path.join(dir, 'gm.yaml');
+  writeFileSync(file, 'kubeConfig: /etc/kube/config\nnamespace: default\nwebsocket:\n  address: 0.0.0.0\n  port: 9000\nlocalController:\n  server: http://localhost:9100\nminResyncPeriodSeconds: 30\nretry:\n  maxAttempts: 2\n');
+  expect(loadConfigFile(file)).toEqual({ kubeConfig: '/etc/kube/config', namespace: 'default', websocket: { address: '0.0.0.0', port: 9000 }, retry: { maxAttempts: 2 } });
+});
+
+test('a config file that cannot be read, parsed or is not a mapping is refused', () => {
+  expect(() => loadConfigFile(path.join(dir, 'missing.yaml'))).toThrow(/missing.yaml: cannot be read/);
+  writeFileSync(path.join(dir, 'bad.yaml'), 'a: [1,\n');
+  expect(() => loadConfigFile(path.join(dir, 'bad.yaml'))).toThrow(/bad.yaml/);
+  writeFileSync(path.join(dir, 'list.yaml'), '- a\n');
+  expect(() => loadConfigFile(path.join(dir, 'list.yaml'))).toThrow('is not a mapping of fields');
+  writeFileSync(path.join(dir, 'typo.yaml'), 'namespaces: x\n');
+  expect(() => loadConfigFile(path.join(dir, 'typo.yaml'))).toThrow('namespaces: "x" is not a GlobalManager config field');
+});

@@ -1,0 +1,49 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { describePodFailure, observePod } from './observedPod.js';
+
+function pod(labels: Record<string, string>, status: V1Pod['status'] = {}): V1Pod {
+  return { metadata: { name: 'helmet-train-abcde', labels }, spec: { nodeName: 'edge-1', containers: [] }, status };
+}
+
+const labels = { 'incrementallearningjob.sedna.io/worker-type': 'train', 'sedna.io/round': '3', 'sedna.io/attempt': '2' };
+
+test('stage, round and attempt come from the labels, never from the name', () => {
+  expect(observePod(pod(labels, { phase: 'Running' }), 'incrementallearningjob')).toEqual({
+    name: 'helmet-train-abcde',
+    workerType: 'train',
+    round: 3,
+    attempt: 2,
+    phase: 'Running',
+    deleting: false,
+    nodeName: 'edge-1',
+  });
+  expect(observePod(pod({}), 'incrementallearningjob')).toBeUndefined();
+  expect(observePod(pod({ 'incrementallearningjob.sedna.io/worker-type': 'aggregator' }), 'incrementallearningjob')).toBeUndefined();
+});
+
+test('a pod of the original (no round or attempt label) counts as round 0, attempt 1', () => {
+  const o = observePod(pod({ 'incrementallearningjob.sedna.io/worker-type': 'eval' }), 'incrementallearningjob');
+  expect(o).toMatchObject({ round: 0, attempt: 1, phase: 'Pending' });
+});
+
+test('a failed pod says why: exit code, signal, reason, message of each failed container, or its eviction', () => {
+  const failed = pod(labels, {
+    phase: 'Failed',
+    containerStatuses: [
+      { name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 137, reason: 'OOMKilled', finishedAt: new Date('2025-06-01T12:00:00Z') } } },
+      { name: 'sidecar', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, finishedAt: new Date('2025-06-01T11:59:00Z') } } },
+      { name: 'helper', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 2, message: 'bad input\n' } } },
+    ],
+  });
+  const o = observePod(failed, 'incrementallearningjob');
+  expect(o?.failure).toBe('container train-worker exited with code 137 (signal 9 SIGKILL), reason OOMKilled; container helper exited with code 2: bad input');
+  expect(o?.finishedAt).toBe('2025-06-01T12:00:00.000Z');
+  expect(describePodFailure(pod(labels, { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' }))).toBe('pod Evicted: The node was low on resource: memory.');
+  expect(describePodFailure(pod(labels, { phase: 'Failed' }))).toBe('pod failed');
+});
+
+test('a pod being deleted is marked so', () => {
+  const p = pod(labels, { phase: 'Running' });
+  p.metadata!.deletionTimestamp = new Date();
+  expect(observePod(p, 'incrementallearningjob')?.deleting).toBe(true);
+});
