@@ -67,6 +67,7 @@ export class JobManager {
   private state: JobState | undefined;
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
+  private periodMs = 0;
   private stopped = false;
   private readonly warned = new Map<string, string>();
   private readonly logger: LcLogger;
@@ -125,13 +126,17 @@ export class JobManager {
     return this.serial(() => this.reconcile());
   }
 
+  /** Check every `checkPeriodSeconds` (the shorter of the train and deploy triggers'). */
   private schedule(): void {
-    if (this.timer || this.stopped || !this.job) return;
+    if (this.stopped || !this.job) return;
     const { config } = this.ctx;
     const periods = [this.job.spec.trainSpec.trigger.checkPeriodSeconds, this.job.spec.deploySpec.trigger.checkPeriodSeconds].map(
       (p) => p ?? config.defaultCheckPeriodSeconds,
     );
     const periodMs = Math.max(100, Math.min(...periods) * 1000);
+    if (this.timer && this.periodMs === periodMs) return;
+    if (this.timer) clearInterval(this.timer);
+    this.periodMs = periodMs;
     this.timer = setInterval(() => void this.check(), periodMs);
     this.timer.unref();
   }
@@ -306,7 +311,7 @@ export class JobManager {
   private roundModel(round: number, stageInput?: ModelInfo[]): ModelInfo | undefined {
     const job = this.job as IncrementalLearningJob;
     const format = this.model(job.spec.deploySpec.model.name)?.spec.format;
-    if (stageInput && stageInput.length > 0) return bareModel(stageInput[0]);
+    if (stageInput && stageInput.length > 0) return bareModel(pickModel(stageInput, format));
     const trained = lastTrainOutput(job, round);
     return trained ? bareModel(pickModel(trained.models, format)) : undefined;
   }
@@ -484,17 +489,32 @@ export class JobManager {
     await this.execute(intent);
   }
 
-  /** Put the samples of rounds the GM ended as `RoundFailed` back into the pools, once per round. */
+  /**
+   * Put the samples of rounds the GM ended as `RoundFailed` back into the pools, once per round; and
+   * those of the last cut when the GM went past its round without taking it (a manual eval or deploy
+   * started that round number first, so the (Train, Ready) was ignored).
+   */
   private async returnFailedRounds(): Promise<void> {
     const job = this.job as IncrementalLearningJob;
     const state = this.state as JobState;
-    for (const c of conditionsOf(job)) {
+    const all = conditionsOf(job);
+    for (const c of all) {
       if (c.stage !== 'Train' || c.type !== 'Waiting' || c.reason !== 'RoundFailed') continue;
       const failed = typeof c.data.failedRound === 'number' ? c.data.failedRound : c.round;
       const key = `Train/Return/${failed}`;
       if (state.done(key) || !state.done(`Train/Ready/${failed}`)) continue;
       await this.returnRound(failed, key);
     }
+    const cuts = Object.keys(state.data.actions)
+      .filter((k) => k.startsWith('Train/Ready/'))
+      .map((k) => Number(k.split('/')[2]));
+    const last = cuts.length > 0 ? Math.max(...cuts) : undefined;
+    if (last === undefined || jobRound(job) < last || state.done(`Train/Return/${last}`)) return;
+    const messageId = state.data.actions[`Train/Ready/${last}`]?.messageId;
+    if (messageId && this.ctx.outbox.isPending(messageId)) return;
+    if (all.some((c) => c.stage === 'Train' && c.round === last)) return;
+    this.logger.warn({ round: last }, 'the GM started this round without the (Train, Ready) of this LC; its samples go back to the pools');
+    await this.returnRound(last, `Train/Return/${last}`);
   }
 
   private async returnRound(round: number, key: string): Promise<void> {

@@ -67,6 +67,11 @@ export class Outbox {
     return this.messages.size;
   }
 
+  /** Whether a message with this id is waiting for its ack. */
+  isPending(id: string): boolean {
+    return this.messages.has(id);
+  }
+
   /** Whether a message with this id is waiting, or was acknowledged recently. */
   knows(id: string): boolean {
     return this.messages.has(id) || this.acked.has(id);

@@ -66,6 +66,7 @@ describe('an incremental-learning round on the LC', () => {
       nodeToken: gm.nodeToken,
       dataDir: join(dir, 'lc'),
       timeZone: 'UTC',
+      roundRetention: 3,
       logger: pino({ level: process.env.TEST_LOG ? 'debug' : 'silent' }, pino.destination(process.env.TEST_LOG ?? 1)),
       reconnect: { initialDelayMs: 20, maxDelayMs: 200 },
     });
@@ -261,12 +262,51 @@ describe('an incremental-learning round on the LC', () => {
     expect(gm.jobMessages().filter((m) => m.phase === 'Train' && m.round === 6)).toHaveLength(0);
   });
 
+  test('round files of the last roundRetention rounds stay; trained models stay', async () => {
+    const kept = async (part: string, round: number) => readdir(join(outputDir, 'data', part)).then((e) => e.includes(String(round)));
+    expect(await kept('train', 2)).toBe(false);
+    expect(await kept('eval', 2)).toBe(false);
+    expect(await kept('train', 3)).toBe(true);
+    expect(await kept('train', 5)).toBe(true);
+    expect(await readFile(join(outputDir, 'train', '1', 'model.onnx'), 'utf8')).toBe('model of round 1');
+  });
+
+  test('a manual deploy of an idle job bypasses the gate with the last trained model', async () => {
+    send(6, [condition('Deploy', 'Waiting', 6, { input: { models: trained(4) } }, 'ManualTrigger')], {}, { 'sedna.io/trigger': 'deploy@2025-06-01T11:00:00Z' });
+    const ready = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Deploy' && m.round === 6), 'the manual deploy');
+    expect(ready).toMatchObject({ status: 'Ready', decision: { decision: 'ManualDeploy' }, input: { models: [{ format: 'onnx', url: trained(4)[0].url }, { format: 'onnx', url: trained(1)[0].url }] } });
+  });
+
+  test('a cut the GM went past (a manual round took its number) gives its samples back', async () => {
+    send(6, [condition('Deploy', 'Ready', 6), condition('Deploy', 'Completed', 6), condition('Train', 'Waiting', 6)], { lastGoodModel: trained(4)[0] }, {});
+    await appendSamples(15);
+    await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Train' && m.round === 7), '(Train, Ready) of round 7');
+    const file7 = lines(await readFile(join(outputDir, 'data', 'train', '7', 'data.txt'), 'utf8'));
+    // The GM had already started round 7 from a manual eval: the LC's (Train, Ready) of round 7 was ignored.
+    send(7, [condition('Eval', 'Waiting', 7, { input: { models: trained(4) } }, 'ManualTrigger')]);
+    await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Eval' && m.round === 7), '(Eval, Ready) of round 7');
+    send(7, [
+      condition('Eval', 'Ready', 7),
+      condition('Eval', 'Completed', 7, { output: { models: [{ ...trained(4)[0], metrics: { precision: 0.6 } }, { ...trained(4)[0], metrics: { precision: 0.6 } }] } }),
+      condition('Deploy', 'Waiting', 7),
+    ]);
+    await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Deploy' && m.round === 7), 'the round 7 decision');
+    send(7, [condition('Deploy', 'Completed', 7), condition('Train', 'Waiting', 7)]);
+    await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Train' && m.round === 8), '(Train, Ready) of round 8');
+    const file8 = lines(await readFile(join(outputDir, 'data', 'train', '8', 'data.txt'), 'utf8'));
+    expect(file8.slice(0, file7.length)).toEqual(file7);
+    expect(new Set(file8).size).toBe(file8.length);
+  });
+
   test('metrics count triggers, decisions and the outbox', async () => {
+    await waitFor(() => lc.outboxDepth === 0, 'every message acked');
     const text = await lc.metrics();
-    expect(text).toMatch(/sedna_lc_triggers_fired_total\{stage="Train",cause="trigger",node="edge-1"\} 4/);
+    expect(text).toMatch(/sedna_lc_triggers_fired_total\{stage="Train",cause="trigger",node="edge-1"\} 6/);
     expect(text).toMatch(/sedna_lc_triggers_fired_total\{stage="Train",cause="manual",node="edge-1"\} 1/);
     expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="Deploy",node="edge-1"\} 1/);
-    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="Keep",node="edge-1"\} 2/);
+    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="Keep",node="edge-1"\} 3/);
+    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="ManualDeploy",node="edge-1"\} 1/);
+    expect(text).toMatch(/sedna_lc_samples_returned_total\{namespace="default",job="helmet",node="edge-1"\} [1-9]/);
     expect(text).toMatch(/sedna_lc_outbox_depth\{node="edge-1"\} 0/);
   });
 });

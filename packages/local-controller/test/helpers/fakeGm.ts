@@ -109,6 +109,11 @@ export class FakeGm {
     });
   }
 
+  /** Stop holding an object without telling the LC (it was deleted while the LC was away). */
+  forget(kind: string, namespace: string, name: string): void {
+    this.objects.delete(`${kind}/${namespace}/${name}`);
+  }
+
   delete(kind: string, namespace: string, name: string): void {
     this.objects.delete(`${kind}/${namespace}/${name}`);
     this.sendFrame({ header: { namespace, resourceKind: kind, resourceName: name, operation: 'delete' }, content: '' });
