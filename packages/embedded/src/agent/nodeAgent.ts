@@ -338,9 +338,9 @@ class Agent implements NodeAgent {
     // Once the agent stops, nothing new starts (the stop has taken its list of workers).
     if (interrupted || isTerminal(pod) || this.stopping) return;
     worker = new PodWorker(pod, this.deps);
-    this.workers.set(key, worker);
     this.logger.info({ pod: key, uid }, 'starting pod');
-    worker.start();
+    worker.start(); // throws before anything runs if the pod cannot be recorded: retried then
+    this.workers.set(key, worker);
   }
 
   /** Marks a pod a previous run had started as Failed (NodeRestart), or with the final status it had reached. */

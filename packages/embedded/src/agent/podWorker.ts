@@ -158,8 +158,17 @@ export class PodWorker {
   /** Accepts the pod and starts running it. */
   start(): void {
     this.deps.store.writePod({ uid: this.uid, namespace: this.namespace, name: this.name, acceptedAt: this.startTime });
-    this.running = this.run().catch((error: unknown) => {
+    const run = this.run();
+    this.running = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    run.catch((error: unknown) => {
+      // Not a container's failure but the agent's (a disk that refuses a write...): stop what runs
+      // and say so in the pod's status rather than leave it hanging.
+      const message = error instanceof Error ? error.message : String(error);
       this.deps.logger.error({ pod: `${this.namespace}/${this.name}`, ...errorFields(error) }, 'pod worker failed');
+      void this.stop({ gracePeriodSeconds: this.gracePeriodSeconds, outcome: { phase: 'Failed', reason: 'NodeAgentError', message }, report: true });
     });
   }
 

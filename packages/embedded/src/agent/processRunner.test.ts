@@ -82,6 +82,21 @@ test('what the main process leaves behind is killed when it exits, even a child 
   }
 });
 
+test('a process whose pid cannot be recorded is killed at once and reported as a failed start', async () => {
+  const pidFile = path.join(tmp.dir, 'started');
+  const handle = launchProcess(
+    spec(`require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`, {
+      onSpawn: () => {
+        throw new Error('disk full');
+      },
+    }),
+  );
+  expect(handle.pid).toBeUndefined();
+  await expect(handle.result).resolves.toMatchObject({ kind: 'failed', message: expect.stringContaining('disk full') });
+  const started = Number(readText(pidFile));
+  if (started) expect(isAlive(started)).toBe(false);
+});
+
 test('a missing executable or working directory is a failed start, not an exception', async () => {
   const missing = launchProcess(spec('', { file: '/nonexistent/python3' }));
   expect(missing.pid).toBeUndefined();

@@ -82,7 +82,6 @@ function isDirectory(dir: string): boolean {
 export function launchProcess(spec: LaunchSpec): ProcessHandle {
   const startedAt = new Date();
   const failed = (message: string): ProcessHandle => {
-    spec.onGone?.();
     const result = Promise.resolve<ProcessResult>({ kind: 'failed', message, finishedAt: new Date() });
     return { pid: undefined, startedAt, result, terminate: () => result, unref: () => undefined };
   };
@@ -109,14 +108,31 @@ export function launchProcess(spec: LaunchSpec): ProcessHandle {
   }
 
   const pid = child.pid;
+  const gone = (): void => {
+    try {
+      spec.onGone?.();
+    } catch {
+      // A record that cannot be removed is found and cleaned by the next recovery.
+    }
+  };
   if (pid === undefined) {
-    spec.onGone?.();
+    gone();
     const result = new Promise<ProcessResult>((resolve) => {
       child.once('error', (error) => resolve({ kind: 'failed', message: `cannot start ${JSON.stringify(spec.file)}: ${error.message}`, finishedAt: new Date() }));
     });
     return { pid: undefined, startedAt, result, terminate: () => result, unref: () => undefined };
   }
-  spec.onSpawn?.(pid, readProcStat(pid)?.startTime);
+  try {
+    spec.onSpawn?.(pid, readProcStat(pid)?.startTime);
+  } catch (error) {
+    // A process the agent could not record must not run: it would outlive a crash unnoticed.
+    signalGroup(pid, 'SIGKILL');
+    const message = `cannot record process ${pid}: ${(error as Error).message}`;
+    const result = new Promise<ProcessResult>((resolve) => {
+      child.once('exit', () => void reapGroup(pid, spec.tag).finally(() => resolve({ kind: 'failed', message, finishedAt: new Date() })));
+    });
+    return { pid: undefined, startedAt, result, terminate: () => result, unref: () => undefined };
+  }
 
   // Errors after a successful spawn come from kill(), which is not used on the ChildProcess here.
   child.on('error', () => undefined);
@@ -124,7 +140,7 @@ export function launchProcess(spec: LaunchSpec): ProcessHandle {
     child.once('exit', (code, signal) => {
       const finishedAt = new Date();
       void reapGroup(pid, spec.tag).finally(() => {
-        spec.onGone?.();
+        gone();
         resolve({ kind: 'exited', exitCode: exitCodeOf(code, signal), signal, finishedAt });
       });
     });
