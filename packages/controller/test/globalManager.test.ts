@@ -123,6 +123,11 @@ describe('one job through the Global Manager', () => {
     });
 
     await lc.until((r) => ['dataset/helmet-data', 'model/initial-model', 'model/deploy-model', `incrementallearningjob/${name}`].every((k) => r.some((f) => f.header.operation === 'insert' && `${f.header.resourceKind}/${f.header.resourceName}` === k)), 'the job and its objects');
+
+    // Settled: the GM's own writes do not make it write again.
+    const settled = (await getJob(cluster, name)).metadata.resourceVersion;
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await getJob(cluster, name)).metadata.resourceVersion).toBe(settled);
   });
 
   test('a dataset count from the LC is in Dataset status when its ack arrives', async () => {
@@ -193,6 +198,13 @@ describe('one job through the Global Manager', () => {
     // A replay of the same report is acknowledged and changes nothing.
     expect(await report('incrementallearningjob', name, { phase: 'train', status: 'completed', round: 1, attempt: 2, output }, 'train-done-1')).toEqual({ ok: true });
     expect(trail(await getJob(cluster, name))).toEqual(trail(job));
+
+    const metrics = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
+    expect(metrics).toContain('sedna_gm_trigger_decisions_total{stage="train",decision="Ready"} 1');
+    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Failed"} 1');
+    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Completed"} 1');
+    expect(metrics).toContain('sedna_gm_upstream_messages_total{kind="incrementallearningjob",result="duplicate"} 1');
+    expect(metrics).toContain('sedna_gm_connected_local_controllers 1');
   });
 
   test('a GM restarted after a lost status write adopts the pod it had created: no duplicate pod', async () => {
