@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { type IncrementalLearningJob, type JobCondition } from '@sedna-ts/api-types';
 import { readHardExampleIndex, startLocalController, workerToken, type LocalController } from '../src/index.js';
-import { FakeGm, waitFor } from './helpers/fakeGm.js';
+import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
 import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
 
 const exists = (path: string) => access(path).then(() => true, () => false);
@@ -41,7 +41,7 @@ describe('a job with an inference worker', () => {
     gm.insert(model('deploy-model', '/m/deploy.onnx', 'onnx'));
     base = job({ dataset: 'd', outputDir: join(dir, 'out'), threshold: 1000, inferenceWorker: true });
     send(0, [condition('Train', 'Waiting', 0)]);
-    await waitFor(async () => ((await (await fetch(`${lc.url}/readyz`)).json()) as { jobs: number }).jobs === 1, 'the LC to hold the job');
+    await waitForJobs(lc.url);
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startLocalController, workerToken, type LocalController } from '../src/index.js';
-import { FakeGm, waitFor } from './helpers/fakeGm.js';
+import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
 import { condition, job, withConditions } from './helpers/objects.js';
 
 describe('the outbox to the GM', () => {
@@ -38,7 +38,7 @@ describe('the outbox to the GM', () => {
     lc = await start(gm.url);
     await lc.waitForGm();
     gm.insert(withConditions(job({ dataset: 'd', outputDir: join(dir, 'out') }), 1, [condition('Train', 'Running', 1)]));
-    await waitFor(async () => ((await (await fetch(`${lc?.url}/readyz`)).json()) as { jobs: number }).jobs === 1, 'the LC to hold the job');
+    await waitForJobs((lc as LocalController).url);
   });
 
   afterEach(async () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { type IncrementalLearningJob, type JobCondition, type ModelInfo } from '@sedna-ts/api-types';
 import { startLocalController, type LocalController } from '../src/index.js';
-import { FakeGm, waitFor } from './helpers/fakeGm.js';
+import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
 import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
@@ -76,8 +76,7 @@ describe('an incremental-learning round on the LC', () => {
     gm.insert(model('deploy-model', join(dir, 'models', 'deploy.onnx'), 'onnx'));
     base = job({ dataset: 'incremental-dataset', outputDir, threshold: 10, trainProb: 0.8 });
     send(0, [condition('Train', 'Waiting', 0)]);
-    // The first job object takes a while (its schema is compiled once): wait until the LC holds it.
-    await waitFor(async () => ((await (await fetch(`${lc.url}/readyz`)).json()) as { jobs: number }).jobs === 1, 'the LC to hold the job');
+    await waitForJobs(lc.url);
   });
 
   afterAll(async () => {

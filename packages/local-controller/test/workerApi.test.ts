@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { startLocalController, workerToken, type LocalController } from '../src/index.js';
-import { FakeGm, waitFor } from './helpers/fakeGm.js';
+import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
 import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
 
 describe('POST /sedna/workers/{name}/info', () => {
@@ -56,7 +56,7 @@ describe('POST /sedna/workers/{name}/info', () => {
         condition('Train', 'Running', 2),
       ]),
     );
-    await waitFor(async () => ((await (await fetch(`${lc.url}/readyz`)).json()) as { jobs: number }).jobs === 1, 'the LC to hold the job');
+    await waitForJobs(lc.url);
   });
 
   afterAll(async () => {

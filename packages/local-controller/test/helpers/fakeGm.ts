@@ -153,3 +153,8 @@ export async function waitFor<T>(predicate: () => T | Promise<T>, what: string, 
     await new Promise((r) => setTimeout(r, 15));
   }
 }
+
+/** Wait until the LC at `url` holds `jobs` jobs (the first job object takes a while: its schema is compiled once). */
+export async function waitForJobs(url: string, jobs = 1): Promise<void> {
+  await waitFor(async () => ((await (await fetch(`${url}/readyz`)).json()) as { jobs: number }).jobs === jobs, `the LC to hold ${jobs} job(s)`);
+}
