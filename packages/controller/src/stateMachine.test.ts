@@ -194,6 +194,25 @@ describe('decide: the rows of the original table (sedna-notes 2.4.1), with the f
     expect(last(d).message).toBe(`worker pod helmet-train-abcde failed: ${failure}`);
   });
 
+  test('a report and the end of its pod in one reconcile: the report decides, the pod\'s end fails nothing', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Running', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
+    const d = run(job, {
+      pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Failed', failure: 'exit 1' })],
+      reports: [report({ phase: 'train', status: 'completed', round: 1 })],
+    });
+    expect(appended(job, d)).toEqual(['Train/Completed/1', 'Eval/Waiting/1']);
+  });
+
+  test('(Deploy, Starting), cold, the new inference pod gone: (Deploy, Failed) PodDeleted naming it', () => {
+    const job = makeJob({ hot: false, conditions: [cond('Deploy', 'Starting', 1, { data: { worker: 'helmet-infer-new01' } })], round: 1 });
+    const d = run(job, { pods: [] });
+    expect(appended(job, d)).toEqual(['Deploy/Failed/1/PodDeleted']);
+    expect(last(d).message).toBe('inference pod helmet-infer-new01 was deleted before it served the new model');
+    // Until the retry, the last good model is served again.
+    expect(actions(d)).toEqual(['create inference helmet-infer-x7k2q r1 a0']);
+    expect(d.actions[0]).toMatchObject({ request: { modelUrl: '/models/deploy/model.onnx' } });
+  });
+
   test('(Train, Running) and its pod gone: (Train, Failed) PodDeleted', () => {
     const job = makeJob({ conditions: [cond('Train', 'Running', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
     const d = run(job);

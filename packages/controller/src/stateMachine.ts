@@ -516,7 +516,8 @@ class Decider<J extends LearningJob> {
     const pod = this.findPod('inference', round, attempt, data.worker);
     if (!this.podFailures && pod?.phase !== 'Running') return false;
     if (!pod) {
-      this.append({ stage: JobStage.Deploy, type: JobConditionType.Failed, round, reason: ConditionReason.PodDeleted, message: `inference pod ${data.worker ?? ''} was deleted before it served the new model`.replace('  ', ' '), data: next });
+      const which = data.worker ? `inference pod ${data.worker}` : `the inference pod of round ${round} attempt ${attempt}`;
+      this.append({ stage: JobStage.Deploy, type: JobConditionType.Failed, round, reason: ConditionReason.PodDeleted, message: `${which} was deleted before it served the new model`, data: next });
       return true;
     }
     if (pod.phase === 'Failed' || pod.phase === 'Succeeded') return failed(pod, ConditionReason.PodFailed, `${pod.phase.toLowerCase()}: ${pod.failure ?? 'it exited'}`);
