@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
-import { constants } from 'node:os';
+import os, { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type V1Container, type V1Pod } from '@kubernetes/client-node';
@@ -334,7 +334,9 @@ export class PodWorker {
       this.deps.imageCommands,
       this.deps.interpreters,
     );
-    const processEnv: Record<string, string> = { ...this.deps.baseEnv, HOSTNAME: this.name };
+    // As in a container: the pod name, or the node's host name for a hostNetwork pod.
+    const hostname = this.pod.spec?.hostNetwork ? os.hostname() : this.name;
+    const processEnv: Record<string, string> = { ...this.deps.baseEnv, HOSTNAME: hostname };
     for (const [key, value] of Object.entries(env)) processEnv[key] = rewrite(value);
     const logPath = this.logPath(spec.name, false);
     const gracePeriodSeconds = podGracePeriod(this.pod, this.deps.defaultGracePeriodSeconds);

@@ -30,7 +30,7 @@ const SCRIPTS: Record<string, string> = {
   'main.js': `
     const fs = require('node:fs');
     const out = process.argv.slice(2).find((a) => a.startsWith('--out=')).slice(6);
-    const pick = ['MODEL_URL', 'MODEL_URLS', 'ACCESS', 'POD_NAME', 'NODE', 'DERIVED', 'HOSTNAME', 'FROM_ENV_FROM'];
+    const pick = ['MODEL_URL', 'MODEL_URLS', 'ACCESS', 'POD_NAME', 'NODE', 'DERIVED', 'HOSTNAME', 'FROM_ENV_FROM', 'SEDNA_NODE_AGENT_TAG'];
     fs.writeFileSync(out, JSON.stringify({
       argv: process.argv.slice(2),
       cwd: process.cwd(),
@@ -196,6 +196,8 @@ test('init containers run first, in order; the container gets its env, mapped pa
       DERIVED: `full-on-${NODE}`,
       HOSTNAME: 'full',
       FROM_ENV_FROM: 'yes',
+      // The tag that finds the process again after an agent crash: state dir, pod uid, container, run.
+      SEDNA_NODE_AGENT_TAG: `${path.join(dataDir, 'agent', NODE)}#${pod.metadata?.uid}#main#0`,
     },
     initDone: [true, true],
   });
