@@ -4,6 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { type NodeAgent, startApiServer, startNodeAgent } from '../../src/index.js';
+import { findTaggedProcesses } from '../../src/agent/procfs.js';
+import { TAG_VARIABLE } from '../../src/agent/processRunner.js';
 import { childEnv, eventually, isAlive, readText, tempDir } from './support/helpers.js';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -90,6 +92,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   await server?.close();
+  // Whatever a failed test left running carries a tag under this data dir: kill it.
+  if (dataDir) for (const { pid } of findTaggedProcesses(TAG_VARIABLE, path.join(dataDir, 'agent'))) process.kill(pid, 'SIGKILL');
   tmp?.cleanup();
 });
 
