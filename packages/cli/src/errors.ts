@@ -17,10 +17,16 @@ const EXIT_CODES: Record<CliErrorCode, ExitCode> = {
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
+  /** The HTTP status of the API server's answer, when the error is one. */
+  readonly status: number | undefined;
+  /** The `reason` of the API server's Status (`NotFound`, `Conflict`, `AlreadyExists`, `Invalid`, ...), when it sent one. */
+  readonly reason: string | undefined;
 
-  constructor(code: CliErrorCode, message: string, options: { cause?: unknown } = {}) {
+  constructor(code: CliErrorCode, message: string, options: { cause?: unknown; status?: number; reason?: string } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.status = options.status;
+    this.reason = options.reason;
   }
 
   /** The exit code for this error. */

@@ -20,6 +20,8 @@ export function createProgram(io: CliIo, exit: (code: number) => void): Command 
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run sedna --help for usage)')
+    .option('--kubeconfig <file>', 'talk to the API server of this kubeconfig (its current context); KUBECONFIG is never read')
+    .option('--data-dir <dir>', 'talk to the `sedna up` of this folder (default: $SEDNA_HOME, else ~/.sedna)')
     .addHelpText('after', EXIT_CODE_HELP);
   for (const command of COMMANDS) command.register(program, io, exit);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -9,16 +9,37 @@ export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 /** The repository's root. */
 export const repoRoot = path.resolve(packageDir, '../..');
 
+/** Options of {@link run}. */
+export interface RunOptions {
+  cwd?: string;
+  stdin?: string;
+  /** The environment the command sees (default: HOME set to a folder that does not exist, nothing else). */
+  env?: Record<string, string | undefined>;
+  signal?: AbortSignal;
+  /** Receives stdout as it is written (for commands that run until aborted). */
+  onStdout?: (all: string) => void;
+}
+
+/** A HOME for commands under test, so they never find the user's ~/.sedna. */
+export const NO_HOME = path.join(os.tmpdir(), 'sedna-cli-test-no-home');
+
 /** Runs `sedna <argv>` in-process in `cwd`, with `stdin` as standard input; returns exit code and output. */
-export async function run(argv: string[], options: { cwd?: string; stdin?: string } = {}) {
+export async function run(argv: string[], options: RunOptions = {}) {
   let stdout = '';
   let stderr = '';
+  const text = (s: string | Uint8Array) => (typeof s === 'string' ? s : Buffer.from(s).toString('utf8'));
   const io: CliIo = {
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s) },
+    stdout: {
+      write: (s: string | Uint8Array) => {
+        stdout += text(s);
+        options.onStdout?.(stdout);
+      },
+    },
+    stderr: { write: (s: string | Uint8Array) => (stderr += text(s)) },
     readStdin: async () => options.stdin ?? '',
     cwd: options.cwd ?? process.cwd(),
-    env: {},
+    env: options.env ?? { HOME: NO_HOME },
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };
@@ -70,4 +91,50 @@ spec:
     model: {name: deploy-model}
     trigger:
       condition: {operator: ">", threshold: 0.1, metric: precision_delta}
+`;
+
+export const MODELS = `apiVersion: sedna.io/v1alpha1
+kind: Model
+metadata:
+  name: initial-model
+spec:
+  url: /models/initial/model.json
+  format: tfjs
+---
+apiVersion: sedna.io/v1alpha1
+kind: Model
+metadata:
+  name: deploy-model
+spec:
+  url: /models/deploy/model.onnx
+  format: onnx
+`;
+
+export const JOB = `apiVersion: sedna.io/v1alpha1
+kind: IncrementalLearningJob
+metadata:
+  name: helmet
+spec:
+  dataset: {name: helmet, trainProb: 0.8}
+  initialModel: {name: initial-model}
+  outputDir: /output
+  trainSpec:
+    template: {spec: {nodeName: edge-node, containers: [{name: train, image: sedna-ts/worker-node:0.1, args: [train.mjs]}]}}
+    trigger:
+      timer: {start: "00:00", end: "24:00"}
+      condition: {operator: ">", threshold: 500, metric: num_of_samples}
+  evalSpec:
+    template: {spec: {nodeName: edge-node, containers: [{name: eval, image: sedna-ts/worker-node:0.1, args: [eval.mjs]}]}}
+  deploySpec:
+    model: {name: deploy-model}
+    trigger:
+      condition: {operator: ">", threshold: 0.1, metric: precision_delta}
+`;
+
+export const SECRET = `apiVersion: v1
+kind: Secret
+metadata:
+  name: s3-credentials
+stringData:
+  ACCESS_KEY_ID: minio
 `;

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { BAD_JOB, DATASET, MODEL_JSON, repoRoot, run, tempTree } from './helpers.js';
+import { BAD_JOB, DATASET, MODEL_JSON, SECRET, repoRoot, run, tempTree } from './helpers.js';
 
 let tree: ReturnType<typeof tempTree>;
 afterEach(() => tree?.cleanup());
@@ -95,4 +95,24 @@ test('the project\'s own examples validate', async () => {
   const r = await run(['validate', '-f', 'examples/objects'], { cwd: repoRoot });
   expect(r.stdout).toBe('');
   expect(r.code).toBe(0);
+});
+
+test('other Kubernetes objects (a Secret beside a job) are not checked beyond apiVersion, kind and name, and the summary says so', async () => {
+  tree = tempTree({ 'dataset.yaml': DATASET, 'secret.yaml': SECRET });
+  const r = await run(['validate', '-f', '.', '-v'], { cwd: tree.dir });
+  expect(r).toEqual({
+    code: 0,
+    stdout: 'dataset.yaml: Dataset default/helmet: valid\nsecret.yaml: Secret default/s3-credentials: not a Sedna object, not checked\n',
+    stderr: '2 objects in 2 files: all valid (1 not a Sedna object, not checked)\n',
+  });
+  const nameless = await run(['validate', '-f', '-'], { stdin: 'apiVersion: v1\nkind: Secret\nmetadata: {}\n' });
+  expect(nameless).toMatchObject({ code: 1, stdout: '<stdin>: Secret default/(no name): metadata.name: is required\n' });
+});
+
+test('a Sedna kind under a mistyped group, or a near miss of the group, is still checked as a Sedna object', async () => {
+  const typo = await run(['validate', '-f', '-', '-q'], { stdin: DATASET.replace('sedna.io/v1alpha1', 'sedna.oi/v1alpha1') });
+  expect(typo).toEqual({ code: 1, stdout: '<stdin>: Dataset default/helmet: apiVersion: "sedna.oi/v1alpha1" is not a Sedna API version: did you mean "sedna.io/v1alpha1"?\n', stderr: '' });
+  const kind = await run(['validate', '-f', '-', '-q'], { stdin: DATASET.replace('kind: Dataset', 'kind: Datset') });
+  expect(kind.code).toBe(1);
+  expect(kind.stdout).toContain('kind: "Datset" is not a Sedna kind: did you mean "Dataset"?');
 });

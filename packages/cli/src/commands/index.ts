@@ -1,7 +1,22 @@
 /** Every verb of the `sedna` command, in help order. A new verb is one file here and one line below. */
 import type { CommandModule } from '../command.js';
+import { applyCommand } from './apply.js';
 import { crdsCommand } from './crds.js';
+import { deleteCommand } from './delete.js';
+import { describeCommand } from './describe.js';
+import { getCommand } from './get.js';
+import { logsCommand } from './logs.js';
+import { triggerCommand } from './trigger.js';
 import { validateCommand } from './validate.js';
 
 /** The verbs, in the order `sedna --help` lists them. */
-export const COMMANDS: readonly CommandModule[] = [validateCommand, crdsCommand];
+export const COMMANDS: readonly CommandModule[] = [
+  applyCommand,
+  getCommand,
+  describeCommand,
+  deleteCommand,
+  triggerCommand,
+  logsCommand,
+  validateCommand,
+  crdsCommand,
+];

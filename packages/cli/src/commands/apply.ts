@@ -1,0 +1,116 @@
+/**
+ * `sedna apply -f PATH...`: create or update objects from files, all or nothing as far as can be known
+ * before writing: every Sedna object is validated first, every kind must be served, and the server
+ * checks every object in a dry run; only then is anything written.
+ */
+import type { Command } from 'commander';
+import type { CommandModule } from '../command.js';
+import { CliError, toCliError } from '../errors.js';
+import { ExitCode } from '../exitCodes.js';
+import { fileFlags, namespaceFlags } from '../flags.js';
+import { readInputs } from '../inputs.js';
+import type { CliIo } from '../io.js';
+import { describeManifest, readManifests, type ManifestSet } from '../manifests.js';
+import { applyObject, objectRef, placeManifests, type PlacedManifest } from '../objects.js';
+import type { ServerOptions } from '../server.js';
+import { withSession, type Session } from '../session.js';
+
+/** Options of `sedna apply` (and the `-f` form of `sedna delete`). */
+export interface ApplyOptions extends ServerOptions {
+  filename: string[];
+  recursive?: boolean;
+  namespace?: string;
+  /** `server`: only the server's dry run, nothing written. */
+  dryRun?: string;
+}
+
+/**
+ * Reads and checks the files of `-f`: prints the problem lines to stderr and throws when there is any.
+ *
+ * @throws CliError USAGE without `-f`; NOT_FOUND for a missing path; INVALID_INPUT when an object is invalid or there is none.
+ */
+export async function readManifestsOrFail(options: Pick<ApplyOptions, 'filename' | 'recursive'>, verb: string, io: CliIo): Promise<ManifestSet> {
+  if (options.filename.length === 0) throw new CliError('USAGE', `${verb} needs at least one -f PATH (a file, a folder, or - for stdin)`);
+  const files = await readInputs(options.filename, io, { recursive: options.recursive === true });
+  const set = readManifests(files);
+  for (const line of set.problems) io.stderr.write(`${line}\n`);
+  if (set.count === 0) throw new CliError('INVALID_INPUT', `no objects in ${options.filename.join(', ')}`);
+  const invalid = set.count - set.manifests.length;
+  if (invalid > 0) throw new CliError('INVALID_INPUT', `nothing done: ${invalid} of ${set.count} objects ${invalid === 1 ? 'is' : 'are'} invalid`);
+  return set;
+}
+
+/**
+ * Places the manifests on the server; prints a line per object that cannot go there and throws then.
+ *
+ * @throws CliError INVALID_INPUT when a kind is not served or a namespace contradicts `-n`.
+ */
+export async function placeOrFail(session: Session, set: ManifestSet, namespace: string | undefined, io: CliIo): Promise<PlacedManifest[]> {
+  const { placed, problems } = await placeManifests(session, set.manifests, namespace);
+  for (const line of problems) io.stderr.write(`${line}\n`);
+  if (problems.length > 0) throw new CliError('INVALID_INPUT', `nothing done: ${problems.length} of ${set.count} objects cannot go to this server`);
+  return placed;
+}
+
+/** The namespaces the batch itself creates (objects in them cannot be dry-run before they exist). */
+function namespacesCreated(placed: readonly PlacedManifest[]): Set<string> {
+  return new Set(placed.filter((p) => p.resource.group === '' && p.resource.resource === 'namespaces').map((p) => p.manifest.object.metadata.name!));
+}
+
+/** Runs `sedna apply`; resolves to the exit code. */
+export async function runApply(options: ApplyOptions, io: CliIo): Promise<ExitCode> {
+  if (options.dryRun !== undefined && options.dryRun !== 'server') throw new CliError('USAGE', `--dry-run ${JSON.stringify(options.dryRun)}: expected server`);
+  const set = await readManifestsOrFail(options, 'apply', io);
+  return withSession(options, io, async (session) => {
+    const placed = await placeOrFail(session, set, options.namespace, io);
+
+    // The server's own checks first, for every object, so an invalid one stops the whole batch.
+    const created = namespacesCreated(placed);
+    const rejected: string[] = [];
+    for (const p of placed) {
+      try {
+        await applyObject(session.client, p, { dryRun: true });
+      } catch (error) {
+        const e = toCliError(error);
+        if (e.code === 'UNREACHABLE') throw e;
+        if (e.status === 404 && p.namespace && created.has(p.namespace)) continue;
+        rejected.push(`${p.manifest.path}: ${describeManifest(p.manifest, p.namespace)}: ${e.message}`);
+      }
+    }
+    for (const line of rejected) io.stderr.write(`${line}\n`);
+    if (rejected.length > 0) throw new CliError('INVALID_INPUT', `nothing applied: the API server rejected ${rejected.length} of ${set.count} objects`);
+
+    let code: ExitCode = ExitCode.Ok;
+    const suffix = options.dryRun ? ' (server dry run)' : '';
+    for (const p of placed) {
+      try {
+        const outcome = await applyObject(session.client, p, { dryRun: options.dryRun === 'server' });
+        io.stdout.write(`${objectRef({ resource: p.resource, name: p.manifest.object.metadata.name! })} ${outcome}${suffix}\n`);
+      } catch (error) {
+        // Something changed since the dry run: report, go on with the others, fail at the end.
+        const e = toCliError(error);
+        if (e.code === 'UNREACHABLE') throw e;
+        io.stderr.write(`${p.manifest.path}: ${describeManifest(p.manifest, p.namespace)}: ${e.message}\n`);
+        if (code === ExitCode.Ok) code = e.exitCode;
+      }
+    }
+    return code;
+  });
+}
+
+/** The `apply` verb. */
+export const applyCommand: CommandModule = {
+  name: 'apply',
+  register(program, io, exit) {
+    const command = program
+      .command('apply')
+      .description('create or update objects from files (Sedna objects in the sedna.io or the older edgeai.io form, and any other kind the server serves)');
+    namespaceFlags(fileFlags(command), false)
+      .option('--dry-run <mode>', 'server: let the server check every object, write nothing')
+      .addHelpText(
+        'after',
+        '\nPrints kind/name created|configured|unchanged per object. Nothing is written when any object is invalid\n(one line per problem on stderr, as `sedna validate` prints them; exit code 1).',
+      )
+      .action(async (_options: ApplyOptions, cmd: Command) => exit(await runApply(cmd.optsWithGlobals<ApplyOptions>(), io)));
+  },
+};

@@ -1,0 +1,268 @@
+/**
+ * `sedna describe KIND [NAME...]`: an object in words. For learning jobs: the conditions as a timeline,
+ * the deploy decisions and the metrics per round, the job's pods and recent events. For any other kind:
+ * its metadata, spec and status, and its events.
+ */
+import type { Command } from 'commander';
+import type { CommandModule } from '../command.js';
+import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
+import { CliError, toCliError } from '../errors.js';
+import { ExitCode } from '../exitCodes.js';
+import { namespaceFlags } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
+import { age, formatColumns, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
+import type { ServerOptions } from '../server.js';
+import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
+
+/** Options of `sedna describe`. */
+export interface DescribeOptions extends ServerOptions, NamespaceOptions {
+  selector?: string;
+}
+
+/** Kinds described as learning jobs (timeline, decisions, metrics, pods). */
+const LEARNING_JOB_KINDS = new Set(['IncrementalLearningJob', 'LifelongLearningJob']);
+
+/** Most events shown. */
+const EVENT_LIMIT = 20;
+
+interface PodObject extends KubeObject {
+  status?: {
+    phase?: string;
+    reason?: string;
+    containerStatuses?: Array<{ name: string; state?: { terminated?: { exitCode?: number; reason?: string; signal?: number }; waiting?: { reason?: string } } }>;
+  };
+}
+
+interface EventObject extends KubeObject {
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  involvedObject?: { kind?: string; name?: string; uid?: string };
+  lastTimestamp?: string;
+  firstTimestamp?: string;
+  eventTime?: string;
+}
+
+function field(label: string, value: string, width = 16): string {
+  return `${`${label}:`.padEnd(width)}${value}\n`;
+}
+
+function keyValues(map: Record<string, string> | undefined): string {
+  const entries = Object.entries(map ?? {});
+  if (entries.length === 0) return '<none>';
+  return entries.map(([k, v]) => `${k}=${v.length > 120 ? `${v.slice(0, 117)}...` : v}`).join('\n'.padEnd(17));
+}
+
+function section(title: string, body: string): string {
+  return `${title}:\n${body === '' ? '  <none>\n' : body}`;
+}
+
+function indentYaml(value: unknown): string {
+  if (value === undefined || value === null) return '  <none>\n';
+  return toYaml(value)
+    .trimEnd()
+    .split('\n')
+    .map((l) => `  ${l}\n`)
+    .join('');
+}
+
+/** The time of an event for sorting and display. */
+function eventTime(e: EventObject): string {
+  return e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? '';
+}
+
+function header(o: KubeObject, r: ApiResource): string {
+  const m = o.metadata ?? {};
+  let out = field('Name', m.name ?? '');
+  if (r.namespaced) out += field('Namespace', m.namespace ?? '');
+  out += field('Kind', `${o.kind ?? r.kind} (${o.apiVersion ?? ''})`);
+  out += field('Labels', keyValues(m.labels));
+  out += field('Annotations', keyValues(Object.fromEntries(Object.entries(m.annotations ?? {}).filter(([k]) => k !== 'kubectl.kubernetes.io/last-applied-configuration'))));
+  out += field('Created', m.creationTimestamp ? `${m.creationTimestamp} (${age(m.creationTimestamp)} ago)` : '<unknown>');
+  if (m.deletionTimestamp) out += field('Deleting', `since ${m.deletionTimestamp}${m.finalizers?.length ? `, waiting for ${m.finalizers.join(', ')}` : ''}`);
+  const owners = (m.ownerReferences ?? []).map((ref) => `${ref.kind}/${ref.name}`);
+  if (owners.length > 0) out += field('Controlled By', owners.join(', '));
+  return out;
+}
+
+function jobSummary(job: KubeObject): string {
+  const spec = (job.spec ?? {}) as {
+    dataset?: { name?: string; trainProb?: number };
+    initialModel?: { name?: string };
+    deploySpec?: { model?: { name?: string; hotUpdateEnabled?: boolean; pollPeriodSeconds?: number } };
+    outputDir?: string;
+    maxRounds?: number;
+  };
+  const status = (job.status ?? {}) as LearningJobStatus;
+  let out = '';
+  if (spec.dataset?.name) out += field('Dataset', `${spec.dataset.name}${spec.dataset.trainProb !== undefined ? ` (trainProb ${spec.dataset.trainProb})` : ''}`);
+  if (spec.initialModel?.name) out += field('Initial Model', spec.initialModel.name);
+  const deploy = spec.deploySpec?.model;
+  if (deploy?.name) out += field('Deploy Model', `${deploy.name}${deploy.hotUpdateEnabled ? `, hot update every ${deploy.pollPeriodSeconds ?? 60}s` : ''}`);
+  if (spec.outputDir) out += field('Output Dir', spec.outputDir);
+  if (spec.maxRounds !== undefined) out += field('Max Rounds', String(spec.maxRounds));
+  out += field('State', currentState(status));
+  if (status.startTime) out += field('Started', status.startTime);
+  if (status.completionTime) out += field('Completed', status.completionTime);
+  const good = status.lastGoodModel;
+  if (good) out += field('Serving Model', `${good.url} (${good.format})`);
+  const trigger = job.metadata?.annotations?.['sedna.io/trigger'];
+  if (trigger) out += field('Manual Trigger', `${trigger} (pending: the annotation goes once that stage leaves Waiting)`);
+  return out;
+}
+
+function timelineSection(status: LearningJobStatus): string {
+  const entries = timeline(status);
+  if (entries.length === 0) return section('Conditions', '');
+  const rows = [['TIME', 'ROUND', 'STAGE', 'TYPE', 'ATTEMPT', 'REASON', 'MESSAGE']];
+  for (const e of entries) rows.push([e.time, e.round === undefined ? '' : String(e.round), e.stage, e.type, e.attempt === undefined ? '' : String(e.attempt), e.reason, e.message]);
+  return section('Conditions', formatColumns(rows, '  '));
+}
+
+function decisionsSection(status: LearningJobStatus): string {
+  const entries = decisions(status);
+  if (entries.length === 0) return section('Decisions', '');
+  const rows = [['ROUND', 'DECISION', 'METRIC', 'VALUE', 'OPERATOR', 'THRESHOLD', 'REASON']];
+  for (const d of entries) rows.push([String(d.round), d.decision, d.metric, formatMetric(d.value), d.operator, d.threshold === undefined ? '' : String(d.threshold), d.reason]);
+  return section('Decisions', formatColumns(rows, '  '));
+}
+
+function metricsSection(status: LearningJobStatus): string {
+  const entries = metricsPerRound(status);
+  if (entries.length === 0) return section('Metrics', '');
+  const names = [...new Set(entries.flatMap((e) => Object.keys(e.metrics)))].sort();
+  const rows = [['ROUND', 'MODEL', ...names.map((n) => n.toUpperCase()), 'URL']];
+  for (const e of entries) rows.push([String(e.round), e.model, ...names.map((n) => formatMetric(e.metrics[n])), e.url]);
+  return section('Metrics', formatColumns(rows, '  '));
+}
+
+function podsSection(pods: readonly PodObject[], kindLabel: string): string {
+  if (pods.length === 0) return section('Pods', '');
+  const rows = [['NAME', 'STAGE', 'ROUND', 'ATTEMPT', 'PHASE', 'EXIT', 'AGE']];
+  for (const p of pods) {
+    const labels = p.metadata?.labels ?? {};
+    const terminated = p.status?.containerStatuses?.map((c) => c.state?.terminated).find(Boolean);
+    const waiting = p.status?.containerStatuses?.map((c) => c.state?.waiting?.reason).find(Boolean);
+    const exit = terminated ? `${terminated.exitCode ?? ''}${terminated.reason ? ` (${terminated.reason})` : ''}` : (waiting ?? '');
+    rows.push([
+      p.metadata?.name ?? '',
+      labels[`${kindLabel}/worker-type`] ?? '',
+      labels['sedna.io/round'] ?? '',
+      labels['sedna.io/attempt'] ?? '',
+      `${p.status?.phase ?? 'Pending'}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''}`,
+      exit,
+      age(p.metadata?.creationTimestamp),
+    ]);
+  }
+  return section('Pods', formatColumns(rows, '  '));
+}
+
+function eventsSection(events: readonly EventObject[]): string {
+  if (events.length === 0) return section('Events', '');
+  const rows = [['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']];
+  for (const e of events) {
+    const count = e.count && e.count > 1 ? ` (x${e.count})` : '';
+    rows.push([age(eventTime(e)), e.type ?? '', e.reason ?? '', `${(e.involvedObject?.kind ?? '').toLowerCase()}/${e.involvedObject?.name ?? ''}`, `${(e.message ?? '').trim()}${count}`]);
+  }
+  return section('Events', formatColumns(rows, '  '));
+}
+
+/** Events of the given objects (by uid), oldest first, at most the last {@link EVENT_LIMIT}. */
+async function eventsOf(session: Session, namespace: string | undefined, uids: ReadonlySet<string>): Promise<EventObject[]> {
+  const events = await session.resolve('events').catch(() => undefined);
+  if (!events || uids.size === 0) return [];
+  const query = uids.size === 1 ? { fieldSelector: `involvedObject.uid=${[...uids][0]}` } : {};
+  const list = await session.client.get<{ items?: EventObject[] }>(collectionPath(events, namespace), { query }).catch(() => ({ items: [] as EventObject[] }));
+  return (list.items ?? [])
+    .filter((e) => e.involvedObject?.uid && uids.has(e.involvedObject.uid))
+    .sort((a, b) => eventTime(a).localeCompare(eventTime(b)))
+    .slice(-EVENT_LIMIT);
+}
+
+/** The description of one object. */
+async function describeObject(session: Session, r: ApiResource, o: KubeObject): Promise<string> {
+  const namespace = r.namespaced ? o.metadata?.namespace : undefined;
+  const uid = o.metadata?.uid ?? '';
+  let out = header(o, r);
+  if (r.group === 'sedna.io' && LEARNING_JOB_KINDS.has(r.kind)) {
+    const status = (o.status ?? {}) as LearningJobStatus;
+    const kindLabel = `${r.kind.toLowerCase()}.sedna.io`;
+    const pods = await session
+      .resolve('pods')
+      .then((podsResource) =>
+        session.client.get<{ items?: PodObject[] }>(collectionPath(podsResource, namespace), { query: { labelSelector: `${kindLabel}/name=${o.metadata?.name ?? ''}` } }),
+      )
+      .then((list) => (list.items ?? []).filter((p) => !p.metadata?.labels?.[`${kindLabel}/uid`] || p.metadata.labels[`${kindLabel}/uid`] === uid))
+      .catch(() => [] as PodObject[]);
+    // By round and attempt (the clock has only seconds), then age and name.
+    const num = (p: PodObject, label: string) => Number(p.metadata?.labels?.[label] ?? 0) || 0;
+    pods.sort(
+      (a, b) =>
+        num(a, 'sedna.io/round') - num(b, 'sedna.io/round') ||
+        num(a, 'sedna.io/attempt') - num(b, 'sedna.io/attempt') ||
+        (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
+        (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+    );
+    out += jobSummary(o);
+    out += timelineSection(status);
+    out += decisionsSection(status);
+    out += metricsSection(status);
+    out += podsSection(pods, kindLabel);
+    const uids = new Set([uid, ...pods.map((p) => p.metadata?.uid ?? '')].filter(Boolean));
+    out += eventsSection(await eventsOf(session, namespace, uids));
+    return out;
+  }
+  const { apiVersion: _a, kind: _k, metadata: _m, ...rest } = o;
+  for (const [key, value] of Object.entries(rest)) out += `${key.charAt(0).toUpperCase()}${key.slice(1)}:\n${indentYaml(value)}`;
+  out += eventsSection(await eventsOf(session, namespace, new Set([uid].filter(Boolean))));
+  return out;
+}
+
+/** Runs `sedna describe`; resolves to the exit code. */
+export async function runDescribe(kind: string, names: readonly string[], options: DescribeOptions, io: CliIo): Promise<ExitCode> {
+  checkNamespaceOptions(options);
+  if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be described by name across all namespaces: use -n NAMESPACE');
+  return withSession(options, io, async (session) => {
+    const r = await session.resolve(kind);
+    const namespace = r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined;
+    let objects: KubeObject[] = [];
+    let code: ExitCode = ExitCode.Ok;
+    if (names.length === 0) {
+      const list = await session.client.get<{ items?: KubeObject[] }>(collectionPath(r, namespace), { query: { labelSelector: options.selector } });
+      objects = list.items ?? [];
+      if (objects.length === 0) io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    } else {
+      for (const name of names) {
+        try {
+          objects.push(await session.client.get<KubeObject>(objectPath(r, namespace, name)));
+        } catch (error) {
+          const e = toCliError(error);
+          if (e.code === 'UNREACHABLE') throw e;
+          io.stderr.write(`sedna: ${e.message}\n`);
+          if (code === ExitCode.Ok) code = e.exitCode;
+        }
+      }
+    }
+    const texts: string[] = [];
+    for (const o of objects) texts.push(await describeObject(session, r, withTypeMeta(o, r)));
+    io.stdout.write(texts.join('\n'));
+    return code;
+  });
+}
+
+/** The `describe` verb. */
+export const describeCommand: CommandModule = {
+  name: 'describe',
+  register(program, io, exit) {
+    const command = program
+      .command('describe')
+      .description('show objects in words; for jobs: conditions as a timeline, decisions and metrics per round, pods and events')
+      .argument('<kind>', 'kind: singular, plural or short name (ij, datasets, models, pods, ...)')
+      .argument('[names...]', 'names of objects (default: all)');
+    namespaceFlags(command)
+      .option('-l, --selector <selector>', 'label selector (without NAME)')
+      .action(async (kind: string, names: string[], _o: DescribeOptions, cmd: Command) => exit(await runDescribe(kind, names, cmd.optsWithGlobals<DescribeOptions>(), io)));
+  },
+};

@@ -1,0 +1,195 @@
+/** `sedna get KIND [NAME...]`: list or show objects of any served kind, as kubectl does; `-w` follows changes. */
+import type { Command } from 'commander';
+import { namespaceFlags } from '../flags.js';
+import type { CommandModule } from '../command.js';
+import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
+import { CliError, toCliError } from '../errors.js';
+import { ExitCode } from '../exitCodes.js';
+import type { CliIo } from '../io.js';
+import { age, formatObjects, isTable, parseOutputFormat, TablePrinter, withTypeMeta, type KubeObject, type KubeTable } from '../printers.js';
+import type { ServerOptions } from '../server.js';
+import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
+import { follow } from '../watch.js';
+
+/** Options of `sedna get`. */
+export interface GetOptions extends ServerOptions, NamespaceOptions {
+  output: string;
+  watch?: boolean;
+  selector?: string;
+  fieldSelector?: string;
+}
+
+/** Accept header for the server's Table form (kubectl's), with plain JSON as fallback. */
+export const TABLE_ACCEPT = 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json';
+
+interface KubeList {
+  metadata?: { resourceVersion?: string };
+  items?: KubeObject[];
+}
+
+/** A Table from plain objects, for a server without the Table form: name and age. */
+function fallbackTable(objects: readonly KubeObject[], resourceVersion?: string): KubeTable {
+  const now = Date.now();
+  return {
+    kind: 'Table',
+    metadata: { resourceVersion },
+    columnDefinitions: [{ name: 'Name' }, { name: 'Age' }],
+    rows: objects.map((o) => ({ cells: [o.metadata?.name ?? '', age(o.metadata?.creationTimestamp, now)], object: o })),
+  };
+}
+
+function asTable(value: unknown): KubeTable {
+  if (isTable(value)) return value;
+  const list = value as KubeList & KubeObject;
+  if (Array.isArray(list.items)) return fallbackTable(list.items, list.metadata?.resourceVersion);
+  return fallbackTable([list], list.metadata?.resourceVersion);
+}
+
+function noneFound(io: CliIo, r: ApiResource, namespace: string | undefined): void {
+  io.stderr.write(r.namespaced && namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+}
+
+/** Reads the objects asked for; one entry per name (an error for a name not found), or the list. */
+async function read(session: Session, r: ApiResource, namespace: string | undefined, names: readonly string[], options: GetOptions, accept: string) {
+  const query = { labelSelector: options.selector, fieldSelector: options.fieldSelector };
+  if (names.length === 0) {
+    const list = await session.client.get<KubeList | KubeTable>(collectionPath(r, namespace), { accept, query });
+    return { list, errors: [] as CliError[] };
+  }
+  const found: unknown[] = [];
+  const errors: CliError[] = [];
+  for (const name of names) {
+    try {
+      found.push(await session.client.get(objectPath(r, namespace, name), { accept }));
+    } catch (error) {
+      errors.push(toCliError(error));
+    }
+  }
+  return { found, errors };
+}
+
+/** Runs `sedna get`; resolves to the exit code. */
+export async function runGet(kind: string, names: readonly string[], options: GetOptions, io: CliIo): Promise<ExitCode> {
+  checkNamespaceOptions(options);
+  const format = parseOutputFormat(options.output);
+  if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be read by name across all namespaces: use -n NAMESPACE');
+  if (options.watch && names.length > 1) throw new CliError('USAGE', '-w/--watch follows one NAME or the whole collection');
+  return withSession(options, io, async (session) => {
+    const r = await session.resolve(kind);
+    const namespace = r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined;
+    const tableOutput = format === 'table' || format === 'wide';
+    const accept = tableOutput ? TABLE_ACCEPT : 'application/json';
+    const result = await read(session, r, namespace, names, options, accept);
+    for (const error of result.errors) io.stderr.write(`sedna: ${error.message}\n`);
+
+    const printer = new TablePrinter(io, { wide: format === 'wide', withNamespace: r.namespaced && options.allNamespaces === true });
+    const seen = new Map<string, string>();
+    const remember = (o: KubeObject | undefined) => {
+      if (o?.metadata?.uid && o.metadata.resourceVersion) seen.set(o.metadata.uid, o.metadata.resourceVersion);
+    };
+    let documents = 0;
+    const emitObjects = (objects: KubeObject[], asList: boolean) => {
+      if (format === 'table' || format === 'wide') return;
+      // A stream of YAML documents, as kubectl get -w -o yaml prints it.
+      if (documents > 0 && format === 'yaml') io.stdout.write('---\n');
+      io.stdout.write(formatObjects(objects, format, r, asList));
+      documents++;
+    };
+
+    let resourceVersion = '';
+    if (result.list) {
+      resourceVersion = result.list.metadata?.resourceVersion ?? '';
+      if (tableOutput) {
+        const table = asTable(result.list);
+        table.rows.forEach((row) => remember(row.object));
+        if (printer.print(table) === 0 && !options.watch) noneFound(io, r, namespace);
+      } else {
+        const items = ((result.list as KubeList).items ?? []).map((o) => withTypeMeta(o, r));
+        items.forEach(remember);
+        if (items.length === 0 && !options.watch) noneFound(io, r, namespace);
+        else if (items.length > 0 || !options.watch) emitObjects(items, true);
+      }
+    } else {
+      const found = result.found ?? [];
+      if (tableOutput) {
+        for (const value of found) {
+          const table = asTable(value);
+          table.rows.forEach((row) => remember(row.object));
+          printer.print(table);
+        }
+      } else if (found.length > 0) {
+        const objects = found as KubeObject[];
+        objects.forEach(remember);
+        emitObjects(objects, objects.length > 1);
+      }
+      resourceVersion = (found[0] as { metadata?: { resourceVersion?: string }; rows?: KubeTable['rows'] } | undefined)?.rows?.[0]?.object?.metadata?.resourceVersion ??
+        (found[0] as KubeObject | undefined)?.metadata?.resourceVersion ??
+        '';
+    }
+    const failed = result.errors[0];
+    if (!options.watch) return failed ? failed.exitCode : ExitCode.Ok;
+    if (failed) return failed.exitCode;
+
+    const signal = io.signal ?? new AbortController().signal;
+    const watchPath = collectionPath(r, namespace);
+    const query = {
+      labelSelector: options.selector,
+      fieldSelector: [names[0] ? `metadata.name=${names[0]}` : undefined, options.fieldSelector].filter(Boolean).join(',') || undefined,
+    };
+    const show = (value: unknown) => {
+      if (tableOutput) {
+        const table = asTable(value);
+        table.rows.forEach((row) => remember(row.object));
+        printer.print(table);
+      } else {
+        const o = withTypeMeta(value as KubeObject, r);
+        remember(o);
+        emitObjects([o], false);
+      }
+    };
+    await follow(session.client, {
+      path: watchPath,
+      query,
+      accept,
+      resourceVersion,
+      signal,
+      onEvent: (event) => show(event.object),
+      relist: async () => {
+        const again = await session.client.get<KubeList | KubeTable>(watchPath, { accept, query });
+        // Print what changed while the watch was behind.
+        if (isTable(again)) {
+          const changed = again.rows.filter((row) => {
+            const uid = row.object?.metadata?.uid;
+            return !uid || seen.get(uid) !== row.object?.metadata?.resourceVersion;
+          });
+          if (changed.length > 0) show({ ...again, rows: changed });
+        } else {
+          for (const o of (again as KubeList).items ?? []) if (!o.metadata?.uid || seen.get(o.metadata.uid) !== o.metadata.resourceVersion) show(o);
+        }
+        return again.metadata?.resourceVersion ?? '';
+      },
+      onConnectionChange: (lost) => {
+        io.stderr.write(lost ? `sedna: ${lost.message}; retrying\n` : `sedna: the API server at ${session.client.server} is back\n`);
+      },
+    });
+    return ExitCode.Ok;
+  });
+}
+
+/** The `get` verb. */
+export const getCommand: CommandModule = {
+  name: 'get',
+  register(program, io, exit) {
+    const command = program
+      .command('get')
+      .description('list objects of any served kind (ij, datasets, models, pods, events, ...), or show some by name')
+      .argument('<kind>', 'kind: singular, plural or short name (ij, incrementallearningjob, datasets, pods), optionally .group')
+      .argument('[names...]', 'names of objects (default: all)');
+    namespaceFlags(command)
+      .option('-o, --output <format>', 'table, wide, json, yaml or name', 'table')
+      .option('-w, --watch', 'after the list, print each change as it happens (until interrupted)')
+      .option('-l, --selector <selector>', 'label selector, e.g. sedna.io/round=2')
+      .option('--field-selector <selector>', 'field selector, e.g. status.phase=Running')
+      .action(async (kind: string, names: string[], _options: GetOptions, cmd: Command) => exit(await runGet(kind, names, cmd.optsWithGlobals<GetOptions>(), io)));
+  },
+};

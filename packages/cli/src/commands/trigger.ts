@@ -1,0 +1,99 @@
+/**
+ * `sedna trigger train|eval|deploy JOB`: a manual trigger. Sets the annotation
+ * `sedna.io/trigger: <stage>@<RFC3339 time>` on the IncrementalLearningJob (a merge patch) and says what
+ * happens next, per the contract (docs/design/incremental-learning.md, section 3).
+ */
+import type { Command } from 'commander';
+import type { CommandModule } from '../command.js';
+import { objectPath } from '../discovery.js';
+import { CliError } from '../errors.js';
+import { ExitCode } from '../exitCodes.js';
+import { namespaceFlags } from '../flags.js';
+import type { CliIo } from '../io.js';
+import { conditionData, type LearningJobStatus } from '../jobView.js';
+import type { KubeObject } from '../printers.js';
+import type { ServerOptions } from '../server.js';
+import { withSession } from '../session.js';
+
+/** The annotation a manual trigger sets. */
+export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
+
+/** Stages a manual trigger names. */
+export const TRIGGER_STAGES = ['train', 'eval', 'deploy'] as const;
+/** One of {@link TRIGGER_STAGES}. */
+export type TriggerStage = (typeof TRIGGER_STAGES)[number];
+
+/** Options of `sedna trigger`. */
+export interface TriggerOptions extends ServerOptions {
+  namespace?: string;
+}
+
+/** `2025-01-31T10:00:00Z`: RFC 3339, seconds precision, UTC. */
+export function rfc3339(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+const STAGE_NAMES: Record<TriggerStage, string> = { train: 'Train', eval: 'Eval', deploy: 'Deploy' };
+
+/** What the GM and the LC do with the trigger, given the job's current state (contract section 3). */
+export function triggerOutlook(stage: TriggerStage, status: LearningJobStatus): string {
+  const last = status.conditions?.[status.conditions.length - 1];
+  const named = STAGE_NAMES[stage];
+  const round = status.round ?? 0;
+  const gate = stage === 'deploy' ? ' The deploy gate is bypassed: the decision is recorded as ManualDeploy.' : '';
+  if (!last) {
+    return `The job has no condition yet (is the global manager running?). Once it is at (${named}, Waiting), its local controller acts on the trigger at once.${gate}`;
+  }
+  const data = conditionData(last);
+  const at = `(${last.stage}, ${last.type}) in round ${last.round ?? data.round ?? round}`;
+  if (last.stage === named && last.type === 'Waiting') {
+    const what =
+      stage === 'train'
+        ? `cuts the train pool into round ${round + 1}'s train file and reports (Train, Ready): the train worker starts, without waiting for the trigger condition or the check period`
+        : stage === 'eval'
+          ? `cuts the eval pool and reports (Eval, Ready): the eval worker starts at once`
+          : 'publishes the round\'s model without comparing metrics';
+    return `The job is at ${at}: its local controller ${what}.${gate} The global manager removes the annotation once ${named} leaves Waiting.`;
+  }
+  if (last.stage === 'Train' && last.type === 'Waiting' && stage !== 'train') {
+    return (
+      `The job is idle at ${at}: the global manager starts round ${round + 1} at (${named}, Waiting) with reason ManualTrigger, ` +
+      `taking the last trained model as the round's model${stage === 'eval' ? ' and evaluating it against the deployed one on the current eval pool' : ''}.${gate}`
+    );
+  }
+  return `The job is at ${at}: the annotation stays until ${named} is Waiting, then its local controller acts on it at once.${gate} The global manager removes the annotation when ${named} leaves Waiting.`;
+}
+
+/** Runs `sedna trigger`; resolves to the exit code. */
+export async function runTrigger(stage: string, job: string, options: TriggerOptions, io: CliIo, now = new Date()): Promise<ExitCode> {
+  if (!(TRIGGER_STAGES as readonly string[]).includes(stage)) throw new CliError('USAGE', `trigger ${JSON.stringify(stage)}: expected ${TRIGGER_STAGES.join(', ')}`);
+  const s = stage as TriggerStage;
+  return withSession(options, io, async (session) => {
+    const r = await session.resolve('incrementallearningjobs.sedna.io');
+    const namespace = session.namespace(options);
+    const value = `${s}@${rfc3339(now)}`;
+    const updated = await session.client.request<KubeObject>('PATCH', objectPath(r, namespace, job), {
+      body: { metadata: { annotations: { [TRIGGER_ANNOTATION]: value } } },
+      contentType: 'application/merge-patch+json',
+    });
+    io.stdout.write(`incrementallearningjob.sedna.io/${job} triggered: ${TRIGGER_ANNOTATION}=${value}\n`);
+    io.stdout.write(`${triggerOutlook(s, (updated.status ?? {}) as LearningJobStatus)}\n`);
+    io.stdout.write(`Follow it with: sedna get ij ${job}${namespace !== session.client.namespace ? ` -n ${namespace}` : ''} -w\n`);
+    return ExitCode.Ok;
+  });
+}
+
+/** The `trigger` verb. */
+export const triggerCommand: CommandModule = {
+  name: 'trigger',
+  register(program, io, exit) {
+    const command = program
+      .command('trigger')
+      .description('start a stage of an incremental learning job now (train, eval, or deploy bypassing the gate)')
+      .argument('<stage>', 'train, eval or deploy')
+      .argument('<job>', 'name of the IncrementalLearningJob');
+    namespaceFlags(command, false)
+      .addHelpText('after', '\nSets the annotation sedna.io/trigger: <stage>@<RFC3339 time>; the global manager removes it once the stage has left Waiting.')
+      .action(async (stage: string, job: string, _o: TriggerOptions, cmd: Command) => exit(await runTrigger(stage, job, cmd.optsWithGlobals<TriggerOptions>(), io)));
+  },
+};

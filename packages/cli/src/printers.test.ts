@@ -1,0 +1,75 @@
+import type { CliIo } from './io.js';
+import { age, formatColumns, formatObjects, parseOutputFormat, TablePrinter, toYaml, type KubeTable } from './printers.js';
+import type { ApiResource } from './discovery.js';
+
+function capture(): { io: CliIo; out: () => string } {
+  let out = '';
+  const io: CliIo = { stdout: { write: (s) => (out += String(s)) }, stderr: { write: () => undefined }, readStdin: async () => '', cwd: '/', env: {} };
+  return { io, out: () => out };
+}
+
+const table = (rows: unknown[][]): KubeTable => ({
+  kind: 'Table',
+  columnDefinitions: [{ name: 'Name' }, { name: 'Stage' }, { name: 'URL', priority: 1 }, { name: 'Age' }],
+  rows: rows.map((cells) => ({ cells, object: { metadata: { namespace: 'ns' } } })),
+});
+
+test('a table is printed as kubectl prints it: upper-case header, 3 spaces, columns at least 6 wide, null cells empty', () => {
+  const { io, out } = capture();
+  new TablePrinter(io).print(table([['helmet', 'Train', '/x', '5s'], ['a', null, '/y', '10m']]));
+  expect(out()).toBe('NAME     STAGE   AGE\nhelmet   Train   5s\na                10m\n');
+});
+
+test('-o wide adds the priority columns; -A the namespace; later rows keep the widths of the header', () => {
+  const { io, out } = capture();
+  const printer = new TablePrinter(io, { wide: true, withNamespace: true });
+  printer.print(table([['helmet', 'Train', '/x', '5s']]));
+  printer.print(table([['a-much-longer-name', 'Eval', '/y', '1s']]));
+  expect(out().split('\n')).toEqual(['NAMESPACE   NAME     STAGE   URL   AGE', 'ns          helmet   Train   /x    5s', 'ns          a-much-longer-name   Eval    /y    1s', '']);
+});
+
+test('an empty table prints nothing', () => {
+  const { io, out } = capture();
+  expect(new TablePrinter(io).print(table([]))).toBe(0);
+  expect(out()).toBe('');
+});
+
+test('formatColumns aligns rows with an indent', () => {
+  expect(formatColumns([['A', 'B'], ['long-value', 'x']], '  ')).toBe('  A            B\n  long-value   x\n');
+});
+
+test('ages read as kubectl prints them', () => {
+  const now = Date.parse('2025-01-10T00:00:00Z');
+  const ago = (s: number) => age(new Date(now - s * 1000).toISOString(), now);
+  expect([ago(5), ago(119), ago(150), ago(600), ago(3 * 3600 + 120), ago(30 * 3600), ago(3 * 86400 + 3600), ago(9 * 86400)]).toEqual([
+    '5s',
+    '119s',
+    '2m30s',
+    '10m',
+    '3h2m',
+    '30h',
+    '3d1h',
+    '9d',
+  ]);
+  expect(age(undefined)).toBe('<unknown>');
+});
+
+test('YAML output quotes what YAML 1.1 readers (kubectl) would take for something else', () => {
+  expect(toYaml({ a: 'yes', b: 'on', t: '2025-01-01T00:00:00Z', num: '12', s: 'plain' })).toBe('a: "yes"\nb: "on"\nt: "2025-01-01T00:00:00Z"\nnum: "12"\ns: plain\n');
+});
+
+test('several objects print as a v1 List with their kind; names as kind/name', () => {
+  const r = { group: 'sedna.io', version: 'v1alpha1', kind: 'Model', singular: 'model' } as ApiResource;
+  const objects = [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }];
+  expect(JSON.parse(formatObjects(objects, 'json', r, true))).toEqual({
+    apiVersion: 'v1',
+    kind: 'List',
+    metadata: { resourceVersion: '' },
+    items: [
+      { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'a' } },
+      { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'b' } },
+    ],
+  });
+  expect(formatObjects(objects, 'name', r, true)).toBe('model.sedna.io/a\nmodel.sedna.io/b\n');
+  expect(() => parseOutputFormat('xml')).toThrow('--output "xml": expected table, wide, json, yaml, name');
+});

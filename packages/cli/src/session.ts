@@ -1,0 +1,55 @@
+/** What every verb that talks to an API server shares: the client, discovery, the namespace to use. */
+import { KubeClient } from './client.js';
+import { Discovery, type ApiResource } from './discovery.js';
+import { CliError } from './errors.js';
+import type { CliIo } from './io.js';
+import { resolveServer, type ServerOptions } from './server.js';
+
+/** The options of the verbs that pick a namespace. */
+export interface NamespaceOptions {
+  namespace?: string;
+  allNamespaces?: boolean;
+}
+
+/** A connection to one API server for the length of one command. */
+export class Session {
+  private discovery: Promise<Discovery> | undefined;
+
+  constructor(readonly client: KubeClient) {}
+
+  /** The server's resources (read once per command). */
+  resources(): Promise<Discovery> {
+    this.discovery ??= Discovery.load(this.client);
+    return this.discovery;
+  }
+
+  /** The resource a user's KIND names (see Discovery.resolve). */
+  async resolve(kind: string): Promise<ApiResource> {
+    return (await this.resources()).resolve(kind);
+  }
+
+  /** `-n NS`, else the kubeconfig context's namespace, else `default`. */
+  namespace(options: NamespaceOptions): string {
+    return options.namespace || this.client.namespace;
+  }
+}
+
+/** `-n` and `-A` together make no sense. @throws CliError USAGE */
+export function checkNamespaceOptions(options: NamespaceOptions): void {
+  if (options.allNamespaces && options.namespace) throw new CliError('USAGE', '-n/--namespace and -A/--all-namespaces exclude each other');
+}
+
+/**
+ * Runs `fn` with a session on the server the global options name, and closes its connections after.
+ *
+ * @example
+ * await withSession(options, io, async (s) => s.client.get('/version'));
+ */
+export async function withSession<T>(options: ServerOptions, io: CliIo, fn: (session: Session) => Promise<T>): Promise<T> {
+  const client = KubeClient.forTarget(resolveServer(options, io));
+  try {
+    return await fn(new Session(client));
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,75 @@
+import { DATASET, JOB, MODELS, SECRET, tempTree } from './helpers.js';
+import { eventually, startTestServer, type TestServer } from './server.js';
+
+let t: TestServer;
+let tree: ReturnType<typeof tempTree> | undefined;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t.close();
+});
+afterEach(() => {
+  tree?.cleanup();
+  tree = undefined;
+});
+
+test('delete -f deletes the objects of the files and says so; a second time they are not found (exit 3)', async () => {
+  tree = tempTree({ 'dataset.yaml': DATASET, 'models.yaml': MODELS, 'job.yaml': JOB, 'secret.yaml': SECRET });
+  expect((await t.sedna(['apply', '-f', tree.dir])).code).toBe(0);
+  const r = await t.sedna(['delete', '-f', tree.dir]);
+  expect(r).toEqual({
+    code: 0,
+    stdout: [
+      'dataset.sedna.io/helmet deleted',
+      'incrementallearningjob.sedna.io/helmet deleted',
+      'model.sedna.io/initial-model deleted',
+      'model.sedna.io/deploy-model deleted',
+      'secret/s3-credentials deleted',
+      '',
+    ].join('\n'),
+    stderr: '',
+  });
+  expect((await t.sedna(['get', 'ij'])).stderr).toBe('No resources found in default namespace.\n');
+  const again = await t.sedna(['delete', '-f', `${tree.dir}/dataset.yaml`]);
+  expect(again).toEqual({ code: 3, stdout: '', stderr: 'sedna: dataset.sedna.io/helmet not found in namespace default\n' });
+  expect((await t.sedna(['delete', '-f', `${tree.dir}/dataset.yaml`, '--ignore-not-found'])).code).toBe(0);
+});
+
+test('delete KIND NAME deletes by name; a name that does not exist exits 3 after the others are deleted', async () => {
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: MODELS })).code).toBe(0);
+  const r = await t.sedna(['delete', 'model', 'initial-model', 'missing', 'deploy-model']);
+  expect(r).toEqual({
+    code: 3,
+    stdout: 'model.sedna.io/initial-model deleted\nmodel.sedna.io/deploy-model deleted\n',
+    stderr: 'sedna: model.sedna.io/missing not found in namespace default\n',
+  });
+});
+
+test('delete waits for finalizers unless --no-wait', async () => {
+  const DS = '/apis/sedna.io/v1alpha1/namespaces/default/datasets/helmet';
+  const held = DATASET.replace('  name: helmet\n', '  name: helmet\n  finalizers: [example.com/hold]\n');
+  const terminating = async () => (await t.client.get<{ metadata: { deletionTimestamp?: string } }>(DS)).metadata.deletionTimestamp !== undefined;
+  const release = () => t.client.request('PATCH', DS, { contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } });
+
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: held })).code).toBe(0);
+  expect(await t.sedna(['delete', 'dataset', 'helmet', '--no-wait'])).toEqual({ code: 0, stdout: 'dataset.sedna.io/helmet deleted\n', stderr: '' });
+  // Still there, terminating, until its finalizer goes.
+  expect(await terminating()).toBe(true);
+  await release();
+
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: held })).code).toBe(0);
+  const waiting = t.sedna(['delete', 'dataset', 'helmet']);
+  await eventually(async () => expect(await terminating()).toBe(true));
+  await release();
+  expect(await waiting).toEqual({ code: 0, stdout: 'dataset.sedna.io/helmet deleted\n', stderr: '' });
+});
+
+test('delete --all and -l delete several; usage errors exit 2', async () => {
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: MODELS })).code).toBe(0);
+  expect((await t.sedna(['delete', 'models', '--all'])).stdout).toBe('model.sedna.io/deploy-model deleted\nmodel.sedna.io/initial-model deleted\n');
+  expect((await t.sedna(['delete', 'models'])).code).toBe(2);
+  expect((await t.sedna(['delete'])).code).toBe(2);
+  expect((await t.sedna(['delete', 'models', 'x', '--all'])).code).toBe(2);
+  expect((await t.sedna(['delete', 'models', '-f', '-'], { stdin: MODELS })).code).toBe(2);
+});

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { podLogPath } from '@sedna-ts/embedded';
+import { DATASET, JOB, MODELS } from './helpers.js';
+import { eventually, startTestServer, type TestServer } from './server.js';
+
+let t: TestServer;
+const PODS = '/api/v1/namespaces/default/pods';
+
+/** A worker pod as the GM labels it, with its log file written where the node agent writes it. */
+async function workerPod(name: string, type: string, round: number, log: string) {
+  await t.client.request('POST', PODS, {
+    body: {
+      metadata: {
+        name,
+        labels: {
+          'incrementallearningjob.sedna.io/name': 'helmet',
+          'incrementallearningjob.sedna.io/worker-type': type,
+          'sedna.io/round': String(round),
+          'sedna.io/attempt': '1',
+        },
+      },
+      spec: { containers: [{ name: 'worker', image: 'sedna-ts/worker-node:0.1' }] },
+    },
+  });
+  const file = podLogPath(path.join(t.dir, 'pods'), 'default', name, 'worker');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, log);
+  return file;
+}
+
+beforeAll(async () => {
+  t = await startTestServer();
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') })).code).toBe(0);
+  await workerPod('helmet-train-aaaaa', 'train', 1, 'round 1 training\nepoch 1 loss 0.9\n');
+  await workerPod('helmet-eval-bbbbb', 'eval', 1, 'round 1 eval\n');
+  // A second later, so it is the latest pod by creation time.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  await workerPod('helmet-train-0000c', 'train', 2, 'round 2 training\n');
+});
+afterAll(async () => {
+  await t.close();
+});
+
+test('logs JOB prints the log of the latest worker pod, and names it on stderr', async () => {
+  const r = await t.sedna(['logs', 'helmet']);
+  expect(r).toEqual({ code: 0, stdout: 'round 2 training\n', stderr: 'sedna: pod helmet-train-0000c (train, round 2, attempt 1)\n' });
+});
+
+test('--stage and --round pick the worker', async () => {
+  expect((await t.sedna(['logs', 'helmet', '--stage', 'train', '--round', '1'])).stdout).toBe('round 1 training\nepoch 1 loss 0.9\n');
+  expect((await t.sedna(['logs', 'helmet', '--stage', 'eval'])).stdout).toBe('round 1 eval\n');
+  expect((await t.sedna(['logs', 'helmet', '--round', '1', '--tail', '1'])).stdout).toMatch(/^(epoch 1 loss 0.9|round 1 eval)\n$/);
+});
+
+test('-f prints what the worker appends until its pod finishes', async () => {
+  const file = podLogPath(path.join(t.dir, 'pods'), 'default', 'helmet-train-0000c', 'worker');
+  let seen = '';
+  const following = t.sedna(['logs', 'helmet', '-f'], { onStdout: (all) => (seen = all) });
+  await eventually(() => expect(seen).toBe('round 2 training\n'));
+  fs.appendFileSync(file, 'epoch 1 loss 0.5\n');
+  await eventually(() => expect(seen).toBe('round 2 training\nepoch 1 loss 0.5\n'));
+  await t.client.request('PATCH', `${PODS}/helmet-train-0000c/status`, {
+    contentType: 'application/merge-patch+json',
+    body: { status: { phase: 'Succeeded' } },
+  });
+  expect(await following).toMatchObject({ code: 0, stdout: 'round 2 training\nepoch 1 loss 0.5\n' });
+});
+
+test('a job without such a worker, or no such job, exits 3; a wrong stage exits 2', async () => {
+  expect(await t.sedna(['logs', 'helmet', '--round', '9'])).toMatchObject({ code: 3, stderr: 'sedna: IncrementalLearningJob default/helmet has no worker pod for round 9 (yet)\n' });
+  expect(await t.sedna(['logs', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
+  expect((await t.sedna(['logs', 'helmet', '--stage', 'build'])).code).toBe(2);
+  expect((await t.sedna(['logs', 'helmet', '--round', 'two'])).code).toBe(2);
+});

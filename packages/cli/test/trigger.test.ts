@@ -1,0 +1,55 @@
+import { DATASET, JOB, MODELS } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
+
+let t: TestServer;
+const JOB_PATH = '/apis/sedna.io/v1alpha1/namespaces/default/incrementallearningjobs/helmet';
+beforeAll(async () => {
+  t = await startTestServer();
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') })).code).toBe(0);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function setLatest(stage: string, type: string, round: number) {
+  await t.client.request('PATCH', `${JOB_PATH}/status`, {
+    contentType: 'application/merge-patch+json',
+    body: { status: { round, conditions: [{ type, status: 'True', stage, round }] } },
+  });
+}
+
+async function annotation(): Promise<string | undefined> {
+  const job = await t.client.get<{ metadata: { annotations?: Record<string, string> } }>(JOB_PATH);
+  return job.metadata.annotations?.['sedna.io/trigger'];
+}
+
+test('trigger train sets sedna.io/trigger to train@<RFC3339 time> and says the LC acts at once', async () => {
+  await setLatest('Train', 'Waiting', 2);
+  const before = Math.floor(Date.now() / 1000) * 1000;
+  const r = await t.sedna(['trigger', 'train', 'helmet']);
+  expect(r.code).toBe(0);
+  const value = await annotation();
+  expect(value).toMatch(/^train@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  expect(Date.parse(value!.slice('train@'.length))).toBeGreaterThanOrEqual(before);
+  expect(r.stdout.split('\n')[0]).toBe(`incrementallearningjob.sedna.io/helmet triggered: sedna.io/trigger=${value}`);
+  expect(r.stdout).toContain("round 3's train file");
+  expect(r.stdout).toContain('without waiting for the trigger condition or the check period');
+});
+
+test('trigger eval on an idle job starts a new round at eval; deploy says the gate is bypassed', async () => {
+  await setLatest('Train', 'Waiting', 2);
+  const evalRun = await t.sedna(['trigger', 'eval', 'helmet']);
+  expect(await annotation()).toMatch(/^eval@/);
+  expect(evalRun.stdout).toContain('starts round 3 at (Eval, Waiting) with reason ManualTrigger');
+  await setLatest('Eval', 'Running', 3);
+  const deployRun = await t.sedna(['trigger', 'deploy', 'helmet']);
+  expect(await annotation()).toMatch(/^deploy@/);
+  expect(deployRun.stdout).toContain('the annotation stays until Deploy is Waiting');
+  expect(deployRun.stdout).toContain('ManualDeploy');
+});
+
+test('a job that does not exist exits 3; a stage that does not exist exits 2', async () => {
+  expect(await t.sedna(['trigger', 'train', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
+  expect(await t.sedna(['trigger', 'infer', 'helmet'])).toMatchObject({ code: 2, stderr: 'sedna: trigger "infer": expected train, eval, deploy\n' });
+  expect((await t.sedna(['trigger', 'train'])).code).toBe(2);
+});
