@@ -2,7 +2,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1Pod, Watch } from '@kubernetes/client-node';
 import { type NodeAgent, startApiServer, startNodeAgent } from '../../src/index.js';
 import { findTaggedProcesses } from '../../src/agent/procfs.js';
 import { TAG_VARIABLE } from '../../src/agent/processRunner.js';
@@ -430,6 +430,40 @@ test('the agent rides out an API server restart: its watch reconnects and new po
   });
   await podInPhase('after-api-restart', 'Succeeded');
 });
+
+test('after an outage longer than the watch window, the agent relists (410): it stops a pod deleted meanwhile and runs one created meanwhile', async () => {
+  await core.createNamespacedPod({ namespace: 'default', body: simplePod('relist-victim', ['/code/sleeper.js', '/home/data', 'relist-victim']) });
+  await podInPhase('relist-victim', 'Running');
+  const victimPid = Number(await eventually('victim pid', () => readText(path.join(hostData, 'relist-victim.pid'))));
+  const seen = (await core.listNamespacedPod({ namespace: 'default' })).metadata?.resourceVersion as string;
+  const port = server.port;
+  await server.close();
+
+  // Meanwhile, on a server the agent does not know (another port, same store): more changes than the window keeps.
+  const elsewhere = await startApiServer({ dataDir, host: '127.0.0.1', port: 0, watchWindow: 3 });
+  const otherConfig = new KubeConfig();
+  otherConfig.loadFromString(elsewhere.kubeconfig());
+  const other = otherConfig.makeApiClient(CoreV1Api);
+  await other.deleteNamespacedPod({ name: 'relist-victim', namespace: 'default', gracePeriodSeconds: 0 });
+  await other.createNamespacedPod({ namespace: 'default', body: simplePod('relist-new', ['/code/flaky.js', '/home/data/relist-new.marker'], { restartPolicy: 'OnFailure' }) });
+  for (let i = 0; i < 5; i++) await other.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `filler-${i}` } } });
+  await elsewhere.close();
+
+  server = await startApiServer({ dataDir, host: '127.0.0.1', port, watchWindow: 3 });
+  // The version the agent had seen is gone from the window: resuming from it answers 410 Gone.
+  const expired = await new Promise<number | undefined>((resolve) => {
+    void new Watch(kubeConfig).watch(
+      '/api/v1/pods',
+      { resourceVersion: seen },
+      (type, object: { code?: number }) => resolve(type === 'ERROR' ? object.code : undefined),
+      () => resolve(undefined),
+    );
+  });
+  expect(expired).toBe(410);
+  await podInPhase('relist-new', 'Succeeded');
+  await eventually('victim stopped', () => !isAlive(victimPid));
+  await eventually('victim folder removed', () => !existsSync(path.join(dataDir, 'pods', 'default', 'relist-victim')));
+}, 60_000);
 
 function __dirnameOf(): string {
   return path.dirname(new URL(import.meta.url).pathname);
