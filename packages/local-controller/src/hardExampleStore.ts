@@ -106,7 +106,8 @@ export class HardExampleStore {
   private pollTimer: NodeJS.Timeout | undefined;
   private chain: Promise<void> = Promise.resolve();
   private stopped = false;
-  private readonly unreadable = new Set<string>();
+  // Examples already warned about (a meta file being written, or broken): retried on the next event or poll.
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: HardExampleStoreOptions) {}
 
@@ -188,7 +189,7 @@ export class HardExampleStore {
   }
 
   private async add(id: string, names?: string[]): Promise<boolean> {
-    if (id.startsWith('.') || this.unreadable.has(id)) return false;
+    if (id.startsWith('.')) return false;
     const dir = this.options.dir;
     const metaPath = join(dir, `${id}${META_SUFFIX}`);
     let meta: { result?: unknown; modelVersion?: unknown; time?: unknown };
@@ -200,9 +201,10 @@ export class HardExampleStore {
       metaBytes = info.size;
       mtime = info.mtime;
     } catch (error) {
-      if (!isNotFound(error)) {
-        this.unreadable.add(id);
-        this.options.logger.warn({ metaPath, error: (error as Error).message }, 'hard-example meta file unreadable; not indexed');
+      // A writer that does not rename into place may be mid-write: not indexed yet, tried again later.
+      if (!isNotFound(error) && !this.warned.has(id)) {
+        this.warned.add(id);
+        this.options.logger.warn({ metaPath, error: (error as Error).message }, 'hard-example meta file unreadable; not indexed (retried on the next change or poll)');
       }
       return false;
     }
@@ -221,10 +223,11 @@ export class HardExampleStore {
       }
     }
     if (!samplePath) {
-      this.options.logger.warn({ metaPath }, 'hard example without its sample file; not indexed');
-      this.unreadable.add(id);
+      if (!this.warned.has(id)) this.options.logger.warn({ metaPath }, 'hard example without its sample file; not indexed (retried on the next change or poll)');
+      this.warned.add(id);
       return false;
     }
+    this.warned.delete(id);
     const time = typeof meta.time === 'string' && !Number.isNaN(Date.parse(meta.time)) ? new Date(meta.time).toISOString() : mtime.toISOString();
     const modelVersion = meta.modelVersion === undefined || meta.modelVersion === null ? null : String(meta.modelVersion);
     const entry: HardExample = { id, path: samplePath, metaPath, time, modelVersion, result: meta.result ?? null, bytes: sampleBytes + metaBytes };
