@@ -1,0 +1,88 @@
+// The inference worker of the IncrementalLearningJob: watches a folder standing in for a camera (frames
+// written there by temp file + rename), detects hard hats and bare heads in every frame with the
+// deployed model on onnxruntime, asks the hard-example filter (HEM_NAME / HEM_PARAMETERS, IBT by
+// default) and saves the hard frames into HE_SAVED_URL for labelling. With MODEL_HOT_UPDATE=true the
+// SDK swaps in each model the LC publishes, without dropping a frame.
+//
+// Parameters (env, as the job template sets them): frames_dir (default /frames), box_threshold (0.3:
+// boxes below it are not reported), poll_ms (200), keep_frames (false: processed frames are deleted),
+// max_frames (0: run until stopped), stats_file (a JSON file rewritten with the counters).
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BaseConfig, Context, IncrementalLearning, writeFileAtomic } from '@sedna-ts/worker-sdk';
+import { type Detection } from './src/boxes.js';
+import { HelmetDetector } from './src/onnxDetector.js';
+
+const framesDir = Context.getParameters('frames_dir', '/frames');
+const boxThreshold = Context.getFloat('box_threshold', 0.3);
+const pollMs = Context.getInt('poll_ms', 200);
+const keepFrames = Context.getBool('keep_frames', false);
+const maxFrames = Context.getInt('max_frames', 0);
+const statsFile = Context.getParameters('stats_file');
+
+// The CRD's HEM wins; without one, the original example's IBT thresholds.
+const hem = IncrementalLearning.getHemAlgorithmFromConfig() ?? { method: 'IBT', param: { threshold_img: 0.9, threshold_box: 0.9 } };
+const il = new IncrementalLearning<Uint8Array, Detection[]>(() => new HelmetDetector({ decode: { scoreThreshold: boxThreshold } }), hem);
+il.onModelUpdate((event) => {
+  if (event.status === 'completed') console.log(`inference: model ${event.version} now serving (hot update from ${event.modelPath})`);
+  else console.log(`inference: model ${event.version} rejected, the previous model keeps serving: ${event.error?.message ?? ''}`);
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    stopping = true;
+  });
+}
+
+const processed = new Set<string>();
+let frames = 0;
+let hard = 0;
+let lastStatsWrite = 0;
+
+async function writeStats(force = false): Promise<void> {
+  if (!statsFile || (!force && Date.now() - lastStatsWrite < 1000)) return;
+  lastStatsWrite = Date.now();
+  const stats = il.stats();
+  await writeFileAtomic(statsFile, JSON.stringify({ frames, hardExamples: hard, savedHardExamples: stats.savedHardExamples, modelVersion: stats.modelVersion ?? null, modelUpdates: stats.modelUpdates, time: new Date().toISOString() }));
+}
+
+console.log(`inference: watching ${framesDir}; model ${BaseConfig.modelUrl}; HEM ${hem.method} ${JSON.stringify(hem.param)}; hard examples to ${BaseConfig.heSavedUrl ?? '(HE_SAVED_URL not set: not saved)'}`);
+while (!stopping && (maxFrames === 0 || frames < maxFrames)) {
+  let names: string[];
+  try {
+    names = (await readdir(framesDir)).filter((n) => /\.(png|jpe?g)$/i.test(n) && !n.startsWith('.') && !processed.has(n)).sort();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    names = [];
+  }
+  if (names.length === 0) {
+    await writeStats(true);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    continue;
+  }
+  for (const name of names) {
+    if (stopping || (maxFrames > 0 && frames >= maxFrames)) break;
+    const path = join(framesDir, name);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // taken away meanwhile
+      throw error;
+    }
+    const [, detections, isHard] = await il.inference(bytes);
+    frames++;
+    if (isHard) {
+      hard++;
+      if (BaseConfig.heSavedUrl) await il.saveHardExample(bytes, detections);
+    }
+    if (keepFrames) processed.add(name);
+    else await rm(path, { force: true });
+    if (frames % 100 === 0) console.log(`inference: ${frames} frames, ${hard} hard examples, model ${il.modelVersion}`);
+    await writeStats();
+  }
+}
+await writeStats(true);
+console.log(`inference: stopped after ${frames} frames, ${hard} hard examples`);
+await il.close();

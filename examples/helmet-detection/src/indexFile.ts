@@ -1,0 +1,66 @@
+/**
+ * The dataset index format of the original helmet example: one image per line, its path relative to
+ * the index, then `x1,y1,x2,y2,cls` per box (`images/0001.jpg 10,20,50,60,1 ...`). Pure: no image
+ * library is loaded here.
+ */
+import { appendFile, open } from 'node:fs/promises';
+import { type DataSource } from '@sedna-ts/worker-sdk';
+import { HelmetError } from './errors.js';
+import { type Box } from './scene.js';
+
+/** One labelled image. */
+export interface Sample {
+  /** Absolute path of the image. */
+  path: string;
+  /** Boxes in the image's own pixels. */
+  boxes: Box[];
+}
+
+/** The index line of an image: its path relative to the index, then `x1,y1,x2,y2,cls` per box. */
+export function formatIndexLine(relativePath: string, boxes: readonly Box[]): string {
+  if (/\s/.test(relativePath)) throw new HelmetError('INVALID_LABEL', `index line: path ${JSON.stringify(relativePath)} contains whitespace`);
+  return [relativePath, ...boxes.map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
+}
+
+/** Parses the label tokens of an index line (`where` names the line in errors). */
+export function parseBoxTokens(tokens: readonly unknown[], where: string): Box[] {
+  return tokens.map((token, i) => {
+    const parts = String(token).split(',');
+    const numbers = parts.map(Number);
+    if (parts.length !== 5 || numbers.some((n) => !Number.isFinite(n))) {
+      throw new HelmetError('INVALID_LABEL', `${where}: label ${i + 1}: ${JSON.stringify(token)} is not x1,y1,x2,y2,cls`);
+    }
+    const [x1, y1, x2, y2, cls] = numbers as [number, number, number, number, number];
+    if (!Number.isInteger(cls) || cls < 0) throw new HelmetError('INVALID_LABEL', `${where}: label ${i + 1}: class ${JSON.stringify(parts[4])} is not a class id`);
+    return { x1, y1, x2, y2, cls };
+  });
+}
+
+/**
+ * The samples of a data source from `TxtDataParse`: either `x` = paths and `y` = label tokens (train
+ * data), or `x` = `[path, ...tokens]` (test data parsed with `useRaw`).
+ */
+export function samplesOf(data: DataSource): Sample[] {
+  return data.x.map((x, i) => {
+    if (Array.isArray(x)) {
+      const [path, ...tokens] = x as unknown[];
+      return { path: String(path), boxes: parseBoxTokens(tokens, `sample ${i + 1} (${String(path)})`) };
+    }
+    const tokens = data.y[i];
+    const list = Array.isArray(tokens) ? tokens : tokens === undefined || tokens === null || tokens === 0 ? [] : [tokens];
+    return { path: String(x), boxes: parseBoxTokens(list, `sample ${i + 1} (${String(x)})`) };
+  });
+}
+
+/** Appends complete lines to an index in one write, then fsyncs: a reader never sees half a line. */
+export async function appendLines(indexPath: string, text: string): Promise<void> {
+  if (text === '') return;
+  if (!text.endsWith('\n')) throw new HelmetError('INVALID_ARGUMENT', 'appendLines: text must end with a newline');
+  await appendFile(indexPath, text);
+  const handle = await open(indexPath, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
