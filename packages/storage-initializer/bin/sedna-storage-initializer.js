@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The `sedna-storage-initializer` executable as npm links it: a committed launcher for the built
+// dist/bin.js, so the link exists right after `npm install`, before the first build.
+import('../dist/bin.js').catch((error) => {
+  if (error && error.code === 'ERR_MODULE_NOT_FOUND' && String(error.message).includes('dist/bin.js')) {
+    process.stderr.write(
+      'sedna-storage-initializer: not built yet: run `npx nx run @sedna-ts/storage-initializer:build` first\n',
+    );
+    process.exit(1);
+  }
+  throw error;
+});
