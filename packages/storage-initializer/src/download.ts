@@ -6,15 +6,15 @@ import { createContext, type DownloadOptions, type RunContext } from './context.
 import { ensureDir, partialPath, writeAtomically } from './files.js';
 import { downloadHttp } from './httpSource.js';
 import { downloadLocal } from './localSource.js';
-import { downloadS3, type ReceiveFile, type Transferred } from './s3Source.js';
+import { downloadS3 } from './s3Source.js';
+import { type ReceiveFile, type Transferred } from './transfer.js';
 import { parseSourceUri, type SourceUri } from './sourceUri.js';
 
-/** What a download wrote into its destination. */
-export interface DownloadResult {
-  /** Regular files written (extracted files counted one by one; linked trees counted as they are). */
-  files: number;
-  bytes: number;
-}
+/**
+ * What a download wrote into its destination: regular files (extracted files counted one by one,
+ * linked trees counted as they are) and their bytes.
+ */
+export type DownloadResult = Transferred;
 
 /**
  * The receiver of a single downloaded file: an archive (by name) goes to a hidden temporary file, is

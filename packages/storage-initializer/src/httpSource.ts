@@ -9,7 +9,7 @@ import { type RunContext } from './context.js';
 import { errorChain } from './errors.js';
 import { receiveToFile } from './files.js';
 import { commonFailure, type Failure, withRetry } from './retry.js';
-import { type ReceiveFile, type Transferred } from './s3Source.js';
+import { type ReceiveFile, type Transferred } from './transfer.js';
 import { sourceBaseName, type SourceUri } from './sourceUri.js';
 
 type HttpSource = Extract<SourceUri, { kind: 'http' }>;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { archiveKind, extractArchive } from './archive.js';
 import { type RunContext } from './context.js';
 import { makeStagingDir, mergeInto, writeAtomically } from './files.js';
-import { type Transferred } from './s3Source.js';
+import { type Transferred } from './transfer.js';
 import { type SourceUri } from './sourceUri.js';
 
 type LocalSource = Extract<SourceUri, { kind: 'local' }>;

@@ -13,21 +13,9 @@ import { withRetry, AttemptsFailed } from './retry.js';
 import { classifyS3Error } from './s3Client.js';
 import { safeRelativePath } from './safePath.js';
 import { type SourceUri } from './sourceUri.js';
+import { type ReceiveFile, type Transferred } from './transfer.js';
 
 type S3Source = Extract<SourceUri, { kind: 's3' }>;
-
-/** What a transfer wrote. */
-export interface Transferred {
-  files: number;
-  bytes: number;
-}
-
-/**
- * Saves one downloaded file named `name` in the destination: `write` fills the file path it is given
- * and resolves to its bytes; the receiver decides where (a temporary name, then renamed, or extracted
- * when it is an archive). Errors of `write` come out unchanged.
- */
-export type ReceiveFile = (name: string, write: (file: string) => Promise<number>) => Promise<Transferred>;
 
 function retrying<T>(context: RunContext, url: string, what: string, attempt: () => Promise<T>): Promise<T> {
   return withRetry(attempt, {
