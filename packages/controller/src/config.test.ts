@@ -31,13 +31,24 @@ test('defaults: all namespaces, port 9000, 60 s grace, 4 attempts from 10 s to 3
     maxConditions: 200,
     podRetentionRounds: 10,
     concurrency: 4,
+    storageInitializer: { image: 'sedna-ts/storage-initializer:0.1', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } },
+    workerDefaultRequests: { cpu: '100m', memory: '256Mi' },
   });
   expect(c.kubeConfig).toBe(kubeConfig);
 });
 
 test('the environment fills what the object leaves out', () => {
-  const c = resolveConfig({ kubeConfig }, { SEDNA_GM_SECRET: secret, SEDNA_GM_PORT: '0', SEDNA_GM_NAMESPACE: 'edge', SEDNA_GM_REPORT_GRACE_SECONDS: '5' });
-  expect(c).toMatchObject({ secret, namespace: 'edge', websocket: { port: 0 }, reportGraceSeconds: 5 });
+  const c = resolveConfig(
+    { kubeConfig },
+    { SEDNA_GM_SECRET: secret, SEDNA_GM_PORT: '0', SEDNA_GM_NAMESPACE: 'edge', SEDNA_GM_REPORT_GRACE_SECONDS: '5', SEDNA_GM_STORAGE_INITIALIZER_IMAGE: 'registry.local/si:2' },
+  );
+  expect(c).toMatchObject({ secret, namespace: 'edge', websocket: { port: 0 }, reportGraceSeconds: 5, storageInitializer: { image: 'registry.local/si:2' } });
+});
+
+test('storageInitializer resources and workerDefaultRequests replace the defaults as given', () => {
+  const c = resolveConfig({ kubeConfig, secret, storageInitializer: { resources: { limits: { cpu: '500m' } } }, workerDefaultRequests: { cpu: '0.25' } }, {});
+  expect(c.storageInitializer.resources).toEqual({ requests: {}, limits: { cpu: '500m' } });
+  expect(c.workerDefaultRequests).toEqual({ cpu: '0.25' });
 });
 
 test.each([
@@ -48,6 +59,10 @@ test.each([
   [{ secret, retry: { maxAttempts: 0 } }, 'GlobalManager config: retry.maxAttempts: 0 is less than 1'],
   [{ secret, maxConditons: 5 }, 'GlobalManager config: maxConditons: 5 is not a GlobalManager config field'],
   [{ secret, kubeConfig: '/nonexistent/kubeconfig' }, 'GlobalManager config: kubeConfig: "/nonexistent/kubeconfig" cannot be loaded'],
+  [{ secret, storageInitializer: { image: ' ' } }, 'GlobalManager config: storageInitializer.image: " " is not a non-empty string'],
+  [{ secret, storageInitializer: { resources: { limits: { cpu: 'one' } } } }, 'GlobalManager config: storageInitializer.resources.limits.cpu: "one" is not a resource quantity (e.g. 100m, 1, 256Mi)'],
+  [{ secret, storageInitializer: { resources: { request: {} } } }, 'GlobalManager config: storageInitializer.resources.request: {} is not a field of storageInitializer.resources (requests, limits)'],
+  [{ secret, workerDefaultRequests: { memory: '256MB' } }, 'GlobalManager config: workerDefaultRequests.memory: "256MB" is not a resource quantity (e.g. 100m, 1, 256Mi)'],
 ])('%j is refused with a message naming the field and value', (config, message) => {
   expect(() => resolveConfig({ kubeConfig, ...config } as never, {})).toThrow(message);
 });

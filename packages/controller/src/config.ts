@@ -3,10 +3,12 @@
  * at start. `--config <yaml>` (as the original GM) reads the same fields from a file.
  */
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig, type V1ResourceRequirements } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { ControllerError } from './errors.js';
+import { DEFAULT_WORKER_REQUESTS } from './workerPod.js';
+import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES } from './workerStorage.js';
 
 /** The logging interface the Global Manager uses; a pino logger fits. */
 export interface GmLogger {
@@ -35,6 +37,9 @@ export interface GmLogger {
  * | podRetentionRounds | 10 | |
  * | concurrency | 4 keys reconciled at once | |
  * | startTimeoutSeconds | 60 | |
+ * | storageInitializer.image | sedna-ts/storage-initializer:0.1 | SEDNA_GM_STORAGE_INITIALIZER_IMAGE |
+ * | storageInitializer.resources | requests and limits cpu 1, memory 1Gi (the original's) | |
+ * | workerDefaultRequests | cpu 100m, memory 256Mi | |
  * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL |
  */
 export interface GlobalManagerConfig {
@@ -62,6 +67,13 @@ export interface GlobalManagerConfig {
   concurrency?: number;
   /** How long `startGlobalManager` waits for the first list of every watched kind. */
   startTimeoutSeconds?: number;
+  /** The init container that fetches s3:// and http(s):// inputs of worker pods. */
+  storageInitializer?: { image?: string; resources?: V1ResourceRequirements };
+  /**
+   * Requests (quantities by resource name) a worker container gets for each resource it sets neither
+   * a request nor a limit for, so every container the GM creates requests something.
+   */
+  workerDefaultRequests?: Record<string, string>;
   /** Where logs go. */
   logger?: GmLogger;
 }
@@ -80,6 +92,8 @@ export interface ResolvedConfig {
   podRetentionRounds: number;
   concurrency: number;
   startTimeoutSeconds: number;
+  storageInitializer: { image: string; resources: V1ResourceRequirements };
+  workerDefaultRequests: Record<string, string>;
   logger: GmLogger;
 }
 
@@ -96,6 +110,8 @@ const TOP_LEVEL_KEYS = new Set([
   'podRetentionRounds',
   'concurrency',
   'startTimeoutSeconds',
+  'storageInitializer',
+  'workerDefaultRequests',
   'logger',
 ]);
 /** Keys of the original GM's config file that have no meaning here; a file may carry them. */
@@ -105,6 +121,7 @@ const NESTED_KEYS: Record<string, Set<string>> = {
   retry: new Set(['maxAttempts', 'initialBackoffSeconds', 'maxBackoffSeconds']),
   backoff: new Set(['initialMs', 'maxMs']),
   watchBackoff: new Set(['initialMs', 'maxMs']),
+  storageInitializer: new Set(['image', 'resources']),
 };
 
 function invalid(field: string, value: unknown, problem: string): ControllerError {
@@ -119,6 +136,35 @@ function number(field: string, value: unknown, fallback: number, min: number, op
   if (n < min) throw invalid(field, value, `is less than ${min}`);
   if (options.max !== undefined && n > options.max) throw invalid(field, value, `is more than ${options.max}`);
   return n;
+}
+
+// A Kubernetes resource quantity: a decimal number with an optional suffix (100m, 1.5, 1Gi, 2e3).
+const QUANTITY = /^([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]+|[numkMGTPE]|[KMGTPE]i)?$/;
+
+function quantities(field: string, value: unknown, fallback: Record<string, string>): Record<string, string> {
+  if (value === undefined) return { ...fallback };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, value, 'is not a map of resource names to quantities');
+  const out: Record<string, string> = {};
+  for (const [name, quantity] of Object.entries(value)) {
+    const text = typeof quantity === 'number' ? String(quantity) : quantity;
+    if (typeof text !== 'string' || !QUANTITY.test(text)) throw invalid(`${field}.${name}`, quantity, 'is not a resource quantity (e.g. 100m, 1, 256Mi)');
+    out[name] = text;
+  }
+  return out;
+}
+
+function resources(field: string, value: unknown, fallback: V1ResourceRequirements): V1ResourceRequirements {
+  if (value === undefined) return structuredClone(fallback);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(field, value, 'is not an object with requests and limits');
+  for (const key of Object.keys(value)) if (key !== 'requests' && key !== 'limits') throw invalid(`${field}.${key}`, (value as Record<string, unknown>)[key], `is not a field of ${field} (requests, limits)`);
+  const v = value as { requests?: unknown; limits?: unknown };
+  return { requests: quantities(`${field}.requests`, v.requests, {}), limits: quantities(`${field}.limits`, v.limits, {}) };
+}
+
+function nonEmpty(field: string, value: unknown, fallback: string): string {
+  if (value === undefined || value === '') return fallback;
+  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, value, 'is not a non-empty string');
+  return value;
 }
 
 function checkKeys(config: Record<string, unknown>): void {
@@ -185,6 +231,11 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
     podRetentionRounds: number('podRetentionRounds', config.podRetentionRounds, 10, 1, { integer: true }),
     concurrency: number('concurrency', config.concurrency, 4, 1, { integer: true }),
     startTimeoutSeconds: number('startTimeoutSeconds', config.startTimeoutSeconds, 60, 1),
+    storageInitializer: {
+      image: nonEmpty('storageInitializer.image', config.storageInitializer?.image ?? env.SEDNA_GM_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_IMAGE),
+      resources: resources('storageInitializer.resources', config.storageInitializer?.resources, DEFAULT_STORAGE_INITIALIZER_RESOURCES),
+    },
+    workerDefaultRequests: quantities('workerDefaultRequests', config.workerDefaultRequests, DEFAULT_WORKER_REQUESTS),
     logger: config.logger ?? pino({ name: 'sedna-gm', level: env.SEDNA_LOG_LEVEL ?? 'info' }),
   };
   return resolved;

@@ -10,8 +10,10 @@ export type ControllerErrorCode =
   | 'API_ERROR'
   /** A write kept conflicting (HTTP 409) after fresh reads. */
   | 'CONFLICT'
-  /** A referenced object (Dataset, Model) does not exist. */
+  /** A referenced object (Dataset, Model, the Secret of a credentialName) does not exist. */
   | 'NOT_FOUND'
+  /** The Secret of a credentialName cannot serve as S3 credentials (one key without the other). */
+  | 'INVALID_CREDENTIAL'
   /** A frame from a Local Controller was malformed or not allowed. */
   | 'BAD_FRAME'
   /** The Global Manager is stopping or stopped. */

@@ -187,6 +187,7 @@ export async function startGlobalManager(config: GlobalManagerConfig = {}): Prom
     nodeToken: (node) => nodeToken(c.secret, node),
     enqueue: enqueueJob,
     options: decideOptions(c),
+    podSettings: { storageInitializer: c.storageInitializer, workerDefaultRequests: c.workerDefaultRequests },
     metrics,
     logger: log,
   });

@@ -13,6 +13,8 @@ test('the public runtime surface is exactly this list', () => {
       'DATA_PATH_PREFIX',
       'DEFAULT_DECIDE_OPTIONS',
       'DEFAULT_HOT_UPDATE_ROOT',
+      'DEFAULT_STORAGE_INITIALIZER_IMAGE',
+      'DOWNLOADS_PATH',
       'HARD_EXAMPLES_MOUNT_PATH',
       'HOT_UPDATE_CONFIG_PATH',
       'HOT_UPDATE_MOUNT_PATH',

@@ -14,6 +14,7 @@ export { parseManualTrigger, manualTriggerConsumed } from './manualTrigger.js';
 export { buildWorkerPod, jobFolder, HOT_UPDATE_MOUNT_PATH, HOT_UPDATE_CONFIG_PATH, HARD_EXAMPLES_MOUNT_PATH, DEFAULT_HOT_UPDATE_ROOT } from './workerPod.js';
 export { observePod, describePodFailure } from './observedPod.js';
 export { DATA_PATH_PREFIX } from './hostPathMounts.js';
+export { DEFAULT_STORAGE_INITIALIZER_IMAGE, DOWNLOADS_PATH } from './workerStorage.js';
 export { ROUND_LABEL, ATTEMPT_LABEL, CLEANUP_FINALIZER, TRIGGER_ANNOTATION, workerLabelKeys } from './labels.js';
 
 // The GM-LC protocol and its tokens.
@@ -40,8 +41,8 @@ export type {
 export type { JobPolicy, LearningJob, LearningJobStatus, DeployMode, WorkerEnvContext } from './jobPolicy.js';
 export type { ConditionData, NewCondition } from './conditions.js';
 export type { ManualTrigger } from './manualTrigger.js';
-export type { LcInfo, WorkerPodContext } from './workerPod.js';
+export type { LcInfo, WorkerPodContext, WorkerPodSettings } from './workerPod.js';
 export type { ObservedPod, WorkerType, PodPhase } from './observedPod.js';
-export type { HostPathMounts } from './hostPathMounts.js';
+export type { WorkerStorage, UrlUse, Credential, StorageInitializerSettings } from './workerStorage.js';
 export type { WorkerLabelKeys } from './labels.js';
 export type { ControllerErrorCode } from './errors.js';

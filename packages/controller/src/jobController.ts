@@ -6,7 +6,7 @@
  * again), and only then acknowledges the reports. A deleted job is cleaned up through its finalizer.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { JobConditionType, type Dataset, type Model } from '@sedna-ts/api-types';
 import type { GmLogger } from './config.js';
 import { conditionAttempt, conditionRound, findLastCondition, timeMs } from './conditions.js';
@@ -31,7 +31,7 @@ import {
   type WorkerPodRequest,
 } from './stateMachine.js';
 import type { HandleResult } from './workQueue.js';
-import { buildWorkerPod, type LcInfo } from './workerPod.js';
+import { buildWorkerPod, type LcInfo, type WorkerPodSettings } from './workerPod.js';
 
 /** What a job controller works with. */
 export interface JobControllerDeps<J extends LearningJob> {
@@ -50,6 +50,8 @@ export interface JobControllerDeps<J extends LearningJob> {
   /** Adds the job's key to the reconcile queue. */
   enqueue: (namespace: string, name: string) => void;
   options: DecideOptions;
+  /** Init container and default requests of worker pods. */
+  podSettings: WorkerPodSettings;
   metrics: GmMetrics;
   logger: GmLogger;
 }
@@ -80,6 +82,8 @@ class Stale extends Error {}
 /** Reconciles the jobs of one kind and applies their upstream reports. */
 export class JobController<J extends LearningJob> {
   private readonly pending = new Map<string, Waiting[]>();
+  /** Why a job's worker pods could not be built at its last try (its Secrets), by job key. */
+  private readonly problems = new Map<string, string[]>();
 
   constructor(private readonly deps: JobControllerDeps<J>) {}
 
@@ -154,6 +158,7 @@ export class JobController<J extends LearningJob> {
       connectedNodes: new Set(this.deps.lcs().keys()),
       reports,
       nameSuffix: randomNameSuffix(),
+      problems: this.problems.get(key) ?? [],
     };
   }
 
@@ -165,9 +170,12 @@ export class JobController<J extends LearningJob> {
     if (!job) {
       this.settleReports(key, 'rejected', `${policy.kind} ${key} not found`);
       this.deps.expectations.forget(key);
+      this.problems.delete(key);
       return {};
     }
     if (job.metadata.deletionTimestamp) return this.finalize(job, key);
+    // Secrets are read when a pod is built, so a problem found then is checked again now.
+    this.problems.delete(key);
     if (!(job.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) {
       job = await api.patchMetadata<J>(policy.plural, namespace, name, { finalizers: [...(job.metadata.finalizers ?? []), CLEANUP_FINALIZER] }, job.metadata.resourceVersion);
     }
@@ -250,7 +258,22 @@ export class JobController<J extends LearningJob> {
     const lc = this.deps.lcs().get(request.nodeName);
     const dataset = this.deps.datasets.get(policy.datasetName(job), namespace);
     if (!lc || !dataset) throw new Stale();
-    const pod = buildWorkerPod(job, request, policy, { dataset, lc, nodeToken: this.deps.nodeToken(request.nodeName) });
+    const models = new Map<string, Model>();
+    for (const name of policy.modelNames(job)) {
+      const model = this.deps.models.get(name, namespace);
+      if (model) models.set(name, model);
+    }
+    const secrets = await this.credentialSecrets(job, dataset, models);
+    let pod: V1Pod;
+    try {
+      pod = buildWorkerPod(job, request, policy, { dataset, models, secrets, lc, nodeToken: this.deps.nodeToken(request.nodeName), settings: this.deps.podSettings });
+    } catch (error) {
+      if (!(error instanceof ControllerError) || (error.code !== 'NOT_FOUND' && error.code !== 'INVALID_CREDENTIAL')) throw error;
+      // Decide again with the problem: it goes into the latest condition's message, the job backs off.
+      this.problems.set(key, [error.message]);
+      this.deps.logger.warn({ job: key, worker: request.workerType, problem: error.message }, 'worker pod cannot be built');
+      throw new Stale();
+    }
     try {
       await api.createPod(pod);
     } catch (error) {
@@ -268,6 +291,21 @@ export class JobController<J extends LearningJob> {
       nodeName: request.nodeName,
     });
     this.deps.logger.info({ job: key, pod: request.name, worker: request.workerType, round: request.round, attempt: request.attempt, node: request.nodeName }, 'worker pod created');
+  }
+
+  /** The Secrets the credentialNames of the job, its Dataset and its Models name (a missing one is absent). */
+  private async credentialSecrets(job: J, dataset: Dataset, models: ReadonlyMap<string, Model>): Promise<Map<string, V1Secret>> {
+    const namespace = job.metadata.namespace ?? 'default';
+    const names = new Set<string>();
+    for (const name of [this.deps.policy.credentialName(job), dataset.spec.credentialName, ...[...models.values()].map((m) => m.spec.credentialName)]) {
+      if (name) names.add(name);
+    }
+    const secrets = new Map<string, V1Secret>();
+    for (const name of names) {
+      const secret = await this.deps.api.getSecret(namespace, name);
+      if (secret) secrets.set(name, secret);
+    }
+    return secrets;
   }
 
   /** The job is being deleted: its pods go, its LCs drop it (and its hot-update folder), then our finalizer. */

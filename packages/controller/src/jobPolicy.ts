@@ -14,9 +14,10 @@ import type {
   PodTemplateSpec,
   TriggerCondition,
 } from '@sedna-ts/api-types';
-import { joinUrl, type HostPathMounts } from './hostPathMounts.js';
+import { joinUrl } from './hostPathMounts.js';
 import type { WorkerType } from './observedPod.js';
 import type { WorkerPodRequest } from './stateMachine.js';
+import type { Credential, UrlUse, WorkerStorage } from './workerStorage.js';
 
 /**
  * How the deploy stage delivers a passing model:
@@ -42,8 +43,10 @@ export type LearningJobStatus = IncrementalLearningJobStatus;
 export interface WorkerEnvContext {
   /** The job's Dataset. */
   dataset: Dataset;
-  /** Mounts host paths and gives their env values. */
-  mounts: HostPathMounts;
+  /** The Models the job references, by name. */
+  models: ReadonlyMap<string, Model>;
+  /** Gives the env value of a URL and records what the pod needs for it (mounts, downloads, credentials). */
+  storage: WorkerStorage;
 }
 
 /** Kind specifics of a learning job for the shared state machine, the pod builder and the controller. */
@@ -68,11 +71,26 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   initialServingModel(job: J, models: ReadonlyMap<string, Model>): ModelInfo | undefined;
   /** The deploy trigger's condition (recorded in `lastDecision` when the LC did not send a decision). */
   deployCondition(job: J): TriggerCondition | undefined;
+  /** `spec.credentialName`: the Secret for the job's outputs and the models it trained. */
+  credentialName(job: J): string | undefined;
+  /** Whether the worker runs in the node's network namespace (the original's `hostNetwork`). */
+  hostNetwork(workerType: WorkerType): boolean;
   /**
    * The stage env of a worker beyond the shared ones (NAMESPACE, JOB_NAME, WORKER_NAME, LC_SERVER,
-   * SEDNA_WORKER_TOKEN): model and dataset URLs, mounted through `mounts`, and the kind's own settings.
+   * SEDNA_WORKER_TOKEN): model and dataset URLs, made available through `storage` with the credential
+   * that applies to each, and the kind's own settings.
    */
   workerEnv(job: J, request: WorkerPodRequest, context: WorkerEnvContext): Record<string, string>;
+}
+
+function credential(secretName: string | undefined, usedBy: string): Credential | undefined {
+  return secretName ? { secretName, usedBy } : undefined;
+}
+
+/** Whether `url` is `folder` or inside it. */
+function isUnder(url: string, folder: string): boolean {
+  const base = folder.replace(/\/+$/, '');
+  return url === base || url.startsWith(`${base}/`);
 }
 
 function modelInfoOf(model: Model | undefined): ModelInfo | undefined {
@@ -105,23 +123,49 @@ export const incrementalLearningPolicy: JobPolicy<IncrementalLearningJob> = {
   maxRounds: (job) => job.spec.maxRounds,
   initialServingModel: (job, models) => modelInfoOf(models.get(job.spec.deploySpec.model.name)),
   deployCondition: (job) => job.spec.deploySpec.trigger.condition,
-  workerEnv: (job, request, { dataset, mounts }) => {
+  credentialName: (job) => job.spec.credentialName,
+  // The original runs every IL worker with hostNetwork, so LC_SERVER on localhost reaches the node's LC.
+  hostNetwork: () => true,
+  workerEnv: (job, request, { dataset, models, storage }) => {
+    const namespace = job.metadata.namespace ?? 'default';
     const input = request.input ?? {};
     const inputModels = input.models ?? (input.model ? [input.model] : []);
+    // Which Secret applies (sedna-notes 3.6): the Dataset's for its URL and index, the job's for what
+    // it writes under outputDir (round files, trained models), each Model's for that Model's URL.
+    const jobCredential = credential(job.spec.credentialName, `IncrementalLearningJob ${namespace}/${job.metadata.name ?? ''}`);
+    const datasetCredential = credential(dataset.spec.credentialName, `Dataset ${namespace}/${dataset.metadata.name ?? ''}`);
+    const modelUse = (url: string): UrlUse => {
+      for (const name of incrementalLearningPolicy.modelNames(job)) {
+        const model = models.get(name);
+        if (model?.spec.url === url) return { credential: credential(model.spec.credentialName, `Model ${namespace}/${name}`) };
+      }
+      return { credential: jobCredential };
+    };
+    const dataUse = (url: string): UrlUse => ({ credential: isUnder(url, job.spec.outputDir) ? jobCredential : datasetCredential });
+    // An original LC hands over the index of a remote dataset it fetched (dataIndexURL): the init
+    // container reads it and fetches what it lists (indirect), as the original (sedna issue #35).
+    const originalDataset = (): string =>
+      input.dataIndexURL
+        ? storage.envValue(input.dataIndexURL, { indirect: true, credential: datasetCredential })
+        : storage.envValue(dataset.spec.url, { credential: datasetCredential });
+    const output = (stage: 'train' | 'eval'): string => joinUrl(job.spec.outputDir, stage, String(request.round));
     const env: Record<string, string> = {};
     if (request.workerType === 'train') {
       const base = inputModels[0];
-      if (base) env.BASE_MODEL_URL = mounts.envValue(base.url);
-      env.MODEL_URL = mounts.envValue(input.outputDir ?? joinUrl(job.spec.outputDir, 'train', String(request.round)), { writable: true });
-      if (input.dataURL) env.TRAIN_DATASET_URL = mounts.envValue(input.dataURL);
-      env.ORIGINAL_DATASET_URL = mounts.envValue(dataset.spec.url);
+      if (base) env.BASE_MODEL_URL = storage.envValue(base.url, modelUse(base.url));
+      env.MODEL_URL = storage.envValue(input.outputDir ?? output('train'), { writable: true, credential: jobCredential });
+      if (input.dataURL) env.TRAIN_DATASET_URL = storage.envValue(input.dataURL, dataUse(input.dataURL));
+      env.ORIGINAL_DATASET_URL = originalDataset();
     } else if (request.workerType === 'eval') {
-      env.MODEL_URLS = mounts.envValues(inputModels.map((m) => m.url));
-      if (input.dataURL) env.TEST_DATASET_URL = mounts.envValue(input.dataURL);
-      env.ORIGINAL_DATASET_URL = mounts.envValue(dataset.spec.url);
-      env.MODEL_URL = mounts.envValue(joinUrl(job.spec.outputDir, 'eval', String(request.round)), { writable: true });
+      env.MODEL_URLS = storage.envValues(
+        inputModels.map((m) => m.url),
+        modelUse,
+      );
+      if (input.dataURL) env.TEST_DATASET_URL = storage.envValue(input.dataURL, dataUse(input.dataURL));
+      env.ORIGINAL_DATASET_URL = originalDataset();
+      env.MODEL_URL = storage.envValue(output('eval'), { writable: true, credential: jobCredential });
     } else {
-      if (request.modelUrl) env.MODEL_URL = mounts.envValue(request.modelUrl);
+      if (request.modelUrl) env.MODEL_URL = storage.envValue(request.modelUrl, modelUse(request.modelUrl));
       const hem = job.spec.deploySpec.hardExampleMining;
       if (hem) {
         env.HEM_NAME = hem.name;

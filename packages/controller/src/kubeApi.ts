@@ -1,7 +1,8 @@
 /**
  * The calls the Global Manager makes to the Kubernetes API, through @kubernetes/client-node only:
  * reads and status writes of sedna.io objects (through the status subresource, with the object's
- * resourceVersion, so a stale decision is refused with 409), metadata merge patches, and pods.
+ * resourceVersion, so a stale decision is refused with 409), metadata merge patches, pods, and the
+ * Secrets credentialNames name.
  */
 import {
   CoreV1Api,
@@ -11,6 +12,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
   type V1Pod,
+  type V1Secret,
 } from '@kubernetes/client-node';
 import { SEDNA_GROUP, SEDNA_VERSION } from '@sedna-ts/api-types';
 import { httpStatusOf } from './errors.js';
@@ -93,6 +95,16 @@ export class KubeApi {
   /** Creates a pod. */
   async createPod(pod: V1Pod): Promise<V1Pod> {
     return this.core.createNamespacedPod({ namespace: pod.metadata?.namespace ?? 'default', body: pod });
+  }
+
+  /** Reads a Secret (a credentialName's); undefined when it does not exist. */
+  async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    try {
+      return await this.core.readNamespacedSecret({ namespace, name });
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Deletes a pod; a pod already gone is fine. */

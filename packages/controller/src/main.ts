@@ -31,6 +31,9 @@ Configuration (file field / environment, default):
   backoff.initialMs, backoff.maxMs          reconcile retries   (1000, 300000)
   watchBackoff.initialMs, watchBackoff.maxMs  watch restarts    (1000, 30000)
   maxConditions (200), podRetentionRounds (10), concurrency (4), startTimeoutSeconds (60)
+  storageInitializer.image / SEDNA_GM_STORAGE_INITIALIZER_IMAGE (sedna-ts/storage-initializer:0.1)
+  storageInitializer.resources    init container requests/limits (cpu 1, memory 1Gi)
+  workerDefaultRequests           requests of worker containers that set none (cpu 100m, memory 256Mi)
   SEDNA_LOG_LEVEL                 pino level                    (info)
 `;
 

@@ -556,6 +556,19 @@ describe('decide: missing objects and unconnected LCs', () => {
     expect(d.blocked).toBeUndefined();
   });
 
+  test('a Secret problem the controller found blocks pod creation, is named, and is cleared once gone', () => {
+    const problem = 'Secret default/s3 (credentialName of Dataset default/helmet-data) not found';
+    const job = makeJob({ conditions: [cond('Train', 'Ready', 1)], round: 1 });
+    const d = run(job, { problems: [problem] });
+    expect(d.actions).toEqual([]);
+    expect(d.blocked).toBe(problem);
+    expect(last(d).message).toBe(problem);
+    const fixed = run(makeJob({ conditions: [cond('Train', 'Ready', 1, { message: problem })], round: 1 }));
+    expect(fixed.actions[0]).toMatchObject({ type: 'createPod', request: { workerType: 'train' } });
+    expect(last(fixed)).toMatchObject({ stage: 'Train', type: 'Starting' });
+    expect(last(fixed).message).toBeUndefined();
+  });
+
   test('a worker pod waits for the LC of its node to connect', () => {
     const job = makeJob({ conditions: [cond('Train', 'Ready', 1)], round: 1 });
     const d = run(job, { connectedNodes: new Set() });

@@ -64,6 +64,11 @@ export interface JobWorld {
   connectedNodes: ReadonlySet<string>;
   /** Upstream reports to apply, in arrival order. */
   reports: readonly PendingReport[];
+  /**
+   * Why no worker pod of the job can be built now, found by the controller (a credentialName's Secret
+   * missing or incomplete): named in the latest condition's message like a missing Model.
+   */
+  problems?: readonly string[];
   /** Five characters `[a-z0-9]` that name a pod this decision creates (`<job>-<stage>-<suffix>`). */
   nameSuffix: string;
 }
@@ -142,7 +147,7 @@ const STAGE_WORKER: Record<JobStage, WorkerType> = { Train: 'train', Eval: 'eval
 const NAME_PART: Record<WorkerType, string> = { train: 'train', eval: 'eval', inference: 'infer' };
 /** Kubernetes keeps generated names to 63 characters: a base of at most 58 plus 5 random ones. */
 const MAX_GENERATE_NAME_BASE = 58;
-const BLOCKED_MESSAGE = /^((Dataset|Model) \S+ not found|waiting for the local controller of node )/;
+const BLOCKED_MESSAGE = /^((Dataset|Model) \S+ not found|Secret \S+ \(credentialName of |waiting for the local controller of node )/;
 
 /** `generateName` of a worker pod: `<job>-<train|eval|infer>-`, cut to 58 characters as the API server does. */
 export function workerGenerateName(jobName: string, workerType: WorkerType): string {
@@ -227,6 +232,7 @@ class Decider<J extends LearningJob> {
     for (const model of this.policy.modelNames(this.job)) {
       if (!this.world.models.has(model)) missing.push(`Model ${this.namespace}/${model} not found`);
     }
+    missing.push(...(this.world.problems ?? []));
     return missing;
   }
 

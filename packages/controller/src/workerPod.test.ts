@@ -1,10 +1,11 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { EVAL_INPUT, NODE, TRAIN_INPUT, makeDataset, makeJob } from '../test/fixtures.js';
-import { HostPathMounts, volumeNameForPath } from './hostPathMounts.js';
+import { volumeNameForPath } from './hostPathMounts.js';
 import { incrementalLearningPolicy } from './jobPolicy.js';
 import type { WorkerPodRequest } from './stateMachine.js';
 import { nodeToken, workerToken } from './tokens.js';
 import { buildWorkerPod, type LcInfo } from './workerPod.js';
+import { WorkerStorage } from './workerStorage.js';
 
 const lc: LcInfo = {
   nodeName: NODE,
@@ -41,6 +42,7 @@ test('a train pod: name, generateName, labels, owner, node, restartPolicy Never 
   });
   expect(pod.spec?.nodeName).toBe(NODE);
   expect(pod.spec?.restartPolicy).toBe('Never');
+  expect(pod.spec?.initContainers).toBeUndefined();
   expect(env(pod)).toEqual({
     epochs: '2',
     NAMESPACE: 'default',
@@ -147,20 +149,6 @@ test('the template keeps its own volumes, mounts, labels and restartPolicy of th
   expect(t.spec!.containers[0]!.env).toHaveLength(2);
 });
 
-test('URLs with a scheme are passed as they are, without a mount', () => {
-  const job = makeJob();
-  job.spec.outputDir = 's3://bucket/helmet';
-  const pod = buildWorkerPod(
-    job,
-    request({ workerType: 'train', name: 'helmet-train-abcde', input: { models: [{ format: 'onnx', url: 's3://bucket/base.onnx' }], dataURL: 's3://bucket/helmet/data/train/1/data.txt' } }),
-    incrementalLearningPolicy,
-    { ...context, dataset: { ...makeDataset(), spec: { ...makeDataset().spec, url: 's3://bucket/index.txt' } } },
-  );
-  expect(env(pod)).toMatchObject({ BASE_MODEL_URL: 's3://bucket/base.onnx', MODEL_URL: 's3://bucket/helmet/train/1', ORIGINAL_DATASET_URL: 's3://bucket/index.txt' });
-  expect(env(pod).DATA_PATH_PREFIX).toBeUndefined();
-  expect(pod.spec?.volumes).toEqual([]);
-});
-
 test('a long job name is cut so the generated name stays within 63 characters', () => {
   const job = makeJob({ name: 'a'.repeat(60) });
   const pod = buildWorkerPod(job, request({ workerType: 'train', name: `${'a'.repeat(58)}x7k2q`, input: TRAIN_INPUT }), incrementalLearningPolicy, context);
@@ -171,8 +159,8 @@ test('volume names follow the original: lower case, [a-z0-9-], 63 characters at 
   expect(volumeNameForPath('/Data/My_Set')).toBe('data-my-set');
   expect(volumeNameForPath(`/${'x'.repeat(62)}/`)).toBe('x'.repeat(62) + 'z');
   expect(volumeNameForPath('/')).toBe('root');
-  const mounts = new HostPathMounts();
-  expect(mounts.envValue('/a/b/c.txt')).toBe('/home/data/a/b/c.txt');
-  expect(mounts.envValue('/a/b/d.txt', { writable: true })).toBe('/home/data/a/b/d.txt');
-  expect(mounts.volumes()).toEqual([{ name: 'a-b', hostPath: { path: '/a/b', type: 'DirectoryOrCreate' } }]);
+  const storage = new WorkerStorage();
+  expect(storage.envValue('/a/b/c.txt')).toBe('/home/data/a/b/c.txt');
+  expect(storage.envValue('/a/b/d.txt', { writable: true })).toBe('/home/data/a/b/d.txt');
+  expect(storage.volumes()).toEqual([{ name: 'a-b', hostPath: { path: '/a/b', type: 'DirectoryOrCreate' } }]);
 });

@@ -2,18 +2,21 @@
  * Builds a worker pod from its stage template (docs/design/incremental-learning.md section 4): the
  * name the state machine picked (with `generateName` kept), the original's labels plus round and
  * attempt, a controller ownerReference to the job, `restartPolicy: Never` for train and eval, the
- * worker env appended to every container, host paths mounted under /home/data, and for the inference
- * worker the hard-example folder and, with hot update, the hot-update folder of the job on its node.
+ * worker env appended to every container, host paths mounted under /home/data, remote inputs fetched
+ * by the storage-initializer init container with the credentials of their Secrets, hostNetwork where
+ * the original sets it, resource requests on every container, and for the inference worker the
+ * hard-example folder and, with hot update, the hot-update folder of the job on its node.
  */
 import path from 'node:path';
-import type { V1Container, V1EnvVar, V1Pod, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import type { Dataset } from '@sedna-ts/api-types';
-import { DATA_PATH_PREFIX, HostPathMounts } from './hostPathMounts.js';
+import type { V1Container, V1EnvVar, V1Pod, V1PodSpec, V1ResourceRequirements, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { Dataset, Model } from '@sedna-ts/api-types';
+import { DATA_PATH_PREFIX } from './hostPathMounts.js';
 import type { JobPolicy, LearningJob } from './jobPolicy.js';
 import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from './labels.js';
 import { cloneJson } from './json.js';
 import { workerGenerateName, type WorkerPodRequest } from './stateMachine.js';
 import { workerToken } from './tokens.js';
+import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES, WorkerStorage, type StorageInitializerSettings } from './workerStorage.js';
 
 /** Where the hot-update folder of the job is mounted in the inference worker. */
 export const HOT_UPDATE_MOUNT_PATH = '/model-hot-update';
@@ -40,13 +43,36 @@ export interface LcInfo {
   version?: string;
 }
 
+/** Requests a worker container gets for a resource it sets neither a request nor a limit for. */
+export const DEFAULT_WORKER_REQUESTS: Readonly<Record<string, string>> = { cpu: '100m', memory: '256Mi' };
+
+/** How the GM builds the containers it adds or completes (GM config). */
+export interface WorkerPodSettings {
+  /** The storage-initializer init container: image and resources. */
+  storageInitializer: StorageInitializerSettings;
+  /** Requests of a worker container for each resource it sets neither a request nor a limit for. */
+  workerDefaultRequests: Readonly<Record<string, string>>;
+}
+
+/** The settings without a GM config: `sedna-ts/storage-initializer:0.1` at cpu 1 / memory 1Gi, workers 100m / 256Mi. */
+export const DEFAULT_WORKER_POD_SETTINGS: WorkerPodSettings = {
+  storageInitializer: { image: DEFAULT_STORAGE_INITIALIZER_IMAGE, resources: DEFAULT_STORAGE_INITIALIZER_RESOURCES },
+  workerDefaultRequests: DEFAULT_WORKER_REQUESTS,
+};
+
 /** What a worker pod needs besides the job and the request. */
 export interface WorkerPodContext {
   dataset: Dataset;
+  /** The Models the job references, by name (their credentialNames apply to their URLs). */
+  models?: ReadonlyMap<string, Model>;
+  /** The Secrets the job's, its Dataset's and its Models' credentialNames name, by name (absent: not found). */
+  secrets?: ReadonlyMap<string, V1Secret>;
   /** The LC of the pod's node. */
   lc: LcInfo;
   /** The token of the pod's node (the worker token is derived from it). */
   nodeToken: string;
+  /** Init container and default requests; DEFAULT_WORKER_POD_SETTINGS when absent. */
+  settings?: WorkerPodSettings;
 }
 
 /** The per-job folder under an LC root: `<root>/<namespace>/<kind>/<name>`, lower case as the original. */
@@ -65,12 +91,22 @@ function withEnv(container: V1Container, env: readonly V1EnvVar[], mounts: reado
   };
 }
 
+/** The container's resources with `defaults` as requests of the resources it sets neither a request nor a limit for. */
+function withDefaultRequests(container: V1Container, defaults: Readonly<Record<string, string>>): V1Container {
+  const resources: V1ResourceRequirements = container.resources ?? {};
+  const missing = Object.entries(defaults).filter(([name]) => resources.requests?.[name] === undefined && resources.limits?.[name] === undefined);
+  if (missing.length === 0) return container;
+  return { ...container, resources: { ...resources, requests: { ...(resources.requests ?? {}), ...Object.fromEntries(missing) } } };
+}
+
 /**
  * The pod of a worker of `job` as `request` asks, from the stage's template.
  *
+ * @throws ControllerError `NOT_FOUND` when a Secret a URL needs is not in `context.secrets`,
+ *   `INVALID_CREDENTIAL` when it has one S3 key without the other.
  * @example
  * ```ts
- * const pod = buildWorkerPod(job, request, incrementalLearningPolicy, { dataset, lc, nodeToken });
+ * const pod = buildWorkerPod(job, request, incrementalLearningPolicy, { dataset, models, secrets, lc, nodeToken });
  * await core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod });
  * ```
  */
@@ -79,10 +115,12 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
   if (!template) throw new Error(`${policy.kind} ${job.metadata.namespace}/${job.metadata.name}: no pod template for the ${request.workerType} worker`);
   const namespace = job.metadata.namespace ?? 'default';
   const jobName = job.metadata.name ?? '';
+  const settings = context.settings ?? DEFAULT_WORKER_POD_SETTINGS;
+  const secrets = context.secrets ?? new Map<string, V1Secret>();
   const spec = cloneJson(template.spec ?? { containers: [] }) as unknown as V1PodSpec;
   const keys = workerLabelKeys(policy.resourceKind);
-  const mounts = new HostPathMounts((spec.volumes ?? []).map((v) => v.name));
-  const stageEnv = policy.workerEnv(job, request, { dataset: context.dataset, mounts });
+  const storage = new WorkerStorage((spec.volumes ?? []).map((v) => v.name));
+  const stageEnv = policy.workerEnv(job, request, { dataset: context.dataset, models: context.models ?? new Map(), storage });
 
   const env: Record<string, string> = {
     NAMESPACE: namespace,
@@ -92,9 +130,9 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
     SEDNA_WORKER_TOKEN: workerToken(context.nodeToken, request.name),
     ...stageEnv,
   };
-  const volumes: V1Volume[] = mounts.volumes();
-  const containerMounts: V1VolumeMount[] = mounts.mounts();
-  if (mounts.any) env.DATA_PATH_PREFIX = DATA_PATH_PREFIX;
+  const volumes: V1Volume[] = storage.volumes();
+  const containerMounts: V1VolumeMount[] = storage.workerMounts();
+  if (storage.anyHostPath) env.DATA_PATH_PREFIX = DATA_PATH_PREFIX;
 
   if (request.workerType === 'inference') {
     if (context.lc.hardExampleRoot) {
@@ -110,11 +148,21 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
     }
   }
 
-  const envVars: V1EnvVar[] = Object.entries(env).map(([name, value]) => ({ name, value }));
-  spec.containers = (spec.containers ?? []).map((c) => withEnv(c, envVars, containerMounts));
+  const envVars: V1EnvVar[] = [...Object.entries(env).map(([name, value]) => ({ name, value })), ...storage.workerEnv(secrets, namespace)];
+  spec.containers = (spec.containers ?? []).map((c) => withDefaultRequests(withEnv(c, envVars, containerMounts), settings.workerDefaultRequests));
+  const initContainers = [
+    ...(spec.initContainers ?? []).map((c) => withDefaultRequests(c, settings.workerDefaultRequests)),
+    ...storage.initContainers(settings.storageInitializer, secrets, namespace),
+  ];
+  if (initContainers.length > 0) spec.initContainers = initContainers;
   spec.volumes = [...(spec.volumes ?? []), ...volumes];
   spec.nodeName = request.nodeName;
   spec.restartPolicy = request.workerType === 'inference' ? (spec.restartPolicy ?? 'Always') : 'Never';
+  if (policy.hostNetwork(request.workerType)) {
+    spec.hostNetwork = true;
+    // In the node's network the cluster DNS is reached only with this policy.
+    spec.dnsPolicy ??= 'ClusterFirstWithHostNet';
+  }
 
   return {
     apiVersion: 'v1',

@@ -275,6 +275,41 @@ describe('objects a job references', () => {
     expect(trail(job)).toEqual(['Train/Waiting/0']);
   });
 
+  test('a missing credential Secret is named in the message; once created, the pod fetches the S3 model with it', async () => {
+    await createSedna(cluster, 'models', { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 's3-model' }, spec: { url: 's3://models/deploy/model.onnx', format: 'onnx', credentialName: 's3-creds' } });
+    await createSedna(
+      cluster,
+      'incrementallearningjobs',
+      manifest('s3-job', (job) => {
+        job.spec.deploySpec.model.name = 's3-model';
+      }),
+    );
+    const message = 'Secret default/s3-creds (credentialName of Model default/s3-model) not found';
+    await eventually('the missing Secret message', async () => (latestCondition((await getJob(cluster, 's3-job')).status?.conditions)?.message === message ? true : undefined));
+    expect(await podsOf('s3-job', 'inference')).toHaveLength(0);
+
+    await cluster.core.createNamespacedSecret({
+      namespace: 'default',
+      body: { metadata: { name: 's3-creds', annotations: { 's3-endpoint': '127.0.0.1:9000', 's3-usehttps': '0' } }, stringData: { ACCESS_KEY_ID: 'id-0123', SECRET_ACCESS_KEY: 'key-0123456789' } },
+    });
+    const [pod] = await eventually('the inference pod', async () => {
+      const pods = await podsOf('s3-job', 'inference');
+      return pods.length > 0 ? pods : undefined;
+    });
+    expect(env(pod!).MODEL_URL).toBe('/downloads/models/deploy/model.onnx');
+    const [init] = pod!.spec?.initContainers ?? [];
+    expect(init).toMatchObject({ name: 'storage-initializer', image: 'sedna-ts/storage-initializer:0.1', args: ['s3://models/deploy/model.onnx', '/downloads/models/deploy'] });
+    expect(init?.env).toEqual([
+      { name: 'S3_ENDPOINT_URL', value: 'http://127.0.0.1:9000' },
+      { name: 'ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 's3-creds', key: 'ACCESS_KEY_ID' } } },
+      { name: 'SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 's3-creds', key: 'SECRET_ACCESS_KEY' } } },
+      { name: 'INDIRECT_URL_MARK', value: '@' },
+    ]);
+    expect(pod!.spec).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
+    expect(JSON.stringify(pod)).not.toContain('key-0123456789');
+    await eventually('the message cleared', async () => (latestCondition((await getJob(cluster, 's3-job')).status?.conditions)?.message === undefined ? true : undefined));
+  });
+
   test('a report from a node that is not the job\'s is rejected', async () => {
     const other = await FakeLc.connect(gm.wsUrl, 'edge-9', gm.nodeToken('edge-9'));
     other.hello('http://127.0.0.1:1');
