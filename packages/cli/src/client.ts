@@ -6,10 +6,11 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+import fs from 'node:fs';
+import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
 import { CliError, type CliErrorCode } from './errors.js';
-import { loadKubeConfig, startHint, type ServerTarget } from './server.js';
+import { startHint, type ServerTarget } from './server.js';
 
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -92,6 +93,37 @@ function errorCodeFor(status: number): CliErrorCode {
   if (status === 502 || status === 503 || status === 504) return 'UNREACHABLE';
   if (status >= 500) return 'INTERNAL';
   return 'INVALID_INPUT';
+}
+
+/**
+ * Loads the kubeconfig of `target`.
+ *
+ * @throws CliError NOT_FOUND when `--kubeconfig` names no file; UNREACHABLE when a data folder has no
+ *   kubeconfig (no `sedna up` ever got ready there); INVALID_INPUT when the file is not a usable kubeconfig.
+ */
+export function loadKubeConfig(target: ServerTarget): KubeConfig {
+  let text: string;
+  try {
+    text = fs.readFileSync(target.kubeconfigPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
+    }
+    if (target.dataDir) {
+      throw new CliError('UNREACHABLE', `no API server in ${target.dataDir.dir} (it has no kubeconfig): ${startHint(target)}`, { cause: error });
+    }
+    throw new CliError('NOT_FOUND', `${target.kubeconfigPath}: no such kubeconfig file`, { cause: error });
+  }
+  const kc = new KubeConfig();
+  try {
+    kc.loadFromString(text);
+  } catch (error) {
+    throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: not a kubeconfig: ${(error as Error).message}`, { cause: error });
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: current-context ${JSON.stringify(kc.getCurrentContext())} names no cluster`);
+  }
+  return kc;
 }
 
 /** A client of one API server, made from a kubeconfig. */

@@ -4,11 +4,11 @@ export const ExitCode = {
   Ok: 0,
   /** The input is invalid (objects that do not validate, unreadable or empty input). */
   Invalid: 1,
-  /** The command line is wrong (unknown verb or flag, missing value). */
+  /** The command line is wrong (unknown verb or flag, missing value), or `sedna up` already runs on the folder. */
   Usage: 2,
-  /** Something named does not exist (a file or folder; later: an object). */
+  /** Something named does not exist (a file, a folder, an object, a job's worker pod). */
   NotFound: 3,
-  /** The API server cannot be reached (later verbs). */
+  /** The API server cannot be reached (connection refused, DNS, TLS, timeout). */
   Unreachable: 4,
 } as const;
 /** One of the exit codes. */

@@ -5,6 +5,8 @@ test('the public runtime surface is exactly this list', () => {
     [
       'COMMANDS',
       'CliError',
+      'DATA_DIR_FILES',
+      'DEFAULT_NODE_NAME',
       'Discovery',
       'ExitCode',
       'KubeClient',
@@ -30,6 +32,7 @@ test('the public runtime surface is exactly this list', () => {
       'main',
       'objectPath',
       'processIo',
+      'readyMessage',
       'readInputs',
       'readManifests',
       'registerCrds',
@@ -42,10 +45,13 @@ test('the public runtime surface is exactly this list', () => {
       'runGet',
       'runLogs',
       'runTrigger',
+      'runUp',
       'runValidate',
+      'startSedna',
       'toCliError',
       'triggerCommand',
       'triggerOutlook',
+      'upCommand',
       'validateCommand',
     ].sort(),
   );
@@ -58,5 +64,5 @@ test('exit codes are the documented ones', () => {
 });
 
 test('every verb is registered once, by its own module', () => {
-  expect(cli.COMMANDS.map((c) => c.name)).toEqual(['apply', 'get', 'describe', 'delete', 'trigger', 'logs', 'validate', 'crds']);
+  expect(cli.COMMANDS.map((c) => c.name)).toEqual(['up', 'apply', 'get', 'describe', 'delete', 'trigger', 'logs', 'validate', 'crds']);
 });

@@ -15,10 +15,14 @@ export { runValidate, validateCommand } from './commands/validate.js';
 export { runCrds, crdsCommand } from './commands/crds.js';
 
 // Talking to an API server.
-export { KubeClient } from './client.js';
+export { KubeClient, loadKubeConfig } from './client.js';
 export { Discovery, apiVersionOf, displayKind, collectionPath, objectPath } from './discovery.js';
-export { resolveServer, resolveDataDir, loadKubeConfig } from './server.js';
+export { resolveServer, resolveDataDir, DEFAULT_NODE_NAME } from './server.js';
 export { registerCrds } from './crdRegistration.js';
+
+// Running Sedna on one machine.
+export { runUp, upCommand, readyMessage } from './commands/up.js';
+export { startSedna, DATA_DIR_FILES } from './sednaUp.js';
 
 // Inputs.
 export { readInputs, MANIFEST_EXTENSIONS, STDIN_NAME } from './inputs.js';
@@ -45,4 +49,6 @@ export type { Query, RequestOptions } from './client.js';
 export type { ApiResource } from './discovery.js';
 export type { ServerOptions, ServerTarget, DataDir, DataDirOrigin } from './server.js';
 export type { CrdRegistration } from './crdRegistration.js';
+export type { UpOptions } from './commands/up.js';
+export type { StartSednaOptions, RunningSedna, SednaEndpoint } from './sednaUp.js';
 export type { CliErrorCode } from './errors.js';

@@ -3,11 +3,8 @@
  * `~/.sedna` (the kubeconfig `sedna up` writes there). KUBECONFIG is never read implicitly, so a
  * forgotten environment variable cannot point `sedna delete` at a production cluster.
  */
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
-import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
 
 /** The global options that pick the server (and, for `sedna up`, the data folder). */
@@ -60,33 +57,5 @@ export function startHint(target: ServerTarget): string {
   return `check that the cluster in ${target.kubeconfigPath} is running and reachable`;
 }
 
-/**
- * Loads the kubeconfig of `target`.
- *
- * @throws CliError NOT_FOUND when `--kubeconfig` names no file; UNREACHABLE when a data folder has no
- *   kubeconfig (no `sedna up` ever got ready there); INVALID_INPUT when the file is not a usable kubeconfig.
- */
-export function loadKubeConfig(target: ServerTarget): KubeConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(target.kubeconfigPath, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
-    }
-    if (target.dataDir) {
-      throw new CliError('UNREACHABLE', `no API server in ${target.dataDir.dir} (it has no kubeconfig): ${startHint(target)}`, { cause: error });
-    }
-    throw new CliError('NOT_FOUND', `${target.kubeconfigPath}: no such kubeconfig file`, { cause: error });
-  }
-  const kc = new KubeConfig();
-  try {
-    kc.loadFromString(text);
-  } catch (error) {
-    throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: not a kubeconfig: ${(error as Error).message}`, { cause: error });
-  }
-  if (!kc.getCurrentCluster()) {
-    throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: current-context ${JSON.stringify(kc.getCurrentContext())} names no cluster`);
-  }
-  return kc;
-}
+/** The node `sedna up` runs when `--node` is not given: the name the project's examples use. */
+export const DEFAULT_NODE_NAME = 'edge-node';

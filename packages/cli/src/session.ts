@@ -1,5 +1,5 @@
 /** What every verb that talks to an API server shares: the client, discovery, the namespace to use. */
-import { KubeClient } from './client.js';
+import type { KubeClient } from './client.js';
 import { Discovery, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -46,6 +46,8 @@ export function checkNamespaceOptions(options: NamespaceOptions): void {
  * await withSession(options, io, async (s) => s.client.get('/version'));
  */
 export async function withSession<T>(options: ServerOptions, io: CliIo, fn: (session: Session) => Promise<T>): Promise<T> {
+  // client-node is loaded only by the verbs that talk to a server (a second of start-up otherwise).
+  const { KubeClient } = await import('./client.js');
   const client = KubeClient.forTarget(resolveServer(options, io));
   try {
     return await fn(new Session(client));

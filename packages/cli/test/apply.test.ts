@@ -19,16 +19,17 @@ afterEach(async () => {
 });
 
 test('apply of a folder creates every object, then reports them unchanged, then configured after an edit', async () => {
-  tree = tempTree({ 'a-dataset.yaml': DATASET, 'b-models.yaml': MODELS, 'c-job.yaml': JOB, 'd-secret.yaml': SECRET, 'notes.md': '# not a manifest' });
+  tree = tempTree({ 'a-job.yaml': JOB, 'b-dataset.yaml': DATASET, 'c-models.yaml': MODELS, 'd-secret.yaml': SECRET, 'notes.md': '# not a manifest' });
   const first = await t.sedna(['apply', '-f', tree.dir]);
   expect(first).toEqual({
     code: 0,
+    // What others refer to first, the job last.
     stdout: [
+      'secret/s3-credentials created',
       'dataset.sedna.io/helmet created',
       'model.sedna.io/initial-model created',
       'model.sedna.io/deploy-model created',
       'incrementallearningjob.sedna.io/helmet created',
-      'secret/s3-credentials created',
       '',
     ].join('\n'),
     stderr: '',

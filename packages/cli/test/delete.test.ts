@@ -20,9 +20,10 @@ test('delete -f deletes the objects of the files and says so; a second time they
   const r = await t.sedna(['delete', '-f', tree.dir]);
   expect(r).toEqual({
     code: 0,
+    // The job first, what it refers to after.
     stdout: [
-      'dataset.sedna.io/helmet deleted',
       'incrementallearningjob.sedna.io/helmet deleted',
+      'dataset.sedna.io/helmet deleted',
       'model.sedna.io/initial-model deleted',
       'model.sedna.io/deploy-model deleted',
       'secret/s3-credentials deleted',

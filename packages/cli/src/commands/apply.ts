@@ -52,6 +52,34 @@ export async function placeOrFail(session: Session, set: ManifestSet, namespace:
   return placed;
 }
 
+/**
+ * The order objects are applied in (deleted in reverse): namespaces and CRDs first, then what others
+ * refer to (secrets, config maps, datasets, models), then everything else, the jobs last, so a job
+ * never starts with its Dataset or Model missing. Within a rank, the order of the files.
+ */
+const KIND_RANK: Readonly<Record<string, number>> = {
+  Namespace: 0,
+  CustomResourceDefinition: 1,
+  ServiceAccount: 2,
+  Secret: 2,
+  ConfigMap: 2,
+  Dataset: 3,
+  Model: 3,
+  IncrementalLearningJob: 5,
+  LifelongLearningJob: 5,
+  JointInferenceService: 5,
+  FederatedLearningJob: 5,
+};
+
+/** The manifests in apply order (see {@link KIND_RANK}); `reverse` gives the delete order. */
+export function applyOrder<T extends { manifest: { object: { kind: string } } }>(placed: readonly T[], reverse = false): T[] {
+  const rank = (p: T) => KIND_RANK[p.manifest.object.kind] ?? 4;
+  return placed
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => (reverse ? rank(b.p) - rank(a.p) : rank(a.p) - rank(b.p)) || a.i - b.i)
+    .map(({ p }) => p);
+}
+
 /** The namespaces the batch itself creates (objects in them cannot be dry-run before they exist). */
 function namespacesCreated(placed: readonly PlacedManifest[]): Set<string> {
   return new Set(placed.filter((p) => p.resource.group === '' && p.resource.resource === 'namespaces').map((p) => p.manifest.object.metadata.name!));
@@ -62,7 +90,7 @@ export async function runApply(options: ApplyOptions, io: CliIo): Promise<ExitCo
   if (options.dryRun !== undefined && options.dryRun !== 'server') throw new CliError('USAGE', `--dry-run ${JSON.stringify(options.dryRun)}: expected server`);
   const set = await readManifestsOrFail(options, 'apply', io);
   return withSession(options, io, async (session) => {
-    const placed = await placeOrFail(session, set, options.namespace, io);
+    const placed = applyOrder(await placeOrFail(session, set, options.namespace, io));
 
     // The server's own checks first, for every object, so an invalid one stops the whole batch.
     const created = namespacesCreated(placed);

@@ -10,7 +10,7 @@ import { deleteObject, objectRef, waitGone } from '../objects.js';
 import type { KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { withSession, type Session } from '../session.js';
-import { placeOrFail, readManifestsOrFail } from './apply.js';
+import { applyOrder, placeOrFail, readManifestsOrFail } from './apply.js';
 
 /** Options of `sedna delete`. */
 export interface DeleteOptions extends ServerOptions {
@@ -68,7 +68,7 @@ export async function runDelete(kind: string | undefined, names: readonly string
     if (kind !== undefined) throw new CliError('USAGE', 'delete takes either KIND [NAME...] or -f PATH, not both');
     const set = await readManifestsOrFail(options, 'delete', io);
     return withSession(options, io, async (session) => {
-      const placed = await placeOrFail(session, set, options.namespace, io);
+      const placed = applyOrder(await placeOrFail(session, set, options.namespace, io), true);
       return deleteTargets(
         session,
         placed.map((p) => ({ resource: p.resource, namespace: p.namespace, name: p.manifest.object.metadata.name! })),

@@ -7,10 +7,12 @@ import { describeCommand } from './describe.js';
 import { getCommand } from './get.js';
 import { logsCommand } from './logs.js';
 import { triggerCommand } from './trigger.js';
+import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
 
 /** The verbs, in the order `sedna --help` lists them. */
 export const COMMANDS: readonly CommandModule[] = [
+  upCommand,
   applyCommand,
   getCommand,
   describeCommand,

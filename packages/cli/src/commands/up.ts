@@ -1,0 +1,130 @@
+/**
+ * `sedna up`: the whole system on this machine, in the foreground: the embedded API server, the Sedna
+ * CRDs, the Global Manager, this node's Local Controller and the node agent. SIGTERM or SIGINT drains
+ * it and exits 0.
+ */
+import type { Command } from 'commander';
+import type { CommandModule } from '../command.js';
+import { CliError } from '../errors.js';
+import { ExitCode } from '../exitCodes.js';
+import type { CliIo } from '../io.js';
+import type { RunningSedna } from '../sednaUp.js';
+import { DEFAULT_NODE_NAME, resolveDataDir, startCommand, type ServerOptions } from '../server.js';
+import { clock } from '../upLogs.js';
+
+/** Options of `sedna up`. */
+export interface UpOptions extends ServerOptions {
+  node?: string;
+  apiPort?: string;
+  gmPort?: string;
+  lcPort?: string;
+}
+
+function port(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new CliError('USAGE', `${flag} ${JSON.stringify(value)}: expected a port number from 0 to 65535 (0: any free port)`);
+  return n;
+}
+
+/** The message printed once everything is ready. */
+export function readyMessage(sedna: RunningSedna, dataDirFlag: string): string {
+  const e = sedna.endpoint;
+  return [
+    `sedna ${e.version} is up (pid ${e.pid}), node ${sedna.node}, data in ${sedna.dataDir}`,
+    `  API server        ${e.apiServer}   (kubeconfig ${sedna.kubeconfigPath}, mode 0600)`,
+    `  global manager    ${e.gmWebSocket}`,
+    `  local controller  ${e.lcServer}`,
+    `  logs              ${sedna.logs.dir}/*.log`,
+    'Next:',
+    `  sedna${dataDirFlag} apply -f examples/objects     # Datasets and pod templates with nodeName: ${sedna.node} run here`,
+    `  sedna${dataDirFlag} get ij -w`,
+    `  sedna${dataDirFlag} describe ij <job>`,
+    `  kubectl --kubeconfig ${sedna.kubeconfigPath} get pods`,
+    'Stop with Ctrl-C (or SIGTERM): workers are stopped, the outbox flushed, the store closed.',
+    '',
+  ].join('\n');
+}
+
+/**
+ * Resolves when `io.signal` aborts or the process gets SIGTERM or SIGINT; a second signal exits at once.
+ * `dispose` removes the handlers.
+ */
+function untilStopped(io: CliIo): { stopped: Promise<string>; dispose: () => void } {
+  let signals = 0;
+  let resolve: (why: string) => void = () => undefined;
+  const stopped = new Promise<string>((r) => (resolve = r));
+  const onSignal = (name: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) {
+      io.stderr.write(`sedna: ${name} again: exiting without draining\n`);
+      process.exit(1);
+    }
+    resolve(name);
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  const onAbort = () => resolve('abort');
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted) resolve('abort');
+  return {
+    stopped,
+    dispose: () => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      io.signal?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/** Runs `sedna up` until stopped; resolves to the exit code. */
+export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
+  if (options.kubeconfig) throw new CliError('USAGE', 'sedna up runs its own API server: --kubeconfig does not apply (use --data-dir)');
+  const ports = { apiPort: port('--api-port', options.apiPort), gmPort: port('--gm-port', options.gmPort), lcPort: port('--lc-port', options.lcPort) };
+  const dataDir = resolveDataDir(options, io);
+  const node = options.node ?? DEFAULT_NODE_NAME;
+  const say = (line: string) => io.stdout.write(`${clock()} ${line}\n`);
+  say(`starting \`${startCommand(dataDir)}\` (node ${node})`);
+  const [{ startSedna }, { followNotableEvents }] = await Promise.all([import('../sednaUp.js'), import('../upEvents.js')]);
+  const sedna = await startSedna({ dataDir: dataDir.dir, node, ...ports, io, onProgress: (step) => say(`ready: ${step}`) });
+  const stopEvents = new AbortController();
+  const events = followNotableEvents(sedna.client, (line) => io.stdout.write(line), stopEvents.signal);
+  const { stopped, dispose } = untilStopped(io);
+  try {
+    io.stdout.write(readyMessage(sedna, dataDir.origin === 'flag' ? ` --data-dir ${dataDir.dir}` : ''));
+    const why = await stopped;
+    say(`stopping (${why}): workers, local controller, global manager, API server`);
+    stopEvents.abort();
+    await sedna.stop();
+    await events;
+  } finally {
+    dispose();
+  }
+  say('stopped');
+  return ExitCode.Ok;
+}
+
+/** The `up` verb. */
+export const upCommand: CommandModule = {
+  name: 'up',
+  register(program, io, exit) {
+    program
+      .command('up')
+      .description('run Sedna on this machine in the foreground: API server, CRDs, global manager, local controller, node agent')
+      .option('--node <name>', `the node this machine is (Datasets and pod templates name it in nodeName)`, DEFAULT_NODE_NAME)
+      .option('--api-port <port>', 'port of the API server (default: any free port)')
+      .option('--gm-port <port>', "port of the global manager's WebSocket (default: any free port)")
+      .option('--lc-port <port>', "port of the local controller's worker API (default: any free port)")
+      .addHelpText(
+        'after',
+        [
+          '',
+          'The data folder is --data-dir DIR, else $SEDNA_HOME, else ~/.sedna. Once every part is ready, DIR/kubeconfig and',
+          'DIR/endpoint.json ({apiServer, apiToken, gmWebSocket, gmToken, lcServer, pid, version}) are written, mode 0600;',
+          'the other verbs find the server through them. Logs go to DIR/logs/*.log; warnings and the progress of jobs to stdout.',
+          'Exit code 2 when another `sedna up` runs on DIR ("already running (pid N)"); 0 after SIGTERM or SIGINT.',
+        ].join('\n'),
+      )
+      .action(async (_o: UpOptions, cmd: Command) => exit(await runUp(cmd.optsWithGlobals<UpOptions>(), io)));
+  },
+};

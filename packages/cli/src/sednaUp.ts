@@ -1,0 +1,265 @@
+/**
+ * Everything `sedna up` runs on one machine, in order: the embedded API server, the Sedna CRDs
+ * registered through the API, the Global Manager, the node's Local Controller (with the token the GM
+ * derives for the node) and the node agent that runs the worker pods as processes. Once every part is
+ * ready, `<dir>/kubeconfig` and `<dir>/endpoint.json` are written (atomically, mode 0600). `stop()`
+ * drains in the reverse order: workers stopped, the LC's outbox flushed to the GM, the GM stopped,
+ * the store closed.
+ */
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import path from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { GlobalManager } from '@sedna-ts/controller';
+import type { NodeAgent, RunningApiServer } from '@sedna-ts/embedded';
+import type { LocalController } from '@sedna-ts/local-controller';
+import { KubeClient } from './client.js';
+import { registerCrds } from './crdRegistration.js';
+import { CliError } from './errors.js';
+import { writeFileAtomic } from './files.js';
+import type { CliIo } from './io.js';
+import { DEFAULT_NODE_NAME } from './server.js';
+import { takeLock } from './upLock.js';
+import { createUpLogs, type UpLogs } from './upLogs.js';
+import { VERSION } from './version.js';
+
+/** What `<dir>/endpoint.json` holds: how to reach each part of a running `sedna up`. */
+export interface SednaEndpoint {
+  /** The API server's URL (its CA and token are in `<dir>/kubeconfig`). */
+  apiServer: string;
+  /** The API server's bearer token. */
+  apiToken: string;
+  /** The GM's WebSocket URL, where Local Controllers connect. */
+  gmWebSocket: string;
+  /** The token of this node's LC at the GM (hex HMAC-SHA256 of the GM secret and the node name). */
+  gmToken: string;
+  /** The LC's worker API (the workers' LC_SERVER). */
+  lcServer: string;
+  /** The process running `sedna up`. */
+  pid: number;
+  /** Version of @sedna-ts/cli. */
+  version: string;
+}
+
+/** Options of {@link startSedna}. */
+export interface StartSednaOptions {
+  /** The data folder (created, mode 0700, when missing). */
+  dataDir: string;
+  /** The node this machine is (default {@link DEFAULT_NODE_NAME}). */
+  node?: string;
+  /** Ports of the API server, the GM's WebSocket and the LC's worker API (0 or absent: ephemeral). */
+  apiPort?: number;
+  gmPort?: number;
+  lcPort?: number;
+  /** Where the short lines about warnings go (stdout), and the environment. */
+  io: CliIo;
+  /** Called as each part becomes ready, e.g. `API server https://127.0.0.1:40123`. */
+  onProgress?: (step: string) => void;
+}
+
+/** A running `sedna up`. */
+export interface RunningSedna {
+  dataDir: string;
+  node: string;
+  kubeconfigPath: string;
+  endpointPath: string;
+  endpoint: SednaEndpoint;
+  /** A client of the API server (closed by stop). */
+  client: KubeClient;
+  logs: UpLogs;
+  /** Drains and stops everything; never rejects (failures are logged). */
+  stop(): Promise<void>;
+}
+
+/** The names of the files of a data folder. */
+export const DATA_DIR_FILES = {
+  kubeconfig: 'kubeconfig',
+  endpoint: 'endpoint.json',
+  gmSecret: 'gm-secret',
+  lcDir: 'lc',
+} as const;
+
+/** The GM's secret (node tokens derive from it), kept in the data folder so tokens survive restarts. */
+async function gmSecret(dir: string): Promise<string> {
+  const file = path.join(dir, DATA_DIR_FILES.gmSecret);
+  try {
+    const secret = fs.readFileSync(file, 'utf8').trim();
+    if (secret.length >= 16) return secret;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError('INVALID_INPUT', `${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const secret = randomBytes(32).toString('hex');
+  await writeFileAtomic(file, `${secret}\n`);
+  return secret;
+}
+
+/**
+ * The commands of our own images, for containers without `command` whose script has no extension the
+ * node agent knows: the storage initializer's image, when that package is installed.
+ */
+async function imageCommands(): Promise<Record<string, string[]>> {
+  // Loaded by name at run time: the storage initializer is optional for `sedna up`.
+  const specifier = '@sedna-ts/storage-initializer/contract';
+  try {
+    const contract = (await import(specifier)) as { STORAGE_INITIALIZER_IMAGE?: string; storageInitializerCommand?: () => string[] };
+    if (contract.STORAGE_INITIALIZER_IMAGE && contract.storageInitializerCommand) return { [contract.STORAGE_INITIALIZER_IMAGE]: contract.storageInitializerCommand() };
+  } catch {
+    // Not installed: pods that need it fail with the node agent's message naming the image.
+  }
+  return {};
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Starts every part of `sedna up` on `options.dataDir` and resolves once all are ready and the
+ * kubeconfig and endpoint files are written.
+ *
+ * @throws CliError USAGE `already running (pid N)` when another `sedna up` holds the folder;
+ *   INVALID_INPUT when a part cannot start (a port in use, a bad node name), with what started so far stopped.
+ * @example
+ * const sedna = await startSedna({ dataDir: '/tmp/sedna', io: processIo() });
+ * console.log(sedna.endpoint.apiServer);
+ * await sedna.stop();
+ */
+export async function startSedna(options: StartSednaOptions): Promise<RunningSedna> {
+  const dataDir = path.resolve(options.dataDir);
+  const node = options.node ?? DEFAULT_NODE_NAME;
+  // Loaded here, not at the top: the other verbs start without the GM, the LC and the store.
+  const [{ startApiServer, startNodeAgent }, { startGlobalManager }, { startLocalController }] = await Promise.all([
+    import('@sedna-ts/embedded'),
+    import('@sedna-ts/controller'),
+    import('@sedna-ts/local-controller'),
+  ]);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const release = takeLock(dataDir);
+  const logs = createUpLogs(dataDir, options.io);
+  const log = logs.logger('sedna');
+  const progress = options.onProgress ?? (() => undefined);
+  const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
+  const stopAll = async () => {
+    for (const { name, stop } of stops.reverse()) {
+      try {
+        await stop();
+        log.info({ part: name }, 'stopped');
+      } catch (error) {
+        log.error({ part: name, err: describe(error) }, 'did not stop cleanly');
+      }
+    }
+    stops.length = 0;
+  };
+  const fail = async (part: string, error: unknown): Promise<never> => {
+    await stopAll();
+    logs.flush();
+    release();
+    if (error instanceof CliError) throw error;
+    throw new CliError('INVALID_INPUT', `${part} did not start: ${describe(error)} (see ${logs.dir})`, { cause: error });
+  };
+
+  let server: RunningApiServer;
+  try {
+    server = await startApiServer({ dataDir, port: options.apiPort ?? 0, logger: logs.logger('api-server') });
+  } catch (error) {
+    const message = describe(error);
+    // A standalone API server (server-main) on the same folder.
+    const holder = /already served by process (\d+)/.exec(message);
+    return fail('the API server', holder ? new CliError('USAGE', `already running (pid ${holder[1]}) on ${dataDir}`, { cause: error }) : error);
+  }
+  stops.push({ name: 'api-server', stop: () => server.close() });
+  progress(`API server ${server.url}`);
+
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(server.kubeconfig());
+  const kubeconfigPath = path.join(dataDir, DATA_DIR_FILES.kubeconfig);
+  const client = new KubeClient(kubeConfig, { kubeconfigPath, dataDir: { dir: dataDir, origin: 'flag' } });
+  stops.push({ name: 'client', stop: () => client.close() });
+  try {
+    const crds = await registerCrds(client);
+    progress(`CRDs ${crds.map((c) => `${c.name} ${c.outcome}`).join(', ')}`);
+  } catch (error) {
+    return fail('registering the CRDs', error);
+  }
+
+  let gm: GlobalManager;
+  try {
+    gm = await startGlobalManager({
+      kubeConfig,
+      secret: await gmSecret(dataDir),
+      websocket: { address: '127.0.0.1', port: options.gmPort ?? 0 },
+      logger: logs.logger('gm'),
+    });
+  } catch (error) {
+    return fail('the global manager', error);
+  }
+  stops.push({ name: 'gm', stop: () => gm.stop() });
+  progress(`global manager ${gm.wsUrl}`);
+
+  let lc: LocalController;
+  const gmToken = gm.nodeToken(node);
+  try {
+    lc = await startLocalController({
+      nodeName: node,
+      gmUrl: gm.wsUrl,
+      nodeToken: gmToken,
+      dataDir: path.join(dataDir, DATA_DIR_FILES.lcDir),
+      port: options.lcPort ?? 0,
+      logger: logs.logger('lc'),
+    });
+  } catch (error) {
+    return fail('the local controller', error);
+  }
+  stops.push({ name: 'lc', stop: () => lc.stop() });
+  if (!(await lc.waitForGm(30_000))) return fail('the local controller', new Error(`it did not connect to the global manager at ${gm.wsUrl} within 30 s`));
+  progress(`local controller ${lc.url} (node ${node})`);
+
+  let agent: NodeAgent;
+  try {
+    agent = await startNodeAgent({ kubeConfig, nodeName: node, dataDir, imageCommands: await imageCommands(), logger: logs.logger('node-agent') });
+  } catch (error) {
+    return fail('the node agent', error);
+  }
+  stops.push({ name: 'node-agent', stop: () => agent.stop() });
+  progress(`node agent ${node}`);
+
+  const endpoint: SednaEndpoint = {
+    apiServer: server.url,
+    apiToken: server.token,
+    gmWebSocket: gm.wsUrl,
+    gmToken,
+    lcServer: lc.url,
+    pid: process.pid,
+    version: VERSION,
+  };
+  const endpointPath = path.join(dataDir, DATA_DIR_FILES.endpoint);
+  try {
+    await server.writeKubeconfig(kubeconfigPath);
+    await writeFileAtomic(endpointPath, `${JSON.stringify(endpoint, null, 2)}\n`);
+  } catch (error) {
+    return fail('writing the kubeconfig and endpoint files', error);
+  }
+  log.info({ endpoint: { ...endpoint, apiToken: '<redacted>', gmToken: '<redacted>' } }, 'ready');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    dataDir,
+    node,
+    kubeconfigPath,
+    endpointPath,
+    endpoint,
+    client,
+    logs,
+    stop() {
+      stopping ??= (async () => {
+        // endpoint.json says a sedna up is running here: it goes first.
+        await unlink(endpointPath).catch(() => undefined);
+        await stopAll();
+        logs.flush();
+        release();
+      })();
+      return stopping;
+    },
+  };
+}

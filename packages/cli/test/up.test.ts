@@ -1,0 +1,126 @@
+// `sedna up` as a user runs it: the built executable in a child process, on a temp data folder.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NO_HOME, packageDir, run } from './helpers.js';
+import { eventually } from './server.js';
+
+const bin = path.join(packageDir, 'dist/bin.js');
+
+interface Child {
+  process: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+function sednaChild(args: string[]): Child {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: NO_HOME, SEDNA_HOME: '' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { process: child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+let dir: string;
+const children: Child[] = [];
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sedna-cli-up-'));
+});
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.process.exitCode === null && c.process.signalCode === null) {
+      c.process.kill('SIGKILL');
+      await c.exited;
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function up(): Promise<Child> {
+  const child = sednaChild(['up', '--data-dir', dir]);
+  children.push(child);
+  await eventually(() => {
+    if (child.process.exitCode !== null) throw new Error(`sedna up exited ${child.process.exitCode}: ${child.stderr()}`);
+    expect(child.stdout()).toContain('is up');
+  }, 60_000);
+  return child;
+}
+
+const mode = (file: string) => fs.statSync(file).mode & 0o777;
+
+test('sedna up starts everything, writes kubeconfig and endpoint.json with mode 0600, and the other verbs find it', async () => {
+  const child = await up();
+  const endpoint = JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8')) as Record<string, unknown>;
+  expect(Object.keys(endpoint).sort()).toEqual(['apiServer', 'apiToken', 'gmToken', 'gmWebSocket', 'lcServer', 'pid', 'version']);
+  expect(endpoint).toMatchObject({ pid: child.process.pid, version: '0.1.0', apiServer: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), gmWebSocket: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/$/) });
+  for (const file of ['kubeconfig', 'endpoint.json', 'gm-secret']) expect(mode(path.join(dir, file))).toBe(0o600);
+  for (const file of fs.readdirSync(path.join(dir, 'logs'))) expect(mode(path.join(dir, 'logs', file))).toBe(0o600);
+  // The CRDs are registered and the node agent has registered its node.
+  const nodes = await run(['get', 'nodes', '--data-dir', dir]);
+  expect(nodes.stdout).toMatch(/^edge-node +Ready/m);
+  expect((await run(['get', 'ij', '--data-dir', dir])).stderr).toBe('No resources found in default namespace.\n');
+  // A second `sedna up` on the same folder refuses.
+  const second = sednaChild(['up', '--data-dir', dir]);
+  children.push(second);
+  expect(await second.exited).toBe(2);
+  expect(second.stderr()).toBe(`sedna: already running (pid ${child.process.pid}) on ${dir}\n`);
+  // The first is untouched by it.
+  expect((await run(['get', 'ns', '--data-dir', dir])).code).toBe(0);
+});
+
+test('SIGTERM drains: the worker processes are stopped, the files go, and sedna up exits 0', async () => {
+  const child = await up();
+  // A pod on this node runs as a process of the node agent.
+  const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: sleeper}
+spec:
+  nodeName: edge-node
+  restartPolicy: Never
+  containers: [{name: main, image: busybox, command: ["${process.execPath}", "-e", "setInterval(() => console.log('tick'), 200)"]}]
+`;
+  expect((await run(['apply', '-f', '-', '--data-dir', dir], { stdin: pod })).code).toBe(0);
+  const pid = await eventually(async () => {
+    const live = JSON.parse((await run(['get', 'pod', 'sleeper', '-o', 'json', '--data-dir', dir])).stdout) as {
+      status?: { phase?: string; containerStatuses?: Array<{ containerID?: string }> };
+    };
+    expect(live.status?.phase).toBe('Running');
+    return Number(live.status?.containerStatuses?.[0]?.containerID?.replace('process://', ''));
+  }, 30_000);
+  expect(() => process.kill(pid, 0)).not.toThrow();
+
+  child.process.kill('SIGTERM');
+  expect(await child.exited).toBe(0);
+  expect(child.stdout()).toMatch(/stopping \(SIGTERM\)[\s\S]*stopped\n$/);
+  expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  expect(fs.existsSync(path.join(dir, 'endpoint.json'))).toBe(false);
+  expect(fs.existsSync(path.join(dir, 'sedna.lock'))).toBe(false);
+  // The kubeconfig stays, so the other verbs say the server is not running.
+  const r = await run(['get', 'ij', '--data-dir', dir]);
+  expect(r.code).toBe(4);
+  expect(r.stderr).toContain(`start it with \`sedna up --data-dir ${dir}\``);
+});
+
+test('a lock left by a process that is gone is taken over; the data of the last run is there', async () => {
+  const first = await up();
+  expect((await run(['apply', '-f', '-', '--data-dir', dir], { stdin: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: kept}\ndata: {a: "1"}\n' })).code).toBe(0);
+  first.process.kill('SIGKILL');
+  await first.exited;
+  // SIGKILL left the lock and endpoint.json behind, naming a dead process.
+  expect(fs.readFileSync(path.join(dir, 'sedna.lock'), 'utf8').trim()).toBe(String(first.process.pid));
+  const second = await up();
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8'))).toMatchObject({ pid: second.process.pid });
+  expect((await run(['get', 'configmap', 'kept', '-o', 'name', '--data-dir', dir])).stdout).toBe('configmap/kept\n');
+  second.process.kill('SIGTERM');
+  expect(await second.exited).toBe(0);
+});
+
+test('up usage errors exit 2', async () => {
+  expect((await run(['up', '--api-port', 'x', '--data-dir', dir])).code).toBe(2);
+  expect((await run(['up', '--gm-port', '70000', '--data-dir', dir])).code).toBe(2);
+  expect((await run(['up', '--kubeconfig', 'k', '--data-dir', dir])).code).toBe(2);
+});
