@@ -18,7 +18,7 @@ export interface ReceivedReport {
 export class FakeLc {
   readonly received: ReceivedReport[] = [];
   /** Status to answer with, decided per request (default 200). */
-  respond: (req: { path: string; body: WorkerReport; count: number }) => number = () => 200;
+  respond: (req: { path: string; body: WorkerReport; count: number; headers: IncomingHttpHeaders }) => number = () => 200;
   private server: Server | undefined;
   private count = 0;
   port = 0;
@@ -34,7 +34,7 @@ export class FakeLc {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as WorkerReport;
-        const status = this.respond({ path: req.url ?? '', body, count: ++this.count });
+        const status = this.respond({ path: req.url ?? '', body, count: ++this.count, headers: req.headers });
         if (status >= 200 && status < 300) this.received.push({ path: req.url ?? '', headers: req.headers, body });
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ status, message: status === 200 ? 'OK' : 'no' }));
