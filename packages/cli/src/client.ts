@@ -25,7 +25,7 @@ export interface RequestOptions {
   /** Accept header (default `application/json`). */
   accept?: string;
   signal?: AbortSignal;
-  /** Gives up after this long without an answer (default 30 s; streams: none once the answer started). */
+  /** Gives up after this long without an answer (default: the client's; streams: none once the answer started). */
   timeoutMs?: number;
 }
 
@@ -133,19 +133,23 @@ export class KubeClient {
   /** The namespace of the kubeconfig's current context, else `default`. */
   readonly namespace: string;
   private auth: Promise<{ headers: Record<string, string>; dispatcher: Dispatcher | undefined }> | undefined;
+  /** How long a request waits for the server's answer (default 30 s; `--request-timeout`). */
+  readonly timeoutMs: number;
 
   constructor(
     readonly kubeConfig: KubeConfig,
     private readonly target: ServerTarget,
+    options: { timeoutMs?: number } = {},
   ) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.server = (kubeConfig.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
     const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
     this.namespace = context?.namespace || 'default';
   }
 
   /** A client for the server `target` names (see {@link loadKubeConfig} for what it throws). */
-  static forTarget(target: ServerTarget): KubeClient {
-    return new KubeClient(loadKubeConfig(target), target);
+  static forTarget(target: ServerTarget, options: { timeoutMs?: number } = {}): KubeClient {
+    return new KubeClient(loadKubeConfig(target), target, options);
   }
 
   /** Credentials and TLS dispatcher, made once: one connection pool for every request of a command. */
@@ -172,7 +176,7 @@ export class KubeClient {
 
   private async send(method: string, path: string, options: RequestOptions, stream: boolean) {
     const { headers, dispatcher } = await this.authentication();
-    const timeout = AbortSignal.timeout(options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
     const controller = new AbortController();
     const abort = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener('abort', abort, { once: true });

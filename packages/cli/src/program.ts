@@ -22,6 +22,7 @@ export function createProgram(io: CliIo, exit: (code: number) => void): Command 
     .showHelpAfterError('(run sedna --help for usage)')
     .option('--kubeconfig <file>', 'talk to the API server of this kubeconfig (its current context); KUBECONFIG is never read')
     .option('--data-dir <dir>', 'talk to the `sedna up` of this folder (default: $SEDNA_HOME, else ~/.sedna)')
+    .option('--request-timeout <duration>', 'how long to wait for the API server\'s answer, e.g. 10s (default 30s)')
     .addHelpText('after', EXIT_CODE_HELP);
   for (const command of COMMANDS) command.register(program, io, exit);
   for (const sub of program.commands) sub.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

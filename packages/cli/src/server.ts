@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
 
 /** The global options that pick the server (and, for `sedna up`, the data folder). */
@@ -13,6 +14,20 @@ export interface ServerOptions {
   kubeconfig?: string;
   /** The data folder of a `sedna up`: its `kubeconfig` file is used. */
   dataDir?: string;
+  /** How long to wait for the server's answer: `30s`, `1m`, `500ms` or seconds (default 30 s). */
+  requestTimeout?: string;
+}
+
+/**
+ * `--request-timeout` in milliseconds: a number of seconds, or a number with `ms`, `s`, `m` or `h`.
+ *
+ * @throws CliError USAGE for anything else.
+ */
+export function parseDuration(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  const n = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
+  if (!(n > 0)) throw new CliError('USAGE', `${flag} ${JSON.stringify(value)}: expected a duration such as 30s, 1m or 500ms`);
+  return n;
 }
 
 /** Where the data folder came from, so messages can say how to start the server there. */

@@ -3,7 +3,7 @@ import type { KubeClient } from './client.js';
 import { Discovery, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
-import { resolveServer, type ServerOptions } from './server.js';
+import { parseDuration, resolveServer, type ServerOptions } from './server.js';
 
 /** The options of the verbs that pick a namespace. */
 export interface NamespaceOptions {
@@ -47,8 +47,9 @@ export function checkNamespaceOptions(options: NamespaceOptions): void {
  */
 export async function withSession<T>(options: ServerOptions, io: CliIo, fn: (session: Session) => Promise<T>): Promise<T> {
   // client-node is loaded only by the verbs that talk to a server (a second of start-up otherwise).
+  const timeoutMs = options.requestTimeout === undefined ? undefined : parseDuration('--request-timeout', options.requestTimeout);
   const { KubeClient } = await import('./client.js');
-  const client = KubeClient.forTarget(resolveServer(options, io));
+  const client = KubeClient.forTarget(resolveServer(options, io), { timeoutMs });
   try {
     return await fn(new Session(client));
   } finally {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -88,4 +89,20 @@ test('a token the server refuses: exit 1, saying so', async () => {
   const r = await run(['get', 'ns', '--data-dir', dir]);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain(`sedna: the API server at ${live.server.url} refused the credentials of ${dir}/kubeconfig`);
+});
+
+test('a server that accepts but never answers: exit 4 after --request-timeout', async () => {
+  const sockets = new Set<net.Socket>();
+  const silentServer = net.createServer((socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => silentServer.listen(0, '127.0.0.1', resolve));
+  const port = (silentServer.address() as net.AddressInfo).port;
+  try {
+    const dir = kubeconfigCopy((kc) => (kc.clusters[0]!.cluster.server = `https://127.0.0.1:${port}`));
+    const r = await run(['get', 'ns', '--data-dir', dir, '--request-timeout', '300ms']);
+    expect(r).toEqual({ code: 4, stdout: '', stderr: `sedna: cannot reach the API server at https://127.0.0.1:${port} (no answer in time): start it with \`sedna up --data-dir ${dir}\`\n` });
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise((resolve) => silentServer.close(resolve));
+  }
+  expect((await run(['get', 'ns', '--request-timeout', 'soon'])).code).toBe(2);
 });

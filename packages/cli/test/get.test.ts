@@ -143,3 +143,21 @@ test('get -w -o yaml prints each change as a YAML document', async () => {
   const docs = (await watching).stdout.split(/^---$/m).map((d) => parse(d) as { metadata: { labels?: object } });
   expect(docs.map((d) => d.metadata.labels ?? {})).toEqual([{}, { watched: 'yes' }]);
 });
+
+test('several kinds at once: a table per kind with kind/name, as kubectl prints them; one List for json', async () => {
+  const r = await t.sedna(['get', 'datasets,models']);
+  expect(r.code).toBe(0);
+  const [datasets, models] = r.stdout.split('\n\n');
+  expect(cells(datasets!)).toEqual([
+    ['NAME', 'SAMPLES', 'NODE', 'AGE'],
+    ['dataset.sedna.io/helmet', 'edge-node', expect.stringMatching(/^\d+[sm]/)],
+  ]);
+  expect(cells(models!).map((row) => row.slice(0, 2))).toEqual([
+    ['NAME', 'FORMAT'],
+    ['model.sedna.io/deploy-model', 'onnx'],
+    ['model.sedna.io/initial-model', 'tfjs'],
+  ]);
+  const list = JSON.parse((await t.sedna(['get', 'dataset,model', '-o', 'json'])).stdout) as { items: Array<{ kind: string }> };
+  expect(list.items.map((i) => i.kind)).toEqual(['Dataset', 'Model', 'Model']);
+  expect((await t.sedna(['get', 'ij,pods', '-w'])).code).toBe(2);
+});

@@ -1,6 +1,7 @@
 // `sedna up` as a user runs it: the built executable in a child process, on a temp data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { NO_HOME, packageDir, run } from './helpers.js';
@@ -120,7 +121,24 @@ test('a lock left by a process that is gone is taken over; the data of the last 
 });
 
 test('up usage errors exit 2', async () => {
+  expect((await run(['up', '--node', 'Edge_1', '--data-dir', dir])).code).toBe(2);
   expect((await run(['up', '--api-port', 'x', '--data-dir', dir])).code).toBe(2);
   expect((await run(['up', '--gm-port', '70000', '--data-dir', dir])).code).toBe(2);
   expect((await run(['up', '--kubeconfig', 'k', '--data-dir', dir])).code).toBe(2);
+});
+
+test('a port in use: exit 1 naming it, nothing left running or locked', async () => {
+  const busy = net.createServer();
+  await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+  const port = (busy.address() as net.AddressInfo).port;
+  try {
+    const child = sednaChild(['up', '--api-port', String(port), '--data-dir', dir]);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.stderr()).toContain(`the API server did not start: startApiServer: cannot listen on 127.0.0.1:${port}`);
+    expect(fs.existsSync(path.join(dir, 'sedna.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'endpoint.json'))).toBe(false);
+  } finally {
+    await new Promise((resolve) => busy.close(resolve));
+  }
 });

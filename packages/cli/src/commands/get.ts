@@ -2,11 +2,11 @@
 import type { Command } from 'commander';
 import { namespaceFlags } from '../flags.js';
 import type { CommandModule } from '../command.js';
-import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
+import { collectionPath, displayKind, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
-import { age, formatObjects, isTable, parseOutputFormat, TablePrinter, withTypeMeta, type KubeObject, type KubeTable } from '../printers.js';
+import { age, formatObjects, isTable, parseOutputFormat, TablePrinter, toYaml, withTypeMeta, type KubeObject, type KubeTable, type OutputFormat } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
 import { follow } from '../watch.js';
@@ -68,10 +68,53 @@ async function read(session: Session, r: ApiResource, namespace: string | undefi
   return { found, errors };
 }
 
+/** `sedna get KIND1,KIND2,...`: a table per kind (names as kind/name), or one List of every object. */
+async function getSeveral(kinds: readonly string[], options: GetOptions, format: OutputFormat, io: CliIo): Promise<ExitCode> {
+  return withSession(options, io, async (session) => {
+    const resources: ApiResource[] = [];
+    for (const k of kinds) resources.push(await session.resolve(k));
+    const namespaceOf = (r: ApiResource) => (r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined);
+    const query = { labelSelector: options.selector, fieldSelector: options.fieldSelector };
+    const tableOutput = format === 'table' || format === 'wide';
+    let printed = 0;
+    const items: KubeObject[] = [];
+    for (const r of resources) {
+      const list = await session.client.get<KubeList | KubeTable>(collectionPath(r, namespaceOf(r)), { accept: tableOutput ? TABLE_ACCEPT : 'application/json', query });
+      if (tableOutput) {
+        const table = asTable(list);
+        if (table.rows.length === 0) continue;
+        // kubectl separates the tables of several kinds with an empty line.
+        if (printed > 0) io.stdout.write('\n');
+        printed += new TablePrinter(io, { wide: format === 'wide', withNamespace: r.namespaced && options.allNamespaces === true, withKind: r }).print(table);
+      } else {
+        const objects = (list as KubeList).items ?? [];
+        if (format === 'name') for (const o of objects) io.stdout.write(`${displayKind(r)}/${o.metadata?.name ?? ''}\n`);
+        items.push(...objects.map((o) => withTypeMeta(o, r)));
+        printed += objects.length;
+      }
+    }
+    if (printed === 0) {
+      const namespace = resources.some((r) => r.namespaced) && !options.allNamespaces ? session.namespace(options) : undefined;
+      io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    }
+    if (format === 'json' || format === 'yaml') {
+      const value = { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
+      io.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value));
+    }
+    return ExitCode.Ok;
+  });
+}
+
 /** Runs `sedna get`; resolves to the exit code. */
 export async function runGet(kind: string, names: readonly string[], options: GetOptions, io: CliIo): Promise<ExitCode> {
   checkNamespaceOptions(options);
   const format = parseOutputFormat(options.output);
+  const kinds = kind.split(',').filter(Boolean);
+  if (kinds.length > 1) {
+    if (names.length > 0) throw new CliError('USAGE', 'names go with one KIND, not a list of kinds');
+    if (options.watch) throw new CliError('USAGE', '-w/--watch follows one KIND at a time');
+    return getSeveral(kinds, options, format, io);
+  }
   if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be read by name across all namespaces: use -n NAMESPACE');
   if (options.watch && names.length > 1) throw new CliError('USAGE', '-w/--watch follows one NAME or the whole collection');
   return withSession(options, io, async (session) => {

@@ -83,6 +83,9 @@ export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
   const ports = { apiPort: port('--api-port', options.apiPort), gmPort: port('--gm-port', options.gmPort), lcPort: port('--lc-port', options.lcPort) };
   const dataDir = resolveDataDir(options, io);
   const node = options.node ?? DEFAULT_NODE_NAME;
+  if (node.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(node)) {
+    throw new CliError('USAGE', `--node ${JSON.stringify(node)}: a node name is lower-case letters, digits, '-' and '.' (a DNS subdomain)`);
+  }
   const say = (line: string) => io.stdout.write(`${clock()} ${line}\n`);
   say(`starting \`${startCommand(dataDir)}\` (node ${node})`);
   const [{ startSedna }, { followNotableEvents }] = await Promise.all([import('../sednaUp.js'), import('../upEvents.js')]);
