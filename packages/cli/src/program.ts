@@ -15,13 +15,13 @@ Exit codes: 0 ok, 1 invalid input, 2 usage, 3 not found, 4 unreachable.`;
  */
 export function createProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command('sedna')
-    .description('Edge-cloud incremental learning: manage Sedna objects (sedna.io/v1alpha1).')
+    .description('Edge-cloud incremental learning: run Sedna on this machine (up) and manage its objects (sedna.io/v1alpha1) there or on any Kubernetes cluster.')
     .version(VERSION, '--version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run sedna --help for usage)')
     .option('--kubeconfig <file>', 'talk to the API server of this kubeconfig (its current context); KUBECONFIG is never read')
-    .option('--data-dir <dir>', 'talk to the `sedna up` of this folder (default: $SEDNA_HOME, else ~/.sedna)')
+    .option('--data-dir <dir>', 'the data folder of `sedna up`, whose server the other verbs talk to (default: $SEDNA_HOME, else ~/.sedna)')
     .option('--request-timeout <duration>', 'how long to wait for the API server\'s answer, e.g. 10s (default 30s)')
     .addHelpText('after', EXIT_CODE_HELP);
   for (const command of COMMANDS) command.register(program, io, exit);
