@@ -45,6 +45,29 @@ test('the environment fills what the object leaves out', () => {
   expect(c).toMatchObject({ secret, namespace: 'edge', websocket: { port: 0 }, reportGraceSeconds: 5, storageInitializer: { image: 'registry.local/si:2' } });
 });
 
+test('leader election: on by default, lease sedna-gm in POD_NAMESPACE, a unique identity, 15/10/2 s', () => {
+  const c = resolveConfig({ kubeConfig, secret }, { POD_NAMESPACE: 'sedna', POD_NAME: 'gm-7f9c' });
+  expect(c.leaderElection).toMatchObject({ enabled: true, namespace: 'sedna', name: 'sedna-gm', leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
+  expect(c.leaderElection.identity).toMatch(/^gm-7f9c_[0-9a-f]{8}$/);
+  expect(resolveConfig({ kubeConfig, secret }, { POD_NAME: 'gm-7f9c' }).leaderElection.identity).not.toBe(c.leaderElection.identity);
+  expect(resolveConfig({ kubeConfig, secret, namespace: 'edge' }, {}).leaderElection.namespace).toBe('edge');
+  const env = resolveConfig({ kubeConfig, secret }, { SEDNA_GM_LEADER_ELECT: 'false', SEDNA_GM_LEASE_NAMESPACE: 'kube-system', SEDNA_GM_LEASE_NAME: 'gm', SEDNA_GM_IDENTITY: 'one' });
+  expect(env.leaderElection).toMatchObject({ enabled: false, namespace: 'kube-system', name: 'gm', identity: 'one' });
+  // A short lease scales the other two down with it.
+  expect(resolveConfig({ kubeConfig, secret, leaderElection: { leaseDurationSeconds: 3 } }, {}).leaderElection).toMatchObject({ renewDeadlineSeconds: 2, retryPeriodSeconds: 0.4 });
+});
+
+test.each([
+  [{ leaseDurationSeconds: 1.5 }, 'GlobalManager config: leaderElection.leaseDurationSeconds: 1.5 is not an integer'],
+  [{ leaseDurationSeconds: 10, renewDeadlineSeconds: 10 }, 'GlobalManager config: leaderElection.renewDeadlineSeconds: 10 is not less than leaderElection.leaseDurationSeconds (10)'],
+  [{ renewDeadlineSeconds: 2, retryPeriodSeconds: 2 }, 'GlobalManager config: leaderElection.retryPeriodSeconds: 2 is not less than leaderElection.renewDeadlineSeconds / 1.2'],
+  [{ enabled: 'maybe' }, 'GlobalManager config: leaderElection.enabled: "maybe" is not a boolean (true or false)'],
+  [{ identity: '' }, 'GlobalManager config: leaderElection.identity: "" is not a non-empty string'],
+  [{ lease: 3 }, 'GlobalManager config: leaderElection.lease: 3 is not a field of leaderElection'],
+])('leaderElection %j is refused naming the field', (leaderElection, message) => {
+  expect(() => resolveConfig({ kubeConfig, secret, leaderElection } as never, {})).toThrow(message);
+});
+
 test('storageInitializer resources and workerDefaultRequests replace the defaults as given', () => {
   const c = resolveConfig({ kubeConfig, secret, storageInitializer: { resources: { limits: { cpu: '500m' } } }, workerDefaultRequests: { cpu: '0.25' } }, {});
   expect(c.storageInitializer.resources).toEqual({ requests: {}, limits: { cpu: '500m' } });

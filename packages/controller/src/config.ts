@@ -2,11 +2,14 @@
  * The Global Manager's configuration: a documented object with environment defaults, validated once
  * at start. `--config <yaml>` (as the original GM) reads the same fields from a file.
  */
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { KubeConfig, type V1ResourceRequirements } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { ControllerError } from './errors.js';
+import type { LeaderElectionSettings } from './leaderElection.js';
 import { DEFAULT_WORKER_REQUESTS } from './workerPod.js';
 import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES } from './workerStorage.js';
 
@@ -40,6 +43,11 @@ export interface GmLogger {
  * | storageInitializer.image | sedna-ts/storage-initializer:0.1 | SEDNA_GM_STORAGE_INITIALIZER_IMAGE |
  * | storageInitializer.resources | requests and limits cpu 1, memory 1Gi (the original's) | |
  * | workerDefaultRequests | cpu 100m, memory 256Mi | |
+ * | leaderElection.enabled | true | SEDNA_GM_LEADER_ELECT |
+ * | leaderElection.namespace | POD_NAMESPACE, else the in-cluster namespace, else `namespace`, else default | SEDNA_GM_LEASE_NAMESPACE |
+ * | leaderElection.name | sedna-gm | SEDNA_GM_LEASE_NAME |
+ * | leaderElection.identity | `<POD_NAME or host name>_<8 random hex>` | SEDNA_GM_IDENTITY |
+ * | leaderElection.leaseDurationSeconds, renewDeadlineSeconds, retryPeriodSeconds | 15, 10, 2 | |
  * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL |
  */
 export interface GlobalManagerConfig {
@@ -74,6 +82,20 @@ export interface GlobalManagerConfig {
    * a request nor a limit for, so every container the GM creates requests something.
    */
   workerDefaultRequests?: Record<string, string>;
+  /**
+   * Lease-based leader election among GM replicas (coordination.k8s.io/v1 Lease): only the leader
+   * reconciles and takes LC connections. The identity must differ between replicas; a restarted
+   * replica that keeps its identity takes its own lease back at once.
+   */
+  leaderElection?: {
+    enabled?: boolean;
+    namespace?: string;
+    name?: string;
+    identity?: string;
+    leaseDurationSeconds?: number;
+    renewDeadlineSeconds?: number;
+    retryPeriodSeconds?: number;
+  };
   /** Where logs go. */
   logger?: GmLogger;
 }
@@ -94,6 +116,7 @@ export interface ResolvedConfig {
   startTimeoutSeconds: number;
   storageInitializer: { image: string; resources: V1ResourceRequirements };
   workerDefaultRequests: Record<string, string>;
+  leaderElection: LeaderElectionSettings & { enabled: boolean };
   logger: GmLogger;
 }
 
@@ -112,6 +135,7 @@ const TOP_LEVEL_KEYS = new Set([
   'startTimeoutSeconds',
   'storageInitializer',
   'workerDefaultRequests',
+  'leaderElection',
   'logger',
 ]);
 /** Keys of the original GM's config file that have no meaning here; a file may carry them. */
@@ -122,7 +146,11 @@ const NESTED_KEYS: Record<string, Set<string>> = {
   backoff: new Set(['initialMs', 'maxMs']),
   watchBackoff: new Set(['initialMs', 'maxMs']),
   storageInitializer: new Set(['image', 'resources']),
+  leaderElection: new Set(['enabled', 'namespace', 'name', 'identity', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds']),
 };
+
+/** Where a pod finds its namespace (the projected ServiceAccount volume). */
+const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 
 function invalid(field: string, value: unknown, problem: string): ControllerError {
   return new ControllerError('INVALID_CONFIG', `GlobalManager config: ${field}: ${JSON.stringify(value)} ${problem}`);
@@ -165,6 +193,52 @@ function nonEmpty(field: string, value: unknown, fallback: string): string {
   if (value === undefined || value === '') return fallback;
   if (typeof value !== 'string' || value.trim() === '') throw invalid(field, value, 'is not a non-empty string');
   return value;
+}
+
+function flag(field: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (typeof value === 'boolean') return value;
+  const text = String(value).trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(text)) return true;
+  if (['0', 'false', 'no', 'off'].includes(text)) return false;
+  throw invalid(field, value, 'is not a boolean (true or false)');
+}
+
+function inClusterNamespace(): string | undefined {
+  try {
+    return readFileSync(IN_CLUSTER_NAMESPACE_FILE, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function leaderElection(config: GlobalManagerConfig, env: NodeJS.ProcessEnv, watched: string): ResolvedConfig['leaderElection'] {
+  const le = config.leaderElection ?? {};
+  const leaseDurationSeconds = number('leaderElection.leaseDurationSeconds', le.leaseDurationSeconds, 15, 1, { integer: true });
+  const renewDeadlineSeconds = number('leaderElection.renewDeadlineSeconds', le.renewDeadlineSeconds, Math.min(10, leaseDurationSeconds * (2 / 3)), 0.001);
+  if (renewDeadlineSeconds >= leaseDurationSeconds) throw invalid('leaderElection.renewDeadlineSeconds', renewDeadlineSeconds, `is not less than leaderElection.leaseDurationSeconds (${leaseDurationSeconds})`);
+  const retryPeriodSeconds = number('leaderElection.retryPeriodSeconds', le.retryPeriodSeconds, Math.min(2, renewDeadlineSeconds / 5), 0.001);
+  // A candidate waits up to 1.2 retry periods: the leader must be able to retry within its deadline.
+  if (retryPeriodSeconds * 1.2 >= renewDeadlineSeconds) throw invalid('leaderElection.retryPeriodSeconds', retryPeriodSeconds, `is not less than leaderElection.renewDeadlineSeconds / 1.2 (${renewDeadlineSeconds / 1.2})`);
+  const namespace = le.namespace ?? env.SEDNA_GM_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? inClusterNamespace() ?? (watched || 'default');
+  const name = le.name ?? env.SEDNA_GM_LEASE_NAME ?? 'sedna-gm';
+  const identity = le.identity ?? env.SEDNA_GM_IDENTITY ?? `${env.POD_NAME || hostname()}_${randomUUID().slice(0, 8)}`;
+  for (const [field, value] of [
+    ['leaderElection.namespace', namespace],
+    ['leaderElection.name', name],
+    ['leaderElection.identity', identity],
+  ] as const) {
+    if (typeof value !== 'string' || value.trim() === '') throw invalid(field, value, 'is not a non-empty string');
+  }
+  return {
+    enabled: flag('leaderElection.enabled', le.enabled ?? env.SEDNA_GM_LEADER_ELECT, true),
+    namespace,
+    name,
+    identity,
+    leaseDurationSeconds,
+    renewDeadlineSeconds,
+    retryPeriodSeconds,
+  };
 }
 
 function checkKeys(config: Record<string, unknown>): void {
@@ -236,6 +310,7 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
       resources: resources('storageInitializer.resources', config.storageInitializer?.resources, DEFAULT_STORAGE_INITIALIZER_RESOURCES),
     },
     workerDefaultRequests: quantities('workerDefaultRequests', config.workerDefaultRequests, DEFAULT_WORKER_REQUESTS),
+    leaderElection: leaderElection(config, env, namespace),
     logger: config.logger ?? pino({ name: 'sedna-gm', level: env.SEDNA_LOG_LEVEL ?? 'info' }),
   };
   return resolved;

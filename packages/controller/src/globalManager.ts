@@ -1,26 +1,20 @@
 /**
- * The Global Manager: informers on Datasets, Models, IncrementalLearningJobs and the pods it owns, one
- * reconcile queue, the reconcilers, the downstream sync to the Local Controllers and the server they
- * connect to. It speaks only the Kubernetes API (through @kubernetes/client-node) and the GM-LC
- * WebSocket protocol, so it runs unchanged against `sedna up`'s embedded API server and a cluster.
+ * The Global Manager: one HTTP server (health, readiness, metrics, the LC WebSocket endpoint) for the
+ * life of the replica, and, while this replica is the leader (Lease-based election, so two replicas
+ * never act at once), a leader session: informers, the reconcile queue, the reconcilers and the
+ * downstream sync to the Local Controllers. It speaks only the Kubernetes API (through
+ * @kubernetes/client-node) and the GM-LC WebSocket protocol, so it runs unchanged against `sedna up`'s
+ * embedded API server and a cluster.
  */
-import type { KubernetesListObject, KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { SEDNA_GROUP, SEDNA_VERSION, type Dataset, type IncrementalLearningJob, type Model } from '@sedna-ts/api-types';
-import { resolveConfig, type GlobalManagerConfig, type ResolvedConfig } from './config.js';
-import { DATASET_PLURAL, DatasetController } from './datasetController.js';
-import { Downstream } from './downstream.js';
+import { resolveConfig, type GlobalManagerConfig } from './config.js';
 import { ControllerError, describeError, toControllerError } from './errors.js';
-import { PodExpectations } from './expectations.js';
-import { Informer, type InformerEvent } from './informer.js';
-import { JobController } from './jobController.js';
-import { incrementalLearningPolicy } from './jobPolicy.js';
-import { KubeApi } from './kubeApi.js';
-import { workerLabelKeys } from './labels.js';
-import { LcServer } from './lcServer.js';
+import { GmHttpServer, type Readiness } from './httpServer.js';
+import { LeaderElector } from './leaderElection.js';
+import { startLeaderSession, type LeaderSession } from './leaderSession.js';
+import { CLOSE_NOT_LEADER } from './lcServer.js';
 import { createMetrics } from './metrics.js';
-import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './stateMachine.js';
+import { withTimeout } from './timeout.js';
 import { nodeToken } from './tokens.js';
-import { WorkQueue } from './workQueue.js';
 
 /** A running Global Manager. */
 export interface GlobalManager {
@@ -28,49 +22,27 @@ export interface GlobalManager {
   wsUrl: string;
   /** The port of the WebSocket (and /healthz, /readyz, /metrics) server. */
   port: number;
+  /** This replica's identity in the leader election. */
+  identity: string;
+  /** Whether this replica leads and reconciles now (its /readyz answers 200). */
+  isLeader(): boolean;
   /** The token the LC of `node` presents (`Authorization: Bearer <token>`). */
   nodeToken(node: string): string;
-  /** Stops everything; reports not yet applied stay unacknowledged in the LCs' outboxes. */
+  /**
+   * Stops everything: the reconcilers first (reports not yet applied stay unacknowledged in the LCs'
+   * outboxes), then the lease is released so another replica takes over at once, then the server.
+   */
   stop(): Promise<void>;
 }
 
-type Cached<T> = T & KubernetesObject;
-type IlJob = Cached<IncrementalLearningJob>;
-
-function sednaPath(namespace: string, plural: string): string {
-  return namespace ? `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/namespaces/${namespace}/${plural}` : `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/${plural}`;
-}
-
-function decideOptions(config: ResolvedConfig): DecideOptions {
-  return {
-    ...DEFAULT_DECIDE_OPTIONS,
-    maxAttempts: config.retry.maxAttempts,
-    retryInitialMs: config.retry.initialBackoffSeconds * 1000,
-    retryMaxMs: config.retry.maxBackoffSeconds * 1000,
-    reportGraceMs: config.reportGraceSeconds * 1000,
-    maxConditions: config.maxConditions,
-    podRetentionRounds: config.podRetentionRounds,
-  };
-}
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ControllerError('API_ERROR', message)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
- * Starts a Global Manager: validates the configuration, listens for Local Controllers, lists and
- * watches the objects, and resolves once every watched kind is listed and reconciling has begun.
+ * Starts a Global Manager: validates the configuration, listens (health, readiness, metrics, LCs),
+ * and takes part in the leader election (unless `leaderElection.enabled` is false). Resolves once this
+ * replica leads with every watched kind listed and reconciling begun, or once it knows another replica
+ * leads (it then waits as a follower, ready to take over).
  *
  * @throws ControllerError `INVALID_CONFIG`, `LISTEN_FAILED`, `CRD_MISSING`, or `API_ERROR` when the API
- *   server cannot be listed within `startTimeoutSeconds`.
+ *   server cannot be reached or listed within `startTimeoutSeconds`.
  *
  * @example
  * ```ts
@@ -84,176 +56,120 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, message: string):
 export async function startGlobalManager(config: GlobalManagerConfig = {}): Promise<GlobalManager> {
   const c = resolveConfig(config);
   const log = c.logger;
-  const api = new KubeApi(c.kubeConfig);
   const metrics = createMetrics();
-  const expectations = new PodExpectations();
-  const policy = incrementalLearningPolicy;
-  const namespace = c.namespace;
-  let ready = false;
+  const election = c.leaderElection;
+  let session: LeaderSession | undefined;
+  let stopping = false;
+  let elector: LeaderElector | undefined;
 
-  const queue = new WorkQueue({
-    backoff: c.backoff,
-    concurrency: c.concurrency,
-    onError: (key, error, retryInMs) => {
-      metrics.reconciles.inc({ kind: key.split('/')[0] ?? '', result: 'error' });
-      log.error({ key, error: describeError(error), retryInMs }, 'reconcile failed; retrying');
-    },
-    onDepth: (depth) => metrics.reconcileQueueDepth.set(depth),
-  });
-  const enqueueJob = (ns: string, name: string): void => queue.add(`${policy.resourceKind}/${ns}/${name}`);
-  const enqueueDataset = (ns: string, name: string): void => queue.add(`dataset/${ns}/${name}`);
+  const readiness = (): Readiness => {
+    if (stopping) return { ready: false, reason: 'the global manager is stopping' };
+    if (session?.ready()) return { ready: true, reason: 'leading' };
+    if (elector && !elector.isLeader) {
+      const leader = elector.leader;
+      return { ready: false, reason: `this global manager replica (${election.identity}) is not the leader${leader ? `; the leader is ${leader}` : ''}` };
+    }
+    return { ready: false, reason: 'the global manager is starting: listing the watched kinds' };
+  };
+  const http = await GmHttpServer.listen({ address: c.websocket.address, port: c.websocket.port, logger: log, metrics, readiness });
 
-  const informerBase = { kubeConfig: c.kubeConfig, backoff: c.watchBackoff, logger: log };
-  const jobsOf = (ns: string, uses: (job: IlJob) => boolean): IlJob[] => jobs.list(ns).filter(uses);
-
-  const datasets: Informer<Cached<Dataset>> = new Informer<Cached<Dataset>>({
-    ...informerBase,
-    name: DATASET_PLURAL,
-    path: sednaPath(namespace, DATASET_PLURAL),
-    list: () => api.listSedna(DATASET_PLURAL, namespace) as Promise<KubernetesListObject<Cached<Dataset>>>,
-    onEvent: (event: InformerEvent, dataset) => {
-      if (event === 'delete') downstream.datasetDeleted(dataset);
-      else downstream.datasetChanged(dataset);
-      const ns = dataset.metadata.namespace ?? 'default';
-      for (const job of jobsOf(ns, (j) => policy.datasetName(j) === dataset.metadata.name)) enqueueJob(ns, job.metadata.name ?? '');
-    },
+  // Session changes run one at a time, in the order the election asks for them.
+  let changes: Promise<void> = Promise.resolve();
+  let settleFirst: ((error?: unknown) => void) | undefined;
+  const first = new Promise<void>((resolve, reject) => {
+    settleFirst = (error) => {
+      settleFirst = undefined;
+      if (error === undefined) resolve();
+      else reject(error);
+    };
   });
-  const models: Informer<Cached<Model>> = new Informer<Cached<Model>>({
-    ...informerBase,
-    name: 'models',
-    path: sednaPath(namespace, 'models'),
-    list: () => api.listSedna('models', namespace) as Promise<KubernetesListObject<Cached<Model>>>,
-    onEvent: (event: InformerEvent, model) => {
-      if (event === 'delete') downstream.modelDeleted(model);
-      else downstream.modelChanged(model);
-      const ns = model.metadata.namespace ?? 'default';
-      for (const job of jobsOf(ns, (j) => policy.modelNames(j).includes(model.metadata.name ?? ''))) enqueueJob(ns, job.metadata.name ?? '');
-    },
-  });
-  const jobs: Informer<IlJob> = new Informer<IlJob>({
-    ...informerBase,
-    name: policy.plural,
-    path: sednaPath(namespace, policy.plural),
-    list: () => api.listSedna(policy.plural, namespace) as Promise<KubernetesListObject<IlJob>>,
-    onEvent: (event: InformerEvent, job) => {
-      if (event === 'delete') downstream.jobDeleted(job, policy);
-      else downstream.jobChanged(job, policy);
-      enqueueJob(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
-    },
-  });
-  const podKeys = workerLabelKeys(policy.resourceKind);
-  const pods: Informer<V1Pod> = new Informer<V1Pod>({
-    ...informerBase,
-    name: 'pods',
-    path: namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods',
-    labelSelector: podKeys.name,
-    list: async () => {
-      const list = namespace ? await api.core.listNamespacedPod({ namespace, labelSelector: podKeys.name }) : await api.core.listPodForAllNamespaces({ labelSelector: podKeys.name });
-      return list as KubernetesListObject<V1Pod>;
-    },
-    onEvent: (event: InformerEvent, pod) => {
-      const jobName = pod.metadata?.labels?.[podKeys.name];
-      const ns = pod.metadata?.namespace ?? 'default';
-      if (!jobName || !pod.metadata?.name) return;
-      const jobKey = `${ns}/${jobName}`;
-      if (event === 'delete') expectations.gone(jobKey, pod.metadata.name);
-      else expectations.observed(jobKey, pod.metadata.name, Boolean(pod.metadata.deletionTimestamp));
-      enqueueJob(ns, jobName);
-    },
-  });
-
-  const downstream: Downstream = new Downstream(
-    {
-      datasets: () => [...datasets.list()],
-      models: () => [...models.list()],
-      jobs: () => jobs.list().map((job) => ({ job, policy })),
-      dataset: (ns, name) => datasets.get(name, ns),
-    },
-    (node, key, frame) => lcServer.current?.send(node, key, frame),
-  );
-
-  // The server needs the controllers' handlers and they need its connections: tied through this holder.
-  const lcServer: { current?: LcServer } = {};
-  const jobController = new JobController<IlJob>({
-    policy,
-    api,
-    jobs,
-    pods,
-    datasets,
-    models,
-    expectations,
-    downstream,
-    lcs: () => lcServer.current?.connectedNodes() ?? new Map(),
-    nodeToken: (node) => nodeToken(c.secret, node),
-    enqueue: enqueueJob,
-    options: decideOptions(c),
-    podSettings: { storageInitializer: c.storageInitializer, workerDefaultRequests: c.workerDefaultRequests },
-    metrics,
-    logger: log,
-  });
-  const datasetController = new DatasetController({ api, datasets, enqueue: enqueueDataset, metrics, logger: log });
-
-  const server = await LcServer.listen({
-    address: c.websocket.address,
-    port: c.websocket.port,
-    secret: c.secret,
-    logger: log,
-    metrics,
-    upstream: new Map([
-      ['dataset', datasetController.upstream],
-      [policy.resourceKind, jobController.upstream],
-    ]),
-    resync: (node) => downstream.resync(node),
-    onConnect: (info) => {
-      // Pods waiting for this node's LC_SERVER can be created now.
-      for (const job of jobs.list()) {
-        if (downstream.jobNodes(job, policy).has(info.nodeName)) enqueueJob(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
+  // Awaited below; marked handled so a failure before that await is not reported as unhandled.
+  first.catch(() => undefined);
+  const lead = (): void => {
+    changes = changes.then(async () => {
+      if (stopping || (elector && !elector.isLeader) || session) return;
+      try {
+        session = await startLeaderSession(c, metrics, () => !stopping && (!elector || elector.isLeader));
+        http.attach(session.lcServer);
+        metrics.leader.set(1);
+        log.info({ identity: election.identity, wsUrl: http.url, namespace: c.namespace || '(all)' }, 'leading: reconciling and taking local controllers');
+        settleFirst?.();
+      } catch (error) {
+        session = undefined;
+        if (settleFirst) return settleFirst(error);
+        if (!elector || stopping) return;
+        // Another replica may do better (or this one, later): step down and hand the lease over.
+        log.error({ error: describeError(error), retryInMs: election.leaseDurationSeconds * 1000 }, 'could not start leading; handing the lease over');
+        elector.pause(election.leaseDurationSeconds * 1000);
+        await elector.release();
       }
-    },
-    onDisconnect: () => undefined,
-    ready: () => ready,
-  });
-  lcServer.current = server;
+    });
+  };
+  const unlead = (closeCode: number, reason: string): Promise<void> => {
+    changes = changes.then(async () => {
+      http.attach(undefined);
+      metrics.leader.set(0);
+      const ended = session;
+      session = undefined;
+      if (ended) {
+        await ended.stop(closeCode, reason);
+        log.info({ identity: election.identity, reason }, 'stopped reconciling');
+      }
+    });
+    return changes;
+  };
 
-  const informers = [datasets, models, jobs, pods];
-  const stopAll = async (): Promise<void> => {
-    ready = false;
-    await queue.stop();
-    jobController.abandon();
-    datasetController.abandon();
-    await server.close();
-    await Promise.all(informers.map((i) => i.stop()));
+  if (election.enabled) {
+    elector = new LeaderElector({
+      ...election,
+      kubeConfig: c.kubeConfig,
+      logger: log,
+      onStartedLeading: lead,
+      onStoppedLeading: () => void unlead(stopping ? 1001 : CLOSE_NOT_LEADER, stopping ? 'the global manager is stopping' : 'this global manager replica is no longer the leader'),
+    });
+    elector.start();
+    // A follower is started once it knows who leads; a leader once its session runs.
+    void elector.firstTry().then(() => {
+      if (!elector?.isLeader) settleFirst?.();
+    });
+  } else {
+    lead();
+  }
+
+  const shutdown = async (): Promise<void> => {
+    stopping = true;
+    if (elector) await elector.stop();
+    await unlead(1001, 'the global manager is stopping');
+    if (elector) await elector.release();
+    await http.close();
+    metrics.leader.set(0);
   };
 
   try {
-    for (const informer of informers) informer.start();
-    await withTimeout(
-      Promise.all(informers.map((i) => i.waitForSync())),
-      c.startTimeoutSeconds * 1000,
-      `GlobalManager: the API server at ${c.kubeConfig.getCurrentCluster()?.server ?? '?'} could not be listed within ${c.startTimeoutSeconds}s`,
-    );
+    if (elector) {
+      await withTimeout(elector.firstTry(), c.startTimeoutSeconds * 1000, () => {
+        const server = c.kubeConfig.getCurrentCluster()?.server ?? '?';
+        return new ControllerError('API_ERROR', `GlobalManager: the API server at ${server} could not be reached within ${c.startTimeoutSeconds}s (lease ${election.namespace}/${election.name})`);
+      });
+    }
+    // A leader's session has its own time limit for listing.
+    await first;
   } catch (error) {
-    await stopAll();
+    await shutdown();
     throw toControllerError(error, 'API_ERROR', 'GlobalManager: start failed');
   }
+  log.info({ identity: election.identity, leader: elector?.isLeader ?? true, port: http.port }, elector && !elector.isLeader ? 'global manager started as a follower' : 'global manager started');
 
-  queue.start(async (key) => {
-    const [kind, ns, name] = key.split('/') as [string, string, string];
-    if (kind === 'dataset') return datasetController.reconcile(ns, name);
-    return jobController.reconcile(ns, name);
-  });
-  ready = true;
-  const port = server.port;
-  log.info({ wsUrl: server.url, port, namespace: namespace || '(all)' }, 'global manager started');
-
-  let stopping: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
-    wsUrl: server.url,
-    port,
+    wsUrl: http.url,
+    port: http.port,
+    identity: election.identity,
+    isLeader: () => session?.ready() === true,
     nodeToken: (node: string) => nodeToken(c.secret, node),
     stop: () => {
-      stopping ??= stopAll().then(() => log.info({}, 'global manager stopped'));
-      return stopping;
+      stopped ??= shutdown().then(() => log.info({}, 'global manager stopped'));
+      return stopped;
     },
   };
 }

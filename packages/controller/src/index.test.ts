@@ -5,6 +5,7 @@ test('the public runtime surface is exactly this list', () => {
     [
       'ATTEMPT_LABEL',
       'CLEANUP_FINALIZER',
+      'CLOSE_NOT_LEADER',
       'CLOSE_PROTOCOL_ERROR',
       'CLOSE_REPLACED',
       'CLOSE_UNSUPPORTED_PROTOCOL',

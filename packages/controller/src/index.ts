@@ -18,7 +18,7 @@ export { DEFAULT_STORAGE_INITIALIZER_IMAGE, DOWNLOADS_PATH } from './workerStora
 export { ROUND_LABEL, ATTEMPT_LABEL, CLEANUP_FINALIZER, TRIGGER_ANNOTATION, workerLabelKeys } from './labels.js';
 
 // The GM-LC protocol and its tokens.
-export { PROTOCOL_VERSION, CLOSE_UNSUPPORTED_PROTOCOL, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED } from './lcServer.js';
+export { PROTOCOL_VERSION, CLOSE_UNSUPPORTED_PROTOCOL, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_NOT_LEADER } from './lcServer.js';
 export { nodeToken, workerToken } from './tokens.js';
 
 // Errors.
@@ -28,6 +28,7 @@ export { ControllerError, toControllerError } from './errors.js';
 export type { GlobalManager } from './globalManager.js';
 export type { MainIo } from './main.js';
 export type { GlobalManagerConfig, ResolvedConfig, GmLogger } from './config.js';
+export type { LeaderElectionSettings } from './leaderElection.js';
 export type {
   DecideOptions,
   JobWorld,

@@ -1,21 +1,22 @@
 /**
- * The Global Manager's server for Local Controllers (docs/design/incremental-learning.md section 5),
- * one HTTP server with:
- * - the WebSocket endpoint: the node token is checked before the upgrade (401 otherwise); a hello each
- *   way carries the protocol version, the LC's URLs and the full list of objects the node should hold;
- *   downstream frames go through a coalescing queue per node; upstream `status` frames are applied by
- *   one handler per kind, acknowledged after the status write and deduplicated by `messageId`;
- * - GET /healthz, /readyz and /metrics (Prometheus).
+ * The Global Manager's endpoint for Local Controllers (docs/design/incremental-learning.md section 5),
+ * run by the leader on the GM's HTTP server: the node token is checked before the upgrade (401
+ * otherwise); a hello each way carries the protocol version, the LC's URLs and the full list of objects
+ * the node should hold; downstream frames go through a coalescing queue per node; upstream `status`
+ * frames are applied by one handler per kind, acknowledged after the status write and deduplicated by
+ * `messageId`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { decodeFrameContent, encodeFrameContent, type FrameHeader, type WireFrame } from '@sedna-ts/api-types';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { GmLogger } from './config.js';
-import { ControllerError, describeError } from './errors.js';
+import { describeError } from './errors.js';
+import { rejectUpgrade, type UpgradeHandler } from './httpServer.js';
 import type { GmMetrics } from './metrics.js';
 import { NodeQueue } from './nodeQueue.js';
 import { RecentIds } from './recentIds.js';
+import { withTimeout } from './timeout.js';
 import { nodeToken, tokensEqual } from './tokens.js';
 import type { LcInfo } from './workerPod.js';
 
@@ -27,6 +28,8 @@ export const CLOSE_UNSUPPORTED_PROTOCOL = 4001;
 export const CLOSE_PROTOCOL_ERROR = 4002;
 /** Close code: a newer connection of the same node replaced this one. */
 export const CLOSE_REPLACED = 4000;
+/** Close code: this GM replica is no longer the leader (the LC reconnects, through the Service, to the new one). */
+export const CLOSE_NOT_LEADER = 4003;
 
 /** An upstream frame as a handler receives it. */
 export interface UpstreamFrame {
@@ -52,8 +55,6 @@ export type UpstreamHandler = (frame: UpstreamFrame) => Promise<UpstreamResult>;
 
 /** Options of the LC server. */
 export interface LcServerOptions {
-  address: string;
-  port: number;
   secret: string;
   logger: GmLogger;
   metrics: GmMetrics;
@@ -65,8 +66,6 @@ export interface LcServerOptions {
   onConnect: (info: LcInfo) => void;
   /** A node's LC went away. */
   onDisconnect: (node: string) => void;
-  /** Whether the GM is ready (`/readyz`). */
-  ready: () => boolean;
   /** How long an LC has to say hello after connecting. Default 10 s. */
   helloTimeoutMs?: number;
   /** Interval of websocket pings; an LC that missed the previous pong is dropped. Default 30 s. */
@@ -88,13 +87,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function rejectUpgrade(socket: Duplex, status: number, reason: string, message: string): void {
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
-}
-
-/** The Global Manager's HTTP and WebSocket server for Local Controllers. */
-export class LcServer {
-  private readonly server: Server;
+/** The Global Manager's WebSocket endpoint for Local Controllers (the leader's). */
+export class LcServer implements UpgradeHandler {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 * 1024 });
   private readonly connections = new Map<string, Connection>();
   private readonly queues = new Map<string, NodeQueue>();
@@ -103,44 +97,9 @@ export class LcServer {
   private readonly pingTimer: NodeJS.Timeout;
   private closing = false;
 
-  private constructor(private readonly options: LcServerOptions) {
-    this.server = createServer((req, res) => void this.http(req, res));
-    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+  constructor(private readonly options: LcServerOptions) {
     this.pingTimer = setInterval(() => this.ping(), options.pingIntervalMs ?? 30_000);
     this.pingTimer.unref();
-  }
-
-  /**
-   * Starts the server on the configured address and port (0: an ephemeral port).
-   *
-   * @throws ControllerError `LISTEN_FAILED` when the port cannot be bound.
-   */
-  static async listen(options: LcServerOptions): Promise<LcServer> {
-    const server = new LcServer(options);
-    await new Promise<void>((resolve, reject) => {
-      const onError = (error: Error): void => {
-        clearInterval(server.pingTimer);
-        reject(new ControllerError('LISTEN_FAILED', `GlobalManager: cannot listen on ${options.address}:${options.port}: ${error.message}`, { cause: error }));
-      };
-      server.server.once('error', onError);
-      server.server.listen(options.port, options.address, () => {
-        server.server.off('error', onError);
-        resolve();
-      });
-    });
-    return server;
-  }
-
-  /** The port the server listens on. */
-  get port(): number {
-    const address = this.server.address();
-    return typeof address === 'object' && address ? address.port : this.options.port;
-  }
-
-  /** The URL an LC on this machine dials (`ws://127.0.0.1:<port>/` for a wildcard address). */
-  get url(): string {
-    const host = ['0.0.0.0', '::', ''].includes(this.options.address) ? '127.0.0.1' : this.options.address;
-    return `ws://${host.includes(':') ? `[${host}]` : host}:${this.port}/`;
   }
 
   /** The LCs that said hello, by node. */
@@ -157,20 +116,21 @@ export class LcServer {
     this.flush(node);
   }
 
-  /** Closes every connection and the server. */
-  async close(): Promise<void> {
+  /** Closes every connection (with `code` and `reason`) and takes no more. */
+  async close(code = 1001, reason = 'the global manager is stopping'): Promise<void> {
     this.closing = true;
     clearInterval(this.pingTimer);
+    const closed = [...this.wss.clients].map((ws) => new Promise<void>((resolve) => (ws.readyState === WebSocket.CLOSED ? resolve() : ws.once('close', () => resolve()))));
     for (const conn of this.connections.values()) {
       if (conn.helloTimer) clearTimeout(conn.helloTimer);
-      conn.ws.close(1001, 'the global manager is stopping');
+      conn.ws.close(code, reason);
     }
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    for (const ws of this.wss.clients) if (![...this.connections.values()].some((c) => c.ws === ws)) ws.close(code, reason);
+    // An LC that does not answer the close handshake within a second is cut.
+    await withTimeout(Promise.all(closed), 1000, () => new Error('close handshake')).catch(() => undefined);
     for (const client of this.wss.clients) client.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    for (const conn of [...this.connections.values()]) this.dropConnection(conn);
   }
 
   private queue(node: string): NodeQueue {
@@ -182,27 +142,8 @@ export class LcServer {
     return queue;
   }
 
-  private async http(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
-    const reply = (status: number, body: string, type = 'text/plain; charset=utf-8'): void => {
-      res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
-      res.end(body);
-    };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
-    if (path === '/healthz') return reply(200, 'ok\n');
-    if (path === '/readyz') return this.options.ready() && !this.closing ? reply(200, 'ok\n') : reply(503, 'not ready\n');
-    if (path === '/metrics') {
-      try {
-        return reply(200, await this.options.metrics.registry.metrics(), this.options.metrics.registry.contentType);
-      } catch (error) {
-        return reply(500, `${describeError(error)}\n`);
-      }
-    }
-    if (path === '/') return reply(426, 'this endpoint speaks WebSocket (Local Controllers dial it)\n');
-    return reply(404, 'not found\n');
-  }
-
-  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Takes an LC's WebSocket upgrade: checks its node and token, then speaks the protocol. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const node = req.headers['node-name'];
     const auth = req.headers.authorization ?? '';
     if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable', 'the global manager is stopping\n');

@@ -34,6 +34,11 @@ Configuration (file field / environment, default):
   storageInitializer.image / SEDNA_GM_STORAGE_INITIALIZER_IMAGE (sedna-ts/storage-initializer:0.1)
   storageInitializer.resources    init container requests/limits (cpu 1, memory 1Gi)
   workerDefaultRequests           requests of worker containers that set none (cpu 100m, memory 256Mi)
+  leaderElection.enabled / SEDNA_GM_LEADER_ELECT                (true)
+  leaderElection.namespace / SEDNA_GM_LEASE_NAMESPACE  (POD_NAMESPACE, in-cluster namespace, namespace, default)
+  leaderElection.name / SEDNA_GM_LEASE_NAME                     (sedna-gm)
+  leaderElection.identity / SEDNA_GM_IDENTITY   unique per replica (<POD_NAME or host name>_<random>)
+  leaderElection.leaseDurationSeconds, renewDeadlineSeconds, retryPeriodSeconds  (15, 10, 2)
   SEDNA_LOG_LEVEL                 pino level                    (info)
 `;
 

@@ -24,6 +24,8 @@ export interface GmMetrics {
   connectedNodes: Gauge;
   /** Upstream messages, by kind and result (`applied`, `ignored`, `rejected`, `duplicate`). */
   upstreamMessages: Counter<'kind' | 'result'>;
+  /** 1 while this replica leads and reconciles, else 0. */
+  leader: Gauge;
 }
 
 /** A fresh registry with the GM metrics and Node's default process metrics. */
@@ -47,5 +49,6 @@ export function createMetrics(): GmMetrics {
     reconciles: new Counter({ name: 'sedna_gm_reconciles_total', help: 'Reconciles by kind and result', labelNames: ['kind', 'result'], registers }),
     connectedNodes: new Gauge({ name: 'sedna_gm_connected_local_controllers', help: 'Local Controllers connected', registers }),
     upstreamMessages: new Counter({ name: 'sedna_gm_upstream_messages_total', help: 'Upstream messages from Local Controllers', labelNames: ['kind', 'result'], registers }),
+    leader: new Gauge({ name: 'sedna_gm_leader', help: '1 while this replica leads and reconciles', registers }),
   };
 }

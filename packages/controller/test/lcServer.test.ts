@@ -1,6 +1,8 @@
 import { encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
 import { pino } from 'pino';
+import { WebSocket } from 'ws';
 import { ControllerError } from '../src/errors.js';
+import { GmHttpServer } from '../src/httpServer.js';
 import { CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, LcServer, type LcServerOptions, type UpstreamFrame, type UpstreamResult } from '../src/lcServer.js';
 import { createMetrics } from '../src/metrics.js';
 import { nodeToken } from '../src/tokens.js';
@@ -18,6 +20,7 @@ function insert(kind: string, name: string, version: number): WireFrame {
 }
 
 interface Harness {
+  http: GmHttpServer;
   server: LcServer;
   calls: UpstreamFrame[];
   connects: LcInfo[];
@@ -36,12 +39,13 @@ async function start(options: Partial<LcServerOptions> = {}): Promise<Harness> {
   h.setResult = (fn) => {
     handler = fn;
   };
-  h.server = await LcServer.listen({
-    address: '127.0.0.1',
-    port: 0,
+  const metrics = createMetrics();
+  const logger = pino({ level: 'silent' });
+  h.http = await GmHttpServer.listen({ address: '127.0.0.1', port: 0, logger, metrics, readiness: () => ({ ready: h.ready, reason: 'this global manager replica (gm-b) is not the leader; the leader is gm-a' }) });
+  h.server = new LcServer({
     secret: SECRET,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics(),
+    logger,
+    metrics,
     upstream: new Map([
       [
         'incrementallearningjob',
@@ -54,14 +58,14 @@ async function start(options: Partial<LcServerOptions> = {}): Promise<Harness> {
     resync: () => h.resync,
     onConnect: (info) => h.connects.push(info),
     onDisconnect: (node) => h.disconnects.push(node),
-    ready: () => h.ready,
     ...options,
   });
+  h.http.attach(h.server);
   return h;
 }
 
 async function connect(node = NODE, token: string = nodeToken(SECRET, node), headers: Record<string, string> = {}): Promise<FakeLc> {
-  const lc = await FakeLc.connect(harness.server.url, node, token, headers);
+  const lc = await FakeLc.connect(harness.http.url, node, token, headers);
   clients.push(lc);
   return lc;
 }
@@ -70,9 +74,14 @@ beforeEach(async () => {
   harness = await start();
 });
 
+async function stop(h: Harness): Promise<void> {
+  await h.server.close();
+  await h.http.close();
+}
+
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
-  await harness.server.close();
+  await stop(harness);
 });
 
 test('a missing or wrong node token is refused with 401 before the upgrade, a missing node name with 400', async () => {
@@ -132,7 +141,7 @@ test('an unsupported protocol version is closed with 4001, a hello without lcSer
 });
 
 test('an LC that never says hello is closed', async () => {
-  await harness.server.close();
+  await stop(harness);
   harness = await start({ helloTimeoutMs: 20 });
   const lc = await connect();
   expect(await lc.untilClosed()).toMatchObject({ code: CLOSE_PROTOCOL_ERROR });
@@ -236,15 +245,44 @@ test('a newer connection of the same node replaces the older one', async () => {
 });
 
 test('/healthz, /readyz and /metrics are served on the same port', async () => {
-  const base = `http://127.0.0.1:${harness.server.port}`;
+  const base = `http://127.0.0.1:${harness.http.port}`;
   expect((await fetch(`${base}/healthz`)).status).toBe(200);
   expect((await fetch(`${base}/readyz`)).status).toBe(200);
   harness.ready = false;
-  expect((await fetch(`${base}/readyz`)).status).toBe(503);
+  const notReady = await fetch(`${base}/readyz`);
+  expect(notReady.status).toBe(503);
+  expect(await notReady.text()).toBe('this global manager replica (gm-b) is not the leader; the leader is gm-a\n');
   const metrics = await fetch(`${base}/metrics`);
   expect(metrics.status).toBe(200);
   const text = await metrics.text();
   expect(text).toContain('sedna_gm_connected_local_controllers');
   expect(text).toContain('sedna_gm_reconcile_queue_depth');
+  expect(text).toContain('sedna_gm_leader');
   expect((await fetch(`${base}/nothing`)).status).toBe(404);
+});
+
+test('without a leader endpoint (a follower) an LC upgrade is refused with 503 and the reason, before its token is looked at', async () => {
+  harness.http.attach(undefined);
+  harness.ready = false;
+  const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const ws = new WebSocket(harness.http.url, { headers: { 'Node-Name': NODE, Authorization: 'Bearer nonsense' } });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    ws.once('open', () => reject(new Error('a follower took the connection')));
+    ws.once('error', () => undefined);
+  });
+  expect(refused).toEqual({ status: 503, body: 'this global manager replica (gm-b) is not the leader; the leader is gm-a\n' });
+  expect(harness.connects).toEqual([]);
+});
+
+test('closing the endpoint (leadership lost) closes every LC with the code given', async () => {
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.length === 1);
+  await harness.server.close(4003, 'this global manager replica is no longer the leader');
+  expect(await lc.untilClosed()).toEqual({ code: 4003, reason: 'this global manager replica is no longer the leader' });
+  expect(harness.disconnects).toEqual([NODE]);
 });

@@ -28,7 +28,7 @@ test('an API server without the sedna.io CRDs fails the start with CRD_MISSING n
   }
 });
 
-test('an unreachable API server fails the start after startTimeoutSeconds with API_ERROR naming it', async () => {
+test('an unreachable API server fails the start after startTimeoutSeconds with API_ERROR naming it and the lease', async () => {
   // A port that was free a moment ago: nothing listens there.
   const port = await new Promise<number>((resolve) => {
     const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -43,11 +43,19 @@ test('an unreachable API server fails the start after startTimeoutSeconds with A
     contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
     currentContext: 'x',
   });
+  const fast = { leaseDurationSeconds: 2, renewDeadlineSeconds: 0.5, retryPeriodSeconds: 0.1 };
   const log = testLogger('gm');
-  const error = await startGlobalManager({ ...base, kubeConfig, startTimeoutSeconds: 1, logger: log }).catch((e: unknown) => e);
+  const error = await startGlobalManager({ ...base, kubeConfig, startTimeoutSeconds: 1, leaderElection: fast, logger: log }).catch((e: unknown) => e);
   expect(error).toMatchObject({ code: 'API_ERROR' });
-  expect((error as Error).message).toContain(`http://127.0.0.1:${port} could not be listed within 1s`);
-  expect(log.entries.some((e) => e.msg === 'list/watch failed; restarting')).toBe(true);
+  expect((error as Error).message).toBe(`GlobalManager: the API server at http://127.0.0.1:${port} could not be reached within 1s (lease default/sedna-gm)`);
+  expect(log.entries.some((e) => e.msg === 'leader lease could not be read or written')).toBe(true);
+
+  // Without the election, the first thing that fails is the listing.
+  const unelected = testLogger('gm');
+  const listing = await startGlobalManager({ ...base, kubeConfig, startTimeoutSeconds: 1, leaderElection: { enabled: false }, logger: unelected }).catch((e: unknown) => e);
+  expect(listing).toMatchObject({ code: 'API_ERROR' });
+  expect((listing as Error).message).toContain(`http://127.0.0.1:${port} could not be listed within 1s`);
+  expect(unelected.entries.some((e) => e.msg === 'list/watch failed; restarting')).toBe(true);
 });
 
 test('a bad configuration is refused before anything starts', async () => {
