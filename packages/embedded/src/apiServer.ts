@@ -187,6 +187,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     server.keepAliveTimeout = 65_000;
     const sockets = new Set<Socket>();
     server.on('connection', (s) => {
+      s.setNoDelay(true);
       sockets.add(s);
       s.on('close', () => sockets.delete(s));
     });

@@ -72,7 +72,8 @@ export function loadOrCreateToken(dataDir: string, given: string | undefined): s
 /** A kubeconfig (YAML) with one cluster, user and context for the server. */
 export function kubeconfigYaml(server: string, token: string, caCert: string | undefined, options: { context?: string; namespace?: string } = {}): string {
   const name = options.context ?? 'sedna-embedded';
-  const cluster = caCert ? { server, 'certificate-authority-data': Buffer.from(caCert).toString('base64') } : { server };
+  // Plain HTTP (no CA): client-node only accepts an http:// server marked insecure-skip-tls-verify.
+  const cluster = caCert ? { server, 'certificate-authority-data': Buffer.from(caCert).toString('base64') } : { server, 'insecure-skip-tls-verify': true };
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',

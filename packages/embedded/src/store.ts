@@ -183,10 +183,10 @@ export class Store {
     return out;
   }
 
-  /** Committed objects under `prefix`, in key order, starting after `after` when given. */
+  /** Committed objects under `prefix` (every object for `''`), in key order, starting after `after` when given. */
   *scan(prefix: string, after?: string): Generator<[string, KubeObject]> {
     const start = after !== undefined && after > prefix ? after : prefix;
-    for (const { key, value } of this.objects.getRange({ start, end: prefixEnd(prefix) })) {
+    for (const { key, value } of this.objects.getRange(prefix === '' ? { start } : { start, end: prefixEnd(prefix) })) {
       if (key === after) continue;
       yield [key, JSON.parse(value) as KubeObject];
     }

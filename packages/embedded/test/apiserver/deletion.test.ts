@@ -152,3 +152,20 @@ describe('namespaces and pods', () => {
     expect([await exists('col-1'), await exists('col-2'), await exists('col-3')]).toEqual([false, false, true]);
   });
 });
+
+describe('after a restart', () => {
+  test('a bound pod whose grace period ran out while the server was down is removed by the restarted server', async () => {
+    const s = await startTestServer();
+    await s.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'orphaned' }, spec: { nodeName: 'gone-node', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'x' }] } } });
+    await s.core.deleteNamespacedPod({ name: 'orphaned', namespace: ns });
+    await s.close();
+    const again = await startTestServer({}, s.dir);
+    try {
+      expect((await again.core.readNamespacedPod({ name: 'orphaned', namespace: ns })).metadata?.deletionTimestamp).toBeTruthy();
+      await eventually(async () => expect((await rejection(again.core.readNamespacedPod({ name: 'orphaned', namespace: ns }))).code).toBe(404), 15000);
+    } finally {
+      await again.close();
+      removeDir(s.dir);
+    }
+  }, 30000);
+});
