@@ -16,6 +16,8 @@ export type WorkerSdkErrorCode =
   | 'REPORT_UNDELIVERABLE'
   /** A model file is missing, of the wrong size or checksum, or fails to load or warm up. */
   | 'MODEL_INVALID'
+  /** `exportToOnnx` met a layer, activation or setting it cannot convert (the error names the layer). */
+  | 'EXPORT_UNSUPPORTED'
   /** The user's estimator threw. */
   | 'ESTIMATOR_FAILED'
   /** A hard example could not be saved. */

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { cp, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { type ModelHotUpdateConfig } from '@sedna-ts/api-types';
 import { WorkerSdkError } from './errors.js';
 import { sha256File } from './modelFiles.js';
@@ -87,9 +87,38 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /**
+ * The weight files a tfjs `model.json` lists in its `weightsManifest`, relative to its folder; none for
+ * any other file. A listed path that leaves the folder is refused.
+ */
+async function tfjsWeightFiles(model: AnnouncedModel, path: string): Promise<string[]> {
+  if (!path.endsWith('.json')) return [];
+  let manifest: unknown;
+  try {
+    manifest = (JSON.parse(await readFile(path, 'utf8')) as { weightsManifest?: unknown }).weightsManifest;
+  } catch {
+    return []; // Not JSON: not a tfjs model; the estimator's load says what is wrong with it.
+  }
+  if (!Array.isArray(manifest)) return [];
+  const files: string[] = [];
+  for (const group of manifest as Array<{ paths?: unknown }>) {
+    for (const relative of Array.isArray(group?.paths) ? (group.paths as unknown[]) : []) {
+      const normalised = typeof relative === 'string' ? normalize(relative) : '';
+      if (normalised === '' || normalised === '.' || isAbsolute(normalised) || normalised === '..' || normalised.startsWith('../')) {
+        throw new WorkerSdkError('MODEL_INVALID', `model ${model.version}: ${model.resolvedPath}: weightsManifest path ${JSON.stringify(relative)} leaves the model folder`);
+      }
+      files.push(normalised);
+    }
+  }
+  return files;
+}
+
+/**
  * Copy an announced model into a private folder and check the copy against the announced size and
  * sha256 (sha256 only for a file). Loading the private copy means the LC may replace the published
- * file at any time without the worker reading a half-written one. Returns the copy's path and folder.
+ * file at any time without the worker reading a half-written one. A folder is copied whole; a tfjs
+ * `model.json` is copied with the weight files it lists, which must be beside it (a weights file named
+ * as `saveLayersModel` names them, `weights-<first 16 hex of its sha256>.bin`, is checked against its
+ * name). Returns the copy's path and folder.
  */
 export async function stageAnnouncedModel(model: AnnouncedModel): Promise<{ path: string; folder: string }> {
   try {
@@ -101,6 +130,7 @@ export async function stageAnnouncedModel(model: AnnouncedModel): Promise<{ path
   const path = join(folder, basename(model.resolvedPath));
   try {
     await cp(model.resolvedPath, path, { recursive: true });
+    const isFolder = (await stat(path)).isDirectory();
     if (model.size !== undefined) {
       const size = await sizeOf(path);
       if (size !== model.size) {
@@ -108,7 +138,7 @@ export async function stageAnnouncedModel(model: AnnouncedModel): Promise<{ path
       }
     }
     if (model.sha256 !== undefined) {
-      if ((await stat(path)).isDirectory()) {
+      if (isFolder) {
         throw new WorkerSdkError('MODEL_INVALID', `model ${model.version}: ${model.resolvedPath}: is a folder; model_sha256 can only check a file`);
       }
       const sha256 = await sha256File(path);
@@ -116,10 +146,35 @@ export async function stageAnnouncedModel(model: AnnouncedModel): Promise<{ path
         throw new WorkerSdkError('MODEL_INVALID', `model ${model.version}: ${model.resolvedPath}: sha256 ${sha256}, model_config.model_sha256 says ${model.sha256}`);
       }
     }
+    if (!isFolder) await stageWeightFiles(model, path, folder);
     return { path, folder };
   } catch (error) {
     await rm(folder, { recursive: true, force: true });
     throw error instanceof WorkerSdkError ? error : new WorkerSdkError('MODEL_INVALID', `model ${model.version}: copying ${model.resolvedPath}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Copies the weight files of a staged tfjs `model.json` from beside the announced one, checking hashed names. */
+async function stageWeightFiles(model: AnnouncedModel, stagedJson: string, folder: string): Promise<void> {
+  const source = dirname(model.resolvedPath);
+  for (const relative of await tfjsWeightFiles(model, stagedJson)) {
+    const target = join(folder, relative);
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await cp(join(source, relative), target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new WorkerSdkError(
+        'MODEL_INVALID',
+        `model ${model.version}: ${model.resolvedPath} is a tfjs model whose weights file ${relative} is not beside it; ` +
+          'publish the model folder, or deploy the ONNX file (model.onnx) to inference workers',
+        { cause: error },
+      );
+    }
+    const hashed = /^weights-([0-9a-f]{16})\.bin$/.exec(basename(relative));
+    if (hashed && (await sha256File(target)).slice(0, 16) !== hashed[1]) {
+      throw new WorkerSdkError('MODEL_INVALID', `model ${model.version}: ${join(source, relative)}: content does not match the sha256 its name carries (a partial or replaced file)`);
+    }
   }
 }
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { SednaConfig } from '../src/config.js';
-import { readHotUpdateConfig, resolveAnnouncedPath } from '../src/hotUpdate.js';
+import { readHotUpdateConfig, resolveAnnouncedPath, stageAnnouncedModel } from '../src/hotUpdate.js';
 import { IncrementalLearning, type ModelUpdateEvent } from '../src/incrementalLearning.js';
 import { FakeLc, LinearEstimator, memoryLogger, removeDir, tempDir, waitFor, writeLinearModel, type LinearModel } from './helpers.js';
 
@@ -275,6 +275,50 @@ describe('the hot-update config file', () => {
     expect((await il.inference(1))[0]).toEqual({ version: 'v1', y: 4 });
     expect(JSON.parse(await readFile(configPath, 'utf8')).model_config.model_version).toBe('v1');
     await il.close();
+  });
+});
+
+describe('a tfjs model (model.json and its weights) announced for hot update', () => {
+  /** A tfjs-format folder under `<hot>/<version>/` as saveLayersModel writes it: model.json and a hashed weights file. */
+  async function publishTfjs(version: string, weights: Buffer, options: { weightsName?: string; withWeights?: boolean } = {}) {
+    const folder = join(hot, version);
+    await mkdir(folder, { recursive: true });
+    const name = options.weightsName ?? `weights-${createHash('sha256').update(weights).digest('hex').slice(0, 16)}.bin`;
+    const json = JSON.stringify({ modelTopology: {}, format: 'layers-model', weightsManifest: [{ paths: [name], weights: [] }] });
+    await writeFile(join(folder, 'model.json'), json);
+    if (options.withWeights ?? true) await writeFile(join(folder, name), weights);
+    await writeFile(configPath, JSON.stringify({ model_config: { model_path: `/model-hot-update/${version}/model.json`, model_update_time: 't', model_version: version, model_size: Buffer.byteLength(json) } }));
+    return { name, announced: (await readHotUpdateConfig(configPath))! };
+  }
+
+  test('model.json is staged with the weight files it lists, so the estimator loads a complete model', async () => {
+    const { name, announced } = await publishTfjs('5', Buffer.from('weights of v5'));
+    const staged = await stageAnnouncedModel(announced);
+    try {
+      expect(basename(staged.path)).toBe('model.json');
+      expect((await readdir(staged.folder)).sort()).toEqual(['model.json', name].sort());
+      expect(await readFile(join(staged.folder, name), 'utf8')).toBe('weights of v5');
+    } finally {
+      await removeDir(staged.folder);
+    }
+  });
+
+  test('a model.json without its weights beside it is refused, saying what to publish instead', async () => {
+    const { name, announced } = await publishTfjs('6', Buffer.from('w'), { withWeights: false });
+    await expect(stageAnnouncedModel(announced)).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: `model 6: ${join(hot, '6', 'model.json')} is a tfjs model whose weights file ${name} is not beside it; publish the model folder, or deploy the ONNX file (model.onnx) to inference workers`,
+    });
+  });
+
+  test('a weights file whose content does not match the hash in its name is refused', async () => {
+    const { announced } = await publishTfjs('7', Buffer.from('half-written'), { weightsName: 'weights-0000000000000000.bin' });
+    await expect(stageAnnouncedModel(announced)).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/weights-0000000000000000\.bin: content does not match the sha256 its name carries/) });
+  });
+
+  test('a weights path that leaves the model folder is refused', async () => {
+    const { announced } = await publishTfjs('8', Buffer.from('w'), { weightsName: '../../secret.bin' });
+    await expect(stageAnnouncedModel(announced)).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/weightsManifest path "\.\.\/\.\.\/secret\.bin" leaves the model folder/) });
   });
 });
 

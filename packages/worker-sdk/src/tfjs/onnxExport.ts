@@ -1,7 +1,7 @@
 import type { LayersModel } from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { writeFileAtomic } from '../dataSource.js';
-import { WorkerSdkError } from '../errors.js';
+import { WorkerSdkError, type WorkerSdkErrorCode } from '../errors.js';
 
 const { onnx } = onnxProto;
 
@@ -146,8 +146,9 @@ function attribute(name: string, value: number | number[] | string) {
 
 const FLOAT_ATTRIBUTES = new Set(['alpha', 'beta', 'gamma', 'epsilon', 'min', 'max']);
 
-function fail(layer: LayerLike, what: string): never {
-  throw new WorkerSdkError('MODEL_INVALID', `exportToOnnx: layer "${layer.name}" (${layer.getClassName()}): ${what}`);
+/** Throws for `layer`: `EXPORT_UNSUPPORTED` (a layer or setting the export does not cover) unless told otherwise. */
+function fail(layer: LayerLike, what: string, code: WorkerSdkErrorCode = 'EXPORT_UNSUPPORTED'): never {
+  throw new WorkerSdkError(code, `exportToOnnx: layer "${layer.name}" (${layer.getClassName()}): ${what}`);
 }
 
 function weightsOf(layer: LayerLike): Map<string, { shape: number[]; values: ArrayLike<number> }> {
@@ -161,7 +162,7 @@ function weightsOf(layer: LayerLike): Map<string, { shape: number[]; values: Arr
 
 function requireWeight(layer: LayerLike, weights: ReturnType<typeof weightsOf>, key: string) {
   const w = weights.get(key);
-  if (w === undefined) fail(layer, `has no weight "${key}" (weights: ${[...weights.keys()].join(', ')})`);
+  if (w === undefined) fail(layer, `has no weight "${key}" (weights: ${[...weights.keys()].join(', ')})`, 'MODEL_INVALID');
   return w;
 }
 
@@ -247,7 +248,7 @@ function topologicalCalls(model: LayersModel): Array<{ layer: LayerLike; nodeInd
     if (depth > 10000) throw new WorkerSdkError('MODEL_INVALID', 'exportToOnnx: the model graph is too deep or cyclic');
     seen.add(key);
     const node = t.sourceLayer.inboundNodes[t.nodeIndex];
-    if (node === undefined) fail(t.sourceLayer, `has no call #${t.nodeIndex}`);
+    if (node === undefined) fail(t.sourceLayer, `has no call #${t.nodeIndex}`, 'MODEL_INVALID');
     for (const input of node.inputTensors) if (input.sourceLayer !== t.sourceLayer) visit(input, depth + 1);
     order.push({ layer: t.sourceLayer, nodeIndex: t.nodeIndex });
   };
@@ -271,8 +272,9 @@ function graphValueInfo(name: string, shape: Array<number | null>, layout: Layou
 /**
  * Converts a trained tfjs LayersModel (Sequential or functional) into an ONNX model (opset 13), weights
  * included. Inputs and outputs keep the tfjs names, shapes and (by default) the channels-last layout,
- * so the same preprocessing feeds both. Supported layers: `ONNX_EXPORTABLE_LAYERS`; anything else is a
- * `WorkerSdkError` (code `MODEL_INVALID`) naming the layer.
+ * so the same preprocessing feeds both. Supported layers: `ONNX_EXPORTABLE_LAYERS`; anything else (a
+ * layer, activation, padding, data format or dtype the export does not cover) is a `WorkerSdkError` with
+ * code `EXPORT_UNSUPPORTED` naming the layer; a malformed graph is `MODEL_INVALID`.
  *
  * @example
  * ```ts
@@ -308,7 +310,7 @@ export function exportToOnnx(model: LayersModel, options: OnnxExportOptions = {}
     }
     const ins = node.inputTensors.map((t) => {
       const v = values.get(t.id);
-      if (v === undefined) fail(layer, `input ${t.sourceLayer.name} was not converted`);
+      if (v === undefined) fail(layer, `input ${t.sourceLayer.name} was not converted`, 'INTERNAL');
       return v;
     });
     const x = ins[0] as Value;

@@ -192,7 +192,8 @@ export class TfjsEstimator<X = Tensor, P = unknown> implements Estimator<X, P> {
 
   /**
    * Writes the model under `modelDir`: the tfjs format (`model.json` and its weights file) and, unless
-   * `exportOnnx` is false, `model.onnx`. Returns every file with its format.
+   * `exportOnnx` is false, `model.onnx`. Returns every file with its format. A layer the ONNX export does
+   * not cover throws `EXPORT_UNSUPPORTED` naming it (after the tfjs files are written).
    */
   async save(modelDir: string): Promise<SavedModelFile[]> {
     const tf = await this.tf();
@@ -205,7 +206,16 @@ export class TfjsEstimator<X = Tensor, P = unknown> implements Estimator<X, P> {
     const exportOnnx = this.options.exportOnnx ?? true;
     if (exportOnnx !== false) {
       const onnxPath = join(modelDir, ONNX_MODEL_FILE);
-      await saveOnnx(model, onnxPath, exportOnnx === true ? {} : exportOnnx);
+      try {
+        await saveOnnx(model, onnxPath, exportOnnx === true ? {} : exportOnnx);
+      } catch (error) {
+        if (!(error instanceof WorkerSdkError) || error.code !== 'EXPORT_UNSUPPORTED') throw error;
+        throw new WorkerSdkError(
+          'EXPORT_UNSUPPORTED',
+          `TfjsEstimator.save(${modelDir}): ${error.message}; the tfjs format was saved, give the option exportOnnx: false to save only that`,
+          { cause: error },
+        );
+      }
       files.push({ path: onnxPath, format: 'onnx' });
     }
     return files;

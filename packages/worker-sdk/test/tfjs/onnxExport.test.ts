@@ -34,10 +34,10 @@ describe('exportToOnnx', () => {
     }
   });
 
-  it('rejects what it cannot convert with an error naming the layer', () => {
-    expect(parity.errors.conv2dTranspose).toEqual({ code: 'MODEL_INVALID', message: expect.stringMatching(/^exportToOnnx: layer "deconv_head" \(Conv2DTranspose\): layer type not supported by the ONNX export/) });
-    expect(parity.errors.mish).toEqual({ code: 'MODEL_INVALID', message: expect.stringMatching(/^exportToOnnx: layer "mish_dense" \(Dense\): activation "mish" is not supported/) });
-    expect(parity.errors.int32Input).toEqual({ code: 'MODEL_INVALID', message: 'exportToOnnx: layer "ids" (InputLayer): input dtype "int32" is not supported (float32)' });
-    expect(parity.errors.channelsFirst).toEqual({ code: 'MODEL_INVALID', message: 'exportToOnnx: layer "up_cf" (UpSampling2D): dataFormat "channelsFirst" is not supported (channelsLast)' });
+  it('rejects what it cannot convert with EXPORT_UNSUPPORTED naming the layer', () => {
+    expect(parity.errors.conv2dTranspose).toEqual({ code: 'EXPORT_UNSUPPORTED', message: expect.stringMatching(/^exportToOnnx: layer "deconv_head" \(Conv2DTranspose\): layer type not supported by the ONNX export/) });
+    expect(parity.errors.mish).toEqual({ code: 'EXPORT_UNSUPPORTED', message: expect.stringMatching(/^exportToOnnx: layer "mish_dense" \(Dense\): activation "mish" is not supported/) });
+    expect(parity.errors.int32Input).toEqual({ code: 'EXPORT_UNSUPPORTED', message: 'exportToOnnx: layer "ids" (InputLayer): input dtype "int32" is not supported (float32)' });
+    expect(parity.errors.channelsFirst).toEqual({ code: 'EXPORT_UNSUPPORTED', message: 'exportToOnnx: layer "up_cf" (UpSampling2D): dataFormat "channelsFirst" is not supported (channelsLast)' });
   });
 });

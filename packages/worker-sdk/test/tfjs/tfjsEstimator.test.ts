@@ -10,6 +10,7 @@ interface Observed {
   prediction: number;
   reloadedPrediction: number;
   copiedPrediction: number;
+  hotUpdatedPrediction: number;
   evaluated: Record<string, number>;
   scored: Record<string, number>;
   onnxValue: number;
@@ -50,6 +51,10 @@ describe('TfjsEstimator', () => {
     expect(o.copiedPrediction).toBe(o.prediction);
   });
 
+  it('loads a model.json announced for hot update from the private copy staged with its weights', () => {
+    expect(o.hotUpdatedPrediction).toBe(o.prediction);
+  });
+
   it('evaluates a saved model with the compiled metrics, or with a metrics callback', () => {
     expect(Object.keys(o.evaluated).sort()).toEqual(['acc', 'loss']);
     expect(o.evaluated.loss).toBeCloseTo(o.metrics.val_loss as number, 4);
@@ -69,6 +74,10 @@ describe('TfjsEstimator', () => {
       loadMissing: { code: 'MODEL_INVALID', message: expect.stringMatching(/^tfjs model \/.*\/nowhere: no such file or folder$/) },
       predictNotTensor: { code: 'INPUT_INVALID', message: 'TfjsEstimator.predict: the input is not a Tensor; give a toInput option that converts it' },
       predictWithoutModel: { code: 'ESTIMATOR_FAILED', message: 'TfjsEstimator.predict: no model; call load(modelUrl) first' },
+      saveUnsupported: {
+        code: 'EXPORT_UNSUPPORTED',
+        message: expect.stringMatching(/^TfjsEstimator\.save\(\/.*\/deconv\): exportToOnnx: layer "up" \(Conv2DTranspose\): layer type not supported .*; the tfjs format was saved, give the option exportOnnx: false to save only that$/),
+      },
     });
     expect(o.tensorsLeft).toBe(0);
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { DataSource } from '../../../src/estimator.js';
+import { stageAnnouncedModel } from '../../../src/hotUpdate.js';
 import { OnnxEstimator } from '../../../src/onnx/onnxEstimator.js';
 import { initTfjs } from '../../../src/tfjs/initTfjs.js';
 import { TfjsEstimator } from '../../../src/tfjs/tfjsEstimator.js';
@@ -79,6 +80,15 @@ try {
   const scored = await scorer.evaluate(valid, { modelPath: join(dir, 'model.json') });
   scorer.dispose();
 
+  // Hot update of the tfjs format: model.json announced, staged with its weights, loaded from the copy.
+  const announced = { version: '2', modelPath: join(dir, 'model.json'), resolvedPath: join(dir, 'model.json'), updateTime: 't', key: 'k' };
+  const staged = await stageAnnouncedModel(announced);
+  const hot = new TfjsEstimator<number[], number>(options);
+  await hot.load(staged.path);
+  const hotUpdatedPrediction = await hot.predict(sample);
+  hot.dispose();
+  await rm(staged.folder, { recursive: true, force: true });
+
   const copy = new TfjsEstimator<number[], number>(options);
   copy.model = await options.createModel(tf);
   await copy.setWeights(estimator.getWeights());
@@ -109,6 +119,15 @@ try {
       return bare.predict([1, 2, 3] as unknown as tfjs.Tensor);
     }),
     predictWithoutModel: await errorOf(() => new TfjsEstimator({ toTensors: options.toTensors, runtime }).predict(zero)),
+    saveUnsupported: await errorOf(async () => {
+      const deconv = new TfjsEstimator({ toTensors: options.toTensors, runtime });
+      deconv.model = tf.sequential({ layers: [tf.layers.conv2dTranspose({ inputShape: [4, 4, 1], filters: 1, kernelSize: 2, strides: 2, name: 'up' })] });
+      try {
+        await deconv.save(join(dir, 'deconv'));
+      } finally {
+        deconv.dispose();
+      }
+    }),
   };
 
   zero.dispose();
@@ -126,6 +145,7 @@ try {
       prediction,
       reloadedPrediction,
       copiedPrediction,
+      hotUpdatedPrediction,
       evaluated,
       scored,
       onnxValue,
