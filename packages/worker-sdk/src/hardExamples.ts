@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import type sharpDefault from 'sharp';
 import { writeFileAtomic } from './dataSource.js';
 import { WorkerSdkError } from './errors.js';
+import { loadSharp } from './sharp.js';
 
 /** A decoded image as raw pixels (sharp's `{ data, info }` shape, or the fields at top level). */
 export interface RawImage {
@@ -57,18 +57,6 @@ export function toJsonText(value: unknown): string {
   });
 }
 
-type SharpModule = typeof sharpDefault;
-let sharpModule: Promise<SharpModule> | undefined;
-async function loadSharp(): Promise<SharpModule> {
-  sharpModule ??= import('sharp').then((m) => m.default);
-  try {
-    return await sharpModule;
-  } catch (error) {
-    sharpModule = undefined;
-    throw new WorkerSdkError('RUNTIME_UNAVAILABLE', `saveHardExample: sharp cannot be loaded to write an image: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 /**
  * Write one hard example into `dir`: the input as `<id>.png` (an encoded image, or raw pixels
  * `{data, info: {width, height, channels}}`, converted to PNG through sharp, loaded only then) or as
@@ -91,11 +79,11 @@ export async function writeHardExample(
       sample = bytes;
       format = 'png';
     } else if (bytes && encoded) {
-      const sharp = await loadSharp();
+      const sharp = await loadSharp('saveHardExample: writing an image');
       sample = await sharp(bytes).png().toBuffer();
       format = 'png';
     } else if (raw) {
-      const sharp = await loadSharp();
+      const sharp = await loadSharp('saveHardExample: writing an image');
       sample = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }).png().toBuffer();
       format = 'png';
     } else {

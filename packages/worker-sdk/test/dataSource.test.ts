@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClassFactory, ClassType } from '../src/classFactory.js';
 import { SednaConfig } from '../src/config.js';
-import { BaseDataSource, CSVDataParse, TxtDataParse, type RejectedLine } from '../src/dataSource.js';
+import { BaseDataSource, CSVDataParse, TxtDataParse, writeFileAtomic, type RejectedLine } from '../src/dataSource.js';
 import { WorkerSdkError } from '../src/errors.js';
 import { removeDir, tempDir } from './helpers.js';
 
@@ -219,4 +219,15 @@ test('a CSV func transforms the rows of each source before the label is split of
   const data = await new CSVDataParse('train', (rows) => rows.filter((r) => (r.a as number) > 1)).parse([{ a: 1, y: 0 }, { a: 2, y: 1 }], { label: 'y' });
   expect(data.x).toEqual([{ a: 2 }]);
   expect(data.y).toEqual([1]);
+});
+
+test('writeFileAtomic replaces a file whole, and a write that fails leaves no temp file behind', async () => {
+  const target = join(dir, 'out', 'file.json');
+  await writeFileAtomic(target, 'first');
+  await writeFileAtomic(target, 'second');
+  expect(await readFile(target, 'utf8')).toBe('second');
+  // A folder in the way: the rename fails after the temp file was written.
+  await mkdir(join(dir, 'out', 'busy', 'inside'), { recursive: true });
+  await expect(writeFileAtomic(join(dir, 'out', 'busy'), 'x')).rejects.toThrow();
+  expect((await readdir(join(dir, 'out'))).sort()).toEqual(['busy', 'file.json']);
 });

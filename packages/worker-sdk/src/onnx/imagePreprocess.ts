@@ -1,5 +1,5 @@
-import type sharpDefault from 'sharp';
 import { WorkerSdkError } from '../errors.js';
+import { loadSharp } from '../sharp.js';
 
 /** How an encoded image becomes a model input tensor. */
 export interface ImagePreprocessOptions {
@@ -43,20 +43,6 @@ export interface PreprocessedImage {
   letterbox: Letterbox;
 }
 
-type Sharp = typeof sharpDefault;
-let sharpModule: Promise<Sharp> | undefined;
-
-/** Loads sharp on first use, so workers feeding raw tensors never load libvips. */
-export async function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((m) => m.default);
-  try {
-    return await sharpModule;
-  } catch (error) {
-    sharpModule = undefined;
-    throw new WorkerSdkError('RUNTIME_UNAVAILABLE', `image preprocessing: sharp cannot be loaded: ${(error as Error).message}`, { cause: error });
-  }
-}
-
 function checkOptions(options: ImagePreprocessOptions): void {
   for (const key of ['width', 'height'] as const) {
     const v = options[key];
@@ -83,7 +69,7 @@ function checkOptions(options: ImagePreprocessOptions): void {
  */
 export async function preprocessImage(input: string | Uint8Array, options: ImagePreprocessOptions): Promise<PreprocessedImage> {
   checkOptions(options);
-  const sharp = await loadSharp();
+  const sharp = await loadSharp('image preprocessing');
   const what = typeof input === 'string' ? `image ${input}` : `image (${input.byteLength} bytes)`;
   const { width, height } = options;
   let meta;
