@@ -68,6 +68,16 @@ test.each([
   expect(() => resolveConfig({ kubeConfig, secret, leaderElection } as never, {})).toThrow(message);
 });
 
+test('ServiceAccount auth: on, audience sedna-gm, the LC ServiceAccount sedna-lc of the GM namespace', () => {
+  expect(resolveConfig({ kubeConfig, secret }, { POD_NAMESPACE: 'sedna' }).serviceAccountAuth).toEqual({ enabled: true, audience: 'sedna-gm', serviceAccounts: ['sedna/sedna-lc'], maxInFlight: 32 });
+  const env = resolveConfig({ kubeConfig, secret }, { SEDNA_GM_SA_AUTH: '0', SEDNA_GM_TOKEN_AUDIENCE: 'gm', SEDNA_GM_LC_SERVICE_ACCOUNTS: 'edge/lc, kubeedge/sedna-lc' });
+  expect(env.serviceAccountAuth).toMatchObject({ enabled: false, audience: 'gm', serviceAccounts: ['edge/lc', 'kubeedge/sedna-lc'] });
+  expect(() => resolveConfig({ kubeConfig, secret, serviceAccountAuth: { serviceAccounts: ['sedna-lc'] } }, {})).toThrow(
+    'GlobalManager config: serviceAccountAuth.serviceAccounts[0]: "sedna-lc" is not namespace/name of a ServiceAccount',
+  );
+  expect(() => resolveConfig({ kubeConfig, secret, serviceAccountAuth: { serviceAccounts: [] } }, {})).toThrow('serviceAccountAuth.serviceAccounts: [] is not a non-empty list');
+});
+
 test('storageInitializer resources and workerDefaultRequests replace the defaults as given', () => {
   const c = resolveConfig({ kubeConfig, secret, storageInitializer: { resources: { limits: { cpu: '500m' } } }, workerDefaultRequests: { cpu: '0.25' } }, {});
   expect(c.storageInitializer.resources).toEqual({ requests: {}, limits: { cpu: '500m' } });

@@ -9,6 +9,7 @@ import { KubeConfig, type V1ResourceRequirements } from '@kubernetes/client-node
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import { ControllerError } from './errors.js';
+import { DEFAULT_TOKEN_AUDIENCE, type TokenReviewSettings } from './lcAuth.js';
 import type { LeaderElectionSettings } from './leaderElection.js';
 import { DEFAULT_WORKER_REQUESTS } from './workerPod.js';
 import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES } from './workerStorage.js';
@@ -48,6 +49,9 @@ export interface GmLogger {
  * | leaderElection.name | sedna-gm | SEDNA_GM_LEASE_NAME |
  * | leaderElection.identity | `<POD_NAME or host name>_<8 random hex>` | SEDNA_GM_IDENTITY |
  * | leaderElection.leaseDurationSeconds, renewDeadlineSeconds, retryPeriodSeconds | 15, 10, 2 | |
+ * | serviceAccountAuth.enabled | true | SEDNA_GM_SA_AUTH |
+ * | serviceAccountAuth.audience | sedna-gm | SEDNA_GM_TOKEN_AUDIENCE |
+ * | serviceAccountAuth.serviceAccounts | [`<GM namespace>/sedna-lc`] | SEDNA_GM_LC_SERVICE_ACCOUNTS (comma-separated) |
  * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL |
  */
 export interface GlobalManagerConfig {
@@ -96,6 +100,12 @@ export interface GlobalManagerConfig {
     renewDeadlineSeconds?: number;
     retryPeriodSeconds?: number;
   };
+  /**
+   * LCs on a cluster may prove their node with their projected ServiceAccount token instead of a node
+   * token: the GM checks it with a TokenReview (audience `audience`), requires one of
+   * `serviceAccounts` (`namespace/name`), and the bound pod's node must be the node the LC claims.
+   */
+  serviceAccountAuth?: { enabled?: boolean; audience?: string; serviceAccounts?: string[] };
   /** Where logs go. */
   logger?: GmLogger;
 }
@@ -117,6 +127,7 @@ export interface ResolvedConfig {
   storageInitializer: { image: string; resources: V1ResourceRequirements };
   workerDefaultRequests: Record<string, string>;
   leaderElection: LeaderElectionSettings & { enabled: boolean };
+  serviceAccountAuth: TokenReviewSettings;
   logger: GmLogger;
 }
 
@@ -136,6 +147,7 @@ const TOP_LEVEL_KEYS = new Set([
   'storageInitializer',
   'workerDefaultRequests',
   'leaderElection',
+  'serviceAccountAuth',
   'logger',
 ]);
 /** Keys of the original GM's config file that have no meaning here; a file may carry them. */
@@ -147,6 +159,7 @@ const NESTED_KEYS: Record<string, Set<string>> = {
   watchBackoff: new Set(['initialMs', 'maxMs']),
   storageInitializer: new Set(['image', 'resources']),
   leaderElection: new Set(['enabled', 'namespace', 'name', 'identity', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds']),
+  serviceAccountAuth: new Set(['enabled', 'audience', 'serviceAccounts']),
 };
 
 /** Where a pod finds its namespace (the projected ServiceAccount volume). */
@@ -212,6 +225,26 @@ function inClusterNamespace(): string | undefined {
   }
 }
 
+/** The namespace the GM runs in: POD_NAMESPACE, else the in-cluster one, else the watched one, else default. */
+function gmNamespace(env: NodeJS.ProcessEnv, watched: string): string {
+  return env.POD_NAMESPACE || inClusterNamespace() || watched || 'default';
+}
+
+const SERVICE_ACCOUNT_REF = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
+
+function serviceAccountAuth(config: GlobalManagerConfig, env: NodeJS.ProcessEnv, watched: string): TokenReviewSettings {
+  const sa = config.serviceAccountAuth ?? {};
+  const audience = sa.audience ?? env.SEDNA_GM_TOKEN_AUDIENCE ?? DEFAULT_TOKEN_AUDIENCE;
+  if (typeof audience !== 'string' || audience.trim() === '') throw invalid('serviceAccountAuth.audience', audience, 'is not a non-empty string');
+  const fromEnv = env.SEDNA_GM_LC_SERVICE_ACCOUNTS?.split(',').map((a) => a.trim()).filter(Boolean);
+  const accounts: unknown = sa.serviceAccounts ?? fromEnv ?? [`${gmNamespace(env, watched)}/sedna-lc`];
+  if (!Array.isArray(accounts) || accounts.length === 0) throw invalid('serviceAccountAuth.serviceAccounts', accounts, 'is not a non-empty list of namespace/name');
+  accounts.forEach((account: unknown, i) => {
+    if (typeof account !== 'string' || !SERVICE_ACCOUNT_REF.test(account)) throw invalid(`serviceAccountAuth.serviceAccounts[${i}]`, account, 'is not namespace/name of a ServiceAccount');
+  });
+  return { enabled: flag('serviceAccountAuth.enabled', sa.enabled ?? env.SEDNA_GM_SA_AUTH, true), audience, serviceAccounts: accounts as string[], maxInFlight: 32 };
+}
+
 function leaderElection(config: GlobalManagerConfig, env: NodeJS.ProcessEnv, watched: string): ResolvedConfig['leaderElection'] {
   const le = config.leaderElection ?? {};
   const leaseDurationSeconds = number('leaderElection.leaseDurationSeconds', le.leaseDurationSeconds, 15, 1, { integer: true });
@@ -220,7 +253,7 @@ function leaderElection(config: GlobalManagerConfig, env: NodeJS.ProcessEnv, wat
   const retryPeriodSeconds = number('leaderElection.retryPeriodSeconds', le.retryPeriodSeconds, Math.min(2, renewDeadlineSeconds / 5), 0.001);
   // A candidate waits up to 1.2 retry periods: the leader must be able to retry within its deadline.
   if (retryPeriodSeconds * 1.2 >= renewDeadlineSeconds) throw invalid('leaderElection.retryPeriodSeconds', retryPeriodSeconds, `is not less than leaderElection.renewDeadlineSeconds / 1.2 (${renewDeadlineSeconds / 1.2})`);
-  const namespace = le.namespace ?? env.SEDNA_GM_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? inClusterNamespace() ?? (watched || 'default');
+  const namespace = le.namespace ?? env.SEDNA_GM_LEASE_NAMESPACE ?? gmNamespace(env, watched);
   const name = le.name ?? env.SEDNA_GM_LEASE_NAME ?? 'sedna-gm';
   const identity = le.identity ?? env.SEDNA_GM_IDENTITY ?? `${env.POD_NAME || hostname()}_${randomUUID().slice(0, 8)}`;
   for (const [field, value] of [
@@ -311,6 +344,7 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
     },
     workerDefaultRequests: quantities('workerDefaultRequests', config.workerDefaultRequests, DEFAULT_WORKER_REQUESTS),
     leaderElection: leaderElection(config, env, namespace),
+    serviceAccountAuth: serviceAccountAuth(config, env, namespace),
     logger: config.logger ?? pino({ name: 'sedna-gm', level: env.SEDNA_LOG_LEVEL ?? 'info' }),
   };
   return resolved;

@@ -15,6 +15,7 @@ test('the public runtime surface is exactly this list', () => {
       'DEFAULT_DECIDE_OPTIONS',
       'DEFAULT_HOT_UPDATE_ROOT',
       'DEFAULT_STORAGE_INITIALIZER_IMAGE',
+      'DEFAULT_TOKEN_AUDIENCE',
       'DOWNLOADS_PATH',
       'HARD_EXAMPLES_MOUNT_PATH',
       'HOT_UPDATE_CONFIG_PATH',

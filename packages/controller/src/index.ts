@@ -20,6 +20,7 @@ export { ROUND_LABEL, ATTEMPT_LABEL, CLEANUP_FINALIZER, TRIGGER_ANNOTATION, work
 // The GM-LC protocol and its tokens.
 export { PROTOCOL_VERSION, CLOSE_UNSUPPORTED_PROTOCOL, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_NOT_LEADER } from './lcServer.js';
 export { nodeToken, workerToken } from './tokens.js';
+export { DEFAULT_TOKEN_AUDIENCE } from './lcAuth.js';
 
 // Errors.
 export { ControllerError, toControllerError } from './errors.js';

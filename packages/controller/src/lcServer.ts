@@ -13,6 +13,7 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { GmLogger } from './config.js';
 import { describeError } from './errors.js';
 import { rejectUpgrade, type UpgradeHandler } from './httpServer.js';
+import { looksLikeJwt, type LcAuthResult } from './lcAuth.js';
 import type { GmMetrics } from './metrics.js';
 import { NodeQueue } from './nodeQueue.js';
 import { RecentIds } from './recentIds.js';
@@ -72,11 +73,18 @@ export interface LcServerOptions {
   pingIntervalMs?: number;
   /** Applied message ids remembered per node. Default 10 000. */
   dedupCapacity?: number;
+  /**
+   * Checks a ServiceAccount token (a JWT) an LC presents instead of its node token; absent: only node
+   * tokens are taken. An LC accepted this way gets its node token in the GM hello.
+   */
+  authenticator?: { authenticate(token: string, node: string): Promise<LcAuthResult> };
 }
 
 interface Connection {
   node: string;
   ws: WebSocket;
+  /** Authenticated by a ServiceAccount token: the hello tells it its node token. */
+  tellNodeToken: boolean;
   info?: LcInfo;
   alive: boolean;
   flushing: boolean;
@@ -86,6 +94,8 @@ interface Connection {
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+const STATUS_TEXT: Record<401 | 403 | 503, string> = { 401: 'Unauthorized', 403: 'Forbidden', 503: 'Service Unavailable' };
 
 /** The Global Manager's WebSocket endpoint for Local Controllers (the leader's). */
 export class LcServer implements UpgradeHandler {
@@ -142,35 +152,55 @@ export class LcServer implements UpgradeHandler {
     return queue;
   }
 
-  /** Takes an LC's WebSocket upgrade: checks its node and token, then speaks the protocol. */
+  /**
+   * Takes an LC's WebSocket upgrade: checks its node and token (its node token, or a ServiceAccount
+   * token bound to a pod on that node), then speaks the protocol.
+   */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const node = req.headers['node-name'];
     const auth = req.headers.authorization ?? '';
+    const log = this.options.logger;
     if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable', 'the global manager is stopping\n');
     if (typeof node !== 'string' || !node) return rejectUpgrade(socket, 400, 'Bad Request', 'header Node-Name is missing\n');
-    const match = /^Bearer\s+(\S+)$/i.exec(auth);
-    if (!match || !tokensEqual(match[1] as string, nodeToken(this.options.secret, node))) {
-      this.options.logger.warn({ node, remote: req.socket.remoteAddress }, 'local controller refused: bad or missing token');
-      return rejectUpgrade(socket, 401, 'Unauthorized', `the token of node ${node} is missing or wrong\n`);
+    const token = /^Bearer\s+(\S+)$/i.exec(auth)?.[1];
+    if (token && tokensEqual(token, nodeToken(this.options.secret, node))) return this.accept(req, socket, head, node, false);
+    const authenticator = this.options.authenticator;
+    if (token && authenticator && looksLikeJwt(token)) {
+      void authenticator.authenticate(token, node).then((result) => {
+        if (socket.destroyed) return;
+        if (this.closing) return rejectUpgrade(socket, 503, 'Service Unavailable', 'the global manager is stopping\n');
+        if (!result.ok) {
+          log.warn({ node, remote: req.socket.remoteAddress, status: result.status, reason: result.message }, 'local controller refused: its ServiceAccount token does not prove its node');
+          return rejectUpgrade(socket, result.status, STATUS_TEXT[result.status], `${result.message}\n`);
+        }
+        log.info({ node, serviceAccount: result.serviceAccount, pod: result.pod }, 'local controller authenticated by its ServiceAccount token');
+        this.accept(req, socket, head, node, true);
+      });
+      return;
     }
+    log.warn({ node, remote: req.socket.remoteAddress }, 'local controller refused: bad or missing token');
+    return rejectUpgrade(socket, 401, 'Unauthorized', `the token of node ${node} is missing or wrong\n`);
+  }
+
+  private accept(req: IncomingMessage, socket: Duplex, head: Buffer, node: string, tellNodeToken: boolean): void {
     const protocol = req.headers['sedna-protocol'];
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (typeof protocol === 'string' && protocol !== String(PROTOCOL_VERSION)) {
         ws.close(CLOSE_UNSUPPORTED_PROTOCOL, `protocol version ${protocol} is not supported (this GM speaks ${PROTOCOL_VERSION})`);
         return;
       }
-      this.connected(node, ws);
+      this.connected(node, ws, tellNodeToken);
     });
   }
 
-  private connected(node: string, ws: WebSocket): void {
+  private connected(node: string, ws: WebSocket, tellNodeToken: boolean): void {
     const previous = this.connections.get(node);
     if (previous) {
       this.options.logger.info({ node }, 'local controller reconnected; closing its previous connection');
       this.dropConnection(previous);
       previous.ws.close(CLOSE_REPLACED, `replaced by a newer connection of node ${node}`);
     }
-    const conn: Connection = { node, ws, alive: true, flushing: false };
+    const conn: Connection = { node, ws, tellNodeToken, alive: true, flushing: false };
     conn.helloTimer = setTimeout(() => {
       if (!conn.info) ws.close(CLOSE_PROTOCOL_ERROR, 'no hello within the time allowed');
     }, this.options.helloTimeoutMs ?? 10_000);
@@ -270,7 +300,12 @@ export class LcServer implements UpgradeHandler {
     const resync = this.options.resync(conn.node);
     const hello: WireFrame = {
       header: { namespace: '', resourceKind: 'node', resourceName: conn.node, operation: 'hello' },
-      content: encodeFrameContent({ protocolVersion: PROTOCOL_VERSION, resources: resync.map((r) => r.key) }),
+      content: encodeFrameContent({
+        protocolVersion: PROTOCOL_VERSION,
+        resources: resync.map((r) => r.key),
+        // An LC that proved its node with its ServiceAccount token learns the token its workers' tokens derive from.
+        ...(conn.tellNodeToken ? { nodeToken: nodeToken(this.options.secret, conn.node) } : {}),
+      }),
     };
     conn.ws.send(JSON.stringify(hello));
     for (const { key, frame } of resync) queue.enqueue(key, frame);

@@ -17,6 +17,7 @@ import { JobController } from './jobController.js';
 import { incrementalLearningPolicy } from './jobPolicy.js';
 import { KubeApi } from './kubeApi.js';
 import { workerLabelKeys } from './labels.js';
+import { TokenReviewAuthenticator } from './lcAuth.js';
 import { LcServer } from './lcServer.js';
 import type { GmMetrics } from './metrics.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './stateMachine.js';
@@ -189,6 +190,7 @@ export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, 
       }
     },
     onDisconnect: () => undefined,
+    ...(c.serviceAccountAuth.enabled ? { authenticator: new TokenReviewAuthenticator(c.kubeConfig, c.serviceAccountAuth, log) } : {}),
   });
 
   const informers = [datasets, models, jobs, pods];

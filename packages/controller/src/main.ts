@@ -39,6 +39,10 @@ Configuration (file field / environment, default):
   leaderElection.name / SEDNA_GM_LEASE_NAME                     (sedna-gm)
   leaderElection.identity / SEDNA_GM_IDENTITY   unique per replica (<POD_NAME or host name>_<random>)
   leaderElection.leaseDurationSeconds, renewDeadlineSeconds, retryPeriodSeconds  (15, 10, 2)
+  serviceAccountAuth.enabled / SEDNA_GM_SA_AUTH   LCs may prove their node by ServiceAccount token (true)
+  serviceAccountAuth.audience / SEDNA_GM_TOKEN_AUDIENCE          (sedna-gm)
+  serviceAccountAuth.serviceAccounts / SEDNA_GM_LC_SERVICE_ACCOUNTS  namespace/name, comma-separated
+                                  (<GM namespace>/sedna-lc)
   SEDNA_LOG_LEVEL                 pino level                    (info)
 `;
 

@@ -46,9 +46,9 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startCluster(): Promise<TestCluster> {
+export async function startCluster(options: { tls?: boolean } = {}): Promise<TestCluster> {
   const dir = mkdtempSync(path.join(tmpdir(), 'sedna-gm-test-'));
-  const server = await startApiServer({ dataDir: dir, logger: quiet });
+  const server = await startApiServer({ dataDir: dir, logger: quiet, ...options });
   const kc = new KubeConfig();
   kc.loadFromString(server.kubeconfig());
   const ext = kc.makeApiClient(ApiextensionsV1Api);
@@ -62,7 +62,7 @@ export async function startCluster(): Promise<TestCluster> {
     restart: async (downMs) => {
       await cluster.server.close();
       await new Promise((r) => setTimeout(r, downMs));
-      cluster.server = await startApiServer({ dataDir: dir, port: server.port, logger: quiet });
+      cluster.server = await startApiServer({ dataDir: dir, port: server.port, logger: quiet, ...options });
     },
     close: async () => {
       await cluster.server.close();

@@ -44,6 +44,25 @@ export class FakeLc {
     });
   }
 
+  /** Tries to connect; resolves with the HTTP status and body of a refusal, or `open` (then closes). */
+  static attempt(url: string, node: string, token: string): Promise<{ status: number; body: string } | 'open'> {
+    const ws = new WebSocket(url, { headers: { 'Node-Name': node, 'Sedna-Protocol': '1', Authorization: `Bearer ${token}` } });
+    return new Promise((resolve, reject) => {
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      ws.once('open', () => {
+        ws.close();
+        resolve('open');
+      });
+      ws.once('error', (error) => {
+        if (!/Unexpected server response/.test(error.message)) reject(error);
+      });
+    });
+  }
+
   /** Sends a frame. */
   send(header: Partial<FrameHeader> & Pick<FrameHeader, 'operation'>, payload: unknown): void {
     this.ws.send(JSON.stringify({ header: { namespace: '', resourceKind: '', resourceName: '', ...header }, content: encodeFrameContent(payload) }));
