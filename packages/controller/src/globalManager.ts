@@ -96,7 +96,10 @@ export async function startGlobalManager(config: GlobalManagerConfig = {}): Prom
         settleFirst?.();
       } catch (error) {
         session = undefined;
-        if (settleFirst) return settleFirst(error);
+        // Lost the lease while listing: a follower now, which is a start too.
+        const lost = error instanceof ControllerError && error.code === 'STOPPED' && !stopping;
+        if (settleFirst) return settleFirst(lost ? undefined : error);
+        if (lost) return;
         if (!elector || stopping) return;
         // Another replica may do better (or this one, later): step down and hand the lease over.
         log.error({ error: describeError(error), retryInMs: election.leaseDurationSeconds * 1000 }, 'could not start leading; handing the lease over');
