@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
 import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
 import { nodeToken } from '../src/tokens.js';
@@ -161,4 +161,20 @@ test('only the leader reconciles; a killed leader is replaced once its lease exp
   expect(await inferencePods('first')).toEqual([firstPod]);
   expect(await inferencePods('second')).toEqual([secondPod]);
   expect(logC.entries.filter((e) => e.msg === 'worker pod created')).toEqual([]);
+});
+
+test('a replica that takes over but cannot start (a CRD gone) hands the lease over instead of holding it idle', async () => {
+  const leader = gms.at(-1) as GlobalManager;
+  expect(leader.isLeader()).toBe(true);
+  const logD = testLogger('gm-d');
+  const d = await startGm('gm-d', 2, logD);
+  expect(d.isLeader()).toBe(false);
+  await cluster.kc.makeApiClient(ApiextensionsV1Api).deleteCustomResourceDefinition({ name: 'models.sedna.io' });
+  await leader.stop();
+  await eventually('D to give up', () => (logD.entries.some((e) => e.msg === 'could not start leading; handing the lease over') ? true : undefined), 15_000);
+  const entry = logD.entries.find((e) => e.msg === 'could not start leading; handing the lease over');
+  expect((entry?.fields as { error?: string }).error).toContain('install the sedna.io CRDs');
+  await eventually('the lease released', async () => ((await lease()).spec?.holderIdentity === undefined ? true : undefined));
+  expect(d.isLeader()).toBe(false);
+  expect((await fetch(`${d.wsUrl.replace('ws:', 'http:')}readyz`)).status).toBe(503);
 });
