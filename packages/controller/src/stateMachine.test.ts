@@ -422,6 +422,30 @@ describe('decide: retries and failed rounds', () => {
     expect(conditionData(last(d))).toMatchObject({ attempt: 2, decision: DEPLOY_DECISION, worker: 'helmet-infer-x7k2q' });
   });
 
+  test('an inference worker that ended between deploys (a node agent restart) is replaced once the retry delay has passed since it ended', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Waiting', 3)], round: 3 });
+    const ended = { ...INFER, phase: 'Failed' as const, finishedAt: at(-10), failure: 'reason NodeRestart' };
+    const d = run(job, { pods: [ended] });
+    expect(appended(job, d)).toEqual([]);
+    expect(actions(d)).toEqual(['delete helmet-infer-aaaaa', 'create inference helmet-infer-x7k2q r3 a0']);
+    expect(d.actions[0]).toMatchObject({ reason: 'inference worker failed (reason NodeRestart); replaced' });
+    expect(d.actions[1]).toMatchObject({ request: { modelUrl: '/models/deploy/model.onnx' } });
+  });
+
+  test('an inference worker that ended moments ago is replaced only after the retry delay: the job is requeued for the rest', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Waiting', 3)], round: 3 });
+    const d = run(job, { pods: [{ ...INFER, phase: 'Succeeded', finishedAt: at(-4) }] });
+    expect(d.actions).toEqual([]);
+    expect(d.requeueAfterMs).toBe(6000);
+  });
+
+  test('a finished job (maxRounds) does not replace its ended inference worker', () => {
+    const job = makeJob({ maxRounds: 1, conditions: [cond('Deploy', 'Completed', 1)], round: 1 });
+    job.status = { ...job.status, completionTime: at(-60) };
+    const d = run(job, { pods: [{ ...INFER, phase: 'Failed', finishedAt: at(-30) }] });
+    expect(d.actions).toEqual([]);
+  });
+
   test('a hot deploy whose inference worker fails: (Deploy, Failed)', () => {
     const job = makeJob({ conditions: [cond('Deploy', 'Running', 1, { data: { worker: INFER.name } })], round: 1 });
     const d = run(job, { pods: [{ ...INFER, phase: 'Failed', failure: 'container infer-worker exited with code 1' }] });

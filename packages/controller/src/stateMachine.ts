@@ -620,11 +620,17 @@ class Decider<J extends LearningJob> {
 
   // ---- invariants
 
-  /** The inference worker of a job with one: created when none exists (first sync, or it was deleted). */
+  /**
+   * The inference worker of a job with one: created when none exists (first sync, or it was deleted),
+   * and one that ended (Failed or Succeeded: a node agent restart, a crash under restartPolicy Never)
+   * replaced `retryInitialMs` after it ended, as a ReplicaSet replaces its pods, so the job serves
+   * between deploys too (the delay bounds the churn of a worker that keeps ending).
+   */
   ensureInferencePod(): ObservedPod | undefined {
     const live = this.livePods('inference');
-    if (live.length > 0) return live[0];
-    if (this.finished || this.policy.deployMode(this.job) === 'publish') return undefined;
+    const serving = live.find((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
+    if (serving) return serving;
+    if (this.finished || this.policy.deployMode(this.job) === 'publish') return live[0];
     const latest = this.latest();
     // During a cold update the deploy stage owns the inference pod.
     if (
@@ -632,7 +638,16 @@ class Decider<J extends LearningJob> {
       latest?.stage === JobStage.Deploy &&
       (latest.type === JobConditionType.Ready || latest.type === JobConditionType.Starting)
     ) {
-      return undefined;
+      return live[0];
+    }
+    if (live.length > 0) {
+      const endedAt = Math.max(...live.map((p) => timeMs(p.finishedAt)).map((t) => (Number.isNaN(t) ? this.nowMs : t)));
+      const due = endedAt + this.options.retryInitialMs;
+      if (this.nowMs < due) {
+        this.requeueAfter(due - this.nowMs);
+        return live[0];
+      }
+      for (const pod of live) this.deletePod(pod, `inference worker ${pod.phase.toLowerCase()}${pod.failure ? ` (${pod.failure})` : ''}; replaced`);
     }
     const node = this.canCreate('inference');
     if (!node) return undefined;
