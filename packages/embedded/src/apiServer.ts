@@ -78,15 +78,21 @@ function check(options: ApiServerOptions): void {
   }
 }
 
+/** Data dirs served by a server of this process. */
+const lockedHere = new Set<string>();
+
 /** Takes `<dataDir>/server.lock` for this process, taking over a lock whose process is gone. */
 function lockDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, 'server.lock');
+  if (lockedHere.has(dataDir)) throw new ApiServerError('StoreFailure', `${dataDir}: already served by another server of this process`);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const fd = openSync(file, 'wx', 0o600);
       writeSync(fd, `${process.pid}\n`);
       closeSync(fd);
+      lockedHere.add(dataDir);
       return () => {
+        lockedHere.delete(dataDir);
         try {
           if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
         } catch {
@@ -97,7 +103,8 @@ function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ApiServerError('StoreFailure', `${file}: ${(error as Error).message}`, { cause: error });
       const pid = Number(readFileSync(file, 'utf8').trim());
       let alive = false;
-      if (Number.isInteger(pid) && pid > 0) {
+      // Our own pid in the file is a previous incarnation (a container restarts as the same pid).
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
         try {
           process.kill(pid, 0);
           alive = true;

@@ -13,7 +13,7 @@ import {
 import { ApiServerError, successStatus } from './errors.js';
 import { type ApiServerLogger } from './logger.js';
 import { isPlainObject, type KubeObject } from './object.js';
-import { type DeleteOptions, type FieldValidation, type ObjectService, type PatchType, type WriteOptions } from './objects.js';
+import { type DeleteOptions, type FieldValidation, type ObjectService, parseResourceVersion, type PatchType, type WriteOptions } from './objects.js';
 import { openApiV3Document, openApiV3Root } from './openapi.js';
 import { streamPodLog } from './podLogs.js';
 import { groupVersion, type ResourceRegistry, type ResourceType, toVersion } from './resources.js';
@@ -426,6 +426,8 @@ function watch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, r
   let fieldSelector = q.get('fieldSelector') ?? undefined;
   if (rr.name !== undefined) fieldSelector = fieldSelector ? `metadata.name=${rr.name},${fieldSelector}` : `metadata.name=${rr.name}`;
   const filter = ctx.service.filter(rt, rr.namespace, q.get('labelSelector') ?? undefined, fieldSelector);
+  const rv = q.get('resourceVersion');
+  if (rv !== null && rv !== '') parseResourceVersion(rv);
   const asTable = representation(req.headers.accept) === 'table';
   const include = includeObject(q);
   const timeoutSeconds = int(q, 'timeoutSeconds') ?? ctx.minRequestTimeoutSeconds * (1 + Math.random());
@@ -482,7 +484,6 @@ function watch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, r
     return;
   }
   if (ended) handle.stop();
-  req.on('close', end);
   res.on('close', end);
 }
 

@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions, type V1ConfigMap } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { startApiServer } from '../../src/index.js';
 import { rawRequest, rejection, removeDir, startTestServer, type TestServer } from '../support/apiserver.js';
 
 let t: TestServer;
@@ -147,6 +148,16 @@ describe('wire rules', () => {
     expect(proto.status).toBe(415);
     const kind = await t.fetch('/api/v1/namespaces/default/configmaps', { method: 'POST', body: JSON.stringify({ kind: 'Secret', metadata: { name: 'k' } }) });
     expect(kind.json()).toMatchObject({ reason: 'BadRequest' });
+  });
+
+  test('a watch with a malformed resourceVersion answers 400 before streaming', async () => {
+    const res = await t.fetch('/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=abc');
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+  });
+
+  test('a second server on the same data dir is refused while the first runs', async () => {
+    await expect(startApiServer({ dataDir: t.dir, logger: t.logger })).rejects.toMatchObject({ name: 'ApiServerError', code: 'StoreFailure' });
   });
 
   test('discovery lists groups, versions and resources, plain and aggregated', async () => {
