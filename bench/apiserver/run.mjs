@@ -126,8 +126,11 @@ async function watchRate(kc, params, count, during = async () => undefined) {
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sedna-bench-apiserver-'));
+let child;
 try {
-  const { child, kc } = await startServer(dir);
+  const started = await startServer(dir);
+  child = started.child;
+  const kc = started.kc;
   const nul = await startNullServer(dir, 2 * N);
   const rows = [];
 
@@ -186,5 +189,6 @@ try {
   console.log(`\nmemory: server RSS ${rssEmpty.toFixed(0)} MiB before, ${rssFull.toFixed(0)} MiB holding ${N} objects and ${2 * N} events (RSS counts the LMDB pages mapped in); store ${sizeMiB(path.join(dir, 'store')).toFixed(1)} MiB on disk`);
   console.log(`lists: ${listed.items.length} of ${N} by label selector in ${listMs.toFixed(0)} ms, all ${N} in ${listAllMs.toFixed(0)} ms`);
 } finally {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 }
