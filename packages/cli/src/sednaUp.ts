@@ -189,6 +189,9 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
       kubeConfig,
       secret: await gmSecret(dataDir),
       websocket: { address: '127.0.0.1', port: options.gmPort ?? 0 },
+      // One GM per data folder already (the lock above). An election would only make a restart after
+      // SIGKILL wait for the dead run's Lease to expire, and renew it every 2 s into the store.
+      leaderElection: { enabled: false },
       logger: logs.logger('gm'),
     });
   } catch (error) {
