@@ -40,9 +40,26 @@ test('defaults: all namespaces, port 9000, 60 s grace, 4 attempts from 10 s to 3
 test('the environment fills what the object leaves out', () => {
   const c = resolveConfig(
     { kubeConfig },
-    { SEDNA_GM_SECRET: secret, SEDNA_GM_PORT: '0', SEDNA_GM_NAMESPACE: 'edge', SEDNA_GM_REPORT_GRACE_SECONDS: '5', SEDNA_GM_STORAGE_INITIALIZER_IMAGE: 'registry.local/si:2' },
+    {
+      SEDNA_GM_SECRET: secret,
+      SEDNA_GM_PORT: '0',
+      SEDNA_GM_NAMESPACE: 'edge',
+      SEDNA_GM_REPORT_GRACE_SECONDS: '5',
+      SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS: '0.5',
+      SEDNA_GM_STORAGE_INITIALIZER_IMAGE: 'registry.local/si:2',
+    },
   );
-  expect(c).toMatchObject({ secret, namespace: 'edge', websocket: { port: 0 }, reportGraceSeconds: 5, storageInitializer: { image: 'registry.local/si:2' } });
+  expect(c).toMatchObject({
+    secret,
+    namespace: 'edge',
+    websocket: { port: 0 },
+    reportGraceSeconds: 5,
+    retry: { maxAttempts: 4, initialBackoffSeconds: 0.5, maxBackoffSeconds: 300 },
+    storageInitializer: { image: 'registry.local/si:2' },
+  });
+  expect(() => resolveConfig({ kubeConfig }, { SEDNA_GM_SECRET: secret, SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS: 'soon' })).toThrow(
+    'GlobalManager config: retry.initialBackoffSeconds: "soon" is not a number',
+  );
 });
 
 test('leader election: on by default, lease sedna-gm in POD_NAMESPACE, a unique identity, 15/10/2 s', () => {

@@ -34,7 +34,7 @@ export interface GmLogger {
  * | websocket.port | 9000 (0: an ephemeral port) | SEDNA_GM_PORT |
  * | secret | (required) | SEDNA_GM_SECRET |
  * | reportGraceSeconds | 60 | SEDNA_GM_REPORT_GRACE_SECONDS |
- * | retry | 4 attempts, 10 s doubling, capped at 300 s | |
+ * | retry | 4 attempts, 10 s doubling, capped at 300 s | SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS (the first delay) |
  * | backoff | reconcile errors: 1 s doubling, capped at 300 s | |
  * | watchBackoff | informer reconnects: 1 s doubling, capped at 30 s | |
  * | maxConditions | 200 | |
@@ -318,7 +318,7 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
   if (typeof address !== 'string' || !address) throw invalid('websocket.address', address, 'is not a host address');
   const namespace = config.namespace ?? env.SEDNA_GM_NAMESPACE ?? '';
   if (typeof namespace !== 'string') throw invalid('namespace', namespace, 'is not a string');
-  const retryInitial = number('retry.initialBackoffSeconds', config.retry?.initialBackoffSeconds, 10, 0);
+  const retryInitial = number('retry.initialBackoffSeconds', config.retry?.initialBackoffSeconds ?? env.SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS, 10, 0);
   const backoffInitial = number('backoff.initialMs', config.backoff?.initialMs, 1000, 1);
   const watchInitial = number('watchBackoff.initialMs', config.watchBackoff?.initialMs, 1000, 1);
   const resolved: ResolvedConfig = {

@@ -28,6 +28,7 @@ Configuration (file field / environment, default):
   secret / SEDNA_GM_SECRET        node tokens are derived from it, >= 16 characters (required)
   reportGraceSeconds / SEDNA_GM_REPORT_GRACE_SECONDS            (60)
   retry.maxAttempts, retry.initialBackoffSeconds, retry.maxBackoffSeconds   (4, 10, 300)
+  retry.initialBackoffSeconds / SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS  first retry delay of a failed stage
   backoff.initialMs, backoff.maxMs          reconcile retries   (1000, 300000)
   watchBackoff.initialMs, watchBackoff.maxMs  watch restarts    (1000, 30000)
   maxConditions (200), podRetentionRounds (10), concurrency (4), startTimeoutSeconds (60)
