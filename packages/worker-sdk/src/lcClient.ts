@@ -81,8 +81,8 @@ export class LCClient {
   private replayDelay: number;
   private closed = false;
   private seq = 0;
-  // Set when a report is spooled while a replay pass runs, so the pass goes round once more.
-  private dirty = false;
+  // Replay passes started so far, so `flush` can tell a pass that began before it from one after.
+  private passesStarted = 0;
   // Reports of this process moved to rejected/, so `send` can tell refused from delivered.
   private readonly rejectedIds = new Set<string>();
 
@@ -172,7 +172,6 @@ export class LCClient {
     // Names sort in sending order: time, then a per-process sequence number.
     const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++).padStart(8, '0')}-${report.reportId}.json`;
     await writeFileAtomic(join(this.spoolDir, name), JSON.stringify(report));
-    this.dirty = true;
   }
 
   private async spooledFiles(): Promise<string[]> {
@@ -196,23 +195,25 @@ export class LCClient {
   /**
    * Try to deliver every spooled report now, oldest first, stopping at the first that fails for a
    * transient reason (and scheduling the next try with backoff). Resolves to the number still waiting.
+   * The answer comes from a pass that started after this call: a pass already running may have listed
+   * the spool before the latest report, or posted while the LC was still away, so it is waited for and
+   * followed by a fresh one.
    */
-  flush(): Promise<number> {
-    if (!this.replaying) {
-      this.replaying = this.replayOnce().finally(() => {
-        this.replaying = undefined;
-      });
+  async flush(): Promise<number> {
+    const requested = this.passesStarted;
+    for (;;) {
+      if (!this.replaying) {
+        this.passesStarted++;
+        this.replaying = this.replayPass().finally(() => {
+          this.replaying = undefined;
+        });
+        return this.replaying;
+      }
+      // The pass in progress is number `passesStarted`; it counts if it started after the request.
+      const fresh = this.passesStarted > requested;
+      const waiting = await this.replaying;
+      if (fresh) return waiting;
     }
-    return this.replaying;
-  }
-
-  private async replayOnce(): Promise<number> {
-    let waiting = 0;
-    do {
-      this.dirty = false;
-      waiting = await this.replayPass();
-    } while (waiting === 0 && this.dirty);
-    return waiting;
   }
 
   private async replayPass(): Promise<number> {

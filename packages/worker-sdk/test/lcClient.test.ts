@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type WorkerReport } from '@sedna-ts/api-types';
 import { WorkerSdkError } from '../src/errors.js';
@@ -92,6 +92,20 @@ test('spool mode: reports wait on disk while the LC is down and are replayed in 
   expect(lc.received.map((r) => r.body.ownerInfo?.model_version)).toEqual(['1', '2']);
   expect(lc.received.map((r) => r.body.reportId)).toEqual([first.reportId, second.reportId]);
   expect(await client.pending()).toBe(0);
+  client.close();
+});
+
+test('spool mode: flush answers from a pass that started after it was called, not from one already failing', async () => {
+  const client = new LCClient({ lcServer: lc.url, retry: { ...fast, initialDelayMs: 60_000, maxDelayMs: 60_000 }, spoolDir: spool, logger: memoryLogger() });
+  // A report waiting in the spool (as after an outage), then the LC answers 503 once and 200 after.
+  await mkdir(spool, { recursive: true });
+  await writeFile(join(spool, '000000000000001-00000000-r1.json'), JSON.stringify({ ...report({ kind: 'deploy' }), reportId: 'r1' }));
+  lc.respond = ({ count }) => (count === 1 ? 503 : 200);
+  const first = client.flush(); // its pass posts into the 503
+  const second = client.flush(); // called while that pass runs: must not take its answer
+  expect(await first).toBe(1);
+  expect(await second).toBe(0);
+  expect(lc.received.map((r) => r.body.reportId)).toEqual(['r1']);
   client.close();
 });
 

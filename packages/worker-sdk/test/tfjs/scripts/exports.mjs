@@ -17,8 +17,14 @@ export async function resolve(specifier, context, next) {
 register(`data:text/javascript,${encodeURIComponent(hooks)}`, { data: { port: port2 }, transferList: [port2] });
 
 await import('@sedna-ts/worker-sdk');
-// Let the hook thread's messages arrive.
-await new Promise((r) => setTimeout(r, 200));
+// The hooks run on their own thread and post each resolution; one more import after the main entry's
+// graph is resolved posts a sentinel behind them, so once it arrives every earlier message has too.
+const sentinel = 'data:text/javascript,export default "sentinel"';
+const arrived = new Promise((done) => port1.on('message', (url) => url === sentinel && done()));
+port1.ref(); // keep the process alive until the sentinel is in
+await import(sentinel);
+await arrived;
+port1.unref();
 const mainLoads = resolved.filter((u) => /@tensorflow|onnxruntime|sharp|onnx-proto/.test(u));
 const tfjs = Object.keys(await import('@sedna-ts/worker-sdk/tfjs')).sort();
 const onnx = Object.keys(await import('@sedna-ts/worker-sdk/onnx')).sort();
