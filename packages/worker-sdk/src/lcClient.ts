@@ -219,6 +219,9 @@ export class LCClient {
   private async replayPass(): Promise<number> {
     const files = await this.spooledFiles();
     for (let i = 0; i < files.length; i++) {
+      // A closed client posts nothing more: a pass the timer started just before close() stops here,
+      // and what is left stays on disk for the next run.
+      if (this.closed) return files.length - i;
       const file = join(this.spoolDir, files[i] as string);
       let report: WorkerReport;
       try {
@@ -271,7 +274,7 @@ export class LCClient {
     void this.flush().catch((error: unknown) => this.logger.error({ error: (error as Error).message }, 'report spool replay failed'));
   }
 
-  /** Stop background replays (spooled reports stay on disk). */
+  /** Stop delivering spooled reports, in the background or by `flush` (they stay on disk for the next run). */
   close(): void {
     this.closed = true;
     if (this.replayTimer) clearTimeout(this.replayTimer);
