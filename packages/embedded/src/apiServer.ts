@@ -9,11 +9,13 @@ import { crdResourceTypes } from './crd.js';
 import { ApiServerError } from './errors.js';
 import { kubeconfigYaml, loadOrCreateToken, writeFileAtomic } from './files.js';
 import { Controllers } from './gc.js';
-import { createHandler } from './handler.js';
+import { Authenticator } from './authentication.js';
+import { type AuditRecord, createHandler } from './handler.js';
 import { type ApiServerLogger, defaultApiServerLogger } from './logger.js';
 import { type KubeObject } from './object.js';
 import { ObjectService, SYSTEM_NAMESPACES } from './objects.js';
 import { ResourceRegistry } from './resources.js';
+import { DEFAULT_SERVICE_ACCOUNT_ISSUER, ServiceAccountTokenSigner } from './serviceAccountTokens.js';
 import { loadOrCreateTls } from './tls.js';
 import { keyPrefix, objectKey, Store } from './store.js';
 import { VERSION } from './version.js';
@@ -44,6 +46,20 @@ export interface ApiServerOptions {
   /** Largest accepted request body in bytes (default 3 MiB, as kube-apiserver). */
   maxRequestBodyBytes?: number;
   /**
+   * The `iss` of the ServiceAccount tokens the server issues (default
+   * `https://kubernetes.default.svc.cluster.local`, as kubeadm, kind and k3s clusters). Tokens are signed
+   * with a P-256 key kept in `<dataDir>/sa.key`, so they stay valid across restarts.
+   */
+  serviceAccountIssuer?: string;
+  /**
+   * The audiences of the API itself (default `[serviceAccountIssuer]`): TokenRequests without
+   * audiences get them, TokenReviews without audiences check them, and a ServiceAccount token is
+   * accepted as a bearer token for the API only when issued for one of them.
+   */
+  apiAudiences?: string[];
+  /** Called once per resource request when its answer ends: who, which verb, on what, the HTTP code. */
+  audit?: (record: AuditRecord) => void;
+  /**
    * Serve HTTPS with a CA and certificate kept in `<dataDir>/tls/` (default true). kubectl only
    * sends a bearer token over TLS; plain HTTP (false) suits clients such as client-node only.
    */
@@ -72,6 +88,10 @@ function check(options: ApiServerOptions): void {
   if (typeof options.dataDir !== 'string' || options.dataDir === '') bad('dataDir', 'is required');
   if (options.port !== undefined && (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535)) bad('port', `${String(options.port)} is not a port number`);
   if (options.watchWindow !== undefined && (!Number.isInteger(options.watchWindow) || options.watchWindow < 1)) bad('watchWindow', `${String(options.watchWindow)} must be a positive integer`);
+  if (options.serviceAccountIssuer !== undefined && (typeof options.serviceAccountIssuer !== 'string' || options.serviceAccountIssuer === '')) bad('serviceAccountIssuer', 'must be a non-empty string');
+  if (options.apiAudiences !== undefined && (!Array.isArray(options.apiAudiences) || options.apiAudiences.length === 0 || options.apiAudiences.some((a) => typeof a !== 'string' || a === ''))) {
+    bad('apiAudiences', `${JSON.stringify(options.apiAudiences)} must be a non-empty list of non-empty strings`);
+  }
   for (const f of ['bookmarkIntervalSeconds', 'heartbeatIntervalSeconds', 'minRequestTimeoutSeconds', 'maxRequestBodyBytes'] as const) {
     const v = options[f];
     if (v !== undefined && (typeof v !== 'number' || !(v > 0))) bad(f, `${String(v)} must be a positive number`);
@@ -176,12 +196,16 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
     }
     controllers.resume();
 
+    const issuer = options.serviceAccountIssuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER;
+    const signer = ServiceAccountTokenSigner.loadOrCreate(dataDir, issuer);
+    const auth = new Authenticator(service, registry, signer, token, options.apiAudiences ?? [issuer]);
     let address = '';
     const handler = createHandler({
       service,
       registry,
       hub,
-      token,
+      auth,
+      ...(options.audit ? { audit: options.audit } : {}),
       logger,
       podLogRoot: options.podLogDir ? path.resolve(options.podLogDir) : path.join(dataDir, 'pods'),
       packageVersion: VERSION,

@@ -258,6 +258,7 @@ export function builtinResources(): ResourceType[] {
     }),
     base('', 'v1', 'serviceaccounts', 'ServiceAccount', true, {
       shortNames: ['sa'],
+      extraSubresources: ['token'],
       columns: [col('Secrets', (o) => (Array.isArray(o.secrets) ? o.secrets.length : 0), { type: 'string' }), AGE_COLUMN],
     }),
     base('', 'v1', 'events', 'Event', true, { shortNames: ['ev'], fields: EVENT_FIELDS, columns: eventColumns }),
@@ -278,6 +279,8 @@ export function builtinResources(): ResourceType[] {
       fromStorage: eventToV1,
       toStorage: eventFromV1,
     }),
+    // Answered on create from the ServiceAccount tokens the server issues; never stored.
+    base('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false, { verbs: ['create'], columns: [] }),
     base('coordination.k8s.io', 'v1', 'leases', 'Lease', true, {
       columns: [col('Holder', (o) => String(rec(o.spec).holderIdentity ?? '')), AGE_COLUMN],
     }),

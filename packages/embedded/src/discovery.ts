@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { groupVersion, RESOURCE_VERBS, type ResourceRegistry, type ResourceType } from './resources.js';
+import { groupVersion, type ResourceRegistry, type ResourceType, verbsOf } from './resources.js';
 
 /** The Kubernetes minor version whose API behaviour the server follows (for `kubectl version`). */
 export const KUBERNETES_COMPAT_VERSION = { major: '1', minor: '32' };
@@ -24,7 +24,16 @@ function hash(text: string): string {
 }
 
 function subresourceVerbs(sub: string): string[] {
-  return sub === 'log' ? ['get'] : ['get', 'patch', 'update'];
+  if (sub === 'log') return ['get'];
+  if (sub === 'token') return ['create'];
+  return ['get', 'patch', 'update'];
+}
+
+/** The kind a subresource answers with, when not the resource's own. */
+function subresourceKind(rt: ResourceType, sub: string): { group: string; version: string; kind: string } {
+  if (sub === 'log') return { group: '', version: 'v1', kind: 'Pod' };
+  if (sub === 'token') return { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
+  return { group: rt.group, version: rt.version, kind: rt.kind };
 }
 
 function subresources(rt: ResourceType): string[] {
@@ -61,13 +70,21 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       singularName: rt.singular,
       namespaced: rt.namespaced,
       kind: rt.kind,
-      verbs: RESOURCE_VERBS,
+      verbs: verbsOf(rt),
       ...(rt.shortNames.length ? { shortNames: rt.shortNames } : {}),
       ...(rt.categories.length ? { categories: rt.categories } : {}),
-      storageVersionHash: hash(`${rt.storage}/${rt.storageApiVersion}`),
+      ...(rt.verbs ? {} : { storageVersionHash: hash(`${rt.storage}/${rt.storageApiVersion}`) }),
     });
     for (const sub of subresources(rt)) {
-      resources.push({ name: `${rt.resource}/${sub}`, singularName: '', namespaced: rt.namespaced, kind: rt.kind, verbs: subresourceVerbs(sub) });
+      const k = subresourceKind(rt, sub);
+      resources.push({
+        name: `${rt.resource}/${sub}`,
+        singularName: '',
+        namespaced: rt.namespaced,
+        ...(k.group !== rt.group || k.version !== rt.version ? { group: k.group, version: k.version } : {}),
+        kind: k.kind,
+        verbs: subresourceVerbs(sub),
+      });
     }
   }
   return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources };
@@ -99,14 +116,14 @@ export function aggregatedDiscovery(registry: ResourceRegistry, core: boolean): 
             responseKind: { group: rt.group, version: rt.version, kind: rt.kind },
             scope: rt.namespaced ? 'Namespaced' : 'Cluster',
             singularResource: rt.singular,
-            verbs: RESOURCE_VERBS,
+            verbs: verbsOf(rt),
             ...(rt.shortNames.length ? { shortNames: rt.shortNames } : {}),
             ...(rt.categories.length ? { categories: rt.categories } : {}),
             ...(subresources(rt).length
               ? {
                   subresources: subresources(rt).map((sub) => ({
                     subresource: sub,
-                    responseKind: sub === 'log' ? { group: '', version: 'v1', kind: 'Pod' } : { group: rt.group, version: rt.version, kind: rt.kind },
+                    responseKind: subresourceKind(rt, sub),
                     verbs: subresourceVerbs(sub),
                   })),
                 }

@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { type Authenticator, type UserInfo } from './authentication.js';
 import {
   AGGREGATED_DISCOVERY_TYPE,
   aggregatedDiscovery,
@@ -25,8 +25,11 @@ export interface HandlerContext {
   service: ObjectService;
   registry: ResourceRegistry;
   hub: WatchHub;
-  token: string;
+  /** Who a request comes from; TokenRequest and TokenReview. */
+  auth: Authenticator;
   logger: ApiServerLogger;
+  /** Called once per resource request when its answer ends (see `AuditRecord`). */
+  audit?: (record: AuditRecord) => void;
   podLogRoot: string;
   packageVersion: string;
   /** `host:port` the server is reached at (for `/api`). */
@@ -35,6 +38,41 @@ export interface HandlerContext {
   minRequestTimeoutSeconds: number;
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
+}
+
+/**
+ * One resource request as the API server's audit log records it: the user, the verb (as RBAC names
+ * it: get, list, watch, create, update, patch, delete, deletecollection), what it was about and the
+ * HTTP code of the answer.
+ */
+export interface AuditRecord {
+  user: string;
+  verb: string;
+  group: string;
+  version: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  code: number;
+}
+
+/** The RBAC verb of a resource request. */
+function rbacVerb(method: string, rr: ResourceRequest, watching: boolean): string {
+  switch (method) {
+    case 'GET':
+      return watching ? 'watch' : rr.name === undefined ? 'list' : 'get';
+    case 'POST':
+      return 'create';
+    case 'PUT':
+      return 'update';
+    case 'PATCH':
+      return 'patch';
+    case 'DELETE':
+      return rr.name === undefined ? 'deletecollection' : 'delete';
+    default:
+      return method.toLowerCase();
+  }
 }
 
 /** A parsed resource URL. */
@@ -221,15 +259,10 @@ function warningHeaders(warnings: string[]): Record<string, string[]> {
  * pod logs).
  */
 export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: ServerResponse) => void {
-  const expected = Buffer.from(`Bearer ${ctx.token}`);
-  const authorized = (req: IncomingMessage): boolean => {
-    const got = Buffer.from(req.headers.authorization ?? '');
-    return got.length === expected.length && timingSafeEqual(got, expected);
-  };
   return (req, res) => {
     const started = Date.now();
     res.on('finish', () => ctx.logger.debug({ method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started }, 'request'));
-    handle(ctx, req, res, authorized).catch((error: unknown) => {
+    handle(ctx, req, res).catch((error: unknown) => {
       const e = ApiServerError.from(error, `${req.method} ${req.url}`);
       if (e.code === 'InternalError' || e.code === 'StoreFailure') ctx.logger.error({ method: req.method, url: req.url, err: e.message }, 'request failed');
       sendError(res, e);
@@ -237,7 +270,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
   };
 }
 
-async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, authorized: (req: IncomingMessage) => boolean): Promise<void> {
+async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
@@ -246,7 +279,8 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     res.end('ok');
     return;
   }
-  if (!authorized(req)) {
+  const user = ctx.auth.authenticateRequest(req.headers.authorization, new Date());
+  if (!user) {
     req.resume();
     sendError(res, new ApiServerError('Unauthorized', 'Unauthorized'));
     return;
@@ -284,7 +318,42 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     req.resume();
     throw new ApiServerError('NotFound', 'the server could not find the requested resource');
   }
+  if (ctx.audit) auditWhenDone(ctx.audit, req, res, rr, user, url.searchParams);
   await resourceRequest(ctx, req, res, rr, url.searchParams);
+}
+
+function auditWhenDone(audit: (record: AuditRecord) => void, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, user: UserInfo, q: Query): void {
+  const watching = rr.watchPath || bool(q, 'watch') === true;
+  let done = false;
+  const record = (): void => {
+    if (done) return;
+    done = true;
+    audit({
+      user: user.username,
+      verb: rbacVerb(req.method ?? 'GET', rr, watching),
+      group: rr.group,
+      version: rr.version,
+      resource: rr.resource,
+      ...(rr.subresource !== undefined ? { subresource: rr.subresource } : {}),
+      ...(rr.namespace !== undefined ? { namespace: rr.namespace } : {}),
+      ...(rr.name !== undefined ? { name: rr.name } : {}),
+      code: res.statusCode,
+    });
+  };
+  res.on('finish', record);
+  res.on('close', record);
+}
+
+/** TokenRequest and TokenReview: created from the request, answered, never stored. */
+async function authenticationRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, contentType: string): Promise<void> {
+  if (req.method !== 'POST' || (rr.subresource === undefined && rr.name !== undefined)) {
+    req.resume();
+    throw new ApiServerError('MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  }
+  const body = decodeBody(await readBody(req, ctx.maxBodyBytes), contentType);
+  const now = new Date();
+  const answer = rr.subresource === 'token' ? ctx.auth.tokenRequest(rr.namespace ?? '', rr.name as string, body, now) : ctx.auth.tokenReview(body, now);
+  send(res, 201, answer);
 }
 
 async function resourceRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, q: Query): Promise<void> {
@@ -300,6 +369,7 @@ async function resourceRequest(ctx: HandlerContext, req: IncomingMessage, res: S
     throw new ApiServerError('NotFound', `the server could not find the requested resource (${rt.resource}/${sub})`);
   }
   const contentType = (req.headers['content-type'] ?? JSON_TYPE).split(';')[0]?.trim().toLowerCase() ?? JSON_TYPE;
+  if (sub === 'token' || rt.verbs?.includes('get') === false) return authenticationRequest(ctx, req, res, rr, contentType);
   const repr = () => representation(req.headers.accept);
   const writeOptions = (): WriteOptions => {
     const fv = fieldValidation(q);

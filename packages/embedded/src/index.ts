@@ -8,9 +8,11 @@ export { startApiServer } from './apiServer.js';
 export { ApiServerError } from './errors.js';
 export { podLogPath } from './podLogs.js';
 export { STORE_SCHEMA_VERSION } from './store.js';
+export { DEFAULT_SERVICE_ACCOUNT_ISSUER } from './serviceAccountTokens.js';
 export type { ApiServerOptions, RunningApiServer } from './apiServer.js';
 export type { ApiServerErrorCode, KubeStatus } from './errors.js';
 export type { ApiServerLogger } from './logger.js';
+export type { AuditRecord } from './handler.js';
 
 // Node agent: a small kubelet that runs the pods bound to its node as local processes.
 export { startNodeAgent, NodeAgentError } from './agent/index.js';

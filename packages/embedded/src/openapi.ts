@@ -87,6 +87,12 @@ export function openApiV3Document(registry: ResourceRegistry, path: string, pack
     const base = `/${path}${rt.namespaced ? '/namespaces/{namespace}' : ''}/${rt.resource}`;
     const nsParam = rt.namespaced ? [{ name: 'namespace', in: 'path', required: true, schema: { type: 'string' } }] : [];
     const nameParam = [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }];
+    if (rt.verbs && !rt.verbs.includes('get')) {
+      // Never stored (a review): create is all there is.
+      paths[base] = { parameters: nsParam, post: operation(rt, 'post', 'create', WRITE_PARAMS, true) };
+      schemas[schemaName(rt)] = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, 'x-kubernetes-group-version-kind': [{ group: rt.group, version: rt.version, kind: rt.kind }] };
+      continue;
+    }
     paths[base] = {
       parameters: nsParam,
       get: operation(rt, 'list', 'list', LIST_PARAMS, false),
@@ -103,6 +109,9 @@ export function openApiV3Document(registry: ResourceRegistry, path: string, pack
     paths[`${base}/{name}`] = item;
     if (rt.hasStatus) {
       paths[`${base}/{name}/status`] = { parameters: item.parameters, get: item.get, put: item.put, patch: item.patch };
+    }
+    if (rt.extraSubresources.includes('token')) {
+      paths[`${base}/{name}/token`] = { parameters: item.parameters, post: { ...operation(rt, 'post', 'createToken', WRITE_PARAMS, true), 'x-kubernetes-group-version-kind': { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' } } };
     }
     const own = rt.schema ? { ...rt.schema } : { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
     const props = { ...((own as { properties?: Record<string, object> }).properties ?? {}) };

@@ -47,6 +47,11 @@ export interface ResourceType {
   terminating?: boolean;
   /** Whether this is a custom resource. */
   custom: boolean;
+  /**
+   * Verbs served, when not every verb of `RESOURCE_VERBS`: a kind that is never stored (a review,
+   * answered by the server on create) serves `['create']` only.
+   */
+  verbs?: string[];
   /** Turns a stored object into this version's form (default: set apiVersion). */
   fromStorage?: (object: KubeObject) => KubeObject;
   /** Turns this version's form into the stored form (default: set the storage apiVersion). */
@@ -55,6 +60,11 @@ export interface ResourceType {
 
 /** The verbs every served resource supports. */
 export const RESOURCE_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+/** The verbs a resource serves. */
+export function verbsOf(rt: ResourceType): string[] {
+  return rt.verbs ?? RESOURCE_VERBS;
+}
 
 /** `group/version`, or `version` for the core group. */
 export function groupVersion(group: string, version: string): string {
