@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHotUpdateConfig } from '@sedna-ts/worker-sdk';
-import { hotUpdateDir, publishModel } from './hotUpdate.js';
+import { hotUpdateDir, publishModel, tfjsWeightFiles } from './hotUpdate.js';
 
 describe('publishModel', () => {
   let dir: string;
@@ -47,6 +47,28 @@ describe('publishModel', () => {
     expect((await readdir(folder)).sort()).toEqual(['2', '3', '4', 'model_config.json']);
     const config = JSON.parse(await readFile(join(folder, 'model_config.json'), 'utf8'));
     expect(config.model_config).not.toHaveProperty('model_sha256');
+  });
+
+  test('a tfjs model.json is published with the weight files it lists', async () => {
+    const out = join(dir, 'train', '2');
+    await mkdir(out, { recursive: true });
+    const manifest = { modelTopology: {}, weightsManifest: [{ paths: ['weights.1a2b.bin'], weights: [] }, { paths: ['group2.bin'], weights: [] }] };
+    await writeFile(join(out, 'model.json'), JSON.stringify(manifest));
+    await writeFile(join(out, 'weights.1a2b.bin'), 'w1');
+    await writeFile(join(out, 'group2.bin'), 'w2');
+    const folder = join(dir, 'hot');
+    const published = await publishModel(folder, join(out, 'model.json'), 2);
+    expect(published.config.model_config.model_path).toBe('/model-hot-update/2/model.json');
+    expect((await readdir(join(folder, '2'))).sort()).toEqual(['group2.bin', 'model.json', 'weights.1a2b.bin']);
+    expect(await readFile(join(folder, '2', 'group2.bin'), 'utf8')).toBe('w2');
+  });
+
+  test('weight files of a tfjs model.json: none for other files, refused when a path leaves the folder', async () => {
+    await writeFile(join(dir, 'other.json'), JSON.stringify({ labels: ['a'] }));
+    expect(await tfjsWeightFiles(join(dir, 'other.json'))).toEqual([]);
+    expect(await tfjsWeightFiles(join(dir, 'model.onnx'))).toEqual([]);
+    await writeFile(join(dir, 'evil.json'), JSON.stringify({ weightsManifest: [{ paths: ['../../etc/passwd'] }] }));
+    await expect(tfjsWeightFiles(join(dir, 'evil.json'))).rejects.toThrow('leaves the model');
   });
 
   test('a missing model fails without touching the config', async () => {

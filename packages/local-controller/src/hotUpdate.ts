@@ -8,8 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { cp, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { type ModelHotUpdateConfig } from '@sedna-ts/api-types';
 import { copyFileAtomic, fsyncDir, tempPathFor, writeFileAtomic } from './files.js';
 
@@ -62,6 +62,9 @@ export async function publishModel(dir: string, source: string, round: number, n
     await rename(temp, copyPath);
     await fsyncDir(versionDir);
   } else {
+    // A tfjs model.json is useless without the weight files it lists: they go in first, so the
+    // version folder never holds a model.json whose weights are missing.
+    for (const weights of await tfjsWeightFiles(source)) await copyFileAtomic(join(dirname(source), weights), join(versionDir, weights));
     await copyFileAtomic(source, copyPath);
     modelConfig.model_size = (await stat(copyPath)).size;
     modelConfig.model_sha256 = await sha256File(copyPath);
@@ -70,6 +73,30 @@ export async function publishModel(dir: string, source: string, round: number, n
   await writeFileAtomic(join(dir, HOT_UPDATE_CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
   await pruneVersions(dir, round);
   return { config, copyPath };
+}
+
+/**
+ * The weight files a tfjs `model.json` lists (`weightsManifest[].paths`, relative to its folder), or
+ * none when `file` is not a tfjs model. A listed path that leaves the folder is refused.
+ */
+export async function tfjsWeightFiles(file: string): Promise<string[]> {
+  if (!file.endsWith('.json')) return [];
+  let manifest: unknown;
+  try {
+    manifest = (JSON.parse(await readFile(file, 'utf8')) as { weightsManifest?: unknown }).weightsManifest;
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(manifest)) return [];
+  const paths: string[] = [];
+  for (const group of manifest as Array<{ paths?: unknown }>) {
+    for (const path of Array.isArray(group?.paths) ? group.paths : []) {
+      const relative = normalize(String(path));
+      if (isAbsolute(relative) || relative.startsWith('..')) throw new Error(`${file}: weightsManifest path ${JSON.stringify(path)} leaves the model's folder`);
+      paths.push(relative);
+    }
+  }
+  return paths;
 }
 
 /** Remove version folders older than the last `KEEP_VERSIONS` up to `current`. */
