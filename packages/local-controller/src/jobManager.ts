@@ -331,6 +331,11 @@ export class JobManager {
     if (state.done(key)) return;
     const manual = this.manual('Train');
     let cause = 'manual';
+    if (manual && state.data.train.lines === 0) {
+      // A round without a single new sample would train on nothing: a manual train waits for the first
+      // sample (the annotation stays until the stage leaves Waiting, so it fires as soon as one arrives).
+      return this.warnOnce('manual', `manual train trigger ${manual}: the train pool is empty; round ${round} starts with the first new sample`);
+    }
     if (!manual) {
       const result = evaluateTrigger(job.spec.trainSpec.trigger, { num_of_samples: state.data.train.lines }, this.ctx.now(), this.ctx.config.timeZone);
       this.ctx.metrics.triggerChecks.inc({ stage: 'Train', result: result.fire ? 'fire' : 'wait' });

@@ -238,7 +238,7 @@ describe('an incremental-learning round on the LC', () => {
     expect(gm.jobMessages().filter((m) => m.phase === 'Train' && m.round === 5)).toHaveLength(0);
   });
 
-  test('a manual train trigger cuts at once, below the threshold, and only once per annotation', async () => {
+  test('a manual train trigger cuts at once, below the threshold, once there is a sample, and only once per annotation', async () => {
     send(4, [
       condition('Train', 'Ready', 4),
       condition('Train', 'Completed', 4, { output: { models: trained(4) } }),
@@ -250,9 +250,12 @@ describe('an incremental-learning round on the LC', () => {
       condition('Deploy', 'Waiting', 4),
     ]);
     await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Deploy' && m.round === 4), 'the round 4 decision');
+    // With an empty train pool the manual trigger waits for the first new sample.
+    send(4, [condition('Deploy', 'Completed', 4), condition('Train', 'Waiting', 4)], {}, { 'sedna.io/trigger': 'train@2025-06-01T10:00:00Z' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(gm.jobMessages().filter((m) => m.phase === 'Train' && m.round === 5)).toHaveLength(0);
     await appendSamples(2);
     await waitFor(() => gm.datasetCounts().at(-1) === 58, 'the count 58 reported');
-    send(4, [condition('Deploy', 'Completed', 4), condition('Train', 'Waiting', 4)], {}, { 'sedna.io/trigger': 'train@2025-06-01T10:00:00Z' });
     const manual = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Train' && m.round === 5), 'the manual (Train, Ready) of round 5');
     expect(manual).toBeDefined();
     // The GM has not removed the annotation yet when round 5 ends: it does not fire round 6.

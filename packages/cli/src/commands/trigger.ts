@@ -49,7 +49,7 @@ export function triggerOutlook(stage: TriggerStage, status: LearningJobStatus): 
   if (last.stage === named && last.type === 'Waiting') {
     const what =
       stage === 'train'
-        ? `cuts the train pool into round ${round + 1}'s train file and reports (Train, Ready): the train worker starts, without waiting for the trigger condition or the check period`
+        ? `cuts the train pool into round ${round + 1}'s train file and reports (Train, Ready): the train worker starts, without waiting for the trigger condition or the check period (if the train pool is empty, at the first new sample)`
         : stage === 'eval'
           ? `cuts the eval pool and reports (Eval, Ready): the eval worker starts at once`
           : 'publishes the round\'s model without comparing metrics';
