@@ -1,14 +1,15 @@
 /**
- * LCs proving their node with a projected ServiceAccount token. The GM runs against the real embedded
- * API server through a small HTTP proxy that answers TokenReviews itself (the embedded server does not
- * issue ServiceAccount tokens yet) and passes everything else on, so the bound pods are real objects.
+ * LCs proving their node with a projected ServiceAccount token. First every way a review can answer,
+ * through a small HTTP proxy in front of the embedded API server that answers TokenReviews itself and
+ * passes everything else on (so the bound pods are real objects); then the tokens the embedded API
+ * server issues itself (TokenRequest bound to the LC pod) and reviews.
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
 import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
 import { nodeToken } from '../src/tokens.js';
-import { startCluster, testLogger, type TestCluster } from './cluster.js';
+import { eventually, startCluster, testLogger, type TestCluster } from './cluster.js';
 import { FakeLc } from './lcClient.js';
 
 const SECRET = 'sa-auth-test-secret-0123456789';
@@ -164,4 +165,66 @@ test('with serviceAccountAuth disabled only node tokens are taken', async () => 
   } finally {
     await strict.stop();
   }
+});
+
+describe('with the tokens the embedded API server issues (TokenRequest) and reviews (TokenReview)', () => {
+  let real: TestCluster;
+  let realGm: GlobalManager;
+  let podUid = '';
+
+  async function token(audiences: string[], pod = 'sedna-lc-real'): Promise<string> {
+    const request = await real.core.createNamespacedServiceAccountToken({
+      namespace: 'sedna',
+      name: 'sedna-lc',
+      body: { spec: { audiences, expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod, uid: podUid } } },
+    });
+    return request.status?.token ?? '';
+  }
+
+  beforeAll(async () => {
+    real = await startCluster();
+    await real.core.createNamespace({ body: { metadata: { name: 'sedna' } } });
+    await real.core.createNamespacedServiceAccount({ namespace: 'sedna', body: { metadata: { name: 'sedna-lc' } } });
+    const pod = await real.core.createNamespacedPod({
+      namespace: 'sedna',
+      body: { metadata: { name: 'sedna-lc-real' }, spec: { nodeName: 'edge-1', serviceAccountName: 'sedna-lc', containers: [{ name: 'lc', image: 'sedna-ts/lc:0.1' }] } },
+    });
+    podUid = pod.metadata?.uid ?? '';
+    realGm = await startGlobalManager({ kubeConfig: real.kc, secret: SECRET, websocket: { address: '127.0.0.1', port: 0 }, serviceAccountAuth: { serviceAccounts: ['sedna/sedna-lc'] }, logger: testLogger('real') });
+  });
+
+  afterAll(async () => {
+    await realGm?.stop();
+    await real?.close();
+  });
+
+  test('the LC pod\'s projected token for sedna-gm is accepted on its node, refused on another, and for another audience', async () => {
+    const lcToken = await token(['sedna-gm']);
+    const lc = await FakeLc.connect(realGm.wsUrl, 'edge-1', lcToken);
+    lcs.push(lc);
+    lc.hello('http://127.0.0.1:9100');
+    await lc.until((r) => r.some((f) => f.header.operation === 'hello'), 'the GM hello');
+    expect((lc.frames('hello')[0]?.payload as { nodeToken?: string }).nodeToken).toBe(nodeToken(SECRET, 'edge-1'));
+    lc.close();
+
+    expect(await FakeLc.attempt(realGm.wsUrl, 'edge-2', lcToken)).toEqual({ status: 403, body: 'the token is bound to pod sedna/sedna-lc-real on node edge-1, not on node edge-2\n' });
+    const apiToken = await token([]);
+    expect(await FakeLc.attempt(realGm.wsUrl, 'edge-1', apiToken)).toMatchObject({ status: 401 });
+  });
+
+  test('once the bound pod is deleted its token no longer passes', async () => {
+    const lcToken = await token(['sedna-gm']);
+    await real.core.deleteNamespacedPod({ namespace: 'sedna', name: 'sedna-lc-real', gracePeriodSeconds: 0 });
+    await eventually('the pod to be gone', async () => {
+      try {
+        await real.core.readNamespacedPod({ namespace: 'sedna', name: 'sedna-lc-real' });
+        return undefined;
+      } catch {
+        return true;
+      }
+    });
+    const refused = await FakeLc.attempt(realGm.wsUrl, 'edge-1', lcToken);
+    expect(refused).toMatchObject({ status: 401 });
+    expect((refused as { body: string }).body).toMatch(/^the token of node edge-1 is not valid/);
+  });
 });
