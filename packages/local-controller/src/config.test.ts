@@ -27,7 +27,9 @@ describe('resolveConfig', () => {
     [{ nodeName: 'Edge_1' }, 'LC config: nodeName: "Edge_1" is not a node name (lower-case DNS-1123 subdomain)'],
     [{ gmUrl: 'http://gm:9000' }, 'LC config: gmUrl: "http://gm:9000" is not a ws:// or wss:// URL'],
     [{ gmUrl: 'not a url' }, 'LC config: gmUrl: "not a url" is not a URL (ws://host:port/)'],
-    [{ nodeToken: ' ' }, 'LC config: nodeToken: " " is empty'],
+    [{ nodeToken: ' ' }, 'LC config: nodeToken: " " is empty (set nodeToken or tokenFile)'],
+    [{ tokenFile: '/var/run/secrets/sedna/token' }, 'LC config: tokenFile: "/var/run/secrets/sedna/token" is set together with nodeToken: set one of them'],
+    [{ nodeToken: undefined, tokenFile: 'token' }, 'LC config: tokenFile: "token" is not an absolute file path'],
     [{ dataDir: '' }, 'LC config: dataDir: "" is not a folder path'],
     [{ port: 70000 }, 'LC config: port: 70000 is not an integer from 0 to 65535'],
     [{ roundRetention: 0 }, 'LC config: roundRetention: 0 is not an integer >= 1'],
@@ -73,10 +75,17 @@ describe('configFromEnv', () => {
     expect(resolveConfig(config).hardExampleBudget).toEqual({ maxCount: 50, maxBytes: 1024 ** 3 });
   });
 
+  test('SEDNA_LC_TOKEN_FILE stands for SEDNA_NODE_TOKEN (a projected ServiceAccount token on a cluster)', () => {
+    const config = configFromEnv({ GM_ADDRESS: 'sedna-gm.sedna.svc:9000', NODENAME: 'edge-1', SEDNA_LC_TOKEN_FILE: '/var/run/secrets/sedna/token' });
+    expect(config).toMatchObject({ tokenFile: '/var/run/secrets/sedna/token' });
+    expect(config.nodeToken).toBeUndefined();
+    expect(resolveConfig(config)).toMatchObject({ nodeToken: undefined, tokenFile: '/var/run/secrets/sedna/token' });
+  });
+
   test('NODENAME falls back to HOSTNAME; missing and malformed variables are named', () => {
     expect(configFromEnv({ GM_ADDRESS: 'ws://gm/', HOSTNAME: 'node-a', SEDNA_NODE_TOKEN: 't' }).nodeName).toBe('node-a');
     expect(() => configFromEnv({ NODENAME: 'a', SEDNA_NODE_TOKEN: 't' })).toThrow('LC env GM_ADDRESS (gmUrl): is not set (host:port of the GM)');
-    expect(() => configFromEnv({ GM_ADDRESS: 'g:1', NODENAME: 'a' })).toThrow('LC env SEDNA_NODE_TOKEN (nodeToken): is not set');
+    expect(() => configFromEnv({ GM_ADDRESS: 'g:1', NODENAME: 'a' })).toThrow('LC env SEDNA_NODE_TOKEN (nodeToken): is not set, nor SEDNA_LC_TOKEN_FILE (tokenFile)');
     expect(() => configFromEnv({ GM_ADDRESS: 'g:1', NODENAME: 'a', SEDNA_NODE_TOKEN: 't', BIND_PORT: 'ninety' })).toThrow('LC env BIND_PORT (port): "ninety" is not a number');
   });
 });

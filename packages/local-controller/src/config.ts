@@ -22,8 +22,17 @@ export interface LocalControllerConfig {
   nodeName: string;
   /** WebSocket URL of the GM, e.g. `ws://127.0.0.1:9000/`. */
   gmUrl: string;
-  /** This node's token: hex HMAC-SHA256(GM secret, node name). Also the key of the worker tokens. */
-  nodeToken: string;
+  /**
+   * This node's token: hex HMAC-SHA256(GM secret, node name), sent to the GM and the key of the worker
+   * tokens. Set this or `tokenFile`.
+   */
+  nodeToken?: string;
+  /**
+   * A file holding the token the LC presents to the GM instead, read again at every connection: on a
+   * cluster, the LC pod's projected ServiceAccount token (audience `sedna-gm`). The GM answers with the
+   * node token in its hello, which the LC keeps in its data dir. Set this or `nodeToken`.
+   */
+  tokenFile?: string;
   /** Folder of the LC's state: objects, outbox, job pools, dataset cursors, hot-update and hard-example folders. */
   dataDir: string;
   /** Address of the worker API (default `127.0.0.1`: only workers on this machine). */
@@ -60,7 +69,9 @@ export interface LocalControllerConfig {
 export interface ResolvedConfig {
   nodeName: string;
   gmUrl: string;
-  nodeToken: string;
+  /** Exactly one of `nodeToken` and `tokenFile` is set. */
+  nodeToken: string | undefined;
+  tokenFile: string | undefined;
   dataDir: string;
   bindHost: string;
   port: number;
@@ -117,7 +128,9 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     throw invalid('gmUrl', config.gmUrl, 'is not a URL (ws://host:port/)');
   }
   if (gmUrl.protocol !== 'ws:' && gmUrl.protocol !== 'wss:') throw invalid('gmUrl', config.gmUrl, 'is not a ws:// or wss:// URL');
-  if (typeof config.nodeToken !== 'string' || config.nodeToken.trim() === '') throw invalid('nodeToken', config.nodeToken, 'is empty');
+  if (config.nodeToken !== undefined && config.tokenFile !== undefined) throw invalid('tokenFile', config.tokenFile, 'is set together with nodeToken: set one of them');
+  if (config.tokenFile === undefined && (typeof config.nodeToken !== 'string' || config.nodeToken.trim() === '')) throw invalid('nodeToken', config.nodeToken, 'is empty (set nodeToken or tokenFile)');
+  if (config.tokenFile !== undefined && (typeof config.tokenFile !== 'string' || !isAbsolute(config.tokenFile))) throw invalid('tokenFile', config.tokenFile, 'is not an absolute file path');
   const dataDir = folder('dataDir', config.dataDir);
   const bindHost = config.bindHost ?? '127.0.0.1';
   if (typeof bindHost !== 'string' || bindHost.trim() === '') throw invalid('bindHost', config.bindHost, 'is not a host address');
@@ -145,7 +158,8 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
   return {
     nodeName: config.nodeName,
     gmUrl: gmUrl.toString(),
-    nodeToken: config.nodeToken.trim(),
+    nodeToken: config.tokenFile === undefined ? (config.nodeToken as string).trim() : undefined,
+    tokenFile: config.tokenFile,
     dataDir,
     bindHost,
     port,
@@ -178,7 +192,8 @@ export interface EnvVariable {
 export const CONFIG_ENV: readonly EnvVariable[] = [
   { name: 'GM_ADDRESS', field: 'gmUrl', description: 'GM address, host:port (the original) or a ws:// URL; required' },
   { name: 'NODENAME', field: 'nodeName', description: 'this node name (falls back to HOSTNAME); required' },
-  { name: 'SEDNA_NODE_TOKEN', field: 'nodeToken', description: "this node's token from the GM; required" },
+  { name: 'SEDNA_NODE_TOKEN', field: 'nodeToken', description: "this node's token from the GM; required unless SEDNA_LC_TOKEN_FILE is set" },
+  { name: 'SEDNA_LC_TOKEN_FILE', field: 'tokenFile', description: 'file with the token shown to the GM instead (a projected ServiceAccount token), read at every connection' },
   { name: 'SEDNA_LC_DATA_DIR', field: 'dataDir', description: 'state folder (default /var/lib/sedna)' },
   { name: 'BIND_ADDRESS', field: 'bindHost', description: 'worker API address (default 127.0.0.1)' },
   { name: 'BIND_PORT', field: 'port', description: 'worker API port (default 9100, the original)' },
@@ -214,11 +229,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalContro
   const nodeName = envString(env, 'NODENAME') ?? envString(env, 'HOSTNAME');
   if (!nodeName) throw new LocalControllerError('CONFIG_INVALID', 'LC env NODENAME (nodeName): is not set, nor HOSTNAME');
   const nodeToken = envString(env, 'SEDNA_NODE_TOKEN');
-  if (!nodeToken) throw new LocalControllerError('CONFIG_INVALID', 'LC env SEDNA_NODE_TOKEN (nodeToken): is not set');
+  const tokenFile = envString(env, 'SEDNA_LC_TOKEN_FILE');
+  if (!nodeToken && !tokenFile) throw new LocalControllerError('CONFIG_INVALID', 'LC env SEDNA_NODE_TOKEN (nodeToken): is not set, nor SEDNA_LC_TOKEN_FILE (tokenFile)');
   const config: LocalControllerConfig = {
     nodeName,
     gmUrl: /^wss?:\/\//.test(address) ? address : `ws://${address}/`,
-    nodeToken,
+    ...(nodeToken ? { nodeToken } : {}),
+    ...(tokenFile ? { tokenFile } : {}),
     dataDir: envString(env, 'SEDNA_LC_DATA_DIR') ?? '/var/lib/sedna',
     port: envNumber(env, 'BIND_PORT', 'port') ?? 9100,
   };

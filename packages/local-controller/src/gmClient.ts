@@ -1,6 +1,6 @@
 /**
  * The LC's connection to the GM over WebSocket (`ws`): dials with `Node-Name`, `Authorization: Bearer
- * <node token>` and `Sedna-Protocol: 1`; exchanges hellos; applies downstream `insert` and `delete` frames
+ * <node token or ServiceAccount token>` and `Sedna-Protocol: 1`; exchanges hellos; applies downstream `insert` and `delete` frames
  * in order; sends the outbox in order once the GM's hello has arrived, and removes a message when its ack
  * comes; reconnects with exponential backoff and jitter, forever, and notices a dead peer by ping.
  */
@@ -30,6 +30,8 @@ export interface GmHello {
   protocolVersion: number;
   /** `<kind>/<ns>/<name>` of every object this node should hold. */
   resources: string[];
+  /** This node's token, when the LC proved its node otherwise (a ServiceAccount token). */
+  nodeToken?: string;
 }
 
 /** What the client calls back into. */
@@ -49,7 +51,8 @@ export interface GmClientOptions {
   /** `ws://host:port/` of the GM. */
   url: string;
   nodeName: string;
-  nodeToken: string;
+  /** The bearer token of the next connection (read again at every dial: a token file may rotate). */
+  credential: () => Promise<string>;
   hello: () => LcHello;
   outbox: Outbox;
   handlers: GmClientHandlers;
@@ -93,9 +96,21 @@ export class GmClient {
 
   private dial(): void {
     if (this.stopped) return;
-    const { url, nodeName, nodeToken, logger } = this.options;
+    const { url, logger } = this.options;
+    this.options.credential().then(
+      (token) => this.open(token),
+      (error: unknown) => {
+        if (this.attempt === 0 || this.attempt % 10 === 0) logger.error({ url, error: (error as Error).message, attempt: this.attempt }, 'no token to show the GM');
+        this.scheduleReconnect();
+      },
+    );
+  }
+
+  private open(token: string): void {
+    if (this.stopped) return;
+    const { url, nodeName, logger } = this.options;
     const socket = new WebSocket(url, {
-      headers: { 'Node-Name': nodeName, Authorization: `Bearer ${nodeToken}`, 'Sedna-Protocol': String(PROTOCOL_VERSION) },
+      headers: { 'Node-Name': nodeName, Authorization: `Bearer ${token}`, 'Sedna-Protocol': String(PROTOCOL_VERSION) },
       handshakeTimeout: 10_000,
       maxPayload: 64 * 1024 * 1024,
     });
@@ -103,7 +118,7 @@ export class GmClient {
     this.sent = new Set();
     socket.on('unexpected-response', (_request, response) => {
       const status = response.statusCode ?? 0;
-      const hint = status === 401 || status === 403 ? ': the GM refused this node token (SEDNA_NODE_TOKEN)' : '';
+      const hint = status === 401 || status === 403 ? ': the GM refused the token of this node (SEDNA_NODE_TOKEN or SEDNA_LC_TOKEN_FILE)' : '';
       logger.error({ url, status }, `GM refused the connection with HTTP ${status}${hint}`);
       response.resume();
       socket.terminate();
@@ -199,7 +214,11 @@ export class GmClient {
           socket.close(CLOSE_UNSUPPORTED_PROTOCOL, `unsupported protocol version ${String(hello?.protocolVersion)}`);
           return;
         }
-        await handlers.onHello({ protocolVersion: hello.protocolVersion, resources: Array.isArray(hello.resources) ? hello.resources.map(String) : [] });
+        await handlers.onHello({
+          protocolVersion: hello.protocolVersion,
+          resources: Array.isArray(hello.resources) ? hello.resources.map(String) : [],
+          ...(typeof hello.nodeToken === 'string' && hello.nodeToken !== '' ? { nodeToken: hello.nodeToken } : {}),
+        });
         if (socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
         this.ready = true;
         this.attempt = 0;

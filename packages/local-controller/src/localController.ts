@@ -22,6 +22,7 @@ import { Outbox } from './outbox.js';
 import { VERSION } from './version.js';
 import { startWorkerApi, type WorkerApi } from './workerApi.js';
 import { parseWorkerReport, routeReport } from './workerReport.js';
+import { NodeCredential } from './nodeCredential.js';
 import { verifyWorkerToken } from './workerToken.js';
 
 /** Kinds the LC stores and acts on. */
@@ -88,6 +89,7 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
   const outbox = opened.outbox;
   cleanups.push(() => outbox.close());
   if (opened.tornBytes > 0 || opened.skipped > 0) logger.warn({ tornBytes: opened.tornBytes, skipped: opened.skipped }, 'outbox log had a torn or unreadable record (a crash mid-write); it was cut off');
+  const credential = await NodeCredential.open({ ...(config.nodeToken !== undefined ? { nodeToken: config.nodeToken } : {}), ...(config.tokenFile !== undefined ? { tokenFile: config.tokenFile } : {}), dataDir: config.dataDir });
   const metrics = new LcMetrics(config.nodeName);
   const ctx: LcContext = { config, store, outbox, metrics, logger, now: () => new Date() };
   const jobs = new Map<string, JobManager>();
@@ -204,7 +206,9 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
     handlers: {
       authenticate(name, token): WorkerReportReply | undefined {
         if (!token) return { status: 401, message: `worker ${name}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` };
-        if (!verifyWorkerToken(config.nodeToken, name, token)) return { status: 403, message: `worker ${name}: the token is not the one of this worker on node ${config.nodeName}` };
+        const key = credential.workerKey;
+        if (key === undefined) return { status: 503, message: `worker ${name}: the GM has not accepted the LC of node ${config.nodeName} yet, so its worker tokens cannot be checked; retry` };
+        if (!verifyWorkerToken(key, name, token)) return { status: 403, message: `worker ${name}: the token is not the one of this worker on node ${config.nodeName}` };
         return undefined;
       },
       async report(name, body): Promise<WorkerReportReply> {
@@ -257,7 +261,7 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
   const client = new GmClient({
     url: config.gmUrl,
     nodeName: config.nodeName,
-    nodeToken: config.nodeToken,
+    credential: () => credential.bearer(),
     outbox,
     logger,
     initialDelayMs: config.reconnect.initialDelayMs,
@@ -272,6 +276,10 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
     }),
     handlers: {
       async onHello(hello) {
+        if (credential.learnsNodeToken) {
+          if (hello.nodeToken === undefined) logger.warn({}, 'the GM accepted the token file but sent no node token: worker reports cannot be checked until it does');
+          await credential.learn(hello.nodeToken);
+        }
         const keep = new Set(hello.resources.map((r) => r.toLowerCase()));
         for (const key of store.keys()) {
           if (keep.has(key.toLowerCase())) continue;

@@ -24,6 +24,10 @@ export class FakeGm {
   readonly closeCodes: number[] = [];
   /** Resource keys sent in the next hello (default: the objects inserted so far). */
   resources: string[] | undefined;
+  /** The bearer token accepted (default the node token; a ServiceAccount token for a token-file LC). */
+  acceptedBearer: string;
+  /** More fields of the GM hello (the node token told to a token-file LC). */
+  helloExtra: Record<string, unknown> = {};
   /** The last version of every object sent, re-sent after each hello as a GM does. */
   private readonly objects = new Map<string, { kind: string; metadata: { namespace?: string; name?: string } }>();
   private socket: WebSocket | undefined;
@@ -35,10 +39,11 @@ export class FakeGm {
     readonly nodeToken: string,
     readonly nodeName: string,
   ) {
+    this.acceptedBearer = nodeToken;
     this.wss = new WebSocketServer({ noServer: true });
     server.on('upgrade', (request, socket, head) => {
       const auth = request.headers.authorization;
-      if (auth !== `Bearer ${this.nodeToken}` || request.headers['node-name'] !== this.nodeName || request.headers['sedna-protocol'] !== '1') {
+      if (auth !== `Bearer ${this.acceptedBearer}` || request.headers['node-name'] !== this.nodeName || request.headers['sedna-protocol'] !== '1') {
         socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
         return;
       }
@@ -75,7 +80,7 @@ export class FakeGm {
       if (frame.header.operation === 'hello') {
         this.hellos.push(content);
         const resources = this.resources ?? [...this.objects.keys()];
-        this.sendFrame({ header: { namespace: '', resourceKind: 'node', resourceName: this.nodeName, operation: 'hello' }, content: encodeFrameContent({ protocolVersion: this.protocolVersion, resources }) });
+        this.sendFrame({ header: { namespace: '', resourceKind: 'node', resourceName: this.nodeName, operation: 'hello' }, content: encodeFrameContent({ protocolVersion: this.protocolVersion, resources, ...this.helloExtra }) });
         for (const object of this.objects.values()) this.sendObject(object);
         return;
       }
