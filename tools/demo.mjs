@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm run demo`. Until the incremental-learning loop lands, the demo builds the `sedna` command and
-// validates the project's own example objects with it (examples/objects), exactly as a user would.
+// `npm run demo`: builds the `sedna` command and the worker SDK, validates the project's own example
+// objects (examples/objects), then runs the helmet-detection demo (examples/helmet-detection/demo.ts):
+// `sedna up`, the job applied, three rounds of incremental learning with a table of what each did.
+// Arguments after `npm run demo --` go to demo.ts (e.g. `--rounds 1`).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -18,10 +20,12 @@ function step(title, args, { quiet = false } = {}) {
   return result.status ?? 1;
 }
 
-// Builds @sedna-ts/cli and, first, what it depends on (@sedna-ts/api-types); cached after the first run.
-const built = step('build the sedna command (nx run @sedna-ts/cli:build)', [require.resolve('nx/bin/nx.js'), 'run', '@sedna-ts/cli:build'], {
-  quiet: true,
-});
+// Builds @sedna-ts/cli, the SDK the workers import, and, first, what they depend on; cached after the first run.
+const built = step(
+  'build the sedna command and the worker SDK (nx run-many -t build)',
+  [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '-p', '@sedna-ts/cli', '@sedna-ts/worker-sdk', '@sedna-ts/local-controller'],
+  { quiet: true },
+);
 if (built !== 0) process.exit(built);
 
 const code = step('sedna validate -f examples/objects --verbose', [
@@ -31,5 +35,7 @@ const code = step('sedna validate -f examples/objects --verbose', [
   'examples/objects',
   '--verbose',
 ]);
-console.log(code === 0 ? '\nAll example objects are valid.' : `\nsedna validate exited with ${code}.`);
-process.exit(code);
+console.log(code === 0 ? '\nAll example objects are valid.\n' : `\nsedna validate exited with ${code}.`);
+if (code !== 0) process.exit(code);
+
+process.exit(step('helmet detection: three rounds of incremental learning on `sedna up` (examples/helmet-detection/demo.ts)', ['--import', 'tsx', 'examples/helmet-detection/demo.ts', ...process.argv.slice(2)]));

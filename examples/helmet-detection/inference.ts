@@ -6,7 +6,8 @@
 //
 // Parameters (env, as the job template sets them): frames_dir (default /frames), box_threshold (0.3:
 // boxes below it are not reported), poll_ms (200), keep_frames (false: processed frames are deleted),
-// max_frames (0: run until stopped), stats_file (a JSON file rewritten with the counters).
+// max_frames (0: run until stopped), stats_file (a JSON file rewritten with the counters and the time
+// of the last hot swap).
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BaseConfig, Context, IncrementalLearning, writeFileAtomic } from '@sedna-ts/worker-sdk';
@@ -23,8 +24,12 @@ const statsFile = Context.getParameters('stats_file');
 // The CRD's HEM wins; without one, the original example's IBT thresholds.
 const hem = IncrementalLearning.getHemAlgorithmFromConfig() ?? { method: 'IBT', param: { threshold_img: 0.9, threshold_box: 0.9 } };
 const il = new IncrementalLearning<Uint8Array, Detection[]>(() => new HelmetDetector({ decode: { scoreThreshold: boxThreshold } }), hem);
+let lastSwap: { version: string; time: string } | null = null;
 il.onModelUpdate((event) => {
-  if (event.status === 'completed') console.log(`inference: model ${event.version} now serving (hot update from ${event.modelPath})`);
+  if (event.status === 'completed') {
+    lastSwap = { version: event.version, time: new Date().toISOString() };
+    console.log(`inference: model ${event.version} now serving (hot update from ${event.modelPath})`);
+  }
   else console.log(`inference: model ${event.version} rejected, the previous model keeps serving: ${event.error?.message ?? ''}`);
 });
 
@@ -44,7 +49,10 @@ async function writeStats(force = false): Promise<void> {
   if (!statsFile || (!force && Date.now() - lastStatsWrite < 1000)) return;
   lastStatsWrite = Date.now();
   const stats = il.stats();
-  await writeFileAtomic(statsFile, JSON.stringify({ frames, hardExamples: hard, savedHardExamples: stats.savedHardExamples, modelVersion: stats.modelVersion ?? null, modelUpdates: stats.modelUpdates, time: new Date().toISOString() }));
+  await writeFileAtomic(
+    statsFile,
+    JSON.stringify({ frames, hardExamples: hard, savedHardExamples: stats.savedHardExamples, modelVersion: stats.modelVersion ?? null, modelUpdates: stats.modelUpdates, lastSwap, time: new Date().toISOString() }),
+  );
 }
 
 console.log(`inference: watching ${framesDir}; model ${BaseConfig.modelUrl}; HEM ${hem.method} ${JSON.stringify(hem.param)}; hard examples to ${BaseConfig.heSavedUrl ?? '(HE_SAVED_URL not set: not saved)'}`);

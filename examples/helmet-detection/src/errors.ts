@@ -11,7 +11,11 @@ export type HelmetErrorCode =
   /** Training was asked to run without a single image. */
   | 'NO_TRAINING_DATA'
   /** A model output does not have the detector's shape or type. */
-  | 'MODEL_OUTPUT_INVALID';
+  | 'MODEL_OUTPUT_INVALID'
+  /** A `sedna` command the demo ran exited with an error (the demo retries those that poll). */
+  | 'COMMAND_FAILED'
+  /** The demo cannot go on: sedna up exited, a round failed, something did not happen in time. */
+  | 'DEMO_FAILED';
 
 /**
  * The one error class of the helmet-detection example. Messages name the object, the field and the

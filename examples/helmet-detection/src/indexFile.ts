@@ -3,7 +3,7 @@
  * the index, then `x1,y1,x2,y2,cls` per box (`images/0001.jpg 10,20,50,60,1 ...`). Pure: no image
  * library is loaded here.
  */
-import { appendFile, open } from 'node:fs/promises';
+import { appendFile, open, readFile } from 'node:fs/promises';
 import { type DataSource } from '@sedna-ts/worker-sdk';
 import { HelmetError } from './errors.js';
 import { type Box } from './scene.js';
@@ -63,4 +63,34 @@ export async function appendLines(indexPath: string, text: string): Promise<void
   } finally {
     await handle.close();
   }
+}
+
+/** The non-empty lines of an index, trimmed; an absent file has none. */
+export async function readIndexLines(indexPath: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await readFile(indexPath, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+}
+
+/**
+ * Index lines of `older` then `newer`, one per image path (a newer line replaces an older one of the
+ * same image, at the newer position), keeping the last `max`.
+ */
+export function mergeIndexLines(older: readonly string[], newer: readonly string[], max = Number.POSITIVE_INFINITY): string[] {
+  const byPath = new Map<string, string>();
+  for (const line of [...older, ...newer]) {
+    const path = line.split(/\s+/)[0] as string;
+    byPath.delete(path);
+    byPath.set(path, line);
+  }
+  const lines = [...byPath.values()];
+  return lines.slice(Math.max(0, lines.length - max));
 }

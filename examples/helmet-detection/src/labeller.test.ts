@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { formatIndexLine, parseBoxTokens, samplesOf } from './indexFile.js';
+import { formatIndexLine, mergeIndexLines, parseBoxTokens, readIndexLines, samplesOf } from './indexFile.js';
 import { labelHardExamples } from './labeller.js';
 import { FRAME_ID_KEYWORD, readPngText, withPngText } from './pngText.js';
 import { trueBoxes } from './scene.js';
@@ -69,6 +69,27 @@ describe('index lines', () => {
   });
 });
 
+describe('rehearsal lists', () => {
+  it('merge older and newer lines, one per image, the newer line winning at its own place, keeping the last max', () => {
+    const older = ['images/a.png 1,1,2,2,0', 'images/b.png 1,1,2,2,1'];
+    const newer = ['images/c.png 3,3,4,4,0', 'images/a.png 5,5,6,6,1'];
+    expect(mergeIndexLines(older, newer)).toEqual(['images/b.png 1,1,2,2,1', 'images/c.png 3,3,4,4,0', 'images/a.png 5,5,6,6,1']);
+    expect(mergeIndexLines(older, newer, 2)).toEqual(['images/c.png 3,3,4,4,0', 'images/a.png 5,5,6,6,1']);
+    expect(mergeIndexLines([], [])).toEqual([]);
+  });
+
+  it('read the non-empty lines of an index, and none of an absent one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'helmet-index-'));
+    try {
+      await writeFile(join(dir, 'index.txt'), 'images/a.png 1,1,2,2,0\n\n  images/b.png  \n');
+      expect(await readIndexLines(join(dir, 'index.txt'))).toEqual(['images/a.png 1,1,2,2,0', 'images/b.png']);
+      expect(await readIndexLines(join(dir, 'absent.txt'))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('labelHardExamples', () => {
   let root: string;
   let he: string;
@@ -122,6 +143,14 @@ describe('labelHardExamples', () => {
     expect(again.duplicates).toBe(2);
     const lines = (await readFile(join(dataset, 'index.txt'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(2);
+  });
+
+  it('with remove, takes the labelled examples out of the hard-example folder and leaves the others', async () => {
+    await saveHardExample('1700000000001-000000', 'B-100-000003');
+    await saveHardExample('1700000000002-000000', 'B-100-000004');
+    const result = await labelHardExamples({ hardExamplesDir: he, datasetDir: dataset, max: 1, remove: true });
+    expect(result.labelled.map((l) => l.frame)).toEqual(['B-100-000003']);
+    expect((await readdir(he)).sort()).toEqual(['1700000000002-000000.meta.json', '1700000000002-000000.png']);
   });
 
   it('skips, with the reason, examples that are not frames of the example camera', async () => {

@@ -4,7 +4,7 @@
  * takes the frame's true boxes from the generator, and appends image + index line to the dataset. The
  * LC sees the index grow and the train trigger counts the new samples.
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@sedna-ts/worker-sdk';
 import { appendLines, formatIndexLine } from './indexFile.js';
@@ -20,6 +20,12 @@ export interface LabelOptions {
   indexName?: string;
   /** Label at most this many this time (default: all pending), oldest first. */
   max?: number;
+  /**
+   * Remove each labelled example (image and meta file) from the hard-example folder once its line is
+   * in the index, as a labelling tool consumes its queue; the LC's hard-example index drops it too.
+   * Default false: the folder is left as it is and frames already labelled are recognised by the index.
+   */
+  remove?: boolean;
 }
 
 /** One labelled hard example. */
@@ -116,5 +122,12 @@ export async function labelHardExamples(options: LabelOptions): Promise<LabelRes
     result.labelled.push({ hardExample: stem, frame, boxes, line });
   }
   if (result.labelled.length > 0) await appendLines(indexPath, `${result.labelled.map((l) => l.line).join('\n')}\n`);
+  if (options.remove) {
+    // Only now: the lines are durable, so a crash before this leaves duplicates the next pass skips.
+    for (const l of result.labelled) {
+      await rm(join(options.hardExamplesDir, `${l.hardExample}.meta.json`), { force: true });
+      await rm(join(options.hardExamplesDir, `${l.hardExample}.png`), { force: true });
+    }
+  }
   return result;
 }

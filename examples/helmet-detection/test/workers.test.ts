@@ -66,11 +66,34 @@ describe('the worker scripts, one round by hand', () => {
         batch_size: '4',
       }),
     );
-    expect(stdout).toContain('train: 6 images from');
+    expect(stdout).toContain('train: 6 new images from');
+    expect(stdout).toContain('0 rehearsed');
     const report = reports.find((r) => r.kind === 'train');
     expect(report).toMatchObject({ name: 'helmet-detection-train-aaaaa', ownerName: 'helmet-detection', status: 'completed' });
     expect(report?.results?.map((r) => r.format)).toEqual(['tfjs', 'tfjs', 'onnx']);
     expect((await stat(join(modelDir, 'model.onnx'))).size).toBeGreaterThan(10_000);
+  }, 120_000);
+
+  it('train.ts rehearses: the next round trains on the samples its base model was trained on, plus its own', async () => {
+    await runScript('generate.ts', ['--scenario', 'B', '--seed', '51', '--count', '2', '--out', join(root, 'dataset'), '--index', 'round2.txt']);
+    const modelDir = join(root, 'output', 'train', '2');
+    const { stdout } = await runScript(
+      'train.ts',
+      [],
+      sedna('helmet-detection-train-ddddd', {
+        TRAIN_DATASET_URL: join(root, 'dataset', 'round2.txt'),
+        ORIGINAL_DATASET_URL: join(root, 'dataset', 'index.txt'),
+        BASE_MODEL_URL: join(root, 'output', 'train', '1', 'model.json'),
+        MODEL_URL: modelDir,
+        steps: '1',
+        batch_size: '2',
+      }),
+    );
+    expect(stdout).toContain('train: 2 new images from');
+    expect(stdout).toContain('6 rehearsed');
+    const history = (await readFile(join(modelDir, 'training-samples.txt'), 'utf8')).trim().split('\n');
+    expect(history).toHaveLength(8);
+    expect(history.slice(6).map((l) => l.split(' ')[0])).toEqual(['images/B-51-000000.jpg', 'images/B-51-000001.jpg']);
   }, 120_000);
 
   it('eval.ts scores the new model and the deployed one (in that order) with precision and recall per class and mAP@0.5', async () => {
