@@ -103,9 +103,11 @@ test('an inference pod with hot update: MODEL_URL, HEM, the hot-update and hard-
     MODEL_POLL_PERIOD_SECONDS: '30',
     MODEL_HOT_UPDATE_CONFIG: '/model-hot-update/model_config.json',
     HE_SAVED_URL: '/sedna/hard-examples',
+    SEDNA_REPORT_SPOOL_DIR: '/sedna/report-spool',
   });
   expect(pod.spec?.volumes).toEqual(
     expect.arrayContaining([
+      { name: 'sedna-report-spool', emptyDir: {} },
       { name: 'sedna-model-hot-update-volume', hostPath: { path: '/var/lib/sedna-ts/model-hot-update/default/incrementallearningjob/helmet', type: 'DirectoryOrCreate' } },
       { name: 'sedna-hard-examples-volume', hostPath: { path: '/var/lib/sedna-ts/hard-examples/default/incrementallearningjob/helmet', type: 'DirectoryOrCreate' } },
     ]),
@@ -114,6 +116,7 @@ test('an inference pod with hot update: MODEL_URL, HEM, the hot-update and hard-
     expect.arrayContaining([
       { name: 'sedna-model-hot-update-volume', mountPath: '/model-hot-update' },
       { name: 'sedna-hard-examples-volume', mountPath: '/sedna/hard-examples' },
+      { name: 'sedna-report-spool', mountPath: '/sedna/report-spool' },
     ]),
   );
 });

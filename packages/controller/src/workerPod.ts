@@ -29,6 +29,12 @@ export const DEFAULT_HOT_UPDATE_ROOT = '/var/lib/sedna/model-hot-update';
 /** Volume names of the two LC folders (the hot-update one is the original's). */
 export const HOT_UPDATE_VOLUME = 'sedna-model-hot-update-volume';
 export const HARD_EXAMPLES_VOLUME = 'sedna-hard-examples-volume';
+/**
+ * SEDNA_REPORT_SPOOL_DIR: where the inference worker keeps the reports its LC has not taken yet. An
+ * emptyDir, so they survive a restart of the container (the SDK replays them at start).
+ */
+export const REPORT_SPOOL_MOUNT_PATH = '/sedna/report-spool';
+export const REPORT_SPOOL_VOLUME = 'sedna-report-spool';
 
 /** What a Local Controller says about itself in its hello. */
 export interface LcInfo {
@@ -135,6 +141,9 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
   if (storage.anyHostPath) env.DATA_PATH_PREFIX = DATA_PATH_PREFIX;
 
   if (request.workerType === 'inference') {
+    volumes.push({ name: REPORT_SPOOL_VOLUME, emptyDir: {} });
+    containerMounts.push({ name: REPORT_SPOOL_VOLUME, mountPath: REPORT_SPOOL_MOUNT_PATH });
+    env.SEDNA_REPORT_SPOOL_DIR = REPORT_SPOOL_MOUNT_PATH;
     if (context.lc.hardExampleRoot) {
       volumes.push({ name: HARD_EXAMPLES_VOLUME, hostPath: { path: jobFolder(context.lc.hardExampleRoot, namespace, policy.resourceKind, jobName), type: 'DirectoryOrCreate' } });
       containerMounts.push({ name: HARD_EXAMPLES_VOLUME, mountPath: HARD_EXAMPLES_MOUNT_PATH });

@@ -184,7 +184,7 @@ test('host paths need no init container; a host path and an S3 URL mix in one po
   expect(envOf(pod.spec?.containers[0]).MODEL_URL).toBe('/downloads/models/initial/model.json');
   const local = build(job, { workerType: 'inference', modelUrl: '/models/deploy/model.onnx' }, world);
   expect(local.spec?.initContainers).toBeUndefined();
-  expect(local.spec?.volumes?.some((v) => v.emptyDir)).toBe(false);
+  expect(local.spec?.volumes?.some((v) => v.name === 'sedna-storage-initializer')).toBe(false);
 });
 
 describe('credential Secrets', () => {
