@@ -9,7 +9,7 @@
 // passes), for the tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -17,13 +17,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { hardExampleDir } from '@sedna-ts/local-controller';
 import { TxtDataParse } from '@sedna-ts/worker-sdk';
+import { writeCameraFrames } from './src/camera.js';
 import { HelmetError } from './src/errors.js';
 import { readIndexLines } from './src/indexFile.js';
-import { prepareJobFolder, type JobFolder } from './src/jobFolder.js';
+import { prepareJobFolder } from './src/jobFolder.js';
 import { labelHardExamples } from './src/labeller.js';
 import { HelmetDetector } from './src/onnxDetector.js';
-import { renderFrame } from './src/render.js';
-import { frameId } from './src/scene.js';
 
 const EXAMPLE_DIR = dirname(fileURLToPath(import.meta.url));
 const JOB = 'helmet-detection';
@@ -152,16 +151,6 @@ async function mapOf(model: string, testIndex: string): Promise<number> {
   }
 }
 
-async function camera(folder: JobFolder, start: number, count: number): Promise<void> {
-  for (let i = start; i < start + count; i++) {
-    const id = frameId('B', 100, i);
-    const { bytes } = await renderFrame(id, 'png');
-    const target = join(folder.framesDir, `${id}.png`);
-    await writeFile(`${target}.tmp`, bytes);
-    await rename(`${target}.tmp`, target);
-  }
-}
-
 // ------------------------------------------------------------------ the demo
 
 const started = performance.now();
@@ -226,7 +215,7 @@ try {
     let begun = false;
     for (let batch = 0; batch < 6 && !begun; batch++) {
       if (labels < LABELS) {
-        await camera(folder, framesSent, FRAMES);
+        await writeCameraFrames({ dir: folder.framesDir, scenario: 'B', seed: 100, start: framesSent, count: FRAMES });
         framesSent += FRAMES;
         frames += FRAMES;
         await waitFor('the inference worker to serve the frames', 120_000, async () => {

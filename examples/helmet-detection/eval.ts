@@ -6,6 +6,7 @@
 //   npx tsx eval.ts --model models/base/model.onnx [--model other.onnx] --data work/testB/index.txt [--json]
 import { parseArgs } from 'node:util';
 import { BaseConfig, Context, IncrementalLearning, TxtDataParse } from '@sedna-ts/worker-sdk';
+import { HelmetError } from './src/errors.js';
 import { CLASS_NAMES } from './src/scenarios.js';
 import { HelmetDetector } from './src/onnxDetector.js';
 
@@ -19,7 +20,7 @@ const { values } = parseArgs({
 const objThreshold = Context.getFloat('obj_threshold', 0.5);
 
 if (values.model !== undefined || values.data !== undefined) {
-  if (!values.model?.length || values.data === undefined) throw new RangeError('eval: standalone use needs --model <file.onnx> (one or more) and --data <index.txt>');
+  if (!values.model?.length || values.data === undefined) throw new HelmetError('INVALID_ARGUMENT', 'eval: standalone use needs --model <file.onnx> (one or more) and --data <index.txt>');
   const data = new TxtDataParse('test');
   await data.parse(values.data, { useRaw: true });
   const results = [];
@@ -32,7 +33,7 @@ if (values.model !== undefined || values.data !== undefined) {
   else for (const r of results) console.log(describe(r.model, r.metrics));
 } else {
   const testUrl = BaseConfig.testDatasetUrl;
-  if (!testUrl) throw new RangeError('eval: env TEST_DATASET_URL is not set (run as the eval worker of a job, or pass --model and --data)');
+  if (!testUrl) throw new HelmetError('INVALID_ARGUMENT', 'eval: env TEST_DATASET_URL is not set (run as the eval worker of a job, or pass --model and --data)');
   const data = new TxtDataParse('test');
   await data.parse(testUrl, { useRaw: true });
   console.log(`eval: ${data.numExamples()} images from ${testUrl}; models ${BaseConfig.modelUrls ?? BaseConfig.modelUrl}`);

@@ -2,6 +2,7 @@
 //   npx tsx generate.ts --scenario A --seed 1 --count 2000 --out work/base [--start 0] [--format jpg] [--append]
 // Writes <out>/images/<id>.<format> and <out>/index.txt (`images/<id>.jpg x1,y1,x2,y2,cls ...`).
 import { parseArgs } from 'node:util';
+import { HelmetError } from './src/errors.js';
 import { writeGeneratedDataset } from './src/dataset.js';
 import { scenarioOf } from './src/scenarios.js';
 
@@ -20,12 +21,12 @@ const { values } = parseArgs({
 
 function integer(name: string, text: string | undefined): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new RangeError(`generate: --${name}: ${JSON.stringify(text)} is not a non-negative integer`);
+  if (!Number.isInteger(n) || n < 0) throw new HelmetError('INVALID_ARGUMENT', `generate: --${name}: ${JSON.stringify(text)} is not a non-negative integer`);
   return n;
 }
 
-if (values.out === undefined) throw new RangeError('generate: --out <folder> is required');
-if (values.format !== 'jpg' && values.format !== 'png') throw new RangeError(`generate: --format: ${JSON.stringify(values.format)} is not jpg or png`);
+if (values.out === undefined) throw new HelmetError('INVALID_ARGUMENT', 'generate: --out <folder> is required');
+if (values.format !== 'jpg' && values.format !== 'png') throw new HelmetError('INVALID_ARGUMENT', `generate: --format: ${JSON.stringify(values.format)} is not jpg or png`);
 const spec = scenarioOf(values.scenario as string);
 const count = integer('count', values.count);
 const started = performance.now();

@@ -3,6 +3,7 @@
 //   npx tsx label.ts --from <hard-example folder> --dataset <dataset folder> [--index index.txt] [--max 40] [--remove] [--json]
 // --remove takes the labelled examples out of the hard-example folder (the LC's index drops them too).
 import { parseArgs } from 'node:util';
+import { HelmetError } from './src/errors.js';
 import { labelHardExamples } from './src/labeller.js';
 
 const { values } = parseArgs({
@@ -15,11 +16,11 @@ const { values } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-if (values.from === undefined || values.dataset === undefined) throw new RangeError('label: --from <hard-example folder> and --dataset <dataset folder> are required');
+if (values.from === undefined || values.dataset === undefined) throw new HelmetError('INVALID_ARGUMENT', 'label: --from <hard-example folder> and --dataset <dataset folder> are required');
 let max: number | undefined;
 if (values.max !== undefined) {
   max = Number(values.max);
-  if (!Number.isInteger(max) || max < 0) throw new RangeError(`label: --max: ${JSON.stringify(values.max)} is not a non-negative integer`);
+  if (!Number.isInteger(max) || max < 0) throw new HelmetError('INVALID_ARGUMENT', `label: --max: ${JSON.stringify(values.max)} is not a non-negative integer`);
 }
 const result = await labelHardExamples({ hardExamplesDir: values.from, datasetDir: values.dataset, indexName: values.index as string, remove: values.remove as boolean, ...(max === undefined ? {} : { max }) });
 if (values.json) {

@@ -12,13 +12,17 @@ import type { Tf } from '@sedna-ts/worker-sdk/tfjs';
 import { nms, type Detection, type NmsOptions } from './boxes.js';
 import { type Box } from './scene.js';
 
-/** Model input size (the 192x144 frames scaled by 2/3: a letterbox with no padding). */
+/** Model input width (the 192x144 frames scaled by 2/3: a letterbox with no padding). */
 export const INPUT_WIDTH = 128;
+/** Model input height. */
 export const INPUT_HEIGHT = 96;
-/** Output stride and grid. */
+/** Output stride: one grid cell per 8x8 input pixels. */
 export const STRIDE = 8;
+/** Output grid width (16). */
 export const GRID_WIDTH = INPUT_WIDTH / STRIDE;
+/** Output grid height (12). */
 export const GRID_HEIGHT = INPUT_HEIGHT / STRIDE;
+/** Classes: helmet (0), head (1). */
 export const NUM_CLASSES = 2;
 /** Output channels per cell: class logits, then offset x, y logits, then log(w / STRIDE), log(h / STRIDE). */
 export const OUTPUT_CHANNELS = NUM_CLASSES + 4;

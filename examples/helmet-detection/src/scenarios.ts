@@ -12,8 +12,9 @@ export const HELMET = 0;
 /** A head without a hard hat (hair, cap, beanie, bald). */
 export const HEAD = 1;
 
-/** Frame size the generator renders (a 4:3 camera). */
+/** Frame width the generator renders (a 4:3 camera). */
 export const FRAME_WIDTH = 192;
+/** Frame height the generator renders. */
 export const FRAME_HEIGHT = 144;
 
 /** What a scenario draws. */
