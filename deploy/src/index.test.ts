@@ -1,0 +1,24 @@
+import { expect, test } from '@jest/globals';
+import * as api from './index.js';
+
+test('the package exports exactly its surface', () => {
+  expect(Object.keys(api).sort()).toEqual(
+    [
+      'DEPLOY_DIR',
+      'IMAGES',
+      'REPO_ROOT',
+      'buildContext',
+      'copies',
+      'dependencyClosure',
+      'expectedCrdFiles',
+      'kubectlKustomize',
+      'loadKustomization',
+      'parseDockerfile',
+      'provenance',
+      'runClaim',
+      'stageNamed',
+      'validateObject',
+      'workspacePackages',
+    ].sort(),
+  );
+});

@@ -1,0 +1,97 @@
+/**
+ * Every environment variable the GM and the LC read (their exported config lists) is set by the
+ * manifests, or has a default that fits a cluster, said here with the reason; nothing the manifests
+ * set is ignored by the code; and the configuration the code makes of the manifests' environment is
+ * the one the cluster needs (the Lease in the GM's namespace, the LC ServiceAccount the GM accepts).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { KubeConfig, type V1Container, type V1DaemonSet, type V1Deployment } from '@kubernetes/client-node';
+import { resolveConfig as resolveGmConfig } from '@sedna-ts/controller';
+import { CONFIG_ENV as LC_ENV, configFromEnv as lcConfigFromEnv, resolveConfig as resolveLcConfig } from '@sedna-ts/local-controller';
+import { loadKustomization } from '../src/manifests.js';
+import { DEPLOY_DIR } from '../src/repo.js';
+
+const { objects } = loadKustomization(DEPLOY_DIR);
+const workload = <T>(kind: string): T => objects.find((o) => o.object.kind === kind)?.object as unknown as T;
+const gmPod = workload<V1Deployment>('Deployment').spec?.template;
+const lcPod = workload<V1DaemonSet>('DaemonSet').spec?.template;
+const gmContainer = gmPod?.spec?.containers[0] as V1Container;
+const lcContainer = lcPod?.spec?.containers[0] as V1Container;
+
+/** The environment a container gets on a node, with the downward API and Secret references filled in. */
+function environment(container: V1Container, pod: { namespace: string; name: string; nodeName: string }, secrets: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of container.env ?? []) {
+    if (e.value !== undefined) out[e.name] = e.value;
+    const field = e.valueFrom?.fieldRef?.fieldPath;
+    if (field === 'metadata.name') out[e.name] = pod.name;
+    else if (field === 'metadata.namespace') out[e.name] = pod.namespace;
+    else if (field === 'spec.nodeName') out[e.name] = pod.nodeName;
+    else if (field) throw new Error(`${e.name}: fieldRef ${field} is not filled in by this test`);
+    const ref = e.valueFrom?.secretKeyRef;
+    if (ref) out[e.name] = secrets[`${ref.name}/${ref.key}`] ?? '';
+  }
+  return out;
+}
+
+/** LC variables the DaemonSet leaves to their defaults, and why each default fits a cluster. */
+const LC_DEFAULTS: Record<string, string> = {
+  SEDNA_NODE_TOKEN: 'the LC proves its node with SEDNA_LC_TOKEN_FILE instead; the GM sends the node token in its hello',
+  SEDNA_LC_ADVERTISE_URL: 'http://127.0.0.1:9100: worker pods run on the host network, as the LC',
+  SEDNA_LC_ROUND_RETENTION: '10 rounds of round files, as on one machine',
+  SEDNA_LC_TIME_ZONE: "the container's (UTC), as the original's LC; set it for trigger timers in local time",
+  SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '10000 hard examples per job',
+  SEDNA_LC_HARD_EXAMPLES_MAX_BYTES: '1 GiB of hard examples per job',
+  SEDNA_LC_POLL_SECONDS: '60 s fallback poll: fs.watch works on hostPath folders',
+  SEDNA_LC_HOT_UPDATE_ROOT: '<data dir>/model-hot-update: the data dir is mounted at its host path, so this is a host path',
+  SEDNA_LC_HARD_EXAMPLE_ROOT: '<data dir>/hard-examples: a host path for the same reason',
+};
+
+
+describe('the Local Controller', () => {
+  const names = LC_ENV.map((v) => v.name);
+  const set = (lcContainer.env ?? []).map((e) => e.name);
+
+  test.each(names)('%s is set by the DaemonSet or has a default that fits a cluster', (name) => {
+    expect([name, set.includes(name) !== (name in LC_DEFAULTS)]).toEqual([name, true]);
+  });
+
+  test('the DaemonSet sets nothing the LC does not read, and the defaults listed are all variables it reads', () => {
+    for (const name of set) expect(names).toContain(name);
+    for (const name of Object.keys(LC_DEFAULTS)) expect(names).toContain(name);
+  });
+
+  test('the LC makes a valid configuration of that environment: token file, host root, data dir, its port', () => {
+    const config = resolveLcConfig(lcConfigFromEnv(environment(lcContainer, { namespace: 'sedna', name: 'sedna-lc-x1', nodeName: 'edge-1' })));
+    expect(config).toMatchObject({
+      nodeName: 'edge-1',
+      gmUrl: 'ws://sedna-gm.sedna.svc:9000/',
+      nodeToken: undefined,
+      tokenFile: '/var/run/secrets/sedna/token',
+      dataDir: '/var/lib/sedna',
+      hostRoot: '/rootfs',
+      bindHost: '127.0.0.1',
+      port: 9100,
+      hotUpdateRoot: '/var/lib/sedna/model-hot-update',
+      hardExampleRoot: '/var/lib/sedna/hard-examples',
+    });
+  });
+});
+
+describe('the Global Manager', () => {
+  test('the GM makes a valid configuration of the Deployment environment: its Lease in its namespace, the LC ServiceAccount of deploy/', () => {
+    const env = environment(gmContainer, { namespace: 'sedna', name: 'sedna-gm-abc-1', nodeName: 'node-1' }, { 'sedna-gm/secret': '0123456789abcdef0123456789abcdef' });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://10.96.0.1:443' }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
+    const config = resolveGmConfig({ kubeConfig }, env);
+    const lcAccount = objects.find((o) => o.object.kind === 'ServiceAccount' && o.object.metadata.name === lcPod?.spec?.serviceAccountName)?.object;
+    expect(config.websocket).toEqual({ address: '0.0.0.0', port: 9000 });
+    expect(config.leaderElection).toMatchObject({ enabled: true, namespace: 'sedna', name: 'sedna-gm' });
+    expect(config.leaderElection.identity).toMatch(/^sedna-gm-abc-1_/);
+    expect(config.serviceAccountAuth).toMatchObject({ enabled: true, audience: 'sedna-gm', serviceAccounts: [`${lcAccount?.metadata.namespace}/${lcAccount?.metadata.name}`] });
+    expect(config.storageInitializer.image).toBe('sedna-ts/storage-initializer:0.1');
+    // The Role of deploy/ grants the Lease in the namespace the GM takes it in.
+    const role = objects.find((o) => o.object.kind === 'Role')?.object;
+    expect(role?.metadata.namespace).toBe(config.leaderElection.namespace);
+  });
+});

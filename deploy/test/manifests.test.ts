@@ -1,0 +1,150 @@
+/**
+ * Every Kubernetes object of deploy/ against the Kubernetes schemas, offline, and the shape a cluster
+ * needs: the GM Deployment and Service, the LC DaemonSet, their ServiceAccounts and images.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import type { V1DaemonSet, V1Deployment, V1Service } from '@kubernetes/client-node';
+import { type KubeObject, kubectlKustomize, loadKustomization, validateObject } from '../src/manifests.js';
+import { DEPLOY_DIR } from '../src/repo.js';
+
+const { resources, objects } = loadKustomization(DEPLOY_DIR);
+const find = <T>(kind: string, name: string): T => {
+  const found = objects.find((o) => o.object.kind === kind && o.object.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} in deploy/`);
+  return found.object as unknown as T;
+};
+const deployment = find<V1Deployment>('Deployment', 'sedna-gm');
+const service = find<V1Service>('Service', 'sedna-gm');
+const daemonSet = find<V1DaemonSet>('DaemonSet', 'sedna-lc');
+
+function kubectlAvailable(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the objects of deploy/', () => {
+  test('the kustomization lists every manifest of deploy/ (none forgotten)', () => {
+    const yamlFiles = (dir: string): string[] =>
+      readdirSync(path.join(DEPLOY_DIR, dir)).flatMap((f) => {
+        const rel = dir ? `${dir}/${f}` : f;
+        if (statSync(path.join(DEPLOY_DIR, rel)).isDirectory()) return ['node_modules', 'test', 'src', 'scripts', 'docker'].includes(rel) ? [] : yamlFiles(rel);
+        return f.endsWith('.yaml') && rel !== 'kustomization.yaml' ? [rel] : [];
+      });
+    expect([...resources].sort()).toEqual(yamlFiles('').sort());
+  });
+
+  test.each(objects.map((o) => [`${o.object.kind} ${o.object.metadata.name} (${o.file})`, o.object] as const))('%s is valid against the Kubernetes schema', async (_name, object) => {
+    expect(await validateObject(object)).toEqual([]);
+  });
+
+  test('the validation does catch a wrong type, a wrong enum value and an unknown field (so the test above can fail)', async () => {
+    const broken = structuredClone(deployment) as unknown as { spec: Record<string, unknown> & { template: { spec: { containers: Record<string, unknown>[] } } } };
+    broken.spec.replicas = '2';
+    broken.spec.replica = 2;
+    (broken.spec.template.spec.containers[0] as Record<string, unknown>).imagePullPolicy = 'Sometimes';
+    const problems = await validateObject(broken as unknown as KubeObject);
+    expect(problems).toEqual(
+      expect.arrayContaining(['spec/replicas must be integer', 'spec/template/spec/containers/0/imagePullPolicy must be equal to one of the allowed values', 'spec.replica: unknown field of Deployment']),
+    );
+  });
+
+  test('every namespaced object is in the sedna namespace, which deploy/ creates', () => {
+    expect(objects.some((o) => o.object.kind === 'Namespace' && o.object.metadata.name === 'sedna')).toBe(true);
+    const clusterScoped = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
+    for (const { object } of objects) {
+      if (clusterScoped.has(object.kind)) expect(object.metadata.namespace).toBeUndefined();
+      else expect([object.kind, object.metadata.name, object.metadata.namespace]).toEqual([object.kind, object.metadata.name, 'sedna']);
+    }
+  });
+
+  (kubectlAvailable() ? test : test.skip)('kubectl kustomize renders the same objects (kubectl apply -k deploy/ reads them this way)', async () => {
+    const rendered = await kubectlKustomize(DEPLOY_DIR);
+    const key = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+    expect(rendered.map(key).sort()).toEqual(objects.map((o) => key(o.object)).sort());
+    for (const o of rendered) expect(o).toEqual(objects.find((x) => key(x.object) === key(o))?.object);
+  });
+});
+
+describe('the Global Manager', () => {
+  const pod = deployment.spec?.template.spec;
+  const gm = pod?.containers[0];
+
+  test('two replicas (leader election), its ServiceAccount, the GM secret from the Secret sedna-gm', () => {
+    expect(deployment.spec?.replicas).toBe(2);
+    expect(pod?.serviceAccountName).toBe('sedna-gm');
+    expect(objects.some((o) => o.object.kind === 'ServiceAccount' && o.object.metadata.name === 'sedna-gm')).toBe(true);
+    expect(gm?.env?.find((e) => e.name === 'SEDNA_GM_SECRET')?.valueFrom?.secretKeyRef).toEqual({ name: 'sedna-gm', key: 'secret' });
+  });
+
+  test('liveness and readiness on the health endpoint of its port 9000, which the Service exposes', () => {
+    const port = gm?.ports?.find((p) => p.name === 'ws');
+    expect(port?.containerPort).toBe(9000);
+    expect(gm?.env?.find((e) => e.name === 'SEDNA_GM_PORT')?.value).toBe('9000');
+    for (const probe of [gm?.livenessProbe, gm?.readinessProbe]) expect(probe?.httpGet).toEqual({ path: '/healthz', port: 'ws' });
+    expect(service.spec?.ports).toEqual([{ name: 'ws', port: 9000, targetPort: 'ws', protocol: 'TCP' }]);
+    expect(service.spec?.selector).toEqual(deployment.spec?.selector.matchLabels);
+    for (const [k, v] of Object.entries(service.spec?.selector ?? {})) expect(deployment.spec?.template.metadata?.labels?.[k]).toBe(v);
+  });
+
+  test('requests on its container, and the pod name and namespace for the Lease', () => {
+    expect(gm?.resources?.requests).toEqual({ cpu: '100m', memory: '96Mi' });
+    expect(gm?.resources?.limits?.memory).toBeDefined();
+    expect(gm?.env?.find((e) => e.name === 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.name');
+    expect(gm?.env?.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath).toBe('metadata.namespace');
+  });
+});
+
+describe('the Local Controller', () => {
+  const pod = daemonSet.spec?.template.spec;
+  const lc = pod?.containers[0];
+  const env = (name: string) => lc?.env?.find((e) => e.name === name);
+  const mountOf = (volume: string) => lc?.volumeMounts?.find((m) => m.name === volume);
+
+  test('on the host network with cluster DNS, as the original', () => {
+    expect(pod?.hostNetwork).toBe(true);
+    expect(pod?.dnsPolicy).toBe('ClusterFirstWithHostNet');
+  });
+
+  test('its data dir and the host root at /rootfs from hostPath volumes, at the paths its env names', () => {
+    const volume = (name: string) => pod?.volumes?.find((v) => v.name === name);
+    expect(volume('sedna-data')?.hostPath).toEqual({ path: '/var/lib/sedna', type: 'DirectoryOrCreate' });
+    expect(mountOf('sedna-data')?.mountPath).toBe(env('SEDNA_LC_DATA_DIR')?.value);
+    // The same path inside and out: the hot-update and hard-example folders it tells the GM are host paths.
+    expect(mountOf('sedna-data')?.mountPath).toBe(volume('sedna-data')?.hostPath?.path);
+    expect(volume('host-root')?.hostPath?.path).toBe('/');
+    expect(mountOf('host-root')?.mountPath).toBe('/rootfs');
+    expect(env('ROOTFS_MOUNT_DIR')?.value).toBe('/rootfs');
+  });
+
+  test('a projected ServiceAccount token with audience sedna-gm at the file SEDNA_LC_TOKEN_FILE names, and no API token', () => {
+    const projected = pod?.volumes?.find((v) => v.name === 'gm-token')?.projected?.sources?.[0]?.serviceAccountToken;
+    expect(projected?.audience).toBe('sedna-gm');
+    expect(path.posix.join(mountOf('gm-token')?.mountPath ?? '', projected?.path ?? '')).toBe(env('SEDNA_LC_TOKEN_FILE')?.value);
+    expect(pod?.serviceAccountName).toBe('sedna-lc');
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    const gmEnv = deployment.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(gmEnv.find((e) => e.name === 'SEDNA_GM_TOKEN_AUDIENCE')?.value).toBe(projected?.audience);
+  });
+
+  test('NODENAME from spec.nodeName and GM_ADDRESS at the GM Service', () => {
+    expect(env('NODENAME')?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
+    expect(env('GM_ADDRESS')?.value).toBe(`${service.metadata?.name}.${service.metadata?.namespace}.svc:${service.spec?.ports?.[0]?.port}`);
+  });
+
+  test("the original's resources: requests 32Mi and 100m, limit 128Mi", () => {
+    expect(lc?.resources).toEqual({ requests: { cpu: '100m', memory: '32Mi' }, limits: { memory: '128Mi' } });
+  });
+
+  test('probes on its worker API port over the loopback it binds', () => {
+    expect(env('BIND_ADDRESS')?.value).toBe('127.0.0.1');
+    expect(lc?.livenessProbe?.httpGet).toEqual({ host: '127.0.0.1', path: '/healthz', port: Number(env('BIND_PORT')?.value) });
+    expect(lc?.readinessProbe?.httpGet).toEqual({ host: '127.0.0.1', path: '/readyz', port: Number(env('BIND_PORT')?.value) });
+  });
+});
