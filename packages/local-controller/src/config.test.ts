@@ -19,6 +19,7 @@ describe('resolveConfig', () => {
       hotUpdateRoot: '/tmp/lc/model-hot-update',
       hardExampleRoot: '/tmp/lc/hard-examples',
       drainTimeoutMs: 5000,
+      workerNameWaitMs: 5000,
       reconnect: { initialDelayMs: 200, maxDelayMs: 30_000 },
     });
   });
@@ -36,6 +37,7 @@ describe('resolveConfig', () => {
     [{ timeZone: 'Mars/Olympus' }, 'LC config: timeZone: "Mars/Olympus" is not an IANA time zone'],
     [{ hardExampleBudget: { maxBytes: -1 } }, 'LC config: hardExampleBudget.maxBytes: -1 is not an integer >= 1'],
     [{ datasetPollSeconds: 0 }, 'LC config: datasetPollSeconds: 0 is not a positive number'],
+    [{ workerNameWaitMs: -1 }, 'LC config: workerNameWaitMs: -1 is not an integer >= 0'],
     [{ advertiseUrl: 'ftp://x' }, 'LC config: advertiseUrl: "ftp://x" is not an http:// URL'],
     [{ reconnect: { initialDelayMs: 500, maxDelayMs: 100 } }, 'LC config: reconnect.maxDelayMs: 100 is less than reconnect.initialDelayMs (500)'],
   ])('rejects %p naming the field and the value', (patch, message) => {

@@ -59,6 +59,13 @@ export interface LocalControllerConfig {
   hardExampleRoot?: string;
   /** How long `stop()` waits for the GM to ack the outbox (default 5000 ms). */
   drainTimeoutMs?: number;
+  /**
+   * How long a train or eval report of a worker the job's conditions do not name yet waits for the
+   * GM's update that names it (the (S, Starting) condition the GM appends as it creates the pod), so
+   * it gets that worker's round and attempt; past it the report is taken as the current worker of its
+   * stage (default 5000 ms, below the worker SDK's 10 s request timeout).
+   */
+  workerNameWaitMs?: number;
   /** First and longest reconnect delays to the GM, ms (default 200 and 30000). */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Logger (default: pino at LOG_LEVEL to stderr). */
@@ -85,6 +92,7 @@ export interface ResolvedConfig {
   hotUpdateRoot: string;
   hardExampleRoot: string;
   drainTimeoutMs: number;
+  workerNameWaitMs: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
   logger: LcLogger;
 }
@@ -176,6 +184,7 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     hotUpdateRoot: folder('hotUpdateRoot', config.hotUpdateRoot, join(dataDir, 'model-hot-update')),
     hardExampleRoot: folder('hardExampleRoot', config.hardExampleRoot, join(dataDir, 'hard-examples')),
     drainTimeoutMs: integer('drainTimeoutMs', config.drainTimeoutMs, 5000, 0),
+    workerNameWaitMs: integer('workerNameWaitMs', config.workerNameWaitMs, 5000, 0),
     reconnect: { initialDelayMs, maxDelayMs },
     logger: config.logger ?? createLogger(),
   };

@@ -6,7 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { validateDocument, formatIssue, type Dataset, type IncrementalLearningJob, type WorkerReportReply } from '@sedna-ts/api-types';
+import { validateDocument, formatIssue, type Dataset, type IncrementalLearningJob, type WorkerReport, type WorkerReportReply } from '@sedna-ts/api-types';
 import { resolveConfig, type LocalControllerConfig, type ResolvedConfig } from './config.js';
 import { type LcContext } from './context.js';
 import { lockDataDir } from './dataDirLock.js';
@@ -21,7 +21,7 @@ import { ObjectStore, type StoredObject } from './objectStore.js';
 import { Outbox } from './outbox.js';
 import { VERSION } from './version.js';
 import { startWorkerApi, type WorkerApi } from './workerApi.js';
-import { parseWorkerReport, routeReport } from './workerReport.js';
+import { awaitsWorkerName, parseWorkerReport, routeReport } from './workerReport.js';
 import { NodeCredential } from './nodeCredential.js';
 import { verifyWorkerToken } from './workerToken.js';
 
@@ -95,6 +95,11 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
   const jobs = new Map<string, JobManager>();
   const hardExamples = new Map<string, HardExampleStore>();
   let stopping = false;
+  // Woken whenever a job object from the GM is stored (and when the LC stops).
+  const jobUpdateWaiters = new Set<() => void>();
+  const jobUpdated = () => {
+    for (const wake of [...jobUpdateWaiters]) wake();
+  };
   // Set once the worker API is up (its URL goes into the GM hello); the API handlers read it.
   const link: { gm?: GmClient } = {};
 
@@ -195,6 +200,34 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
       await Promise.all([...jobs.entries()].filter(([key]) => key.startsWith(`${candidate.metadata.namespace}/`)).map(([, m]) => m.check()));
     } else {
       await upsertJob(candidate as unknown as IncrementalLearningJob);
+      jobUpdated();
+    }
+  }
+
+  /**
+   * The job once its conditions name the worker of `report` (the GM's update racing the report), or as
+   * it is after `workerNameWaitMs`.
+   */
+  async function jobNamingWorker(report: WorkerReport, job: IncrementalLearningJob & StoredObject): Promise<IncrementalLearningJob & StoredObject> {
+    const deadline = Date.now() + config.workerNameWaitMs;
+    let current = job;
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0 || stopping) {
+        logger.warn({ worker: report.name, job: `${report.namespace}/${report.ownerName}`, waitedMs: config.workerNameWaitMs }, 'no condition of the job names the worker; its report is taken as the current one of its stage');
+        return current;
+      }
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          jobUpdateWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        jobUpdateWaiters.add(wake);
+      });
+      current = store.get<IncrementalLearningJob & StoredObject>('incrementallearningjob', report.namespace, report.ownerName) ?? current;
+      if (!awaitsWorkerName(current, report)) return current;
     }
   }
 
@@ -229,7 +262,12 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
           count(404);
           return { status: 404, message: `worker ${name}: IncrementalLearningJob ${report.namespace}/${report.ownerName} is not known to the LC of node ${config.nodeName}` };
         }
-        const routing = routeReport(job, report);
+        let current = job;
+        if (awaitsWorkerName(current, report)) {
+          current = await jobNamingWorker(report, current);
+          if (stopping) return { status: 503, message: 'the LC is stopping; retry' };
+        }
+        const routing = routeReport(current, report);
         if (!routing.forward) {
           count(200);
           return { status: 200, message: `OK (not forwarded: ${routing.reason})` };
@@ -338,6 +376,7 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        jobUpdated();
         await api.close();
         await Promise.all([...jobs.values()].map((m) => m.stop()));
         const left = await client.drain(config.drainTimeoutMs);

@@ -64,6 +64,17 @@ export function parseWorkerReport(body: unknown, pathName: string): ParsedReport
   return { ok: true, report };
 }
 
+/**
+ * Whether a report is a train or eval worker's that the job's conditions do not name yet: the GM names
+ * each worker in the (S, Starting) condition it appends as it creates the pod, but a quick worker can
+ * report before that update reaches the LC, and the job's latest round and attempt may then still be the
+ * previous ones (a new round, a retry).
+ */
+export function awaitsWorkerName(job: IncrementalLearningJob, report: WorkerReport): boolean {
+  if (report.kind !== 'train' && report.kind !== 'eval') return false;
+  return findWorker(job, report.name)?.stage !== stageOf(report.kind);
+}
+
 /** What to do with a report: forward it, or acknowledge it without forwarding (and why). */
 export type ReportRouting = { forward: true; frame: WireFrame; round: number; attempt: number } | { forward: false; reason: string };
 
@@ -72,8 +83,9 @@ const REPORT_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 /**
  * The upstream message of a report about an IncrementalLearningJob: `{phase: kind, status, round,
  * attempt, output: {models: results, ownerInfo}}`. The round and attempt are those of the (S, Starting)
- * condition naming the worker; a worker not named yet is taken as the current one of its stage; an
- * inference worker's `deploy` report carries the round in `ownerInfo.model_version`.
+ * condition naming the worker; a worker not named (the caller waited for the GM's update: see
+ * `awaitsWorkerName`) is taken as the current one of its stage; an inference worker's `deploy` report
+ * carries the round in `ownerInfo.model_version`.
  */
 export function routeReport(job: IncrementalLearningJob, report: WorkerReport): ReportRouting {
   if (report.kind === 'inference') return { forward: false, reason: 'inference statistics are counted, not forwarded' };

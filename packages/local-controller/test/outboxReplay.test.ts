@@ -16,8 +16,9 @@ describe('the outbox to the GM', () => {
   let gm: FakeGm;
   let lc: LocalController | undefined;
 
+  // The reports come from stand-in workers no condition names: they need not wait for the GM to name them.
   const start = (url: string, token = gm.nodeToken) =>
-    startLocalController({ nodeName: 'edge-1', gmUrl: url, nodeToken: token, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, drainTimeoutMs: 200 });
+    startLocalController({ nodeName: 'edge-1', gmUrl: url, nodeToken: token, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, drainTimeoutMs: 200, workerNameWaitMs: 0 });
 
   async function report(i: number): Promise<string> {
     const name = `helmet-train-w${String(i).padStart(4, '0')}`;

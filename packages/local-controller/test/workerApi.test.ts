@@ -143,3 +143,61 @@ describe('POST /sedna/workers/{name}/info', () => {
     expect((await fetch(`${lc.url}/sedna/workers/${worker}/info`)).status).toBe(405);
   });
 });
+
+describe('a train or eval report of a worker the job does not name yet', () => {
+  let dir: string;
+  let gm: FakeGm;
+  let lc: LocalController;
+  let base: ReturnType<typeof job>;
+  const first = condition('Train', 'Starting', 2, { worker: 'helmet-train-first1' });
+  const failed = condition('Train', 'Failed', 2, {}, 'PodFailed');
+  const post = (name: string, body: unknown) =>
+    fetch(`${lc.url}/sedna/workers/${name}/info`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${workerToken(gm.nodeToken, name)}` },
+      body: JSON.stringify(body),
+    });
+  const report = (name: string, kind: string, reportId: string) => ({ name, namespace: 'default', ownerName: 'helmet', ownerKind: 'incrementallearningjob', kind, status: 'completed', results: [], reportId });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lc-api-race-'));
+    await mkdir(join(dir, 'data'), { recursive: true });
+    await writeFile(join(dir, 'data', 'index.txt'), '');
+    gm = await FakeGm.start();
+    lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.url, nodeToken: gm.nodeToken, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), drainTimeoutMs: 0, workerNameWaitMs: 3000 });
+    await lc.waitForGm();
+    gm.insert(dataset('d', join(dir, 'data', 'index.txt'), 'edge-1'));
+    gm.insert(model('initial-model', '/m/initial', 'ckpt'));
+    gm.insert(model('deploy-model', '/m/deploy.onnx', 'onnx'));
+    base = job({ dataset: 'd', outputDir: join(dir, 'out'), threshold: 1000 });
+    // The first attempt of round 2's training failed; the GM is retrying it.
+    gm.insert(withConditions(base, 2, [condition('Train', 'Waiting', 1), condition('Train', 'Ready', 2), first, failed]));
+    await waitForJobs(lc.url);
+  });
+
+  afterAll(async () => {
+    await lc?.stop();
+    await gm?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("waits for the GM's update naming the worker and takes that worker's round and attempt (a retry's report racing its condition)", async () => {
+    const worker = 'helmet-train-retry';
+    const pending = post(worker, report(worker, 'train', 'race-0001-aaaa'));
+    // The GM's update of the retry arrives after the report (the LC holds the report meanwhile).
+    setTimeout(() => {
+      const retry = [condition('Train', 'Ready', 2, { attempt: 2 }, 'Retry'), condition('Train', 'Starting', 2, { worker, attempt: 2 })];
+      gm.insert(withConditions(base, 2, [condition('Train', 'Waiting', 1), condition('Train', 'Ready', 2), first, failed, ...retry]));
+    }, 200);
+    expect((await pending).status).toBe(200);
+    const message = await waitFor(() => gm.jobMessages().find((m) => m.messageId === 'race-0001-aaaa'), 'the upstream report');
+    expect(message).toMatchObject({ phase: 'train', status: 'completed', round: 2, attempt: 2 });
+  });
+
+  test('a worker no condition ever names is taken, after the wait, as the current worker of its stage', async () => {
+    const worker = 'helmet-eval-stray1';
+    expect((await post(worker, report(worker, 'eval', 'stray-0001-aaaa'))).status).toBe(200);
+    const message = await waitFor(() => gm.jobMessages().find((m) => m.messageId === 'stray-0001-aaaa'), 'the upstream report');
+    expect(message).toMatchObject({ phase: 'eval', round: 2, attempt: 1 });
+  });
+});
