@@ -43,7 +43,7 @@ export interface HandlerContext {
 /**
  * One resource request as the API server's audit log records it: the user, the verb (as RBAC names
  * it: get, list, watch, create, update, patch, delete, deletecollection), what it was about and the
- * HTTP code of the answer.
+ * HTTP code of the answer. Recorded when the answer ends; a watch when its answer starts.
  */
 export interface AuditRecord {
   user: string;
@@ -322,6 +322,9 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   await resourceRequest(ctx, req, res, rr, url.searchParams);
 }
 
+/** Audit callbacks of watches in progress, called once their answer has started (they last long). */
+const watchStarted = new WeakMap<ServerResponse, () => void>();
+
 function auditWhenDone(audit: (record: AuditRecord) => void, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, user: UserInfo, q: Query): void {
   const watching = rr.watchPath || bool(q, 'watch') === true;
   let done = false;
@@ -342,6 +345,7 @@ function auditWhenDone(audit: (record: AuditRecord) => void, req: IncomingMessag
   };
   res.on('finish', record);
   res.on('close', record);
+  if (watching) watchStarted.set(res, record);
 }
 
 /** TokenRequest and TokenReview: created from the request, answered, never stored. */
@@ -521,6 +525,7 @@ function watch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, r
   res.writeHead(200, { 'Content-Type': JSON_TYPE, 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
   res.socket?.setNoDelay(true);
   res.flushHeaders();
+  watchStarted.get(res)?.();
   const sink = {
     send(type: WatchEventType, object: unknown): void {
       let out = object;

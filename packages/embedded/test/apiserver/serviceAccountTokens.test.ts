@@ -5,7 +5,7 @@ import { AuthenticationV1Api, CoreV1Api, KubeConfig, type V1TokenReviewStatus } 
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type AuditRecord, DEFAULT_SERVICE_ACCOUNT_ISSUER } from '../../src/index.js';
 import { ServiceAccountTokenSigner } from '../../src/serviceAccountTokens.js';
-import { rejection, removeDir, startTestServer, tempDir, type TestServer } from '../support/apiserver.js';
+import { eventually, rejection, removeDir, startTestServer, tempDir, type TestServer } from '../support/apiserver.js';
 
 let t: TestServer;
 let auth: AuthenticationV1Api;
@@ -179,6 +179,11 @@ describe('TokenRequest and TokenReview', () => {
     expect(audit.filter((r) => r.user === 'system:serviceaccount:sedna:sedna-gm')).toEqual([{ user: 'system:serviceaccount:sedna:sedna-gm', verb: 'list', group: '', version: 'v1', resource: 'pods', namespace: ns, code: 200 }]);
     expect(audit).toContainEqual({ user: 'kubernetes-admin', verb: 'create', group: '', version: 'v1', resource: 'serviceaccounts', subresource: 'token', namespace: ns, name: 'sedna-gm', code: 201 });
     expect(audit).toContainEqual({ user: 'kubernetes-admin', verb: 'create', group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', code: 201 });
+
+    // A watch is recorded as soon as it starts: it may last for hours.
+    const watching = t.fetch('/api/v1/namespaces/sedna/configmaps?watch=1&timeoutSeconds=2', {});
+    await eventually(() => expect(audit).toContainEqual({ user: 'kubernetes-admin', verb: 'watch', group: '', version: 'v1', resource: 'configmaps', namespace: ns, code: 200 }));
+    await watching;
 
     // A token for another audience is no API credential.
     await lcPod('lc-api');
