@@ -68,6 +68,11 @@ export interface LocalControllerConfig {
   workerNameWaitMs?: number;
   /** First and longest reconnect delays to the GM, ms (default 200 and 30000). */
   reconnect?: { initialDelayMs?: number; maxDelayMs?: number };
+  /**
+   * Where the S3 settings of Datasets whose index is in S3 come from (`S3_ENDPOINT_URL`, `ACCESS_KEY_ID`,
+   * `SECRET_ACCESS_KEY` and the storage initializer's other variables); default `process.env`.
+   */
+  s3Env?: Readonly<Record<string, string | undefined>>;
   /** Logger (default: pino at LOG_LEVEL to stderr). */
   logger?: LcLogger;
 }
@@ -94,6 +99,7 @@ export interface ResolvedConfig {
   drainTimeoutMs: number;
   workerNameWaitMs: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
+  s3Env: Readonly<Record<string, string | undefined>> | undefined;
   logger: LcLogger;
 }
 
@@ -186,6 +192,7 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     drainTimeoutMs: integer('drainTimeoutMs', config.drainTimeoutMs, 5000, 0),
     workerNameWaitMs: integer('workerNameWaitMs', config.workerNameWaitMs, 5000, 0),
     reconnect: { initialDelayMs, maxDelayMs },
+    s3Env: config.s3Env,
     logger: config.logger ?? createLogger(),
   };
 }
@@ -215,6 +222,9 @@ export const CONFIG_ENV: readonly EnvVariable[] = [
   { name: 'SEDNA_LC_POLL_SECONDS', field: 'datasetPollSeconds', description: 'fallback poll of dataset indexes and hard-example folders (default 60)' },
   { name: 'SEDNA_LC_HOT_UPDATE_ROOT', field: 'hotUpdateRoot', description: 'hot-update folders (default <data dir>/model-hot-update)' },
   { name: 'SEDNA_LC_HARD_EXAMPLE_ROOT', field: 'hardExampleRoot', description: 'hard-example folders (default <data dir>/hard-examples)' },
+  { name: 'S3_ENDPOINT_URL', field: 's3Env', description: 'S3 server of Datasets whose index is in S3 (default AWS; the storage initializer\'s other S3 variables apply too)' },
+  { name: 'ACCESS_KEY_ID', field: 's3Env', description: 'S3 key of Datasets whose index is in S3 (default anonymous)' },
+  { name: 'SECRET_ACCESS_KEY', field: 's3Env', description: 'S3 secret of Datasets whose index is in S3 (default anonymous)' },
   { name: 'LOG_LEVEL', field: 'logger', description: 'debug, info (default), warn or error' },
 ];
 

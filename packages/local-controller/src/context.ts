@@ -1,12 +1,13 @@
 /** What the parts of a running LC share. */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { encodeFrameContent, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
+import { encodeFrameContent, type Dataset, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
 import { type ResolvedConfig } from './config.js';
 import { type LcLogger } from './logger.js';
 import { type LcMetrics } from './metrics.js';
 import { type ObjectStore } from './objectStore.js';
 import { type Outbox } from './outbox.js';
+import { isRemoteIndex, mirrorPath } from './remoteIndex.js';
 
 /** The shared services of one LC. */
 export interface LcContext {
@@ -22,6 +23,12 @@ export interface LcContext {
 /** Where a host path is as this process sees it (under `hostRoot` when the LC runs in a container). */
 export function hostPath(config: ResolvedConfig, path: string): string {
   return config.hostRoot ? join(config.hostRoot, path) : path;
+}
+
+/** Where this process reads a Dataset's index: its host path, or the LC's copy of an index in S3. */
+export function datasetIndexPath(config: ResolvedConfig, dataset: Dataset): string {
+  const url = dataset.spec.url;
+  return isRemoteIndex(url) ? mirrorPath(config.dataDir, dataset.metadata.namespace ?? 'default', dataset.metadata.name as string, url) : hostPath(config, url);
 }
 
 /** An upstream `status` frame about a job. */

@@ -6,12 +6,15 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Dataset } from '@sedna-ts/api-types';
-import { datasetFrame, hostPath, type LcContext } from './context.js';
+import { datasetFrame, datasetIndexPath, type LcContext } from './context.js';
 import { DatasetMonitor, type DatasetChange } from './datasetMonitor.js';
 import { indexFormatOf } from './indexReader.js';
+import { isRemoteIndex, RemoteIndexMirror } from './remoteIndex.js';
 
 interface Entry {
   monitor: DatasetMonitor;
+  /** The local copy of an index in S3, kept up to date. */
+  mirror?: RemoteIndexMirror;
   url: string;
   format: string;
   /** The count last sent upstream, or seen in the GM's object. */
@@ -44,6 +47,7 @@ export class DatasetRegistry {
     const existing = this.entries.get(key);
     const mine = dataset.spec.nodeName === this.ctx.config.nodeName;
     if (existing && (!mine || existing.url !== dataset.spec.url || existing.format !== dataset.spec.format)) {
+      await existing.mirror?.stop();
       await existing.monitor.stop();
       this.entries.delete(key);
       if (mine) await rm(this.cursorPath(namespace, name), { force: true });
@@ -59,16 +63,21 @@ export class DatasetRegistry {
       logger.error({}, `Dataset ${key}: spec.format: ${JSON.stringify(dataset.spec.format)} is not txt or csv; not monitored`);
       return;
     }
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
-      logger.error({}, `Dataset ${key}: spec.url: ${JSON.stringify(dataset.spec.url)}: only host paths are monitored by this LC (s3 is not supported yet)`);
+    const remote = isRemoteIndex(dataset.spec.url);
+    if (!remote && /^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
+      logger.error({}, `Dataset ${key}: spec.url: ${JSON.stringify(dataset.spec.url)}: this LC monitors host paths and s3:// indexes only`);
       return;
     }
+    const mirror = remote
+      ? new RemoteIndexMirror({ url: dataset.spec.url, file: datasetIndexPath(this.ctx.config, dataset), pollMs: this.ctx.config.datasetPollSeconds * 1000, logger, env: this.ctx.config.s3Env })
+      : undefined;
     const entry: Entry = {
       url: dataset.spec.url,
       format: dataset.spec.format,
       reported: dataset.status?.numberOfSamples,
+      ...(mirror ? { mirror } : {}),
       monitor: new DatasetMonitor({
-        path: hostPath(this.ctx.config, dataset.spec.url),
+        path: datasetIndexPath(this.ctx.config, dataset),
         format,
         statePath: this.cursorPath(namespace, name),
         pollMs: this.ctx.config.datasetPollSeconds * 1000,
@@ -81,6 +90,7 @@ export class DatasetRegistry {
       }),
     };
     this.entries.set(key, entry);
+    await mirror?.start();
     await entry.monitor.start();
     this.ctx.metrics.datasetSamples.set({ namespace, dataset: name }, entry.monitor.count);
     await this.reportIfChanged(namespace, name);
@@ -101,13 +111,17 @@ export class DatasetRegistry {
     const key = `${namespace}/${name}`;
     const entry = this.entries.get(key);
     this.entries.delete(key);
+    await entry?.mirror?.stop();
     await entry?.monitor.stop();
     await rm(this.cursorPath(namespace, name), { force: true });
   }
 
   /** Stop every monitor. */
   async stop(): Promise<void> {
-    await Promise.all([...this.entries.values()].map((e) => e.monitor.stop()));
+    await Promise.all([...this.entries.values()].map(async (e) => {
+      await e.mirror?.stop();
+      await e.monitor.stop();
+    }));
     this.entries.clear();
   }
 }

@@ -16,7 +16,7 @@ import {
   type ModelInfo,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
-import { hostPath, jobFrame, type LcContext } from './context.js';
+import { datasetIndexPath, hostPath, jobFrame, type LcContext } from './context.js';
 import { decideDeploy } from './deployGate.js';
 import { publishModel } from './hotUpdate.js';
 import { indexFormatOf, readIndex, START_CURSOR, type IndexCursor } from './indexReader.js';
@@ -33,6 +33,7 @@ import {
   conditionsOf,
 } from './jobView.js';
 import { EVAL_VERSIONS, JobState, type EvalVersion, type Intent } from './jobState.js';
+import { isRemoteIndex, remoteBase, writeDataIndex } from './remoteIndex.js';
 import { evaluateTrigger } from './trigger.js';
 import { type LcLogger } from './logger.js';
 
@@ -199,8 +200,8 @@ export class JobManager {
     if (!dataset || !this.isDatasetNode(dataset)) return;
     const format = indexFormatOf(dataset.spec.format);
     if (!format) return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.format: ${JSON.stringify(dataset.spec.format)} is not txt or csv`);
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
-      return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)}: only host paths are read by this LC (s3 is not supported yet)`);
+    if (!isRemoteIndex(dataset.spec.url) && /^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
+      return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)}: this LC reads host paths and s3:// indexes only`);
     }
     const key = `${this.options.namespace}/${dataset.metadata.name}`;
     if (state.data.dataset !== key) {
@@ -216,7 +217,7 @@ export class JobManager {
       await state.commit();
       return;
     }
-    const path = hostPath(this.ctx.config, dataset.spec.url);
+    const path = datasetIndexPath(this.ctx.config, dataset);
     let read = await readIndex(path, format, cursor, { onSamples: add });
     if (read.kind === 'reset') {
       this.logger.info({ reason: read.reason, seen: cursor.count }, 'dataset index replaced or rewritten; taking the samples past those already seen');
@@ -278,6 +279,19 @@ export class JobManager {
       return undefined;
     }
     return dir;
+  }
+
+  /**
+   * For a Dataset whose index is in S3: the data index of a round (`dataIndexURL`), so the worker's
+   * storage initializer fetches the round's samples from S3 (see remoteIndex.ts).
+   */
+  private dataIndex(outputDir: string, stage: 'train' | 'eval', round: number): { url: string; write: { file: string; base: string; csv: boolean } } | undefined {
+    const dataset = this.dataset();
+    if (!dataset || !isRemoteIndex(dataset.spec.url)) return undefined;
+    return {
+      url: posix.join(outputDir, 'data', stage, String(round), 'index.txt'),
+      write: { file: join(hostPath(this.ctx.config, outputDir), 'data', stage, String(round), 'index.txt'), base: remoteBase(dataset.spec.url), csv: indexFormatOf(dataset.spec.format) === 'csv' },
+    };
   }
 
   private manual(stage: 'Train' | 'Eval' | 'Deploy'): string | undefined {
@@ -358,6 +372,8 @@ export class JobManager {
         outputDir: posix.join(outputDir, 'train', String(round)),
       },
     };
+    const dataIndex = this.dataIndex(outputDir, 'train', round);
+    if (dataIndex && message.input) message.input.dataIndexURL = dataIndex.url;
     const intent: Intent = {
       kind: 'cutTrain',
       key,
@@ -366,6 +382,7 @@ export class JobManager {
       pool: { ...state.data.train },
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt'),
       cause,
+      ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
     };
     if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
     if (manual) intent.manual = manual;
@@ -398,6 +415,8 @@ export class JobManager {
       round,
       input: { models: [newModel, baseline], dataURL: posix.join(outputDir, 'data', 'eval', String(round), 'data.txt') },
     };
+    const dataIndex = this.dataIndex(outputDir, 'eval', round);
+    if (dataIndex && message.input) message.input.dataIndexURL = dataIndex.url;
     const intent: Intent = {
       kind: 'cutEval',
       key,
@@ -405,6 +424,7 @@ export class JobManager {
       frame: jobFrame(this.options.namespace, this.options.name, message),
       versions: window,
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'eval', String(round), 'data.txt'),
+      ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
     };
     if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
     const manual = this.manual('Eval');
@@ -570,6 +590,7 @@ export class JobManager {
     switch (intent.kind) {
       case 'cutTrain': {
         const lines = await state.writeRoundFile(intent.roundFile, [intent.pool], intent.header);
+        if (intent.dataIndex) await writeDataIndex(intent.roundFile, intent.dataIndex.file, intent.dataIndex.base, intent.dataIndex.csv);
         await this.ctx.outbox.append(intent.frame);
         if (state.data.train.file === intent.pool.file) state.data.train = state.newPool('train');
         state.markDone(intent.key, { at, messageId: intent.frame.header.messageId, detail: `${lines} samples` }, intent.round);
@@ -584,6 +605,7 @@ export class JobManager {
       }
       case 'cutEval': {
         const lines = await state.writeRoundFile(intent.roundFile, intent.versions, intent.header);
+        if (intent.dataIndex) await writeDataIndex(intent.roundFile, intent.dataIndex.file, intent.dataIndex.base, intent.dataIndex.csv);
         await this.ctx.outbox.append(intent.frame);
         if (intent.versions.some((v) => v.file === state.data.evalOpen.file)) state.data.evalOpen = state.newPool('eval');
         const dropped = state.data.evalVersions.filter((v) => !intent.versions.some((w) => w.file === v.file));

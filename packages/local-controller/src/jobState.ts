@@ -35,9 +35,17 @@ export interface ActionRecord {
 }
 
 /** An action in progress, replayed on open until it completes. */
+/** The data index written beside a round file of a Dataset whose index is in S3. */
+export interface DataIndexFile {
+  file: string;
+  /** The S3 folder of the Dataset's index (the first line). */
+  base: string;
+  csv: boolean;
+}
+
 export type Intent =
-  | { kind: 'cutTrain'; key: string; round: number; frame: WireFrame; pool: PoolFile; roundFile: string; header?: string; manual?: string; cause: string }
-  | { kind: 'cutEval'; key: string; round: number; frame: WireFrame; versions: EvalVersion[]; roundFile: string; header?: string; manual?: string }
+  | { kind: 'cutTrain'; key: string; round: number; frame: WireFrame; pool: PoolFile; roundFile: string; header?: string; manual?: string; cause: string; dataIndex?: DataIndexFile }
+  | { kind: 'cutEval'; key: string; round: number; frame: WireFrame; versions: EvalVersion[]; roundFile: string; header?: string; manual?: string; dataIndex?: DataIndexFile }
   | { kind: 'report'; key: string; round: number; frame: WireFrame; manual?: string; detail?: string };
 
 /** The whole state. */
