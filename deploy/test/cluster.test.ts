@@ -2,13 +2,13 @@
  * The cluster of deploy/, played by @sedna-ts/embedded's API server and node agent: the GM calls the
  * API as its ServiceAccount sedna-gm (a token from TokenRequest, as a pod's in-cluster token), the LC
  * proves its node with a token bound to its pod (audience sedna-gm, as the DaemonSet's projected
- * volume), and a job whose models live in an S3-compatible server (s3rver) with credentials in a
- * Secret runs a whole round: the node agent runs the storage initializer (the image `sedna up` maps,
- * mapped the same way) before each worker. Then the API audit shows that the GM's ClusterRole and Role
+ * volume), and a job whose dataset and models live in an S3-compatible server (s3rver) with
+ * credentials in a Secret runs a whole round: the LC counts the index in S3 and hands each round's data
+ * index over, and the node agent runs the storage initializer (the image `sedna up` maps, mapped the
+ * same way) before each worker, which fetches the models and the round's samples. Then the API audit shows that the GM's ClusterRole and Role
  * grant every call it made, and that they grant nothing it does not make.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -47,6 +47,7 @@ let gm: GlobalManager;
 let lc: LocalController;
 let agent: NodeAgent;
 let s3Endpoint: string;
+let putIndex: (body: string) => Promise<unknown>;
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -112,13 +113,16 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'sedna-cluster-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
 
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(root, 's3'), configureBuckets: [{ name: 'models' }] });
+  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(root, 's3'), configureBuckets: [{ name: 'models' }, { name: 'datasets' }] });
   const { port } = (await s3.run()) as AddressInfo;
   cleanups.push(() => s3.close());
   s3Endpoint = `127.0.0.1:${port}`;
   const client = new S3Client({ endpoint: `http://${s3Endpoint}`, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } });
   await client.send(new PutObjectCommand({ Bucket: 'models', Key: 'base/model.json', Body: JSON.stringify({ source: 's3rver', generation: 0 }) }));
-  client.destroy();
+  for (let i = 1; i <= 4; i++) await client.send(new PutObjectCommand({ Bucket: 'datasets', Key: `tabular/samples/${i}.txt`, Body: `sample ${i}\n` }));
+  await client.send(new PutObjectCommand({ Bucket: 'datasets', Key: 'tabular/index.txt', Body: '\n' }));
+  putIndex = (body) => client.send(new PutObjectCommand({ Bucket: 'datasets', Key: 'tabular/index.txt', Body: body }));
+  cleanups.push(() => client.destroy());
 
   server = await startApiServer({ dataDir: path.join(root, 'api'), logger: quiet, audit: (r) => audit.push(r) });
   cleanups.push(() => server.close());
@@ -156,7 +160,9 @@ beforeAll(async () => {
   const pod = await lcPod('edge-1');
   const tokenFile = path.join(root, 'lc-token');
   writeFileSync(tokenFile, `${await projectedToken(pod, 'sedna-gm')}\n`);
-  lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.wsUrl, tokenFile, dataDir: path.join(root, 'lc'), logger: quiet, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
+  // The LC reads the index of a Dataset kept in S3 with its own S3 settings (the DaemonSet's env).
+  const s3Env = { S3_ENDPOINT_URL: `http://${s3Endpoint}`, ACCESS_KEY_ID, SECRET_ACCESS_KEY };
+  lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.wsUrl, tokenFile, dataDir: path.join(root, 'lc'), datasetPollSeconds: 0.5, s3Env, logger: quiet, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
   cleanups.push(() => lc.stop());
 }, 120_000);
 
@@ -189,22 +195,24 @@ test('the same token presented for another node is refused before the WebSocket 
   expect(status).toBe(403);
 });
 
-test('a round with models from S3 (credentials from a Secret) runs: the storage initializer fetches them before each worker', async () => {
-  const dataset = path.join(root, 'dataset');
-  mkdirSync(path.join(dataset, 'samples'), { recursive: true });
-  writeFileSync(path.join(dataset, 'index.txt'), '');
+test('a round with its dataset and models in S3 (credentials from a Secret) runs: the storage initializer fetches them before each worker', async () => {
   await core.createNamespacedSecret({
     namespace: 'default',
     body: {
-      metadata: { name: 'model-store', annotations: { 's3-endpoint': s3Endpoint, 's3-usehttps': '0' } },
+      metadata: { name: 'object-store', annotations: { 's3-endpoint': s3Endpoint, 's3-usehttps': '0' } },
       stringData: { ACCESS_KEY_ID, SECRET_ACCESS_KEY },
     },
   });
   const sedna = { group: 'sedna.io', version: 'v1alpha1', namespace: 'default' };
   const create = (plural: string, body: object) => custom.createNamespacedCustomObject({ ...sedna, plural, body });
-  await create('datasets', { apiVersion: 'sedna.io/v1alpha1', kind: 'Dataset', metadata: { name: 'cluster-data' }, spec: { url: path.join(dataset, 'index.txt'), format: 'txt', nodeName: 'edge-1' } });
+  await create('datasets', {
+    apiVersion: 'sedna.io/v1alpha1',
+    kind: 'Dataset',
+    metadata: { name: 'cluster-data' },
+    spec: { url: 's3://datasets/tabular/index.txt', format: 'txt', nodeName: 'edge-1', credentialName: 'object-store' },
+  });
   for (const name of ['cluster-initial', 'cluster-deploy']) {
-    await create('models', { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name }, spec: { url: 's3://models/base/model.json', format: 'json', credentialName: 'model-store' } });
+    await create('models', { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name }, spec: { url: 's3://models/base/model.json', format: 'json', credentialName: 'object-store' } });
   }
   const worker = (script: string) => ({ spec: { nodeName: 'edge-1', containers: [{ name: `${script}-worker`, workingDir: WORKERS, args: [`${script}.mjs`] }] } });
   await create('incrementallearningjobs', {
@@ -221,7 +229,8 @@ test('a round with models from S3 (credentials from a Secret) runs: the storage 
       deploySpec: { model: { name: 'cluster-deploy', hotUpdateEnabled: true, pollPeriodSeconds: 1 }, trigger: { condition: { operator: '>', threshold: 0, metric: 'accuracy_delta' } } },
     },
   });
-  await appendFile(path.join(dataset, 'index.txt'), ['samples/1.txt a', 'samples/2.txt b', 'samples/3.txt a', 'samples/4.txt b', ''].join('\n'));
+  // New samples arrive in the bucket; the LC sees the index change at its next poll.
+  await putIndex(['samples/1.txt a', 'samples/2.txt b', 'samples/3.txt a', 'samples/4.txt b', ''].join('\n'));
 
   const job = await eventually('the round to end', async () => {
     const j = (await custom.getNamespacedCustomObject({ ...sedna, plural: 'incrementallearningjobs', name: 'cluster-job' })) as IncrementalLearningJob;
@@ -243,10 +252,15 @@ test('a round with models from S3 (credentials from a Secret) runs: the storage 
     const init = pod.spec?.initContainers?.[0];
     expect(init?.image).toBe(STORAGE_INITIALIZER_IMAGE);
     expect(init?.args).toContain('s3://models/base/model.json');
+    // The round's data index (the samples to fetch from S3) is an indirect download.
+    const stage = pod.metadata?.labels?.['incrementallearningjob.sedna.io/worker-type'] as string;
+    const index = path.join(root, 'output', 'data', stage, '1', 'index.txt');
+    expect(readFileSync(index, 'utf8').split('\n')[0]).toBe('s3://datasets/tabular');
+    expect(init?.args?.some((a) => a.startsWith('@/downloads'))).toBe(true);
     const keys = (init?.env ?? []).filter((e) => e.name === 'ACCESS_KEY_ID' || e.name === 'SECRET_ACCESS_KEY');
     expect(keys.map((e) => [e.name, e.value, e.valueFrom?.secretKeyRef?.name])).toEqual([
-      ['ACCESS_KEY_ID', undefined, 'model-store'],
-      ['SECRET_ACCESS_KEY', undefined, 'model-store'],
+      ['ACCESS_KEY_ID', undefined, 'object-store'],
+      ['SECRET_ACCESS_KEY', undefined, 'object-store'],
     ]);
     expect(JSON.stringify(pod)).not.toContain(SECRET_ACCESS_KEY);
     expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);

@@ -45,6 +45,9 @@ const LC_DEFAULTS: Record<string, string> = {
   SEDNA_LC_POLL_SECONDS: '60 s fallback poll: fs.watch works on hostPath folders',
   SEDNA_LC_HOT_UPDATE_ROOT: '<data dir>/model-hot-update: the data dir is mounted at its host path, so this is a host path',
   SEDNA_LC_HARD_EXAMPLE_ROOT: '<data dir>/hard-examples: a host path for the same reason',
+  S3_ENDPOINT_URL: 'only for Datasets whose index is in S3: add it (and the keys, from a Secret) to the DaemonSet to use them',
+  ACCESS_KEY_ID: 'as S3_ENDPOINT_URL; unset: anonymous',
+  SECRET_ACCESS_KEY: 'as S3_ENDPOINT_URL; unset: anonymous',
 };
 
 
