@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
-import { loadConfigFile, resolveConfig } from './config.js';
+import { CONFIG_ENV, loadConfigFile, resolveConfig } from './config.js';
 
 const kubeConfig = new KubeConfig();
 kubeConfig.loadFromOptions({
@@ -131,4 +132,42 @@ test('a config file that cannot be read, parsed or is not a mapping is refused',
   expect(() => loadConfigFile(path.join(dir, 'list.yaml'))).toThrow('is not a mapping of fields');
   writeFileSync(path.join(dir, 'typo.yaml'), 'namespaces: x\n');
   expect(() => loadConfigFile(path.join(dir, 'typo.yaml'))).toThrow('namespaces: "x" is not a GlobalManager config field');
+});
+
+test('CONFIG_ENV lists every variable config.ts reads, and each one sets the field it names', () => {
+  const source = readFileSync(fileURLToPath(new URL('./config.ts', import.meta.url)), 'utf8');
+  const read = new Set([...source.matchAll(/\benv\.([A-Z][A-Z0-9_]*)/g)].map((m) => m[1] as string));
+  expect([...read].sort()).toEqual(CONFIG_ENV.map((v) => v.name).sort());
+  const base = { SEDNA_GM_SECRET: 'a-secret-of-32-characters-000000' };
+  const samples: Record<string, string> = {
+    SEDNA_GM_SECRET: 'another-secret-of-32-characters-1',
+    SEDNA_GM_ADDRESS: '127.0.0.2',
+    SEDNA_GM_PORT: '9443',
+    SEDNA_GM_NAMESPACE: 'edge',
+    SEDNA_GM_REPORT_GRACE_SECONDS: '7',
+    SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS: '3',
+    SEDNA_GM_STORAGE_INITIALIZER_IMAGE: 'registry.example/initializer:2',
+    SEDNA_GM_LEADER_ELECT: 'false',
+    SEDNA_GM_LEASE_NAMESPACE: 'leases',
+    SEDNA_GM_LEASE_NAME: 'other-gm',
+    SEDNA_GM_IDENTITY: 'replica-a',
+    POD_NAME: 'sedna-gm-7d9f-x2',
+    POD_NAMESPACE: 'sedna-system',
+    SEDNA_GM_SA_AUTH: 'false',
+    SEDNA_GM_TOKEN_AUDIENCE: 'other-audience',
+    SEDNA_GM_LC_SERVICE_ACCOUNTS: 'edge/lc',
+    SEDNA_LOG_LEVEL: 'debug',
+  };
+  expect(Object.keys(samples).sort()).toEqual(CONFIG_ENV.map((v) => v.name).sort());
+  const at = (config: object, field: string): unknown => {
+    const value = field.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)?.[k], config);
+    // The default identity ends with a random part: compare what comes before it.
+    return field === 'leaderElection.identity' ? String(value).split('_')[0] : value;
+  };
+  for (const v of CONFIG_ENV) {
+    const before = resolveConfig({ kubeConfig }, base);
+    const after = resolveConfig({ kubeConfig }, { ...base, [v.name]: samples[v.name] });
+    const changed = v.field === 'logger' ? (after.logger as { level?: string }).level !== (before.logger as { level?: string }).level : JSON.stringify(at(after, v.field)) !== JSON.stringify(at(before, v.field));
+    expect([v.name, changed]).toEqual([v.name, true]);
+  }
 });

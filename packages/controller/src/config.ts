@@ -162,6 +162,39 @@ const NESTED_KEYS: Record<string, Set<string>> = {
   serviceAccountAuth: new Set(['enabled', 'audience', 'serviceAccounts']),
 };
 
+/** One environment variable the GM reads. */
+export interface EnvVariable {
+  name: string;
+  /** The configuration field it sets. */
+  field: string;
+  description: string;
+}
+
+/**
+ * Every environment variable the GM reads, and the field it sets (a field given in the config wins).
+ * The Kubernetes client also reads KUBECONFIG, and in a pod the ServiceAccount files and
+ * KUBERNETES_SERVICE_HOST/PORT the kubelet provides.
+ */
+export const CONFIG_ENV: readonly EnvVariable[] = [
+  { name: 'SEDNA_GM_SECRET', field: 'secret', description: 'node tokens derive from it, >= 16 characters; required' },
+  { name: 'SEDNA_GM_ADDRESS', field: 'websocket.address', description: 'listen address (default 0.0.0.0)' },
+  { name: 'SEDNA_GM_PORT', field: 'websocket.port', description: 'listen port (default 9000)' },
+  { name: 'SEDNA_GM_NAMESPACE', field: 'namespace', description: 'watch one namespace (default all)' },
+  { name: 'SEDNA_GM_REPORT_GRACE_SECONDS', field: 'reportGraceSeconds', description: 'wait for a report after a pod ends (default 60)' },
+  { name: 'SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS', field: 'retry.initialBackoffSeconds', description: 'first retry delay of a failed stage (default 10)' },
+  { name: 'SEDNA_GM_STORAGE_INITIALIZER_IMAGE', field: 'storageInitializer.image', description: 'image of the init container (default sedna-ts/storage-initializer:0.1)' },
+  { name: 'SEDNA_GM_LEADER_ELECT', field: 'leaderElection.enabled', description: 'leader election (default true)' },
+  { name: 'SEDNA_GM_LEASE_NAMESPACE', field: 'leaderElection.namespace', description: 'namespace of the Lease (default the GM namespace)' },
+  { name: 'SEDNA_GM_LEASE_NAME', field: 'leaderElection.name', description: 'name of the Lease (default sedna-gm)' },
+  { name: 'SEDNA_GM_IDENTITY', field: 'leaderElection.identity', description: 'this replica in the Lease (default <POD_NAME or host name>_<random>)' },
+  { name: 'POD_NAME', field: 'leaderElection.identity', description: 'the pod name, first part of the default identity' },
+  { name: 'POD_NAMESPACE', field: 'leaderElection.namespace', description: 'the GM namespace (else the in-cluster one, else namespace, else default): the Lease and the default LC ServiceAccount' },
+  { name: 'SEDNA_GM_SA_AUTH', field: 'serviceAccountAuth.enabled', description: 'LCs may prove their node with a ServiceAccount token (default true)' },
+  { name: 'SEDNA_GM_TOKEN_AUDIENCE', field: 'serviceAccountAuth.audience', description: 'audience of the LC tokens (default sedna-gm)' },
+  { name: 'SEDNA_GM_LC_SERVICE_ACCOUNTS', field: 'serviceAccountAuth.serviceAccounts', description: 'namespace/name of the LC ServiceAccounts, comma-separated (default <GM namespace>/sedna-lc)' },
+  { name: 'SEDNA_LOG_LEVEL', field: 'logger', description: 'pino level (default info)' },
+];
+
 /** Where a pod finds its namespace (the projected ServiceAccount volume). */
 const IN_CLUSTER_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
 

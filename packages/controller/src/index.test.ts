@@ -4,6 +4,7 @@ test('the public runtime surface is exactly this list', () => {
   expect(Object.keys(controller).sort()).toEqual(
     [
       'ATTEMPT_LABEL',
+      'CONFIG_ENV',
       'CLEANUP_FINALIZER',
       'CLOSE_NOT_LEADER',
       'CLOSE_PROTOCOL_ERROR',
@@ -20,6 +21,7 @@ test('the public runtime surface is exactly this list', () => {
       'HARD_EXAMPLES_MOUNT_PATH',
       'HOT_UPDATE_CONFIG_PATH',
       'HOT_UPDATE_MOUNT_PATH',
+      'KUBERNETES_API_ACCESS',
       'PROTOCOL_VERSION',
       'ROUND_LABEL',
       'TRIGGER_ANNOTATION',

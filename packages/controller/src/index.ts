@@ -1,7 +1,8 @@
 // The Global Manager.
 export { startGlobalManager } from './globalManager.js';
 export { main, USAGE } from './main.js';
-export { resolveConfig, loadConfigFile } from './config.js';
+export { resolveConfig, loadConfigFile, CONFIG_ENV } from './config.js';
+export { KUBERNETES_API_ACCESS } from './apiAccess.js';
 export { VERSION } from './version.js';
 
 // The job state machine (pure) and the kind policy it is shared through.
@@ -28,7 +29,8 @@ export { ControllerError, toControllerError } from './errors.js';
 // Types.
 export type { GlobalManager } from './globalManager.js';
 export type { MainIo } from './main.js';
-export type { GlobalManagerConfig, ResolvedConfig, GmLogger } from './config.js';
+export type { GlobalManagerConfig, ResolvedConfig, GmLogger, EnvVariable } from './config.js';
+export type { ApiAccess } from './apiAccess.js';
 export type { LeaderElectionSettings } from './leaderElection.js';
 export type {
   DecideOptions,
