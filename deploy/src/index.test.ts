@@ -11,6 +11,7 @@ test('the package exports exactly its surface', () => {
       'copies',
       'dependencyClosure',
       'expectedCrdFiles',
+      'grants',
       'kubectlKustomize',
       'loadKustomization',
       'parseDockerfile',

@@ -3,6 +3,7 @@
 // Kubernetes objects of deploy/
 export { loadKustomization, kubectlKustomize, validateObject } from './manifests.js';
 export { expectedCrdFiles } from './crds.js';
+export { grants } from './rbac.js';
 
 // Dockerfiles of deploy/docker
 export { parseDockerfile, copies, provenance, runClaim, stageNamed } from './dockerfile.js';

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from '@jest/globals';
 import { KubeConfig, type V1Container, type V1DaemonSet, type V1Deployment } from '@kubernetes/client-node';
-import { resolveConfig as resolveGmConfig } from '@sedna-ts/controller';
+import { CONFIG_ENV as GM_ENV, resolveConfig as resolveGmConfig } from '@sedna-ts/controller';
 import { CONFIG_ENV as LC_ENV, configFromEnv as lcConfigFromEnv, resolveConfig as resolveLcConfig } from '@sedna-ts/local-controller';
 import { loadKustomization } from '../src/manifests.js';
 import { DEPLOY_DIR } from '../src/repo.js';
@@ -51,6 +51,18 @@ const LC_DEFAULTS: Record<string, string> = {
 };
 
 
+/** GM variables the Deployment leaves to their defaults, and why each default fits a cluster. */
+const GM_DEFAULTS: Record<string, string> = {
+  SEDNA_GM_NAMESPACE: 'all namespaces: jobs live anywhere, the ClusterRole covers them',
+  SEDNA_GM_REPORT_GRACE_SECONDS: '60 s for a report to follow its pod',
+  SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS: '10 s before the first retry of a failed stage',
+  SEDNA_GM_LEADER_ELECT: 'on: two replicas',
+  SEDNA_GM_LEASE_NAMESPACE: 'POD_NAMESPACE (sedna), where the Role grants the Lease',
+  SEDNA_GM_LEASE_NAME: 'sedna-gm',
+  SEDNA_GM_IDENTITY: '<POD_NAME>_<random>: unique per replica',
+  SEDNA_GM_LC_SERVICE_ACCOUNTS: '<POD_NAMESPACE>/sedna-lc: the DaemonSet runs as sedna-lc in the same namespace',
+};
+
 describe('the Local Controller', () => {
   const names = LC_ENV.map((v) => v.name);
   const set = (lcContainer.env ?? []).map((e) => e.name);
@@ -82,6 +94,18 @@ describe('the Local Controller', () => {
 });
 
 describe('the Global Manager', () => {
+  const names = GM_ENV.map((v) => v.name);
+  const set = (gmContainer.env ?? []).map((e) => e.name);
+
+  test.each(names)('%s is set by the Deployment or has a default that fits a cluster', (name) => {
+    expect([name, set.includes(name) !== (name in GM_DEFAULTS)]).toEqual([name, true]);
+  });
+
+  test('the Deployment sets nothing the GM does not read, and the defaults listed are all variables it reads', () => {
+    for (const name of set) expect(names).toContain(name);
+    for (const name of Object.keys(GM_DEFAULTS)) expect(names).toContain(name);
+  });
+
   test('the GM makes a valid configuration of the Deployment environment: its Lease in its namespace, the LC ServiceAccount of deploy/', () => {
     const env = environment(gmContainer, { namespace: 'sedna', name: 'sedna-gm-abc-1', nodeName: 'node-1' }, { 'sedna-gm/secret': '0123456789abcdef0123456789abcdef' });
     const kubeConfig = new KubeConfig();
