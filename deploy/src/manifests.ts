@@ -54,6 +54,7 @@ const MODELS: Record<string, string> = {
   'v1/Namespace': 'kubernetes-models/v1/Namespace',
   'v1/ServiceAccount': 'kubernetes-models/v1/ServiceAccount',
   'v1/Service': 'kubernetes-models/v1/Service',
+  'v1/Pod': 'kubernetes-models/v1/Pod',
   'apps/v1/Deployment': 'kubernetes-models/apps/v1/Deployment',
   'apps/v1/DaemonSet': 'kubernetes-models/apps/v1/DaemonSet',
   'rbac.authorization.k8s.io/v1/ClusterRole': 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole',

@@ -45,7 +45,7 @@ const LC_DEFAULTS: Record<string, string> = {
   SEDNA_LC_POLL_SECONDS: '60 s fallback poll: fs.watch works on hostPath folders',
   SEDNA_LC_HOT_UPDATE_ROOT: '<data dir>/model-hot-update: the data dir is mounted at its host path, so this is a host path',
   SEDNA_LC_HARD_EXAMPLE_ROOT: '<data dir>/hard-examples: a host path for the same reason',
-  S3_ENDPOINT_URL: 'only for Datasets whose index is in S3: add it (and the keys, from a Secret) to the DaemonSet to use them',
+  S3_ENDPOINT_URL: 'only for Datasets whose index is in S3: from the optional Secret sedna-lc-s3 (envFrom); unset: AWS',
   ACCESS_KEY_ID: 'as S3_ENDPOINT_URL; unset: anonymous',
   SECRET_ACCESS_KEY: 'as S3_ENDPOINT_URL; unset: anonymous',
 };
@@ -69,6 +69,11 @@ describe('the Local Controller', () => {
 
   test.each(names)('%s is set by the DaemonSet or has a default that fits a cluster', (name) => {
     expect([name, set.includes(name) !== (name in LC_DEFAULTS)]).toEqual([name, true]);
+  });
+
+  test('the S3 variables the optional Secret may bring are ones the LC reads', () => {
+    expect(lcContainer.envFrom?.map((e) => e.secretRef?.name)).toEqual(['sedna-lc-s3']);
+    for (const name of ['S3_ENDPOINT_URL', 'ACCESS_KEY_ID', 'SECRET_ACCESS_KEY']) expect(names).toContain(name);
   });
 
   test('the DaemonSet sets nothing the LC does not read, and the defaults listed are all variables it reads', () => {

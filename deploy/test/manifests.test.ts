@@ -138,6 +138,15 @@ describe('the Local Controller', () => {
     expect(env('GM_ADDRESS')?.value).toBe(`${service.metadata?.name}.${service.metadata?.namespace}.svc:${service.spec?.ports?.[0]?.port}`);
   });
 
+  test('only on the nodes labelled sedna.io/edge=true, tainted or not', () => {
+    expect(pod?.nodeSelector).toEqual({ 'sedna.io/edge': 'true' });
+    expect(pod?.tolerations).toEqual([{ operator: 'Exists' }]);
+  });
+
+  test('the S3 settings of Datasets kept in S3 from an optional Secret: the LC starts without it', () => {
+    expect(lc?.envFrom).toEqual([{ secretRef: { name: 'sedna-lc-s3', optional: true } }]);
+  });
+
   test("the original's resources: requests 32Mi and 100m, limit 128Mi", () => {
     expect(lc?.resources).toEqual({ requests: { cpu: '100m', memory: '32Mi' }, limits: { memory: '128Mi' } });
   });
