@@ -209,6 +209,8 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
       nodeToken: gmToken,
       dataDir: path.join(dataDir, DATA_DIR_FILES.lcDir),
       port: options.lcPort ?? 0,
+      // S3 settings of Datasets whose index is in S3 (S3_ENDPOINT_URL, ACCESS_KEY_ID, SECRET_ACCESS_KEY).
+      s3Env: options.io.env,
       logger: logs.logger('lc'),
     });
   } catch (error) {
