@@ -9,31 +9,23 @@
  * grant every call it made, and that they grant nothing it does not make.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, type V1DaemonSet, type V1Pod } from '@kubernetes/client-node';
-import { sednaCustomResourceDefinitions, type IncrementalLearningJob } from '@sedna-ts/api-types';
+import { sednaCustomResourceDefinitions } from '@sedna-ts/api-types';
 import { KUBERNETES_API_ACCESS, startGlobalManager, type GlobalManager } from '@sedna-ts/controller';
 import { startApiServer, startNodeAgent, type AuditRecord, type NodeAgent, type RunningApiServer } from '@sedna-ts/embedded';
 import { startLocalController, type LocalController } from '@sedna-ts/local-controller';
 import { STORAGE_INITIALIZER_IMAGE, storageInitializerCommand } from '@sedna-ts/storage-initializer/contract';
 import { pino } from 'pino';
-import S3rver from 's3rver';
-import Account from 's3rver/lib/models/account.js';
 import { WebSocket } from 'ws';
 import { loadKustomization, type KubeObject } from '../src/manifests.js';
 import { grants } from '../src/rbac.js';
 import { DEPLOY_DIR } from '../src/repo.js';
+import { createS3Job, eventually, expectS3Round, startObjectStore, type ObjectStore } from './support/s3Round.js';
 
-const WORKERS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'workers');
 const GM_USER = 'system:serviceaccount:sedna:sedna-gm';
-const ACCESS_KEY_ID = 'AKIDSEDNACLUSTER01';
-const SECRET_ACCESS_KEY = 'sedna-cluster-test-secret-key';
-Account.DUMMY_ACCOUNT.createKeyPair(ACCESS_KEY_ID, SECRET_ACCESS_KEY);
 
 const { objects } = loadKustomization(DEPLOY_DIR);
 const quiet = pino({ level: process.env.SEDNA_TEST_LOG ?? 'silent' });
@@ -47,23 +39,7 @@ let custom: CustomObjectsApi;
 let gm: GlobalManager;
 let lc: LocalController;
 let agent: NodeAgent;
-let s3Endpoint: string;
-let putIndex: (body: string) => Promise<unknown>;
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+let store: ObjectStore;
 
 /** A kubeconfig for the server with another bearer token (a ServiceAccount's). */
 function kubeConfigWithToken(token: string): KubeConfig {
@@ -114,16 +90,8 @@ beforeAll(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'sedna-cluster-'));
   cleanups.push(() => rmSync(root, { recursive: true, force: true }));
 
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: path.join(root, 's3'), configureBuckets: [{ name: 'models' }, { name: 'datasets' }] });
-  const { port } = (await s3.run()) as AddressInfo;
-  cleanups.push(() => s3.close());
-  s3Endpoint = `127.0.0.1:${port}`;
-  const client = new S3Client({ endpoint: `http://${s3Endpoint}`, forcePathStyle: true, region: 'us-east-1', credentials: { accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET_ACCESS_KEY } });
-  await client.send(new PutObjectCommand({ Bucket: 'models', Key: 'base/model.json', Body: JSON.stringify({ source: 's3rver', generation: 0 }) }));
-  for (let i = 1; i <= 4; i++) await client.send(new PutObjectCommand({ Bucket: 'datasets', Key: `tabular/samples/${i}.txt`, Body: `sample ${i}\n` }));
-  await client.send(new PutObjectCommand({ Bucket: 'datasets', Key: 'tabular/index.txt', Body: '\n' }));
-  putIndex = (body) => client.send(new PutObjectCommand({ Bucket: 'datasets', Key: 'tabular/index.txt', Body: body }));
-  cleanups.push(() => client.destroy());
+  store = await startObjectStore(path.join(root, 's3'));
+  cleanups.push(() => store.close());
 
   server = await startApiServer({ dataDir: path.join(root, 'api'), logger: quiet, audit: (r) => audit.push(r) });
   cleanups.push(() => server.close());
@@ -162,8 +130,7 @@ beforeAll(async () => {
   const tokenFile = path.join(root, 'lc-token');
   writeFileSync(tokenFile, `${await projectedToken(pod, 'sedna-gm')}\n`);
   // The LC reads the index of a Dataset kept in S3 with its own S3 settings (the DaemonSet's env).
-  const s3Env = { S3_ENDPOINT_URL: `http://${s3Endpoint}`, ACCESS_KEY_ID, SECRET_ACCESS_KEY };
-  lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.wsUrl, tokenFile, dataDir: path.join(root, 'lc'), datasetPollSeconds: 0.5, s3Env, logger: quiet, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
+  lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.wsUrl, tokenFile, dataDir: path.join(root, 'lc'), datasetPollSeconds: 0.5, s3Env: store.env, logger: quiet, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
   cleanups.push(() => lc.stop());
 }, 120_000);
 
@@ -197,85 +164,12 @@ test('the same token presented for another node is refused before the WebSocket 
 });
 
 test('a round with its dataset and models in S3 (credentials from a Secret) runs: the storage initializer fetches them before each worker', async () => {
-  await core.createNamespacedSecret({
-    namespace: 'default',
-    body: {
-      metadata: { name: 'object-store', annotations: { 's3-endpoint': s3Endpoint, 's3-usehttps': '0' } },
-      stringData: { ACCESS_KEY_ID, SECRET_ACCESS_KEY },
-    },
-  });
-  const sedna = { group: 'sedna.io', version: 'v1alpha1', namespace: 'default' };
-  const create = (plural: string, body: object) => custom.createNamespacedCustomObject({ ...sedna, plural, body });
-  await create('datasets', {
-    apiVersion: 'sedna.io/v1alpha1',
-    kind: 'Dataset',
-    metadata: { name: 'cluster-data' },
-    spec: { url: 's3://datasets/tabular/index.txt', format: 'txt', nodeName: 'edge-1', credentialName: 'object-store' },
-  });
-  for (const name of ['cluster-initial', 'cluster-deploy']) {
-    await create('models', { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name }, spec: { url: 's3://models/base/model.json', format: 'json', credentialName: 'object-store' } });
-  }
-  const worker = (script: string) => ({ spec: { nodeName: 'edge-1', containers: [{ name: `${script}-worker`, workingDir: WORKERS, args: [`${script}.mjs`] }] } });
-  await create('incrementallearningjobs', {
-    apiVersion: 'sedna.io/v1alpha1',
-    kind: 'IncrementalLearningJob',
-    metadata: { name: 'cluster-job' },
-    spec: {
-      dataset: { name: 'cluster-data', trainProb: 0.5 },
-      initialModel: { name: 'cluster-initial' },
-      outputDir: path.join(root, 'output'),
-      maxRounds: 1,
-      trainSpec: { template: worker('train'), trigger: { checkPeriodSeconds: 1, timer: { start: '00:00', end: '24:00' }, condition: { operator: '>=', threshold: 2, metric: 'num_of_samples' } } },
-      evalSpec: { template: worker('eval') },
-      deploySpec: { model: { name: 'cluster-deploy', hotUpdateEnabled: true, pollPeriodSeconds: 1 }, trigger: { condition: { operator: '>', threshold: 0, metric: 'accuracy_delta' } } },
-    },
-  });
-  // New samples arrive in the bucket; the LC sees the index change at its next poll.
-  await putIndex(['samples/1.txt a', 'samples/2.txt b', 'samples/3.txt a', 'samples/4.txt b', ''].join('\n'));
-
-  const job = await eventually('the round to end', async () => {
-    const j = (await custom.getNamespacedCustomObject({ ...sedna, plural: 'incrementallearningjobs', name: 'cluster-job' })) as IncrementalLearningJob;
-    return j.status?.completionTime ? j : undefined;
-  });
-  const trail = (job.status?.conditions ?? []).map((c) => `${c.stage}/${c.type}`);
-  expect(trail).toEqual(expect.arrayContaining(['Train/Completed', 'Eval/Completed', 'Deploy/Completed']));
-  expect(job.status?.lastDecision?.decision).toBe('Deploy');
-
-  // Each worker pod fetched its models with the storage initializer first, with the Secret's keys by
-  // reference only, and the init container ended well before the worker ran.
-  // (A worker reports before its process ends: its pod is Succeeded a moment after the stage.)
-  const pods = await eventually('the worker pods to succeed', async () => {
-    const list = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'incrementallearningjob.sedna.io/name=cluster-job' })).items;
-    return list.length === 2 && list.every((p) => p.status?.phase === 'Succeeded') ? list : undefined;
-  });
-  expect(pods.map((p) => p.metadata?.labels?.['incrementallearningjob.sedna.io/worker-type']).sort()).toEqual(['eval', 'train']);
-  for (const pod of pods) {
-    const init = pod.spec?.initContainers?.[0];
-    expect(init?.image).toBe(STORAGE_INITIALIZER_IMAGE);
-    expect(init?.args).toContain('s3://models/base/model.json');
-    // The round's data index (the samples to fetch from S3) is an indirect download.
-    const stage = pod.metadata?.labels?.['incrementallearningjob.sedna.io/worker-type'] as string;
-    const index = path.join(root, 'output', 'data', stage, '1', 'index.txt');
-    expect(readFileSync(index, 'utf8').split('\n')[0]).toBe('s3://datasets/tabular');
-    expect(init?.args?.some((a) => a.startsWith('@/downloads'))).toBe(true);
-    const keys = (init?.env ?? []).filter((e) => e.name === 'ACCESS_KEY_ID' || e.name === 'SECRET_ACCESS_KEY');
-    expect(keys.map((e) => [e.name, e.value, e.valueFrom?.secretKeyRef?.name])).toEqual([
-      ['ACCESS_KEY_ID', undefined, 'object-store'],
-      ['SECRET_ACCESS_KEY', undefined, 'object-store'],
-    ]);
-    expect(JSON.stringify(pod)).not.toContain(SECRET_ACCESS_KEY);
-    expect(pod.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
-    expect(pod.spec?.volumes?.some((v) => v.name === 'sedna-storage-initializer' && v.emptyDir)).toBe(true);
-  }
-  const train = pods.find((p) => p.metadata?.labels?.['incrementallearningjob.sedna.io/worker-type'] === 'train') as V1Pod;
-  expect(train.spec?.containers[0]?.env?.find((e) => e.name === 'BASE_MODEL_URL')?.value).toBe('/downloads/models/base/model.json');
-  // The new model the LC published for the next rounds is the one trained from the S3 model.
-  const published = JSON.parse(readFileSync(path.join(lc.hotUpdateDir('default', 'cluster-job'), 'model_config.json'), 'utf8')) as { model_config?: { model_path?: string } } & Record<string, unknown>;
-  const modelPath = String(published.model_config?.model_path ?? published.model_path);
-  const trained = JSON.parse(readFileSync(path.join(lc.hotUpdateDir('default', 'cluster-job'), modelPath.replace(/^\/model-hot-update\//, '')), 'utf8')) as { source: string; generation: number };
-  expect(trained).toMatchObject({ source: 's3rver', generation: 1 });
+  const outputDir = path.join(root, 'output');
+  await createS3Job({ core, custom }, store, { node: 'edge-1', outputDir });
+  await expectS3Round({ core, custom }, { outputDir, hotUpdateDir: lc.hotUpdateDir('default', 'cluster-job') });
 
   // Deleting the job: the GM deletes its pods and removes its finalizer.
+  const sedna = { group: 'sedna.io', version: 'v1alpha1', namespace: 'default' };
   await custom.deleteNamespacedCustomObject({ ...sedna, plural: 'incrementallearningjobs', name: 'cluster-job' });
   await eventually('the job and its pods to be gone', async () => {
     const left = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'incrementallearningjob.sedna.io/name=cluster-job' })).items;
