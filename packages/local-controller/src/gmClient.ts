@@ -1,8 +1,11 @@
 /**
  * The LC's connection to the GM over WebSocket (`ws`): dials with `Node-Name`, `Authorization: Bearer
  * <node token or ServiceAccount token>` and `Sedna-Protocol: 1`; exchanges hellos; applies downstream `insert` and `delete` frames
- * in order; sends the outbox in order once the GM's hello has arrived, and removes a message when its ack
- * comes; reconnects with exponential backoff and jitter, forever, and notices a dead peer by ping.
+ * in order per object, different objects side by side (a newer `insert` of an object replaces one still
+ * waiting, as the GM's queue coalesces), everything after the GM's hello once the hello is applied; sends
+ * the outbox in order once the GM's hello has arrived, and removes a message when its ack comes (acks do
+ * not wait for objects being applied); reconnects with exponential backoff and jitter, forever, and
+ * notices a dead peer by ping.
  */
 import { decodeFrameContent, encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
 import { WebSocket, type RawData } from 'ws';
@@ -73,7 +76,14 @@ export class GmClient {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private awaitingPong = 0;
-  private chain: Promise<void> = Promise.resolve();
+  /** The GM's hello being applied: object frames that came after it wait for it. */
+  private barrier: Promise<void> = Promise.resolve();
+  /** Per object key, the frames not yet applied (a run applies them in order, then removes the key). */
+  private readonly objectQueues = new Map<string, Array<{ operation: 'insert' | 'delete'; apply: () => Promise<void> }>>();
+  /** Runs of object queues in progress. */
+  private readonly running = new Set<Promise<void>>();
+  /** Acks, in order. */
+  private ackChain: Promise<void> = Promise.resolve();
   private sent = new Set<string>();
   private readonly unsubscribe: () => void;
   private readonly waiters = new Set<() => void>();
@@ -131,9 +141,7 @@ export class GmClient {
     socket.on('pong', () => (this.awaitingPong = 0));
     socket.on('message', (data: RawData) => {
       const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-      this.chain = this.chain.then(() => this.receive(socket, text)).catch((error: unknown) => {
-        logger.error({ error: (error as Error).message }, 'downstream frame failed');
-      });
+      this.receive(socket, text);
     });
     socket.on('error', (error) => {
       if (this.attempt === 0 || this.attempt % 10 === 0) logger.warn({ url, error: error.message, attempt: this.attempt }, 'GM connection error');
@@ -185,8 +193,9 @@ export class GmClient {
     this.reconnectTimer.unref();
   }
 
-  private async receive(socket: WebSocket, text: string): Promise<void> {
-    const { logger, handlers } = this.options;
+  /** Sorts a downstream frame into its queue: the hello behind everything, objects per key, acks in order. */
+  private receive(socket: WebSocket, text: string): void {
+    const { logger } = this.options;
     let frame: WireFrame;
     try {
       frame = JSON.parse(text) as WireFrame;
@@ -206,47 +215,96 @@ export class GmClient {
       logger.warn({ header, error: (error as Error).message }, 'GM frame content is not base64 JSON; dropped');
       return;
     }
+    const failed = (what: string) => (error: unknown) => logger.error({ header, error: (error as Error).message }, `downstream ${what} failed`);
     switch (header.operation) {
       case 'hello': {
-        const hello = content as GmHello | undefined;
-        if (hello?.protocolVersion !== PROTOCOL_VERSION) {
-          logger.error({ protocolVersion: hello?.protocolVersion }, `the GM speaks protocol ${String(hello?.protocolVersion)}, this LC ${PROTOCOL_VERSION}`);
-          socket.close(CLOSE_UNSUPPORTED_PROTOCOL, `unsupported protocol version ${String(hello?.protocolVersion)}`);
-          return;
-        }
-        await handlers.onHello({
-          protocolVersion: hello.protocolVersion,
-          resources: Array.isArray(hello.resources) ? hello.resources.map(String) : [],
-          ...(typeof hello.nodeToken === 'string' && hello.nodeToken !== '' ? { nodeToken: hello.nodeToken } : {}),
-        });
-        if (socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
-        this.ready = true;
-        this.attempt = 0;
-        handlers.onConnection?.(true);
-        for (const message of this.options.outbox.pending()) this.send(message);
+        // After every object frame before it, and before every one after it: frames from now on start
+        // new queues, which wait for the hello.
+        const before = [...this.running];
+        this.objectQueues.clear();
+        this.barrier = this.barrier
+          .then(() => Promise.allSettled(before))
+          .then(() => this.applyHello(socket, content as GmHello | undefined))
+          .catch(failed('hello'));
         return;
       }
       case 'insert':
       case 'update':
       case 'delete': {
         const operation = header.operation === 'delete' ? 'delete' : 'insert';
-        await handlers.onObject(operation, String(header.resourceKind ?? '').toLowerCase(), String(header.namespace ?? ''), String(header.resourceName ?? ''), content);
+        const kind = String(header.resourceKind ?? '').toLowerCase();
+        const namespace = String(header.namespace ?? '');
+        const name = String(header.resourceName ?? '');
+        this.enqueueObject(`${kind}/${namespace}/${name}`, operation, () => this.options.handlers.onObject(operation, kind, namespace, name, content));
         return;
       }
       case 'ack': {
         const id = header.messageId;
         if (!id) return;
-        const message = this.options.outbox.pending().find((m) => m.id === id);
-        const reply = (content ?? {}) as { ok?: boolean; error?: string };
-        const ok = reply.ok !== false;
-        await this.options.outbox.ack(id);
-        await handlers.onAck(message, ok, reply.error);
-        this.notifyWaiters();
+        this.ackChain = this.ackChain.then(() => this.applyAck(id, content)).catch(failed('ack'));
         return;
       }
       default:
         logger.debug({ header }, 'GM frame with an operation the LC does not handle; ignored');
     }
+  }
+
+  /**
+   * Queues an object frame behind the frames of the same object; a newer `insert` replaces an `insert`
+   * still waiting (the object is sent whole), a `delete` is never dropped.
+   */
+  private enqueueObject(key: string, operation: 'insert' | 'delete', apply: () => Promise<void>): void {
+    const queued = this.objectQueues.get(key);
+    if (queued) {
+      const last = queued[queued.length - 1];
+      if (last && last.operation === 'insert' && operation === 'insert') queued[queued.length - 1] = { operation, apply };
+      else queued.push({ operation, apply });
+      return;
+    }
+    const queue = [{ operation, apply }];
+    this.objectQueues.set(key, queue);
+    const barrier = this.barrier;
+    const run = (async () => {
+      await barrier;
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        try {
+          await next.apply();
+        } catch (error) {
+          this.options.logger.error({ object: key, operation: next.operation, error: (error as Error).message }, 'downstream frame failed');
+        }
+      }
+      if (this.objectQueues.get(key) === queue) this.objectQueues.delete(key);
+    })();
+    this.running.add(run);
+    void run.finally(() => this.running.delete(run));
+  }
+
+  private async applyHello(socket: WebSocket, hello: GmHello | undefined): Promise<void> {
+    const { logger, handlers } = this.options;
+    if (hello?.protocolVersion !== PROTOCOL_VERSION) {
+      logger.error({ protocolVersion: hello?.protocolVersion }, `the GM speaks protocol ${String(hello?.protocolVersion)}, this LC ${PROTOCOL_VERSION}`);
+      socket.close(CLOSE_UNSUPPORTED_PROTOCOL, `unsupported protocol version ${String(hello?.protocolVersion)}`);
+      return;
+    }
+    await handlers.onHello({
+      protocolVersion: hello.protocolVersion,
+      resources: Array.isArray(hello.resources) ? hello.resources.map(String) : [],
+      ...(typeof hello.nodeToken === 'string' && hello.nodeToken !== '' ? { nodeToken: hello.nodeToken } : {}),
+    });
+    if (socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
+    this.ready = true;
+    this.attempt = 0;
+    handlers.onConnection?.(true);
+    for (const message of this.options.outbox.pending()) this.send(message);
+  }
+
+  private async applyAck(id: string, content: unknown): Promise<void> {
+    const message = this.options.outbox.pending().find((m) => m.id === id);
+    const reply = (content ?? {}) as { ok?: boolean; error?: string };
+    const ok = reply.ok !== false;
+    await this.options.outbox.ack(id);
+    await this.options.handlers.onAck(message, ok, reply.error);
+    this.notifyWaiters();
   }
 
   private send(message: OutboxMessage): void {
@@ -310,6 +368,8 @@ export class GmClient {
         socket.close(1000, 'LC stopping');
       });
     }
-    await this.chain;
+    await this.barrier;
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    await this.ackChain;
   }
 }

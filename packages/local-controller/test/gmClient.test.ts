@@ -1,0 +1,142 @@
+/**
+ * The GM client's downstream over a real WebSocket: frames of one object are applied in order, frames
+ * of different objects side by side (one slow job does not hold up the others), a waiting insert is
+ * replaced by a newer one while a delete never is, acks do not wait for objects being applied, and the
+ * GM's hello of a new connection comes after the frames before it and before the frames after it.
+ */
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { encodeFrameContent } from '@sedna-ts/api-types';
+import { GmClient } from '../src/gmClient.js';
+import { Outbox } from '../src/outbox.js';
+import { FakeGm, waitFor } from './helpers/fakeGm.js';
+
+interface Obj {
+  kind: string;
+  metadata: { namespace: string; name: string; labels: { v: string }; annotations?: Record<string, string> };
+}
+
+describe('GmClient downstream', () => {
+  let dir: string;
+  let gm: FakeGm;
+  let outbox: Outbox;
+  let client: GmClient;
+  let log: string[];
+  let gates: Map<string, () => void>;
+
+  /** Object `name` at version `v`; `block`: its application waits until `release(name@v)`. */
+  const obj = (name: string, v: number, block = false): Obj => ({
+    kind: 'Model',
+    metadata: { namespace: 'default', name, labels: { v: String(v) }, ...(block ? { annotations: { block: 'yes' } } : {}) },
+  });
+  const release = (label: string) => {
+    const open = gates.get(label);
+    if (!open) throw new Error(`${label} is not blocked`);
+    open();
+  };
+  const entries = (name: string) => log.filter((l) => l.split(' ')[1]?.startsWith(`${name}@`) || l === `delete ${name}`);
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lc-gmclient-'));
+    gm = await FakeGm.start();
+    outbox = (await Outbox.open(join(dir, 'outbox.log'))).outbox;
+    log = [];
+    gates = new Map();
+    let hellos = 0;
+    client = new GmClient({
+      url: gm.url,
+      nodeName: 'edge-1',
+      credential: async () => gm.nodeToken,
+      hello: () => ({ protocolVersion: 1, nodeName: 'edge-1', lcServer: 'http://127.0.0.1:1', hotUpdateRoot: '/h', hardExampleRoot: '/e', version: 'test' }),
+      outbox,
+      logger: pino({ level: 'silent' }),
+      initialDelayMs: 20,
+      maxDelayMs: 100,
+      handlers: {
+        async onHello() {
+          log.push(`hello #${++hellos}`);
+        },
+        async onObject(operation, _kind, _namespace, name, object) {
+          if (operation === 'delete') {
+            log.push(`delete ${name}`);
+            return;
+          }
+          const o = object as Obj;
+          const label = `${name}@${o.metadata.labels.v}`;
+          log.push(`start ${label}`);
+          if (o.metadata.annotations?.block) await new Promise<void>((resolve) => gates.set(label, resolve));
+          log.push(`end ${label}`);
+        },
+        async onAck(message) {
+          log.push(`ack ${message?.id}`);
+        },
+      },
+    });
+    client.start();
+    await waitFor(() => client.connected, 'the GM hello');
+  });
+
+  afterEach(async () => {
+    for (const open of gates.values()) open();
+    await client.stop();
+    await outbox.close();
+    await gm.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('objects are applied side by side, each in order; a newer insert replaces one still waiting', async () => {
+    gm.insert(obj('a', 1, true));
+    await waitFor(() => log.includes('start a@1'), 'a@1 being applied');
+    // Another object is not held up by the slow one.
+    gm.insert(obj('b', 1));
+    await waitFor(() => log.includes('end b@1'), 'b@1 applied while a@1 is');
+    expect(log).not.toContain('end a@1');
+    // Two newer versions of a arrive while a@1 is applied: only the last one waits.
+    gm.insert(obj('a', 2));
+    gm.insert(obj('a', 3));
+    gm.insert(obj('c', 1)); // frames arrive in order: once c@1 is applied, a@2 and a@3 have arrived
+    await waitFor(() => log.includes('end c@1'), 'c@1 applied');
+    release('a@1');
+    await waitFor(() => log.includes('end a@3'), 'a@3 applied');
+    expect(entries('a')).toEqual(['start a@1', 'end a@1', 'start a@3', 'end a@3']);
+  });
+
+  test('a delete waiting behind an insert is never dropped, and what follows it comes after it', async () => {
+    gm.insert(obj('a', 1, true));
+    await waitFor(() => log.includes('start a@1'), 'a@1 being applied');
+    gm.delete('model', 'default', 'a');
+    gm.insert(obj('a', 2));
+    gm.insert(obj('c', 1));
+    await waitFor(() => log.includes('end c@1'), 'c@1 applied');
+    release('a@1');
+    await waitFor(() => log.includes('end a@2'), 'a@2 applied');
+    expect(entries('a')).toEqual(['start a@1', 'end a@1', 'delete a', 'start a@2', 'end a@2']);
+  });
+
+  test('an ack is applied while an object frame is still being applied', async () => {
+    gm.insert(obj('a', 1, true));
+    await waitFor(() => log.includes('start a@1'), 'a@1 being applied');
+    const id = 'ack-test-0001';
+    await outbox.append({ header: { namespace: 'default', resourceKind: 'dataset', resourceName: 'd', operation: 'status', messageId: id }, content: encodeFrameContent({ numberOfSamples: 1 }) });
+    await waitFor(() => log.includes(`ack ${id}`), 'the ack applied');
+    expect(outbox.depth).toBe(0);
+    expect(log).not.toContain('end a@1');
+  });
+
+  test("the GM's hello on a new connection comes after the frames before it and before the frames after it", async () => {
+    gm.insert(obj('a', 1, true));
+    await waitFor(() => log.includes('start a@1'), 'a@1 being applied');
+    gm.insert(obj('a', 2));
+    gm.drop();
+    // The LC dials again; the GM answers with its hello and sends every object again (a@2).
+    await waitFor(() => gm.hellos.length === 2, 'the second connection');
+    expect(client.connected).toBe(false);
+    release('a@1');
+    await waitFor(() => client.connected, 'the second GM hello applied');
+    await waitFor(() => log.filter((l) => l === 'end a@2').length === 2, 'a@2 applied again after the hello');
+    expect(log.slice(log.indexOf('start a@1'))).toEqual(['start a@1', 'end a@1', 'start a@2', 'end a@2', 'hello #2', 'start a@2', 'end a@2']);
+  });
+});
