@@ -141,6 +141,21 @@ describe('TokenRequest and TokenReview', () => {
     expect(await review('0123456789abcdef', ['sedna-gm'])).toMatchObject({ authenticated: false, error: 'invalid bearer token, not a JWT' });
   });
 
+  test('a token bound to a Secret or to a Node stops being valid when that object goes', async () => {
+    await t.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'bound' }, stringData: { a: '1' } } });
+    await t.core.createNode({ body: { metadata: { name: 'edge-9' } } });
+    const bound = async (kind: string, name: string) =>
+      (await t.core.createNamespacedServiceAccountToken({ name: 'sedna-lc', namespace: ns, body: { spec: { audiences: ['sedna-gm'], boundObjectRef: { kind, apiVersion: 'v1', name } } } })).status?.token as string;
+    const toSecret = await bound('Secret', 'bound');
+    const toNode = await bound('Node', 'edge-9');
+    expect((await review(toSecret, ['sedna-gm'])).authenticated).toBe(true);
+    expect(await review(toNode, ['sedna-gm'])).toMatchObject({ authenticated: true, user: { extra: { 'authentication.kubernetes.io/node-name': ['edge-9'] } } });
+    await t.core.deleteNamespacedSecret({ name: 'bound', namespace: ns });
+    await t.core.deleteNode({ name: 'edge-9' });
+    expect(await review(toSecret, ['sedna-gm'])).toMatchObject({ authenticated: false, error: 'invalid bearer token, token has been invalidated: Secret sedna/bound no longer exists' });
+    expect(await review(toNode, ['sedna-gm'])).toMatchObject({ authenticated: false, error: 'invalid bearer token, token has been invalidated: Node edge-9 no longer exists' });
+  });
+
   test("the server's own token reviews as its admin for the API's audiences only", async () => {
     expect(await review(t.server.token)).toMatchObject({ authenticated: true, audiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER], user: { username: 'kubernetes-admin' } });
     expect((await review(t.server.token, ['sedna-gm'])).authenticated).toBe(false);
