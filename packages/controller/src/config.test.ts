@@ -35,7 +35,8 @@ test('defaults: all namespaces, port 9000, 60 s grace, 4 attempts from 10 s to 3
     storageInitializer: { image: 'sedna-ts/storage-initializer:0.1', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } },
     workerDefaultRequests: { cpu: '100m', memory: '256Mi' },
   });
-  expect(c.kubeConfig).toBe(kubeConfig);
+  // Its own view of the KubeConfig it was given (with a connection pool of its own).
+  expect(Object.getPrototypeOf(c.kubeConfig)).toBe(kubeConfig);
 });
 
 test('the environment fills what the object leaves out', () => {

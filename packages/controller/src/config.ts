@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { KubeConfig, type V1ResourceRequirements } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
+import { reuseConnections } from './connectionReuse.js';
 import { ControllerError } from './errors.js';
 import { DEFAULT_TOKEN_AUDIENCE, type TokenReviewSettings } from './lcAuth.js';
 import type { LeaderElectionSettings } from './leaderElection.js';
@@ -321,8 +322,13 @@ function checkKeys(config: Record<string, unknown>): void {
   }
 }
 
+/**
+ * The GM's own KubeConfig, reusing its connections (`reuseConnections`). A KubeConfig it is given stays
+ * as it was: the GM's is a view of it (its clusters, users, contexts and authenticators) with a pool of
+ * connections of its own, which `stop()` closes without touching anyone else's requests.
+ */
 function loadKubeConfig(value: KubeConfig | string | undefined): KubeConfig {
-  if (value instanceof KubeConfig) return value;
+  if (value instanceof KubeConfig) return reuseConnections(Object.create(value) as KubeConfig);
   const kc = new KubeConfig();
   try {
     if (typeof value === 'string' && value) kc.loadFromFile(value);
@@ -333,7 +339,7 @@ function loadKubeConfig(value: KubeConfig | string | undefined): KubeConfig {
     throw new ControllerError('INVALID_CONFIG', `GlobalManager config: kubeConfig: ${JSON.stringify(value ?? '(default)')} cannot be loaded: ${(error as Error).message}`, { cause: error });
   }
   if (!kc.getCurrentCluster()) throw invalid('kubeConfig', typeof value === 'string' ? value : '(default)', 'has no current cluster');
-  return kc;
+  return reuseConnections(kc);
 }
 
 /**

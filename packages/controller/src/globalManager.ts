@@ -6,6 +6,7 @@
  * @kubernetes/client-node) and the GM-LC WebSocket protocol, so it runs unchanged against `sedna up`'s
  * embedded API server and a cluster.
  */
+import { releaseConnections } from './connectionReuse.js';
 import { resolveConfig, type GlobalManagerConfig } from './config.js';
 import { ControllerError, describeError, toControllerError } from './errors.js';
 import { GmHttpServer, type Readiness } from './httpServer.js';
@@ -146,6 +147,7 @@ export async function startGlobalManager(config: GlobalManagerConfig = {}): Prom
     if (elector) await elector.release();
     await http.close();
     metrics.leader.set(0);
+    await releaseConnections(c.kubeConfig);
   };
 
   try {

@@ -42,6 +42,7 @@ test('the public runtime surface is exactly this list', () => {
       'observePod',
       'parseManualTrigger',
       'resolveConfig',
+      'reuseConnections',
       'startGlobalManager',
       'toControllerError',
       'workerGenerateName',

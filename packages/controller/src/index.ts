@@ -3,6 +3,7 @@ export { startGlobalManager } from './globalManager.js';
 export { main, USAGE } from './main.js';
 export { resolveConfig, loadConfigFile, CONFIG_ENV } from './config.js';
 export { KUBERNETES_API_ACCESS } from './apiAccess.js';
+export { reuseConnections } from './connectionReuse.js';
 export { VERSION } from './version.js';
 
 // The job state machine (pure) and the kind policy it is shared through.

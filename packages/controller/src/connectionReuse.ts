@@ -1,0 +1,76 @@
+/**
+ * Connection reuse for @kubernetes/client-node 2.x, which builds a new undici Agent, so a new TCP and
+ * TLS connection, for every request it sends (`KubeConfig.applySecurityAuthentication` creates the
+ * dispatcher each time). The GM sends several requests per reconcile (a live pod list, a pod, the
+ * status), so each paid a TLS handshake on both ends: measured against the embedded API server, 3.7 ms
+ * and as much CPU per GET, against 1.0 ms over a kept-alive connection.
+ */
+import { createHash } from 'node:crypto';
+import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
+
+const POOL = Symbol.for('sedna-ts.kubeconfig.connectionPool');
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+type Pooled = KubeConfig & { [POOL]?: Map<string, Dispatcher> };
+
+/** What the dispatcher of a request depends on: the server, its CA and the client's TLS credentials. */
+function dispatcherKey(kubeConfig: KubeConfig): string {
+  const cluster = kubeConfig.getCurrentCluster();
+  const user = kubeConfig.getCurrentUser();
+  const parts = [
+    cluster?.server,
+    cluster?.caData,
+    cluster?.caFile,
+    cluster?.skipTLSVerify,
+    cluster?.tlsServerName,
+    cluster?.proxyUrl,
+    user?.certData,
+    user?.certFile,
+    user?.keyData,
+    user?.keyFile,
+  ];
+  return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+}
+
+/**
+ * Makes `kubeConfig` reuse one dispatcher (an undici Agent keeping its connections alive) per server
+ * and TLS credentials, instead of a new one per request; requests, watches and logs all take theirs
+ * through `applySecurityAuthentication`. Changes `kubeConfig` in place and returns it; calling it again
+ * does nothing. Headers (bearer tokens, exec credentials) are still applied to every request.
+ *
+ * @example
+ * const kc = reuseConnections(new KubeConfig());
+ * kc.loadFromDefault();
+ * const core = kc.makeApiClient(CoreV1Api); // every call over the same kept-alive connections
+ */
+export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
+  const marked = kubeConfig as Pooled;
+  if (marked[POOL]) return kubeConfig;
+  const pool = new Map<string, Dispatcher>();
+  marked[POOL] = pool;
+  const apply = kubeConfig.applySecurityAuthentication.bind(kubeConfig);
+  kubeConfig.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
+    await apply(context);
+    const created = context.getDispatcher();
+    // None: client-node leaves the request to undici's global dispatcher, which keeps connections alive.
+    if (created === undefined) return;
+    const key = dispatcherKey(kubeConfig);
+    const pooled = pool.get(key);
+    if (pooled === undefined) pool.set(key, created);
+    else context.setDispatcher(pooled);
+  };
+  return kubeConfig;
+}
+
+/**
+ * Closes at once the connections `reuseConnections` keeps for `kubeConfig` (a request still running on
+ * them fails); later requests open new ones. For a component that stops while its process goes on,
+ * once everything that used the KubeConfig has stopped.
+ */
+export async function releaseConnections(kubeConfig: KubeConfig): Promise<void> {
+  const pool = (kubeConfig as Pooled)[POOL];
+  if (!pool) return;
+  const dispatchers = [...pool.values()];
+  pool.clear();
+  await Promise.all(dispatchers.map((d) => d.destroy().catch(() => undefined)));
+}
