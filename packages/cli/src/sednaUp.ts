@@ -1,7 +1,8 @@
 /**
  * Everything `sedna up` runs on one machine, in order: the embedded API server, the Sedna CRDs
  * registered through the API, the Global Manager, the node's Local Controller (with the token the GM
- * derives for the node) and the node agent that runs the worker pods as processes. Once every part is
+ * derives for the node) and the node agent that runs the worker pods as processes (in a worker thread,
+ * so its forks and fsyncs leave the main thread's event loop alone). Once every part is
  * ready, `<dir>/kubeconfig` and `<dir>/endpoint.json` are written (atomically, mode 0600). `stop()`
  * drains in the reverse order: workers stopped, the LC's outbox flushed to the GM, the GM stopped,
  * the store closed.
@@ -12,9 +13,10 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { GlobalManager } from '@sedna-ts/controller';
-import type { NodeAgent, RunningApiServer } from '@sedna-ts/embedded';
+import type { RunningApiServer } from '@sedna-ts/embedded';
 import type { LocalController } from '@sedna-ts/local-controller';
 import { KubeClient } from './client.js';
+import { startNodeAgentThread, type NodeAgentThread } from './nodeAgentThread.js';
 import { registerCrds } from './crdRegistration.js';
 import { CliError } from './errors.js';
 import { writeFileAtomic } from './files.js';
@@ -129,7 +131,7 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
   const dataDir = path.resolve(options.dataDir);
   const node = options.node ?? DEFAULT_NODE_NAME;
   // Loaded here, not at the top: the other verbs start without the GM, the LC and the store.
-  const [{ startApiServer, startNodeAgent }, { startGlobalManager }, { startLocalController }] = await Promise.all([
+  const [{ startApiServer }, { startGlobalManager }, { startLocalController }] = await Promise.all([
     import('@sedna-ts/embedded'),
     import('@sedna-ts/controller'),
     import('@sedna-ts/local-controller'),
@@ -220,9 +222,10 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
   if (!(await lc.waitForGm(30_000))) return fail('the local controller', new Error(`it did not connect to the global manager at ${gm.wsUrl} within 30 s`));
   progress(`local controller ${lc.url} (node ${node})`);
 
-  let agent: NodeAgent;
+  let agent: NodeAgentThread;
   try {
-    agent = await startNodeAgent({ kubeConfig, nodeName: node, dataDir, imageCommands: await imageCommands(), logger: logs.logger('node-agent') });
+    // In a thread of its own: its forks and fsyncs would block the API server, the GM and the LC.
+    agent = await startNodeAgentThread({ kubeconfig: server.kubeconfig(), nodeName: node, dataDir, imageCommands: await imageCommands() }, logs.logger('node-agent'));
   } catch (error) {
     return fail('the node agent', error);
   }
