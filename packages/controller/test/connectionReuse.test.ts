@@ -113,3 +113,26 @@ test('releaseConnections closes the kept-alive connections (the GM does on stop)
   expect(await connectionsFor(kc, 3)).toBeGreaterThan(0);
   await releaseConnections(kc);
 });
+
+test('switching to a context with another server and CA takes a dispatcher of its own (a reused one would fail TLS)', async () => {
+  const other = await startCluster();
+  try {
+    const kc = reuseConnections(relayed());
+    const second = new KubeConfig();
+    second.loadFromString(other.server.kubeconfig());
+    const prefix = (name: string) => `other-${name}`;
+    kc.clusters = [...kc.clusters, ...second.clusters.map((c) => ({ ...c, name: prefix(c.name) }))];
+    kc.users = [...kc.users, ...second.users.map((u) => ({ ...u, name: prefix(u.name) }))];
+    kc.contexts = [...kc.contexts, ...second.contexts.map((c) => ({ ...c, name: prefix(c.name), cluster: prefix(c.cluster), user: prefix(c.user) }))];
+    const first = kc.getCurrentContext();
+    await kc.makeApiClient(CoreV1Api).readNamespace({ name: 'default' });
+    kc.setCurrentContext(prefix(second.getCurrentContext()));
+    await kc.makeApiClient(CoreV1Api).createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'only-on-the-other' } } });
+    kc.setCurrentContext(first);
+    const core = kc.makeApiClient(CoreV1Api);
+    await expect(core.readNamespacedConfigMap({ namespace: 'default', name: 'only-on-the-other' })).rejects.toMatchObject({ code: 404 });
+    await releaseConnections(kc);
+  } finally {
+    await other.close();
+  }
+});
