@@ -16,6 +16,7 @@ import { isPlainObject, type KubeObject } from './object.js';
 import { type DeleteOptions, type FieldValidation, type ObjectService, parseResourceVersion, type PatchType, type WriteOptions } from './objects.js';
 import { openApiV3Document, openApiV3Root } from './openapi.js';
 import { streamPodLog } from './podLogs.js';
+import { decodeProtobufBody, PROTOBUF_DECODED_KINDS, PROTOBUF_MEDIA_TYPE } from './protobuf.js';
 import { groupVersion, type ResourceRegistry, type ResourceType, toVersion } from './resources.js';
 import { type IncludeObject, partialMetadata, toTable } from './table.js';
 import { type WatchEventType, type WatchHub } from './watch.js';
@@ -192,8 +193,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 function decodeBody(buf: Buffer, contentType: string): unknown {
+  if (contentType === PROTOBUF_MEDIA_TYPE) {
+    if (buf.length === 0) throw new ApiServerError('BadRequest', 'the request body is empty');
+    return decodeProtobufBody(buf);
+  }
   if (contentType !== JSON_TYPE && contentType !== 'yaml' && contentType !== 'application/yaml' && contentType !== '*/*') {
-    throw new ApiServerError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw new ApiServerError(
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format (${JSON.stringify(contentType)}) - accepted media types include: application/json, application/yaml, ${PROTOBUF_MEDIA_TYPE} (for ${PROTOBUF_DECODED_KINDS.join(', ')})`,
+    );
   }
   const text = buf.toString('utf8');
   if (text.trim() === '') throw new ApiServerError('BadRequest', 'the request body is empty');
@@ -436,7 +444,7 @@ async function resourceRequest(ctx: HandlerContext, req: IncomingMessage, res: S
     case 'DELETE': {
       if (sub !== undefined) throw new ApiServerError('MethodNotAllowed', `the server does not allow this method on the requested resource`);
       const raw = await readBody(req, ctx.maxBodyBytes);
-      const options = deleteOptions(raw, q);
+      const options = deleteOptions(raw, contentType, q);
       if (rr.name === undefined) {
         const deleted = await ctx.service.deleteCollection(
           rt,
@@ -468,10 +476,11 @@ function includeObject(q: Query): IncludeObject {
   return 'Metadata';
 }
 
-function deleteOptions(raw: Buffer, q: Query): DeleteOptions {
+function deleteOptions(raw: Buffer, contentType: string, q: Query): DeleteOptions {
   let body: Record<string, unknown> = {};
   if (raw.length > 0 && raw.toString('utf8').trim() !== '') {
-    const parsed = decodeBody(raw, JSON_TYPE);
+    // A DeleteOptions body is JSON unless sent as protobuf (client-go's typed clients, kubectl drain).
+    const parsed = decodeBody(raw, contentType === PROTOBUF_MEDIA_TYPE ? PROTOBUF_MEDIA_TYPE : JSON_TYPE);
     if (!isPlainObject(parsed)) throw new ApiServerError('BadRequest', 'DeleteOptions must be an object');
     body = parsed;
   }

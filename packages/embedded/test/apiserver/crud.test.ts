@@ -145,7 +145,9 @@ describe('wire rules', () => {
     const bad = await t.fetch('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{not json' });
     expect(bad.json()).toMatchObject({ reason: 'BadRequest', code: 400 });
     const proto = await t.fetch('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: { 'Content-Type': 'application/vnd.kubernetes.protobuf' }, body: 'k8s\0' });
-    expect(proto.status).toBe(415);
+    expect(proto.json()).toMatchObject({ reason: 'BadRequest', code: 400, message: expect.stringContaining('the envelope names no kind') });
+    const other = await t.fetch('/api/v1/namespaces/default/configmaps', { method: 'POST', headers: { 'Content-Type': 'application/x-thrift' }, body: 'x' });
+    expect(other.json()).toMatchObject({ reason: 'UnsupportedMediaType', code: 415, message: expect.stringContaining('"application/x-thrift"') });
     const kind = await t.fetch('/api/v1/namespaces/default/configmaps', { method: 'POST', body: JSON.stringify({ kind: 'Secret', metadata: { name: 'k' } }) });
     expect(kind.json()).toMatchObject({ reason: 'BadRequest' });
   });
