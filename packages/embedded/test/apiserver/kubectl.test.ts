@@ -26,6 +26,13 @@ async function kubectl(...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** The stderr of a kubectl command that must fail. */
+async function kubectlFailure(...args: string[]): Promise<string> {
+  const stdout = await kubectl(...args).catch((e: { stderr?: string }) => ({ stderr: e.stderr ?? '' }));
+  if (typeof stdout === 'string') throw new Error(`kubectl ${args.join(' ')} succeeded: ${stdout}`);
+  return stdout.stderr;
+}
+
 function dataset(format: string): string {
   const file = path.join(t.dir, 'dataset.yaml');
   writeFileSync(
@@ -80,5 +87,51 @@ maybe(`kubectl against the server (${path.basename(path.dirname(crdFile)) === 'c
     expect(await kubectl('delete', '-f', dataset('csv'))).toContain('dataset.sedna.io "helmet" deleted');
     const { stderr } = await run(kubectlPath as string, ['--kubeconfig', kubeconfig, '--cache-dir', path.join(t.dir, 'kube-cache'), 'get', 'datasets'], { env: { PATH: process.env.PATH ?? '', HOME: t.dir } });
     expect(stderr).toContain('No resources found in default namespace.');
+  });
+
+  // kubectl's typed clients send these bodies as application/vnd.kubernetes.protobuf.
+  test('create configmap from a literal and from a text and a binary file: get -o json shows data and binaryData', async () => {
+    writeFileSync(path.join(t.dir, 'settings.txt'), 'threshold=0.5\n');
+    writeFileSync(path.join(t.dir, 'model.bin'), Buffer.from([0x00, 0x01, 0x80, 0xff, 0xfe]));
+    expect(await kubectl('create', 'configmap', 'literal', '--from-literal=a=b', '--from-literal=c=d')).toContain('configmap/literal created');
+    expect(await kubectl('create', 'configmap', 'files', `--from-file=${path.join(t.dir, 'settings.txt')}`, `--from-file=${path.join(t.dir, 'model.bin')}`)).toContain('configmap/files created');
+    expect(JSON.parse(await kubectl('get', 'configmap', 'literal', '-o', 'json')).data).toEqual({ a: 'b', c: 'd' });
+    const files = JSON.parse(await kubectl('get', 'configmap', 'files', '-o', 'json'));
+    expect(files.data).toEqual({ 'settings.txt': 'threshold=0.5\n' });
+    expect(files.binaryData).toEqual({ 'model.bin': Buffer.from([0x00, 0x01, 0x80, 0xff, 0xfe]).toString('base64') });
+  });
+
+  test('create secret generic and docker-registry: get -o json shows the data in base64 and the type', async () => {
+    expect(await kubectl('create', 'secret', 'generic', 's3-creds', '--from-literal=ACCESS_KEY_ID=minio', '--from-literal=SECRET_ACCESS_KEY=minio123')).toContain('secret/s3-creds created');
+    const secret = JSON.parse(await kubectl('get', 'secret', 's3-creds', '-o', 'json'));
+    expect(secret.type).toBe('Opaque');
+    expect(secret.data).toEqual({ ACCESS_KEY_ID: Buffer.from('minio').toString('base64'), SECRET_ACCESS_KEY: Buffer.from('minio123').toString('base64') });
+    expect(await kubectl('create', 'secret', 'docker-registry', 'registry', '--docker-server=registry.example', '--docker-username=u', '--docker-password=p')).toContain('secret/registry created');
+    expect(await kubectl('get', 'secret', 'registry', '-o', 'jsonpath={.type}')).toBe('kubernetes.io/dockerconfigjson');
+  });
+
+  test('create namespace, create serviceaccount in it, create token for it', async () => {
+    expect(await kubectl('create', 'namespace', 'edge')).toContain('namespace/edge created');
+    expect(await kubectl('get', 'namespace', 'edge', '-o', 'jsonpath={.status.phase}')).toBe('Active');
+    expect(await kubectl('create', 'serviceaccount', 'sedna-lc', '-n', 'edge')).toContain('serviceaccount/sedna-lc created');
+    const token = (await kubectl('create', 'token', 'sedna-lc', '-n', 'edge', '--audience=sedna-gm', '--duration=20m')).trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8'));
+    expect(claims).toMatchObject({ sub: 'system:serviceaccount:edge:sedna-lc', aud: ['sedna-gm'] });
+    expect(claims.exp - claims.iat).toBe(1200);
+  });
+
+  test('drain deletes the pods of a node (its DeleteOptions are protobuf); debug, whose Pod is protobuf, is refused naming the Pod', async () => {
+    const file = path.join(t.dir, 'node.yaml');
+    writeFileSync(
+      file,
+      ['apiVersion: v1', 'kind: Node', 'metadata: {name: edge-1}', '---', 'apiVersion: v1', 'kind: Pod', 'metadata: {name: worker, namespace: default}', 'spec: {nodeName: edge-1, containers: [{name: c, image: busybox}]}', ''].join('\n'),
+    );
+    await kubectl('apply', '-f', file);
+    const drained = await kubectl('drain', 'edge-1', '--force', '--grace-period=0', '--ignore-daemonsets', '--timeout=30s');
+    expect(drained).toContain('pod/worker deleted');
+    expect(drained).toContain('node/edge-1 drained');
+    const debug = await kubectlFailure('debug', 'node/edge-1', '--image=busybox', '--profile=general');
+    expect(debug).toContain('Pod v1 was sent as application/vnd.kubernetes.protobuf');
+    expect(debug).toContain('accepted media types for Pod include: application/json, application/yaml');
   });
 });
