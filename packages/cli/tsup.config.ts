@@ -2,9 +2,9 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // bin.ts is the `sedna` executable (package.json "bin" points at bin/sedna.js, which loads dist/bin.js).
-  // agentThread.ts is the node agent's worker thread under `sedna up` (nodeAgentThread.ts starts it).
-  entry: ['src/index.ts', 'src/bin.ts', 'src/agentThread.ts'],
-  // import.meta.url in the CommonJS build (nodeAgentThread.ts finds agentThread.cjs beside itself).
+  // agentThread.ts and apiServerThread.ts are worker threads of `sedna up` (threads.ts starts them).
+  entry: ['src/index.ts', 'src/bin.ts', 'src/agentThread.ts', 'src/apiServerThread.ts'],
+  // import.meta.url in the CommonJS build (threads.ts finds the .cjs thread scripts beside itself).
   shims: true,
   format: ['esm', 'cjs'],
   dts: { entry: 'src/index.ts' },

@@ -1,5 +1,6 @@
 /**
- * Everything `sedna up` runs on one machine, in order: the embedded API server, the Sedna CRDs
+ * Everything `sedna up` runs on one machine, in order: the embedded API server (in a worker thread, so
+ * its requests, commits and watch fan-out have an event loop of their own), the Sedna CRDs
  * registered through the API, the Global Manager, the node's Local Controller (with the token the GM
  * derives for the node) and the node agent that runs the worker pods as processes (in a worker thread,
  * so its forks and fsyncs leave the main thread's event loop alone). Once every part is
@@ -13,8 +14,8 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { GlobalManager } from '@sedna-ts/controller';
-import type { RunningApiServer } from '@sedna-ts/embedded';
 import type { LocalController } from '@sedna-ts/local-controller';
+import { startApiServerThread, type ApiServerThread } from './apiServerHost.js';
 import { KubeClient } from './client.js';
 import { startNodeAgentThread, type NodeAgentThread } from './nodeAgentThread.js';
 import { registerCrds } from './crdRegistration.js';
@@ -131,8 +132,7 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
   const dataDir = path.resolve(options.dataDir);
   const node = options.node ?? DEFAULT_NODE_NAME;
   // Loaded here, not at the top: the other verbs start without the GM, the LC and the store.
-  const [{ startApiServer }, { startGlobalManager }, { startLocalController }] = await Promise.all([
-    import('@sedna-ts/embedded'),
+  const [{ startGlobalManager }, { startLocalController }] = await Promise.all([
     import('@sedna-ts/controller'),
     import('@sedna-ts/local-controller'),
   ]);
@@ -161,9 +161,10 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
     throw new CliError('INVALID_INPUT', `${part} did not start: ${describe(error)} (see ${logs.dir})`, { cause: error });
   };
 
-  let server: RunningApiServer;
+  let server: ApiServerThread;
   try {
-    server = await startApiServer({ dataDir, port: options.apiPort ?? 0, logger: logs.logger('api-server') });
+    // In a thread of its own: its requests, commits and watch fan-out would hold up the GM and the LC.
+    server = await startApiServerThread({ dataDir, port: options.apiPort ?? 0 }, logs.logger('api-server'));
   } catch (error) {
     const message = describe(error);
     // A standalone API server (server-main) on the same folder.
@@ -171,6 +172,12 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
     return fail('the API server', holder ? new CliError('USAGE', `already running (pid ${holder[1]}) on ${dataDir}`, { cause: error }) : error);
   }
   stops.push({ name: 'api-server', stop: () => server.close() });
+  void server.ended.then(({ code, error }) => {
+    // As when the server shared the main thread: a crash of it ends `sedna up`, which a restart resumes.
+    log.fatal({ code, err: error }, 'the API server thread ended on its own');
+    logs.flush();
+    process.exit(1);
+  });
   progress(`API server ${server.url}`);
 
   const kubeConfig = new KubeConfig();
