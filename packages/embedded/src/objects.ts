@@ -116,6 +116,15 @@ function badRequest(message: string): ApiServerError {
   return new ApiServerError('BadRequest', message);
 }
 
+/**
+ * Whether the server keeps `metadata.generation` for a resource: custom resources and CRDs do; the
+ * built-in kinds served here (Pod, Node, Namespace, Secret, ConfigMap, ServiceAccount, Event, Lease)
+ * do not in Kubernetes 1.32, whose version this server reports.
+ */
+function tracksGeneration(rt: ResourceType): boolean {
+  return rt.custom || (rt.group === 'apiextensions.k8s.io' && rt.resource === 'customresourcedefinitions');
+}
+
 /** The part of an object that counts for `metadata.generation`. */
 function generationView(rt: ResourceType, o: KubeObject): Record<string, unknown> {
   const { metadata: _m, status, apiVersion: _a, kind: _k, ...rest } = o;
@@ -291,7 +300,8 @@ export class ObjectService {
     }
     for (const k of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink', 'managedFields'] as const) delete m[k];
     m.creationTimestamp = rfc3339(this.now());
-    m.generation = 1;
+    if (tracksGeneration(rt)) m.generation = 1;
+    else delete m.generation;
     if (rt.hasStatus && (rt.custom || ['pods', 'customresourcedefinitions', 'namespaces'].includes(rt.resource))) delete o.status;
     defaultBuiltin(rt, o);
     normalizeSecret(rt, o);
@@ -475,7 +485,8 @@ export class ObjectService {
     }
     this.validate(rt, next, options, warnings);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
-    if (!deepEqual(generationView(rt, next), generationView(rt, previous))) next.metadata.generation = (previous.metadata.generation ?? 1) + 1;
+    if (!tracksGeneration(rt)) delete next.metadata.generation;
+    else if (!deepEqual(generationView(rt, next), generationView(rt, previous))) next.metadata.generation = (previous.metadata.generation ?? 1) + 1;
     const stored = toStorage(rt, next);
     if (deepEqual(stored, old)) return { object: old, warnings, created: false };
     const namespaceObject = !rt.custom && rt.resource === 'namespaces';

@@ -47,6 +47,15 @@ describe('create, get, update', () => {
     expect(changed.metadata?.creationTimestamp).toEqual(created.metadata?.creationTimestamp);
   });
 
+  test('built-in kinds carry no metadata.generation, as in Kubernetes 1.32, even when the client sends one', async () => {
+    const created = await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'no-generation', generation: 7 }, data: { a: '1' } } });
+    expect(created.metadata?.generation).toBeUndefined();
+    const changed = await t.core.replaceNamespacedConfigMap({ name: 'no-generation', namespace: ns, body: { metadata: { name: 'no-generation', generation: 3 }, data: { a: '2' } } });
+    expect(changed.metadata?.generation).toBeUndefined();
+    const secret = await t.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'no-generation' }, stringData: { k: 'v' } } });
+    expect(secret.metadata?.generation).toBeUndefined();
+  });
+
   test('generateName gives a unique name with a random suffix; no name at all is invalid', async () => {
     const names = new Set<string>();
     for (let i = 0; i < 5; i++) {
