@@ -42,6 +42,8 @@ export class FakeGm {
     this.acceptedBearer = nodeToken;
     this.wss = new WebSocketServer({ noServer: true });
     server.on('upgrade', (request, socket, head) => {
+      // A reset from the LC's side (it stops, or a test terminates it) is an 'error' here, not a failure.
+      socket.on('error', () => undefined);
       const auth = request.headers.authorization;
       if (auth !== `Bearer ${this.acceptedBearer}` || request.headers['node-name'] !== this.nodeName || request.headers['sedna-protocol'] !== '1') {
         socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
@@ -72,6 +74,7 @@ export class FakeGm {
   private onConnection(ws: WebSocket): void {
     this.socket?.terminate();
     this.socket = ws;
+    ws.on('error', () => undefined);
     this.connectionCount++;
     this.connections.push(this.connectionCount);
     ws.on('message', (data) => {
