@@ -281,6 +281,9 @@ export function builtinResources(): ResourceType[] {
     }),
     // Answered on create from the ServiceAccount tokens the server issues; never stored.
     base('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false, { verbs: ['create'], columns: [] }),
+    // `kubectl auth can-i`: answered on create (no RBAC here: allowed); never stored.
+    base('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'], columns: [] }),
+    base('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'], columns: [] }),
     base('coordination.k8s.io', 'v1', 'leases', 'Lease', true, {
       columns: [col('Holder', (o) => String(rec(o.spec).holderIdentity ?? '')), AGE_COLUMN],
     }),

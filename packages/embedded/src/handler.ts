@@ -1,6 +1,7 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { type Authenticator, type UserInfo } from './authentication.js';
+import { selfSubjectAccessReview, selfSubjectRulesReview } from './authorization.js';
 import {
   AGGREGATED_DISCOVERY_TYPE,
   aggregatedDiscovery,
@@ -356,7 +357,7 @@ function auditWhenDone(audit: (record: AuditRecord) => void, req: IncomingMessag
   if (watching) watchStarted.set(res, record);
 }
 
-/** TokenRequest and TokenReview: created from the request, answered, never stored. */
+/** TokenRequest, TokenReview and the access reviews: created from the request, answered, never stored. */
 async function authenticationRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, contentType: string): Promise<void> {
   if (req.method !== 'POST' || (rr.subresource === undefined && rr.name !== undefined)) {
     req.resume();
@@ -364,7 +365,14 @@ async function authenticationRequest(ctx: HandlerContext, req: IncomingMessage, 
   }
   const body = decodeBody(await readBody(req, ctx.maxBodyBytes), contentType);
   const now = new Date();
-  const answer = rr.subresource === 'token' ? ctx.auth.tokenRequest(rr.namespace ?? '', rr.name as string, body, now) : ctx.auth.tokenReview(body, now);
+  const answer =
+    rr.subresource === 'token'
+      ? ctx.auth.tokenRequest(rr.namespace ?? '', rr.name as string, body, now)
+      : rr.resource === 'selfsubjectaccessreviews'
+        ? selfSubjectAccessReview(body)
+        : rr.resource === 'selfsubjectrulesreviews'
+          ? selfSubjectRulesReview(body)
+          : ctx.auth.tokenReview(body, now);
   send(res, 201, answer);
 }
 

@@ -141,6 +141,25 @@ describe('decodeProtobufBody gives the JSON object the JSON path gets', () => {
     expect(decodeProtobufBody(body).spec).toEqual({ audiences: ['a', 'b'], expirationSeconds: 3600, boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: 'p', uid: 'u' } });
   });
 
+  test('a SelfSubjectAccessReview of a resource and of a path, and a SelfSubjectRulesReview (kubectl auth can-i)', () => {
+    const resource = envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', msg(1), msg(2, msg(1, bytes(1, 'default'), bytes(2, 'create'), bytes(5, 'pods'))), msg(3, num(1, 0)));
+    expect(decodeProtobufBody(resource)).toEqual({
+      kind: 'SelfSubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec: { resourceAttributes: { namespace: 'default', verb: 'create', resource: 'pods' } },
+      status: { allowed: false },
+    });
+    const path = envelope('authorization.k8s.io/v1', 'SelfSubjectAccessReview', msg(1), msg(2, msg(2, bytes(1, '/healthz'), bytes(2, 'get'))), msg(3));
+    expect(decodeProtobufBody(path).spec).toEqual({ nonResourceAttributes: { path: '/healthz', verb: 'get' } });
+    expect(decodeProtobufBody(envelope('authorization.k8s.io/v1', 'SelfSubjectRulesReview', msg(1), msg(2, bytes(1, 'default')), msg(3)))).toEqual({
+      kind: 'SelfSubjectRulesReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      metadata: { creationTimestamp: null },
+      spec: { namespace: 'default' },
+    });
+  });
+
   test('a Secret: data in base64, stringData, type; a pointer field present as false is written', () => {
     const body = envelope('v1', 'Secret', kubectlMeta('s'), num(5, 0), entry(2, 'key', Buffer.from('s3cr3t\n')), entry(4, 'plain', 'text'), bytes(3, 'Opaque'));
     expect(decodeProtobufBody(body)).toEqual({
@@ -298,7 +317,7 @@ describe('decodeProtobufBody refuses what it cannot decode, saying where and wha
     const e = failure(envelope('v1', 'Pod', kubectlMeta('p')));
     expect(e.code).toBe('UnsupportedMediaType');
     expect(e.message).toBe(
-      'the body of the request was in an unknown format - Pod v1 was sent as application/vnd.kubernetes.protobuf, which this server decodes only for ConfigMap, Secret, Namespace, ServiceAccount, TokenRequest, DeleteOptions - accepted media types for Pod include: application/json, application/yaml',
+      'the body of the request was in an unknown format - Pod v1 was sent as application/vnd.kubernetes.protobuf, which this server decodes only for ConfigMap, Secret, Namespace, ServiceAccount, TokenRequest, SelfSubjectAccessReview, SelfSubjectRulesReview, DeleteOptions - accepted media types for Pod include: application/json, application/yaml',
     );
     expect(failure(envelope('v2', 'ConfigMap')).message).toContain('ConfigMap v2 was sent as application/vnd.kubernetes.protobuf');
     expect(failure(envelope('v1', 'toString')).code).toBe('UnsupportedMediaType');

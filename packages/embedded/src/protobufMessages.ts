@@ -190,9 +190,49 @@ const TOKEN_REQUEST = message('TokenRequest', [
   field(3, 'status', message('TokenRequestStatus', [field(1, 'token', 'string', { always: true }), field(2, 'expirationTimestamp', 'time', { always: true })])),
 ]);
 
+/** authorization.k8s.io/v1 ResourceAttributes (fieldSelector 8 and labelSelector 9 are skipped). */
+const RESOURCE_ATTRIBUTES = message('ResourceAttributes', [
+  field(1, 'namespace', 'string'),
+  field(2, 'verb', 'string'),
+  field(3, 'group', 'string'),
+  field(4, 'version', 'string'),
+  field(5, 'resource', 'string'),
+  field(6, 'subresource', 'string'),
+  field(7, 'name', 'string'),
+]);
+
+const NON_RESOURCE_ATTRIBUTES = message('NonResourceAttributes', [field(1, 'path', 'string'), field(2, 'verb', 'string')]);
+
+/** SelfSubjectAccessReview (kubectl auth can-i): `spec` and the status struct have no omitempty effect. */
+const SELF_SUBJECT_ACCESS_REVIEW = message('SelfSubjectAccessReview', [
+  metadata(),
+  field(
+    2,
+    'spec',
+    message('SelfSubjectAccessReviewSpec', [
+      field(1, 'resourceAttributes', RESOURCE_ATTRIBUTES, { pointer: true }),
+      field(2, 'nonResourceAttributes', NON_RESOURCE_ATTRIBUTES, { pointer: true }),
+    ]),
+    { always: true },
+  ),
+  field(
+    3,
+    'status',
+    message('SubjectAccessReviewStatus', [field(1, 'allowed', 'bool', { always: true }), field(4, 'denied', 'bool'), field(2, 'reason', 'string'), field(3, 'evaluationError', 'string')]),
+    { always: true },
+  ),
+]);
+
+/** SelfSubjectRulesReview (kubectl auth can-i --list). */
+const SELF_SUBJECT_RULES_REVIEW = message('SelfSubjectRulesReview', [
+  metadata(),
+  field(2, 'spec', message('SelfSubjectRulesReviewSpec', [field(1, 'namespace', 'string')]), { always: true }),
+]);
+
 /**
  * The kinds whose protobuf bodies the server decodes, by kind: those kubectl sends as protobuf for
- * the kinds this server serves (create configmap, secret, namespace, serviceaccount, token; drain).
+ * the kinds this server serves (create configmap, secret, namespace, serviceaccount, token; drain;
+ * auth can-i).
  */
 export const PROTOBUF_KINDS: Readonly<Record<string, ProtobufKind>> = {
   ConfigMap: { apiVersions: ['v1'], message: CONFIG_MAP },
@@ -200,5 +240,7 @@ export const PROTOBUF_KINDS: Readonly<Record<string, ProtobufKind>> = {
   Namespace: { apiVersions: ['v1'], message: NAMESPACE },
   ServiceAccount: { apiVersions: ['v1'], message: SERVICE_ACCOUNT },
   TokenRequest: { apiVersions: ['authentication.k8s.io/v1'], message: TOKEN_REQUEST },
+  SelfSubjectAccessReview: { apiVersions: ['authorization.k8s.io/v1'], message: SELF_SUBJECT_ACCESS_REVIEW },
+  SelfSubjectRulesReview: { apiVersions: ['authorization.k8s.io/v1'], message: SELF_SUBJECT_RULES_REVIEW },
   DeleteOptions: { apiVersions: 'any', message: DELETE_OPTIONS },
 };

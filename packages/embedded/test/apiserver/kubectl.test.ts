@@ -134,4 +134,12 @@ maybe(`kubectl against the server (${path.basename(path.dirname(crdFile)) === 'c
     expect(debug).toContain('Pod v1 was sent as application/vnd.kubernetes.protobuf');
     expect(debug).toContain('accepted media types for Pod include: application/json, application/yaml');
   });
+
+  test('auth can-i answers yes for resources and paths (no RBAC here), and --list shows every verb on everything', async () => {
+    expect((await kubectl('auth', 'can-i', 'create', 'pods')).trim()).toBe('yes');
+    expect((await kubectl('auth', 'can-i', 'delete', 'datasets.sedna.io', '-n', 'default')).trim()).toBe('yes');
+    expect((await kubectl('auth', 'can-i', 'get', '/healthz')).trim()).toBe('yes');
+    const list = await kubectl('auth', 'can-i', '--list');
+    expect(list).toMatch(/^\*\.\* +\[\] +\[\] +\[\*\]$/m);
+  });
 });
