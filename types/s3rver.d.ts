@@ -1,4 +1,5 @@
-// s3rver ships no types: just what the cluster scenario uses.
+// s3rver ships no types: just what the tests of deploy, local-controller and storage-initializer use
+// (each includes this file from its tsconfig.json).
 declare module 's3rver' {
   import { type AddressInfo } from 'node:net';
   interface S3rverOptions {
