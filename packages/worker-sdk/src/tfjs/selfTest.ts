@@ -1,5 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import type { Tf } from './tfTypes.js';
+import { seededRandom } from '../random.js';
 
 /** One comparison the self-test made: a kernel on one shape against a plain JavaScript reference. */
 export interface TfjsSelfTestCheck {
@@ -56,7 +57,7 @@ export function runSelfTest(tf: Tf): TfjsSelfTest {
   const started = performance.now();
   const checks: TfjsSelfTestCheck[] = [];
   try {
-    const random = mulberry32(0x5ed4a);
+    const random = seededRandom(0x5ed4a); // seeded: a failing self-test is reproducible
     for (const c of CASES) {
       const xv = randomValues(random, c.x);
       const wv = randomValues(random, c.filter);
@@ -177,14 +178,3 @@ function randomValues(random: () => number, shape: number[]): Float32Array {
   return out;
 }
 
-/** Small seeded PRNG, so a failing self-test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

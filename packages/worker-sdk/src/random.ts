@@ -1,0 +1,14 @@
+/**
+ * A small seeded uniform generator in [0, 1) (mulberry32), for what must be the same on every run:
+ * the start-up self-test's inputs, the tests' datasets. Internal (not exported by the package).
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
