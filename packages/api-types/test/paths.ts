@@ -7,5 +7,8 @@ export const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 export const repoRoot = path.resolve(packageDir, '../..');
 /** Fixtures of this package. */
 export const fixturesDir = path.join(packageDir, 'test/fixtures');
-/** The original Sedna's sample objects, which CI has beside the checkout (never copied into the repo). */
-export const referenceSamplesDir = path.resolve(repoRoot, '../shared/reference/sedna/crd-samples');
+/**
+ * The original Sedna's sample objects (never copied into the repo): `SEDNA_REFERENCE_SAMPLES` when set,
+ * else `../shared/reference/sedna/crd-samples` beside the checkout, where CI has them.
+ */
+export const referenceSamplesDir = path.resolve(process.env.SEDNA_REFERENCE_SAMPLES || path.join(repoRoot, '../shared/reference/sedna/crd-samples'));
