@@ -9,7 +9,7 @@ import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import type { V1DaemonSet, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { validateText } from '@sedna-ts/api-types';
-import { hardExampleDir } from '@sedna-ts/local-controller';
+import { jobFolder } from '@sedna-ts/api-types/contract';
 import { parseAllDocuments } from 'yaml';
 import { IMAGES } from '../src/images.js';
 import { loadKustomization, validateObject, type KubeObject } from '../src/manifests.js';
@@ -127,7 +127,7 @@ describe('the demo job', () => {
     const framesVolume = job.spec.deploySpec.template.spec?.volumes?.find((v) => v.name === 'frames');
     expect(onHost(camera, arg(camera, '--out'))).toBe(framesVolume?.hostPath?.path);
     const dataDir = daemonSet.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'SEDNA_LC_DATA_DIR')?.value as string;
-    expect(onHost(labeller, arg(labeller, '--from'))).toBe(hardExampleDir(path.posix.join(dataDir, 'hard-examples'), 'default', job.metadata.name));
+    expect(onHost(labeller, arg(labeller, '--from'))).toBe(jobFolder(path.posix.join(dataDir, 'hard-examples'), 'default', 'incrementallearningjob', job.metadata.name));
     const dataset = objectsOf.find((o) => o.kind === 'Dataset') as unknown as { spec: { url: string } };
     expect(onHost(labeller, arg(labeller, '--dataset'))).toBe(path.posix.dirname(dataset.spec.url));
   });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { startSedna, type CliIo } from '@sedna-ts/cli';
-import { hotUpdateDir } from '@sedna-ts/local-controller';
+import { jobFolder } from '@sedna-ts/api-types/contract';
 import { createS3Job, expectS3Round, startObjectStore, type ObjectStore } from './support/s3Round.js';
 
 let root: string;
@@ -37,7 +37,7 @@ test('sedna up runs a round whose dataset and models are fetched from S3 by the 
   const api = { core: kc.makeApiClient(CoreV1Api), custom: kc.makeApiClient(CustomObjectsApi) };
   const outputDir = path.join(root, 'output');
   await createS3Job(api, store, { node: 'edge-1', outputDir });
-  const pods = await expectS3Round(api, { outputDir, hotUpdateDir: hotUpdateDir(path.join(root, 'sedna', 'lc', 'model-hot-update'), 'default', 'cluster-job') });
+  const pods = await expectS3Round(api, { outputDir, hotUpdateDir: jobFolder(path.join(root, 'sedna', 'lc', 'model-hot-update'), 'default', 'incrementallearningjob', 'cluster-job') });
   // The node agent ran the init container as sedna up mapped its image: the initializer's own launcher.
   for (const pod of pods) expect(pod.status?.initContainerStatuses?.[0]?.image).toBe('sedna-ts/storage-initializer:0.1');
 });

@@ -137,6 +137,13 @@ test('three rounds (one deploys, one is kept by the gate, one deploys), hot upda
 
   // One worker pod per stage, round and attempt; the inference worker served all rounds.
   const pods = await scenario.pods();
+  // Each worker read its token from its own Secret (the node agent resolves secretKeyRef): no token is in a pod spec.
+  for (const pod of pods) {
+    for (const container of pod.spec?.containers ?? []) {
+      expect(container.env?.find((e) => e.name === 'SEDNA_WORKER_TOKEN')).toEqual({ name: 'SEDNA_WORKER_TOKEN', valueFrom: { secretKeyRef: { name: pod.metadata?.name, key: 'token' } } });
+    }
+  }
+  expect(JSON.stringify(pods)).not.toMatch(/sw1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/);
   const keys = pods.map((p) => `${p.metadata?.labels?.['incrementallearningjob.sedna.io/worker-type']}/${p.metadata?.labels?.['sedna.io/round']}/${p.metadata?.labels?.['sedna.io/attempt']}`);
   expect(keys.sort()).toEqual(['eval/1/1', 'eval/2/1', 'eval/3/1', 'eval/4/1', 'inference/0/0', 'train/1/1', 'train/2/1', 'train/3/1', 'train/4/1']);
   expect(scenario.trainRuns().filter((r) => r.event === 'end').map((r) => [r.round, r.samples])).toEqual([

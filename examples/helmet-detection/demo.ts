@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { hardExampleDir } from '@sedna-ts/local-controller';
+import { jobFolder } from '@sedna-ts/api-types/contract';
 import { TxtDataParse } from '@sedna-ts/worker-sdk';
 import { writeCameraFrames } from './src/camera.js';
 import { HelmetError } from './src/errors.js';
@@ -198,7 +198,7 @@ try {
   say(`demo: sedna up is ready (log: ${upLog})`);
   await runCli(['apply', '-f', folder.jobFile], dataDir);
   await waitFor('the inference worker to start', 120_000, () => readStats(folder.statsFile));
-  const heDir = hardExampleDir(join(dataDir, 'lc', 'hard-examples'), 'default', JOB);
+  const heDir = jobFolder(join(dataDir, 'lc', 'hard-examples'), 'default', 'incrementallearningjob', JOB);
 
   baseMap = await mapOf(folder.deployModel, folder.testIndex);
   say(`demo: the deployed base model (trained on scenario A) scores mAP@0.5 ${baseMap.toFixed(3)} on scenario B`);

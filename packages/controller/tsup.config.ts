@@ -8,4 +8,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // The storage initializer's contract (its image, paths and args) is bundled: the GM does not install
+  // the initializer itself (nor its S3 client).
+  noExternal: ['@sedna-ts/storage-initializer'],
 });

@@ -3,6 +3,7 @@
  * status: the conditions as a timeline, the deploy decisions and the metrics per round, parsed from the
  * conditions' `data` (see docs/design/incremental-learning.md, section 2). Pure functions.
  */
+import { parseConditionData } from '@sedna-ts/api-types/contract';
 import type { DeployDecision, IncrementalCondData, JobCondition, MetricValue, ModelInfo } from '@sedna-ts/api-types';
 
 /** One line of the timeline. */
@@ -48,15 +49,9 @@ export interface LearningJobStatus {
   completionTime?: string;
 }
 
-/** The condition's data, parsed; `{}` when it has none or it is not JSON. */
+/** The condition's data, parsed; `{}` when it has none or it is not a JSON object (the contract's reader). */
 export function conditionData(condition: Pick<JobCondition, 'data'>): IncrementalCondData {
-  if (!condition.data) return {};
-  try {
-    const parsed = JSON.parse(condition.data) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as IncrementalCondData) : {};
-  } catch {
-    return {};
-  }
+  return parseConditionData(condition.data);
 }
 
 function roundOf(condition: JobCondition, data: IncrementalCondData): number | undefined {

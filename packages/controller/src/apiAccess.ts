@@ -30,7 +30,13 @@ export const KUBERNETES_API_ACCESS: readonly ApiAccess[] = [
     why: 'no call: worker pods carry an ownerReference with blockOwnerDeletion, which the OwnerReferencesPermissionEnforcement admission plugin checks',
   },
   { group: '', resource: 'pods', verbs: ['get', 'list', 'watch', 'create', 'delete'], scope: 'cluster', why: 'worker pods (a live list before each create); the pod an LC token is bound to' },
-  { group: '', resource: 'secrets', verbs: ['get'], scope: 'cluster', why: "the Secret a credentialName names, when a pod is built" },
+  {
+    group: '',
+    resource: 'secrets',
+    verbs: ['get', 'create', 'delete'],
+    scope: 'cluster',
+    why: "the Secret a credentialName names, when a pod is built; each worker pod's token Secret, created before the pod and deleted when it is gone",
+  },
   { group: 'authentication.k8s.io', resource: 'tokenreviews', verbs: ['create'], scope: 'cluster', why: 'LC ServiceAccount tokens' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'gm-namespace', why: 'leader election' },
 ];

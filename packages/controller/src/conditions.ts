@@ -10,6 +10,9 @@ import {
   type IncrementalCondData,
   type JobCondition,
 } from '@sedna-ts/api-types';
+import { parseConditionData } from '@sedna-ts/api-types/contract';
+
+export { conditionAttempt, conditionRound, latestCondition } from '@sedna-ts/api-types/contract';
 
 /**
  * Parsed `data` of a condition: the original's `IncrementalCondData` (input, output) with ours (round,
@@ -39,31 +42,9 @@ export const ConditionReason = {
 /** A reason the Global Manager writes on a condition. */
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];
 
-/** The last condition, the current state; undefined before the first sync. */
-export function latestCondition(conditions: readonly JobCondition[] | undefined): JobCondition | undefined {
-  return conditions && conditions.length > 0 ? conditions[conditions.length - 1] : undefined;
-}
-
 /** Parses a condition's `data`; a missing or malformed value gives `{}` (the original tolerated both). */
 export function conditionData(condition: Pick<JobCondition, 'data'> | undefined): ConditionData {
-  if (!condition?.data) return {};
-  try {
-    const parsed: unknown = JSON.parse(condition.data);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as ConditionData) : {};
-  } catch {
-    return {};
-  }
-}
-
-/** The round of a condition: its own `round`, else the one in its data, else `fallback`. */
-export function conditionRound(condition: JobCondition, fallback: number): number {
-  return condition.round ?? conditionData(condition).round ?? fallback;
-}
-
-/** The attempt of a condition (1 when it does not say). */
-export function conditionAttempt(condition: JobCondition): number {
-  const attempt = conditionData(condition).attempt;
-  return typeof attempt === 'number' && attempt >= 1 ? attempt : 1;
+  return parseConditionData(condition?.data);
 }
 
 /** What to append: stage, type, round, and optionally reason, message and data. */

@@ -15,7 +15,7 @@ import { startLeaderSession, type LeaderSession } from './leaderSession.js';
 import { CLOSE_NOT_LEADER } from './lcServer.js';
 import { createMetrics } from './metrics.js';
 import { withTimeout } from './timeout.js';
-import { nodeToken } from './tokens.js';
+import { nodeToken } from '@sedna-ts/api-types/tokens';
 
 /** A running Global Manager. */
 export interface GlobalManager {

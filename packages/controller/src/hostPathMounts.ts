@@ -6,8 +6,10 @@
  */
 import path from 'node:path';
 
-/** Where host paths appear inside worker containers (`DATA_PATH_PREFIX`). */
-export const DATA_PATH_PREFIX = '/home/data';
+import { DATA_PATH_PREFIX } from '@sedna-ts/api-types/contract';
+
+/** Where host paths appear inside worker containers (`DATA_PATH_PREFIX`), from the contract. */
+export { DATA_PATH_PREFIX };
 
 /** Whether a URL is a host path (absolute, without a scheme). */
 export function isHostPath(url: string): boolean {

@@ -28,6 +28,7 @@ test('the public runtime surface is exactly this list', () => {
       'USAGE',
       'VERSION',
       'buildWorkerPod',
+      'buildWorkerTokenSecret',
       'conditionData',
       'decide',
       'describePodFailure',
@@ -47,7 +48,8 @@ test('the public runtime surface is exactly this list', () => {
       'toControllerError',
       'workerGenerateName',
       'workerLabelKeys',
-      'workerToken',
+      'WORKER_TOKEN_LABEL',
+      'WORKER_TOKEN_SECRET_KEY',
     ].sort(),
   );
 });

@@ -13,7 +13,7 @@ export { ConditionReason, conditionData, latestCondition, makeCondition } from '
 export { parseManualTrigger, manualTriggerConsumed } from './manualTrigger.js';
 
 // Worker pods.
-export { buildWorkerPod, jobFolder, HOT_UPDATE_MOUNT_PATH, HOT_UPDATE_CONFIG_PATH, HARD_EXAMPLES_MOUNT_PATH, DEFAULT_HOT_UPDATE_ROOT } from './workerPod.js';
+export { buildWorkerPod, buildWorkerTokenSecret, WORKER_TOKEN_SECRET_KEY, WORKER_TOKEN_LABEL, jobFolder, HOT_UPDATE_MOUNT_PATH, HOT_UPDATE_CONFIG_PATH, HARD_EXAMPLES_MOUNT_PATH, DEFAULT_HOT_UPDATE_ROOT } from './workerPod.js';
 export { observePod, describePodFailure } from './observedPod.js';
 export { DATA_PATH_PREFIX } from './hostPathMounts.js';
 export { DEFAULT_STORAGE_INITIALIZER_IMAGE, DOWNLOADS_PATH } from './workerStorage.js';
@@ -21,7 +21,7 @@ export { ROUND_LABEL, ATTEMPT_LABEL, CLEANUP_FINALIZER, TRIGGER_ANNOTATION, work
 
 // The GM-LC protocol and its tokens.
 export { PROTOCOL_VERSION, CLOSE_UNSUPPORTED_PROTOCOL, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_NOT_LEADER } from './lcServer.js';
-export { nodeToken, workerToken } from './tokens.js';
+export { nodeToken } from '@sedna-ts/api-types/tokens';
 export { DEFAULT_TOKEN_AUDIENCE } from './lcAuth.js';
 
 // Errors.

@@ -31,7 +31,7 @@ import {
   type WorkerPodRequest,
 } from './stateMachine.js';
 import type { HandleResult } from './workQueue.js';
-import { buildWorkerPod, type LcInfo, type WorkerPodSettings } from './workerPod.js';
+import { buildWorkerPod, buildWorkerTokenSecret, isWorkerTokenSecret, type LcInfo, type WorkerPodSettings } from './workerPod.js';
 
 /** What a job controller works with. */
 export interface JobControllerDeps<J extends LearningJob> {
@@ -266,7 +266,7 @@ export class JobController<J extends LearningJob> {
     const secrets = await this.credentialSecrets(job, dataset, models);
     let pod: V1Pod;
     try {
-      pod = buildWorkerPod(job, request, policy, { dataset, models, secrets, lc, nodeToken: this.deps.nodeToken(request.nodeName), settings: this.deps.podSettings });
+      pod = buildWorkerPod(job, request, policy, { dataset, models, secrets, lc, settings: this.deps.podSettings });
     } catch (error) {
       if (!(error instanceof ControllerError) || (error.code !== 'NOT_FOUND' && error.code !== 'INVALID_CREDENTIAL')) throw error;
       // Decide again with the problem: it goes into the latest condition's message, the job backs off.
@@ -274,9 +274,21 @@ export class JobController<J extends LearningJob> {
       this.deps.logger.warn({ job: key, worker: request.workerType, problem: error.message }, 'worker pod cannot be built');
       throw new Stale();
     }
+    // The pod's token Secret first: the pod reads SEDNA_WORKER_TOKEN from it when it starts.
+    let secret: V1Secret;
+    try {
+      secret = await api.createSecret(buildWorkerTokenSecret(job, request, policy, this.deps.nodeToken(request.nodeName)));
+    } catch (error) {
+      // AlreadyExists: a Secret of that name is someone else's; the next decision picks another name.
+      if (isConflict(error)) throw new Stale();
+      throw error;
+    }
     try {
       await api.createPod(pod);
     } catch (error) {
+      await api.deleteSecret(namespace, request.name, secret.metadata?.uid ?? '').catch((cleanup: unknown) => {
+        this.deps.logger.warn({ job: key, secret: request.name, error: (cleanup as Error).message }, 'worker token Secret of a pod not created could not be deleted; it goes with the job');
+      });
       // AlreadyExists: the random name was taken; the next decision picks another.
       if (isConflict(error)) throw new Stale();
       throw error;
@@ -291,6 +303,21 @@ export class JobController<J extends LearningJob> {
       nodeName: request.nodeName,
     });
     this.deps.logger.info({ job: key, pod: request.name, worker: request.workerType, round: request.round, attempt: request.attempt, node: request.nodeName }, 'worker pod created');
+  }
+
+  /**
+   * A worker pod of a job of this kind is gone: its token Secret goes too (when it is the one the GM
+   * made for that pod of that job, checked by label and owner, and deleted with its uid as precondition).
+   */
+  async podGone(pod: V1Pod): Promise<void> {
+    const namespace = pod.metadata?.namespace ?? 'default';
+    const name = pod.metadata?.name;
+    const jobUid = pod.metadata?.labels?.[workerLabelKeys(this.deps.policy.resourceKind).uid];
+    if (!name || !jobUid) return;
+    const secret = await this.deps.api.getSecret(namespace, name);
+    if (!secret || !isWorkerTokenSecret(secret, jobUid)) return;
+    await this.deps.api.deleteSecret(namespace, name, secret.metadata?.uid ?? '');
+    this.deps.logger.debug({ pod: `${namespace}/${name}` }, 'worker token Secret deleted with its pod');
   }
 
   /** The Secrets the credentialNames of the job, its Dataset and its Models name (a missing one is absent). */

@@ -14,6 +14,7 @@ import type {
   PodTemplateSpec,
   TriggerCondition,
 } from '@sedna-ts/api-types';
+import type { WorkerEnvValues } from '@sedna-ts/api-types/contract';
 import { joinUrl } from './hostPathMounts.js';
 import type { WorkerType } from './observedPod.js';
 import type { WorkerPodRequest } from './stateMachine.js';
@@ -80,7 +81,7 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
    * SEDNA_WORKER_TOKEN): model and dataset URLs, made available through `storage` with the credential
    * that applies to each, and the kind's own settings.
    */
-  workerEnv(job: J, request: WorkerPodRequest, context: WorkerEnvContext): Record<string, string>;
+  workerEnv(job: J, request: WorkerPodRequest, context: WorkerEnvContext): WorkerEnvValues;
 }
 
 function credential(secretName: string | undefined, usedBy: string): Credential | undefined {
@@ -149,7 +150,7 @@ export const incrementalLearningPolicy: JobPolicy<IncrementalLearningJob> = {
         ? storage.envValue(input.dataIndexURL, { indirect: true, credential: datasetCredential })
         : storage.envValue(dataset.spec.url, { credential: datasetCredential });
     const output = (stage: 'train' | 'eval'): string => joinUrl(job.spec.outputDir, stage, String(request.round));
-    const env: Record<string, string> = {};
+    const env: WorkerEnvValues = {};
     if (request.workerType === 'train') {
       const base = inputModels[0];
       if (base) env.BASE_MODEL_URL = storage.envValue(base.url, modelUse(base.url));

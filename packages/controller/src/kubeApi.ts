@@ -107,6 +107,20 @@ export class KubeApi {
     }
   }
 
+  /** Creates a Secret (a worker's token). */
+  async createSecret(secret: V1Secret): Promise<V1Secret> {
+    return this.core.createNamespacedSecret({ namespace: secret.metadata?.namespace ?? 'default', body: secret });
+  }
+
+  /** Deletes the Secret with uid `uid` (a precondition: never another object of the same name); one already gone is fine. */
+  async deleteSecret(namespace: string, name: string, uid: string): Promise<void> {
+    try {
+      await this.core.deleteNamespacedSecret({ namespace, name, body: { preconditions: { uid } } });
+    } catch (error) {
+      if (!isNotFound(error) && !isConflict(error)) throw error;
+    }
+  }
+
   /** Deletes a pod; a pod already gone is fine. */
   async deletePod(namespace: string, name: string): Promise<void> {
     try {

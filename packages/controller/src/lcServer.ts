@@ -18,19 +18,13 @@ import type { GmMetrics } from './metrics.js';
 import { NodeQueue } from './nodeQueue.js';
 import { RecentIds } from './recentIds.js';
 import { withTimeout } from './timeout.js';
-import { nodeToken, tokensEqual } from './tokens.js';
+import { nodeToken, tokensEqual } from '@sedna-ts/api-types/tokens';
 import type { LcInfo } from './workerPod.js';
 
-/** The protocol version this Global Manager speaks. */
-export const PROTOCOL_VERSION = 1;
-/** Close code: the LC's protocol version is not supported. */
-export const CLOSE_UNSUPPORTED_PROTOCOL = 4001;
-/** Close code: the LC broke the protocol (no or bad hello). */
-export const CLOSE_PROTOCOL_ERROR = 4002;
-/** Close code: a newer connection of the same node replaced this one. */
-export const CLOSE_REPLACED = 4000;
-/** Close code: this GM replica is no longer the leader (the LC reconnects, through the Service, to the new one). */
-export const CLOSE_NOT_LEADER = 4003;
+import { CLOSE_NOT_LEADER, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION } from '@sedna-ts/api-types/contract';
+
+// The protocol version and close codes are the contract's (the LC reads the same module).
+export { PROTOCOL_VERSION, CLOSE_UNSUPPORTED_PROTOCOL, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_NOT_LEADER };
 
 /** An upstream frame as a handler receives it. */
 export interface UpstreamFrame {

@@ -22,7 +22,7 @@ import { LcServer } from './lcServer.js';
 import type { GmMetrics } from './metrics.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './stateMachine.js';
 import { withTimeout } from './timeout.js';
-import { nodeToken } from './tokens.js';
+import { nodeToken } from '@sedna-ts/api-types/tokens';
 import { WorkQueue } from './workQueue.js';
 
 /** A running leader session. */
@@ -137,8 +137,12 @@ export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, 
       const ns = pod.metadata?.namespace ?? 'default';
       if (!jobName || !pod.metadata?.name) return;
       const jobKey = `${ns}/${jobName}`;
-      if (event === 'delete') expectations.gone(jobKey, pod.metadata.name);
-      else expectations.observed(jobKey, pod.metadata.name, Boolean(pod.metadata.deletionTimestamp));
+      if (event === 'delete') {
+        expectations.gone(jobKey, pod.metadata.name);
+        void jobController.podGone(pod).catch((error: unknown) => {
+          log.warn({ pod: `${ns}/${pod.metadata?.name}`, error: (error as Error).message }, 'the token Secret of a deleted worker pod could not be deleted; it goes with its job');
+        });
+      } else expectations.observed(jobKey, pod.metadata.name, Boolean(pod.metadata.deletionTimestamp));
       enqueueJob(ns, jobName);
     },
   });

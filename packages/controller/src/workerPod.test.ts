@@ -3,8 +3,8 @@ import { EVAL_INPUT, NODE, TRAIN_INPUT, makeDataset, makeJob } from '../test/fix
 import { volumeNameForPath } from './hostPathMounts.js';
 import { incrementalLearningPolicy } from './jobPolicy.js';
 import type { WorkerPodRequest } from './stateMachine.js';
-import { nodeToken, workerToken } from './tokens.js';
-import { buildWorkerPod, type LcInfo } from './workerPod.js';
+import { nodeToken, verifyWorkerToken } from '@sedna-ts/api-types/tokens';
+import { buildWorkerPod, buildWorkerTokenSecret, isWorkerTokenSecret, type LcInfo } from './workerPod.js';
 import { WorkerStorage } from './workerStorage.js';
 
 const lc: LcInfo = {
@@ -14,10 +14,10 @@ const lc: LcInfo = {
   hardExampleRoot: '/var/lib/sedna-ts/hard-examples',
 };
 const token = nodeToken('gm-secret', NODE);
-const context = { dataset: makeDataset(), lc, nodeToken: token };
+const context = { dataset: makeDataset(), lc };
 
 function env(pod: V1Pod, container = 0): Record<string, string> {
-  return Object.fromEntries((pod.spec?.containers[container]?.env ?? []).map((e) => [e.name, e.value ?? '']));
+  return Object.fromEntries((pod.spec?.containers[container]?.env ?? []).filter((e) => !e.valueFrom).map((e) => [e.name, e.value ?? '']));
 }
 
 function request(overrides: Partial<WorkerPodRequest> & Pick<WorkerPodRequest, 'workerType' | 'name'>): WorkerPodRequest {
@@ -49,13 +49,39 @@ test('a train pod: name, generateName, labels, owner, node, restartPolicy Never 
     JOB_NAME: 'helmet',
     WORKER_NAME: 'helmet-train-x7k2q',
     LC_SERVER: 'http://127.0.0.1:9100',
-    SEDNA_WORKER_TOKEN: workerToken(token, 'helmet-train-x7k2q'),
     BASE_MODEL_URL: '/home/data/models/initial/model.json',
     MODEL_URL: '/home/data/output/helmet/train/1',
     TRAIN_DATASET_URL: '/home/data/output/helmet/data/train/1/data.txt',
     ORIGINAL_DATASET_URL: '/home/data/data/helmet/index.txt',
     DATA_PATH_PREFIX: '/home/data',
   });
+});
+
+test("the worker token is not in the pod spec: SEDNA_WORKER_TOKEN comes from the pod's own Secret", () => {
+  const job = makeJob();
+  const req = request({ workerType: 'train', name: 'helmet-train-x7k2q', round: 3, attempt: 2, input: TRAIN_INPUT });
+  const pod = buildWorkerPod(job, req, incrementalLearningPolicy, context);
+  const secret = buildWorkerTokenSecret(job, req, incrementalLearningPolicy, token);
+  const value = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+  expect(JSON.stringify(pod)).not.toContain(value);
+  for (const container of pod.spec?.containers ?? []) {
+    expect(container.env?.find((e) => e.name === 'SEDNA_WORKER_TOKEN')).toEqual({ name: 'SEDNA_WORKER_TOKEN', valueFrom: { secretKeyRef: { name: 'helmet-train-x7k2q', key: 'token' } } });
+  }
+  expect(secret.metadata).toEqual({
+    name: 'helmet-train-x7k2q',
+    namespace: 'default',
+    labels: { 'incrementallearningjob.sedna.io/name': 'helmet', 'incrementallearningjob.sedna.io/uid': 'uid-1', 'sedna.io/worker-token': 'true' },
+    ownerReferences: [{ apiVersion: 'sedna.io/v1alpha1', kind: 'IncrementalLearningJob', name: 'helmet', uid: 'uid-1', controller: false, blockOwnerDeletion: true }],
+  });
+  // The token names the job, the pod, its node and its role, and only this node's token makes it.
+  expect(verifyWorkerToken(token, value)).toEqual({
+    ok: true,
+    claims: { namespace: 'default', kind: 'incrementallearningjob', job: 'helmet', pod: 'helmet-train-x7k2q', node: NODE, role: 'train' },
+  });
+  expect(verifyWorkerToken(nodeToken('gm-secret', 'edge-other'), value).ok).toBe(false);
+  expect(isWorkerTokenSecret(secret, 'uid-1')).toBe(true);
+  expect(isWorkerTokenSecret(secret, 'uid-2')).toBe(false);
+  expect(isWorkerTokenSecret({ ...secret, metadata: { ...secret.metadata, labels: {} } }, 'uid-1')).toBe(false);
 });
 
 test('host paths: the parent folder is a hostPath volume mounted under /home/data in every container', () => {

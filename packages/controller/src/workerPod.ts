@@ -7,33 +7,32 @@
  * the original sets it, resource requests on every container, and for the inference worker the
  * hard-example folder and, with hot update, the hot-update folder of the job on its node.
  */
-import path from 'node:path';
-import type { V1Container, V1EnvVar, V1Pod, V1PodSpec, V1ResourceRequirements, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1OwnerReference, V1Pod, V1PodSpec, V1ResourceRequirements, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { Dataset, Model } from '@sedna-ts/api-types';
+import {
+  DEFAULT_HOT_UPDATE_ROOT,
+  HARD_EXAMPLES_MOUNT_PATH,
+  HOT_UPDATE_CONFIG_PATH,
+  HOT_UPDATE_MOUNT_PATH,
+  REPORT_SPOOL_MOUNT_PATH,
+  WORKER_TOKEN_LABEL,
+  WORKER_TOKEN_SECRET_KEY,
+  jobFolder,
+  type WorkerEnvValues,
+} from '@sedna-ts/api-types/contract';
+import { mintWorkerToken } from '@sedna-ts/api-types/tokens';
 import { DATA_PATH_PREFIX } from './hostPathMounts.js';
 import type { JobPolicy, LearningJob } from './jobPolicy.js';
 import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from './labels.js';
 import { cloneJson } from './json.js';
 import { workerGenerateName, type WorkerPodRequest } from './stateMachine.js';
-import { workerToken } from './tokens.js';
 import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES, WorkerStorage, type StorageInitializerSettings } from './workerStorage.js';
 
-/** Where the hot-update folder of the job is mounted in the inference worker. */
-export const HOT_UPDATE_MOUNT_PATH = '/model-hot-update';
-/** MODEL_HOT_UPDATE_CONFIG: the file the LC writes and the inference worker polls. */
-export const HOT_UPDATE_CONFIG_PATH = '/model-hot-update/model_config.json';
-/** HE_SAVED_URL: where the inference worker saves hard examples (the LC's folder for the job). */
-export const HARD_EXAMPLES_MOUNT_PATH = '/sedna/hard-examples';
-/** The original's host root of hot-update folders, used when an LC does not say its own. */
-export const DEFAULT_HOT_UPDATE_ROOT = '/var/lib/sedna/model-hot-update';
+// Paths and names the LC and the SDK read too: the contract's.
+export { HOT_UPDATE_MOUNT_PATH, HOT_UPDATE_CONFIG_PATH, HARD_EXAMPLES_MOUNT_PATH, DEFAULT_HOT_UPDATE_ROOT, WORKER_TOKEN_SECRET_KEY, WORKER_TOKEN_LABEL, jobFolder };
 /** Volume names of the two LC folders (the hot-update one is the original's). */
 export const HOT_UPDATE_VOLUME = 'sedna-model-hot-update-volume';
 export const HARD_EXAMPLES_VOLUME = 'sedna-hard-examples-volume';
-/**
- * SEDNA_REPORT_SPOOL_DIR: where the inference worker keeps the reports its LC has not taken yet. An
- * emptyDir, so they survive a restart of the container (the SDK replays them at start).
- */
-export const REPORT_SPOOL_MOUNT_PATH = '/sedna/report-spool';
 export const REPORT_SPOOL_VOLUME = 'sedna-report-spool';
 
 /** What a Local Controller says about itself in its hello. */
@@ -75,15 +74,8 @@ export interface WorkerPodContext {
   secrets?: ReadonlyMap<string, V1Secret>;
   /** The LC of the pod's node. */
   lc: LcInfo;
-  /** The token of the pod's node (the worker token is derived from it). */
-  nodeToken: string;
   /** Init container and default requests; DEFAULT_WORKER_POD_SETTINGS when absent. */
   settings?: WorkerPodSettings;
-}
-
-/** The per-job folder under an LC root: `<root>/<namespace>/<kind>/<name>`, lower case as the original. */
-export function jobFolder(root: string, namespace: string, resourceKind: string, name: string): string {
-  return path.posix.join(root, namespace.toLowerCase(), resourceKind.toLowerCase(), name.toLowerCase());
 }
 
 function withEnv(container: V1Container, env: readonly V1EnvVar[], mounts: readonly V1VolumeMount[]): V1Container {
@@ -112,7 +104,8 @@ function withDefaultRequests(container: V1Container, defaults: Readonly<Record<s
  *   `INVALID_CREDENTIAL` when it has one S3 key without the other.
  * @example
  * ```ts
- * const pod = buildWorkerPod(job, request, incrementalLearningPolicy, { dataset, models, secrets, lc, nodeToken });
+ * const pod = buildWorkerPod(job, request, incrementalLearningPolicy, { dataset, models, secrets, lc });
+ * await core.createNamespacedSecret({ namespace: 'default', body: buildWorkerTokenSecret(job, request, incrementalLearningPolicy, nodeToken) });
  * await core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod });
  * ```
  */
@@ -128,12 +121,11 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
   const storage = new WorkerStorage((spec.volumes ?? []).map((v) => v.name));
   const stageEnv = policy.workerEnv(job, request, { dataset: context.dataset, models: context.models ?? new Map(), storage });
 
-  const env: Record<string, string> = {
+  const env: WorkerEnvValues = {
     NAMESPACE: namespace,
     JOB_NAME: jobName,
     WORKER_NAME: request.name,
     LC_SERVER: context.lc.lcServer,
-    SEDNA_WORKER_TOKEN: workerToken(context.nodeToken, request.name),
     ...stageEnv,
   };
   const volumes: V1Volume[] = storage.volumes();
@@ -157,7 +149,12 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
     }
   }
 
-  const envVars: V1EnvVar[] = [...Object.entries(env).map(([name, value]) => ({ name, value })), ...storage.workerEnv(secrets, namespace)];
+  const envVars: V1EnvVar[] = [
+    ...Object.entries(env).flatMap(([name, value]) => (value === undefined ? [] : [{ name, value }])),
+    // The token is in the pod's own Secret, not in the pod spec: reading pods does not give it away.
+    { name: 'SEDNA_WORKER_TOKEN', valueFrom: { secretKeyRef: { name: request.name, key: WORKER_TOKEN_SECRET_KEY } } },
+    ...storage.workerEnv(secrets, namespace),
+  ];
   spec.containers = (spec.containers ?? []).map((c) => withDefaultRequests(withEnv(c, envVars, containerMounts), settings.workerDefaultRequests));
   const initContainers = [
     ...(spec.initContainers ?? []).map((c) => withDefaultRequests(c, settings.workerDefaultRequests)),
@@ -189,17 +186,48 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
         [ATTEMPT_LABEL]: String(request.attempt),
       },
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
-      ownerReferences: [
-        {
-          apiVersion: job.apiVersion ?? 'sedna.io/v1alpha1',
-          kind: policy.kind,
-          name: jobName,
-          uid: job.metadata.uid ?? '',
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [jobOwnerReference(job, policy, true)],
     },
     spec,
   };
+}
+
+function jobOwnerReference<J extends LearningJob>(job: J, policy: JobPolicy<J>, controller: boolean): V1OwnerReference {
+  return {
+    apiVersion: job.apiVersion ?? 'sedna.io/v1alpha1',
+    kind: policy.kind,
+    name: job.metadata.name ?? '',
+    uid: job.metadata.uid ?? '',
+    controller,
+    blockOwnerDeletion: true,
+  };
+}
+
+/**
+ * The Secret holding the token of the worker pod `request` asks for: named after the pod, in its
+ * namespace, labelled with the job and `sedna.io/worker-token`, owned by the job (so it goes with the
+ * job; the GM deletes it when the pod goes). The token names the job, the pod, its node and its role.
+ */
+export function buildWorkerTokenSecret<J extends LearningJob>(job: J, request: WorkerPodRequest, policy: JobPolicy<J>, nodeTokenValue: string): V1Secret {
+  const namespace = job.metadata.namespace ?? 'default';
+  const jobName = job.metadata.name ?? '';
+  const keys = workerLabelKeys(policy.resourceKind);
+  const token = mintWorkerToken(nodeTokenValue, { namespace, kind: policy.resourceKind, job: jobName, pod: request.name, node: request.nodeName, role: request.workerType });
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: request.name,
+      namespace,
+      labels: { [keys.name]: jobName, [keys.uid]: job.metadata.uid ?? '', [WORKER_TOKEN_LABEL]: 'true' },
+      ownerReferences: [jobOwnerReference(job, policy, false)],
+    },
+    type: 'Opaque',
+    data: { [WORKER_TOKEN_SECRET_KEY]: Buffer.from(token, 'utf8').toString('base64') },
+  };
+}
+
+/** Whether `secret` is the worker-token Secret of a pod of the job with uid `jobUid` (so the GM may delete it). */
+export function isWorkerTokenSecret(secret: V1Secret, jobUid: string | undefined): boolean {
+  return secret.metadata?.labels?.[WORKER_TOKEN_LABEL] === 'true' && (secret.metadata.ownerReferences ?? []).some((o) => jobUid !== undefined && o.uid === jobUid);
 }

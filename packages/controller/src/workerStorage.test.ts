@@ -4,7 +4,6 @@ import { NODE, makeDataset, makeJob, makeModel } from '../test/fixtures.js';
 import { ControllerError } from './errors.js';
 import { incrementalLearningPolicy } from './jobPolicy.js';
 import type { WorkerPodRequest } from './stateMachine.js';
-import { nodeToken } from './tokens.js';
 import { buildWorkerPod, DEFAULT_WORKER_POD_SETTINGS, type LcInfo, type WorkerPodContext } from './workerPod.js';
 import { credentialEnv, WorkerStorage } from './workerStorage.js';
 
@@ -48,7 +47,7 @@ function s3World(): { job: IncrementalLearningJob; dataset: Dataset; models: Map
 
 function build(job: IncrementalLearningJob, request: Partial<WorkerPodRequest> & Pick<WorkerPodRequest, 'workerType'>, context: Partial<WorkerPodContext>): V1Pod {
   const full: WorkerPodRequest = { round: 1, attempt: 1, nodeName: NODE, name: `helmet-${request.workerType}-abcde`, ...request };
-  return buildWorkerPod(job, full, incrementalLearningPolicy, { dataset: makeDataset(), lc, nodeToken: nodeToken('gm-secret', NODE), ...context });
+  return buildWorkerPod(job, full, incrementalLearningPolicy, { dataset: makeDataset(), lc, ...context });
 }
 
 function envOf(container: V1Container | undefined): Record<string, unknown> {

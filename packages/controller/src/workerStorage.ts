@@ -17,24 +17,30 @@
  */
 import path from 'node:path';
 import type { V1Container, V1EnvVar, V1ResourceRequirements, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import {
+  DOWNLOADS_DIR,
+  ENV as INITIALIZER_ENV,
+  formatInitializerArgs,
+  INDIRECT_URL_MARK,
+  STORAGE_INITIALIZER_CONTAINER_NAME,
+  STORAGE_INITIALIZER_IMAGE,
+} from '@sedna-ts/storage-initializer/contract';
 import { ControllerError } from './errors.js';
 import { DATA_PATH_PREFIX, isHostPath, volumeNameForPath } from './hostPathMounts.js';
 
-/** Where the init container puts what it fetches, and where workers find it (read-only). */
-export const DOWNLOADS_PATH = '/downloads';
+/** Where the init container puts what it fetches, and where workers find it (read-only): the initializer's contract. */
+export const DOWNLOADS_PATH = DOWNLOADS_DIR;
 /** The emptyDir volume the init container fills (the original's name). */
 export const STORAGE_INITIALIZER_VOLUME = 'sedna-storage-initializer';
 /** Name of the (first) init container (the original's). */
-export const STORAGE_INITIALIZER_CONTAINER = 'storage-initializer';
+export const STORAGE_INITIALIZER_CONTAINER = STORAGE_INITIALIZER_CONTAINER_NAME;
 /** Image of the init container unless the GM config names another. The node agent of `sedna up` maps it to the local launcher. */
-export const DEFAULT_STORAGE_INITIALIZER_IMAGE = 'sedna-ts/storage-initializer:0.1';
+export const DEFAULT_STORAGE_INITIALIZER_IMAGE = STORAGE_INITIALIZER_IMAGE;
 /** Resources of the init container, as the original (cpu 1, memory 1Gi), stated as requests too. */
 export const DEFAULT_STORAGE_INITIALIZER_RESOURCES: V1ResourceRequirements = {
   requests: { cpu: '1', memory: '1Gi' },
   limits: { cpu: '1', memory: '1Gi' },
 };
-/** The mark before an indirect destination (`INDIRECT_URL_MARK`). */
-export const INDIRECT_URL_MARK = '@';
 
 /** Secret annotation: the S3 endpoint, `host:port` (a URL with a scheme is taken as it is). */
 export const S3_ENDPOINT_ANNOTATION = 's3-endpoint';
@@ -267,8 +273,8 @@ export class WorkerStorage {
       name: i === 0 ? STORAGE_INITIALIZER_CONTAINER : `${STORAGE_INITIALIZER_CONTAINER}-${i + 1}`,
       image: settings.image,
       imagePullPolicy: 'IfNotPresent',
-      args: group.pairs.flatMap((p) => [p.source, p.indirect ? `${INDIRECT_URL_MARK}${p.destination}` : p.destination]),
-      env: [...(group.credential ? credentialEnv(group.credential, secrets.get(group.credential.secretName), namespace) : []), { name: 'INDIRECT_URL_MARK', value: INDIRECT_URL_MARK }],
+      args: formatInitializerArgs(group.pairs),
+      env: [...(group.credential ? credentialEnv(group.credential, secrets.get(group.credential.secretName), namespace) : []), { name: INITIALIZER_ENV.indirectUrlMark, value: INDIRECT_URL_MARK }],
       resources: structuredClone(settings.resources),
       terminationMessagePolicy: 'FallbackToLogsOnError',
       volumeMounts: initMounts.map((m) => ({ ...m })),

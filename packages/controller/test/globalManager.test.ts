@@ -8,7 +8,7 @@ import type { IncrementalLearningJob } from '@sedna-ts/api-types';
 import { conditionData, latestCondition } from '../src/conditions.js';
 import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
 import type { GlobalManagerConfig } from '../src/config.js';
-import { workerToken } from '../src/tokens.js';
+import { verifyWorkerToken } from '@sedna-ts/api-types/tokens';
 import { createSedna, eventually, getJob, jobPods, setPodStatus, startCluster, testLogger, trail, type TestCluster } from './cluster.js';
 import { NODE, TRAIN_INPUT, makeJob } from './fixtures.js';
 import { FakeLc } from './lcClient.js';
@@ -56,7 +56,27 @@ async function report(kind: string, name: string, payload: unknown, messageId: s
 }
 
 function env(pod: V1Pod): Record<string, string> {
-  return Object.fromEntries((pod.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value ?? '']));
+  return Object.fromEntries((pod.spec?.containers[0]?.env ?? []).filter((e) => !e.valueFrom).map((e) => [e.name, e.value ?? '']));
+}
+
+/**
+ * The worker token of `pod` as its container gets it: from the pod's own Secret (never a value in the
+ * pod spec), checked with the node token, with the claims it carries.
+ */
+async function tokenClaimsOf(pod: V1Pod): Promise<unknown> {
+  const entry = pod.spec?.containers[0]?.env?.find((e) => e.name === 'SEDNA_WORKER_TOKEN');
+  expect(entry).toEqual({ name: 'SEDNA_WORKER_TOKEN', valueFrom: { secretKeyRef: { name: pod.metadata?.name, key: 'token' } } });
+  const secret = await cluster.core.readNamespacedSecret({ namespace: 'default', name: pod.metadata!.name! });
+  const token = Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+  expect(JSON.stringify(pod)).not.toContain(token);
+  const check = verifyWorkerToken(gm.nodeToken(NODE), token);
+  return check.ok ? check.claims : check.reason;
+}
+
+/** Names of the worker-token Secrets in the namespace. */
+async function workerSecrets(): Promise<string[]> {
+  const list = await cluster.core.listNamespacedSecret({ namespace: 'default', labelSelector: 'sedna.io/worker-token=true' });
+  return list.items.map((s) => s.metadata?.name ?? '');
 }
 
 async function podsOf(job: string, type: string): Promise<V1Pod[]> {
@@ -115,12 +135,12 @@ describe('one job through the Global Manager', () => {
       JOB_NAME: name,
       NAMESPACE: 'default',
       LC_SERVER,
-      SEDNA_WORKER_TOKEN: workerToken(gm.nodeToken(NODE), podName),
       MODEL_URL: '/home/data/models/deploy/model.onnx',
       MODEL_HOT_UPDATE_CONFIG: '/model-hot-update/model_config.json',
       HE_SAVED_URL: '/sedna/hard-examples',
       HEM_NAME: 'IBT',
     });
+    expect(await tokenClaimsOf(infer!)).toEqual({ namespace: 'default', kind: 'incrementallearningjob', job: name, pod: podName, node: NODE, role: 'inference' });
 
     await lc.until((r) => ['dataset/helmet-data', 'model/initial-model', 'model/deploy-model', `incrementallearningjob/${name}`].every((k) => r.some((f) => f.header.operation === 'insert' && `${f.header.resourceKind}/${f.header.resourceName}` === k)), 'the job and its objects');
 
@@ -157,13 +177,13 @@ describe('one job through the Global Manager', () => {
     expect(env(pod!)).toMatchObject({
       WORKER_NAME: trainPod,
       LC_SERVER,
-      SEDNA_WORKER_TOKEN: workerToken(gm.nodeToken(NODE), trainPod),
       BASE_MODEL_URL: '/home/data/models/initial/model.json',
       MODEL_URL: '/home/data/output/helmet/train/1',
       TRAIN_DATASET_URL: '/home/data/output/helmet/data/train/1/data.txt',
       ORIGINAL_DATASET_URL: '/home/data/data/helmet/index.txt',
       DATA_PATH_PREFIX: '/home/data',
     });
+    expect(await tokenClaimsOf(pod!)).toEqual({ namespace: 'default', kind: 'incrementallearningjob', job: name, pod: trainPod, node: NODE, role: 'train' });
     expect(pod!.spec?.volumes).toEqual(expect.arrayContaining([{ name: 'output-helmet-train', hostPath: { path: '/output/helmet/train', type: 'DirectoryOrCreate' } }]));
     expect(pod!.spec?.containers[0]?.volumeMounts).toEqual(expect.arrayContaining([{ name: 'output-helmet-train', mountPath: '/home/data/output/helmet/train' }]));
     // The LC got the job again with the new conditions.
@@ -183,7 +203,13 @@ describe('one job through the Global Manager', () => {
     const retry = pods.find((p) => p.metadata?.labels?.['sedna.io/attempt'] === '2');
     expect(retry).toBeDefined();
     expect(pods).toHaveLength(2);
+    const failedPod = trainPod;
     trainPod = retry!.metadata!.name!;
+
+    // A worker pod deleted (here by hand) takes its token Secret with it; the retry's stays.
+    await cluster.core.deleteNamespacedPod({ namespace: 'default', name: failedPod, gracePeriodSeconds: 0 });
+    await eventually(`the token Secret of ${failedPod} to be deleted`, async () => ((await workerSecrets()).includes(failedPod) ? undefined : true));
+    expect(await workerSecrets()).toContain(trainPod);
   });
 
   test('Succeeded and the report: (Train, Completed), then (Eval, Waiting)', async () => {
@@ -243,6 +269,8 @@ describe('one job through the Global Manager', () => {
     });
     const left = await jobPods(cluster, name);
     expect(left.every((p) => p.metadata?.deletionTimestamp)).toBe(true);
+    // The token Secrets are owned by the job: they go with it.
+    await eventually('the token Secrets of the job to be collected', async () => ((await workerSecrets()).length === 0 ? true : undefined));
   });
 });
 

@@ -5,7 +5,7 @@ import { ControllerError } from '../src/errors.js';
 import { GmHttpServer } from '../src/httpServer.js';
 import { CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, LcServer, type LcServerOptions, type UpstreamFrame, type UpstreamResult } from '../src/lcServer.js';
 import { createMetrics } from '../src/metrics.js';
-import { nodeToken } from '../src/tokens.js';
+import { nodeToken } from '@sedna-ts/api-types/tokens';
 import type { LcInfo } from '../src/workerPod.js';
 import { FakeLc } from './lcClient.js';
 

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
 import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
-import { nodeToken } from '../src/tokens.js';
+import { nodeToken } from '@sedna-ts/api-types/tokens';
 import { createSedna, eventually, getJob, jobPods, startCluster, testLogger, trail, type RecordingLogger, type TestCluster } from './cluster.js';
 import { NODE, makeJob } from './fixtures.js';
 import { FakeLc } from './lcClient.js';

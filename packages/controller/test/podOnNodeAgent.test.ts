@@ -10,8 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Model } from '@sedna-ts/api-types';
 import { startNodeAgent, type NodeAgent } from '@sedna-ts/embedded';
 import { incrementalLearningPolicy } from '../src/jobPolicy.js';
-import { nodeToken } from '../src/tokens.js';
-import { buildWorkerPod } from '../src/workerPod.js';
+import { buildWorkerPod, buildWorkerTokenSecret } from '../src/workerPod.js';
 import { eventually, startCluster, type TestCluster } from './cluster.js';
 import { NODE, makeDataset, makeJob, makeModel } from './fixtures.js';
 
@@ -55,6 +54,7 @@ fs.writeFileSync(path.join(e.MODEL_URL, 'seen.json'), JSON.stringify({
   datasetFiles: fs.readdirSync(indexFolder).sort(),
   image: fs.readFileSync(path.join(indexFolder, 'a.jpg'), 'utf8'),
   prefix: e.DATA_PATH_PREFIX,
+  token: e.SEDNA_WORKER_TOKEN,
 }));
 `;
 
@@ -99,10 +99,8 @@ test('a train pod with an S3 base model and an indirect index runs on the node a
     body: { metadata: { name: 's3-creds', annotations: { 's3-endpoint': '127.0.0.1:9000', 's3-usehttps': '0' } }, data: { ACCESS_KEY_ID: Buffer.from('id-1').toString('base64'), SECRET_ACCESS_KEY: Buffer.from('key-1').toString('base64') } },
   });
   const secret = await cluster.core.readNamespacedSecret({ namespace: 'default', name: 's3-creds' });
-  const pod: V1Pod = buildWorkerPod(
-    job,
-    {
-      workerType: 'train',
+  const request = {
+    workerType: 'train' as const,
       name: 'helmet-train-x7k2q',
       round: 1,
       attempt: 1,
@@ -112,12 +110,18 @@ test('a train pod with an S3 base model and an indirect index runs on the node a
         dataURL: path.join(host, 'output/helmet/data/train/1/data.txt'),
         dataIndexURL: path.join(host, 'lc/index/index.txt'),
       },
-    },
-    incrementalLearningPolicy,
-    { dataset, models: new Map([['initial-model', initial]]), secrets: new Map([['s3-creds', secret]]), lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' }, nodeToken: nodeToken('s', NODE) },
-  );
-  // The job does not exist in this API server: the pod stands alone.
+  };
+  const pod: V1Pod = buildWorkerPod(job, request, incrementalLearningPolicy, {
+    dataset,
+    models: new Map([['initial-model', initial]]),
+    secrets: new Map([['s3-creds', secret]]),
+    lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' },
+  });
+  const tokenSecret = buildWorkerTokenSecret(job, request, incrementalLearningPolicy, 'node-token');
+  // The job does not exist in this API server: the pod and its token Secret stand alone.
   delete pod.metadata!.ownerReferences;
+  delete tokenSecret.metadata!.ownerReferences;
+  await cluster.core.createNamespacedSecret({ namespace: 'default', body: tokenSecret });
   await cluster.core.createNamespacedPod({ namespace: 'default', body: pod });
 
   const done = await eventually('the pod to end', async () => {
@@ -146,6 +150,8 @@ test('a train pod with an S3 base model and an indirect index runs on the node a
     datasetFiles: ['a.jpg', 'b.jpg', 'index.txt'],
     image: 'from s3://datasets/helmet/a.jpg',
     prefix: '/home/data',
+    // SEDNA_WORKER_TOKEN through secretKeyRef, resolved by the node agent as the kubelet does.
+    token: Buffer.from(tokenSecret.data!.token!, 'base64').toString('utf8'),
   });
   expect(existsSync(path.join(host, 'output/helmet/train/1'))).toBe(true);
 });

@@ -12,10 +12,10 @@ import { WebSocket, type RawData } from 'ws';
 import { type LcLogger } from './logger.js';
 import { type Outbox, type OutboxMessage } from './outbox.js';
 
-/** The protocol version this LC speaks. */
-export const PROTOCOL_VERSION = 1;
-/** Close code of the GM for an unsupported protocol version. */
-export const CLOSE_UNSUPPORTED_PROTOCOL = 4001;
+import { CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION } from '@sedna-ts/api-types/contract';
+
+// The protocol version and close codes are the contract's (the GM reads the same module).
+export { CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION };
 
 /** Content of the LC's hello frame. */
 export interface LcHello {

@@ -39,11 +39,6 @@ export interface HardExample {
 
 type IndexRecord = { t: 'add'; e: HardExample } | { t: 'del'; id: string };
 
-/** The hard-example folder of a job under `root`: `<root>/<ns>/incrementallearningjob/<name>` (lower case). */
-export function hardExampleDir(root: string, namespace: string, name: string): string {
-  return join(root, namespace.toLowerCase(), 'incrementallearningjob', name.toLowerCase());
-}
-
 function replay(records: readonly IndexRecord[]): Map<string, HardExample> {
   const entries = new Map<string, HardExample>();
   for (const record of records) {

@@ -4,7 +4,8 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHotUpdateConfig } from '@sedna-ts/worker-sdk';
-import { hotUpdateDir, publishModel, tfjsWeightFiles } from './hotUpdate.js';
+import { jobFolder } from '@sedna-ts/api-types/contract';
+import { publishModel, tfjsWeightFiles } from './hotUpdate.js';
 
 describe('publishModel', () => {
   let dir: string;
@@ -17,7 +18,7 @@ describe('publishModel', () => {
     const source = join(dir, 'out', 'model.onnx');
     await mkdir(join(dir, 'out'));
     await writeFile(source, 'weights v3');
-    const folder = hotUpdateDir(join(dir, 'hot'), 'Default', 'Helmet');
+    const folder = jobFolder(join(dir, 'hot'), 'Default', 'IncrementalLearningJob', 'Helmet');
     expect(folder).toBe(join(dir, 'hot', 'default', 'incrementallearningjob', 'helmet'));
     const now = new Date('2025-06-01T10:00:00Z');
     const published = await publishModel(folder, source, 3, now);

@@ -1,6 +1,6 @@
 /**
  * Hot-update publishing, as the original lays it out (sedna-notes 3.5) with our additions: the host
- * folder `<hotUpdateRoot>/<ns>/incrementallearningjob/<name>/` is mounted at `/model-hot-update` in the
+ * folder `<hotUpdateRoot>/<ns>/<kind>/<name>/` (the contract's `jobFolder`) is mounted at `/model-hot-update` in the
  * inference pod; a version is first copied to `<round>/<file>`, then `model_config.json` is written by
  * temp file + rename with `model_path: /model-hot-update/<round>/<file>`, `model_update_time`,
  * `model_version` (the round), `model_size` and `model_sha256`. The inference worker only ever sees a
@@ -11,19 +11,11 @@ import { createReadStream } from 'node:fs';
 import { cp, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { type ModelHotUpdateConfig } from '@sedna-ts/api-types';
+import { HOT_UPDATE_CONFIG_FILE, HOT_UPDATE_MOUNT_PATH as HOT_UPDATE_MOUNT } from '@sedna-ts/api-types/contract';
 import { copyFileAtomic, fsyncDir, tempPathFor, writeFileAtomic } from './files.js';
 
-/** Mount point of the hot-update folder in the inference pod. */
-export const HOT_UPDATE_MOUNT = '/model-hot-update';
-/** Name of the config file in the hot-update folder. */
-export const HOT_UPDATE_CONFIG_FILE = 'model_config.json';
 /** Versions kept in the hot-update folder (the serving one and the ones before it). */
 const KEEP_VERSIONS = 3;
-
-/** The hot-update folder of a job under `root`: `<root>/<ns>/incrementallearningjob/<name>` (lower case). */
-export function hotUpdateDir(root: string, namespace: string, name: string): string {
-  return join(root, namespace.toLowerCase(), 'incrementallearningjob', name.toLowerCase());
-}
 
 /** sha256 (hex) of a file, streamed. */
 export async function sha256File(path: string): Promise<string> {

@@ -7,8 +7,6 @@ test('the public export list is pinned', () => {
     'DatasetMonitor',
     'EQUALITY_EPSILON',
     'HARD_EXAMPLE_INDEX',
-    'HOT_UPDATE_CONFIG_FILE',
-    'HOT_UPDATE_MOUNT',
     'LocalControllerError',
     'PROTOCOL_VERSION',
     'START_CURSOR',
@@ -19,8 +17,6 @@ test('the public export list is pinned', () => {
     'decideDeploy',
     'evaluateCondition',
     'evaluateTrigger',
-    'hardExampleDir',
-    'hotUpdateDir',
     'publishModel',
     'readHardExampleIndex',
     'readIndex',
@@ -31,8 +27,6 @@ test('the public export list is pinned', () => {
     'timeOfDay',
     'timerInRange',
     'toLocalControllerError',
-    'verifyWorkerToken',
-    'workerToken',
   ]);
 });
 
@@ -44,10 +38,3 @@ test('toLocalControllerError wraps any thrown value with a code and context, kee
   expect(api.toLocalControllerError('text').code).toBe('INTERNAL');
 });
 
-test('the worker token is the hex HMAC-SHA256 of the worker name keyed by the node token', () => {
-  // Computed independently: printf helmet-train-abcde | openssl dgst -sha256 -hmac node-token
-  expect(api.workerToken('node-token', 'helmet-train-abcde')).toBe('76956eafc042fa1fc050d160109b450259ebd2f1bc6209b7383e9606069733c9');
-  expect(api.verifyWorkerToken('node-token', 'helmet-train-abcde', api.workerToken('node-token', 'helmet-train-abcde'))).toBe(true);
-  expect(api.verifyWorkerToken('node-token', 'helmet-train-abcde', api.workerToken('other', 'helmet-train-abcde'))).toBe(false);
-  expect(api.verifyWorkerToken('node-token', 'helmet-train-abcde', 'short')).toBe(false);
-});

@@ -4,10 +4,9 @@ export { resolveConfig, configFromEnv, CONFIG_ENV } from './config.js';
 export { runLocalController } from './main.js';
 export { VERSION } from './version.js';
 
-// Tokens, folders and files other parts of sedna-ts share with the LC.
-export { workerToken, verifyWorkerToken } from './workerToken.js';
-export { hotUpdateDir, publishModel, HOT_UPDATE_MOUNT, HOT_UPDATE_CONFIG_FILE } from './hotUpdate.js';
-export { hardExampleDir, readHardExampleIndex, HARD_EXAMPLE_INDEX } from './hardExampleStore.js';
+// Files other parts of sedna-ts share with the LC (folders, mounts: @sedna-ts/api-types/contract; worker tokens: /tokens).
+export { publishModel } from './hotUpdate.js';
+export { readHardExampleIndex, HARD_EXAMPLE_INDEX } from './hardExampleStore.js';
 export { PROTOCOL_VERSION } from './gmClient.js';
 
 // Pure parts: triggers and the deploy gate.

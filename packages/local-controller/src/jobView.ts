@@ -11,9 +11,9 @@ import {
   type JobStage,
   type ModelInfo,
 } from '@sedna-ts/api-types';
+import { TRIGGER_ANNOTATION, parseConditionData, parseManualTrigger } from '@sedna-ts/api-types/contract';
 
-/** The annotation `sedna trigger` sets: `<stage>@<RFC3339 time>`. */
-export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
+
 
 /** One condition with what the LC needs from it. */
 export interface ConditionView {
@@ -36,17 +36,6 @@ export function stageOf(value: string | undefined): JobStage | undefined {
   return value ? STAGES[value.trim().toLowerCase()] : undefined;
 }
 
-/** Parse a condition's `data` JSON; anything unreadable is `{}`. */
-export function parseCondData(data: string | undefined): IncrementalCondData {
-  if (!data) return {};
-  try {
-    const parsed = JSON.parse(data) as unknown;
-    return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as IncrementalCondData) : {};
-  } catch {
-    return {};
-  }
-}
-
 /** The job's round: `status.round`, 0 before the first. */
 export function jobRound(job: IncrementalLearningJob): number {
   const round = job.status?.round;
@@ -61,7 +50,7 @@ function positiveInt(value: unknown): number | undefined {
 export function conditionsOf(job: IncrementalLearningJob): ConditionView[] {
   const round = jobRound(job);
   return (job.status?.conditions ?? []).map((c: JobCondition, index) => {
-    const data = parseCondData(c.data);
+    const data = parseConditionData(c.data);
     return {
       stage: stageOf(c.stage) ?? 'Train',
       type: c.type,
@@ -80,12 +69,15 @@ export function latestCondition(job: IncrementalLearningJob): ConditionView | un
   return all[all.length - 1];
 }
 
-/** The manual trigger the annotation asks for, if any (`value` is the whole annotation, to act on it once). */
+/**
+ * The manual trigger the annotation asks for, if any (`value` is the whole annotation, to act on it
+ * once). A malformed value is no trigger: the GM removes it as invalid, with the same parser.
+ */
 export function manualTrigger(job: IncrementalLearningJob): { stage: JobStage; value: string } | undefined {
   const value = job.metadata.annotations?.[TRIGGER_ANNOTATION];
   if (!value) return undefined;
-  const stage = stageOf(value.split('@')[0]);
-  return stage ? { stage, value } : undefined;
+  const parsed = parseManualTrigger(value);
+  return 'error' in parsed ? undefined : { stage: parsed.stage, value };
 }
 
 /** Which stage, round and attempt the worker `name` runs, from the (S, Starting) condition naming it. */

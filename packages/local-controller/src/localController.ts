@@ -6,6 +6,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { jobFolder } from '@sedna-ts/api-types/contract';
 import { validateDocument, formatIssue, type Dataset, type IncrementalLearningJob, type WorkerReport, type WorkerReportReply } from '@sedna-ts/api-types';
 import { resolveConfig, type LocalControllerConfig, type ResolvedConfig } from './config.js';
 import { type LcContext } from './context.js';
@@ -13,17 +14,16 @@ import { lockDataDir } from './dataDirLock.js';
 import { DatasetRegistry } from './datasets.js';
 import { toLocalControllerError } from './errors.js';
 import { GmClient, PROTOCOL_VERSION } from './gmClient.js';
-import { hardExampleDir, HardExampleStore } from './hardExampleStore.js';
-import { hotUpdateDir } from './hotUpdate.js';
+import { HardExampleStore } from './hardExampleStore.js';
 import { JobManager } from './jobManager.js';
 import { LcMetrics } from './metrics.js';
 import { ObjectStore, type StoredObject } from './objectStore.js';
 import { Outbox } from './outbox.js';
 import { VERSION } from './version.js';
 import { startWorkerApi, type WorkerApi } from './workerApi.js';
-import { awaitsWorkerName, parseWorkerReport, routeReport } from './workerReport.js';
+import { parseWorkerReport, routeReport } from './workerReport.js';
 import { NodeCredential } from './nodeCredential.js';
-import { verifyWorkerToken } from './workerToken.js';
+import { authenticateWorker, awaitsWorkerName, bindingProblem, scopeProblem } from './workerAuth.js';
 
 /** Kinds the LC stores and acts on. */
 const HANDLED_KINDS = new Set(['dataset', 'model', 'incrementallearningjob']);
@@ -42,10 +42,10 @@ export interface LocalController {
   readonly outboxDepth: number;
   /** Resolves true once the GM connection is up, false after `timeoutMs`. */
   waitForGm(timeoutMs?: number): Promise<boolean>;
-  /** The hot-update folder of a job (host path). */
-  hotUpdateDir(namespace: string, name: string): string;
-  /** The hard-example folder of a job (host path), mounted as HE_SAVED_URL. */
-  hardExampleDir(namespace: string, name: string): string;
+  /** The hot-update folder of a job (host path); `kind` defaults to `incrementallearningjob`. */
+  hotUpdateDir(namespace: string, name: string, kind?: string): string;
+  /** The hard-example folder of a job (host path), mounted as HE_SAVED_URL; `kind` defaults to `incrementallearningjob`. */
+  hardExampleDir(namespace: string, name: string, kind?: string): string;
   /** Prometheus text of the LC's metrics. */
   metrics(): Promise<string>;
   /**
@@ -125,7 +125,7 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
     const node = (template?.spec as { nodeName?: string } | undefined)?.nodeName ?? dataset?.spec.nodeName;
     if (!template || node !== config.nodeName || hardExamples.has(key)) return;
     const he = new HardExampleStore({
-      dir: hardExampleDir(config.hardExampleRoot, namespace, name),
+      dir: jobFolder(config.hardExampleRoot, namespace, 'incrementallearningjob', name),
       maxCount: config.hardExampleBudget.maxCount,
       maxBytes: config.hardExampleBudget.maxBytes,
       pollMs: config.datasetPollSeconds * 1000,
@@ -150,7 +150,7 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
         namespace,
         name,
         stateDir: join(config.dataDir, 'jobs', namespace, name),
-        hotUpdateDir: hotUpdateDir(config.hotUpdateRoot, namespace, name),
+        hotUpdateDir: jobFolder(config.hotUpdateRoot, namespace, 'incrementallearningjob', name),
       });
       jobs.set(key, manager);
     }
@@ -206,17 +206,14 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
 
   /**
    * The job once its conditions name the worker of `report` (the GM's update racing the report), or as
-   * it is after `workerNameWaitMs`.
+   * it is after `workerNameWaitMs` (the report is then refused with a 503: the worker retries).
    */
   async function jobNamingWorker(report: WorkerReport, job: IncrementalLearningJob & StoredObject): Promise<IncrementalLearningJob & StoredObject> {
     const deadline = Date.now() + config.workerNameWaitMs;
     let current = job;
     for (;;) {
       const left = deadline - Date.now();
-      if (left <= 0 || stopping) {
-        logger.warn({ worker: report.name, job: `${report.namespace}/${report.ownerName}`, waitedMs: config.workerNameWaitMs }, 'no condition of the job names the worker; its report is taken as the current one of its stage');
-        return current;
-      }
+      if (left <= 0 || stopping) return current;
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
@@ -237,14 +234,8 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
     port: config.port,
     logger,
     handlers: {
-      authenticate(name, token): WorkerReportReply | undefined {
-        if (!token) return { status: 401, message: `worker ${name}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` };
-        const key = credential.workerKey;
-        if (key === undefined) return { status: 503, message: `worker ${name}: the GM has not accepted the LC of node ${config.nodeName} yet, so its worker tokens cannot be checked; retry` };
-        if (!verifyWorkerToken(key, name, token)) return { status: 403, message: `worker ${name}: the token is not the one of this worker on node ${config.nodeName}` };
-        return undefined;
-      },
-      async report(name, body): Promise<WorkerReportReply> {
+      authenticate: (name, token) => authenticateWorker(name, token, credential.workerKey, config.nodeName),
+      async report(name, body, principal): Promise<WorkerReportReply> {
         if (stopping) return { status: 503, message: 'the LC is stopping; retry' };
         const parsed = parseWorkerReport(body, name);
         if (!parsed.ok) {
@@ -253,6 +244,12 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
         }
         const report = parsed.report;
         const count = (code: number) => metrics.workerReports.inc({ kind: report.kind, status: report.status, code: String(code) });
+        const outOfScope = scopeProblem(principal, report);
+        if (outOfScope) {
+          count(403);
+          logger.warn({ worker: name, job: `${report.namespace}/${report.ownerName}`, kind: report.kind }, outOfScope);
+          return { status: 403, message: outOfScope };
+        }
         if (report.ownerKind !== 'incrementallearningjob') {
           count(404);
           return { status: 404, message: `worker ${name}: ownerKind ${JSON.stringify(report.ownerKind)}: jobs of that kind are not handled by this LC` };
@@ -266,6 +263,12 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
         if (awaitsWorkerName(current, report)) {
           current = await jobNamingWorker(report, current);
           if (stopping) return { status: 503, message: 'the LC is stopping; retry' };
+        }
+        const unbound = bindingProblem(current, principal, report);
+        if (unbound) {
+          count(unbound.status);
+          logger.warn({ worker: name, job: `${report.namespace}/${report.ownerName}`, kind: report.kind, status: unbound.status }, unbound.message);
+          return unbound;
         }
         const routing = routeReport(current, report);
         if (!routing.forward) {
@@ -366,8 +369,8 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
         connectionWaiters.add(onConnected);
       });
     },
-    hotUpdateDir: (namespace, name) => hotUpdateDir(config.hotUpdateRoot, namespace, name),
-    hardExampleDir: (namespace, name) => hardExampleDir(config.hardExampleRoot, namespace, name),
+    hotUpdateDir: (namespace, name, kind = 'incrementallearningjob') => jobFolder(config.hotUpdateRoot, namespace, kind, name),
+    hardExampleDir: (namespace, name, kind = 'incrementallearningjob') => jobFolder(config.hardExampleRoot, namespace, kind, name),
     metrics: async () => {
       metrics.outboxDepth.set(outbox.depth);
       metrics.gmConnected.set(client.connected ? 1 : 0);

@@ -7,16 +7,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { type AddressInfo } from 'node:net';
 import { type WorkerReportReply } from '@sedna-ts/api-types';
 import { type LcLogger } from './logger.js';
+import { type Authentication, type WorkerPrincipal } from './workerAuth.js';
 
 /** Largest report body accepted. */
 export const MAX_REPORT_BYTES = 4 * 1024 * 1024;
 
 /** What the API calls into. */
 export interface WorkerApiHandlers {
-  /** Check the bearer token (undefined when absent or malformed) of worker `name`: a 401 or 403 reply, or undefined to go on. */
-  authenticate(name: string, token: string | undefined): WorkerReportReply | undefined;
-  /** A report of worker `name` (the parsed JSON body); replies once it is on disk. */
-  report(name: string, body: unknown): Promise<WorkerReportReply>;
+  /** Check the bearer token (undefined when absent or malformed) of worker `name`: who it is, or a 401, 403 or 503 reply. */
+  authenticate(name: string, token: string | undefined): Authentication;
+  /** A report of worker `name` (the parsed JSON body) sent by `principal`; replies once it is on disk. */
+  report(name: string, body: unknown, principal: WorkerPrincipal): Promise<WorkerReportReply>;
   /** Readiness and details for `/readyz`. */
   readiness(): { ready: boolean; [key: string]: unknown };
   /** Prometheus text for `/metrics`. */
@@ -93,10 +94,10 @@ export async function startWorkerApi(options: { host: string; port: number; hand
       } catch {
         return reply(res, 400, { status: 400, message: `worker name ${JSON.stringify(match[1])} is not URL-encoded correctly` });
       }
-      const denied = handlers.authenticate(name, bearer(req));
-      if (denied) {
+      const auth = handlers.authenticate(name, bearer(req));
+      if (!auth.ok) {
         req.resume();
-        return reply(res, denied.status, denied);
+        return reply(res, auth.reply.status, auth.reply);
       }
       const body = await readBody(req);
       if ('tooLarge' in body) return reply(res, 413, { status: 413, message: `report larger than ${MAX_REPORT_BYTES} bytes` });
@@ -106,7 +107,7 @@ export async function startWorkerApi(options: { host: string; port: number; hand
       } catch (error) {
         return reply(res, 400, { status: 400, message: `worker report: body is not JSON: ${(error as Error).message}` });
       }
-      const out = await handlers.report(name, parsed);
+      const out = await handlers.report(name, parsed, auth.principal);
       return reply(res, out.status, out);
     }
     if (req.method === 'GET' && path === '/healthz') return reply(res, 200, 'ok\n', 'text/plain');

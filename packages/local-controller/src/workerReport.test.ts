@@ -12,20 +12,20 @@ describe('routeReport', () => {
     expect(routed).toMatchObject({ forward: true, round: 2, attempt: 3 });
   });
 
-  test('a worker the conditions do not name yet is the current one of its stage', () => {
-    const routed = routeReport(job(4, [condition('Eval', 'Ready', 4, { attempt: 2 })]), report({ kind: 'eval', name: 'new-pod' }));
-    expect(routed).toMatchObject({ forward: true, round: 4, attempt: 2 });
+  test('a train or eval worker no condition of its stage names is not forwarded', () => {
+    expect(routeReport(job(4, [condition('Eval', 'Ready', 4, { attempt: 2 })]), report({ kind: 'eval', name: 'new-pod' }))).toEqual({ forward: false, reason: 'no Eval condition names worker new-pod' });
+    expect(routeReport(job(4, [condition('Train', 'Starting', 4, { worker: 'new-pod' })]), report({ kind: 'eval', name: 'new-pod' }))).toEqual({ forward: false, reason: 'no Eval condition names worker new-pod' });
   });
 
   test('a failed report carries the reason from ownerInfo; the message keeps the original shape', () => {
-    const routed = routeReport(job(1, []), report({ status: 'failed', results: [{ format: 'onnx', url: '/x' }], ownerInfo: { reason: 'out of memory' }, reportId: 'abcdef0123' }));
+    const routed = routeReport(job(1, [condition('Train', 'Starting', 1, { worker: 'w' })]), report({ status: 'failed', results: [{ format: 'onnx', url: '/x' }], ownerInfo: { reason: 'out of memory' }, reportId: 'abcdef0123' }));
     if (!routed.forward) throw new Error('not forwarded');
     expect(routed.frame.header).toEqual({ namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'helmet', operation: 'status', messageId: 'abcdef0123' });
     expect(decodeFrameContent(routed.frame.content)).toEqual({ phase: 'train', status: 'failed', round: 1, attempt: 1, reason: 'out of memory', output: { models: [{ format: 'onnx', url: '/x' }], ownerInfo: { reason: 'out of memory' } } });
   });
 
   test('a report id that cannot be a message id is replaced by a UUID', () => {
-    const routed = routeReport(job(1, []), report({ reportId: 'a b' }));
+    const routed = routeReport(job(1, [condition('Train', 'Starting', 1, { worker: 'w' })]), report({ reportId: 'a b' }));
     expect(routed.forward && routed.frame.header.messageId).toMatch(/^[0-9a-f-]{36}$/);
   });
 });

@@ -14,7 +14,7 @@ import {
   type WorkerReportStatus,
 } from '@sedna-ts/api-types';
 import { jobFrame } from './context.js';
-import { conditionsOf, findWorker, jobRound, lastConditionOf, stageOf } from './jobView.js';
+import { conditionsOf, findWorker, stageOf } from './jobView.js';
 
 const KINDS: readonly WorkerKind[] = ['train', 'eval', 'deploy', 'inference'];
 const STATUSES: readonly WorkerReportStatus[] = ['completed', 'failed', 'running', 'ready'];
@@ -64,17 +64,6 @@ export function parseWorkerReport(body: unknown, pathName: string): ParsedReport
   return { ok: true, report };
 }
 
-/**
- * Whether a report is a train or eval worker's that the job's conditions do not name yet: the GM names
- * each worker in the (S, Starting) condition it appends as it creates the pod, but a quick worker can
- * report before that update reaches the LC, and the job's latest round and attempt may then still be the
- * previous ones (a new round, a retry).
- */
-export function awaitsWorkerName(job: IncrementalLearningJob, report: WorkerReport): boolean {
-  if (report.kind !== 'train' && report.kind !== 'eval') return false;
-  return findWorker(job, report.name)?.stage !== stageOf(report.kind);
-}
-
 /** What to do with a report: forward it, or acknowledge it without forwarding (and why). */
 export type ReportRouting = { forward: true; frame: WireFrame; round: number; attempt: number } | { forward: false; reason: string };
 
@@ -83,9 +72,8 @@ const REPORT_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 /**
  * The upstream message of a report about an IncrementalLearningJob: `{phase: kind, status, round,
  * attempt, output: {models: results, ownerInfo}}`. The round and attempt are those of the (S, Starting)
- * condition naming the worker; a worker not named (the caller waited for the GM's update: see
- * `awaitsWorkerName`) is taken as the current one of its stage; an inference worker's `deploy` report
- * carries the round in `ownerInfo.model_version`.
+ * condition naming the worker (workerAuth.ts refuses a train or eval report no condition names); an
+ * inference worker's `deploy` report carries the round in `ownerInfo.model_version`.
  */
 export function routeReport(job: IncrementalLearningJob, report: WorkerReport): ReportRouting {
   if (report.kind === 'inference') return { forward: false, reason: 'inference statistics are counted, not forwarded' };
@@ -100,14 +88,11 @@ export function routeReport(job: IncrementalLearningJob, report: WorkerReport): 
     const deploy = conditionsOf(job).filter((c) => c.stage === 'Deploy' && c.round === round);
     attempt = deploy[deploy.length - 1]?.attempt ?? 1;
   } else {
+    // Train and eval reports reach here only from the pod a condition names (workerAuth.ts).
     const worker = findWorker(job, report.name);
-    if (worker && worker.stage === stage) {
-      round = worker.round;
-      attempt = worker.attempt;
-    } else {
-      round = jobRound(job);
-      attempt = lastConditionOf(job, stage, round)?.attempt ?? 1;
-    }
+    if (!worker || worker.stage !== stage) return { forward: false, reason: `no ${stage} condition names worker ${report.name}` };
+    round = worker.round;
+    attempt = worker.attempt;
   }
   const message: UpstreamJobMessage = {
     phase: report.kind,

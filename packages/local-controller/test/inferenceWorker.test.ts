@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { type IncrementalLearningJob, type JobCondition } from '@sedna-ts/api-types';
-import { readHardExampleIndex, startLocalController, workerToken, type LocalController } from '../src/index.js';
+import { readHardExampleIndex, startLocalController, type LocalController } from '../src/index.js';
 import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
-import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
+import { condition, dataset, job, model, tokenOf, withConditions } from './helpers/objects.js';
 
 const exists = (path: string) => access(path).then(() => true, () => false);
 
@@ -79,7 +79,7 @@ describe('a job with an inference worker', () => {
     expect(JSON.parse(await readFile(config, 'utf8')).model_config).toMatchObject({ model_path: '/model-hot-update/1/model.onnx', model_version: '1' });
     const response = await fetch(`${lc.url}/sedna/workers/helmet-infer-abcde/info`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${workerToken(gm.nodeToken, 'helmet-infer-abcde')}` },
+      headers: { authorization: `Bearer ${tokenOf(gm.nodeToken, 'helmet-infer-abcde', 'inference')}` },
       body: JSON.stringify({ name: 'helmet-infer-abcde', namespace: 'default', ownerName: 'helmet', ownerKind: 'incrementallearningjob', kind: 'deploy', status: 'completed', ownerInfo: { model_version: '1' } }),
     });
     expect(response.status).toBe(200);

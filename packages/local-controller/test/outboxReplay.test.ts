@@ -7,25 +7,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startLocalController, workerToken, type LocalController } from '../src/index.js';
+import { startLocalController, type LocalController } from '../src/index.js';
 import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
-import { condition, job, withConditions } from './helpers/objects.js';
+import { condition, job, tokenOf, withConditions } from './helpers/objects.js';
 
 describe('the outbox to the GM', () => {
   let dir: string;
   let gm: FakeGm;
   let lc: LocalController | undefined;
 
-  // The reports come from stand-in workers no condition names: they need not wait for the GM to name them.
   const start = (url: string, token = gm.nodeToken) =>
     startLocalController({ nodeName: 'edge-1', gmUrl: url, nodeToken: token, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), reconnect: { initialDelayMs: 20, maxDelayMs: 100 }, drainTimeoutMs: 200, workerNameWaitMs: 0 });
 
   async function report(i: number): Promise<string> {
-    const name = `helmet-train-w${String(i).padStart(4, '0')}`;
+    const name = 'helmet-train-w0001';
     const reportId = `report-${String(i).padStart(6, '0')}`;
     const response = await fetch(`${(lc as LocalController).url}/sedna/workers/${name}/info`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${workerToken(gm.nodeToken, name)}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${tokenOf(gm.nodeToken, name, 'train')}`, 'content-type': 'application/json' },
       body: JSON.stringify({ name, namespace: 'default', ownerName: 'helmet', ownerKind: 'incrementallearningjob', kind: 'train', status: 'running', reportId }),
     });
     expect(response.status).toBe(200);
@@ -38,7 +37,7 @@ describe('the outbox to the GM', () => {
     gm.resources = ['incrementallearningjob/default/helmet'];
     lc = await start(gm.url);
     await lc.waitForGm();
-    gm.insert(withConditions(job({ dataset: 'd', outputDir: join(dir, 'out') }), 1, [condition('Train', 'Running', 1)]));
+    gm.insert(withConditions(job({ dataset: 'd', outputDir: join(dir, 'out') }), 1, [condition('Train', 'Starting', 1, { worker: 'helmet-train-w0001' }), condition('Train', 'Running', 1, { worker: 'helmet-train-w0001' })]));
     await waitForJobs((lc as LocalController).url);
   });
 

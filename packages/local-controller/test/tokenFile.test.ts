@@ -8,8 +8,9 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startLocalController, workerToken, type LocalController } from '../src/index.js';
+import { startLocalController, type LocalController } from '../src/index.js';
 import { FakeGm, waitFor } from './helpers/fakeGm.js';
+import { tokenOf } from './helpers/objects.js';
 
 let dir: string;
 let gm: FakeGm;
@@ -35,7 +36,7 @@ const reportCode = async (lc: LocalController, name: string, key: string): Promi
   const body = { name, namespace: 'default', ownerName: 'nobody', ownerKind: 'incrementallearningjob', kind: 'train', status: 'completed', results: [] };
   const res = await fetch(`${lc.url}/sedna/workers/${name}/info`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${workerToken(key, name)}` },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${tokenOf(key, name, 'train', { job: 'nobody' })}` },
     body: JSON.stringify(body),
   });
   await res.text();

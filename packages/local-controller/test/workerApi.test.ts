@@ -8,9 +8,10 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { startLocalController, workerToken, type LocalController } from '../src/index.js';
+import { legacyWorkerToken } from '@sedna-ts/api-types/tokens';
+import { startLocalController, type LocalController } from '../src/index.js';
 import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
-import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
+import { condition, dataset, job, model, tokenOf, withConditions } from './helpers/objects.js';
 
 describe('POST /sedna/workers/{name}/info', () => {
   let dir: string;
@@ -18,7 +19,7 @@ describe('POST /sedna/workers/{name}/info', () => {
   let lc: LocalController;
   const worker = 'helmet-train-x7k2p';
 
-  const post = (name: string, body: unknown, token: string | null = workerToken(gm.nodeToken, name)) =>
+  const post = (name: string, body: unknown, token: string | null = tokenOf(gm.nodeToken, name, name.includes('-infer-') ? 'inference' : 'train')) =>
     fetch(`${lc.url}/sedna/workers/${name}/info`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -65,15 +66,44 @@ describe('POST /sedna/workers/{name}/info', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a report without a token is 401, with the token of another worker 403', async () => {
+  const messageOf = async (response: Response): Promise<string> => ((await response.json()) as { message: string }).message;
+
+  test('a report without a token is 401; with the token of another worker, of another node or a forged one, 403', async () => {
     const missing = await post(worker, report(), null);
     expect(missing.status).toBe(401);
     expect(await missing.json()).toEqual({ status: 401, message: `worker ${worker}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` });
-    const wrong = await post(worker, report(), workerToken(gm.nodeToken, 'helmet-train-other'));
+    const wrong = await post(worker, report(), tokenOf(gm.nodeToken, 'helmet-train-other', 'train'));
     expect(wrong.status).toBe(403);
-    expect(((await wrong.json()) as { message: string }).message).toBe(`worker ${worker}: the token is not the one of this worker on node edge-1`);
-    const otherNode = await post(worker, report(), workerToken('another-node-token', worker));
+    expect(await messageOf(wrong)).toBe(`worker ${worker}: the token is the one of worker pod helmet-train-other`);
+    const otherNode = await post(worker, report(), tokenOf('another-node-token', worker, 'train'));
     expect(otherNode.status).toBe(403);
+    expect(await messageOf(otherNode)).toBe(`worker ${worker}: the token was not issued for a worker on node "edge-1" by this node's credentials`);
+    const garbage = await post(worker, report(), 'sw1.e30.AAAA');
+    expect(garbage.status).toBe(403);
+    const oldForm = await post(worker, report(), legacyWorkerToken(gm.nodeToken, 'helmet-train-other'));
+    expect(oldForm.status).toBe(403);
+  });
+
+  test('a worker of another job cannot report for this one (403, nothing forwarded), nor a worker in another role', async () => {
+    const before = gm.jobMessages().length;
+    // The train worker of job "intruder" on the same node, with its own valid token, claims to be ours.
+    const intruder = 'intruder-train-abcde';
+    const forged = await post(intruder, report({ name: intruder, reportId: 'forged-0001-aaaa' }), tokenOf(gm.nodeToken, intruder, 'train', { job: 'intruder' }));
+    expect(forged.status).toBe(403);
+    expect(await messageOf(forged)).toBe(`worker ${intruder}: its token is for incrementallearningjob default/intruder, not for incrementallearningjob default/helmet`);
+    // The same with our train worker's name but the intruder's token: the token names its pod.
+    const borrowed = await post(worker, report({ reportId: 'forged-0002-aaaa' }), tokenOf(gm.nodeToken, intruder, 'train', { job: 'intruder' }));
+    expect(borrowed.status).toBe(403);
+    // Our own inference worker cannot send a train report.
+    const infer = 'helmet-infer-q9z8w';
+    const wrongRole = await post(infer, report({ name: infer, reportId: 'forged-0003-aaaa' }));
+    expect(wrongRole.status).toBe(403);
+    expect(await messageOf(wrongRole)).toBe(`worker ${infer}: it is the inference worker of incrementallearningjob default/helmet; train reports come from its train worker`);
+    // Our eval worker token cannot report the train stage either, even under the train worker's name.
+    const evalToken = await post(worker, report({ reportId: 'forged-0004-aaaa' }), tokenOf(gm.nodeToken, worker, 'eval'));
+    expect(evalToken.status).toBe(403);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gm.jobMessages().length).toBe(before);
   });
 
   test('a bad body is 400 with the field and the value', async () => {
@@ -94,7 +124,7 @@ describe('POST /sedna/workers/{name}/info', () => {
   });
 
   test('a report about a job the LC does not hold is 404', async () => {
-    const response = await post(worker, report({ ownerName: 'nope' }));
+    const response = await post(worker, report({ ownerName: 'nope' }), tokenOf(gm.nodeToken, worker, 'train', { job: 'nope' }));
     expect(response.status).toBe(404);
     expect(await response.json()).toEqual({ status: 404, message: `worker ${worker}: IncrementalLearningJob default/nope is not known to the LC of node edge-1` });
   });
@@ -151,10 +181,10 @@ describe('a train or eval report of a worker the job does not name yet', () => {
   let base: ReturnType<typeof job>;
   const first = condition('Train', 'Starting', 2, { worker: 'helmet-train-first1' });
   const failed = condition('Train', 'Failed', 2, {}, 'PodFailed');
-  const post = (name: string, body: unknown) =>
+  const post = (name: string, body: unknown, token?: string) =>
     fetch(`${lc.url}/sedna/workers/${name}/info`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${workerToken(gm.nodeToken, name)}` },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token ?? tokenOf(gm.nodeToken, name, (body as { kind: 'train' | 'eval' }).kind)}` },
       body: JSON.stringify(body),
     });
   const report = (name: string, kind: string, reportId: string) => ({ name, namespace: 'default', ownerName: 'helmet', ownerKind: 'incrementallearningjob', kind, status: 'completed', results: [], reportId });
@@ -194,10 +224,33 @@ describe('a train or eval report of a worker the job does not name yet', () => {
     expect(message).toMatchObject({ phase: 'train', status: 'completed', round: 2, attempt: 2 });
   });
 
-  test('a worker no condition ever names is taken, after the wait, as the current worker of its stage', async () => {
+  test('a worker no condition names is told to retry after the wait (503), and nothing is forwarded', async () => {
     const worker = 'helmet-eval-stray1';
-    expect((await post(worker, report(worker, 'eval', 'stray-0001-aaaa'))).status).toBe(200);
-    const message = await waitFor(() => gm.jobMessages().find((m) => m.messageId === 'stray-0001-aaaa'), 'the upstream report');
-    expect(message).toMatchObject({ phase: 'eval', round: 2, attempt: 1 });
+    const response = await post(worker, report(worker, 'eval', 'stray-0001-aaaa'));
+    expect(response.status).toBe(503);
+    expect(((await response.json()) as { message: string }).message).toBe(`worker ${worker}: no condition of IncrementalLearningJob default/helmet known to this LC names it yet; retry`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(gm.jobMessages().find((m) => m.messageId === 'stray-0001-aaaa')).toBeUndefined();
+  });
+
+  test('a worker named for another stage is refused (403)', async () => {
+    const response = await post('helmet-train-first1', report('helmet-train-first1', 'eval', 'stage-0001-aaaa'), tokenOf(gm.nodeToken, 'helmet-train-first1', 'eval'));
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as { message: string }).message).toBe('worker helmet-train-first1: it is the Train worker of IncrementalLearningJob default/helmet (round 2, attempt 1), not its Eval worker');
+  });
+
+  test('an old-form token (a pod made before the upgrade) is taken only from the current worker of its stage', async () => {
+    // helmet-train-retry is the current Train worker (the first test's update named it); helmet-train-first1 failed before it.
+    const current = await post('helmet-train-retry', report('helmet-train-retry', 'train', 'legacy-0001-aaaa'), legacyWorkerToken(gm.nodeToken, 'helmet-train-retry'));
+    expect(current.status).toBe(200);
+    await waitFor(() => gm.jobMessages().find((m) => m.messageId === 'legacy-0001-aaaa'), 'the upstream report');
+    const previous = await post('helmet-train-first1', report('helmet-train-first1', 'train', 'legacy-0002-aaaa'), legacyWorkerToken(gm.nodeToken, 'helmet-train-first1'));
+    expect(previous.status).toBe(403);
+    expect(((await previous.json()) as { message: string }).message).toBe(
+      'worker helmet-train-first1: an old-form token is accepted only from the current Train worker of IncrementalLearningJob default/helmet, which is pod helmet-train-retry',
+    );
+    // Nor for another job: its conditions do not name the pod.
+    const otherJob = await post('helmet-train-retry', { ...report('helmet-train-retry', 'train', 'legacy-0003-aaaa'), ownerName: 'other' }, legacyWorkerToken(gm.nodeToken, 'helmet-train-retry'));
+    expect(otherJob.status).toBe(404);
   });
 });

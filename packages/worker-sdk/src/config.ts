@@ -1,8 +1,29 @@
+import type { WorkerEnvName } from '@sedna-ts/api-types/contract';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { WorkerSdkError } from './errors.js';
 
+
+/**
+ * The variables BaseConfig reads: the worker environment the GM writes (the contract's table, so a
+ * name the GM does not write cannot be read by mistake), and the original library's own settings.
+ */
+type ConfigEnvName =
+  | WorkerEnvName
+  | 'DEVICE_CATEGORY'
+  | 'BACKEND_TYPE'
+  | 'SERVICE_NAME'
+  | 'PRETRAINED_MODEL_URL'
+  | 'MODEL_NAME'
+  | 'LOG_LEVEL'
+  | 'TRANSMITTER'
+  | 'AGG_DATA_PATH'
+  | 'S3_ENDPOINT_URL'
+  | 'ACCESS_KEY_ID'
+  | 'SECRET_ACCESS_KEY'
+  | 'PARAMETERS'
+  | 'MODEL_LOAD_MODE';
 /** Where configuration is read from: an env-like record (default `process.env`). */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -83,9 +104,9 @@ export class SednaConfig {
     return this;
   }
 
-  private str(key: keyof ConfigOverrides, envName: string): string | undefined;
-  private str(key: keyof ConfigOverrides, envName: string, fallback: string): string;
-  private str(key: keyof ConfigOverrides, envName: string, fallback?: string): string | undefined {
+  private str(key: keyof ConfigOverrides, envName: ConfigEnvName): string | undefined;
+  private str(key: keyof ConfigOverrides, envName: ConfigEnvName, fallback: string): string;
+  private str(key: keyof ConfigOverrides, envName: ConfigEnvName, fallback?: string): string | undefined {
     const overridden = this.overrides[key];
     if (overridden !== undefined) return String(overridden);
     const value = this.envSource()[envName];

@@ -3,11 +3,12 @@ import { cp, mkdir, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { type ModelHotUpdateConfig } from '@sedna-ts/api-types';
+import { HOT_UPDATE_MOUNT_PATH } from '@sedna-ts/api-types/contract';
 import { WorkerSdkError } from './errors.js';
 import { sha256File } from './modelFiles.js';
 
-/** The mount point of the hot-update folder in an inference pod (the original's layout). */
-export const HOT_UPDATE_MOUNT = '/model-hot-update';
+/** The mount point of the hot-update folder in an inference pod (the original's layout; the contract's). */
+export const HOT_UPDATE_MOUNT = HOT_UPDATE_MOUNT_PATH;
 
 /** A model announced in `model_config.json`, with its path resolved. */
 export interface AnnouncedModel {

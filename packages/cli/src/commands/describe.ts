@@ -3,6 +3,7 @@
  * the deploy decisions and the metrics per round, the job's pods and recent events. For any other kind:
  * its metadata, spec and status, and its events.
  */
+import { TRIGGER_ANNOTATION } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
@@ -108,7 +109,7 @@ function jobSummary(job: KubeObject): string {
   if (status.completionTime) out += field('Completed', status.completionTime);
   const good = status.lastGoodModel;
   if (good) out += field('Serving Model', `${good.url} (${good.format})`);
-  const trigger = job.metadata?.annotations?.['sedna.io/trigger'];
+  const trigger = job.metadata?.annotations?.[TRIGGER_ANNOTATION];
   if (trigger) out += field('Manual Trigger', `${trigger} (pending: the annotation goes once that stage leaves Waiting)`);
   return out;
 }

@@ -3,6 +3,7 @@
  * `sedna.io/trigger: <stage>@<RFC3339 time>` on the IncrementalLearningJob (a merge patch) and says what
  * happens next, per the contract (docs/design/incremental-learning.md, section 3).
  */
+import { TRIGGER_ANNOTATION } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { objectPath } from '../discovery.js';
@@ -15,8 +16,8 @@ import type { KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
 
-/** The annotation a manual trigger sets. */
-export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
+/** The annotation a manual trigger sets (the contract's, which the GM and the LC read). */
+export { TRIGGER_ANNOTATION };
 
 /** Stages a manual trigger names. */
 export const TRIGGER_STAGES = ['train', 'eval', 'deploy'] as const;

@@ -1,4 +1,5 @@
 /** Builders of the objects the GM sends the LC, with the status the GM would give them. */
+import { mintWorkerToken, type WorkerRole } from '@sedna-ts/api-types/tokens';
 import { type Dataset, type IncrementalCondData, type IncrementalLearningJob, type JobCondition, type Model } from '@sedna-ts/api-types';
 
 export function dataset(name: string, url: string, nodeName: string, format = 'txt'): Dataset {
@@ -67,4 +68,16 @@ export function condition(stage: 'Train' | 'Eval' | 'Deploy', type: JobCondition
 /** The job with these conditions appended and `status.round` set. */
 export function withConditions(base: IncrementalLearningJob, round: number, conditions: JobCondition[], extra: Partial<NonNullable<IncrementalLearningJob['status']>> = {}): IncrementalLearningJob {
   return { ...base, status: { ...(base.status ?? {}), startTime: T, round, conditions: [...(base.status?.conditions ?? []), ...conditions], ...extra } };
+}
+
+/** The SEDNA_WORKER_TOKEN the GM gives pod `pod` of job `job` (default `helmet` in `default`) on node `node` (default `edge-1`). */
+export function tokenOf(nodeToken: string, pod: string, role: WorkerRole, options: { job?: string; namespace?: string; node?: string; kind?: string } = {}): string {
+  return mintWorkerToken(nodeToken, {
+    namespace: options.namespace ?? 'default',
+    kind: options.kind ?? 'incrementallearningjob',
+    job: options.job ?? 'helmet',
+    pod,
+    node: options.node ?? 'edge-1',
+    role,
+  });
 }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { conditionAttempt, conditionRound, jobFolder, latestCondition, parseConditionData, parseManualTrigger, workerLabelKeys } from './contract.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+describe('parseManualTrigger: one parser for the GM and the LC', () => {
+  it.each<[string, string, number]>([
+    ['train@2026-12-04T10:00:00Z', 'Train', Date.UTC(2026, 11, 4, 10)],
+    ['TRAIN@2026-12-04T10:00:00Z', 'Train', Date.UTC(2026, 11, 4, 10)],
+    [' eval @ 2026-12-04T10:00:00.250Z ', 'Eval', Date.UTC(2026, 11, 4, 10, 0, 0, 250)],
+    ['deploy@2026-12-04T11:00:00+01:00', 'Deploy', Date.UTC(2026, 11, 4, 10)],
+  ])('%s is a trigger of %s', (value, stage, time) => {
+    expect(parseManualTrigger(value)).toEqual({ stage, timeMs: time });
+  });
+
+  it.each([
+    'train@garbage',
+    'train',
+    'train@',
+    '@2026-12-04T10:00:00Z',
+    'retrain@2026-12-04T10:00:00Z',
+    'train@2026-12-04',
+    'train@Dec 4 2026 10:00',
+    'train@2026-13-04T10:00:00Z',
+    'train@2026-12-04T10:00:00',
+    '',
+  ])('%j is refused, naming the value', (value) => {
+    expect(parseManualTrigger(value)).toEqual({ error: `${JSON.stringify(value)} is not <train|eval|deploy>@<RFC 3339 time>` });
+  });
+});
+
+describe('jobFolder', () => {
+  it('is <root>/<namespace>/<kind>/<name> in lower case, for any trailing slash', () => {
+    expect(jobFolder('/var/lib/sedna/model-hot-update', 'default', 'IncrementalLearningJob', 'Helmet')).toBe('/var/lib/sedna/model-hot-update/default/incrementallearningjob/helmet');
+    expect(jobFolder('/x/', 'ns', 'lifelonglearningjob', 'j')).toBe('/x/ns/lifelonglearningjob/j');
+    expect(jobFolder('/', 'ns', 'k', 'j')).toBe('/ns/k/j');
+  });
+});
+
+describe('the condition read model', () => {
+  it('reads data, round and attempt as the GM writes them and tolerates what the original wrote', () => {
+    expect(parseConditionData('{"round":2,"attempt":3,"worker":"w"}')).toEqual({ round: 2, attempt: 3, worker: 'w' });
+    expect(parseConditionData('not json')).toEqual({});
+    expect(parseConditionData('[1]')).toEqual({});
+    expect(parseConditionData(undefined)).toEqual({});
+    expect(conditionRound({ round: 4, data: '{"round":2}' }, 0)).toBe(4);
+    expect(conditionRound({ data: '{"round":2}' }, 0)).toBe(2);
+    expect(conditionRound({ data: '{"round":-1}' }, 7)).toBe(7);
+    expect(conditionAttempt({ data: '{"attempt":3}' })).toBe(3);
+    expect(conditionAttempt({ data: '{"attempt":0}' })).toBe(1);
+    expect(conditionAttempt({})).toBe(1);
+    expect(latestCondition([1, 2, 3])).toBe(3);
+    expect(latestCondition([])).toBeUndefined();
+  });
+});
+
+describe('labels', () => {
+  it('are the original worker labels prefixed by the lower-case kind', () => {
+    expect(workerLabelKeys('lifelonglearningjob')).toEqual({ name: 'lifelonglearningjob.sedna.io/name', uid: 'lifelonglearningjob.sedna.io/uid', workerType: 'lifelonglearningjob.sedna.io/worker-type' });
+  });
+});
+
+describe('the contract module', () => {
+  it('imports no Node built-in, directly or through the files it imports (a browser bundle can take it)', () => {
+    const builtins = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+    const seen = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/^import\s+(type\s+)?[^'"]*from\s+'([^']+)'/gm)) {
+        const [, typeOnly, specifier] = match as unknown as [string, string | undefined, string];
+        expect({ file, specifier, builtin: builtins.has(specifier) }).toEqual({ file, specifier, builtin: false });
+        if (!typeOnly && specifier.startsWith('.')) visit(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+      }
+    };
+    visit(join(here, 'contract.ts'));
+    expect(seen.size).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * The contract between the Global Manager, the Local Controllers, the worker SDK and the CLI
+ * (`@sedna-ts/api-types/contract`): every name more than one of them writes or reads, defined once.
+ * Annotation, label and finalizer keys; the GM-LC protocol version and close codes; the paths the GM
+ * mounts into worker pods and the per-job folders of an LC; the worker environment; how a condition's
+ * `data`, round and attempt are read; the manual trigger annotation. No Node built-ins: a browser
+ * bundle (a dashboard) can import it. Token derivation is in `@sedna-ts/api-types/tokens`.
+ */
+import { JobStage } from './constants.js';
+import type { JobCondition } from './schemas/common.js';
+import type { IncrementalCondData } from './wire.js';
+
+// ---------------------------------------------------------------------------------------------------
+// Annotations, labels, finalizers
+
+/** Annotation `sedna trigger` sets on a job: `<train|eval|deploy>@<RFC 3339 time>`. */
+export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
+/** Annotation of the GM's Lease: the kinds of job the leading GM handles, comma-separated. */
+export const KINDS_ANNOTATION = 'sedna.io/kinds';
+/** Label of worker pods: the round they belong to. */
+export const ROUND_LABEL = 'sedna.io/round';
+/** Label of worker pods: the attempt (1 to the maximum) of the stage they run; 0 for an inference pod started outside a deploy. */
+export const ATTEMPT_LABEL = 'sedna.io/attempt';
+/** Finalizer through which a deleted job's pods and LC folders are cleaned up. */
+export const CLEANUP_FINALIZER = 'sedna.io/cleanup';
+/** Label of worker-token Secrets (`true`). */
+export const WORKER_TOKEN_LABEL = 'sedna.io/worker-token';
+/** The key of the token in a worker-token Secret. */
+export const WORKER_TOKEN_SECRET_KEY = 'token';
+
+/** The original's labels of a job's worker pods, prefixed by the lower-case kind. */
+export interface WorkerLabelKeys {
+  /** `<kind>.sedna.io/name`: the job's name. */
+  name: string;
+  /** `<kind>.sedna.io/uid`: the job's uid. */
+  uid: string;
+  /** `<kind>.sedna.io/worker-type`: train, eval or inference. */
+  workerType: string;
+}
+
+/** The label keys of worker pods for a lower-case kind such as `incrementallearningjob`. */
+export function workerLabelKeys(resourceKind: string): WorkerLabelKeys {
+  return {
+    name: `${resourceKind}.sedna.io/name`,
+    uid: `${resourceKind}.sedna.io/uid`,
+    workerType: `${resourceKind}.sedna.io/worker-type`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// GM-LC protocol
+
+/** The GM-LC protocol version, sent by the LC in `Sec-WebSocket-Protocol`-style hello and checked by the GM. */
+export const PROTOCOL_VERSION = 1;
+/** WebSocket close code: the connection was replaced by a newer one of the same node. */
+export const CLOSE_REPLACED = 4000;
+/** WebSocket close code: the peer speaks another protocol version (the reason names both). */
+export const CLOSE_UNSUPPORTED_PROTOCOL = 4001;
+/** WebSocket close code: a frame broke the protocol (no hello in time, a malformed frame). */
+export const CLOSE_PROTOCOL_ERROR = 4002;
+/** WebSocket close code: this GM replica does not lead (any more). */
+export const CLOSE_NOT_LEADER = 4003;
+
+// ---------------------------------------------------------------------------------------------------
+// Paths in worker pods and on the node
+
+/** Where host paths are mounted in worker containers (`DATA_PATH_PREFIX`), as the original. */
+export const DATA_PATH_PREFIX = '/home/data';
+/** Where the job's hot-update folder is mounted in the inference worker. */
+export const HOT_UPDATE_MOUNT_PATH = '/model-hot-update';
+/** The file the LC writes in a hot-update folder and the inference worker polls. */
+export const HOT_UPDATE_CONFIG_FILE = 'model_config.json';
+/** `MODEL_HOT_UPDATE_CONFIG` as the inference worker sees it. */
+export const HOT_UPDATE_CONFIG_PATH = `${HOT_UPDATE_MOUNT_PATH}/${HOT_UPDATE_CONFIG_FILE}`;
+/** `HE_SAVED_URL`: where the inference worker saves hard examples (the LC's folder of the job). */
+export const HARD_EXAMPLES_MOUNT_PATH = '/sedna/hard-examples';
+/** `SEDNA_REPORT_SPOOL_DIR`: an emptyDir where the inference worker keeps reports its LC has not taken yet. */
+export const REPORT_SPOOL_MOUNT_PATH = '/sedna/report-spool';
+/** The original's host root of hot-update folders, used when an LC does not say its own. */
+export const DEFAULT_HOT_UPDATE_ROOT = '/var/lib/sedna/model-hot-update';
+
+/**
+ * The folder of one job under an LC root (hot updates, hard examples): `<root>/<namespace>/<kind>/<name>`,
+ * lower case as the original. The GM mounts it into the job's pods and the LC writes it: both call this.
+ *
+ * @example
+ * jobFolder('/var/lib/sedna/model-hot-update', 'default', 'IncrementalLearningJob', 'helmet');
+ * // '/var/lib/sedna/model-hot-update/default/incrementallearningjob/helmet'
+ */
+export function jobFolder(root: string, namespace: string, kind: string, name: string): string {
+  const base = root.length > 1 ? root.replace(/\/+$/, '') : root;
+  const parts = [namespace, kind, name].map((p) => p.toLowerCase());
+  return base === '/' ? `/${parts.join('/')}` : [base, ...parts].join('/');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Worker environment
+
+/** The workers an environment variable is given to. */
+export type WorkerEnvTarget = 'train' | 'eval' | 'inference';
+
+/** One environment variable of the worker contract. */
+export interface WorkerEnvEntry {
+  /** The workers the GM gives it to. */
+  readonly workers: readonly WorkerEnvTarget[];
+  /** What it holds. */
+  readonly description: string;
+}
+
+const ALL: readonly WorkerEnvTarget[] = ['train', 'eval', 'inference'];
+
+/**
+ * The environment the GM writes into worker containers and the SDK's BaseConfig reads: the original's
+ * names, plus ours prefixed `SEDNA_`. Keys are the variable names.
+ */
+export const WORKER_ENV = {
+  NAMESPACE: { workers: ALL, description: "the job's namespace" },
+  JOB_NAME: { workers: ALL, description: "the job's name" },
+  WORKER_NAME: { workers: ALL, description: "the worker pod's name (the {name} of its reports)" },
+  LC_SERVER: { workers: ALL, description: "the worker API of the LC of the pod's node" },
+  SEDNA_WORKER_TOKEN: { workers: ALL, description: "the worker's token (from its Secret), sent as Authorization: Bearer" },
+  DATA_PATH_PREFIX: { workers: ALL, description: 'where host paths are mounted (/home/data) when the pod mounts any' },
+  BASE_MODEL_URL: { workers: ['train'], description: 'the model training starts from' },
+  MODEL_URL: { workers: ALL, description: 'train and eval: where to write the output; inference: the model to serve' },
+  MODEL_URLS: { workers: ['eval'], description: 'the models to evaluate, separated by ;' },
+  TRAIN_DATASET_URL: { workers: ['train'], description: "the round's train samples" },
+  TEST_DATASET_URL: { workers: ['eval'], description: "the round's eval samples" },
+  ORIGINAL_DATASET_URL: { workers: ['train', 'eval'], description: "the Dataset's index" },
+  HEM_NAME: { workers: ['inference'], description: 'the hard-example filter' },
+  HEM_PARAMETERS: { workers: ['inference'], description: 'its parameters, a JSON list of {key, value}' },
+  HE_SAVED_URL: { workers: ['inference'], description: 'where hard examples are saved' },
+  MODEL_HOT_UPDATE: { workers: ['inference'], description: '"true" when the model is swapped in without a restart' },
+  MODEL_POLL_PERIOD_SECONDS: { workers: ['inference'], description: 'how often the hot-update file is polled' },
+  MODEL_HOT_UPDATE_CONFIG: { workers: ['inference'], description: 'the hot-update file' },
+  SEDNA_REPORT_SPOOL_DIR: { workers: ['inference'], description: 'where unsent reports wait across restarts' },
+} as const satisfies Record<string, WorkerEnvEntry>;
+
+/** The name of a worker environment variable of the contract. */
+export type WorkerEnvName = keyof typeof WORKER_ENV;
+/** Values of worker environment variables, by name. */
+export type WorkerEnvValues = Partial<Record<WorkerEnvName, string>>;
+
+// ---------------------------------------------------------------------------------------------------
+// Conditions as every reader reads them
+
+/** A condition's `data` parsed; a missing or malformed value gives `{}` (the original tolerated both). */
+export function parseConditionData(data: string | undefined): IncrementalCondData {
+  if (!data) return {};
+  try {
+    const parsed: unknown = JSON.parse(data);
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as IncrementalCondData) : {};
+  } catch {
+    return {};
+  }
+}
+
+function nonNegativeInteger(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** The round of a condition: its own `round`, else the one in its `data`, else `fallback`. */
+export function conditionRound(condition: Pick<JobCondition, 'round' | 'data'>, fallback: number): number {
+  return nonNegativeInteger(condition.round) ?? nonNegativeInteger(parseConditionData(condition.data).round) ?? fallback;
+}
+
+/** The stage attempt of a condition: `data.attempt`, else 1. */
+export function conditionAttempt(condition: Pick<JobCondition, 'data'>): number {
+  const attempt = parseConditionData(condition.data).attempt;
+  return typeof attempt === 'number' && Number.isInteger(attempt) && attempt >= 1 ? attempt : 1;
+}
+
+/** The last condition, the current state; undefined before the first. */
+export function latestCondition<C>(conditions: readonly C[] | undefined): C | undefined {
+  return conditions && conditions.length > 0 ? conditions[conditions.length - 1] : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The manual trigger
+
+/** A parsed manual trigger. */
+export interface ManualTrigger {
+  stage: JobStage;
+  /** Milliseconds since the epoch of the annotation's time. */
+  timeMs: number;
+}
+
+const TRIGGER_STAGES: Readonly<Record<string, JobStage>> = { train: JobStage.Train, eval: JobStage.Eval, deploy: JobStage.Deploy };
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/**
+ * Parses the annotation value `<train|eval|deploy>@<RFC 3339 time>` (stage in any case). The GM and
+ * the LC both act on a trigger only when this accepts it; otherwise an error text naming the value.
+ *
+ * @example
+ * parseManualTrigger('train@2026-12-04T10:00:00Z'); // { stage: 'Train', timeMs: 1796378400000 }
+ * parseManualTrigger('train@garbage'); // { error: '"train@garbage" is not <train|eval|deploy>@<RFC 3339 time>' }
+ */
+export function parseManualTrigger(value: string): ManualTrigger | { error: string } {
+  const at = value.indexOf('@');
+  const stage = at < 0 ? undefined : TRIGGER_STAGES[value.slice(0, at).trim().toLowerCase()];
+  const text = at < 0 ? '' : value.slice(at + 1).trim();
+  const time = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
+  if (!stage || Number.isNaN(time)) return { error: `${JSON.stringify(value)} is not <train|eval|deploy>@<RFC 3339 time>` };
+  return { stage, timeMs: time };
+}
