@@ -15,8 +15,10 @@ import type { IncrementalCondData } from './wire.js';
 
 /** Annotation `sedna trigger` sets on a job: `<train|eval|deploy>@<RFC 3339 time>`. */
 export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
-/** Annotation of the GM's Lease: the kinds of job the leading GM handles, comma-separated. */
+/** Annotation of the GM's Lease: the kinds of job the leading GM handles (`IncrementalLearningJob,...`). */
 export const KINDS_ANNOTATION = 'sedna.io/kinds';
+/** Label of the GM's Lease (`true`), so clients find it whatever its name and namespace. */
+export const GM_LEASE_LABEL = 'sedna.io/global-manager';
 /** Label of worker pods: the round they belong to. */
 export const ROUND_LABEL = 'sedna.io/round';
 /** Label of worker pods: the attempt (1 to the maximum) of the stage they run; 0 for an inference pod started outside a deploy. */

@@ -198,9 +198,10 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
       kubeConfig,
       secret: await gmSecret(dataDir),
       websocket: { address: '127.0.0.1', port: options.gmPort ?? 0 },
-      // One GM per data folder already (the lock above). An election would only make a restart after
-      // SIGKILL wait for the dead run's Lease to expire, and renew it every 2 s into the store.
-      leaderElection: { enabled: false },
+      // One GM per data folder already (the lock above): its Lease says who handles which kinds (read by
+      // `sedna apply` and `describe`). A stable identity takes the Lease back at once after a SIGKILL;
+      // renewed every 10 s, not every 2 s, as nobody else competes for it.
+      leaderElection: { enabled: true, identity: `sedna-up-${node}`, leaseDurationSeconds: 60, renewDeadlineSeconds: 40, retryPeriodSeconds: 10 },
       logger: logs.logger('gm'),
     });
   } catch (error) {

@@ -125,6 +125,24 @@ test('a config file: our fields, the original GM fields ignored, kubeConfig as a
   expect(loadConfigFile(file)).toEqual({ kubeConfig: '/etc/kube/config', namespace: 'default', websocket: { address: '0.0.0.0', port: 9000 }, retry: { maxAttempts: 2 } });
 });
 
+test("kinds: the built-in list by default, a kind's settings handed on, the original's knowledgeBaseServer to lifelong learning", () => {
+  const base = resolveConfig({ kubeConfig, secret }, {});
+  expect(base.kinds.map((k) => k.kind)).toEqual(['IncrementalLearningJob']);
+  expect(base.kindSettings).toEqual({});
+  const extra = { kind: 'TestJob', resourceKind: 'testjob', plural: 'testjobs', policy: () => ({}) as never };
+  const withExtra = resolveConfig({ kubeConfig, secret, kinds: [...base.kinds, extra], kindSettings: { testjob: { speed: 2 } }, knowledgeBaseServer: 'http://kb:9020' }, {});
+  expect(withExtra.kinds.map((k) => k.resourceKind)).toEqual(['incrementallearningjob', 'testjob']);
+  expect(withExtra.kindSettings).toEqual({ testjob: { speed: 2 }, lifelonglearningjob: { knowledgeBaseServer: 'http://kb:9020' } });
+  expect(() => resolveConfig({ kubeConfig, secret, kinds: [extra, extra] }, {})).toThrow('GlobalManager config: kinds[1]: "TestJob" is listed twice');
+  expect(() => resolveConfig({ kubeConfig, secret, kinds: [{ kind: 'X' } as never] }, {})).toThrow('kinds[0]: "X" is not a JobKind');
+  expect(() => resolveConfig({ kubeConfig, secret, kindSettings: { testjob: 3 as never } }, {})).toThrow('kindSettings.testjob: 3 is not a mapping of settings');
+  const file = path.join(dir, 'kb.yaml');
+  writeFileSync(file, 'knowledgeBaseServer: http://kb:9020\n');
+  expect(resolveConfig({ kubeConfig, secret, ...loadConfigFile(file) }, {}).kindSettings).toEqual({ lifelonglearningjob: { knowledgeBaseServer: 'http://kb:9020' } });
+  writeFileSync(file, 'kinds: []\n');
+  expect(() => loadConfigFile(file)).toThrow('kinds: [] cannot be set in a file');
+});
+
 test('a config file that cannot be read, parsed or is not a mapping is refused', () => {
   expect(() => loadConfigFile(path.join(dir, 'missing.yaml'))).toThrow(/missing.yaml: cannot be read/);
   writeFileSync(path.join(dir, 'bad.yaml'), 'a: [1,\n');

@@ -11,6 +11,8 @@ import { parse as parseYaml } from 'yaml';
 import { reuseConnections } from './connectionReuse.js';
 import { ControllerError } from './errors.js';
 import { DEFAULT_TOKEN_AUDIENCE, type TokenReviewSettings } from './lcAuth.js';
+import type { JobKind, KindSettings } from './jobPolicy.js';
+import { BUILT_IN_KINDS } from './kinds/index.js';
 import type { LeaderElectionSettings } from './leaderElection.js';
 import { DEFAULT_WORKER_REQUESTS } from './workerPod.js';
 import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES } from './workerStorage.js';
@@ -107,6 +109,18 @@ export interface GlobalManagerConfig {
    * `serviceAccounts` (`namespace/name`), and the bound pod's node must be the node the LC claims.
    */
   serviceAccountAuth?: { enabled?: boolean; audience?: string; serviceAccounts?: string[] };
+  /**
+   * The kinds of learning job this GM handles (not in a file): default `BUILT_IN_KINDS`. A kind not
+   * listed is stored by the API server but no controller acts on it.
+   */
+  kinds?: readonly JobKind[];
+  /**
+   * Settings of each kind, by lower-case kind (e.g. `lifelonglearningjob: { knowledgeBaseServer }`),
+   * handed to its policy. The original's `knowledgeBaseServer` key sets `lifelonglearningjob.knowledgeBaseServer`.
+   */
+  kindSettings?: Record<string, Record<string, unknown>>;
+  /** The original's key: the knowledge-base server of lifelong-learning jobs (`kindSettings.lifelonglearningjob.knowledgeBaseServer`). */
+  knowledgeBaseServer?: string;
   /** Where logs go. */
   logger?: GmLogger;
 }
@@ -129,6 +143,8 @@ export interface ResolvedConfig {
   workerDefaultRequests: Record<string, string>;
   leaderElection: LeaderElectionSettings & { enabled: boolean };
   serviceAccountAuth: TokenReviewSettings;
+  kinds: readonly JobKind[];
+  kindSettings: Readonly<Record<string, KindSettings>>;
   logger: GmLogger;
 }
 
@@ -149,10 +165,13 @@ const TOP_LEVEL_KEYS = new Set([
   'workerDefaultRequests',
   'leaderElection',
   'serviceAccountAuth',
+  'kinds',
+  'kindSettings',
+  'knowledgeBaseServer',
   'logger',
 ]);
 /** Keys of the original GM's config file that have no meaning here; a file may carry them. */
-const ORIGINAL_ONLY_KEYS = new Set(['master', 'localController', 'knowledgeBaseServer', 'minResyncPeriodSeconds']);
+const ORIGINAL_ONLY_KEYS = new Set(['master', 'localController', 'minResyncPeriodSeconds']);
 const NESTED_KEYS: Record<string, Set<string>> = {
   websocket: new Set(['address', 'port']),
   retry: new Set(['maxAttempts', 'initialBackoffSeconds', 'maxBackoffSeconds']),
@@ -308,6 +327,36 @@ function leaderElection(config: GlobalManagerConfig, env: NodeJS.ProcessEnv, wat
   };
 }
 
+function kindsOf(kinds: readonly JobKind[] | undefined): readonly JobKind[] {
+  const list = kinds ?? BUILT_IN_KINDS;
+  if (!Array.isArray(list)) throw invalid('kinds', list, 'is not a list of kinds');
+  const seen = new Set<string>();
+  list.forEach((kind: JobKind, i: number) => {
+    if (!kind || typeof kind.resourceKind !== 'string' || typeof kind.plural !== 'string' || typeof kind.policy !== 'function') {
+      throw invalid(`kinds[${i}]`, kind?.kind ?? kind, 'is not a JobKind (kind, resourceKind, plural, policy())');
+    }
+    if (seen.has(kind.resourceKind)) throw invalid(`kinds[${i}]`, kind.kind, 'is listed twice');
+    seen.add(kind.resourceKind);
+  });
+  return list;
+}
+
+function kindSettingsOf(settings: Record<string, Record<string, unknown>> | undefined, knowledgeBaseServer: unknown): Readonly<Record<string, KindSettings>> {
+  const out: Record<string, KindSettings> = {};
+  if (settings !== undefined) {
+    if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) throw invalid('kindSettings', settings, 'is not a mapping of kinds to settings');
+    for (const [kind, value] of Object.entries(settings)) {
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`kindSettings.${kind}`, value, 'is not a mapping of settings');
+      out[kind] = value;
+    }
+  }
+  if (knowledgeBaseServer !== undefined) {
+    if (typeof knowledgeBaseServer !== 'string' || knowledgeBaseServer === '') throw invalid('knowledgeBaseServer', knowledgeBaseServer, 'is not a URL');
+    out.lifelonglearningjob = { knowledgeBaseServer, ...(out.lifelonglearningjob ?? {}) };
+  }
+  return out;
+}
+
 function checkKeys(config: Record<string, unknown>): void {
   for (const key of Object.keys(config)) {
     if (!TOP_LEVEL_KEYS.has(key) && !ORIGINAL_ONLY_KEYS.has(key)) throw invalid(key, config[key], 'is not a GlobalManager config field');
@@ -384,6 +433,8 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
     workerDefaultRequests: quantities('workerDefaultRequests', config.workerDefaultRequests, DEFAULT_WORKER_REQUESTS),
     leaderElection: leaderElection(config, env, namespace),
     serviceAccountAuth: serviceAccountAuth(config, env, namespace),
+    kinds: kindsOf(config.kinds),
+    kindSettings: kindSettingsOf(config.kindSettings, config.knowledgeBaseServer),
     logger: config.logger ?? pino({ name: 'sedna-gm', level: env.SEDNA_LOG_LEVEL ?? 'info' }),
   };
   return resolved;
@@ -392,7 +443,7 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
 /**
  * Reads a configuration file (YAML or JSON) with the fields of `GlobalManagerConfig`; `kubeConfig` is
  * a path there. Fields of the original GM's file that mean nothing here (`master`, `localController`,
- * `knowledgeBaseServer`, `minResyncPeriodSeconds`) are accepted and ignored.
+ * `minResyncPeriodSeconds`) are accepted and ignored; its `knowledgeBaseServer` goes to the lifelong-learning kind.
  *
  * @throws ControllerError `INVALID_CONFIG` when the file cannot be read or parsed.
  */
@@ -416,5 +467,6 @@ export function loadConfigFile(file: string): GlobalManagerConfig {
   if ('logger' in config) throw invalid('logger', config.logger, 'cannot be set in a file');
   if (config.kubeConfig !== undefined && typeof config.kubeConfig !== 'string') throw invalid('kubeConfig', config.kubeConfig, 'is not a file path');
   for (const key of ORIGINAL_ONLY_KEYS) delete config[key];
+  if ('kinds' in config) throw invalid('kinds', config.kinds, 'cannot be set in a file (kinds are code: startGlobalManager({ kinds }))');
   return config as GlobalManagerConfig;
 }

@@ -1,7 +1,7 @@
 import { decodeFrameContent, type Dataset, type Model, type WireFrame } from '@sedna-ts/api-types';
 import { NODE, makeDataset, makeJob, makeModel } from '../test/fixtures.js';
 import { Downstream, type PolicyJob } from './downstream.js';
-import { incrementalLearningPolicy } from './jobPolicy.js';
+import { incrementalLearningPolicy } from './kinds/incrementalLearningJob/index.js';
 import type { LearningJob } from './jobPolicy.js';
 
 function harness() {

@@ -6,6 +6,7 @@
  * @kubernetes/client-node) and the GM-LC WebSocket protocol, so it runs unchanged against `sedna up`'s
  * embedded API server and a cluster.
  */
+import { GM_LEASE_LABEL, KINDS_ANNOTATION } from '@sedna-ts/api-types/contract';
 import { releaseConnections } from './connectionReuse.js';
 import { resolveConfig, type GlobalManagerConfig } from './config.js';
 import { ControllerError, describeError, toControllerError } from './errors.js';
@@ -126,6 +127,8 @@ export async function startGlobalManager(config: GlobalManagerConfig = {}): Prom
   if (election.enabled) {
     elector = new LeaderElector({
       ...election,
+      // Who handles what: `sedna apply` and `sedna describe` read the leader's Lease to say so.
+      leaseMetadata: { labels: { [GM_LEASE_LABEL]: 'true' }, annotations: { [KINDS_ANNOTATION]: c.kinds.map((k) => k.kind).join(',') } },
       kubeConfig: c.kubeConfig,
       logger: log,
       onStartedLeading: lead,

@@ -4,6 +4,7 @@ test('the public runtime surface is exactly this list', () => {
   expect(Object.keys(controller).sort()).toEqual(
     [
       'ATTEMPT_LABEL',
+      'BUILT_IN_KINDS',
       'CONFIG_ENV',
       'CLEANUP_FINALIZER',
       'CLOSE_NOT_LEADER',
@@ -32,6 +33,7 @@ test('the public runtime surface is exactly this list', () => {
       'conditionData',
       'decide',
       'describePodFailure',
+      'incrementalLearningJobKind',
       'incrementalLearningPolicy',
       'jobFolder',
       'latestCondition',

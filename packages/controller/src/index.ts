@@ -8,7 +8,8 @@ export { VERSION } from './version.js';
 
 // The job state machine (pure) and the kind policy it is shared through.
 export { decide, DEFAULT_DECIDE_OPTIONS, workerGenerateName } from './stateMachine.js';
-export { incrementalLearningPolicy } from './jobPolicy.js';
+export { incrementalLearningPolicy, incrementalLearningJobKind } from './kinds/incrementalLearningJob/index.js';
+export { BUILT_IN_KINDS } from './kinds/index.js';
 export { ConditionReason, conditionData, latestCondition, makeCondition } from './conditions.js';
 export { parseManualTrigger, manualTriggerConsumed } from './manualTrigger.js';
 
@@ -43,7 +44,7 @@ export type {
   ReportOutcome,
   JobReportMessage,
 } from './stateMachine.js';
-export type { JobPolicy, LearningJob, LearningJobStatus, DeployMode, WorkerEnvContext } from './jobPolicy.js';
+export type { JobPolicy, JobKind, KindSettings, LearningJob, LearningJobStatus, StatusOf, DeployMode, WorkerEnvContext } from './jobPolicy.js';
 export type { ConditionData, NewCondition } from './conditions.js';
 export type { ManualTrigger } from './manualTrigger.js';
 export type { LcInfo, WorkerPodContext, WorkerPodSettings } from './workerPod.js';

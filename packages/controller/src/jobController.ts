@@ -391,10 +391,12 @@ export class JobController<J extends LearningJob> {
         metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', job: job.metadata.name ?? '', result: 'completed' });
       }
     }
-    const before = (job.status?.lastDecision ?? undefined) as { time?: string; round?: number } | undefined;
-    const after = decision.status.lastDecision;
+    // Kinds with a deploy gate record its verdict in `lastDecision`.
+    type Decided = { lastDecision?: { time?: string; round?: number; decision?: string } };
+    const before = (job.status as Decided | undefined)?.lastDecision;
+    const after = (decision.status as Decided).lastDecision;
     if (after && (before?.round !== after.round || before?.time !== after.time)) {
-      metrics.triggerDecisions.inc({ stage: 'deploy', decision: after.decision });
+      metrics.triggerDecisions.inc({ stage: 'deploy', decision: after.decision ?? 'unknown' });
     }
   }
 

@@ -1,24 +1,15 @@
 /**
- * What differs between the kinds of learning job that share the state machine (IncrementalLearningJob
- * now, LifelongLearningJob later): where the pod templates are, which objects the job references, how
- * the deploy stage delivers a model, and which model serves before the first deploy. The state machine
- * asks the policy instead of branching on the kind.
+ * What differs between the kinds of learning job that share the state machine, the job controller and
+ * the pod builder: where the pod templates are, which objects the job references, how the deploy stage
+ * delivers a model, which model serves, what the end of a round records. The shared machinery asks the
+ * policy instead of branching on the kind. A kind is a `JobKind` (one folder under `kinds/`), listed in
+ * `kinds/index.ts`; the GM builds its informers, reconcilers and upstream handlers from that list.
  */
-import type {
-  Dataset,
-  IncrementalLearningJob,
-  IncrementalLearningJobStatus,
-  Model,
-  ModelInfo,
-  ObjectMeta,
-  PodTemplateSpec,
-  TriggerCondition,
-} from '@sedna-ts/api-types';
+import type { Dataset, JobCondition, Model, ModelInfo, ObjectMeta, PodTemplateSpec } from '@sedna-ts/api-types';
 import type { WorkerEnvValues } from '@sedna-ts/api-types/contract';
-import { joinUrl } from './hostPathMounts.js';
 import type { WorkerType } from './observedPod.js';
 import type { WorkerPodRequest } from './stateMachine.js';
-import type { Credential, UrlUse, WorkerStorage } from './workerStorage.js';
+import type { WorkerStorage } from './workerStorage.js';
 
 /**
  * How the deploy stage delivers a passing model:
@@ -28,17 +19,28 @@ import type { Credential, UrlUse, WorkerStorage } from './workerStorage.js';
  */
 export type DeployMode = 'hot' | 'cold' | 'publish';
 
+/**
+ * The status fields every learning job has and the state machine writes; a kind's own fields (the
+ * serving model, the last decision, a knowledge base) are its policy's to write.
+ */
+export interface LearningJobStatus {
+  conditions?: JobCondition[];
+  round?: number;
+  startTime?: string;
+  completionTime?: string;
+}
+
 /** The parts of a learning job every kind has; the state machine reads nothing else directly. */
-export interface LearningJob {
+export interface LearningJob<S extends LearningJobStatus = LearningJobStatus> {
   apiVersion?: string;
   kind?: string;
   metadata: ObjectMeta;
   spec: unknown;
-  status?: LearningJobStatus;
+  status?: S;
 }
 
-/** Status of a learning job as the state machine writes it (the IncrementalLearningJob status shape). */
-export type LearningJobStatus = IncrementalLearningJobStatus;
+/** The status type of a job type. */
+export type StatusOf<J extends LearningJob> = NonNullable<J['status']>;
 
 /** What a policy's `workerEnv` may use. */
 export interface WorkerEnvContext {
@@ -68,10 +70,12 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   deployMode(job: J): DeployMode;
   /** `spec.maxRounds`, or undefined for rounds without end. */
   maxRounds(job: J): number | undefined;
-  /** The model the inference worker serves before any round deploys (the start of `lastGoodModel`). */
-  initialServingModel(job: J, models: ReadonlyMap<string, Model>): ModelInfo | undefined;
-  /** The deploy trigger's condition (recorded in `lastDecision` when the LC did not send a decision). */
-  deployCondition(job: J): TriggerCondition | undefined;
+  /** At the first sync, the kind's own status fields (e.g. the model serving before any round). */
+  initialStatus(job: J, status: StatusOf<J>, models: ReadonlyMap<string, Model>): void;
+  /** The model an inference pod the GM (re)creates serves (MODEL_URL), from the status. */
+  servingModel(job: J, status: StatusOf<J>): ModelInfo | undefined;
+  /** A round ended (its deploy stage completed): what the kind records of it in its status. */
+  roundEnded(job: J, status: StatusOf<J>, conditions: readonly JobCondition[], round: number, now: string): void;
   /** `spec.credentialName`: the Secret for the job's outputs and the models it trained. */
   credentialName(job: J): string | undefined;
   /** Whether the worker runs in the node's network namespace (the original's `hostNetwork`). */
@@ -84,99 +88,25 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   workerEnv(job: J, request: WorkerPodRequest, context: WorkerEnvContext): WorkerEnvValues;
 }
 
-function credential(secretName: string | undefined, usedBy: string): Credential | undefined {
-  return secretName ? { secretName, usedBy } : undefined;
-}
+/** The GM's settings of one kind (GM config `kindSettings.<resourceKind>`), e.g. a knowledge-base server. */
+export type KindSettings = Readonly<Record<string, unknown>>;
 
-/** Whether `url` is `folder` or inside it. */
-function isUnder(url: string, folder: string): boolean {
-  const base = folder.replace(/\/+$/, '');
-  return url === base || url.startsWith(`${base}/`);
+/**
+ * A kind of learning job as the GM takes it: its names, and its policy for the GM's settings of it.
+ * One folder under `kinds/` and one line in `kinds/index.ts` (or the `kinds` option of
+ * `startGlobalManager`) add a kind.
+ *
+ * @example
+ * const myKind: JobKind<MyJob> = { kind: 'MyJob', resourceKind: 'myjob', plural: 'myjobs', policy: () => myPolicy };
+ * await startGlobalManager({ kinds: [...BUILT_IN_KINDS, myKind] });
+ */
+export interface JobKind<J extends LearningJob = LearningJob> {
+  /** Kind, e.g. `IncrementalLearningJob`. */
+  readonly kind: string;
+  /** Lower-case kind, e.g. `incrementallearningjob`. */
+  readonly resourceKind: string;
+  /** Plural resource name, e.g. `incrementallearningjobs`. */
+  readonly plural: string;
+  /** The policy, given the GM's settings of this kind (`{}` when it has none). */
+  policy(settings: KindSettings): JobPolicy<J>;
 }
-
-function modelInfoOf(model: Model | undefined): ModelInfo | undefined {
-  if (!model) return undefined;
-  const info: ModelInfo = { format: model.spec.format, url: model.spec.url };
-  if (model.spec.device_soc_versions) info.device_soc_versions = model.spec.device_soc_versions;
-  return info;
-}
-
-/** The policy of IncrementalLearningJob. */
-export const incrementalLearningPolicy: JobPolicy<IncrementalLearningJob> = {
-  kind: 'IncrementalLearningJob',
-  resourceKind: 'incrementallearningjob',
-  plural: 'incrementallearningjobs',
-  datasetName: (job) => job.spec.dataset.name,
-  modelNames: (job) => {
-    const names = [job.spec.initialModel.name, job.spec.deploySpec.model.name];
-    if (job.spec.evalSpec.initialEvalModel) names.push(job.spec.evalSpec.initialEvalModel.name);
-    return [...new Set(names)];
-  },
-  template: (job, workerType) => {
-    if (workerType === 'train') return job.spec.trainSpec.template;
-    if (workerType === 'eval') return job.spec.evalSpec.template;
-    return job.spec.deploySpec.template;
-  },
-  deployMode: (job) => {
-    if (!job.spec.deploySpec.template) return 'publish';
-    return job.spec.deploySpec.model.hotUpdateEnabled ? 'hot' : 'cold';
-  },
-  maxRounds: (job) => job.spec.maxRounds,
-  initialServingModel: (job, models) => modelInfoOf(models.get(job.spec.deploySpec.model.name)),
-  deployCondition: (job) => job.spec.deploySpec.trigger.condition,
-  credentialName: (job) => job.spec.credentialName,
-  // The original runs every IL worker with hostNetwork, so LC_SERVER on localhost reaches the node's LC.
-  hostNetwork: () => true,
-  workerEnv: (job, request, { dataset, models, storage }) => {
-    const namespace = job.metadata.namespace ?? 'default';
-    const input = request.input ?? {};
-    const inputModels = input.models ?? (input.model ? [input.model] : []);
-    // Which Secret applies (sedna-notes 3.6): the Dataset's for its URL and index, the job's for what
-    // it writes under outputDir (round files, trained models), each Model's for that Model's URL.
-    const jobCredential = credential(job.spec.credentialName, `IncrementalLearningJob ${namespace}/${job.metadata.name ?? ''}`);
-    const datasetCredential = credential(dataset.spec.credentialName, `Dataset ${namespace}/${dataset.metadata.name ?? ''}`);
-    const modelUse = (url: string): UrlUse => {
-      for (const name of incrementalLearningPolicy.modelNames(job)) {
-        const model = models.get(name);
-        if (model?.spec.url === url) return { credential: credential(model.spec.credentialName, `Model ${namespace}/${name}`) };
-      }
-      return { credential: jobCredential };
-    };
-    const dataUse = (url: string): UrlUse => ({ credential: isUnder(url, job.spec.outputDir) ? jobCredential : datasetCredential });
-    // An original LC hands over the index of a remote dataset it fetched (dataIndexURL): the init
-    // container reads it and fetches what it lists (indirect), as the original (sedna issue #35).
-    const originalDataset = (): string =>
-      input.dataIndexURL
-        ? storage.envValue(input.dataIndexURL, { indirect: true, credential: datasetCredential })
-        : storage.envValue(dataset.spec.url, { credential: datasetCredential });
-    const output = (stage: 'train' | 'eval'): string => joinUrl(job.spec.outputDir, stage, String(request.round));
-    const env: WorkerEnvValues = {};
-    if (request.workerType === 'train') {
-      const base = inputModels[0];
-      if (base) env.BASE_MODEL_URL = storage.envValue(base.url, modelUse(base.url));
-      env.MODEL_URL = storage.envValue(input.outputDir ?? output('train'), { writable: true, credential: jobCredential });
-      if (input.dataURL) env.TRAIN_DATASET_URL = storage.envValue(input.dataURL, dataUse(input.dataURL));
-      env.ORIGINAL_DATASET_URL = originalDataset();
-    } else if (request.workerType === 'eval') {
-      env.MODEL_URLS = storage.envValues(
-        inputModels.map((m) => m.url),
-        modelUse,
-      );
-      if (input.dataURL) env.TEST_DATASET_URL = storage.envValue(input.dataURL, dataUse(input.dataURL));
-      env.ORIGINAL_DATASET_URL = originalDataset();
-      env.MODEL_URL = storage.envValue(output('eval'), { writable: true, credential: jobCredential });
-    } else {
-      if (request.modelUrl) env.MODEL_URL = storage.envValue(request.modelUrl, modelUse(request.modelUrl));
-      const hem = job.spec.deploySpec.hardExampleMining;
-      if (hem) {
-        env.HEM_NAME = hem.name;
-        env.HEM_PARAMETERS = JSON.stringify(hem.parameters ?? []);
-      }
-      if (job.spec.deploySpec.model.hotUpdateEnabled) {
-        env.MODEL_HOT_UPDATE = 'true';
-        env.MODEL_POLL_PERIOD_SECONDS = String(job.spec.deploySpec.model.pollPeriodSeconds ?? 60);
-      }
-    }
-    return env;
-  },
-};

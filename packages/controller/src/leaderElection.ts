@@ -11,7 +11,7 @@
  * - `release()` clears `holderIdentity`, so a follower takes over at its next try instead of waiting
  *   for the lease to expire.
  */
-import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
+import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease, type V1LeaseSpec, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { GmLogger } from './config.js';
 import { describeError, httpStatusOf } from './errors.js';
 import { withTimeout } from './timeout.js';
@@ -33,6 +33,8 @@ export interface LeaderElectionSettings {
   renewDeadlineSeconds: number;
   /** Pause between tries (to acquire, or to renew). */
   retryPeriodSeconds: number;
+  /** Labels and annotations the holder keeps on the Lease (e.g. the kinds it handles), merged into what is there. */
+  leaseMetadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
 }
 
 /** Options of a leader elector. */
@@ -209,7 +211,8 @@ export class LeaderElector {
     const mine: V1LeaseSpec = { holderIdentity: identity, leaseDurationSeconds, acquireTime: microNow(now), renewTime: microNow(now), leaseTransitions: 0 };
     if (!lease) {
       try {
-        await withTimeout(this.api.createNamespacedLease({ namespace, body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: mine } }), deadline, timedOut('creating'));
+        const body: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: this.withOurMetadata({ name, namespace }), spec: mine };
+        await withTimeout(this.api.createNamespacedLease({ namespace, body }), deadline, timedOut('creating'));
       } catch (error) {
         if (httpStatusOf(error) === 409) return 'conflict'; // another replica created it first
         throw error;
@@ -229,13 +232,24 @@ export class LeaderElector {
         ? { ...mine, acquireTime: spec.acquireTime ?? mine.acquireTime, leaseTransitions: spec.leaseTransitions ?? 0 }
         : { ...mine, leaseTransitions: (spec.leaseTransitions ?? 0) + 1 };
     try {
-      await withTimeout(this.api.replaceNamespacedLease({ namespace, name, body: { ...lease, spec: next } }), deadline, timedOut('writing'));
+      await withTimeout(this.api.replaceNamespacedLease({ namespace, name, body: { ...lease, metadata: this.withOurMetadata(lease.metadata ?? { name, namespace }), spec: next } }), deadline, timedOut('writing'));
     } catch (error) {
       if (httpStatusOf(error) === 409) return 'conflict'; // written by another replica since the read
       throw error;
     }
     this.observe(next, now);
     return 'held';
+  }
+
+  /** `metadata` with the labels and annotations this replica keeps on the Lease while it holds it. */
+  private withOurMetadata(metadata: V1ObjectMeta): V1ObjectMeta {
+    const ours = this.options.leaseMetadata;
+    if (!ours) return metadata;
+    return {
+      ...metadata,
+      ...(ours.labels ? { labels: { ...(metadata.labels ?? {}), ...ours.labels } } : {}),
+      ...(ours.annotations ? { annotations: { ...(metadata.annotations ?? {}), ...ours.annotations } } : {}),
+    };
   }
 
   private observe(spec: V1LeaseSpec, at: number): void {

@@ -1,20 +1,22 @@
 /**
  * What the leading Global Manager replica runs, from the moment it leads until it stops leading:
- * informers on Datasets, Models, IncrementalLearningJobs and the pods it owns, one reconcile queue, the
- * reconcilers, the downstream sync to the Local Controllers and their WebSocket endpoint. A replica that
+ * informers on Datasets, Models, and for each kind of learning job (`config.kinds`) its jobs and the
+ * pods it owns; one reconcile queue dispatching by kind; a reconciler per kind; the downstream sync to
+ * the Local Controllers and their WebSocket endpoint with an upstream handler per kind. A replica that
  * loses the lease stops its session; one that gains it starts a fresh one (caches, expectations and LC
  * queues are rebuilt from the API server, as after a restart).
  */
 import type { KubernetesListObject, KubernetesObject, V1Pod } from '@kubernetes/client-node';
-import { SEDNA_GROUP, SEDNA_VERSION, type Dataset, type IncrementalLearningJob, type Model } from '@sedna-ts/api-types';
-import type { ResolvedConfig } from './config.js';
+import { SEDNA_GROUP, SEDNA_VERSION, type Dataset, type Model } from '@sedna-ts/api-types';
+import { nodeToken } from '@sedna-ts/api-types/tokens';
+import type { GmLogger, ResolvedConfig } from './config.js';
 import { DATASET_PLURAL, DatasetController } from './datasetController.js';
 import { Downstream } from './downstream.js';
 import { ControllerError, describeError, toControllerError } from './errors.js';
 import { PodExpectations } from './expectations.js';
 import { Informer, type InformerEvent } from './informer.js';
 import { JobController } from './jobController.js';
-import { incrementalLearningPolicy } from './jobPolicy.js';
+import type { JobKind, JobPolicy, LearningJob } from './jobPolicy.js';
 import { KubeApi } from './kubeApi.js';
 import { workerLabelKeys } from './labels.js';
 import { TokenReviewAuthenticator } from './lcAuth.js';
@@ -22,7 +24,6 @@ import { LcServer } from './lcServer.js';
 import type { GmMetrics } from './metrics.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './stateMachine.js';
 import { withTimeout } from './timeout.js';
-import { nodeToken } from '@sedna-ts/api-types/tokens';
 import { WorkQueue } from './workQueue.js';
 
 /** A running leader session. */
@@ -39,7 +40,30 @@ export interface LeaderSession {
 }
 
 type Cached<T> = T & KubernetesObject;
-type IlJob = Cached<IncrementalLearningJob>;
+type Job = Cached<LearningJob>;
+
+/** One kind of job in the session: its policy, informers and reconciler. */
+interface KindRuntime {
+  policy: JobPolicy<Job>;
+  jobs: Informer<Job>;
+  pods: Informer<V1Pod>;
+  controller: JobController<Job>;
+  enqueue(namespace: string, name: string): void;
+}
+
+/** What the parts of a session share while they are built. */
+interface SessionBase {
+  c: ResolvedConfig;
+  log: GmLogger;
+  api: KubeApi;
+  metrics: GmMetrics;
+  queue: WorkQueue;
+  informerBase: { kubeConfig: ResolvedConfig['kubeConfig']; backoff: ResolvedConfig['watchBackoff']; logger: GmLogger };
+  /** Filled as the kinds are built; the Dataset and Model informers read it when they fire. */
+  kinds: KindRuntime[];
+  downstream: Downstream;
+  lcServer: LcServer;
+}
 
 function sednaPath(namespace: string, plural: string): string {
   return namespace ? `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/namespaces/${namespace}/${plural}` : `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/${plural}`;
@@ -57,6 +81,157 @@ function decideOptions(config: ResolvedConfig): DecideOptions {
   };
 }
 
+function createQueue(c: ResolvedConfig, metrics: GmMetrics): WorkQueue {
+  return new WorkQueue({
+    backoff: c.backoff,
+    concurrency: c.concurrency,
+    onError: (key, error, retryInMs) => {
+      metrics.reconciles.inc({ kind: key.split('/')[0] ?? '', result: 'error' });
+      c.logger.error({ key, error: describeError(error), retryInMs }, 'reconcile failed; retrying');
+    },
+    onDepth: (depth) => metrics.reconcileQueueDepth.set(depth),
+  });
+}
+
+/** Enqueues every job of every kind in `namespace` that `uses` an object. */
+function enqueueUsers(s: SessionBase, namespace: string, uses: (policy: JobPolicy<Job>, job: Job) => boolean): void {
+  for (const k of s.kinds) {
+    for (const job of k.jobs.list(namespace)) if (uses(k.policy, job)) k.enqueue(namespace, job.metadata.name ?? '');
+  }
+}
+
+function datasetInformer(s: SessionBase): Informer<Cached<Dataset>> {
+  const namespace = s.c.namespace;
+  return new Informer<Cached<Dataset>>({
+    ...s.informerBase,
+    name: DATASET_PLURAL,
+    path: sednaPath(namespace, DATASET_PLURAL),
+    list: () => s.api.listSedna(DATASET_PLURAL, namespace) as Promise<KubernetesListObject<Cached<Dataset>>>,
+    onEvent: (event: InformerEvent, dataset) => {
+      if (event === 'delete') s.downstream.datasetDeleted(dataset);
+      else s.downstream.datasetChanged(dataset);
+      enqueueUsers(s, dataset.metadata.namespace ?? 'default', (policy, job) => policy.datasetName(job) === dataset.metadata.name);
+    },
+  });
+}
+
+function modelInformer(s: SessionBase): Informer<Cached<Model>> {
+  const namespace = s.c.namespace;
+  return new Informer<Cached<Model>>({
+    ...s.informerBase,
+    name: 'models',
+    path: sednaPath(namespace, 'models'),
+    list: () => s.api.listSedna('models', namespace) as Promise<KubernetesListObject<Cached<Model>>>,
+    onEvent: (event: InformerEvent, model) => {
+      if (event === 'delete') s.downstream.modelDeleted(model);
+      else s.downstream.modelChanged(model);
+      enqueueUsers(s, model.metadata.namespace ?? 'default', (policy, job) => policy.modelNames(job).includes(model.metadata.name ?? ''));
+    },
+  });
+}
+
+/** The pods of one kind's jobs (by the kind's name label); a pod gone takes its token Secret along. */
+function podInformer(s: SessionBase, policy: JobPolicy<Job>, expectations: PodExpectations, runtime: () => KindRuntime): Informer<V1Pod> {
+  const namespace = s.c.namespace;
+  const label = workerLabelKeys(policy.resourceKind).name;
+  return new Informer<V1Pod>({
+    ...s.informerBase,
+    name: `pods of ${policy.plural}`,
+    path: namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods',
+    labelSelector: label,
+    list: async () => {
+      const list = namespace ? await s.api.core.listNamespacedPod({ namespace, labelSelector: label }) : await s.api.core.listPodForAllNamespaces({ labelSelector: label });
+      return list as KubernetesListObject<V1Pod>;
+    },
+    onEvent: (event: InformerEvent, pod) => {
+      const jobName = pod.metadata?.labels?.[label];
+      const ns = pod.metadata?.namespace ?? 'default';
+      const podName = pod.metadata?.name;
+      if (!jobName || !podName) return;
+      const jobKey = `${ns}/${jobName}`;
+      if (event === 'delete') {
+        expectations.gone(jobKey, podName);
+        void runtime()
+          .controller.podGone(pod)
+          .catch((error: unknown) => {
+            s.log.warn({ pod: `${ns}/${podName}`, error: (error as Error).message }, 'the token Secret of a deleted worker pod could not be deleted; it goes with its job');
+          });
+      } else expectations.observed(jobKey, podName, Boolean(pod.metadata?.deletionTimestamp));
+      runtime().enqueue(ns, jobName);
+    },
+  });
+}
+
+/** One kind's informers and reconciler, with the policy for the GM's settings of that kind. */
+function kindRuntime(s: SessionBase, kind: JobKind, datasets: Informer<Cached<Dataset>>, models: Informer<Cached<Model>>): KindRuntime {
+  const { c } = s;
+  const policy = kind.policy(c.kindSettings[kind.resourceKind] ?? {}) as JobPolicy<Job>;
+  const expectations = new PodExpectations();
+  const enqueue = (ns: string, name: string): void => s.queue.add(`${policy.resourceKind}/${ns}/${name}`);
+  const runtime = {} as KindRuntime;
+  const jobs = new Informer<Job>({
+    ...s.informerBase,
+    name: policy.plural,
+    path: sednaPath(c.namespace, policy.plural),
+    list: () => s.api.listSedna(policy.plural, c.namespace) as Promise<KubernetesListObject<Job>>,
+    onEvent: (event: InformerEvent, job) => {
+      if (event === 'delete') s.downstream.jobDeleted(job, policy);
+      else s.downstream.jobChanged(job, policy);
+      enqueue(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
+    },
+  });
+  const pods = podInformer(s, policy, expectations, () => runtime);
+  const controller = new JobController<Job>({
+    policy,
+    api: s.api,
+    jobs,
+    pods,
+    datasets,
+    models,
+    expectations,
+    downstream: s.downstream,
+    lcs: () => s.lcServer.connectedNodes(),
+    nodeToken: (node) => nodeToken(c.secret, node),
+    enqueue,
+    options: decideOptions(c),
+    podSettings: { storageInitializer: c.storageInitializer, workerDefaultRequests: c.workerDefaultRequests },
+    metrics: s.metrics,
+    logger: s.log,
+  });
+  return Object.assign(runtime, { policy, jobs, pods, controller, enqueue });
+}
+
+/** The LC endpoint, with the Dataset handler and one upstream handler per kind. */
+function lcServerOf(s: SessionBase, datasetController: DatasetController): LcServer {
+  const { c } = s;
+  return new LcServer({
+    secret: c.secret,
+    logger: s.log,
+    metrics: s.metrics,
+    upstream: new Map([['dataset', datasetController.upstream], ...s.kinds.map((k) => [k.policy.resourceKind, k.controller.upstream] as const)]),
+    resync: (node) => s.downstream.resync(node),
+    onConnect: (info) => {
+      // Pods waiting for this node's LC_SERVER can be created now.
+      for (const k of s.kinds) {
+        for (const job of k.jobs.list()) if (s.downstream.jobNodes(job, k.policy).has(info.nodeName)) k.enqueue(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
+      }
+    },
+    onDisconnect: () => undefined,
+    ...(c.serviceAccountAuth.enabled ? { authenticator: new TokenReviewAuthenticator(c.kubeConfig, c.serviceAccountAuth, s.log) } : {}),
+  });
+}
+
+/** Lists and watches everything, within `startTimeoutSeconds`, while this replica still leads. */
+async function syncInformers(c: ResolvedConfig, informers: readonly Informer<KubernetesObject>[], stillLeading: () => boolean): Promise<void> {
+  for (const informer of informers) informer.start();
+  await withTimeout(
+    Promise.all(informers.map((i) => i.waitForSync())),
+    c.startTimeoutSeconds * 1000,
+    () => new ControllerError('API_ERROR', `GlobalManager: the API server at ${c.kubeConfig.getCurrentCluster()?.server ?? '?'} could not be listed within ${c.startTimeoutSeconds}s`),
+  );
+  if (!stillLeading()) throw new ControllerError('STOPPED', 'GlobalManager: stopped leading while the watched kinds were listed');
+}
+
 /**
  * Starts a leader session: lists and watches, and once every watched kind is listed (within
  * `startTimeoutSeconds`) and `stillLeading()` holds, starts reconciling.
@@ -65,147 +240,32 @@ function decideOptions(config: ResolvedConfig): DecideOptions {
  *   replica stopped leading meanwhile; the session is stopped before the error is thrown.
  */
 export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, stillLeading: () => boolean): Promise<LeaderSession> {
-  const log = c.logger;
-  const api = new KubeApi(c.kubeConfig);
-  const expectations = new PodExpectations();
-  const policy = incrementalLearningPolicy;
-  const namespace = c.namespace;
-  let ready = false;
-
-  const queue = new WorkQueue({
-    backoff: c.backoff,
-    concurrency: c.concurrency,
-    onError: (key, error, retryInMs) => {
-      metrics.reconciles.inc({ kind: key.split('/')[0] ?? '', result: 'error' });
-      log.error({ key, error: describeError(error), retryInMs }, 'reconcile failed; retrying');
-    },
-    onDepth: (depth) => metrics.reconcileQueueDepth.set(depth),
-  });
-  const enqueueJob = (ns: string, name: string): void => queue.add(`${policy.resourceKind}/${ns}/${name}`);
-  const enqueueDataset = (ns: string, name: string): void => queue.add(`dataset/${ns}/${name}`);
-
-  const informerBase = { kubeConfig: c.kubeConfig, backoff: c.watchBackoff, logger: log };
-  const jobsOf = (ns: string, uses: (job: IlJob) => boolean): IlJob[] => jobs.list(ns).filter(uses);
-
-  const datasets: Informer<Cached<Dataset>> = new Informer<Cached<Dataset>>({
-    ...informerBase,
-    name: DATASET_PLURAL,
-    path: sednaPath(namespace, DATASET_PLURAL),
-    list: () => api.listSedna(DATASET_PLURAL, namespace) as Promise<KubernetesListObject<Cached<Dataset>>>,
-    onEvent: (event: InformerEvent, dataset) => {
-      if (event === 'delete') downstream.datasetDeleted(dataset);
-      else downstream.datasetChanged(dataset);
-      const ns = dataset.metadata.namespace ?? 'default';
-      for (const job of jobsOf(ns, (j) => policy.datasetName(j) === dataset.metadata.name)) enqueueJob(ns, job.metadata.name ?? '');
-    },
-  });
-  const models: Informer<Cached<Model>> = new Informer<Cached<Model>>({
-    ...informerBase,
-    name: 'models',
-    path: sednaPath(namespace, 'models'),
-    list: () => api.listSedna('models', namespace) as Promise<KubernetesListObject<Cached<Model>>>,
-    onEvent: (event: InformerEvent, model) => {
-      if (event === 'delete') downstream.modelDeleted(model);
-      else downstream.modelChanged(model);
-      const ns = model.metadata.namespace ?? 'default';
-      for (const job of jobsOf(ns, (j) => policy.modelNames(j).includes(model.metadata.name ?? ''))) enqueueJob(ns, job.metadata.name ?? '');
-    },
-  });
-  const jobs: Informer<IlJob> = new Informer<IlJob>({
-    ...informerBase,
-    name: policy.plural,
-    path: sednaPath(namespace, policy.plural),
-    list: () => api.listSedna(policy.plural, namespace) as Promise<KubernetesListObject<IlJob>>,
-    onEvent: (event: InformerEvent, job) => {
-      if (event === 'delete') downstream.jobDeleted(job, policy);
-      else downstream.jobChanged(job, policy);
-      enqueueJob(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
-    },
-  });
-  const podKeys = workerLabelKeys(policy.resourceKind);
-  const pods: Informer<V1Pod> = new Informer<V1Pod>({
-    ...informerBase,
-    name: 'pods',
-    path: namespace ? `/api/v1/namespaces/${namespace}/pods` : '/api/v1/pods',
-    labelSelector: podKeys.name,
-    list: async () => {
-      const list = namespace ? await api.core.listNamespacedPod({ namespace, labelSelector: podKeys.name }) : await api.core.listPodForAllNamespaces({ labelSelector: podKeys.name });
-      return list as KubernetesListObject<V1Pod>;
-    },
-    onEvent: (event: InformerEvent, pod) => {
-      const jobName = pod.metadata?.labels?.[podKeys.name];
-      const ns = pod.metadata?.namespace ?? 'default';
-      if (!jobName || !pod.metadata?.name) return;
-      const jobKey = `${ns}/${jobName}`;
-      if (event === 'delete') {
-        expectations.gone(jobKey, pod.metadata.name);
-        void jobController.podGone(pod).catch((error: unknown) => {
-          log.warn({ pod: `${ns}/${pod.metadata?.name}`, error: (error as Error).message }, 'the token Secret of a deleted worker pod could not be deleted; it goes with its job');
-        });
-      } else expectations.observed(jobKey, pod.metadata.name, Boolean(pod.metadata.deletionTimestamp));
-      enqueueJob(ns, jobName);
-    },
-  });
-
-  const downstream: Downstream = new Downstream(
+  const s = { c, log: c.logger, api: new KubeApi(c.kubeConfig), metrics, queue: createQueue(c, metrics), informerBase: { kubeConfig: c.kubeConfig, backoff: c.watchBackoff, logger: c.logger }, kinds: [] } as unknown as SessionBase;
+  s.downstream = new Downstream(
     {
       datasets: () => [...datasets.list()],
       models: () => [...models.list()],
-      jobs: () => jobs.list().map((job) => ({ job, policy })),
+      jobs: () => s.kinds.flatMap((k) => k.jobs.list().map((job) => ({ job, policy: k.policy as JobPolicy }))),
       dataset: (ns, name) => datasets.get(name, ns),
     },
-    (node, key, frame) => lcServer.send(node, key, frame),
+    (node, key, frame) => s.lcServer.send(node, key, frame),
   );
+  const datasets = datasetInformer(s);
+  const models = modelInformer(s);
+  for (const kind of c.kinds) s.kinds.push(kindRuntime(s, kind, datasets, models));
+  const datasetController = new DatasetController({ api: s.api, datasets, enqueue: (ns, name) => s.queue.add(`dataset/${ns}/${name}`), metrics, logger: s.log });
+  s.lcServer = lcServerOf(s, datasetController);
 
-  // The LC endpoint needs the controllers' handlers and they need its connections: tied through `lcs`.
-  const lcs = (): ReturnType<LcServer['connectedNodes']> => lcServer.connectedNodes();
-  const jobController = new JobController<IlJob>({
-    policy,
-    api,
-    jobs,
-    pods,
-    datasets,
-    models,
-    expectations,
-    downstream,
-    lcs,
-    nodeToken: (node) => nodeToken(c.secret, node),
-    enqueue: enqueueJob,
-    options: decideOptions(c),
-    podSettings: { storageInitializer: c.storageInitializer, workerDefaultRequests: c.workerDefaultRequests },
-    metrics,
-    logger: log,
-  });
-  const datasetController = new DatasetController({ api, datasets, enqueue: enqueueDataset, metrics, logger: log });
-
-  const lcServer: LcServer = new LcServer({
-    secret: c.secret,
-    logger: log,
-    metrics,
-    upstream: new Map([
-      ['dataset', datasetController.upstream],
-      [policy.resourceKind, jobController.upstream],
-    ]),
-    resync: (node) => downstream.resync(node),
-    onConnect: (info) => {
-      // Pods waiting for this node's LC_SERVER can be created now.
-      for (const job of jobs.list()) {
-        if (downstream.jobNodes(job, policy).has(info.nodeName)) enqueueJob(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
-      }
-    },
-    onDisconnect: () => undefined,
-    ...(c.serviceAccountAuth.enabled ? { authenticator: new TokenReviewAuthenticator(c.kubeConfig, c.serviceAccountAuth, log) } : {}),
-  });
-
-  const informers = [datasets, models, jobs, pods];
+  const informers = [datasets, models, ...s.kinds.flatMap((k) => [k.jobs, k.pods])] as Informer<KubernetesObject>[];
+  let ready = false;
   let stopping: Promise<void> | undefined;
   const stop = (closeCode?: number, closeReason?: string): Promise<void> => {
     stopping ??= (async () => {
       ready = false;
-      await queue.stop();
-      jobController.abandon();
+      await s.queue.stop();
+      for (const k of s.kinds) k.controller.abandon();
       datasetController.abandon();
-      await lcServer.close(closeCode, closeReason);
+      await s.lcServer.close(closeCode, closeReason);
       await Promise.all(informers.map((i) => i.stop()));
       metrics.reconcileQueueDepth.set(0);
       metrics.connectedNodes.set(0);
@@ -215,23 +275,19 @@ export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, 
   };
 
   try {
-    for (const informer of informers) informer.start();
-    await withTimeout(
-      Promise.all(informers.map((i) => i.waitForSync())),
-      c.startTimeoutSeconds * 1000,
-      () => new ControllerError('API_ERROR', `GlobalManager: the API server at ${c.kubeConfig.getCurrentCluster()?.server ?? '?'} could not be listed within ${c.startTimeoutSeconds}s`),
-    );
-    if (!stillLeading()) throw new ControllerError('STOPPED', 'GlobalManager: stopped leading while the watched kinds were listed');
+    await syncInformers(c, informers, stillLeading);
   } catch (error) {
     await stop();
     throw toControllerError(error, 'API_ERROR', 'GlobalManager: start failed');
   }
-
-  queue.start(async (key) => {
+  const byKind = new Map(s.kinds.map((k) => [k.policy.resourceKind, k.controller]));
+  s.queue.start(async (key) => {
     const [kind, ns, name] = key.split('/') as [string, string, string];
     if (kind === 'dataset') return datasetController.reconcile(ns, name);
-    return jobController.reconcile(ns, name);
+    const controller = byKind.get(kind);
+    if (!controller) throw new ControllerError('INTERNAL', `GlobalManager: no controller for the queue key ${key}`);
+    return controller.reconcile(ns, name);
   });
   ready = true;
-  return { lcServer, ready: () => ready, stop };
+  return { lcServer: s.lcServer, ready: () => ready, stop };
 }

@@ -1,4 +1,4 @@
-import type { IncrementalLearningJob, JobCondition } from '@sedna-ts/api-types';
+import type { IncrementalLearningJob, IncrementalLearningJobStatus, JobCondition } from '@sedna-ts/api-types';
 import {
   DEPLOY_DECISION,
   EVAL_INPUT,
@@ -12,13 +12,13 @@ import {
   pod,
 } from '../test/fixtures.js';
 import { conditionData } from './conditions.js';
-import { incrementalLearningPolicy } from './jobPolicy.js';
+import { incrementalLearningPolicy } from './kinds/incrementalLearningJob/index.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
 import { DEFAULT_DECIDE_OPTIONS, decide, type JobDecision, type JobWorld, type PendingReport } from './stateMachine.js';
 
 const INFER = pod({ name: 'helmet-infer-aaaaa', workerType: 'inference', round: 0, attempt: 0 });
 
-function run(job: IncrementalLearningJob, world: Partial<JobWorld> = {}, options = DEFAULT_DECIDE_OPTIONS): JobDecision {
+function run(job: IncrementalLearningJob, world: Partial<JobWorld> = {}, options = DEFAULT_DECIDE_OPTIONS): JobDecision<IncrementalLearningJobStatus> {
   return decide(job, makeWorld(world), incrementalLearningPolicy, options);
 }
 

@@ -9,7 +9,6 @@
  * `maxRounds`, the manual trigger, the NoReport grace, and a condition message for missing objects.
  */
 import {
-  DeployDecisionType,
   JobConditionType,
   JobStage,
   type CondInput,
@@ -33,7 +32,7 @@ import {
   type ConditionData,
   type NewCondition,
 } from './conditions.js';
-import type { JobPolicy, LearningJob, LearningJobStatus } from './jobPolicy.js';
+import type { JobPolicy, LearningJob, LearningJobStatus, StatusOf } from './jobPolicy.js';
 import { cloneJson, sameJson } from './json.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
 import { manualTriggerConsumed, parseManualTrigger } from './manualTrigger.js';
@@ -128,8 +127,8 @@ export interface ReportOutcome {
 }
 
 /** The result of `decide`. */
-export interface JobDecision {
-  status: LearningJobStatus;
+export interface JobDecision<S extends LearningJobStatus = LearningJobStatus> {
+  status: S;
   /** Whether `status` differs from the job's. */
   statusChanged: boolean;
   /** The conditions this decision appended, in order. */
@@ -165,7 +164,7 @@ const TYPES: Record<string, JobConditionType> = {
 };
 
 class Decider<J extends LearningJob> {
-  readonly status: LearningJobStatus;
+  readonly status: StatusOf<J>;
   conditions: JobCondition[];
   readonly actions: JobAction[] = [];
   readonly outcomes: ReportOutcome[] = [];
@@ -184,7 +183,7 @@ class Decider<J extends LearningJob> {
     readonly policy: JobPolicy<J>,
     readonly options: DecideOptions,
   ) {
-    this.status = cloneJson(job.status ?? {}) as LearningJobStatus;
+    this.status = cloneJson(job.status ?? {}) as StatusOf<J>;
     this.conditions = [...(this.status.conditions ?? [])];
     this.pods = world.pods.map((p) => ({ ...p }));
     this.now = world.now.toISOString();
@@ -492,7 +491,7 @@ class Decider<J extends LearningJob> {
       const node = this.canCreate('inference');
       if (!node) return false;
       for (const old of this.livePods('inference')) this.deletePod(old, `cold update to the model of round ${round}`);
-      const modelUrl = data.input?.models?.[0]?.url ?? data.input?.model?.url ?? this.status.lastGoodModel?.url;
+      const modelUrl = data.input?.models?.[0]?.url ?? data.input?.model?.url ?? this.policy.servingModel(this.job, this.status)?.url;
       pod = this.createPod('inference', node, round, attempt, modelUrl ? { modelUrl } : {});
     }
     this.append({ stage: JobStage.Deploy, type: JobConditionType.Starting, round, data: { ...carried, worker: pod.name } });
@@ -541,38 +540,10 @@ class Decider<J extends LearningJob> {
       this.append({ stage: next, type: JobConditionType.Waiting, round, data: { attempt: 1 } });
       return true;
     }
-    this.finishRound(round);
+    this.policy.roundEnded(this.job, this.status, this.conditions, round, this.now);
     if (this.reachedMaxRounds(round)) return false;
     this.append({ stage: JobStage.Train, type: JobConditionType.Waiting, round, data: { attempt: 1 } });
     return true;
-  }
-
-  /** Records the round's deploy verdict and, when it deployed, the model now serving. */
-  finishRound(round: number): void {
-    const inRound = (c: JobCondition): boolean => c.stage === JobStage.Deploy && conditionRound(c, round) === round;
-    const decided = findLastCondition(this.conditions, (c) => inRound(c) && conditionData(c).decision !== undefined);
-    const ready = findLastCondition(this.conditions, (c) => inRound(c) && c.type === JobConditionType.Ready);
-    let decision = decided ? conditionData(decided).decision : undefined;
-    if (!decision) {
-      // An original LC sends no verdict: a round that went through (Deploy, Ready) passed the gate.
-      const condition = this.policy.deployCondition(this.job);
-      if (condition) {
-        decision = {
-          round,
-          decision: ready ? DeployDecisionType.Deploy : DeployDecisionType.Keep,
-          reason: 'the local controller reported no decision',
-          metric: condition.metric,
-          operator: condition.operator,
-          threshold: condition.threshold,
-          compared: {},
-          time: this.now,
-        };
-      }
-    }
-    if (decision) this.status.lastDecision = { ...decision, round };
-    const deployed = decision ? decision.decision !== DeployDecisionType.Keep : ready !== undefined;
-    const model = ready ? (conditionData(ready).input?.models?.[0] ?? conditionData(ready).input?.model) : undefined;
-    if (deployed && model) this.status.lastGoodModel = model;
   }
 
   reachedMaxRounds(round: number): boolean {
@@ -651,7 +622,7 @@ class Decider<J extends LearningJob> {
     }
     const node = this.canCreate('inference');
     if (!node) return undefined;
-    const modelUrl = this.status.lastGoodModel?.url;
+    const modelUrl = this.policy.servingModel(this.job, this.status)?.url;
     return this.createPod('inference', node, this.round, 0, modelUrl ? { modelUrl } : {});
   }
 
@@ -669,14 +640,11 @@ class Decider<J extends LearningJob> {
     for (let i = 0; i < 16 && this.step(); i++);
   }
 
-  run(): JobDecision {
+  run(): JobDecision<StatusOf<J>> {
     // First sync.
     if (!this.status.startTime) this.status.startTime = this.now;
     if (this.status.round === undefined) this.status.round = 0;
-    if (!this.status.lastGoodModel) {
-      const initial = this.policy.initialServingModel(this.job, this.world.models);
-      if (initial) this.status.lastGoodModel = initial;
-    }
+    this.policy.initialStatus(this.job, this.status, this.world.models);
     if (this.conditions.length === 0) this.append({ stage: JobStage.Train, type: JobConditionType.Waiting, round: this.round, data: { attempt: 1 } });
 
     // Reports apply in arrival order, each onto the state the transitions before it led to. They are
@@ -727,6 +695,6 @@ class Decider<J extends LearningJob> {
  * // first sync: d.status.conditions = [(Train, Waiting)], d.actions = [createPod inference]
  * ```
  */
-export function decide<J extends LearningJob>(job: J, world: JobWorld, policy: JobPolicy<J>, options: DecideOptions = DEFAULT_DECIDE_OPTIONS): JobDecision {
+export function decide<J extends LearningJob>(job: J, world: JobWorld, policy: JobPolicy<J>, options: DecideOptions = DEFAULT_DECIDE_OPTIONS): JobDecision<StatusOf<J>> {
   return new Decider(job, world, policy, options).run();
 }

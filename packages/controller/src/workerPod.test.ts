@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { EVAL_INPUT, NODE, TRAIN_INPUT, makeDataset, makeJob } from '../test/fixtures.js';
 import { volumeNameForPath } from './hostPathMounts.js';
-import { incrementalLearningPolicy } from './jobPolicy.js';
+import { incrementalLearningPolicy } from './kinds/incrementalLearningJob/index.js';
 import type { WorkerPodRequest } from './stateMachine.js';
 import { nodeToken, verifyWorkerToken } from '@sedna-ts/api-types/tokens';
 import { buildWorkerPod, buildWorkerTokenSecret, isWorkerTokenSecret, type LcInfo } from './workerPod.js';

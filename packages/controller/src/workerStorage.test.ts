@@ -2,7 +2,7 @@ import type { V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { Dataset, IncrementalLearningJob, Model } from '@sedna-ts/api-types';
 import { NODE, makeDataset, makeJob, makeModel } from '../test/fixtures.js';
 import { ControllerError } from './errors.js';
-import { incrementalLearningPolicy } from './jobPolicy.js';
+import { incrementalLearningPolicy } from './kinds/incrementalLearningJob/index.js';
 import type { WorkerPodRequest } from './stateMachine.js';
 import { buildWorkerPod, DEFAULT_WORKER_POD_SETTINGS, type LcInfo, type WorkerPodContext } from './workerPod.js';
 import { credentialEnv, WorkerStorage } from './workerStorage.js';
