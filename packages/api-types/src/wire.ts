@@ -114,6 +114,8 @@ export interface IncrementalCondData {
   failedRound?: number;
   /** Ours, on deploy conditions: the deploy gate's verdict. */
   decision?: DeployDecision;
+  /** Ours, on (Train, Failed) with reason `InvalidSpec`: the `metadata.generation` found invalid. */
+  generation?: number;
 }
 
 /** Upstream payload from an LC about a learning job (operation `status`). Phase and status are case-insensitive. */

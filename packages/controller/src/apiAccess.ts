@@ -37,6 +37,7 @@ export const KUBERNETES_API_ACCESS: readonly ApiAccess[] = [
     scope: 'cluster',
     why: "the Secret a credentialName names, when a pod is built; each worker pod's token Secret, created before the pod and deleted when it is gone",
   },
+  { group: '', resource: 'events', verbs: ['create'], scope: 'cluster', why: 'a Warning event on a job whose spec is invalid (InvalidSpec)' },
   { group: 'authentication.k8s.io', resource: 'tokenreviews', verbs: ['create'], scope: 'cluster', why: 'LC ServiceAccount tokens' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'gm-namespace', why: 'leader election' },
 ];

@@ -38,6 +38,10 @@ export const ConditionReason = {
   WorkerFailed: 'WorkerFailed',
   /** The condition was reported by the Local Controller. */
   ReportedByLc: 'ReportedByLC',
+  /** The job's spec (this generation) is invalid: no pod, no LC frame until it changes. */
+  InvalidSpec: 'InvalidSpec',
+  /** A new generation of a job whose spec was invalid is valid: the round starts again. */
+  SpecFixed: 'SpecFixed',
 } as const;
 /** A reason the Global Manager writes on a condition. */
 export type ConditionReason = (typeof ConditionReason)[keyof typeof ConditionReason];

@@ -108,6 +108,18 @@ export class Downstream {
     this.replaceModelsOf(job, policy);
   }
 
+  /**
+   * A job the LCs must not act on (its spec is invalid): the nodes that hold it get a delete; a job no
+   * node holds sends nothing.
+   */
+  jobWithdrawn(job: LearningJob, policy: JobPolicy): void {
+    const key = resourceKey(policy.resourceKind, job);
+    const held = this.placements.get(key);
+    if (held && held.size > 0) this.remove(policy.resourceKind, job, held);
+    // Its Models stay only where another job needs them.
+    this.replaceModelsOf({ ...job, metadata: { ...job.metadata, deletionTimestamp: new Date().toISOString() } }, policy);
+  }
+
   /** Everything `node` should hold, as insert frames, and the node is recorded as holding them. */
   resync(node: string): { key: string; frame: WireFrame }[] {
     const out: { key: string; frame: WireFrame }[] = [];

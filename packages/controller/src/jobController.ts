@@ -9,7 +9,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { JobConditionType, type Dataset, type Model } from '@sedna-ts/api-types';
 import type { GmLogger } from './config.js';
-import { conditionAttempt, conditionRound, findLastCondition, timeMs } from './conditions.js';
+import { ConditionReason, conditionAttempt, conditionRound, findLastCondition, timeMs } from './conditions.js';
 import type { Downstream } from './downstream.js';
 import { ControllerError } from './errors.js';
 import type { PodExpectations } from './expectations.js';
@@ -30,6 +30,7 @@ import {
   type ReportOutcome,
   type WorkerPodRequest,
 } from './stateMachine.js';
+import { invalidSpecStatus, specFixedStatus, specProblem } from './specCheck.js';
 import type { HandleResult } from './workQueue.js';
 import { buildWorkerPod, buildWorkerTokenSecret, isWorkerTokenSecret, type LcInfo, type WorkerPodSettings } from './workerPod.js';
 
@@ -174,10 +175,17 @@ export class JobController<J extends LearningJob> {
       return {};
     }
     if (job.metadata.deletionTimestamp) return this.finalize(job, key);
+    const invalid = specProblem(job, policy);
+    if (invalid) return this.refuseSpec(job, key, invalid);
     // Secrets are read when a pod is built, so a problem found then is checked again now.
     this.problems.delete(key);
     if (!(job.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) {
       job = await api.patchMetadata<J>(policy.plural, namespace, name, { finalizers: [...(job.metadata.finalizers ?? []), CLEANUP_FINALIZER] }, job.metadata.resourceVersion);
+    }
+    const fixed = specFixedStatus(job, new Date().toISOString());
+    if (fixed) {
+      job = (await api.replaceStatus(policy.plural, job as unknown as SednaApiObject, fixed)) as unknown as J;
+      this.deps.logger.info({ job: key, kind: policy.kind, generation: job.metadata.generation }, 'the spec is valid again: the round starts again at (Train, Waiting)');
     }
     for (let tries = 0; tries < MAX_CONFLICTS; tries++) {
       const waiting = [...(this.pending.get(key) ?? [])];
@@ -333,6 +341,31 @@ export class JobController<J extends LearningJob> {
       if (secret) secrets.set(name, secret);
     }
     return secrets;
+  }
+
+  /**
+   * This generation of the job is invalid: one (Train, Failed, InvalidSpec) condition and one Warning
+   * event naming the problem; nothing else (no pod, no retry) until the generation changes, which
+   * brings the job back here through its informer.
+   */
+  private async refuseSpec(job: J, key: string, problem: string): Promise<HandleResult> {
+    const { policy, api } = this.deps;
+    this.settleReports(key, 'ignored', `${this.where(job)}: its spec is invalid: ${problem}`);
+    const status = invalidSpecStatus(job, problem, new Date().toISOString());
+    if (!status) return {};
+    try {
+      await api.replaceStatus(policy.plural, job as unknown as SednaApiObject, status);
+    } catch (error) {
+      if (isConflict(error)) return { requeueAfterMs: 0 };
+      if (isNotFound(error)) return {};
+      throw error;
+    }
+    this.deps.logger.warn({ job: key, kind: policy.kind, generation: job.metadata.generation, problem }, 'invalid spec: no pod until the job changes');
+    await api.createEvent(job, 'Warning', ConditionReason.InvalidSpec, problem).catch((error: unknown) => {
+      this.deps.logger.warn({ job: key, error: (error as Error).message }, 'the InvalidSpec event could not be recorded');
+    });
+    this.deps.metrics.reconciles.inc({ kind: policy.resourceKind, result: 'invalid' });
+    return {};
   }
 
   /** The job is being deleted: its pods go, its LCs drop it (and its hot-update folder), then our finalizer. */

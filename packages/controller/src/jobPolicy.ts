@@ -68,6 +68,11 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   template(job: J, workerType: WorkerType): PodTemplateSpec | undefined;
   /** How the deploy stage delivers a model. */
   deployMode(job: J): DeployMode;
+  /**
+   * The problems of a job's spec, each naming the kind, the job, the field path and the value (the GM
+   * refuses the generation with `InvalidSpec`); absent: the API server's schema is all there is.
+   */
+  validate?(job: J): string[];
   /** `spec.maxRounds`, or undefined for rounds without end. */
   maxRounds(job: J): number | undefined;
   /** At the first sync, the kind's own status fields (e.g. the model serving before any round). */

@@ -121,6 +121,30 @@ export class KubeApi {
     }
   }
 
+  /**
+   * Records an Event about `object` (core/v1), as `kubectl describe` shows them. Best effort: the caller
+   * logs a failure; an event is never worth failing a reconcile for.
+   */
+  async createEvent(object: { apiVersion?: string; kind?: string; metadata?: { name?: string; namespace?: string; uid?: string } }, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const namespace = object.metadata?.namespace ?? 'default';
+    const now = new Date();
+    await this.core.createNamespacedEvent({
+      namespace,
+      body: {
+        metadata: { generateName: `${object.metadata?.name ?? 'sedna'}.`, namespace },
+        involvedObject: { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata?.name, namespace, uid: object.metadata?.uid },
+        type,
+        reason,
+        message,
+        source: { component: 'sedna-gm' },
+        firstTimestamp: now,
+        lastTimestamp: now,
+        count: 1,
+        reportingComponent: 'sedna-gm',
+      },
+    });
+  }
+
   /** Deletes a pod; a pod already gone is fine. */
   async deletePod(namespace: string, name: string): Promise<void> {
     try {

@@ -24,6 +24,7 @@ import { LcServer } from './lcServer.js';
 import type { GmMetrics } from './metrics.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from './stateMachine.js';
 import { withTimeout } from './timeout.js';
+import { specProblem } from './specCheck.js';
 import { WorkQueue } from './workQueue.js';
 
 /** A running leader session. */
@@ -176,6 +177,7 @@ function kindRuntime(s: SessionBase, kind: JobKind, datasets: Informer<Cached<Da
     list: () => s.api.listSedna(policy.plural, c.namespace) as Promise<KubernetesListObject<Job>>,
     onEvent: (event: InformerEvent, job) => {
       if (event === 'delete') s.downstream.jobDeleted(job, policy);
+      else if (specProblem(job, policy)) s.downstream.jobWithdrawn(job, policy);
       else s.downstream.jobChanged(job, policy);
       enqueue(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
     },
@@ -245,7 +247,8 @@ export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, 
     {
       datasets: () => [...datasets.list()],
       models: () => [...models.list()],
-      jobs: () => s.kinds.flatMap((k) => k.jobs.list().map((job) => ({ job, policy: k.policy as JobPolicy }))),
+      // A job whose spec is invalid is not placed on any node (specCheck.ts).
+      jobs: () => s.kinds.flatMap((k) => k.jobs.list().filter((job) => !specProblem(job, k.policy)).map((job) => ({ job, policy: k.policy as JobPolicy }))),
       dataset: (ns, name) => datasets.get(name, ns),
     },
     (node, key, frame) => s.lcServer.send(node, key, frame),

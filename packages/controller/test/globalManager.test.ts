@@ -349,6 +349,37 @@ describe('objects a job references', () => {
   });
 });
 
+describe('a job whose spec is invalid', () => {
+  test('gets one (Train, Failed, InvalidSpec) condition and a Warning event naming the field and value, no pod, no LC frame, no retry; a valid new generation starts at (Train, Waiting)', async () => {
+    const name = 'bad-spec';
+    const before = lc.received.length;
+    // Two containers of the train template share a name: the CRD schema cannot say so, api-types' rules do.
+    await createSedna(cluster, 'incrementallearningjobs', manifest(name, (job) => {
+      job.spec.trainSpec.template.spec!.containers.push({ name: 'train-worker', image: 'other:1' });
+    }));
+    const failed = await jobAt(name, 'Train/Failed/0/InvalidSpec');
+    const condition = latestCondition(failed.status?.conditions)!;
+    expect(condition.message).toBe('IncrementalLearningJob default/bad-spec: spec.trainSpec.template.spec.containers[1].name: "train-worker" is the name of another container of the pod');
+    expect(conditionData(condition)).toMatchObject({ generation: failed.metadata.generation });
+    const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name}` });
+    expect(events.items.map((e) => [e.type, e.reason, e.message])).toEqual([['Warning', 'InvalidSpec', condition.message]]);
+    // Nothing more happens while the generation stays: no pod, no frame to the LC, no new condition.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await jobPods(cluster, name)).toEqual([]);
+    expect(lc.received.slice(before).filter((f) => f.header.resourceName === name)).toEqual([]);
+    expect(trail(await getJob(cluster, name))).toEqual(trail(failed));
+
+    // Fixed: a new generation, valid, starts at (Train, Waiting) and goes on (its inference pod, the LC).
+    const fixed = await getJob(cluster, name);
+    fixed.spec.trainSpec.template.spec!.containers = fixed.spec.trainSpec.template.spec!.containers.slice(0, 1);
+    await cluster.custom.replaceNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', name, body: fixed });
+    const waiting = await jobAt(name, 'Train/Waiting/0/SpecFixed');
+    expect(trail(waiting).slice(-2)).toEqual(['Train/Failed/0/InvalidSpec', 'Train/Waiting/0/SpecFixed']);
+    await eventually('the inference pod', async () => ((await podsOf(name, 'inference')).length === 1 ? true : undefined));
+    await lc.until((r) => r.some((f) => f.header.operation === 'insert' && f.header.resourceName === name), 'the job on the LC');
+  });
+});
+
 describe('the API server goes away and comes back', () => {
   test('the GM watches again (with backoff) and handles a job created afterwards', async () => {
     await cluster.restart(1500);

@@ -3,7 +3,7 @@
  * model served by one inference worker (hot, cold, or published without one), `lastGoodModel` and
  * `lastDecision` in status (docs/design/incremental-learning.md).
  */
-import type { IncrementalLearningJob } from '@sedna-ts/api-types';
+import { formatIssue, validateDocument, type IncrementalLearningJob } from '@sedna-ts/api-types';
 import type { JobKind, JobPolicy } from '../../jobPolicy.js';
 import { incrementalLearningModelNames, incrementalLearningWorkerEnv } from './env.js';
 import { initialStatus, recordRoundEnd } from './status.js';
@@ -23,6 +23,10 @@ export const incrementalLearningPolicy: JobPolicy<IncrementalLearningJob> = {
   deployMode: (job) => {
     if (!job.spec.deploySpec.template) return 'publish';
     return job.spec.deploySpec.model.hotUpdateEnabled ? 'hot' : 'cold';
+  },
+  validate: (job) => {
+    const result = validateDocument(job);
+    return result.valid ? [] : result.issues.map(formatIssue);
   },
   maxRounds: (job) => job.spec.maxRounds,
   initialStatus,
