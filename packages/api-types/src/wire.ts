@@ -2,7 +2,7 @@
  * Wire formats shared by the worker SDK, the Local Controller (LC) and the Global Manager (GM).
  *
  * These follow the original Sedna byte for byte where users or old components depend on them
- * (see ../shared/reference/sedna-notes.md sections 2.4.2, 4.2 to 4.4), with additions that are
+ * (see docs/original/gm-lc-protocol.md and docs/original/worker-contract.md#report-api), with additions that are
  * optional on the wire so an original peer still interoperates.
  */
 import type { DeployDecision } from './schemas/common.js';

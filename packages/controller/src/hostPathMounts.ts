@@ -1,5 +1,5 @@
 /**
- * Host paths in worker pods, as the original names them (sedna-notes 3.4): a host path is mounted under
+ * Host paths in worker pods, as the original names them (docs/original/worker-contract.md#storage): a host path is mounted under
  * `/home/data`, through a hostPath volume named after its folder. The embedded node agent maps the
  * mount paths back to host paths, so one pod spec serves a machine and a cluster alike. The mounting
  * itself is `WorkerStorage`'s.

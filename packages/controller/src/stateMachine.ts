@@ -3,8 +3,8 @@
  * status and the actions that bring the world in line (create or delete pods, remove the manual
  * trigger annotation, come back later). The reconcile loop only applies what it returns.
  *
- * Transitions follow docs/design/incremental-learning.md section 3: the original's table (sedna-notes
- * 2.4.1) with the fixes: re-entrant rounds (#381), retries of a failed stage with backoff before the
+ * Transitions follow docs/design/incremental-learning.md section 3: the original's table
+ * (docs/original/state-machine.md#transitions) with the fixes: re-entrant rounds (#381), retries of a failed stage with backoff before the
  * round fails and returns its samples, `round`, `lastGoodModel` and `lastDecision` in status,
  * `maxRounds`, the manual trigger, the NoReport grace, and a condition message for missing objects.
  */

@@ -1,5 +1,5 @@
 /**
- * What a worker reads and writes, made available the way the original does it (sedna-notes 3.3, 3.4),
+ * What a worker reads and writes, made available the way the original does it (docs/original/worker-contract.md#storage),
  * in one form for one machine and a cluster:
  * - a host path (no scheme): its parent folder is a hostPath volume mounted under `/home/data`, and the
  *   env value is `/home/data/<path>`;

@@ -1,5 +1,5 @@
 /**
- * Hot-update publishing, as the original lays it out (sedna-notes 3.5) with our additions: the host
+ * Hot-update publishing, as the original lays it out (docs/original/worker-contract.md#hot-update) with our additions: the host
  * folder `<hotUpdateRoot>/<ns>/<kind>/<name>/` (the contract's `jobFolder`) is mounted at `/model-hot-update` in the
  * inference pod; a version is first copied to `<round>/<file>`, then `model_config.json` is written by
  * temp file + rename with `model_path: /model-hot-update/<round>/<file>`, `model_update_time`,

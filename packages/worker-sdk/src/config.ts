@@ -65,7 +65,7 @@ const SECRET_KEYS: ReadonlySet<keyof ConfigOverrides> = new Set(['secretAccessKe
 
 /**
  * Sedna's `BaseConfig`: every setting a worker reads from its environment, with the original's env
- * names and defaults (sedna-notes 5.1) plus the ones the SDK needs (MODEL_URLS, MODEL_HOT_UPDATE, ...).
+ * names and defaults (docs/original/worker-contract.md#library-config) plus the ones the SDK needs (MODEL_URLS, MODEL_HOT_UPDATE, ...).
  *
  * Values are read from the environment each time they are used, not frozen at import, so a test (or a
  * script) can set `process.env` late. `set()` overrides values for this object (the original's

@@ -32,7 +32,7 @@ export function incrementalLearningWorkerEnv(job: IncrementalLearningJob, reques
   const namespace = job.metadata.namespace ?? 'default';
   const input = request.input ?? {};
   const inputModels = input.models ?? (input.model ? [input.model] : []);
-  // Which Secret applies (sedna-notes 3.6): the Dataset's for its URL and index, the job's for what
+  // Which Secret applies (docs/original/worker-contract.md#credentials): the Dataset's for its URL and index, the job's for what
   // it writes under outputDir (round files, trained models), each Model's for that Model's URL.
   const jobCredential = credential(job.spec.credentialName, `IncrementalLearningJob ${namespace}/${job.metadata.name ?? ''}`);
   const datasetCredential = credential(dataset.spec.credentialName, `Dataset ${namespace}/${dataset.metadata.name ?? ''}`);
