@@ -3,16 +3,19 @@
 #   docker build -f deploy/docker/lc.Dockerfile -t sedna-ts/lc:0.1 .
 
 # Build: the workspace's tools and the packages the LC is made of, from the repository's lockfile
-# (--ignore-scripts: see gm.Dockerfile).
+# (--ignore-scripts: see gm.Dockerfile). @sedna-ts/internal is bundled into the LC's dist: needed
+# here, not in the image.
 FROM node:20-slim AS build
 WORKDIR /src
 ENV NX_DAEMON=false NX_NO_CLOUD=true
 COPY package.json package-lock.json nx.json tsconfig.base.json ./
 COPY packages/api-types/package.json packages/api-types/
+COPY packages/internal/package.json packages/internal/
 COPY packages/storage-initializer/package.json packages/storage-initializer/
 COPY packages/local-controller/package.json packages/local-controller/
-RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/api-types -w @sedna-ts/storage-initializer -w @sedna-ts/local-controller
+RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/api-types -w @sedna-ts/internal -w @sedna-ts/storage-initializer -w @sedna-ts/local-controller
 COPY packages/api-types/ packages/api-types/
+COPY packages/internal/ packages/internal/
 COPY packages/storage-initializer/ packages/storage-initializer/
 COPY packages/local-controller/ packages/local-controller/
 RUN npx nx run-many -t build -p @sedna-ts/local-controller --outputStyle=static

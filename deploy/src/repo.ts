@@ -16,6 +16,7 @@ export const DEPLOY_DIR = path.join(REPO_ROOT, 'deploy');
 
 interface PackageJson {
   name?: string;
+  private?: boolean;
   workspaces?: string[];
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -33,6 +34,11 @@ export interface WorkspacePackage {
   dir: string;
   /** Workspace packages it depends on at run time (`dependencies`). */
   runtime: string[];
+  /**
+   * Workspace packages its build needs: `runtime` and the private ones among its `devDependencies`,
+   * which are never published, so a package that lists one bundles it (@sedna-ts/internal).
+   */
+  build: string[];
   /** Workspace packages it depends on at all (what nx builds first). */
   all: string[];
 }
@@ -50,6 +56,7 @@ export function workspacePackages(root = REPO_ROOT): Map<string, WorkspacePackag
   }
   const found = dirs.filter((d) => existsSync(path.join(root, d, 'package.json'))).map((d) => ({ dir: d, json: readJson(path.join(root, d, 'package.json')) }));
   const names = new Set(found.map((f) => f.json.name ?? ''));
+  const privates = new Set(found.filter((f) => f.json.private === true).map((f) => f.json.name ?? ''));
   const out = new Map<string, WorkspacePackage>();
   for (const { dir, json } of found) {
     const pick = (deps: Record<string, string> | undefined) => Object.keys(deps ?? {}).filter((d) => names.has(d));
@@ -57,6 +64,7 @@ export function workspacePackages(root = REPO_ROOT): Map<string, WorkspacePackag
       name: json.name ?? dir,
       dir,
       runtime: pick(json.dependencies),
+      build: [...pick(json.dependencies), ...pick(json.devDependencies).filter((d) => privates.has(d))],
       all: [...new Set([...pick(json.dependencies), ...pick(json.devDependencies), ...pick(json.peerDependencies)])],
     });
   }
@@ -64,7 +72,7 @@ export function workspacePackages(root = REPO_ROOT): Map<string, WorkspacePackag
 }
 
 /** A package and the workspace packages it reaches through `key` dependencies, transitively. */
-export function dependencyClosure(packages: Map<string, WorkspacePackage>, name: string, key: 'runtime' | 'all'): string[] {
+export function dependencyClosure(packages: Map<string, WorkspacePackage>, name: string, key: 'runtime' | 'build' | 'all'): string[] {
   const seen = new Set<string>();
   const visit = (n: string) => {
     if (seen.has(n)) return;

@@ -7,6 +7,8 @@ export default defineConfig({
   // import.meta.url in the CommonJS build (threads.ts finds the .cjs thread scripts beside itself).
   shims: true,
   format: ['esm', 'cjs'],
+  // A private workspace package (a devDependency): its code goes into dist, so users install nothing more.
+  noExternal: ['@sedna-ts/internal'],
   dts: { entry: 'src/index.ts' },
   clean: true,
   sourcemap: true,

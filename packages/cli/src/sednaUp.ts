@@ -4,7 +4,8 @@
  * registered through the API, the Global Manager, the node's Local Controller (with the token the GM
  * derives for the node) and the node agent that runs the worker pods as processes (in a worker thread,
  * so its forks and fsyncs leave the main thread's event loop alone). Once every part is
- * ready, `<dir>/kubeconfig` and `<dir>/endpoint.json` are written (atomically, mode 0600). `stop()`
+ * ready, `<dir>/kubeconfig` and `<dir>/endpoint.json` are written (atomically, mode 0600). The data
+ * folder is 0700 and its secrets 0600, tightened at every start if found looser. `stop()`
  * drains in the reverse order: workers stopped, the LC's outbox flushed to the GM, the GM stopped,
  * the store closed.
  */
@@ -14,6 +15,7 @@ import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { GlobalManager } from '@sedna-ts/controller';
+import { ensurePrivateDirSync, logPrivateFileChanges, tightenPrivateFilesSync, type PrivateFileChange } from '@sedna-ts/internal';
 import type { LocalController } from '@sedna-ts/local-controller';
 import { startApiServerThread, type ApiServerThread } from './apiServerHost.js';
 import { KubeClient } from './client.js';
@@ -24,7 +26,7 @@ import { writeFileAtomic } from './files.js';
 import type { CliIo } from './io.js';
 import { DEFAULT_NODE_NAME } from './server.js';
 import { takeLock } from './upLock.js';
-import { createUpLogs, type UpLogs } from './upLogs.js';
+import { createUpLogs, LOGS_DIR, type UpLogs } from './upLogs.js';
 import { VERSION } from './version.js';
 
 /** What `<dir>/endpoint.json` holds: how to reach each part of a running `sedna up`. */
@@ -47,7 +49,7 @@ export interface SednaEndpoint {
 
 /** Options of {@link startSedna}. */
 export interface StartSednaOptions {
-  /** The data folder (created, mode 0700, when missing). */
+  /** The data folder (created with mode 0700 when missing, tightened to 0700 when looser). */
   dataDir: string;
   /** The node this machine is (default {@link DEFAULT_NODE_NAME}). */
   node?: string;
@@ -118,6 +120,23 @@ function describe(error: unknown): string {
 }
 
 /**
+ * Makes the data folder 0700 (creating it) and tightens what `sedna up` itself keeps there: the GM
+ * secret, the kubeconfig and endpoint.json (the API token), the logs. The API server, the LC and the
+ * node agent do the same for their own parts. Returns the changes, for the log that does not exist yet.
+ */
+function makePrivate(dataDir: string): PrivateFileChange[] {
+  try {
+    return [
+      ...ensurePrivateDirSync(dataDir),
+      ...tightenPrivateFilesSync([DATA_DIR_FILES.gmSecret, DATA_DIR_FILES.kubeconfig, DATA_DIR_FILES.endpoint].map((name) => path.join(dataDir, name))),
+      ...tightenPrivateFilesSync(path.join(dataDir, LOGS_DIR), { recursive: true }),
+    ];
+  } catch (error) {
+    throw new CliError('INVALID_INPUT', describe(error), { cause: error });
+  }
+}
+
+/**
  * Starts every part of `sedna up` on `options.dataDir` and resolves once all are ready and the
  * kubeconfig and endpoint files are written.
  *
@@ -136,10 +155,11 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
     import('@sedna-ts/controller'),
     import('@sedna-ts/local-controller'),
   ]);
-  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const madePrivate = makePrivate(dataDir);
   const release = takeLock(dataDir);
   const logs = createUpLogs(dataDir, options.io);
   const log = logs.logger('sedna');
+  logPrivateFileChanges(log, madePrivate);
   const progress = options.onProgress ?? (() => undefined);
   const stops: Array<{ name: string; stop: () => Promise<void> }> = [];
   const stopAll = async () => {

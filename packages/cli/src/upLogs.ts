@@ -9,6 +9,9 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { CliIo } from './io.js';
 
+/** The folder of the log files in the data folder. */
+export const LOGS_DIR = 'logs';
+
 /** The parts of `sedna up` that log. */
 export type UpPart = 'api-server' | 'gm' | 'lc' | 'node-agent' | 'sedna';
 
@@ -70,7 +73,7 @@ export interface UpLogs {
  * warnings and errors to stdout in short.
  */
 export function createUpLogs(dataDir: string, io: CliIo, level = io.env.SEDNA_LOG_LEVEL || 'info'): UpLogs {
-  const dir = path.join(dataDir, 'logs');
+  const dir = path.join(dataDir, LOGS_DIR);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const destinations: Array<ReturnType<typeof pino.destination>> = [];
   const loggers = new Map<UpPart, Logger>();

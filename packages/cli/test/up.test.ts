@@ -54,7 +54,19 @@ async function up(): Promise<Child> {
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
 test('sedna up starts everything, writes kubeconfig and endpoint.json with mode 0600, and the other verbs find it', async () => {
+  // A data folder made beforehand the usual way (0755) and a GM secret readable by all: both are
+  // tightened, and the store, the keys and the LC's folder are private from the start.
+  fs.chmodSync(dir, 0o755);
+  fs.writeFileSync(path.join(dir, 'gm-secret'), `${'ab'.repeat(32)}\n`);
+  fs.chmodSync(path.join(dir, 'gm-secret'), 0o644);
   const child = await up();
+  expect(child.stdout()).toContain(` sedna WARN tightened ${dir} from 0755 to 0700\n`);
+  expect(child.stdout()).toContain(` sedna WARN tightened ${dir}/gm-secret from 0644 to 0600\n`);
+  expect(fs.readFileSync(path.join(dir, 'logs', 'sedna.log'), 'utf8')).toContain(`"msg":"tightened ${dir} from 0755 to 0700"`);
+  for (const folder of ['.', 'store', 'tls', 'lc', 'logs', 'agent/edge-node']) expect([folder, mode(path.join(dir, folder))]).toEqual([folder, 0o700]);
+  const secrets = ['token', 'sa.key', ...['store', 'tls'].flatMap((folder) => fs.readdirSync(path.join(dir, folder)).map((name) => `${folder}/${name}`))];
+  expect(secrets).toEqual(expect.arrayContaining(['store/data.mdb', 'store/lock.mdb', 'tls/ca.key', 'tls/server.key']));
+  for (const file of secrets) expect([file, mode(path.join(dir, file))]).toEqual([file, 0o600]);
   const endpoint = JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8')) as Record<string, unknown>;
   expect(Object.keys(endpoint).sort()).toEqual(['apiServer', 'apiToken', 'gmToken', 'gmWebSocket', 'lcServer', 'pid', 'version']);
   expect(endpoint).toMatchObject({ pid: child.process.pid, version: '0.1.0', apiServer: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), gmWebSocket: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/$/) });
@@ -113,7 +125,13 @@ test('a lock left by a process that is gone is taken over; the data of the last 
   await first.exited;
   // SIGKILL left the lock and endpoint.json behind, naming a dead process.
   expect(fs.readFileSync(path.join(dir, 'sedna.lock'), 'utf8').trim()).toBe(String(first.process.pid));
+  // The store and the LC's folder as a release before this one left them: tightened by the next start.
+  fs.chmodSync(path.join(dir, 'store', 'data.mdb'), 0o644);
+  fs.chmodSync(path.join(dir, 'lc'), 0o755);
   const second = await up();
+  expect(second.stdout()).toContain(` api-server WARN tightened ${dir}/store/data.mdb from 0644 to 0600\n`);
+  expect(second.stdout()).toContain(` lc WARN tightened ${dir}/lc from 0755 to 0700 node=edge-node\n`);
+  expect([mode(path.join(dir, 'store', 'data.mdb')), mode(path.join(dir, 'lc'))]).toEqual([0o600, 0o700]);
   expect(JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8'))).toMatchObject({ pid: second.process.pid });
   // Its GM took the local controller at once: no leader lease of the killed run to wait out.
   expect(second.stdout()).not.toContain('GM refused the connection');

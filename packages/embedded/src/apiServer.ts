@@ -1,9 +1,10 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, type Socket } from 'node:net';
 import path from 'node:path';
+import { ensurePrivateDirSync, PrivateFilesError, tightenPrivateFilesSync } from '@sedna-ts/internal';
 import { builtinResources } from './builtins.js';
 import { crdResourceTypes } from './crd.js';
 import { ApiServerError } from './errors.js';
@@ -98,6 +99,23 @@ function check(options: ApiServerOptions): void {
   }
 }
 
+/**
+ * What in the data dir only this server's user may read: the store (Secrets among its objects), the
+ * bearer token, the ServiceAccount signing key and the TLS keys. Each is created private; what an
+ * earlier release or the user left looser is tightened at every start.
+ */
+const PRIVATE_ENTRIES = ['store', 'token', 'sa.key', 'tls'];
+
+/** `fn`, with a failure to make a path private as the StoreFailure it is to callers. */
+function privately<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof PrivateFilesError) throw new ApiServerError('StoreFailure', error.message, { cause: error });
+    throw error;
+  }
+}
+
 /** Data dirs served by a server of this process. */
 const lockedHere = new Set<string>();
 
@@ -162,8 +180,8 @@ function lockDataDir(dataDir: string): () => void {
 export async function startApiServer(options: ApiServerOptions): Promise<RunningApiServer> {
   check(options);
   const dataDir = path.resolve(options.dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const logger = options.logger ?? defaultApiServerLogger();
+  privately(() => ensurePrivateDirSync(dataDir, { logger }));
   const unlock = lockDataDir(dataDir);
   let store: Store | undefined;
   try {
@@ -214,6 +232,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       maxBodyBytes: options.maxRequestBodyBytes ?? 3 * 1024 * 1024,
     });
     const tls = options.tls === false ? undefined : loadOrCreateTls(dataDir, options.host ?? '127.0.0.1');
+    // After the store is open: LMDB may have made files of its own.
+    privately(() => tightenPrivateFilesSync(PRIVATE_ENTRIES.map((name) => path.join(dataDir, name)), { recursive: true, logger }));
     const server: Server = tls ? createHttpsServer({ requestTimeout: 0, key: tls.key, cert: tls.cert }, handler) : createHttpServer({ requestTimeout: 0 }, handler);
     server.keepAliveTimeout = 65_000;
     const sockets = new Set<Socket>();

@@ -105,11 +105,15 @@ export class Store {
 
   private constructor(dir: string, options: StoreOptions) {
     this.window = options.watchWindow;
-    mkdirSync(dir, { recursive: true });
+    // Private: Secrets are among the objects (startApiServer tightens a store an earlier release left open).
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     try {
       // overlappingSync off: a commit returns only once it is flushed to disk, so a reply sent after
-      // it never acknowledges a write a crash could lose.
-      this.env = open({ path: dir, overlappingSync: false, maxDbs: 16, encoding: 'json' });
+      // it never acknowledges a write a crash could lose. permissionsMode: the mode lmdb-js creates
+      // data.mdb and lock.mdb with (0664 less the umask without it); not in its typings, hence the
+      // variable, which TypeScript does not check for unknown properties.
+      const options = { path: dir, overlappingSync: false, maxDbs: 16, encoding: 'json' as const, permissionsMode: 0o600 };
+      this.env = open(options);
       this.objects = this.env.openDB({ name: 'objects', encoding: 'string' });
       this.events = this.env.openDB({ name: 'events', encoding: 'string' });
       this.uids = this.env.openDB({ name: 'uids', encoding: 'string' });

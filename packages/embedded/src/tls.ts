@@ -128,7 +128,8 @@ function newKey(): { privateKey: KeyObject; publicKey: KeyObject } {
  * Loads the server's TLS material from `<dataDir>/tls/`, creating it on first start: a CA
  * (10 years) and a server certificate it signs for localhost, 127.0.0.1, ::1 and `host`. The
  * server certificate is issued again by the same CA when it lacks a name or has under 30 days
- * left, so kubeconfigs written earlier keep working.
+ * left, so kubeconfigs written earlier keep working. The folder is 0700 and every file in it 0600,
+ * the certificates too: they are in the kubeconfig, and a private folder has nothing public to list.
  */
 export function loadOrCreateTls(dataDir: string, host: string): TlsMaterial {
   const dir = path.join(dataDir, 'tls');
@@ -150,7 +151,7 @@ export function loadOrCreateTls(dataDir: string, host: string): TlsMaterial {
     caKeyPem = ca.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     caCert = certificate({ subject: 'sedna-embedded-ca', issuer: 'sedna-embedded-ca', publicKey: ca.publicKey, signer: ca.privateKey, ca: true, days: 3650 });
     writeFileAtomicSync(file('ca.key'), caKeyPem, 0o600);
-    writeFileAtomicSync(file('ca.crt'), caCert, 0o644);
+    writeFileAtomicSync(file('ca.crt'), caCert, 0o600);
   }
   let cert = read('server.crt');
   let key = read('server.key');
@@ -170,7 +171,7 @@ export function loadOrCreateTls(dataDir: string, host: string): TlsMaterial {
     key = server.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     cert = certificate({ subject: 'sedna-embedded', issuer: 'sedna-embedded-ca', publicKey: server.publicKey, signer: createPrivateKey(caKeyPem), ca: false, days: 825, hosts });
     writeFileAtomicSync(file('server.key'), key, 0o600);
-    writeFileAtomicSync(file('server.crt'), cert, 0o644);
+    writeFileAtomicSync(file('server.crt'), cert, 0o600);
   }
   return { caCert, cert: cert as string, key: key as string };
 }

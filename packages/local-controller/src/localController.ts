@@ -4,9 +4,9 @@
  * hard-example store per job deployed here, and keeps a connection to the GM that brings objects down
  * and takes the outbox up.
  */
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jobFolder } from '@sedna-ts/api-types/contract';
+import { ensurePrivateDirSync } from '@sedna-ts/internal';
 import { validateDocument, formatIssue, type Dataset, type IncrementalLearningJob, type WorkerReport, type WorkerReportReply } from '@sedna-ts/api-types';
 import { resolveConfig, type LocalControllerConfig, type ResolvedConfig } from './config.js';
 import { type LcContext } from './context.js';
@@ -72,7 +72,12 @@ export interface LocalController {
 export async function startLocalController(input: LocalControllerConfig): Promise<LocalController> {
   const config = resolveConfig(input);
   const logger = config.logger.child({ node: config.nodeName });
-  await mkdir(config.dataDir, { recursive: true });
+  try {
+    // Job objects, the outbox and the node token: 0700, tightened (and logged) if an earlier run left it open.
+    ensurePrivateDirSync(config.dataDir, { logger });
+  } catch (error) {
+    throw toLocalControllerError(error, 'STORAGE_FAILED', 'LC start');
+  }
   const release = await lockDataDir(config.dataDir);
   const cleanups: Array<() => Promise<void>> = [release];
   try {
@@ -89,7 +94,7 @@ async function start(config: ResolvedConfig, logger: ResolvedConfig['logger'], c
   const outbox = opened.outbox;
   cleanups.push(() => outbox.close());
   if (opened.tornBytes > 0 || opened.skipped > 0) logger.warn({ tornBytes: opened.tornBytes, skipped: opened.skipped }, 'outbox log had a torn or unreadable record (a crash mid-write); it was cut off');
-  const credential = await NodeCredential.open({ ...(config.nodeToken !== undefined ? { nodeToken: config.nodeToken } : {}), ...(config.tokenFile !== undefined ? { tokenFile: config.tokenFile } : {}), dataDir: config.dataDir });
+  const credential = await NodeCredential.open({ ...(config.nodeToken !== undefined ? { nodeToken: config.nodeToken } : {}), ...(config.tokenFile !== undefined ? { tokenFile: config.tokenFile } : {}), dataDir: config.dataDir, logger });
   const metrics = new LcMetrics(config.nodeName);
   const ctx: LcContext = { config, store, outbox, metrics, logger, now: () => new Date() };
   const jobs = new Map<string, JobManager>();

@@ -5,11 +5,12 @@
  * - a token file (`SEDNA_LC_TOKEN_FILE`, on a cluster the projected ServiceAccount token with audience
  *   `sedna-gm`): read again at every connection (the kubelet rotates it), sent as the bearer token; the
  *   GM checks it with a TokenReview and sends the node token in its hello. That node token is kept in
- *   `<dataDir>/node-token` (0600, temp file + rename), so worker reports are still checked after a
- *   restart while the GM is unreachable.
+ *   `<dataDir>/node-token` (0600, temp file + rename, tightened to 0600 at every start), so worker
+ *   reports are still checked after a restart while the GM is unreachable.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tightenPrivateFilesSync, type PrivateFilesLogger } from '@sedna-ts/internal';
 import { LocalControllerError } from './errors.js';
 import { writeAtomic } from './files.js';
 
@@ -23,8 +24,12 @@ export class NodeCredential {
     private readonly dataDir: string,
   ) {}
 
-  /** The credential of a config: its node token, or its token file and the node token learnt before. */
-  static async open(options: { nodeToken?: string; tokenFile?: string; dataDir: string }): Promise<NodeCredential> {
+  /**
+   * The credential of a config: its node token, or its token file and the node token learnt before.
+   * A kept node token an earlier release left readable by others is made 0600 first (`logger` says so).
+   */
+  static async open(options: { nodeToken?: string; tokenFile?: string; dataDir: string; logger?: PrivateFilesLogger }): Promise<NodeCredential> {
+    tightenPrivateFilesSync(join(options.dataDir, NODE_TOKEN_FILE), options.logger ? { logger: options.logger } : {});
     if (options.nodeToken !== undefined) return new NodeCredential(undefined, options.nodeToken, options.dataDir);
     let learnt: string | undefined;
     try {

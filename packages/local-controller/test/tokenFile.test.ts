@@ -4,7 +4,8 @@
  * tokens, and it is kept in the data dir so reports are still checked after a restart without the GM.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { Writable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -17,13 +18,13 @@ let gm: FakeGm;
 const lcs: LocalController[] = [];
 const NODE_TOKEN = 'node-token-from-the-gm';
 
-const start = async (gmUrl: string): Promise<LocalController> => {
+const start = async (gmUrl: string, logger = pino({ level: 'silent' })): Promise<LocalController> => {
   const lc = await startLocalController({
     nodeName: 'edge-1',
     gmUrl,
     tokenFile: join(dir, 'token'),
     dataDir: join(dir, 'lc'),
-    logger: pino({ level: 'silent' }),
+    logger,
     reconnect: { initialDelayMs: 20, maxDelayMs: 100 },
     drainTimeoutMs: 0,
   });
@@ -75,13 +76,27 @@ test('the token file is the bearer, read again at every connection; the hello te
 
   const kept = await stat(join(dir, 'lc', 'node-token'));
   expect(kept.mode & 0o777).toBe(0o600);
+  expect((await stat(join(dir, 'lc'))).mode & 0o777).toBe(0o700);
   expect(lc.config).not.toHaveProperty('nodeToken');
 });
 
-test('after a restart without the GM, the node token kept in the data dir still checks worker tokens', async () => {
+test('after a restart without the GM, the node token kept in the data dir still checks worker tokens; the data dir and the kept token are tightened if left open', async () => {
   await lcs.pop()?.stop();
   await gm.close();
-  const lc = await start('ws://127.0.0.1:9/');
+  // As a release before this one left them.
+  await chmod(join(dir, 'lc'), 0o755);
+  await chmod(join(dir, 'lc', 'node-token'), 0o644);
+  const warnings: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) warnings.push((JSON.parse(line) as { msg: string }).msg);
+      callback();
+    },
+  });
+  const lc = await start('ws://127.0.0.1:9/', pino({ level: 'warn' }, sink));
+  expect((await stat(join(dir, 'lc'))).mode & 0o777).toBe(0o700);
+  expect((await stat(join(dir, 'lc', 'node-token'))).mode & 0o777).toBe(0o600);
+  expect(warnings).toEqual(expect.arrayContaining([`tightened ${join(dir, 'lc')} from 0755 to 0700`, `tightened ${join(dir, 'lc', 'node-token')} from 0644 to 0600`]));
   expect(lc.gmConnected).toBe(false);
   expect(await reportCode(lc, 'w-2', NODE_TOKEN)).toBe(404);
   expect(await reportCode(lc, 'w-2', 'another-node-token')).toBe(403);

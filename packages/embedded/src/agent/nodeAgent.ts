@@ -117,7 +117,7 @@ function podKey(pod: V1Pod): string {
 export async function startNodeAgent(options: NodeAgentOptions): Promise<NodeAgent> {
   validate(options);
   const logger = options.logger ?? defaultLogger(options.nodeName);
-  const store = new StateStore(options.dataDir, options.nodeName);
+  const store = new StateStore(options.dataDir, options.nodeName, logger);
   store.acquireLock();
   try {
     const defaultGracePeriodSeconds = options.defaultGracePeriodSeconds ?? 30;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tempDir } from '../../test/agent/support/helpers.js';
 import { NodeAgentError } from './errors.js';
@@ -10,6 +10,18 @@ beforeEach(() => {
   tmp = tempDir('state');
 });
 afterEach(() => tmp.cleanup());
+
+test('the records root is made 0700, and tightened (with a line) when an earlier run left it 0755', () => {
+  const created = new StateStore(tmp.dir, 'edge-1');
+  expect(statSync(created.root).mode & 0o777).toBe(0o700);
+  const root = path.join(tmp.dir, 'agent', 'edge-2');
+  mkdirSync(root, { recursive: true });
+  chmodSync(root, 0o755);
+  const lines: string[] = [];
+  new StateStore(tmp.dir, 'edge-2', { warn: (_fields, message) => lines.push(message) });
+  expect(statSync(root).mode & 0o777).toBe(0o700);
+  expect(lines).toEqual([`tightened ${root} from 0755 to 0700`]);
+});
 
 test('one agent per node and data dir: a second lock fails until the first is released', () => {
   const first = new StateStore(tmp.dir, 'edge-1');

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { ensurePrivateDirSync, type PrivateFilesLogger } from '@sedna-ts/internal';
 import { NodeAgentError } from './errors.js';
 import { isSameProcess, readProcStat } from './procfs.js';
 
@@ -72,11 +73,22 @@ export class StateStore {
   private readonly podsDir: string;
   private readonly lockFile: string;
 
-  constructor(dataDir: string, nodeName: string) {
+  /**
+   * The records of `nodeName` under `dataDir`; their root is made (or tightened to) mode 0700, as what
+   * the agent runs, and how, is no other user's business. `logger` hears of a root that was tightened.
+   *
+   * @throws NodeAgentError `Process` when the folder cannot be made or made private.
+   */
+  constructor(dataDir: string, nodeName: string, logger?: PrivateFilesLogger) {
     this.root = path.resolve(dataDir, 'agent', nodeName);
     this.podsDir = path.join(this.root, 'pods');
     this.lockFile = path.join(this.root, 'agent.lock');
-    mkdirSync(this.podsDir, { recursive: true });
+    try {
+      ensurePrivateDirSync(this.root, logger ? { logger } : {});
+      mkdirSync(this.podsDir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw NodeAgentError.from(error, 'Process', 'node agent state');
+    }
   }
 
   /**
