@@ -188,6 +188,7 @@ const NOT_SEEN_HERE: Record<string, string> = {
   '* sedna.io/datasets get': 'a Dataset is read again only after a 409 on its status',
   '* sedna.io/incrementallearningjobs get': 'a job is read again only after a 409',
   '* sedna.io/incrementallearningjobs/finalizers update': 'no call: the OwnerReferencesPermissionEnforcement admission plugin asks it of pods with blockOwnerDeletion',
+  '* /events create': 'a Warning event only for a job whose spec is invalid (InvalidSpec); the round here is valid',
 };
 
 test("the GM's RBAC grants every call it made in the round and nothing it does not need; each call is one its code declares", async () => {

@@ -116,7 +116,8 @@ test('spool mode: the background replay delivers without being asked', async () 
   await client.send(report({ kind: 'deploy' }), 'spool');
   await lc.start(port);
   const deadline = Date.now() + 20_000;
-  while (lc.received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  // The LC records the report as it arrives; the client removes the spooled file once the reply is in.
+  while ((lc.received.length === 0 || (await client.pending()) > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   expect(lc.received).toHaveLength(1);
   expect(await client.pending()).toBe(0);
   client.close();
