@@ -31,10 +31,10 @@ export function datasetIndexPath(config: ResolvedConfig, dataset: Dataset): stri
   return isRemoteIndex(url) ? mirrorPath(config.dataDir, dataset.metadata.namespace ?? 'default', dataset.metadata.name as string, url) : hostPath(config, url);
 }
 
-/** An upstream `status` frame about a job. */
-export function jobFrame(namespace: string, name: string, message: UpstreamJobMessage, messageId: string = randomUUID()): WireFrame {
+/** An upstream `status` frame about a job of `resourceKind` (default `incrementallearningjob`). */
+export function jobFrame(namespace: string, name: string, message: UpstreamJobMessage, messageId: string = randomUUID(), resourceKind = 'incrementallearningjob'): WireFrame {
   return {
-    header: { namespace, resourceKind: 'incrementallearningjob', resourceName: name, operation: 'status', messageId },
+    header: { namespace, resourceKind, resourceName: name, operation: 'status', messageId },
     content: encodeFrameContent(message),
   };
 }

@@ -6,12 +6,12 @@
 import {
   type IncrementalCondData,
   type IncrementalLearningJob,
-  type JobCondition,
   type JobConditionType,
   type JobStage,
   type ModelInfo,
 } from '@sedna-ts/api-types';
 import { TRIGGER_ANNOTATION, parseConditionData, parseManualTrigger } from '@sedna-ts/api-types/contract';
+import type { LcJob } from './jobKind.js';
 
 
 
@@ -37,7 +37,7 @@ export function stageOf(value: string | undefined): JobStage | undefined {
 }
 
 /** The job's round: `status.round`, 0 before the first. */
-export function jobRound(job: IncrementalLearningJob): number {
+export function jobRound(job: LcJob): number {
   const round = job.status?.round;
   return typeof round === 'number' && Number.isInteger(round) && round >= 0 ? round : 0;
 }
@@ -47,9 +47,9 @@ function positiveInt(value: unknown): number | undefined {
 }
 
 /** Every condition of the job, oldest first. */
-export function conditionsOf(job: IncrementalLearningJob): ConditionView[] {
+export function conditionsOf(job: LcJob): ConditionView[] {
   const round = jobRound(job);
-  return (job.status?.conditions ?? []).map((c: JobCondition, index) => {
+  return (job.status?.conditions ?? []).map((c, index) => {
     const data = parseConditionData(c.data);
     return {
       stage: stageOf(c.stage) ?? 'Train',
@@ -64,7 +64,7 @@ export function conditionsOf(job: IncrementalLearningJob): ConditionView[] {
 }
 
 /** The current state: the last condition. */
-export function latestCondition(job: IncrementalLearningJob): ConditionView | undefined {
+export function latestCondition(job: LcJob): ConditionView | undefined {
   const all = conditionsOf(job);
   return all[all.length - 1];
 }
@@ -73,7 +73,7 @@ export function latestCondition(job: IncrementalLearningJob): ConditionView | un
  * The manual trigger the annotation asks for, if any (`value` is the whole annotation, to act on it
  * once). A malformed value is no trigger: the GM removes it as invalid, with the same parser.
  */
-export function manualTrigger(job: IncrementalLearningJob): { stage: JobStage; value: string } | undefined {
+export function manualTrigger(job: LcJob): { stage: JobStage; value: string } | undefined {
   const value = job.metadata.annotations?.[TRIGGER_ANNOTATION];
   if (!value) return undefined;
   const parsed = parseManualTrigger(value);
@@ -81,7 +81,7 @@ export function manualTrigger(job: IncrementalLearningJob): { stage: JobStage; v
 }
 
 /** Which stage, round and attempt the worker `name` runs, from the (S, Starting) condition naming it. */
-export function findWorker(job: IncrementalLearningJob, name: string): { stage: JobStage; round: number; attempt: number } | undefined {
+export function findWorker(job: LcJob, name: string): { stage: JobStage; round: number; attempt: number } | undefined {
   const all = conditionsOf(job);
   for (let i = all.length - 1; i >= 0; i--) {
     const c = all[i] as ConditionView;
@@ -91,7 +91,7 @@ export function findWorker(job: IncrementalLearningJob, name: string): { stage: 
 }
 
 /** The latest condition of `stage` in `round` (optionally of a type). */
-export function lastConditionOf(job: IncrementalLearningJob, stage: JobStage, round: number, type?: JobConditionType): ConditionView | undefined {
+export function lastConditionOf(job: LcJob, stage: JobStage, round: number, type?: JobConditionType): ConditionView | undefined {
   const all = conditionsOf(job);
   for (let i = all.length - 1; i >= 0; i--) {
     const c = all[i] as ConditionView;
@@ -119,7 +119,7 @@ export function pickModel(models: readonly ModelInfo[], format: string | undefin
 }
 
 /** The output models of the last (Train, Completed) of a round up to `maxRound`, and its round. */
-export function lastTrainOutput(job: IncrementalLearningJob, maxRound: number): { round: number; models: ModelInfo[] } | undefined {
+export function lastTrainOutput(job: LcJob, maxRound: number): { round: number; models: ModelInfo[] } | undefined {
   const all = conditionsOf(job);
   for (let i = all.length - 1; i >= 0; i--) {
     const c = all[i] as ConditionView;
@@ -132,7 +132,7 @@ export function lastTrainOutput(job: IncrementalLearningJob, maxRound: number): 
 }
 
 /** The output models of the (Train, Completed) that produced the model at `url`. */
-export function trainOutputWith(job: IncrementalLearningJob, url: string): ModelInfo[] | undefined {
+export function trainOutputWith(job: LcJob, url: string): ModelInfo[] | undefined {
   const all = conditionsOf(job);
   for (let i = all.length - 1; i >= 0; i--) {
     const c = all[i] as ConditionView;

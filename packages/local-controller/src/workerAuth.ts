@@ -19,7 +19,8 @@ import {
   type WorkerRole,
   type WorkerTokenClaims,
 } from '@sedna-ts/api-types/tokens';
-import type { IncrementalLearningJob, WorkerKind, WorkerReport, WorkerReportReply } from '@sedna-ts/api-types';
+import type { WorkerKind, WorkerReport, WorkerReportReply } from '@sedna-ts/api-types';
+import type { LcJob } from './jobKind.js';
 import { conditionsOf, findWorker, stageOf } from './jobView.js';
 
 /** A worker whose token checked out. */
@@ -73,7 +74,7 @@ export function scopeProblem(principal: WorkerPrincipal, report: WorkerReport): 
 }
 
 /** Whether a train or eval report must wait for the GM's update that names its pod. */
-export function awaitsWorkerName(job: IncrementalLearningJob, report: WorkerReport): boolean {
+export function awaitsWorkerName(job: LcJob, report: WorkerReport): boolean {
   if (report.kind !== 'train' && report.kind !== 'eval') return false;
   return findWorker(job, report.name) === undefined;
 }
@@ -83,7 +84,7 @@ export function awaitsWorkerName(job: IncrementalLearningJob, report: WorkerRepo
  * stage; for old-form tokens, the latest condition of the report's stage names the pod (inference
  * statistics excepted: they are counted, not forwarded). Undefined when bound, else the reply.
  */
-export function bindingProblem(job: IncrementalLearningJob, principal: WorkerPrincipal, report: WorkerReport): WorkerReportReply | undefined {
+export function bindingProblem(job: LcJob, principal: WorkerPrincipal, report: WorkerReport): WorkerReportReply | undefined {
   const stage = stageOf(report.kind);
   const named = `${job.kind ?? 'job'} ${report.namespace}/${report.ownerName}`;
   if (report.kind === 'train' || report.kind === 'eval') {

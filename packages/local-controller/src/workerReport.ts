@@ -5,7 +5,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import {
-  type IncrementalLearningJob,
   type ModelInfo,
   type UpstreamJobMessage,
   type WireFrame,
@@ -14,6 +13,7 @@ import {
   type WorkerReportStatus,
 } from '@sedna-ts/api-types';
 import { jobFrame } from './context.js';
+import type { LcJob } from './jobKind.js';
 import { conditionsOf, findWorker, stageOf } from './jobView.js';
 
 const KINDS: readonly WorkerKind[] = ['train', 'eval', 'deploy', 'inference'];
@@ -70,12 +70,12 @@ export type ReportRouting = { forward: true; frame: WireFrame; round: number; at
 const REPORT_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
 /**
- * The upstream message of a report about an IncrementalLearningJob: `{phase: kind, status, round,
+ * The upstream message of a report about a learning job (`resourceKind`): `{phase: kind, status, round,
  * attempt, output: {models: results, ownerInfo}}`. The round and attempt are those of the (S, Starting)
  * condition naming the worker (workerAuth.ts refuses a train or eval report no condition names); an
  * inference worker's `deploy` report carries the round in `ownerInfo.model_version`.
  */
-export function routeReport(job: IncrementalLearningJob, report: WorkerReport): ReportRouting {
+export function routeReport(job: LcJob, report: WorkerReport, resourceKind = 'incrementallearningjob'): ReportRouting {
   if (report.kind === 'inference') return { forward: false, reason: 'inference statistics are counted, not forwarded' };
   const stage = stageOf(report.kind);
   if (!stage) return { forward: false, reason: `kind ${report.kind} is not a stage` };
@@ -105,5 +105,5 @@ export function routeReport(job: IncrementalLearningJob, report: WorkerReport): 
   if (report.status === 'failed' && typeof reason === 'string') message.reason = reason;
   const namespace = job.metadata.namespace ?? report.namespace;
   const id = report.reportId && REPORT_ID.test(report.reportId) ? report.reportId : randomUUID();
-  return { forward: true, frame: jobFrame(namespace, job.metadata.name as string, message, id), round, attempt };
+  return { forward: true, frame: jobFrame(namespace, job.metadata.name as string, message, id, resourceKind), round, attempt };
 }

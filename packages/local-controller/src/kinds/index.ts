@@ -1,0 +1,11 @@
+/**
+ * The kinds of learning job the LC handles by default, one line per kind (a kind is a file or folder
+ * beside this one); `startLocalController({ kinds })` takes another list.
+ */
+import type { LcJob, LcJobKind } from '../jobKind.js';
+import { incrementalLearningJobLcKind } from './incrementalLearningJob.js';
+
+/** The built-in kinds. */
+export const BUILT_IN_LC_KINDS: readonly LcJobKind<LcJob>[] = [
+  incrementalLearningJobLcKind as unknown as LcJobKind<LcJob>,
+];
