@@ -307,7 +307,8 @@ export class JobManager {
       return undefined;
     }
     const access = await this.indexAccess();
-    if (typeof access === 'string') this.warnOnce('dataset', `${access}: round ${round} waits`);
+    // A topic of its own: the read of the index warns under 'dataset' at every check, with another text.
+    if (typeof access === 'string') this.warnOnce('cut', `${access}: round ${round} waits`);
     return typeof access === 'string' ? undefined : access;
   }
 
@@ -343,7 +344,7 @@ export class JobManager {
       if (index) await writeDataIndex(roundFile, join(checked, basename(index.file)), index.base, index.csv, access);
       return written;
     });
-    return lines as number;
+    return lines ?? 0;
   }
 
   /**
