@@ -219,7 +219,11 @@ export class JobManager {
     const trainProb = job.spec.dataset.trainProb;
     const add = async (lines: string[]) => this.addSamples(lines, trainProb);
     const cursor = state.data.cursor;
-    if (change?.lines && !change.reset && sameCursor(cursor, change.from)) {
+    // The monitor's first change starts from no file at all; a job that already read the empty index is
+    // at the start of that same file: the same place, so the lines follow on (reading the index instead
+    // would take whatever was appended since, in one batch).
+    const fromStart = change?.from.fileId === '' && cursor.offset === 0 && cursor.count === 0 && cursor.fileId === change.to.fileId;
+    if (change?.lines && !change.reset && (sameCursor(cursor, change.from) || fromStart)) {
       await add(change.lines);
       state.data.cursor = change.to;
       await state.commit();
