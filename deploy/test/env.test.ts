@@ -43,8 +43,7 @@ const LC_DEFAULTS: Record<string, string> = {
   SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '10000 hard examples per job',
   SEDNA_LC_HARD_EXAMPLES_MAX_BYTES: '1 GiB of hard examples per job',
   SEDNA_LC_POLL_SECONDS: '60 s fallback poll: fs.watch works on hostPath folders',
-  SEDNA_LC_HOT_UPDATE_ROOT: '<data dir>/model-hot-update: the data dir is mounted at its host path, so this is a host path',
-  SEDNA_LC_HARD_EXAMPLE_ROOT: '<data dir>/hard-examples: a host path for the same reason',
+  ROOTFS_MOUNT_DIR: "none: the host's / is not mounted; /var/lib/sedna is, at its host path, so the objects' host paths are the LC's",
   S3_ENDPOINT_URL: 'only for Datasets whose index is in S3: from the optional Secret sedna-lc-s3 (envFrom); unset: AWS',
   ACCESS_KEY_ID: 'as S3_ENDPOINT_URL; unset: anonymous',
   SECRET_ACCESS_KEY: 'as S3_ENDPOINT_URL; unset: anonymous',
@@ -81,15 +80,16 @@ describe('the Local Controller', () => {
     for (const name of Object.keys(LC_DEFAULTS)) expect(names).toContain(name);
   });
 
-  test('the LC makes a valid configuration of that environment: token file, host root, data dir, its port', () => {
+  test('the LC makes a valid configuration of that environment: token file, data dir inside the one data root, its port', () => {
     const config = resolveLcConfig(lcConfigFromEnv(environment(lcContainer, { namespace: 'sedna', name: 'sedna-lc-x1', nodeName: 'edge-1' })));
     expect(config).toMatchObject({
       nodeName: 'edge-1',
       gmUrl: 'ws://sedna-gm.sedna.svc:9000/',
       nodeToken: undefined,
       tokenFile: '/var/run/secrets/sedna/token',
-      dataDir: '/var/lib/sedna',
-      hostRoot: '/rootfs',
+      dataDir: '/var/lib/sedna/lc',
+      hostRoot: '',
+      dataRoots: ['/var/lib/sedna'],
       bindHost: '127.0.0.1',
       port: 9100,
       hotUpdateRoot: '/var/lib/sedna/model-hot-update',

@@ -112,15 +112,16 @@ describe('the Local Controller', () => {
     expect(pod?.dnsPolicy).toBe('ClusterFirstWithHostNet');
   });
 
-  test('its data dir and the host root at /rootfs from hostPath volumes, at the paths its env names', () => {
+  test("only the host's /var/lib/sedna, at its host path: the one data root, holding its data dir and the hot-update and hard-example folders", () => {
     const volume = (name: string) => pod?.volumes?.find((v) => v.name === name);
     expect(volume('sedna-data')?.hostPath).toEqual({ path: '/var/lib/sedna', type: 'DirectoryOrCreate' });
-    expect(mountOf('sedna-data')?.mountPath).toBe(env('SEDNA_LC_DATA_DIR')?.value);
-    // The same path inside and out: the hot-update and hard-example folders it tells the GM are host paths.
+    // The same path inside and out: the objects' paths and those it tells the GM are host paths.
     expect(mountOf('sedna-data')?.mountPath).toBe(volume('sedna-data')?.hostPath?.path);
-    expect(volume('host-root')?.hostPath?.path).toBe('/');
-    expect(mountOf('host-root')?.mountPath).toBe('/rootfs');
-    expect(env('ROOTFS_MOUNT_DIR')?.value).toBe('/rootfs');
+    expect(pod?.volumes?.filter((v) => v.hostPath).map((v) => v.hostPath?.path)).toEqual(['/var/lib/sedna']);
+    expect(env('ROOTFS_MOUNT_DIR')).toBeUndefined();
+    expect(env('SEDNA_LC_DATA_ROOTS')?.value).toBe('/var/lib/sedna');
+    for (const name of ['SEDNA_LC_DATA_DIR', 'SEDNA_LC_HOT_UPDATE_ROOT', 'SEDNA_LC_HARD_EXAMPLE_ROOT']) expect(env(name)?.value).toMatch(/^\/var\/lib\/sedna\//);
+    expect([env('SEDNA_LC_HOT_UPDATE_ROOT')?.value, env('SEDNA_LC_HARD_EXAMPLE_ROOT')?.value]).toEqual(['/var/lib/sedna/model-hot-update', '/var/lib/sedna/hard-examples']);
   });
 
   test('a projected ServiceAccount token with audience sedna-gm at the file SEDNA_LC_TOKEN_FILE names, and no API token', () => {

@@ -126,9 +126,14 @@ describe('the demo job', () => {
     const job = objectsOf.find((o) => o.kind === 'IncrementalLearningJob') as unknown as { metadata: { name: string }; spec: { deploySpec: { template: { spec: V1Pod['spec'] } } } };
     const framesVolume = job.spec.deploySpec.template.spec?.volumes?.find((v) => v.name === 'frames');
     expect(onHost(camera, arg(camera, '--out'))).toBe(framesVolume?.hostPath?.path);
-    const dataDir = daemonSet.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'SEDNA_LC_DATA_DIR')?.value as string;
-    expect(onHost(labeller, arg(labeller, '--from'))).toBe(jobFolder(path.posix.join(dataDir, 'hard-examples'), 'default', 'incrementallearningjob', job.metadata.name));
+    const lcEnv = (name: string) => daemonSet.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === name)?.value as string;
+    expect(onHost(labeller, arg(labeller, '--from'))).toBe(jobFolder(lcEnv('SEDNA_LC_HARD_EXAMPLE_ROOT'), 'default', 'incrementallearningjob', job.metadata.name));
     const dataset = objectsOf.find((o) => o.kind === 'Dataset') as unknown as { spec: { url: string } };
     expect(onHost(labeller, arg(labeller, '--dataset'))).toBe(path.posix.dirname(dataset.spec.url));
+    // The LC reads the index and writes the round files there: inside its data roots, outside its data dir.
+    const roots = lcEnv('SEDNA_LC_DATA_ROOTS').split(/[:,]/);
+    const within = (p: string, folder: string) => p.startsWith(`${folder}/`);
+    const outputDir = (objectsOf.find((o) => o.kind === 'IncrementalLearningJob')?.spec as { outputDir: string }).outputDir;
+    for (const p of [dataset.spec.url, outputDir]) expect([p, roots.some((r) => within(p, r)), within(p, lcEnv('SEDNA_LC_DATA_DIR'))]).toEqual([p, true, false]);
   });
 });

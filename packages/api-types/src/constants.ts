@@ -59,6 +59,14 @@ export const FederatedConditionType = { Training: 'Training', Complete: 'Complet
 /** `type` of a FederatedLearningJob condition. */
 export type FederatedConditionType = (typeof FederatedConditionType)[keyof typeof FederatedConditionType];
 
+/**
+ * `type` of a Dataset condition. `IndexReadable`: whether the LC of the dataset's node may read
+ * `spec.url` (`False` with reason `PathNotAllowed` when it resolves outside the folders it may read).
+ */
+export const DatasetConditionType = { IndexReadable: 'IndexReadable' } as const;
+/** `type` of a Dataset condition. */
+export type DatasetConditionType = (typeof DatasetConditionType)[keyof typeof DatasetConditionType];
+
 /** `status.phase` of a FederatedLearningJob. */
 export const FederatedJobPhase = { Pending: 'Pending', Running: 'Running', Succeeded: 'Succeeded', Failed: 'Failed' } as const;
 /** `status.phase` of a FederatedLearningJob. */

@@ -19,6 +19,8 @@ test('the public runtime surface is exactly this list', () => {
       'ApiTypesError',
       'CloudWorkerSchema',
       'ConditionStatus',
+      'DatasetConditionSchema',
+      'DatasetConditionType',
       'DatasetSchema',
       'DatasetSpecSchema',
       'DatasetStatusSchema',

@@ -12,6 +12,7 @@ export {
   JointInferenceConditionType,
   FederatedConditionType,
   FederatedJobPhase,
+  DatasetConditionType,
   DeployDecisionType,
   TRIGGER_OPERATORS,
 } from './constants.js';
@@ -32,7 +33,7 @@ export {
   DeployDecisionSchema,
   JobConditionSchema,
 } from './schemas/common.js';
-export { DatasetSchema, DatasetSpecSchema, DatasetStatusSchema } from './schemas/dataset.js';
+export { DatasetSchema, DatasetSpecSchema, DatasetStatusSchema, DatasetConditionSchema } from './schemas/dataset.js';
 export { ModelSchema, ModelSpecSchema, ModelStatusSchema } from './schemas/model.js';
 export {
   IncrementalLearningJobSchema,
@@ -106,7 +107,7 @@ export { encodeFrameContent, decodeFrameContent } from './wire.js';
 
 // Types: objects and their parts.
 export type { SednaObject } from './objects.js';
-export type { Dataset, DatasetSpec, DatasetStatus } from './schemas/dataset.js';
+export type { Dataset, DatasetSpec, DatasetStatus, DatasetCondition } from './schemas/dataset.js';
 export type { Model, ModelSpec, ModelStatus } from './schemas/model.js';
 export type {
   IncrementalLearningJob,

@@ -6,6 +6,7 @@
  * optional on the wire so an original peer still interoperates.
  */
 import type { DeployDecision } from './schemas/common.js';
+import type { DatasetCondition } from './schemas/dataset.js';
 
 /** Stages of an incremental or lifelong learning job. */
 export type WorkerKind = 'train' | 'eval' | 'deploy' | 'inference';
@@ -134,9 +135,15 @@ export interface UpstreamJobMessage {
   decision?: DeployDecision;
 }
 
-/** Upstream payload from an LC about a Dataset. */
+/**
+ * Upstream payload from an LC about a Dataset: the count of samples, and (ours) conditions on its index.
+ * An LC before conditions sends only `numberOfSamples`; a newer one leaves the count out when it has
+ * none (an index refused before it was ever read) and sends at least one of the two.
+ */
 export interface UpstreamDatasetMessage {
-  numberOfSamples: number;
+  numberOfSamples?: number;
+  /** Ours: the LC's verdicts on the index, e.g. `IndexReadable` `False` reason `PathNotAllowed`; the GM keeps one per type. */
+  conditions?: DatasetCondition[];
 }
 
 /**

@@ -53,6 +53,11 @@ export interface StartSednaOptions {
   dataDir: string;
   /** The node this machine is (default {@link DEFAULT_NODE_NAME}). */
   node?: string;
+  /**
+   * Folders the LC may read dataset indexes from and write round files into (absent: anything this
+   * user can read). The data folder is always refused: it holds the GM's secret and the tokens.
+   */
+  dataRoots?: readonly string[];
   /** Ports of the API server, the GM's WebSocket and the LC's worker API (0 or absent: ephemeral). */
   apiPort?: number;
   gmPort?: number;
@@ -238,6 +243,9 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
       gmUrl: gm.wsUrl,
       nodeToken: gmToken,
       dataDir: path.join(dataDir, DATA_DIR_FILES.lcDir),
+      // A Dataset must not make the LC copy the GM's secret or the kubeconfig into a round file.
+      deniedRoots: [{ path: dataDir, why: 'the data dir of sedna up, which holds its secrets' }],
+      ...(options.dataRoots ? { dataRoots: options.dataRoots.map((d) => path.resolve(d)) } : {}),
       port: options.lcPort ?? 0,
       // S3 settings of Datasets whose index is in S3 (S3_ENDPOINT_URL, ACCESS_KEY_ID, SECRET_ACCESS_KEY).
       s3Env: options.io.env,

@@ -145,6 +145,8 @@ test('up usage errors exit 2', async () => {
   expect((await run(['up', '--api-port', 'x', '--data-dir', dir])).code).toBe(2);
   expect((await run(['up', '--gm-port', '70000', '--data-dir', dir])).code).toBe(2);
   expect((await run(['up', '--kubeconfig', 'k', '--data-dir', dir])).code).toBe(2);
+  const inside = await run(['up', '--data-root', path.join(dir, 'datasets'), '--data-dir', dir]);
+  expect([inside.code, inside.stderr]).toEqual([2, expect.stringContaining(`--data-root ${path.join(dir, 'datasets')}: it is in the data folder ${dir}`)]);
 });
 
 test('a port in use: exit 1 naming it, nothing left running or locked', async () => {

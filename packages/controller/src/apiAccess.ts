@@ -20,7 +20,7 @@ export const KUBERNETES_API_ACCESS: readonly ApiAccess[] = [
   { group: 'sedna.io', resource: 'datasets', verbs: ['get', 'list', 'watch'], scope: 'cluster', why: 'informer; a fresh read after a 409 on its status' },
   { group: 'sedna.io', resource: 'models', verbs: ['list', 'watch'], scope: 'cluster', why: 'informer' },
   { group: 'sedna.io', resource: 'incrementallearningjobs', verbs: ['get', 'list', 'watch', 'patch'], scope: 'cluster', why: 'informer; finalizer and annotations by merge patch; a fresh read after a 409' },
-  { group: 'sedna.io', resource: 'datasets/status', verbs: ['update'], scope: 'cluster', why: 'numberOfSamples through the status subresource' },
+  { group: 'sedna.io', resource: 'datasets/status', verbs: ['update'], scope: 'cluster', why: 'numberOfSamples and conditions through the status subresource' },
   { group: 'sedna.io', resource: 'incrementallearningjobs/status', verbs: ['update'], scope: 'cluster', why: 'the state machine writes status through the subresource' },
   {
     group: 'sedna.io',

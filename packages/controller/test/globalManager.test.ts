@@ -158,6 +158,23 @@ describe('one job through the Global Manager', () => {
     expect(await report('dataset', 'helmet-data', { numberOfSamples: -1 }, 'ds-2')).toMatchObject({ ok: false });
   });
 
+  test("an LC's refusal of the index lands in Dataset status.conditions, and its acceptance sets it True; the count stays", async () => {
+    const message = 'Dataset default/helmet-data: spec.url: "/data/helmet/index.txt" resolves to "/etc/shadow", outside the allowed roots ["/var/lib/sedna"]';
+    const refused = { type: 'IndexReadable', status: 'False', reason: 'PathNotAllowed', message };
+    expect(await report('dataset', 'helmet-data', { conditions: [refused] }, 'ds-3')).toEqual({ ok: true });
+    const read = async () =>
+      ((await cluster.custom.getNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'datasets', name: 'helmet-data' })) as { status?: { numberOfSamples?: number; conditions?: Array<Record<string, string>> } }).status;
+    const first = await read();
+    expect(first?.numberOfSamples).toBe(120);
+    expect(first?.conditions).toEqual([{ ...refused, lastTransitionTime: expect.any(String) }]);
+    expect(await report('dataset', 'helmet-data', { conditions: [{ type: 'IndexReadable', status: 'Maybe' }] }, 'ds-4')).toMatchObject({ ok: false, error: expect.stringContaining('conditions[0].status: "Maybe"') });
+    expect(await report('dataset', 'helmet-data', {}, 'ds-5')).toMatchObject({ ok: false });
+    expect(await report('dataset', 'helmet-data', { numberOfSamples: 130, conditions: [{ type: 'IndexReadable', status: 'True', reason: 'PathAllowed' }] }, 'ds-6')).toEqual({ ok: true });
+    const second = await read();
+    expect(second?.numberOfSamples).toBe(130);
+    expect(second?.conditions).toEqual([{ type: 'IndexReadable', status: 'True', reason: 'PathAllowed', lastTransitionTime: expect.any(String) }]);
+  });
+
   test('(Train, Ready) from the LC: recorded before the ack, then a train pod with the worker env, labels and mounts', async () => {
     expect(await report('incrementallearningjob', name, { phase: 'Train', status: 'Ready', round: 1, input: TRAIN_INPUT }, 'train-ready-1')).toEqual({ ok: true });
     expect(trail(await getJob(cluster, name))).toContain('Train/Ready/1');

@@ -63,7 +63,7 @@ describe('configFromEnv', () => {
       ROOTFS_MOUNT_DIR: '/rootfs',
       SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '50',
       SEDNA_LC_TIME_ZONE: 'Europe/Paris',
-    });
+    }, 1000);
     expect(config).toEqual({
       nodeName: 'edge-1',
       gmUrl: 'ws://gm.sedna:9000/',
@@ -75,6 +75,19 @@ describe('configFromEnv', () => {
       hardExampleBudget: { maxCount: 50, maxBytes: undefined },
     });
     expect(resolveConfig(config).hardExampleBudget).toEqual({ maxCount: 50, maxBytes: 1024 ** 3 });
+  });
+
+  test('SEDNA_LC_DATA_ROOTS: folders split on : or ,; unset, a root LC gets none and a user LC anything it can read', () => {
+    const env = { GM_ADDRESS: 'g:1', NODENAME: 'edge-1', SEDNA_NODE_TOKEN: 't' };
+    expect(configFromEnv({ ...env, SEDNA_LC_DATA_ROOTS: '/var/lib/sedna:/data, /mnt/x/' }, 0).dataRoots).toEqual(['/var/lib/sedna', '/data', '/mnt/x/']);
+    expect(resolveConfig(configFromEnv({ ...env, SEDNA_LC_DATA_ROOTS: '/var/lib/sedna:/mnt/x/' }, 0)).dataRoots).toEqual(['/var/lib/sedna', '/mnt/x']);
+    expect(configFromEnv(env, 0).dataRoots).toEqual([]);
+    expect(configFromEnv(env, 1000).dataRoots).toBeUndefined();
+    expect(() => resolveConfig(configFromEnv({ ...env, SEDNA_LC_DATA_ROOTS: '/data:relative/dir' }, 0))).toThrow('LC config: dataRoots[1]: "relative/dir" is not an absolute folder path');
+    expect(resolveConfig({ ...good, deniedRoots: ['/home/u/.sedna/', { path: '/srv/secrets', why: 'the secrets' }] }).deniedRoots).toEqual([
+      { path: '/home/u/.sedna', why: 'a folder this LC never reads as data' },
+      { path: '/srv/secrets', why: 'the secrets' },
+    ]);
   });
 
   test('SEDNA_LC_TOKEN_FILE stands for SEDNA_NODE_TOKEN (a projected ServiceAccount token on a cluster)', () => {

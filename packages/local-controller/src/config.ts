@@ -16,6 +16,14 @@ export interface HardExampleBudget {
   maxBytes?: number;
 }
 
+/** A folder the LC never reads data from nor writes round files into, whatever `dataRoots` says. */
+export interface DeniedRoot {
+  /** The folder, a host path. */
+  path: string;
+  /** What it is, for the refusal message, e.g. `the data dir of sedna up, which holds its secrets`. */
+  why?: string;
+}
+
 /** Configuration of `startLocalController`. */
 export interface LocalControllerConfig {
   /** Name of this node; the GM sends this LC the objects of this node. */
@@ -53,6 +61,18 @@ export interface LocalControllerConfig {
   defaultCheckPeriodSeconds?: number;
   /** Where the host's `/` is seen by this process (default empty: the LC runs on the host). */
   hostRoot?: string;
+  /**
+   * Host folders the LC reads dataset indexes from and writes round files into, checked on real paths
+   * (symlinks resolved). Absent: anywhere this process can read (under `hostRoot` when set), except the
+   * denied roots; empty: nowhere. `SEDNA_LC_DATA_ROOTS`; when that is unset and the LC runs as root,
+   * `configFromEnv` makes it empty, so a root LC reads no dataset until its folders are listed.
+   */
+  dataRoots?: readonly string[];
+  /**
+   * Host folders never read as data nor written into (e.g. `sedna up`'s data dir, which holds its
+   * secrets). The LC's own `dataDir` is always denied, except the copies of S3 indexes it keeps there.
+   */
+  deniedRoots?: ReadonlyArray<string | DeniedRoot>;
   /** Host folder of the hot-update folders (default `<dataDir>/model-hot-update`). */
   hotUpdateRoot?: string;
   /** Host folder of the hard-example folders (default `<dataDir>/hard-examples`). */
@@ -94,6 +114,9 @@ export interface ResolvedConfig {
   datasetPollSeconds: number;
   defaultCheckPeriodSeconds: number;
   hostRoot: string;
+  /** Normalised absolute host paths; undefined: no allow list. */
+  dataRoots: string[] | undefined;
+  deniedRoots: Array<Required<DeniedRoot>>;
   hotUpdateRoot: string;
   hardExampleRoot: string;
   drainTimeoutMs: number;
@@ -127,6 +150,25 @@ function folder(field: string, value: unknown, fallback?: string): string {
   if (value === undefined && fallback !== undefined) return fallback;
   if (typeof value !== 'string' || value.trim() === '') throw invalid(field, value, 'is not a folder path');
   return resolve(value);
+}
+
+function absoluteFolders(field: string, value: unknown): string[] {
+  if (!Array.isArray(value)) throw invalid(field, value, 'is not a list of absolute folder paths');
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'string' || !isAbsolute(item)) throw invalid(`${field}[${i}]`, item, 'is not an absolute folder path');
+    return resolve(item);
+  });
+}
+
+function deniedRoots(value: unknown): Array<Required<DeniedRoot>> {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw invalid('deniedRoots', value, 'is not a list of absolute folder paths');
+  return value.map((item: unknown, i) => {
+    const root = typeof item === 'string' ? { path: item } : (item as DeniedRoot | null);
+    const [path] = absoluteFolders(`deniedRoots[${i}]`, [root?.path]) as [string];
+    if (root?.why !== undefined && typeof root.why !== 'string') throw invalid(`deniedRoots[${i}].why`, root.why, 'is not a string');
+    return { path, why: root?.why ?? 'a folder this LC never reads as data' };
+  });
 }
 
 /** Validate a config and fill in the defaults; throws `CONFIG_INVALID` naming the first bad field. */
@@ -187,6 +229,8 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     datasetPollSeconds: positive('datasetPollSeconds', config.datasetPollSeconds, 60),
     defaultCheckPeriodSeconds: positive('defaultCheckPeriodSeconds', config.defaultCheckPeriodSeconds, 10),
     hostRoot,
+    dataRoots: config.dataRoots === undefined ? undefined : absoluteFolders('dataRoots', config.dataRoots),
+    deniedRoots: deniedRoots(config.deniedRoots),
     hotUpdateRoot: folder('hotUpdateRoot', config.hotUpdateRoot, join(dataDir, 'model-hot-update')),
     hardExampleRoot: folder('hardExampleRoot', config.hardExampleRoot, join(dataDir, 'hard-examples')),
     drainTimeoutMs: integer('drainTimeoutMs', config.drainTimeoutMs, 5000, 0),
@@ -215,6 +259,11 @@ export const CONFIG_ENV: readonly EnvVariable[] = [
   { name: 'BIND_PORT', field: 'port', description: 'worker API port (default 9100, the original)' },
   { name: 'SEDNA_LC_ADVERTISE_URL', field: 'advertiseUrl', description: 'worker API URL as workers reach it (LC_SERVER)' },
   { name: 'ROOTFS_MOUNT_DIR', field: 'hostRoot', description: "where the host's / is mounted (default none: on the host)" },
+  {
+    name: 'SEDNA_LC_DATA_ROOTS',
+    field: 'dataRoots',
+    description: 'host folders of dataset indexes and outputDirs, absolute paths separated by : or , (default: anything readable; none when the LC runs as root)',
+  },
   { name: 'SEDNA_LC_ROUND_RETENTION', field: 'roundRetention', description: 'rounds of round files kept (default 10)' },
   { name: 'SEDNA_LC_TIME_ZONE', field: 'timeZone', description: 'IANA time zone of trigger timers (default the system one)' },
   { name: 'SEDNA_LC_HARD_EXAMPLES_MAX_COUNT', field: 'hardExampleBudget.maxCount', description: 'hard examples kept per job (default 10000)' },
@@ -241,8 +290,11 @@ function envString(env: NodeJS.ProcessEnv, name: string): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
 
-/** The config from environment variables (see `CONFIG_ENV`); `resolveConfig` then validates it. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalControllerConfig {
+/**
+ * The config from environment variables (see `CONFIG_ENV`); `resolveConfig` then validates it. `uid` is
+ * the user the LC runs as: for root (0), an unset `SEDNA_LC_DATA_ROOTS` allows no folder at all.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env, uid: number | undefined = process.getuid?.()): LocalControllerConfig {
   const address = envString(env, 'GM_ADDRESS');
   if (!address) throw new LocalControllerError('CONFIG_INVALID', 'LC env GM_ADDRESS (gmUrl): is not set (host:port of the GM)');
   const nodeName = envString(env, 'NODENAME') ?? envString(env, 'HOSTNAME');
@@ -269,6 +321,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): LocalContro
     ['hardExampleRoot', envString(env, 'SEDNA_LC_HARD_EXAMPLE_ROOT')],
   ];
   for (const [field, value] of optional) if (value !== undefined) (config as unknown as Record<string, unknown>)[field] = value;
+  const dataRoots = envString(env, 'SEDNA_LC_DATA_ROOTS');
+  // Secure by default: an LC running as root reads whatever a Dataset names, so without a list it reads
+  // nothing (each Dataset says why); an LC running as a user reads what that user can.
+  if (dataRoots !== undefined) config.dataRoots = dataRoots.split(/[:,]/).map((r) => r.trim()).filter((r) => r !== '');
+  else if (uid === 0) config.dataRoots = [];
   const maxCount = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_COUNT', 'hardExampleBudget.maxCount');
   const maxBytes = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_BYTES', 'hardExampleBudget.maxBytes');
   if (maxCount !== undefined || maxBytes !== undefined) config.hardExampleBudget = { maxCount, maxBytes };

@@ -3,12 +3,14 @@
  * tools often replace the file, plus a slow poll as a fallback where watching is unreliable), reads only
  * the appended bytes, counts only complete lines, recounts when the index is truncated, replaced or
  * rewritten, and emits a change only when something changed. Its cursor is persisted, so a restart
- * resumes without a recount when the file is the same.
+ * resumes without a recount when the file is the same. Each read opens the index through the
+ * configured opener, which may refuse it (a file outside the folders the LC may read): nothing of a
+ * refused index is read, and the verdict goes to `onAccess`.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { readJsonFile, writeFileAtomic } from './files.js';
-import { readIndex, START_CURSOR, type IndexCursor, type IndexFormat } from './indexReader.js';
+import { readIndex, START_CURSOR, type IndexCursor, type IndexFormat, type IndexOpener, type RefusedIndex } from './indexReader.js';
 import { type LcLogger } from './logger.js';
 
 /** A change of the index, as the monitor hands it to the jobs of the dataset. */
@@ -28,6 +30,9 @@ export interface DatasetChange {
   lines?: string[];
 }
 
+/** Whether the index may be read, as the opener judged at the last read. */
+export type IndexAccess = { readable: true } | { readable: false; reason: string; message: string };
+
 /** Options of a `DatasetMonitor`. */
 export interface DatasetMonitorOptions {
   /** The index file as this process sees it. */
@@ -42,6 +47,10 @@ export interface DatasetMonitorOptions {
   onChange: (change: DatasetChange) => void | Promise<void>;
   /** Most bytes of lines handed over in one change (default 8 MiB). */
   handOverBytes?: number;
+  /** How the index is opened (default: as it is). */
+  open?: IndexOpener;
+  /** Called at every read that found the index: readable, or refused by the opener (before `onChange`). */
+  onAccess?: (access: IndexAccess) => void | Promise<void>;
 }
 
 /** See the module comment. */
@@ -53,6 +62,8 @@ export class DatasetMonitor {
   private again = false;
   private stopped = false;
   private missingLogged = false;
+  /** The message of the last refusal, until the index is readable again. */
+  private refusal: string | undefined;
   private readonly handOverBytes: number;
 
   constructor(private readonly options: DatasetMonitorOptions) {
@@ -140,7 +151,8 @@ export class DatasetMonitor {
       if (bytes > this.handOverBytes) lines = undefined;
       else lines.push(...chunk);
     };
-    let result = await readIndex(path, format, from, { onSamples: collect });
+    const open = this.options.open;
+    let result = await readIndex(path, format, from, { onSamples: collect, ...(open ? { open } : {}) });
     let reset: DatasetChange['reset'];
     if (result.kind === 'missing') {
       if (!this.missingLogged) this.options.logger.warn({ path }, 'dataset index does not exist (yet)');
@@ -148,12 +160,15 @@ export class DatasetMonitor {
       return;
     }
     this.missingLogged = false;
+    if (result.kind === 'refused') return this.refused(result);
+    await this.readable();
     if (result.kind === 'reset') {
       reset = result.reason;
       lines = [];
       bytes = 0;
       this.options.logger.info({ path, reason: reset, previousCount: from.count }, 'dataset index changed under the cursor; recounting');
-      result = await readIndex(path, format, START_CURSOR, { skipSamples: from.count, onSamples: collect });
+      result = await readIndex(path, format, START_CURSOR, { skipSamples: from.count, onSamples: collect, ...(open ? { open } : {}) });
+      if (result.kind === 'refused') return this.refused(result);
       if (result.kind !== 'read') return;
     }
     const to = result.cursor;
@@ -165,6 +180,18 @@ export class DatasetMonitor {
     if (reset) change.reset = reset;
     if (lines) change.lines = lines;
     await this.options.onChange(change);
+  }
+
+  private async refused(result: RefusedIndex): Promise<void> {
+    if (this.refusal !== result.message) this.options.logger.warn({ path: this.options.path, reason: result.reason }, result.message);
+    this.refusal = result.message;
+    await this.options.onAccess?.({ readable: false, reason: result.reason, message: result.message });
+  }
+
+  private async readable(): Promise<void> {
+    if (this.refusal !== undefined) this.options.logger.info({ path: this.options.path }, 'dataset index readable again');
+    this.refusal = undefined;
+    await this.options.onAccess?.({ readable: true });
   }
 
   /** Stop watching and polling; waits for a read in progress. */

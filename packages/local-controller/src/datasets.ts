@@ -1,13 +1,16 @@
 /**
  * The datasets of this node: one `DatasetMonitor` per Dataset whose `spec.nodeName` is this node, the
- * `numberOfSamples` report upstream whenever the count differs from the last one sent (#136), and the
- * hand-over of each change to the jobs of the dataset.
+ * `numberOfSamples` report upstream whenever the count differs from the last one sent (#136), the
+ * `IndexReadable` condition upstream when the index is refused (outside the folders the LC may read,
+ * see dataRoots.ts) and again when it is read again, and the hand-over of each change to the jobs of
+ * the dataset.
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Dataset } from '@sedna-ts/api-types';
+import { ConditionStatus, DatasetConditionType, type Dataset, type DatasetCondition } from '@sedna-ts/api-types';
 import { datasetFrame, datasetIndexPath, type LcContext } from './context.js';
-import { DatasetMonitor, type DatasetChange } from './datasetMonitor.js';
+import { datasetIndexOpener } from './dataRoots.js';
+import { DatasetMonitor, type DatasetChange, type IndexAccess } from './datasetMonitor.js';
 import { indexFormatOf } from './indexReader.js';
 import { isRemoteIndex, RemoteIndexMirror } from './remoteIndex.js';
 
@@ -19,6 +22,8 @@ interface Entry {
   format: string;
   /** The count last sent upstream, or seen in the GM's object. */
   reported: number | undefined;
+  /** The `IndexReadable` condition last sent upstream, or seen in the GM's object. */
+  readable: DatasetCondition | undefined;
 }
 
 /** See the module comment. */
@@ -75,9 +80,12 @@ export class DatasetRegistry {
       url: dataset.spec.url,
       format: dataset.spec.format,
       reported: dataset.status?.numberOfSamples,
+      readable: dataset.status?.conditions?.find((c) => c.type === DatasetConditionType.IndexReadable),
       ...(mirror ? { mirror } : {}),
       monitor: new DatasetMonitor({
         path: datasetIndexPath(this.ctx.config, dataset),
+        open: datasetIndexOpener(this.ctx.config, dataset),
+        onAccess: (access) => this.reportAccess(namespace, name, access),
         format,
         statePath: this.cursorPath(namespace, name),
         pollMs: this.ctx.config.datasetPollSeconds * 1000,
@@ -104,6 +112,26 @@ export class DatasetRegistry {
     entry.reported = count;
     await this.ctx.outbox.append(datasetFrame(namespace, name, { numberOfSamples: count }));
     this.ctx.logger.info({ dataset: `${namespace}/${name}`, numberOfSamples: count }, 'dataset sample count reported');
+  }
+
+  /** Send the `IndexReadable` condition when it changed: `False` naming the path and why, `True` once read again. */
+  private async reportAccess(namespace: string, name: string, access: IndexAccess): Promise<void> {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry) return;
+    const last = entry.readable;
+    let condition: DatasetCondition;
+    if (access.readable) {
+      // Nothing to say about an index read all along: the condition appears once something was refused.
+      if (last === undefined || last.status === ConditionStatus.True) return;
+      condition = { type: DatasetConditionType.IndexReadable, status: ConditionStatus.True, reason: 'PathAllowed', message: `Dataset ${namespace}/${name}: spec.url is read again` };
+    } else {
+      if (last?.status === ConditionStatus.False && last.message === access.message) return;
+      condition = { type: DatasetConditionType.IndexReadable, status: ConditionStatus.False, reason: access.reason, message: access.message };
+    }
+    condition.lastTransitionTime = this.ctx.now().toISOString();
+    entry.readable = condition;
+    await this.ctx.outbox.append(datasetFrame(namespace, name, { conditions: [condition] }));
+    this.ctx.logger.info({ dataset: `${namespace}/${name}`, status: condition.status, reason: condition.reason }, 'dataset index condition reported');
   }
 
   /** A Dataset was deleted: stop its monitor and forget its cursor. */

@@ -12,6 +12,8 @@ export type LocalControllerErrorCode =
   | 'JOB_NOT_FOUND'
   /** A dataset index cannot be read, or its format is not txt or csv. */
   | 'DATASET_INVALID'
+  /** A file or folder outside the folders the LC may read and write (`dataRoots`), or inside a denied one. */
+  | 'PATH_NOT_ALLOWED'
   /** A model to publish is missing or cannot be copied. */
   | 'MODEL_INVALID'
   /** A file of the LC's data dir cannot be read or written. */

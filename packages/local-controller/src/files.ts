@@ -4,7 +4,7 @@
  * a mix.
  */
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { constants as fsConstants, type BigIntStats, type Stats } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -28,14 +28,17 @@ export async function fsyncDir(dir: string): Promise<void> {
 
 /**
  * Write `path` atomically: `write` fills a temp file beside it, which is fsynced, renamed over `path`,
- * and the folder fsynced. Creates the folder. Resolves to what `write` returned.
+ * and the folder fsynced. Creates the folder. Resolves to what `write` returned. `prepare` runs on the
+ * new, empty temp file before `write` (to give it its owner and mode before it holds anything).
  */
-export async function writeAtomic<T>(path: string, write: (handle: FileHandle) => Promise<T>): Promise<T> {
+export async function writeAtomic<T>(path: string, write: (handle: FileHandle) => Promise<T>, prepare?: (handle: FileHandle) => Promise<void>): Promise<T> {
   await mkdir(dirname(path), { recursive: true });
   const temp = tempPathFor(path);
-  const handle = await open(temp, 'w');
+  // 'wx': the temp file is always a new one, never something already at that name (a planted symlink).
+  const handle = await open(temp, 'wx');
   let result: T;
   try {
+    await prepare?.(handle);
     result = await write(handle);
     await handle.sync();
   } catch (error) {
@@ -106,4 +109,26 @@ export async function fileSize(path: string): Promise<number | undefined> {
 /** True when `error` is a Node.js "no such file or directory". */
 export function isNotFound(error: unknown): boolean {
   return (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+}
+
+/** Owner and mode of a file written from another (a round file from its dataset's index). */
+export interface FileAccess {
+  uid: number;
+  gid: number;
+  mode: number;
+}
+
+/** The owner and mode a file written from the file `info` describes gets (mode without write for group and other). */
+export function accessOf(info: Stats | BigIntStats): FileAccess {
+  return { uid: Number(info.uid), gid: Number(info.gid), mode: Number(info.mode) & 0o666 & ~0o022 };
+}
+
+/** Give a file being written the owner and mode of `access`; a chown refused to an LC not running as root is skipped. */
+export async function applyAccess(handle: FileHandle, access: FileAccess): Promise<void> {
+  try {
+    await handle.chown(access.uid, access.gid);
+  } catch (error) {
+    if (process.getuid?.() === 0) throw error;
+  }
+  await handle.chmod(access.mode);
 }

@@ -22,13 +22,13 @@ export { LocalControllerError, toLocalControllerError } from './errors.js';
 
 // Types.
 export type { LocalController } from './localController.js';
-export type { LocalControllerConfig, ResolvedConfig, HardExampleBudget, EnvVariable } from './config.js';
+export type { LocalControllerConfig, ResolvedConfig, HardExampleBudget, DeniedRoot, EnvVariable } from './config.js';
 export type { LcLogger } from './logger.js';
 export type { LcHello, GmHello } from './gmClient.js';
 export type { HardExample } from './hardExampleStore.js';
 export type { PublishedModel } from './hotUpdate.js';
 export type { MetricMap, ConditionResult, ResolvedMetric, TriggerResult } from './trigger.js';
 export type { GateInput, GateOutcome } from './deployGate.js';
-export type { DatasetChange, DatasetMonitorOptions } from './datasetMonitor.js';
-export type { IndexCursor, IndexFormat, IndexRead, ReadIndexOptions } from './indexReader.js';
+export type { DatasetChange, DatasetMonitorOptions, IndexAccess } from './datasetMonitor.js';
+export type { IndexCursor, IndexFormat, IndexRead, ReadIndexOptions, IndexOpener, OpenedIndex, RefusedIndex } from './indexReader.js';
 export type { LocalControllerErrorCode } from './errors.js';

@@ -34,11 +34,28 @@ export const START_CURSOR: IndexCursor = Object.freeze({ fileId: '', offset: 0, 
 const TAIL_BYTES = 64;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** An index file refused by the opener: `reason` one CamelCase word, `message` naming the path and why. */
+export interface RefusedIndex {
+  kind: 'refused';
+  reason: string;
+  message: string;
+}
+
+/** What an `IndexOpener` found. */
+export type OpenedIndex = { kind: 'open'; handle: FileHandle } | { kind: 'missing' } | RefusedIndex;
+
+/**
+ * How `readIndex` opens an index. The default opens the path as it is; the LC's opener first checks that
+ * the file is one it may read (see dataRoots.ts).
+ */
+export type IndexOpener = (path: string) => Promise<OpenedIndex>;
+
 /** What a read found. */
 export type IndexRead =
   | { kind: 'read'; cursor: IndexCursor; samples: number }
   | { kind: 'reset'; reason: 'replaced' | 'truncated' | 'rewritten' }
-  | { kind: 'missing' };
+  | { kind: 'missing' }
+  | RefusedIndex;
 
 /** Options of `readIndex`. */
 export interface ReadIndexOptions {
@@ -48,6 +65,18 @@ export interface ReadIndexOptions {
   onSamples?: (lines: string[]) => void | Promise<void>;
   /** Read at most this many bytes (the rest on the next call). */
   maxBytes?: number;
+  /** How the index is opened (default: as it is). */
+  open?: IndexOpener;
+}
+
+/** The default opener: the path as it is, a missing file told apart. */
+export async function openIndexFile(path: string): Promise<OpenedIndex> {
+  try {
+    return { kind: 'open', handle: await open(path, 'r') };
+  } catch (error) {
+    if (isNotFound(error)) return { kind: 'missing' };
+    throw error;
+  }
 }
 
 /** `<dev>:<ino>` of an open file. */
@@ -59,16 +88,13 @@ async function fileIdOf(handle: FileHandle): Promise<{ id: string; size: number 
 /**
  * Read the samples appended to `path` since `cursor` (from the start when the cursor is `START_CURSOR`).
  * Returns the advanced cursor and the number of samples read, or `reset` when the file is not the one the
- * cursor was on any more (read again from `START_CURSOR`, skipping the samples already seen), or `missing`.
+ * cursor was on any more (read again from `START_CURSOR`, skipping the samples already seen), or `missing`,
+ * or `refused` when the opener refused the file (nothing is read).
  */
 export async function readIndex(path: string, format: IndexFormat, cursor: IndexCursor, options: ReadIndexOptions = {}): Promise<IndexRead> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (isNotFound(error)) return { kind: 'missing' };
-    throw error;
-  }
+  const opened = await (options.open ?? openIndexFile)(path);
+  if (opened.kind !== 'open') return opened;
+  const handle = opened.handle;
   try {
     const { id, size } = await fileIdOf(handle);
     if (cursor.fileId !== '' && cursor.fileId !== id) return { kind: 'reset', reason: 'replaced' };

@@ -6,9 +6,14 @@
  * there is no inference worker. Every action is keyed by round, stage and attempt and persisted with its
  * upstream message before it counts as done, so a restart, a resent job or a replayed dataset change
  * never fires it twice, and nothing is lost between the pools, the round files and the outbox.
+ *
+ * The dataset's index is read, and round files written, only where the LC may (dataRoots.ts): a cut
+ * waits, with a warning naming the path and the allowed roots, while the index or `outputDir` is not
+ * in them; round files get the owner and the mode of the index, never group- or other-writable.
  */
 import { readdir, rm } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { basename, dirname, join, posix } from 'node:path';
+import { createInterface } from 'node:readline';
 import {
   type Dataset,
   type IncrementalLearningJob,
@@ -17,6 +22,9 @@ import {
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
 import { datasetIndexPath, hostPath, jobFrame, type LcContext } from './context.js';
+import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked } from './dataRoots.js';
+import { LocalControllerError } from './errors.js';
+import { accessOf, type FileAccess } from './files.js';
 import { decideDeploy } from './deployGate.js';
 import { publishModel } from './hotUpdate.js';
 import { indexFormatOf, readIndex, START_CURSOR, type IndexCursor } from './indexReader.js';
@@ -32,7 +40,7 @@ import {
   trainOutputWith,
   conditionsOf,
 } from './jobView.js';
-import { EVAL_VERSIONS, JobState, type EvalVersion, type Intent } from './jobState.js';
+import { EVAL_VERSIONS, JobState, type EvalVersion, type Intent, type PoolFile } from './jobState.js';
 import { isRemoteIndex, remoteBase, writeDataIndex } from './remoteIndex.js';
 import { evaluateTrigger } from './trigger.js';
 import { type LcLogger } from './logger.js';
@@ -211,18 +219,24 @@ export class JobManager {
     const trainProb = job.spec.dataset.trainProb;
     const add = async (lines: string[]) => this.addSamples(lines, trainProb);
     const cursor = state.data.cursor;
-    if (change?.lines && !change.reset && sameCursor(cursor, change.from)) {
+    // The monitor's first change starts from no file at all; a job that already read the empty index is
+    // at the start of that same file: the same place, so the lines follow on (reading the index instead
+    // would take whatever was appended since, in one batch).
+    const fromStart = change?.from.fileId === '' && cursor.offset === 0 && cursor.count === 0 && cursor.fileId === change.to.fileId;
+    if (change?.lines && !change.reset && (sameCursor(cursor, change.from) || fromStart)) {
       await add(change.lines);
       state.data.cursor = change.to;
       await state.commit();
       return;
     }
     const path = datasetIndexPath(this.ctx.config, dataset);
-    let read = await readIndex(path, format, cursor, { onSamples: add });
+    const open = datasetIndexOpener(this.ctx.config, dataset);
+    let read = await readIndex(path, format, cursor, { onSamples: add, open });
     if (read.kind === 'reset') {
       this.logger.info({ reason: read.reason, seen: cursor.count }, 'dataset index replaced or rewritten; taking the samples past those already seen');
-      read = await readIndex(path, format, START_CURSOR, { skipSamples: cursor.count, onSamples: add });
+      read = await readIndex(path, format, START_CURSOR, { skipSamples: cursor.count, onSamples: add, open });
     }
+    if (read.kind === 'refused') return this.warnOnce('dataset', read.message);
     if (read.kind !== 'read') return;
     if (sameCursor(read.cursor, cursor) && read.cursor.tail === cursor.tail) return;
     state.data.cursor = read.cursor;
@@ -279,6 +293,62 @@ export class JobManager {
       return undefined;
     }
     return dir;
+  }
+
+  private outputSubject(outputDir: string): string {
+    return `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: spec.outputDir: ${JSON.stringify(outputDir)}`;
+  }
+
+  /**
+   * What a cut of `round` needs besides its samples: `outputDir` in a folder the LC may write into, and
+   * the owner and mode of the dataset's index for the round files. Undefined (after a warning naming the
+   * path and why) while either is missing: the cut waits.
+   */
+  private async cutAccess(outputDir: string, round: number): Promise<FileAccess | undefined> {
+    const refused = await folderRefusal(this.ctx.config, hostPath(this.ctx.config, outputDir), this.outputSubject(outputDir));
+    if (refused) {
+      this.warnOnce('output', `${refused}: round ${round} waits`);
+      return undefined;
+    }
+    const access = await this.indexAccess();
+    // A topic of its own: the read of the index warns under 'dataset' at every check, with another text.
+    if (typeof access === 'string') this.warnOnce('cut', `${access}: round ${round} waits`);
+    return typeof access === 'string' ? undefined : access;
+  }
+
+  /** Owner and mode of the dataset's index (opened as the monitor does), or why there are none. */
+  private async indexAccess(): Promise<FileAccess | string> {
+    const dataset = this.dataset();
+    const job = this.job as IncrementalLearningJob;
+    if (!dataset) return `Dataset ${this.options.namespace}/${job.spec.dataset.name} not found`;
+    const opened = await datasetIndexOpener(this.ctx.config, dataset)(datasetIndexPath(this.ctx.config, dataset));
+    if (opened.kind === 'missing') return `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)} does not exist`;
+    if (opened.kind === 'refused') return opened.message;
+    try {
+      return accessOf(await opened.handle.stat());
+    } finally {
+      await opened.handle.close();
+    }
+  }
+
+  /**
+   * Write the round file of a cut (and its data index), in the checked round folder, with the owner and
+   * mode of the index; resolves to the samples written.
+   */
+  private async writeRound(intent: Extract<Intent, { kind: 'cutTrain' | 'cutEval' }>, pools: readonly PoolFile[]): Promise<number> {
+    const state = this.state as JobState;
+    const access = intent.access ?? (await this.indexAccess());
+    if (typeof access === 'string') throw new LocalControllerError('DATASET_INVALID', `${access}: round ${intent.round} waits`);
+    const folder = dirname(intent.roundFile);
+    const subject = `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: round folder ${JSON.stringify(folder)}`;
+    const lines = await inCheckedFolder(this.ctx.config, folder, subject, true, async (checked) => {
+      const roundFile = join(checked, basename(intent.roundFile));
+      const written = await state.writeRoundFile(roundFile, pools, intent.header, access);
+      const index = intent.dataIndex;
+      if (index) await writeDataIndex(roundFile, join(checked, basename(index.file)), index.base, index.csv, access);
+      return written;
+    });
+    return lines ?? 0;
   }
 
   /**
@@ -362,6 +432,8 @@ export class JobManager {
     const missing = this.missingModel();
     const base = this.baseModel();
     if (missing || !base) return this.warnOnce('model', `${missing ?? 'no base model'}: round ${round} waits for it`);
+    const access = await this.cutAccess(outputDir, round);
+    if (!access) return;
     const message: UpstreamJobMessage = {
       phase: 'Train',
       status: 'Ready',
@@ -383,6 +455,7 @@ export class JobManager {
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt'),
       cause,
       ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
+      access,
     };
     if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
     if (manual) intent.manual = manual;
@@ -405,6 +478,8 @@ export class JobManager {
     if (missing || !newModel || !baseline) {
       return this.warnOnce('model', `${missing ?? (newModel ? 'no model to compare with' : `no trained model for round ${round}`)}: the eval of round ${round} waits`);
     }
+    const access = await this.cutAccess(outputDir, round);
+    if (!access) return;
     const open = state.data.evalOpen;
     const versions: EvalVersion[] = [...state.data.evalVersions];
     if (open.lines > 0) versions.push({ ...open, round });
@@ -425,6 +500,7 @@ export class JobManager {
       versions: window,
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'eval', String(round), 'data.txt'),
       ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
+      access,
     };
     if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
     const manual = this.manual('Eval');
@@ -550,24 +626,28 @@ export class JobManager {
     const roundFile = join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt');
     const oldTrain = state.data.train;
     const oldOpen = state.data.evalOpen;
+    // The round file is in a folder the user chose: read back only if it is still one the LC may read.
+    const opened = await openChecked(this.ctx.config, roundFile, `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: round file ${JSON.stringify(roundFile)}`);
+    if (opened.kind === 'refused') this.warnOnce('return', `${opened.message}: the train samples of round ${round} are not taken back`);
+    const handle = opened.kind === 'open' ? opened.handle : undefined;
     const trainLines = (async function* () {
-      const { createReadStream } = await import('node:fs');
-      const { createInterface } = await import('node:readline');
+      if (!handle) return;
       let skippedHeader = header === undefined;
-      try {
-        for await (const line of createInterface({ input: createReadStream(roundFile), crlfDelay: Infinity })) {
-          if (line.trim() === '') continue;
-          if (!skippedHeader) {
-            skippedHeader = true;
-            continue;
-          }
-          yield line;
+      for await (const line of createInterface({ input: handle.createReadStream({ autoClose: false }), crlfDelay: Infinity })) {
+        if (line.trim() === '') continue;
+        if (!skippedHeader) {
+          skippedHeader = true;
+          continue;
         }
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        yield line;
       }
     })();
-    const newTrain = await state.mergedPool('train', trainLines, oldTrain);
+    let newTrain: PoolFile;
+    try {
+      newTrain = await state.mergedPool('train', trainLines, oldTrain);
+    } finally {
+      await handle?.close();
+    }
     const returnedTrain = newTrain.lines - oldTrain.lines;
     const version = state.data.evalVersions.find((v) => v.round === round);
     let newOpen = oldOpen;
@@ -589,8 +669,7 @@ export class JobManager {
     const at = this.ctx.now().toISOString();
     switch (intent.kind) {
       case 'cutTrain': {
-        const lines = await state.writeRoundFile(intent.roundFile, [intent.pool], intent.header);
-        if (intent.dataIndex) await writeDataIndex(intent.roundFile, intent.dataIndex.file, intent.dataIndex.base, intent.dataIndex.csv);
+        const lines = await this.writeRound(intent, [intent.pool]);
         await this.ctx.outbox.append(intent.frame);
         if (state.data.train.file === intent.pool.file) state.data.train = state.newPool('train');
         state.markDone(intent.key, { at, messageId: intent.frame.header.messageId, detail: `${lines} samples` }, intent.round);
@@ -604,8 +683,7 @@ export class JobManager {
         return;
       }
       case 'cutEval': {
-        const lines = await state.writeRoundFile(intent.roundFile, intent.versions, intent.header);
-        if (intent.dataIndex) await writeDataIndex(intent.roundFile, intent.dataIndex.file, intent.dataIndex.base, intent.dataIndex.csv);
+        const lines = await this.writeRound(intent, intent.versions);
         await this.ctx.outbox.append(intent.frame);
         if (intent.versions.some((v) => v.file === state.data.evalOpen.file)) state.data.evalOpen = state.newPool('eval');
         const dropped = state.data.evalVersions.filter((v) => !intent.versions.some((w) => w.file === v.file));
@@ -638,14 +716,15 @@ export class JobManager {
     if (oldest < 1) return;
     for (const part of ['train', 'eval']) {
       const dir = join(hostPath(this.ctx.config, outputDir), 'data', part);
-      let entries: string[];
       try {
-        entries = await readdir(dir);
-      } catch {
-        continue;
-      }
-      for (const entry of entries) {
-        if (/^\d+$/.test(entry) && Number(entry) <= oldest) await rm(join(dir, entry), { recursive: true, force: true });
+        // Removed through the checked folder: a symlink swapped into outputDir cannot aim the removal elsewhere.
+        await inCheckedFolder(this.ctx.config, dir, `${this.outputSubject(outputDir)}: folder ${JSON.stringify(dir)}`, false, async (checked) => {
+          for (const entry of await readdir(checked)) {
+            if (/^\d+$/.test(entry) && Number(entry) <= oldest) await rm(join(checked, entry), { recursive: true, force: true });
+          }
+        });
+      } catch (error) {
+        this.warnOnce('retention', `round files of rounds up to ${oldest} not removed: ${(error as Error).message}`);
       }
     }
   }

@@ -11,7 +11,7 @@ import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type WireFrame } from '@sedna-ts/api-types';
-import { fileSize, readJsonFile, writeAtomic, writeFileAtomic } from './files.js';
+import { applyAccess, fileSize, readJsonFile, writeAtomic, writeFileAtomic, type FileAccess } from './files.js';
 import { START_CURSOR, type IndexCursor } from './indexReader.js';
 import { type LcLogger } from './logger.js';
 
@@ -34,7 +34,6 @@ export interface ActionRecord {
   detail?: string;
 }
 
-/** An action in progress, replayed on open until it completes. */
 /** The data index written beside a round file of a Dataset whose index is in S3. */
 export interface DataIndexFile {
   file: string;
@@ -43,9 +42,14 @@ export interface DataIndexFile {
   csv: boolean;
 }
 
+/**
+ * An action in progress, replayed on open until it completes. A cut's `access` is the owner and mode of
+ * its round files (those of the dataset's index when the cut was decided; absent in intents written
+ * before it existed).
+ */
 export type Intent =
-  | { kind: 'cutTrain'; key: string; round: number; frame: WireFrame; pool: PoolFile; roundFile: string; header?: string; manual?: string; cause: string; dataIndex?: DataIndexFile }
-  | { kind: 'cutEval'; key: string; round: number; frame: WireFrame; versions: EvalVersion[]; roundFile: string; header?: string; manual?: string; dataIndex?: DataIndexFile }
+  | { kind: 'cutTrain'; key: string; round: number; frame: WireFrame; pool: PoolFile; roundFile: string; header?: string; manual?: string; cause: string; dataIndex?: DataIndexFile; access?: FileAccess }
+  | { kind: 'cutEval'; key: string; round: number; frame: WireFrame; versions: EvalVersion[]; roundFile: string; header?: string; manual?: string; dataIndex?: DataIndexFile; access?: FileAccess }
   | { kind: 'report'; key: string; round: number; frame: WireFrame; manual?: string; detail?: string };
 
 /** The whole state. */
@@ -187,10 +191,10 @@ export class JobState {
    * Write `target` atomically with `header` (if any) and then the committed lines of `pools`, in order.
    * Returns the number of sample lines written.
    */
-  async writeRoundFile(target: string, pools: readonly PoolFile[], header?: string): Promise<number> {
+  async writeRoundFile(target: string, pools: readonly PoolFile[], header?: string, access?: FileAccess): Promise<number> {
     return writeLinesAtomic(target, header, (async function* (self: JobState) {
       for (const pool of pools) yield* self.readLines(pool);
-    })(this));
+    })(this), access);
   }
 
   /** A new pool file holding `first` lines then the lines of `then` (to put samples back in front). */
@@ -235,8 +239,11 @@ export class JobState {
   }
 }
 
-/** Write `header` and `lines` to `target` by temp file, fsync and rename; returns the lines written. */
-export function writeLinesAtomic(target: string, header: string | undefined, lines: AsyncIterable<string>): Promise<number> {
+/**
+ * Write `header` and `lines` to `target` by temp file, fsync and rename, with the owner and mode of
+ * `access` when given; returns the lines written.
+ */
+export function writeLinesAtomic(target: string, header: string | undefined, lines: AsyncIterable<string>, access?: FileAccess): Promise<number> {
   return writeAtomic(target, async (handle) => {
     let count = 0;
     let buffer = header !== undefined ? `${header}\n` : '';
@@ -250,5 +257,5 @@ export function writeLinesAtomic(target: string, header: string | undefined, lin
     }
     if (buffer) await handle.write(buffer);
     return count;
-  });
+  }, access ? (handle) => applyAccess(handle, access) : undefined);
 }

@@ -5,7 +5,6 @@
  */
 import {
   type IncrementalCondData,
-  type IncrementalLearningJob,
   type JobConditionType,
   type JobStage,
   type ModelInfo,

@@ -35,7 +35,12 @@ export async function runLocalController(argv: readonly string[] = process.argv.
   }
   let lc;
   try {
-    lc = await startLocalController({ ...configFromEnv(env), logger: createLogger(env.LOG_LEVEL?.toLowerCase() || 'info') });
+    const config = configFromEnv(env);
+    const logger = createLogger(env.LOG_LEVEL?.toLowerCase() || 'info');
+    if (config.dataRoots?.length === 0) {
+      logger.warn({}, 'SEDNA_LC_DATA_ROOTS lists no folder (unset, and this LC runs as root): no dataset index is read and no round file written until it lists their host folders');
+    }
+    lc = await startLocalController({ ...config, logger });
   } catch (error) {
     const message = error instanceof LocalControllerError ? error.message : String((error as Error)?.stack ?? error);
     console.error(`sedna-lc: ${message}`);

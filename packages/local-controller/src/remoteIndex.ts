@@ -9,11 +9,12 @@
  * storage initializer fetches exactly the round's samples from S3 with the Dataset's credential.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { download } from '@sedna-ts/storage-initializer';
+import { type FileAccess } from './files.js';
 import { writeLinesAtomic } from './jobState.js';
 import { type LcLogger } from './logger.js';
 
@@ -109,18 +110,25 @@ export class RemoteIndexMirror {
 
 /**
  * Writes the data index of a round (`dataIndexURL`): `base` on the first line, then the sample path
- * (first field) of each line of `roundFile`, the csv header skipped. Resolves to the number of samples.
+ * (first field) of each line of `roundFile`, the csv header skipped, with the owner and mode of `access`
+ * when given. Resolves to the number of samples. The round file was just written by the LC: a symlink
+ * found at its name instead is not followed.
  */
-export async function writeDataIndex(roundFile: string, target: string, base: string, csv: boolean): Promise<number> {
-  return writeLinesAtomic(target, base, (async function* () {
-    const lines = createInterface({ input: createReadStream(roundFile), crlfDelay: Infinity });
-    let first = true;
-    for await (const raw of lines) {
-      const line = raw.trim();
-      const header = csv && first;
-      first = false;
-      if (line === '' || header) continue;
-      yield (csv ? line.split(',')[0] : line.split(/\s+/)[0]) as string;
-    }
-  })());
+export async function writeDataIndex(roundFile: string, target: string, base: string, csv: boolean, access?: FileAccess): Promise<number> {
+  const handle = await open(roundFile, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await writeLinesAtomic(target, base, (async function* () {
+      const lines = createInterface({ input: handle.createReadStream({ autoClose: false }), crlfDelay: Infinity });
+      let first = true;
+      for await (const raw of lines) {
+        const line = raw.trim();
+        const header = csv && first;
+        first = false;
+        if (line === '' || header) continue;
+        yield (csv ? line.split(',')[0] : line.split(/\s+/)[0]) as string;
+      }
+    })(), access);
+  } finally {
+    await handle.close();
+  }
 }

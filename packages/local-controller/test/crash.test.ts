@@ -29,6 +29,8 @@ describe('the LC killed mid-round', () => {
     NODENAME: 'edge-1',
     SEDNA_NODE_TOKEN: gm.nodeToken,
     SEDNA_LC_DATA_DIR: join(dir, 'lc'),
+    // The index and outputDir are under dir (a root LC without it reads nothing).
+    SEDNA_LC_DATA_ROOTS: dir,
     BIND_PORT: '0',
     SEDNA_LC_TIME_ZONE: 'UTC',
   });

@@ -92,6 +92,10 @@ describe('an incremental-learning round on the LC', () => {
   test('samples appended to the index become (Train, Ready) of round 1 with its round file written', async () => {
     const first = await appendSamples(5);
     await waitFor(() => gm.datasetCounts().includes(5), 'the count 5 reported');
+    // The count goes upstream before the job takes the samples: under load the next append could
+    // otherwise land in the same batch, and this test is about a split carried over two batches.
+    const seen = async () => (JSON.parse(await readFile(join(dir, 'lc', 'jobs', 'default', 'helmet', 'state.json'), 'utf8')) as { split: { seen: number } }).split.seen;
+    await waitFor(async () => (await seen()) === 5, 'the job to take the 5 samples');
     expect(gm.jobMessages()).toEqual([]);
     const second = await appendSamples(8);
     const ready = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Train' && m.status === 'Ready'), '(Train, Ready)');

@@ -3,6 +3,7 @@
  * CRDs, the Global Manager, this node's Local Controller and the node agent. SIGTERM or SIGINT drains
  * it and exits 0.
  */
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { CliError } from '../errors.js';
@@ -15,6 +16,8 @@ import { clock } from '../upLogs.js';
 /** Options of `sedna up`. */
 export interface UpOptions extends ServerOptions {
   node?: string;
+  /** `--data-root DIR`, repeatable. */
+  dataRoot?: string[];
   apiPort?: string;
   gmPort?: string;
   lcPort?: string;
@@ -86,10 +89,16 @@ export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
   if (node.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(node)) {
     throw new CliError('USAGE', `--node ${JSON.stringify(node)}: a node name is lower-case letters, digits, '-' and '.' (a DNS subdomain)`);
   }
+  const dataRoots = options.dataRoot?.map((d) => path.resolve(io.cwd, d));
+  for (const root of dataRoots ?? []) {
+    if (root === dataDir.dir || root.startsWith(`${dataDir.dir}${path.sep}`)) {
+      throw new CliError('USAGE', `--data-root ${root}: it is in the data folder ${dataDir.dir}, which the local controller never reads as data (it holds the secrets); keep datasets beside it`);
+    }
+  }
   const say = (line: string) => io.stdout.write(`${clock()} ${line}\n`);
   say(`starting \`${startCommand(dataDir)}\` (node ${node})`);
   const [{ startSedna }, { followNotableEvents }] = await Promise.all([import('../sednaUp.js'), import('../upEvents.js')]);
-  const sedna = await startSedna({ dataDir: dataDir.dir, node, ...ports, io, onProgress: (step) => say(`ready: ${step}`) });
+  const sedna = await startSedna({ dataDir: dataDir.dir, node, ...ports, ...(dataRoots ? { dataRoots } : {}), io, onProgress: (step) => say(`ready: ${step}`) });
   const stopEvents = new AbortController();
   const events = followNotableEvents(sedna.client, (line) => io.stdout.write(line), stopEvents.signal);
   const { stopped, dispose } = untilStopped(io);
@@ -118,6 +127,11 @@ export const upCommand: CommandModule = {
       .option('--api-port <port>', 'port of the API server (default: any free port)')
       .option('--gm-port <port>', "port of the global manager's WebSocket (default: any free port)")
       .option('--lc-port <port>', "port of the local controller's worker API (default: any free port)")
+      .option(
+        '--data-root <dir>',
+        'a folder of dataset indexes and outputDirs the local controller may use; repeat for more (default: anything you can read, except the data folder)',
+        (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+      )
       .addHelpText(
         'after',
         [
@@ -126,6 +140,8 @@ export const upCommand: CommandModule = {
           'DIR/endpoint.json ({apiServer, apiToken, gmWebSocket, gmToken, lcServer, pid, version}) are written, mode 0600;',
           'the other verbs find the server through them. Logs go to DIR/logs/*.log; warnings and the progress of jobs to stdout.',
           'Exit code 2 when another `sedna up` runs on DIR ("already running (pid N)"); 0 after SIGTERM or SIGINT.',
+          'The local controller never reads a dataset index in DIR (it holds the secrets), nor outside the --data-root folders when',
+          'given; a Dataset it refuses gets the condition IndexReadable False naming the path (sedna describe dataset NAME).',
         ].join('\n'),
       )
       .action(async (_o: UpOptions, cmd: Command) => exit(await runUp(cmd.optsWithGlobals<UpOptions>(), io)));

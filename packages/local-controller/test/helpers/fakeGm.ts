@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
-import { decodeFrameContent, encodeFrameContent, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
+import { decodeFrameContent, encodeFrameContent, type DatasetCondition, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface Upstream {
@@ -140,8 +140,22 @@ export class FakeGm {
       .map((u) => ({ ...(u.content as unknown as UpstreamJobMessage), messageId: u.frame.header.messageId as string, name: u.frame.header.resourceName }));
   }
 
-  datasetCounts(): number[] {
-    return this.upstream.filter((u) => u.frame.header.resourceKind === 'dataset').map((u) => u.content.numberOfSamples as number);
+  /** The counts of the dataset reports that carry one, in order. */
+  datasetCounts(name?: string): number[] {
+    return this.datasetReports(name)
+      .filter((c) => c.numberOfSamples !== undefined)
+      .map((c) => c.numberOfSamples as number);
+  }
+
+  /** The conditions of the dataset reports, in order. */
+  datasetConditions(name?: string): DatasetCondition[] {
+    return this.datasetReports(name).flatMap((c) => c.conditions ?? []);
+  }
+
+  private datasetReports(name?: string): UpstreamDatasetMessage[] {
+    return this.upstream
+      .filter((u) => u.frame.header.resourceKind === 'dataset' && (name === undefined || u.frame.header.resourceName === name))
+      .map((u) => u.content as UpstreamDatasetMessage);
   }
 
   async close(): Promise<void> {
