@@ -72,6 +72,19 @@ describe('publishModel', () => {
     await expect(tfjsWeightFiles(join(dir, 'evil.json'))).rejects.toThrow('leaves the model');
   });
 
+  test('a model or a weight file the LC may not read (its roots) fails the publish naming why, nothing copied', async () => {
+    const folder = join(dir, 'hot');
+    await mkdir(join(dir, 'out'));
+    await writeFile(join(dir, 'out', 'model.onnx'), 'secret');
+    const refuse = async (path: string) => (path.endsWith('model.onnx') ? `${path} is outside the allowed roots` : undefined);
+    await expect(publishModel(folder, join(dir, 'out', 'model.onnx'), 1, new Date(), refuse)).rejects.toThrow('model.onnx is outside the allowed roots');
+    await writeFile(join(dir, 'out', 'model.json'), JSON.stringify({ weightsManifest: [{ paths: ['w.bin'] }] }));
+    await writeFile(join(dir, 'out', 'w.bin'), 'weights');
+    const refuseWeights = async (path: string) => (path.endsWith('w.bin') ? 'w.bin: refused' : undefined);
+    await expect(publishModel(folder, join(dir, 'out', 'model.json'), 2, new Date(), refuseWeights)).rejects.toThrow('w.bin: refused');
+    await expect(readdir(folder)).rejects.toThrow('ENOENT');
+  });
+
   test('a missing model fails without touching the config', async () => {
     const folder = join(dir, 'hot');
     await expect(publishModel(folder, join(dir, 'nope.onnx'), 1)).rejects.toThrow('ENOENT');

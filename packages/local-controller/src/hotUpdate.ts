@@ -34,11 +34,22 @@ export interface PublishedModel {
 /**
  * Publish the model at `source` (a file or a folder, as this process sees it) as version `round` in the
  * hot-update folder `dir`. Idempotent: publishing the same round again replaces the copy and rewrites
- * the config with a new update time.
+ * the config with a new update time. `refusal` says why the LC may not read a path (its allowed roots,
+ * dataRoots.ts): the model and each weight file are checked first, and a refused one fails the publish
+ * with that message, nothing copied.
  */
-export async function publishModel(dir: string, source: string, round: number, now: Date = new Date()): Promise<PublishedModel> {
+export async function publishModel(dir: string, source: string, round: number, now: Date = new Date(), refusal?: (path: string) => Promise<string | undefined>): Promise<PublishedModel> {
+  // The LC may run as root: it copies only what its roots allow (a Model's URL and a trained model's are
+  // a user's and a worker's word), the model and each weight file it lists, after resolving symlinks.
+  const refused = await refusal?.(source);
+  if (refused) throw new Error(refused);
   const info = await stat(source);
   const name = basename(source);
+  const weightFiles = info.isDirectory() ? [] : await tfjsWeightFiles(source);
+  for (const weights of weightFiles) {
+    const why = await refusal?.(join(dirname(source), weights));
+    if (why) throw new Error(why);
+  }
   const versionDir = join(dir, String(round));
   const copyPath = join(versionDir, name);
   await mkdir(versionDir, { recursive: true });
@@ -56,7 +67,7 @@ export async function publishModel(dir: string, source: string, round: number, n
   } else {
     // A tfjs model.json is useless without the weight files it lists: they go in first, so the
     // version folder never holds a model.json whose weights are missing.
-    for (const weights of await tfjsWeightFiles(source)) await copyFileAtomic(join(dirname(source), weights), join(versionDir, weights));
+    for (const weights of weightFiles) await copyFileAtomic(join(dirname(source), weights), join(versionDir, weights));
     await copyFileAtomic(source, copyPath);
     modelConfig.model_size = (await stat(copyPath)).size;
     modelConfig.model_sha256 = await sha256File(copyPath);

@@ -566,7 +566,8 @@ export class JobManager {
     if (!model) return this.warnOnce('publish', `no model in the (Deploy, Ready) input of round ${round}: nothing to publish`);
     let message: UpstreamJobMessage | undefined;
     try {
-      const published = await publishModel(this.options.hotUpdateDir, hostPath(this.ctx.config, model.url), round, this.ctx.now());
+      const subject = `the model of round ${round} (${JSON.stringify(model.url)})`;
+      const published = await publishModel(this.options.hotUpdateDir, hostPath(this.ctx.config, model.url), round, this.ctx.now(), (path) => folderRefusal(this.ctx.config, path, subject));
       this.logger.info({ round, attempt, model: model.url, config: published.config.model_config }, 'model published for hot update');
       if (!template) {
         const output: ModelInfo = { ...bareModel(model), url: model.url } as ModelInfo;
