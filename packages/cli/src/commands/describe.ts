@@ -1,7 +1,7 @@
 /**
- * `sedna describe KIND [NAME...]`: an object in words. For learning jobs: the conditions as a timeline,
- * the deploy decisions and the metrics per round, the job's pods and recent events. For any other kind:
- * its metadata, spec and status, and its events.
+ * `sedna describe KIND [NAME...]` or `sedna describe KIND/NAME...`: an object in words. For learning
+ * jobs: the conditions as a timeline, the deploy decisions and the metrics per round, the job's pods and
+ * recent events. For any other kind: its metadata, spec and status, and its events.
  */
 import { TRIGGER_ANNOTATION } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
@@ -221,33 +221,53 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject): 
   return out;
 }
 
+/** `KIND/NAME` arguments as (kind, name) pairs; undefined when the arguments are `KIND [NAME...]`. */
+function slashedTargets(kind: string, names: readonly string[]): Array<{ kind: string; name: string }> | undefined {
+  if (!kind.includes('/')) return undefined;
+  return [kind, ...names].map((arg) => {
+    const slash = arg.indexOf('/');
+    const target = { kind: arg.slice(0, slash), name: arg.slice(slash + 1) };
+    if (slash < 0 || !target.kind || !target.name || target.name.includes('/')) {
+      throw new CliError('USAGE', `${JSON.stringify(arg)}: with KIND/NAME arguments every argument is KIND/NAME (or give KIND NAME...)`);
+    }
+    return target;
+  });
+}
+
 /** Runs `sedna describe`; resolves to the exit code. */
 export async function runDescribe(kind: string, names: readonly string[], options: DescribeOptions, io: CliIo): Promise<ExitCode> {
   checkNamespaceOptions(options);
-  if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be described by name across all namespaces: use -n NAMESPACE');
+  const slashed = slashedTargets(kind, names);
+  if ((names.length > 0 || slashed) && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be described by name across all namespaces: use -n NAMESPACE');
+  if (slashed && options.selector) throw new CliError('USAGE', '-l/--selector describes a KIND, not KIND/NAME arguments');
   return withSession(options, io, async (session) => {
-    const r = await session.resolve(kind);
-    const namespace = r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined;
-    let objects: KubeObject[] = [];
+    const found: Array<{ r: ApiResource; o: KubeObject }> = [];
     let code: ExitCode = ExitCode.Ok;
-    if (names.length === 0) {
-      const list = await session.client.get<{ items?: KubeObject[] }>(collectionPath(r, namespace), { query: { labelSelector: options.selector } });
-      objects = list.items ?? [];
-      if (objects.length === 0) io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    const read = async (r: ApiResource, name: string) => {
+      try {
+        found.push({ r, o: await session.client.get<KubeObject>(objectPath(r, r.namespaced ? session.namespace(options) : undefined, name)) });
+      } catch (error) {
+        const e = toCliError(error);
+        if (e.code === 'UNREACHABLE') throw e;
+        io.stderr.write(`sedna: ${e.message}\n`);
+        if (code === ExitCode.Ok) code = e.exitCode;
+      }
+    };
+    if (slashed) {
+      for (const target of slashed) await read(await session.resolve(target.kind), target.name);
     } else {
-      for (const name of names) {
-        try {
-          objects.push(await session.client.get<KubeObject>(objectPath(r, namespace, name)));
-        } catch (error) {
-          const e = toCliError(error);
-          if (e.code === 'UNREACHABLE') throw e;
-          io.stderr.write(`sedna: ${e.message}\n`);
-          if (code === ExitCode.Ok) code = e.exitCode;
-        }
+      const r = await session.resolve(kind);
+      if (names.length === 0) {
+        const namespace = r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined;
+        const list = await session.client.get<{ items?: KubeObject[] }>(collectionPath(r, namespace), { query: { labelSelector: options.selector } });
+        for (const o of list.items ?? []) found.push({ r, o });
+        if (found.length === 0) io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+      } else {
+        for (const name of names) await read(r, name);
       }
     }
     const texts: string[] = [];
-    for (const o of objects) texts.push(await describeObject(session, r, withTypeMeta(o, r)));
+    for (const { r, o } of found) texts.push(await describeObject(session, r, withTypeMeta(o, r)));
     io.stdout.write(texts.join('\n'));
     return code;
   });
@@ -260,8 +280,8 @@ export const describeCommand: CommandModule = {
     const command = program
       .command('describe')
       .description('show objects in words; for jobs: conditions as a timeline, decisions and metrics per round, pods and events')
-      .argument('<kind>', 'kind: singular, plural or short name (ij, datasets, models, pods, ...)')
-      .argument('[names...]', 'names of objects (default: all)');
+      .argument('<kind>', 'kind: singular, plural or short name (ij, ll, datasets, models, pods, ...), or KIND/NAME')
+      .argument('[names...]', 'names of objects (default: all), or more KIND/NAME');
     namespaceFlags(command)
       .option('-l, --selector <selector>', 'label selector (without NAME)')
       .action(async (kind: string, names: string[], _o: DescribeOptions, cmd: Command) => exit(await runDescribe(kind, names, cmd.optsWithGlobals<DescribeOptions>(), io)));
