@@ -3,7 +3,8 @@
  * jobs: the conditions as a timeline, the deploy decisions and the metrics per round, the job's pods and
  * recent events. For any other kind: its metadata, spec and status, and its events.
  */
-import { TRIGGER_ANNOTATION } from '@sedna-ts/api-types/contract';
+import { getKindInfo, SEDNA_GROUP } from '@sedna-ts/api-types';
+import { ATTEMPT_LABEL, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
@@ -20,9 +21,6 @@ import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session
 export interface DescribeOptions extends ServerOptions, NamespaceOptions {
   selector?: string;
 }
-
-/** Kinds described as learning jobs (timeline, decisions, metrics, pods). */
-const LEARNING_JOB_KINDS = new Set(['IncrementalLearningJob', 'LifelongLearningJob']);
 
 /** Most events shown. */
 const EVENT_LIMIT = 20;
@@ -139,7 +137,7 @@ function metricsSection(status: LearningJobStatus): string {
   return section('Metrics', formatColumns(rows, '  '));
 }
 
-function podsSection(pods: readonly PodObject[], kindLabel: string): string {
+function podsSection(pods: readonly PodObject[], labelKeys: WorkerLabelKeys): string {
   if (pods.length === 0) return section('Pods', '');
   const rows = [['NAME', 'STAGE', 'ROUND', 'ATTEMPT', 'PHASE', 'EXIT', 'AGE']];
   for (const p of pods) {
@@ -149,9 +147,9 @@ function podsSection(pods: readonly PodObject[], kindLabel: string): string {
     const exit = terminated ? `${terminated.exitCode ?? ''}${terminated.reason ? ` (${terminated.reason})` : ''}` : (waiting ?? '');
     rows.push([
       p.metadata?.name ?? '',
-      labels[`${kindLabel}/worker-type`] ?? '',
-      labels['sedna.io/round'] ?? '',
-      labels['sedna.io/attempt'] ?? '',
+      labels[labelKeys.workerType] ?? '',
+      labels[ROUND_LABEL] ?? '',
+      labels[ATTEMPT_LABEL] ?? '',
       `${p.status?.phase ?? 'Pending'}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''}`,
       exit,
       age(p.metadata?.creationTimestamp),
@@ -187,22 +185,22 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject): 
   const namespace = r.namespaced ? o.metadata?.namespace : undefined;
   const uid = o.metadata?.uid ?? '';
   let out = header(o, r);
-  if (r.group === 'sedna.io' && LEARNING_JOB_KINDS.has(r.kind)) {
+  if (r.group === SEDNA_GROUP && getKindInfo(r.kind)?.learningJob) {
     const status = (o.status ?? {}) as LearningJobStatus;
-    const kindLabel = `${r.kind.toLowerCase()}.sedna.io`;
+    const labelKeys = workerLabelKeys(r.kind.toLowerCase());
     const pods = await session
       .resolve('pods')
       .then((podsResource) =>
-        session.client.get<{ items?: PodObject[] }>(collectionPath(podsResource, namespace), { query: { labelSelector: `${kindLabel}/name=${o.metadata?.name ?? ''}` } }),
+        session.client.get<{ items?: PodObject[] }>(collectionPath(podsResource, namespace), { query: { labelSelector: `${labelKeys.name}=${o.metadata?.name ?? ''}` } }),
       )
-      .then((list) => (list.items ?? []).filter((p) => !p.metadata?.labels?.[`${kindLabel}/uid`] || p.metadata.labels[`${kindLabel}/uid`] === uid))
+      .then((list) => (list.items ?? []).filter((p) => !p.metadata?.labels?.[labelKeys.uid] || p.metadata.labels[labelKeys.uid] === uid))
       .catch(() => [] as PodObject[]);
     // By round and attempt (the clock has only seconds), then age and name.
     const num = (p: PodObject, label: string) => Number(p.metadata?.labels?.[label] ?? 0) || 0;
     pods.sort(
       (a, b) =>
-        num(a, 'sedna.io/round') - num(b, 'sedna.io/round') ||
-        num(a, 'sedna.io/attempt') - num(b, 'sedna.io/attempt') ||
+        num(a, ROUND_LABEL) - num(b, ROUND_LABEL) ||
+        num(a, ATTEMPT_LABEL) - num(b, ATTEMPT_LABEL) ||
         (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
         (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
@@ -210,7 +208,7 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject): 
     out += timelineSection(status);
     out += decisionsSection(status);
     out += metricsSection(status);
-    out += podsSection(pods, kindLabel);
+    out += podsSection(pods, labelKeys);
     const uids = new Set([uid, ...pods.map((p) => p.metadata?.uid ?? '')].filter(Boolean));
     out += eventsSection(await eventsOf(session, namespace, uids));
     return out;

@@ -1,16 +1,18 @@
 /**
  * `sedna trigger train|eval|deploy JOB`: a manual trigger. Sets the annotation
- * `sedna.io/trigger: <stage>@<RFC3339 time>` on the IncrementalLearningJob (a merge patch) and says what
- * happens next, per the contract (docs/design/incremental-learning.md, section 3).
+ * `sedna.io/trigger: <stage>@<RFC3339 time>` on the learning job (`NAME` or `KIND/NAME`, see jobRef.ts;
+ * a merge patch) and says what happens next, per the contract (docs/design/incremental-learning.md,
+ * section 3).
  */
 import { TRIGGER_ANNOTATION } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
-import { objectPath } from '../discovery.js';
+import { displayKind, objectPath } from '../discovery.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
+import { kindShortName, resolveJob } from '../jobRef.js';
 import { conditionData, type LearningJobStatus } from '../jobView.js';
 import type { KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
@@ -70,16 +72,16 @@ export async function runTrigger(stage: string, job: string, options: TriggerOpt
   if (!(TRIGGER_STAGES as readonly string[]).includes(stage)) throw new CliError('USAGE', `trigger ${JSON.stringify(stage)}: expected ${TRIGGER_STAGES.join(', ')}`);
   const s = stage as TriggerStage;
   return withSession(options, io, async (session) => {
-    const r = await session.resolve('incrementallearningjobs.sedna.io');
     const namespace = session.namespace(options);
+    const found = await resolveJob(session, job, namespace);
     const value = `${s}@${rfc3339(now)}`;
-    const updated = await session.client.request<KubeObject>('PATCH', objectPath(r, namespace, job), {
+    const updated = await session.client.request<KubeObject>('PATCH', objectPath(found.resource, namespace, found.name), {
       body: { metadata: { annotations: { [TRIGGER_ANNOTATION]: value } } },
       contentType: 'application/merge-patch+json',
     });
-    io.stdout.write(`incrementallearningjob.sedna.io/${job} triggered: ${TRIGGER_ANNOTATION}=${value}\n`);
+    io.stdout.write(`${displayKind(found.resource)}/${found.name} triggered: ${TRIGGER_ANNOTATION}=${value}\n`);
     io.stdout.write(`${triggerOutlook(s, (updated.status ?? {}) as LearningJobStatus)}\n`);
-    io.stdout.write(`Follow it with: sedna get ij ${job}${namespace !== session.client.namespace ? ` -n ${namespace}` : ''} -w\n`);
+    io.stdout.write(`Follow it with: sedna get ${kindShortName(found.kind)} ${found.name}${namespace !== session.client.namespace ? ` -n ${namespace}` : ''} -w\n`);
     return ExitCode.Ok;
   });
 }
@@ -90,9 +92,9 @@ export const triggerCommand: CommandModule = {
   register(program, io, exit) {
     const command = program
       .command('trigger')
-      .description('start a stage of an incremental learning job now (train, eval, or deploy bypassing the gate)')
+      .description('start a stage of a learning job now (train, eval, or deploy bypassing the gate)')
       .argument('<stage>', 'train, eval or deploy')
-      .argument('<job>', 'name of the IncrementalLearningJob');
+      .argument('<job>', 'NAME, or KIND/NAME (il/helmet, ll/atcii) when several kinds of job have that name');
     namespaceFlags(command, false)
       .addHelpText('after', '\nSets the annotation sedna.io/trigger: <stage>@<RFC3339 time>; the global manager removes it once the stage has left Waiting.')
       .action(async (stage: string, job: string, _o: TriggerOptions, cmd: Command) => exit(await runTrigger(stage, job, cmd.optsWithGlobals<TriggerOptions>(), io)));
