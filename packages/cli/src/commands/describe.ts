@@ -1,7 +1,8 @@
 /**
  * `sedna describe KIND [NAME...]` or `sedna describe KIND/NAME...`: an object in words. For learning
  * jobs: the conditions as a timeline, the deploy decisions and the metrics per round, the job's pods and
- * recent events. For any other kind: its metadata, spec and status, and its events.
+ * recent events, and for a job without a condition why it has none (from the GM's Lease). For any other
+ * kind: its metadata, spec and status, and its events.
  */
 import { getKindInfo, SEDNA_GROUP } from '@sedna-ts/api-types';
 import { ATTEMPT_LABEL, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
@@ -11,6 +12,7 @@ import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
+import { readGmPresence, type GmPresence } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
 import { currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
 import { age, formatColumns, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
@@ -86,7 +88,7 @@ function header(o: KubeObject, r: ApiResource): string {
   return out;
 }
 
-function jobSummary(job: KubeObject): string {
+function jobSummary(job: KubeObject, presence: GmPresence | undefined): string {
   const spec = (job.spec ?? {}) as {
     dataset?: { name?: string; trainProb?: number };
     initialModel?: { name?: string };
@@ -102,7 +104,7 @@ function jobSummary(job: KubeObject): string {
   if (deploy?.name) out += field('Deploy Model', `${deploy.name}${deploy.hotUpdateEnabled ? `, hot update every ${deploy.pollPeriodSeconds ?? 60}s` : ''}`);
   if (spec.outputDir) out += field('Output Dir', spec.outputDir);
   if (spec.maxRounds !== undefined) out += field('Max Rounds', String(spec.maxRounds));
-  out += field('State', currentState(status));
+  out += field('State', currentState(status, job.kind, presence));
   if (status.startTime) out += field('Started', status.startTime);
   if (status.completionTime) out += field('Completed', status.completionTime);
   const good = status.lastGoodModel;
@@ -180,8 +182,8 @@ async function eventsOf(session: Session, namespace: string | undefined, uids: R
     .slice(-EVENT_LIMIT);
 }
 
-/** The description of one object. */
-async function describeObject(session: Session, r: ApiResource, o: KubeObject): Promise<string> {
+/** The description of one object; `gmPresence` reads the GM's Lease (once per command) when it has to be told. */
+async function describeObject(session: Session, r: ApiResource, o: KubeObject, gmPresence: () => Promise<GmPresence | undefined>): Promise<string> {
   const namespace = r.namespaced ? o.metadata?.namespace : undefined;
   const uid = o.metadata?.uid ?? '';
   let out = header(o, r);
@@ -204,7 +206,7 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject): 
         (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
         (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
-    out += jobSummary(o);
+    out += jobSummary(o, status.conditions?.length ? undefined : await gmPresence());
     out += timelineSection(status);
     out += decisionsSection(status);
     out += metricsSection(status);
@@ -264,8 +266,10 @@ export async function runDescribe(kind: string, names: readonly string[], option
         for (const name of names) await read(r, name);
       }
     }
+    let presence: Promise<GmPresence | undefined> | undefined;
+    const gmPresence = () => (presence ??= readGmPresence(session.client));
     const texts: string[] = [];
-    for (const { r, o } of found) texts.push(await describeObject(session, r, withTypeMeta(o, r)));
+    for (const { r, o } of found) texts.push(await describeObject(session, r, withTypeMeta(o, r), gmPresence));
     io.stdout.write(texts.join('\n'));
     return code;
   });

@@ -11,6 +11,7 @@ import { displayKind, objectPath } from '../discovery.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
+import { readGmPresence, whyNoController } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
 import { kindShortName, resolveJob } from '../jobRef.js';
 import { conditionData, type LearningJobStatus } from '../jobView.js';
@@ -38,14 +39,19 @@ export function rfc3339(date: Date): string {
 
 const STAGE_NAMES: Record<TriggerStage, string> = { train: 'Train', eval: 'Eval', deploy: 'Deploy' };
 
-/** What the GM and the LC do with the trigger, given the job's current state (contract section 3). */
-export function triggerOutlook(stage: TriggerStage, status: LearningJobStatus): string {
+/**
+ * What the GM and the LC do with the trigger, given the job's current state (contract section 3).
+ * `noController` says, for a job without a condition, why nothing acts on it (`no global manager is
+ * running`); `null` when a GM handles its kind; undefined when that is not known.
+ */
+export function triggerOutlook(stage: TriggerStage, status: LearningJobStatus, noController?: string | null): string {
   const last = status.conditions?.[status.conditions.length - 1];
   const named = STAGE_NAMES[stage];
   const round = status.round ?? 0;
   const gate = stage === 'deploy' ? ' The deploy gate is bypassed: the decision is recorded as ManualDeploy.' : '';
   if (!last) {
-    return `The job has no condition yet (is the global manager running?). Once it is at (${named}, Waiting), its local controller acts on the trigger at once.${gate}`;
+    const why = noController === undefined ? ' (is the global manager running?)' : noController === null ? '' : `: ${noController}`;
+    return `The job has no condition yet${why}. Once it is at (${named}, Waiting), its local controller acts on the trigger at once.${gate}`;
   }
   const data = conditionData(last);
   const at = `(${last.stage}, ${last.type}) in round ${last.round ?? data.round ?? round}`;
@@ -79,8 +85,15 @@ export async function runTrigger(stage: string, job: string, options: TriggerOpt
       body: { metadata: { annotations: { [TRIGGER_ANNOTATION]: value } } },
       contentType: 'application/merge-patch+json',
     });
+    const status = (updated.status ?? {}) as LearningJobStatus;
+    let noController: string | null | undefined;
+    if (!status.conditions?.length) {
+      // Say why the job has no condition yet, when the GM's Lease tells.
+      const presence = await readGmPresence(session.client);
+      noController = presence ? (whyNoController(found.kind.kind, presence) ?? null) : undefined;
+    }
     io.stdout.write(`${displayKind(found.resource)}/${found.name} triggered: ${TRIGGER_ANNOTATION}=${value}\n`);
-    io.stdout.write(`${triggerOutlook(s, (updated.status ?? {}) as LearningJobStatus)}\n`);
+    io.stdout.write(`${triggerOutlook(s, status, noController)}\n`);
     io.stdout.write(`Follow it with: sedna get ${kindShortName(found.kind)} ${found.name}${namespace !== session.client.namespace ? ` -n ${namespace}` : ''} -w\n`);
     return ExitCode.Ok;
   });
