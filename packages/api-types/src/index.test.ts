@@ -55,6 +55,7 @@ test('the public runtime surface is exactly this list', () => {
       'K8S_ROOTS',
       'K8S_SCHEMA_ID',
       'KnowledgeBaseStatusSchema',
+      'LEARNING_JOB_KINDS',
       'LEGACY_API_VERSION',
       'LegacyIncrementalLearningJobSchema',
       'LifelongLearningJobSchema',

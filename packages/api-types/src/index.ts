@@ -18,7 +18,7 @@ export {
 } from './constants.js';
 
 // Kind registry.
-export { SEDNA_KINDS, getKindInfo, resolveKind } from './kinds.js';
+export { SEDNA_KINDS, LEARNING_JOB_KINDS, getKindInfo, resolveKind } from './kinds.js';
 
 // Schemas (TypeBox, i.e. JSON Schema objects; the types below are Static<> of them).
 export {

@@ -1,4 +1,4 @@
-import { getKindInfo, resolveKind, SEDNA_KINDS } from './kinds.js';
+import { getKindInfo, LEARNING_JOB_KINDS, resolveKind, SEDNA_KINDS } from './kinds.js';
 
 test('resource names resolve as kubectl resolves them: plural, singular, kind, short name, with group', () => {
   for (const name of ['il', 'ij', 'incrementaljob', 'incrementallearningjobs', 'IncrementalLearningJob', 'incrementallearningjob.sedna.io']) {
@@ -23,4 +23,11 @@ test('six kinds, each with its list kind and lower-case singular', () => {
   ]);
   expect(getKindInfo('Model')).toMatchObject({ listKind: 'ModelList', plural: 'models', singular: 'model' });
   expect(getKindInfo('Pod')).toBeUndefined();
+});
+
+test('the learning jobs are IncrementalLearningJob and LifelongLearningJob, flagged in the registry', () => {
+  expect(LEARNING_JOB_KINDS.map((k) => k.kind)).toEqual(['IncrementalLearningJob', 'LifelongLearningJob']);
+  expect(SEDNA_KINDS.filter((k) => k.learningJob)).toEqual(LEARNING_JOB_KINDS);
+  expect(getKindInfo('JointInferenceService')?.learningJob).toBe(false);
+  expect(resolveKind('ll')?.learningJob).toBe(true);
 });

@@ -30,6 +30,11 @@ export interface KindInfo {
   description: string;
   schema: TSchema;
   printerColumns: readonly PrinterColumn[];
+  /**
+   * A learning job: rounds of train, eval and deploy recorded as conditions, worker pods labelled
+   * `<singular>.sedna.io/name`, manual triggers (IncrementalLearningJob, LifelongLearningJob).
+   */
+  learningJob: boolean;
 }
 
 const age: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
@@ -47,8 +52,9 @@ function info(
   description: string,
   schema: TSchema,
   printerColumns: readonly PrinterColumn[],
+  learningJob = false,
 ): KindInfo {
-  return { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames, description, schema, printerColumns };
+  return { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames, description, schema, printerColumns, learningJob };
 }
 
 /** Every Sedna kind, in the order their CRDs are printed. */
@@ -70,6 +76,7 @@ export const SEDNA_KINDS: readonly KindInfo[] = Object.freeze([
     'IncrementalLearningJob: rounds of train, eval and deploy triggered by new samples on an edge node',
     IncrementalLearningJobSchema,
     learningJobColumns,
+    true,
   ),
   info(
     SednaKind.LifelongLearningJob,
@@ -78,6 +85,7 @@ export const SEDNA_KINDS: readonly KindInfo[] = Object.freeze([
     'LifelongLearningJob: incremental rounds whose models are kept in a knowledge base',
     LifelongLearningJobSchema,
     learningJobColumns,
+    true,
   ),
   info(
     SednaKind.JointInferenceService,
@@ -100,6 +108,15 @@ export const SEDNA_KINDS: readonly KindInfo[] = Object.freeze([
     ],
   ),
 ]);
+
+/**
+ * The learning-job kinds ({@link KindInfo.learningJob}), in registry order: what `sedna trigger`,
+ * `sedna logs` and `sedna describe` treat as jobs with rounds.
+ *
+ * @example
+ * LEARNING_JOB_KINDS.map((k) => k.kind); // ['IncrementalLearningJob', 'LifelongLearningJob']
+ */
+export const LEARNING_JOB_KINDS: readonly KindInfo[] = Object.freeze(SEDNA_KINDS.filter((k) => k.learningJob));
 
 /** The kind info of `kind`, or undefined when it is not a Sedna kind. */
 export function getKindInfo(kind: string): KindInfo | undefined {

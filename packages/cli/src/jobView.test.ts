@@ -37,7 +37,16 @@ test('metrics print with at most 4 significant digits; lists with their mean', (
 });
 
 test('the current state names the round, stage, type, attempt and reason', () => {
-  expect(currentState({})).toMatch(/^not started/);
+  expect(currentState({})).toBe('not started (no condition yet: is the global manager running?)');
   expect(currentState({ round: 2, conditions: [c('Train', 'Ready', { attempt: 2 }, { round: 2, reason: 'Retry' })] })).toBe('round 2: Train Ready, attempt 2 (Retry)');
   expect(currentState({ round: 5, completionTime: 'x', conditions: [c('Deploy', 'Completed', undefined, { round: 5 })] })).toBe('round 5: Deploy Completed, job completed');
+});
+
+test('a job without a condition says why, as far as the GM Lease tells', () => {
+  const handled = { running: true, kinds: ['IncrementalLearningJob'] } as const;
+  expect(currentState({}, 'IncrementalLearningJob', handled)).toBe('not started yet (no condition)');
+  expect(currentState({}, 'LifelongLearningJob', handled)).toBe('not started: no controller acts on it (the global manager handles: IncrementalLearningJob)');
+  expect(currentState({}, 'LifelongLearningJob', { running: false })).toBe('not started: no global manager is running');
+  expect(currentState({}, 'LifelongLearningJob', undefined)).toBe('not started (no condition yet: is the global manager running?)');
+  expect(currentState({ conditions: [c('Train', 'Waiting')] }, 'LifelongLearningJob', { running: false })).toBe('round 0: Train Waiting');
 });

@@ -5,6 +5,7 @@
  */
 import { parseConditionData } from '@sedna-ts/api-types/contract';
 import type { DeployDecision, IncrementalCondData, JobCondition, MetricValue, ModelInfo } from '@sedna-ts/api-types';
+import { whyNoController, type GmPresence } from './gmPresence.js';
 
 /** One line of the timeline. */
 export interface TimelineEntry {
@@ -141,10 +142,19 @@ export function formatMetric(value: MetricValue | undefined): string {
   return one(value);
 }
 
-/** The current state in words: `round 2: Train Running`, or `not started`. */
-export function currentState(status: LearningJobStatus): string {
+/**
+ * The current state in words: `round 2: Train Running`. Without a condition, why, as far as the GM's
+ * Lease (`presence`) tells for the job's `kind`: `not started: no global manager is running`, `not
+ * started: no controller acts on it (the global manager handles: ...)`, or `not started yet (no
+ * condition)` when a GM handles the kind; without a Lease read, the question whether a GM runs.
+ */
+export function currentState(status: LearningJobStatus, kind?: string, presence?: GmPresence): string {
   const last = status.conditions?.[status.conditions.length - 1];
-  if (!last) return 'not started (no condition yet: is the global manager running?)';
+  if (!last) {
+    if (kind === undefined || presence === undefined) return 'not started (no condition yet: is the global manager running?)';
+    const why = whyNoController(kind, presence);
+    return why ? `not started: ${why}` : 'not started yet (no condition)';
+  }
   const data = conditionData(last);
   const round = roundOf(last, data) ?? status.round ?? 0;
   const attempt = data.attempt && data.attempt > 1 ? `, attempt ${data.attempt}` : '';

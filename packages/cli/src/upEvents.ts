@@ -1,8 +1,11 @@
 /**
- * The short lines `sedna up` prints as things happen: each condition a job records, each phase a worker
- * pod reaches, each new sample count of a dataset. Read from the API (watches from the listed
- * resourceVersion, reconnecting as `get -w` does), so they show what any client would see.
+ * The short lines `sedna up` prints as things happen: each condition a job of any learning-job kind
+ * records, each phase a worker pod reaches, each new sample count of a dataset. Read from the API
+ * (watches from the listed resourceVersion, reconnecting as `get -w` does), so they show what any
+ * client would see.
  */
+import { LEARNING_JOB_KINDS, SEDNA_API_VERSION, type KindInfo } from '@sedna-ts/api-types';
+import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { KubeClient } from './client.js';
 import { conditionData, type LearningJobStatus } from './jobView.js';
 import type { KubeObject } from './printers.js';
@@ -15,8 +18,6 @@ interface Feed {
   /** The line for an object that changed, given what was last seen of it; undefined: nothing to say. */
   line(object: KubeObject, type: string): string | undefined;
 }
-
-const JOB_LABEL = 'incrementallearningjob.sedna.io';
 
 function ref(o: KubeObject): string {
   return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
@@ -58,34 +59,36 @@ export async function followNotableEvents(client: KubeClient, write: (line: stri
   const conditionsSeen = new Map<string, number>();
   const phaseSeen = new Map<string, string>();
   const samplesSeen = new Map<string, unknown>();
-  const feeds: Feed[] = [
-    {
-      path: '/apis/sedna.io/v1alpha1/incrementallearningjobs',
-      line(job, type) {
-        const uid = job.metadata?.uid ?? '';
-        if (type === 'DELETED') {
-          conditionsSeen.delete(uid);
-          return `job ${ref(job)}: deleted`;
-        }
-        const count = ((job.status as LearningJobStatus | undefined)?.conditions ?? []).length;
-        const seen = conditionsSeen.get(uid);
-        conditionsSeen.set(uid, count);
-        if (seen === undefined) {
-          // First sight: only the current state.
-          const lines = newConditionLines(job, Math.max(0, count - 1));
-          return lines.length > 0 ? lines.join('\n') : `job ${ref(job)}: created`;
-        }
-        const lines = newConditionLines(job, seen);
-        return lines.length > 0 ? lines.join('\n') : undefined;
-      },
+  // A job feed and a worker pod feed per learning-job kind (a label selector cannot say "any of").
+  const jobFeed = (kind: KindInfo): Feed => ({
+    path: `/apis/${SEDNA_API_VERSION}/${kind.plural}`,
+    line(job, type) {
+      const uid = job.metadata?.uid ?? '';
+      if (type === 'DELETED') {
+        conditionsSeen.delete(uid);
+        return `job ${ref(job)}: deleted`;
+      }
+      const count = ((job.status as LearningJobStatus | undefined)?.conditions ?? []).length;
+      const seen = conditionsSeen.get(uid);
+      conditionsSeen.set(uid, count);
+      if (seen === undefined) {
+        // First sight: only the current state.
+        const lines = newConditionLines(job, Math.max(0, count - 1));
+        return lines.length > 0 ? lines.join('\n') : `job ${ref(job)}: created`;
+      }
+      const lines = newConditionLines(job, seen);
+      return lines.length > 0 ? lines.join('\n') : undefined;
     },
-    {
+  });
+  const podFeed = (kind: KindInfo): Feed => {
+    const labelKeys = workerLabelKeys(kind.singular);
+    return {
       path: '/api/v1/pods',
-      query: { labelSelector: `${JOB_LABEL}/name` },
+      query: { labelSelector: labelKeys.name },
       line(pod, type) {
         const uid = pod.metadata?.uid ?? '';
         const labels = pod.metadata?.labels ?? {};
-        const what = `${labels[`${JOB_LABEL}/worker-type`] ?? 'worker'}, round ${labels['sedna.io/round'] ?? '?'}, attempt ${labels['sedna.io/attempt'] ?? '?'}`;
+        const what = `${labels[labelKeys.workerType] ?? 'worker'}, round ${labels[ROUND_LABEL] ?? '?'}, attempt ${labels[ATTEMPT_LABEL] ?? '?'}`;
         if (type === 'DELETED') {
           phaseSeen.delete(uid);
           return `pod ${ref(pod)} (${what}): deleted`;
@@ -95,9 +98,13 @@ export async function followNotableEvents(client: KubeClient, write: (line: stri
         phaseSeen.set(uid, phase);
         return `pod ${ref(pod)} (${what}): ${phase}`;
       },
-    },
+    };
+  };
+  const feeds: Feed[] = [
+    ...LEARNING_JOB_KINDS.map(jobFeed),
+    ...LEARNING_JOB_KINDS.map(podFeed),
     {
-      path: '/apis/sedna.io/v1alpha1/datasets',
+      path: `/apis/${SEDNA_API_VERSION}/datasets`,
       line(dataset, type) {
         const uid = dataset.metadata?.uid ?? '';
         if (type === 'DELETED') return `dataset ${ref(dataset)}: deleted`;

@@ -178,3 +178,12 @@ test('describe of another kind shows its spec; a missing object exits 3', async 
   expect(section(r.stdout, 'Spec')).toEqual(['url: /data/index.txt', 'format: txt', 'nodeName: edge-node']);
   expect(await t.sedna(['describe', 'ij', 'nope'])).toEqual({ code: 3, stdout: '', stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
 });
+
+test('describe KIND/NAME... describes each argument as its own kind; mixed with KIND NAME it is a usage error', async () => {
+  const r = await t.sedna(['describe', 'ij/helmet', 'dataset/helmet']);
+  expect(r.code).toBe(0);
+  expect(r.stdout.match(/^Kind: +.*$/gm)).toEqual(['Kind:           IncrementalLearningJob (sedna.io/v1alpha1)', 'Kind:           Dataset (sedna.io/v1alpha1)']);
+  expect(await t.sedna(['describe', 'ij/helmet', 'helmet'])).toMatchObject({ code: 2, stderr: 'sedna: "helmet": with KIND/NAME arguments every argument is KIND/NAME (or give KIND NAME...)\n' });
+  expect(await t.sedna(['describe', 'ij/nope'])).toEqual({ code: 3, stdout: '', stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
+  expect((await t.sedna(['describe', 'ij/helmet', '-A'])).code).toBe(2);
+});

@@ -138,3 +138,51 @@ metadata:
 stringData:
   ACCESS_KEY_ID: minio
 `;
+
+/** The original's crd-samples/lifelonglearningjobv1alpha1.yaml, its containers' env and volumes left out. */
+export const LIFELONG_JOB = `apiVersion: sedna.io/v1alpha1
+kind: LifelongLearningJob
+metadata:
+  name: atcii
+spec:
+  dataset:
+    name: lifelong-dataset
+    trainProb: 0.8
+  trainSpec:
+    template:
+      spec:
+        nodeName: edge-node
+        containers:
+          - image: kubeedge/sedna-example-lifelong-learning-atcii-classifier:v0.3.0
+            name: train-worker
+            imagePullPolicy: IfNotPresent
+            args: ["train.py"]
+    trigger:
+      checkPeriodSeconds: 60
+      timer:
+        start: "02:00"
+        end: "24:00"
+      condition:
+        operator: ">"
+        threshold: 500
+        metric: num_of_samples
+  evalSpec:
+    template:
+      spec:
+        nodeName: edge-node
+        containers:
+          - image: kubeedge/sedna-example-lifelong-learning-atcii-classifier:v0.3.0
+            name: eval-worker
+            imagePullPolicy: IfNotPresent
+            args: ["eval.py"]
+  deploySpec:
+    template:
+      spec:
+        nodeName: edge-node
+        containers:
+          - image: kubeedge/sedna-example-lifelong-learning-atcii-classifier:v0.3.0
+            name: infer-worker
+            imagePullPolicy: IfNotPresent
+            args: ["inference.py"]
+  outputDir: /output
+`;

@@ -69,7 +69,7 @@ test('-f prints what the worker appends until its pod finishes', async () => {
 
 test('a job without such a worker, or no such job, exits 3; a wrong stage exits 2', async () => {
   expect(await t.sedna(['logs', 'helmet', '--round', '9'])).toMatchObject({ code: 3, stderr: 'sedna: IncrementalLearningJob default/helmet has no worker pod for round 9 (yet)\n' });
-  expect(await t.sedna(['logs', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
+  expect(await t.sedna(['logs', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: no learning job "nope" in namespace default (looked for IncrementalLearningJob and LifelongLearningJob)\n' });
   expect((await t.sedna(['logs', 'helmet', '--stage', 'build'])).code).toBe(2);
   expect((await t.sedna(['logs', 'helmet', '--round', 'two'])).code).toBe(2);
 });

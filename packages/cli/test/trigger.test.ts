@@ -49,7 +49,7 @@ test('trigger eval on an idle job starts a new round at eval; deploy says the ga
 });
 
 test('a job that does not exist exits 3; a stage that does not exist exits 2', async () => {
-  expect(await t.sedna(['trigger', 'train', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
+  expect(await t.sedna(['trigger', 'train', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: no learning job "nope" in namespace default (looked for IncrementalLearningJob and LifelongLearningJob)\n' });
   expect(await t.sedna(['trigger', 'infer', 'helmet'])).toMatchObject({ code: 2, stderr: 'sedna: trigger "infer": expected train, eval, deploy\n' });
   expect((await t.sedna(['trigger', 'train'])).code).toBe(2);
 });

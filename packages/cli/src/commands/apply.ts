@@ -1,13 +1,16 @@
 /**
  * `sedna apply -f PATH...`: create or update objects from files, all or nothing as far as can be known
  * before writing: every Sedna object is validated first, every kind must be served, and the server
- * checks every object in a dry run; only then is anything written.
+ * checks every object in a dry run; only then is anything written. A job stored with no controller to
+ * act on it (no global manager, or one that does not handle its kind) is warned about.
  */
+import { SEDNA_GROUP } from '@sedna-ts/api-types';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { fileFlags, namespaceFlags } from '../flags.js';
+import { CONTROLLED_KINDS, readGmPresence, whyNoController, type GmPresence } from '../gmPresence.js';
 import { readInputs } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { describeManifest, readManifests, type ManifestSet } from '../manifests.js';
@@ -65,10 +68,7 @@ const KIND_RANK: Readonly<Record<string, number>> = {
   ConfigMap: 2,
   Dataset: 3,
   Model: 3,
-  IncrementalLearningJob: 5,
-  LifelongLearningJob: 5,
-  JointInferenceService: 5,
-  FederatedLearningJob: 5,
+  ...Object.fromEntries([...CONTROLLED_KINDS].map((kind) => [kind, 5])),
 };
 
 /** The manifests in apply order (see {@link KIND_RANK}); `reverse` gives the delete order. */
@@ -110,10 +110,16 @@ export async function runApply(options: ApplyOptions, io: CliIo): Promise<ExitCo
 
     let code: ExitCode = ExitCode.Ok;
     const suffix = options.dryRun ? ' (server dry run)' : '';
+    let presence: Promise<GmPresence | undefined> | undefined;
     for (const p of placed) {
       try {
         const outcome = await applyObject(session.client, p, { dryRun: options.dryRun === 'server' });
         io.stdout.write(`${objectRef({ resource: p.resource, name: p.manifest.object.metadata.name! })} ${outcome}${suffix}\n`);
+        if (!options.dryRun && p.resource.group === SEDNA_GROUP && CONTROLLED_KINDS.has(p.resource.kind)) {
+          // The Lease is read once, and only when a job was stored.
+          const why = whyNoController(p.resource.kind, await (presence ??= readGmPresence(session.client)));
+          if (why) io.stderr.write(`warning: ${p.resource.kind} ${p.namespace}/${p.manifest.object.metadata.name!} is stored but ${why}\n`);
+        }
       } catch (error) {
         // Something changed since the dry run: report, go on with the others, fail at the end.
         const e = toCliError(error);

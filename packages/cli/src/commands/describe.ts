@@ -1,15 +1,18 @@
 /**
- * `sedna describe KIND [NAME...]`: an object in words. For learning jobs: the conditions as a timeline,
- * the deploy decisions and the metrics per round, the job's pods and recent events. For any other kind:
- * its metadata, spec and status, and its events.
+ * `sedna describe KIND [NAME...]` or `sedna describe KIND/NAME...`: an object in words. For learning
+ * jobs: the conditions as a timeline, the deploy decisions and the metrics per round, the job's pods and
+ * recent events, and for a job without a condition why it has none (from the GM's Lease). For any other
+ * kind: its metadata, spec and status, and its events.
  */
-import { TRIGGER_ANNOTATION } from '@sedna-ts/api-types/contract';
+import { getKindInfo, SEDNA_GROUP } from '@sedna-ts/api-types';
+import { ATTEMPT_LABEL, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
+import { readGmPresence, type GmPresence } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
 import { currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
 import { age, formatColumns, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
@@ -20,9 +23,6 @@ import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session
 export interface DescribeOptions extends ServerOptions, NamespaceOptions {
   selector?: string;
 }
-
-/** Kinds described as learning jobs (timeline, decisions, metrics, pods). */
-const LEARNING_JOB_KINDS = new Set(['IncrementalLearningJob', 'LifelongLearningJob']);
 
 /** Most events shown. */
 const EVENT_LIMIT = 20;
@@ -88,7 +88,7 @@ function header(o: KubeObject, r: ApiResource): string {
   return out;
 }
 
-function jobSummary(job: KubeObject): string {
+function jobSummary(job: KubeObject, presence: GmPresence | undefined): string {
   const spec = (job.spec ?? {}) as {
     dataset?: { name?: string; trainProb?: number };
     initialModel?: { name?: string };
@@ -104,7 +104,7 @@ function jobSummary(job: KubeObject): string {
   if (deploy?.name) out += field('Deploy Model', `${deploy.name}${deploy.hotUpdateEnabled ? `, hot update every ${deploy.pollPeriodSeconds ?? 60}s` : ''}`);
   if (spec.outputDir) out += field('Output Dir', spec.outputDir);
   if (spec.maxRounds !== undefined) out += field('Max Rounds', String(spec.maxRounds));
-  out += field('State', currentState(status));
+  out += field('State', currentState(status, job.kind, presence));
   if (status.startTime) out += field('Started', status.startTime);
   if (status.completionTime) out += field('Completed', status.completionTime);
   const good = status.lastGoodModel;
@@ -139,7 +139,7 @@ function metricsSection(status: LearningJobStatus): string {
   return section('Metrics', formatColumns(rows, '  '));
 }
 
-function podsSection(pods: readonly PodObject[], kindLabel: string): string {
+function podsSection(pods: readonly PodObject[], labelKeys: WorkerLabelKeys): string {
   if (pods.length === 0) return section('Pods', '');
   const rows = [['NAME', 'STAGE', 'ROUND', 'ATTEMPT', 'PHASE', 'EXIT', 'AGE']];
   for (const p of pods) {
@@ -149,9 +149,9 @@ function podsSection(pods: readonly PodObject[], kindLabel: string): string {
     const exit = terminated ? `${terminated.exitCode ?? ''}${terminated.reason ? ` (${terminated.reason})` : ''}` : (waiting ?? '');
     rows.push([
       p.metadata?.name ?? '',
-      labels[`${kindLabel}/worker-type`] ?? '',
-      labels['sedna.io/round'] ?? '',
-      labels['sedna.io/attempt'] ?? '',
+      labels[labelKeys.workerType] ?? '',
+      labels[ROUND_LABEL] ?? '',
+      labels[ATTEMPT_LABEL] ?? '',
       `${p.status?.phase ?? 'Pending'}${p.metadata?.deletionTimestamp ? ' (terminating)' : ''}`,
       exit,
       age(p.metadata?.creationTimestamp),
@@ -182,35 +182,35 @@ async function eventsOf(session: Session, namespace: string | undefined, uids: R
     .slice(-EVENT_LIMIT);
 }
 
-/** The description of one object. */
-async function describeObject(session: Session, r: ApiResource, o: KubeObject): Promise<string> {
+/** The description of one object; `gmPresence` reads the GM's Lease (once per command) when it has to be told. */
+async function describeObject(session: Session, r: ApiResource, o: KubeObject, gmPresence: () => Promise<GmPresence | undefined>): Promise<string> {
   const namespace = r.namespaced ? o.metadata?.namespace : undefined;
   const uid = o.metadata?.uid ?? '';
   let out = header(o, r);
-  if (r.group === 'sedna.io' && LEARNING_JOB_KINDS.has(r.kind)) {
+  if (r.group === SEDNA_GROUP && getKindInfo(r.kind)?.learningJob) {
     const status = (o.status ?? {}) as LearningJobStatus;
-    const kindLabel = `${r.kind.toLowerCase()}.sedna.io`;
+    const labelKeys = workerLabelKeys(r.kind.toLowerCase());
     const pods = await session
       .resolve('pods')
       .then((podsResource) =>
-        session.client.get<{ items?: PodObject[] }>(collectionPath(podsResource, namespace), { query: { labelSelector: `${kindLabel}/name=${o.metadata?.name ?? ''}` } }),
+        session.client.get<{ items?: PodObject[] }>(collectionPath(podsResource, namespace), { query: { labelSelector: `${labelKeys.name}=${o.metadata?.name ?? ''}` } }),
       )
-      .then((list) => (list.items ?? []).filter((p) => !p.metadata?.labels?.[`${kindLabel}/uid`] || p.metadata.labels[`${kindLabel}/uid`] === uid))
+      .then((list) => (list.items ?? []).filter((p) => !p.metadata?.labels?.[labelKeys.uid] || p.metadata.labels[labelKeys.uid] === uid))
       .catch(() => [] as PodObject[]);
     // By round and attempt (the clock has only seconds), then age and name.
     const num = (p: PodObject, label: string) => Number(p.metadata?.labels?.[label] ?? 0) || 0;
     pods.sort(
       (a, b) =>
-        num(a, 'sedna.io/round') - num(b, 'sedna.io/round') ||
-        num(a, 'sedna.io/attempt') - num(b, 'sedna.io/attempt') ||
+        num(a, ROUND_LABEL) - num(b, ROUND_LABEL) ||
+        num(a, ATTEMPT_LABEL) - num(b, ATTEMPT_LABEL) ||
         (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
         (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
-    out += jobSummary(o);
+    out += jobSummary(o, status.conditions?.length ? undefined : await gmPresence());
     out += timelineSection(status);
     out += decisionsSection(status);
     out += metricsSection(status);
-    out += podsSection(pods, kindLabel);
+    out += podsSection(pods, labelKeys);
     const uids = new Set([uid, ...pods.map((p) => p.metadata?.uid ?? '')].filter(Boolean));
     out += eventsSection(await eventsOf(session, namespace, uids));
     return out;
@@ -221,33 +221,55 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject): 
   return out;
 }
 
+/** `KIND/NAME` arguments as (kind, name) pairs; undefined when the arguments are `KIND [NAME...]`. */
+function slashedTargets(kind: string, names: readonly string[]): Array<{ kind: string; name: string }> | undefined {
+  if (!kind.includes('/')) return undefined;
+  return [kind, ...names].map((arg) => {
+    const slash = arg.indexOf('/');
+    const target = { kind: arg.slice(0, slash), name: arg.slice(slash + 1) };
+    if (slash < 0 || !target.kind || !target.name || target.name.includes('/')) {
+      throw new CliError('USAGE', `${JSON.stringify(arg)}: with KIND/NAME arguments every argument is KIND/NAME (or give KIND NAME...)`);
+    }
+    return target;
+  });
+}
+
 /** Runs `sedna describe`; resolves to the exit code. */
 export async function runDescribe(kind: string, names: readonly string[], options: DescribeOptions, io: CliIo): Promise<ExitCode> {
   checkNamespaceOptions(options);
-  if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be described by name across all namespaces: use -n NAMESPACE');
+  const slashed = slashedTargets(kind, names);
+  if ((names.length > 0 || slashed) && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be described by name across all namespaces: use -n NAMESPACE');
+  if (slashed && options.selector) throw new CliError('USAGE', '-l/--selector describes a KIND, not KIND/NAME arguments');
   return withSession(options, io, async (session) => {
-    const r = await session.resolve(kind);
-    const namespace = r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined;
-    let objects: KubeObject[] = [];
+    const found: Array<{ r: ApiResource; o: KubeObject }> = [];
     let code: ExitCode = ExitCode.Ok;
-    if (names.length === 0) {
-      const list = await session.client.get<{ items?: KubeObject[] }>(collectionPath(r, namespace), { query: { labelSelector: options.selector } });
-      objects = list.items ?? [];
-      if (objects.length === 0) io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+    const read = async (r: ApiResource, name: string) => {
+      try {
+        found.push({ r, o: await session.client.get<KubeObject>(objectPath(r, r.namespaced ? session.namespace(options) : undefined, name)) });
+      } catch (error) {
+        const e = toCliError(error);
+        if (e.code === 'UNREACHABLE') throw e;
+        io.stderr.write(`sedna: ${e.message}\n`);
+        if (code === ExitCode.Ok) code = e.exitCode;
+      }
+    };
+    if (slashed) {
+      for (const target of slashed) await read(await session.resolve(target.kind), target.name);
     } else {
-      for (const name of names) {
-        try {
-          objects.push(await session.client.get<KubeObject>(objectPath(r, namespace, name)));
-        } catch (error) {
-          const e = toCliError(error);
-          if (e.code === 'UNREACHABLE') throw e;
-          io.stderr.write(`sedna: ${e.message}\n`);
-          if (code === ExitCode.Ok) code = e.exitCode;
-        }
+      const r = await session.resolve(kind);
+      if (names.length === 0) {
+        const namespace = r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined;
+        const list = await session.client.get<{ items?: KubeObject[] }>(collectionPath(r, namespace), { query: { labelSelector: options.selector } });
+        for (const o of list.items ?? []) found.push({ r, o });
+        if (found.length === 0) io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+      } else {
+        for (const name of names) await read(r, name);
       }
     }
+    let presence: Promise<GmPresence | undefined> | undefined;
+    const gmPresence = () => (presence ??= readGmPresence(session.client));
     const texts: string[] = [];
-    for (const o of objects) texts.push(await describeObject(session, r, withTypeMeta(o, r)));
+    for (const { r, o } of found) texts.push(await describeObject(session, r, withTypeMeta(o, r), gmPresence));
     io.stdout.write(texts.join('\n'));
     return code;
   });
@@ -260,8 +282,8 @@ export const describeCommand: CommandModule = {
     const command = program
       .command('describe')
       .description('show objects in words; for jobs: conditions as a timeline, decisions and metrics per round, pods and events')
-      .argument('<kind>', 'kind: singular, plural or short name (ij, datasets, models, pods, ...)')
-      .argument('[names...]', 'names of objects (default: all)');
+      .argument('<kind>', 'kind: singular, plural or short name (ij, ll, datasets, models, pods, ...), or KIND/NAME')
+      .argument('[names...]', 'names of objects (default: all), or more KIND/NAME');
     namespaceFlags(command)
       .option('-l, --selector <selector>', 'label selector (without NAME)')
       .action(async (kind: string, names: string[], _o: DescribeOptions, cmd: Command) => exit(await runDescribe(kind, names, cmd.optsWithGlobals<DescribeOptions>(), io)));

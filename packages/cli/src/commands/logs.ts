@@ -1,8 +1,10 @@
 /**
- * `sedna logs JOB [--stage S] [--round N] [-f]`: the log of a job's worker, found by the labels the GM
- * puts on its pods (`incrementallearningjob.sedna.io/name`, `.../worker-type`, `sedna.io/round`),
- * streamed through `pods/log`. Without --stage or --round: the job's latest pod.
+ * `sedna logs JOB [--stage S] [--round N] [-f]`: the log of a learning job's worker (JOB: `NAME` or
+ * `KIND/NAME`, see jobRef.ts), found by the labels the GM puts on its pods (`<kind>.sedna.io/name`,
+ * `.../worker-type`, `sedna.io/round`), streamed through `pods/log`. Without --stage or --round: the
+ * job's latest pod.
  */
+import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { collectionPath, objectPath } from '../discovery.js';
@@ -10,6 +12,7 @@ import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
+import { resolveJob } from '../jobRef.js';
 import type { KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
@@ -25,9 +28,6 @@ export interface LogsOptions extends ServerOptions {
   tail?: string;
   previous?: boolean;
 }
-
-/** Label prefix of the pods of an IncrementalLearningJob. */
-const JOB_LABEL = 'incrementallearningjob.sedna.io';
 
 /** `--stage` values and the worker-type label they select. */
 export const STAGE_WORKER_TYPES: Readonly<Record<string, string>> = { train: 'train', eval: 'eval', deploy: 'inference', inference: 'inference', infer: 'inference' };
@@ -62,15 +62,15 @@ export async function runLogs(job: string, options: LogsOptions, io: CliIo): Pro
   const tail = positiveInteger('--tail', options.tail);
   return withSession(options, io, async (session) => {
     const namespace = session.namespace(options);
-    const jobs = await session.resolve('incrementallearningjobs.sedna.io');
     // A missing job is "not found", whatever the pods say.
-    await session.client.get(objectPath(jobs, namespace, job));
+    const found = await resolveJob(session, job, namespace);
+    const labels = workerLabelKeys(found.kind.singular);
     const pods = await session.resolve('pods');
     const selector = [
-      `${JOB_LABEL}/name=${job}`,
-      workerType ? `${JOB_LABEL}/worker-type=${workerType}` : undefined,
-      round !== undefined ? `sedna.io/round=${round}` : undefined,
-      attempt !== undefined ? `sedna.io/attempt=${attempt}` : undefined,
+      `${labels.name}=${found.name}`,
+      workerType ? `${labels.workerType}=${workerType}` : undefined,
+      round !== undefined ? `${ROUND_LABEL}=${round}` : undefined,
+      attempt !== undefined ? `${ATTEMPT_LABEL}=${attempt}` : undefined,
     ]
       .filter(Boolean)
       .join(',');
@@ -78,11 +78,11 @@ export async function runLogs(job: string, options: LogsOptions, io: CliIo): Pro
     const pod = latest(list.items ?? []);
     if (!pod?.metadata?.name) {
       const which = [options.stage && `stage ${options.stage}`, round !== undefined && `round ${round}`, attempt !== undefined && `attempt ${attempt}`].filter(Boolean).join(', ');
-      throw new CliError('NOT_FOUND', `IncrementalLearningJob ${namespace}/${job} has no worker pod${which ? ` for ${which}` : ''} (yet)`);
+      throw new CliError('NOT_FOUND', `${found.kind.kind} ${namespace}/${found.name} has no worker pod${which ? ` for ${which}` : ''} (yet)`);
     }
-    const labels = pod.metadata.labels ?? {};
+    const podLabels = pod.metadata.labels ?? {};
     io.stderr.write(
-      `sedna: pod ${pod.metadata.name} (${labels[`${JOB_LABEL}/worker-type`] ?? 'worker'}, round ${labels['sedna.io/round'] ?? '?'}, attempt ${labels['sedna.io/attempt'] ?? '?'})\n`,
+      `sedna: pod ${pod.metadata.name} (${podLabels[labels.workerType] ?? 'worker'}, round ${podLabels[ROUND_LABEL] ?? '?'}, attempt ${podLabels[ATTEMPT_LABEL] ?? '?'})\n`,
     );
     const path = `${objectPath(pods, namespace, pod.metadata.name)}/log`;
     const query = { container: options.container, follow: options.follow ? true : undefined, tailLines: tail, previous: options.previous ? true : undefined };
@@ -115,8 +115,8 @@ export const logsCommand: CommandModule = {
   register(program, io, exit) {
     const command = program
       .command('logs')
-      .description("print the log of an incremental learning job's worker (default: its latest pod)")
-      .argument('<job>', 'name of the IncrementalLearningJob');
+      .description("print the log of a learning job's worker (default: its latest pod)")
+      .argument('<job>', 'NAME, or KIND/NAME (il/helmet, ll/atcii) when several kinds of job have that name');
     namespaceFlags(command, false)
       .option('--stage <stage>', 'train, eval or deploy (the inference worker)')
       .option('--round <n>', 'the worker of this round')

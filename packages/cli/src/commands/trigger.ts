@@ -1,16 +1,19 @@
 /**
  * `sedna trigger train|eval|deploy JOB`: a manual trigger. Sets the annotation
- * `sedna.io/trigger: <stage>@<RFC3339 time>` on the IncrementalLearningJob (a merge patch) and says what
- * happens next, per the contract (docs/design/incremental-learning.md, section 3).
+ * `sedna.io/trigger: <stage>@<RFC3339 time>` on the learning job (`NAME` or `KIND/NAME`, see jobRef.ts;
+ * a merge patch) and says what happens next, per the contract (docs/design/incremental-learning.md,
+ * section 3).
  */
 import { TRIGGER_ANNOTATION } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
-import { objectPath } from '../discovery.js';
+import { displayKind, objectPath } from '../discovery.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
+import { readGmPresence, whyNoController } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
+import { kindShortName, resolveJob } from '../jobRef.js';
 import { conditionData, type LearningJobStatus } from '../jobView.js';
 import type { KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
@@ -36,14 +39,19 @@ export function rfc3339(date: Date): string {
 
 const STAGE_NAMES: Record<TriggerStage, string> = { train: 'Train', eval: 'Eval', deploy: 'Deploy' };
 
-/** What the GM and the LC do with the trigger, given the job's current state (contract section 3). */
-export function triggerOutlook(stage: TriggerStage, status: LearningJobStatus): string {
+/**
+ * What the GM and the LC do with the trigger, given the job's current state (contract section 3).
+ * `noController` says, for a job without a condition, why nothing acts on it (`no global manager is
+ * running`); `null` when a GM handles its kind; undefined when that is not known.
+ */
+export function triggerOutlook(stage: TriggerStage, status: LearningJobStatus, noController?: string | null): string {
   const last = status.conditions?.[status.conditions.length - 1];
   const named = STAGE_NAMES[stage];
   const round = status.round ?? 0;
   const gate = stage === 'deploy' ? ' The deploy gate is bypassed: the decision is recorded as ManualDeploy.' : '';
   if (!last) {
-    return `The job has no condition yet (is the global manager running?). Once it is at (${named}, Waiting), its local controller acts on the trigger at once.${gate}`;
+    const why = noController === undefined ? ' (is the global manager running?)' : noController === null ? '' : `: ${noController}`;
+    return `The job has no condition yet${why}. Once it is at (${named}, Waiting), its local controller acts on the trigger at once.${gate}`;
   }
   const data = conditionData(last);
   const at = `(${last.stage}, ${last.type}) in round ${last.round ?? data.round ?? round}`;
@@ -70,16 +78,23 @@ export async function runTrigger(stage: string, job: string, options: TriggerOpt
   if (!(TRIGGER_STAGES as readonly string[]).includes(stage)) throw new CliError('USAGE', `trigger ${JSON.stringify(stage)}: expected ${TRIGGER_STAGES.join(', ')}`);
   const s = stage as TriggerStage;
   return withSession(options, io, async (session) => {
-    const r = await session.resolve('incrementallearningjobs.sedna.io');
     const namespace = session.namespace(options);
+    const found = await resolveJob(session, job, namespace);
     const value = `${s}@${rfc3339(now)}`;
-    const updated = await session.client.request<KubeObject>('PATCH', objectPath(r, namespace, job), {
+    const updated = await session.client.request<KubeObject>('PATCH', objectPath(found.resource, namespace, found.name), {
       body: { metadata: { annotations: { [TRIGGER_ANNOTATION]: value } } },
       contentType: 'application/merge-patch+json',
     });
-    io.stdout.write(`incrementallearningjob.sedna.io/${job} triggered: ${TRIGGER_ANNOTATION}=${value}\n`);
-    io.stdout.write(`${triggerOutlook(s, (updated.status ?? {}) as LearningJobStatus)}\n`);
-    io.stdout.write(`Follow it with: sedna get ij ${job}${namespace !== session.client.namespace ? ` -n ${namespace}` : ''} -w\n`);
+    const status = (updated.status ?? {}) as LearningJobStatus;
+    let noController: string | null | undefined;
+    if (!status.conditions?.length) {
+      // Say why the job has no condition yet, when the GM's Lease tells.
+      const presence = await readGmPresence(session.client);
+      noController = presence ? (whyNoController(found.kind.kind, presence) ?? null) : undefined;
+    }
+    io.stdout.write(`${displayKind(found.resource)}/${found.name} triggered: ${TRIGGER_ANNOTATION}=${value}\n`);
+    io.stdout.write(`${triggerOutlook(s, status, noController)}\n`);
+    io.stdout.write(`Follow it with: sedna get ${kindShortName(found.kind)} ${found.name}${namespace !== session.client.namespace ? ` -n ${namespace}` : ''} -w\n`);
     return ExitCode.Ok;
   });
 }
@@ -90,9 +105,9 @@ export const triggerCommand: CommandModule = {
   register(program, io, exit) {
     const command = program
       .command('trigger')
-      .description('start a stage of an incremental learning job now (train, eval, or deploy bypassing the gate)')
+      .description('start a stage of a learning job now (train, eval, or deploy bypassing the gate)')
       .argument('<stage>', 'train, eval or deploy')
-      .argument('<job>', 'name of the IncrementalLearningJob');
+      .argument('<job>', 'NAME, or KIND/NAME (il/helmet, ll/atcii) when several kinds of job have that name');
     namespaceFlags(command, false)
       .addHelpText('after', '\nSets the annotation sedna.io/trigger: <stage>@<RFC3339 time>; the global manager removes it once the stage has left Waiting.')
       .action(async (stage: string, job: string, _o: TriggerOptions, cmd: Command) => exit(await runTrigger(stage, job, cmd.optsWithGlobals<TriggerOptions>(), io)));
