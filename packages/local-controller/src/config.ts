@@ -3,10 +3,11 @@
  * field and the value, and its environment-variable form for running the LC on its own (the original's
  * names where they exist: GM_ADDRESS, NODENAME, BIND_PORT, ROOTFS_MOUNT_DIR).
  */
+import type { LcJobKind } from './jobs/jobKind.js';
 import { isAbsolute, join, resolve } from 'node:path';
 import { LocalControllerError } from './errors.js';
 import { createLogger, type LcLogger } from './logger.js';
-import { isValidTimeZone } from './trigger.js';
+import { isValidTimeZone } from './jobs/trigger.js';
 
 /** Budget of the hard-example store of each job: the oldest examples are evicted beyond it. */
 export interface HardExampleBudget {
@@ -77,6 +78,11 @@ export interface LocalControllerConfig {
   hotUpdateRoot?: string;
   /** Host folder of the hard-example folders (default `<dataDir>/hard-examples`). */
   hardExampleRoot?: string;
+  /**
+   * The kinds of learning job this LC handles (default `BUILT_IN_LC_KINDS`); a job of another kind from
+   * the GM is ignored, and reports about one get 404.
+   */
+  kinds?: readonly LcJobKind[];
   /** How long `stop()` waits for the GM to ack the outbox (default 5000 ms). */
   drainTimeoutMs?: number;
   /**

@@ -5,9 +5,9 @@ import { encodeFrameContent, type Dataset, type UpstreamDatasetMessage, type Ups
 import { type ResolvedConfig } from './config.js';
 import { type LcLogger } from './logger.js';
 import { type LcMetrics } from './metrics.js';
-import { type ObjectStore } from './objectStore.js';
-import { type Outbox } from './outbox.js';
-import { isRemoteIndex, mirrorPath } from './remoteIndex.js';
+import { type ObjectStore } from './storage/objectStore.js';
+import { type Outbox } from './gm/outbox.js';
+import { isRemoteIndex, mirrorPath } from './datasets/remoteIndex.js';
 
 /** The shared services of one LC. */
 export interface LcContext {

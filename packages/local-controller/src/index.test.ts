@@ -3,6 +3,7 @@ import * as api from './index.js';
 
 test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
+    'BUILT_IN_LC_KINDS',
     'CONFIG_ENV',
     'DatasetMonitor',
     'EQUALITY_EPSILON',
@@ -17,6 +18,7 @@ test('the public export list is pinned', () => {
     'decideDeploy',
     'evaluateCondition',
     'evaluateTrigger',
+    'incrementalLearningJobLcKind',
     'publishModel',
     'readHardExampleIndex',
     'readIndex',

@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { encodeFrameContent } from '@sedna-ts/api-types';
-import { GmClient } from '../src/gmClient.js';
-import { Outbox } from '../src/outbox.js';
+import { GmClient } from '../src/gm/gmClient.js';
+import { Outbox } from '../src/gm/outbox.js';
 import { FakeGm, waitFor } from './helpers/fakeGm.js';
 
 interface Obj {

@@ -6,9 +6,9 @@
  */
 import { join } from 'node:path';
 import { formatIssue, validateDocument, type IncrementalLearningJob } from '@sedna-ts/api-types';
-import type { LcJobKind } from '../jobKind.js';
-import { JobManager } from '../jobManager.js';
-import { routeReport } from '../workerReport.js';
+import type { LcJobKind } from '../jobs/jobKind.js';
+import { JobManager } from '../jobs/jobManager.js';
+import { routeReport } from '../workers/workerReport.js';
 
 const RESOURCE_KIND = 'incrementallearningjob';
 

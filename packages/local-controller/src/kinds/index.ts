@@ -2,7 +2,7 @@
  * The kinds of learning job the LC handles by default, one line per kind (a kind is a file or folder
  * beside this one); `startLocalController({ kinds })` takes another list.
  */
-import type { LcJob, LcJobKind } from '../jobKind.js';
+import type { LcJob, LcJobKind } from '../jobs/jobKind.js';
 import { incrementalLearningJobLcKind } from './incrementalLearningJob.js';
 
 /** The built-in kinds. */

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type WorkerReportReply } from '@sedna-ts/api-types';
-import { type LcLogger } from './logger.js';
+import { type LcLogger } from '../logger.js';
 import { type Authentication, type WorkerPrincipal } from './workerAuth.js';
 
 /** Largest report body accepted. */

@@ -20,8 +20,8 @@ import {
   type WorkerTokenClaims,
 } from '@sedna-ts/api-types/tokens';
 import type { WorkerKind, WorkerReport, WorkerReportReply } from '@sedna-ts/api-types';
-import type { LcJob } from './jobKind.js';
-import { conditionsOf, findWorker, stageOf } from './jobView.js';
+import type { LcJob } from '../jobs/jobKind.js';
+import { conditionsOf, findWorker, stageOf } from '../jobs/jobView.js';
 
 /** A worker whose token checked out. */
 export type WorkerPrincipal = { form: 'current'; claims: WorkerTokenClaims } | { form: 'legacy'; pod: string };

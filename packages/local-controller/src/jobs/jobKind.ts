@@ -6,9 +6,9 @@
  * listed in `kinds/index.ts`, one line each, or given as `startLocalController({ kinds })`.
  */
 import type { Dataset, JobCondition, ObjectMeta, WorkerReport } from '@sedna-ts/api-types';
-import type { LcContext } from './context.js';
-import type { DatasetChange } from './datasetMonitor.js';
-import type { ReportRouting } from './workerReport.js';
+import type { LcContext } from '../context.js';
+import type { DatasetChange } from '../datasets/datasetMonitor.js';
+import type { ReportRouting } from '../workers/workerReport.js';
 
 /** The parts of a learning job the LC itself reads (its conditions, for routing worker reports). */
 export interface LcJob {

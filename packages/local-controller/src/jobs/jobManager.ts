@@ -21,14 +21,14 @@ import {
   type ModelInfo,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
-import { datasetIndexPath, hostPath, jobFrame, type LcContext } from './context.js';
-import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked } from './dataRoots.js';
-import { LocalControllerError } from './errors.js';
-import { accessOf, type FileAccess } from './files.js';
+import { datasetIndexPath, hostPath, jobFrame, type LcContext } from '../context.js';
+import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked } from '../datasets/dataRoots.js';
+import { LocalControllerError } from '../errors.js';
+import { accessOf, type FileAccess } from '../storage/files.js';
 import { decideDeploy } from './deployGate.js';
-import { publishModel } from './hotUpdate.js';
-import { indexFormatOf, readIndex, START_CURSOR, type IndexCursor } from './indexReader.js';
-import { type DatasetChange } from './datasetMonitor.js';
+import { publishModel } from '../workers/hotUpdate.js';
+import { indexFormatOf, readIndex, START_CURSOR, type IndexCursor } from '../datasets/indexReader.js';
+import { type DatasetChange } from '../datasets/datasetMonitor.js';
 import {
   jobRound,
   lastConditionOf,
@@ -41,9 +41,9 @@ import {
   conditionsOf,
 } from './jobView.js';
 import { EVAL_VERSIONS, JobState, type EvalVersion, type Intent, type PoolFile } from './jobState.js';
-import { isRemoteIndex, remoteBase, writeDataIndex } from './remoteIndex.js';
+import { isRemoteIndex, remoteBase, writeDataIndex } from '../datasets/remoteIndex.js';
 import { evaluateTrigger } from './trigger.js';
-import { type LcLogger } from './logger.js';
+import { type LcLogger } from '../logger.js';
 
 /** Options of a `JobManager`. */
 export interface JobManagerOptions {

@@ -14,9 +14,9 @@ import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { download } from '@sedna-ts/storage-initializer';
-import { type FileAccess } from './files.js';
-import { writeLinesAtomic } from './jobState.js';
-import { type LcLogger } from './logger.js';
+import { type FileAccess } from '../storage/files.js';
+import { writeLinesAtomic } from '../jobs/jobState.js';
+import { type LcLogger } from '../logger.js';
 
 const REMOTE_INDEX = /^(s3|obs):\/\/[^/]+\/.+/i;
 

@@ -12,9 +12,9 @@ import {
   type WorkerReport,
   type WorkerReportStatus,
 } from '@sedna-ts/api-types';
-import { jobFrame } from './context.js';
-import type { LcJob } from './jobKind.js';
-import { conditionsOf, findWorker, stageOf } from './jobView.js';
+import { jobFrame } from '../context.js';
+import type { LcJob } from '../jobs/jobKind.js';
+import { conditionsOf, findWorker, stageOf } from '../jobs/jobView.js';
 
 const KINDS: readonly WorkerKind[] = ['train', 'eval', 'deploy', 'inference'];
 const STATUSES: readonly WorkerReportStatus[] = ['completed', 'failed', 'running', 'ready'];

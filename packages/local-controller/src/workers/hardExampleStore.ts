@@ -10,9 +10,9 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AppendLog } from './appendLog.js';
-import { isNotFound } from './files.js';
-import { type LcLogger } from './logger.js';
+import { AppendLog } from '../storage/appendLog.js';
+import { isNotFound } from '../storage/files.js';
+import { type LcLogger } from '../logger.js';
 
 /** Name of the index log in a hard-example folder. */
 export const HARD_EXAMPLE_INDEX = '.sedna-index.jsonl';

@@ -4,7 +4,7 @@
  */
 import { open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LocalControllerError } from './errors.js';
+import { LocalControllerError } from '../errors.js';
 import { isNotFound } from './files.js';
 
 function alive(pid: number): boolean {

@@ -5,7 +5,7 @@
  * outnumber the pending ones.
  */
 import { type WireFrame } from '@sedna-ts/api-types';
-import { AppendLog } from './appendLog.js';
+import { AppendLog } from '../storage/appendLog.js';
 
 type OutboxRecord = { t: 'm'; id: string; seq: number; frame: WireFrame } | { t: 'a'; id: string };
 

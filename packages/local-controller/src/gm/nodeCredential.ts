@@ -11,8 +11,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tightenPrivateFilesSync, type PrivateFilesLogger } from '@sedna-ts/internal';
-import { LocalControllerError } from './errors.js';
-import { writeAtomic } from './files.js';
+import { LocalControllerError } from '../errors.js';
+import { writeAtomic } from '../storage/files.js';
 
 const NODE_TOKEN_FILE = 'node-token';
 

@@ -7,7 +7,7 @@
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonFile, writeFileAtomic, isNotFound } from './files.js';
-import { type LcLogger } from './logger.js';
+import { type LcLogger } from '../logger.js';
 
 /** Minimal shape of a stored object. */
 export interface StoredObject {

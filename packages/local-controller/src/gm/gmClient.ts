@@ -9,7 +9,7 @@
  */
 import { decodeFrameContent, encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
 import { WebSocket, type RawData } from 'ws';
-import { type LcLogger } from './logger.js';
+import { type LcLogger } from '../logger.js';
 import { type Outbox, type OutboxMessage } from './outbox.js';
 
 import { CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION } from '@sedna-ts/api-types/contract';

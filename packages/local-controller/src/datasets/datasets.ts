@@ -8,7 +8,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConditionStatus, DatasetConditionType, type Dataset, type DatasetCondition } from '@sedna-ts/api-types';
-import { datasetFrame, datasetIndexPath, type LcContext } from './context.js';
+import { datasetFrame, datasetIndexPath, type LcContext } from '../context.js';
 import { datasetIndexOpener } from './dataRoots.js';
 import { DatasetMonitor, type DatasetChange, type IndexAccess } from './datasetMonitor.js';
 import { indexFormatOf } from './indexReader.js';

@@ -11,9 +11,9 @@ import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type WireFrame } from '@sedna-ts/api-types';
-import { applyAccess, fileSize, readJsonFile, writeAtomic, writeFileAtomic, type FileAccess } from './files.js';
-import { START_CURSOR, type IndexCursor } from './indexReader.js';
-import { type LcLogger } from './logger.js';
+import { applyAccess, fileSize, readJsonFile, writeAtomic, writeFileAtomic, type FileAccess } from '../storage/files.js';
+import { START_CURSOR, type IndexCursor } from '../datasets/indexReader.js';
+import { type LcLogger } from '../logger.js';
 
 /** One pool file and its committed size. */
 export interface PoolFile {

@@ -19,10 +19,10 @@ import { constants } from 'node:fs';
 import { mkdir, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { type Dataset } from '@sedna-ts/api-types';
-import { type ResolvedConfig } from './config.js';
-import { hostPath } from './context.js';
-import { LocalControllerError } from './errors.js';
-import { isNotFound } from './files.js';
+import { type ResolvedConfig } from '../config.js';
+import { hostPath } from '../context.js';
+import { LocalControllerError } from '../errors.js';
+import { isNotFound } from '../storage/files.js';
 import { type IndexOpener, type OpenedIndex } from './indexReader.js';
 import { isRemoteIndex } from './remoteIndex.js';
 

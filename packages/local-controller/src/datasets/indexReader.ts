@@ -9,7 +9,7 @@
  * Blank lines are not samples (the original counted them); `\r\n` line ends are accepted.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { isNotFound } from './files.js';
+import { isNotFound } from '../storage/files.js';
 
 /** Index formats the LC counts. */
 export type IndexFormat = 'txt' | 'csv';

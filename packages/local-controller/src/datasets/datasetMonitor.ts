@@ -9,9 +9,9 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { readJsonFile, writeFileAtomic } from './files.js';
+import { readJsonFile, writeFileAtomic } from '../storage/files.js';
 import { readIndex, START_CURSOR, type IndexCursor, type IndexFormat, type IndexOpener, type RefusedIndex } from './indexReader.js';
-import { type LcLogger } from './logger.js';
+import { type LcLogger } from '../logger.js';
 
 /** A change of the index, as the monitor hands it to the jobs of the dataset. */
 export interface DatasetChange {
