@@ -2,8 +2,9 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   // bin.ts is the `sedna` executable (package.json "bin" points at bin/sedna.js, which loads dist/bin.js).
-  // agentThread.ts and apiServerThread.ts are worker threads of `sedna up` (threads.ts starts them).
-  entry: ['src/index.ts', 'src/bin.ts', 'src/agentThread.ts', 'src/apiServerThread.ts'],
+  // up/nodeAgentThread.ts and up/apiServerThread.ts are worker threads of `sedna up` (up/threads.ts starts
+  // them from beside the bundle, so they are named entries at the top of dist).
+  entry: { index: 'src/index.ts', bin: 'src/bin.ts', nodeAgentThread: 'src/up/nodeAgentThread.ts', apiServerThread: 'src/up/apiServerThread.ts' },
   // import.meta.url in the CommonJS build (threads.ts finds the .cjs thread scripts beside itself).
   shims: true,
   format: ['esm', 'cjs'],

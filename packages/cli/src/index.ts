@@ -18,11 +18,11 @@ export { runCrds, crdsCommand } from './commands/crds.js';
 export { KubeClient, loadKubeConfig } from './client.js';
 export { Discovery, apiVersionOf, displayKind, collectionPath, objectPath } from './discovery.js';
 export { resolveServer, resolveDataDir, DEFAULT_NODE_NAME } from './server.js';
-export { registerCrds } from './crdRegistration.js';
+export { registerCrds } from './up/crdRegistration.js';
 
 // Running Sedna on one machine.
 export { runUp, upCommand, readyMessage } from './commands/up.js';
-export { startSedna, DATA_DIR_FILES } from './sednaUp.js';
+export { startSedna, DATA_DIR_FILES } from './up/sednaUp.js';
 
 // Inputs.
 export { readInputs, MANIFEST_EXTENSIONS, STDIN_NAME } from './inputs.js';
@@ -48,7 +48,7 @@ export type { CrdsOptions } from './commands/crds.js';
 export type { Query, RequestOptions } from './client.js';
 export type { ApiResource } from './discovery.js';
 export type { ServerOptions, ServerTarget, DataDir, DataDirOrigin } from './server.js';
-export type { CrdRegistration } from './crdRegistration.js';
+export type { CrdRegistration } from './up/crdRegistration.js';
 export type { UpOptions } from './commands/up.js';
-export type { StartSednaOptions, RunningSedna, SednaEndpoint } from './sednaUp.js';
+export type { StartSednaOptions, RunningSedna, SednaEndpoint } from './up/sednaUp.js';
 export type { CliErrorCode } from './errors.js';

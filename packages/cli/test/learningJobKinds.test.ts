@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { podLogPath } from '@sedna-ts/embedded';
-import { followNotableEvents } from '../src/upEvents.js';
+import { followNotableEvents } from '../src/up/upEvents.js';
 import { DATASET, JOB, LIFELONG_JOB, MODELS } from './helpers.js';
 import { eventually, startTestServer, type TestServer } from './server.js';
 

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startApiServer, type RunningApiServer } from '@sedna-ts/embedded';
 import { KubeClient } from '../src/client.js';
-import { registerCrds } from '../src/crdRegistration.js';
+import { registerCrds } from '../src/up/crdRegistration.js';
 import { run, type RunOptions } from './helpers.js';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

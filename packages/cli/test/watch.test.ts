@@ -6,7 +6,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startApiServer, type RunningApiServer } from '@sedna-ts/embedded';
 import { KubeClient } from '../src/client.js';
-import { registerCrds } from '../src/crdRegistration.js';
+import { registerCrds } from '../src/up/crdRegistration.js';
 import { DATASET, run } from './helpers.js';
 import { eventually } from './server.js';
 

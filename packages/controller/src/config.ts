@@ -8,14 +8,14 @@ import { hostname } from 'node:os';
 import { KubeConfig, type V1ResourceRequirements } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { parse as parseYaml } from 'yaml';
-import { reuseConnections } from './connectionReuse.js';
+import { reuseConnections } from './kube/connectionReuse.js';
 import { ControllerError } from './errors.js';
-import { DEFAULT_TOKEN_AUDIENCE, type TokenReviewSettings } from './lcAuth.js';
-import type { JobKind, KindSettings } from './jobPolicy.js';
+import { DEFAULT_TOKEN_AUDIENCE, type TokenReviewSettings } from './lc/lcAuth.js';
+import type { JobKind, KindSettings } from './jobs/jobPolicy.js';
 import { BUILT_IN_KINDS } from './kinds/index.js';
-import type { LeaderElectionSettings } from './leaderElection.js';
-import { DEFAULT_WORKER_REQUESTS } from './workerPod.js';
-import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES } from './workerStorage.js';
+import type { LeaderElectionSettings } from './gm/leaderElection.js';
+import { DEFAULT_WORKER_REQUESTS } from './jobs/workerPod.js';
+import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES } from './jobs/workerStorage.js';
 
 /** The logging interface the Global Manager uses; a pino logger fits. */
 export interface GmLogger {

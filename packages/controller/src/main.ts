@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfigFile, type GlobalManagerConfig } from './config.js';
 import { ControllerError } from './errors.js';
-import { startGlobalManager, type GlobalManager } from './globalManager.js';
+import { startGlobalManager, type GlobalManager } from './gm/globalManager.js';
 import { VERSION } from './version.js';
 
 /** The text of `sedna-gm --help`. */

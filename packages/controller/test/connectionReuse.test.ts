@@ -6,7 +6,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { type AddressInfo } from 'node:net';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
-import { releaseConnections, reuseConnections } from '../src/connectionReuse.js';
+import { releaseConnections, reuseConnections } from '../src/kube/connectionReuse.js';
 import { resolveConfig } from '../src/config.js';
 import { startCluster, type TestCluster } from './cluster.js';
 

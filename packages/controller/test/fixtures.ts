@@ -1,8 +1,8 @@
 /** Objects shared by the controller's tests: a job, its Dataset and Models, conditions and pods. */
 import type { Dataset, IncrementalLearningJob, JobCondition, Model, PodTemplateSpec } from '@sedna-ts/api-types';
-import { makeCondition, type ConditionData } from '../src/conditions.js';
-import type { ObservedPod } from '../src/observedPod.js';
-import type { JobWorld } from '../src/stateMachine.js';
+import { makeCondition, type ConditionData } from '../src/jobs/conditions.js';
+import type { ObservedPod } from '../src/jobs/observedPod.js';
+import type { JobWorld } from '../src/jobs/stateMachine.js';
 
 export const NOW = new Date('2025-06-01T12:00:00.000Z');
 export const NODE = 'edge-1';

@@ -5,8 +5,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
-import { conditionData, latestCondition } from '../src/conditions.js';
-import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
+import { conditionData, latestCondition } from '../src/jobs/conditions.js';
+import { startGlobalManager, type GlobalManager } from '../src/gm/globalManager.js';
 import type { GlobalManagerConfig } from '../src/config.js';
 import { verifyWorkerToken } from '@sedna-ts/api-types/tokens';
 import { createSedna, eventually, getJob, jobPods, setPodStatus, startCluster, testLogger, trail, type TestCluster } from './cluster.js';

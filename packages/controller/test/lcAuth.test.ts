@@ -7,7 +7,7 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
-import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
+import { startGlobalManager, type GlobalManager } from '../src/gm/globalManager.js';
 import { nodeToken } from '@sedna-ts/api-types/tokens';
 import { eventually, startCluster, testLogger, type TestCluster } from './cluster.js';
 import { FakeLc } from './lcClient.js';

@@ -2,11 +2,11 @@ import { encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
 import { ControllerError } from '../src/errors.js';
-import { GmHttpServer } from '../src/httpServer.js';
-import { CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, LcServer, type LcServerOptions, type UpstreamFrame, type UpstreamResult } from '../src/lcServer.js';
+import { GmHttpServer } from '../src/gm/httpServer.js';
+import { CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, LcServer, type LcServerOptions, type UpstreamFrame, type UpstreamResult } from '../src/lc/lcServer.js';
 import { createMetrics } from '../src/metrics.js';
 import { nodeToken } from '@sedna-ts/api-types/tokens';
-import type { LcInfo } from '../src/workerPod.js';
+import type { LcInfo } from '../src/jobs/workerPod.js';
 import { FakeLc } from './lcClient.js';
 
 const SECRET = 'a-secret-of-at-least-16-chars';

@@ -1,6 +1,6 @@
 /** The Lease-based leader elector against a real API server (@sedna-ts/embedded). */
 import { CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
-import { LeaderElector, type LeaderElectionSettings } from '../src/leaderElection.js';
+import { LeaderElector, type LeaderElectionSettings } from '../src/gm/leaderElection.js';
 import { eventually, startCluster, testLogger, type TestCluster } from './cluster.js';
 
 let cluster: TestCluster;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiextensionsV1Api, CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
-import { startGlobalManager, type GlobalManager } from '../src/globalManager.js';
+import { startGlobalManager, type GlobalManager } from '../src/gm/globalManager.js';
 import { nodeToken } from '@sedna-ts/api-types/tokens';
 import { createSedna, eventually, getJob, jobPods, startCluster, testLogger, trail, type RecordingLogger, type TestCluster } from './cluster.js';
 import { NODE, makeJob } from './fixtures.js';

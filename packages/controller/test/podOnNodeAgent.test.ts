@@ -10,7 +10,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Model } from '@sedna-ts/api-types';
 import { startNodeAgent, type NodeAgent } from '@sedna-ts/embedded';
 import { incrementalLearningPolicy } from '../src/kinds/incrementalLearningJob/index.js';
-import { buildWorkerPod, buildWorkerTokenSecret } from '../src/workerPod.js';
+import { buildWorkerPod, buildWorkerTokenSecret } from '../src/jobs/workerPod.js';
 import { eventually, startCluster, type TestCluster } from './cluster.js';
 import { NODE, makeDataset, makeJob, makeModel } from './fixtures.js';
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { startApiServer } from '@sedna-ts/embedded';
 import { ControllerError } from '../src/errors.js';
-import { startGlobalManager } from '../src/globalManager.js';
+import { startGlobalManager } from '../src/gm/globalManager.js';
 import { testLogger } from './cluster.js';
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

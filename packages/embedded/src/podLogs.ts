@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ApiServerError } from './errors.js';
-import { isPlainObject, type KubeObject } from './object.js';
+import { ApiServerError } from './apiserver/errors.js';
+import { isPlainObject, type KubeObject } from './apiserver/kubeObject.js';
 
 /**
  * Where the log of one container of a pod lives, shared by the node agent (which writes it) and the

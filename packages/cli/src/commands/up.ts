@@ -9,9 +9,9 @@ import type { CommandModule } from '../command.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
-import type { RunningSedna } from '../sednaUp.js';
+import type { RunningSedna } from '../up/sednaUp.js';
 import { DEFAULT_NODE_NAME, resolveDataDir, startCommand, type ServerOptions } from '../server.js';
-import { clock } from '../upLogs.js';
+import { clock } from '../up/upLogs.js';
 
 /** Options of `sedna up`. */
 export interface UpOptions extends ServerOptions {
@@ -97,7 +97,7 @@ export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
   }
   const say = (line: string) => io.stdout.write(`${clock()} ${line}\n`);
   say(`starting \`${startCommand(dataDir)}\` (node ${node})`);
-  const [{ startSedna }, { followNotableEvents }] = await Promise.all([import('../sednaUp.js'), import('../upEvents.js')]);
+  const [{ startSedna }, { followNotableEvents }] = await Promise.all([import('../up/sednaUp.js'), import('../up/upEvents.js')]);
   const sedna = await startSedna({ dataDir: dataDir.dir, node, ...ports, ...(dataRoots ? { dataRoots } : {}), io, onProgress: (step) => say(`ready: ${step}`) });
   const stopEvents = new AbortController();
   const events = followNotableEvents(sedna.client, (line) => io.stdout.write(line), stopEvents.signal);

@@ -4,7 +4,7 @@
  * leader session builds its informers, reconcilers, upstream handlers and queue dispatch from this list
  * (or from the `kinds` option of `startGlobalManager`).
  */
-import type { JobKind, LearningJob } from '../jobPolicy.js';
+import type { JobKind, LearningJob } from '../jobs/jobPolicy.js';
 import { incrementalLearningJobKind } from './incrementalLearningJob/index.js';
 
 /** The built-in kinds. */

@@ -4,7 +4,7 @@ import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterEach, expect, test } from '@jest/globals';
 import { eventually, removeDir, tempDir } from '../support/apiserver.js';
 
-const serverMain = fileURLToPath(new URL('../../src/serverMain.ts', import.meta.url));
+const serverMain = fileURLToPath(new URL('../../src/apiserver/serverMain.ts', import.meta.url));
 const children: ChildProcess[] = [];
 const dirs: string[] = [];
 

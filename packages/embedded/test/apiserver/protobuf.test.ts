@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { ApiServerError } from '../../src/index.js';
-import { decodeProtobufBody } from '../../src/protobuf.js';
+import { decodeProtobufBody } from '../../src/apiserver/protobuf.js';
 import { removeDir, startTestServer, type TestServer } from '../support/apiserver.js';
 
 interface Captured {

@@ -4,7 +4,7 @@
 import { AuthenticationV1Api, CoreV1Api, KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type AuditRecord, DEFAULT_SERVICE_ACCOUNT_ISSUER } from '../../src/index.js';
-import { ServiceAccountTokenSigner } from '../../src/serviceAccountTokens.js';
+import { ServiceAccountTokenSigner } from '../../src/apiserver/serviceAccountTokens.js';
 import { eventually, rejection, removeDir, startTestServer, tempDir, type TestServer } from '../support/apiserver.js';
 
 let t: TestServer;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { type ApiServerOptions, type RunningApiServer, startApiServer } from '../../src/index.js';
-import { type ApiServerLogger } from '../../src/logger.js';
+import { type ApiServerLogger } from '../../src/apiserver/logger.js';
 
 /** A logger that keeps what it is given, for tests that look at requests or warnings. */
 export function memoryLogger(): ApiServerLogger & { entries: { level: string; fields: Record<string, unknown>; message: string }[] } {

@@ -5,10 +5,10 @@
  */
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
 import type { WorkerEnvValues } from '@sedna-ts/api-types/contract';
-import { joinUrl } from '../../hostPathMounts.js';
-import type { WorkerEnvContext } from '../../jobPolicy.js';
-import type { WorkerPodRequest } from '../../stateMachine.js';
-import type { Credential, UrlUse } from '../../workerStorage.js';
+import { joinUrl } from '../../jobs/hostPathMounts.js';
+import type { WorkerEnvContext } from '../../jobs/jobPolicy.js';
+import type { WorkerPodRequest } from '../../jobs/stateMachine.js';
+import type { Credential, UrlUse } from '../../jobs/workerStorage.js';
 
 /** The Models an IncrementalLearningJob references: its initial, deploy and initial eval Models. */
 export function incrementalLearningModelNames(job: IncrementalLearningJob): string[] {

@@ -4,7 +4,7 @@
  * `lastDecision` in status (docs/design/incremental-learning.md).
  */
 import { formatIssue, validateDocument, type IncrementalLearningJob } from '@sedna-ts/api-types';
-import type { JobKind, JobPolicy } from '../../jobPolicy.js';
+import type { JobKind, JobPolicy } from '../../jobs/jobPolicy.js';
 import { incrementalLearningModelNames, incrementalLearningWorkerEnv } from './env.js';
 import { initialStatus, recordRoundEnd } from './status.js';
 

@@ -13,7 +13,7 @@ import {
   type Model,
   type ModelInfo,
 } from '@sedna-ts/api-types';
-import { conditionData, conditionRound, findLastCondition } from '../../conditions.js';
+import { conditionData, conditionRound, findLastCondition } from '../../jobs/conditions.js';
 
 function modelInfoOf(model: Model | undefined): ModelInfo | undefined {
   if (!model) return undefined;

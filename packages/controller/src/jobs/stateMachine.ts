@@ -1,0 +1,700 @@
+/**
+ * The state machine of a learning job as one pure function: `decide(job, world)` returns the new
+ * status and the actions that bring the world in line (create or delete pods, remove the manual
+ * trigger annotation, come back later). The reconcile loop only applies what it returns.
+ *
+ * Transitions follow docs/design/incremental-learning.md section 3: the original's table
+ * (docs/original/state-machine.md#transitions) with the fixes: re-entrant rounds (#381), retries of a failed stage with backoff before the
+ * round fails and returns its samples, `round`, `lastGoodModel` and `lastDecision` in status,
+ * `maxRounds`, the manual trigger, the NoReport grace, and a condition message for missing objects.
+ */
+import {
+  JobConditionType,
+  JobStage,
+  type CondInput,
+  type Dataset,
+  type JobCondition,
+  type Model,
+  type UpstreamJobMessage,
+} from '@sedna-ts/api-types';
+import { backoffDelay } from '../kube/backoff.js';
+import {
+  ConditionReason,
+  capConditions,
+  conditionAttempt,
+  conditionData,
+  conditionRound,
+  findLastCondition,
+  latestCondition,
+  makeCondition,
+  nextStage,
+  timeMs,
+  type ConditionData,
+  type NewCondition,
+} from './conditions.js';
+import type { JobPolicy, LearningJob, LearningJobStatus, StatusOf } from './jobPolicy.js';
+import { cloneJson, sameJson } from '../kube/json.js';
+import { TRIGGER_ANNOTATION } from './labels.js';
+import { manualTriggerConsumed, parseManualTrigger } from './manualTrigger.js';
+import type { ObservedPod, WorkerType } from './observedPod.js';
+
+/** An upstream job message as the state machine reads it (api-types' `UpstreamJobMessage`). */
+export type JobReportMessage = UpstreamJobMessage;
+
+/** An upstream report waiting to be applied, with the id it is acknowledged by. */
+export interface PendingReport {
+  id: string;
+  /** The node whose LC sent it. */
+  node: string;
+  message: JobReportMessage;
+}
+
+/** What the state machine observes besides the job itself. */
+export interface JobWorld {
+  /** The time now. */
+  now: Date;
+  /** The job's worker pods, including pods created but not yet seen by the informer (`expected`). */
+  pods: readonly ObservedPod[];
+  /** The job's Dataset, or undefined when it does not exist. */
+  dataset: Dataset | undefined;
+  /** The Models that exist, by name (at least those the job references). */
+  models: ReadonlyMap<string, Model>;
+  /** Nodes whose Local Controller is connected (a worker pod needs its node's LC_SERVER). */
+  connectedNodes: ReadonlySet<string>;
+  /** Upstream reports to apply, in arrival order. */
+  reports: readonly PendingReport[];
+  /**
+   * Why no worker pod of the job can be built now, found by the controller (a credentialName's Secret
+   * missing or incomplete): named in the latest condition's message like a missing Model.
+   */
+  problems?: readonly string[];
+  /** Five characters `[a-z0-9]` that name a pod this decision creates (`<job>-<stage>-<suffix>`). */
+  nameSuffix: string;
+}
+
+/** Settings of the state machine. */
+export interface DecideOptions {
+  /** Attempts of a stage within a round before the round fails (4: the first try and 3 retries). */
+  maxAttempts: number;
+  /** Delay before the first retry; doubled for each later one. */
+  retryInitialMs: number;
+  /** Cap of the retry delay. */
+  retryMaxMs: number;
+  /** How long a Succeeded worker pod may wait for its report before the stage fails with NoReport. */
+  reportGraceMs: number;
+  /** Conditions kept in status (the oldest are dropped). */
+  maxConditions: number;
+  /** Finished train and eval pods of the last this-many rounds are kept (for their logs); older are deleted. */
+  podRetentionRounds: number;
+}
+
+/** The defaults of the contract: 4 attempts, 10 s doubling to 5 min, 60 s grace, 200 conditions, pods of 10 rounds. */
+export const DEFAULT_DECIDE_OPTIONS: DecideOptions = {
+  maxAttempts: 4,
+  retryInitialMs: 10_000,
+  retryMaxMs: 300_000,
+  reportGraceMs: 60_000,
+  maxConditions: 200,
+  podRetentionRounds: 10,
+};
+
+/** A pod the decision wants created. The loop builds it (template, env, mounts) and names it `name`. */
+export interface WorkerPodRequest {
+  workerType: WorkerType;
+  round: number;
+  /** Attempt of the stage; 0 for an inference pod started outside a deploy (first sync, replacement). */
+  attempt: number;
+  name: string;
+  /** Node of the pod: the template's nodeName, else the Dataset's node. */
+  nodeName: string;
+  /** Train and eval: the stage input reported by the LC. */
+  input?: CondInput;
+  /** Inference: the model it serves (MODEL_URL). */
+  modelUrl?: string;
+}
+
+/** An action of a decision; the loop applies them in order. */
+export type JobAction =
+  | { type: 'createPod'; request: WorkerPodRequest }
+  | { type: 'deletePod'; name: string; reason: string }
+  | { type: 'removeAnnotation'; key: string };
+
+/** What became of one report. `rejected` ones are acknowledged with an error; the rest with ok. */
+export interface ReportOutcome {
+  id: string;
+  result: 'applied' | 'ignored' | 'rejected';
+  detail?: string;
+}
+
+/** The result of `decide`. */
+export interface JobDecision<S extends LearningJobStatus = LearningJobStatus> {
+  status: S;
+  /** Whether `status` differs from the job's. */
+  statusChanged: boolean;
+  /** The conditions this decision appended, in order. */
+  appended: JobCondition[];
+  actions: JobAction[];
+  /** One outcome per report of the world, in the same order. */
+  reportOutcomes: ReportOutcome[];
+  /** Come back after this many milliseconds (a retry backoff or a report grace is running). */
+  requeueAfterMs?: number;
+  /** Why the job cannot progress now (missing objects, an LC not connected): requeue with backoff. */
+  blocked?: string;
+}
+
+const STAGE_WORKER: Record<JobStage, WorkerType> = { Train: 'train', Eval: 'eval', Deploy: 'inference' };
+const NAME_PART: Record<WorkerType, string> = { train: 'train', eval: 'eval', inference: 'infer' };
+/** Kubernetes keeps generated names to 63 characters: a base of at most 58 plus 5 random ones. */
+const MAX_GENERATE_NAME_BASE = 58;
+const BLOCKED_MESSAGE = /^((Dataset|Model) \S+ not found|Secret \S+ \(credentialName of |waiting for the local controller of node )/;
+
+/** `generateName` of a worker pod: `<job>-<train|eval|infer>-`, cut to 58 characters as the API server does. */
+export function workerGenerateName(jobName: string, workerType: WorkerType): string {
+  return `${jobName}-${NAME_PART[workerType]}-`.slice(0, MAX_GENERATE_NAME_BASE);
+}
+
+const STAGES: Record<string, JobStage> = { train: JobStage.Train, eval: JobStage.Eval, deploy: JobStage.Deploy };
+const TYPES: Record<string, JobConditionType> = {
+  waiting: JobConditionType.Waiting,
+  ready: JobConditionType.Ready,
+  starting: JobConditionType.Starting,
+  running: JobConditionType.Running,
+  completed: JobConditionType.Completed,
+  failed: JobConditionType.Failed,
+};
+
+class Decider<J extends LearningJob> {
+  readonly status: StatusOf<J>;
+  conditions: JobCondition[];
+  readonly actions: JobAction[] = [];
+  readonly outcomes: ReportOutcome[] = [];
+  readonly blockers = new Set<string>();
+  readonly pods: ObservedPod[];
+  readonly now: string;
+  readonly nowMs: number;
+  requeueAfterMs: number | undefined;
+  /** Whether a pod that ended or vanished fails its stage (false while reports are still to apply). */
+  podFailures = true;
+  private createdPrefixes = new Set<string>();
+
+  constructor(
+    readonly job: J,
+    readonly world: JobWorld,
+    readonly policy: JobPolicy<J>,
+    readonly options: DecideOptions,
+  ) {
+    this.status = cloneJson(job.status ?? {}) as StatusOf<J>;
+    this.conditions = [...(this.status.conditions ?? [])];
+    this.pods = world.pods.map((p) => ({ ...p }));
+    this.now = world.now.toISOString();
+    this.nowMs = world.now.getTime();
+  }
+
+  get name(): string {
+    return this.job.metadata.name ?? '';
+  }
+
+  get namespace(): string {
+    return this.job.metadata.namespace ?? 'default';
+  }
+
+  get round(): number {
+    return this.status.round ?? 0;
+  }
+
+  get finished(): boolean {
+    return this.status.completionTime !== undefined;
+  }
+
+  latest(): JobCondition | undefined {
+    return latestCondition(this.conditions);
+  }
+
+  readonly appended: JobCondition[] = [];
+
+  append(spec: NewCondition): void {
+    const condition = makeCondition(spec, this.now);
+    this.conditions.push(condition);
+    this.appended.push(condition);
+  }
+
+  requeueAfter(ms: number): void {
+    const delay = Math.max(0, Math.ceil(ms));
+    this.requeueAfterMs = this.requeueAfterMs === undefined ? delay : Math.min(this.requeueAfterMs, delay);
+  }
+
+  // ---- references and blockers
+
+  missingReferences(): string[] {
+    const missing: string[] = [];
+    if (!this.world.dataset) missing.push(`Dataset ${this.namespace}/${this.policy.datasetName(this.job)} not found`);
+    for (const model of this.policy.modelNames(this.job)) {
+      if (!this.world.models.has(model)) missing.push(`Model ${this.namespace}/${model} not found`);
+    }
+    missing.push(...(this.world.problems ?? []));
+    return missing;
+  }
+
+  nodeOf(workerType: WorkerType): string | undefined {
+    return this.policy.template(this.job, workerType)?.spec?.nodeName ?? this.world.dataset?.spec.nodeName;
+  }
+
+  /** Whether a pod of this worker type can be created now; if not, the reason is recorded. */
+  canCreate(workerType: WorkerType): string | undefined {
+    if (this.missingReferences().length > 0) return undefined;
+    if (!this.policy.template(this.job, workerType)) return undefined;
+    const node = this.nodeOf(workerType);
+    if (!node) return undefined;
+    if (!this.world.connectedNodes.has(node)) {
+      this.blockers.add(`waiting for the local controller of node ${node} to connect`);
+      return undefined;
+    }
+    return node;
+  }
+
+  // ---- pods
+
+  livePods(workerType: WorkerType): ObservedPod[] {
+    return this.pods.filter((p) => p.workerType === workerType && !p.deleting);
+  }
+
+  findPod(workerType: WorkerType, round: number, attempt: number, name?: string): ObservedPod | undefined {
+    const live = this.livePods(workerType);
+    return (name ? live.find((p) => p.name === name) : undefined) ?? live.find((p) => p.round === round && p.attempt === attempt);
+  }
+
+  createPod(workerType: WorkerType, node: string, round: number, attempt: number, extra: Pick<WorkerPodRequest, 'input' | 'modelUrl'>): ObservedPod {
+    const prefix = workerGenerateName(this.name, workerType);
+    // One suffix per decision: a second pod of the same kind in one decision waits for the next one.
+    if (this.createdPrefixes.has(prefix)) throw new Error(`decide: two ${workerType} pods in one decision`);
+    this.createdPrefixes.add(prefix);
+    const request: WorkerPodRequest = { workerType, round, attempt, name: `${prefix}${this.world.nameSuffix}`, nodeName: node, ...extra };
+    this.actions.push({ type: 'createPod', request });
+    const pod: ObservedPod = { name: request.name, workerType, round, attempt, phase: 'Pending', deleting: false, nodeName: node, expected: true };
+    this.pods.push(pod);
+    return pod;
+  }
+
+  deletePod(pod: ObservedPod, reason: string): void {
+    if (pod.deleting) return;
+    pod.deleting = true;
+    this.actions.push({ type: 'deletePod', name: pod.name, reason });
+  }
+
+  // ---- reports
+
+  applyReport(report: PendingReport): ReportOutcome {
+    const { message } = report;
+    const stage = STAGES[String(message.phase ?? '').toLowerCase()];
+    const type = TYPES[String(message.status ?? '').toLowerCase()];
+    if (!stage) return { id: report.id, result: 'rejected', detail: `phase ${JSON.stringify(message.phase)} is not train, eval or deploy` };
+    if (!type) return { id: report.id, result: 'rejected', detail: `status ${JSON.stringify(message.status)} is not a stage state` };
+    const ignored = (detail: string): ReportOutcome => ({ id: report.id, result: 'ignored', detail });
+    if (this.finished) return ignored('the job has completed');
+    const latest = this.latest();
+    if (!latest) return ignored('the job has no condition yet');
+    const at = `(${latest.stage}, ${latest.type}) of round ${conditionRound(latest, this.round)}`;
+    const what = `(${stage}, ${type})`;
+    const reportedBy = `reported by the local controller of node ${report.node}`;
+    const latestRound = conditionRound(latest, this.round);
+    const latestAttempt = conditionAttempt(latest);
+    const roundMismatch = message.round !== undefined && message.round !== latestRound;
+    const attemptMismatch = message.attempt !== undefined && message.attempt !== latestAttempt;
+    const extra: ConditionData = {};
+    if (message.decision) extra.decision = message.decision;
+
+    if (type === JobConditionType.Ready) {
+      if (latest.stage !== stage || latest.type !== JobConditionType.Waiting) return ignored(`${what} does not follow ${at}`);
+      if (stage === JobStage.Train) {
+        // A new round: the LC numbers it; any number after the current one is taken (rounds only grow).
+        if (message.round !== undefined && message.round <= this.round) return ignored(`round ${message.round} is not after round ${this.round}`);
+        const round = message.round ?? this.round + 1;
+        this.status.round = round;
+        this.append({ stage, type, round, message: reportedBy, data: { attempt: 1, ...(message.input ? { input: message.input } : {}), ...extra } });
+        return { id: report.id, result: 'applied' };
+      }
+      if (roundMismatch) return ignored(`${what} is for round ${message.round}, the job is at ${at}`);
+      const input = message.input ?? conditionData(latest).input;
+      this.append({ stage, type, round: latestRound, message: reportedBy, data: { attempt: 1, ...(input ? { input } : {}), ...extra } });
+      return { id: report.id, result: 'applied' };
+    }
+
+    if (type === JobConditionType.Completed || type === JobConditionType.Failed) {
+      const active: string[] = [JobConditionType.Starting, JobConditionType.Running];
+      // The deploy gate's Keep completes the stage straight from Waiting; the LC's publishing (no
+      // inference worker) from Running; a deploy stage can also fail in the LC before a pod starts.
+      if (stage === JobStage.Deploy) {
+        if (type === JobConditionType.Completed) active.push(JobConditionType.Waiting);
+        else active.push(JobConditionType.Ready);
+      }
+      if (latest.stage !== stage || !active.includes(latest.type)) return ignored(`${what} does not follow ${at}`);
+      if (roundMismatch) return ignored(`${what} is for round ${message.round}, the job is at ${at}`);
+      if (attemptMismatch) return ignored(`${what} is for attempt ${message.attempt}, the job is at attempt ${latestAttempt}`);
+      const data: ConditionData = { attempt: latestAttempt, ...extra };
+      const latestData = conditionData(latest);
+      if (latestData.input) data.input = latestData.input;
+      if (latestData.worker) data.worker = latestData.worker;
+      if (message.output) data.output = message.output;
+      if (type === JobConditionType.Completed) {
+        this.append({ stage, type, round: latestRound, message: reportedBy, data });
+      } else {
+        const why = message.reason ? `${message.reason} (${reportedBy})` : `the worker reported failure (${reportedBy})`;
+        this.append({ stage, type, round: latestRound, reason: ConditionReason.WorkerFailed, message: why, data });
+      }
+      return { id: report.id, result: 'applied' };
+    }
+    return ignored(`${what} is not a state the LC reports`);
+  }
+
+  // ---- the manual trigger
+
+  manualTrigger(final: boolean): void {
+    const value = this.job.metadata.annotations?.[TRIGGER_ANNOTATION];
+    if (value === undefined || this.actions.some((a) => a.type === 'removeAnnotation')) return;
+    const trigger = parseManualTrigger(value);
+    const remove = (): void => {
+      this.actions.push({ type: 'removeAnnotation', key: TRIGGER_ANNOTATION });
+    };
+    if ('error' in trigger) {
+      remove();
+      this.noteOnLatest(`annotation ${TRIGGER_ANNOTATION}: ${trigger.error}; removed`);
+      return;
+    }
+    if (this.finished || manualTriggerConsumed(trigger, this.conditions)) {
+      if (final) remove();
+      return;
+    }
+    if (final || trigger.stage === JobStage.Train) return;
+    const latest = this.latest();
+    if (!latest || latest.stage !== JobStage.Train || latest.type !== JobConditionType.Waiting) return;
+    // Idle and asked for eval or deploy: a new round starts at that stage with the last trained model.
+    const trained = findLastCondition(this.conditions, (c) => c.stage === JobStage.Train && c.type === JobConditionType.Completed);
+    const models = trained ? conditionData(trained).output?.models : undefined;
+    if (!trained || !models || models.length === 0) {
+      remove();
+      this.noteOnLatest(`manual trigger ${trigger.stage.toLowerCase()} ignored: no round has trained a model yet`);
+      return;
+    }
+    const round = this.round + 1;
+    this.status.round = round;
+    this.append({
+      stage: trigger.stage,
+      type: JobConditionType.Waiting,
+      round,
+      reason: ConditionReason.ManualTrigger,
+      message: `sedna trigger ${trigger.stage.toLowerCase()}: round ${round} starts at ${trigger.stage} with the model trained in round ${conditionRound(trained, round - 1)}`,
+      data: { attempt: 1, input: { models } },
+    });
+  }
+
+  noteOnLatest(message: string): void {
+    const latest = this.latest();
+    if (!latest || latest.message === message) return;
+    this.conditions[this.conditions.length - 1] = { ...latest, message, lastHeartbeatTime: this.now };
+  }
+
+  // ---- transitions driven by the Global Manager
+
+  /** Appends at most one condition; returns whether it did. */
+  step(): boolean {
+    const latest = this.latest();
+    if (!latest || this.finished) return false;
+    const stage = latest.stage as JobStage;
+    const round = conditionRound(latest, this.round);
+    const attempt = conditionAttempt(latest);
+    const data = conditionData(latest);
+    switch (latest.type) {
+      case JobConditionType.Waiting:
+        return false;
+      case JobConditionType.Ready:
+        return stage === JobStage.Deploy ? this.deployReady(round, attempt, data) : this.workerReady(stage, round, attempt, data);
+      case JobConditionType.Starting:
+      case JobConditionType.Running:
+        return stage === JobStage.Deploy ? this.deployActive(latest, round, attempt, data) : this.workerActive(latest, stage, round, attempt, data);
+      case JobConditionType.Completed:
+        return this.completed(stage, round);
+      case JobConditionType.Failed:
+        return this.failed(latest, stage, round, attempt);
+      default:
+        return false;
+    }
+  }
+
+  carried(data: ConditionData, attempt: number): ConditionData {
+    const out: ConditionData = { attempt };
+    if (data.input) out.input = data.input;
+    if (data.decision) out.decision = data.decision;
+    return out;
+  }
+
+  workerReady(stage: JobStage, round: number, attempt: number, data: ConditionData): boolean {
+    const workerType = STAGE_WORKER[stage];
+    let pod = this.findPod(workerType, round, attempt);
+    if (!pod) {
+      const node = this.canCreate(workerType);
+      if (!node) return false;
+      pod = this.createPod(workerType, node, round, attempt, data.input ? { input: data.input } : {});
+    }
+    this.append({ stage, type: JobConditionType.Starting, round, data: { ...this.carried(data, attempt), worker: pod.name } });
+    return true;
+  }
+
+  workerActive(latest: JobCondition, stage: JobStage, round: number, attempt: number, data: ConditionData): boolean {
+    const pod = this.findPod(STAGE_WORKER[stage], round, attempt, data.worker);
+    const next = { ...this.carried(data, attempt), ...(data.worker ? { worker: data.worker } : {}) };
+    if (pod?.phase === 'Running' && latest.type === JobConditionType.Starting) {
+      this.append({ stage, type: JobConditionType.Running, round, data: next });
+      return true;
+    }
+    if (!this.podFailures) return false;
+    if (!pod) {
+      const name = data.worker ?? `of ${stage.toLowerCase()} round ${round} attempt ${attempt}`;
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodDeleted, message: `worker pod ${name} was deleted before the stage finished`, data: next });
+      return true;
+    }
+    if (pod.phase === 'Failed') {
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: `worker pod ${pod.name} failed: ${pod.failure ?? 'pod failed'}`, data: next });
+      return true;
+    }
+    if (pod.phase === 'Succeeded') {
+      const since = timeMs(pod.finishedAt ?? latest.lastTransitionTime);
+      const deadline = (Number.isNaN(since) ? this.nowMs : since) + this.options.reportGraceMs;
+      if (this.nowMs >= deadline) {
+        const grace = Math.round(this.options.reportGraceMs / 1000);
+        this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.NoReport, message: `worker pod ${pod.name} succeeded but no report arrived within ${grace}s`, data: next });
+        return true;
+      }
+      this.requeueAfter(deadline - this.nowMs);
+    }
+    return false;
+  }
+
+  deployReady(round: number, attempt: number, data: ConditionData): boolean {
+    const mode = this.policy.deployMode(this.job);
+    const carried = this.carried(data, attempt);
+    if (mode === 'publish') {
+      this.append({ stage: JobStage.Deploy, type: JobConditionType.Running, round, data: carried });
+      return true;
+    }
+    if (mode === 'hot') {
+      // A retry after the inference worker died replaces it; a live one gets the model hot.
+      for (const pod of this.livePods('inference')) {
+        if (pod.phase === 'Failed' || pod.phase === 'Succeeded') this.deletePod(pod, `inference worker ${pod.phase.toLowerCase()}; replaced for round ${round}`);
+      }
+      const serving = this.ensureInferencePod();
+      this.append({ stage: JobStage.Deploy, type: JobConditionType.Starting, round, data: serving ? { ...carried, worker: serving.name } : carried });
+      return true;
+    }
+    // Cold: the inference pod is replaced by one serving the new model.
+    let pod = this.findPod('inference', round, attempt);
+    if (!pod) {
+      const node = this.canCreate('inference');
+      if (!node) return false;
+      for (const old of this.livePods('inference')) this.deletePod(old, `cold update to the model of round ${round}`);
+      const modelUrl = data.input?.models?.[0]?.url ?? data.input?.model?.url ?? this.policy.servingModel(this.job, this.status)?.url;
+      pod = this.createPod('inference', node, round, attempt, modelUrl ? { modelUrl } : {});
+    }
+    this.append({ stage: JobStage.Deploy, type: JobConditionType.Starting, round, data: { ...carried, worker: pod.name } });
+    return true;
+  }
+
+  deployActive(latest: JobCondition, round: number, attempt: number, data: ConditionData): boolean {
+    const mode = this.policy.deployMode(this.job);
+    if (mode === 'publish') return false;
+    const next = { ...this.carried(data, attempt), ...(data.worker ? { worker: data.worker } : {}) };
+    const failed = (pod: ObservedPod, reason: string, message: string): boolean => {
+      this.append({ stage: JobStage.Deploy, type: JobConditionType.Failed, round, reason, message: `inference pod ${pod.name} ${message}`, data: next });
+      return true;
+    };
+    if (mode === 'hot') {
+      const pod = this.livePods('inference').find((p) => p.name === data.worker) ?? this.livePods('inference')[0];
+      if (!pod) return false;
+      if (pod.phase === 'Running' && latest.type === JobConditionType.Starting) {
+        this.append({ stage: JobStage.Deploy, type: JobConditionType.Running, round, data: { ...next, worker: pod.name } });
+        return true;
+      }
+      if (this.podFailures && (pod.phase === 'Failed' || pod.phase === 'Succeeded')) {
+        return failed(pod, ConditionReason.PodFailed, `${pod.phase.toLowerCase()}: ${pod.failure ?? 'it exited'}`);
+      }
+      return false;
+    }
+    const pod = this.findPod('inference', round, attempt, data.worker);
+    if (!this.podFailures && pod?.phase !== 'Running') return false;
+    if (!pod) {
+      const which = data.worker ? `inference pod ${data.worker}` : `the inference pod of round ${round} attempt ${attempt}`;
+      this.append({ stage: JobStage.Deploy, type: JobConditionType.Failed, round, reason: ConditionReason.PodDeleted, message: `${which} was deleted before it served the new model`, data: next });
+      return true;
+    }
+    if (pod.phase === 'Failed' || pod.phase === 'Succeeded') return failed(pod, ConditionReason.PodFailed, `${pod.phase.toLowerCase()}: ${pod.failure ?? 'it exited'}`);
+    if (pod.phase === 'Running') {
+      const model = data.input?.models?.[0] ?? data.input?.model;
+      this.append({ stage: JobStage.Deploy, type: JobConditionType.Completed, round, data: { ...next, ...(model ? { output: { models: [model] } } : {}) } });
+      return true;
+    }
+    return false;
+  }
+
+  completed(stage: JobStage, round: number): boolean {
+    const next = nextStage(stage);
+    if (next) {
+      this.append({ stage: next, type: JobConditionType.Waiting, round, data: { attempt: 1 } });
+      return true;
+    }
+    this.policy.roundEnded(this.job, this.status, this.conditions, round, this.now);
+    if (this.reachedMaxRounds(round)) return false;
+    this.append({ stage: JobStage.Train, type: JobConditionType.Waiting, round, data: { attempt: 1 } });
+    return true;
+  }
+
+  reachedMaxRounds(round: number): boolean {
+    const max = this.policy.maxRounds(this.job);
+    if (max === undefined || round < max) return false;
+    this.status.completionTime = this.now;
+    return true;
+  }
+
+  failed(latest: JobCondition, stage: JobStage, round: number, attempt: number): boolean {
+    if (attempt < this.options.maxAttempts) {
+      const delay = backoffDelay(attempt, { initialMs: this.options.retryInitialMs, maxMs: this.options.retryMaxMs });
+      const since = timeMs(latest.lastTransitionTime);
+      const due = (Number.isNaN(since) ? this.nowMs : since) + delay;
+      if (this.nowMs < due) {
+        this.requeueAfter(due - this.nowMs);
+        return false;
+      }
+      const ready = findLastCondition(
+        this.conditions,
+        (c) => c.stage === stage && c.type === JobConditionType.Ready && conditionRound(c, round) === round,
+      );
+      const data = this.carried(conditionData(ready), attempt + 1);
+      this.append({
+        stage,
+        type: JobConditionType.Ready,
+        round,
+        reason: ConditionReason.Retry,
+        message: `attempt ${attempt + 1} of ${this.options.maxAttempts} after: ${latest.message ?? latest.reason ?? 'failure'}`,
+        data,
+      });
+      return true;
+    }
+    if (this.reachedMaxRounds(round)) return false;
+    this.append({
+      stage: JobStage.Train,
+      type: JobConditionType.Waiting,
+      round,
+      reason: ConditionReason.RoundFailed,
+      message: `round ${round} failed: ${stage} failed ${attempt} times, last: ${latest.message ?? latest.reason ?? 'failure'}`,
+      data: { attempt: 1, failedRound: round },
+    });
+    return true;
+  }
+
+  // ---- invariants
+
+  /**
+   * The inference worker of a job with one: created when none exists (first sync, or it was deleted),
+   * and one that ended (Failed or Succeeded: a node agent restart, a crash under restartPolicy Never)
+   * replaced `retryInitialMs` after it ended, as a ReplicaSet replaces its pods, so the job serves
+   * between deploys too (the delay bounds the churn of a worker that keeps ending).
+   */
+  ensureInferencePod(): ObservedPod | undefined {
+    const live = this.livePods('inference');
+    const serving = live.find((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
+    if (serving) return serving;
+    if (this.finished || this.policy.deployMode(this.job) === 'publish') return live[0];
+    const latest = this.latest();
+    // During a cold update the deploy stage owns the inference pod.
+    if (
+      this.policy.deployMode(this.job) === 'cold' &&
+      latest?.stage === JobStage.Deploy &&
+      (latest.type === JobConditionType.Ready || latest.type === JobConditionType.Starting)
+    ) {
+      return live[0];
+    }
+    if (live.length > 0) {
+      const endedAt = Math.max(...live.map((p) => timeMs(p.finishedAt)).map((t) => (Number.isNaN(t) ? this.nowMs : t)));
+      const due = endedAt + this.options.retryInitialMs;
+      if (this.nowMs < due) {
+        this.requeueAfter(due - this.nowMs);
+        return live[0];
+      }
+      for (const pod of live) this.deletePod(pod, `inference worker ${pod.phase.toLowerCase()}${pod.failure ? ` (${pod.failure})` : ''}; replaced`);
+    }
+    const node = this.canCreate('inference');
+    if (!node) return undefined;
+    const modelUrl = this.policy.servingModel(this.job, this.status)?.url;
+    return this.createPod('inference', node, this.round, 0, modelUrl ? { modelUrl } : {});
+  }
+
+  collectOldPods(): void {
+    const oldest = this.round - this.options.podRetentionRounds;
+    for (const pod of this.pods) {
+      if (pod.workerType === 'inference' || pod.deleting || pod.round > oldest) continue;
+      if (pod.phase === 'Succeeded' || pod.phase === 'Failed') this.deletePod(pod, `worker of round ${pod.round}, older than the last ${this.options.podRetentionRounds} rounds`);
+    }
+  }
+
+  /** Takes every transition the Global Manager can take now (bounded: each appends a condition). */
+  settle(): void {
+    this.manualTrigger(false);
+    for (let i = 0; i < 16 && this.step(); i++);
+  }
+
+  run(): JobDecision<StatusOf<J>> {
+    // First sync.
+    if (!this.status.startTime) this.status.startTime = this.now;
+    if (this.status.round === undefined) this.status.round = 0;
+    this.policy.initialStatus(this.job, this.status, this.world.models);
+    if (this.conditions.length === 0) this.append({ stage: JobStage.Train, type: JobConditionType.Waiting, round: this.round, data: { attempt: 1 } });
+
+    // Reports apply in arrival order, each onto the state the transitions before it led to. They are
+    // newer than what the pods show, so a pod's end counts as a failure only once they are applied.
+    this.podFailures = false;
+    this.settle();
+    for (const report of this.world.reports) {
+      this.outcomes.push(this.applyReport(report));
+      this.settle();
+    }
+    this.podFailures = true;
+    this.settle();
+    this.manualTrigger(true);
+    this.ensureInferencePod();
+    this.collectOldPods();
+
+    const missing = this.missingReferences();
+    for (const m of missing) this.blockers.add(m);
+    const latest = this.latest();
+    if (this.blockers.size > 0) this.noteOnLatest([...this.blockers].join('; '));
+    else if (latest?.message && BLOCKED_MESSAGE.test(latest.message)) {
+      const { message: _cleared, ...rest } = latest;
+      this.conditions[this.conditions.length - 1] = { ...rest, lastHeartbeatTime: this.now };
+    }
+
+    this.status.conditions = capConditions(this.conditions, this.options.maxConditions);
+    const decision: JobDecision = {
+      status: this.status,
+      statusChanged: !sameJson(this.status, this.job.status ?? {}),
+      appended: this.appended,
+      actions: this.actions,
+      reportOutcomes: this.outcomes,
+    };
+    if (this.requeueAfterMs !== undefined) decision.requeueAfterMs = this.requeueAfterMs;
+    if (this.blockers.size > 0) decision.blocked = [...this.blockers].join('; ');
+    return decision;
+  }
+}
+
+/**
+ * Decides the next status of a learning job and the actions that go with it, from the job and what
+ * the Global Manager observes. Pure: the same inputs give the same result, nothing is read or written.
+ *
+ * @example
+ * ```ts
+ * const d = decide(job, { now: new Date(), pods: [], dataset, models, connectedNodes: new Set(['edge-1']),
+ *   reports: [], nameSuffix: 'x7k2q' }, incrementalLearningPolicy);
+ * // first sync: d.status.conditions = [(Train, Waiting)], d.actions = [createPod inference]
+ * ```
+ */
+export function decide<J extends LearningJob>(job: J, world: JobWorld, policy: JobPolicy<J>, options: DecideOptions = DEFAULT_DECIDE_OPTIONS): JobDecision<StatusOf<J>> {
+  return new Decider(job, world, policy, options).run();
+}

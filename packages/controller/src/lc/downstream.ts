@@ -1,0 +1,198 @@
+/**
+ * What each Local Controller holds (docs/design/incremental-learning.md section 5): a Dataset goes to
+ * its `spec.nodeName`, a learning job to its dataset's node and the nodes of its stage templates, a
+ * Model to the nodes of the jobs that use it. A change of an object is sent (`insert`) to its nodes; a
+ * node that no longer should hold it gets a `delete`. On connect, a node gets everything it should hold.
+ */
+import { encodeFrameContent, type Dataset, type Model, type WireFrame } from '@sedna-ts/api-types';
+import type { JobPolicy, LearningJob } from '../jobs/jobPolicy.js';
+import type { WorkerType } from '../jobs/observedPod.js';
+
+/** A job with the policy of its kind. */
+export interface PolicyJob {
+  job: LearningJob;
+  policy: JobPolicy;
+}
+
+/** Where the downstream sync reads the current objects. */
+export interface DownstreamSources {
+  datasets(): Dataset[];
+  models(): Model[];
+  jobs(): PolicyJob[];
+  dataset(namespace: string, name: string): Dataset | undefined;
+}
+
+/** Sends a frame to a node's queue. */
+export type FrameSink = (node: string, key: string, frame: WireFrame) => void;
+
+interface Placeable {
+  metadata: { name?: string; namespace?: string };
+}
+
+const WORKER_TYPES: readonly WorkerType[] = ['train', 'eval', 'inference'];
+
+/** The queue key and `resourceKind` of an object: `<kind>/<namespace>/<name>`. */
+export function resourceKey(resourceKind: string, object: Placeable): string {
+  return `${resourceKind}/${object.metadata.namespace ?? 'default'}/${object.metadata.name ?? ''}`;
+}
+
+function frame(resourceKind: string, object: Placeable, operation: 'insert' | 'delete'): WireFrame {
+  return {
+    header: { namespace: object.metadata.namespace ?? 'default', resourceKind, resourceName: object.metadata.name ?? '', operation },
+    content: encodeFrameContent(object),
+  };
+}
+
+function isDeleting(job: LearningJob): boolean {
+  return job.metadata.deletionTimestamp !== undefined && job.metadata.deletionTimestamp !== null;
+}
+
+/** Keeps each node's objects in step with the API server. */
+export class Downstream {
+  /** Nodes each key was last sent to. */
+  private readonly placements = new Map<string, Set<string>>();
+  /** Models each job referenced when last placed, so a dropped reference is noticed. */
+  private readonly jobModels = new Map<string, string[]>();
+
+  constructor(
+    private readonly sources: DownstreamSources,
+    private readonly sink: FrameSink,
+  ) {}
+
+  /** The nodes of a job: its dataset's node and its stage templates' nodes. */
+  jobNodes(job: LearningJob, policy: JobPolicy): Set<string> {
+    const nodes = new Set<string>();
+    const dataset = this.sources.dataset(job.metadata.namespace ?? 'default', policy.datasetName(job));
+    if (dataset?.spec.nodeName) nodes.add(dataset.spec.nodeName);
+    for (const type of WORKER_TYPES) {
+      const node = policy.template(job, type)?.spec?.nodeName;
+      if (node) nodes.add(node);
+    }
+    return nodes;
+  }
+
+  /** A Dataset was added or changed: it goes to its node, and the jobs on it follow a node change. */
+  datasetChanged(dataset: Dataset): void {
+    this.place('dataset', dataset, new Set(dataset.spec.nodeName ? [dataset.spec.nodeName] : []), 'all');
+    this.replaceJobsOf(dataset);
+  }
+
+  /** A Dataset was deleted. */
+  datasetDeleted(dataset: Dataset): void {
+    this.remove('dataset', dataset);
+    this.replaceJobsOf(dataset);
+  }
+
+  /** A Model was added or changed: it goes to the nodes of the jobs that use it. */
+  modelChanged(model: Model): void {
+    this.place('model', model, this.modelNodes(model), 'all');
+  }
+
+  /** A Model was deleted. */
+  modelDeleted(model: Model): void {
+    this.remove('model', model);
+  }
+
+  /** A job was added or changed (a job being deleted is removed from its nodes). */
+  jobChanged(job: LearningJob, policy: JobPolicy): void {
+    if (isDeleting(job)) return this.jobDeleted(job, policy);
+    this.place(policy.resourceKind, job, this.jobNodes(job, policy), 'all');
+    this.replaceModelsOf(job, policy);
+  }
+
+  /** A job was deleted (or is being deleted): every node that held it gets a delete. */
+  jobDeleted(job: LearningJob, policy: JobPolicy): void {
+    const key = resourceKey(policy.resourceKind, job);
+    const held = this.placements.get(key);
+    this.remove(policy.resourceKind, job, held && held.size > 0 ? held : this.jobNodes(job, policy));
+    this.replaceModelsOf(job, policy);
+  }
+
+  /**
+   * A job the LCs must not act on (its spec is invalid): the nodes that hold it get a delete; a job no
+   * node holds sends nothing.
+   */
+  jobWithdrawn(job: LearningJob, policy: JobPolicy): void {
+    const key = resourceKey(policy.resourceKind, job);
+    const held = this.placements.get(key);
+    if (held && held.size > 0) this.remove(policy.resourceKind, job, held);
+    // Its Models stay only where another job needs them.
+    this.replaceModelsOf({ ...job, metadata: { ...job.metadata, deletionTimestamp: new Date().toISOString() } }, policy);
+  }
+
+  /** Everything `node` should hold, as insert frames, and the node is recorded as holding them. */
+  resync(node: string): { key: string; frame: WireFrame }[] {
+    const out: { key: string; frame: WireFrame }[] = [];
+    const add = (resourceKind: string, object: Placeable): void => {
+      const key = resourceKey(resourceKind, object);
+      out.push({ key, frame: frame(resourceKind, object, 'insert') });
+      let held = this.placements.get(key);
+      if (!held) this.placements.set(key, (held = new Set()));
+      held.add(node);
+    };
+    for (const dataset of this.sources.datasets()) if (dataset.spec.nodeName === node) add('dataset', dataset);
+    for (const model of this.sources.models()) if (this.modelNodes(model).has(node)) add('model', model);
+    for (const { job, policy } of this.sources.jobs()) {
+      if (!isDeleting(job) && this.jobNodes(job, policy).has(node)) add(policy.resourceKind, job);
+    }
+    return out;
+  }
+
+  private modelNodes(model: Model): Set<string> {
+    const nodes = new Set<string>();
+    const namespace = model.metadata.namespace ?? 'default';
+    for (const { job, policy } of this.sources.jobs()) {
+      if (isDeleting(job) || (job.metadata.namespace ?? 'default') !== namespace) continue;
+      if (policy.modelNames(job).includes(model.metadata.name ?? '')) for (const n of this.jobNodes(job, policy)) nodes.add(n);
+    }
+    return nodes;
+  }
+
+  /** Models a job references now or did before: placed again, new nodes only. */
+  private replaceModelsOf(job: LearningJob, policy: JobPolicy): void {
+    const jobKey = resourceKey(policy.resourceKind, job);
+    const now = isDeleting(job) ? [] : policy.modelNames(job);
+    const names = new Set([...(this.jobModels.get(jobKey) ?? []), ...now]);
+    if (now.length > 0) this.jobModels.set(jobKey, now);
+    else this.jobModels.delete(jobKey);
+    const namespace = job.metadata.namespace ?? 'default';
+    for (const model of this.sources.models()) {
+      if ((model.metadata.namespace ?? 'default') === namespace && names.has(model.metadata.name ?? '')) {
+        this.place('model', model, this.modelNodes(model), 'new');
+      }
+    }
+  }
+
+  /** Jobs of a dataset follow its node: placed again, new nodes only. */
+  private replaceJobsOf(dataset: Dataset): void {
+    for (const { job, policy } of this.sources.jobs()) {
+      if (isDeleting(job) || (job.metadata.namespace ?? 'default') !== (dataset.metadata.namespace ?? 'default')) continue;
+      if (policy.datasetName(job) !== dataset.metadata.name) continue;
+      this.place(policy.resourceKind, job, this.jobNodes(job, policy), 'new');
+      this.replaceModelsOf(job, policy);
+    }
+  }
+
+  /** Sends the object to `nodes` (all of them, or only those that did not hold it) and a delete to nodes that no longer should. */
+  private place(resourceKind: string, object: Placeable, nodes: Set<string>, to: 'all' | 'new'): void {
+    const key = resourceKey(resourceKind, object);
+    const held = this.placements.get(key) ?? new Set<string>();
+    const insert = frame(resourceKind, object, 'insert');
+    for (const node of nodes) if (to === 'all' || !held.has(node)) this.sink(node, key, insert);
+    const removed = [...held].filter((n) => !nodes.has(n));
+    if (removed.length > 0) {
+      const del = frame(resourceKind, object, 'delete');
+      for (const node of removed) this.sink(node, key, del);
+    }
+    if (nodes.size > 0) this.placements.set(key, nodes);
+    else this.placements.delete(key);
+  }
+
+  private remove(resourceKind: string, object: Placeable, nodes?: Set<string>): void {
+    const key = resourceKey(resourceKind, object);
+    const targets = nodes ?? this.placements.get(key) ?? new Set<string>();
+    const del = frame(resourceKind, object, 'delete');
+    for (const node of targets) this.sink(node, key, del);
+    this.placements.delete(key);
+  }
+}
