@@ -1,4 +1,4 @@
-import { CONTROLLED_KINDS, gmPresenceOf, whyNoController, type GmLease } from './gmPresence.js';
+import { CONTROLLED_KINDS, gmPresenceOf, needsController, whyNoController, type GmLease } from './gmPresence.js';
 
 const NOW = Date.parse('2026-01-01T00:00:30Z');
 
@@ -40,4 +40,6 @@ test.each<[string, Parameters<typeof whyNoController>[1], string | undefined]>([
 
 test('every Sedna kind but Dataset and Model needs a controller', () => {
   expect([...CONTROLLED_KINDS]).toEqual(['IncrementalLearningJob', 'LifelongLearningJob', 'JointInferenceService', 'FederatedLearningJob']);
+  // A kind a GM plug-in adds (its own sedna.io CRD) needs a controller too; Dataset, Model and other groups do not.
+  expect([needsController('sedna.io', 'TestLearningJob'), needsController('sedna.io', 'Dataset'), needsController('sedna.io', 'Model'), needsController('', 'Pod')]).toEqual([true, false, false, false]);
 });

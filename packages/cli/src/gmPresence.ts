@@ -5,7 +5,7 @@
  * leaseDurationSeconds` is still ahead is a running GM; its `sedna.io/kinds` annotation lists the kinds
  * it handles. `sedna apply` and `sedna describe` use it to say when a stored job has no controller.
  */
-import { SEDNA_KINDS, SednaKind } from '@sedna-ts/api-types';
+import { SEDNA_GROUP, SEDNA_KINDS, SednaKind } from '@sedna-ts/api-types';
 import { GM_LEASE_LABEL, KINDS_ANNOTATION } from '@sedna-ts/api-types/contract';
 import type { KubeClient } from './client.js';
 
@@ -28,6 +28,14 @@ const LEASES_PATH = '/apis/coordination.k8s.io/v1/leases';
 export const CONTROLLED_KINDS: ReadonlySet<string> = new Set(
   SEDNA_KINDS.map((k) => k.kind).filter((kind) => kind !== SednaKind.Dataset && kind !== SednaKind.Model),
 );
+
+/**
+ * Whether objects of `kind` in `group` need a controller: every sedna.io kind but Dataset and Model,
+ * including kinds api-types does not know (a kind added as a plug-in of the GM has its own CRD).
+ */
+export function needsController(group: string, kind: string): boolean {
+  return group === SEDNA_GROUP && kind !== SednaKind.Dataset && kind !== SednaKind.Model;
+}
 
 function isLive(lease: GmLease, now: number): boolean {
   const spec = lease.spec ?? {};

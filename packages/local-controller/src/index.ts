@@ -7,6 +7,9 @@ export { VERSION } from './version.js';
 // Kinds of learning job (plug-ins): the built-in list and the IncrementalLearningJob kind.
 export { BUILT_IN_LC_KINDS } from './kinds/index.js';
 export { incrementalLearningJobLcKind } from './kinds/incrementalLearningJob.js';
+// For a kind's manager: the upstream frame of a job report, and the routing of a worker report by the condition naming its pod.
+export { jobFrame } from './context.js';
+export { routeReport } from './workers/workerReport.js';
 
 // Files other parts of sedna-ts share with the LC (folders, mounts: @sedna-ts/api-types/contract; worker tokens: /tokens).
 export { publishModel } from './workers/hotUpdate.js';

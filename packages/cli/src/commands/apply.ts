@@ -4,13 +4,12 @@
  * checks every object in a dry run; only then is anything written. A job stored with no controller to
  * act on it (no global manager, or one that does not handle its kind) is warned about.
  */
-import { SEDNA_GROUP } from '@sedna-ts/api-types';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { fileFlags, namespaceFlags } from '../flags.js';
-import { CONTROLLED_KINDS, readGmPresence, whyNoController, type GmPresence } from '../gmPresence.js';
+import { CONTROLLED_KINDS, needsController, readGmPresence, whyNoController, type GmPresence } from '../gmPresence.js';
 import { readInputs } from '../inputs.js';
 import type { CliIo } from '../io.js';
 import { describeManifest, readManifests, type ManifestSet } from '../manifests.js';
@@ -115,7 +114,7 @@ export async function runApply(options: ApplyOptions, io: CliIo): Promise<ExitCo
       try {
         const outcome = await applyObject(session.client, p, { dryRun: options.dryRun === 'server' });
         io.stdout.write(`${objectRef({ resource: p.resource, name: p.manifest.object.metadata.name! })} ${outcome}${suffix}\n`);
-        if (!options.dryRun && p.resource.group === SEDNA_GROUP && CONTROLLED_KINDS.has(p.resource.kind)) {
+        if (!options.dryRun && needsController(p.resource.group, p.resource.kind)) {
           // The Lease is read once, and only when a job was stored.
           const why = whyNoController(p.resource.kind, await (presence ??= readGmPresence(session.client)));
           if (why) io.stderr.write(`warning: ${p.resource.kind} ${p.namespace}/${p.manifest.object.metadata.name!} is stored but ${why}\n`);

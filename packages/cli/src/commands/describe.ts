@@ -12,7 +12,7 @@ import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
-import { readGmPresence, type GmPresence } from '../gmPresence.js';
+import { needsController, readGmPresence, type GmPresence } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
 import { currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
 import { age, formatColumns, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
@@ -187,7 +187,8 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject, g
   const namespace = r.namespaced ? o.metadata?.namespace : undefined;
   const uid = o.metadata?.uid ?? '';
   let out = header(o, r);
-  if (r.group === SEDNA_GROUP && getKindInfo(r.kind)?.learningJob) {
+  // A learning job, or a kind a GM plug-in added (sedna.io, unknown to api-types): its conditions tell its state.
+  if (r.group === SEDNA_GROUP && (getKindInfo(r.kind)?.learningJob || (!getKindInfo(r.kind) && needsController(r.group, r.kind)))) {
     const status = (o.status ?? {}) as LearningJobStatus;
     const labelKeys = workerLabelKeys(r.kind.toLowerCase());
     const pods = await session
