@@ -237,10 +237,7 @@ describe('a learning-job kind defined outside the packages', () => {
     expect(conditionsOf(await m.job('orphan'))).toEqual([]);
   });
 
-  // Fails today: `sedna describe` tells why a job has no condition only for the learning-job kinds
-  // api-types knows (packages/cli/src/commands/describe.ts, describeObject: `getKindInfo(r.kind)?.learningJob`);
-  // a TestLearningJob is described as a plain object, with no State line. Drop `.failing` once it does.
-  test.failing('without a controller for it, sedna describe says no controller acts on it', async () => {
+  test('without a controller for it, sedna describe says no controller acts on it', async () => {
     const m = await withoutTheKind();
     // The CLI finds the server as in a `sedna up` folder: by its kubeconfig there.
     await m.server.writeKubeconfig(join(m.dir, 'kubeconfig'));

@@ -88,7 +88,7 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   /**
    * The stage env of a worker beyond the shared ones (NAMESPACE, JOB_NAME, WORKER_NAME, LC_SERVER,
    * SEDNA_WORKER_TOKEN): model and dataset URLs, made available through `storage` with the credential
-   * that applies to each, and the kind's own settings.
+   * that applies to each, and the kind's own settings; every name is in the contract's WORKER_ENV table (add a kind's own there).
    */
   workerEnv(job: J, request: WorkerPodRequest, context: WorkerEnvContext): WorkerEnvValues;
 }
