@@ -50,7 +50,7 @@ export type GmLogger = LoggerWithChild;
  * | serviceAccountAuth.enabled | true | SEDNA_GM_SA_AUTH |
  * | serviceAccountAuth.audience | sedna-gm | SEDNA_GM_TOKEN_AUDIENCE |
  * | serviceAccountAuth.serviceAccounts | [`<GM namespace>/sedna-lc`] | SEDNA_GM_LC_SERVICE_ACCOUNTS (comma-separated) |
- * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL |
+ * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL; LOG_LEVEL when it is not set (deprecated, warned once) |
  */
 export interface GlobalManagerConfig {
   /** The Kubernetes API to use: a KubeConfig, or the path of a kubeconfig file. */
