@@ -4,15 +4,18 @@
 
 # Build: the workspace's tools (nx, tsup, TypeScript) and the packages the GM is made of, from the
 # repository's lockfile. No install script runs (the root package.json's allowScripts denies them all;
-# the image's npm 10 does not read allowScripts, hence --ignore-scripts).
+# the image's npm 10 does not read allowScripts, hence --ignore-scripts). @sedna-ts/internal is bundled
+# into the GM's dist: needed here, not in the image.
 FROM node:20-slim AS build
 WORKDIR /src
 ENV NX_DAEMON=false NX_NO_CLOUD=true
 COPY package.json package-lock.json nx.json tsconfig.base.json ./
 COPY packages/api-types/package.json packages/api-types/
+COPY packages/internal/package.json packages/internal/
 COPY packages/controller/package.json packages/controller/
-RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/api-types -w @sedna-ts/controller
+RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/api-types -w @sedna-ts/internal -w @sedna-ts/controller
 COPY packages/api-types/ packages/api-types/
+COPY packages/internal/ packages/internal/
 COPY packages/controller/ packages/controller/
 RUN npx nx run-many -t build -p @sedna-ts/controller --outputStyle=static
 

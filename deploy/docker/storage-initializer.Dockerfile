@@ -3,13 +3,16 @@
 # into /downloads (the GM's SEDNA_GM_STORAGE_INITIALIZER_IMAGE). Build from the repository root:
 #   docker build -f deploy/docker/storage-initializer.Dockerfile -t sedna-ts/storage-initializer:0.1 .
 
-# Build (--ignore-scripts: see gm.Dockerfile).
+# Build (--ignore-scripts: see gm.Dockerfile). @sedna-ts/internal is bundled into the initializer's dist:
+# needed here, not in the image.
 FROM node:20-slim AS build
 WORKDIR /src
 ENV NX_DAEMON=false NX_NO_CLOUD=true
 COPY package.json package-lock.json nx.json tsconfig.base.json ./
+COPY packages/internal/package.json packages/internal/
 COPY packages/storage-initializer/package.json packages/storage-initializer/
-RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/storage-initializer
+RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/internal -w @sedna-ts/storage-initializer
+COPY packages/internal/ packages/internal/
 COPY packages/storage-initializer/ packages/storage-initializer/
 RUN npx nx run-many -t build -p @sedna-ts/storage-initializer --outputStyle=static
 

@@ -8,17 +8,20 @@
 # and the pod template names the script in args (args: ["train.ts"]), as on one machine.
 
 # Build (--ignore-scripts: see gm.Dockerfile; onnxruntime-node's CPU build and sharp's libvips come in
-# their npm packages, no install script is needed).
+# their npm packages, no install script is needed). @sedna-ts/internal is bundled into the SDK's dist:
+# needed here, not in the image.
 FROM node:20-slim AS build
 WORKDIR /src
 ENV NX_DAEMON=false NX_NO_CLOUD=true
 COPY package.json package-lock.json nx.json tsconfig.base.json ./
 COPY packages/api-types/package.json packages/api-types/
 COPY packages/hard-example-mining/package.json packages/hard-example-mining/
+COPY packages/internal/package.json packages/internal/
 COPY packages/worker-sdk/package.json packages/worker-sdk/
-RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/api-types -w @sedna-ts/hard-example-mining -w @sedna-ts/worker-sdk
+RUN npm install --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/api-types -w @sedna-ts/hard-example-mining -w @sedna-ts/internal -w @sedna-ts/worker-sdk
 COPY packages/api-types/ packages/api-types/
 COPY packages/hard-example-mining/ packages/hard-example-mining/
+COPY packages/internal/ packages/internal/
 COPY packages/worker-sdk/ packages/worker-sdk/
 RUN npx nx run-many -t build -p @sedna-ts/worker-sdk --outputStyle=static
 

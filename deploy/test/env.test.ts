@@ -47,6 +47,7 @@ const LC_DEFAULTS: Record<string, string> = {
   S3_ENDPOINT_URL: 'only for Datasets whose index is in S3: from the optional Secret sedna-lc-s3 (envFrom); unset: AWS',
   ACCESS_KEY_ID: 'as S3_ENDPOINT_URL; unset: anonymous',
   SECRET_ACCESS_KEY: 'as S3_ENDPOINT_URL; unset: anonymous',
+  LOG_LEVEL: 'deprecated: the DaemonSet sets SEDNA_LOG_LEVEL, which wins',
 };
 
 
@@ -58,6 +59,7 @@ const GM_DEFAULTS: Record<string, string> = {
   SEDNA_GM_LEADER_ELECT: 'on: two replicas',
   SEDNA_GM_LEASE_NAMESPACE: 'POD_NAMESPACE (sedna), where the Role grants the Lease',
   SEDNA_GM_LEASE_NAME: 'sedna-gm',
+  LOG_LEVEL: 'deprecated: the Deployment sets SEDNA_LOG_LEVEL, which wins',
   SEDNA_GM_IDENTITY: '<POD_NAME>_<random>: unique per replica',
   SEDNA_GM_LC_SERVICE_ACCOUNTS: '<POD_NAMESPACE>/sedna-lc: the DaemonSet runs as sedna-lc in the same namespace',
 };

@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `logger` (createLogger.ts) is an entry of its own: only the packages that log with pino load it.
+  entry: { index: 'src/index.ts', logger: 'src/createLogger.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -12,4 +12,7 @@ export default defineConfig({
   target: 'node20',
   // storageInitializerCommand() finds the launcher from import.meta.url, in the CJS build too.
   shims: true,
+  // A private workspace package (a devDependency): its code goes into dist, so users install nothing more
+  // (contract.ts does not import it: the contract subpath stays dependency-free).
+  noExternal: ['@sedna-ts/internal'],
 });

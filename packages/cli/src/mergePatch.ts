@@ -3,6 +3,7 @@
  * made to match, the fields an earlier apply set and the file no longer has are removed, and everything
  * else (a controller's finalizers, annotations, status, defaults) stays as it is.
  */
+import { sameJson } from '@sedna-ts/internal';
 
 /** Where kubectl (and so we) keep the configuration of the last apply, so both tools interoperate. */
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
@@ -11,18 +12,6 @@ type JsonMap = Record<string, unknown>;
 
 function isMap(value: unknown): value is JsonMap {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Deep equality of JSON values (key order does not matter). */
-export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => jsonEqual(v, b[i]));
-  if (isMap(a) && isMap(b)) {
-    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-    return ka.length === kb.length && ka.every((k) => jsonEqual(a[k], b[k]));
-  }
-  return false;
 }
 
 /**
@@ -40,7 +29,7 @@ export function threeWayMergePatch(original: unknown, modified: JsonMap, current
     if (isMap(value) && isMap(now)) {
       const sub = threeWayMergePatch(before[key], value, now);
       if (Object.keys(sub).length > 0) patch[key] = sub;
-    } else if (!jsonEqual(value, now)) {
+    } else if (!sameJson(value, now)) {
       patch[key] = value;
     }
   }

@@ -4,6 +4,7 @@
  * 410 Gone (the version left its watch window), until the signal aborts.
  */
 import { createInterface } from 'node:readline';
+import { backoffDelay } from '@sedna-ts/internal';
 import type { KubeClient, Query } from './client.js';
 import { CliError } from './errors.js';
 import { isTable, type KubeObject } from './printers.js';
@@ -65,7 +66,8 @@ class Gone extends Error {}
  */
 export async function follow(client: KubeClient, options: FollowOptions): Promise<void> {
   let resourceVersion = options.resourceVersion;
-  let backoff = 250;
+  // Reconnects that failed in a row: 250 ms doubling up to maxBackoffMs.
+  let failures = 0;
   const maxBackoff = options.maxBackoffMs ?? 10_000;
   let lost = false;
   let stale = false;
@@ -84,7 +86,7 @@ export async function follow(client: KubeClient, options: FollowOptions): Promis
         lost = false;
         options.onConnectionChange?.(undefined);
       }
-      backoff = 250;
+      failures = 0;
       const lines = createInterface({ input: body, crlfDelay: Infinity });
       try {
         for await (const line of lines) {
@@ -116,8 +118,8 @@ export async function follow(client: KubeClient, options: FollowOptions): Promis
         lost = true;
         options.onConnectionChange?.(error instanceof CliError ? error : client.unreachable(error));
       }
-      await sleep(backoff, options.signal);
-      backoff = Math.min(maxBackoff, backoff * 2);
+      failures++;
+      await sleep(backoffDelay(failures, { initialMs: 250, maxMs: maxBackoff }), options.signal);
     }
   }
 }

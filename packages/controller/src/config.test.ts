@@ -176,6 +176,7 @@ test('CONFIG_ENV lists every variable config.ts reads, and each one sets the fie
     SEDNA_GM_TOKEN_AUDIENCE: 'other-audience',
     SEDNA_GM_LC_SERVICE_ACCOUNTS: 'edge/lc',
     SEDNA_LOG_LEVEL: 'debug',
+    LOG_LEVEL: 'debug',
   };
   expect(Object.keys(samples).sort()).toEqual(CONFIG_ENV.map((v) => v.name).sort());
   const at = (config: object, field: string): unknown => {

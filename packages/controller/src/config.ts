@@ -6,7 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { KubeConfig, type V1ResourceRequirements } from '@kubernetes/client-node';
-import { pino } from 'pino';
+import { type LoggerWithChild } from '@sedna-ts/internal';
+import { createLogger } from '@sedna-ts/internal/logger';
 import { parse as parseYaml } from 'yaml';
 import { reuseConnections } from './kube/connectionReuse.js';
 import { ControllerError } from './errors.js';
@@ -17,14 +18,8 @@ import type { LeaderElectionSettings } from './gm/leaderElection.js';
 import { DEFAULT_WORKER_REQUESTS } from './jobs/workerPod.js';
 import { DEFAULT_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_RESOURCES } from './jobs/workerStorage.js';
 
-/** The logging interface the Global Manager uses; a pino logger fits. */
-export interface GmLogger {
-  debug(obj: object, msg?: string): void;
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-  child(bindings: Record<string, unknown>): GmLogger;
-}
+/** The logging interface the Global Manager uses (debug, info, warn, error, child); a pino logger fits. */
+export type GmLogger = LoggerWithChild;
 
 /**
  * Configuration of `startGlobalManager`. Every field is optional except `secret` (or SEDNA_GM_SECRET).
@@ -55,7 +50,7 @@ export interface GmLogger {
  * | serviceAccountAuth.enabled | true | SEDNA_GM_SA_AUTH |
  * | serviceAccountAuth.audience | sedna-gm | SEDNA_GM_TOKEN_AUDIENCE |
  * | serviceAccountAuth.serviceAccounts | [`<GM namespace>/sedna-lc`] | SEDNA_GM_LC_SERVICE_ACCOUNTS (comma-separated) |
- * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL |
+ * | logger | pino at SEDNA_LOG_LEVEL (info) | SEDNA_LOG_LEVEL; LOG_LEVEL when it is not set (deprecated, warned once) |
  */
 export interface GlobalManagerConfig {
   /** The Kubernetes API to use: a KubeConfig, or the path of a kubeconfig file. */
@@ -212,7 +207,8 @@ export const CONFIG_ENV: readonly EnvVariable[] = [
   { name: 'SEDNA_GM_SA_AUTH', field: 'serviceAccountAuth.enabled', description: 'LCs may prove their node with a ServiceAccount token (default true)' },
   { name: 'SEDNA_GM_TOKEN_AUDIENCE', field: 'serviceAccountAuth.audience', description: 'audience of the LC tokens (default sedna-gm)' },
   { name: 'SEDNA_GM_LC_SERVICE_ACCOUNTS', field: 'serviceAccountAuth.serviceAccounts', description: 'namespace/name of the LC ServiceAccounts, comma-separated (default <GM namespace>/sedna-lc)' },
-  { name: 'SEDNA_LOG_LEVEL', field: 'logger', description: 'pino level (default info)' },
+  { name: 'SEDNA_LOG_LEVEL', field: 'logger', description: 'pino level: trace, debug, info (default), warn, error, fatal, silent (or DEBUG, INFO, WARNING, ERROR, CRITICAL)' },
+  { name: 'LOG_LEVEL', field: 'logger', description: 'deprecated: the level when SEDNA_LOG_LEVEL is not set, with a warning' },
 ];
 
 /** Where a pod finds its namespace (the projected ServiceAccount volume). */
@@ -435,7 +431,7 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
     serviceAccountAuth: serviceAccountAuth(config, env, namespace),
     kinds: kindsOf(config.kinds),
     kindSettings: kindSettingsOf(config.kindSettings, config.knowledgeBaseServer),
-    logger: config.logger ?? pino({ name: 'sedna-gm', level: env.SEDNA_LOG_LEVEL ?? 'info' }),
+    logger: config.logger ?? gmLogger(env),
   };
   return resolved;
 }
@@ -469,4 +465,13 @@ export function loadConfigFile(file: string): GlobalManagerConfig {
   for (const key of ORIGINAL_ONLY_KEYS) delete config[key];
   if ('kinds' in config) throw invalid('kinds', config.kinds, 'cannot be set in a file (kinds are code: startGlobalManager({ kinds }))');
   return config as GlobalManagerConfig;
+}
+
+/** The default logger: pino to stdout at SEDNA_LOG_LEVEL (LOG_LEVEL alone: deprecated, warned once). */
+function gmLogger(env: NodeJS.ProcessEnv): GmLogger {
+  try {
+    return createLogger({ name: 'sedna-gm', env: { SEDNA_LOG_LEVEL: env.SEDNA_LOG_LEVEL, LOG_LEVEL: env.LOG_LEVEL }, destination: 1 });
+  } catch (error) {
+    throw new ControllerError('INVALID_CONFIG', `GlobalManager config: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -45,6 +45,7 @@ Configuration (file field / environment, default):
   serviceAccountAuth.serviceAccounts / SEDNA_GM_LC_SERVICE_ACCOUNTS  namespace/name, comma-separated
                                   (<GM namespace>/sedna-lc)
   SEDNA_LOG_LEVEL                 pino level                    (info)
+  LOG_LEVEL                       deprecated: the level when SEDNA_LOG_LEVEL is not set
 `;
 
 /** Where `main` writes and how it exits; replaced in tests. */

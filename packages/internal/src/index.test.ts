@@ -1,10 +1,29 @@
 import * as api from './index.js';
+import * as logger from './createLogger.js';
 
 test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
+    'LOG_LEVEL_DEPRECATION',
+    'PidLockError',
     'PrivateFilesError',
+    'WorkQueue',
+    'backoffDelay',
     'ensurePrivateDirSync',
+    'fsyncDir',
+    'logLevelFromEnv',
     'logPrivateFileChanges',
+    'parseLogLevel',
+    'processAlive',
+    'sameJson',
+    'takePidLockSync',
+    'tempPathFor',
     'tightenPrivateFilesSync',
+    'writeAtomic',
+    'writeFileAtomic',
+    'writeFileAtomicSync',
   ]);
+});
+
+test('the logger subpath exports createLogger only', () => {
+  expect(Object.keys(logger)).toEqual(['createLogger']);
 });

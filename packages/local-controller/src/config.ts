@@ -99,7 +99,7 @@ export interface LocalControllerConfig {
    * `SECRET_ACCESS_KEY` and the storage initializer's other variables); default `process.env`.
    */
   s3Env?: Readonly<Record<string, string | undefined>>;
-  /** Logger (default: pino at LOG_LEVEL to stderr). */
+  /** Logger (default: pino at SEDNA_LOG_LEVEL to stderr). */
   logger?: LcLogger;
 }
 
@@ -280,7 +280,8 @@ export const CONFIG_ENV: readonly EnvVariable[] = [
   { name: 'S3_ENDPOINT_URL', field: 's3Env', description: 'S3 server of Datasets whose index is in S3 (default AWS; the storage initializer\'s other S3 variables apply too)' },
   { name: 'ACCESS_KEY_ID', field: 's3Env', description: 'S3 key of Datasets whose index is in S3 (default anonymous)' },
   { name: 'SECRET_ACCESS_KEY', field: 's3Env', description: 'S3 secret of Datasets whose index is in S3 (default anonymous)' },
-  { name: 'LOG_LEVEL', field: 'logger', description: 'debug, info (default), warn or error' },
+  { name: 'SEDNA_LOG_LEVEL', field: 'logger', description: 'debug, info (default), warn or error (pino levels; DEBUG, INFO, WARNING, ERROR, CRITICAL too)' },
+  { name: 'LOG_LEVEL', field: 'logger', description: 'deprecated: the level when SEDNA_LOG_LEVEL is not set, with a warning' },
 ];
 
 function envNumber(env: NodeJS.ProcessEnv, name: string, field: string): number | undefined {

@@ -36,7 +36,7 @@ export async function runLocalController(argv: readonly string[] = process.argv.
   let lc;
   try {
     const config = configFromEnv(env);
-    const logger = createLogger(env.LOG_LEVEL?.toLowerCase() || 'info');
+    const logger = createLogger(undefined, env);
     if (config.dataRoots?.length === 0) {
       logger.warn({}, 'SEDNA_LC_DATA_ROOTS lists no folder (unset, and this LC runs as root): no dataset index is read and no round file written until it lists their host folders');
     }

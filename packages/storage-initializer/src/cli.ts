@@ -1,4 +1,5 @@
 /** The `sedna-storage-initializer` command: arguments in, one exit code out. */
+import { LOG_LEVEL_DEPRECATION, logLevelFromEnv } from '@sedna-ts/internal';
 import { CONFIG_ENV, configFromEnv, configSecrets } from './config.js';
 import { toStorageInitializerError } from './errors.js';
 import { runInitializer } from './initializer.js';
@@ -60,6 +61,7 @@ export async function main(argv: readonly string[], io: CliIo = { stdout: proces
     const config = configFromEnv(io.env);
     redactor = new Redactor(configSecrets(config));
     const logger = createLineLogger({ level: config.logLevel, write: (line) => io.stderr.write(line) });
+    if (logLevelFromEnv(io.env).deprecated) logger.warn(LOG_LEVEL_DEPRECATION);
     await runInitializer(argv, { config, logger });
     return ExitCode.Ok;
   } catch (error) {

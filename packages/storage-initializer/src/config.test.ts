@@ -51,6 +51,7 @@ test('wrong values are USAGE errors naming the variable and the value', () => {
   expect(() => configFromEnv({ SEDNA_DOWNLOAD_CONCURRENCY: '0' })).toThrow('SEDNA_DOWNLOAD_CONCURRENCY: "0" is not an integer from 1 to 64');
   expect(() => configFromEnv({ SEDNA_LOCAL_MODE: 'move' })).toThrow('SEDNA_LOCAL_MODE: "move" is not one of copy, symlink');
   expect(() => configFromEnv({ LOG_LEVEL: 'loud' })).toThrow('LOG_LEVEL: "loud" is not one of debug, info, warn, error');
+  expect(() => configFromEnv({ SEDNA_LOG_LEVEL: 'fatal' })).toThrow('SEDNA_LOG_LEVEL: "fatal" is not one of debug, info, warn, error');
   expect(() => configFromEnv({ S3_ENDPOINT_URL: 'ftp://x' })).toThrow('S3_ENDPOINT_URL: "ftp://x" is not an http or https URL');
   expect(() => configFromEnv({ S3_FORCE_PATH_STYLE: 'maybe' })).toThrow('S3_FORCE_PATH_STYLE: "maybe" is not a boolean (true/false, 1/0)');
   expect(() => configFromEnv({ INDIRECT_URL_MARK: '' })).toThrow('INDIRECT_URL_MARK: is empty');

@@ -1,4 +1,5 @@
 /** The initializer's configuration: a documented object with environment defaults, validated once. */
+import { logLevelFromEnv } from '@sedna-ts/internal';
 import { StorageInitializerError } from './errors.js';
 import { ENV } from './contract.js';
 
@@ -54,7 +55,8 @@ export const CONFIG_ENV: readonly EnvVariableDoc[] = [
   { name: 'S3_REGION', default: 'AWS_REGION, else us-east-1', description: 'region used to sign S3 requests' },
   { name: 'S3_FORCE_PATH_STYLE', default: 'true', description: 'false: virtual-hosted bucket URLs (bucket.host)' },
   { name: ENV.indirectUrlMark, default: '@', description: 'destination prefix that marks an index file (indirect download)' },
-  { name: 'LOG_LEVEL', default: 'info', description: 'debug, info, warn or error' },
+  { name: 'SEDNA_LOG_LEVEL', default: 'info', description: 'debug, info, warn (warning) or error' },
+  { name: 'LOG_LEVEL', default: '(none)', description: 'deprecated: the level when SEDNA_LOG_LEVEL is not set, with a warning' },
   { name: 'SEDNA_DOWNLOAD_CONCURRENCY', default: '8', description: 'files fetched at once within one source (1-64)' },
   { name: 'SEDNA_DOWNLOAD_ATTEMPTS', default: '5', description: 'attempts per request on transient failures (1-20)' },
   { name: 'SEDNA_RETRY_DELAY_MS', default: '500', description: 'first backoff; doubles each attempt, with jitter' },
@@ -66,7 +68,6 @@ export const CONFIG_ENV: readonly EnvVariableDoc[] = [
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const LOG_LEVELS: Record<string, LogLevel> = { debug: 'debug', info: 'info', warn: 'warn', warning: 'warn', error: 'error' };
 
 function usage(message: string): StorageInitializerError {
   return new StorageInitializerError('USAGE', message, { step: 'arguments' });
@@ -163,7 +164,7 @@ export function configFromEnv(env: Env = process.env): InitializerConfig {
       forcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE', true),
     },
     indirectMark,
-    logLevel: LOG_LEVELS[(env.LOG_LEVEL ?? 'info').trim().toLowerCase()] ?? failLogLevel(env.LOG_LEVEL ?? ''),
+    logLevel: logLevel(env),
     concurrency: integer(env, 'SEDNA_DOWNLOAD_CONCURRENCY', 8, 1, 64),
     attempts: integer(env, 'SEDNA_DOWNLOAD_ATTEMPTS', 5, 1, 20),
     retryDelayMs,
@@ -174,8 +175,18 @@ export function configFromEnv(env: Env = process.env): InitializerConfig {
   };
 }
 
-function failLogLevel(raw: string): never {
-  throw usage(`LOG_LEVEL: ${JSON.stringify(raw)} is not one of debug, info, warn, error`);
+/** SEDNA_LOG_LEVEL, else LOG_LEVEL (deprecated: the run says so), else info. */
+function logLevel(env: Env): LogLevel {
+  const variable = env.SEDNA_LOG_LEVEL?.trim() ? 'SEDNA_LOG_LEVEL' : 'LOG_LEVEL';
+  const raw = env[variable] ?? '';
+  let level: string | undefined;
+  try {
+    level = logLevelFromEnv(env).level;
+  } catch {
+    level = undefined;
+  }
+  if (level === 'debug' || level === 'info' || level === 'warn' || level === 'error') return level;
+  throw usage(`${variable}: ${JSON.stringify(raw)} is not one of debug, info, warn, error`);
 }
 
 /** Every secret a configuration holds: what a {@link Redactor} of its run must mask. */

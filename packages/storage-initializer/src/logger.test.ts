@@ -2,20 +2,20 @@ import { createLineLogger, redactingLogger } from './logger.js';
 import { forEachLimited } from './pool.js';
 import { Redactor } from './redact.js';
 
-test('lines carry time and level, are filtered by level, and are always one line', () => {
+test('records are pino records (level number, time, msg), filtered by level, and always one line', () => {
   const lines: string[] = [];
   const log = createLineLogger({ level: 'info', write: (l) => lines.push(l), now: () => new Date(0) });
   log.debug('hidden');
   log.info('two\nlines');
   log.error('bad');
-  expect(lines).toEqual(['1970-01-01T00:00:00.000Z INFO  two lines\n', '1970-01-01T00:00:00.000Z ERROR bad\n']);
+  expect(lines).toEqual(['{"level":30,"time":0,"msg":"two lines"}\n', '{"level":50,"time":0,"msg":"bad"}\n']);
 });
 
 test('a redacting logger masks before the message reaches the sink', () => {
   const lines: string[] = [];
   const log = redactingLogger(createLineLogger({ level: 'debug', write: (l) => lines.push(l), now: () => new Date(0) }), new Redactor(['s3cr3t']));
   log.warn('key s3cr3t at http://u:pw@h/x');
-  expect(lines).toEqual(['1970-01-01T00:00:00.000Z WARN  key *** at http://u:***@h/x\n']);
+  expect(lines).toEqual(['{"level":40,"time":0,"msg":"key *** at http://u:***@h/x"}\n']);
 });
 
 test('the pool never runs more than its limit, and stops starting work after a failure', async () => {

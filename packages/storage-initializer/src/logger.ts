@@ -1,4 +1,4 @@
-/** Log lines: what the init container prints, and what a pod's termination message shows on failure. */
+/** Log lines: what the init container prints (pino's records), before the plain last line of a failure. */
 import { type LogLevel } from './config.js';
 import { type Redactor } from './redact.js';
 
@@ -10,22 +10,22 @@ export interface Logger {
   error(message: string): void;
 }
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-const LABEL: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO ', warn: 'WARN ', error: 'ERROR' };
+/** pino's level numbers. */
+const PINO_LEVEL: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
 /**
- * A logger that writes `2025-01-31T12:00:00.000Z INFO  message` lines at `level` and above, each on one
- * line (newlines in a message become spaces, so the last log line is always a whole message).
+ * A logger that writes pino's records, one JSON line each (`{"level":30,"time":1738324800000,"msg":"..."}`),
+ * at `level` and above, as the other sedna-ts components log; newlines in a message become spaces.
  *
  * @example
  * const log = createLineLogger({ level: 'info', write: (line) => process.stderr.write(line) });
  */
 export function createLineLogger(options: { level: LogLevel; write: (line: string) => void; now?: () => Date }): Logger {
-  const min = RANK[options.level];
+  const min = PINO_LEVEL[options.level];
   const now = options.now ?? (() => new Date());
   const at = (level: LogLevel) => (message: string) => {
-    if (RANK[level] < min) return;
-    options.write(`${now().toISOString()} ${LABEL[level]} ${oneLine(message)}\n`);
+    if (PINO_LEVEL[level] < min) return;
+    options.write(`${JSON.stringify({ level: PINO_LEVEL[level], time: now().getTime(), msg: oneLine(message) })}\n`);
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

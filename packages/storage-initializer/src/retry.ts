@@ -1,4 +1,5 @@
 /** Attempts with exponential backoff, for failures that may pass. */
+import { backoffDelay as exponentialDelay } from '@sedna-ts/internal';
 import { type StorageInitializerErrorCode } from './errors.js';
 
 /** How many attempts, and how long to wait between them. */
@@ -36,8 +37,7 @@ export class AttemptsFailed extends Error {
  * do not retry in step; never shorter than what the server asked for, within the cap.
  */
 export function backoffDelay(policy: RetryPolicy, attempt: number, retryAfterMs = 0, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.delayMs * 2 ** (attempt - 1));
-  const jittered = ceiling / 2 + (random() * ceiling) / 2;
+  const jittered = exponentialDelay(attempt, { initialMs: policy.delayMs, maxMs: policy.maxDelayMs, jitter: true, random });
   return Math.round(Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs)));
 }
 

@@ -66,8 +66,8 @@ test('a server dropping the first attempt of every request is retried to success
   const result = await runCli(['s3://datasets/helmet', out], s3.env({ S3_ENDPOINT_URL: proxy.url }));
   expect(result.code).toBe(0);
   expect(await tree(out)).toEqual(['helmet/images/0001.jpg', 'helmet/images/0002.jpg']);
-  expect(result.stderr).toMatch(/WARN {2}s3:\/\/datasets\/helmet: download: attempt 1 of 4 failed \(network error \(ECONNRESET/);
-  expect(result.stderr).toMatch(/WARN {2}s3:\/\/datasets\/helmet\/images\/0001\.jpg: download: attempt 1 of 4 failed/);
+  expect(result.stderr).toMatch(/"level":40,"time":\d+,"msg":"s3:\/\/datasets\/helmet: download: attempt 1 of 4 failed \(network error \(ECONNRESET/);
+  expect(result.stderr).toMatch(/"level":40,"time":\d+,"msg":"s3:\/\/datasets\/helmet\/images\/0001\.jpg: download: attempt 1 of 4 failed/);
 });
 
 test('wrong credentials exit 1; the last line is the reason, and no credential is printed', async () => {

@@ -17,6 +17,7 @@ type ConfigEnvName =
   | 'PRETRAINED_MODEL_URL'
   | 'MODEL_NAME'
   | 'LOG_LEVEL'
+  | 'SEDNA_LOG_LEVEL'
   | 'TRANSMITTER'
   | 'AGG_DATA_PATH'
   | 'S3_ENDPOINT_URL'
@@ -169,9 +170,9 @@ export class SednaConfig {
   get modelName(): string | undefined {
     return this.str('modelName', 'MODEL_NAME');
   }
-  /** LOG_LEVEL, default `INFO`. */
+  /** SEDNA_LOG_LEVEL when set, else LOG_LEVEL (Python's names: DEBUG, INFO, WARNING, ERROR, CRITICAL), default `INFO`. */
   get logLevel(): string {
-    return this.str('logLevel', 'LOG_LEVEL', 'INFO');
+    return this.str('logLevel', 'SEDNA_LOG_LEVEL') ?? this.str('logLevel', 'LOG_LEVEL', 'INFO');
   }
   /** TRANSMITTER, default `ws`. */
   get transmitter(): string {

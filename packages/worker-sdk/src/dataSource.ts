@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as csvParse, type Options as CsvOptions } from 'csv-parse';
+import { writeFileAtomic } from '@sedna-ts/internal';
 import { ClassFactory, ClassType } from './classFactory.js';
 import { BaseConfig, type SednaConfig } from './config.js';
 import { type DataSource } from './estimator.js';
@@ -83,35 +84,11 @@ export class BaseDataSource<X = unknown, Y = unknown> implements DataSource<X, Y
   }
 }
 
-/** Write `data` to `path` durably: a temp file beside it, fsync, rename over, fsync the folder. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    const handle = await open(temp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (error) {
-    // A full disk or a vanished folder must not leave half-written temp files behind.
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  try {
-    const dir = await open(dirname(path), 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  } catch {
-    // Some file systems refuse fsync on a folder; the rename itself is still atomic.
-  }
-}
+/**
+ * Write `data` to `path` durably: a temp file beside it, fsync, rename over, fsync the folder; creates
+ * the folder (public since 0.1.0; the one implementation of all sedna-ts packages).
+ */
+export { writeFileAtomic } from '@sedna-ts/internal';
 
 /** One sample line of a txt index, streamed by `TxtDataParse.records`. */
 export interface TxtRecord {

@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type WorkerReport } from '@sedna-ts/api-types';
+import { backoffDelay } from '@sedna-ts/internal';
 import { writeFileAtomic } from './dataSource.js';
 import { WorkerSdkError } from './errors.js';
 import { createConsoleLogger, type Logger } from './logger.js';
@@ -78,7 +79,8 @@ export class LCClient {
   private readonly logger: Logger;
   private replaying: Promise<number> | undefined;
   private replayTimer: NodeJS.Timeout | undefined;
-  private replayDelay: number;
+  /** Replays that found the LC unreachable in a row (the next replay's backoff). */
+  private replayFailures = 0;
   private closed = false;
   private seq = 0;
   // Replay passes started so far, so `flush` can tell a pass that began before it from one after.
@@ -97,7 +99,6 @@ export class LCClient {
     };
     this.spoolDir = options.spoolDir ?? join(tmpdir(), 'sedna-report-spool', String(process.pid));
     this.logger = options.logger ?? createConsoleLogger();
-    this.replayDelay = this.retry.initialDelayMs;
   }
 
   /** The URL a report of worker `name` goes to. */
@@ -106,8 +107,7 @@ export class LCClient {
   }
 
   private backoff(attempt: number): number {
-    const base = Math.min(this.retry.maxDelayMs, this.retry.initialDelayMs * 2 ** (attempt - 1));
-    return base / 2 + Math.random() * (base / 2);
+    return backoffDelay(attempt, { initialMs: this.retry.initialDelayMs, maxMs: this.retry.maxDelayMs, jitter: true });
   }
 
   /** One POST. Resolves on 2xx; throws PermanentRejection on a permanent refusal, Error otherwise. */
@@ -233,7 +233,7 @@ export class LCClient {
       try {
         await this.post(report);
         await unlink(file);
-        this.replayDelay = this.retry.initialDelayMs;
+        this.replayFailures = 0;
       } catch (error) {
         if (error instanceof PermanentRejection) {
           await this.reject(file, (error as Error).message, report);
@@ -259,8 +259,8 @@ export class LCClient {
 
   private scheduleReplay(): void {
     if (this.closed || this.replayTimer) return;
-    const delay = this.replayDelay / 2 + Math.random() * (this.replayDelay / 2);
-    this.replayDelay = Math.min(this.retry.maxDelayMs, this.replayDelay * 2);
+    this.replayFailures++;
+    const delay = this.backoff(this.replayFailures);
     this.replayTimer = setTimeout(() => {
       this.replayTimer = undefined;
       void this.flush().catch((error: unknown) => this.logger.error({ error: (error as Error).message }, 'report spool replay failed'));

@@ -3,7 +3,7 @@
  * its request handling, LMDB commits and watch fan-out get an event loop (and a core) of their own
  * instead of sharing the GM's and the LC's. Its clients reach it over HTTPS as before.
  */
-import { writeFileAtomic } from '../files.js';
+import { writeFileAtomic } from '@sedna-ts/internal';
 import { builtThreadFile, launchThread, type PartLogger } from './threads.js';
 
 /** What the thread needs to start the server. */
@@ -49,7 +49,7 @@ export async function startApiServerThread(data: ApiServerThreadData, logger: Pa
     port,
     token,
     kubeconfig: () => kubeconfig,
-    writeKubeconfig: (path) => writeFileAtomic(path, kubeconfig),
+    writeKubeconfig: (path) => writeFileAtomic(path, kubeconfig, { mode: 0o600 }),
     ended: thread.ended,
     close: () => thread.stop(),
   };

@@ -4,9 +4,10 @@
  * Established (its kind is served).
  */
 import { sednaCustomResourceDefinitions } from '@sedna-ts/api-types';
+import { sameJson } from '@sedna-ts/internal';
 import type { KubeClient } from '../client.js';
 import { CliError } from '../errors.js';
-import { jsonEqual, threeWayMergePatch } from '../mergePatch.js';
+import { threeWayMergePatch } from '../mergePatch.js';
 
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
 
@@ -52,7 +53,7 @@ export async function registerCrds(
         if (!live) {
           await client.request('POST', CRD_PATH, { body: crd });
           results.push({ name, outcome: 'created' });
-        } else if (Object.keys(threeWayMergePatch(undefined, crd.spec ?? {}, live.spec)).length === 0 && jsonEqual(crd.metadata?.labels ?? {}, live.metadata?.labels ?? {})) {
+        } else if (Object.keys(threeWayMergePatch(undefined, crd.spec ?? {}, live.spec)).length === 0 && sameJson(crd.metadata?.labels ?? {}, live.metadata?.labels ?? {})) {
           results.push({ name, outcome: 'unchanged' });
         } else {
           await client.request('PUT', `${CRD_PATH}/${name}`, { body: { ...crd, metadata: { ...crd.metadata, resourceVersion: live.metadata?.resourceVersion } } });

@@ -5,6 +5,7 @@
  * the next agent adopts. A thread that ends on its own (a crash of the agent) is restarted with backoff,
  * as a supervisor restarts a kubelet; the new agent adopts the pods its predecessor left running.
  */
+import { backoffDelay } from '@sedna-ts/internal';
 import { builtThreadFile, launchThread, type PartLogger, type PartThread } from './threads.js';
 
 /** What the thread needs to start the agent. */
@@ -46,14 +47,16 @@ export async function startNodeAgentThread(data: AgentThreadData, logger: PartLo
   let current: PartThread<null> | undefined = await launchThread<null>(file, data, logger);
   let stopping = false;
   let restarts = 0;
-  let delay = backoff.initial;
+  // Failed restarts in a row: the next restart waits backoffDelay(failures + 1).
+  let failures = 0;
+  const delay = (): number => backoffDelay(failures + 1, { initialMs: backoff.initial, maxMs: backoff.max });
   let timer: NodeJS.Timeout | undefined;
 
   const supervise = (thread: PartThread<null>): void => {
     void thread.ended.then(({ code, error }) => {
       if (stopping || current !== thread) return;
       current = undefined;
-      logger.error({ code, err: error, restartInMs: delay }, 'the node agent thread ended on its own; restarting it');
+      logger.error({ code, err: error, restartInMs: delay() }, 'the node agent thread ended on its own; restarting it');
       schedule();
     });
   };
@@ -68,19 +71,19 @@ export async function startNodeAgentThread(data: AgentThreadData, logger: PartLo
             return;
           }
           restarts++;
-          delay = backoff.initial;
+          failures = 0;
           current = next;
           supervise(next);
           logger.info({ restarts }, 'node agent restarted');
         },
         (error: unknown) => {
           if (stopping) return;
-          delay = Math.min(delay * 2, backoff.max);
-          logger.error({ err: (error as Error).message, restartInMs: delay }, 'the node agent did not restart; trying again');
+          failures++;
+          logger.error({ err: (error as Error).message, restartInMs: delay() }, 'the node agent did not restart; trying again');
           schedule();
         },
       );
-    }, delay);
+    }, delay());
   };
 
   supervise(current);

@@ -16,14 +16,13 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { GlobalManager } from '@sedna-ts/controller';
-import { ensurePrivateDirSync, logPrivateFileChanges, tightenPrivateFilesSync, type PrivateFileChange } from '@sedna-ts/internal';
+import { ensurePrivateDirSync, logPrivateFileChanges, tightenPrivateFilesSync, writeFileAtomic, type PrivateFileChange } from '@sedna-ts/internal';
 import type { LocalController } from '@sedna-ts/local-controller';
 import { startApiServerThread, type ApiServerThread } from './apiServerHost.js';
 import { KubeClient } from '../client.js';
 import { startNodeAgentThread, type NodeAgentThread } from './nodeAgentHost.js';
 import { registerCrds } from './crdRegistration.js';
 import { CliError } from '../errors.js';
-import { writeFileAtomic } from '../files.js';
 import type { CliIo } from '../io.js';
 import { DEFAULT_NODE_NAME } from '../server.js';
 import { takeLock } from './upLock.js';
@@ -101,7 +100,7 @@ async function gmSecret(dir: string): Promise<string> {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError('INVALID_INPUT', `${file}: ${(error as Error).message}`, { cause: error });
   }
   const secret = randomBytes(32).toString('hex');
-  await writeFileAtomic(file, `${secret}\n`);
+  await writeFileAtomic(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }
 
@@ -326,7 +325,7 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
   const endpointPath = path.join(dataDir, DATA_DIR_FILES.endpoint);
   try {
     await server.writeKubeconfig(kubeconfigPath);
-    await writeFileAtomic(endpointPath, `${JSON.stringify(endpoint, null, 2)}\n`);
+    await writeFileAtomic(endpointPath, `${JSON.stringify(endpoint, null, 2)}\n`, { mode: 0o600 });
   } catch (error) {
     return parts.fail('writing the kubeconfig and endpoint files', error);
   }

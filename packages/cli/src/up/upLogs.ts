@@ -6,7 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import { LOG_LEVEL_DEPRECATION, logLevelFromEnv } from '@sedna-ts/internal';
 import { pino, type Logger } from 'pino';
+import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 /** The folder of the log files in the data folder. */
@@ -69,10 +71,12 @@ export interface UpLogs {
 }
 
 /**
- * Loggers writing to `<dataDir>/logs/<part>.log` at `level` (default SEDNA_LOG_LEVEL, else info), and
- * warnings and errors to stdout in short.
+ * Loggers writing to `<dataDir>/logs/<part>.log` at `level` (default SEDNA_LOG_LEVEL, else LOG_LEVEL,
+ * deprecated and said so on stderr, else info), and warnings and errors to stdout in short.
+ *
+ * @throws CliError USAGE for a level that is no level.
  */
-export function createUpLogs(dataDir: string, io: CliIo, level = io.env.SEDNA_LOG_LEVEL || 'info'): UpLogs {
+export function createUpLogs(dataDir: string, io: CliIo, level = levelFromEnv(io)): UpLogs {
   const dir = path.join(dataDir, LOGS_DIR);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   const destinations: Array<ReturnType<typeof pino.destination>> = [];
@@ -109,4 +113,16 @@ export function createUpLogs(dataDir: string, io: CliIo, level = io.env.SEDNA_LO
       }
     },
   };
+}
+
+/** The level of SEDNA_LOG_LEVEL (or of LOG_LEVEL alone, with the deprecation said once on stderr). */
+function levelFromEnv(io: CliIo): string {
+  let choice;
+  try {
+    choice = logLevelFromEnv(io.env);
+  } catch (error) {
+    throw new CliError('USAGE', (error as Error).message, { cause: error });
+  }
+  if (choice.deprecated) io.stderr.write(`sedna up: ${LOG_LEVEL_DEPRECATION}\n`);
+  return choice.level;
 }

@@ -12,7 +12,7 @@ import type { Informer } from '../kube/informer.js';
 import { isConflict, type KubeApi, type SednaApiObject } from '../kube/kubeApi.js';
 import type { UpstreamFrame, UpstreamHandler, UpstreamResult } from '../lc/lcServer.js';
 import type { GmMetrics } from '../metrics.js';
-import type { HandleResult } from '../kube/workQueue.js';
+import type { HandleResult } from '@sedna-ts/internal';
 
 /** Plural of Dataset. */
 export const DATASET_PLURAL = 'datasets';

@@ -25,7 +25,7 @@ import type { GmMetrics } from '../metrics.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../jobs/stateMachine.js';
 import { withTimeout } from '../kube/timeout.js';
 import { specProblem } from '../jobs/specCheck.js';
-import { WorkQueue } from '../kube/workQueue.js';
+import { WorkQueue } from '@sedna-ts/internal';
 
 /** A running leader session. */
 export interface LeaderSession {

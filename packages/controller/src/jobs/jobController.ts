@@ -31,7 +31,7 @@ import {
   type WorkerPodRequest,
 } from './stateMachine.js';
 import { invalidSpecStatus, specFixedStatus, specProblem } from './specCheck.js';
-import type { HandleResult } from '../kube/workQueue.js';
+import type { HandleResult } from '@sedna-ts/internal';
 import { buildWorkerPod, buildWorkerTokenSecret, isWorkerTokenSecret, type LcInfo, type WorkerPodSettings } from './workerPod.js';
 
 /** What a job controller works with. */

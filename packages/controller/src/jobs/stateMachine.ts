@@ -17,7 +17,7 @@ import {
   type Model,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
-import { backoffDelay } from '../kube/backoff.js';
+import { backoffDelay, sameJson } from '@sedna-ts/internal';
 import {
   ConditionReason,
   capConditions,
@@ -33,7 +33,7 @@ import {
   type NewCondition,
 } from './conditions.js';
 import type { JobPolicy, LearningJob, LearningJobStatus, StatusOf } from './jobPolicy.js';
-import { cloneJson, sameJson } from '../kube/json.js';
+import { cloneJson } from '../kube/json.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
 import { manualTriggerConsumed, parseManualTrigger } from './manualTrigger.js';
 import type { ObservedPod, WorkerType } from './observedPod.js';

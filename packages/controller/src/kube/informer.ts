@@ -4,7 +4,7 @@
  * restarts it with exponential backoff, so a restarted or unreachable API server is only a pause.
  */
 import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import { backoffDelay, type BackoffSettings } from './backoff.js';
+import { backoffDelay, type BackoffSettings } from '@sedna-ts/internal';
 import type { GmLogger } from '../config.js';
 import { ControllerError, describeError, httpStatusOf } from '../errors.js';
 

@@ -1,16 +1,20 @@
-import { pino } from 'pino';
+import { type Logger } from '@sedna-ts/internal';
+import { createLogger } from '@sedna-ts/internal/logger';
+import { NodeAgentError } from './errors.js';
 
-/** The logging the agent needs: a pino logger fits, as does anything with these four methods. */
-export interface NodeAgentLogger {
-  debug(fields: object, message: string): void;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-  error(fields: object, message: string): void;
-}
+/** The logging the agent needs: a pino logger fits, as does anything with debug, info, warn and error. */
+export type NodeAgentLogger = Logger;
 
-/** The default logger: pino to stdout at `SEDNA_LOG_LEVEL` (default `info`). */
+/**
+ * The default logger: pino to stdout at `SEDNA_LOG_LEVEL` (`LOG_LEVEL` alone: deprecated, warned once;
+ * default `info`).
+ */
 export function defaultLogger(nodeName: string): NodeAgentLogger {
-  return pino({ name: 'node-agent', level: process.env.SEDNA_LOG_LEVEL ?? 'info' }).child({ node: nodeName });
+  try {
+    return createLogger({ name: 'node-agent', destination: 1, bindings: { node: nodeName } });
+  } catch (error) {
+    throw NodeAgentError.from(error, 'InvalidOptions', 'node agent logger');
+  }
 }
 
 /** Turns any thrown value into loggable fields. */

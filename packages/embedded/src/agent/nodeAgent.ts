@@ -9,11 +9,11 @@ import {
   type V1PodList,
   Watch,
 } from '@kubernetes/client-node';
+import { backoffDelay, WorkQueue } from '@sedna-ts/internal';
 import { type Interpreters } from './command.js';
 import { configMapText, type DownwardInfo, podReferences, type ResolvedSources, secretText } from './env.js';
 import { NodeAgentError } from './errors.js';
 import { defaultInterpreters } from './interpreters.js';
-import { KeyedQueue } from './keyedQueue.js';
 import { defaultLogger, errorFields, type NodeAgentLogger } from './logger.js';
 import { NodeRegistration } from './node.js';
 import { podDirectory } from './paths.js';
@@ -137,7 +137,7 @@ class Agent implements NodeAgent {
   private readonly registration: NodeRegistration;
   private readonly statusWriter: StatusWriter;
   private readonly informer: ListWatch<V1Pod>;
-  private readonly queue: KeyedQueue;
+  private readonly queue: WorkQueue;
   private readonly workers = new Map<string, PodWorker>();
   private readonly deletionConfirmed = new Set<string>();
   private readonly deps: PodWorkerDeps;
@@ -198,9 +198,13 @@ class Agent implements NodeAgent {
       undefined,
       fieldSelector,
     );
-    this.queue = new KeyedQueue((key) => this.reconcile(key), {
-      onError: (key, error, attempt) => logger.warn({ pod: key, attempt, ...errorFields(error) }, 'pod reconcile failed, retrying'),
+    // No limit on pods reconciled at once; one reconcile in flight per pod, failures retried 0.5 s doubling up to 30 s.
+    this.queue = new WorkQueue({
+      backoff: { initialMs: 500, maxMs: 30_000 },
+      concurrency: Infinity,
+      onError: (key, error, _retryInMs, attempt) => logger.warn({ pod: key, attempt, ...errorFields(error) }, 'pod reconcile failed, retrying'),
     });
+    this.queue.start((key) => this.reconcile(key));
   }
 
   async start(): Promise<void> {
@@ -241,7 +245,7 @@ class Agent implements NodeAgent {
     if (now - this.lastInformerFailure > 60_000) this.informerFailures = 0;
     this.lastInformerFailure = now;
     this.informerFailures++;
-    const delay = Math.min(1000 * 2 ** (this.informerFailures - 1), 30_000);
+    const delay = backoffDelay(this.informerFailures, { initialMs: 1000, maxMs: 30_000 });
     this.logger.warn({ attempt: this.informerFailures, delayMs: delay, ...errorFields(error) }, 'pod watch failed, restarting');
     clearTimeout(this.informerRetry);
     this.informerRetry = setTimeout(() => {
@@ -390,7 +394,8 @@ class Agent implements NodeAgent {
     clearInterval(this.heartbeat);
     clearTimeout(this.informerRetry);
     await this.informer.stop();
-    this.queue.stop();
+    // Drops pending retries; the reconciles in flight are waited for below (idle), once the writer is closed.
+    void this.queue.stop();
     const workers = [...this.workers.values()];
     if (killPods) {
       const outcome = { phase: 'Failed' as const, reason: 'NodeShutdown', message: `The node agent of ${this.nodeName} stopped and stopped the pod's processes` };

@@ -3,6 +3,7 @@ import os, { constants } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type V1Container, type V1Pod } from '@kubernetes/client-node';
+import { backoffDelay, writeFileAtomicSync } from '@sedna-ts/internal';
 import { podLogPath } from '../podLogs.js';
 import { expandVars, type Interpreters, resolveCommand } from './command.js';
 import { buildContainerEnv, type DownwardInfo, type ResolvedSources } from './env.js';
@@ -11,7 +12,7 @@ import { errorFields, type NodeAgentLogger } from './logger.js';
 import { containerMappings, createPathRewriter, planVolumes, type PlannedVolume, podDirectory } from './paths.js';
 import { buildPodStatus, type ContainerRecord, type PodCondition, type PodStatusBody, timestamp } from './podStatus.js';
 import { type LaunchSpec, launchProcess, type ProcessHandle, type ProcessResult } from './processRunner.js';
-import { type StateStore, writeFileAtomic } from './stateStore.js';
+import { type StateStore } from './stateStore.js';
 import { prepareVolumes } from './volumes.js';
 
 const SIGNALS = constants.signals as Record<string, number>;
@@ -219,7 +220,7 @@ export class PodWorker {
     }
     if (previous !== this.uid) rmSync(this.podDir, { recursive: true, force: true });
     mkdirSync(this.podDir, { recursive: true });
-    if (previous !== this.uid) writeFileAtomic(marker, this.uid);
+    if (previous !== this.uid) writeFileAtomicSync(marker, this.uid, { durable: false });
   }
 
   /**
@@ -301,7 +302,7 @@ export class PodWorker {
   }
 
   private backoffDelay(failures: number): number {
-    return Math.min(this.deps.backoff.initialMs * 2 ** Math.max(0, failures - 1), this.deps.backoff.maxMs);
+    return backoffDelay(failures, this.deps.backoff);
   }
 
   private async sleep(ms: number): Promise<void> {

@@ -1,6 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { ensurePrivateDirSync, type PrivateFilesLogger } from '@sedna-ts/internal';
+import { ensurePrivateDirSync, writeFileAtomicSync, type PrivateFilesLogger } from '@sedna-ts/internal';
 import { NodeAgentError } from './errors.js';
 import { isSameProcess, readProcStat } from './procfs.js';
 
@@ -30,31 +30,6 @@ export interface PidRecord {
   tag: string;
   startedAt: string;
   gracePeriodSeconds: number;
-}
-
-/**
- * Writes a file so that a reader sees the old content or the new one, never a part: temp file, then
- * rename. With `durable` the content is fsynced first, so it also survives a power loss.
- */
-export function writeFileAtomic(file: string, content: string, durable = false): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, content);
-    if (durable) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, file);
-  if (durable) {
-    // The rename is only durable once the directory entry is.
-    const dir = openSync(path.dirname(file), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  }
 }
 
 function readJson<T>(file: string): T | undefined {
@@ -140,7 +115,7 @@ export class StateStore {
    */
   writePod(record: PodRecord): void {
     mkdirSync(this.podDir(record.uid), { recursive: true });
-    writeFileAtomic(path.join(this.podDir(record.uid), 'pod.json'), JSON.stringify(record), true);
+    writeFileAtomicSync(path.join(this.podDir(record.uid), 'pod.json'), JSON.stringify(record));
   }
 
   /** Every pod record left, with its pid records. A pod folder without a readable pod.json is skipped. */
@@ -170,7 +145,7 @@ export class StateStore {
   /** Keeps the terminal status of a pod until it is written to the API (it survives a crash in between). */
   writeFinalStatus(uid: string, status: object): void {
     mkdirSync(this.podDir(uid), { recursive: true });
-    writeFileAtomic(path.join(this.podDir(uid), 'final.json'), JSON.stringify(status), true);
+    writeFileAtomicSync(path.join(this.podDir(uid), 'final.json'), JSON.stringify(status));
   }
 
   /** The path of a container's pid file. */
@@ -183,7 +158,7 @@ export class StateStore {
    * fsynced: it only matters while the process lives, and a power loss ends the process too.
    */
   writePid(uid: string, record: PidRecord): void {
-    writeFileAtomic(this.pidFile(uid, record.container), JSON.stringify(record));
+    writeFileAtomicSync(this.pidFile(uid, record.container), JSON.stringify(record), { durable: false });
   }
 
   /** Removes a container's pid file once its processes are gone. */

@@ -1,4 +1,5 @@
 import { type CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { backoffDelay } from '@sedna-ts/internal';
 import { errorFields, type NodeAgentLogger } from './logger.js';
 import { type PodStatusBody } from './podStatus.js';
 
@@ -109,7 +110,7 @@ export class StatusWriter {
         }
         attempt++;
         this.logger.warn({ pod: `${slot.namespace}/${slot.name}`, attempt, ...errorFields(error) }, 'pod status write failed, retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(this.retry.baseMs * 2 ** (attempt - 1), this.retry.maxMs)).unref());
+        await new Promise((resolve) => setTimeout(resolve, backoffDelay(attempt, { initialMs: this.retry.baseMs, maxMs: this.retry.maxMs })).unref());
       }
     }
     slot.running = false;

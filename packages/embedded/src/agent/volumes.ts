@@ -1,9 +1,9 @@
 import { closeSync, mkdirSync, openSync, rmSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@sedna-ts/internal';
 import { type ResolvedSources } from './env.js';
 import { NodeAgentError } from './errors.js';
 import { type PlannedVolume } from './paths.js';
-import { writeFileAtomic } from './stateStore.js';
 
 function statOrUndefined(file: string): Stats | undefined {
   try {
@@ -73,7 +73,7 @@ export function prepareVolumes(volumes: Iterable<PlannedVolume>, sources: Resolv
             throw new NodeAgentError('ContainerConfig', `${field}: item path ${JSON.stringify(item.path)} leaves the volume`);
           }
           mkdirSync(path.dirname(target), { recursive: true });
-          writeFileAtomic(target, value);
+          writeFileAtomicSync(target, value, { durable: false });
         }
         break;
       }

@@ -1,14 +1,13 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type AddressInfo, type Socket } from 'node:net';
 import path from 'node:path';
-import { ensurePrivateDirSync, PrivateFilesError, tightenPrivateFilesSync } from '@sedna-ts/internal';
+import { ensurePrivateDirSync, PrivateFilesError, takePidLockSync, tightenPrivateFilesSync, writeFileAtomic } from '@sedna-ts/internal';
 import { builtinResources } from './builtins.js';
 import { crdResourceTypes } from './crd.js';
 import { ApiServerError } from './errors.js';
-import { kubeconfigYaml, loadOrCreateToken, writeFileAtomic } from './files.js';
+import { kubeconfigYaml, loadOrCreateToken } from './files.js';
 import { Controllers } from './gc.js';
 import { Authenticator } from './authentication.js';
 import { type AuditRecord, createHandler } from './handler.js';
@@ -116,45 +115,17 @@ function privately<T>(fn: () => T): T {
   }
 }
 
-/** Data dirs served by a server of this process. */
-const lockedHere = new Set<string>();
-
-/** Takes `<dataDir>/server.lock` for this process, taking over a lock whose process is gone. */
+/**
+ * Takes `<dataDir>/server.lock` for this process (the pid lock of @sedna-ts/internal: a lock whose
+ * process is gone is taken over). `sedna up` parses "already served by process N".
+ */
 function lockDataDir(dataDir: string): () => void {
   const file = path.join(dataDir, 'server.lock');
-  if (lockedHere.has(dataDir)) throw new ApiServerError('StoreFailure', `${dataDir}: already served by another server of this process`);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(file, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      lockedHere.add(dataDir);
-      return () => {
-        lockedHere.delete(dataDir);
-        try {
-          if (readFileSync(file, 'utf8').trim() === String(process.pid)) unlinkSync(file);
-        } catch {
-          // Already gone.
-        }
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ApiServerError('StoreFailure', `${file}: ${(error as Error).message}`, { cause: error });
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      let alive = false;
-      // Our own pid in the file is a previous incarnation (a container restarts as the same pid).
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-        try {
-          process.kill(pid, 0);
-          alive = true;
-        } catch (e) {
-          alive = (e as NodeJS.ErrnoException).code === 'EPERM';
-        }
-      }
-      if (alive) throw new ApiServerError('StoreFailure', `${dataDir}: already served by process ${pid} (${file})`);
-      unlinkSync(file);
-    }
-  }
-  throw new ApiServerError('StoreFailure', `${file}: could not take the lock`);
+  return takePidLockSync(file, {
+    held: (pid, cause) => new ApiServerError('StoreFailure', `${dataDir}: already served by process ${pid} (${file})`, { cause }),
+    heldHere: (cause) => new ApiServerError('StoreFailure', `${dataDir}: already served by another server of this process`, { cause }),
+    other: (cause) => new ApiServerError('StoreFailure', cause.message, { cause }),
+  });
 }
 
 /**
@@ -265,7 +236,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       kubeconfig,
       async writeKubeconfig(file: string): Promise<void> {
         await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-        await writeFileAtomic(path.resolve(file), kubeconfig(), 0o600);
+        await writeFileAtomic(path.resolve(file), kubeconfig(), { mode: 0o600 });
       },
       close(): Promise<void> {
         closing ??= (async () => {

@@ -1,48 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@sedna-ts/internal';
 import { stringify } from 'yaml';
 import { ApiServerError } from './errors.js';
-
-/** Writes a file durably: a temp file beside it, fsync, rename, fsync of the folder. */
-export async function writeFileAtomic(file: string, content: string, mode = 0o600): Promise<void> {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(content);
-    await fh.chmod(mode);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, file);
-  const dir = await open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-/** `writeFileAtomic` for start-up code that cannot await. */
-export function writeFileAtomicSync(file: string, content: string, mode: number): void {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dir = openSync(path.dirname(file), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
 
 /**
  * The bearer token of the server: the one given, else the one persisted in `<dataDir>/token`, else
@@ -65,7 +26,7 @@ export function loadOrCreateToken(dataDir: string, given: string | undefined): s
   }
   if (existing) return check(existing, file);
   const token = randomBytes(32).toString('base64url');
-  writeFileAtomicSync(file, `${token}\n`, 0o600);
+  writeFileAtomicSync(file, `${token}\n`, { mode: 0o600 });
   return token;
 }
 

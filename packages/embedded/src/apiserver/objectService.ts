@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { defaultBuiltin, normalizeSecret } from './builtins.js';
 import { CRD_CLEANUP_FINALIZER, establishedStatus, validateCrd } from './crd.js';
 import { ApiServerError, type StatusCause } from './errors.js';
 import { displayName, isPlainObject, type KubeObject, rfc3339 } from './kubeObject.js';
-import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, cloneJson, deepEqual, type Json } from './patch.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, cloneJson, type Json } from './patch.js';
 import { groupVersion, type ResourceRegistry, type ResourceType, toStorage, toVersion } from './resources.js';
 import { applySchema, type SchemaIssue } from './schema.js';
 import { type FieldRequirement, type LabelSelector, matchFields, matchLabels, parseFieldSelector, parseLabelSelector } from './selectors.js';
@@ -486,9 +487,9 @@ export class ObjectService {
     this.validate(rt, next, options, warnings);
     next.metadata.resourceVersion = old.metadata.resourceVersion;
     if (!tracksGeneration(rt)) delete next.metadata.generation;
-    else if (!deepEqual(generationView(rt, next), generationView(rt, previous))) next.metadata.generation = (previous.metadata.generation ?? 1) + 1;
+    else if (!isDeepStrictEqual(generationView(rt, next), generationView(rt, previous))) next.metadata.generation = (previous.metadata.generation ?? 1) + 1;
     const stored = toStorage(rt, next);
-    if (deepEqual(stored, old)) return { object: old, warnings, created: false };
+    if (isDeepStrictEqual(stored, old)) return { object: old, warnings, created: false };
     const namespaceObject = !rt.custom && rt.resource === 'namespaces';
     if (!namespaceObject && stored.metadata.deletionTimestamp && (stored.metadata.finalizers ?? []).length === 0 && (stored.metadata.deletionGracePeriodSeconds ?? 0) === 0) {
       if (!options.dryRun) tx.remove(key, stored);

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { ApiServerError } from './errors.js';
 
 /** A JSON value as stored and patched. */
@@ -144,7 +145,7 @@ export function applyJsonPatch(target: Json, patch: unknown): Json {
         break;
       }
       case 'test':
-        if (!deepEqual(getAt(doc, parts), value())) {
+        if (!isDeepStrictEqual(getAt(doc, parts), value())) {
           throw invalid(op, path, 'testing value failed');
         }
         break;
@@ -153,20 +154,6 @@ export function applyJsonPatch(target: Json, patch: unknown): Json {
     }
   });
   return doc;
-}
-
-/** Structural equality of two JSON values (key order of objects does not matter). */
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ak = Object.keys(a as object);
-  const bk = Object.keys(b as object);
-  return ak.length === bk.length && ak.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as JsonObject)[k], (b as JsonObject)[k]));
 }
 
 /**
@@ -200,7 +187,7 @@ function smpMergeList(field: string, base: Json[], patch: Json[]): Json[] {
   const key = MERGE_KEYS[field];
   if (MERGED_SCALAR_LISTS.has(field)) {
     const out = [...base];
-    for (const v of patch) if (!out.some((x) => deepEqual(x, v))) out.push(v);
+    for (const v of patch) if (!out.some((x) => isDeepStrictEqual(x, v))) out.push(v);
     return out;
   }
   if (!key) return cloneJson(patch).map(stripDirectives);
@@ -213,7 +200,7 @@ function smpMergeList(field: string, base: Json[], patch: Json[]): Json[] {
       out.push(cloneJson(item));
       continue;
     }
-    const idx = out.findIndex((x) => isObject(x) && item[key] !== undefined && deepEqual(x[key], item[key]));
+    const idx = out.findIndex((x) => isObject(x) && item[key] !== undefined && isDeepStrictEqual(x[key], item[key]));
     if (item.$patch === 'delete') {
       if (idx >= 0) out.splice(idx, 1);
     } else if (idx >= 0) {
@@ -270,7 +257,7 @@ export function applyStrategicMergePatch(target: Json | undefined, patch: Json):
     if (k.startsWith('$deleteFromPrimitiveList/') && Array.isArray(v)) {
       const field = k.slice('$deleteFromPrimitiveList/'.length);
       const cur = out[field];
-      if (Array.isArray(cur)) out[field] = cur.filter((x) => !v.some((d) => deepEqual(d, x)));
+      if (Array.isArray(cur)) out[field] = cur.filter((x) => !v.some((d) => isDeepStrictEqual(d, x)));
     } else if (k.startsWith('$setElementOrder/') && Array.isArray(v)) {
       const field = k.slice('$setElementOrder/'.length);
       const cur = out[field];

@@ -10,8 +10,8 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomUUID, sign, verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@sedna-ts/internal';
 import { ApiServerError } from './errors.js';
-import { writeFileAtomicSync } from './files.js';
 
 /** The issuer kube-apiserver clusters made by kind, k3s and kubeadm use by default. */
 export const DEFAULT_SERVICE_ACCOUNT_ISSUER = 'https://kubernetes.default.svc.cluster.local';
@@ -101,7 +101,7 @@ export class ServiceAccountTokenSigner {
     if (pem === undefined) {
       const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-      writeFileAtomicSync(file, pem, 0o600);
+      writeFileAtomicSync(file, pem, { mode: 0o600 });
     }
     let key: KeyObject;
     try {

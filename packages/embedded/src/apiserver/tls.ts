@@ -2,8 +2,8 @@ import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, rand
 import { isIP } from 'node:net';
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from '@sedna-ts/internal';
 import { ApiServerError } from './errors.js';
-import { writeFileAtomicSync } from './files.js';
 
 // A minimal DER writer: just what an X.509 v3 certificate with ECDSA P-256 keys needs. Node can
 // make keys and signatures but not certificates; the libraries that can either patch globals
@@ -150,8 +150,8 @@ export function loadOrCreateTls(dataDir: string, host: string): TlsMaterial {
     const ca = newKey();
     caKeyPem = ca.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     caCert = certificate({ subject: 'sedna-embedded-ca', issuer: 'sedna-embedded-ca', publicKey: ca.publicKey, signer: ca.privateKey, ca: true, days: 3650 });
-    writeFileAtomicSync(file('ca.key'), caKeyPem, 0o600);
-    writeFileAtomicSync(file('ca.crt'), caCert, 0o600);
+    writeFileAtomicSync(file('ca.key'), caKeyPem, { mode: 0o600 });
+    writeFileAtomicSync(file('ca.crt'), caCert, { mode: 0o600 });
   }
   let cert = read('server.crt');
   let key = read('server.key');
@@ -170,8 +170,8 @@ export function loadOrCreateTls(dataDir: string, host: string): TlsMaterial {
     const server = newKey();
     key = server.privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     cert = certificate({ subject: 'sedna-embedded', issuer: 'sedna-embedded-ca', publicKey: server.publicKey, signer: createPrivateKey(caKeyPem), ca: false, days: 825, hosts });
-    writeFileAtomicSync(file('server.key'), key, 0o600);
-    writeFileAtomicSync(file('server.crt'), cert, 0o600);
+    writeFileAtomicSync(file('server.key'), key, { mode: 0o600 });
+    writeFileAtomicSync(file('server.crt'), cert, { mode: 0o600 });
   }
   return { caCert, cert: cert as string, key: key as string };
 }

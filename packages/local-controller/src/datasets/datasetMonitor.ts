@@ -9,7 +9,8 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { readJsonFile, writeFileAtomic } from '../storage/files.js';
+import { writeFileAtomic } from '@sedna-ts/internal';
+import { readJsonFile } from '../storage/files.js';
 import { readIndex, START_CURSOR, type IndexCursor, type IndexFormat, type IndexOpener, type RefusedIndex } from './indexReader.js';
 import { type LcLogger } from '../logger.js';
 

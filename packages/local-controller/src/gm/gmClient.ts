@@ -8,6 +8,7 @@
  * notices a dead peer by ping.
  */
 import { decodeFrameContent, encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
+import { backoffDelay } from '@sedna-ts/internal';
 import { WebSocket, type RawData } from 'ws';
 import { type LcLogger } from '../logger.js';
 import { type Outbox, type OutboxMessage } from './outbox.js';
@@ -181,11 +182,8 @@ export class GmClient {
 
   private scheduleReconnect(): void {
     if (this.stopped) return;
-    const initial = this.options.initialDelayMs ?? 200;
-    const max = this.options.maxDelayMs ?? 30_000;
-    const base = Math.min(max, initial * 2 ** Math.min(this.attempt, 20));
     this.attempt++;
-    const delay = base / 2 + Math.random() * (base / 2);
+    const delay = backoffDelay(this.attempt, { initialMs: this.options.initialDelayMs ?? 200, maxMs: this.options.maxDelayMs ?? 30_000, jitter: true });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.dial();

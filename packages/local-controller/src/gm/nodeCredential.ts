@@ -10,9 +10,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tightenPrivateFilesSync, type PrivateFilesLogger } from '@sedna-ts/internal';
+import { tightenPrivateFilesSync, writeFileAtomic, type PrivateFilesLogger } from '@sedna-ts/internal';
 import { LocalControllerError } from '../errors.js';
-import { writeAtomic } from '../storage/files.js';
 
 const NODE_TOKEN_FILE = 'node-token';
 
@@ -71,10 +70,7 @@ export class NodeCredential {
   /** Takes the node token of a GM hello (token-file mode only), and keeps it for the next start. */
   async learn(nodeToken: string | undefined): Promise<void> {
     if (!this.learnsNodeToken || nodeToken === undefined || nodeToken === '' || nodeToken === this.key) return;
-    await writeAtomic(join(this.dataDir, NODE_TOKEN_FILE), async (handle) => {
-      await handle.chmod(0o600);
-      await handle.writeFile(`${nodeToken}\n`);
-    });
+    await writeFileAtomic(join(this.dataDir, NODE_TOKEN_FILE), `${nodeToken}\n`, { mode: 0o600 });
     this.key = nodeToken;
   }
 }

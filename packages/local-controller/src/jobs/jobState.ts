@@ -11,7 +11,8 @@ import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type WireFrame } from '@sedna-ts/api-types';
-import { applyAccess, fileSize, readJsonFile, writeAtomic, writeFileAtomic, type FileAccess } from '../storage/files.js';
+import { writeAtomic, writeFileAtomic } from '@sedna-ts/internal';
+import { applyAccess, fileSize, readJsonFile, type FileAccess } from '../storage/files.js';
 import { START_CURSOR, type IndexCursor } from '../datasets/indexReader.js';
 import { type LcLogger } from '../logger.js';
 
@@ -257,5 +258,5 @@ export function writeLinesAtomic(target: string, header: string | undefined, lin
     }
     if (buffer) await handle.write(buffer);
     return count;
-  }, access ? (handle) => applyAccess(handle, access) : undefined);
+  }, access ? { prepare: (handle) => applyAccess(handle, access) } : {});
 }

@@ -10,7 +10,8 @@
  */
 import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDir, isNotFound, tempPathFor } from './files.js';
+import { fsyncDir, tempPathFor } from '@sedna-ts/internal';
+import { isNotFound } from './files.js';
 
 interface Pending {
   line: string;

@@ -1,61 +1,12 @@
 /**
  * File helpers of the LC's durable state: every file that matters is written to a temp file, fsynced,
  * renamed over the target, and the folder fsynced, so a crash leaves the old or the new content, never
- * a mix.
+ * a mix (writes: `writeFileAtomic` and `writeAtomic` of @sedna-ts/internal; copies: `copyFileAtomic`).
  */
-import { randomBytes } from 'node:crypto';
 import { constants as fsConstants, type BigIntStats, type Stats } from 'node:fs';
 import { copyFile, mkdir, open, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-
-/** A name for a temp file beside `path`, unique to this process and call. */
-export function tempPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-}
-
-/** fsync a folder so a rename or a new file in it survives a crash (some file systems refuse: ignored). */
-export async function fsyncDir(dir: string): Promise<void> {
-  let handle;
-  try {
-    handle = await open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // A folder fsync is not supported everywhere; the rename itself is still atomic.
-  } finally {
-    await handle?.close();
-  }
-}
-
-/**
- * Write `path` atomically: `write` fills a temp file beside it, which is fsynced, renamed over `path`,
- * and the folder fsynced. Creates the folder. Resolves to what `write` returned. `prepare` runs on the
- * new, empty temp file before `write` (to give it its owner and mode before it holds anything).
- */
-export async function writeAtomic<T>(path: string, write: (handle: FileHandle) => Promise<T>, prepare?: (handle: FileHandle) => Promise<void>): Promise<T> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = tempPathFor(path);
-  // 'wx': the temp file is always a new one, never something already at that name (a planted symlink).
-  const handle = await open(temp, 'wx');
-  let result: T;
-  try {
-    await prepare?.(handle);
-    result = await write(handle);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
-  await fsyncDir(dirname(path));
-  return result;
-}
-
-/** Write `data` to `path` atomically (temp file, fsync, rename, folder fsync), creating the folder. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  return writeAtomic(path, (handle) => handle.writeFile(data));
-}
+import { dirname } from 'node:path';
+import { fsyncDir, tempPathFor } from '@sedna-ts/internal';
 
 /** Copy a file to `target` atomically (copy to a temp file, fsync, rename, folder fsync). */
 export async function copyFileAtomic(source: string, target: string): Promise<void> {

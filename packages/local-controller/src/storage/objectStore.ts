@@ -6,7 +6,8 @@
  */
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonFile, writeFileAtomic, isNotFound } from './files.js';
+import { writeFileAtomic } from '@sedna-ts/internal';
+import { readJsonFile, isNotFound } from './files.js';
 import { type LcLogger } from '../logger.js';
 
 /** Minimal shape of a stored object. */

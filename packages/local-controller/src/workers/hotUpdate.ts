@@ -12,7 +12,8 @@ import { cp, mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises
 import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { type ModelHotUpdateConfig } from '@sedna-ts/api-types';
 import { HOT_UPDATE_CONFIG_FILE, HOT_UPDATE_MOUNT_PATH as HOT_UPDATE_MOUNT } from '@sedna-ts/api-types/contract';
-import { copyFileAtomic, fsyncDir, tempPathFor, writeFileAtomic } from '../storage/files.js';
+import { fsyncDir, tempPathFor, writeFileAtomic } from '@sedna-ts/internal';
+import { copyFileAtomic } from '../storage/files.js';
 
 /** Versions kept in the hot-update folder (the serving one and the ones before it). */
 const KEEP_VERSIONS = 3;

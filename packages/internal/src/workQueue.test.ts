@@ -161,3 +161,43 @@ test('depth changes are reported', async () => {
   expect(depths[depths.length - 1]).toBe(0);
   await queue.stop();
 });
+
+test('without a concurrency limit each key starts at once; adds during a handling coalesce into one more', async () => {
+  const queue = new WorkQueue({ backoff: fast, concurrency: Infinity });
+  const gates: ReturnType<typeof deferred<void>>[] = [];
+  const calls: string[] = [];
+  queue.start(async (key) => {
+    calls.push(key);
+    const gate = deferred<void>();
+    gates.push(gate);
+    await gate.promise;
+  });
+  for (const key of ['a', 'a', 'a', 'b']) queue.add(key);
+  expect(calls).toEqual(['a', 'b']);
+  gates[0]?.resolve();
+  await until(() => calls.length === 3);
+  expect(calls).toEqual(['a', 'b', 'a']);
+  gates[1]?.resolve();
+  gates[2]?.resolve();
+  await queue.idle();
+  expect(calls).toEqual(['a', 'b', 'a']);
+  await queue.stop();
+});
+
+test('onError hears the failures of the key so far; idle waits for the handlers in flight only', async () => {
+  const failures: number[] = [];
+  const queue = new WorkQueue({ backoff: { initialMs: 1, maxMs: 2, jitter: true }, onError: (_key, _error, _delay, n) => failures.push(n) });
+  let attempts = 0;
+  const done = deferred();
+  queue.start(async () => {
+    attempts++;
+    if (attempts < 3) throw new Error('not yet');
+    done.resolve();
+  });
+  queue.add('k');
+  await queue.idle();
+  expect(attempts).toBe(1);
+  await done.promise;
+  expect(failures).toEqual([1, 2]);
+  await queue.stop();
+});

@@ -2,9 +2,10 @@
  * A per-key work queue in the manner of client-go's workqueue: keys wait in FIFO order, a key waits at
  * most once however often it is added, and a key is never handled twice at the same time: one added
  * while it is being handled is handled again afterwards. Failures are retried with exponential backoff
- * per key; a handler can also ask to come back after a delay.
+ * per key; a handler can also ask to come back after a delay. The GM's reconcile loops run on it with
+ * a concurrency limit, the node agent's pod reconciles without one.
  */
-import { backoffDelay, type BackoffSettings } from './backoff.js';
+import { backoffDelay, type BackoffOptions } from './backoff.js';
 
 /** What a handler asks for after handling a key. */
 export interface HandleResult {
@@ -19,17 +20,28 @@ export type KeyHandler = (key: string) => Promise<HandleResult | void>;
 
 /** Options of a WorkQueue. */
 export interface WorkQueueOptions {
-  /** Backoff of a key whose handler failed or asked for it: initial delay, doubled per failure, capped. */
-  backoff: BackoffSettings;
-  /** Keys handled at the same time (different keys only). Default 4. */
+  /** Backoff of a key whose handler failed or asked for it: initial delay, doubled per failure, capped (jitter optional). */
+  backoff: BackoffOptions;
+  /** Keys handled at the same time (different keys only); `Infinity` for no limit. Default 4. */
   concurrency?: number;
-  /** Called when a handler rejects, with the key, the error and the delay before the retry. */
-  onError?: (key: string, error: unknown, retryInMs: number) => void;
+  /**
+   * Called when a handler rejects, with the key, the error, the delay before the retry and the
+   * failures of the key so far (1 on the first).
+   */
+  onError?: (key: string, error: unknown, retryInMs: number, failures: number) => void;
   /** Called whenever the number of waiting keys changes. */
   onDepth?: (depth: number) => void;
 }
 
-/** The per-key FIFO queue of the reconcile loops. */
+/**
+ * The per-key FIFO queue of the reconcile loops.
+ *
+ * @example
+ * const queue = new WorkQueue({ backoff: { initialMs: 1000, maxMs: 300_000 }, onError: (key, error, retryInMs) => log.error({ key, retryInMs }, String(error)) });
+ * queue.start(async (key) => reconcile(key)); // a rejection retries the key with backoff
+ * queue.add('default/helmet');
+ * await queue.stop();
+ */
 export class WorkQueue {
   private readonly queue: string[] = [];
   /** Keys that wait to be handled (in `queue`, or to re-enter it when their handling ends). */
@@ -106,6 +118,11 @@ export class WorkQueue {
     this.pump();
   }
 
+  /** Resolves when no handler is in flight (waiting keys and delayed adds are not waited for). */
+  async idle(): Promise<void> {
+    while (this.active.size > 0) await Promise.allSettled([...this.active]);
+  }
+
   /** Stops taking keys, drops the waiting ones and the delayed adds, and waits for handlers in flight. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -149,7 +166,7 @@ export class WorkQueue {
       if (result?.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
     } catch (error) {
       const delay = this.addRateLimited(key);
-      this.options.onError?.(key, error, delay);
+      this.options.onError?.(key, error, delay, this.failures(key));
     }
   }
 }
