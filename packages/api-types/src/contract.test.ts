@@ -33,6 +33,17 @@ describe('parseManualTrigger: one parser for the GM and the LC', () => {
   });
 });
 
+describe('parseManualTrigger with a clock', () => {
+  it('refuses a time more than 5 minutes ahead, and cuts a long value in its message', () => {
+    const now = Date.UTC(2026, 11, 4, 10);
+    expect(parseManualTrigger('train@2026-12-04T10:04:00Z', now)).toEqual({ stage: 'Train', timeMs: now + 240_000 });
+    expect(parseManualTrigger('train@2099-01-01T00:00:00Z', now)).toEqual({ error: '"train@2099-01-01T00:00:00Z" is in the future (more than 300 s ahead of this clock)' });
+    const long = `train@${'x'.repeat(5000)}`;
+    const parsed = parseManualTrigger(long, now) as { error: string };
+    expect(parsed.error).toBe(`${JSON.stringify(long.slice(0, 80))}... (5006 characters) is not <train|eval|deploy>@<RFC 3339 time>`);
+  });
+});
+
 describe('jobFolder', () => {
   it('is <root>/<namespace>/<kind>/<name> in lower case, for any trailing slash', () => {
     expect(jobFolder('/var/lib/sedna/model-hot-update', 'default', 'IncrementalLearningJob', 'Helmet')).toBe('/var/lib/sedna/model-hot-update/default/incrementallearningjob/helmet');

@@ -187,21 +187,29 @@ export interface ManualTrigger {
 }
 
 const TRIGGER_STAGES: Readonly<Record<string, JobStage>> = { train: JobStage.Train, eval: JobStage.Eval, deploy: JobStage.Deploy };
+const MAX_SHOWN = 80;
+/** How far ahead of the reader's clock a trigger's time may be (clocks of different machines differ). */
+export const MAX_TRIGGER_SKEW_MS = 5 * 60_000;
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * Parses the annotation value `<train|eval|deploy>@<RFC 3339 time>` (stage in any case). The GM and
- * the LC both act on a trigger only when this accepts it; otherwise an error text naming the value.
+ * the LC both act on a trigger only when this accepts it; otherwise an error text naming the value (cut
+ * to 80 characters). Given `nowMs`, a time more than `MAX_TRIGGER_SKEW_MS` ahead is refused too.
  *
  * @example
  * parseManualTrigger('train@2026-12-04T10:00:00Z'); // { stage: 'Train', timeMs: 1796378400000 }
  * parseManualTrigger('train@garbage'); // { error: '"train@garbage" is not <train|eval|deploy>@<RFC 3339 time>' }
  */
-export function parseManualTrigger(value: string): ManualTrigger | { error: string } {
+export function parseManualTrigger(value: string, nowMs?: number): ManualTrigger | { error: string } {
   const at = value.indexOf('@');
   const stage = at < 0 ? undefined : TRIGGER_STAGES[value.slice(0, at).trim().toLowerCase()];
   const text = at < 0 ? '' : value.slice(at + 1).trim();
   const time = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
-  if (!stage || Number.isNaN(time)) return { error: `${JSON.stringify(value)} is not <train|eval|deploy>@<RFC 3339 time>` };
+  // A long value is shown cut, with its length: it goes into events and logs.
+  const shown = value.length > MAX_SHOWN ? `${JSON.stringify(value.slice(0, MAX_SHOWN))}... (${value.length} characters)` : JSON.stringify(value);
+  if (!stage || Number.isNaN(time)) return { error: `${shown} is not <train|eval|deploy>@<RFC 3339 time>` };
+  // A time in the future would never be consumed (the stage must leave Waiting after it): refused.
+  if (nowMs !== undefined && time > nowMs + MAX_TRIGGER_SKEW_MS) return { error: `${shown} is in the future (more than ${MAX_TRIGGER_SKEW_MS / 1000} s ahead of this clock)` };
   return { stage, timeMs: time };
 }

@@ -1,5 +1,5 @@
 /** What went wrong while making files private. */
-export type PrivateFilesErrorCode = 'MKDIR_FAILED' | 'CHMOD_FAILED' | 'READ_FAILED';
+export type PrivateFilesErrorCode = 'MKDIR_FAILED' | 'CHMOD_FAILED' | 'READ_FAILED' | 'NOT_OWNED';
 
 /**
  * The one error class of this package. Messages name the path and, for a chmod, both modes, e.g.

@@ -111,14 +111,30 @@ test('symbolic links are skipped with a line, never followed, in a walk or given
   expect(logger.lines).toContain(`not tightened: ${toFile} is a symbolic link (to ${outside}); its target keeps its mode`);
 });
 
-test('a data folder that is a symbolic link to a folder is used but not tightened, and reported', () => {
+test('a data folder that is a symbolic link is followed: the folder it leads to is the one made private', () => {
   const real = folder('real', 0o755);
   const link = path.join(tmp, 'data');
   fs.symlinkSync(real, link);
   const logger = recorder();
-  expect(ensurePrivateDirSync(link, { logger })).toEqual([{ action: 'skipped', path: link, reason: 'symlink', target: real }]);
-  expect(mode(real)).toBe(0o755);
-  expect(logger.lines).toHaveLength(1);
+  expect(ensurePrivateDirSync(link, { logger })).toEqual([{ action: 'tightened', path: real, from: 0o755, to: 0o700 }]);
+  expect(mode(real)).toBe(0o700);
+});
+
+// Making a file another user's takes root (CI runs as root).
+(process.getuid?.() === 0 ? test : test.skip)("a folder or file of another user is refused, not tightened (its owner could replace what it holds)", () => {
+  const theirs = folder('theirs', 0o777);
+  fs.chownSync(theirs, 65534, 65534);
+  expect(() => ensurePrivateDirSync(theirs)).toThrow(`${theirs} is owned by uid 65534, not by this user (uid ${process.getuid?.()}): another user could replace what it holds; use a folder of your own`);
+  expect(mode(theirs)).toBe(0o777);
+  // Through a link too.
+  const link = path.join(tmp, 'via-link');
+  fs.symlinkSync(theirs, link);
+  expect(() => ensurePrivateDirSync(link)).toThrow(/is owned by uid 65534/);
+  const ours = folder('ours', 0o700);
+  const planted = path.join(ours, 'token');
+  fs.writeFileSync(planted, 'attacker');
+  fs.chownSync(planted, 65534, 65534);
+  expect(() => tightenPrivateFilesSync(planted)).toThrow(expect.objectContaining({ code: 'NOT_OWNED' }));
 });
 
 test('a file where the folder should be: MKDIR_FAILED naming the path', () => {

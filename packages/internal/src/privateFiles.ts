@@ -12,7 +12,7 @@
  * planted in a folder cannot make a start chmod a file elsewhere. A folder is tightened before its
  * entries are looked at, so once its mode is checked no other user can swap an entry for a link.
  */
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, type Stats } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readlinkSync, realpathSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { PrivateFilesError } from './errors.js';
 
@@ -65,6 +65,12 @@ function tighten(file: string, recursive: boolean, changes: PrivateFileChange[])
     changes.push({ action: 'skipped', path: file, reason: 'symlink', target });
     return;
   }
+  // A path of another user is refused, not tightened: its owner could still replace what it holds (a
+  // folder made in /tmp by someone else, with our secrets put in it), as ssh refuses such key files.
+  const uid = process.getuid?.();
+  if (uid !== undefined && stats.uid !== uid) {
+    throw new PrivateFilesError('NOT_OWNED', `${file} is owned by uid ${stats.uid}, not by this user (uid ${uid}): another user could replace what it holds; use a folder of your own`);
+  }
   const folder = stats.isDirectory();
   const wanted = folder ? PRIVATE_DIR_MODE : PRIVATE_FILE_MODE;
   const mode = stats.mode & 0o7777;
@@ -108,7 +114,7 @@ export function logPrivateFileChanges(logger: PrivateFilesLogger, changes: reado
  * missing paths are left alone and symbolic links are skipped, not followed.
  *
  * @returns what was tightened or skipped, in the order it was done.
- * @throws PrivateFilesError `CHMOD_FAILED` (e.g. a path of another user), `READ_FAILED`.
+ * @throws PrivateFilesError `NOT_OWNED` (a path of another user), `CHMOD_FAILED`, `READ_FAILED`.
  * @example
  * tightenPrivateFilesSync([path.join(dataDir, 'token'), path.join(dataDir, 'store')], { recursive: true, logger });
  */
@@ -124,7 +130,8 @@ export function tightenPrivateFilesSync(paths: string | readonly string[], optio
  * (say 0755 from an earlier release) is tightened to 0700 and reported.
  *
  * @returns what was tightened or skipped (nothing for a new folder).
- * @throws PrivateFilesError `MKDIR_FAILED` (a file in the way, no permission), `CHMOD_FAILED`, `READ_FAILED`.
+ * @throws PrivateFilesError `MKDIR_FAILED` (a file in the way, no permission), `NOT_OWNED` (the folder, or
+ *   what a link leads to, or a file in it, is another user's), `CHMOD_FAILED`, `READ_FAILED`.
  * @example
  * ensurePrivateDirSync('/var/lib/sedna', { logger }); // warns "tightened /var/lib/sedna from 0755 to 0700"
  */
@@ -136,5 +143,13 @@ export function ensurePrivateDirSync(dir: string, options: PrivateFilesOptions =
   } catch (error) {
     throw failure('MKDIR_FAILED', resolved, error);
   }
-  return tightenPrivateFilesSync(resolved, options);
+  // A data dir that is a symbolic link is followed to the folder that holds the files, which is checked:
+  // someone else's link must not lead us into their folder.
+  let real: string;
+  try {
+    real = realpathSync(resolved);
+  } catch (error) {
+    throw failure('READ_FAILED', resolved, error);
+  }
+  return tightenPrivateFilesSync(real, options);
 }

@@ -117,7 +117,12 @@ function serveWorkers(parts: Parts): Promise<WorkerApi> {
     port: config.port,
     logger: ctx.logger,
     handlers: {
-      authenticate: (name, token) => authenticateWorker(name, token, credential.workerKey, config.nodeName),
+      authenticate: (name, token) => {
+        const auth = authenticateWorker(name, token, credential.workerKey, config.nodeName);
+        // A refused token is worth a line: a worker misconfigured, or someone trying tokens.
+        if (!auth.ok && auth.reply.status !== 503) ctx.logger.warn({ worker: name, status: auth.reply.status }, auth.reply.message);
+        return auth;
+      },
       report: createReportHandler({ ctx, jobs, stopping: () => state.stopping }),
       readiness: () => ({ ready: !state.stopping, gmConnected: state.gm?.connected ?? false, outboxDepth: outbox.depth, jobs: jobs.size }),
       async metrics() {

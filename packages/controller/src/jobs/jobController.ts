@@ -224,7 +224,12 @@ export class JobController<J extends LearningJob> {
     const name = job.metadata.name ?? '';
     const log = this.deps.logger.child({ job: key, kind: policy.kind });
     for (const action of decision.actions) {
-      if (action.type === 'createPod') await this.createPod(job, key, action.request);
+      if (action.type === 'event') {
+        await api.createEvent(job, action.eventType, action.reason, action.message).catch((error: unknown) => {
+          log.warn({ reason: action.reason, error: (error as Error).message }, 'an event could not be recorded');
+        });
+        log.warn({ reason: action.reason }, action.message);
+      } else if (action.type === 'createPod') await this.createPod(job, key, action.request);
       else if (action.type === 'deletePod') {
         await api.deletePod(namespace, action.name);
         this.deps.expectations.expectDeletion(key, action.name);

@@ -33,6 +33,7 @@ function actions(decision: JobDecision): string[] {
   return decision.actions.map((a) => {
     if (a.type === 'createPod') return `create ${a.request.workerType} ${a.request.name} r${a.request.round} a${a.request.attempt}`;
     if (a.type === 'deletePod') return `delete ${a.name}`;
+    if (a.type === 'event') return `event ${a.eventType} ${a.reason}: ${a.message}`;
     return `remove annotation ${a.key}`;
   });
 }
@@ -659,17 +660,24 @@ describe('decide: manual trigger', () => {
     expect(actions(next)).toEqual(['create eval helmet-eval-x7k2q r4 a1', 'remove annotation sedna.io/trigger']);
   });
 
-  test('eval asked before any round trained: removed, with a message', () => {
+  test('eval asked before any round trained: removed, with a Warning event (the latest condition keeps its message)', () => {
     const job = makeJob({ annotations: { [TRIGGER_ANNOTATION]: `eval@${at(-1)}` }, conditions: [cond('Train', 'Waiting', 0)] });
     const d = run(job);
-    expect(actions(d)).toEqual(['remove annotation sedna.io/trigger']);
-    expect(last(d).message).toBe('manual trigger eval ignored: no round has trained a model yet');
+    expect(actions(d)).toEqual(['remove annotation sedna.io/trigger', 'event Warning TriggerIgnored: manual trigger eval ignored: no round has trained a model yet']);
+    expect(last(d).message).toBeUndefined();
   });
 
-  test('a malformed annotation is removed with a message naming it', () => {
-    const job = makeJob({ annotations: { [TRIGGER_ANNOTATION]: 'later' }, conditions: [cond('Train', 'Waiting', 0)] });
+  test('a malformed annotation is removed with a Warning event naming it; the failed stage keeps its own message', () => {
+    const failed = cond('Train', 'Failed', 1, { reason: 'PodFailed', message: 'worker pod helmet-train-aaaaa failed: exited with code 1' });
+    const job = makeJob({ annotations: { [TRIGGER_ANNOTATION]: 'later' }, round: 1, conditions: [cond('Train', 'Waiting', 0), failed] });
     const d = run(job);
-    expect(actions(d)).toEqual(['remove annotation sedna.io/trigger']);
-    expect(last(d).message).toBe('annotation sedna.io/trigger: "later" is not <train|eval|deploy>@<RFC 3339 time>; removed');
+    expect(actions(d)).toContain('event Warning InvalidTrigger: annotation sedna.io/trigger: "later" is not <train|eval|deploy>@<RFC 3339 time>; removed');
+    expect(actions(d)).toContain('remove annotation sedna.io/trigger');
+    expect(d.status.conditions?.find((c) => c.reason === 'PodFailed')?.message).toBe('worker pod helmet-train-aaaaa failed: exited with code 1');
+  });
+
+  test('a trigger whose time is far in the future is refused, not left to start rounds forever', () => {
+    const job = makeJob({ annotations: { [TRIGGER_ANNOTATION]: 'train@2099-01-01T00:00:00Z' }, conditions: [cond('Train', 'Waiting', 0)] });
+    expect(actions(run(job))).toEqual(['remove annotation sedna.io/trigger', 'event Warning InvalidTrigger: annotation sedna.io/trigger: "train@2099-01-01T00:00:00Z" is in the future (more than 300 s ahead of this clock); removed']);
   });
 });

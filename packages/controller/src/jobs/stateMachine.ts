@@ -117,7 +117,9 @@ export interface WorkerPodRequest {
 export type JobAction =
   | { type: 'createPod'; request: WorkerPodRequest }
   | { type: 'deletePod'; name: string; reason: string }
-  | { type: 'removeAnnotation'; key: string };
+  | { type: 'removeAnnotation'; key: string }
+  /** An Event on the job (what a user should see but no condition records, e.g. a refused manual trigger). */
+  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
 
 /** What became of one report. `rejected` ones are acknowledged with an error; the rest with ok. */
 export interface ReportOutcome {
@@ -351,13 +353,14 @@ class Decider<J extends LearningJob> {
   manualTrigger(final: boolean): void {
     const value = this.job.metadata.annotations?.[TRIGGER_ANNOTATION];
     if (value === undefined || this.actions.some((a) => a.type === 'removeAnnotation')) return;
-    const trigger = parseManualTrigger(value);
+    const trigger = parseManualTrigger(value, this.nowMs);
     const remove = (): void => {
       this.actions.push({ type: 'removeAnnotation', key: TRIGGER_ANNOTATION });
     };
     if ('error' in trigger) {
       remove();
-      this.noteOnLatest(`annotation ${TRIGGER_ANNOTATION}: ${trigger.error}; removed`);
+      // An event, not the latest condition's message: that one says why the stage is where it is.
+      this.actions.push({ type: 'event', eventType: 'Warning', reason: 'InvalidTrigger', message: `annotation ${TRIGGER_ANNOTATION}: ${trigger.error}; removed` });
       return;
     }
     if (this.finished || manualTriggerConsumed(trigger, this.conditions)) {
@@ -372,7 +375,7 @@ class Decider<J extends LearningJob> {
     const models = trained ? conditionData(trained).output?.models : undefined;
     if (!trained || !models || models.length === 0) {
       remove();
-      this.noteOnLatest(`manual trigger ${trigger.stage.toLowerCase()} ignored: no round has trained a model yet`);
+      this.actions.push({ type: 'event', eventType: 'Warning', reason: 'TriggerIgnored', message: `manual trigger ${trigger.stage.toLowerCase()} ignored: no round has trained a model yet` });
       return;
     }
     const round = this.round + 1;

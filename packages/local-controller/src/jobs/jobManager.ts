@@ -365,7 +365,7 @@ export class JobManager {
   }
 
   private manual(stage: 'Train' | 'Eval' | 'Deploy'): string | undefined {
-    const manual = manualTrigger(this.job as IncrementalLearningJob);
+    const manual = manualTrigger(this.job as IncrementalLearningJob, this.ctx.now().getTime());
     if (!manual || manual.stage !== stage) return undefined;
     return (this.state as JobState).data.manualDone.includes(manual.value) ? undefined : manual.value;
   }

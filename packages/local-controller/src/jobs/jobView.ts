@@ -70,12 +70,13 @@ export function latestCondition(job: LcJob): ConditionView | undefined {
 
 /**
  * The manual trigger the annotation asks for, if any (`value` is the whole annotation, to act on it
- * once). A malformed value is no trigger: the GM removes it as invalid, with the same parser.
+ * once). A malformed value, or one far in the future of `nowMs`, is no trigger: the GM removes it as
+ * invalid, with the same parser.
  */
-export function manualTrigger(job: LcJob): { stage: JobStage; value: string } | undefined {
+export function manualTrigger(job: LcJob, nowMs?: number): { stage: JobStage; value: string } | undefined {
   const value = job.metadata.annotations?.[TRIGGER_ANNOTATION];
   if (!value) return undefined;
-  const parsed = parseManualTrigger(value);
+  const parsed = parseManualTrigger(value, nowMs);
   return 'error' in parsed ? undefined : { stage: parsed.stage, value };
 }
 
