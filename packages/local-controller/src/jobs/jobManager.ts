@@ -96,6 +96,8 @@ export class JobManager {
       try {
         await work();
       } catch (error) {
+        // A path outside the LC's roots stays refused until the job or the folder changes: said once, not at every check.
+        if (error instanceof LocalControllerError && error.code === 'PATH_NOT_ALLOWED') return this.warnOnce('refused-path', `${error.message}; the action waits`);
         this.logger.error({ error: (error as Error).message, stack: (error as Error).stack }, 'job action failed; retried on the next check');
       }
     });
