@@ -91,5 +91,10 @@ export function checkRules(doc: Record<string, unknown>): RuleIssue[] {
     out.push({ segments: ['metadata', 'name'], value: metadata.name, message: `is ${metadata.name.length} characters long: at most 63, as its workers carry it in a label` });
   }
   for (const path of templates) checkTemplate(doc, path, out);
+  // A relative outputDir would be resolved against each component's working directory (the LC's, a pod's).
+  const spec = doc.spec;
+  if (isObject(spec) && typeof spec.outputDir === 'string' && spec.outputDir !== '' && !spec.outputDir.startsWith('/') && !/^[a-z][a-z0-9+.-]*:\/\//i.test(spec.outputDir)) {
+    out.push({ segments: ['spec', 'outputDir'], value: spec.outputDir, message: 'is not an absolute path or a URL (s3://...): a relative one would be read against the working directory of each part' });
+  }
   return out;
 }

@@ -107,6 +107,7 @@ const cases: Case[] = [
   { name: 'credentialName with an underscore', input: job((o) => (o.spec.credentialName = 'my_secret')), path: 'spec.credentialName', message: /is not a valid name/ },
   { name: 'empty object name', input: job((o) => (o.metadata.name = '')), path: 'metadata.name', message: /must not be empty/ },
   { name: 'no object name', input: job((o) => delete o.metadata.name), path: 'metadata.name', message: /^is required$/ },
+  { name: 'relative outputDir', input: job((o) => (o.spec.outputDir = 'relative/out')), path: 'spec.outputDir', message: /^is not an absolute path or a URL/, code: 'rule' },
   { name: 'job name too long for the workers\' label', input: job((o) => (o.metadata.name = 'a'.repeat(64))), path: 'metadata.name', message: /^is 64 characters long: at most 63/, code: 'rule' },
   { name: 'invalid namespace', input: job((o) => (o.metadata.namespace = 'Bad_NS')), path: 'metadata.namespace', message: /is not a valid namespace/ },
   { name: 'Dataset without nodeName', input: edit(validDataset, (o) => delete o.spec.nodeName), path: 'spec.nodeName', message: /is required/ },
