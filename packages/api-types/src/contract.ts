@@ -64,6 +64,16 @@ export const CLOSE_PROTOCOL_ERROR = 4002;
 export const CLOSE_NOT_LEADER = 4003;
 
 // ---------------------------------------------------------------------------------------------------
+// Sizes agreed end to end (a report the LC takes must fit in a condition, a status in the API server)
+
+/** The largest worker report body the LC takes (413 beyond). */
+export const MAX_REPORT_BYTES = 1024 * 1024;
+/** The largest `data` of one condition, as JSON (a report whose models and ownerInfo make more is refused). */
+export const MAX_CONDITION_DATA_BYTES = 64 * 1024;
+/** The GM keeps a job's status, as JSON, under this many bytes by dropping the oldest conditions. */
+export const MAX_STATUS_BYTES = 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------
 // Paths in worker pods and on the node
 
 /** Where host paths are mounted in worker containers (`DATA_PATH_PREFIX`), as the original. */

@@ -106,6 +106,15 @@ describe('POST /sedna/workers/{name}/info', () => {
     expect(gm.jobMessages().length).toBe(before);
   });
 
+  test('sizes agreed end to end: a body over 1 MiB is 413, and so are results that would not fit a condition (64 KiB)', async () => {
+    const huge = await post(worker, report({ ownerInfo: { blob: 'x'.repeat(1024 * 1024) } }));
+    expect(huge.status).toBe(413);
+    expect(await messageOf(huge)).toBe(`worker ${worker}: the report is larger than 1048576 bytes (1 MiB), the limit; keep large results in files and report their URLs`);
+    const wide = await post(worker, report({ results: [{ format: 'onnx', url: '/m.onnx', metrics: { big: 'y'.repeat(70 * 1024) } }] }));
+    expect(wide.status).toBe(413);
+    expect(await messageOf(wide)).toMatch(new RegExp(`^worker ${worker}: results and ownerInfo take \\d+ bytes as JSON, more than 65536 \\(64 KiB\\), the limit of a condition's data`));
+  });
+
   test('a bad body is 400 with the field and the value', async () => {
     const cases: Array<[unknown, string]> = [
       ['{not json', 'worker report: body is not JSON'],

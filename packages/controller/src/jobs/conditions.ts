@@ -10,7 +10,7 @@ import {
   type IncrementalCondData,
   type JobCondition,
 } from '@sedna-ts/api-types';
-import { parseConditionData } from '@sedna-ts/api-types/contract';
+import { MAX_STATUS_BYTES, parseConditionData } from '@sedna-ts/api-types/contract';
 
 export { conditionAttempt, conditionRound, latestCondition } from '@sedna-ts/api-types/contract';
 
@@ -81,9 +81,22 @@ export function makeCondition(spec: NewCondition, now: string): JobCondition {
   return condition;
 }
 
-/** Keeps the last `max` conditions (older ones are dropped in order). */
-export function capConditions(conditions: JobCondition[], max: number): JobCondition[] {
-  return conditions.length > max ? conditions.slice(conditions.length - max) : conditions;
+/**
+ * Keeps the last `max` conditions, and drops more of the oldest while the status around them (`rest`,
+ * without conditions) would be `maxBytes` or more as JSON (the API server refuses large objects; the
+ * round history stays in the LC's round files). The latest condition is always kept.
+ */
+export function capConditions(conditions: JobCondition[], max: number, rest: object = {}, maxBytes = MAX_STATUS_BYTES): JobCondition[] {
+  let kept = conditions.length > max ? conditions.slice(conditions.length - max) : conditions;
+  const size = (list: JobCondition[]) => Buffer.byteLength(JSON.stringify({ ...rest, conditions: list }));
+  if (size(kept) < maxBytes) return kept;
+  // Sizes of the conditions, dropped from the oldest until the rest fits.
+  const sizes = kept.map((c) => Buffer.byteLength(JSON.stringify(c)) + 1);
+  let total = size(kept);
+  let from = 0;
+  while (total >= maxBytes && from < kept.length - 1) total -= sizes[from++] as number;
+  kept = kept.slice(from);
+  return kept;
 }
 
 /** The stage after `stage` in a round: Train -> Eval -> Deploy; Deploy has none (the round ends). */

@@ -673,7 +673,8 @@ class Decider<J extends LearningJob> {
       this.conditions[this.conditions.length - 1] = { ...rest, lastHeartbeatTime: this.now };
     }
 
-    this.status.conditions = capConditions(this.conditions, this.options.maxConditions);
+    const { conditions: _all, ...rest } = this.status;
+    this.status.conditions = capConditions(this.conditions, this.options.maxConditions, rest);
     const decision: JobDecision = {
       status: this.status,
       statusChanged: !sameJson(this.status, this.job.status ?? {}),

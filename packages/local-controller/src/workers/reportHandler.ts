@@ -4,6 +4,7 @@
  * GM's update that names a train or eval worker, check the worker is bound to the job, and put the
  * upstream message the kind routes it to in the outbox before replying.
  */
+import { MAX_CONDITION_DATA_BYTES } from '@sedna-ts/api-types/contract';
 import type { WorkerReport, WorkerReportReply } from '@sedna-ts/api-types';
 import type { LcContext } from '../context.js';
 import type { LcJob, LcJobKind } from '../jobs/jobKind.js';
@@ -55,6 +56,11 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     };
     const outOfScope = scopeProblem(principal, report);
     if (outOfScope) return reply(403, outOfScope);
+    // What the GM records of a report goes into one condition's data: refused here, not by the API server later.
+    const recorded = Buffer.byteLength(JSON.stringify({ models: report.results ?? [], ownerInfo: report.ownerInfo ?? {} }));
+    if (recorded > MAX_CONDITION_DATA_BYTES) {
+      return reply(413, `worker ${name}: results and ownerInfo take ${recorded} bytes as JSON, more than ${MAX_CONDITION_DATA_BYTES} (64 KiB), the limit of a condition's data; keep large results in files and report their URLs`);
+    }
     const kind = jobs.kindOf(report.ownerKind);
     if (!kind) return reply(404, `worker ${name}: ownerKind ${JSON.stringify(report.ownerKind)}: jobs of that kind are not handled by this LC (it handles ${jobs.kinds.map((k) => k.resourceKind).join(', ')})`);
     const job = jobs.stored(kind, report.namespace, report.ownerName);

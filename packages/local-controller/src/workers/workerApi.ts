@@ -3,14 +3,15 @@
  * lower-case keys `{status, message}`), `GET /healthz`, `GET /readyz` and `GET /metrics` (Prometheus).
  * `close()` stops accepting, lets requests in flight finish, then closes the connections.
  */
+import { MAX_REPORT_BYTES } from '@sedna-ts/api-types/contract';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { type WorkerReportReply } from '@sedna-ts/api-types';
 import { type LcLogger } from '../logger.js';
 import { type Authentication, type WorkerPrincipal } from './workerAuth.js';
 
-/** Largest report body accepted. */
-export const MAX_REPORT_BYTES = 4 * 1024 * 1024;
+/** Largest report body accepted (the contract's). */
+export { MAX_REPORT_BYTES };
 
 /** What the API calls into. */
 export interface WorkerApiHandlers {
@@ -100,7 +101,7 @@ export async function startWorkerApi(options: { host: string; port: number; hand
         return reply(res, auth.reply.status, auth.reply);
       }
       const body = await readBody(req);
-      if ('tooLarge' in body) return reply(res, 413, { status: 413, message: `report larger than ${MAX_REPORT_BYTES} bytes` });
+      if ('tooLarge' in body) return reply(res, 413, { status: 413, message: `worker ${name}: the report is larger than ${MAX_REPORT_BYTES} bytes (1 MiB), the limit; keep large results in files and report their URLs` });
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.text);
