@@ -31,8 +31,8 @@ export function datasetIndexPath(config: ResolvedConfig, dataset: Dataset): stri
   return isRemoteIndex(url) ? mirrorPath(config.dataDir, dataset.metadata.namespace ?? 'default', dataset.metadata.name as string, url) : hostPath(config, url);
 }
 
-/** An upstream `status` frame about a job of `resourceKind` (default `incrementallearningjob`). */
-export function jobFrame(namespace: string, name: string, message: UpstreamJobMessage, messageId: string = randomUUID(), resourceKind = 'incrementallearningjob'): WireFrame {
+/** An upstream `status` frame about the job `namespace/name` of `resourceKind` (lower case, e.g. `incrementallearningjob`). */
+export function jobFrame(resourceKind: string, namespace: string, name: string, message: UpstreamJobMessage, messageId: string = randomUUID()): WireFrame {
   return {
     header: { namespace, resourceKind, resourceName: name, operation: 'status', messageId },
     content: encodeFrameContent(message),

@@ -118,7 +118,7 @@ class TestJobManager implements LcJobManager<TestLearningJob> {
   private async report(key: string, message: UpstreamJobMessage, consumed?: number): Promise<void> {
     if (this.state.sent.includes(key)) return;
     const { ctx, namespace, name } = this.options;
-    await ctx.outbox.append(jobFrame(namespace, name, message, undefined, RESOURCE_KIND));
+    await ctx.outbox.append(jobFrame(RESOURCE_KIND, namespace, name, message));
     this.state = { sent: [...this.state.sent, key], consumed: consumed ?? this.state.consumed };
     await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(this.stateFile, JSON.stringify(this.state));

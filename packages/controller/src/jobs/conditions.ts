@@ -87,16 +87,13 @@ export function makeCondition(spec: NewCondition, now: string): JobCondition {
  * round history stays in the LC's round files). The latest condition is always kept.
  */
 export function capConditions(conditions: JobCondition[], max: number, rest: object = {}, maxBytes = MAX_STATUS_BYTES): JobCondition[] {
-  let kept = conditions.length > max ? conditions.slice(conditions.length - max) : conditions;
-  const size = (list: JobCondition[]) => Buffer.byteLength(JSON.stringify({ ...rest, conditions: list }));
-  if (size(kept) < maxBytes) return kept;
-  // Sizes of the conditions, dropped from the oldest until the rest fits.
-  const sizes = kept.map((c) => Buffer.byteLength(JSON.stringify(c)) + 1);
-  let total = size(kept);
+  const kept = conditions.length > max ? conditions.slice(conditions.length - max) : conditions;
+  let total = Buffer.byteLength(JSON.stringify({ ...rest, conditions: kept }));
+  if (total < maxBytes) return kept;
+  // Dropped from the oldest until the rest fits (each condition's JSON and its comma).
   let from = 0;
-  while (total >= maxBytes && from < kept.length - 1) total -= sizes[from++] as number;
-  kept = kept.slice(from);
-  return kept;
+  while (total >= maxBytes && from < kept.length - 1) total -= Buffer.byteLength(JSON.stringify(kept[from++])) + 1;
+  return kept.slice(from);
 }
 
 /** The stage after `stage` in a round: Train -> Eval -> Deploy; Deploy has none (the round ends). */

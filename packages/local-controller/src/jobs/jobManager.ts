@@ -45,6 +45,9 @@ import { isRemoteIndex, remoteBase, writeDataIndex } from '../datasets/remoteInd
 import { evaluateTrigger } from './trigger.js';
 import { type LcLogger } from '../logger.js';
 
+/** The kind of the jobs this manager runs (the `resourceKind` of their frames). */
+const INCREMENTAL_LEARNING_JOB = 'incrementallearningjob';
+
 /** Options of a `JobManager`. */
 export interface JobManagerOptions {
   ctx: LcContext;
@@ -452,7 +455,7 @@ export class JobManager {
       kind: 'cutTrain',
       key,
       round,
-      frame: jobFrame(this.options.namespace, this.options.name, message),
+      frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message),
       pool: { ...state.data.train },
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt'),
       cause,
@@ -498,7 +501,7 @@ export class JobManager {
       kind: 'cutEval',
       key,
       round,
-      frame: jobFrame(this.options.namespace, this.options.name, message),
+      frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message),
       versions: window,
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'eval', String(round), 'data.txt'),
       ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
@@ -549,7 +552,7 @@ export class JobManager {
         : { phase: 'Deploy', status: 'Ready', round, input: { models: [newModel as ModelInfo, ...(deployed ? [deployed] : [])] }, decision };
     this.logger.info({ round, decision: decision.decision, reason: decision.reason, compared: decision.compared }, 'deploy gate decided');
     this.ctx.metrics.deployDecisions.inc({ decision: decision.decision });
-    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(this.options.namespace, this.options.name, message), detail: decision.decision };
+    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message), detail: decision.decision };
     if (manual) intent.manual = manual;
     state.data.intent = intent;
     await state.commit();
@@ -587,7 +590,7 @@ export class JobManager {
       await state.commit();
       return;
     }
-    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(this.options.namespace, this.options.name, message), detail: message.status };
+    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message), detail: message.status };
     state.data.intent = intent;
     await state.commit();
     await this.execute(intent);

@@ -10,9 +10,6 @@ import { type WorkerReportReply } from '@sedna-ts/api-types';
 import { type LcLogger } from '../logger.js';
 import { type Authentication, type WorkerPrincipal } from './workerAuth.js';
 
-/** Largest report body accepted (the contract's). */
-export { MAX_REPORT_BYTES };
-
 /** What the API calls into. */
 export interface WorkerApiHandlers {
   /** Check the bearer token (undefined when absent or malformed) of worker `name`: who it is, or a 401, 403 or 503 reply. */

@@ -75,7 +75,7 @@ const REPORT_ID = /^[A-Za-z0-9._:-]{8,128}$/;
  * condition naming the worker (workerAuth.ts refuses a train or eval report no condition names); an
  * inference worker's `deploy` report carries the round in `ownerInfo.model_version`.
  */
-export function routeReport(job: LcJob, report: WorkerReport, resourceKind = 'incrementallearningjob'): ReportRouting {
+export function routeReport(job: LcJob, report: WorkerReport, resourceKind: string): ReportRouting {
   if (report.kind === 'inference') return { forward: false, reason: 'inference statistics are counted, not forwarded' };
   const stage = stageOf(report.kind);
   if (!stage) return { forward: false, reason: `kind ${report.kind} is not a stage` };
@@ -105,5 +105,5 @@ export function routeReport(job: LcJob, report: WorkerReport, resourceKind = 'in
   if (report.status === 'failed' && typeof reason === 'string') message.reason = reason;
   const namespace = job.metadata.namespace ?? report.namespace;
   const id = report.reportId && REPORT_ID.test(report.reportId) ? report.reportId : randomUUID();
-  return { forward: true, frame: jobFrame(namespace, job.metadata.name as string, message, id, resourceKind), round, attempt };
+  return { forward: true, frame: jobFrame(resourceKind, namespace, job.metadata.name as string, message, id), round, attempt };
 }
