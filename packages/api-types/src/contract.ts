@@ -10,6 +10,8 @@ import { JobStage } from './constants.js';
 import type { JobCondition } from './schemas/common.js';
 import type { IncrementalCondData } from './wire.js';
 
+export * from './knowledgeBase.js';
+
 // ---------------------------------------------------------------------------------------------------
 // Annotations, labels, finalizers
 
@@ -134,7 +136,12 @@ export const WORKER_ENV = {
   DATA_PATH_PREFIX: { workers: ALL, description: 'where host paths are mounted (/home/data) when the pod mounts any' },
   BASE_MODEL_URL: { workers: ['train'], description: 'the model training starts from' },
   MODEL_URL: { workers: ALL, description: 'train and eval: where to write the output; inference: the model to serve' },
-  MODEL_URLS: { workers: ['eval'], description: 'the models to evaluate, separated by ;' },
+  MODEL_URLS: { workers: ['eval', 'inference'], description: 'eval: the models to evaluate, separated by ;; lifelong inference: the deployed KB index' },
+  OUTPUT_URL: { workers: ALL, description: 'lifelong learning: where train and eval write (the KB index, models); inference: the job\'s outputDir' },
+  KB_SERVER: { workers: ALL, description: 'lifelong learning: the knowledge-base service (http://host:9020)' },
+  HAS_COMPLETED_INITIAL_TRAINING: { workers: ['train'], description: 'lifelong learning: "true" once a round has trained (the worker updates the KB)' },
+  CLOUD_KB_INDEX: { workers: ['train'], description: 'lifelong learning: the KB index the round starts from' },
+  unseen_save_url: { workers: ['inference'], description: 'lifelong learning: where unseen samples are saved (the original\'s lower-case name)' },
   TRAIN_DATASET_URL: { workers: ['train'], description: "the round's train samples" },
   TEST_DATASET_URL: { workers: ['eval'], description: "the round's eval samples" },
   ORIGINAL_DATASET_URL: { workers: ['train', 'eval'], description: "the Dataset's index" },

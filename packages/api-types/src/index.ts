@@ -47,6 +47,8 @@ export {
   LifelongLearningJobSpecSchema,
   LifelongLearningJobStatusSchema,
   KnowledgeBaseStatusSchema,
+  ServingIndexSchema,
+  LifelongDecisionSchema,
 } from './schemas/lifelongLearningJob.js';
 export {
   JointInferenceServiceSchema,
@@ -121,6 +123,8 @@ export type {
   LifelongLearningJobSpec,
   LifelongLearningJobStatus,
   KnowledgeBaseStatus,
+  ServingIndex,
+  LifelongDecision,
 } from './schemas/lifelongLearningJob.js';
 export type {
   JointInferenceService,

@@ -30,6 +30,8 @@ export interface ModelInfo {
   sha256?: string;
   /** Size in bytes of the file at `url`, when it is a file. */
   size?: number;
+  /** Ours, lifelong learning: the `create_time` of the KB index at `url`. */
+  create_time?: string;
   classes?: string[];
   history_metric?: string;
   current_metric?: string;

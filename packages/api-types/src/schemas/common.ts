@@ -63,6 +63,7 @@ export const ModelInfoSchema = Type.Object({
   device_soc_versions: Type.Optional(Type.Array(Type.String())),
   sha256: Type.Optional(Type.String({ description: 'sha256 of the model file, hex' })),
   size: Type.Optional(Type.Integer({ minimum: 0, description: 'Size of the model file in bytes' })),
+  create_time: Type.Optional(Type.String({ description: 'Lifelong learning: the create_time of the KB index at url' })),
   classes: Type.Optional(Type.Array(Type.String())),
   history_metric: Type.Optional(Type.String()),
   current_metric: Type.Optional(Type.String()),
