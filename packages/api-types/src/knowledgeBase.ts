@@ -102,6 +102,11 @@ export interface KbTaskGroup {
   sample_num: number;
   /** Whether the group is deployed (false: the last eval dropped its new model). */
   deploy: boolean;
+  /**
+   * The model this round's `model` replaces (in a train worker's index, for a group whose model the round
+   * changed), so the eval can keep it when it drops the new one; absent for a new group.
+   */
+  previous_model?: KbModel;
   /** Why the last eval dropped a new model of this group (its previous model stays). */
   dropped?: { round: number; model: string; scores: Record<string, number>; reason: string };
 }
