@@ -117,6 +117,8 @@ export interface IncrementalCondData {
   failedRound?: number;
   /** Ours, on deploy conditions: the deploy gate's verdict. */
   decision?: DeployDecision;
+  /** Ours, on deploy conditions: the inference pod was restarted once because it did not confirm the model in time. */
+  restarted?: boolean;
   /** Ours, on (Train, Failed) with reason `InvalidSpec`: the `metadata.generation` found invalid. */
   generation?: number;
 }

@@ -127,7 +127,7 @@ test('a config file: our fields, the original GM fields ignored, kubeConfig as a
 
 test("kinds: the built-in list by default, a kind's settings handed on, the original's knowledgeBaseServer to lifelong learning", () => {
   const base = resolveConfig({ kubeConfig, secret }, {});
-  expect(base.kinds.map((k) => k.kind)).toEqual(['IncrementalLearningJob']);
+  expect(base.kinds.map((k) => k.kind)).toEqual(['IncrementalLearningJob', 'LifelongLearningJob']);
   expect(base.kindSettings).toEqual({});
   const extra = { kind: 'TestJob', resourceKind: 'testjob', plural: 'testjobs', policy: () => ({}) as never };
   const withExtra = resolveConfig({ kubeConfig, secret, kinds: [...base.kinds, extra], kindSettings: { testjob: { speed: 2 } }, knowledgeBaseServer: 'http://kb:9020' }, {});

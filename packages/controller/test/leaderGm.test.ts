@@ -130,7 +130,7 @@ test('only the leader reconciles; a killed leader is replaced once its lease exp
   const takenByB = await lease();
   expect(takenByB.spec?.holderIdentity).toBe('gm-b');
   // The leader says on its Lease which kinds it handles (sedna apply and describe read it).
-  expect(takenByB.metadata?.annotations?.['sedna.io/kinds']).toBe('IncrementalLearningJob');
+  expect(takenByB.metadata?.annotations?.['sedna.io/kinds']).toBe('IncrementalLearningJob,LifelongLearningJob');
   expect(takenByB.metadata?.labels?.['sedna.io/global-manager']).toBe('true');
   expect(new Date(takenByB.spec?.acquireTime as unknown as string).getTime() - lastRenewOfA).toBeGreaterThanOrEqual(2000);
   expect((await fetch(`${b.wsUrl.replace('ws:', 'http:')}readyz`)).status).toBe(200);

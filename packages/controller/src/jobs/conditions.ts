@@ -34,6 +34,10 @@ export const ConditionReason = {
   PodDeleted: 'PodDeleted',
   /** The worker pod succeeded but no report arrived within the grace period. */
   NoReport: 'NoReport',
+  /** The inference worker did not confirm the deployed model in time, even after one restart. */
+  DeployTimeout: 'DeployTimeout',
+  /** The inference worker did not confirm the deployed model in time: its pod is restarted once. */
+  DeployRestarted: 'DeployRestarted',
   /** The worker (through its LC) reported the stage failed. */
   WorkerFailed: 'WorkerFailed',
   /** The condition was reported by the Local Controller. */

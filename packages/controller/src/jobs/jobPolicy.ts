@@ -5,7 +5,7 @@
  * policy instead of branching on the kind. A kind is a `JobKind` (one folder under `kinds/`), listed in
  * `kinds/index.ts`; the GM builds its informers, reconcilers and upstream handlers from that list.
  */
-import type { Dataset, JobCondition, Model, ModelInfo, ObjectMeta, PodTemplateSpec } from '@sedna-ts/api-types';
+import type { Dataset, JobCondition, Model, ModelInfo, ObjectMeta, PodTemplateSpec, UpstreamJobMessage } from '@sedna-ts/api-types';
 import type { WorkerEnvValues } from '@sedna-ts/api-types/contract';
 import type { WorkerType } from './observedPod.js';
 import type { WorkerPodRequest } from './stateMachine.js';
@@ -79,6 +79,21 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   initialStatus(job: J, status: StatusOf<J>, models: ReadonlyMap<string, Model>): void;
   /** The model an inference pod the GM (re)creates serves (MODEL_URL), from the status. */
   servingModel(job: J, status: StatusOf<J>): ModelInfo | undefined;
+  /**
+   * Whether the job runs an inference worker outside a deploy stage now (absent: always, from the first
+   * sync). A lifelong-learning job has none until its first deploy (the original's behaviour).
+   */
+  servesBeforeDeploy?(job: J, status: StatusOf<J>): boolean;
+  /**
+   * At the end of each decision, the kind's status fields that follow from the conditions (e.g. the
+   * knowledge base reported by the last train or eval worker).
+   */
+  statusFromConditions?(job: J, status: StatusOf<J>, conditions: readonly JobCondition[]): void;
+  /**
+   * An upstream message with phase `Inference` (statistics of the inference worker, counted by the LC,
+   * e.g. unseen samples): records them; returns whether the kind takes such messages.
+   */
+  statistics?(job: J, status: StatusOf<J>, message: UpstreamJobMessage): boolean;
   /** A round ended (its deploy stage completed): what the kind records of it in its status. */
   roundEnded(job: J, status: StatusOf<J>, conditions: readonly JobCondition[], round: number, now: string): void;
   /** `spec.credentialName`: the Secret for the job's outputs and the models it trained. */

@@ -86,9 +86,14 @@ export interface DecideOptions {
   maxConditions: number;
   /** Finished train and eval pods of the last this-many rounds are kept (for their logs); older are deleted. */
   podRetentionRounds: number;
+  /**
+   * How long a hot deploy waits for the inference worker to confirm the new model (through its report)
+   * before its pod is restarted once; as long again after the restart before the stage fails.
+   */
+  deployConfirmMs: number;
 }
 
-/** The defaults of the contract: 4 attempts, 10 s doubling to 5 min, 60 s grace, 200 conditions, pods of 10 rounds. */
+/** The defaults of the contract: 4 attempts, 10 s doubling to 5 min, 60 s grace, 200 conditions, pods of 10 rounds, 10 min to confirm a deploy. */
 export const DEFAULT_DECIDE_OPTIONS: DecideOptions = {
   maxAttempts: 4,
   retryInitialMs: 10_000,
@@ -96,6 +101,7 @@ export const DEFAULT_DECIDE_OPTIONS: DecideOptions = {
   reportGraceMs: 60_000,
   maxConditions: 200,
   podRetentionRounds: 10,
+  deployConfirmMs: 600_000,
 };
 
 /** A pod the decision wants created. The loop builds it (template, env, mounts) and names it `name`. */
@@ -287,6 +293,11 @@ class Decider<J extends LearningJob> {
 
   applyReport(report: PendingReport): ReportOutcome {
     const { message } = report;
+    if (String(message.phase ?? '').toLowerCase() === 'inference' && this.policy.statistics) {
+      return this.policy.statistics(this.job, this.status, message)
+        ? { id: report.id, result: 'applied' }
+        : { id: report.id, result: 'ignored', detail: 'statistics this kind does not record' };
+    }
     const stage = STAGES[String(message.phase ?? '').toLowerCase()];
     const type = TYPES[String(message.status ?? '').toLowerCase()];
     if (!stage) return { id: report.id, result: 'rejected', detail: `phase ${JSON.stringify(message.phase)} is not train, eval or deploy` };
@@ -427,6 +438,7 @@ class Decider<J extends LearningJob> {
     const out: ConditionData = { attempt };
     if (data.input) out.input = data.input;
     if (data.decision) out.decision = data.decision;
+    if (data.restarted) out.restarted = true;
     return out;
   }
 
@@ -484,7 +496,7 @@ class Decider<J extends LearningJob> {
       for (const pod of this.livePods('inference')) {
         if (pod.phase === 'Failed' || pod.phase === 'Succeeded') this.deletePod(pod, `inference worker ${pod.phase.toLowerCase()}; replaced for round ${round}`);
       }
-      const serving = this.ensureInferencePod();
+      const serving = this.ensureInferencePod(true);
       this.append({ stage: JobStage.Deploy, type: JobConditionType.Starting, round, data: serving ? { ...carried, worker: serving.name } : carried });
       return true;
     }
@@ -511,15 +523,14 @@ class Decider<J extends LearningJob> {
     };
     if (mode === 'hot') {
       const pod = this.livePods('inference').find((p) => p.name === data.worker) ?? this.livePods('inference')[0];
-      if (!pod) return false;
-      if (pod.phase === 'Running' && latest.type === JobConditionType.Starting) {
+      if (pod?.phase === 'Running' && latest.type === JobConditionType.Starting) {
         this.append({ stage: JobStage.Deploy, type: JobConditionType.Running, round, data: { ...next, worker: pod.name } });
         return true;
       }
-      if (this.podFailures && (pod.phase === 'Failed' || pod.phase === 'Succeeded')) {
+      if (pod && this.podFailures && (pod.phase === 'Failed' || pod.phase === 'Succeeded')) {
         return failed(pod, ConditionReason.PodFailed, `${pod.phase.toLowerCase()}: ${pod.failure ?? 'it exited'}`);
       }
-      return false;
+      return this.podFailures && this.deployOverdue(latest, round, data, next);
     }
     const pod = this.findPod('inference', round, attempt, data.worker);
     if (!this.podFailures && pod?.phase !== 'Running') return false;
@@ -535,6 +546,44 @@ class Decider<J extends LearningJob> {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A hot deploy the inference worker has not confirmed within `deployConfirmMs` of its last state: its
+   * pod is restarted once (the original restarts it at every deploy), then the stage fails. Returns
+   * whether it appended a condition; otherwise comes back at the deadline.
+   */
+  deployOverdue(latest: JobCondition, round: number, data: ConditionData, next: ConditionData): boolean {
+    const since = timeMs(latest.lastTransitionTime);
+    const due = (Number.isNaN(since) ? this.nowMs : since) + this.options.deployConfirmMs;
+    if (this.nowMs < due) {
+      this.requeueAfter(due - this.nowMs);
+      return false;
+    }
+    const seconds = Math.round(this.options.deployConfirmMs / 1000);
+    const worker = data.worker ? `inference pod ${data.worker}` : 'the inference worker';
+    if (data.restarted) {
+      this.append({
+        stage: JobStage.Deploy,
+        type: JobConditionType.Failed,
+        round,
+        reason: ConditionReason.DeployTimeout,
+        message: `${worker} did not confirm the model of round ${round} within ${seconds}s, after one restart`,
+        data: next,
+      });
+      return true;
+    }
+    for (const pod of this.livePods('inference')) this.deletePod(pod, `no confirmation of the model of round ${round} within ${seconds}s; restarted once`);
+    const replacement = this.ensureInferencePod(true);
+    this.append({
+      stage: JobStage.Deploy,
+      type: JobConditionType.Starting,
+      round,
+      reason: ConditionReason.DeployRestarted,
+      message: `${worker} did not confirm the model of round ${round} within ${seconds}s; its pod is restarted once`,
+      data: { ...next, restarted: true, ...(replacement ? { worker: replacement.name } : {}) },
+    });
+    return true;
   }
 
   completed(stage: JobStage, round: number): boolean {
@@ -600,11 +649,12 @@ class Decider<J extends LearningJob> {
    * replaced `retryInitialMs` after it ended, as a ReplicaSet replaces its pods, so the job serves
    * between deploys too (the delay bounds the churn of a worker that keeps ending).
    */
-  ensureInferencePod(): ObservedPod | undefined {
+  ensureInferencePod(forDeploy = false): ObservedPod | undefined {
     const live = this.livePods('inference');
     const serving = live.find((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
     if (serving) return serving;
     if (this.finished || this.policy.deployMode(this.job) === 'publish') return live[0];
+    if (!forDeploy && this.policy.servesBeforeDeploy && !this.policy.servesBeforeDeploy(this.job, this.status) && !this.deploying()) return live[0];
     const latest = this.latest();
     // During a cold update the deploy stage owns the inference pod.
     if (
@@ -627,6 +677,12 @@ class Decider<J extends LearningJob> {
     if (!node) return undefined;
     const modelUrl = this.policy.servingModel(this.job, this.status)?.url;
     return this.createPod('inference', node, this.round, 0, modelUrl ? { modelUrl } : {});
+  }
+
+  /** Whether a deploy stage is past Ready (its inference worker is being started or confirmed). */
+  deploying(): boolean {
+    const latest = this.latest();
+    return latest?.stage === JobStage.Deploy && (latest.type === JobConditionType.Starting || latest.type === JobConditionType.Running);
   }
 
   collectOldPods(): void {
@@ -663,6 +719,7 @@ class Decider<J extends LearningJob> {
     this.manualTrigger(true);
     this.ensureInferencePod();
     this.collectOldPods();
+    this.policy.statusFromConditions?.(this.job, this.status, this.conditions);
 
     const missing = this.missingReferences();
     for (const m of missing) this.blockers.add(m);

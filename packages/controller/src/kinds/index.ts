@@ -6,8 +6,10 @@
  */
 import type { JobKind, LearningJob } from '../jobs/jobPolicy.js';
 import { incrementalLearningJobKind } from './incrementalLearningJob/index.js';
+import { lifelongLearningJobKind } from './lifelongLearningJob/index.js';
 
 /** The built-in kinds. */
 export const BUILT_IN_KINDS: readonly JobKind<LearningJob>[] = [
   incrementalLearningJobKind as unknown as JobKind<LearningJob>,
+  lifelongLearningJobKind as unknown as JobKind<LearningJob>,
 ];
