@@ -42,6 +42,8 @@ export interface LcJobManager<J extends LcJob = LcJob> {
   stop(): Promise<void>;
   /** The job was deleted: stop, then remove its state. */
   remove(): Promise<void>;
+  /** The inference worker's folder (hard examples, unseen samples) holds `count` samples now (kinds that report it). */
+  samplesKept?(count: number): Promise<void>;
 }
 
 /** A kind of learning job as the LC takes it. */

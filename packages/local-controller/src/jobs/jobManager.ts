@@ -19,9 +19,11 @@ import {
   type IncrementalLearningJob,
   type Model,
   type ModelInfo,
+  type Trigger,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
 import { datasetIndexPath, hostPath, jobFrame, type LcContext } from '../context.js';
+import type { LcJob } from './jobKind.js';
 import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked } from '../datasets/dataRoots.js';
 import { LocalControllerError } from '../errors.js';
 import { accessOf, type FileAccess } from '../storage/files.js';
@@ -45,9 +47,6 @@ import { isRemoteIndex, remoteBase, writeDataIndex } from '../datasets/remoteInd
 import { evaluateTrigger } from './trigger.js';
 import { type LcLogger } from '../logger.js';
 
-/** The kind of the jobs this manager runs (the `resourceKind` of their frames). */
-const INCREMENTAL_LEARNING_JOB = 'incrementallearningjob';
-
 /** Options of a `JobManager`. */
 export interface JobManagerOptions {
   ctx: LcContext;
@@ -57,6 +56,25 @@ export interface JobManagerOptions {
   stateDir: string;
   /** The job's hot-update folder (as the LC sees it). */
   hotUpdateDir: string;
+}
+
+/**
+ * The parts of a learning job with rounds the shared manager reads: its Dataset and split, its train
+ * trigger, its outputDir, and where its inference worker runs.
+ */
+export interface RoundJob extends LcJob {
+  spec: {
+    dataset: { name: string; trainProb: number };
+    trainSpec: { trigger: Trigger };
+    deploySpec: { template?: { spec?: unknown } };
+    outputDir: string;
+  };
+}
+
+/** The names of the kind a manager runs: the job's Kind (in messages) and its `resourceKind` (in frames). */
+export interface ManagerKindNames {
+  kind: string;
+  resourceKind: string;
 }
 
 function modelInfoOf(model: Model | undefined): ModelInfo | undefined {
@@ -73,27 +91,44 @@ function sameCursor(a: IndexCursor, b: IndexCursor): boolean {
   return a.fileId === b.fileId && a.offset === b.offset && a.count === b.count;
 }
 
-/** See the module comment. */
+/**
+ * See the module comment. The deploy stage, the models an eval compares and how often the triggers are
+ * checked are the kind's (`evalModels`, `gate`, `publish`, `checkPeriods`); this class has the
+ * IncrementalLearningJob's, and a kind with rounds of its own extends it (kinds/lifelongLearningJob.ts).
+ */
 export class JobManager {
-  private job: IncrementalLearningJob | undefined;
-  private state: JobState | undefined;
+  protected job: RoundJob | undefined;
+  protected state: JobState | undefined;
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
   private periodMs = 0;
   private stopped = false;
   private readonly warned = new Map<string, string>();
-  private readonly logger: LcLogger;
+  protected readonly logger: LcLogger;
 
-  constructor(private readonly options: JobManagerOptions) {
+  constructor(
+    protected readonly options: JobManagerOptions,
+    protected readonly names: ManagerKindNames = { kind: 'IncrementalLearningJob', resourceKind: 'incrementallearningjob' },
+  ) {
     this.logger = options.ctx.logger.child({ job: `${options.namespace}/${options.name}` });
   }
 
-  private get ctx(): LcContext {
+  /** `<Kind> <namespace>/<name>`: how messages name the job. */
+  protected get subject(): string {
+    return `${this.names.kind} ${this.options.namespace}/${this.options.name}`;
+  }
+
+  /** A frame about this job carrying `message`. */
+  protected frame(message: UpstreamJobMessage) {
+    return jobFrame(this.names.resourceKind, this.options.namespace, this.options.name, message);
+  }
+
+  protected get ctx(): LcContext {
     return this.options.ctx;
   }
 
   /** Run `work` after everything queued before it (one action at a time per job). */
-  private serial(work: () => Promise<void>): Promise<void> {
+  protected serial(work: () => Promise<void>): Promise<void> {
     const next = this.chain.then(async () => {
       if (this.stopped) return;
       try {
@@ -109,14 +144,14 @@ export class JobManager {
   }
 
   /** Log a warning once per distinct reason (until it changes). */
-  private warnOnce(topic: string, message: string, fields: object = {}): void {
+  protected warnOnce(topic: string, message: string, fields: object = {}): void {
     if (this.warned.get(topic) === message) return;
     this.warned.set(topic, message);
     this.logger.warn(fields, message);
   }
 
   /** A new version of the job object (from the GM, or from the store at start-up). */
-  update(job: IncrementalLearningJob): Promise<void> {
+  update(job: RoundJob): Promise<void> {
     return this.serial(async () => {
       const uid = job.metadata.uid ?? '';
       if (!this.state || this.state.data.uid !== uid) this.state = await JobState.open(this.options.stateDir, uid, this.logger);
@@ -144,15 +179,19 @@ export class JobManager {
   private schedule(): void {
     if (this.stopped || !this.job) return;
     const { config } = this.ctx;
-    const periods = [this.job.spec.trainSpec.trigger.checkPeriodSeconds, this.job.spec.deploySpec.trigger.checkPeriodSeconds].map(
-      (p) => p ?? config.defaultCheckPeriodSeconds,
-    );
+    const periods = this.checkPeriods().map((p) => p ?? config.defaultCheckPeriodSeconds);
     const periodMs = Math.max(100, Math.min(...periods) * 1000);
     if (this.timer && this.periodMs === periodMs) return;
     if (this.timer) clearInterval(this.timer);
     this.periodMs = periodMs;
     this.timer = setInterval(() => void this.check(), periodMs);
     this.timer.unref();
+  }
+
+  /** The `checkPeriodSeconds` of the job's triggers (the train and deploy triggers'). */
+  protected checkPeriods(): Array<number | undefined> {
+    const job = this.job as unknown as IncrementalLearningJob;
+    return [job.spec.trainSpec.trigger.checkPeriodSeconds, job.spec.deploySpec.trigger.checkPeriodSeconds];
   }
 
   /** Stop the periodic checks and wait for the action in progress. */
@@ -184,21 +223,21 @@ export class JobManager {
 
   // ---- roles ----
 
-  private dataset(): Dataset | undefined {
-    const job = this.job as IncrementalLearningJob;
+  protected dataset(): Dataset | undefined {
+    const job = this.job as RoundJob;
     return this.ctx.store.get<Dataset>('dataset', this.options.namespace, job.spec.dataset.name);
   }
 
-  private model(name: string | undefined): Model | undefined {
+  protected model(name: string | undefined): Model | undefined {
     return name ? this.ctx.store.get<Model>('model', this.options.namespace, name) : undefined;
   }
 
-  private isDatasetNode(dataset: Dataset | undefined): boolean {
+  protected isDatasetNode(dataset: Dataset | undefined): boolean {
     return dataset?.spec.nodeName === this.ctx.config.nodeName;
   }
 
-  private isDeployNode(dataset: Dataset | undefined): boolean {
-    const job = this.job as IncrementalLearningJob;
+  protected isDeployNode(dataset: Dataset | undefined): boolean {
+    const job = this.job as RoundJob;
     const node = (job.spec.deploySpec.template?.spec as { nodeName?: string } | undefined)?.nodeName ?? dataset?.spec.nodeName;
     return node === this.ctx.config.nodeName;
   }
@@ -207,7 +246,7 @@ export class JobManager {
 
   /** Hand new samples of the dataset to the pools: the monitor's lines when they follow on, else read them. */
   private async consume(change?: DatasetChange): Promise<void> {
-    const job = this.job as IncrementalLearningJob;
+    const job = this.job as unknown as IncrementalLearningJob;
     const state = this.state as JobState;
     const dataset = this.dataset();
     if (!dataset || !this.isDatasetNode(dataset)) return;
@@ -291,17 +330,17 @@ export class JobManager {
     }
   }
 
-  private outputDir(): string | undefined {
-    const dir = (this.job as IncrementalLearningJob).spec.outputDir;
+  protected outputDir(): string | undefined {
+    const dir = (this.job as RoundJob).spec.outputDir;
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) {
-      this.warnOnce('output', `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: spec.outputDir: ${JSON.stringify(dir)}: only host paths are written by this LC (s3 is not supported yet)`);
+      this.warnOnce('output', `${this.subject}: spec.outputDir: ${JSON.stringify(dir)}: only host paths are written by this LC (s3 is not supported yet)`);
       return undefined;
     }
     return dir;
   }
 
-  private outputSubject(outputDir: string): string {
-    return `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: spec.outputDir: ${JSON.stringify(outputDir)}`;
+  protected outputSubject(outputDir: string): string {
+    return `${this.subject}: spec.outputDir: ${JSON.stringify(outputDir)}`;
   }
 
   /**
@@ -309,7 +348,7 @@ export class JobManager {
    * the owner and mode of the dataset's index for the round files. Undefined (after a warning naming the
    * path and why) while either is missing: the cut waits.
    */
-  private async cutAccess(outputDir: string, round: number): Promise<FileAccess | undefined> {
+  protected async cutAccess(outputDir: string, round: number): Promise<FileAccess | undefined> {
     const refused = await folderRefusal(this.ctx.config, hostPath(this.ctx.config, outputDir), this.outputSubject(outputDir));
     if (refused) {
       this.warnOnce('output', `${refused}: round ${round} waits`);
@@ -322,9 +361,9 @@ export class JobManager {
   }
 
   /** Owner and mode of the dataset's index (opened as the monitor does), or why there are none. */
-  private async indexAccess(): Promise<FileAccess | string> {
+  protected async indexAccess(): Promise<FileAccess | string> {
     const dataset = this.dataset();
-    const job = this.job as IncrementalLearningJob;
+    const job = this.job as unknown as IncrementalLearningJob;
     if (!dataset) return `Dataset ${this.options.namespace}/${job.spec.dataset.name} not found`;
     const opened = await datasetIndexOpener(this.ctx.config, dataset)(datasetIndexPath(this.ctx.config, dataset));
     if (opened.kind === 'missing') return `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)} does not exist`;
@@ -345,7 +384,7 @@ export class JobManager {
     const access = intent.access ?? (await this.indexAccess());
     if (typeof access === 'string') throw new LocalControllerError('DATASET_INVALID', `${access}: round ${intent.round} waits`);
     const folder = dirname(intent.roundFile);
-    const subject = `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: round folder ${JSON.stringify(folder)}`;
+    const subject = `${this.subject}: round folder ${JSON.stringify(folder)}`;
     const lines = await inCheckedFolder(this.ctx.config, folder, subject, true, async (checked) => {
       const roundFile = join(checked, basename(intent.roundFile));
       const written = await state.writeRoundFile(roundFile, pools, intent.header, access);
@@ -369,15 +408,15 @@ export class JobManager {
     };
   }
 
-  private manual(stage: 'Train' | 'Eval' | 'Deploy'): string | undefined {
-    const manual = manualTrigger(this.job as IncrementalLearningJob, this.ctx.now().getTime());
+  protected manual(stage: 'Train' | 'Eval' | 'Deploy'): string | undefined {
+    const manual = manualTrigger(this.job as RoundJob, this.ctx.now().getTime());
     if (!manual || manual.stage !== stage) return undefined;
     return (this.state as JobState).data.manualDone.includes(manual.value) ? undefined : manual.value;
   }
 
   /** The base model of the next round: the train-format output of the round that produced `lastGoodModel`, else the initial Model. */
-  private baseModel(): ModelInfo | undefined {
-    const job = this.job as IncrementalLearningJob;
+  protected baseModel(): ModelInfo | undefined {
+    const job = this.job as unknown as IncrementalLearningJob;
     const initial = this.model(job.spec.initialModel.name);
     const lastGood = job.status?.lastGoodModel;
     if (lastGood?.url) {
@@ -388,8 +427,8 @@ export class JobManager {
   }
 
   /** The model the new one is compared with: `initialEvalModel`, else `lastGoodModel`, else the deploy Model. */
-  private baselineModel(): ModelInfo | undefined {
-    const job = this.job as IncrementalLearningJob;
+  protected baselineModel(): ModelInfo | undefined {
+    const job = this.job as unknown as IncrementalLearningJob;
     const initialEval = job.spec.evalSpec.initialEvalModel?.name;
     if (initialEval) return modelInfoOf(this.model(initialEval));
     if (job.status?.lastGoodModel?.url) return bareModel(job.status.lastGoodModel as ModelInfo);
@@ -397,23 +436,23 @@ export class JobManager {
   }
 
   /** The model trained for `round` (or the last one before, for a manual eval or deploy) in the deploy model's format. */
-  private roundModel(round: number, stageInput?: ModelInfo[]): ModelInfo | undefined {
-    const job = this.job as IncrementalLearningJob;
+  protected roundModel(round: number, stageInput?: ModelInfo[]): ModelInfo | undefined {
+    const job = this.job as unknown as IncrementalLearningJob;
     const format = this.model(job.spec.deploySpec.model.name)?.spec.format;
     if (stageInput && stageInput.length > 0) return bareModel(pickModel(stageInput, format));
     const trained = lastTrainOutput(job, round);
     return trained ? bareModel(pickModel(trained.models, format)) : undefined;
   }
 
-  private missingModel(): string | undefined {
-    const job = this.job as IncrementalLearningJob;
+  protected missingModel(): string | undefined {
+    const job = this.job as unknown as IncrementalLearningJob;
     const names = [job.spec.initialModel.name, job.spec.deploySpec.model.name, job.spec.evalSpec.initialEvalModel?.name].filter((n): n is string => !!n);
     const missing = names.find((n) => !this.model(n));
     return missing ? `Model ${this.options.namespace}/${missing} not found` : undefined;
   }
 
   private async maybeCutTrain(): Promise<void> {
-    const job = this.job as IncrementalLearningJob;
+    const job = this.job as unknown as IncrementalLearningJob;
     const state = this.state as JobState;
     const round = jobRound(job) + 1;
     const key = `Train/Ready/${round}`;
@@ -455,7 +494,7 @@ export class JobManager {
       kind: 'cutTrain',
       key,
       round,
-      frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message),
+      frame: this.frame(message),
       pool: { ...state.data.train },
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt'),
       cause,
@@ -469,20 +508,25 @@ export class JobManager {
     await this.execute(intent);
   }
 
-  private async cutEval(round: number): Promise<void> {
-    const job = this.job as IncrementalLearningJob;
+  /** The models the eval of `round` takes (the new one, then the one it is compared with), or why it waits. */
+  protected evalModels(round: number): ModelInfo[] | string {
+    const job = this.job as unknown as IncrementalLearningJob;
+    const waiting = lastConditionOf(job, 'Eval', round, 'Waiting');
+    const missing = this.missingModel();
+    const newModel = this.roundModel(round, waiting ? modelsOf(waiting.data, 'input') : undefined);
+    const baseline = this.baselineModel();
+    if (missing || !newModel || !baseline) return missing ?? (newModel ? 'no model to compare with' : `no trained model for round ${round}`);
+    return [newModel, baseline];
+  }
+
+  protected async cutEval(round: number): Promise<void> {
     const state = this.state as JobState;
     const key = `Eval/Ready/${round}`;
     if (state.done(key)) return;
     const outputDir = this.outputDir();
     if (!outputDir) return;
-    const waiting = lastConditionOf(job, 'Eval', round, 'Waiting');
-    const missing = this.missingModel();
-    const newModel = this.roundModel(round, waiting ? modelsOf(waiting.data, 'input') : undefined);
-    const baseline = this.baselineModel();
-    if (missing || !newModel || !baseline) {
-      return this.warnOnce('model', `${missing ?? (newModel ? 'no model to compare with' : `no trained model for round ${round}`)}: the eval of round ${round} waits`);
-    }
+    const models = this.evalModels(round);
+    if (typeof models === 'string') return this.warnOnce('model', `${models}: the eval of round ${round} waits`);
     const access = await this.cutAccess(outputDir, round);
     if (!access) return;
     const open = state.data.evalOpen;
@@ -493,7 +537,7 @@ export class JobManager {
       phase: 'Eval',
       status: 'Ready',
       round,
-      input: { models: [newModel, baseline], dataURL: posix.join(outputDir, 'data', 'eval', String(round), 'data.txt') },
+      input: { models, dataURL: posix.join(outputDir, 'data', 'eval', String(round), 'data.txt') },
     };
     const dataIndex = this.dataIndex(outputDir, 'eval', round);
     if (dataIndex && message.input) message.input.dataIndexURL = dataIndex.url;
@@ -501,7 +545,7 @@ export class JobManager {
       kind: 'cutEval',
       key,
       round,
-      frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message),
+      frame: this.frame(message),
       versions: window,
       roundFile: join(hostPath(this.ctx.config, outputDir), 'data', 'eval', String(round), 'data.txt'),
       ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
@@ -515,8 +559,8 @@ export class JobManager {
     await this.execute(intent);
   }
 
-  private async gate(round: number): Promise<void> {
-    const job = this.job as IncrementalLearningJob;
+  protected async gate(round: number): Promise<void> {
+    const job = this.job as unknown as IncrementalLearningJob;
     const state = this.state as JobState;
     const key = `Deploy/Gate/${round}`;
     if (state.done(key)) return;
@@ -552,15 +596,15 @@ export class JobManager {
         : { phase: 'Deploy', status: 'Ready', round, input: { models: [newModel as ModelInfo, ...(deployed ? [deployed] : [])] }, decision };
     this.logger.info({ round, decision: decision.decision, reason: decision.reason, compared: decision.compared }, 'deploy gate decided');
     this.ctx.metrics.deployDecisions.inc({ decision: decision.decision });
-    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message), detail: decision.decision };
+    const intent: Intent = { kind: 'report', key, round, frame: this.frame(message), detail: decision.decision };
     if (manual) intent.manual = manual;
     state.data.intent = intent;
     await state.commit();
     await this.execute(intent);
   }
 
-  private async publish(round: number, attempt: number): Promise<void> {
-    const job = this.job as IncrementalLearningJob;
+  protected async publish(round: number, attempt: number): Promise<void> {
+    const job = this.job as unknown as IncrementalLearningJob;
     const state = this.state as JobState;
     const key = `Deploy/Publish/${round}/${attempt}`;
     if (state.done(key)) return;
@@ -590,7 +634,7 @@ export class JobManager {
       await state.commit();
       return;
     }
-    const intent: Intent = { kind: 'report', key, round, frame: jobFrame(INCREMENTAL_LEARNING_JOB, this.options.namespace, this.options.name, message), detail: message.status };
+    const intent: Intent = { kind: 'report', key, round, frame: this.frame(message), detail: message.status };
     state.data.intent = intent;
     await state.commit();
     await this.execute(intent);
@@ -602,7 +646,7 @@ export class JobManager {
    * started that round number first, so the (Train, Ready) was ignored).
    */
   private async returnFailedRounds(): Promise<void> {
-    const job = this.job as IncrementalLearningJob;
+    const job = this.job as unknown as IncrementalLearningJob;
     const state = this.state as JobState;
     const all = conditionsOf(job);
     for (const c of all) {
@@ -633,7 +677,7 @@ export class JobManager {
     const oldTrain = state.data.train;
     const oldOpen = state.data.evalOpen;
     // The round file is in a folder the user chose: read back only if it is still one the LC may read.
-    const opened = await openChecked(this.ctx.config, roundFile, `IncrementalLearningJob ${this.options.namespace}/${this.options.name}: round file ${JSON.stringify(roundFile)}`);
+    const opened = await openChecked(this.ctx.config, roundFile, `${this.subject}: round file ${JSON.stringify(roundFile)}`);
     if (opened.kind === 'refused') this.warnOnce('return', `${opened.message}: the train samples of round ${round} are not taken back`);
     const handle = opened.kind === 'open' ? opened.handle : undefined;
     const trainLines = (async function* () {
@@ -670,7 +714,7 @@ export class JobManager {
   }
 
   /** Carry out an intent to the end; safe to run again after a crash at any point. */
-  private async execute(intent: Intent): Promise<void> {
+  protected async execute(intent: Intent): Promise<void> {
     const state = this.state as JobState;
     const at = this.ctx.now().toISOString();
     switch (intent.kind) {

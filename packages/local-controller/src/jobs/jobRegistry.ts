@@ -150,6 +150,7 @@ export class JobRegistry {
       onChange: (count, evicted) => {
         metrics.hardExamples.set({ namespace, job: name }, count);
         if (evicted > 0) metrics.hardExamplesEvicted.inc({ namespace, job: name }, evicted);
+        void this.entries.get(key)?.manager.samplesKept?.(count);
       },
     });
     this.hardExamples.set(key, he);
