@@ -451,6 +451,14 @@ export class JobManager {
     return missing ? `Model ${this.options.namespace}/${missing} not found` : undefined;
   }
 
+  /** The models a round trains from (the base model), or why it waits. */
+  protected trainModels(): ModelInfo[] | string {
+    const missing = this.missingModel();
+    const base = this.baseModel();
+    if (missing || !base) return missing ?? 'no base model';
+    return [base];
+  }
+
   private async maybeCutTrain(): Promise<void> {
     const job = this.job as unknown as IncrementalLearningJob;
     const state = this.state as JobState;
@@ -473,9 +481,8 @@ export class JobManager {
     }
     const outputDir = this.outputDir();
     if (!outputDir) return;
-    const missing = this.missingModel();
-    const base = this.baseModel();
-    if (missing || !base) return this.warnOnce('model', `${missing ?? 'no base model'}: round ${round} waits for it`);
+    const models = this.trainModels();
+    if (typeof models === 'string') return this.warnOnce('model', `${models}: round ${round} waits for it`);
     const access = await this.cutAccess(outputDir, round);
     if (!access) return;
     const message: UpstreamJobMessage = {
@@ -483,7 +490,7 @@ export class JobManager {
       status: 'Ready',
       round,
       input: {
-        models: [base],
+        ...(models.length > 0 ? { models } : {}),
         dataURL: posix.join(outputDir, 'data', 'train', String(round), 'data.txt'),
         outputDir: posix.join(outputDir, 'train', String(round)),
       },

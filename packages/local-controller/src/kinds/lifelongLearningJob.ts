@@ -46,6 +46,11 @@ export class LifelongJobManager extends JobManager {
     return [(this.job as unknown as LifelongLearningJob).spec.trainSpec.trigger.checkPeriodSeconds];
   }
 
+  /** A lifelong round trains from the KB (CLOUD_KB_INDEX, which the GM gives), not from a Model. */
+  protected override trainModels(): ModelInfo[] {
+    return [];
+  }
+
   /** The index the round's train worker wrote (its (Train, Completed) output). */
   protected override evalModels(round: number): ModelInfo[] | string {
     const waiting = lastConditionOf(this.job as LifelongLearningJob, 'Eval', round, 'Waiting');

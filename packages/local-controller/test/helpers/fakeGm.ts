@@ -134,9 +134,9 @@ export class FakeGm {
   }
 
   /** Upstream messages about jobs, in arrival order. */
-  jobMessages(): Array<UpstreamJobMessage & { messageId: string; name: string }> {
+  jobMessages(resourceKind = 'incrementallearningjob'): Array<UpstreamJobMessage & { messageId: string; name: string }> {
     return this.upstream
-      .filter((u) => u.frame.header.resourceKind === 'incrementallearningjob')
+      .filter((u) => u.frame.header.resourceKind === resourceKind)
       .map((u) => ({ ...(u.content as unknown as UpstreamJobMessage), messageId: u.frame.header.messageId as string, name: u.frame.header.resourceName }));
   }
 
