@@ -84,7 +84,13 @@ export const SEDNA_KINDS: readonly KindInfo[] = Object.freeze([
     ['ll'],
     'LifelongLearningJob: incremental rounds whose models are kept in a knowledge base',
     LifelongLearningJobSchema,
-    learningJobColumns,
+    [
+      ...learningJobColumns.slice(0, 3),
+      { name: 'Models', type: 'integer', jsonPath: '.status.knowledgeBase.AIModels.numberOfAIModels', description: 'Task models in the knowledge base' },
+      { name: 'Unseen', type: 'integer', jsonPath: '.status.knowledgeBase.samples.numberOfUnseenSample', description: 'Unseen samples kept on the edge' },
+      { name: 'Serving', type: 'integer', jsonPath: '.status.servingIndex.round', description: 'Round of the KB index serving', priority: 1 },
+      age,
+    ],
     true,
   ),
   info(

@@ -88,11 +88,17 @@ describe('names, columns and subresources', () => {
     }
   });
 
-  test('jobs print stage, status, round and age; datasets samples, node and age', () => {
+  test('jobs print stage, status, round and age (lifelong: KB models, unseen samples, the serving round); datasets samples, node and age', () => {
     const columns = (kind: string) => byKind(kind).spec.versions[0]!.additionalPrinterColumns!.map((c) => `${c.name}=${c.jsonPath}`);
     const job = ['Stage=.status.conditions[-1].stage', 'Status=.status.conditions[-1].type', 'Round=.status.round', 'Age=.metadata.creationTimestamp'];
     expect(columns('IncrementalLearningJob')).toEqual(job);
-    expect(columns('LifelongLearningJob')).toEqual(job);
+    expect(columns('LifelongLearningJob')).toEqual([
+      ...job.slice(0, 3),
+      'Models=.status.knowledgeBase.AIModels.numberOfAIModels',
+      'Unseen=.status.knowledgeBase.samples.numberOfUnseenSample',
+      'Serving=.status.servingIndex.round',
+      'Age=.metadata.creationTimestamp',
+    ]);
     expect(columns('Dataset')).toEqual(['Samples=.status.numberOfSamples', 'Node=.spec.nodeName', 'Age=.metadata.creationTimestamp']);
   });
 });

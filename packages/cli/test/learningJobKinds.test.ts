@@ -166,3 +166,43 @@ test('sedna up prints the conditions and worker pods of jobs of every learning-j
     await following;
   }
 });
+
+test('get and describe ll show the knowledge base: task models with metrics and samples, unseen counts, the serving index and the last decision', async () => {
+  await applyLifelong();
+  const job = await t.client.get<Record<string, unknown>>(`${LL_JOBS}/atcii`);
+  const status = {
+    round: 2,
+    conditions: [{ type: 'Waiting', status: 'True', stage: 'Train', round: 2, lastTransitionTime: '2026-12-05T01:00:00Z', data: '{"attempt":1}' }],
+    knowledgeBase: {
+      AIModels: {
+        numberOfAIModels: 2,
+        listOfAIModels: [
+          { modelID: 'Summer_AC@r1', averagePrecision: 0.91, numberOfTrainSamples: 410, task: 'Summer_AC', metrics: { accuracy: 0.91 }, round: 1 },
+          { modelID: 'Spring_NV@r2', averagePrecision: 0.88, numberOfTrainSamples: 120, task: 'Spring_NV', metrics: { accuracy: 0.88 }, round: 2 },
+        ],
+      },
+      AIClasses: { numberOfAIClasses: 0, listOfAIClasses: [] },
+      samples: { numberOfLabeledUnseenSample: 120, numberOfUnseenSample: 7 },
+    },
+    servingIndex: { url: '/output/atcii/deploy/index.json', createTime: '2026-12-05T00:59:00.000Z', round: 2 },
+    lastDecision: {
+      round: 2,
+      decision: 'Deploy',
+      reason: 'task groups Spring_NV changed',
+      deployed: ['Spring_NV'],
+      dropped: [{ task: 'Summer_AC', modelID: 'Summer_AC@r2', scores: { accuracy: 0.2 }, reason: 'accuracy 0.2 < 0.5' }],
+      index: { url: '/output/atcii/deploy/index.json', createTime: '2026-12-05T00:59:00.000Z' },
+      time: '2026-12-05T01:00:00Z',
+    },
+  };
+  await t.client.request('PUT', `${LL_JOBS}/atcii/status`, { body: { ...job, status } });
+  const got = await t.sedna(['get', 'll', '-o', 'wide']);
+  expect(got.code).toBe(0);
+  expect(got.stdout.split('\n')[0]).toMatch(/^NAME\s+STAGE\s+STATUS\s+ROUND\s+MODELS\s+UNSEEN\s+SERVING\s+AGE$/);
+  expect(got.stdout.split('\n')[1]).toMatch(/^atcii\s+Train\s+Waiting\s+2\s+2\s+7\s+2\s+/);
+  const described = await t.sedna(['describe', 'll/atcii']);
+  expect(described.code).toBe(0);
+  expect(described.stdout).toContain('Serving Index:  /output/atcii/deploy/index.json (round 2, create_time 2026-12-05T00:59:00.000Z)');
+  expect(described.stdout).toMatch(/Knowledge Base:\n  Models: +2\n  Unseen Samples \(edge\): +7\n  Labelled Unseen Learnt: +120\n  TASK +MODEL +ROUND +TRAIN SAMPLES +ACCURACY\n  Summer_AC +Summer_AC@r1 +1 +410 +0\.91\n  Spring_NV +Spring_NV@r2 +2 +120 +0\.88\n/);
+  expect(described.stdout).toMatch(/Last Decision:\n  Round: +2\n  Decision: +Deploy\n  Reason: +task groups Spring_NV changed\n  Deployed: +Spring_NV\n  Dropped: +Summer_AC \(Summer_AC@r2\): accuracy 0\.2 < 0\.5\n/);
+});

@@ -4,7 +4,7 @@
  * recent events, and for a job without a condition why it has none (from the GM's Lease). For any other
  * kind: its metadata, spec and status, and its events.
  */
-import { getKindInfo, SEDNA_GROUP } from '@sedna-ts/api-types';
+import { getKindInfo, SEDNA_GROUP, type DeployDecision, type KnowledgeBaseStatus, type LifelongDecision, type ServingIndex } from '@sedna-ts/api-types';
 import { ATTEMPT_LABEL, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
@@ -48,6 +48,11 @@ interface EventObject extends KubeObject {
 
 function field(label: string, value: string, width = 16): string {
   return `${`${label}:`.padEnd(width)}${value}\n`;
+}
+
+/** A field inside a section (indented as the section's columns). */
+function sub(label: string, value: string, width = 16): string {
+  return `  ${field(label, value, width)}`;
 }
 
 function keyValues(map: Record<string, string> | undefined): string {
@@ -109,9 +114,56 @@ function jobSummary(job: KubeObject, presence: GmPresence | undefined): string {
   if (status.completionTime) out += field('Completed', status.completionTime);
   const good = status.lastGoodModel;
   if (good) out += field('Serving Model', `${good.url} (${good.format})`);
+  const serving = (job.status as LifelongStatus | undefined)?.servingIndex;
+  if (serving) out += field('Serving Index', `${serving.url} (round ${serving.round}, create_time ${serving.createTime})`);
+  else if (job.kind === 'LifelongLearningJob') out += field('Serving Index', '(none yet: the inference worker starts at the first deploy)');
   const trigger = job.metadata?.annotations?.[TRIGGER_ANNOTATION];
   if (trigger) out += field('Manual Trigger', `${trigger} (pending: the annotation goes once that stage leaves Waiting)`);
   return out;
+}
+
+/** The lifelong-learning fields of a status describe reads. */
+interface LifelongStatus {
+  knowledgeBase?: KnowledgeBaseStatus;
+  servingIndex?: ServingIndex;
+  lastDecision?: LifelongDecision | DeployDecision;
+}
+
+/** The knowledge base of a lifelong-learning job: one row per task model, then the sample counts. */
+function knowledgeBaseSection(status: LifelongStatus): string {
+  const kb = status.knowledgeBase;
+  if (!kb) return '';
+  const models = kb.AIModels.listOfAIModels ?? [];
+  const names = [...new Set(models.flatMap((m) => Object.keys(m.metrics ?? {})))].sort();
+  const rows = [['TASK', 'MODEL', 'ROUND', 'TRAIN SAMPLES', ...(names.length > 0 ? names.map((n) => n.toUpperCase()) : ['AVERAGE PRECISION'])]];
+  for (const m of models) {
+    rows.push([
+      m.task ?? '',
+      m.modelID,
+      m.round === undefined ? '' : String(m.round),
+      String(m.numberOfTrainSamples),
+      ...(names.length > 0 ? names.map((n) => formatMetric(m.metrics?.[n])) : [formatMetric(m.averagePrecision)]),
+    ]);
+  }
+  let body = sub('Models', String(kb.AIModels.numberOfAIModels), 28);
+  body += sub('Unseen Samples (edge)', String(kb.samples.numberOfUnseenSample), 28);
+  body += sub('Labelled Unseen Learnt', String(kb.samples.numberOfLabeledUnseenSample), 28);
+  if (kb.AIClasses.numberOfAIClasses > 0) body += sub('Classes', (kb.AIClasses.listOfAIClasses ?? []).join(', '), 28);
+  if (models.length > 0) body += formatColumns(rows, '  ');
+  return section('Knowledge Base', body);
+}
+
+/** The last lifelong-learning round decision: deployed or kept, the task groups deployed and dropped. */
+function lifelongDecisionSection(status: LifelongStatus): string {
+  const d = status.lastDecision as LifelongDecision | undefined;
+  if (!d || !Array.isArray((d as { deployed?: unknown }).deployed)) return '';
+  let body = sub('Round', String(d.round));
+  body += sub('Decision', d.decision);
+  body += sub('Reason', d.reason);
+  if (d.deployed.length > 0) body += sub('Deployed', d.deployed.join(', '));
+  for (const drop of d.dropped) body += sub('Dropped', `${drop.task} (${drop.modelID}): ${drop.reason}`);
+  if (d.index) body += sub('Index', `${d.index.url} (create_time ${d.index.createTime})`);
+  return section('Last Decision', body);
 }
 
 function timelineSection(status: LearningJobStatus): string {
@@ -210,6 +262,8 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject, g
     out += jobSummary(o, status.conditions?.length ? undefined : await gmPresence());
     out += timelineSection(status);
     out += decisionsSection(status);
+    out += lifelongDecisionSection((o.status ?? {}) as LifelongStatus);
+    out += knowledgeBaseSection((o.status ?? {}) as LifelongStatus);
     out += metricsSection(status);
     out += podsSection(pods, labelKeys);
     const uids = new Set([uid, ...pods.map((p) => p.metadata?.uid ?? '')].filter(Boolean));
