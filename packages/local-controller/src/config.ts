@@ -79,6 +79,11 @@ export interface LocalControllerConfig {
   /** Host folder of the hard-example folders (default `<dataDir>/hard-examples`). */
   hardExampleRoot?: string;
   /**
+   * Set when this node runs workers as local processes (the node agent of `sedna up`): the images that
+   * have a local command. The GM then says which of a job's images cannot run here.
+   */
+  localImages?: readonly string[];
+  /**
    * The kinds of learning job this LC handles (default `BUILT_IN_LC_KINDS`); a job of another kind from
    * the GM is ignored, and reports about one get 404.
    */
@@ -125,6 +130,7 @@ export interface ResolvedConfig {
   deniedRoots: Array<Required<DeniedRoot>>;
   hotUpdateRoot: string;
   hardExampleRoot: string;
+  localImages: readonly string[] | undefined;
   drainTimeoutMs: number;
   workerNameWaitMs: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number };
@@ -163,6 +169,15 @@ function absoluteFolders(field: string, value: unknown): string[] {
   return value.map((item: unknown, i) => {
     if (typeof item !== 'string' || !isAbsolute(item)) throw invalid(`${field}[${i}]`, item, 'is not an absolute folder path');
     return resolve(item);
+  });
+}
+
+function localImagesOf(value: unknown): readonly string[] | undefined {
+  if (value === undefined) return undefined;
+  if (!Array.isArray(value)) throw invalid('localImages', value, 'is not a list of image names');
+  return value.map((item: unknown, i) => {
+    if (typeof item !== 'string' || item === '') throw invalid(`localImages[${i}]`, item, 'is not an image name');
+    return item;
   });
 }
 
@@ -239,6 +254,7 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     deniedRoots: deniedRoots(config.deniedRoots),
     hotUpdateRoot: folder('hotUpdateRoot', config.hotUpdateRoot, join(dataDir, 'model-hot-update')),
     hardExampleRoot: folder('hardExampleRoot', config.hardExampleRoot, join(dataDir, 'hard-examples')),
+    localImages: localImagesOf(config.localImages),
     drainTimeoutMs: integer('drainTimeoutMs', config.drainTimeoutMs, 5000, 0),
     workerNameWaitMs: integer('workerNameWaitMs', config.workerNameWaitMs, 5000, 0),
     reconnect: { initialDelayMs, maxDelayMs },

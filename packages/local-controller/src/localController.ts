@@ -146,7 +146,15 @@ function connectToGm(parts: Parts, lcServer: string, apply: ObjectApplier, onCon
     logger,
     initialDelayMs: config.reconnect.initialDelayMs,
     maxDelayMs: config.reconnect.maxDelayMs,
-    hello: () => ({ protocolVersion: PROTOCOL_VERSION, nodeName: config.nodeName, lcServer, hotUpdateRoot: config.hotUpdateRoot, hardExampleRoot: config.hardExampleRoot, version: VERSION }),
+    hello: () => ({
+      protocolVersion: PROTOCOL_VERSION,
+      nodeName: config.nodeName,
+      lcServer,
+      hotUpdateRoot: config.hotUpdateRoot,
+      hardExampleRoot: config.hardExampleRoot,
+      version: VERSION,
+      ...(config.localImages ? { localImages: [...config.localImages] } : {}),
+    }),
     handlers: {
       async onHello(hello) {
         if (credential.learnsNodeToken) {

@@ -251,6 +251,7 @@ async function startGm(u: UpContext, kubeConfig: KubeConfig): Promise<GlobalMana
 /** The node's Local Controller, with the token the GM derives for the node. */
 async function startLc(u: UpContext, gm: GlobalManager): Promise<LocalController> {
   const { startLocalController } = await import('@sedna-ts/local-controller');
+  const localImages = Object.keys(await imageCommands());
   const lc = await u.parts.start(
     'the local controller',
     'lc',
@@ -266,6 +267,8 @@ async function startLc(u: UpContext, gm: GlobalManager): Promise<LocalController
         port: u.options.lcPort ?? 0,
         // S3 settings of Datasets whose index is in S3 (S3_ENDPOINT_URL, ACCESS_KEY_ID, SECRET_ACCESS_KEY).
         s3Env: u.options.io.env,
+        // The node agent runs workers as processes: the GM says which of a job's images cannot run here.
+        localImages,
         logger: u.logs.logger('lc'),
       }),
     (l) => () => l.stop(),

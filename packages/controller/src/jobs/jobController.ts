@@ -159,8 +159,37 @@ export class JobController<J extends LearningJob> {
       connectedNodes: new Set(this.deps.lcs().keys()),
       reports,
       nameSuffix: randomNameSuffix(),
-      problems: this.problems.get(key) ?? [],
+      problems: [...(this.problems.get(key) ?? []), ...this.imageProblems(job)],
     };
+  }
+
+  /**
+   * The images of the job's workers that cannot run on their node: a node that runs workers as local
+   * processes (its LC says which images have a command there) runs a container that names another image
+   * only with a `command`, or a `workingDir` holding its script.
+   */
+  private imageProblems(job: J): string[] {
+    const { policy } = this.deps;
+    const namespace = job.metadata.namespace ?? 'default';
+    const datasetNode = this.deps.datasets.get(policy.datasetName(job), namespace)?.spec.nodeName;
+    const unmapped = new Map<string, { node: string; workers: string[] }>();
+    for (const workerType of ['train', 'eval', 'inference'] as const) {
+      const template = policy.template(job, workerType);
+      const node = template?.spec?.nodeName ?? datasetNode;
+      const local = node ? this.deps.lcs().get(node)?.localImages : undefined;
+      if (!template || !node || !local) continue;
+      for (const container of template.spec?.containers ?? []) {
+        const image = container.image;
+        if (!image || (container.command?.length ?? 0) > 0 || container.workingDir || local.includes(image)) continue;
+        const entry = unmapped.get(`${image}@${node}`) ?? { node, workers: [] };
+        if (!entry.workers.includes(workerType)) entry.workers.push(workerType);
+        unmapped.set(`${image}@${node}`, entry);
+      }
+    }
+    return [...unmapped.entries()].map(
+      ([key, { node, workers }]) =>
+        `${policy.kind} ${namespace}/${job.metadata.name ?? ''}: image ${JSON.stringify(key.slice(0, key.lastIndexOf('@')))} of the ${workers.join(', ')} worker${workers.length > 1 ? 's' : ''} has no local mapping on node ${node}, which runs workers as local processes (sedna up): give the container a command, or a workingDir holding its script`,
+    );
   }
 
   /** Reconciles one job. */

@@ -154,7 +154,7 @@ const STAGE_WORKER: Record<JobStage, WorkerType> = { Train: 'train', Eval: 'eval
 const NAME_PART: Record<WorkerType, string> = { train: 'train', eval: 'eval', inference: 'infer' };
 /** Kubernetes keeps generated names to 63 characters: a base of at most 58 plus 5 random ones. */
 const MAX_GENERATE_NAME_BASE = 58;
-const BLOCKED_MESSAGE = /^((Dataset|Model) \S+ not found|Secret \S+ \(credentialName of |waiting for the local controller of node )/;
+const BLOCKED_MESSAGE = /^((Dataset|Model) \S+ not found|Secret \S+ \(credentialName of |waiting for the local controller of node |\w+ \S+: image "[^"]*" of the )/;
 
 /** `generateName` of a worker pod: `<job>-<train|eval|infer>-`, cut to 58 characters as the API server does. */
 export function workerGenerateName(jobName: string, workerType: WorkerType): string {

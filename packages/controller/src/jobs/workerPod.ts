@@ -46,6 +46,11 @@ export interface LcInfo {
   hardExampleRoot?: string;
   /** The LC's version. */
   version?: string;
+  /**
+   * Set when the node runs workers as local processes (the node agent of `sedna up`): the images it has
+   * a command for. A container naming another image, without a command or a workingDir, cannot run there.
+   */
+  localImages?: string[];
 }
 
 /** Requests a worker container gets for a resource it sets neither a request nor a limit for. */

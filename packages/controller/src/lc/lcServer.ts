@@ -282,6 +282,7 @@ export class LcServer implements UpgradeHandler {
     if (typeof payload.hotUpdateRoot === 'string' && payload.hotUpdateRoot) info.hotUpdateRoot = payload.hotUpdateRoot;
     if (typeof payload.hardExampleRoot === 'string' && payload.hardExampleRoot) info.hardExampleRoot = payload.hardExampleRoot;
     if (typeof payload.version === 'string') info.version = payload.version;
+    if (Array.isArray(payload.localImages)) info.localImages = payload.localImages.filter((i): i is string => typeof i === 'string');
     const first = !conn.info;
     conn.info = info;
     if (conn.helloTimer) clearTimeout(conn.helloTimer);

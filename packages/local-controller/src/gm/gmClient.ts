@@ -27,6 +27,8 @@ export interface LcHello {
   hotUpdateRoot: string;
   hardExampleRoot: string;
   version: string;
+  /** Set when this node runs workers as local processes: the images that have a local command. */
+  localImages?: string[];
 }
 
 /** Content of the GM's hello frame. */

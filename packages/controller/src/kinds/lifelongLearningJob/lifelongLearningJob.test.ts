@@ -132,7 +132,7 @@ describe('LifelongLearningJob on the shared state machine', () => {
 });
 
 describe('LifelongLearningJob worker env: the original names', () => {
-  const lc = { lcServer: 'http://127.0.0.1:9100', hardExampleRoot: '/var/lib/sedna/hard-examples' };
+  const lc = { nodeName: NODE, lcServer: 'http://127.0.0.1:9100', hardExampleRoot: '/var/lib/sedna/hard-examples' };
   const build = (job: LifelongLearningJob, request: Partial<WorkerPodRequest>) => {
     const full = { workerType: 'train', round: 2, attempt: 1, name: 'atcii-train-x7k2q', nodeName: NODE, ...request } as WorkerPodRequest;
     const podSpec = buildWorkerPod(job, full, policy, { dataset: makeDataset(), lc });
