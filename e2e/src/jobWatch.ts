@@ -40,8 +40,10 @@ export class JobWatch {
   constructor(
     readonly dataDir: string,
     readonly name: string,
+    /** The kind, as `sedna get` takes it (`il`, `ll`). */
+    readonly kind = 'il',
   ) {
-    this.child = spawn(process.execPath, [SEDNA_BIN, 'get', 'il', name, '-o', 'json', '-w', '--data-dir', dataDir], {
+    this.child = spawn(process.execPath, [SEDNA_BIN, 'get', kind, name, '-o', 'json', '-w', '--data-dir', dataDir], {
       env: { ...process.env, SEDNA_HOME: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
