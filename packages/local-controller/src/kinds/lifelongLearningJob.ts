@@ -166,7 +166,12 @@ export function routeLifelongReport(job: LifelongLearningJob, report: WorkerRepo
         .filter((c) => c.stage === 'Deploy' && c.type === 'Ready')
         .reverse()
         .find((c) => modelsOf(c.data, 'input').some((m) => m.create_time === createTime));
-      if (!deploy) return { forward: false as const, reason: `create_time ${JSON.stringify(createTime)} is not the index of any deploy of this job` };
+      if (!deploy) {
+        // The LC sent (Deploy, Ready) for this index and the job as the GM recorded it is still on its way.
+        const latest = conditionsOf(job).at(-1);
+        const lagging = latest?.stage === 'Deploy' && latest.type === 'Waiting';
+        return { forward: false as const, reason: `create_time ${JSON.stringify(createTime)} is not the index of any deploy of this job${lagging ? ' yet' : ''}`, retry: lagging };
+      }
       return routeReport(job, { ...report, ownerInfo: { ...report.ownerInfo, model_version: String(deploy.round) } }, RESOURCE_KIND);
     }
   }

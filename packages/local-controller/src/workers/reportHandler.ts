@@ -70,6 +70,7 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     const unbound = bindingProblem(current, principal, report);
     if (unbound) return reply(unbound.status, unbound.message);
     const routing = kind.routeReport(current, report);
+    if (!routing.forward && routing.retry) return reply(503, `worker ${name}: ${routing.reason}; send it again`);
     if (!routing.forward) return reply(200, `OK (not forwarded: ${routing.reason})`);
     await ctx.outbox.append(routing.frame);
     logger.info({ ...where, status: report.status, round: routing.round, attempt: routing.attempt }, 'worker report forwarded');

@@ -65,7 +65,10 @@ export function parseWorkerReport(body: unknown, pathName: string): ParsedReport
 }
 
 /** What to do with a report: forward it, or acknowledge it without forwarding (and why). */
-export type ReportRouting = { forward: true; frame: WireFrame; round: number; attempt: number } | { forward: false; reason: string };
+export type ReportRouting =
+  | { forward: true; frame: WireFrame; round: number; attempt: number }
+  /** `retry`: the LC cannot route it yet (its view of the job lags): answered 503, so the worker sends it again. */
+  | { forward: false; reason: string; retry?: boolean };
 
 const REPORT_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 
