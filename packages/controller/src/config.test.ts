@@ -131,7 +131,7 @@ test("kinds: the built-in list by default, a kind's settings handed on, the orig
   expect(base.kindSettings).toEqual({});
   const extra = { kind: 'TestJob', resourceKind: 'testjob', plural: 'testjobs', policy: () => ({}) as never };
   const withExtra = resolveConfig({ kubeConfig, secret, kinds: [...base.kinds, extra], kindSettings: { testjob: { speed: 2 } }, knowledgeBaseServer: 'http://kb:9020' }, {});
-  expect(withExtra.kinds.map((k) => k.resourceKind)).toEqual(['incrementallearningjob', 'testjob']);
+  expect(withExtra.kinds.map((k) => k.resourceKind)).toEqual(['incrementallearningjob', 'lifelonglearningjob', 'testjob']);
   expect(withExtra.kindSettings).toEqual({ testjob: { speed: 2 }, lifelonglearningjob: { knowledgeBaseServer: 'http://kb:9020' } });
   expect(() => resolveConfig({ kubeConfig, secret, kinds: [extra, extra] }, {})).toThrow('GlobalManager config: kinds[1]: "TestJob" is listed twice');
   expect(() => resolveConfig({ kubeConfig, secret, kinds: [{ kind: 'X' } as never] }, {})).toThrow('kinds[0]: "X" is not a JobKind');
