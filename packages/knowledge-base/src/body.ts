@@ -4,7 +4,7 @@
  * malformed form is `INVALID_INPUT`. A consumer that fails stops the parsing at once.
  */
 import type { IncomingMessage } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import busboy from 'busboy';
 import { KnowledgeBaseError, errorMessage } from './errors.js';
 
@@ -65,7 +65,7 @@ export function readFormPart<T>(req: IncomingMessage, field: string, limit: numb
   checkDeclaredLength(req, `multipart field ${JSON.stringify(field)}`, limit, MULTIPART_OVERHEAD);
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, preservePath: true, limits: { fileSize: limit, fieldSize: limit, parts: 16 } });
+    parser = busboy({ headers: req.headers, preservePath: true, limits: { fileSize: limit + 1, fieldSize: limit, parts: 16 } });
   } catch (error) {
     throw new KnowledgeBaseError('INVALID_INPUT', `Content-Type: ${JSON.stringify(req.headers['content-type'] ?? '')}: ${errorMessage(error)}`, { cause: error });
   }
@@ -93,8 +93,17 @@ export function readFormPart<T>(req: IncomingMessage, field: string, limit: numb
         stream.resume();
         return;
       }
-      stream.on('limit', () => fail(tooLarge(`multipart field ${JSON.stringify(field)}`, limit)));
-      take({ filename: info.filename, mimeType: info.mimeType, stream });
+      // busboy stops a part one byte past the limit (limits.fileSize) and ends it as if whole: the
+      // counter makes that byte an error, so the consumer never takes a cut part for the file.
+      let size = 0;
+      const counted = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          size += chunk.length;
+          done(size > limit ? tooLarge(`multipart field ${JSON.stringify(field)}`, limit) : null, chunk);
+        },
+      });
+      stream.on('error', (error) => counted.destroy(error));
+      take({ filename: info.filename, mimeType: info.mimeType, stream: stream.pipe(counted) });
     });
     parser.on('field', (name, value, info) => {
       if (name !== field || consumed || settled) return;
