@@ -7,6 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { KubeConfig, type V1Container, type V1DaemonSet, type V1Deployment } from '@kubernetes/client-node';
 import { CONFIG_ENV as GM_ENV, resolveConfig as resolveGmConfig } from '@sedna-ts/controller';
+import { CONFIG_ENV as KB_ENV, configFromEnv as kbConfigFromEnv } from '@sedna-ts/knowledge-base';
 import { CONFIG_ENV as LC_ENV, configFromEnv as lcConfigFromEnv, resolveConfig as resolveLcConfig } from '@sedna-ts/local-controller';
 import { loadKustomization } from '../src/manifests.js';
 import { DEPLOY_DIR } from '../src/repo.js';
@@ -14,6 +15,8 @@ import { DEPLOY_DIR } from '../src/repo.js';
 const { objects } = loadKustomization(DEPLOY_DIR);
 const workload = <T>(kind: string): T => objects.find((o) => o.object.kind === kind)?.object as unknown as T;
 const gmPod = workload<V1Deployment>('Deployment').spec?.template;
+const kbPod = (objects.find((o) => o.object.kind === 'Deployment' && o.object.metadata.name === 'sedna-kb')?.object as unknown as V1Deployment).spec?.template;
+const kbContainer = kbPod?.spec?.containers[0] as V1Container;
 const lcPod = workload<V1DaemonSet>('DaemonSet').spec?.template;
 const gmContainer = gmPod?.spec?.containers[0] as V1Container;
 const lcContainer = lcPod?.spec?.containers[0] as V1Container;
@@ -127,5 +130,33 @@ describe('the Global Manager', () => {
     // The Role of deploy/ grants the Lease in the namespace the GM takes it in.
     const role = objects.find((o) => o.object.kind === 'Role')?.object;
     expect(role?.metadata.namespace).toBe(config.leaderElection.namespace);
+  });
+});
+
+/** KB variables the Deployment leaves to their defaults, and why each default fits a cluster. */
+const KB_DEFAULTS: Record<string, string> = {
+  KnowledgeBaseServer: "the original's name for the listen address: SEDNA_KB_LISTEN wins",
+  KnowledgeBasePath: "the original's name for the data folder: SEDNA_KB_DATA_DIR wins",
+  LOG_LEVEL: 'deprecated: the Deployment sets SEDNA_LOG_LEVEL, which wins',
+};
+
+describe('the knowledge base', () => {
+  const names = KB_ENV.map((v) => v.name);
+  const set = (kbContainer.env ?? []).map((e) => e.name);
+
+  test.each(names)('%s is set by the Deployment or has a default that fits a cluster', (name) => {
+    expect([name, set.includes(name) !== (name in KB_DEFAULTS)]).toEqual([name, true]);
+  });
+
+  test('the Deployment sets nothing the KB does not read, and the defaults listed are all variables it reads', () => {
+    for (const name of set) expect(names).toContain(name);
+    for (const name of Object.keys(KB_DEFAULTS)) expect(names).toContain(name);
+  });
+
+  test('the KB makes a valid configuration of that environment: every address on its container port, its data on the volume, the GM secret', () => {
+    const secret = '0123456789abcdef0123456789abcdef';
+    const config = kbConfigFromEnv(environment(kbContainer, { namespace: 'sedna', name: 'sedna-kb-x', nodeName: 'node-1' }, { 'sedna-gm/secret': secret }));
+    const mount = kbContainer.volumeMounts?.find((m) => m.name === 'data')?.mountPath as string;
+    expect(config).toEqual({ host: '0.0.0.0', port: kbContainer.ports?.[0]?.containerPort, dataDir: `${mount}/data`, secret });
   });
 });
