@@ -11,11 +11,11 @@
  * (an upload streams to its temp file on its own and only its rename waits its turn). Folders are 0700,
  * files 0600; the data folder must be this user's. One process per data folder (a pid lock).
  */
-import { lstat, mkdir, open, readdir, readFile, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { KB_INDEX_FILE, type KbIndex } from '@sedna-ts/api-types/contract';
-import { ensurePrivateDirSync, fsyncDir, PrivateFilesError, takePidLockSync, tempPathFor, writeFileAtomic } from '@sedna-ts/internal';
+import { ensurePrivateDirSync, PrivateFilesError, takePidLockSync, writeAtomic, writeFileAtomic } from '@sedna-ts/internal';
 import type { JobIdentity } from './auth.js';
 import { KnowledgeBaseError, errorMessage } from './errors.js';
 import type { KbLogger } from './logger.js';
@@ -155,27 +155,13 @@ export class KbStore {
     const target = path.join(parent, segments.at(-1) as string);
     const existing = await lstat(target).catch(() => undefined);
     if (existing && !existing.isFile()) throw new KnowledgeBaseError('INVALID_INPUT', `file: ${JSON.stringify(segments.join('/'))} is a ${existing.isDirectory() ? 'folder' : 'link or special file'} in the job's folder`);
-    const temp = tempPathFor(target);
-    const handle = await open(temp, 'wx', FILE_MODE);
-    try {
-      await handle.chmod(FILE_MODE);
-      for await (const chunk of content as AsyncIterable<Buffer>) await handle.write(chunk);
-      await handle.sync();
-    } catch (error) {
-      await handle.close();
-      await rm(temp, { force: true });
-      throw error;
-    }
-    await handle.close();
-    try {
-      await this.exclusive(id, async () => {
-        await rename(temp, target);
-        await fsyncDir(parent);
-      });
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
+    await writeAtomic(
+      target,
+      async (handle) => {
+        for await (const chunk of content as AsyncIterable<Buffer>) await handle.write(chunk);
+      },
+      { mode: FILE_MODE, commit: (rename) => this.exclusive(id, rename) },
+    );
     return [FILES_DIR, ...segments].join('/');
   }
 
