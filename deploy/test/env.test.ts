@@ -37,6 +37,23 @@ function environment(container: V1Container, pod: { namespace: string; name: str
   return out;
 }
 
+/**
+ * The two checks of every component's environment: each variable it reads is set by `workload` or has
+ * a default (said with the reason) that fits a cluster, and `workload` sets nothing it does not read.
+ */
+function envCoverage(workload: string, names: readonly string[], container: V1Container, defaults: Record<string, string>): void {
+  const set = (container.env ?? []).map((e) => e.name);
+
+  test.each([...names])(`%s is set by the ${workload} or has a default that fits a cluster`, (name) => {
+    expect([name, set.includes(name) !== (name in defaults)]).toEqual([name, true]);
+  });
+
+  test(`the ${workload} sets nothing the code does not read, and the defaults listed are all variables it reads`, () => {
+    for (const name of set) expect(names).toContain(name);
+    for (const name of Object.keys(defaults)) expect(names).toContain(name);
+  });
+}
+
 /** LC variables the DaemonSet leaves to their defaults, and why each default fits a cluster. */
 const LC_DEFAULTS: Record<string, string> = {
   SEDNA_NODE_TOKEN: 'the LC proves its node with SEDNA_LC_TOKEN_FILE instead; the GM sends the node token in its hello',
@@ -69,21 +86,13 @@ const GM_DEFAULTS: Record<string, string> = {
 
 describe('the Local Controller', () => {
   const names = LC_ENV.map((v) => v.name);
-  const set = (lcContainer.env ?? []).map((e) => e.name);
-
-  test.each(names)('%s is set by the DaemonSet or has a default that fits a cluster', (name) => {
-    expect([name, set.includes(name) !== (name in LC_DEFAULTS)]).toEqual([name, true]);
-  });
+  envCoverage('DaemonSet', names, lcContainer, LC_DEFAULTS);
 
   test('the S3 variables the optional Secret may bring are ones the LC reads', () => {
     expect(lcContainer.envFrom?.map((e) => e.secretRef?.name)).toEqual(['sedna-lc-s3']);
     for (const name of ['S3_ENDPOINT_URL', 'ACCESS_KEY_ID', 'SECRET_ACCESS_KEY']) expect(names).toContain(name);
   });
 
-  test('the DaemonSet sets nothing the LC does not read, and the defaults listed are all variables it reads', () => {
-    for (const name of set) expect(names).toContain(name);
-    for (const name of Object.keys(LC_DEFAULTS)) expect(names).toContain(name);
-  });
 
   test('the LC makes a valid configuration of that environment: token file, data dir inside the one data root, its port', () => {
     const config = resolveLcConfig(lcConfigFromEnv(environment(lcContainer, { namespace: 'sedna', name: 'sedna-lc-x1', nodeName: 'edge-1' })));
@@ -104,17 +113,7 @@ describe('the Local Controller', () => {
 });
 
 describe('the Global Manager', () => {
-  const names = GM_ENV.map((v) => v.name);
-  const set = (gmContainer.env ?? []).map((e) => e.name);
-
-  test.each(names)('%s is set by the Deployment or has a default that fits a cluster', (name) => {
-    expect([name, set.includes(name) !== (name in GM_DEFAULTS)]).toEqual([name, true]);
-  });
-
-  test('the Deployment sets nothing the GM does not read, and the defaults listed are all variables it reads', () => {
-    for (const name of set) expect(names).toContain(name);
-    for (const name of Object.keys(GM_DEFAULTS)) expect(names).toContain(name);
-  });
+  envCoverage('Deployment', GM_ENV.map((v) => v.name), gmContainer, GM_DEFAULTS);
 
   test('the GM makes a valid configuration of the Deployment environment: its Lease in its namespace, the LC ServiceAccount of deploy/', () => {
     const env = environment(gmContainer, { namespace: 'sedna', name: 'sedna-gm-abc-1', nodeName: 'node-1' }, { 'sedna-gm/secret': '0123456789abcdef0123456789abcdef' });
@@ -141,17 +140,7 @@ const KB_DEFAULTS: Record<string, string> = {
 };
 
 describe('the knowledge base', () => {
-  const names = KB_ENV.map((v) => v.name);
-  const set = (kbContainer.env ?? []).map((e) => e.name);
-
-  test.each(names)('%s is set by the Deployment or has a default that fits a cluster', (name) => {
-    expect([name, set.includes(name) !== (name in KB_DEFAULTS)]).toEqual([name, true]);
-  });
-
-  test('the Deployment sets nothing the KB does not read, and the defaults listed are all variables it reads', () => {
-    for (const name of set) expect(names).toContain(name);
-    for (const name of Object.keys(KB_DEFAULTS)) expect(names).toContain(name);
-  });
+  envCoverage('Deployment', KB_ENV.map((v) => v.name), kbContainer, KB_DEFAULTS);
 
   test('the KB makes a valid configuration of that environment: every address on its container port, its data on the volume, the GM secret', () => {
     const secret = '0123456789abcdef0123456789abcdef';
