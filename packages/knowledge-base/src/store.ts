@@ -14,7 +14,7 @@
 import { lstat, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { KB_INDEX_FILE, type KbIndex } from '@sedna-ts/api-types/contract';
+import { KB_INDEX_FILE, KB_ROUTE_PREFIX, KB_ROUTES, type KbIndex } from '@sedna-ts/api-types/contract';
 import { ensurePrivateDirSync, PrivateFilesError, takePidLockSync, writeAtomic, writeFileAtomic } from '@sedna-ts/internal';
 import type { JobIdentity } from './auth.js';
 import { KnowledgeBaseError, errorMessage } from './errors.js';
@@ -128,7 +128,7 @@ export class KbStore {
   setDeploy(id: JobIdentity, tasks: readonly string[], deploy: boolean): Promise<KbIndex> {
     return this.exclusive(id, async () => {
       const index = await this.readIndex(id);
-      if (!index) throw new KnowledgeBaseError('NOT_FOUND', `job ${id.key} has no index yet: POST ${'update'} first`);
+      if (!index) throw new KnowledgeBaseError('NOT_FOUND', `job ${id.key} has no index yet: POST one to ${KB_ROUTE_PREFIX}${KB_ROUTES.update} first`);
       const groups = [...index.seen_task.task_groups, ...index.unseen_task.task_groups];
       const unknown = tasks.filter((t) => !groups.some((g) => g.entry === t));
       if (unknown.length > 0) {

@@ -153,7 +153,7 @@ describe('update/status', () => {
   const C = tokenFor('job-c');
 
   test('404 before the job has an index', async () => {
-    expect(await api.postJson('/update/status', { tasks: 'Summer_AC', status: 0 }, C)).toMatchObject({ status: 404 });
+    expect(await api.postJson('/update/status', { tasks: 'Summer_AC', status: 0 }, C)).toMatchObject({ status: 404, body: { message: 'job default/job-c has no index yet: POST one to /knowledgebase/update first' } });
   });
 
   test('sets deploy on the named groups, keeps create_time, stores a new version', async () => {
