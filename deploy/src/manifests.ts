@@ -53,6 +53,8 @@ export function kubectlKustomize(dir: string): Promise<KubeObject[]> {
 const MODELS: Record<string, string> = {
   'v1/Namespace': 'kubernetes-models/v1/Namespace',
   'v1/ServiceAccount': 'kubernetes-models/v1/ServiceAccount',
+  'v1/ConfigMap': 'kubernetes-models/v1/ConfigMap',
+  'v1/PersistentVolumeClaim': 'kubernetes-models/v1/PersistentVolumeClaim',
   'v1/Service': 'kubernetes-models/v1/Service',
   'v1/Pod': 'kubernetes-models/v1/Pod',
   'apps/v1/Deployment': 'kubernetes-models/apps/v1/Deployment',

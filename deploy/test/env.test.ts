@@ -7,6 +7,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { KubeConfig, type V1Container, type V1DaemonSet, type V1Deployment } from '@kubernetes/client-node';
 import { CONFIG_ENV as GM_ENV, resolveConfig as resolveGmConfig } from '@sedna-ts/controller';
+import { CONFIG_ENV as KB_ENV, configFromEnv as kbConfigFromEnv } from '@sedna-ts/knowledge-base';
 import { CONFIG_ENV as LC_ENV, configFromEnv as lcConfigFromEnv, resolveConfig as resolveLcConfig } from '@sedna-ts/local-controller';
 import { loadKustomization } from '../src/manifests.js';
 import { DEPLOY_DIR } from '../src/repo.js';
@@ -14,6 +15,8 @@ import { DEPLOY_DIR } from '../src/repo.js';
 const { objects } = loadKustomization(DEPLOY_DIR);
 const workload = <T>(kind: string): T => objects.find((o) => o.object.kind === kind)?.object as unknown as T;
 const gmPod = workload<V1Deployment>('Deployment').spec?.template;
+const kbPod = (objects.find((o) => o.object.kind === 'Deployment' && o.object.metadata.name === 'sedna-kb')?.object as unknown as V1Deployment).spec?.template;
+const kbContainer = kbPod?.spec?.containers[0] as V1Container;
 const lcPod = workload<V1DaemonSet>('DaemonSet').spec?.template;
 const gmContainer = gmPod?.spec?.containers[0] as V1Container;
 const lcContainer = lcPod?.spec?.containers[0] as V1Container;
@@ -32,6 +35,23 @@ function environment(container: V1Container, pod: { namespace: string; name: str
     if (ref) out[e.name] = secrets[`${ref.name}/${ref.key}`] ?? '';
   }
   return out;
+}
+
+/**
+ * The two checks of every component's environment: each variable it reads is set by `workload` or has
+ * a default (said with the reason) that fits a cluster, and `workload` sets nothing it does not read.
+ */
+function envCoverage(workload: string, names: readonly string[], container: V1Container, defaults: Record<string, string>): void {
+  const set = (container.env ?? []).map((e) => e.name);
+
+  test.each([...names])(`%s is set by the ${workload} or has a default that fits a cluster`, (name) => {
+    expect([name, set.includes(name) !== (name in defaults)]).toEqual([name, true]);
+  });
+
+  test(`the ${workload} sets nothing the code does not read, and the defaults listed are all variables it reads`, () => {
+    for (const name of set) expect(names).toContain(name);
+    for (const name of Object.keys(defaults)) expect(names).toContain(name);
+  });
 }
 
 /** LC variables the DaemonSet leaves to their defaults, and why each default fits a cluster. */
@@ -66,21 +86,13 @@ const GM_DEFAULTS: Record<string, string> = {
 
 describe('the Local Controller', () => {
   const names = LC_ENV.map((v) => v.name);
-  const set = (lcContainer.env ?? []).map((e) => e.name);
-
-  test.each(names)('%s is set by the DaemonSet or has a default that fits a cluster', (name) => {
-    expect([name, set.includes(name) !== (name in LC_DEFAULTS)]).toEqual([name, true]);
-  });
+  envCoverage('DaemonSet', names, lcContainer, LC_DEFAULTS);
 
   test('the S3 variables the optional Secret may bring are ones the LC reads', () => {
     expect(lcContainer.envFrom?.map((e) => e.secretRef?.name)).toEqual(['sedna-lc-s3']);
     for (const name of ['S3_ENDPOINT_URL', 'ACCESS_KEY_ID', 'SECRET_ACCESS_KEY']) expect(names).toContain(name);
   });
 
-  test('the DaemonSet sets nothing the LC does not read, and the defaults listed are all variables it reads', () => {
-    for (const name of set) expect(names).toContain(name);
-    for (const name of Object.keys(LC_DEFAULTS)) expect(names).toContain(name);
-  });
 
   test('the LC makes a valid configuration of that environment: token file, data dir inside the one data root, its port', () => {
     const config = resolveLcConfig(lcConfigFromEnv(environment(lcContainer, { namespace: 'sedna', name: 'sedna-lc-x1', nodeName: 'edge-1' })));
@@ -101,17 +113,7 @@ describe('the Local Controller', () => {
 });
 
 describe('the Global Manager', () => {
-  const names = GM_ENV.map((v) => v.name);
-  const set = (gmContainer.env ?? []).map((e) => e.name);
-
-  test.each(names)('%s is set by the Deployment or has a default that fits a cluster', (name) => {
-    expect([name, set.includes(name) !== (name in GM_DEFAULTS)]).toEqual([name, true]);
-  });
-
-  test('the Deployment sets nothing the GM does not read, and the defaults listed are all variables it reads', () => {
-    for (const name of set) expect(names).toContain(name);
-    for (const name of Object.keys(GM_DEFAULTS)) expect(names).toContain(name);
-  });
+  envCoverage('Deployment', GM_ENV.map((v) => v.name), gmContainer, GM_DEFAULTS);
 
   test('the GM makes a valid configuration of the Deployment environment: its Lease in its namespace, the LC ServiceAccount of deploy/', () => {
     const env = environment(gmContainer, { namespace: 'sedna', name: 'sedna-gm-abc-1', nodeName: 'node-1' }, { 'sedna-gm/secret': '0123456789abcdef0123456789abcdef' });
@@ -127,5 +129,23 @@ describe('the Global Manager', () => {
     // The Role of deploy/ grants the Lease in the namespace the GM takes it in.
     const role = objects.find((o) => o.object.kind === 'Role')?.object;
     expect(role?.metadata.namespace).toBe(config.leaderElection.namespace);
+  });
+});
+
+/** KB variables the Deployment leaves to their defaults, and why each default fits a cluster. */
+const KB_DEFAULTS: Record<string, string> = {
+  KnowledgeBaseServer: "the original's name for the listen address: SEDNA_KB_LISTEN wins",
+  KnowledgeBasePath: "the original's name for the data folder: SEDNA_KB_DATA_DIR wins",
+  LOG_LEVEL: 'deprecated: the Deployment sets SEDNA_LOG_LEVEL, which wins',
+};
+
+describe('the knowledge base', () => {
+  envCoverage('Deployment', KB_ENV.map((v) => v.name), kbContainer, KB_DEFAULTS);
+
+  test('the KB makes a valid configuration of that environment: every address on its container port, its data on the volume, the GM secret', () => {
+    const secret = '0123456789abcdef0123456789abcdef';
+    const config = kbConfigFromEnv(environment(kbContainer, { namespace: 'sedna', name: 'sedna-kb-x', nodeName: 'node-1' }, { 'sedna-gm/secret': secret }));
+    const mount = kbContainer.volumeMounts?.find((m) => m.name === 'data')?.mountPath as string;
+    expect(config).toEqual({ host: '0.0.0.0', port: kbContainer.ports?.[0]?.containerPort, dataDir: `${mount}/data`, secret });
   });
 });

@@ -3,10 +3,13 @@
  * needs: the GM Deployment and Service, the LC DaemonSet, their ServiceAccounts and images.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import type { V1DaemonSet, V1Deployment, V1Service } from '@kubernetes/client-node';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { KubeConfig, type V1ConfigMap, type V1DaemonSet, type V1Deployment, type V1PersistentVolumeClaim, type V1Service, type V1ServiceAccount } from '@kubernetes/client-node';
+import { loadConfigFile, resolveConfig } from '@sedna-ts/controller';
+import { KB_DEFAULT_PORT } from '@sedna-ts/api-types/contract';
 import { type KubeObject, kubectlKustomize, loadKustomization, validateObject } from '../src/manifests.js';
 import { DEPLOY_DIR } from '../src/repo.js';
 
@@ -19,6 +22,9 @@ const find = <T>(kind: string, name: string): T => {
 const deployment = find<V1Deployment>('Deployment', 'sedna-gm');
 const service = find<V1Service>('Service', 'sedna-gm');
 const daemonSet = find<V1DaemonSet>('DaemonSet', 'sedna-lc');
+const kbDeployment = find<V1Deployment>('Deployment', 'sedna-kb');
+const kbService = find<V1Service>('Service', 'kb');
+const gmConfig = find<V1ConfigMap>('ConfigMap', 'sedna-gm-config');
 
 function kubectlAvailable(): boolean {
   try {
@@ -156,5 +162,72 @@ describe('the Local Controller', () => {
     expect(env('BIND_ADDRESS')?.value).toBe('127.0.0.1');
     expect(lc?.livenessProbe?.httpGet).toEqual({ host: '127.0.0.1', path: '/healthz', port: Number(env('BIND_PORT')?.value) });
     expect(lc?.readinessProbe?.httpGet).toEqual({ host: '127.0.0.1', path: '/readyz', port: Number(env('BIND_PORT')?.value) });
+  });
+});
+
+describe('the knowledge base', () => {
+  const pod = kbDeployment.spec?.template.spec;
+  const kb = pod?.containers[0];
+  const env = (name: string) => kb?.env?.find((e) => e.name === name);
+
+  test('one replica, Recreate (one process holds its data folder), its data on the PersistentVolumeClaim of deploy/', () => {
+    expect(kbDeployment.spec?.replicas).toBe(1);
+    expect(kbDeployment.spec?.strategy).toEqual({ type: 'Recreate' });
+    const claim = pod?.volumes?.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName;
+    const pvc = find<V1PersistentVolumeClaim>('PersistentVolumeClaim', claim as string);
+    expect(pvc.spec?.accessModes).toEqual(['ReadWriteOnce']);
+    const mount = kb?.volumeMounts?.find((m) => m.name === 'data')?.mountPath as string;
+    // A folder of the volume, which the KB makes its own (the volume's root is root's).
+    expect(env('SEDNA_KB_DATA_DIR')?.value).toMatch(new RegExp(`^${mount}/[^/]+$`));
+    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, fsGroup: 1000 });
+  });
+
+  test('kept off the edge nodes: not on those the LC DaemonSet selects, nor on KubeEdge edge nodes', () => {
+    const terms = pod?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+    expect(terms).toHaveLength(1);
+    const [key, value] = Object.entries(daemonSet.spec?.template.spec?.nodeSelector ?? {})[0] as [string, string];
+    expect(terms[0]?.matchExpressions).toEqual(
+      expect.arrayContaining([
+        { key, operator: 'NotIn', values: [value] },
+        { key: 'node-role.kubernetes.io/edge', operator: 'DoesNotExist' },
+      ]),
+    );
+  });
+
+  test('Service kb in namespace sedna on port 9020 (the original\'s http://kb.sedna:9020), probes on /healthz and /readyz', () => {
+    expect([kbService.metadata?.name, kbService.metadata?.namespace]).toEqual(['kb', 'sedna']);
+    expect(kbService.spec?.ports).toEqual([{ name: 'http', port: KB_DEFAULT_PORT, targetPort: 'http', protocol: 'TCP' }]);
+    expect(kb?.ports?.find((p) => p.name === 'http')?.containerPort).toBe(KB_DEFAULT_PORT);
+    expect(env('SEDNA_KB_LISTEN')?.value).toBe(`0.0.0.0:${KB_DEFAULT_PORT}`);
+    expect(kbService.spec?.selector).toEqual(kbDeployment.spec?.selector.matchLabels);
+    for (const [k, v] of Object.entries(kbService.spec?.selector ?? {})) expect(kbDeployment.spec?.template.metadata?.labels?.[k]).toBe(v);
+    expect(kb?.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(kb?.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
+  });
+
+  test('its ServiceAccount mounts no API token (the KB never calls the API), and it reads the GM secret from the Secret the GM reads', () => {
+    expect(pod?.serviceAccountName).toBe('sedna-kb');
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(find<V1ServiceAccount>('ServiceAccount', 'sedna-kb').automountServiceAccountToken).toBe(false);
+    const gmRef = deployment.spec?.template.spec?.containers[0]?.env?.find((e) => e.name === 'SEDNA_GM_SECRET')?.valueFrom?.secretKeyRef;
+    expect(env('SEDNA_GM_SECRET')?.valueFrom?.secretKeyRef).toEqual(gmRef);
+  });
+
+  test("the GM's config file (the ConfigMap it mounts and --config names) makes the KB Service its knowledgeBaseServer, for lifelong workers' KB_SERVER", () => {
+    const gm = deployment.spec?.template.spec?.containers[0];
+    const mount = gm?.volumeMounts?.find((m) => m.name === 'config');
+    expect(deployment.spec?.template.spec?.volumes?.find((v) => v.name === 'config')?.configMap?.name).toBe(gmConfig.metadata?.name);
+    const [key, text] = Object.entries(gmConfig.data ?? {})[0] as [string, string];
+    expect(gm?.args).toEqual(['--config', `${mount?.mountPath}/${key}`]);
+    const dir = mkdtempSync(path.join(tmpdir(), 'sedna-gm-config-'));
+    try {
+      writeFileSync(path.join(dir, key), text);
+      const kubeConfig = new KubeConfig();
+      kubeConfig.loadFromOptions({ clusters: [{ name: 'c', server: 'https://10.96.0.1:443' }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
+      const config = resolveConfig({ kubeConfig, secret: '0123456789abcdef0123456789abcdef', ...loadConfigFile(path.join(dir, key)) }, {});
+      expect(config.kindSettings.lifelonglearningjob?.knowledgeBaseServer).toBe(`http://${kbService.metadata?.name}.${kbService.metadata?.namespace}:${kbService.spec?.ports?.[0]?.port}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

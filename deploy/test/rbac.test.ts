@@ -21,6 +21,11 @@ test('the LC ServiceAccount is granted nothing: the LC never calls the API', () 
   expect([...grants(objects, 'sedna', 'sedna-lc')]).toEqual([]);
 });
 
+test('the knowledge base ServiceAccount is granted nothing: the KB never calls the API', () => {
+  expect(objects.some((o) => o.object.kind === 'ServiceAccount' && o.object.metadata.name === 'sedna-kb')).toBe(true);
+  expect([...grants(objects, 'sedna', 'sedna-kb')]).toEqual([]);
+});
+
 test('the grants are read from the bindings (so the checks above can fail)', () => {
   const withExtra = objects.map((o) =>
     o.object.kind === 'ClusterRole' ? { ...o, object: { ...o.object, rules: [...((o.object as unknown as { rules?: object[] }).rules ?? []), { apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }] } } : o,

@@ -85,7 +85,7 @@ describe('installing', () => {
 
   test('the rollouts waited for are the workloads of deploy/', () => {
     const waited = commands.map((c) => /rollout status (\w+)\/(\S+)/.exec(c)).filter((m): m is RegExpExecArray => m !== null);
-    expect(waited.map((m) => `${m[1]}/${m[2]}`)).toEqual(['deployment/sedna-gm', 'daemonset/sedna-lc']);
+    expect(waited.map((m) => `${m[1]}/${m[2]}`)).toEqual(['deployment/sedna-gm', 'deployment/sedna-kb', 'daemonset/sedna-lc']);
     for (const [, kind, name] of waited) expect(objects.some((o) => o.object.kind.toLowerCase() === kind && o.object.metadata.name === name)).toBe(true);
   });
 });

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { KB_INDEX_FORMAT } from '@sedna-ts/api-types/contract';
+import { mintWorkerToken, nodeToken } from '@sedna-ts/api-types/tokens';
 import { NO_HOME, packageDir, run } from './helpers.js';
 import { eventually } from './server.js';
 
@@ -63,12 +65,12 @@ test('sedna up starts everything, writes kubeconfig and endpoint.json with mode 
   expect(child.stdout()).toContain(` sedna WARN tightened ${dir} from 0755 to 0700\n`);
   expect(child.stdout()).toContain(` sedna WARN tightened ${dir}/gm-secret from 0644 to 0600\n`);
   expect(fs.readFileSync(path.join(dir, 'logs', 'sedna.log'), 'utf8')).toContain(`"msg":"tightened ${dir} from 0755 to 0700"`);
-  for (const folder of ['.', 'store', 'tls', 'lc', 'logs', 'agent/edge-node']) expect([folder, mode(path.join(dir, folder))]).toEqual([folder, 0o700]);
+  for (const folder of ['.', 'store', 'tls', 'lc', 'kb', 'logs', 'agent/edge-node']) expect([folder, mode(path.join(dir, folder))]).toEqual([folder, 0o700]);
   const secrets = ['token', 'sa.key', ...['store', 'tls'].flatMap((folder) => fs.readdirSync(path.join(dir, folder)).map((name) => `${folder}/${name}`))];
   expect(secrets).toEqual(expect.arrayContaining(['store/data.mdb', 'store/lock.mdb', 'tls/ca.key', 'tls/server.key']));
   for (const file of secrets) expect([file, mode(path.join(dir, file))]).toEqual([file, 0o600]);
   const endpoint = JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8')) as Record<string, unknown>;
-  expect(Object.keys(endpoint).sort()).toEqual(['apiServer', 'apiToken', 'gmToken', 'gmWebSocket', 'lcServer', 'pid', 'version']);
+  expect(Object.keys(endpoint).sort()).toEqual(['apiServer', 'apiToken', 'gmToken', 'gmWebSocket', 'knowledgeBase', 'lcServer', 'pid', 'version']);
   expect(endpoint).toMatchObject({ pid: child.process.pid, version: '0.1.0', apiServer: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), gmWebSocket: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/$/) });
   for (const file of ['kubeconfig', 'endpoint.json', 'gm-secret']) expect(mode(path.join(dir, file))).toBe(0o600);
   for (const file of fs.readdirSync(path.join(dir, 'logs'))) expect(mode(path.join(dir, 'logs', file))).toBe(0o600);
@@ -83,6 +85,36 @@ test('sedna up starts everything, writes kubeconfig and endpoint.json with mode 
   expect(second.stderr()).toBe(`sedna: already running (pid ${child.process.pid}) on ${dir}\n`);
   // The first is untouched by it.
   expect((await run(['get', 'ns', '--data-dir', dir])).code).toBe(0);
+});
+
+test("sedna up's knowledge base: 401 without a token; an index uploaded with a token minted for a lifelong job is served to that job", async () => {
+  const child = await up();
+  const endpoint = JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8')) as { knowledgeBase: string };
+  expect(endpoint.knowledgeBase).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(child.stdout()).toContain(`  knowledge base    ${endpoint.knowledgeBase}/knowledgebase`);
+  const kb = `${endpoint.knowledgeBase}/knowledgebase`;
+  const refused = await fetch(`${kb}/index`);
+  expect(refused.status).toBe(401);
+  expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer/);
+  // A token as the LC of this node mints it for a worker of a lifelong-learning job.
+  const secret = fs.readFileSync(path.join(dir, 'gm-secret'), 'utf8').trim();
+  const token = mintWorkerToken(nodeToken(secret, 'edge-node'), { namespace: 'default', kind: 'lifelonglearningjob', job: 'atcii', pod: 'atcii-train-x1', node: 'edge-node', role: 'train' });
+  const index = {
+    format: KB_INDEX_FORMAT,
+    namespace: 'default',
+    job: 'atcii',
+    create_time: '2026-01-01T00:00:00.000Z',
+    round: 1,
+    seen_task: { task_groups: [{ entry: 'Summer', tasks: [{ entry: 'Summer', meta_attr: {}, sample_num: 20 }], model: { id: 'Summer@r1', index: 0, entry: 'Summer', url: '/m.json', format: 'json', result: {}, round: 1, numberOfTrainSamples: 20 }, sample_num: 20, deploy: true }], extractor: null },
+    unseen_task: { task_groups: [], extractor: null },
+  };
+  const form = new FormData();
+  form.append('task', new Blob([JSON.stringify(index)], { type: 'application/json' }), 'index.json');
+  const stored = await fetch(`${kb}/update`, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, body: form });
+  expect([stored.status, await stored.json()]).toEqual([200, '/file/download?files=index.json&name=index.json']);
+  const served = await fetch(`${kb}/index`, { headers: { Authorization: `Bearer ${token}` } });
+  expect([served.status, await served.json()]).toEqual([200, index]);
+  expect(fs.existsSync(path.join(dir, 'kb', 'jobs', 'default', 'atcii', 'index.json'))).toBe(true);
 });
 
 test('SIGTERM drains: the worker processes are stopped, the files go, and sedna up exits 0', async () => {

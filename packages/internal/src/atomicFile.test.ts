@@ -63,6 +63,21 @@ test('writeAtomic runs prepare on the empty temp file, then write, and resolves 
   expect([seen, bytes, fs.readFileSync(file, 'utf8')]).toEqual([[0], 4, 'a\nb\n']);
 });
 
+test('writeAtomic hands the rename to commit once the temp file is whole; a commit that fails leaves no temp file', async () => {
+  const file = path.join(tmp, 'artifact.bin');
+  const order: string[] = [];
+  await writeAtomic(file, async (handle) => void (await handle.write('whole')), {
+    commit: async (rename) => {
+      order.push(`commit sees ${fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp')).length} temp file`);
+      await rename();
+      order.push(`renamed: ${fs.readFileSync(file, 'utf8')}`);
+    },
+  });
+  expect(order).toEqual(['commit sees 1 temp file', 'renamed: whole']);
+  await expect(writeAtomic(path.join(tmp, 'refused.bin'), async (handle) => void (await handle.write('x')), { commit: async () => Promise.reject(new Error('not your turn')) })).rejects.toThrow('not your turn');
+  expect(fs.readdirSync(tmp).sort()).toEqual(['artifact.bin']);
+});
+
 test('a rename that fails (a folder in the way) removes the temp file', () => {
   const file = path.join(tmp, 'taken');
   fs.mkdirSync(path.join(file, 'inner'), { recursive: true });

@@ -63,7 +63,9 @@ export function fsyncDirSync(dir: string): void {
 /**
  * Writes `file` atomically with `write` filling the temp file through its handle (for content that is
  * streamed or copied); resolves to what `write` returned. Creates the folder. `prepare` runs on the new,
- * empty temp file first (to give it an owner and mode before it holds anything).
+ * empty temp file first (to give it an owner and mode before it holds anything). `commit` wraps the
+ * rename and folder fsync, once the temp file is whole and synced: a caller that serialises writes to
+ * the target runs it in its turn (a long stream fills the temp file meanwhile).
  *
  * @example
  * await writeAtomic('/d/pool.txt', async (handle) => { await handle.write(header); await handle.write(lines); });
@@ -71,7 +73,7 @@ export function fsyncDirSync(dir: string): void {
 export async function writeAtomic<T>(
   file: string,
   write: (handle: FileHandle) => Promise<T>,
-  options: AtomicWriteOptions & { prepare?: (handle: FileHandle) => Promise<void> } = {},
+  options: AtomicWriteOptions & { prepare?: (handle: FileHandle) => Promise<void>; commit?: (rename: () => Promise<void>) => Promise<void> } = {},
 ): Promise<T> {
   await mkdir(path.dirname(file), { recursive: true });
   const temp = tempPathFor(file);
@@ -89,13 +91,16 @@ export async function writeAtomic<T>(
     throw error;
   }
   await handle.close();
-  try {
+  const commit = async (): Promise<void> => {
     await rename(temp, file);
+    if (options.durable !== false) await fsyncDir(path.dirname(file));
+  };
+  try {
+    await (options.commit ? options.commit(commit) : commit());
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
-  if (options.durable !== false) await fsyncDir(path.dirname(file));
   return result;
 }
 

@@ -38,6 +38,7 @@ export function readyMessage(sedna: RunningSedna, dataDirFlag: string): string {
     `  API server        ${e.apiServer}   (kubeconfig ${sedna.kubeconfigPath}, mode 0600)`,
     `  global manager    ${e.gmWebSocket}`,
     `  local controller  ${e.lcServer}`,
+    `  knowledge base    ${e.knowledgeBase}/knowledgebase   (lifelong learning; worker tokens only)`,
     `  logs              ${sedna.logs.dir}/*.log`,
     'Next:',
     `  sedna${dataDirFlag} apply -f examples/objects     # Datasets and pod templates with nodeName: ${sedna.node} run here`,
@@ -105,7 +106,7 @@ export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
   try {
     io.stdout.write(readyMessage(sedna, dataDir.origin === 'flag' ? ` --data-dir ${dataDir.dir}` : ''));
     const why = await stopped;
-    say(`stopping (${why}): workers, local controller, global manager, API server`);
+    say(`stopping (${why}): workers, local controller, global manager, knowledge base, API server`);
     stopEvents.abort();
     await sedna.stop();
     await events;
@@ -122,7 +123,7 @@ export const upCommand: CommandModule = {
   register(program, io, exit) {
     program
       .command('up')
-      .description('run Sedna on this machine in the foreground: API server, CRDs, global manager, local controller, node agent')
+      .description('run Sedna on this machine in the foreground: API server, CRDs, knowledge base, global manager, local controller, node agent')
       .option('--node <name>', `the node this machine is (Datasets and pod templates name it in nodeName)`, DEFAULT_NODE_NAME)
       .option('--api-port <port>', 'port of the API server (default: any free port)')
       .option('--gm-port <port>', "port of the global manager's WebSocket (default: any free port)")
@@ -137,7 +138,7 @@ export const upCommand: CommandModule = {
         [
           '',
           'The data folder is --data-dir DIR, else $SEDNA_HOME, else ~/.sedna. Once every part is ready, DIR/kubeconfig and',
-          'DIR/endpoint.json ({apiServer, apiToken, gmWebSocket, gmToken, lcServer, pid, version}) are written, mode 0600;',
+          'DIR/endpoint.json ({apiServer, apiToken, gmWebSocket, gmToken, lcServer, knowledgeBase, pid, version}) are written, mode 0600;',
           'the other verbs find the server through them. Logs go to DIR/logs/*.log; warnings and the progress of jobs to stdout.',
           'Exit code 2 when another `sedna up` runs on DIR ("already running (pid N)"); 0 after SIGTERM or SIGINT.',
           'The local controller never reads a dataset index in DIR (it holds the secrets), nor outside the --data-root folders when',

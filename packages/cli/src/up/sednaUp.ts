@@ -1,8 +1,9 @@
 /**
  * Everything `sedna up` runs on one machine, in order: the embedded API server (in a worker thread, so
  * its requests, commits and watch fan-out have an event loop of their own), the Sedna CRDs
- * registered through the API, the Global Manager, the node's Local Controller (with the token the GM
- * derives for the node) and the node agent that runs the worker pods as processes (in a worker thread,
+ * registered through the API, the lifelong-learning knowledge base (its URL goes to the GM, which gives
+ * it to lifelong workers as KB_SERVER), the Global Manager, the node's Local Controller (with the token
+ * the GM derives for the node) and the node agent that runs the worker pods as processes (in a worker thread,
  * so its forks and fsyncs leave the main thread's event loop alone). Once every part is
  * ready, `<dir>/kubeconfig` and `<dir>/endpoint.json` are written (atomically, mode 0600). The data
  * folder is 0700 and its secrets 0600, tightened at every start if found looser. `stop()`
@@ -14,8 +15,10 @@ import fs from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { KB_DEFAULT_PORT } from '@sedna-ts/api-types/contract';
 import type { Logger } from 'pino';
 import type { GlobalManager } from '@sedna-ts/controller';
+import type { RunningKnowledgeBase } from '@sedna-ts/knowledge-base';
 import { ensurePrivateDirSync, logPrivateFileChanges, tightenPrivateFilesSync, writeFileAtomic, type PrivateFileChange } from '@sedna-ts/internal';
 import type { LocalController } from '@sedna-ts/local-controller';
 import { startApiServerThread, type ApiServerThread } from './apiServerHost.js';
@@ -41,6 +44,8 @@ export interface SednaEndpoint {
   gmToken: string;
   /** The LC's worker API (the workers' LC_SERVER). */
   lcServer: string;
+  /** The lifelong-learning knowledge base (the workers' KB_SERVER; routes under /knowledgebase). */
+  knowledgeBase: string;
   /** The process running `sedna up`. */
   pid: number;
   /** Version of @sedna-ts/cli. */
@@ -62,6 +67,8 @@ export interface StartSednaOptions {
   apiPort?: number;
   gmPort?: number;
   lcPort?: number;
+  /** Port of the knowledge base (absent: 9020 when free, else any free port; 0: any free port). */
+  kbPort?: number;
   /** Where the short lines about warnings go (stdout), and the environment. */
   io: CliIo;
   /** Called as each part becomes ready, e.g. `API server https://127.0.0.1:40123`. */
@@ -88,6 +95,7 @@ export const DATA_DIR_FILES = {
   endpoint: 'endpoint.json',
   gmSecret: 'gm-secret',
   lcDir: 'lc',
+  kbDir: 'kb',
 } as const;
 
 /** The GM's secret (node tokens derive from it), kept in the data folder so tokens survive restarts. */
@@ -226,8 +234,35 @@ async function startServer(u: UpContext): Promise<ApiServerThread> {
   return server;
 }
 
+/**
+ * The lifelong-learning knowledge base, in this thread (its work is small: JSON indexes and streamed
+ * files), on 127.0.0.1: port 9020 (the original's) when free, else any free port. It checks worker
+ * tokens with the GM secret, as the LC of the node would.
+ */
+async function startKb(u: UpContext, secret: string): Promise<RunningKnowledgeBase> {
+  const { startKnowledgeBase } = await import('@sedna-ts/knowledge-base');
+  const start = (port: number) => startKnowledgeBase({ dataDir: path.join(u.dataDir, DATA_DIR_FILES.kbDir), secret, host: '127.0.0.1', port, logger: u.logs.logger('kb') });
+  const kb = await u.parts.start(
+    'the knowledge base',
+    'kb',
+    async () => {
+      if (u.options.kbPort !== undefined) return start(u.options.kbPort);
+      try {
+        return await start(KB_DEFAULT_PORT);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+        u.log.info({ port: KB_DEFAULT_PORT }, 'port 9020 is in use: the knowledge base takes any free port');
+        return start(0);
+      }
+    },
+    (k) => () => k.close(),
+  );
+  u.progress(`knowledge base ${kb.url}`);
+  return kb;
+}
+
 /** The Global Manager: its Lease says which kinds it handles (read by `sedna apply` and `describe`). */
-async function startGm(u: UpContext, kubeConfig: KubeConfig): Promise<GlobalManager> {
+async function startGm(u: UpContext, kubeConfig: KubeConfig, secret: string, kb: RunningKnowledgeBase): Promise<GlobalManager> {
   const { startGlobalManager } = await import('@sedna-ts/controller');
   const gm = await u.parts.start(
     'the global manager',
@@ -235,7 +270,9 @@ async function startGm(u: UpContext, kubeConfig: KubeConfig): Promise<GlobalMana
     async () =>
       startGlobalManager({
         kubeConfig,
-        secret: await gmSecret(u.dataDir),
+        secret,
+        // Lifelong-learning workers get it as KB_SERVER.
+        knowledgeBaseServer: kb.url,
         websocket: { address: '127.0.0.1', port: u.options.gmPort ?? 0 },
         // One GM per data folder already (the lock): a stable identity takes the Lease back at once after
         // a SIGKILL; renewed every 10 s, not every 2 s, as nobody else competes for it.
@@ -320,11 +357,13 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
   parts.push('client', () => client.close());
   const crds = await registerCrds(client).catch((error: unknown) => parts.fail('registering the CRDs', error));
   u.progress(`CRDs ${crds.map((c) => `${c.name} ${c.outcome}`).join(', ')}`);
-  const gm = await startGm(u, kubeConfig);
+  const secret = await gmSecret(dataDir).catch((error: unknown) => parts.fail('reading the GM secret', error));
+  const kb = await startKb(u, secret);
+  const gm = await startGm(u, kubeConfig, secret, kb);
   const lc = await startLc(u, gm);
   await startAgent(u, server);
 
-  const endpoint: SednaEndpoint = { apiServer: server.url, apiToken: server.token, gmWebSocket: gm.wsUrl, gmToken: gm.nodeToken(node), lcServer: lc.url, pid: process.pid, version: VERSION };
+  const endpoint: SednaEndpoint = { apiServer: server.url, apiToken: server.token, gmWebSocket: gm.wsUrl, gmToken: gm.nodeToken(node), lcServer: lc.url, knowledgeBase: kb.url, pid: process.pid, version: VERSION };
   const endpointPath = path.join(dataDir, DATA_DIR_FILES.endpoint);
   try {
     await server.writeKubeconfig(kubeconfigPath);
