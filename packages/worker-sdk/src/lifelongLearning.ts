@@ -28,7 +28,6 @@ import {
   parseModuleParam,
   type Allocation,
   type InferenceIntegrate,
-  type LlTask,
   type LlTaskGroup,
   type ModuleSpec,
   type TaskAllocation,

@@ -61,21 +61,17 @@ type Row = Record<string, unknown>;
  * const { label, probabilities } = await estimator.predict({ airTemp: 24, rh: 50 });
  */
 export class TfjsTabularEstimator extends TfjsEstimator<Row, TabularPrediction> {
-  private meta: TabularMeta | undefined;
-  private readonly tabular: TfjsTabularEstimatorOptions;
+  private readonly state: TabularState;
 
   constructor(options: TfjsTabularEstimatorOptions = {}) {
-    let self: TfjsTabularEstimator | undefined;
-    const meta = (): TabularMeta => {
-      if (!self?.meta) throw new WorkerSdkError('ESTIMATOR_FAILED', 'TfjsTabularEstimator: no model; train or load one first');
-      return self.meta;
-    };
+    // The callbacks need the model's state before `this` exists: it lives in its own object.
+    const state = new TabularState(options);
     super({
       runtime: options.runtime,
-      createModel: (tf) => self!.createModel(tf),
+      createModel: (tf) => state.createModel(tf),
       compile: (model, tf) => model.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.01), loss: 'categoricalCrossentropy', metrics: ['accuracy'] }),
-      toTensors: (data, tf) => self!.toTensors(data, tf),
-      toInput: (row, tf) => tf.tensor2d([self!.vector(row, meta(), 0)]),
+      toTensors: (data, tf) => state.toTensors(data, tf),
+      toInput: (row, tf) => tf.tensor2d([state.vector(row, state.required(), 0)]),
       fromOutput: (output) => {
         const probabilities = Array.from((output as Tensor).dataSync());
         return { label: probabilities.indexOf(Math.max(...probabilities)), probabilities };
@@ -98,63 +94,12 @@ export class TfjsTabularEstimator extends TfjsEstimator<Row, TabularPrediction> 
       fit: { epochs: options.epochs ?? 40, batchSize: options.batchSize ?? 32, shuffle: true, verbose: 0 },
       exportOnnx: options.exportOnnx ?? false,
     });
-    self = this;
-    this.tabular = options;
-  }
-
-  private vector(row: Row, meta: TabularMeta, position: number): number[] {
-    if (row === null || typeof row !== 'object') throw new WorkerSdkError('INPUT_INVALID', `TfjsTabularEstimator: row ${position}: ${JSON.stringify(row)} is not an object`);
-    return meta.features.map((name, j) => {
-      const value = Number(row[name]);
-      if (!Number.isFinite(value)) throw new WorkerSdkError('INPUT_INVALID', `TfjsTabularEstimator: row ${position}: ${name}: ${JSON.stringify(row[name])} is not a number`);
-      return (value - (meta.mean[j] as number)) / (meta.std[j] as number);
-    });
-  }
-
-  /** Features, classes and standardisation from the first training data. */
-  private fitMeta(data: DataSource): TabularMeta {
-    const rows = data.x as Row[];
-    const first = rows[0];
-    if (!first) throw new WorkerSdkError('DATASET_INVALID', 'TfjsTabularEstimator.train: no rows');
-    const features = this.tabular.features ? [...this.tabular.features] : Object.keys(first).filter((k) => typeof first[k] === 'number');
-    if (features.length === 0) throw new WorkerSdkError('DATASET_INVALID', `TfjsTabularEstimator.train: no numeric column in ${JSON.stringify(first)}; give options.features`);
-    const labels = data.y.map(Number);
-    const numClasses = this.tabular.numClasses ?? Math.max(...labels) + 1;
-    const mean = features.map((name) => rows.reduce((s, r) => s + Number(r[name]), 0) / rows.length);
-    const std = features.map((name, j) => Math.sqrt(rows.reduce((s, r) => s + (Number(r[name]) - (mean[j] as number)) ** 2, 0) / rows.length) || 1);
-    return { features, numClasses, mean, std };
-  }
-
-  private createModel(tf: Tf): LayersModel {
-    const meta = this.meta as TabularMeta;
-    const seed = this.tabular.seed ?? 1;
-    const model = tf.sequential();
-    const hidden = this.tabular.hidden ?? [16];
-    hidden.forEach((units, i) =>
-      model.add(tf.layers.dense({ units, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }), ...(i === 0 ? { inputShape: [meta.features.length] } : {}) })),
-    );
-    model.add(
-      tf.layers.dense({ units: meta.numClasses, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }), ...(hidden.length === 0 ? { inputShape: [meta.features.length] } : {}) }),
-    );
-    return model;
-  }
-
-  private toTensors(data: DataSource, tf: Tf): { x: Tensor; y: Tensor } {
-    const meta = this.meta as TabularMeta;
-    const x = (data.x as Row[]).map((row, i) => this.vector(row, meta, i));
-    const labels = data.y.map((y, i) => {
-      const label = Number(y);
-      if (!Number.isInteger(label) || label < 0 || label >= meta.numClasses) {
-        throw new WorkerSdkError('DATASET_INVALID', `TfjsTabularEstimator: row ${i}: label ${JSON.stringify(y)} is not a class in 0..${meta.numClasses - 1}`);
-      }
-      return label;
-    });
-    return tf.tidy(() => ({ x: tf.tensor2d(x, [x.length, meta.features.length]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), meta.numClasses).toFloat() }));
+    this.state = state;
   }
 
   /** Trains (from scratch the first time, fitting the standardisation; else fine-tuning the loaded model). */
   override async train(trainData: DataSource, validData?: DataSource, options: EstimatorOptions = {}): Promise<Metrics> {
-    this.meta ??= this.fitMeta(trainData);
+    this.state.meta ??= this.state.fitMeta(trainData);
     return super.train(trainData, validData, options);
   }
 
@@ -168,14 +113,76 @@ export class TfjsTabularEstimator extends TfjsEstimator<Row, TabularPrediction> 
       throw new WorkerSdkError('MODEL_INVALID', `TfjsTabularEstimator.load: ${join(folder, TABULAR_META_FILE)}: ${(error as Error).message}`, { cause: error });
     }
     await super.load(modelUrl);
-    this.meta = meta;
+    this.state.meta = meta;
   }
 
   /** Writes `model.json`, its weights and `tabular.json`. */
   override async save(modelDir: string): Promise<SavedModelFile[]> {
     const files = await super.save(modelDir);
     const path = join(modelDir, TABULAR_META_FILE);
-    await writeFileAtomic(path, JSON.stringify(this.meta));
+    await writeFileAtomic(path, JSON.stringify(this.state.required()));
     return [...files, { path, format: 'json' }];
+  }
+}
+
+/** What a tabular model knows besides its weights, and how rows become tensors. */
+class TabularState {
+  meta: TabularMeta | undefined;
+
+  constructor(readonly options: TfjsTabularEstimatorOptions) {}
+
+  required(): TabularMeta {
+    if (!this.meta) throw new WorkerSdkError('ESTIMATOR_FAILED', 'TfjsTabularEstimator: no model; train or load one first');
+    return this.meta;
+  }
+
+  vector(row: Row, meta: TabularMeta, position: number): number[] {
+    if (row === null || typeof row !== 'object') throw new WorkerSdkError('INPUT_INVALID', `TfjsTabularEstimator: row ${position}: ${JSON.stringify(row)} is not an object`);
+    return meta.features.map((name, j) => {
+      const value = Number(row[name]);
+      if (!Number.isFinite(value)) throw new WorkerSdkError('INPUT_INVALID', `TfjsTabularEstimator: row ${position}: ${name}: ${JSON.stringify(row[name])} is not a number`);
+      return (value - (meta.mean[j] as number)) / (meta.std[j] as number);
+    });
+  }
+
+  /** Features, classes and standardisation from the first training data. */
+  fitMeta(data: DataSource): TabularMeta {
+    const rows = data.x as Row[];
+    const first = rows[0];
+    if (!first) throw new WorkerSdkError('DATASET_INVALID', 'TfjsTabularEstimator.train: no rows');
+    const features = this.options.features ? [...this.options.features] : Object.keys(first).filter((k) => typeof first[k] === 'number');
+    if (features.length === 0) throw new WorkerSdkError('DATASET_INVALID', `TfjsTabularEstimator.train: no numeric column in ${JSON.stringify(first)}; give options.features`);
+    const labels = data.y.map(Number);
+    const numClasses = this.options.numClasses ?? Math.max(...labels) + 1;
+    const mean = features.map((name) => rows.reduce((s, r) => s + Number(r[name]), 0) / rows.length);
+    const std = features.map((name, j) => Math.sqrt(rows.reduce((s, r) => s + (Number(r[name]) - (mean[j] as number)) ** 2, 0) / rows.length) || 1);
+    return { features, numClasses, mean, std };
+  }
+
+  createModel(tf: Tf): LayersModel {
+    const meta = this.required();
+    const seed = this.options.seed ?? 1;
+    const model = tf.sequential();
+    const hidden = this.options.hidden ?? [16];
+    hidden.forEach((units, i) =>
+      model.add(tf.layers.dense({ units, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }), ...(i === 0 ? { inputShape: [meta.features.length] } : {}) })),
+    );
+    model.add(
+      tf.layers.dense({ units: meta.numClasses, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + hidden.length }), ...(hidden.length === 0 ? { inputShape: [meta.features.length] } : {}) }),
+    );
+    return model;
+  }
+
+  toTensors(data: DataSource, tf: Tf): { x: Tensor; y: Tensor } {
+    const meta = this.required();
+    const x = (data.x as Row[]).map((row, i) => this.vector(row, meta, i));
+    const labels = data.y.map((y, i) => {
+      const label = Number(y);
+      if (!Number.isInteger(label) || label < 0 || label >= meta.numClasses) {
+        throw new WorkerSdkError('DATASET_INVALID', `TfjsTabularEstimator: row ${i}: label ${JSON.stringify(y)} is not a class in 0..${meta.numClasses - 1}`);
+      }
+      return label;
+    });
+    return tf.tidy(() => ({ x: tf.tensor2d(x, [x.length, meta.features.length]), y: tf.oneHot(tf.tensor1d(labels, 'int32'), meta.numClasses).toFloat() }));
   }
 }
