@@ -23,8 +23,11 @@ const pollMs = Context.getFloat('INFER_POLL_SECONDS', 1) * 1000;
 
 const ll = comfortLearning();
 let stopping = false;
-process.on('SIGTERM', () => (stopping = true));
-process.on('SIGINT', () => (stopping = true));
+let serving = false;
+// Before the index is served there is nothing to finish: stop at once; after, finish the rows read.
+const stop = () => (serving ? (stopping = true) : process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
 
 // Rows already answered by an earlier run of this worker.
 let done = existsSync(output) ? Math.max(0, (await readFile(output, 'utf8')).split('\n').filter(Boolean).length - 1) : 0;
@@ -50,6 +53,11 @@ async function readMore(): Promise<string[]> {
     await handle.close();
   }
 }
+
+// The served index first: the deploy is reported before any row arrives.
+const index = await ll.ready();
+serving = true;
+console.log(`inference: serving KB round ${index.round} (${index.seen_task.task_groups.length} tasks, created ${index.create_time})`);
 
 let waitingLogged = false;
 while (!stopping) {

@@ -598,8 +598,8 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
    * Evaluate the groups the round changed (MODEL_URLS: the train worker's index) on their test samples
    * (allocated by the extractor), drop a new model when ANY score satisfies `score <operator>
    * model_threshold` (env `operator`, default `<`; `model_threshold`, default 0: nothing is dropped; the
-   * original's `>` and 0.1 dropped every useful model), write the index under OUTPUT_URL, publish it and
-   * report kind `eval`. Returns the index.
+   * original's `>` and 0.1 dropped every useful model), write the index under OUTPUT_URL, publish it
+   * (`update`) and report kind `eval`. Returns the index.
    */
   async evaluate(testData: DataSource, options: LifelongEvaluateOptions = {}): Promise<KbIndex> {
     try {
@@ -656,8 +656,9 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
         else delete index.global_model;
       }
       index.create_time = new Date().toISOString();
+      // The published index carries `deploy: false` on the dropped groups, so no `update/status` call is
+      // needed (the KB refuses one naming a group the index no longer has, as a removed new group).
       const published = await this.publish(index, outputDir, [], 'evaluate');
-      if (this.kb && dropped.length > 0) await this.kb.updateStatus(dropped.map((d) => d.task), 0);
       await this.reportIndex('eval', published, weightedMean(scored), { changed: changed.filter((c) => !dropped.some((d) => d.task === c)), dropped: dropped.reverse() });
       return index;
     } catch (error) {
@@ -856,6 +857,15 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
     }
     if (!best) throw new WorkerSdkError('MODEL_INVALID', 'LifelongLearning.inference: the KB index has no task group and no global model to serve the sample');
     return { entry: best.entry, model: best.model };
+  }
+
+  /**
+   * Wait for the deployed index (MODEL_URLS; no deadline, it logs what it waits for), mirror and load it,
+   * report the deploy, and start following new ones. `inference` does this on its first call; an
+   * inference worker calls it at start so the deploy is reported before any sample arrives.
+   */
+  async ready(): Promise<KbIndex> {
+    return (await this.ensureIndex()).index;
   }
 
   /**
