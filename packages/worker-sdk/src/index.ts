@@ -78,8 +78,6 @@ export type {
   LifelongLearningOptions,
   LifelongTrainOptions,
   LifelongEvaluateOptions,
-  LifelongMetrics,
-  MetricFunction,
   ModuleChoice,
   InferenceTask,
   LifelongInferenceResult,
@@ -97,6 +95,7 @@ export type {
   TaskRemodeling,
   InferenceIntegrate,
 } from './lifelongTasks.js';
+export type { LifelongMetrics, MetricFunction } from './lifelongMetrics.js';
 export type { UnseenVerdict, UnseenSampleRecognition } from './unseenRecognition.js';
 export type { TaskUpdatePlan, TaskUpdateDecision, DropOperator } from './taskUpdate.js';
 export type { KBClientOptions } from './kbClient.js';

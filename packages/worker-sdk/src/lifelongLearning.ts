@@ -1,6 +1,6 @@
-import { cp, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import {
   KB_CREATE_TIME_KEY,
   KB_INDEX_FILE,
@@ -24,6 +24,7 @@ import { WorkerSdkError, toWorkerSdkError } from './errors.js';
 import { writeSampleWithMeta, type SavedHardExample } from './hardExamples.js';
 import { JobBase, type JobBaseOptions } from './jobBase.js';
 import { KBClient } from './kbClient.js';
+import { folderName, mirrorModel } from './kbMirror.js';
 import {
   parseModuleParam,
   type Allocation,
@@ -35,6 +36,7 @@ import {
   type TaskRelationDiscover,
   type TaskRemodeling,
 } from './lifelongTasks.js';
+import { metricFunctions, numericMetrics, weightedMean, type LifelongMetrics } from './lifelongMetrics.js';
 import { sha256File, stripDataPathPrefix } from './modelFiles.js';
 import { dropOperatorOf, dropReason, removeTaskGroup, type TaskUpdateDecision } from './taskUpdate.js';
 import { type UnseenSampleRecognition, type UnseenVerdict } from './unseenRecognition.js';
@@ -69,10 +71,6 @@ export interface LifelongLearningOptions extends Omit<JobBaseOptions, 'jobKind'>
 /** Options of `train`: `base_model` (a path the new groups start from) and options for `Estimator.train`. */
 export type LifelongTrainOptions = EstimatorOptions & { base_model?: string };
 
-/** A metric computed from labels and predictions. */
-export type MetricFunction = (yTrue: readonly unknown[], yPred: readonly unknown[]) => number;
-/** Metrics of `evaluate`: built-in names (`precision_score`, `accuracy`), functions by name, or one function. */
-export type LifelongMetrics = string | readonly string[] | Readonly<Record<string, MetricFunction>> | MetricFunction;
 /** Options of `evaluate`: `metrics` (default: the estimator's own `evaluate`) and options for the estimator. */
 export type LifelongEvaluateOptions = EstimatorOptions & { metrics?: LifelongMetrics };
 
@@ -128,50 +126,6 @@ interface TrainedModel {
   files: string[];
 }
 
-const BUILTIN_METRICS: Readonly<Record<string, MetricFunction>> = {
-  precision_score: accuracyOf,
-  accuracy: accuracyOf,
-  accuracy_score: accuracyOf,
-};
-
-/** The label a prediction stands for: itself, its `label`, or the arg max of its probabilities. */
-function labelOf(prediction: unknown): unknown {
-  if (Array.isArray(prediction) && prediction.every((v) => typeof v === 'number')) return prediction.indexOf(Math.max(...prediction));
-  if (prediction !== null && typeof prediction === 'object' && 'label' in prediction) return (prediction as { label: unknown }).label;
-  return prediction;
-}
-
-/** Micro-averaged precision of single-label predictions, i.e. the share of right answers (sklearn's `precision_score(average="micro")`). */
-function accuracyOf(yTrue: readonly unknown[], yPred: readonly unknown[]): number {
-  if (yTrue.length === 0) return 0;
-  let right = 0;
-  yTrue.forEach((y, i) => {
-    if (String(labelOf(yPred[i])) === String(y)) right++;
-  });
-  return right / yTrue.length;
-}
-
-function numericMetrics(metrics: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (metrics !== null && typeof metrics === 'object') {
-    for (const [key, value] of Object.entries(metrics)) if (typeof value === 'number' && Number.isFinite(value)) out[key] = value;
-  }
-  return out;
-}
-
-/** Mean of each metric over `entries`, weighted by their sample counts. */
-function weightedMean(entries: ReadonlyArray<{ metrics: Record<string, number>; weight: number }>): Record<string, MetricValue> {
-  const sums: Record<string, { total: number; weight: number }> = {};
-  for (const { metrics, weight } of entries) {
-    for (const [key, value] of Object.entries(metrics)) {
-      const s = (sums[key] ??= { total: 0, weight: 0 });
-      s.total += value * Math.max(weight, 1);
-      s.weight += Math.max(weight, 1);
-    }
-  }
-  return Object.fromEntries(Object.entries(sums).map(([key, s]) => [key, s.total / s.weight]));
-}
-
 function concatData(dataType: DataSource['dataType'], parts: readonly DataSource[]): BaseDataSource {
   const data = new BaseDataSource(dataType);
   for (const part of parts) {
@@ -179,11 +133,6 @@ function concatData(dataType: DataSource['dataType'], parts: readonly DataSource
     data.y.push(...part.y);
   }
   return data;
-}
-
-/** A folder name for a group entry. */
-function folderName(entry: string): string {
-  return entry.replace(/[^A-Za-z0-9._-]/g, '_') || '_';
 }
 
 const sleep = (ms: number) => new Promise<void>((done) => setTimeout(done, ms));
@@ -681,36 +630,6 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
     return (value < 1 ? 30 : value) * 1000;
   }
 
-  /** Copy (or download) one model into the edge folder; returns its local path. */
-  private async mirrorModel(model: KbModel, folder: string): Promise<string> {
-    const dest = join(folder, folderName(model.id));
-    const source = await this.localPath(model.url);
-    const info = await stat(source).catch(() => undefined);
-    if (info) {
-      // A model is its folder (a tfjs model.json needs its weights beside it).
-      await cp(info.isDirectory() ? source : dirname(source), dest, { recursive: true });
-      return info.isDirectory() ? dest : join(dest, basename(source));
-    }
-    if (!model.kb_url || !this.kb) {
-      throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning: model ${model.id}: ${model.url} is not readable here${model.kb_url ? ' and KB_SERVER is not set to download its kb_url' : ' and it has no kb_url'}`);
-    }
-    const local = join(dest, basename(model.url));
-    await this.kb.download(model.kb_url, local);
-    // The files beside a tfjs model.json (its weights) are stored beside it in the KB too.
-    if (model.format === 'tfjs' || model.url.endsWith('.json')) {
-      const manifest = (JSON.parse(await readFile(local, 'utf8')) as { weightsManifest?: Array<{ paths?: string[] }> }).weightsManifest ?? [];
-      for (const relative of manifest.flatMap((g) => g.paths ?? [])) {
-        if (relative.includes('..') || isAbsolute(relative)) throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning: model ${model.id}: weights path ${JSON.stringify(relative)} leaves the model folder`);
-        const url = new URL(this.kb.absolute(model.kb_url));
-        const files = url.searchParams.get('files') ?? '';
-        url.searchParams.set('files', join(dirname(files), relative));
-        url.searchParams.set('name', basename(relative));
-        await this.kb.download(url.toString(), join(dest, relative));
-      }
-    }
-    return local;
-  }
-
   private async loadIndex(indexPath: string): Promise<IndexSlot<X, P>> {
     const index = await this.readIndex(indexPath, 'inference');
     const folder = join(this.edgeDir(), 'models', folderName(index.create_time));
@@ -720,7 +639,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
       const mirrored: KbIndex = structuredClone(index);
       const localOf = new Map<string, string>();
       for (const model of kbIndexModels(index)) {
-        const local = await this.mirrorModel(model, folder);
+        const local = await mirrorModel(model, join(folder, folderName(model.id)), { localPath: (p) => this.localPath(p), kb: this.kb });
         localOf.set(model.id, local);
         const estimator = await this.newEstimator();
         estimators.set(model.id, estimator);
@@ -1017,17 +936,4 @@ function pairedAllocation(definition: ModuleChoice<TaskDefinition>): string {
   if (method === 'TaskDefinitionByDataAttr') return 'TaskAllocationByDataAttr';
   if (method === 'TaskDefinitionByOrigin') return 'TaskAllocationByOrigin';
   return 'TaskAllocationDefault';
-}
-
-function metricFunctions(metrics: LifelongMetrics): Record<string, MetricFunction> {
-  if (typeof metrics === 'function') return { [metrics.name || 'metric']: metrics };
-  const names = typeof metrics === 'string' ? [metrics] : Array.isArray(metrics) ? (metrics as readonly string[]) : undefined;
-  if (!names) return { ...(metrics as Record<string, MetricFunction>) };
-  return Object.fromEntries(
-    names.map((name) => {
-      const fn = BUILTIN_METRICS[name] ?? (ClassFactory.isExists(ClassType.GENERAL, name) ? ClassFactory.getCls<MetricFunction>(ClassType.GENERAL, name) : undefined);
-      if (!fn) throw new WorkerSdkError('CONFIG_INVALID', `LifelongLearning.evaluate: metrics: ${JSON.stringify(name)} is not ${Object.keys(BUILTIN_METRICS).join(', ')} nor a function registered under ${ClassType.GENERAL}`);
-      return [name, fn];
-    }),
-  );
 }

@@ -169,9 +169,17 @@ class FakeKb {
         }
         const url = new URL(req.url ?? '/', 'http://kb');
         if (url.pathname === '/knowledgebase/file/upload') {
-          const name = /filename="([^"]+)"/.exec(body.toString('latin1'))?.[1] ?? 'x';
-          this.files.set(name, body);
-          res.end(JSON.stringify(`/file/download?files=${name}&name=${name.split('/').pop()}`));
+          // The one file part of the multipart body: after its headers, up to the closing boundary.
+          const boundary = /boundary=(.+)$/.exec(req.headers['content-type'] ?? '')?.[1] ?? '';
+          const text = body.toString('latin1');
+          const name = /filename="([^"]+)"/.exec(text)?.[1] ?? 'x';
+          const start = text.indexOf('\r\n\r\n') + 4;
+          this.files.set(`files/${name}`, body.subarray(start, text.lastIndexOf(`\r\n--${boundary}`)));
+          res.end(JSON.stringify(`/file/download?files=${encodeURIComponent(`files/${name}`)}&name=${name.split('/').pop()}`));
+        } else if (url.pathname === '/knowledgebase/file/download') {
+          const file = this.files.get(url.searchParams.get('files') ?? '');
+          if (file) res.end(file);
+          else res.writeHead(404).end('{"status": 404, "message": "no such file"}');
         } else if (url.pathname === '/knowledgebase/update') {
           this.index = JSON.parse(body.toString('utf8')) as KbIndex;
           res.end(JSON.stringify('/file/download?files=index.json&name=index.json'));
@@ -245,9 +253,9 @@ describe('LifelongLearning', () => {
     try {
       const out = join(dir, 'out/train/2');
       const index = await worker({ OUTPUT_URL: out, KB_SERVER: kb.url, SEDNA_WORKER_TOKEN: 'tok' }).train(rows(FOUR, 20));
-      expect([...kb.files.keys()].sort()).toEqual(FOUR.map((k) => `r2/${k}/threshold.json`));
+      expect([...kb.files.keys()].sort()).toEqual(FOUR.map((k) => `files/r2/${k}/threshold.json`));
       expect(kb.requests.every((r) => r.headers.authorization === 'Bearer tok')).toBe(true);
-      expect(kb.index?.seen_task.task_groups[0]?.model.kb_url).toBe(`${kb.url}/knowledgebase/file/download?files=r2/Summer_AC/threshold.json&name=threshold.json`);
+      expect(kb.index?.seen_task.task_groups[0]?.model.kb_url).toBe(`${kb.url}/knowledgebase/file/download?files=files%2Fr2%2FSummer_AC%2Fthreshold.json&name=threshold.json`);
       expect(index.seen_task.task_groups[0]?.model.kb_url).toBeDefined();
       expect(summaryOf(0).index_url).toBe(`${kb.url}/knowledgebase/file/download?files=index.json&name=index.json`);
 
@@ -330,6 +338,73 @@ describe('LifelongLearning', () => {
         { create_time: dropped.create_time, model_version: '2' },
       ]);
     } finally {
+      await infer.close();
+    }
+  });
+
+  test('inference mirrors a model it cannot read by downloading its kb_url with the token', async () => {
+    const kb = await new FakeKb().start();
+    try {
+      const out = join(dir, 'cloud/train/1');
+      await worker({ OUTPUT_URL: out, KB_SERVER: kb.url, SEDNA_WORKER_TOKEN: 'tok' }).train(rows(['Summer_AC', 'Winter_NV'], 20));
+      const deploy = join(dir, 'deploy/index.json');
+      await mkdir(join(dir, 'deploy'), { recursive: true });
+      await writeFile(deploy, await readFile(join(out, 'index.json')));
+      await removeDir(join(dir, 'cloud')); // the edge cannot read the cloud's output folder
+      const infer = worker({ MODEL_URLS: deploy, KB_SERVER: kb.url, SEDNA_WORKER_TOKEN: 'tok', edge_output_url: join(dir, 'edge') });
+      try {
+        expect(await infer.inference({ season: 'Winter', cooling: 'NV', x: 5 })).toMatchObject({ result: { label: 1 }, isUnseen: false, tasks: [{ model: 'Winter_NV@r1' }] });
+        const downloads = kb.requests.filter((r) => r.path.startsWith('/knowledgebase/file/download'));
+        expect(downloads).toHaveLength(2);
+        expect(downloads.every((r) => r.headers.authorization === 'Bearer tok')).toBe(true);
+        const mirrored = JSON.parse(await readFile(join(dir, 'edge/index.json'), 'utf8')) as KbIndex;
+        expect(mirrored.seen_task.task_groups[1]?.model.url).toMatch(new RegExp(`^${join(dir, 'edge/models')}/.*/Winter_NV@r1/threshold.json$`));
+      } finally {
+        await infer.close();
+      }
+    } finally {
+      await kb.stop();
+    }
+  });
+
+  test('a swap lets calls in flight finish on the old models, then disposes them', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((done) => (release = done));
+    const disposed: string[] = [];
+    class Slow extends ThresholdEstimator {
+      loadedFrom = '';
+      override async load(url: string): Promise<void> {
+        this.loadedFrom = url;
+        await super.load(url);
+      }
+      override async predict(row: Record<string, unknown>): Promise<{ label: number; probabilities: number[] }> {
+        if (row.slow) await gate;
+        return super.predict(row);
+      }
+      dispose(): void {
+        disposed.push(this.loadedFrom);
+      }
+    }
+    const out = join(dir, 'out');
+    await worker({ OUTPUT_URL: join(out, 'train/1') }).train(rows(['Summer_AC'], 20));
+    await worker({ OUTPUT_URL: join(out, 'train/2'), HAS_COMPLETED_INITIAL_TRAINING: 'true', CLOUD_KB_INDEX: join(out, 'train/1/index.json') }).train(rows(['Summer_AC'], 20, 9));
+    const deploy = join(out, 'deploy.json');
+    await writeFile(deploy, await readFile(join(out, 'train/1/index.json')));
+    const config = new SednaConfig({ env: { LC_SERVER: lc.url, MODEL_URLS: deploy, edge_output_url: join(dir, 'edge'), SEDNA_REPORT_SPOOL_DIR: join(dir, 'spool') } });
+    const infer = new LifelongLearning(Slow, { config, logger: memoryLogger(), retry: fast, task_definition: ATTRS });
+    try {
+      await infer.ready();
+      const inFlight = infer.inference({ season: 'Summer', cooling: 'AC', x: 4, slow: true });
+      await writeFile(deploy, await readFile(join(out, 'train/2/index.json')));
+      expect(await infer.checkIndexUpdate()).toBe(true);
+      expect((await infer.inference({ season: 'Summer', cooling: 'AC', x: 4 })).tasks[0]?.model).toBe('Summer_AC@r2');
+      expect(disposed).toEqual([]); // the old model still serves the call in flight
+      release();
+      expect((await inFlight).tasks[0]?.model).toBe('Summer_AC@r1');
+      await new Promise((done) => setImmediate(done));
+      expect(disposed).toEqual([expect.stringMatching(/Summer_AC@r1\/threshold.json$/)]);
+    } finally {
+      release();
       await infer.close();
     }
   });
