@@ -53,7 +53,7 @@ export class ThresholdEstimator implements Estimator<Row, { label: number; proba
     return { accuracy: this.accuracy(data) };
   }
 
-  predict(row: Row): { label: number; probabilities: number[] } {
+  predict(row: Row): Promise<{ label: number; probabilities: number[] }> | { label: number; probabilities: number[] } {
     if (!this.model) throw new Error('no model');
     const x = Number(row.x);
     if (!Number.isFinite(x)) throw new Error(`row without x: ${JSON.stringify(row)}`);
