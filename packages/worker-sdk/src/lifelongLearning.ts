@@ -66,6 +66,12 @@ export interface LifelongLearningOptions extends Omit<JobBaseOptions, 'jobKind'>
   kbDeadlineMs?: number;
   /** Follow new deployed indexes (default: on unless MODEL_HOT_UPDATE is `false`). */
   hotUpdate?: boolean;
+  /**
+   * The file an inference estimator loads for a model, given its mirrored path (default: that path, the
+   * first file the train estimator saved). E.g. to serve a KB trained by `TfjsEstimator` with
+   * `OnnxEstimator`: `(model, path) => join(dirname(path), 'model.onnx')`.
+   */
+  loadPath?: (model: KbModel, path: string) => string;
 }
 
 /** Options of `train`: `base_model` (a path the new groups start from) and options for `Estimator.train`. */
@@ -175,6 +181,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
   readonly kb: KBClient | undefined;
   private readonly context: SednaContext;
   private readonly hotUpdate: boolean;
+  private readonly loadPath: (model: KbModel, path: string) => string;
   private current: IndexSlot<X, P> | undefined;
   private loading: Promise<IndexSlot<X, P>> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -206,6 +213,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
       options.kbClient === null
         ? undefined
         : (options.kbClient ?? (server ? new KBClient({ server, token: this.config.workerToken, deadlineMs: options.kbDeadlineMs, logger: this.logger }) : undefined));
+    this.loadPath = options.loadPath ?? ((_model, path) => path);
     this.hotUpdate = options.hotUpdate ?? (this.getParameters('MODEL_HOT_UPDATE') ?? '').trim().toLowerCase() !== 'false';
     // Deploy reports an earlier run could not deliver go out first, in order.
     this.lcClient.resume();
@@ -643,10 +651,11 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
         localOf.set(model.id, local);
         const estimator = await this.newEstimator();
         estimators.set(model.id, estimator);
+        const path = this.loadPath(model, local);
         try {
-          await estimator.load(local);
+          await estimator.load(path);
         } catch (error) {
-          throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning: model ${model.id} (${local}): load failed: ${(error as Error).message}`, { cause: error });
+          throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning: model ${model.id} (${path}): load failed: ${(error as Error).message}`, { cause: error });
         }
       }
       for (const group of mirrored.seen_task.task_groups) group.model.url = localOf.get(group.model.id) ?? group.model.url;

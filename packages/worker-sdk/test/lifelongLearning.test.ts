@@ -367,7 +367,7 @@ describe('LifelongLearning', () => {
     }
   });
 
-  test('a swap lets calls in flight finish on the old models, then disposes them', async () => {
+  test('a swap lets calls in flight finish on the old models, then disposes them; loadPath picks the file each loads', async () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((done) => (release = done));
     const disposed: string[] = [];
@@ -391,7 +391,9 @@ describe('LifelongLearning', () => {
     const deploy = join(out, 'deploy.json');
     await writeFile(deploy, await readFile(join(out, 'train/1/index.json')));
     const config = new SednaConfig({ env: { LC_SERVER: lc.url, MODEL_URLS: deploy, edge_output_url: join(dir, 'edge'), SEDNA_REPORT_SPOOL_DIR: join(dir, 'spool') } });
-    const infer = new LifelongLearning(Slow, { config, logger: memoryLogger(), retry: fast, task_definition: ATTRS });
+    const loaded: string[] = [];
+    const loadPath = (model: { id: string }, path: string) => (loaded.push(model.id), path);
+    const infer = new LifelongLearning(Slow, { config, logger: memoryLogger(), retry: fast, task_definition: ATTRS, loadPath });
     try {
       await infer.ready();
       const inFlight = infer.inference({ season: 'Summer', cooling: 'AC', x: 4, slow: true });
@@ -403,6 +405,7 @@ describe('LifelongLearning', () => {
       expect((await inFlight).tasks[0]?.model).toBe('Summer_AC@r1');
       await new Promise((done) => setImmediate(done));
       expect(disposed).toEqual([expect.stringMatching(/Summer_AC@r1\/threshold.json$/)]);
+      expect(loaded).toEqual(['Summer_AC@r1', 'Summer_AC@r2']);
     } finally {
       release();
       await infer.close();
