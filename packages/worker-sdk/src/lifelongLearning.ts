@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   KB_CREATE_TIME_KEY,
   KB_INDEX_FILE,
@@ -24,7 +24,7 @@ import { WorkerSdkError, toWorkerSdkError } from './errors.js';
 import { writeSampleWithMeta, type SavedHardExample } from './hardExamples.js';
 import { JobBase, type JobBaseOptions } from './jobBase.js';
 import { KBClient } from './kbClient.js';
-import { folderName, mirrorModel } from './kbMirror.js';
+import { folderName, mirrorModel, type KbModelWithFiles } from './kbMirror.js';
 import {
   parseModuleParam,
   type Allocation,
@@ -295,7 +295,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
       if (!Array.isArray(saved) || saved.length === 0) throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning.train: group ${entry}: Estimator.save(${dir}) returned no files`);
       const files = saved.map((f) => (isAbsolute(f.path) ? f.path : resolve(dir, f.path)));
       const primary = files[0] as string;
-      const model: KbModel = {
+      const model: KbModelWithFiles = {
         id: `${entry}@r${round}`,
         index: 0,
         entry,
@@ -305,6 +305,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
         result: numericMetrics(metrics),
         round,
         numberOfTrainSamples: data.numExamples(),
+        files: files.map((f) => relative(dir, f)),
       };
       if (typeof start === 'object') model.base = start.id;
       this.logger.info({ group: entry, samples: data.numExamples(), from: typeof start === 'object' ? start.id : (start ?? 'scratch'), metrics: model.result }, `trained the model of ${entry}`);

@@ -1,7 +1,7 @@
 // Helpers of the lifelong-learning tests: a pure-JS classifier (no tfjs, so it runs in jest's realm) and
 // a seeded table of rows whose label follows a different threshold per task.
 import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type DataSource, type Estimator, type Metrics, type SavedModelFile } from '../src/estimator.js';
 import { BaseDataSource } from '../src/dataSource.js';
 import { seededRandom } from '../src/random.js';
@@ -63,12 +63,19 @@ export class ThresholdEstimator implements Estimator<Row, { label: number; proba
 
   async load(url: string): Promise<void> {
     this.model = JSON.parse(await readFile(url, 'utf8')) as ThresholdModel;
+    const samples = Number(await readFile(join(dirname(url), 'samples.txt'), 'utf8'));
+    if (samples !== this.model.samples) throw new Error(`${url}: samples.txt says ${samples}, the model ${this.model.samples}`);
   }
 
   async save(dir: string): Promise<SavedModelFile[]> {
     const path = join(dir, 'threshold.json');
     await writeFile(path, JSON.stringify(this.model));
-    return [{ path, format: 'json' }];
+    // A second file the model needs beside it (as a tabular model's standardisation).
+    await writeFile(join(dir, 'samples.txt'), String(this.model?.samples));
+    return [
+      { path, format: 'json' },
+      { path: 'samples.txt', format: 'txt' },
+    ];
   }
 }
 

@@ -253,7 +253,7 @@ describe('LifelongLearning', () => {
     try {
       const out = join(dir, 'out/train/2');
       const index = await worker({ OUTPUT_URL: out, KB_SERVER: kb.url, SEDNA_WORKER_TOKEN: 'tok' }).train(rows(FOUR, 20));
-      expect([...kb.files.keys()].sort()).toEqual(FOUR.map((k) => `files/r2/${k}/threshold.json`));
+      expect([...kb.files.keys()].sort()).toEqual(FOUR.flatMap((k) => [`files/r2/${k}/samples.txt`, `files/r2/${k}/threshold.json`]));
       expect(kb.requests.every((r) => r.headers.authorization === 'Bearer tok')).toBe(true);
       expect(kb.index?.seen_task.task_groups[0]?.model.kb_url).toBe(`${kb.url}/knowledgebase/file/download?files=files%2Fr2%2FSummer_AC%2Fthreshold.json&name=threshold.json`);
       expect(index.seen_task.task_groups[0]?.model.kb_url).toBeDefined();
@@ -355,7 +355,7 @@ describe('LifelongLearning', () => {
       try {
         expect(await infer.inference({ season: 'Winter', cooling: 'NV', x: 5 })).toMatchObject({ result: { label: 1 }, isUnseen: false, tasks: [{ model: 'Winter_NV@r1' }] });
         const downloads = kb.requests.filter((r) => r.path.startsWith('/knowledgebase/file/download'));
-        expect(downloads).toHaveLength(2);
+        expect(downloads).toHaveLength(4); // each model's two files
         expect(downloads.every((r) => r.headers.authorization === 'Bearer tok')).toBe(true);
         const mirrored = JSON.parse(await readFile(join(dir, 'edge/index.json'), 'utf8')) as KbIndex;
         expect(mirrored.seen_task.task_groups[1]?.model.url).toMatch(new RegExp(`^${join(dir, 'edge/models')}/.*/Winter_NV@r1/threshold.json$`));
