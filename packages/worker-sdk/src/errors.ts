@@ -26,6 +26,8 @@ export type WorkerSdkErrorCode =
   | 'INPUT_INVALID'
   /** An optional runtime (tfjs, onnxruntime, sharp) cannot be loaded or fails its self-test. */
   | 'RUNTIME_UNAVAILABLE'
+  /** The knowledge-base service did not take a request before its deadline, or a KB index is malformed. */
+  | 'KB_FAILED'
   /** A bug: something that should not happen. */
   | 'INTERNAL';
 

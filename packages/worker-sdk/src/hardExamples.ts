@@ -69,6 +69,15 @@ export async function writeHardExample(
   input: unknown,
   meta: { result: unknown; modelVersion: string | undefined; time: string },
 ): Promise<SavedHardExample> {
+  return writeSampleWithMeta(dir, id, input, { result: meta.result ?? null, modelVersion: meta.modelVersion ?? null, time: meta.time }, 'saveHardExample');
+}
+
+/**
+ * The layout of `writeHardExample` with any meta record: the sample as `<id>.png` or `<id>.json`, then
+ * `<id>.meta.json` = `meta`, written last (lifelong learning's unseen samples use it with
+ * `UnseenSampleMeta`). `what` names the caller in errors.
+ */
+export async function writeSampleWithMeta(dir: string, id: string, input: unknown, meta: object, what: string): Promise<SavedHardExample> {
   try {
     let sample: Uint8Array | string;
     let format: 'png' | 'json';
@@ -79,11 +88,11 @@ export async function writeHardExample(
       sample = bytes;
       format = 'png';
     } else if (bytes && encoded) {
-      const sharp = await loadSharp('saveHardExample: writing an image');
+      const sharp = await loadSharp(`${what}: writing an image`);
       sample = await sharp(bytes).png().toBuffer();
       format = 'png';
     } else if (raw) {
-      const sharp = await loadSharp('saveHardExample: writing an image');
+      const sharp = await loadSharp(`${what}: writing an image`);
       sample = await sharp(raw.data, { raw: { width: raw.width, height: raw.height, channels: raw.channels } }).png().toBuffer();
       format = 'png';
     } else {
@@ -93,10 +102,10 @@ export async function writeHardExample(
     const samplePath = join(dir, `${id}.${format}`);
     const metaPath = join(dir, `${id}.meta.json`);
     await writeFileAtomic(samplePath, sample);
-    await writeFileAtomic(metaPath, toJsonText({ result: meta.result ?? null, modelVersion: meta.modelVersion ?? null, time: meta.time }));
+    await writeFileAtomic(metaPath, toJsonText(meta));
     return { id, samplePath, metaPath, format };
   } catch (error) {
     if (error instanceof WorkerSdkError) throw error;
-    throw new WorkerSdkError('HARD_EXAMPLE_FAILED', `saveHardExample: ${dir}/${id}: ${(error as Error).message}`, { cause: error });
+    throw new WorkerSdkError('HARD_EXAMPLE_FAILED', `${what}: ${dir}/${id}: ${(error as Error).message}`, { cause: error });
   }
 }

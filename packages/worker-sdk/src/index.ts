@@ -11,6 +11,31 @@ export { BaseDataSource, TxtDataParse, CSVDataParse, writeFileAtomic } from './d
 // Jobs.
 export { JobBase, resolvePostProcess } from './jobBase.js';
 export { IncrementalLearning } from './incrementalLearning.js';
+export { LifelongLearning } from './lifelongLearning.js';
+
+// Lifelong-learning modules (registered in ClassFactory at import) and the knowledge base.
+export {
+  TaskDefinitionByDataAttr,
+  TaskDefinitionByOrigin,
+  DefaultTaskRelationDiscover,
+  TaskAllocationByDataAttr,
+  TaskAllocationByOrigin,
+  TaskAllocationDefault,
+  DefaultTaskRemodeling,
+  DefaultInferenceIntegrate,
+  parseModuleParam,
+  keyPart,
+} from './lifelongTasks.js';
+export {
+  SampleRecognitionByAttribute,
+  SampleRecognitionByConfidence,
+  SampleReRecognitionDefault,
+  TaskAttrFilter,
+  ModelProbeFilter,
+  confidenceOf,
+} from './unseenRecognition.js';
+export { UpdateStrategyDefault, UpdateStrategyByFinetune, DROP_OPERATORS, dropOperatorOf, dropReason, removeTaskGroup } from './taskUpdate.js';
+export { KBClient } from './kbClient.js';
 
 // Local Controller client.
 export { LCClient } from './lcClient.js';
@@ -49,6 +74,31 @@ export type {
   ModelUpdateEvent,
   InferenceStats,
 } from './incrementalLearning.js';
+export type {
+  LifelongLearningOptions,
+  LifelongTrainOptions,
+  LifelongEvaluateOptions,
+  ModuleChoice,
+  InferenceTask,
+  LifelongInferenceResult,
+  LifelongInferenceStats,
+} from './lifelongLearning.js';
+export type {
+  ModuleSpec,
+  LlTask,
+  LlTaskGroup,
+  Allocation,
+  TaskDefinition,
+  TaskRelationDiscover,
+  TaskAllocation,
+  RemodeledSlice,
+  TaskRemodeling,
+  InferenceIntegrate,
+} from './lifelongTasks.js';
+export type { LifelongMetrics, MetricFunction } from './lifelongMetrics.js';
+export type { UnseenVerdict, UnseenSampleRecognition } from './unseenRecognition.js';
+export type { TaskUpdatePlan, TaskUpdateDecision, DropOperator } from './taskUpdate.js';
+export type { KBClientOptions } from './kbClient.js';
 export type { DeliveryMode, DeliveryOutcome, LCClientOptions, RetryPolicy } from './lcClient.js';
 export type { AnnouncedModel } from './hotUpdate.js';
 export type { RawImage, SavedHardExample } from './hardExamples.js';

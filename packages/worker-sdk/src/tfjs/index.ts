@@ -12,6 +12,7 @@ export { initTfjs } from './initTfjs.js';
 
 // Estimator.
 export { TfjsEstimator } from './tfjsEstimator.js';
+export { TfjsTabularEstimator, TABULAR_META_FILE } from './tabularEstimator.js';
 export { ONNX_MODEL_FILE } from '../onnx/modelFile.js';
 
 // Model files.
@@ -28,5 +29,6 @@ export type { Tf } from './tfTypes.js';
 export type { TfjsBackendName, InitTfjsOptions, TfjsRuntime } from './initTfjs.js';
 export type { TfjsSelfTest, TfjsSelfTestCheck } from './selfTest.js';
 export type { TfjsEstimatorOptions, TensorPair, TfjsMetricsInput, TfjsWeight } from './tfjsEstimator.js';
+export type { TfjsTabularEstimatorOptions, TabularPrediction } from './tabularEstimator.js';
 export type { OnnxExportOptions } from './onnxExport.js';
 export type { WasmTrainingKernel } from './wasmKernels.js';
