@@ -65,6 +65,11 @@ export interface KbModel {
   format: string;
   /** sha256 of the model file, hex. */
   sha256?: string;
+  /**
+   * The files of the model's folder, relative to `url`'s folder (e.g. `model.json`, `weights.bin`), so an
+   * edge that fetches the model through `kb_url` gets all of them.
+   */
+  files?: string[];
   /** Training metrics. */
   result: Record<string, number>;
   /** Round that trained it (0: before any round). */

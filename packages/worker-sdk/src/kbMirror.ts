@@ -9,14 +9,6 @@ export function folderName(entry: string): string {
   return entry.replace(/[^A-Za-z0-9._@-]/g, '_') || '_';
 }
 
-/**
- * A KB model with the files of its folder (relative paths, the first the one `url` names), as the train
- * worker writes them. `files` is ours, beside the contract's fields: an edge that downloads a model by
- * `kb_url` fetches them all (a tabular model's `tabular.json`, an ONNX export), not only the weights a
- * tfjs `model.json` lists.
- */
-export type KbModelWithFiles = KbModel & { files?: string[] };
-
 function checkRelative(model: KbModel, relative: unknown): string {
   if (typeof relative !== 'string' || relative === '' || relative.split('/').includes('..') || isAbsolute(relative)) {
     throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning: model ${model.id}: file ${JSON.stringify(relative)} leaves the model folder`);
@@ -45,7 +37,7 @@ export async function mirrorModel(model: KbModel, dest: string, options: { local
   const local = join(dest, basename(model.url));
   await kb.download(model.kb_url, local);
   const others = new Set<string>();
-  const listed = (model as KbModelWithFiles).files;
+  const listed = model.files;
   if (Array.isArray(listed)) {
     for (const file of listed.slice(1)) others.add(checkRelative(model, file));
   } else if (model.format === 'tfjs' || model.url.endsWith('.json')) {

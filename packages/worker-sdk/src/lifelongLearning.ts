@@ -24,7 +24,7 @@ import { WorkerSdkError, toWorkerSdkError } from './errors.js';
 import { writeSampleWithMeta, type SavedHardExample } from './hardExamples.js';
 import { JobBase, type JobBaseOptions } from './jobBase.js';
 import { KBClient } from './kbClient.js';
-import { folderName, mirrorModel, type KbModelWithFiles } from './kbMirror.js';
+import { folderName, mirrorModel } from './kbMirror.js';
 import {
   parseModuleParam,
   type Allocation,
@@ -295,7 +295,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
       if (!Array.isArray(saved) || saved.length === 0) throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning.train: group ${entry}: Estimator.save(${dir}) returned no files`);
       const files = saved.map((f) => (isAbsolute(f.path) ? f.path : resolve(dir, f.path)));
       const primary = files[0] as string;
-      const model: KbModelWithFiles = {
+      const model: KbModel = {
         id: `${entry}@r${round}`,
         index: 0,
         entry,
