@@ -189,6 +189,10 @@ const NOT_SEEN_HERE: Record<string, string> = {
   '* sedna.io/incrementallearningjobs get': 'a job is read again only after a 409',
   '* sedna.io/incrementallearningjobs/finalizers update': 'no call: the OwnerReferencesPermissionEnforcement admission plugin asks it of pods with blockOwnerDeletion',
   '* /events create': 'a Warning event only for a job whose spec is invalid (InvalidSpec); the round here is valid',
+  '* sedna.io/lifelonglearningjobs get': 'the round here is an IncrementalLearningJob: lifelong jobs are only listed and watched',
+  '* sedna.io/lifelonglearningjobs patch': 'the round here is an IncrementalLearningJob: lifelong jobs are only listed and watched',
+  '* sedna.io/lifelonglearningjobs/status update': 'the round here is an IncrementalLearningJob: lifelong jobs are only listed and watched',
+  '* sedna.io/lifelonglearningjobs/finalizers update': 'no call: the OwnerReferencesPermissionEnforcement admission plugin asks it of pods with blockOwnerDeletion',
 };
 
 test("the GM's RBAC grants every call it made in the round and nothing it does not need; each call is one its code declares", async () => {
