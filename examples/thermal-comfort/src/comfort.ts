@@ -10,6 +10,8 @@
 // gives the task away: clothing follows the season, whose two set-points lie on both sides of the
 // other season's), so per-task models beat it.
 
+import { seededRandom } from '@sedna-ts/internal';
+
 /** The feature columns, in order. */
 export const FEATURES = ['airTemp', 'rh', 'clo', 'met', 'airVel'] as const;
 /** The columns that define tasks. */
@@ -54,18 +56,6 @@ export interface ComfortRow {
   pref: number;
 }
 
-/** A seeded uniform generator in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
@@ -91,7 +81,7 @@ export function truePreference(key: string, row: Pick<ComfortRow, 'airTemp' | 'r
  * every task). The same arguments give the same rows.
  */
 export function generate(options: { tasks: readonly string[]; count: number; seed: number }): ComfortRow[] {
-  const random = seeded(options.seed);
+  const random = seededRandom(options.seed);
   const rows: ComfortRow[] = [];
   for (let i = 0; i < options.count; i++) {
     const key = options.tasks[Math.floor(random() * options.tasks.length)] as string;

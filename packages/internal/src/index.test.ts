@@ -15,6 +15,7 @@ test('the public export list is pinned', () => {
     'parseLogLevel',
     'processAlive',
     'sameJson',
+    'seededRandom',
     'takePidLockSync',
     'tempPathFor',
     'tightenPrivateFilesSync',

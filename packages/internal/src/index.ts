@@ -16,6 +16,7 @@ export { WorkQueue } from './workQueue.js';
 
 // Equality of JSON values (isDeepStrictEqual on their JSON form).
 export { sameJson } from './sameJson.js';
+export { seededRandom } from './random.js';
 
 // Log levels: SEDNA_LOG_LEVEL (LOG_LEVEL deprecated), the worker SDK's LOG_LEVEL with Python names.
 // The pino logger itself: `createLogger` of '@sedna-ts/internal/logger' (pino only where it is used).

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type DataSource, type Estimator, type Metrics, type SavedModelFile } from '../src/estimator.js';
 import { BaseDataSource } from '../src/dataSource.js';
-import { seededRandom } from '../src/random.js';
+import { seededRandom } from '@sedna-ts/internal';
 
 type Row = Record<string, unknown>;
 

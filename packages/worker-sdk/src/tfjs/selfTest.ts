@@ -1,6 +1,6 @@
 import type { Tensor } from '@tensorflow/tfjs';
 import type { Tf } from './tfTypes.js';
-import { seededRandom } from '../random.js';
+import { seededRandom } from '@sedna-ts/internal';
 
 /** One comparison the self-test made: a kernel on one shape against a plain JavaScript reference. */
 export interface TfjsSelfTestCheck {

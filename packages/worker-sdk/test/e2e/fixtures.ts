@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import { seededRandom } from '../../src/random.js';
+import { seededRandom } from '@sedna-ts/internal';
 
 
 const SIZE = 32;

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseDataSource } from '../../../src/dataSource.js';
-import { seededRandom } from '../../../src/random.js';
+import { seededRandom } from '@sedna-ts/internal';
 import { TfjsTabularEstimator } from '../../../src/tfjs/tabularEstimator.js';
 import { errorOf } from './errorOf.js';
 

@@ -1,6 +1,6 @@
 /**
  * A small seeded uniform generator in [0, 1) (mulberry32), for what must be the same on every run:
- * the start-up self-test's inputs, the tests' datasets. Internal (not exported by the package).
+ * the SDK's start-up self-test inputs, the examples' and tests' generated data.
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
