@@ -188,6 +188,21 @@ describe('a lifelong-learning round on the LC', () => {
     expect(kept.reason).toContain('belongs to job default/someone-else, not default/atcii');
   });
 
+  test('a manual deploy takes the last evaluated index; an index that already serves is kept, not deployed again', async () => {
+    const serving = { url: join(outputDir, 'deploy', 'index.json'), createTime: '2025-06-01T10:00:02.000Z', round: 1 };
+    const evalIndex = { format: 'json', url: join(outputDir, 'eval', '1', 'index.json'), create_time: '2025-06-01T10:00:02.000Z' };
+    send(4, [
+      condition('Deploy', 'Completed', 3),
+      condition('Train', 'Waiting', 3),
+      condition('Eval', 'Completed', 4, { output: { models: [evalIndex], ownerInfo: { [KB_SUMMARY_KEY]: { create_time: evalIndex.create_time, round: 4, models: [], changed: ['Summer_AC'] } } } }),
+      condition('Deploy', 'Completed', 4),
+      condition('Train', 'Waiting', 4),
+      condition('Deploy', 'Waiting', 5, {}, 'ManualTrigger'),
+    ], { servingIndex: serving });
+    const kept = await waitFor(() => gm.jobMessages(KIND).find((m) => m.phase === 'Deploy' && m.round === 5), 'the decision of the manual deploy of round 5');
+    expect(kept).toMatchObject({ status: 'Completed', reason: 'the index evaluated in round 4 (create_time 2025-06-01T10:00:02.000Z) is the one serving' });
+  });
+
   test('unseen samples saved in the inference worker\'s folder are counted and sent upstream', async () => {
     const folder = lc.hardExampleDir('default', 'atcii', KIND);
     await mkdir(folder, { recursive: true });

@@ -72,7 +72,12 @@ export class LifelongJobManager extends JobManager {
     if (state.done(key)) return;
     const outputDir = this.outputDir();
     if (!outputDir) return;
-    const evaluated = lastConditionOf(this.job as LifelongLearningJob, 'Eval', round, 'Completed');
+    // A manual deploy (`sedna trigger deploy`) starts a round at Deploy: it deploys the last evaluated index.
+    const evaluated =
+      lastConditionOf(this.job as LifelongLearningJob, 'Eval', round, 'Completed') ??
+      conditionsOf(this.job as LifelongLearningJob)
+        .filter((c) => c.stage === 'Eval' && c.type === 'Completed' && c.round < round)
+        .at(-1);
     const index = evaluated ? modelsOf(evaluated.data)[0] : undefined;
     const summary = evaluated ? readKbSummary(evaluated.data.output?.ownerInfo) : undefined;
     let message: UpstreamJobMessage;
@@ -82,8 +87,11 @@ export class LifelongJobManager extends JobManager {
     } else {
       const dropped = new Set((summary?.dropped ?? []).map((d) => d.task));
       const changed = (summary?.changed ?? []).filter((task) => !dropped.has(task));
-      const firstDeploy = !(this.job as LifelongLearningJob).status?.servingIndex;
-      if (summary && changed.length === 0 && !firstDeploy) {
+      const serving = (this.job as LifelongLearningJob).status?.servingIndex;
+      const firstDeploy = !serving;
+      if (serving && index.create_time !== undefined && index.create_time === serving.createTime) {
+        message = keep(`the index evaluated in round ${evaluated?.round ?? round} (create_time ${index.create_time}) is the one serving`);
+      } else if (summary && changed.length === 0 && !firstDeploy) {
         message = keep(`no task group changed in round ${round}${dropped.size > 0 ? ` (dropped: ${[...dropped].join(', ')})` : ''}; the serving index stays`);
       } else {
         const deployed = await this.deployIndex(outputDir, index, round);
