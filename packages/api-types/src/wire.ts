@@ -115,6 +115,11 @@ export interface IncrementalCondData {
   worker?: string;
   /** Ours, on (Train, Waiting) with reason `RoundFailed`: the round that failed. */
   failedRound?: number;
+  /**
+   * Ours, on (Train, Waiting) with reason `RoundFailed`: the next round starts no earlier (RFC 3339);
+   * 10 s after one failed round, doubling per consecutive failed round up to 5 min.
+   */
+  notBefore?: string;
   /** Ours, on deploy conditions: the deploy gate's verdict. */
   decision?: DeployDecision;
   /** Ours, on deploy conditions: the inference pod was restarted once because it did not confirm the model in time. */

@@ -218,7 +218,7 @@ describe('an incremental-learning round on the LC', () => {
     expect(kept.input).toBeUndefined();
   });
 
-  test('a round that ends RoundFailed gives its samples back to the pool, once', async () => {
+  test('a round that ends RoundFailed gives its samples back to the pool, once, and the next round waits for the GM\'s notBefore', async () => {
     send(2, [condition('Deploy', 'Completed', 2), condition('Train', 'Waiting', 2)]);
     await appendSamples(13);
     const round3 = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Train' && m.round === 3), '(Train, Ready) of round 3');
@@ -230,8 +230,11 @@ describe('an incremental-learning round on the LC', () => {
       condition('Train', 'Failed', 3, {}, 'Error'),
       condition('Train', 'Ready', 3, {}, 'Retry'),
       condition('Train', 'Failed', 3, {}, 'Error'),
-      { ...condition('Train', 'Waiting', 3, { failedRound: 3 }, 'RoundFailed') },
+      { ...condition('Train', 'Waiting', 3, { failedRound: 3, notBefore: new Date(Date.now() + 1500).toISOString() }, 'RoundFailed') },
     ]);
+    // The GM's backoff after a failed round: no round before its notBefore, then the samples come back in it.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(gm.jobMessages().filter((m) => m.phase === 'Train' && m.round === 4)).toHaveLength(0);
     const round4 = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Train' && m.round === 4), '(Train, Ready) of round 4');
     expect(round4).toBeDefined();
     const file4 = lines(await readFile(join(outputDir, 'data', 'train', '4', 'data.txt'), 'utf8'));

@@ -399,8 +399,24 @@ describe('decide: retries and failed rounds', () => {
     const d = run(job);
     expect(appended(job, d)).toEqual(['Train/Waiting/2/RoundFailed']);
     expect(conditionData(last(d))).toMatchObject({ failedRound: 2, round: 2 });
-    expect(last(d).message).toBe('round 2 failed: Eval failed 4 times, last: worker pod x failed: exit 1');
+    expect(last(d).message).toBe('round 2 failed: Eval failed 4 times, last: worker pod x failed: exit 1; after one round failed, the next round starts no earlier than 2025-06-01T12:00:10.000Z');
+    expect(conditionData(last(d)).notBefore).toBe('2025-06-01T12:00:10.000Z');
     expect(d.status.round).toBe(2);
+  });
+
+  test('consecutive failed rounds back off the next one: 10 s doubling to 5 min, reset by a round that completes', () => {
+    const failedRound = (round: number) => cond('Train', 'Waiting', round, { reason: 'RoundFailed', data: { failedRound: round } });
+    const notBefore = (earlier: JobCondition[]) => {
+      const base = failedAt(4, 0);
+      const job = { ...base, status: { ...base.status, conditions: [...earlier, ...(base.status?.conditions ?? [])] } };
+      const d = run(job);
+      return (Date.parse(conditionData(last(d)).notBefore as string) - NOW.getTime()) / 1000;
+    };
+    expect(notBefore([])).toBe(10);
+    expect(notBefore([failedRound(0)])).toBe(20);
+    expect(notBefore([failedRound(0), failedRound(1)])).toBe(40);
+    expect(notBefore(Array.from({ length: 8 }, (_, i) => failedRound(i)))).toBe(300);
+    expect(notBefore([failedRound(0), cond('Deploy', 'Completed', 1)])).toBe(10);
   });
 
   test('after a failed round the next trigger starts the next round number', () => {

@@ -86,6 +86,10 @@ export interface DecideOptions {
   maxConditions: number;
   /** Finished train and eval pods of the last this-many rounds are kept (for their logs); older are deleted. */
   podRetentionRounds: number;
+  /** Delay before the round after a failed one; doubled for each consecutive failed round. */
+  roundRetryInitialMs: number;
+  /** Cap of that delay. */
+  roundRetryMaxMs: number;
   /**
    * How long a hot deploy waits for the inference worker to confirm the new model (through its report)
    * before its pod is restarted once; as long again after the restart before the stage fails.
@@ -101,6 +105,8 @@ export const DEFAULT_DECIDE_OPTIONS: DecideOptions = {
   reportGraceMs: 60_000,
   maxConditions: 200,
   podRetentionRounds: 10,
+  roundRetryInitialMs: 10_000,
+  roundRetryMaxMs: 300_000,
   deployConfirmMs: 600_000,
 };
 
@@ -630,13 +636,23 @@ class Decider<J extends LearningJob> {
       return true;
     }
     if (this.reachedMaxRounds(round)) return false;
+    // Consecutive failed rounds (since the last round that completed) back off the next one.
+    let failedRounds = 1;
+    for (let i = this.conditions.length - 1; i >= 0; i--) {
+      const c = this.conditions[i] as JobCondition;
+      if (c.stage === JobStage.Deploy && c.type === JobConditionType.Completed) break;
+      if (c.stage === JobStage.Train && c.type === JobConditionType.Waiting && c.reason === ConditionReason.RoundFailed) failedRounds++;
+    }
+    const wait = backoffDelay(failedRounds, { initialMs: this.options.roundRetryInitialMs, maxMs: this.options.roundRetryMaxMs });
+    const notBefore = new Date(this.nowMs + wait).toISOString();
+    const rounds = failedRounds > 1 ? `${failedRounds} rounds in a row` : 'one round';
     this.append({
       stage: JobStage.Train,
       type: JobConditionType.Waiting,
       round,
       reason: ConditionReason.RoundFailed,
-      message: `round ${round} failed: ${stage} failed ${attempt} times, last: ${latest.message ?? latest.reason ?? 'failure'}`,
-      data: { attempt: 1, failedRound: round },
+      message: `round ${round} failed: ${stage} failed ${attempt} times, last: ${latest.message ?? latest.reason ?? 'failure'}; after ${rounds} failed, the next round starts no earlier than ${notBefore}`,
+      data: { attempt: 1, failedRound: round, notBefore },
     });
     return true;
   }

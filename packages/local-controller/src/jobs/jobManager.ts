@@ -473,6 +473,11 @@ export class JobManager {
       return this.warnOnce('manual', `manual train trigger ${manual}: the train pool is empty; round ${round} starts with the first new sample`);
     }
     if (!manual) {
+      // After failed rounds the GM says when the next may start (a manual trigger does not wait).
+      const notBefore = latestCondition(job)?.data.notBefore;
+      if (typeof notBefore === 'string' && Date.parse(notBefore) > this.ctx.now().getTime()) {
+        return this.warnOnce('backoff', `round ${round} starts no earlier than ${notBefore}: the rounds before it failed`);
+      }
       const result = evaluateTrigger(job.spec.trainSpec.trigger, { num_of_samples: state.data.train.lines }, this.ctx.now(), this.ctx.config.timeZone);
       this.ctx.metrics.triggerChecks.inc({ stage: 'Train', result: result.fire ? 'fire' : 'wait' });
       if (!result.fire) return;
