@@ -1,9 +1,9 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conditionAttempt, conditionRound, jobFolder, latestCondition, parseConditionData, parseManualTrigger, workerLabelKeys } from './contract.js';
+import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, workerLabelKeys } from './contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -91,5 +91,20 @@ describe('the contract module', () => {
     };
     visit(join(here, 'contract.ts'));
     expect(seen.size).toBeGreaterThan(0);
+  });
+});
+
+describe('outputDirOverlap', () => {
+  test.each([
+    ['/out/a', '/out/a/', 'same'],
+    ['/out/./a', '/out/b/../a', 'same'],
+    ['/out/a/b', '/out/a', 'inside'],
+    ['/out', '/out/a', 'holds'],
+    ['/out/ab', '/out/a', undefined],
+    ['/', '/out', 'holds'],
+    ['s3://Bucket/x', 'S3://Bucket/x/', 'same'],
+    ['s3://bucket/x', 's3://bucket/y', undefined],
+  ] as const)('%s against %s: %s', (a, b, expected) => {
+    expect(outputDirOverlap(a, b)).toBe(expected);
   });
 });

@@ -108,6 +108,40 @@ export function jobFolder(root: string, namespace: string, kind: string, name: s
 }
 
 // ---------------------------------------------------------------------------------------------------
+// Output folders
+
+function normalisedFolder(dir: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(dir)?.[0] ?? '';
+  const parts: string[] = [];
+  for (const part of dir.slice(scheme.length).split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  const absolute = dir.slice(scheme.length).startsWith('/') ? '/' : '';
+  return `${scheme.toLowerCase()}${absolute}${parts.join('/')}`;
+}
+
+/**
+ * How the job output folder `dir` lies against `other`'s: `same`, `inside` it, or `holds` it; undefined
+ * when apart. Two jobs must not overlap: they would overwrite each other's round files and models.
+ *
+ * @example
+ * outputDirOverlap('/out/a/', '/out/a'); // 'same'
+ * outputDirOverlap('/out/a/b', '/out/a'); // 'inside'
+ * outputDirOverlap('/out/ab', '/out/a'); // undefined
+ */
+export function outputDirOverlap(dir: string, other: string): 'same' | 'inside' | 'holds' | undefined {
+  const a = normalisedFolder(dir);
+  const b = normalisedFolder(other);
+  const under = (x: string, folder: string) => (folder.endsWith('/') ? x.startsWith(folder) && x !== folder : x.startsWith(`${folder}/`));
+  if (a === b) return 'same';
+  if (under(a, b)) return 'inside';
+  if (under(b, a)) return 'holds';
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------------
 // Worker environment
 
 /** The workers an environment variable is given to. */

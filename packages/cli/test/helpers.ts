@@ -117,7 +117,7 @@ metadata:
 spec:
   dataset: {name: helmet, trainProb: 0.8}
   initialModel: {name: initial-model}
-  outputDir: /output
+  outputDir: /srv/helmet-output
   trainSpec:
     template: {spec: {nodeName: edge-node, containers: [{name: train, image: sedna-ts/worker-node:0.1, args: [train.mjs]}]}}
     trigger:

@@ -206,3 +206,15 @@ test('get and describe ll show the knowledge base: task models with metrics and 
   expect(described.stdout).toMatch(/Knowledge Base:\n  Models: +2\n  Unseen Samples \(edge\): +7\n  Labelled Unseen Learnt: +120\n  TASK +MODEL +ROUND +TRAIN SAMPLES +ACCURACY\n  Summer_AC +Summer_AC@r1 +1 +410 +0\.91\n  Spring_NV +Spring_NV@r2 +2 +120 +0\.88\n/);
   expect(described.stdout).toMatch(/Last Decision:\n  Round: +2\n  Decision: +Deploy\n  Reason: +task groups Spring_NV changed\n  Deployed: +Spring_NV\n  Dropped: +Summer_AC \(Summer_AC@r2\): accuracy 0\.2 < 0\.5\n/);
 });
+
+test('apply warns before storing a job whose outputDir overlaps another job\'s: the GM refuses the later one', async () => {
+  const clash = LIFELONG_JOB.replace('name: atcii', 'name: clash').replace('outputDir: /output', 'outputDir: /srv/helmet-output/');
+  const r = await t.sedna(['apply', '-f', '-'], { stdin: clash });
+  expect(r.code).toBe(0);
+  expect(r.stderr.split('\n')[0]).toBe(
+    'warning: LifelongLearningJob default/clash: spec.outputDir "/srv/helmet-output/" is also the outputDir of IncrementalLearningJob default/helmet ("/srv/helmet-output"): the global manager refuses the later of the two jobs (InvalidSpec)',
+  );
+  // Applied again, unchanged: the same warning, not one about itself.
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: clash })).stderr.split('\n').filter((l) => l.includes('outputDir'))).toHaveLength(1);
+  expect((await t.sedna(['delete', 'll', 'clash'])).code).toBe(0);
+});

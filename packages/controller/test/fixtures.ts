@@ -42,7 +42,7 @@ export function makeJob(options: JobOptions = {}): IncrementalLearningJob {
     spec: {
       dataset: { name: 'helmet-data', trainProb: 0.8 },
       initialModel: { name: 'initial-model' },
-      outputDir: '/output/helmet',
+      outputDir: `/output/${options.name ?? 'helmet'}`,
       trainSpec: {
         template: template('train-worker'),
         trigger: { checkPeriodSeconds: 10, condition: { operator: '>', threshold: 100, metric: 'num_of_samples' } },

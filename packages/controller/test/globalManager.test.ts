@@ -397,6 +397,21 @@ describe('a job whose spec is invalid', () => {
   });
 });
 
+describe('two jobs with one outputDir', () => {
+  test('the later is refused with InvalidSpec naming the earlier and the folder; once the earlier is gone it starts', async () => {
+    await createSedna(cluster, 'incrementallearningjobs', manifest('first-owner', (job) => (job.spec.outputDir = '/output/shared')));
+    await jobAt('first-owner', 'Train/Waiting/0');
+    await createSedna(cluster, 'incrementallearningjobs', manifest('second-owner', (job) => (job.spec.outputDir = '/output/shared/')));
+    const refused = await jobAt('second-owner', 'Train/Failed/0/InvalidSpec');
+    expect(latestCondition(refused.status?.conditions)?.message).toBe(
+      'IncrementalLearningJob default/second-owner: spec.outputDir: "/output/shared/" is also the outputDir of IncrementalLearningJob default/first-owner, created earlier: two jobs would overwrite each other\'s round files and models; give this job a folder of its own',
+    );
+    expect(await jobPods(cluster, 'second-owner')).toEqual([]);
+    await cluster.custom.deleteNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', name: 'first-owner' });
+    await jobAt('second-owner', 'Train/Waiting/0/SpecFixed');
+  });
+});
+
 describe('the API server goes away and comes back', () => {
   test('the GM watches again (with backoff) and handles a job created afterwards', async () => {
     await cluster.restart(1500);

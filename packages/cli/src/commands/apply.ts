@@ -4,6 +4,8 @@
  * checks every object in a dry run; only then is anything written. A job stored with no controller to
  * act on it (no global manager, or one that does not handle its kind) is warned about.
  */
+import { LEARNING_JOB_KINDS } from '@sedna-ts/api-types';
+import { outputDirOverlap } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { CliError, toCliError } from '../errors.js';
@@ -12,6 +14,7 @@ import { fileFlags, namespaceFlags } from '../flags.js';
 import { CONTROLLED_KINDS, needsController, readGmPresence, whyNoController, type GmPresence } from '../gmPresence.js';
 import { readInputs } from '../inputs.js';
 import type { CliIo } from '../io.js';
+import { collectionPath } from '../discovery.js';
 import { describeManifest, readManifests, type ManifestSet } from '../manifests.js';
 import { applyObject, objectRef, placeManifests, type PlacedManifest } from '../objects.js';
 import type { ServerOptions } from '../server.js';
@@ -84,6 +87,50 @@ function namespacesCreated(placed: readonly PlacedManifest[]): Set<string> {
   return new Set(placed.filter((p) => p.resource.group === '' && p.resource.resource === 'namespaces').map((p) => p.manifest.object.metadata.name!));
 }
 
+interface OutputDirOwner {
+  kind: string;
+  namespace: string;
+  name: string;
+  outputDir: string;
+}
+
+const OVERLAP_WORDS = { same: 'is also the outputDir of', inside: 'is inside the outputDir of', holds: 'holds the outputDir of' } as const;
+
+/**
+ * Warnings for learning jobs of the batch whose outputDir overlaps another job's (stored, or earlier in
+ * the batch): the GM refuses the later of two such jobs. Jobs the user may not list are not looked at.
+ */
+async function outputDirWarnings(session: Session, placed: readonly PlacedManifest[]): Promise<string[]> {
+  const learning = new Set(LEARNING_JOB_KINDS.map((k) => k.kind));
+  const jobs = placed.filter((p) => p.resource.group === 'sedna.io' && learning.has(p.resource.kind as (typeof LEARNING_JOB_KINDS)[number]["kind"]));
+  if (jobs.length === 0) return [];
+  const owners: OutputDirOwner[] = [];
+  for (const info of LEARNING_JOB_KINDS) {
+    try {
+      const resource = await session.resolve(info.plural);
+      const list = await session.client.get<{ items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { outputDir?: unknown } }> }>(collectionPath(resource, undefined));
+      for (const item of list.items ?? []) {
+        if (typeof item.spec?.outputDir === 'string') owners.push({ kind: info.kind, namespace: item.metadata?.namespace ?? 'default', name: item.metadata?.name ?? '', outputDir: item.spec.outputDir });
+      }
+    } catch {
+      // Not allowed to list them, or the kind is not served: nothing to compare with.
+    }
+  }
+  const warnings: string[] = [];
+  for (const p of jobs) {
+    const me = { kind: p.resource.kind, namespace: p.namespace ?? 'default', name: p.manifest.object.metadata.name ?? '' };
+    const dir = (p.manifest.object as { spec?: { outputDir?: unknown } }).spec?.outputDir;
+    if (typeof dir !== 'string') continue;
+    const other = owners.find((o) => !(o.kind === me.kind && o.namespace === me.namespace && o.name === me.name) && outputDirOverlap(dir, o.outputDir));
+    if (other) {
+      const how = OVERLAP_WORDS[outputDirOverlap(dir, other.outputDir) as keyof typeof OVERLAP_WORDS];
+      warnings.push(`${me.kind} ${me.namespace}/${me.name}: spec.outputDir ${JSON.stringify(dir)} ${how} ${other.kind} ${other.namespace}/${other.name} (${JSON.stringify(other.outputDir)}): the global manager refuses the later of the two jobs (InvalidSpec)`);
+    }
+    if (!owners.some((o) => o.kind === me.kind && o.namespace === me.namespace && o.name === me.name)) owners.push({ ...me, outputDir: dir });
+  }
+  return warnings;
+}
+
 /** Runs `sedna apply`; resolves to the exit code. */
 export async function runApply(options: ApplyOptions, io: CliIo): Promise<ExitCode> {
   if (options.dryRun !== undefined && options.dryRun !== 'server') throw new CliError('USAGE', `--dry-run ${JSON.stringify(options.dryRun)}: expected server`);
@@ -106,6 +153,9 @@ export async function runApply(options: ApplyOptions, io: CliIo): Promise<ExitCo
     }
     for (const line of rejected) io.stderr.write(`${line}\n`);
     if (rejected.length > 0) throw new CliError('INVALID_INPUT', `nothing applied: the API server rejected ${rejected.length} of ${set.count} objects`);
+
+    // Before anything is stored: a job that would share another's outputDir is refused by the GM.
+    for (const warning of await outputDirWarnings(session, placed)) io.stderr.write(`warning: ${warning}\n`);
 
     let code: ExitCode = ExitCode.Ok;
     const suffix = options.dryRun ? ' (server dry run)' : '';

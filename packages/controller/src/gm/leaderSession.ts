@@ -24,6 +24,7 @@ import { LcServer } from '../lc/lcServer.js';
 import type { GmMetrics } from '../metrics.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../jobs/stateMachine.js';
 import { withTimeout } from '../kube/timeout.js';
+import { outputDirConflict, type PolicyJob } from '../jobs/outputDirs.js';
 import { specProblem } from '../jobs/specCheck.js';
 import { WorkQueue } from '@sedna-ts/internal';
 
@@ -163,6 +164,16 @@ function podInformer(s: SessionBase, policy: JobPolicy<Job>, expectations: PodEx
   });
 }
 
+/** Every job of every kind the session knows. */
+function allJobs(s: SessionBase): PolicyJob[] {
+  return s.kinds.flatMap((k) => k.jobs.list().map((job) => ({ job, policy: k.policy as JobPolicy<LearningJob> })));
+}
+
+/** Why a job is not run: its spec, or an earlier job's outputDir (outputDirs.ts). */
+function jobProblem(s: SessionBase, job: Job, policy: JobPolicy<Job>): string | undefined {
+  return specProblem(job, policy) ?? outputDirConflict({ job, policy: policy as JobPolicy<LearningJob> }, allJobs(s));
+}
+
 /** One kind's informers and reconciler, with the policy for the GM's settings of that kind. */
 function kindRuntime(s: SessionBase, kind: JobKind, datasets: Informer<Cached<Dataset>>, models: Informer<Cached<Model>>): KindRuntime {
   const { c } = s;
@@ -177,9 +188,15 @@ function kindRuntime(s: SessionBase, kind: JobKind, datasets: Informer<Cached<Da
     list: () => s.api.listSedna(policy.plural, c.namespace) as Promise<KubernetesListObject<Job>>,
     onEvent: (event: InformerEvent, job) => {
       if (event === 'delete') s.downstream.jobDeleted(job, policy);
-      else if (specProblem(job, policy)) s.downstream.jobWithdrawn(job, policy);
+      else if (jobProblem(s, job, policy)) s.downstream.jobWithdrawn(job, policy);
       else s.downstream.jobChanged(job, policy);
       enqueue(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
+      // A job gone (or going) may free an outputDir a later job was refused: those are checked again.
+      if (event === 'delete' || job.metadata.deletionTimestamp) {
+        for (const k of s.kinds) {
+          for (const other of k.jobs.list()) if (other.metadata.uid !== job.metadata.uid) k.enqueue(other.metadata.namespace ?? 'default', other.metadata.name ?? '');
+        }
+      }
     },
   });
   const pods = podInformer(s, policy, expectations, () => runtime);
@@ -195,6 +212,7 @@ function kindRuntime(s: SessionBase, kind: JobKind, datasets: Informer<Cached<Da
     lcs: () => s.lcServer.connectedNodes(),
     nodeToken: (node) => nodeToken(c.secret, node),
     enqueue,
+    conflict: (job) => outputDirConflict({ job, policy: policy as JobPolicy<LearningJob> }, allJobs(s)),
     options: decideOptions(c),
     podSettings: { storageInitializer: c.storageInitializer, workerDefaultRequests: c.workerDefaultRequests },
     metrics: s.metrics,
@@ -248,7 +266,7 @@ export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, 
       datasets: () => [...datasets.list()],
       models: () => [...models.list()],
       // A job whose spec is invalid is not placed on any node (specCheck.ts).
-      jobs: () => s.kinds.flatMap((k) => k.jobs.list().filter((job) => !specProblem(job, k.policy)).map((job) => ({ job, policy: k.policy as JobPolicy }))),
+      jobs: () => s.kinds.flatMap((k) => k.jobs.list().filter((job) => !jobProblem(s, job, k.policy)).map((job) => ({ job, policy: k.policy as JobPolicy }))),
       dataset: (ns, name) => datasets.get(name, ns),
     },
     (node, key, frame) => s.lcServer.send(node, key, frame),

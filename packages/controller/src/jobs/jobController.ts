@@ -50,6 +50,8 @@ export interface JobControllerDeps<J extends LearningJob> {
   nodeToken: (node: string) => string;
   /** Adds the job's key to the reconcile queue. */
   enqueue: (namespace: string, name: string) => void;
+  /** Why the job may not run beside the others (another job's outputDir), if it may not. */
+  conflict?: (job: J) => string | undefined;
   options: DecideOptions;
   /** Init container and default requests of worker pods. */
   podSettings: WorkerPodSettings;
@@ -204,7 +206,7 @@ export class JobController<J extends LearningJob> {
       return {};
     }
     if (job.metadata.deletionTimestamp) return this.finalize(job, key);
-    const invalid = specProblem(job, policy);
+    const invalid = specProblem(job, policy) ?? this.deps.conflict?.(job);
     if (invalid) return this.refuseSpec(job, key, invalid);
     // Secrets are read when a pod is built, so a problem found then is checked again now.
     this.problems.delete(key);

@@ -96,6 +96,8 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
   statistics?(job: J, status: StatusOf<J>, message: UpstreamJobMessage): boolean;
   /** A round ended (its deploy stage completed): what the kind records of it in its status. */
   roundEnded(job: J, status: StatusOf<J>, conditions: readonly JobCondition[], round: number, now: string): void;
+  /** `spec.outputDir`: the folder no other job may share (absent: the kind writes no folder). */
+  outputDir?(job: J): string | undefined;
   /** `spec.credentialName`: the Secret for the job's outputs and the models it trained. */
   credentialName(job: J): string | undefined;
   /** Whether the worker runs in the node's network namespace (the original's `hostNetwork`). */

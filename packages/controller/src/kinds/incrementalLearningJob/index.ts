@@ -32,6 +32,7 @@ export const incrementalLearningPolicy: JobPolicy<IncrementalLearningJob> = {
   initialStatus,
   servingModel: (_job, status) => status.lastGoodModel,
   roundEnded: recordRoundEnd,
+  outputDir: (job) => job.spec.outputDir,
   credentialName: (job) => job.spec.credentialName,
   // The original runs every IL worker with hostNetwork, so LC_SERVER on localhost reaches the node's LC.
   hostNetwork: () => true,

@@ -36,6 +36,7 @@ export function lifelongLearningPolicy(settings: KindSettings): JobPolicy<Lifelo
     statusFromConditions: knowledgeBaseFromConditions,
     statistics: recordStatistics,
     roundEnded: recordRoundEnd,
+    outputDir: (job) => job.spec.outputDir,
     credentialName: (job) => job.spec.credentialName,
     // As the original: every worker in the node's network, so LC_SERVER on localhost reaches the node's LC.
     hostNetwork: () => true,
