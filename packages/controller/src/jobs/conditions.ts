@@ -34,6 +34,8 @@ export const ConditionReason = {
   PodDeleted: 'PodDeleted',
   /** The worker pod succeeded but no report arrived within the grace period. */
   NoReport: 'NoReport',
+  /** A worker pod stayed Pending (not started) past the start deadline. */
+  StartTimeout: 'StartTimeout',
   /** The inference worker did not confirm the deployed model in time, even after one restart. */
   DeployTimeout: 'DeployTimeout',
   /** The inference worker did not confirm the deployed model in time: its pod is restarted once. */

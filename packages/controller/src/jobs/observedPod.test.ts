@@ -47,3 +47,18 @@ test('a pod being deleted is marked so', () => {
   p.metadata!.deletionTimestamp = new Date();
   expect(observePod(p, 'incrementallearningjob')?.deleting).toBe(true);
 });
+
+test('a pending pod says what it waits for: a waiting container, a failed init container, an unmet condition', () => {
+  const waiting = pod(labels, {
+    phase: 'Pending',
+    initContainerStatuses: [{ name: 'storage-initializer', image: 'x', imageID: '', ready: false, restartCount: 3, state: { terminated: { exitCode: 1, message: 's3://models/base.onnx: NoSuchKey\n' } } }],
+    containerStatuses: [{ name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+    conditions: [{ type: 'Initialized', status: 'False', message: 'containers with incomplete status: [storage-initializer]' }],
+  });
+  expect(observePod(waiting, 'incrementallearningjob')?.waiting).toBe(
+    'container storage-initializer exited with code 1: s3://models/base.onnx: NoSuchKey; Initialized: containers with incomplete status: [storage-initializer]',
+  );
+  const pulling = pod(labels, { phase: 'Pending', containerStatuses: [{ name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "x"' } } }] });
+  expect(observePod(pulling, 'incrementallearningjob')?.waiting).toBe('container train-worker: ImagePullBackOff: Back-off pulling image "x"');
+  expect(observePod(pod(labels, { phase: 'Pending' }), 'incrementallearningjob')?.waiting).toBeUndefined();
+});

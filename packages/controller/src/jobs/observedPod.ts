@@ -26,6 +26,8 @@ export interface ObservedPod {
   finishedAt?: string;
   /** Why the pod failed, in words: exit codes, signals, eviction. */
   failure?: string;
+  /** While Pending: what it waits for, in words (a container's waiting reason and message, an unmet pod condition). */
+  waiting?: string;
   /** Created by this Global Manager and not yet seen in the informer's cache. */
   expected?: boolean;
 }
@@ -69,6 +71,22 @@ export function describePodFailure(pod: V1Pod): string {
   return parts.length > 0 ? parts.join('; ') : 'pod failed';
 }
 
+/** What a pending pod waits for, in one line, or undefined when it says nothing. */
+export function describePodWaiting(pod: V1Pod): string | undefined {
+  const parts: string[] = [];
+  for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = status.state?.waiting;
+    const terminated = status.state?.terminated;
+    if (waiting?.reason && waiting.reason !== 'PodInitializing') parts.push(`container ${status.name}: ${waiting.reason}${waiting.message ? `: ${waiting.message.trim()}` : ''}`);
+    else if (terminated && terminated.exitCode !== 0) parts.push(describeTermination(status) ?? `container ${status.name} exited with code ${terminated.exitCode}`);
+  }
+  for (const condition of pod.status?.conditions ?? []) {
+    if (condition.status === 'False' && condition.message) parts.push(`${condition.type}: ${condition.message.trim()}`);
+  }
+  if (pod.status?.message) parts.push(pod.status.message.trim());
+  return parts.length > 0 ? [...new Set(parts)].join('; ') : undefined;
+}
+
 function finishedAt(pod: V1Pod): string | undefined {
   const times = (pod.status?.containerStatuses ?? [])
     .map((s) => isoTime(s.state?.terminated?.finishedAt))
@@ -105,5 +123,9 @@ export function observePod(pod: V1Pod, resourceKind: string): ObservedPod | unde
     if (at) observed.finishedAt = at;
   }
   if (phase === 'Failed') observed.failure = describePodFailure(pod);
+  if (phase === 'Pending') {
+    const waiting = describePodWaiting(pod);
+    if (waiting) observed.waiting = waiting;
+  }
   return observed;
 }

@@ -404,6 +404,22 @@ describe('decide: retries and failed rounds', () => {
     expect(d.status.round).toBe(2);
   });
 
+  test('a train pod still Pending 10 minutes after (Train, Starting): the stage fails with StartTimeout naming what the pod waits for, and the pod goes', () => {
+    const starting = (ago: number) => makeJob({ conditions: [cond('Train', 'Starting', 1, { ago, data: { input: TRAIN_INPUT, worker: 'helmet-train-aaaaa' } })], round: 1 });
+    const pending = pod({ name: 'helmet-train-aaaaa', workerType: 'train', phase: 'Pending', waiting: 'container storage-initializer exited with code 1: /models/base.onnx: no such file' });
+    const early = run(starting(60), { pods: [pending, INFER] });
+    expect(early.actions).toEqual([]);
+    expect(early.requeueAfterMs).toBe(540_000);
+    const late = run(starting(601), { pods: [pending, INFER] });
+    expect(last(late)).toMatchObject({
+      stage: 'Train',
+      type: 'Failed',
+      reason: 'StartTimeout',
+      message: 'worker pod helmet-train-aaaaa did not start within 600s: container storage-initializer exited with code 1: /models/base.onnx: no such file',
+    });
+    expect(actions(late)).toEqual(['delete helmet-train-aaaaa']);
+  });
+
   test('consecutive failed rounds back off the next one: 10 s doubling to 5 min, reset by a round that completes', () => {
     const failedRound = (round: number) => cond('Train', 'Waiting', round, { reason: 'RoundFailed', data: { failedRound: round } });
     const notBefore = (earlier: JobCondition[]) => {

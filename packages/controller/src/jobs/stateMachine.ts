@@ -86,6 +86,8 @@ export interface DecideOptions {
   maxConditions: number;
   /** Finished train and eval pods of the last this-many rounds are kept (for their logs); older are deleted. */
   podRetentionRounds: number;
+  /** How long a train or eval worker pod may stay Pending after its stage went Starting before the stage fails. */
+  startDeadlineMs: number;
   /** Delay before the round after a failed one; doubled for each consecutive failed round. */
   roundRetryInitialMs: number;
   /** Cap of that delay. */
@@ -105,6 +107,7 @@ export const DEFAULT_DECIDE_OPTIONS: DecideOptions = {
   reportGraceMs: 60_000,
   maxConditions: 200,
   podRetentionRounds: 10,
+  startDeadlineMs: 600_000,
   roundRetryInitialMs: 10_000,
   roundRetryMaxMs: 300_000,
   deployConfirmMs: 600_000,
@@ -468,6 +471,25 @@ class Decider<J extends LearningJob> {
       return true;
     }
     if (!this.podFailures) return false;
+    if (pod && latest.type === JobConditionType.Starting && (pod.phase === 'Pending' || pod.phase === 'Unknown')) {
+      const since = timeMs(latest.lastTransitionTime);
+      const due = (Number.isNaN(since) ? this.nowMs : since) + this.options.startDeadlineMs;
+      if (this.nowMs < due) {
+        this.requeueAfter(due - this.nowMs);
+        return false;
+      }
+      const seconds = Math.round(this.options.startDeadlineMs / 1000);
+      this.deletePod(pod, `it did not start within ${seconds}s`);
+      this.append({
+        stage,
+        type: JobConditionType.Failed,
+        round,
+        reason: ConditionReason.StartTimeout,
+        message: `worker pod ${pod.name} did not start within ${seconds}s${pod.waiting ? `: ${pod.waiting}` : ' (the pod says nothing of what it waits for)'}`,
+        data: next,
+      });
+      return true;
+    }
     if (!pod) {
       const name = data.worker ?? `of ${stage.toLowerCase()} round ${round} attempt ${attempt}`;
       this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodDeleted, message: `worker pod ${name} was deleted before the stage finished`, data: next });
