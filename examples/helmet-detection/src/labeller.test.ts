@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { attributesOf, formatIndexLine, mergeIndexLines, parseBoxTokens, readIndexLines, samplesOf } from './indexFile.js';
 import { labelHardExamples } from './labeller.js';
-import { FRAME_ID_KEYWORD, readPngText, withPngText } from './pngText.js';
+import { FRAME_ID_KEYWORD, readPngText, SITE_KEYWORD, withPngText } from './pngText.js';
 import { trueBoxes } from './scene.js';
 
 /** A valid 1x1 grey PNG, built by hand (no image library in jest's realm). */
@@ -143,6 +143,17 @@ describe('labelHardExamples', () => {
     expect(second.labelled.map((l) => l.frame)).toEqual(['B-100-000009']);
     expect(second.duplicates).toBe(2);
     expect(second.pending).toBe(0);
+  });
+
+  it('with site, writes the frame\'s site into its line: from the PNG\'s site chunk, else the frame id', async () => {
+    await writeFile(join(he, '1700000000001-000000.png'), withPngText(withPngText(tinyPng(), FRAME_ID_KEYWORD, 'C-7-000001'), SITE_KEYWORD, 'C'));
+    await writeFile(join(he, '1700000000001-000000.meta.json'), JSON.stringify({ reason: 'attribute', task: 'C' }));
+    await saveHardExample('1700000000002-000001', 'B-100-000003');
+    const result = await labelHardExamples({ hardExamplesDir: he, datasetDir: dataset, site: true });
+    expect(result.labelled.map((l) => l.line)).toEqual([
+      formatIndexLine('images/C-7-000001.png', trueBoxes('C-7-000001'), { site: 'C' }),
+      formatIndexLine('images/B-100-000003.png', trueBoxes('B-100-000003'), { site: 'B' }),
+    ]);
   });
 
   it('is idempotent: frames already in the index are never appended twice', async () => {
