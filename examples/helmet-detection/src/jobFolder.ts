@@ -130,3 +130,56 @@ export async function prepareJobFolder(options: JobFolderOptions): Promise<JobFo
   await writeFileAtomic(folder.jobFile, await renderJobObjects({ root, exampleDir: resolve(options.exampleDir), node, ...(options.overrides ? { overrides: options.overrides } : {}) }));
   return folder;
 }
+
+/** Where things are in a folder prepared for the lifelong-learning job. */
+export interface LifelongFolder {
+  root: string;
+  datasetDir: string;
+  framesDir: string;
+  statsFile: string;
+  outputDir: string;
+  /** The base detector (tfjs `model.json`; `model.onnx` beside it), where every new site starts. */
+  baseModel: string;
+  /** 100-frame test sets per site (seed 2), to measure mAP@0.5. */
+  testIndex: Record<'A' | 'B' | 'C', string>;
+  jobFile: string;
+}
+
+/**
+ * Prepares `root` for the LifelongLearningJob of `jobs/embedded/helmet-lifelong.yaml`: an empty Dataset
+ * index, the base detector in both formats, the camera folder, test sets of sites A, B and C, and the
+ * job's objects with the paths filled in.
+ */
+export async function prepareLifelongFolder(options: JobFolderOptions): Promise<LifelongFolder> {
+  const root = resolve(options.root);
+  const node = options.node ?? 'edge-node';
+  const testFrames = options.testFrames ?? 100;
+  if (options.fresh) await rm(root, { recursive: true, force: true });
+  for (const dir of ['dataset/images', 'models/initial', 'frames', 'output', 'stats', 'jobs']) await mkdir(join(root, dir), { recursive: true });
+  const folder: LifelongFolder = {
+    root,
+    datasetDir: join(root, 'dataset'),
+    framesDir: join(root, 'frames'),
+    statsFile: join(root, 'stats', 'inference.json'),
+    outputDir: join(root, 'output'),
+    baseModel: join(root, 'models', 'initial', 'model.json'),
+    testIndex: { A: join(root, 'test-a', 'index.txt'), B: join(root, 'test-b', 'index.txt'), C: join(root, 'test-c', 'index.txt') },
+    jobFile: join(root, 'jobs', 'helmet-lifelong.yaml'),
+  };
+  const index = join(folder.datasetDir, 'index.txt');
+  if (!(await stat(index).catch(() => undefined))) await writeFile(index, '');
+  const base = join(options.exampleDir, 'models', 'base');
+  for (const name of await readdir(base)) {
+    if (name === 'model.json' || name === 'model.onnx' || /^weights-[0-9a-f]+\.bin$/.test(name)) await copyFile(join(base, name), join(root, 'models', 'initial', name));
+  }
+  for (const site of ['A', 'B', 'C'] as const) {
+    const existing = await readFile(folder.testIndex[site], 'utf8').then(
+      (t) => t.split('\n').filter(Boolean).length,
+      () => 0,
+    );
+    if (existing !== testFrames) await writeGeneratedDataset({ scenario: site, seed: 2, count: testFrames, dir: join(root, `test-${site.toLowerCase()}`) });
+  }
+  const objects = await renderJobObjects({ root, exampleDir: resolve(options.exampleDir), node, template: 'helmet-lifelong.yaml', ...(options.overrides ? { overrides: options.overrides } : {}) });
+  await writeFileAtomic(folder.jobFile, objects);
+  return folder;
+}
