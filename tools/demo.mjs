@@ -3,6 +3,8 @@
 // objects (examples/objects), then runs the helmet-detection demo (examples/helmet-detection/demo.ts):
 // `sedna up`, the job applied, three rounds of incremental learning with a table of what each did.
 // Arguments after `npm run demo --` go to demo.ts (e.g. `--rounds 1`).
+// `npm run demo:lifelong` (this script with `--lifelong` first) runs demo-lifelong.ts instead: the
+// lifelong-learning job on sites A, B and a new site C, beside the incremental one.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -38,4 +40,8 @@ const code = step('sedna validate -f examples/objects --verbose', [
 console.log(code === 0 ? '\nAll example objects are valid.\n' : `\nsedna validate exited with ${code}.`);
 if (code !== 0) process.exit(code);
 
-process.exit(step('helmet detection: three rounds of incremental learning on `sedna up` (examples/helmet-detection/demo.ts)', ['--import', 'tsx', 'examples/helmet-detection/demo.ts', ...process.argv.slice(2)]));
+const lifelong = process.argv[2] === '--lifelong';
+const demo = lifelong
+  ? ['helmet detection: lifelong learning on sites A, B and C beside incremental learning, on `sedna up` (examples/helmet-detection/demo-lifelong.ts)', 'demo-lifelong.ts']
+  : ['helmet detection: three rounds of incremental learning on `sedna up` (examples/helmet-detection/demo.ts)', 'demo.ts'];
+process.exit(step(demo[0], ['--import', 'tsx', `examples/helmet-detection/${demo[1]}`, ...process.argv.slice(lifelong ? 3 : 2)]));

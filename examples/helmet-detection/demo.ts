@@ -7,22 +7,18 @@
 //   npx tsx demo.ts [--root <folder>] [--rounds 3] [--frames 120] [--labels 50] [--min-gain 0.15] [--fast] [--json]
 // --fast: one small round (16 frames, 8 labels, 5 training steps, 20 test frames, a gate that always
 // passes), for the tests.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, stat } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { jobFolder } from '@sedna-ts/api-types/contract';
-import { TxtDataParse } from '@sedna-ts/worker-sdk';
 import { writeCameraFrames } from './src/camera.js';
+import { mapOf, runCli, sednaBin, startSednaUp, waitFor } from './src/demoSupport.js';
 import { HelmetError } from './src/errors.js';
 import { readIndexLines } from './src/indexFile.js';
 import { prepareJobFolder } from './src/jobFolder.js';
 import { labelHardExamples } from './src/labeller.js';
-import { HelmetDetector } from './src/onnxDetector.js';
 
 const EXAMPLE_DIR = dirname(fileURLToPath(import.meta.url));
 const JOB = 'helmet-detection';
@@ -87,49 +83,11 @@ interface RoundRow {
   seconds: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Polls `probe` until it gives a value. A `DEMO_FAILED` error ends the wait at once; any other error
- * (a CLI call that failed once, a stats file being replaced) is retried, and named if time runs out.
- */
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: Error | undefined;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      if (error instanceof HelmetError && error.code === 'DEMO_FAILED') throw error;
-      lastError = error as Error;
-    }
-    if (Date.now() > deadline) {
-      throw new HelmetError('DEMO_FAILED', `demo: gave up waiting for ${what} after ${Math.round(timeoutMs / 1000)} s${lastError ? ` (last error: ${lastError.message})` : ''}`);
-    }
-    await sleep(500);
-  }
-}
-
-// ------------------------------------------------------------------ sedna
-
-const cliPackage = createRequire(import.meta.url).resolve('@sedna-ts/cli/package.json');
-const cliBin = join(dirname(cliPackage), (JSON.parse(await readFile(cliPackage, 'utf8')) as { bin: { sedna: string } }).bin.sedna);
-
-function runCli(args: string[], dataDir: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliBin, ...args, '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new HelmetError('COMMAND_FAILED', `demo: sedna ${args.join(' ')} exited ${code}: ${err.trim() || out.trim()}`))));
-  });
-}
+const cliBin = await sednaBin();
+const cli = (args: string[], dataDir: string) => runCli(cliBin, args, dataDir);
 
 async function jobStatus(dataDir: string): Promise<JobStatus> {
-  return ((JSON.parse(await runCli(['get', 'ij', JOB, '-o', 'json'], dataDir)) as { status?: JobStatus }).status ?? {}) as JobStatus;
+  return ((JSON.parse(await cli(['get', 'ij', JOB, '-o', 'json'], dataDir)) as { status?: JobStatus }).status ?? {}) as JobStatus;
 }
 
 async function readStats(file: string): Promise<Stats | undefined> {
@@ -137,17 +95,6 @@ async function readStats(file: string): Promise<Stats | undefined> {
     return JSON.parse(await readFile(file, 'utf8')) as Stats;
   } catch {
     return undefined;
-  }
-}
-
-async function mapOf(model: string, testIndex: string): Promise<number> {
-  const data = new TxtDataParse('test');
-  await data.parse(testIndex, { useRaw: true });
-  const detector = new HelmetDetector();
-  try {
-    return Number((await detector.evaluate(data, { modelPath: model })).map50);
-  } finally {
-    await detector.dispose();
   }
 }
 
@@ -167,36 +114,16 @@ const folder = await prepareJobFolder({
 });
 
 const upLog = join(root, 'sedna-up.log');
-const upOut = createWriteStream(upLog);
-const up: ChildProcess = spawn(process.execPath, [cliBin, 'up', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-up.stdout?.pipe(upOut);
-up.stderr?.pipe(upOut);
-let upExited: number | null | undefined;
-up.on('exit', (code) => (upExited = code));
-
-async function stopSedna(): Promise<void> {
-  if (upExited !== undefined) return;
-  up.kill('SIGTERM');
-  const deadline = Date.now() + 30_000;
-  while (upExited === undefined && Date.now() < deadline) await sleep(200);
-  if (upExited === undefined) up.kill('SIGKILL');
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    void stopSedna().then(() => process.exit(130));
-  });
-}
+const up = startSednaUp(cliBin, dataDir, upLog);
+const stopSedna = up.stop;
 
 const rows: RoundRow[] = [];
 let baseMap = Number.NaN;
 let failure: Error | undefined;
 try {
-  await waitFor('sedna up to be ready', 120_000, async () => {
-    if (upExited !== undefined) throw new HelmetError('DEMO_FAILED', `demo: sedna up exited ${upExited}; see ${upLog}`);
-    return (await stat(join(dataDir, 'endpoint.json')).catch(() => undefined)) ? true : undefined;
-  });
+  await up.ready();
   say(`demo: sedna up is ready (log: ${upLog})`);
-  await runCli(['apply', '-f', folder.jobFile], dataDir);
+  await cli(['apply', '-f', folder.jobFile], dataDir);
   await waitFor('the inference worker to start', 120_000, () => readStats(folder.statsFile));
   const heDir = jobFolder(join(dataDir, 'lc', 'hard-examples'), 'default', 'incrementallearningjob', JOB);
 

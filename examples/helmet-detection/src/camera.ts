@@ -1,9 +1,10 @@
 /**
  * The camera standing in for the real one: generated frames written into a folder as PNG (each stamped
- * with its frame id), by temp file + rename so a reader never sees half a frame.
+ * with its frame id and its site), by temp file + rename so a reader never sees half a frame.
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SITE_KEYWORD, withPngText } from './pngText.js';
 import { renderFrame } from './render.js';
 import { frameId } from './scene.js';
 import { type ScenarioName } from './scenarios.js';
@@ -33,7 +34,8 @@ export async function writeCameraFrames(options: CameraOptions): Promise<string[
   const ids: string[] = [];
   for (let i = 0; i < options.count; i++) {
     const id = frameId(options.scenario, options.seed, options.start + i);
-    const { bytes } = await renderFrame(id, 'png');
+    // The site as a camera's metadata (the lifelong job's task attribute); the pixels are the render's.
+    const bytes = withPngText((await renderFrame(id, 'png')).bytes, SITE_KEYWORD, options.scenario);
     const target = join(options.dir, `${id}.png`);
     await writeFile(`${target}.tmp`, bytes);
     await rename(`${target}.tmp`, target);

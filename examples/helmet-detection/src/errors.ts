@@ -2,7 +2,7 @@
 export type HelmetErrorCode =
   /** A script argument or parameter has an invalid value. */
   | 'INVALID_ARGUMENT'
-  /** A frame id is not `<A|B>-<seed>-<index>`. */
+  /** A frame id is not `<A|B|C>-<seed>-<index>`. */
   | 'INVALID_FRAME_ID'
   /** An index line's label is not `x1,y1,x2,y2,cls`. */
   | 'INVALID_LABEL'
@@ -19,7 +19,7 @@ export type HelmetErrorCode =
 
 /**
  * The one error class of the helmet-detection example. Messages name the object, the field and the
- * value, e.g. `frame id: "C-1-2" is not <A|B>-<seed>-<index>`.
+ * value, e.g. `frame id: "D-1-2" is not <A|B|C>-<seed>-<index>`.
  */
 export class HelmetError extends Error {
   readonly code: HelmetErrorCode;

@@ -1,7 +1,8 @@
 /**
  * The dataset index format of the original helmet example: one image per line, its path relative to
- * the index, then `x1,y1,x2,y2,cls` per box (`images/0001.jpg 10,20,50,60,1 ...`). Pure: no image
- * library is loaded here.
+ * the index, then `x1,y1,x2,y2,cls` per box (`images/0001.jpg 10,20,50,60,1 ...`). A line may also carry
+ * attributes as `key=value` tokens after the path (`images/C-5-000001.png site=C 10,20,50,60,1`), which
+ * the lifelong-learning job reads and the box parser skips. Pure: no image library is loaded here.
  */
 import { appendFile, open, readFile } from 'node:fs/promises';
 import { type DataSource } from '@sedna-ts/worker-sdk';
@@ -16,15 +17,43 @@ export interface Sample {
   boxes: Box[];
 }
 
-/** The index line of an image: its path relative to the index, then `x1,y1,x2,y2,cls` per box. */
-export function formatIndexLine(relativePath: string, boxes: readonly Box[]): string {
+/**
+ * The index line of an image: its path relative to the index, its attributes as `key=value` tokens (none
+ * by default), then `x1,y1,x2,y2,cls` per box.
+ */
+export function formatIndexLine(relativePath: string, boxes: readonly Box[], attributes: Readonly<Record<string, string>> = {}): string {
   if (/\s/.test(relativePath)) throw new HelmetError('INVALID_LABEL', `index line: path ${JSON.stringify(relativePath)} contains whitespace`);
-  return [relativePath, ...boxes.map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
+  const attrs = Object.entries(attributes).map(([key, value]) => {
+    if (!ATTRIBUTE_KEY.test(key) || value === '' || /[\s=]/.test(value)) throw new HelmetError('INVALID_LABEL', `index line ${relativePath}: attribute ${JSON.stringify(key)}=${JSON.stringify(value)} is not key=value without spaces`);
+    return `${key}=${value}`;
+  });
+  return [relativePath, ...attrs, ...boxes.map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
 }
 
-/** Parses the label tokens of an index line (`where` names the line in errors). */
+const ATTRIBUTE_KEY = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+
+/** Whether a label token is an attribute (`key=value`) rather than a box. */
+export function isAttributeToken(token: unknown): boolean {
+  const text = String(token);
+  const eq = text.indexOf('=');
+  return eq > 0 && ATTRIBUTE_KEY.test(text.slice(0, eq));
+}
+
+/** The `key=value` attributes among the label tokens of a line. */
+export function attributesOf(tokens: readonly unknown[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const token of tokens) {
+    if (!isAttributeToken(token)) continue;
+    const text = String(token);
+    const eq = text.indexOf('=');
+    out[text.slice(0, eq)] = text.slice(eq + 1);
+  }
+  return out;
+}
+
+/** Parses the box tokens of an index line, skipping `key=value` attributes (`where` names the line in errors). */
 export function parseBoxTokens(tokens: readonly unknown[], where: string): Box[] {
-  return tokens.map((token, i) => {
+  return tokens.filter((token) => !isAttributeToken(token)).map((token, i) => {
     const parts = String(token).split(',');
     const numbers = parts.map(Number);
     if (parts.length !== 5 || numbers.some((n) => !Number.isFinite(n))) {
@@ -38,10 +67,12 @@ export function parseBoxTokens(tokens: readonly unknown[], where: string): Box[]
 
 /**
  * The samples of a data source from `TxtDataParse`: either `x` = paths and `y` = label tokens (train
- * data), or `x` = `[path, ...tokens]` (test data parsed with `useRaw`).
+ * data), or `x` = `[path, ...tokens]` (test data parsed with `useRaw`); an `x` may also be a row with
+ * a `path` field (the lifelong-learning job's samples, their task attribute taken off).
  */
 export function samplesOf(data: DataSource): Sample[] {
-  return data.x.map((x, i) => {
+  return data.x.map((raw, i) => {
+    const x = raw !== null && typeof raw === 'object' && !Array.isArray(raw) && !(raw instanceof Uint8Array) && typeof (raw as { path?: unknown }).path === 'string' ? (raw as { path: string }).path : raw;
     if (Array.isArray(x)) {
       const [path, ...tokens] = x as unknown[];
       return { path: String(path), boxes: parseBoxTokens(tokens, `sample ${i + 1} (${String(path)})`) };

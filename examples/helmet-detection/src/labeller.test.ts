@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import { formatIndexLine, mergeIndexLines, parseBoxTokens, readIndexLines, samplesOf } from './indexFile.js';
+import { attributesOf, formatIndexLine, mergeIndexLines, parseBoxTokens, readIndexLines, samplesOf } from './indexFile.js';
 import { labelHardExamples } from './labeller.js';
-import { FRAME_ID_KEYWORD, readPngText, withPngText } from './pngText.js';
+import { FRAME_ID_KEYWORD, readPngText, SITE_KEYWORD, withPngText } from './pngText.js';
 import { trueBoxes } from './scene.js';
 
 /** A valid 1x1 grey PNG, built by hand (no image library in jest's realm). */
@@ -49,6 +49,18 @@ describe('index lines', () => {
     const line = formatIndexLine('images/A-1-000001.jpg', [{ x1: 1, y1: 2, x2: 30, y2: 40, cls: 1 }]);
     expect(line).toBe('images/A-1-000001.jpg 1,2,30,40,1');
     expect(parseBoxTokens(line.split(' ').slice(1), 'line 1')).toEqual([{ x1: 1, y1: 2, x2: 30, y2: 40, cls: 1 }]);
+  });
+
+  it('carry attributes as key=value tokens after the path, which the box parser skips', () => {
+    const line = formatIndexLine('images/C-5-000001.png', [{ x1: 1, y1: 2, x2: 30, y2: 40, cls: 0 }], { site: 'C' });
+    expect(line).toBe('images/C-5-000001.png site=C 1,2,30,40,0');
+    const tokens = line.split(' ').slice(1);
+    expect(parseBoxTokens(tokens, 'line 1')).toEqual([{ x1: 1, y1: 2, x2: 30, y2: 40, cls: 0 }]);
+    expect(attributesOf(tokens)).toEqual({ site: 'C' });
+    expect(attributesOf(['1,2,3,4,0'])).toEqual({});
+    expect(() => formatIndexLine('images/a.png', [], { site: 'a b' })).toThrow('is not key=value without spaces');
+    // A row with a path (a lifelong sample, its site taken off) reads as its path.
+    expect(samplesOf({ dataType: 'train', x: [{ path: '/d/c.png' }], y: [['site=C', '1,2,3,4,1']], numExamples: () => 1 })).toEqual([{ path: '/d/c.png', boxes: [{ x1: 1, y1: 2, x2: 3, y2: 4, cls: 1 }] }]);
   });
 
   it('name the line and the label in errors', () => {
@@ -133,6 +145,17 @@ describe('labelHardExamples', () => {
     expect(second.pending).toBe(0);
   });
 
+  it('with site, writes the frame\'s site into its line: from the PNG\'s site chunk, else the frame id', async () => {
+    await writeFile(join(he, '1700000000001-000000.png'), withPngText(withPngText(tinyPng(), FRAME_ID_KEYWORD, 'C-7-000001'), SITE_KEYWORD, 'C'));
+    await writeFile(join(he, '1700000000001-000000.meta.json'), JSON.stringify({ reason: 'attribute', task: 'C' }));
+    await saveHardExample('1700000000002-000001', 'B-100-000003');
+    const result = await labelHardExamples({ hardExamplesDir: he, datasetDir: dataset, site: true });
+    expect(result.labelled.map((l) => l.line)).toEqual([
+      formatIndexLine('images/C-7-000001.png', trueBoxes('C-7-000001'), { site: 'C' }),
+      formatIndexLine('images/B-100-000003.png', trueBoxes('B-100-000003'), { site: 'B' }),
+    ]);
+  });
+
   it('is idempotent: frames already in the index are never appended twice', async () => {
     await saveHardExample('1700000000001-000000', 'B-100-000003');
     await labelHardExamples({ hardExamplesDir: he, datasetDir: dataset });
@@ -162,7 +185,7 @@ describe('labelHardExamples', () => {
     expect(result.labelled).toEqual([]);
     expect(result.skipped).toEqual([
       { hardExample: '1700000000001-000000', reason: `no ${FRAME_ID_KEYWORD} text chunk (not a frame of the example's camera)` },
-      { hardExample: '1700000000002-000000', reason: 'frame id: "not-a-frame" is not <A|B>-<seed>-<index>' },
+      { hardExample: '1700000000002-000000', reason: 'frame id: "not-a-frame" is not <A|B|C>-<seed>-<index>' },
       { hardExample: '1700000000003-000000', reason: 'no PNG image' },
     ]);
   });

@@ -8,7 +8,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@sedna-ts/worker-sdk';
 import { appendLines, formatIndexLine } from './indexFile.js';
-import { FRAME_ID_KEYWORD, readPngText } from './pngText.js';
+import { FRAME_ID_KEYWORD, readPngText, SITE_KEYWORD } from './pngText.js';
 import { parseFrameId, trueBoxes, type Box } from './scene.js';
 
 /** Options of `labelHardExamples`. */
@@ -26,6 +26,11 @@ export interface LabelOptions {
    * Default false: the folder is left as it is and frames already labelled are recognised by the index.
    */
   remove?: boolean;
+  /**
+   * Write the frame's site into its index line as `site=<A|B|C>` (the lifelong-learning job's task
+   * attribute): from the PNG's `site` text chunk, else the frame id's scenario. Default false.
+   */
+  site?: boolean;
 }
 
 /** One labelled hard example. */
@@ -117,7 +122,7 @@ export async function labelHardExamples(options: LabelOptions): Promise<LabelRes
     }
     const boxes = trueBoxes(frame);
     await writeFileAtomic(join(options.datasetDir, relative), bytes);
-    const line = formatIndexLine(relative, boxes);
+    const line = options.site ? formatIndexLine(relative, boxes, { site: readPngText(bytes, SITE_KEYWORD) ?? parseFrameId(frame).scenario }) : formatIndexLine(relative, boxes);
     known.add(relative);
     result.labelled.push({ hardExample: stem, frame, boxes, line });
   }

@@ -7,6 +7,12 @@ import { HelmetError } from './errors.js';
 /** The tEXt keyword under which a camera frame carries its id (as a camera stamps a frame counter). */
 export const FRAME_ID_KEYWORD = 'sedna-helmet-frame';
 
+/**
+ * The tEXt keyword under which a camera frame carries its site (`A`, `B`, `C`): the attribute the
+ * lifelong-learning job's tasks are defined by, read by its inference worker's task allocation.
+ */
+export const SITE_KEYWORD = 'site';
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 let crcTable: Uint32Array | undefined;

@@ -1,7 +1,9 @@
 /**
- * The two scenarios of the example. A is the site the base model was trained on; B is a new site the
+ * The scenarios of the example. A is the site the base model was trained on; B is a new site the
  * deployed model meets: hard hats of other colours, dark backgrounds (night shift, indoor), workers
- * farther from the camera (smaller heads), more sensor noise.
+ * farther from the camera (smaller heads), more sensor noise. C, the third site of the lifelong-learning
+ * demo, is a foggy yard: a haze over everything that washes out colours and contrast, hard hats and caps
+ * in colours neither A nor B has.
  */
 import { HelmetError } from './errors.js';
 
@@ -40,10 +42,15 @@ export interface ScenarioSpec {
   clutter: readonly [number, number];
   /** Probability that something passes in front of a head. */
   pOccluded: number;
+  /**
+   * Fog: the opacity range of a haze laid over the whole frame, whiter near the horizon (none when
+   * absent; only C has it, so A and B draw exactly what they drew before C existed).
+   */
+  fog?: readonly [number, number];
 }
 
 /** Scenario names as they appear in frame ids. */
-export type ScenarioName = 'A' | 'B';
+export type ScenarioName = 'A' | 'B' | 'C';
 
 const YELLOW = '#f2c200';
 const WHITE = '#f1f0ea';
@@ -54,6 +61,10 @@ const GREEN = '#27a04a';
 const NAVY = '#1c2340';
 const BLACK = '#1a1a1a';
 const GREY = '#8a8a8a';
+const LIME = '#8fd400';
+const PINK = '#ff5fa2';
+const PURPLE = '#7b3fc4';
+const TEAL = '#12a6a0';
 
 /** Every scenario by name. */
 export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioSpec>> = {
@@ -86,6 +97,22 @@ export const SCENARIOS: Readonly<Record<ScenarioName, ScenarioSpec>> = {
     noise: [4, 10],
     clutter: [3, 8],
     pOccluded: 0.2,
+  },
+  C: {
+    name: 'C',
+    headRadius: [6.5, 12],
+    pHelmet: 0.55,
+    pCap: 0.45,
+    helmetColours: [LIME, PINK, PURPLE, TEAL],
+    capColours: [LIME, PINK, PURPLE, TEAL, BLACK, GREY],
+    clutterColours: [LIME, PINK, PURPLE, TEAL, GREY],
+    vestColours: ['#ff8c1a', '#d8f020', '#3fd0ff'],
+    background: 'day',
+    gain: [0.8, 1.05],
+    noise: [3, 8],
+    clutter: [2, 7],
+    pOccluded: 0.15,
+    fog: [0.35, 0.6],
   },
 };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HelmetError } from './errors.js';
 import { Random } from './random.js';
 import { frameId, generateScene, parseFrameId, shade, trueBoxes } from './scene.js';
@@ -35,7 +36,7 @@ describe('frame ids', () => {
   });
 
   it('rejects ids of other shapes, naming the value', () => {
-    expect(() => parseFrameId('C-1-2')).toThrow('frame id: "C-1-2" is not <A|B>-<seed>-<index>');
+    expect(() => parseFrameId('D-1-2')).toThrow('frame id: "D-1-2" is not <A|B|C>-<seed>-<index>');
     expect(() => frameId('A', -1, 0)).toThrow(expect.objectContaining({ code: 'INVALID_FRAME_ID' }));
     expect(() => frameId('A', 1, 1.5)).toThrow('frameId: index: 1.5 is not an integer');
   });
@@ -101,6 +102,26 @@ describe('generateScene', () => {
     const newColours = SCENARIOS.B.helmetColours.filter((c) => !SCENARIOS.A.helmetColours.includes(c));
     expect(newColours.length).toBeGreaterThanOrEqual(2);
     expect(generateScene('B-9-000001').svg).toContain('<svg');
+  });
+
+  it('draws A and B exactly as before C existed (the incremental-learning demo depends on them)', () => {
+    const hash = createHash('sha256');
+    for (const s of ['A', 'B'] as const) for (let i = 0; i < 20; i++) hash.update(JSON.stringify(generateScene(frameId(s, 1, i))));
+    expect(hash.digest('hex')).toBe('a7c512520b61419406577e199bf133564342057eeff475a798fbf05c20a30806');
+  });
+
+  it('adds a third site C: fog over the frame, hard hats in colours neither A nor B has; A and B draw no fog', () => {
+    const c = generateScene('C-3-000001');
+    expect(c.scenario).toBe('C');
+    expect(c.svg).toContain('id="fog"');
+    expect(generateScene('C-3-000001')).toEqual(c);
+    expect(generateScene('A-3-000001').svg).not.toContain('id="fog"');
+    expect(generateScene('B-3-000001').svg).not.toContain('id="fog"');
+    const others = [...SCENARIOS.A.helmetColours, ...SCENARIOS.B.helmetColours];
+    expect(SCENARIOS.C.helmetColours.filter((colour) => others.includes(colour))).toEqual([]);
+    const classes = new Set<number>();
+    for (let i = 0; i < 100; i++) for (const b of generateScene(frameId('C', 9, i)).boxes) classes.add(b.cls);
+    expect([...classes].sort()).toEqual([HELMET, HEAD]);
   });
 
   it('includes hard negatives: caps and beanies labelled head, loose helmets and buckets in hard-hat colours unlabelled', () => {

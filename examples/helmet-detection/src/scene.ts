@@ -79,7 +79,7 @@ export interface FrameIdParts {
   index: number;
 }
 
-const ID_PATTERN = /^([AB])-(\d{1,9})-(\d{1,9})$/;
+const ID_PATTERN = /^([ABC])-(\d{1,9})-(\d{1,9})$/;
 
 /** The canonical frame id: `B-7-000042` (index padded to 6 digits so file names sort). */
 export function frameId(scenario: ScenarioName, seed: number, index: number): string {
@@ -97,7 +97,7 @@ export function frameId(scenario: ScenarioName, seed: number, index: number): st
 export function parseFrameId(text: string): FrameIdParts {
   const stem = text.replace(/^.*\//, '').replace(/\.[a-z]+$/i, '');
   const match = ID_PATTERN.exec(stem);
-  if (!match) throw new HelmetError('INVALID_FRAME_ID', `frame id: ${JSON.stringify(text)} is not <A|B>-<seed>-<index>`);
+  if (!match) throw new HelmetError('INVALID_FRAME_ID', `frame id: ${JSON.stringify(text)} is not <A|B|C>-<seed>-<index>`);
   return { scenario: match[1] as ScenarioName, seed: Number(match[2]), index: Number(match[3]) };
 }
 
@@ -152,6 +152,8 @@ export function generateScene(id: string): Scene {
   const front: string[] = [];
   for (const w of workers) if (rng.chance(spec.pOccluded)) occluder(rng, spec, w, front);
   for (let i = farClutter; i < nClutter; i++) clutter(rng, spec, W, H, front, workers, items);
+  // Fog last, and its draws after every other: a scenario without fog draws exactly what it always did.
+  if (spec.fog) fog(rng, spec.fog, W, H, front);
 
   const lighting: Lighting = {
     gain: rng.uniform(spec.gain[0], spec.gain[1]),
@@ -228,6 +230,18 @@ function background(rng: Random, spec: ScenarioSpec, W: number, H: number, out: 
     const y = rng.uniform(horizon, H);
     out.push(`<ellipse cx="${f(x)}" cy="${f(y)}" rx="${f(rng.uniform(6, 30))}" ry="${f(rng.uniform(2, 6))}" fill="${shade(ground, rng.uniform(0.7, 1.2))}"/>`);
   }
+}
+
+/** A haze over the frame: a grey-white veil, denser towards the horizon band. */
+function fog(rng: Random, range: readonly [number, number], W: number, H: number, out: string[]): void {
+  const opacity = rng.uniform(range[0], range[1]);
+  const tint = rng.pick(['#d9dde0', '#e4e6e2', '#cfd5da']);
+  const band = rng.uniform(0.3, 0.6) * H;
+  out.push(
+    `<defs><linearGradient id="fog" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${tint}" stop-opacity="${f(opacity * 0.8)}"/>` +
+      `<stop offset="${f(band / H)}" stop-color="${tint}" stop-opacity="${f(Math.min(0.85, opacity * 1.2))}"/><stop offset="1" stop-color="${tint}" stop-opacity="${f(opacity * 0.7)}"/></linearGradient></defs>`,
+    `<rect width="${W}" height="${H}" fill="url(#fog)"/>`,
+  );
 }
 
 // ------------------------------------------------------------------ clutter

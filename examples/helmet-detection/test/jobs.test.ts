@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { formatIssue, validateText, type IncrementalLearningJob, type SednaObject } from '@sedna-ts/api-types';
+import { formatIssue, validateText, type IncrementalLearningJob, type LifelongLearningJob, type SednaObject } from '@sedna-ts/api-types';
 import { EXAMPLE_DIR } from './runChild.js';
 
-async function objectsOf(file: string, fill: (text: string) => string = (t) => t): Promise<SednaObject[]> {
+async function objectsOf(file: string, fill: (text: string) => string = (t) => t, expected = 4): Promise<SednaObject[]> {
   const { objects, issues, count } = validateText(fill(await readFile(join(EXAMPLE_DIR, 'jobs', file), 'utf8')));
   expect(issues.map((i) => formatIssue(i))).toEqual([]);
-  expect(count).toBe(4);
+  expect(count).toBe(expected);
   return objects;
 }
 
@@ -47,5 +47,15 @@ describe('the job objects', () => {
       expect(spec.maxRounds).toBe(3);
     }
     expect(cluster.trainSpec.template.spec?.containers[0]?.env).toEqual(embedded.trainSpec.template.spec?.containers[0]?.env);
+  });
+
+  it('of lifelong learning are valid once filled in: tasks by site, the base detector as base_model, the ll-*.ts workers', async () => {
+    const objects = await objectsOf('embedded/helmet-lifelong.yaml', fill, 2);
+    const job = objects.find((o): o is LifelongLearningJob => o.kind === 'LifelongLearningJob');
+    expect(job?.spec.maxRounds).toBe(2);
+    const templates = [job?.spec.trainSpec.template, job?.spec.evalSpec.template, job?.spec.deploySpec.template];
+    expect(templates.map((t) => t?.spec?.containers[0]?.args?.[0])).toEqual(['ll-train.ts', 'll-eval.ts', 'll-inference.ts']);
+    const env = Object.fromEntries((job?.spec.trainSpec.template.spec?.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    expect(env.base_model).toBe('/srv/helmet/models/initial/model.json');
   });
 });

@@ -13,8 +13,11 @@ export interface ChildOutput {
   stderr: string;
 }
 
-/** Runs `script` (relative to the example folder) with `args` and extra `env`; rejects with its output when it exits non-zero. */
-export function runScript(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ChildOutput> {
+/**
+ * Runs `script` (relative to the example folder) with `args` and extra `env`; rejects with its output
+ * when it exits non-zero or runs longer than `timeoutMs` (default 170 s).
+ */
+export function runScript(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs = 170_000): Promise<ChildOutput> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
   // jest's --experimental-vm-modules is for jest itself, not for the child.
   delete childEnv.NODE_OPTIONS;
@@ -22,7 +25,7 @@ export function runScript(script: string, args: string[] = [], env: NodeJS.Proce
     execFile(
       process.execPath,
       ['--import', 'tsx', resolvePath(EXAMPLE_DIR, script), ...args],
-      { cwd: EXAMPLE_DIR, env: childEnv, maxBuffer: 64 * 1024 * 1024, timeout: 170_000 },
+      { cwd: EXAMPLE_DIR, env: childEnv, maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs },
       (error, stdout, stderr) => {
         if (error) reject(new Error(`${script} failed (${error.message.slice(0, 300)})\nstdout:\n${tail(stdout)}\nstderr:\n${tail(stderr)}`));
         else resolve({ stdout, stderr });
@@ -32,8 +35,8 @@ export function runScript(script: string, args: string[] = [], env: NodeJS.Proce
 }
 
 /** Runs `script` and parses the last line of its stdout as JSON. */
-export async function runJson<T>(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<T> {
-  const { stdout, stderr } = await runScript(script, args, env);
+export async function runJson<T>(script: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, timeoutMs?: number): Promise<T> {
+  const { stdout, stderr } = await runScript(script, args, env, timeoutMs);
   const lines = stdout.trim().split('\n');
   try {
     return JSON.parse(lines[lines.length - 1] ?? '') as T;
