@@ -2,7 +2,8 @@
 // (default the four seen ones: Summer_AC,Summer_NV,Winter_AC,Winter_NV; Spring_NV is the unseen one),
 // seeded by `--seed` (default 1), to `--out` (default stdout). `--append` adds rows without a header to
 // an existing file, as a labeller appending to the Dataset would.
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generate, SEEN_TASKS, SET_POINTS, toCsv } from './src/comfort.js';
 
@@ -22,6 +23,7 @@ if (!Number.isInteger(count) || count < 0) throw new Error(`generate: --rows: ${
 if (!Number.isInteger(seed)) throw new Error(`generate: --seed: ${JSON.stringify(values.seed)} is not an integer`);
 for (const task of tasks) if (!(task in SET_POINTS)) throw new Error(`generate: --tasks: ${JSON.stringify(task)} is not one of ${Object.keys(SET_POINTS).join(', ')}`);
 const text = toCsv(generate({ tasks, count, seed }), { header: !values.append });
+if (values.out) await mkdir(dirname(values.out), { recursive: true });
 if (!values.out) process.stdout.write(text);
 else if (values.append) await appendFile(values.out, text);
 else await writeFile(values.out, text);

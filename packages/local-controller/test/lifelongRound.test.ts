@@ -188,6 +188,18 @@ describe('a lifelong-learning round on the LC', () => {
     expect(kept.reason).toContain('belongs to job default/someone-else, not default/atcii');
   });
 
+  test('an index without a task model (every new model dropped) is not deployed', async () => {
+    const empty = { ...kbIndex(6, '2025-06-01T10:00:06.000Z'), seen_task: { task_groups: [], extractor: null } };
+    await writeFile(join(outputDir, 'eval', '6.json'), JSON.stringify(empty));
+    send(6, [
+      condition('Eval', 'Completed', 6, { output: { models: [{ format: 'json', url: join(outputDir, 'eval', '6.json') }], ownerInfo: { [KB_SUMMARY_KEY]: { create_time: empty.create_time, round: 6, models: [], changed: ['Summer_AC'], dropped: [] } } } }),
+      condition('Deploy', 'Waiting', 6),
+    ]);
+    const kept = await waitFor(() => gm.jobMessages(KIND).find((m) => m.phase === 'Deploy' && m.round === 6), 'the deploy decision of round 6');
+    expect(kept.status).toBe('Completed');
+    expect(kept.reason).toContain('has no task model to serve');
+  });
+
   test('a manual deploy takes the last evaluated index; an index that already serves is kept, not deployed again', async () => {
     const serving = { url: join(outputDir, 'deploy', 'index.json'), createTime: '2025-06-01T10:00:02.000Z', round: 1 };
     const evalIndex = { format: 'json', url: join(outputDir, 'eval', '1', 'index.json'), create_time: '2025-06-01T10:00:02.000Z' };

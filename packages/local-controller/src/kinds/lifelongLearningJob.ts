@@ -137,6 +137,9 @@ export class LifelongJobManager extends JobManager {
     const checked = parseKbIndex(parsed);
     if (!checked.ok) return `the KB index of round ${round} (${JSON.stringify(index.url)}): ${checked.problem.path}: ${checked.problem.message}`;
     const kb = checked.index;
+    if (kb.seen_task.task_groups.length === 0 && !kb.global_model) {
+      return `the KB index of round ${round} (${JSON.stringify(index.url)}) has no task model to serve (the eval dropped every new model, or none was trained)`;
+    }
     if (kb.namespace !== this.options.namespace || kb.job !== this.options.name) {
       return `the KB index of round ${round} (${JSON.stringify(index.url)}) belongs to job ${kb.namespace}/${kb.job}, not ${this.options.namespace}/${this.options.name}`;
     }
