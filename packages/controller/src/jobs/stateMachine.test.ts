@@ -634,6 +634,12 @@ describe('decide: missing objects and unconnected LCs', () => {
     expect(appended(job, d)).toEqual([]);
   });
 
+  test("a job at (Train, Waiting) whose Dataset's node has no LC says so (no round can start)", () => {
+    const job = makeJob({ conditions: [cond('Train', 'Waiting', 0)], round: 0 });
+    const d = run(job, { connectedNodes: new Set(), pods: [INFER] });
+    expect(last(d).message).toBe(`waiting for the local controller of node ${NODE} to connect (the node of Dataset default/helmet-data: its samples are counted there)`);
+  });
+
   test('a template nodeName wins over the Dataset node', () => {
     const job = makeJob({ conditions: [cond('Train', 'Ready', 1)], round: 1 });
     job.spec.trainSpec.template.spec = { ...job.spec.trainSpec.template.spec, nodeName: 'gpu-1' } as typeof job.spec.trainSpec.template.spec;

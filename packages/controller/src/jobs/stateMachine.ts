@@ -761,6 +761,12 @@ class Decider<J extends LearningJob> {
 
     const missing = this.missingReferences();
     for (const m of missing) this.blockers.add(m);
+    // The Dataset's LC counts the samples and fires the triggers: without it the job cannot start a round.
+    const datasetNode = this.world.dataset?.spec.nodeName;
+    const waitingFor = `waiting for the local controller of node ${datasetNode} to connect`;
+    if (datasetNode && !this.finished && !this.world.connectedNodes.has(datasetNode) && !this.blockers.has(waitingFor)) {
+      this.blockers.add(`waiting for the local controller of node ${datasetNode} to connect (the node of Dataset ${this.namespace}/${this.policy.datasetName(this.job)}: its samples are counted there)`);
+    }
     const latest = this.latest();
     if (this.blockers.size > 0) this.noteOnLatest([...this.blockers].join('; '));
     else if (latest?.message && BLOCKED_MESSAGE.test(latest.message)) {
