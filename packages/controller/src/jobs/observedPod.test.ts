@@ -62,3 +62,14 @@ test('a pending pod says what it waits for: a waiting container, a failed init c
   expect(observePod(pulling, 'incrementallearningjob')?.waiting).toBe('container train-worker: ImagePullBackOff: Back-off pulling image "x"');
   expect(observePod(pod(labels, { phase: 'Pending' }), 'incrementallearningjob')?.waiting).toBeUndefined();
 });
+
+test('a container that keeps exiting with a failure is crashing; one that exits 0, or restarted less, is not', () => {
+  const status = (restartCount: number, exitCode: number): V1Pod['status'] => ({
+    phase: 'Running',
+    containerStatuses: [{ name: 'infer', image: 'x', imageID: '', ready: false, restartCount, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode } } }],
+  });
+  const infer = { 'incrementallearningjob.sedna.io/worker-type': 'inference' };
+  expect(observePod(pod(infer, status(4, 3)), 'incrementallearningjob')?.crashing).toBe('container infer exited with code 3 (restarted 4 times)');
+  expect(observePod(pod(infer, status(2, 3)), 'incrementallearningjob')?.crashing).toBeUndefined();
+  expect(observePod(pod(infer, status(5, 0)), 'incrementallearningjob')?.crashing).toBeUndefined();
+});

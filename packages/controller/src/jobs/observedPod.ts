@@ -28,6 +28,8 @@ export interface ObservedPod {
   failure?: string;
   /** While Pending: what it waits for, in words (a container's waiting reason and message, an unmet pod condition). */
   waiting?: string;
+  /** A container that keeps exiting (restarted at least `CRASH_RESTARTS` times, last exit not 0), in words. */
+  crashing?: string;
   /** Created by this Global Manager and not yet seen in the informer's cache. */
   expected?: boolean;
 }
@@ -69,6 +71,21 @@ export function describePodFailure(pod: V1Pod): string {
     parts.push(`pod ${[pod.status.reason, pod.status.message].filter(Boolean).join(': ')}`);
   }
   return parts.length > 0 ? parts.join('; ') : 'pod failed';
+}
+
+/** Restarts after which a container whose last exit failed counts as crashing. */
+export const CRASH_RESTARTS = 3;
+
+/** The containers that keep exiting with a failure, in one line, or undefined. */
+export function describeCrashing(pod: V1Pod): string | undefined {
+  const parts: string[] = [];
+  for (const status of pod.status?.containerStatuses ?? []) {
+    const last = status.lastState?.terminated;
+    if ((status.restartCount ?? 0) < CRASH_RESTARTS || !last || (last.exitCode === 0 && !last.signal)) continue;
+    const text = describeTermination({ ...status, state: { terminated: last } });
+    if (text) parts.push(`${text} (restarted ${status.restartCount} times)`);
+  }
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }
 
 /** What a pending pod waits for, in one line, or undefined when it says nothing. */
@@ -127,5 +144,7 @@ export function observePod(pod: V1Pod, resourceKind: string): ObservedPod | unde
     const waiting = describePodWaiting(pod);
     if (waiting) observed.waiting = waiting;
   }
+  const crashing = describeCrashing(pod);
+  if (crashing) observed.crashing = crashing;
   return observed;
 }

@@ -523,6 +523,7 @@ class Decider<J extends LearningJob> {
       // A retry after the inference worker died replaces it; a live one gets the model hot.
       for (const pod of this.livePods('inference')) {
         if (pod.phase === 'Failed' || pod.phase === 'Succeeded') this.deletePod(pod, `inference worker ${pod.phase.toLowerCase()}; replaced for round ${round}`);
+        else if (pod.crashing && attempt > 1) this.deletePod(pod, `inference worker keeps crashing (${pod.crashing}); replaced for attempt ${attempt} of round ${round}`);
       }
       const serving = this.ensureInferencePod(true);
       this.append({ stage: JobStage.Deploy, type: JobConditionType.Starting, round, data: serving ? { ...carried, worker: serving.name } : carried });
@@ -558,6 +559,8 @@ class Decider<J extends LearningJob> {
       if (pod && this.podFailures && (pod.phase === 'Failed' || pod.phase === 'Succeeded')) {
         return failed(pod, ConditionReason.PodFailed, `${pod.phase.toLowerCase()}: ${pod.failure ?? 'it exited'}`);
       }
+      // A worker that keeps crashing will not confirm anything: no need to wait for the deadline.
+      if (pod?.crashing && this.podFailures) return failed(pod, ConditionReason.PodFailed, `keeps crashing: ${pod.crashing}`);
       return this.podFailures && this.deployOverdue(latest, round, data, next);
     }
     const pod = this.findPod('inference', round, attempt, data.worker);

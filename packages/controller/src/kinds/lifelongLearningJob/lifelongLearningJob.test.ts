@@ -110,6 +110,16 @@ describe('LifelongLearningJob on the shared state machine', () => {
     expect(d.status.knowledgeBase?.samples.numberOfUnseenSample).toBe(17);
   });
 
+  test('an inference worker that keeps crashing fails the deploy at once, with its exit; the retry replaces it', () => {
+    const running = cond('Deploy', 'Running', 1, { data: { input: { models: [DEPLOYED] }, worker: 'atcii-infer-aaaaa' } });
+    const crashing = pod({ name: 'atcii-infer-aaaaa', workerType: 'inference', crashing: 'container infer exited with code 3 (restarted 4 times)' });
+    const d = run(makeLlJob([running], {}, 1), { pods: [crashing] });
+    expect(d.status.conditions?.at(-1)).toMatchObject({ stage: 'Deploy', type: 'Failed', reason: 'PodFailed', message: 'inference pod atcii-infer-aaaaa keeps crashing: container infer exited with code 3 (restarted 4 times)' });
+    const retry = cond('Deploy', 'Ready', 1, { data: { input: { models: [DEPLOYED] }, attempt: 2 } });
+    const again = run(makeLlJob([retry], {}, 1), { pods: [crashing] });
+    expect(again.actions.map((a) => a.type)).toEqual(['deletePod', 'createPod']);
+  });
+
   test('a hot deploy not confirmed in time restarts the inference pod once, then fails with DeployTimeout', () => {
     const running = { ...cond('Deploy', 'Running', 1, { data: { input: { models: [DEPLOYED] }, worker: 'atcii-infer-aaaaa' } }), lastTransitionTime: at(-601) };
     let d = run(makeLlJob([running], { servingIndex: { url: DEPLOYED.url, createTime: 'old', round: 0 } }, 1), { pods: [pod({ name: 'atcii-infer-aaaaa', workerType: 'inference' })] });
