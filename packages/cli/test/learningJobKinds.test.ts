@@ -172,7 +172,12 @@ test('get and describe ll show the knowledge base: task models with metrics and 
   const job = await t.client.get<Record<string, unknown>>(`${LL_JOBS}/atcii`);
   const status = {
     round: 2,
-    conditions: [{ type: 'Waiting', status: 'True', stage: 'Train', round: 2, lastTransitionTime: '2026-12-05T01:00:00Z', data: '{"attempt":1}' }],
+    conditions: [
+      { type: 'Ready', status: 'True', stage: 'Deploy', round: 1, data: JSON.stringify({ input: { models: [{ format: 'json', url: '/output/atcii/deploy/index.json', create_time: '2026-12-05T00:30:00.000Z' }] } }) },
+      { type: 'Completed', status: 'True', stage: 'Deploy', round: 1, data: '{"attempt":1}' },
+      { type: 'Completed', status: 'True', stage: 'Deploy', round: 2, data: JSON.stringify({ output: { ownerInfo: { reason: 'no task group changed in round 2; the serving index stays' } } }) },
+      { type: 'Waiting', status: 'True', stage: 'Train', round: 2, lastTransitionTime: '2026-12-05T01:00:00Z', data: '{"attempt":1}' },
+    ],
     knowledgeBase: {
       AIModels: {
         numberOfAIModels: 2,
@@ -204,7 +209,7 @@ test('get and describe ll show the knowledge base: task models with metrics and 
   expect(described.code).toBe(0);
   expect(described.stdout).toContain('Serving Index:  /output/atcii/deploy/index.json (round 2, create_time 2026-12-05T00:59:00.000Z)');
   expect(described.stdout).toMatch(/Knowledge Base:\n  Models: +2\n  Unseen Samples \(edge\): +7\n  Labelled Unseen Learnt: +120\n  TASK +MODEL +ROUND +TRAIN SAMPLES +ACCURACY\n  Summer_AC +Summer_AC@r1 +1 +410 +0\.91\n  Spring_NV +Spring_NV@r2 +2 +120 +0\.88\n/);
-  expect(described.stdout).toMatch(/Last Decision:\n  Round: +2\n  Decision: +Deploy\n  Reason: +task groups Spring_NV changed\n  Deployed: +Spring_NV\n  Dropped: +Summer_AC \(Summer_AC@r2\): accuracy 0\.2 < 0\.5\n/);
+  expect(described.stdout).toMatch(/Rounds:\n  ROUND +DECISION +INDEX +REASON\n  1 +Deploy +2026-12-05T00:30:00\.000Z *\n  2 +Keep +no task group changed in round 2; the serving index stays\n  Round: +2\n  Decision: +Deploy\n  Reason: +task groups Spring_NV changed\n  Deployed: +Spring_NV\n  Dropped: +Summer_AC \(Summer_AC@r2\): accuracy 0\.2 < 0\.5\n/);
 });
 
 test('apply warns before storing a job whose outputDir overlaps another job\'s: the GM refuses the later one', async () => {

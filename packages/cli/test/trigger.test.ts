@@ -53,3 +53,20 @@ test('a job that does not exist exits 3; a stage that does not exist exits 2', a
   expect(await t.sedna(['trigger', 'infer', 'helmet'])).toMatchObject({ code: 2, stderr: 'sedna: trigger "infer": expected train, eval, deploy\n' });
   expect((await t.sedna(['trigger', 'train'])).code).toBe(2);
 });
+
+test('a held job says what holds it; a completed job refuses the trigger (exit 1) and keeps no annotation', async () => {
+  await t.client.request('PATCH', `${JOB_PATH}/status`, {
+    contentType: 'application/merge-patch+json',
+    body: { status: { round: 0, conditions: [{ type: 'Waiting', status: 'True', stage: 'Train', round: 0, message: 'waiting for the local controller of node far-node to connect' }] } },
+  });
+  const held = await t.sedna(['trigger', 'train', 'helmet']);
+  expect(held.code).toBe(0);
+  expect(held.stdout.split('\n')[1]).toBe('The job is at (Train, Waiting) in round 0 and held: waiting for the local controller of node far-node to connect. Once that is resolved, its local controller acts on the trigger.');
+
+  await t.client.request('PATCH', JOB_PATH, { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'sedna.io/trigger': null } } } });
+  await t.client.request('PATCH', `${JOB_PATH}/status`, { contentType: 'application/merge-patch+json', body: { status: { completionTime: '2026-12-05T01:00:00Z' } } });
+  const done = await t.sedna(['trigger', 'train', 'helmet']);
+  expect(done.code).toBe(1);
+  expect(done.stderr).toContain('IncrementalLearningJob default/helmet completed at 2026-12-05T01:00:00Z: a trigger would have no effect; raise spec.maxRounds to run more rounds');
+  expect(await annotation()).toBeUndefined();
+});

@@ -14,7 +14,7 @@ import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
 import { needsController, readGmPresence, type GmPresence } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
-import { currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
+import { conditionData, currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
 import { age, formatColumns, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
@@ -153,17 +153,30 @@ function knowledgeBaseSection(status: LifelongStatus): string {
   return section('Knowledge Base', body);
 }
 
-/** The last lifelong-learning round decision: deployed or kept, the task groups deployed and dropped. */
-function lifelongDecisionSection(status: LifelongStatus): string {
+/**
+ * Every lifelong-learning round that ended, from the conditions: Deploy (an index was deployed, its
+ * create_time) or Keep (the LC kept the serving index, and why); then the last decision in full.
+ */
+function lifelongDecisionSection(status: LifelongStatus & LearningJobStatus): string {
   const d = status.lastDecision as LifelongDecision | undefined;
   if (!d || !Array.isArray((d as { deployed?: unknown }).deployed)) return '';
-  let body = sub('Round', String(d.round));
+  const rows = [['ROUND', 'DECISION', 'INDEX', 'REASON']];
+  const conditions = status.conditions ?? [];
+  for (const ended of conditions.filter((c) => c.stage === 'Deploy' && c.type === 'Completed')) {
+    const round = ended.round ?? conditionData(ended).round;
+    const ready = conditions.find((c) => c.stage === 'Deploy' && c.type === 'Ready' && (c.round ?? conditionData(c).round) === round);
+    const index = ready ? conditionData(ready).input?.models?.[0]?.create_time ?? '' : '';
+    const reason = ready ? '' : String(conditionData(ended).output?.ownerInfo?.reason ?? '');
+    rows.push([String(round ?? ''), ready ? 'Deploy' : 'Keep', index, reason]);
+  }
+  let body = rows.length > 1 ? `${formatColumns(rows, '  ')}` : '';
+  body += sub('Round', String(d.round));
   body += sub('Decision', d.decision);
   body += sub('Reason', d.reason);
   if (d.deployed.length > 0) body += sub('Deployed', d.deployed.join(', '));
   for (const drop of d.dropped) body += sub('Dropped', `${drop.task} (${drop.modelID}): ${drop.reason}`);
   if (d.index) body += sub('Index', `${d.index.url} (create_time ${d.index.createTime})`);
-  return section('Last Decision', body);
+  return section('Rounds', body);
 }
 
 function timelineSection(status: LearningJobStatus): string {
@@ -262,7 +275,7 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject, g
     out += jobSummary(o, status.conditions?.length ? undefined : await gmPresence());
     out += timelineSection(status);
     out += decisionsSection(status);
-    out += lifelongDecisionSection((o.status ?? {}) as LifelongStatus);
+    out += lifelongDecisionSection((o.status ?? {}) as LifelongStatus & LearningJobStatus);
     out += knowledgeBaseSection((o.status ?? {}) as LifelongStatus);
     out += metricsSection(status);
     out += podsSection(pods, labelKeys);

@@ -55,6 +55,10 @@ export function triggerOutlook(stage: TriggerStage, status: LearningJobStatus, n
   }
   const data = conditionData(last);
   const at = `(${last.stage}, ${last.type}) in round ${last.round ?? data.round ?? round}`;
+  // A job held by something missing (its LC, its Dataset, a Model) acts on the trigger only once that is resolved.
+  if (last.message && /^(waiting for the local controller of node |(Dataset|Model) \S+ not found)/.test(last.message)) {
+    return `The job is at ${at} and held: ${last.message}. Once that is resolved, its local controller acts on the trigger.${gate}`;
+  }
   if (last.stage === named && last.type === 'Waiting') {
     const what =
       stage === 'train'
@@ -80,6 +84,14 @@ export async function runTrigger(stage: string, job: string, options: TriggerOpt
   return withSession(options, io, async (session) => {
     const namespace = session.namespace(options);
     const found = await resolveJob(session, job, namespace);
+    const completed = (found.object.status as LearningJobStatus | undefined)?.completionTime;
+    if (completed) {
+      const max = (found.object.spec as { maxRounds?: number } | undefined)?.maxRounds;
+      throw new CliError(
+        'INVALID_INPUT',
+        `${found.kind.kind} ${namespace}/${found.name} completed at ${completed}${max !== undefined ? ` (spec.maxRounds ${max} reached)` : ''}: a trigger would have no effect; raise spec.maxRounds to run more rounds`,
+      );
+    }
     const value = `${s}@${rfc3339(now)}`;
     const updated = await session.client.request<KubeObject>('PATCH', objectPath(found.resource, namespace, found.name), {
       body: { metadata: { annotations: { [TRIGGER_ANNOTATION]: value } } },
