@@ -190,7 +190,7 @@ export class JobController<J extends LearningJob> {
     }
     return [...unmapped.entries()].map(
       ([key, { node, workers }]) =>
-        `${policy.kind} ${namespace}/${job.metadata.name ?? ''}: image ${JSON.stringify(key.slice(0, key.lastIndexOf('@')))} of the ${workers.join(', ')} worker${workers.length > 1 ? 's' : ''} has no local mapping on node ${node}, which runs workers as local processes (sedna up): give the container a command, or a workingDir holding its script`,
+        `${policy.kind} ${namespace}/${job.metadata.name ?? ''}: image ${JSON.stringify(key.slice(0, key.lastIndexOf('@')))} of the ${workers.join(', ')} worker${workers.length > 1 ? 's' : ''} has no local mapping on node ${node}, which runs workers as local processes (sedna up): give the container a command, or a workingDir holding its script${policy.kind === 'LifelongLearningJob' && key.startsWith('kubeedge/') ? " (the original's Python lifelong-learning workers are not supported: their knowledge-base index is a Python pickle; see docs/design/lifelong-learning.md)" : ''}`,
     );
   }
 
