@@ -8,6 +8,7 @@
  */
 import { JobStage } from './constants.js';
 import type { JobCondition } from './schemas/common.js';
+import { RFC3339 } from './rfc3339.js';
 import type { IncrementalCondData } from './wire.js';
 
 export * from './knowledgeBase.js';
@@ -241,7 +242,6 @@ const TRIGGER_STAGES: Readonly<Record<string, JobStage>> = { train: JobStage.Tra
 const MAX_SHOWN = 80;
 /** How far ahead of the reader's clock a trigger's time may be (clocks of different machines differ). */
 export const MAX_TRIGGER_SKEW_MS = 5 * 60_000;
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * Parses the annotation value `<train|eval|deploy>@<RFC 3339 time>` (stage in any case). The GM and

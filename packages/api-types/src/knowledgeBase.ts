@@ -8,6 +8,7 @@
  * `create_time`), as JSON instead of a Python pickle, with every artifact a URL
  * (docs/design/lifelong-learning.md).
  */
+import { compareRfc3339, parseRfc3339 } from './rfc3339.js';
 
 /** `format` of a KB index of this version. */
 export const KB_INDEX_FORMAT = 'sedna-ts.kb-index/v1';
@@ -67,7 +68,8 @@ export interface KbModel {
   sha256?: string;
   /**
    * The files of the model's folder, relative to `url`'s folder (e.g. `model.json`, `weights.bin`), so an
-   * edge that fetches the model through `kb_url` gets all of them.
+   * edge that fetches the model through `kb_url` gets all of them. Relative paths inside that folder: no
+   * `..` segment, no leading `/`, no NUL, no backslash (`parseKbIndex` refuses the index otherwise).
    */
   files?: string[];
   /** Training metrics. */
@@ -128,7 +130,10 @@ export interface KbIndex {
   /** The job it belongs to. */
   namespace: string;
   job: string;
-  /** When this version was made (RFC 3339 with milliseconds); versions are told apart by it. */
+  /**
+   * When this version was made (RFC 3339 with milliseconds, e.g. `2026-01-01T10:00:00.000Z`); versions
+   * are told apart and ordered by it. `parseKbIndex` refuses a value that is not an RFC 3339 time.
+   */
   create_time: string;
   /** Round that made it. */
   round: number;
@@ -150,9 +155,38 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Why a model's file path (`files[i]`) is refused, or undefined when it is a relative path inside the model's folder. */
+function modelFileProblem(file: unknown): string | undefined {
+  if (typeof file !== 'string' || file === '') return 'is not a non-empty string';
+  if (file.includes('\0')) return 'contains a NUL character';
+  if (file.includes('\\')) return 'contains a backslash';
+  if (file.startsWith('/') || /^[A-Za-z]:/.test(file)) return "is an absolute path; give a path relative to the model's folder";
+  if (file.split('/').includes('..')) return "has a \"..\" segment (a file outside the model's folder)";
+  return undefined;
+}
+
+/** The first problem of a model at `at` (`seen_task.task_groups[0].model`, `global_model`), or undefined. */
+function modelProblem(model: unknown, at: string): KbIndexProblem | undefined {
+  if (!isRecord(model)) return { path: at, message: 'is not an object' };
+  for (const key of ['id', 'url', 'format'] as const) {
+    if (typeof model[key] !== 'string' || model[key] === '') return { path: `${at}.${key}`, message: `${JSON.stringify(model[key])} is not a non-empty string` };
+  }
+  if (model.kb_url !== undefined && (typeof model.kb_url !== 'string' || model.kb_url === '')) return { path: `${at}.kb_url`, message: `${JSON.stringify(model.kb_url)} is not a non-empty string` };
+  if (model.files !== undefined) {
+    if (!Array.isArray(model.files)) return { path: `${at}.files`, message: 'is not a list' };
+    for (const [k, file] of model.files.entries()) {
+      const why = modelFileProblem(file);
+      if (why) return { path: `${at}.files[${k}]`, message: `${JSON.stringify(file)} ${why}` };
+    }
+  }
+  return undefined;
+}
+
 /**
  * Checks a parsed JSON value is a KB index of this version; returns it, or the first problem with the
- * field path (e.g. `seen_task.task_groups[2].model.url`). A pickle or another format is refused.
+ * field path (e.g. `seen_task.task_groups[2].model.url`). A pickle or another format is refused, and so
+ * are a `create_time` that is not an RFC 3339 time and a model `files` entry that leaves the model's
+ * folder (`..`, an absolute path, a NUL, a backslash).
  */
 export function parseKbIndex(value: unknown): { ok: true; index: KbIndex } | { ok: false; problem: KbIndexProblem } {
   const fail = (path: string, message: string) => ({ ok: false as const, problem: { path, message } });
@@ -161,6 +195,7 @@ export function parseKbIndex(value: unknown): { ok: true; index: KbIndex } | { o
   for (const key of ['namespace', 'job', 'create_time'] as const) {
     if (typeof value[key] !== 'string' || value[key] === '') return fail(key, `${JSON.stringify(value[key])} is not a non-empty string`);
   }
+  if (!parseRfc3339(value.create_time as string)) return fail('create_time', `${JSON.stringify(value.create_time)} is not an RFC 3339 time (e.g. "2026-01-01T10:00:00.000Z")`);
   if (!Number.isInteger(value.round) || (value.round as number) < 0) return fail('round', `${JSON.stringify(value.round)} is not a round number`);
   for (const side of ['seen_task', 'unseen_task'] as const) {
     const part = value[side];
@@ -174,11 +209,8 @@ export function parseKbIndex(value: unknown): { ok: true; index: KbIndex } | { o
       for (const [j, task] of group.tasks.entries()) {
         if (!isRecord(task) || typeof task.entry !== 'string') return fail(`${at}.tasks[${j}].entry`, 'is not a string');
       }
-      const model = group.model;
-      if (!isRecord(model)) return fail(`${at}.model`, 'is not an object');
-      for (const key of ['id', 'url', 'format'] as const) {
-        if (typeof model[key] !== 'string' || model[key] === '') return fail(`${at}.model.${key}`, `${JSON.stringify(model[key])} is not a non-empty string`);
-      }
+      const problem = modelProblem(group.model, `${at}.model`) ?? (group.previous_model === undefined ? undefined : modelProblem(group.previous_model, `${at}.previous_model`));
+      if (problem) return { ok: false, problem };
     }
     if (part.extractor !== null && part.extractor !== undefined) {
       const extractor = part.extractor;
@@ -188,7 +220,25 @@ export function parseKbIndex(value: unknown): { ok: true; index: KbIndex } | { o
       }
     }
   }
+  const global = value.global_model === undefined ? undefined : modelProblem(value.global_model, 'global_model');
+  if (global) return { ok: false, problem: global };
   return { ok: true, index: value as unknown as KbIndex };
+}
+
+/**
+ * Orders two index versions by the instant their `create_time` names (not as text: `+01:00` and `Z`
+ * times compare right): negative when `a` is earlier, 0 for the same instant, positive when later.
+ * Both must be RFC 3339 times, as `parseKbIndex` checks.
+ *
+ * @throws TypeError when either is not an RFC 3339 time.
+ * @example
+ * compareKbCreateTimes('2026-01-01T10:00:00.000Z', '2026-01-01T10:30:00.000+01:00'); // > 0
+ */
+export function compareKbCreateTimes(a: string, b: string): number {
+  const left = parseRfc3339(a);
+  const right = parseRfc3339(b);
+  if (!left || !right) throw new TypeError(`compareKbCreateTimes: ${JSON.stringify(left ? b : a)} is not an RFC 3339 time`);
+  return compareRfc3339(left, right);
 }
 
 /** Every model of an index: one per seen task group (and the global fallback), deduplicated by id. */

@@ -10,6 +10,8 @@ export type KnowledgeBaseErrorCode =
   | 'NOT_FOUND'
   /** The route exists, not with this method (HTTP 405). */
   | 'METHOD_NOT_ALLOWED'
+  /** An index version that clashes with the stored ones: not after the current, or another content under a stored create_time (HTTP 409). */
+  | 'CONFLICT'
   /** A body, field or parameter that is not what the route takes (HTTP 400). */
   | 'INVALID_INPUT'
   /** A body over the limit (HTTP 413). */
@@ -28,6 +30,7 @@ const HTTP_STATUS: Record<KnowledgeBaseErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  CONFLICT: 409,
   INVALID_INPUT: 400,
   TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,

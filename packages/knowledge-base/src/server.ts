@@ -118,8 +118,8 @@ export async function startKnowledgeBase(options: KnowledgeBaseOptions): Promise
       }
       index = parseIndex(bytes, type, id);
     }
-    await store.putIndex(id, index);
-    logger.info({ job: id.key, create_time: index.create_time, round: index.round, pod: id.claims.pod }, 'index stored');
+    const outcome = await store.putIndex(id, index);
+    logger.info({ job: id.key, create_time: index.create_time, round: index.round, pod: id.claims.pod }, outcome === 'stored' ? 'index stored' : 'index unchanged: that version is stored already (a retried upload)');
     send(res, 200, downloadPath(KB_INDEX_FILE, KB_INDEX_FILE));
   };
 

@@ -14,7 +14,8 @@
 import { lstat, mkdir, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { KB_INDEX_FILE, KB_ROUTE_PREFIX, KB_ROUTES, type KbIndex } from '@sedna-ts/api-types/contract';
+import { isDeepStrictEqual } from 'node:util';
+import { compareKbCreateTimes, KB_INDEX_FILE, KB_ROUTE_PREFIX, KB_ROUTES, type KbIndex } from '@sedna-ts/api-types/contract';
 import { ensurePrivateDirSync, PrivateFilesError, takePidLockSync, writeAtomic, writeFileAtomic } from '@sedna-ts/internal';
 import type { JobIdentity } from './auth.js';
 import { KnowledgeBaseError, errorMessage } from './errors.js';
@@ -114,9 +115,58 @@ export class KbStore {
     return text === undefined ? undefined : (JSON.parse(text) as KbIndex);
   }
 
-  /** Stores `index` as the job's current index and as the version `history/<create_time>.json`. */
-  putIndex(id: JobIdentity, index: KbIndex): Promise<void> {
-    return this.exclusive(id, () => this.writeVersion(id, index, `${versionFileName(index.create_time)}.json`));
+  /**
+   * Stores `index` as the job's current index and as the version `history/<create_time>.json`, when its
+   * `create_time` is after the current index's. The same content again under a stored `create_time` (a
+   * retried upload) changes nothing and resolves to `unchanged`; if a kill had cut that version's write
+   * between history and `index.json`, the write is finished (`stored`).
+   *
+   * @throws KnowledgeBaseError `CONFLICT` naming both times: a `create_time` not after the current
+   *   index's (it would roll the job back), or one naming a stored version of other content.
+   */
+  putIndex(id: JobIdentity, index: KbIndex): Promise<'stored' | 'unchanged'> {
+    return this.exclusive(id, async () => {
+      const historyName = `${versionFileName(index.create_time)}.json`;
+      const [stored, current] = await Promise.all([this.readJson(path.join(this.jobDir(id), HISTORY_DIR, historyName)), this.readIndex(id)]);
+      const currentTime = current?.create_time;
+      const notAfterCurrent = currentTime !== undefined && !this.isAfter(id, index.create_time, currentTime);
+      if (stored !== undefined) {
+        if (!isDeepStrictEqual(stored, index)) {
+          throw new KnowledgeBaseError(
+            'CONFLICT',
+            `index: create_time: ${JSON.stringify(index.create_time)} names a stored version of job ${id.key} (history/${historyName}) with other content; a new version needs a create_time after the current index's ${JSON.stringify(currentTime)}`,
+          );
+        }
+        if (notAfterCurrent) return 'unchanged';
+      } else if (notAfterCurrent) {
+        throw new KnowledgeBaseError(
+          'CONFLICT',
+          `index: create_time: ${JSON.stringify(index.create_time)} is not after the current index's create_time ${JSON.stringify(currentTime)} of job ${id.key}: an older version would roll the job back; a new version needs a later create_time`,
+        );
+      }
+      await this.writeVersion(id, index, historyName);
+      return 'stored';
+    });
+  }
+
+  /** Whether `time` is after `current`; a current time stored before they were checked (not RFC 3339) yields to any. */
+  private isAfter(id: JobIdentity, time: string, current: string): boolean {
+    try {
+      return compareKbCreateTimes(time, current) > 0;
+    } catch {
+      this.logger.warn({ job: id.key, create_time: time, current }, 'the current index has a create_time that is not an RFC 3339 time (stored by an earlier release): the new index replaces it');
+      return true;
+    }
+  }
+
+  /** A JSON file, parsed, or undefined when it does not exist. */
+  private async readJson(file: string): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(file, 'utf8')) as unknown;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
   }
 
   /**

@@ -149,6 +149,73 @@ describe('update and index', () => {
   });
 });
 
+describe('versions: create_time orders them, a stored one is never rewritten', () => {
+  const V = tokenFor('job-v');
+  const T1 = '2026-03-01T10:00:00.000Z';
+  const T2 = '2026-03-02T10:00:00.000Z';
+  const history = () => readdirSync(path.join(jobDir('job-v'), 'history')).sort();
+  const current = async () => (await api.get('/index', V)).body as { create_time: string; round: number; seen_task: { task_groups: Array<{ deploy: boolean }> } };
+
+  test('the same index again is an idempotent 200 (a retried upload); other content under a stored create_time is 409 naming it, and nothing changes', async () => {
+    const first = sampleIndex('job-v', { createTime: T1 });
+    expect(await api.postJson('/update', first, V)).toMatchObject({ status: 200, body: INDEX_PATH });
+    const stored = readFileSync(path.join(jobDir('job-v'), 'history', '2026-03-01T10-00-00.000Z.json'), 'utf8');
+    expect(await api.postJson('/update', first, V)).toMatchObject({ status: 200, body: INDEX_PATH });
+    const other = sampleIndex('job-v', { createTime: T1, round: 7 });
+    const r = await api.postJson('/update', other, V);
+    expect(r.status).toBe(409);
+    expect((r.body as { message: string }).message).toBe(
+      `index: create_time: "${T1}" names a stored version of job default/job-v (history/2026-03-01T10-00-00.000Z.json) with other content; a new version needs a create_time after the current index's "${T1}"`,
+    );
+    expect(readFileSync(path.join(jobDir('job-v'), 'history', '2026-03-01T10-00-00.000Z.json'), 'utf8')).toBe(stored);
+    expect((await current()).round).toBe(1);
+    expect(history()).toEqual(['2026-03-01T10-00-00.000Z.json']);
+  });
+
+  test('an older create_time (or the same instant written otherwise) is 409 naming both times: no silent rollback', async () => {
+    for (const older of ['2026-02-28T10:00:00.000Z', '2026-03-01T11:00:00.000+01:00']) {
+      const r = await api.postJson('/update', sampleIndex('job-v', { createTime: older, round: 0 }), V);
+      expect(r.status).toBe(409);
+      expect((r.body as { message: string }).message).toBe(
+        `index: create_time: "${older}" is not after the current index's create_time "${T1}" of job default/job-v: an older version would roll the job back; a new version needs a later create_time`,
+      );
+    }
+    expect((await current()).create_time).toBe(T1);
+    expect(history()).toEqual(['2026-03-01T10-00-00.000Z.json']);
+  });
+
+  test('a create_time that is not an RFC 3339 time is 400 naming the field and the value; no file is made for it', async () => {
+    for (const bad of ['../../../x', '2026-03-05', '2026-03-05T10:00:00']) {
+      expect(await api.postJson('/update', sampleIndex('job-v', { createTime: bad }), V)).toMatchObject({ status: 400, body: { message: `index: create_time: ${JSON.stringify(bad)} is not an RFC 3339 time (e.g. "2026-01-01T10:00:00.000Z")` } });
+    }
+    expect(readdirSync(path.join(dataDir, 'jobs', 'default'))).not.toContain('x.json');
+    expect(history()).toEqual(['2026-03-01T10-00-00.000Z.json']);
+  });
+
+  test('a later version is stored; a late retry of an older one is 200 and leaves the newer current', async () => {
+    expect(await api.postJson('/update', sampleIndex('job-v', { createTime: T2, round: 2 }), V)).toMatchObject({ status: 200 });
+    expect(await api.postJson('/update', sampleIndex('job-v', { createTime: T1 }), V)).toMatchObject({ status: 200 });
+    expect(await current()).toMatchObject({ create_time: T2, round: 2 });
+  });
+
+  test('update/status still works (it keeps create_time, its versions are history/<time>.status-<n>.json); a retried upload then changes nothing, other content is 409', async () => {
+    expect(await api.postJson('/update/status', { tasks: 'Summer_AC', status: 0 }, V)).toMatchObject({ status: 200 });
+    expect(await current()).toMatchObject({ create_time: T2, seen_task: { task_groups: [{ deploy: false }, { deploy: true }] } });
+    expect(await api.postJson('/update', sampleIndex('job-v', { createTime: T2, round: 2 }), V)).toMatchObject({ status: 200 });
+    expect((await current()).seen_task.task_groups.map((g) => g.deploy)).toEqual([false, true]);
+    expect((await api.postJson('/update', sampleIndex('job-v', { createTime: T2, round: 3 }), V)).status).toBe(409);
+    expect(history()).toEqual(['2026-03-01T10-00-00.000Z.json', '2026-03-02T10-00-00.000Z.json', '2026-03-02T10-00-00.000Z.status-1.json']);
+  });
+
+  test('a version a kill left in history but not yet current is finished by its retried upload', async () => {
+    const third = sampleIndex('job-v', { createTime: '2026-03-03T10:00:00.000Z', round: 3 });
+    writeFileSync(path.join(jobDir('job-v'), 'history', '2026-03-03T10-00-00.000Z.json'), `${JSON.stringify(third, null, 2)}\n`, { mode: 0o600 });
+    expect((await current()).create_time).toBe(T2);
+    expect(await api.postJson('/update', third, V)).toMatchObject({ status: 200 });
+    expect(await current()).toMatchObject({ create_time: third.create_time, round: 3 });
+  });
+});
+
 describe('update/status', () => {
   const C = tokenFor('job-c');
 

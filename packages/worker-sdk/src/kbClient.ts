@@ -147,9 +147,29 @@ export class KBClient {
     return parsed.index;
   }
 
-  /** Downloads an artifact (`kb_url`, absolute or a reply path) to `dest` (temp file + rename). */
+  /**
+   * Whether `url` (absolute or a reply path) is on this client's server: the same origin (scheme, host
+   * and port) as KB_SERVER. Only such URLs get the worker token.
+   */
+  isOwnUrl(url: string): boolean {
+    try {
+      return new URL(this.absolute(url)).origin === new URL(this.server).origin;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Downloads an artifact (`kb_url`, absolute or a reply path) to `dest` (temp file + rename).
+   *
+   * @throws WorkerSdkError `KB_FAILED` for a URL of another origin than KB_SERVER (the token is sent to
+   *   KB_SERVER only), or when the service refuses or does not answer.
+   */
   async download(url: string, dest: string): Promise<void> {
     const absolute = this.absolute(url);
+    if (!this.isOwnUrl(absolute)) {
+      throw new WorkerSdkError('KB_FAILED', `KBClient: download ${absolute}: not on KB_SERVER ${new URL(this.server).origin} (another scheme, host or port): refused, the worker token goes to KB_SERVER only`);
+    }
     const body = await this.call(`download ${absolute}`, absolute, () => ({ method: 'GET', headers: this.headers() }));
     await writeFileAtomic(dest, body);
   }

@@ -21,7 +21,9 @@ function checkRelative(model: KbModel, relative: unknown): string {
  * holding its `url` when this process can read it (a model is its folder: a tfjs `model.json` needs the
  * weights beside it), else a download of its `kb_url` through `kb`, with the other files of its folder
  * (its `files`, else the weight files a tfjs `model.json` lists), stored beside it in the KB (the same
- * `files=` folder). Throws `MODEL_INVALID` naming the model when neither works.
+ * `files=` folder). A `kb_url` must be on KB_SERVER (same scheme, host and port): the download carries the
+ * worker token. Throws `MODEL_INVALID` naming the model when neither works, or naming the model and the
+ * URL for a `kb_url` elsewhere.
  */
 export async function mirrorModel(model: KbModel, dest: string, options: { localPath: (path: string) => Promise<string>; kb: KBClient | undefined }): Promise<string> {
   const source = await options.localPath(model.url);
@@ -33,6 +35,10 @@ export async function mirrorModel(model: KbModel, dest: string, options: { local
   const kb = options.kb;
   if (!model.kb_url || !kb) {
     throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning: model ${model.id}: ${model.url} is not readable here${model.kb_url ? ' and KB_SERVER is not set to download its kb_url' : ' and it has no kb_url'}`);
+  }
+  // An index names kb_url; a hostile one could name another host, which would get the worker's token.
+  if (!kb.isOwnUrl(model.kb_url)) {
+    throw new WorkerSdkError('MODEL_INVALID', `LifelongLearning: model ${model.id}: kb_url ${model.kb_url} is not on KB_SERVER ${new URL(kb.server).origin} (another scheme, host or port): refused, the worker token goes to KB_SERVER only`);
   }
   const local = join(dest, basename(model.url));
   await kb.download(model.kb_url, local);

@@ -16,6 +16,7 @@ import {
   type UnseenSampleMeta,
 } from '@sedna-ts/api-types/contract';
 import { type MetricValue, type ModelInfo } from '@sedna-ts/api-types';
+import { ensurePrivateDirSync } from '@sedna-ts/internal';
 import { ClassFactory, ClassType } from './classFactory.js';
 import { SednaContext } from './context.js';
 import { BaseDataSource, writeFileAtomic } from './dataSource.js';
@@ -627,7 +628,48 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
   // ---------------------------------------------------------------- inference
 
   private edgeDir(): string {
-    return this.getParameters('edge_output_url') ?? join(tmpdir(), 'sedna-kb-edge', this.namespace, this.jobName, this.workerName);
+    return this.getParameters('edge_output_url') ?? join(this.edgeRoot(), this.namespace, this.jobName, this.workerName);
+  }
+
+  /** `sedna-kb-edge` in the OS temp folder: TMPDIR of the worker's env (its config, as every variable), else `os.tmpdir()`. */
+  private edgeRoot(): string {
+    return join(this.getParameters('TMPDIR') || tmpdir(), 'sedna-kb-edge');
+  }
+
+  /**
+   * Makes the edge cache folder private (0700, made or tightened) and refuses one of another user: it
+   * holds the models this worker serves. Under the OS temp folder (the default), every folder from
+   * `sedna-kb-edge` down is checked, since whoever owns one of them could swap what is below.
+   */
+  private ensureEdgeDir(): string {
+    const dir = this.edgeDir();
+    const levels = [dir];
+    if (!this.getParameters('edge_output_url')) {
+      levels.length = 0;
+      let level = this.edgeRoot();
+      for (const part of ['', this.namespace, this.jobName, this.workerName]) levels.push((level = join(level, part)));
+    }
+    try {
+      for (const level of levels) ensurePrivateDirSync(level, { logger: this.logger });
+    } catch (error) {
+      throw new WorkerSdkError('CONFIG_INVALID', `LifelongLearning.inference: edge cache folder ${dir}: ${(error as Error).message}; set env edge_output_url to a folder of this user's`, { cause: error });
+    }
+    return dir;
+  }
+
+  /**
+   * Refuses an index of another job than this worker's (env NAMESPACE and JOB_NAME, when set): two jobs
+   * sharing a folder must not serve each other's models.
+   */
+  private checkIndexJob(index: KbIndex, indexPath: string): void {
+    const namespace = this.getParameters('NAMESPACE');
+    const job = this.getParameters('JOB_NAME');
+    if ((namespace && index.namespace !== namespace) || (job && index.job !== job)) {
+      throw new WorkerSdkError(
+        'MODEL_INVALID',
+        `LifelongLearning.inference: KB index ${indexPath} (create_time ${index.create_time}) belongs to job ${index.namespace}/${index.job}, not to this worker's job ${namespace ?? index.namespace}/${job ?? index.job} (env NAMESPACE, JOB_NAME): refused`,
+      );
+    }
   }
 
   private pollPeriodMs(): number {
@@ -641,7 +683,9 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
 
   private async loadIndex(indexPath: string): Promise<IndexSlot<X, P>> {
     const index = await this.readIndex(indexPath, 'inference');
-    const folder = join(this.edgeDir(), 'models', folderName(index.create_time));
+    // Before anything is removed: another job's index may share this one's create_time.
+    this.checkIndexJob(index, indexPath);
+    const folder = join(this.ensureEdgeDir(), 'models', folderName(index.create_time));
     await rm(folder, { recursive: true, force: true });
     const estimators = new Map<string, Estimator<X, P>>();
     try {
@@ -711,6 +755,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
       (error: unknown) => {
         this.loading = undefined;
         this.counters.failedIndexLoads++;
+        this.logger.error({ index: this.getParameters('MODEL_URLS'), error: (error as Error).message }, 'KB index not usable; nothing deployed');
         throw error;
       },
     );

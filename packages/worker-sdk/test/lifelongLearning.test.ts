@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { LifelongLearning } from '../src/lifelongLearning.js';
 import { parseModuleParam, TaskAllocationByDataAttr, TaskDefinitionByDataAttr, TaskDefinitionByOrigin, TaskAllocationByOrigin } from '../src/lifelongTasks.js';
 import { dropOperatorOf, dropReason, type DropOperator } from '../src/taskUpdate.js';
 import { confidenceOf, SampleRecognitionByConfidence } from '../src/unseenRecognition.js';
-import { FakeLc, memoryLogger, removeDir, tempDir } from './helpers.js';
+import { FakeLc, memoryLogger, removeDir, tempDir, waitFor } from './helpers.js';
 import { rows, ThresholdEstimator } from './lifelongHelpers.js';
 
 const fast = { attempts: 3, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 };
@@ -209,7 +209,7 @@ afterEach(async () => {
   await removeDir(dir);
 });
 
-function worker(env: Record<string, string>, options: { kbDeadlineMs?: number } = {}): LifelongLearning<Record<string, unknown>, { label: number; probabilities: number[] }> {
+function worker(env: Record<string, string>, options: { kbDeadlineMs?: number; logger?: ReturnType<typeof memoryLogger> } = {}): LifelongLearning<Record<string, unknown>, { label: number; probabilities: number[] }> {
   const config = new SednaConfig({ env: { LC_SERVER: lc.url, JOB_NAME: 'comfort', NAMESPACE: 'default', WORKER_NAME: 'w', SEDNA_REPORT_SPOOL_DIR: join(dir, 'spool'), ...env } });
   return new LifelongLearning(ThresholdEstimator, { config, logger: memoryLogger(), retry: fast, task_definition: ATTRS, ...options });
 }
@@ -451,6 +451,151 @@ describe('LifelongLearning', () => {
       expect(() => new KBClient({ server: 'kb:9020' })).toThrow('KBClient: server (KB_SERVER): "kb:9020" is not an http(s) URL');
     } finally {
       await kb.stop();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------
+// What a hostile or foreign index, or a shared machine, cannot make the inference worker do
+
+describe('LifelongLearning inference: hardening', () => {
+  /** Trains a two-group KB (uploaded to `kb` when given) and copies its index to `<dir>/deploy/index.json`. */
+  async function deployed(kb?: FakeKb): Promise<{ deploy: string; index: KbIndex }> {
+    const out = join(dir, 'cloud/train/1');
+    await worker({ OUTPUT_URL: out, ...(kb ? { KB_SERVER: kb.url, SEDNA_WORKER_TOKEN: 'tok' } : {}) }).train(rows(['Summer_AC', 'Winter_NV'], 20));
+    const deploy = join(dir, 'deploy/index.json');
+    await mkdir(join(dir, 'deploy'), { recursive: true });
+    const index = await readIndex(join(out, 'index.json'));
+    await writeFile(deploy, JSON.stringify(index));
+    return { deploy, index };
+  }
+
+  test('a kb_url on another origin than KB_SERVER is refused naming the model and the URL; the token never leaves for it', async () => {
+    const kb = await new FakeKb().start();
+    const attacker = await new FakeKb().start();
+    try {
+      const { deploy, index } = await deployed(kb);
+      const steal = `${attacker.url}/steal`;
+      for (const group of index.seen_task.task_groups) group.model.kb_url = steal;
+      await writeFile(deploy, JSON.stringify(index));
+      await removeDir(join(dir, 'cloud')); // the edge must download
+      const infer = worker({ MODEL_URLS: deploy, KB_SERVER: kb.url, SEDNA_WORKER_TOKEN: 'tok', edge_output_url: join(dir, 'edge') });
+      try {
+        await expect(infer.ready()).rejects.toThrow(`LifelongLearning: model Summer_AC@r1: kb_url ${steal} is not on KB_SERVER ${kb.url} (another scheme, host or port): refused, the worker token goes to KB_SERVER only`);
+      } finally {
+        await infer.close();
+      }
+      expect(attacker.requests).toEqual([]);
+      expect(lc.received.filter((r) => r.body.kind === 'deploy')).toEqual([]);
+      // The client itself refuses too, before any request.
+      const client = new KBClient({ server: kb.url, token: 'tok', logger: memoryLogger() });
+      expect(client.isOwnUrl('/file/download?files=a')).toBe(true);
+      expect(client.isOwnUrl(`${kb.url}/knowledgebase/file/download?files=a`)).toBe(true);
+      expect(client.isOwnUrl(kb.url.replace('127.0.0.1', 'localhost'))).toBe(false);
+      await expect(client.download(steal, join(dir, 'x'))).rejects.toThrow(`KBClient: download ${steal}: not on KB_SERVER ${kb.url}`);
+      expect(attacker.requests).toEqual([]);
+    } finally {
+      await kb.stop();
+      await attacker.stop();
+    }
+  });
+
+  test('an index whose model files leave the model folder is refused naming the path', async () => {
+    const { deploy, index } = await deployed();
+    (index.seen_task.task_groups[1] as { model: { files?: string[] } }).model.files = ['threshold.json', '../../../../etc/passwd'];
+    await writeFile(deploy, JSON.stringify(index));
+    const infer = worker({ MODEL_URLS: deploy, edge_output_url: join(dir, 'edge') });
+    try {
+      await expect(infer.ready()).rejects.toThrow('seen_task.task_groups[1].model.files[1]: "../../../../etc/passwd" has a ".." segment');
+    } finally {
+      await infer.close();
+    }
+  });
+
+  test('the default edge cache (under the OS temp folder) is made 0700 at every level from sedna-kb-edge down', async () => {
+    const { deploy } = await deployed();
+    await mkdir(join(dir, 'tmp'));
+    const infer = worker({ MODEL_URLS: deploy, TMPDIR: join(dir, 'tmp') });
+    try {
+      await infer.ready();
+      for (const level of ['sedna-kb-edge', 'sedna-kb-edge/default', 'sedna-kb-edge/default/comfort', 'sedna-kb-edge/default/comfort/w']) {
+        expect([level, (await stat(join(dir, 'tmp', level))).mode & 0o777]).toEqual([level, 0o700]);
+      }
+      expect(JSON.parse(await readFile(join(dir, 'tmp/sedna-kb-edge/default/comfort/w/index.json'), 'utf8'))).toMatchObject({ job: 'comfort' });
+    } finally {
+      await infer.close();
+    }
+  });
+
+  test('an edge_output_url made 0755 elsewhere is tightened to 0700', async () => {
+    const { deploy } = await deployed();
+    await mkdir(join(dir, 'edge'), { mode: 0o755 });
+    const infer = worker({ MODEL_URLS: deploy, edge_output_url: join(dir, 'edge') });
+    try {
+      await infer.ready();
+      expect((await stat(join(dir, 'edge'))).mode & 0o777).toBe(0o700);
+    } finally {
+      await infer.close();
+    }
+  });
+
+  (process.getuid?.() === 0 ? test : test.skip)('an edge cache folder of another user is refused naming it and edge_output_url (as root: chowned to another uid)', async () => {
+    const { deploy } = await deployed();
+    // Another user made sedna-kb-edge first, world-writable, as anyone can in /tmp.
+    await mkdir(join(dir, 'tmp/sedna-kb-edge'), { recursive: true, mode: 0o777 });
+    await chown(join(dir, 'tmp/sedna-kb-edge'), 4242, 4242);
+    const infer = worker({ MODEL_URLS: deploy, TMPDIR: join(dir, 'tmp') });
+    try {
+      const edge = join(dir, 'tmp/sedna-kb-edge/default/comfort/w');
+      await expect(infer.ready()).rejects.toThrow(
+        `LifelongLearning.inference: edge cache folder ${edge}: ${join(dir, 'tmp/sedna-kb-edge')} is owned by uid 4242, not by this user`,
+      );
+      await expect(infer.ready()).rejects.toThrow("set env edge_output_url to a folder of this user's");
+      expect(lc.received.filter((r) => r.body.kind === 'deploy')).toEqual([]);
+      await expect(stat(join(dir, 'tmp/sedna-kb-edge/default'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      await infer.close();
+    }
+    // A set edge_output_url of another user is refused the same way.
+    await mkdir(join(dir, 'theirs'));
+    await chown(join(dir, 'theirs'), 4242, 4242);
+    const other = worker({ MODEL_URLS: deploy, edge_output_url: join(dir, 'theirs') });
+    try {
+      await expect(other.ready()).rejects.toThrow(`edge cache folder ${join(dir, 'theirs')}: ${join(dir, 'theirs')} is owned by uid 4242`);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test("an index of another job is refused at start and at a hot update: logged naming both jobs, not reported, the current one keeps serving", async () => {
+    const { deploy, index } = await deployed();
+    // At start: nothing to serve, ready() fails naming both jobs, no deploy report.
+    const startLogger = memoryLogger();
+    const stranger = worker({ MODEL_URLS: deploy, JOB_NAME: 'other', edge_output_url: join(dir, 'edge-0') }, { logger: startLogger });
+    try {
+      await expect(stranger.ready()).rejects.toThrow(`KB index ${deploy} (create_time ${index.create_time}) belongs to job default/comfort, not to this worker's job default/other (env NAMESPACE, JOB_NAME): refused`);
+      expect(startLogger.records.some((r) => r.level === 'error' && String(r.obj.error).includes('belongs to job default/comfort, not to this worker\'s job default/other'))).toBe(true);
+    } finally {
+      await stranger.close();
+    }
+    expect(lc.received.filter((r) => r.body.kind === 'deploy')).toEqual([]);
+
+    // Hot update: an index of job team-2/comfort (same job name, another namespace) appears in the folder.
+    const logger = memoryLogger();
+    const infer = worker({ MODEL_URLS: deploy, edge_output_url: join(dir, 'edge'), MODEL_POLL_PERIOD_SECONDS: '3600' }, { logger });
+    try {
+      await infer.ready();
+      await waitFor(() => lc.received.some((r) => r.body.kind === 'deploy'), 5_000, 'the deploy report');
+      const foreign = { ...index, namespace: 'team-2', create_time: new Date(Date.parse(index.create_time) + 1000).toISOString() };
+      await writeFile(deploy, JSON.stringify(foreign));
+      expect(await infer.checkIndexUpdate()).toBe(false);
+      expect(infer.index?.create_time).toBe(index.create_time);
+      expect(infer.stats()).toMatchObject({ indexLoads: 1, failedIndexLoads: 1 });
+      expect(logger.records.filter((r) => r.level === 'error').map((r) => r.obj.error)).toEqual([expect.stringContaining("belongs to job team-2/comfort, not to this worker's job default/comfort")]);
+      expect((await infer.inference({ season: 'Winter', cooling: 'NV', x: 5 })).tasks[0]?.model).toBe('Winter_NV@r1');
+      expect(lc.received.filter((r) => r.body.kind === 'deploy').map((r) => r.body.ownerInfo?.create_time)).toEqual([index.create_time]);
+    } finally {
+      await infer.close();
     }
   });
 });
