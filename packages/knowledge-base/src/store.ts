@@ -21,6 +21,9 @@ import type { JobIdentity } from './auth.js';
 import { KnowledgeBaseError, errorMessage } from './errors.js';
 import type { KbLogger } from './logger.js';
 
+/** How far ahead of this service's clock an index's create_time may be (clocks of machines differ). */
+export const MAX_CREATE_TIME_SKEW_MS = 5 * 60_000;
+
 /** Folder of the jobs under the data folder. */
 export const JOBS_DIR = 'jobs';
 /** Folder of a job's index versions. */
@@ -130,6 +133,14 @@ export class KbStore {
       const [stored, current] = await Promise.all([this.readJson(path.join(this.jobDir(id), HISTORY_DIR, historyName)), this.readIndex(id)]);
       const currentTime = current?.create_time;
       const notAfterCurrent = currentTime !== undefined && !this.isAfter(id, index.create_time, currentTime);
+      // A time far ahead of this clock would block every later version (a worker's clock running fast, or a hostile one).
+      const ahead = Date.parse(index.create_time) - Date.now();
+      if (ahead > MAX_CREATE_TIME_SKEW_MS) {
+        throw new KnowledgeBaseError(
+          'CONFLICT',
+          `index: create_time: ${JSON.stringify(index.create_time)} of job ${id.key} is ${Math.round(ahead / 1000)} s ahead of this service's clock (at most ${MAX_CREATE_TIME_SKEW_MS / 1000} s): it would block every later version; check the worker's clock`,
+        );
+      }
       if (stored !== undefined) {
         if (!isDeepStrictEqual(stored, index)) {
           throw new KnowledgeBaseError(

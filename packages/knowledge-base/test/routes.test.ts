@@ -184,6 +184,13 @@ describe('versions: create_time orders them, a stored one is never rewritten', (
     expect(history()).toEqual(['2026-03-01T10-00-00.000Z.json']);
   });
 
+  test('a create_time far ahead of the clock is 409: it would block every later version', async () => {
+    const r = await api.postJson('/update', sampleIndex('job-v', { createTime: '9999-12-31T00:00:00.000Z', round: 9 }), V);
+    expect(r.status).toBe(409);
+    expect((r.body as { message: string }).message).toMatch(/^index: create_time: "9999-12-31T00:00:00\.000Z" of job default\/job-v is \d+ s ahead of this service's clock \(at most 300 s\): it would block every later version; check the worker's clock$/);
+    expect((await current()).create_time).toBe(T1);
+  });
+
   test('a create_time that is not an RFC 3339 time is 400 naming the field and the value; no file is made for it', async () => {
     for (const bad of ['../../../x', '2026-03-05', '2026-03-05T10:00:00']) {
       expect(await api.postJson('/update', sampleIndex('job-v', { createTime: bad }), V)).toMatchObject({ status: 400, body: { message: `index: create_time: ${JSON.stringify(bad)} is not an RFC 3339 time (e.g. "2026-01-01T10:00:00.000Z")` } });
