@@ -18,6 +18,8 @@ export interface LcContext {
   logger: LcLogger;
   /** The clock (the trigger timer and the decision times). */
   now(): Date;
+  /** The `resourceKind`s of the learning jobs this LC handles (their outputDirs must not overlap). */
+  jobKinds?: readonly string[];
 }
 
 /** Where a host path is as this process sees it (under `hostRoot` when the LC runs in a container). */

@@ -216,6 +216,7 @@ async function stopAll(parts: Parts, api: WorkerApi, client: GmClient, release: 
 
 async function start(config: ResolvedConfig, kinds: readonly LcJobKind[], logger: ResolvedConfig['logger'], cleanups: Array<() => Promise<void>>): Promise<LocalController> {
   const { ctx, credential } = await openState(config, logger, cleanups);
+  ctx.jobKinds = kinds.map((k) => k.resourceKind);
   const jobs = new JobRegistry(ctx, kinds);
   const datasets = new DatasetRegistry(ctx, async (namespace, name, change) => {
     await Promise.all(jobs.ofDataset(namespace, name).map((m) => m.datasetChanged(change)));

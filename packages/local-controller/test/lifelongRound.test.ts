@@ -5,7 +5,7 @@
  * the inference worker's confirmation routed by create_time, and unseen samples counted upstream.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -213,6 +213,21 @@ describe('a lifelong-learning round on the LC', () => {
     ], { servingIndex: serving });
     const kept = await waitFor(() => gm.jobMessages(KIND).find((m) => m.phase === 'Deploy' && m.round === 5), 'the decision of the manual deploy of round 5');
     expect(kept).toMatchObject({ status: 'Completed', reason: 'the index evaluated in round 4 (create_time 2025-06-01T10:00:02.000Z) is the one serving' });
+  });
+
+  test("a later job whose outputDir is another job's folder through a symlink cuts no round (the GM sees two paths)", async () => {
+    const link = join(dir, 'output-link');
+    await symlink(outputDir, link);
+    gm.insert({
+      ...base,
+      metadata: { name: 'atcii-link', namespace: 'default', uid: 'uid-atcii-link', creationTimestamp: '2025-06-01T11:00:00Z' },
+      spec: { ...base.spec, outputDir: link },
+      status: { round: 0, conditions: [condition('Train', 'Waiting', 0)] },
+    } as LifelongLearningJob);
+    await waitForJobs(lc.url, 2);
+    await appendRows(13);
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(gm.jobMessages(KIND).filter((m) => m.name === 'atcii-link')).toEqual([]);
   });
 
   test('unseen samples saved in the inference worker\'s folder are counted and sent upstream', async () => {

@@ -13,9 +13,11 @@ export interface PolicyJob {
   policy: JobPolicy<LearningJob>;
 }
 
+/** `[creation time, kind, namespace/name]` as one string that sorts as the tuple (NUL separates). */
 function order(entry: PolicyJob): string {
   const m = entry.job.metadata;
-  return `${m.creationTimestamp ?? ''}|${entry.policy.kind}|${m.namespace ?? 'default'}/${m.name ?? ''}`;
+  const created = String(m.creationTimestamp ?? '');
+  return `${created}\u0000${entry.policy.kind}\u0000${m.namespace ?? 'default'}/${m.name ?? ''}`;
 }
 
 function subject(entry: PolicyJob): string {

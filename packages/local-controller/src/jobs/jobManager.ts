@@ -11,7 +11,7 @@
  * waits, with a warning naming the path and the allowed roots, while the index or `outputDir` is not
  * in them; round files get the owner and the mode of the index, never group- or other-writable.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, realpath, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -22,6 +22,7 @@ import {
   type Trigger,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
+import { outputDirOverlap } from '@sedna-ts/api-types/contract';
 import { datasetIndexPath, hostPath, jobFrame, type LcContext } from '../context.js';
 import type { LcJob } from './jobKind.js';
 import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked } from '../datasets/dataRoots.js';
@@ -89,6 +90,30 @@ function bareModel(model: ModelInfo | undefined): ModelInfo | undefined {
 
 function sameCursor(a: IndexCursor, b: IndexCursor): boolean {
   return a.fileId === b.fileId && a.offset === b.offset && a.count === b.count;
+}
+
+/** Whether a job ordered `[creation time, kind, namespace/name]` comes before another (no time first). */
+function isEarlier(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    if ((a[i] as string) < (b[i] as string)) return true;
+    if ((a[i] as string) > (b[i] as string)) return false;
+  }
+  return false;
+}
+
+/** The real path of a folder that may not exist yet: its deepest existing ancestor resolved, then the rest. */
+async function realFolder(folder: string): Promise<string> {
+  const missing: string[] = [];
+  let existing = folder;
+  for (;;) {
+    try {
+      return join(await realpath(existing), ...missing.reverse());
+    } catch {
+      if (dirname(existing) === existing) return folder;
+      missing.push(basename(existing));
+      existing = dirname(existing);
+    }
+  }
 }
 
 /**
@@ -354,10 +379,38 @@ export class JobManager {
       this.warnOnce('output', `${refused}: round ${round} waits`);
       return undefined;
     }
+    const shared = await this.sharedOutputDir(outputDir);
+    if (shared) {
+      this.warnOnce('output', `${shared}: round ${round} waits`);
+      return undefined;
+    }
     const access = await this.indexAccess();
     // A topic of its own: the read of the index warns under 'dataset' at every check, with another text.
     if (typeof access === 'string') this.warnOnce('cut', `${access}: round ${round} waits`);
     return typeof access === 'string' ? undefined : access;
+  }
+
+  /**
+   * Whether an earlier job on this LC writes into the same real folder (the GM compares the paths as
+   * written; a symlink can make two different paths one folder): the later job waits, the earlier runs.
+   */
+  private async sharedOutputDir(outputDir: string): Promise<string | undefined> {
+    const mine = await realFolder(hostPath(this.ctx.config, outputDir));
+    const me = this.job as RoundJob;
+    const myOrder = [me.metadata.creationTimestamp ?? '', this.names.resourceKind, `${this.options.namespace}/${this.options.name}`];
+    for (const kind of this.ctx.jobKinds ?? [this.names.resourceKind]) {
+      for (const other of this.ctx.store.list<RoundJob>(kind)) {
+        const dir = (other.spec as { outputDir?: unknown } | undefined)?.outputDir;
+        if (other.metadata.uid === me.metadata.uid || typeof dir !== 'string' || /^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) continue;
+        const order = [other.metadata.creationTimestamp ?? '', kind, `${other.metadata.namespace ?? 'default'}/${other.metadata.name ?? ''}`];
+        if (!isEarlier(order, myOrder)) continue;
+        const theirs = await realFolder(hostPath(this.ctx.config, dir));
+        if (outputDirOverlap(mine, theirs)) {
+          return `${this.outputSubject(outputDir)} resolves to ${JSON.stringify(mine)}, which overlaps ${JSON.stringify(theirs)}, the outputDir of ${other.kind ?? kind} ${other.metadata.namespace ?? 'default'}/${other.metadata.name ?? ''} (created earlier): two jobs would overwrite each other's files`;
+        }
+      }
+    }
+    return undefined;
   }
 
   /** Owner and mode of the dataset's index (opened as the monitor does), or why there are none. */
