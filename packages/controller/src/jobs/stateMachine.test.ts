@@ -451,7 +451,7 @@ describe('decide: retries and failed rounds', () => {
     });
     const d = run(job, { pods: [{ ...INFER, phase: 'Failed', failure: 'exit 1' }] });
     expect(appended(job, d)).toEqual(['Deploy/Ready/1/Retry', 'Deploy/Starting/1']);
-    expect(actions(d)).toEqual(['delete helmet-infer-aaaaa', 'create inference helmet-infer-x7k2q r1 a0']);
+    expect(actions(d)).toEqual(['delete helmet-infer-aaaaa', 'create inference helmet-infer-x7k2q r1 a2']);
     expect(conditionData(last(d))).toMatchObject({ attempt: 2, decision: DEPLOY_DECISION, worker: 'helmet-infer-x7k2q' });
   });
 

@@ -525,7 +525,7 @@ class Decider<J extends LearningJob> {
         if (pod.phase === 'Failed' || pod.phase === 'Succeeded') this.deletePod(pod, `inference worker ${pod.phase.toLowerCase()}; replaced for round ${round}`);
         else if (pod.crashing && attempt > 1) this.deletePod(pod, `inference worker keeps crashing (${pod.crashing}); replaced for attempt ${attempt} of round ${round}`);
       }
-      const serving = this.ensureInferencePod(true);
+      const serving = this.ensureInferencePod(true, attempt);
       this.append({ stage: JobStage.Deploy, type: JobConditionType.Starting, round, data: serving ? { ...carried, worker: serving.name } : carried });
       return true;
     }
@@ -690,11 +690,13 @@ class Decider<J extends LearningJob> {
    * replaced `retryInitialMs` after it ended, as a ReplicaSet replaces its pods, so the job serves
    * between deploys too (the delay bounds the churn of a worker that keeps ending).
    */
-  ensureInferencePod(forDeploy = false): ObservedPod | undefined {
+  ensureInferencePod(forDeploy = false, attempt = 0): ObservedPod | undefined {
     const live = this.livePods('inference');
-    const serving = live.find((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded');
+    // A completed job keeps serving, but not with a worker that keeps crashing.
+    if (this.finished) for (const pod of live) if (pod.crashing) this.deletePod(pod, `the job has completed and its inference worker keeps crashing (${pod.crashing})`);
+    const serving = live.find((p) => p.phase !== 'Failed' && p.phase !== 'Succeeded' && !(this.finished && p.crashing));
     if (serving) return serving;
-    if (this.finished || this.policy.deployMode(this.job) === 'publish') return live[0];
+    if (this.finished || this.policy.deployMode(this.job) === 'publish') return live.find((p) => !p.deleting);
     if (!forDeploy && this.policy.servesBeforeDeploy && !this.policy.servesBeforeDeploy(this.job, this.status) && !this.deploying()) return live[0];
     const latest = this.latest();
     // During a cold update the deploy stage owns the inference pod.
@@ -717,7 +719,7 @@ class Decider<J extends LearningJob> {
     const node = this.canCreate('inference');
     if (!node) return undefined;
     const modelUrl = this.policy.servingModel(this.job, this.status)?.url;
-    return this.createPod('inference', node, this.round, 0, modelUrl ? { modelUrl } : {});
+    return this.createPod('inference', node, this.round, attempt, modelUrl ? { modelUrl } : {});
   }
 
   /** Whether a deploy stage is past Ready (its inference worker is being started or confirmed). */

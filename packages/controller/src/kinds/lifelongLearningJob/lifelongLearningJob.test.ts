@@ -120,6 +120,13 @@ describe('LifelongLearningJob on the shared state machine', () => {
     expect(again.actions.map((a) => a.type)).toEqual(['deletePod', 'createPod']);
   });
 
+  test('a completed job keeps its inference worker, but not one that keeps crashing', () => {
+    const done = makeLlJob([cond('Train', 'Waiting', 2)], { completionTime: at(-10), servingIndex: { url: DEPLOYED.url, createTime: 'x', round: 2 } }, 2);
+    const crashing = pod({ name: 'atcii-infer-aaaaa', workerType: 'inference', crashing: 'container infer exited with code 3 (restarted 4 times)' });
+    expect(run(done, { pods: [crashing] }).actions.map((a) => a.type)).toEqual(['deletePod']);
+    expect(run(done, { pods: [{ ...crashing, crashing: undefined }] }).actions).toEqual([]);
+  });
+
   test('a hot deploy not confirmed in time restarts the inference pod once, then fails with DeployTimeout', () => {
     const running = { ...cond('Deploy', 'Running', 1, { data: { input: { models: [DEPLOYED] }, worker: 'atcii-infer-aaaaa' } }), lastTransitionTime: at(-601) };
     let d = run(makeLlJob([running], { servingIndex: { url: DEPLOYED.url, createTime: 'old', round: 0 } }, 1), { pods: [pod({ name: 'atcii-infer-aaaaa', workerType: 'inference' })] });
