@@ -11,10 +11,12 @@ afterAll(async () => {
   await t.close();
 });
 
+/** The job at (stage, type) of `round`, after a round 1 that trained a model. */
 async function setLatest(stage: string, type: string, round: number) {
+  const trained = { type: 'Completed', status: 'True', stage: 'Train', round: 1, data: JSON.stringify({ output: { models: [{ format: 'onnx', url: '/srv/helmet-output/train/1/model.onnx' }] } }) };
   await t.client.request('PATCH', `${JOB_PATH}/status`, {
     contentType: 'application/merge-patch+json',
-    body: { status: { round, conditions: [{ type, status: 'True', stage, round }] } },
+    body: { status: { round, conditions: [trained, { type, status: 'True', stage, round }] } },
   });
 }
 
@@ -52,6 +54,14 @@ test('a job that does not exist exits 3; a stage that does not exist exits 2', a
   expect(await t.sedna(['trigger', 'train', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: no learning job "nope" in namespace default (looked for IncrementalLearningJob and LifelongLearningJob)\n' });
   expect(await t.sedna(['trigger', 'infer', 'helmet'])).toMatchObject({ code: 2, stderr: 'sedna: trigger "infer": expected train, eval, deploy\n' });
   expect((await t.sedna(['trigger', 'train'])).code).toBe(2);
+});
+
+test('eval or deploy of a job that trained nothing is refused (exit 1): the GM would ignore it', async () => {
+  await t.client.request('PATCH', `${JOB_PATH}/status`, { contentType: 'application/merge-patch+json', body: { status: { round: 0, conditions: [{ type: 'Waiting', status: 'True', stage: 'Train', round: 0 }] } } });
+  await t.client.request('PATCH', JOB_PATH, { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'sedna.io/trigger': null } } } });
+  const r = await t.sedna(['trigger', 'deploy', 'helmet']);
+  expect(r).toMatchObject({ code: 1, stderr: 'sedna: IncrementalLearningJob default/helmet: no round has trained a model yet, so there is nothing to deploy: trigger train first\n' });
+  expect(await annotation()).toBeUndefined();
 });
 
 test('a held job says what holds it; a completed job refuses the trigger (exit 1) and keeps no annotation', async () => {

@@ -108,8 +108,12 @@ async function outputDirWarnings(session: Session, placed: readonly PlacedManife
   for (const info of LEARNING_JOB_KINDS) {
     try {
       const resource = await session.resolve(info.plural);
-      const list = await session.client.get<{ items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { outputDir?: unknown } }> }>(collectionPath(resource, undefined));
+      const list = await session.client.get<{ items?: Array<{ metadata?: { name?: string; namespace?: string }; spec?: { outputDir?: unknown }; status?: { conditions?: Array<{ reason?: string }> } }> }>(
+        collectionPath(resource, undefined),
+      );
       for (const item of list.items ?? []) {
+        // A job the GM refused (its spec, or this very overlap) holds no folder.
+        if (item.status?.conditions?.at(-1)?.reason === 'InvalidSpec') continue;
         if (typeof item.spec?.outputDir === 'string') owners.push({ kind: info.kind, namespace: item.metadata?.namespace ?? 'default', name: item.metadata?.name ?? '', outputDir: item.spec.outputDir });
       }
     } catch {

@@ -274,7 +274,8 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject, g
     );
     out += jobSummary(o, status.conditions?.length ? undefined : await gmPresence());
     out += timelineSection(status);
-    out += decisionsSection(status);
+    // The deploy gate's decisions (metric, operator, threshold) are IncrementalLearningJob's; a lifelong round's are in Rounds.
+    if (r.kind !== 'LifelongLearningJob') out += decisionsSection(status);
     out += lifelongDecisionSection((o.status ?? {}) as LifelongStatus & LearningJobStatus);
     out += knowledgeBaseSection((o.status ?? {}) as LifelongStatus);
     out += metricsSection(status);

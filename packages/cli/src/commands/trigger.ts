@@ -92,6 +92,13 @@ export async function runTrigger(stage: string, job: string, options: TriggerOpt
         `${found.kind.kind} ${namespace}/${found.name} completed at ${completed}${max !== undefined ? ` (spec.maxRounds ${max} reached)` : ''}: a trigger would have no effect; raise spec.maxRounds to run more rounds`,
       );
     }
+    if (s !== 'train') {
+      // The GM ignores a manual eval or deploy of a job that has trained nothing (TriggerIgnored): said here, before anything is set.
+      const trained = ((found.object.status as LearningJobStatus | undefined)?.conditions ?? []).some(
+        (c) => c.stage === 'Train' && c.type === 'Completed' && (conditionData(c).output?.models?.length ?? 0) > 0,
+      );
+      if (!trained) throw new CliError('INVALID_INPUT', `${found.kind.kind} ${namespace}/${found.name}: no round has trained a model yet, so there is nothing to ${s === 'eval' ? 'evaluate' : 'deploy'}: trigger train first`);
+    }
     const value = `${s}@${rfc3339(now)}`;
     const updated = await session.client.request<KubeObject>('PATCH', objectPath(found.resource, namespace, found.name), {
       body: { metadata: { annotations: { [TRIGGER_ANNOTATION]: value } } },

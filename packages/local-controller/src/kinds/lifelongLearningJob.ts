@@ -81,7 +81,11 @@ export class LifelongJobManager extends JobManager {
     const index = evaluated ? modelsOf(evaluated.data)[0] : undefined;
     const summary = evaluated ? readKbSummary(evaluated.data.output?.ownerInfo) : undefined;
     let message: UpstreamJobMessage;
-    const keep = (reason: string): UpstreamJobMessage => ({ phase: 'Deploy', status: 'Completed', round, reason, output: { ownerInfo: { reason } } });
+    const servingNow = (this.job as LifelongLearningJob).status?.servingIndex;
+    const keep = (why: string): UpstreamJobMessage => {
+      const reason = servingNow ? why : why.replace(/; the serving index stays$/, '; nothing is deployed yet');
+      return { phase: 'Deploy', status: 'Completed', round, reason, output: { ownerInfo: { reason } } };
+    };
     if (!index?.url) {
       message = keep(`the eval of round ${round} reported no KB index; the serving index stays`);
     } else {
