@@ -120,6 +120,20 @@ test('stop with an outcome kills running processes (SIGTERM) and reports Failed 
   expect(store.listPods()).toEqual([]);
 });
 
+test('activeDeadlineSeconds: past it the processes are stopped and the pod fails with reason DeadlineExceeded', async () => {
+  const pidFile = path.join(tmp.dir, 'pid');
+  const worker = new PodWorker(
+    pod({ restartPolicy: 'Never', activeDeadlineSeconds: 1, containers: [node('main', `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000)`)] }),
+    deps,
+  );
+  worker.start();
+  const pid = Number(await eventually('pid', () => readText(pidFile)));
+  await eventually('the pod failed', () => (statuses.some((s) => s.phase === 'Failed') ? true : undefined));
+  expect(last()).toMatchObject({ phase: 'Failed', reason: 'DeadlineExceeded', message: 'Pod was active on the node longer than the specified deadline (activeDeadlineSeconds 1)' });
+  expect(isAlive(pid)).toBe(false);
+  expect(events).toContain('DeadlineExceeded');
+});
+
 test('a pod recreated under the same name starts with a fresh folder; the same pod keeps its own', async () => {
   const dir = path.join(tmp.dir, 'pods', 'ns', 'p');
   const first = new PodWorker(pod({ containers: [] }), deps);

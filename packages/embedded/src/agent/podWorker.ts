@@ -74,6 +74,7 @@ export class PodWorker {
   private running: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private finished = false;
+  private deadlineTimer: NodeJS.Timeout | undefined;
   // Set by detach(): the agent is gone, the pod now belongs to the next agent's recovery.
   private detached = false;
 
@@ -159,6 +160,7 @@ export class PodWorker {
   /** Accepts the pod and starts running it. */
   start(): void {
     this.deps.store.writePod({ uid: this.uid, namespace: this.namespace, name: this.name, acceptedAt: this.startTime });
+    this.armDeadline();
     const run = this.run();
     this.running = run.then(
       () => undefined,
@@ -171,6 +173,30 @@ export class PodWorker {
       this.deps.logger.error({ pod: `${this.namespace}/${this.name}`, ...errorFields(error) }, 'pod worker failed');
       void this.stop({ gracePeriodSeconds: this.gracePeriodSeconds, outcome: { phase: 'Failed', reason: 'NodeAgentError', message }, report: true });
     });
+  }
+
+  /**
+   * `spec.activeDeadlineSeconds`, as the kubelet honours it: counted from the pod's start on the node
+   * (its status.startTime when it has one, so a restarted agent does not start the count again); past
+   * it the pod's processes are stopped and the pod fails with reason DeadlineExceeded.
+   */
+  private armDeadline(): void {
+    const seconds = this.pod.spec?.activeDeadlineSeconds;
+    if (typeof seconds !== 'number' || !(seconds > 0)) return;
+    const started = Date.parse(String(this.pod.status?.startTime ?? this.startTime));
+    const left = (Number.isNaN(started) ? Date.now() : started) + seconds * 1000 - Date.now();
+    this.deadlineTimer = setTimeout(
+      () => {
+        this.event('Warning', 'DeadlineExceeded', `Pod was active on the node longer than the specified deadline (activeDeadlineSeconds ${seconds})`);
+        void this.stop({
+          gracePeriodSeconds: this.gracePeriodSeconds,
+          outcome: { phase: 'Failed', reason: 'DeadlineExceeded', message: `Pod was active on the node longer than the specified deadline (activeDeadlineSeconds ${seconds})` },
+          report: true,
+        });
+      },
+      Math.max(0, left),
+    );
+    this.deadlineTimer.unref();
   }
 
   private async run(): Promise<void> {
@@ -200,6 +226,7 @@ export class PodWorker {
 
   /** Writes the terminal status, then forgets the pod: its record goes only once the status landed. */
   private async finish(): Promise<void> {
+    clearTimeout(this.deadlineTimer);
     for (const record of [...this.init, ...this.main]) record.done = true;
     const status = this.status();
     this.deps.store.writeFinalStatus(this.uid, status);
@@ -366,6 +393,7 @@ export class PodWorker {
    * writes the final status. Waiting containers never start. Resolves once nothing of the pod runs.
    */
   stop(options: StopOptions): Promise<void> {
+    clearTimeout(this.deadlineTimer);
     this.stopping ??= (async () => {
       const wasFinished = this.finished;
       this.abort.abort();
