@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { jobFolder, type KbIndex } from '@sedna-ts/api-types/contract';
 import { writeCameraFrames } from './src/camera.js';
-import { mapOf, runCli, sednaBin, startSednaUp, waitFor } from './src/demoSupport.js';
+import { mapOf, runCli, sednaBin, startSednaUp, waitFor, type Condition } from './src/demoSupport.js';
 import { HelmetError } from './src/errors.js';
 import { appendLines, formatIndexLine } from './src/indexFile.js';
 import { prepareJobFolder, prepareLifelongFolder } from './src/jobFolder.js';
@@ -57,13 +57,6 @@ const say = (line: string) => {
   if (!values.json) console.log(line);
 };
 
-interface Condition {
-  type: string;
-  stage: string;
-  round?: number;
-  reason?: string;
-  message?: string;
-}
 interface JobStatus {
   round?: number;
   conditions?: Condition[];

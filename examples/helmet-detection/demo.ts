@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { jobFolder } from '@sedna-ts/api-types/contract';
 import { writeCameraFrames } from './src/camera.js';
-import { mapOf, runCli, sednaBin, startSednaUp, waitFor } from './src/demoSupport.js';
+import { mapOf, runCli, sednaBin, startSednaUp, waitFor, type Condition } from './src/demoSupport.js';
 import { HelmetError } from './src/errors.js';
 import { readIndexLines } from './src/indexFile.js';
 import { prepareJobFolder } from './src/jobFolder.js';
@@ -49,13 +49,6 @@ const say = (line: string) => {
   if (!values.json) console.log(line);
 };
 
-interface Condition {
-  type: string;
-  stage: string;
-  round?: number;
-  reason?: string;
-  message?: string;
-}
 interface JobStatus {
   round?: number;
   completionTime?: string;

@@ -8,10 +8,9 @@
 // boxes below it are not reported), poll_ms (200), keep_frames (false: processed frames are deleted),
 // max_frames (0: run until stopped), stats_file (a JSON file rewritten with the counters and the time
 // of the last hot swap).
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BaseConfig, Context, IncrementalLearning, writeFileAtomic } from '@sedna-ts/worker-sdk';
 import { type Detection } from './src/boxes.js';
+import { consumeFrames } from './src/frameFolder.js';
 import { HelmetDetector } from './src/onnxDetector.js';
 
 const framesDir = Context.getParameters('frames_dir', '/frames');
@@ -40,7 +39,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-const processed = new Set<string>();
 let frames = 0;
 let hard = 0;
 let lastStatsWrite = 0;
@@ -56,41 +54,26 @@ async function writeStats(force = false): Promise<void> {
 }
 
 console.log(`inference: watching ${framesDir}; model ${BaseConfig.modelUrl}; HEM ${hem.method} ${JSON.stringify(hem.param)}; hard examples to ${BaseConfig.heSavedUrl ?? '(HE_SAVED_URL not set: not saved)'}`);
-while (!stopping && (maxFrames === 0 || frames < maxFrames)) {
-  let names: string[];
-  try {
-    names = (await readdir(framesDir)).filter((n) => /\.(png|jpe?g)$/i.test(n) && !n.startsWith('.') && !processed.has(n)).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    names = [];
-  }
-  if (names.length === 0) {
-    await writeStats(true);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-    continue;
-  }
-  for (const name of names) {
-    if (stopping || (maxFrames > 0 && frames >= maxFrames)) break;
-    const path = join(framesDir, name);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // taken away meanwhile
-      throw error;
-    }
+await consumeFrames({
+  dir: framesDir,
+  accept: (n) => /\.(png|jpe?g)$/i.test(n) && !n.startsWith('.'),
+  pollMs,
+  keepFrames,
+  stopped: () => stopping || (maxFrames > 0 && frames >= maxFrames),
+  onIdle: () => writeStats(true),
+  onFrame: async (bytes) => {
     const [, detections, isHard] = await il.inference(bytes);
     frames++;
     if (isHard) {
       hard++;
       if (BaseConfig.heSavedUrl) await il.saveHardExample(bytes, detections);
     }
-    if (keepFrames) processed.add(name);
-    else await rm(path, { force: true });
+  },
+  afterFrame: async () => {
     if (frames % 100 === 0) console.log(`inference: ${frames} frames, ${hard} hard examples, model ${il.modelVersion}`);
     await writeStats();
-  }
-}
+  },
+});
 await writeStats(true);
 console.log(`inference: stopped after ${frames} frames, ${hard} hard examples`);
 await il.close();

@@ -8,10 +8,9 @@
 // boxes below it are not reported), poll_ms (200), keep_frames (false: served frames are deleted),
 // stats_file (a JSON file rewritten with the counters per site: frames, unseen, the models that served
 // them, and the KB round serving), MODEL_POLL_PERIOD_SECONDS (the SDK's, 30 s by default).
-import { readdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { Context, writeFileAtomic } from '@sedna-ts/worker-sdk';
 import { HelmetError } from './src/errors.js';
+import { consumeFrames } from './src/frameFolder.js';
 import { helmetLearning, KbHelmetDetector } from './src/lifelong.js';
 import { readPngText, SITE_KEYWORD } from './src/pngText.js';
 
@@ -56,30 +55,14 @@ serving = true;
 console.log(`ll-inference: serving KB round ${first.round} (${first.seen_task.task_groups.map((g) => g.entry).join(', ')}); watching ${framesDir}; unseen frames to ${ll.unseenSaveDir}`);
 await writeStats(true);
 
-const processed = new Set<string>();
-while (!stopping) {
-  let names: string[];
-  try {
-    names = (await readdir(framesDir)).filter((n) => n.endsWith('.png') && !processed.has(n)).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    names = [];
-  }
-  if (names.length === 0) {
-    await writeStats(true);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-    continue;
-  }
-  for (const name of names) {
-    if (stopping) break;
-    const path = join(framesDir, name);
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // taken away meanwhile
-      throw error;
-    }
+await consumeFrames({
+  dir: framesDir,
+  accept: (n) => n.endsWith('.png'),
+  pollMs,
+  keepFrames,
+  stopped: () => stopping,
+  onIdle: () => writeStats(true),
+  onFrame: async (bytes) => {
     const { isUnseen, tasks } = await ll.inference(bytes);
     const site = readPngText(bytes, SITE_KEYWORD) ?? '(none)';
     const stats = (sites[site] ??= { frames: 0, unseen: 0, served: {} });
@@ -91,12 +74,12 @@ while (!stopping) {
       stats.unseen++;
       unseen++;
     }
-    if (keepFrames) processed.add(name);
-    else await rm(path, { force: true });
+  },
+  afterFrame: async () => {
     if (frames % 100 === 0) console.log(`ll-inference: ${frames} frames, ${unseen} unseen; KB round ${ll.stats().round}`);
     await writeStats();
-  }
-}
+  },
+});
 await writeStats(true);
 console.log(`ll-inference: stopped after ${frames} frames, ${unseen} unseen`);
 await ll.close();

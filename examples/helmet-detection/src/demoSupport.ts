@@ -12,6 +12,15 @@ import { HelmetError } from './errors.js';
 import { HelmetDetector } from './onnxDetector.js';
 
 /** Resolves after `ms` milliseconds. */
+/** A job condition as the demos read it from `sedna get -o json`. */
+export interface Condition {
+  type: string;
+  stage: string;
+  round?: number;
+  reason?: string;
+  message?: string;
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

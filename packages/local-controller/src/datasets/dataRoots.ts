@@ -157,24 +157,27 @@ export function datasetIndexOpener(config: ResolvedConfig, dataset: Dataset): In
   return (path) => openChecked(config, path, subject, ownCopy);
 }
 
-/**
- * Why the LC may not write into `folder` (as this process sees it; it need not exist yet): the real path
- * of its deepest existing ancestor, then the rest, checked as `openChecked` does. Undefined when it may.
- */
-export async function folderRefusal(config: ResolvedConfig, folder: string, subject: string): Promise<string | undefined> {
+/** The real path of a folder that need not exist yet: its deepest existing ancestor resolved, then the rest. */
+export async function realFolder(folder: string): Promise<string> {
   const missing: string[] = [];
   let existing = folder;
-  let real: string;
   for (;;) {
     try {
-      real = join(await realpath(existing), ...missing.reverse());
-      break;
+      return join(await realpath(existing), ...missing.reverse());
     } catch (error) {
       if (!isNotFound(error) || dirname(existing) === existing) throw error;
       missing.push(basename(existing));
       existing = dirname(existing);
     }
   }
+}
+
+/**
+ * Why the LC may not write into `folder` (as this process sees it; it need not exist yet): the real path
+ * of its deepest existing ancestor, then the rest, checked as `openChecked` does. Undefined when it may.
+ */
+export async function folderRefusal(config: ResolvedConfig, folder: string, subject: string): Promise<string | undefined> {
+  const real = await realFolder(folder);
   const why = await refusal(config, real, false);
   return why ? `${subject} resolves to ${JSON.stringify(shown(config, real))}, ${why}` : undefined;
 }

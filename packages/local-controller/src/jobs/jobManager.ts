@@ -11,7 +11,7 @@
  * waits, with a warning naming the path and the allowed roots, while the index or `outputDir` is not
  * in them; round files get the owner and the mode of the index, never group- or other-writable.
  */
-import { readdir, realpath, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
@@ -25,7 +25,7 @@ import {
 import { outputDirOverlap } from '@sedna-ts/api-types/contract';
 import { datasetIndexPath, hostPath, jobFrame, type LcContext } from '../context.js';
 import type { LcJob } from './jobKind.js';
-import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked } from '../datasets/dataRoots.js';
+import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked, realFolder } from '../datasets/dataRoots.js';
 import { LocalControllerError } from '../errors.js';
 import { accessOf, type FileAccess } from '../storage/files.js';
 import { decideDeploy } from './deployGate.js';
@@ -99,21 +99,6 @@ function isEarlier(a: readonly string[], b: readonly string[]): boolean {
     if ((a[i] as string) > (b[i] as string)) return false;
   }
   return false;
-}
-
-/** The real path of a folder that may not exist yet: its deepest existing ancestor resolved, then the rest. */
-async function realFolder(folder: string): Promise<string> {
-  const missing: string[] = [];
-  let existing = folder;
-  for (;;) {
-    try {
-      return join(await realpath(existing), ...missing.reverse());
-    } catch {
-      if (dirname(existing) === existing) return folder;
-      missing.push(basename(existing));
-      existing = dirname(existing);
-    }
-  }
 }
 
 /**
@@ -404,7 +389,8 @@ export class JobManager {
         if (other.metadata.uid === me.metadata.uid || typeof dir !== 'string' || /^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) continue;
         const order = [other.metadata.creationTimestamp ?? '', kind, `${other.metadata.namespace ?? 'default'}/${other.metadata.name ?? ''}`];
         if (!isEarlier(order, myOrder)) continue;
-        const theirs = await realFolder(hostPath(this.ctx.config, dir));
+        // Another job's folder this LC cannot resolve (no access) is compared as written.
+        const theirs = await realFolder(hostPath(this.ctx.config, dir)).catch(() => hostPath(this.ctx.config, dir));
         if (outputDirOverlap(mine, theirs)) {
           return `${this.outputSubject(outputDir)} resolves to ${JSON.stringify(mine)}, which overlaps ${JSON.stringify(theirs)}, the outputDir of ${other.kind ?? kind} ${other.metadata.namespace ?? 'default'}/${other.metadata.name ?? ''} (created earlier): two jobs would overwrite each other's files`;
         }

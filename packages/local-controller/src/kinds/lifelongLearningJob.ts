@@ -81,9 +81,9 @@ export class LifelongJobManager extends JobManager {
     const index = evaluated ? modelsOf(evaluated.data)[0] : undefined;
     const summary = evaluated ? readKbSummary(evaluated.data.output?.ownerInfo) : undefined;
     let message: UpstreamJobMessage;
-    const servingNow = (this.job as LifelongLearningJob).status?.servingIndex;
+    const serving = (this.job as LifelongLearningJob).status?.servingIndex;
     const keep = (why: string): UpstreamJobMessage => {
-      const reason = servingNow ? why : why.replace(/; the serving index stays$/, '; nothing is deployed yet');
+      const reason = serving ? why : why.replace(/; the serving index stays$/, '; nothing is deployed yet');
       return { phase: 'Deploy', status: 'Completed', round, reason, output: { ownerInfo: { reason } } };
     };
     if (!index?.url) {
@@ -91,7 +91,6 @@ export class LifelongJobManager extends JobManager {
     } else {
       const dropped = new Set((summary?.dropped ?? []).map((d) => d.task));
       const changed = (summary?.changed ?? []).filter((task) => !dropped.has(task));
-      const serving = (this.job as LifelongLearningJob).status?.servingIndex;
       const firstDeploy = !serving;
       if (serving && index.create_time !== undefined && index.create_time === serving.createTime) {
         message = keep(`the index evaluated in round ${evaluated?.round ?? round} (create_time ${index.create_time}) is the one serving`);
