@@ -71,17 +71,21 @@ export class KBClient {
   private async call(what: string, url: string, init: () => RequestInit): Promise<Buffer> {
     const deadline = Date.now() + this.deadlineMs;
     let lastError: unknown;
+    /** The last answer the server gave (an HTTP status), kept when a later attempt only timed out. */
+    let lastAnswer: string | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await fetch(url, { ...init(), signal: AbortSignal.timeout(Math.max(1, Math.min(this.requestTimeoutMs, deadline - Date.now()))) });
         const body = Buffer.from(await response.arrayBuffer());
         if (response.ok) return body;
         const detail = `HTTP ${response.status}${body.length ? ` ${body.toString('utf8').slice(0, 200)}` : ''}`;
+        lastAnswer = detail;
         if (response.status === 408 || response.status === 429 || response.status >= 500) throw new Error(detail);
         throw new Permanent(detail);
       } catch (error) {
         lastError = error;
-        const message = error instanceof Error ? (error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message) : String(error);
+        let message = error instanceof Error ? (error.cause instanceof Error ? `${error.message} (${error.cause.message})` : error.message) : String(error);
+        if (lastAnswer !== undefined && !message.startsWith(lastAnswer)) message = `${message}; the last answer was ${lastAnswer}`;
         if (error instanceof Permanent) throw new WorkerSdkError('KB_FAILED', `KBClient: ${what}: ${url} refused it: ${message}`, { cause: error });
         const wait = backoffDelay(attempt, { initialMs: 500, maxMs: 5_000, jitter: true });
         if (Date.now() + wait >= deadline) {

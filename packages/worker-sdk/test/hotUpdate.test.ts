@@ -60,7 +60,7 @@ function makeIl(env: Record<string, string> = {}, options: ConstructorParameters
   return new IncrementalLearning<number, { version: string; y: number }>(estimator, undefined, {
     config,
     logger: memoryLogger(),
-    retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 },
+    retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 10_000 },
     ...options,
   });
 }
@@ -326,7 +326,7 @@ test('reports a previous run of the worker left in the spool are replayed when I
   const { LCClient } = await import('../src/lcClient.js');
   const port = lc.port;
   await lc.stop();
-  const earlier = new LCClient({ lcServer: `http://127.0.0.1:${port}`, spoolDir: join(dir, 'spool'), retry: { attempts: 1, timeoutMs: 2000 }, logger: memoryLogger() });
+  const earlier = new LCClient({ lcServer: `http://127.0.0.1:${port}`, spoolDir: join(dir, 'spool'), retry: { attempts: 1, timeoutMs: 10_000 }, logger: memoryLogger() });
   await earlier.send({ name: 'infer-1', namespace: 'default', ownerName: 'helmet', ownerKind: 'incrementallearningjob', kind: 'deploy', status: 'completed', ownerInfo: { model_version: '4' } }, 'spool');
   earlier.close();
   await lc.start(port);

@@ -11,7 +11,7 @@ import { BaseDataSource } from '../src/dataSource.js';
 import { IncrementalLearning } from '../src/incrementalLearning.js';
 import { FakeLc, LinearEstimator, memoryLogger, removeDir, tempDir, writeLinearModel } from './helpers.js';
 
-const fast = { attempts: 3, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 };
+const fast = { attempts: 3, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 10_000 };
 let lc: FakeLc;
 let dir: string;
 beforeEach(async () => {

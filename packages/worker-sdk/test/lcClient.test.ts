@@ -15,7 +15,7 @@ const report = (over: Partial<WorkerReport> = {}): WorkerReport => ({
   results: [{ format: 'onnx', url: '/output/train/1/model.onnx', size: 10, sha256: 'a'.repeat(64) }],
   ...over,
 });
-const fast = { attempts: 4, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 2000 };
+const fast = { attempts: 4, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 10_000 };
 
 let lc: FakeLc;
 let spool: string;
