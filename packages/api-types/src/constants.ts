@@ -73,7 +73,7 @@ export const FederatedJobPhase = { Pending: 'Pending', Running: 'Running', Succe
 export type FederatedJobPhase = (typeof FederatedJobPhase)[keyof typeof FederatedJobPhase];
 
 /** Verdict of the deploy gate (`status.lastDecision.decision`). `ManualDeploy`: `sedna trigger deploy` bypassed the gate. */
-export const DeployDecisionType = { Deploy: 'Deploy', Keep: 'Keep', ManualDeploy: 'ManualDeploy' } as const;
+export const DeployDecisionType = { Deploy: 'Deploy', Keep: 'Keep', ManualDeploy: 'ManualDeploy', Rollback: 'Rollback' } as const;
 /** Verdict of the deploy gate (`status.lastDecision.decision`). */
 export type DeployDecisionType = (typeof DeployDecisionType)[keyof typeof DeployDecisionType];
 

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, workerLabelKeys } from './contract.js';
+import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, rollbackAnnotationValue, workerLabelKeys } from './contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -106,5 +106,22 @@ describe('outputDirOverlap', () => {
     ['s3://bucket/x', 's3://bucket/y', undefined],
   ] as const)('%s against %s: %s', (a, b, expected) => {
     expect(outputDirOverlap(a, b)).toBe(expected);
+  });
+});
+
+describe('parseRollbackRequest', () => {
+  const now = Date.parse('2026-12-05T04:00:00Z');
+  test('a round or previous, @ an RFC 3339 time', () => {
+    expect(parseRollbackRequest('1@2026-12-05T04:00:00Z', now)).toEqual({ target: 1, timeMs: now });
+    expect(parseRollbackRequest('0@2026-12-05T04:00:00Z', now)).toEqual({ target: 0, timeMs: now });
+    expect(parseRollbackRequest(' Previous @2026-12-05T04:00:00.123Z', now)).toEqual({ target: 'previous', timeMs: now + 123 });
+    expect(parseRollbackRequest(rollbackAnnotationValue(3, new Date(now)), now)).toEqual({ target: 3, timeMs: now });
+  });
+  test('anything else is refused naming the value and the form', () => {
+    for (const value of ['', '1', '-1@2026-12-05T04:00:00Z', '1.5@2026-12-05T04:00:00Z', 'last@2026-12-05T04:00:00Z', '1@yesterday', '1e3@2026-12-05T04:00:00Z']) {
+      expect(parseRollbackRequest(value, now)).toEqual({ error: `${JSON.stringify(value)} is not <round|previous>@<RFC 3339 time>` });
+    }
+    expect(parseRollbackRequest(`${'9'.repeat(200)}@x`, now)).toEqual({ error: expect.stringContaining('... (202 characters) is not') });
+    expect(parseRollbackRequest('1@2026-12-05T05:00:00Z', now)).toEqual({ error: '"1@2026-12-05T05:00:00Z" is in the future (more than 300 s ahead of this clock)' });
   });
 });

@@ -18,6 +18,8 @@ export * from './knowledgeBase.js';
 
 /** Annotation `sedna trigger` sets on a job: `<train|eval|deploy>@<RFC 3339 time>`. */
 export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
+/** Annotation `sedna rollback` sets: `<round|previous>@<RFC 3339 time>` (see `parseRollbackRequest`). */
+export const ROLLBACK_ANNOTATION = 'sedna.io/rollback';
 /** Annotation of the GM's Lease: the kinds of job the leading GM handles (`IncrementalLearningJob,...`). */
 export const KINDS_ANNOTATION = 'sedna.io/kinds';
 /** Label of the GM's Lease (`true`), so clients find it whatever its name and namespace. */
@@ -75,6 +77,8 @@ export const MAX_REPORT_BYTES = 1024 * 1024;
 export const MAX_CONDITION_DATA_BYTES = 64 * 1024;
 /** The GM keeps a job's status, as JSON, under this many bytes by dropping the oldest conditions. */
 export const MAX_STATUS_BYTES = 1024 * 1024;
+/** Most entries of `status.deployments` (the oldest are dropped first). */
+export const MAX_DEPLOYMENTS = 50;
 
 // ---------------------------------------------------------------------------------------------------
 // Paths in worker pods and on the node
@@ -263,4 +267,42 @@ export function parseManualTrigger(value: string, nowMs?: number): ManualTrigger
   // A time in the future would never be consumed (the stage must leave Waiting after it): refused.
   if (nowMs !== undefined && time > nowMs + MAX_TRIGGER_SKEW_MS) return { error: `${shown} is in the future (more than ${MAX_TRIGGER_SKEW_MS / 1000} s ahead of this clock)` };
   return { stage, timeMs: time };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Rollback
+
+/** A parsed rollback request: serve again the model round `target` deployed, or the one before the current. */
+export interface RollbackRequest {
+  /** A round number (0: the job's initial deploy model), or `previous`: the model that served before the current one. */
+  target: number | 'previous';
+  /** Milliseconds since the epoch of the annotation's time. */
+  timeMs: number;
+}
+
+/**
+ * Parses the annotation value `<round|previous>@<RFC 3339 time>` of `sedna.io/rollback`. The GM acts on
+ * a request only when this accepts it; otherwise an error text naming the value (cut to 80 characters).
+ * Given `nowMs`, a time more than `MAX_TRIGGER_SKEW_MS` ahead is refused too. The whole value identifies
+ * the request: the outcome in `status.lastRollback.requested` repeats it.
+ *
+ * @example
+ * parseRollbackRequest('1@2026-12-05T04:00:00Z'); // { target: 1, timeMs: 1796443200000 }
+ * parseRollbackRequest('previous@2026-12-05T04:00:00Z'); // { target: 'previous', timeMs: 1796443200000 }
+ */
+export function parseRollbackRequest(value: string, nowMs?: number): RollbackRequest | { error: string } {
+  const at = value.indexOf('@');
+  const head = at < 0 ? '' : value.slice(0, at).trim().toLowerCase();
+  const text = at < 0 ? '' : value.slice(at + 1).trim();
+  const time = RFC3339.test(text) ? Date.parse(text) : Number.NaN;
+  const shown = value.length > MAX_SHOWN ? `${JSON.stringify(value.slice(0, MAX_SHOWN))}... (${value.length} characters)` : JSON.stringify(value);
+  const target = head === 'previous' ? 'previous' : /^\d{1,9}$/.test(head) ? Number(head) : undefined;
+  if (target === undefined || Number.isNaN(time)) return { error: `${shown} is not <round|previous>@<RFC 3339 time>` };
+  if (nowMs !== undefined && time > nowMs + MAX_TRIGGER_SKEW_MS) return { error: `${shown} is in the future (more than ${MAX_TRIGGER_SKEW_MS / 1000} s ahead of this clock)` };
+  return { target, timeMs: time };
+}
+
+/** The annotation value of a rollback to `target` asked at `at`. */
+export function rollbackAnnotationValue(target: number | 'previous', at: Date): string {
+  return `${target}@${at.toISOString()}`;
 }

@@ -149,6 +149,8 @@ export type {
   TriggerCondition,
   Trigger,
   DeployDecision,
+  DeploymentRecord,
+  RollbackOutcome,
   JobCondition,
 } from './schemas/common.js';
 export type { LegacyIncrementalLearningJob, WorkerSpec } from './schemas/legacy.js';

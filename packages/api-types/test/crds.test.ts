@@ -116,11 +116,12 @@ describe('schema content', () => {
     expect(spec.properties.evalSpec.properties.initialEvalModel.required).toEqual(['name']);
   });
 
-  test('status carries round, lastGoodModel and lastDecision besides the original fields', () => {
+  test('status carries round, lastGoodModel, lastDecision, deployments and lastRollback besides the original fields', () => {
     expect(Object.keys(il.properties.status.properties).sort()).toEqual(
-      ['completionTime', 'conditions', 'lastDecision', 'lastGoodModel', 'round', 'startTime'].sort(),
+      ['completionTime', 'conditions', 'deployments', 'lastDecision', 'lastGoodModel', 'lastRollback', 'round', 'startTime'].sort(),
     );
-    expect(il.properties.status.properties.lastDecision.properties.decision.enum).toEqual(['Deploy', 'Keep', 'ManualDeploy']);
+    expect(il.properties.status.properties.lastDecision.properties.decision.enum).toEqual(['Deploy', 'Keep', 'ManualDeploy', 'Rollback']);
+    expect(il.properties.status.properties.lastRollback.properties.result.enum).toEqual(['Pending', 'Done', 'Refused']);
   });
 
   test('pod templates are the full PodTemplateSpec and keep unknown fields at every level', () => {

@@ -82,6 +82,27 @@ export const DeployDecisionSchema = Type.Object({
   threshold: Type.Number(),
   compared: MetricMapSchema,
   time: Timestamp({ description: 'When the decision was made' }),
+  from: Type.Optional(Type.Object({ round: Type.Integer({ minimum: 0 }), url: Type.String() }, { description: 'Rollback: the model that served before (the round that trained it, its url)' })),
+  to: Type.Optional(Type.Object({ round: Type.Integer({ minimum: 0 }), url: Type.String() }, { description: 'Rollback: the model that serves again (the round that deployed it first, its url)' })),
+});
+
+/** One model that served: which round deployed it, the round that produced it, and since when. */
+export const DeploymentRecordSchema = Type.Object({
+  round: Type.Integer({ minimum: 0, description: 'The round whose Deploy stage put it in service (0: the initial deploy model)' }),
+  trainedIn: Type.Integer({ minimum: 0, description: 'The round that produced it (a rollback serves an earlier round\'s model again; 0: the initial model)' }),
+  decision: StringEnum(['Initial', ...Object.values(DeployDecisionType)], { description: 'How it came to serve' }),
+  model: ModelInfoSchema,
+  since: Timestamp({ description: 'When it started to serve (the deploy completed)' }),
+});
+
+/** The outcome of the last `sedna rollback` (annotation `sedna.io/rollback`). */
+export const RollbackOutcomeSchema = Type.Object({
+  requested: Type.String({ description: 'The annotation value this outcome answers' }),
+  result: StringEnum(['Pending', 'Done', 'Refused']),
+  reason: Type.String({ description: 'In words: what serves now, what it waits for, or why it was refused' }),
+  round: Type.Optional(Type.Integer({ minimum: 0, description: 'The round of the rollback\'s own Deploy stage' })),
+  to: Type.Optional(Type.Integer({ minimum: 0, description: 'The round whose model serves again' })),
+  time: Timestamp(),
 });
 
 /** One condition of an incremental or lifelong learning job; the list is append-only, the last is current. */
@@ -116,6 +137,10 @@ export type TriggerCondition = Static<typeof TriggerConditionSchema>;
 export type Trigger = Static<typeof TriggerSchema>;
 /** The deploy gate's verdict for one round. */
 export type DeployDecision = Static<typeof DeployDecisionSchema>;
+/** One model that served (`status.deployments`). */
+export type DeploymentRecord = Static<typeof DeploymentRecordSchema>;
+/** The outcome of the last rollback request (`status.lastRollback`). */
+export type RollbackOutcome = Static<typeof RollbackOutcomeSchema>;
 /** One condition of an incremental or lifelong learning job. */
 export type JobCondition = Static<typeof JobConditionSchema>;
 

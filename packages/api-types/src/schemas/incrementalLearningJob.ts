@@ -4,6 +4,8 @@ import { SednaKind } from '../constants.js';
 import { ObjectName, Timestamp } from './helpers.js';
 import {
   DeployDecisionSchema,
+  DeploymentRecordSchema,
+  RollbackOutcomeSchema,
   HardExampleMiningSchema,
   JobConditionSchema,
   ModelInfoSchema,
@@ -66,6 +68,8 @@ export const IncrementalLearningJobStatusSchema = Type.Object({
   round: Type.Optional(RoundSchema),
   lastGoodModel: Type.Optional(Type.Object(ModelInfoSchema.properties, { description: 'The model serving now (starts as the deploy Model)' })),
   lastDecision: Type.Optional(Type.Object(DeployDecisionSchema.properties, { description: 'The deploy gate verdict of the last round that reached it' })),
+  deployments: Type.Optional(Type.Array(DeploymentRecordSchema, { description: 'The models that served, oldest first (the newest 50): what `sedna rollback` can go back to' })),
+  lastRollback: Type.Optional(RollbackOutcomeSchema),
 });
 
 /** An IncrementalLearningJob object. */

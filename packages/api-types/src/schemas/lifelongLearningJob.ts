@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SednaKind } from '../constants.js';
 import { MetricMapSchema, ObjectName, StringEnum, Timestamp } from './helpers.js';
-import { JobConditionSchema, RoundSchema, Strict, TriggerSchema, SednaObjectSchema } from './common.js';
+import { DeploymentRecordSchema, JobConditionSchema, RollbackOutcomeSchema, RoundSchema, Strict, TriggerSchema, SednaObjectSchema } from './common.js';
 import { JobDatasetSchema } from './incrementalLearningJob.js';
 import { PodTemplateSpecSchema } from './k8s.js';
 
@@ -54,7 +54,7 @@ export const ServingIndexSchema = Type.Object({
 /** What the end of a lifelong-learning round decided (ours). */
 export const LifelongDecisionSchema = Type.Object({
   round: Type.Integer({ minimum: 0 }),
-  decision: StringEnum(['Deploy', 'Keep'], { description: 'Deploy: the index with the new task models was deployed; Keep: no task changed, the serving index stays' }),
+  decision: StringEnum(['Deploy', 'Keep', 'Rollback'], { description: 'Deploy: the index with the new task models was deployed; Keep: no task changed, the serving index stays; Rollback: `sedna rollback` served an earlier round\'s index again' }),
   reason: Type.String(),
   deployed: Type.Array(Type.String(), { description: 'Task groups whose new model was deployed' }),
   dropped: Type.Array(
@@ -63,6 +63,8 @@ export const LifelongDecisionSchema = Type.Object({
   ),
   index: Type.Optional(Type.Object({ url: Type.String(), createTime: Type.String() })),
   time: Timestamp(),
+  from: Type.Optional(Type.Object({ round: Type.Integer({ minimum: 0 }), url: Type.String() }, { description: 'Rollback: the index that served before' })),
+  to: Type.Optional(Type.Object({ round: Type.Integer({ minimum: 0 }), url: Type.String() }, { description: 'Rollback: the round whose index serves again, and that index' })),
 });
 
 /** Status of a LifelongLearningJob. */
@@ -71,6 +73,8 @@ export const LifelongLearningJobStatusSchema = Type.Object({
   knowledgeBase: Type.Optional(KnowledgeBaseStatusSchema),
   servingIndex: Type.Optional(ServingIndexSchema),
   lastDecision: Type.Optional(LifelongDecisionSchema),
+  deployments: Type.Optional(Type.Array(DeploymentRecordSchema, { description: 'The KB indexes that served, oldest first (the newest 50): what `sedna rollback` can go back to' })),
+  lastRollback: Type.Optional(RollbackOutcomeSchema),
   startTime: Type.Optional(Timestamp()),
   completionTime: Type.Optional(Timestamp()),
   round: Type.Optional(RoundSchema),
