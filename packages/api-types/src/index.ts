@@ -194,6 +194,7 @@ export type {
   CondInput,
   CondOutput,
   IncrementalCondData,
+  RollbackData,
   UpstreamJobMessage,
   UpstreamDatasetMessage,
   ModelHotUpdateConfig,

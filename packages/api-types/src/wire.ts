@@ -126,6 +126,20 @@ export interface IncrementalCondData {
   restarted?: boolean;
   /** Ours, on (Train, Failed) with reason `InvalidSpec`: the `metadata.generation` found invalid. */
   generation?: number;
+  /**
+   * Ours, on the (Deploy, Waiting) that starts a rollback round: the request (the annotation value), the
+   * round whose model serves again (`to`, and the round that trained it) and the one that served (`from`).
+   * `input.models` is [target, serving]; the LC checks the target's files before it reports Ready.
+   */
+  rollback?: RollbackData;
+}
+
+/** The rollback a round carries out (see `IncrementalCondData.rollback`). */
+export interface RollbackData {
+  requested: string;
+  to: number;
+  toTrainedIn: number;
+  from: number;
 }
 
 /** Upstream payload from an LC about a learning job (operation `status`). Phase and status are case-insensitive. */

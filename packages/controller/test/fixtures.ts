@@ -66,6 +66,7 @@ export function makeJob(options: JobOptions = {}): IncrementalLearningJob {
       round: options.round ?? 0,
       lastGoodModel: { format: 'onnx', url: '/models/deploy/model.onnx' },
       conditions: options.conditions,
+      deployments: [{ round: 0, trainedIn: 0, decision: 'Initial', model: { format: 'onnx', url: '/models/deploy/model.onnx' }, since: at(-3600) }],
     };
   }
   return job;

@@ -28,6 +28,8 @@ export const ConditionReason = {
   RoundFailed: 'RoundFailed',
   /** `sedna trigger eval|deploy` started a round at that stage. */
   ManualTrigger: 'ManualTrigger',
+  /** `sedna rollback` started a round that deploys an earlier model again. */
+  Rollback: 'Rollback',
   /** The worker pod failed (exit code, signal or eviction in the message). */
   PodFailed: 'PodFailed',
   /** The worker pod disappeared before the stage finished. */

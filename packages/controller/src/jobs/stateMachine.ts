@@ -9,9 +9,12 @@
  * `maxRounds`, the manual trigger, the NoReport grace, and a condition message for missing objects.
  */
 import {
+  DeployDecisionType,
   JobConditionType,
   JobStage,
   type CondInput,
+  type DeploymentRecord,
+  type RollbackOutcome,
   type Dataset,
   type JobCondition,
   type Model,
@@ -36,6 +39,7 @@ import type { JobPolicy, LearningJob, LearningJobStatus, StatusOf } from './jobP
 import { cloneJson } from '../kube/json.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
 import { manualTriggerConsumed, parseManualTrigger } from './manualTrigger.js';
+import { deploymentOfRound, parseRollbackRequest, pushDeployment, resolveRollback, ROLLBACK_ANNOTATION, type RollbackStatus } from './rollback.js';
 import type { ObservedPod, WorkerType } from './observedPod.js';
 
 /** An upstream job message as the state machine reads it (api-types' `UpstreamJobMessage`). */
@@ -372,7 +376,7 @@ class Decider<J extends LearningJob> {
 
   manualTrigger(final: boolean): void {
     const value = this.job.metadata.annotations?.[TRIGGER_ANNOTATION];
-    if (value === undefined || this.actions.some((a) => a.type === 'removeAnnotation')) return;
+    if (value === undefined || this.actions.some((a) => a.type === 'removeAnnotation' && a.key === TRIGGER_ANNOTATION)) return;
     const trigger = parseManualTrigger(value, this.nowMs);
     const remove = (): void => {
       this.actions.push({ type: 'removeAnnotation', key: TRIGGER_ANNOTATION });
@@ -408,6 +412,111 @@ class Decider<J extends LearningJob> {
       message: `sedna trigger ${trigger.stage.toLowerCase()}: round ${round} starts at ${trigger.stage} with the model trained in round ${conditionRound(trained, round - 1)}`,
       data: { attempt: 1, input: { models } },
     });
+  }
+
+  // ---- rollback (rollback.ts)
+
+  get rollbackStatus(): RollbackStatus {
+    return this.status as RollbackStatus;
+  }
+
+  /** The outcome of a request in status (what `sedna rollback` waits for); an event when it is refused. */
+  rollbackOutcome(requested: string, result: RollbackOutcome['result'], reason: string, extra: { round?: number; to?: number } = {}): void {
+    const previous = this.rollbackStatus.lastRollback;
+    if (previous?.requested === requested && previous.result === result && previous.reason === reason) return;
+    this.rollbackStatus.lastRollback = { requested, result, reason, ...extra, time: this.now };
+    if (result === 'Refused') this.actions.push({ type: 'event', eventType: 'Warning', reason: 'RollbackRefused', message: `rollback ${requested}: ${reason}` });
+  }
+
+  rollback(final: boolean): void {
+    const value = this.job.metadata.annotations?.[ROLLBACK_ANNOTATION];
+    if (value === undefined || this.actions.some((a) => a.type === 'removeAnnotation' && a.key === ROLLBACK_ANNOTATION)) return;
+    const remove = (): void => {
+      this.actions.push({ type: 'removeAnnotation', key: ROLLBACK_ANNOTATION });
+    };
+    const outcome = this.rollbackStatus.lastRollback;
+    if (outcome?.requested === value && outcome.result !== 'Pending') {
+      if (final) remove();
+      return;
+    }
+    const request = parseRollbackRequest(value, this.nowMs);
+    if ('error' in request) {
+      remove();
+      this.rollbackOutcome(value, 'Refused', `annotation ${ROLLBACK_ANNOTATION}: ${request.error}`);
+      return;
+    }
+    const started = this.conditions.find((c) => conditionData(c).rollback?.requested === value);
+    if (started) return; // its round runs; the outcome is recorded at its end
+    if (this.finished) {
+      remove();
+      this.rollbackOutcome(value, 'Refused', `the job has completed (completionTime ${this.status.completionTime}): its rounds are over`);
+      return;
+    }
+    const resolved = resolveRollback(this.rollbackStatus.deployments, request.target);
+    if ('refused' in resolved) {
+      remove();
+      this.rollbackOutcome(value, 'Refused', resolved.refused);
+      return;
+    }
+    const { target, current } = resolved;
+    const latest = this.latest();
+    if (!latest || latest.stage !== JobStage.Train || latest.type !== JobConditionType.Waiting) {
+      // A round in progress is not interrupted: the rollback waits for its end.
+      const at = latest ? `${latest.stage}, ${latest.type}` : 'no condition yet';
+      this.rollbackOutcome(value, 'Pending', `waits for round ${latest ? conditionRound(latest, this.round) : this.round} to end (now at ${at})`, { to: target.round });
+      return;
+    }
+    if (final) return;
+    const round = this.round + 1;
+    this.status.round = round;
+    const which = target.round === 0 ? 'the initial model' : `the model round ${target.round} deployed`;
+    this.append({
+      stage: JobStage.Deploy,
+      type: JobConditionType.Waiting,
+      round,
+      reason: ConditionReason.Rollback,
+      message: `sedna rollback: round ${round} serves ${which} again (${target.model.url}) instead of round ${current.round}'s`,
+      data: {
+        attempt: 1,
+        input: { models: [target.model, current.model] },
+        rollback: { requested: value, to: target.round, toTrainedIn: target.trainedIn, from: current.round },
+      },
+    });
+    this.rollbackOutcome(value, 'Pending', `round ${round} deploys ${which} again; the local controller checks its files`, { round, to: target.round });
+  }
+
+  /**
+   * The history at the first sync of this release: what serves before any round (the deploy Model of an
+   * incremental job) is round 0; a job an earlier release ran gets the deployments its conditions still show.
+   */
+  initialDeployments(): DeploymentRecord[] {
+    if (this.round === 0) {
+      const initial = this.policy.servingModel(this.job, this.status);
+      return initial?.url ? [{ round: 0, trainedIn: 0, decision: 'Initial', model: initial, since: this.status.startTime ?? this.now }] : [];
+    }
+    const found: RollbackStatus = { deployments: [] };
+    for (let r = 1; r <= this.round; r++) {
+      const completed = findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && c.type === JobConditionType.Completed && conditionRound(c, r) === r);
+      const record = completed ? deploymentOfRound(this.conditions, r, completed.lastTransitionTime ?? this.now) : undefined;
+      if (record) pushDeployment(found, record);
+    }
+    return found.deployments ?? [];
+  }
+
+  /** At a round's end: the served-model history, and the outcome of the rollback the round carried out. */
+  recordDeployment(round: number): void {
+    const record = deploymentOfRound(this.conditions, round, this.now);
+    if (record) pushDeployment(this.rollbackStatus, record);
+    const carried = findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && conditionRound(c, round) === round && conditionData(c).rollback !== undefined);
+    const rollback = carried ? conditionData(carried).rollback : undefined;
+    if (!rollback) return;
+    if (record?.decision === DeployDecisionType.Rollback) {
+      this.rollbackOutcome(rollback.requested, 'Done', `round ${round} deployed the model of round ${rollback.to} again (${record.model.url})`, { round, to: rollback.to });
+    } else {
+      const decided = findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && conditionRound(c, round) === round && conditionData(c).decision !== undefined);
+      const why = (decided ? conditionData(decided).decision?.reason : undefined) ?? 'the round ended without deploying it';
+      this.rollbackOutcome(rollback.requested, 'Refused', why, { round, to: rollback.to });
+    }
   }
 
   noteOnLatest(message: string): void {
@@ -624,6 +733,7 @@ class Decider<J extends LearningJob> {
       return true;
     }
     this.policy.roundEnded(this.job, this.status, this.conditions, round, this.now);
+    this.recordDeployment(round);
     if (this.reachedMaxRounds(round)) return false;
     this.append({ stage: JobStage.Train, type: JobConditionType.Waiting, round, data: { attempt: 1 } });
     return true;
@@ -739,6 +849,7 @@ class Decider<J extends LearningJob> {
   /** Takes every transition the Global Manager can take now (bounded: each appends a condition). */
   settle(): void {
     this.manualTrigger(false);
+    this.rollback(false);
     for (let i = 0; i < 16 && this.step(); i++);
   }
 
@@ -747,6 +858,7 @@ class Decider<J extends LearningJob> {
     if (!this.status.startTime) this.status.startTime = this.now;
     if (this.status.round === undefined) this.status.round = 0;
     this.policy.initialStatus(this.job, this.status, this.world.models);
+    if (this.rollbackStatus.deployments === undefined) this.rollbackStatus.deployments = this.initialDeployments();
     if (this.conditions.length === 0) this.append({ stage: JobStage.Train, type: JobConditionType.Waiting, round: this.round, data: { attempt: 1 } });
 
     // Reports apply in arrival order, each onto the state the transitions before it led to. They are
@@ -760,6 +872,7 @@ class Decider<J extends LearningJob> {
     this.podFailures = true;
     this.settle();
     this.manualTrigger(true);
+    this.rollback(true);
     this.ensureInferencePod();
     this.collectOldPods();
     this.policy.statusFromConditions?.(this.job, this.status, this.conditions);
