@@ -15,7 +15,7 @@
 //   every backlit frame "right", the new one learnt them (about [0, 0.25]): Deploy;
 // - round 4: 16 more frames, fewer than the trigger's 48, so no automatic round: `sedna trigger train`.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
@@ -23,7 +23,7 @@ import { conditionSequence, exactly, JOB_START, roundPattern } from '../src/cond
 import { eventually } from '../src/eventually.js';
 import { conditionsOf, dataOf, JobWatch } from '../src/jobWatch.js';
 import { Scenario } from '../src/scenario.js';
-import { sednaOk } from '../src/sedna.js';
+import { sedna, sednaOk } from '../src/sedna.js';
 
 const scenario = new Scenario('tray');
 let watch: JobWatch | undefined;
@@ -36,6 +36,8 @@ beforeAll(async () => {
     batches.r2 = [...swapped, ...(await scenario.generate({ prefix: 'r2', count: 16, seed: 203, cameras: 'lit' }))];
     batches.r3 = await scenario.generate({ prefix: 'r3', count: 64, seed: 303, cameras: 'backlit,backlit,lit' });
     batches.r4 = await scenario.generate({ prefix: 'r4', count: 16, seed: 404, cameras: 'lit,backlit' });
+    batches.r5 = await scenario.generate({ prefix: 'r5', count: 64, seed: 505, cameras: 'lit,backlit' });
+    batches.r7 = await scenario.generate({ prefix: 'r7', count: 64, seed: 707, cameras: 'lit,backlit' });
   };
   await Promise.all([scenario.startSedna(), scenario.prepareModelAndFrames(), samples()]);
 }, 240_000);
@@ -153,3 +155,62 @@ test('three rounds (one deploys, one is kept by the gate, one deploys), hot upda
     ['4', 12],
   ]);
 });
+
+test('sedna rollback: asked during a running round, it waits for that round, then round 1\'s model serves again; the next round trains from it and is gated against it; a target whose file is gone is refused', async () => {
+  const { dataDir, root } = scenario;
+  const w = watch as JobWatch;
+  const server = await eventually('a running inference worker', async () => inferencePod(await scenario.pods()));
+  const hotUpdateDir = Scenario.hostPathOf(server, 'sedna-model-hot-update-volume');
+  const hardExampleDir = Scenario.hostPathOf(server, 'sedna-hard-examples-volume');
+  const modelConfig = () => (JSON.parse(readFileSync(join(hotUpdateDir, 'model_config.json'), 'utf8')) as { model_config: Record<string, unknown> }).model_config;
+  const round1Model = join(root, 'output', 'train', '1', 'model.onnx');
+
+  // Round 5 runs; the rollback asked now waits for its end.
+  scenario.append(batches.r5 as string[]);
+  await w.untilCondition({ round: 5, stage: 'Train', type: 'Running' });
+  const rollback = sedna(dataDir, ['rollback', 'tray', '--to-round', '1', '--wait', '5m']);
+  let job = await w.until('the rollback pending', (j) => (j.status as { lastRollback?: { result: string } } | undefined)?.lastRollback?.result === 'Pending');
+  job = await w.untilRoundEnds(5);
+  expect(conditionsOf(job).filter((c) => c.round === 5 && c.stage === 'Deploy' && c.type === 'Completed')).toHaveLength(1);
+
+  // Round 6 only deploys round 1's model again, hot, through the same inference worker.
+  const result = await rollback;
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  expect(result.stdout).toMatch(/^incrementallearningjob\.sedna\.io\/tray \(namespace default, server https:\/\/127\.0\.0\.1:\d+\): sedna\.io\/rollback=1@/);
+  expect(result.stdout).toContain('pending: waits for round 5 to end');
+  expect(result.stdout).toContain(`rolled back: round 6 deployed the model of round 1 again (${round1Model})`);
+  job = await w.untilRoundEnds(6);
+  expect(conditionsOf(job).filter((c) => c.round === 6).map((c) => `${c.stage}/${c.type}`)).toEqual(['Deploy/Waiting', 'Deploy/Ready', 'Deploy/Starting', 'Deploy/Running', 'Deploy/Completed', 'Train/Waiting']);
+  const status = job.status as IncrementalLearningJob['status'] & { deployments: Array<Record<string, unknown>>; lastRollback: Record<string, unknown> };
+  expect(status?.lastGoodModel?.url).toBe(round1Model);
+  expect(status?.lastDecision).toMatchObject({ round: 6, decision: 'Rollback', to: { round: 1, url: round1Model } });
+  expect(status.deployments.at(-1)).toMatchObject({ round: 6, trainedIn: 1, decision: 'Rollback', model: { url: round1Model } });
+  expect(status.lastRollback).toMatchObject({ result: 'Done', round: 6, to: 1 });
+  expect(modelConfig()).toMatchObject({ model_version: '6', model_sha256: sha256(round1Model) });
+  expect(deployReport(job, 6)).toMatchObject({ output: { ownerInfo: { model_version: '6' } } });
+  await eventually('a hard example judged by round 1\'s model, served again as version 6', () =>
+    Scenario.hardExamples(hardExampleDir).some((m) => m.modelVersion === '6') ? true : undefined,
+  );
+  job = await w.until('the rollback annotation removed', (j) => j.metadata?.annotations?.['sedna.io/rollback'] === undefined);
+
+  // Round 7 trains from round 1's model and is compared with it.
+  scenario.append(batches.r7 as string[]);
+  job = await w.untilRoundEnds(7);
+  const ready = (stage: string) => dataOf(conditionsOf(job).find((c) => c.round === 7 && c.stage === stage && c.type === 'Ready')!);
+  expect(ready('Train')).toMatchObject({ input: { models: [{ format: 'tfjs', url: join(root, 'output', 'train', '1', 'model.json') }] } });
+  expect((ready('Eval') as { input: { models: Array<{ url: string }> } }).input.models[1]?.url).toBe(round1Model);
+
+  // A rollback to round 3, whose model file is gone: refused, exit 1, the file named; nothing else changes.
+  const round3Model = join(root, 'output', 'train', '3', 'model.onnx');
+  rmSync(round3Model);
+  const serving = job.status?.lastGoodModel?.url;
+  const refused = await sedna(dataDir, ['rollback', 'tray', '--to-round', '3']);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toBe(`rollback refused: rollback to round 3 refused: model file ${round3Model} is gone (ENOENT)\n`);
+  job = await w.untilRoundEnds(8);
+  expect(job.status?.lastGoodModel?.url).toBe(serving);
+  expect(job.status?.lastDecision).toMatchObject({ round: 8, decision: 'Keep' });
+  // A round that did not deploy cannot be rolled back to: refused at once by the GM.
+  const kept = await sedna(dataDir, ['rollback', 'tray', '--to-round', '2']);
+  expect(kept).toMatchObject({ code: 1, stderr: expect.stringContaining('rollback refused: round 2 did not deploy a model (rounds that deployed a model: 0, 1, 3') });
+}, 300_000);

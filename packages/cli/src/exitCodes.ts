@@ -10,6 +10,8 @@ export const ExitCode = {
   NotFound: 3,
   /** The API server cannot be reached (connection refused, DNS, TLS, timeout). */
   Unreachable: 4,
+  /** A wait ended at its deadline without the outcome it waited for (`rollback --wait`). */
+  Timeout: 5,
 } as const;
 /** One of the exit codes. */
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -6,6 +6,7 @@ import { deleteCommand } from './delete.js';
 import { describeCommand } from './describe.js';
 import { getCommand } from './get.js';
 import { logsCommand } from './logs.js';
+import { rollbackCommand } from './rollback.js';
 import { triggerCommand } from './trigger.js';
 import { upCommand } from './up.js';
 import { validateCommand } from './validate.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly CommandModule[] = [
   describeCommand,
   deleteCommand,
   triggerCommand,
+  rollbackCommand,
   logsCommand,
   validateCommand,
   crdsCommand,

@@ -11,12 +11,15 @@
  * waits, with a warning naming the path and the allowed roots, while the index or `outputDir` is not
  * in them; round files get the owner and the mode of the index, never group- or other-writable.
  */
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
 import { createInterface } from 'node:readline';
 import {
   type Dataset,
+  type DeployDecision,
+  type IncrementalCondData,
   type IncrementalLearningJob,
+  type RollbackData,
   type Model,
   type ModelInfo,
   type Trigger,
@@ -29,7 +32,7 @@ import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked, realFo
 import { LocalControllerError } from '../errors.js';
 import { accessOf, type FileAccess } from '../storage/files.js';
 import { decideDeploy } from './deployGate.js';
-import { publishModel } from '../workers/hotUpdate.js';
+import { publishModel, sha256File } from '../workers/hotUpdate.js';
 import { indexFormatOf, readIndex, START_CURSOR, type IndexCursor } from '../datasets/indexReader.js';
 import { type DatasetChange } from '../datasets/datasetMonitor.js';
 import {
@@ -615,6 +618,8 @@ export class JobManager {
     const state = this.state as JobState;
     const key = `Deploy/Gate/${round}`;
     if (state.done(key)) return;
+    const rollback = lastConditionOf(job, 'Deploy', round, 'Waiting');
+    if (rollback?.data.rollback) return this.rollbackGate(round, key, rollback.data);
     const manual = this.manual('Deploy');
     const evalCompleted = lastConditionOf(job, 'Eval', round, 'Completed');
     const evalModels = evalCompleted ? modelsOf(evalCompleted.data) : [];
@@ -652,6 +657,59 @@ export class JobManager {
     state.data.intent = intent;
     await state.commit();
     await this.execute(intent);
+  }
+
+  /**
+   * The gate of a rollback round (`sedna rollback`): no eval, no verdict to reach; the target's files are
+   * checked (there, readable where the LC may read, and the same bytes when the record has their sha256)
+   * and the round goes to (Deploy, Ready) with [target, serving], or ends Keep naming what is wrong.
+   */
+  protected async rollbackGate(round: number, key: string, data: IncrementalCondData): Promise<void> {
+    const job = this.job as unknown as IncrementalLearningJob;
+    const state = this.state as JobState;
+    const rollback = data.rollback as RollbackData;
+    const [target, serving] = modelsOf(data, 'input');
+    const problem = target ? await this.rollbackProblem(target, rollback.to) : 'the rollback names no model';
+    const condition = job.spec.deploySpec.trigger.condition;
+    const base = { round, metric: condition?.metric ?? '', operator: condition?.operator ?? '>', threshold: condition?.threshold ?? 0, compared: {}, time: this.ctx.now().toISOString() };
+    let message: UpstreamJobMessage;
+    if (problem || !target) {
+      const reason = `rollback to round ${rollback.to} refused: ${problem ?? 'no model'}`;
+      message = { phase: 'Deploy', status: 'Completed', round, decision: { ...base, decision: 'Keep', reason }, reason };
+      this.logger.warn({ round, requested: rollback.requested }, reason);
+    } else {
+      const which = rollback.to === 0 ? 'the initial model' : `the model of round ${rollback.to}`;
+      const decision: DeployDecision = { ...base, decision: 'Rollback', reason: `sedna rollback: ${which} serves again instead of round ${rollback.from}'s`, to: { round: rollback.to, url: target.url } };
+      if (serving) decision.from = { round: rollback.from, url: serving.url };
+      message = { phase: 'Deploy', status: 'Ready', round, input: { models: serving ? [target, serving] : [target] }, decision };
+      this.logger.info({ round, requested: rollback.requested, model: target.url }, 'rollback: the target model is there; deploying it');
+    }
+    this.ctx.metrics.deployDecisions.inc({ decision: message.decision?.decision ?? 'Keep' });
+    const intent: Intent = { kind: 'report', key, round, frame: this.frame(message), detail: message.decision?.decision ?? 'Keep' };
+    state.data.intent = intent;
+    await state.commit();
+    await this.execute(intent);
+  }
+
+  /** Why the model a rollback targets cannot serve again, or undefined when it can. */
+  protected async rollbackProblem(model: ModelInfo, toRound: number): Promise<string | undefined> {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(model.url)) return undefined; // object storage: the deploy's download checks it
+    const path = hostPath(this.ctx.config, model.url);
+    const refused = await folderRefusal(this.ctx.config, dirname(path), `the model of round ${toRound} (${JSON.stringify(model.url)})`);
+    if (refused) return refused;
+    let info;
+    try {
+      info = await stat(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      return `model file ${model.url} is gone (${code})`;
+    }
+    if (!info.isFile() && !info.isDirectory()) return `model file ${model.url} is not a file`;
+    if (info.isFile() && model.sha256) {
+      const actual = await sha256File(path);
+      if (actual !== model.sha256) return `model file ${model.url} changed since it served (sha256 ${actual}, was ${model.sha256})`;
+    }
+    return undefined;
   }
 
   protected async publish(round: number, attempt: number): Promise<void> {
