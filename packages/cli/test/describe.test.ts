@@ -46,6 +46,11 @@ beforeAll(async () => {
         startTime: '2025-01-01T00:00:00Z',
         lastGoodModel: { format: 'onnx', url: '/output/train/1/model.onnx' },
         lastDecision: keep,
+        deployments: [
+          { round: 0, trainedIn: 0, decision: 'Initial', model: { format: 'onnx', url: '/models/deploy/model.onnx' }, since: '2025-01-01T00:00:00Z' },
+          { round: 1, trainedIn: 1, decision: 'Deploy', model: { format: 'onnx', url: '/output/train/1/model.onnx' }, since: '2025-01-01T00:08:00Z' },
+        ],
+        lastRollback: { requested: '7@2025-01-01T00:12:30Z', result: 'Refused', reason: 'round 7 did not deploy a model (rounds that deployed a model: 0, 1)', time: '2025-01-01T00:12:31Z' },
         conditions: [
           condition(0, 'Train', 'Waiting', 0),
           condition(1, 'Train', 'Ready', 1, { input: { dataURL: '/output/data/train/1/data.txt' } }),
@@ -186,4 +191,15 @@ test('describe KIND/NAME... describes each argument as its own kind; mixed with 
   expect(await t.sedna(['describe', 'ij/helmet', 'helmet'])).toMatchObject({ code: 2, stderr: 'sedna: "helmet": with KIND/NAME arguments every argument is KIND/NAME (or give KIND NAME...)\n' });
   expect(await t.sedna(['describe', 'ij/nope'])).toEqual({ code: 3, stdout: '', stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
   expect((await t.sedna(['describe', 'ij/helmet', '-A'])).code).toBe(2);
+});
+
+test('describe lists the models each round trained, which served when and how, and the last rollback', async () => {
+  const r = await t.sedna(['describe', 'ij', 'helmet']);
+  expect(section(r.stdout, 'Trained Models')).toEqual(['ROUND | TRAINED', '1 | /output/train/1/model.json (tfjs)']);
+  expect(section(r.stdout, 'Served Models')).toEqual([
+    'SINCE | UNTIL | ROUND | HOW | MODEL',
+    '2025-01-01T00:00:00Z | 2025-01-01T00:08:00Z | 0 | Initial | /models/deploy/model.onnx',
+    '2025-01-01T00:08:00Z | serving | 1 | Deploy (trained in round 1) | /output/train/1/model.onnx',
+  ]);
+  expect(r.stdout).toMatch(/^Last Rollback: +7@2025-01-01T00:12:30Z: Refused: round 7 did not deploy a model \(rounds that deployed a model: 0, 1\)$/m);
 });

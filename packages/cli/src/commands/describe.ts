@@ -4,8 +4,8 @@
  * recent events, and for a job without a condition why it has none (from the GM's Lease). For any other
  * kind: its metadata, spec and status, and its events.
  */
-import { getKindInfo, SEDNA_GROUP, type DeployDecision, type KnowledgeBaseStatus, type LifelongDecision, type ServingIndex } from '@sedna-ts/api-types';
-import { ATTEMPT_LABEL, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
+import { getKindInfo, SEDNA_GROUP, type DeployDecision, type DeploymentRecord, type KnowledgeBaseStatus, type LifelongDecision, type RollbackOutcome, type ServingIndex } from '@sedna-ts/api-types';
+import { ATTEMPT_LABEL, ROLLBACK_ANNOTATION, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
@@ -117,6 +117,10 @@ function jobSummary(job: KubeObject, presence: GmPresence | undefined): string {
   const serving = (job.status as LifelongStatus | undefined)?.servingIndex;
   if (serving) out += field('Serving Index', `${serving.url} (round ${serving.round}, create_time ${serving.createTime})`);
   else if (job.kind === 'LifelongLearningJob') out += field('Serving Index', '(none yet: the inference worker starts at the first deploy)');
+  const rollback = job.metadata?.annotations?.[ROLLBACK_ANNOTATION];
+  const outcome = (job.status as ModelHistoryStatus | undefined)?.lastRollback;
+  if (outcome) out += field('Last Rollback', `${outcome.requested}: ${outcome.result}: ${outcome.reason}`);
+  if (rollback && outcome?.requested !== rollback) out += field('Rollback', `${rollback} (asked; the global manager has not answered it yet)`);
   const trigger = job.metadata?.annotations?.[TRIGGER_ANNOTATION];
   if (trigger) out += field('Manual Trigger', `${trigger} (pending: the annotation goes once that stage leaves Waiting)`);
   return out;
@@ -185,6 +189,41 @@ function timelineSection(status: LearningJobStatus): string {
   const rows = [['TIME', 'ROUND', 'STAGE', 'TYPE', 'ATTEMPT', 'REASON', 'MESSAGE']];
   for (const e of entries) rows.push([e.time, e.round === undefined ? '' : String(e.round), e.stage, e.type, e.attempt === undefined ? '' : String(e.attempt), e.reason, e.message]);
   return section('Conditions', formatColumns(rows, '  '));
+}
+
+/** The fields of a status the Models section reads (both learning kinds have them). */
+interface ModelHistoryStatus {
+  deployments?: DeploymentRecord[];
+  lastRollback?: RollbackOutcome;
+}
+
+/**
+ * The models each round trained (from its (Train, Completed) output; the oldest rounds' conditions may
+ * have been dropped), then the ones that served, when, and how they came to (the gate, a manual deploy,
+ * a rollback), from `status.deployments`: what `sedna rollback` can go back to.
+ */
+function modelsSection(status: LearningJobStatus & ModelHistoryStatus): string {
+  const trained = (status.conditions ?? []).filter((c) => c.stage === 'Train' && c.type === 'Completed');
+  const served = status.deployments ?? [];
+  let out = '';
+  if (trained.length > 0) {
+    const rows = [['ROUND', 'TRAINED']];
+    for (const c of trained) {
+      const models = conditionData(c).output?.models ?? [];
+      rows.push([String(c.round ?? conditionData(c).round ?? ''), models.map((m) => `${m.url} (${m.format})`).join(', ') || '(no model reported)']);
+    }
+    out += section('Trained Models', formatColumns(rows, '  '));
+  }
+  if (served.length > 0) {
+    const rows = [['SINCE', 'UNTIL', 'ROUND', 'HOW', 'MODEL']];
+    served.forEach((d, i) => {
+      const until = served[i + 1]?.since ?? 'serving';
+      const how = d.decision === 'Rollback' ? `Rollback to round ${d.trainedIn}` : d.decision === 'Initial' ? 'Initial' : `${d.decision} (trained in round ${d.trainedIn})`;
+      rows.push([d.since, until, String(d.round), how, d.model.url]);
+    });
+    out += section('Served Models', formatColumns(rows, '  '));
+  }
+  return out;
 }
 
 function decisionsSection(status: LearningJobStatus): string {
@@ -279,6 +318,7 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject, g
     out += lifelongDecisionSection((o.status ?? {}) as LifelongStatus & LearningJobStatus);
     out += knowledgeBaseSection((o.status ?? {}) as LifelongStatus);
     out += metricsSection(status);
+    out += modelsSection(status as LearningJobStatus & ModelHistoryStatus);
     out += podsSection(pods, labelKeys);
     const uids = new Set([uid, ...pods.map((p) => p.metadata?.uid ?? '')].filter(Boolean));
     out += eventsSection(await eventsOf(session, namespace, uids));

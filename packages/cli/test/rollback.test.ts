@@ -1,0 +1,64 @@
+// `sedna rollback` against the embedded API server with no GM: what it sets, and how it waits (the GM's
+// side is in the controller's tests, the whole loop in e2e/test/incrementalLearning.test.ts).
+import { DATASET, JOB, MODELS } from './helpers.js';
+import { startTestServer, type TestServer } from './server.js';
+
+let t: TestServer;
+const JOB_PATH = '/apis/sedna.io/v1alpha1/namespaces/default/incrementallearningjobs/helmet';
+beforeAll(async () => {
+  t = await startTestServer();
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') })).code).toBe(0);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function annotation(): Promise<string | undefined> {
+  const job = await t.client.get<{ metadata: { annotations?: Record<string, string> } }>(JOB_PATH);
+  return job.metadata.annotations?.['sedna.io/rollback'];
+}
+
+test('--wait=0 sets sedna.io/rollback to previous@<time> (or N@<time>), names the server, and returns at once', async () => {
+  const r = await t.sedna(['rollback', 'helmet', '--wait=0']);
+  expect(r.code).toBe(0);
+  const value = await annotation();
+  expect(value).toMatch(/^previous@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  expect(r.stdout).toMatch(new RegExp(`^incrementallearningjob\\.sedna\\.io/helmet \\(namespace default, server https://127\\.0\\.0\\.1:\\d+\\): sedna\\.io/rollback=${value}\\n`));
+  expect(r.stdout).toContain('Not waiting (--wait=0); the outcome will be in status.lastRollback: sedna describe il helmet');
+  await t.sedna(['rollback', 'il/helmet', '--to-round', '2', '--wait', '0s']);
+  expect(await annotation()).toMatch(/^2@/);
+});
+
+test('no outcome within --wait: exit 5 saying what it waited for; the request stays', async () => {
+  const r = await t.sedna(['rollback', 'helmet', '--to-round', '1', '--wait', '1s']);
+  expect(r.code).toBe(5);
+  expect(r.stderr).toMatch(/^rollback 1@\S+: no outcome within 1 s \(--wait\); the global manager has not answered it \(is it running\?\)\. The request stays; follow it with: sedna describe il helmet\n$/);
+  expect(await annotation()).toMatch(/^1@/);
+});
+
+test('the outcome the GM writes ends the wait: Refused exits 1 with the reason, Done exits 0', async () => {
+  const run = t.sedna(['rollback', 'helmet', '--to-round', '0', '--wait', '30s']);
+  let value: string | undefined;
+  for (let i = 0; i < 200 && !(value = await annotation())?.startsWith('0@'); i++) await new Promise((r) => setTimeout(r, 50));
+  await t.client.request('PATCH', `${JOB_PATH}/status`, {
+    contentType: 'application/merge-patch+json',
+    body: { status: { lastRollback: { requested: value, result: 'Refused', reason: "the initial model (/m.onnx) is the one serving now", time: new Date().toISOString() } } },
+  });
+  expect(await run).toMatchObject({ code: 1, stderr: 'rollback refused: the initial model (/m.onnx) is the one serving now\n' });
+
+  const done = t.sedna(['rollback', 'helmet', '--wait', '30s']);
+  for (let i = 0; i < 200 && !(value = await annotation())?.startsWith('previous@'); i++) await new Promise((r) => setTimeout(r, 50));
+  await t.client.request('PATCH', `${JOB_PATH}/status`, {
+    contentType: 'application/merge-patch+json',
+    body: { status: { lastRollback: { requested: value, result: 'Done', reason: 'round 4 deployed the model of round 2 again (/o/train/2/model.onnx)', round: 4, to: 2, time: new Date().toISOString() } } },
+  });
+  const r = await done;
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('rolled back: round 4 deployed the model of round 2 again (/o/train/2/model.onnx)\n');
+});
+
+test('bad flags exit 2 naming the value; a job that does not exist exits 3', async () => {
+  expect(await t.sedna(['rollback', 'helmet', '--to-round', 'last'])).toMatchObject({ code: 2, stderr: 'sedna: --to-round "last": expected a round number (0: the job\'s initial model)\n' });
+  expect(await t.sedna(['rollback', 'helmet', '--wait', 'soon'])).toMatchObject({ code: 2, stderr: 'sedna: --wait "soon": expected a duration such as 30s, 1m or 500ms\n' });
+  expect((await t.sedna(['rollback', 'nope', '--wait=0'])).code).toBe(3);
+});
