@@ -58,11 +58,11 @@ test('the public runtime surface is exactly this list', () => {
 });
 
 test('exit codes are the documented ones', () => {
-  expect(cli.ExitCode).toEqual({ Ok: 0, Invalid: 1, Usage: 2, NotFound: 3, Unreachable: 4 });
+  expect(cli.ExitCode).toEqual({ Ok: 0, Invalid: 1, Usage: 2, NotFound: 3, Unreachable: 4, Timeout: 5 });
   expect(new cli.CliError('UNREACHABLE', 'x').exitCode).toBe(4);
   expect(cli.toCliError(new Error('boom'))).toMatchObject({ code: 'INTERNAL', exitCode: 1, message: 'boom' });
 });
 
 test('every verb is registered once, by its own module', () => {
-  expect(cli.COMMANDS.map((c) => c.name)).toEqual(['up', 'apply', 'get', 'describe', 'delete', 'trigger', 'logs', 'validate', 'crds']);
+  expect(cli.COMMANDS.map((c) => c.name)).toEqual(['up', 'apply', 'get', 'describe', 'delete', 'trigger', 'rollback', 'logs', 'validate', 'crds']);
 });
