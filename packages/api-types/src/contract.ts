@@ -12,6 +12,7 @@ import { RFC3339 } from './rfc3339.js';
 import type { IncrementalCondData } from './wire.js';
 
 export * from './knowledgeBase.js';
+export * from './deadlines.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Annotations, labels, finalizers
