@@ -278,7 +278,7 @@ export class LcServer implements UpgradeHandler {
     if (payload.nodeName !== undefined && payload.nodeName !== conn.node) {
       return close(CLOSE_PROTOCOL_ERROR, `hello of node ${JSON.stringify(payload.nodeName)} on a connection of node ${conn.node}`);
     }
-    const info: LcInfo = { nodeName: conn.node, lcServer: payload.lcServer };
+    const info: LcInfo = { nodeName: conn.node, lcServer: payload.lcServer, connectedAt: new Date().toISOString() };
     if (typeof payload.hotUpdateRoot === 'string' && payload.hotUpdateRoot) info.hotUpdateRoot = payload.hotUpdateRoot;
     if (typeof payload.hardExampleRoot === 'string' && payload.hardExampleRoot) info.hardExampleRoot = payload.hardExampleRoot;
     if (typeof payload.version === 'string') info.version = payload.version;
