@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, workerLabelKeys } from './contract.js';
+import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, protocolMismatch, workerLabelKeys } from './contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -106,5 +106,14 @@ describe('outputDirOverlap', () => {
     ['s3://bucket/x', 's3://bucket/y', undefined],
   ] as const)('%s against %s: %s', (a, b, expected) => {
     expect(outputDirOverlap(a, b)).toBe(expected);
+  });
+});
+
+describe('protocolMismatch', () => {
+  test('names both versions from the side that refuses, and fits a close frame', () => {
+    expect(protocolMismatch('GM', 2)).toBe('protocol version mismatch: this GM speaks 1, the LC 2');
+    expect(protocolMismatch('LC', '2')).toBe('protocol version mismatch: this LC speaks 1, the GM 2');
+    expect(protocolMismatch('LC', undefined)).toBe('protocol version mismatch: this LC speaks 1, the GM none');
+    expect(Buffer.byteLength(protocolMismatch('GM', 'x'.repeat(500)))).toBeLessThanOrEqual(123);
   });
 });
