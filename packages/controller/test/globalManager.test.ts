@@ -418,21 +418,25 @@ describe('deadlines of a job (sedna.io/deadlines)', () => {
       { group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', name, body: { metadata: { annotations } } },
       setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
     );
-
-  test("a train pod that does not start, said only in its events (a kubelet's FailedMount of a missing Model folder): StartTimeout at the job's deadline names it; a bad deadline gets one Warning event", async () => {
-    const name = 'slow-start';
-    await createSedna(cluster, 'incrementallearningjobs', manifest(name, (job) => (job.metadata.annotations = { 'sedna.io/deadlines': '{"starting":"none","deployConfirmation":"5x"}' })));
+  /** A job with `deadlines` in its annotation, its round 1 reported Ready by the LC: its train pod, once Starting. */
+  const trainPodStarting = async (name: string, deadlines: string): Promise<V1Pod> => {
+    await createSedna(cluster, 'incrementallearningjobs', manifest(name, (job) => (job.metadata.annotations = { 'sedna.io/deadlines': deadlines })));
     await jobAt(name, 'Train/Waiting/0');
     expect(await report('incrementallearningjob', name, { phase: 'Train', status: 'Ready', round: 1, input: TRAIN_INPUT }, `${name}-ready`)).toEqual({ ok: true });
     await jobAt(name, 'Train/Starting/1');
-    const [pod] = await podsOf(name, 'train');
-    const podName = pod!.metadata!.name!;
-    pod!.status = { phase: 'Pending', containerStatuses: [{ name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] };
-    await cluster.core.replaceNamespacedPodStatus({ name: podName, namespace: 'default', body: pod! });
+    return (await podsOf(name, 'train'))[0]!;
+  };
+
+  test("a train pod that does not start, said only in its events (a kubelet's FailedMount of a missing Model folder): StartTimeout at the job's deadline names it; a bad deadline gets one Warning event", async () => {
+    const name = 'slow-start';
+    const pod = await trainPodStarting(name, '{"starting":"none","deployConfirmation":"5x"}');
+    const podName = pod.metadata!.name!;
+    pod.status = { phase: 'Pending', containerStatuses: [{ name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] };
+    await cluster.core.replaceNamespacedPodStatus({ name: podName, namespace: 'default', body: pod });
     const mount = 'MountVolume.SetUp failed for volume "sedna-model-0": hostPath type check failed: /models/initial is not a directory';
     await cluster.core.createNamespacedEvent({
       namespace: 'default',
-      body: { metadata: { generateName: `${podName}.` }, involvedObject: { kind: 'Pod', name: podName, namespace: 'default', uid: pod!.metadata!.uid }, type: 'Warning', reason: 'FailedMount', message: mount, count: 1, lastTimestamp: new Date() },
+      body: { metadata: { generateName: `${podName}.` }, involvedObject: { kind: 'Pod', name: podName, namespace: 'default', uid: pod.metadata!.uid }, type: 'Warning', reason: 'FailedMount', message: mount, count: 1, lastTimestamp: new Date() },
     });
     // Only now a deadline: the events it reads are there.
     await patchAnnotations(name, { 'sedna.io/deadlines': '{"starting":"1s","deployConfirmation":"5x"}' });
@@ -450,11 +454,7 @@ describe('deadlines of a job (sedna.io/deadlines)', () => {
 
   test('the LC goes away after the train pod ended: past reportAfterPodEnded the job still waits for it, and the report it replays on reconnecting completes the stage', async () => {
     const name = 'late-report';
-    await createSedna(cluster, 'incrementallearningjobs', manifest(name, (job) => (job.metadata.annotations = { 'sedna.io/deadlines': '{"reportAfterPodEnded":"1s"}' })));
-    await jobAt(name, 'Train/Waiting/0');
-    expect(await report('incrementallearningjob', name, { phase: 'Train', status: 'Ready', round: 1, input: TRAIN_INPUT }, `${name}-ready`)).toEqual({ ok: true });
-    await jobAt(name, 'Train/Starting/1');
-    const podName = (await podsOf(name, 'train'))[0]!.metadata!.name!;
+    const podName = (await trainPodStarting(name, '{"reportAfterPodEnded":"1s"}')).metadata!.name!;
     await setPodStatus(cluster, podName, 'Running');
     await jobAt(name, 'Train/Running/1');
 
