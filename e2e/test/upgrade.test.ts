@@ -103,6 +103,7 @@ test('a data folder of the previous release: objects, conditions, counted sample
     const j = await getJson<IncrementalLearningJob>(dataDir, ['il', 'tray']);
     return trail(j).includes('Train/Ready/2') ? j : undefined;
   });
-  expect(trail(next).filter((t) => t.startsWith('Train/Ready/'))).toEqual(['Train/Ready/1', 'Train/Ready/2']);
+  // Rounds started (a retry of round 2's stage is not one: the fixture's worker scripts are not on this machine).
+  expect(trail(next).filter((t) => /^Train\/Ready\/\d+$/.test(t))).toEqual(['Train/Ready/1', 'Train/Ready/2']);
   await eventually('the 128 samples counted', async () => ((await getJson<{ status?: { numberOfSamples?: number } }>(dataDir, ['dataset', 'tray-data'])).status?.numberOfSamples === 128 ? true : undefined));
 });
