@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, rollbackAnnotationValue, workerLabelKeys } from './contract.js';
+import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, protocolMismatch, rollbackAnnotationValue, workerLabelKeys } from './contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -123,5 +123,14 @@ describe('parseRollbackRequest', () => {
     }
     expect(parseRollbackRequest(`${'9'.repeat(200)}@x`, now)).toEqual({ error: expect.stringContaining('... (202 characters) is not') });
     expect(parseRollbackRequest('1@2026-12-05T05:00:00Z', now)).toEqual({ error: '"1@2026-12-05T05:00:00Z" is in the future (more than 300 s ahead of this clock)' });
+  });
+});
+
+describe('protocolMismatch', () => {
+  test('names both versions from the side that refuses, and fits a close frame', () => {
+    expect(protocolMismatch('GM', 2)).toBe('protocol version mismatch: this GM speaks 1, the LC 2');
+    expect(protocolMismatch('LC', '2')).toBe('protocol version mismatch: this LC speaks 1, the GM 2');
+    expect(protocolMismatch('LC', undefined)).toBe('protocol version mismatch: this LC speaks 1, the GM none');
+    expect(Buffer.byteLength(protocolMismatch('GM', 'x'.repeat(500)))).toBeLessThanOrEqual(123);
   });
 });

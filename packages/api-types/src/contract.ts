@@ -12,6 +12,7 @@ import { RFC3339 } from './rfc3339.js';
 import type { IncrementalCondData } from './wire.js';
 
 export * from './knowledgeBase.js';
+export * from './deadlines.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Annotations, labels, finalizers
@@ -67,6 +68,19 @@ export const CLOSE_UNSUPPORTED_PROTOCOL = 4001;
 export const CLOSE_PROTOCOL_ERROR = 4002;
 /** WebSocket close code: this GM replica does not lead (any more). */
 export const CLOSE_NOT_LEADER = 4003;
+
+/**
+ * The close reason (and log line) of a side that refuses its peer's protocol version: both versions,
+ * from the side that says it (`this LC speaks 1, the GM 2`). Short enough for a close frame (123 bytes).
+ *
+ * @example
+ * protocolMismatch('GM', 2); // 'protocol version mismatch: this GM speaks 1, the LC 2'
+ */
+export function protocolMismatch(self: 'GM' | 'LC', peerVersion: unknown): string {
+  const peer = self === 'GM' ? 'LC' : 'GM';
+  const theirs = peerVersion === undefined ? 'none' : typeof peerVersion === 'string' ? peerVersion : (JSON.stringify(peerVersion) ?? String(peerVersion));
+  return `protocol version mismatch: this ${self} speaks ${PROTOCOL_VERSION}, the ${peer} ${theirs.slice(0, 24)}`;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Sizes agreed end to end (a report the LC takes must fit in a condition, a status in the API server)

@@ -2,9 +2,12 @@
  * Rules a JSON Schema cannot say, checked after the schema: an object needs a name (of at most 63
  * characters for kinds with workers, whose pods carry it in a label), and within a pod template every
  * volume mount names a volume of the pod and container names are unique (Kubernetes rejects such a pod
- * only when the controller creates it, long after `apply`).
+ * only when the controller creates it, long after `apply`); a learning job's `sedna.io/deadlines`
+ * annotation is a JSON object of known deadlines with good durations.
  */
+import { DEADLINES_ANNOTATION, parseDeadlines } from './deadlines.js';
 import type { ValidationIssue } from './issues.js';
+import { getKindInfo } from './kinds.js';
 
 type Path = Array<string | number>;
 /** An issue of a rule, before the object's identity is added. */
@@ -78,9 +81,28 @@ function checkTemplate(doc: unknown, templatePath: Path, out: RuleIssue[]): void
   }
 }
 
+/** Options of {@link checkRules}. */
+export interface RuleOptions {
+  /** Check the annotations the GM reads (`sedna.io/deadlines`); default true. */
+  annotations?: boolean;
+}
+
+/** The `sedna.io/deadlines` annotation of a learning job: a JSON object of known deadlines with good durations. */
+function checkDeadlines(doc: Record<string, unknown>, out: RuleIssue[]): void {
+  const annotations = get(doc, ['metadata', 'annotations']);
+  const value = isObject(annotations) ? annotations[DEADLINES_ANNOTATION] : undefined;
+  if (value === undefined || typeof doc.kind !== 'string' || !getKindInfo(doc.kind)?.learningJob) return;
+  const path: Path = ['metadata', 'annotations', DEADLINES_ANNOTATION];
+  if (typeof value !== 'string') return; // the schema says annotations are strings
+  for (const issue of parseDeadlines(value).issues) {
+    out.push({ segments: issue.key === undefined ? path : [...path, issue.key], value: issue.value, message: issue.message });
+  }
+}
+
 /** Issues of the rules for a document of a known kind (checked defensively: the schema may have failed). */
-export function checkRules(doc: Record<string, unknown>): RuleIssue[] {
+export function checkRules(doc: Record<string, unknown>, options: RuleOptions = {}): RuleIssue[] {
   const out: RuleIssue[] = [];
+  if (options.annotations !== false) checkDeadlines(doc, out);
   const metadata = doc.metadata;
   if (isObject(metadata) && metadata.name === undefined && (typeof metadata.generateName !== 'string' || metadata.generateName === '')) {
     out.push({ segments: ['metadata', 'name'], value: undefined, message: 'is required' });

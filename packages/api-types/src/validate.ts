@@ -25,6 +25,12 @@ export interface ValidateOptions {
   locate?: (path: readonly Segment[]) => SourcePosition | undefined;
   /** Index of the document in its stream, copied into the issues. */
   documentIndex?: number;
+  /**
+   * Check the annotations the GM reads (`sedna.io/deadlines` of a learning job); default true, as
+   * `sedna validate` and `sedna apply` do. The GM and the LC pass false: they take an object already
+   * stored, whose bad annotation the GM reports without stopping the job (it keeps its own settings).
+   */
+  annotations?: boolean;
 }
 
 /** Outcome of {@link validateDocument}. */
@@ -274,7 +280,7 @@ export function validateDocument(doc: unknown, options: ValidateOptions = {}): V
     if (!validate(object)) {
       for (const { segments, value, message } of schemaIssues(validate.errors ?? [], object)) push('schema', segments, value, message);
     }
-    const rules: RuleIssue[] = checkRules(object as Record<string, unknown>);
+    const rules: RuleIssue[] = checkRules(object as Record<string, unknown>, options.annotations === false ? { annotations: false } : {});
     for (const r of rules) push('rule', r.segments, r.value, r.message);
     if (issues.length > 0) return { valid: false, issues };
     if (legacy && info.kind === SednaKind.IncrementalLearningJob) {

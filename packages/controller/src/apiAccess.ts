@@ -46,7 +46,13 @@ export const KUBERNETES_API_ACCESS: readonly ApiAccess[] = [
     scope: 'cluster',
     why: "the Secret a credentialName names, when a pod is built; each worker pod's token Secret, created before the pod and deleted when it is gone",
   },
-  { group: '', resource: 'events', verbs: ['create'], scope: 'cluster', why: 'a Warning event on a job whose spec is invalid (InvalidSpec)' },
+  {
+    group: '',
+    resource: 'events',
+    verbs: ['create', 'list'],
+    scope: 'cluster',
+    why: "Warning events on jobs (InvalidSpec, a bad sedna.io/deadlines); a worker pod's Warning events, read when a deadline ends its stage, to say why it did not start",
+  },
   { group: 'authentication.k8s.io', resource: 'tokenreviews', verbs: ['create'], scope: 'cluster', why: 'LC ServiceAccount tokens' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'gm-namespace', why: 'leader election' },
 ];

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { KubeConfig, type V1ResourceRequirements } from '@kubernetes/client-node';
 import { type LoggerWithChild } from '@sedna-ts/internal';
 import { createLogger } from '@sedna-ts/internal/logger';
+import { MAX_DEADLINE_MS } from '@sedna-ts/api-types/contract';
 import { parse as parseYaml } from 'yaml';
 import { reuseConnections } from './kube/connectionReuse.js';
 import { ControllerError } from './errors.js';
@@ -31,7 +32,9 @@ export type GmLogger = LoggerWithChild;
  * | websocket.address | 0.0.0.0 | SEDNA_GM_ADDRESS |
  * | websocket.port | 9000 (0: an ephemeral port) | SEDNA_GM_PORT |
  * | secret | (required) | SEDNA_GM_SECRET |
- * | reportGraceSeconds | 60 | SEDNA_GM_REPORT_GRACE_SECONDS |
+ * | reportGraceSeconds | 60 (0: no deadline) | SEDNA_GM_REPORT_GRACE_SECONDS |
+ * | startDeadlineSeconds | 600 (0: no deadline) | |
+ * | deployConfirmSeconds | 600 (0: no deadline) | |
  * | retry | 4 attempts, 10 s doubling, capped at 300 s | SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS (the first delay) |
  * | backoff | reconcile errors: 1 s doubling, capped at 300 s | |
  * | watchBackoff | informer reconnects: 1 s doubling, capped at 30 s | |
@@ -61,8 +64,23 @@ export interface GlobalManagerConfig {
   websocket?: { address?: string; port?: number };
   /** Secret from which each node's token is derived (HMAC-SHA256); at least 16 characters. */
   secret?: string;
-  /** How long a Succeeded worker pod may wait for its report before the stage fails with NoReport. */
+  /**
+   * How long a worker pod that ended may wait for the report of its stage (Succeeded: NoReport after it),
+   * counted from its end or its LC's later reconnection; 0: no deadline. A job's `sedna.io/deadlines`
+   * `reportAfterPodEnded` overrides it.
+   */
   reportGraceSeconds?: number;
+  /**
+   * How long a worker pod may stay Pending once its stage is Starting (StartTimeout after it); 0: no
+   * deadline. A job's `sedna.io/deadlines` `starting` overrides it.
+   */
+  startDeadlineSeconds?: number;
+  /**
+   * How long a hot deploy waits for the inference worker's confirmation, once before restarting its pod
+   * and once after (DeployTimeout); 0: no deadline. A job's `sedna.io/deadlines` `deployConfirmation`
+   * overrides it.
+   */
+  deployConfirmSeconds?: number;
   /** Retries of a failed stage within a round. */
   retry?: { maxAttempts?: number; initialBackoffSeconds?: number; maxBackoffSeconds?: number };
   /** Backoff of a key whose reconcile failed or is blocked (a missing object, an LC not connected). */
@@ -127,6 +145,8 @@ export interface ResolvedConfig {
   websocket: { address: string; port: number };
   secret: string;
   reportGraceSeconds: number;
+  startDeadlineSeconds: number;
+  deployConfirmSeconds: number;
   retry: { maxAttempts: number; initialBackoffSeconds: number; maxBackoffSeconds: number };
   backoff: { initialMs: number; maxMs: number };
   watchBackoff: { initialMs: number; maxMs: number };
@@ -149,6 +169,8 @@ const TOP_LEVEL_KEYS = new Set([
   'websocket',
   'secret',
   'reportGraceSeconds',
+  'startDeadlineSeconds',
+  'deployConfirmSeconds',
   'retry',
   'backoff',
   'watchBackoff',
@@ -176,6 +198,9 @@ const NESTED_KEYS: Record<string, Set<string>> = {
   leaderElection: new Set(['enabled', 'namespace', 'name', 'identity', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds']),
   serviceAccountAuth: new Set(['enabled', 'audience', 'serviceAccounts']),
 };
+
+/** The longest deadline a setting may give (7 days, as `sedna.io/deadlines`); 0 is none. */
+const MAX_DEADLINE_SECONDS = MAX_DEADLINE_MS / 1000;
 
 /** One environment variable the GM reads. */
 export interface EnvVariable {
@@ -410,7 +435,9 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
     namespace,
     websocket: { address, port: number('websocket.port', config.websocket?.port ?? env.SEDNA_GM_PORT, 9000, 0, { integer: true, max: 65535 }) },
     secret,
-    reportGraceSeconds: number('reportGraceSeconds', config.reportGraceSeconds ?? env.SEDNA_GM_REPORT_GRACE_SECONDS, 60, 0),
+    reportGraceSeconds: number('reportGraceSeconds', config.reportGraceSeconds ?? env.SEDNA_GM_REPORT_GRACE_SECONDS, 60, 0, { max: MAX_DEADLINE_SECONDS }),
+    startDeadlineSeconds: number('startDeadlineSeconds', config.startDeadlineSeconds, 600, 0, { max: MAX_DEADLINE_SECONDS }),
+    deployConfirmSeconds: number('deployConfirmSeconds', config.deployConfirmSeconds, 600, 0, { max: MAX_DEADLINE_SECONDS }),
     retry: {
       maxAttempts: number('retry.maxAttempts', config.retry?.maxAttempts, 4, 1, { integer: true }),
       initialBackoffSeconds: retryInitial,

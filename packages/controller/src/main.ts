@@ -26,7 +26,9 @@ Configuration (file field / environment, default):
   websocket.address / SEDNA_GM_ADDRESS                          (0.0.0.0)
   websocket.port / SEDNA_GM_PORT  0 = ephemeral                 (9000)
   secret / SEDNA_GM_SECRET        node tokens are derived from it, >= 16 characters (required)
-  reportGraceSeconds / SEDNA_GM_REPORT_GRACE_SECONDS            (60)
+  reportGraceSeconds / SEDNA_GM_REPORT_GRACE_SECONDS  a report after its pod ended, 0 = none (60)
+  startDeadlineSeconds, deployConfirmSeconds  a pod to start, a deploy's confirmation, 0 = none (600, 600)
+    (a job's annotation sedna.io/deadlines overrides the three: {"starting":"5m","reportAfterPodEnded":"30s","deployConfirmation":"20m"})
   retry.maxAttempts, retry.initialBackoffSeconds, retry.maxBackoffSeconds   (4, 10, 300)
   retry.initialBackoffSeconds / SEDNA_GM_RETRY_INITIAL_BACKOFF_SECONDS  first retry delay of a failed stage
   backoff.initialMs, backoff.maxMs          reconcile retries   (1000, 300000)

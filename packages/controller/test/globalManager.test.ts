@@ -3,7 +3,7 @@
  * standing in for the Local Controller of node edge-1. The test plays the node agent by writing pod
  * statuses through the API, as a kubelet would.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
 import { conditionData, latestCondition } from '../src/jobs/conditions.js';
 import { startGlobalManager, type GlobalManager } from '../src/gm/globalManager.js';
@@ -409,6 +409,73 @@ describe('two jobs with one outputDir', () => {
     expect(await jobPods(cluster, 'second-owner')).toEqual([]);
     await cluster.custom.deleteNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', name: 'first-owner' });
     await jobAt('second-owner', 'Train/Waiting/0/SpecFixed');
+  });
+});
+
+describe('deadlines of a job (sedna.io/deadlines)', () => {
+  const patchAnnotations = (name: string, annotations: Record<string, string>) =>
+    cluster.custom.patchNamespacedCustomObject(
+      { group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', name, body: { metadata: { annotations } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+  /** A job with `deadlines` in its annotation, its round 1 reported Ready by the LC: its train pod, once Starting. */
+  const trainPodStarting = async (name: string, deadlines: string): Promise<V1Pod> => {
+    await createSedna(cluster, 'incrementallearningjobs', manifest(name, (job) => (job.metadata.annotations = { 'sedna.io/deadlines': deadlines })));
+    await jobAt(name, 'Train/Waiting/0');
+    expect(await report('incrementallearningjob', name, { phase: 'Train', status: 'Ready', round: 1, input: TRAIN_INPUT }, `${name}-ready`)).toEqual({ ok: true });
+    await jobAt(name, 'Train/Starting/1');
+    return (await podsOf(name, 'train'))[0]!;
+  };
+
+  test("a train pod that does not start, said only in its events (a kubelet's FailedMount of a missing Model folder): StartTimeout at the job's deadline names it; a bad deadline gets one Warning event", async () => {
+    const name = 'slow-start';
+    const pod = await trainPodStarting(name, '{"starting":"none","deployConfirmation":"5x"}');
+    const podName = pod.metadata!.name!;
+    pod.status = { phase: 'Pending', containerStatuses: [{ name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] };
+    await cluster.core.replaceNamespacedPodStatus({ name: podName, namespace: 'default', body: pod });
+    const mount = 'MountVolume.SetUp failed for volume "sedna-model-0": hostPath type check failed: /models/initial is not a directory';
+    await cluster.core.createNamespacedEvent({
+      namespace: 'default',
+      body: { metadata: { generateName: `${podName}.` }, involvedObject: { kind: 'Pod', name: podName, namespace: 'default', uid: pod.metadata!.uid }, type: 'Warning', reason: 'FailedMount', message: mount, count: 1, lastTimestamp: new Date() },
+    });
+    // Only now a deadline: the events it reads are there.
+    await patchAnnotations(name, { 'sedna.io/deadlines': '{"starting":"1s","deployConfirmation":"5x"}' });
+    const failed = await jobAt(name, 'Train/Failed/1/StartTimeout');
+    const timedOut = failed.status!.conditions!.find((c) => c.reason === 'StartTimeout')!;
+    expect(timedOut.message).toBe(`worker pod ${podName} did not start within 1s (sedna.io/deadlines starting): container train-worker: ContainerCreating; events: FailedMount: ${mount}`);
+    const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name},reason=InvalidDeadlines` });
+    expect(events.items.map((e) => [e.type, e.message])).toEqual([
+      [
+        'Warning',
+        'IncrementalLearningJob default/slow-start: metadata.annotations["sedna.io/deadlines"].deployConfirmation: "5x" is not a duration: a number of seconds, a Go-style duration such as "90s", "5m" or "1h30m", or "none"; the GM\'s setting (600s) applies',
+      ],
+    ]);
+  });
+
+  test('the LC goes away after the train pod ended: past reportAfterPodEnded the job still waits for it, and the report it replays on reconnecting completes the stage', async () => {
+    const name = 'late-report';
+    const podName = (await trainPodStarting(name, '{"reportAfterPodEnded":"1s"}')).metadata!.name!;
+    await setPodStatus(cluster, podName, 'Running');
+    await jobAt(name, 'Train/Running/1');
+
+    lc.close();
+    const lcAway = 'waiting for the local controller of node edge-1 to connect';
+    await eventually('the GM sees the LC go', async () => (latestCondition((await getJob(cluster, name)).status?.conditions)?.message?.startsWith(lcAway) ? true : undefined));
+    await setPodStatus(cluster, podName, 'Succeeded');
+    const ended = await eventually('the job waiting for the outbox', async () => {
+      const job = await getJob(cluster, name);
+      return latestCondition(job.status?.conditions)?.message?.includes("the report of its stage may be in that controller's outbox") ? job : undefined;
+    });
+    expect(latestCondition(ended.status?.conditions)?.message).toMatch(new RegExp(`^${lcAway}: worker pod ${podName} succeeded at \\S+ and the report of its stage may be in that controller's outbox`));
+    // Well past the job's 1 s, the stage has not failed.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(trail(await getJob(cluster, name)).at(-1)).toBe('Train/Running/1');
+
+    // The LC comes back and replays its outbox (a longer deadline now, so a slow test machine does not race it).
+    await patchAnnotations(name, { 'sedna.io/deadlines': '{"reportAfterPodEnded":"5m"}' });
+    lc = await connectLc();
+    expect(await report('incrementallearningjob', name, { phase: 'Train', status: 'Completed', round: 1, attempt: 1, output: { models: [{ format: 'tfjs', url: '/output/late-report/train/1/model.json' }] } }, `${name}-done`)).toEqual({ ok: true });
+    expect(trail(await jobAt(name, 'Eval/Waiting/1')).slice(-4)).toEqual(['Train/Starting/1', 'Train/Running/1', 'Train/Completed/1', 'Eval/Waiting/1']);
   });
 });
 

@@ -8,6 +8,8 @@ import { createMetrics } from '../src/metrics.js';
 import { nodeToken } from '@sedna-ts/api-types/tokens';
 import type { LcInfo } from '../src/jobs/workerPod.js';
 import { FakeLc } from './lcClient.js';
+import { eventually, testLogger } from './cluster.js';
+import { PROTOCOL_VERSION } from '@sedna-ts/api-types/contract';
 
 const SECRET = 'a-secret-of-at-least-16-chars';
 const NODE = 'edge-1';
@@ -109,7 +111,7 @@ test('hello: the GM answers with the resources of the node, then sends each of t
     'insert incrementallearningjob/j1',
   ]);
   expect(harness.connects).toEqual([
-    { nodeName: NODE, lcServer: 'http://127.0.0.1:9100', hotUpdateRoot: '/var/lib/sedna-ts/model-hot-update', hardExampleRoot: '/var/lib/sedna-ts/hard-examples', version: 'test' },
+    { nodeName: NODE, lcServer: 'http://127.0.0.1:9100', hotUpdateRoot: '/var/lib/sedna-ts/model-hot-update', hardExampleRoot: '/var/lib/sedna-ts/hard-examples', version: 'test', connectedAt: expect.any(String) },
   ]);
   expect([...harness.server.connectedNodes().keys()]).toEqual([NODE]);
 });
@@ -128,16 +130,34 @@ test('frames for a node wait in its queue before it connects, coalesced by key, 
   expect((lc.received[4]?.payload as { version: number }).version).toBe(2);
 });
 
-test('an unsupported protocol version is closed with 4001, a hello without lcServer with 4002', async () => {
-  const old = await connect();
-  old.hello('http://x', { protocolVersion: 2 });
-  expect(await old.untilClosed()).toMatchObject({ code: CLOSE_UNSUPPORTED_PROTOCOL });
+test('an unsupported protocol version is closed with 4001 naming both versions, a hello without lcServer with 4002', async () => {
+  const newer = await connect();
+  newer.hello('http://x', { protocolVersion: PROTOCOL_VERSION + 1 });
+  expect(await newer.untilClosed()).toEqual({ code: CLOSE_UNSUPPORTED_PROTOCOL, reason: `protocol version mismatch: this GM speaks ${PROTOCOL_VERSION}, the LC ${PROTOCOL_VERSION + 1}` });
   const bare = await connect('edge-2');
   bare.hello('');
   expect(await bare.untilClosed()).toMatchObject({ code: CLOSE_PROTOCOL_ERROR, reason: 'hello without lcServer' });
-  const header = await connect('edge-3', nodeToken(SECRET, 'edge-3'), { 'Sedna-Protocol': '7' });
-  expect(await header.untilClosed()).toMatchObject({ code: CLOSE_UNSUPPORTED_PROTOCOL });
+  const header = await connect('edge-3', nodeToken(SECRET, 'edge-3'), { 'Sedna-Protocol': String(PROTOCOL_VERSION + 1) });
+  expect(await header.untilClosed()).toEqual({ code: CLOSE_UNSUPPORTED_PROTOCOL, reason: `protocol version mismatch: this GM speaks ${PROTOCOL_VERSION}, the LC ${PROTOCOL_VERSION + 1}` });
   expect(harness.connects).toEqual([]);
+});
+
+test('both refusals of another protocol version are logged by the GM naming both versions: its own, and an LC refusing its hello', async () => {
+  await stop(harness);
+  const logger = testLogger('gm');
+  harness = await start({ logger });
+  const header = await connect('edge-3', nodeToken(SECRET, 'edge-3'), { 'Sedna-Protocol': String(PROTOCOL_VERSION + 1) });
+  await header.untilClosed();
+  // An LC one version ahead takes the GM's hello and refuses it, as ours does.
+  const ahead = await connect('edge-4', nodeToken(SECRET, 'edge-4'));
+  ahead.hello('http://x');
+  await ahead.until((r) => r.some((f) => f.header.operation === 'hello'), 'the GM hello');
+  const reason = `protocol version mismatch: this LC speaks ${PROTOCOL_VERSION + 1}, the GM ${PROTOCOL_VERSION}`;
+  ahead.ws.close(CLOSE_UNSUPPORTED_PROTOCOL, reason);
+  await ahead.untilClosed();
+  const warned = () => logger.entries.filter((e) => e.level === 'warn').map((e) => e.msg);
+  await eventually('the refusal logged', () => (warned().includes(`local controller refused this GM: ${reason}`) ? true : undefined));
+  expect(warned()).toContain(`local controller refused: protocol version mismatch: this GM speaks ${PROTOCOL_VERSION}, the LC ${PROTOCOL_VERSION + 1}`);
 });
 
 test('an LC that never says hello is closed', async () => {

@@ -37,6 +37,8 @@ export interface LocalController {
   readonly config: Readonly<Omit<ResolvedConfig, 'logger' | 'nodeToken'>>;
   /** Whether the GM connection is up (its hello received). */
   readonly gmConnected: boolean;
+  /** Why the GM and this LC do not talk, when one refused the other's protocol version (both versions named). */
+  readonly gmRefusal: string | undefined;
   /** Upstream messages not yet acknowledged by the GM. */
   readonly outboxDepth: number;
   /** Resolves true once the GM connection is up, false after `timeoutMs`. */
@@ -124,7 +126,7 @@ function serveWorkers(parts: Parts): Promise<WorkerApi> {
         return auth;
       },
       report: createReportHandler({ ctx, jobs, stopping: () => state.stopping }),
-      readiness: () => ({ ready: !state.stopping, gmConnected: state.gm?.connected ?? false, outboxDepth: outbox.depth, jobs: jobs.size }),
+      readiness: () => ({ ready: !state.stopping, gmConnected: state.gm?.connected ?? false, ...(state.gm?.refusal ? { gmRefusal: state.gm.refusal } : {}), outboxDepth: outbox.depth, jobs: jobs.size }),
       async metrics() {
         metrics.outboxDepth.set(outbox.depth);
         metrics.gmConnected.set(state.gm?.connected ? 1 : 0);
@@ -247,6 +249,9 @@ async function start(config: ResolvedConfig, kinds: readonly LcJobKind[], logger
     config: (({ logger: _l, nodeToken: _t, ...rest }) => rest)(config),
     get gmConnected() {
       return client.connected;
+    },
+    get gmRefusal() {
+      return client.refusal;
     },
     get outboxDepth() {
       return ctx.outbox.depth;

@@ -2,7 +2,9 @@
  * The GM client's downstream over a real WebSocket: frames of one object are applied in order, frames
  * of different objects side by side (one slow job does not hold up the others), a waiting insert is
  * replaced by a newer one while a delete never is, acks do not wait for objects being applied, and the
- * GM's hello of a new connection comes after the frames before it and before the frames after it.
+ * GM's hello of a new connection comes after the frames before it and before the frames after it. A GM
+ * one protocol version ahead is refused (or refuses) naming both versions, and is dialed again only
+ * every `protocolRetryMs`.
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -10,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { encodeFrameContent } from '@sedna-ts/api-types';
+import { CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION } from '@sedna-ts/api-types/contract';
 import { GmClient } from '../src/gm/gmClient.js';
 import { Outbox } from '../src/gm/outbox.js';
 import { FakeGm, waitFor } from './helpers/fakeGm.js';
@@ -138,5 +141,72 @@ describe('GmClient downstream', () => {
     await waitFor(() => client.connected, 'the second GM hello applied');
     await waitFor(() => log.filter((l) => l === 'end a@2').length === 2, 'a@2 applied again after the hello');
     expect(log.slice(log.indexOf('start a@1'))).toEqual(['start a@1', 'end a@1', 'start a@2', 'end a@2', 'hello #2', 'start a@2', 'end a@2']);
+  });
+});
+
+describe('GmClient against a GM of another protocol version', () => {
+  let dir: string;
+  let gm: FakeGm;
+  let client: GmClient | undefined;
+  let logged: Array<{ level: number; msg: string }>;
+
+  const start = async (protocolRetryMs: number): Promise<GmClient> => {
+    const outbox = (await Outbox.open(join(dir, 'outbox.log'))).outbox;
+    const stream = { write: (line: string) => void logged.push(JSON.parse(line) as { level: number; msg: string }) };
+    client = new GmClient({
+      url: gm.url,
+      nodeName: 'edge-1',
+      credential: async () => gm.nodeToken,
+      hello: () => ({ protocolVersion: PROTOCOL_VERSION, nodeName: 'edge-1', lcServer: 'http://127.0.0.1:1', hotUpdateRoot: '/h', hardExampleRoot: '/e', version: 'test' }),
+      outbox,
+      logger: pino({ level: 'debug' }, stream),
+      initialDelayMs: 20,
+      maxDelayMs: 100,
+      protocolRetryMs,
+      handlers: { onHello: async () => undefined, onObject: async () => undefined, onAck: async () => undefined },
+    });
+    client.start();
+    return client;
+  };
+  const errors = () => logged.filter((l) => l.level >= 50).map((l) => l.msg);
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lc-gmclient-protocol-'));
+    gm = await FakeGm.start();
+    logged = [];
+  });
+
+  afterEach(async () => {
+    await client?.stop();
+    client = undefined;
+    await gm.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a GM hello of version +1: closed with 4001 naming both versions, said once, and not dialed again before protocolRetryMs', async () => {
+    gm.protocolVersion = PROTOCOL_VERSION + 1;
+    const lc = await start(60_000);
+    const reason = `protocol version mismatch: this LC speaks ${PROTOCOL_VERSION}, the GM ${PROTOCOL_VERSION + 1}`;
+    await waitFor(() => gm.closeCodes.length === 1, 'the LC to close');
+    expect([gm.closeCodes[0], gm.closeReasons[0]]).toEqual([CLOSE_UNSUPPORTED_PROTOCOL, reason]);
+    expect(lc.refusal).toBe(reason);
+    expect(lc.connected).toBe(false);
+    await waitFor(() => errors().length === 1, 'the refusal logged');
+    expect(errors()).toEqual([`${reason}: upgrade the older of the two; dialing the GM again every 60s`]);
+    // With the ordinary backoff (20 ms here) it would have dialed several times by now.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(gm.connections).toEqual([1]);
+  });
+
+  test('a GM that refuses version -1 (this LC): its reason, naming both versions, is the refusal; once it speaks ours the LC connects', async () => {
+    gm.refuseProtocol = `protocol version mismatch: this GM speaks ${PROTOCOL_VERSION + 1}, the LC ${PROTOCOL_VERSION}`;
+    const lc = await start(50);
+    await waitFor(() => lc.refusal !== undefined, 'the refusal');
+    expect(lc.refusal).toBe(`the GM refused this LC: ${gm.refuseProtocol}`);
+    await waitFor(() => gm.connections.length >= 3, 'dialing again every protocolRetryMs');
+    expect(errors()).toEqual([`the GM refused this LC: ${gm.refuseProtocol}: upgrade the older of the two; dialing the GM again every 50ms`]);
+    gm.refuseProtocol = undefined;
+    await waitFor(() => lc.connected, 'the GM hello');
+    expect(lc.refusal).toBeUndefined();
   });
 });

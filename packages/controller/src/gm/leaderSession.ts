@@ -78,6 +78,8 @@ function decideOptions(config: ResolvedConfig): DecideOptions {
     retryInitialMs: config.retry.initialBackoffSeconds * 1000,
     retryMaxMs: config.retry.maxBackoffSeconds * 1000,
     reportGraceMs: config.reportGraceSeconds * 1000,
+    startDeadlineMs: config.startDeadlineSeconds * 1000,
+    deployConfirmMs: config.deployConfirmSeconds * 1000,
     maxConditions: config.maxConditions,
     podRetentionRounds: config.podRetentionRounds,
   };
@@ -93,6 +95,13 @@ function createQueue(c: ResolvedConfig, metrics: GmMetrics): WorkQueue {
     },
     onDepth: (depth) => metrics.reconcileQueueDepth.set(depth),
   });
+}
+
+/** Enqueues every job of every kind that runs on `node` (its Dataset's node or a stage's). */
+function enqueueNodeJobs(s: SessionBase, node: string): void {
+  for (const k of s.kinds) {
+    for (const job of k.jobs.list()) if (s.downstream.jobNodes(job, k.policy).has(node)) k.enqueue(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
+  }
 }
 
 /** Enqueues every job of every kind in `namespace` that `uses` an object. */
@@ -230,13 +239,10 @@ function lcServerOf(s: SessionBase, datasetController: DatasetController): LcSer
     metrics: s.metrics,
     upstream: new Map([['dataset', datasetController.upstream], ...s.kinds.map((k) => [k.policy.resourceKind, k.controller.upstream] as const)]),
     resync: (node) => s.downstream.resync(node),
-    onConnect: (info) => {
-      // Pods waiting for this node's LC_SERVER can be created now.
-      for (const k of s.kinds) {
-        for (const job of k.jobs.list()) if (s.downstream.jobNodes(job, k.policy).has(info.nodeName)) k.enqueue(job.metadata.namespace ?? 'default', job.metadata.name ?? '');
-      }
-    },
-    onDisconnect: () => undefined,
+    // Pods waiting for this node's LC_SERVER can be created now; a deadline waiting for its reports
+    // counts from now. Gone: the jobs say what they wait for, and their report deadlines stop.
+    onConnect: (info) => enqueueNodeJobs(s, info.nodeName),
+    onDisconnect: (node) => enqueueNodeJobs(s, node),
     ...(c.serviceAccountAuth.enabled ? { authenticator: new TokenReviewAuthenticator(c.kubeConfig, c.serviceAccountAuth, s.log) } : {}),
   });
 }

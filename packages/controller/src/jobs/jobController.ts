@@ -87,6 +87,8 @@ export class JobController<J extends LearningJob> {
   private readonly pending = new Map<string, Waiting[]>();
   /** Why a job's worker pods could not be built at its last try (its Secrets), by job key. */
   private readonly problems = new Map<string, string[]>();
+  /** The messages of the `once` events recorded for each job, by job key. */
+  private readonly recorded = new Map<string, Set<string>>();
 
   constructor(private readonly deps: JobControllerDeps<J>) {}
 
@@ -153,12 +155,16 @@ export class JobController<J extends LearningJob> {
       const model = this.deps.models.get(name, namespace);
       if (model) models.set(name, model);
     }
+    const lcs = this.deps.lcs();
+    const lcConnectedAt = new Map<string, string>();
+    for (const [node, info] of lcs) if (info.connectedAt) lcConnectedAt.set(node, info.connectedAt);
     return {
       now: new Date(),
       pods: this.observedPods(job, key),
       dataset: this.deps.datasets.get(this.deps.policy.datasetName(job), namespace),
       models,
-      connectedNodes: new Set(this.deps.lcs().keys()),
+      connectedNodes: new Set(lcs.keys()),
+      lcConnectedAt,
       reports,
       nameSuffix: randomNameSuffix(),
       problems: [...(this.problems.get(key) ?? []), ...this.imageProblems(job)],
@@ -203,6 +209,7 @@ export class JobController<J extends LearningJob> {
       this.settleReports(key, 'rejected', `${policy.kind} ${key} not found`);
       this.deps.expectations.forget(key);
       this.problems.delete(key);
+      this.recorded.delete(key);
       return {};
     }
     if (job.metadata.deletionTimestamp) return this.finalize(job, key);
@@ -221,7 +228,13 @@ export class JobController<J extends LearningJob> {
     for (let tries = 0; tries < MAX_CONFLICTS; tries++) {
       const waiting = [...(this.pending.get(key) ?? [])];
       const before = job;
-      const decision = decide(job, this.world(job, key, waiting.map((w) => w.report)), policy, this.deps.options);
+      const world = this.world(job, key, waiting.map((w) => w.report));
+      let decision = decide(job, world, policy, this.deps.options);
+      if (decision.wantsPodEvents) {
+        // A deadline ends a stage: its message says what the pod's events say of why it did not start.
+        world.podEvents = await this.podEvents(namespace, decision.wantsPodEvents);
+        decision = decide(job, world, policy, this.deps.options);
+      }
       try {
         job = await this.apply(job, key, decision);
       } catch (error) {
@@ -256,6 +269,9 @@ export class JobController<J extends LearningJob> {
     const log = this.deps.logger.child({ job: key, kind: policy.kind });
     for (const action of decision.actions) {
       if (action.type === 'event') {
+        const recorded = this.recorded.get(key) ?? new Set<string>();
+        if (action.once && recorded.has(action.message)) continue;
+        if (action.once) this.recorded.set(key, recorded.add(action.message));
         await api.createEvent(job, action.eventType, action.reason, action.message).catch((error: unknown) => {
           log.warn({ reason: action.reason, error: (error as Error).message }, 'an event could not be recorded');
         });
@@ -433,6 +449,22 @@ export class JobController<J extends LearningJob> {
     this.deps.expectations.forget(key);
     this.deps.logger.info({ job: key, pods: pods.length }, 'job deleted: pods removed, local controllers told, finalizer removed');
     return {};
+  }
+
+  /** The Warning events of each pod (an empty list when they cannot be read: the message goes without them). */
+  private async podEvents(namespace: string, pods: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (const name of pods) {
+      const uid = this.deps.pods.get(name, namespace)?.metadata?.uid;
+      out.set(
+        name,
+        await this.deps.api.podWarnings(namespace, name, uid).catch((error: unknown) => {
+          this.deps.logger.warn({ pod: `${namespace}/${name}`, error: (error as Error).message }, 'the events of a worker pod could not be read');
+          return [];
+        }),
+      );
+    }
+    return out;
   }
 
   /** Metrics of what a written decision changed. */

@@ -40,6 +40,13 @@ test('a failed pod says why: exit code, signal, reason, message of each failed c
   expect(o?.finishedAt).toBe('2025-06-01T12:00:00.000Z');
   expect(describePodFailure(pod(labels, { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' }))).toBe('pod Evicted: The node was low on resource: memory.');
   expect(describePodFailure(pod(labels, { phase: 'Failed' }))).toBe('pod failed');
+  // An init container that failed under restartPolicy Never fails the pod: the storage initializer names the missing model.
+  const init = pod(labels, {
+    phase: 'Failed',
+    initContainerStatuses: [{ name: 'storage-initializer', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message: 's3://models/base.onnx: NoSuchKey\n' } } }],
+    containerStatuses: [{ name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } }],
+  });
+  expect(describePodFailure(init)).toBe('container storage-initializer exited with code 1: s3://models/base.onnx: NoSuchKey');
 });
 
 test('a pod being deleted is marked so', () => {

@@ -64,9 +64,13 @@ function describeTermination(status: V1ContainerStatus): string | undefined {
   return text;
 }
 
-/** Why a failed pod failed, in one line: its containers' exit codes and signals, or the pod's reason. */
+/**
+ * Why a failed pod failed, in one line: its containers' exit codes and signals (an init container's
+ * first: the storage initializer that could not fetch a model says which), or the pod's reason.
+ */
 export function describePodFailure(pod: V1Pod): string {
-  const parts = (pod.status?.containerStatuses ?? []).map(describeTermination).filter((t): t is string => t !== undefined);
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const parts = statuses.map(describeTermination).filter((t): t is string => t !== undefined);
   if (pod.status?.reason || pod.status?.message) {
     parts.push(`pod ${[pod.status.reason, pod.status.message].filter(Boolean).join(': ')}`);
   }

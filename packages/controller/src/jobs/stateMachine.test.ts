@@ -171,7 +171,7 @@ describe('decide: the rows of the original table (sedna-notes 2.4.1), with the f
     const job = makeJob({ conditions: [cond('Train', 'Running', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
     const d = run(job, { pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Succeeded', finishedAt: at(-61) })] });
     expect(appended(job, d)).toEqual(['Train/Failed/1/NoReport']);
-    expect(last(d).message).toBe('worker pod helmet-train-abcde succeeded but no report arrived within 60s');
+    expect(last(d).message).toBe(`worker pod helmet-train-abcde succeeded at ${at(-61)} but the report of its stage did not arrive within 60s`);
   });
 
   test('pod Succeeded and the report arrives: (S, Completed) with the output', () => {
@@ -418,6 +418,8 @@ describe('decide: retries and failed rounds', () => {
       message: 'worker pod helmet-train-aaaaa did not start within 600s: container storage-initializer exited with code 1: /models/base.onnx: no such file',
     });
     expect(actions(late)).toEqual(['delete helmet-train-aaaaa']);
+    // The loop reads the pod's events for the message, and decides again with them.
+    expect(late.wantsPodEvents).toEqual(['helmet-train-aaaaa']);
   });
 
   test('consecutive failed rounds back off the next one: 10 s doubling to 5 min, reset by a round that completes', () => {
@@ -717,5 +719,138 @@ describe('decide: manual trigger', () => {
   test('a trigger whose time is far in the future is refused, not left to start rounds forever', () => {
     const job = makeJob({ annotations: { [TRIGGER_ANNOTATION]: 'train@2099-01-01T00:00:00Z' }, conditions: [cond('Train', 'Waiting', 0)] });
     expect(actions(run(job))).toEqual(['remove annotation sedna.io/trigger', 'event Warning InvalidTrigger: annotation sedna.io/trigger: "train@2099-01-01T00:00:00Z" is in the future (more than 300 s ahead of this clock); removed']);
+  });
+});
+
+describe('decide: deadlines, per job through sedna.io/deadlines', () => {
+  const TRAIN = 'helmet-train-aaaaa';
+  const withDeadlines = (deadlines: string | undefined, conditions: JobCondition[], options: { hot?: boolean } = {}) =>
+    makeJob({ conditions, round: 1, ...(deadlines === undefined ? {} : { annotations: { 'sedna.io/deadlines': deadlines } }), ...options });
+  const starting = (ago: number) => cond('Train', 'Starting', 1, { ago, data: { input: TRAIN_INPUT, worker: TRAIN } });
+  const running = cond('Train', 'Running', 1, { ago: 3600, data: { input: TRAIN_INPUT, worker: TRAIN } });
+  const pending = pod({ name: TRAIN, workerType: 'train', phase: 'Pending' });
+
+  test('starting: the job\'s deadline, not the GM\'s, and the message names the annotation', () => {
+    const early = run(withDeadlines('{"starting":"5s"}', [starting(4)]), { pods: [pending, INFER] });
+    expect(early.statusChanged).toBe(false);
+    expect(early.requeueAfterMs).toBe(1000);
+    const late = run(withDeadlines('{"starting":"5s"}', [starting(5)]), { pods: [pending, INFER], podEvents: new Map([[TRAIN, []]]) });
+    expect(last(late)).toMatchObject({
+      type: 'Failed',
+      reason: 'StartTimeout',
+      message: `worker pod ${TRAIN} did not start within 5s (sedna.io/deadlines starting) (neither the pod nor its events say what it waits for)`,
+    });
+    expect(late.wantsPodEvents).toBeUndefined();
+  });
+
+  test('starting "none": a pod may stay Pending for good (no failure, no requeue)', () => {
+    const d = run(withDeadlines('{"starting":"none"}', [starting(86_400)]), { pods: [pending, INFER] });
+    expect(d.statusChanged).toBe(false);
+    expect(d.requeueAfterMs).toBeUndefined();
+  });
+
+  test('a pod whose only explanation is in its events (a kubelet\'s FailedMount of a missing Model folder): the StartTimeout says it', () => {
+    const events = ['FailedMount: MountVolume.SetUp failed for volume "sedna-models-initial": hostPath type check failed: /models/initial is not a directory'];
+    const d = run(withDeadlines(undefined, [starting(601)]), { pods: [{ ...pending, waiting: 'container train-worker: ContainerCreating' }, INFER], podEvents: new Map([[TRAIN, events]]) });
+    expect(last(d).message).toBe(`worker pod ${TRAIN} did not start within 600s: container train-worker: ContainerCreating; events: ${events[0]}`);
+  });
+
+  test('the embedded node agent\'s missing Model folder: named once, from the pod status (its event repeats it)', () => {
+    const problem = `Pod default/${TRAIN}: volume "sedna-models-initial": hostPath /models/initial is not a directory (type Directory)`;
+    const waitingPod = { ...pending, waiting: `container train-worker: CreateContainerConfigError: ${problem}` };
+    const d = run(withDeadlines('{"starting":"2s"}', [starting(3)]), { pods: [waitingPod, INFER], podEvents: new Map([[TRAIN, [`Failed: Error: ${problem}`]]]) });
+    expect(last(d).message).toBe(`worker pod ${TRAIN} did not start within 2s (sedna.io/deadlines starting): container train-worker: CreateContainerConfigError: ${problem}`);
+  });
+
+  test('reportAfterPodEnded: a Succeeded pod without its report fails the stage at the job\'s deadline', () => {
+    const ended = pod({ name: TRAIN, workerType: 'train', phase: 'Succeeded', finishedAt: at(-30) });
+    const d = run(withDeadlines('{"reportAfterPodEnded":"30s"}', [running]), { pods: [ended, INFER] });
+    expect(last(d)).toMatchObject({
+      reason: 'NoReport',
+      message: `worker pod ${TRAIN} succeeded at ${at(-30)} but the report of its stage did not arrive within 30s (sedna.io/deadlines reportAfterPodEnded)`,
+    });
+    const none = run(withDeadlines('{"reportAfterPodEnded":0}', [running]), { pods: [{ ...ended, finishedAt: at(-86_400) }, INFER] });
+    expect(none.statusChanged).toBe(false);
+    expect(none.requeueAfterMs).toBeUndefined();
+  });
+
+  test('a pod that ended while its LC is away: no deadline runs, the job says it waits for that LC, whose outbox may hold the report', () => {
+    const ended = pod({ name: TRAIN, workerType: 'train', phase: 'Succeeded', finishedAt: at(-3600) });
+    const d = run(withDeadlines(undefined, [running]), { pods: [ended, INFER], connectedNodes: new Set() });
+    expect(appended(makeJob({ conditions: [running], round: 1 }), d)).toEqual([]);
+    expect(d.blocked).toBe(`waiting for the local controller of node ${NODE} to connect: worker pod ${TRAIN} succeeded at ${at(-3600)} and the report of its stage may be in that controller's outbox`);
+    expect(last(d).message).toBe(d.blocked);
+    // A Failed pod waits too: a worker that reported, then exited badly, keeps its report.
+    const failed = run(withDeadlines(undefined, [running]), { pods: [{ ...ended, phase: 'Failed', failure: 'exit 1' }, INFER], connectedNodes: new Set() });
+    expect(failed.blocked).toMatch(/^waiting for the local controller of node edge-1 to connect: worker pod helmet-train-aaaaa failed at /);
+  });
+
+  test('the LC reconnected after the pod ended: the deadline counts from the reconnection, and the replayed report completes the stage', () => {
+    const ended = pod({ name: TRAIN, workerType: 'train', phase: 'Succeeded', finishedAt: at(-3600) });
+    const job = withDeadlines(undefined, [running]);
+    const waiting = run(job, { pods: [ended, INFER], lcConnectedAt: new Map([[NODE, at(-10)]]) });
+    expect(waiting.statusChanged).toBe(false);
+    expect(waiting.requeueAfterMs).toBe(50_000);
+    const replayed = run(job, { pods: [ended, INFER], lcConnectedAt: new Map([[NODE, at(-10)]]), reports: [report({ phase: 'train', status: 'completed', round: 1, attempt: 1 })] });
+    expect(appended(job, replayed)).toEqual(['Train/Completed/1', 'Eval/Waiting/1']);
+    const overdue = run(job, { pods: [ended, INFER], lcConnectedAt: new Map([[NODE, at(-60)]]) });
+    expect(last(overdue).message).toBe(
+      `worker pod ${TRAIN} succeeded at ${at(-3600)} but the report of its stage did not arrive within 60s of the reconnection of the local controller of node ${NODE} at ${at(-60)}`,
+    );
+  });
+
+  test('a Failed pod: at once when its LC was connected all along; after the deadline when the LC reconnected since', () => {
+    const ended = pod({ name: TRAIN, workerType: 'train', phase: 'Failed', failure: 'container train-worker exited with code 1', finishedAt: at(-300) });
+    const job = withDeadlines(undefined, [running]);
+    expect(appended(job, run(job, { pods: [ended, INFER], lcConnectedAt: new Map([[NODE, at(-3600)]]) }))).toEqual(['Train/Failed/1/PodFailed']);
+    const reconnected = run(job, { pods: [ended, INFER], lcConnectedAt: new Map([[NODE, at(-20)]]) });
+    expect(reconnected.statusChanged).toBe(false);
+    expect(reconnected.requeueAfterMs).toBe(40_000);
+    const overdue = run(job, { pods: [ended, INFER], lcConnectedAt: new Map([[NODE, at(-60)]]) });
+    expect(last(overdue)).toMatchObject({
+      reason: 'PodFailed',
+      message: `worker pod ${TRAIN} failed: container train-worker exited with code 1; no report arrived within 60s of the reconnection of the local controller of node ${NODE} at ${at(-60)}`,
+    });
+  });
+
+  test('deployConfirmation: the job\'s deadline restarts the inference pod; "none" waits; an LC away stops the count', () => {
+    const deploying = [cond('Deploy', 'Running', 1, { ago: 120, data: { input: EVAL_INPUT, decision: DEPLOY_DECISION, worker: INFER.name } })];
+    const d = run(withDeadlines('{"deployConfirmation":"2m"}', deploying));
+    expect(last(d)).toMatchObject({ reason: 'DeployRestarted', message: `inference pod ${INFER.name} did not confirm the model of round 1 within 120s (sedna.io/deadlines deployConfirmation); its pod is restarted once` });
+    const none = run(withDeadlines('{"deployConfirmation":"none"}', deploying));
+    expect(none.statusChanged).toBe(false);
+    expect(none.requeueAfterMs).toBeUndefined();
+    const away = run(withDeadlines('{"deployConfirmation":"2m"}', deploying), { connectedNodes: new Set() });
+    expect(away.actions).toEqual([]);
+    expect(away.blocked).toContain("the inference worker's confirmation of the model of round 1 may be in that controller's outbox");
+    const back = run(withDeadlines('{"deployConfirmation":"2m"}', deploying), { lcConnectedAt: new Map([[NODE, at(-30)]]) });
+    expect(back.actions).toEqual([]);
+    expect(back.requeueAfterMs).toBe(90_000);
+  });
+
+  test('a cold update whose new inference pod does not start fails at the starting deadline (it waited for good)', () => {
+    const job = withDeadlines('{"starting":"1m"}', [cond('Deploy', 'Starting', 1, { ago: 61, data: { input: EVAL_INPUT, worker: 'helmet-infer-new01' } })], { hot: false });
+    const newPod = pod({ name: 'helmet-infer-new01', workerType: 'inference', phase: 'Pending', waiting: 'container infer-worker: CreateContainerConfigError: hostPath /output/helmet/train/1 is not a directory' });
+    const d = run(job, { pods: [newPod], podEvents: new Map([[newPod.name, []]]) });
+    expect(last(d)).toMatchObject({ stage: 'Deploy', type: 'Failed', reason: 'StartTimeout', message: expect.stringContaining('did not start within 60s (sedna.io/deadlines starting): container infer-worker: CreateContainerConfigError') });
+    expect(actions(d)).toContain('delete helmet-infer-new01');
+  });
+
+  test('a bad annotation: a Warning event (once) naming the job, the field path and the value; that deadline keeps the GM\'s setting', () => {
+    const job = withDeadlines('{"starting":"5x","reportAfterPodEnded":"30s"}', [starting(60)]);
+    const d = run(job, { pods: [pending, INFER] });
+    expect(d.actions).toEqual([
+      {
+        type: 'event',
+        eventType: 'Warning',
+        reason: 'InvalidDeadlines',
+        once: true,
+        message:
+          'IncrementalLearningJob default/helmet: metadata.annotations["sedna.io/deadlines"].starting: "5x" is not a duration: a number of seconds, a Go-style duration such as "90s", "5m" or "1h30m", or "none"; the GM\'s setting (600s) applies',
+      },
+    ]);
+    expect(d.requeueAfterMs).toBe(540_000);
+    const notJson = run(withDeadlines('soon', [starting(60)]), { pods: [pending, INFER] });
+    expect(notJson.actions[0]).toMatchObject({ reason: 'InvalidDeadlines', message: expect.stringMatching(/^IncrementalLearningJob default\/helmet: metadata.annotations\["sedna.io\/deadlines"\]: "soon" is not a JSON object of deadlines .*; the GM's settings apply$/) });
   });
 });

@@ -6,7 +6,9 @@
  * Transitions follow docs/design/incremental-learning.md section 3: the original's table
  * (docs/original/state-machine.md#transitions) with the fixes: re-entrant rounds (#381), retries of a failed stage with backoff before the
  * round fails and returns its samples, `round`, `lastGoodModel` and `lastDecision` in status,
- * `maxRounds`, the manual trigger, the NoReport grace, and a condition message for missing objects.
+ * `maxRounds`, the manual trigger, the deadlines (a pod's start, the report of a pod that ended, the
+ * confirmation of a deploy; per job through `sedna.io/deadlines`), and a condition message for missing
+ * objects.
  */
 import {
   DeployDecisionType,
@@ -20,6 +22,7 @@ import {
   type Model,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
+import { DEADLINES_ANNOTATION, formatDeadline, type DeadlineKey } from '@sedna-ts/api-types/contract';
 import { backoffDelay, sameJson } from '@sedna-ts/internal';
 import {
   ConditionReason,
@@ -35,6 +38,7 @@ import {
   type ConditionData,
   type NewCondition,
 } from './conditions.js';
+import { jobDeadlines } from './deadlines.js';
 import type { JobPolicy, LearningJob, LearningJobStatus, StatusOf } from './jobPolicy.js';
 import { cloneJson } from '../kube/json.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
@@ -65,6 +69,17 @@ export interface JobWorld {
   models: ReadonlyMap<string, Model>;
   /** Nodes whose Local Controller is connected (a worker pod needs its node's LC_SERVER). */
   connectedNodes: ReadonlySet<string>;
+  /**
+   * When each connected LC said its latest hello (RFC 3339). A deadline that waits for an LC's report
+   * counts from there when the LC (re)connected later than it started: its outbox replays what it
+   * could not send. Absent for a node: connected all along.
+   */
+  lcConnectedAt?: ReadonlyMap<string, string>;
+  /**
+   * The Warning events of the pods a decision asked for (`JobDecision.wantsPodEvents`), each as
+   * `<reason>: <message>`, oldest first; an empty list when a pod has none.
+   */
+  podEvents?: ReadonlyMap<string, readonly string[]>;
   /** Upstream reports to apply, in arrival order. */
   reports: readonly PendingReport[];
   /**
@@ -84,13 +99,20 @@ export interface DecideOptions {
   retryInitialMs: number;
   /** Cap of the retry delay. */
   retryMaxMs: number;
-  /** How long a Succeeded worker pod may wait for its report before the stage fails with NoReport. */
+  /**
+   * How long a worker pod that ended may wait for the report of its stage (Succeeded: then NoReport;
+   * Failed, when its LC reconnected after it ended: then PodFailed); 0: no deadline. Counted from the
+   * pod's end, or from its LC's reconnection when later; not at all while that LC is not connected.
+   */
   reportGraceMs: number;
   /** Conditions kept in status (the oldest are dropped). */
   maxConditions: number;
   /** Finished train and eval pods of the last this-many rounds are kept (for their logs); older are deleted. */
   podRetentionRounds: number;
-  /** How long a train or eval worker pod may stay Pending after its stage went Starting before the stage fails. */
+  /**
+   * How long a train or eval worker pod (or a cold update's inference pod) may stay Pending after its
+   * stage went Starting before the stage fails with StartTimeout; 0: no deadline.
+   */
   startDeadlineMs: number;
   /** Delay before the round after a failed one; doubled for each consecutive failed round. */
   roundRetryInitialMs: number;
@@ -98,12 +120,13 @@ export interface DecideOptions {
   roundRetryMaxMs: number;
   /**
    * How long a hot deploy waits for the inference worker to confirm the new model (through its report)
-   * before its pod is restarted once; as long again after the restart before the stage fails.
+   * before its pod is restarted once; as long again after the restart before the stage fails; 0: no
+   * deadline. Not counted while the LC of the inference pod's node is not connected.
    */
   deployConfirmMs: number;
 }
 
-/** The defaults of the contract: 4 attempts, 10 s doubling to 5 min, 60 s grace, 200 conditions, pods of 10 rounds, 10 min to confirm a deploy. */
+/** The defaults of the contract: 4 attempts, 10 s doubling to 5 min, 60 s for a report, 200 conditions, pods of 10 rounds, 10 min to start, 10 min to confirm a deploy. */
 export const DEFAULT_DECIDE_OPTIONS: DecideOptions = {
   maxAttempts: 4,
   retryInitialMs: 10_000,
@@ -137,8 +160,11 @@ export type JobAction =
   | { type: 'createPod'; request: WorkerPodRequest }
   | { type: 'deletePod'; name: string; reason: string }
   | { type: 'removeAnnotation'; key: string }
-  /** An Event on the job (what a user should see but no condition records, e.g. a refused manual trigger). */
-  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
+  /**
+   * An Event on the job (what a user should see but no condition records, e.g. a refused manual
+   * trigger); `once`: recorded once per job and message by this GM (a problem every decision sees).
+   */
+  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string; once?: boolean };
 
 /** What became of one report. `rejected` ones are acknowledged with an error; the rest with ok. */
 export interface ReportOutcome {
@@ -161,6 +187,11 @@ export interface JobDecision<S extends LearningJobStatus = LearningJobStatus> {
   requeueAfterMs?: number;
   /** Why the job cannot progress now (missing objects, an LC not connected): requeue with backoff. */
   blocked?: string;
+  /**
+   * Pods whose events would explain a deadline this decision ends (why a pod did not start): decide
+   * again with them in `world.podEvents`.
+   */
+  wantsPodEvents?: string[];
 }
 
 const STAGE_WORKER: Record<JobStage, WorkerType> = { Train: 'train', Eval: 'eval', Deploy: 'inference' };
@@ -197,13 +228,23 @@ class Decider<J extends LearningJob> {
   /** Whether a pod that ended or vanished fails its stage (false while reports are still to apply). */
   podFailures = true;
   private createdPrefixes = new Set<string>();
+  /** The GM's options with the job's own deadlines. */
+  readonly options: DecideOptions;
+  /** The deadlines the job's annotation set, and what is wrong with it. */
+  private readonly ownDeadlines: ReadonlySet<DeadlineKey>;
+  private readonly deadlineProblems: string[];
+  private readonly wantsEvents = new Set<string>();
 
   constructor(
     readonly job: J,
     readonly world: JobWorld,
     readonly policy: JobPolicy<J>,
-    readonly options: DecideOptions,
+    options: DecideOptions,
   ) {
+    const deadlines = jobDeadlines(job, policy.kind, options);
+    this.options = deadlines.options;
+    this.ownDeadlines = deadlines.own;
+    this.deadlineProblems = deadlines.problems;
     this.status = cloneJson(job.status ?? {}) as StatusOf<J>;
     this.conditions = [...(this.status.conditions ?? [])];
     this.pods = world.pods.map((p) => ({ ...p }));
@@ -581,44 +622,94 @@ class Decider<J extends LearningJob> {
     }
     if (!this.podFailures) return false;
     if (pod && latest.type === JobConditionType.Starting && (pod.phase === 'Pending' || pod.phase === 'Unknown')) {
-      const since = timeMs(latest.lastTransitionTime);
-      const due = (Number.isNaN(since) ? this.nowMs : since) + this.options.startDeadlineMs;
-      if (this.nowMs < due) {
-        this.requeueAfter(due - this.nowMs);
-        return false;
-      }
-      const seconds = Math.round(this.options.startDeadlineMs / 1000);
-      this.deletePod(pod, `it did not start within ${seconds}s`);
-      this.append({
-        stage,
-        type: JobConditionType.Failed,
-        round,
-        reason: ConditionReason.StartTimeout,
-        message: `worker pod ${pod.name} did not start within ${seconds}s${pod.waiting ? `: ${pod.waiting}` : ' (the pod says nothing of what it waits for)'}`,
-        data: next,
-      });
-      return true;
+      return this.startOverdue(latest, stage, round, pod, next);
     }
     if (!pod) {
       const name = data.worker ?? `of ${stage.toLowerCase()} round ${round} attempt ${attempt}`;
       this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodDeleted, message: `worker pod ${name} was deleted before the stage finished`, data: next });
       return true;
     }
-    if (pod.phase === 'Failed') {
-      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: `worker pod ${pod.name} failed: ${pod.failure ?? 'pod failed'}`, data: next });
+    if (pod.phase === 'Failed' || pod.phase === 'Succeeded') return this.endedWithoutReport(latest, stage, round, pod, next);
+    return false;
+  }
+
+  // ---- deadlines
+
+  /** A deadline of this job in a message: `600s`, naming the annotation when it set it. */
+  deadline(key: DeadlineKey, ms: number): string {
+    return `${formatDeadline(ms)}${this.ownDeadlines.has(key) ? ` (${DEADLINES_ANNOTATION} ${key})` : ''}`;
+  }
+
+  /** Since when a deadline that waits for `node`'s LC counts: `since`, or the LC's reconnection when later. */
+  lcSince(node: string | undefined, since: number): { ms: number; reconnected?: string } {
+    const at = node ? this.world.lcConnectedAt?.get(node) : undefined;
+    const connected = timeMs(at);
+    return at && connected > since ? { ms: connected, reconnected: at } : { ms: since };
+  }
+
+  /** Why a pending pod has not started: what its status says and the events it got that say more. */
+  pendingReason(pod: ObservedPod): string {
+    const events = this.world.podEvents?.get(pod.name);
+    if (events === undefined) this.wantsEvents.add(pod.name);
+    // The embedded node agent's events repeat the container's waiting message ("Error: <message>").
+    const more = (events ?? []).filter((e) => !pod.waiting?.includes(e.replace(/^\w+: (Error: )?/, '')));
+    const parts = [...(pod.waiting ? [pod.waiting] : []), ...(more.length > 0 ? [`events: ${more.join('; ')}`] : [])];
+    return parts.length > 0 ? `: ${parts.join('; ')}` : ' (neither the pod nor its events say what it waits for)';
+  }
+
+  /**
+   * A worker pod still Pending `startDeadlineMs` after its stage went Starting: the pod goes and the stage
+   * fails with StartTimeout, saying what the pod waited for. Returns whether it appended a condition.
+   */
+  startOverdue(latest: JobCondition, stage: JobStage, round: number, pod: ObservedPod, next: ConditionData): boolean {
+    if (this.options.startDeadlineMs <= 0) return false;
+    const since = timeMs(latest.lastTransitionTime);
+    const due = (Number.isNaN(since) ? this.nowMs : since) + this.options.startDeadlineMs;
+    if (this.nowMs < due) {
+      this.requeueAfter(due - this.nowMs);
+      return false;
+    }
+    const within = this.deadline('starting', this.options.startDeadlineMs);
+    const why = this.pendingReason(pod);
+    this.deletePod(pod, `it did not start within ${within}`);
+    this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.StartTimeout, message: `worker pod ${pod.name} did not start within ${within}${why}`, data: next });
+    return true;
+  }
+
+  /**
+   * A train or eval pod that ended while its stage waits for its report. The report may still be on its
+   * way: in the outbox of an LC that is not connected (the deadline waits for it), or being replayed by
+   * one that reconnected after the pod ended (the deadline counts from the reconnection). A Failed pod
+   * whose LC was connected all along fails the stage at once: its exit says why, and a report it sent
+   * was applied before its end was seen. Returns whether it appended a condition.
+   */
+  endedWithoutReport(latest: JobCondition, stage: JobStage, round: number, pod: ObservedPod, next: ConditionData): boolean {
+    const node = pod.nodeName ?? this.nodeOf(STAGE_WORKER[stage]);
+    const endedMs = timeMs(pod.finishedAt ?? latest.lastTransitionTime);
+    const ended = `worker pod ${pod.name} ${pod.phase === 'Failed' ? 'failed' : 'succeeded'}${pod.finishedAt ? ` at ${pod.finishedAt}` : ''}`;
+    if (node && !this.world.connectedNodes.has(node)) {
+      this.blockers.add(`waiting for the local controller of node ${node} to connect: ${ended} and the report of its stage may be in that controller's outbox`);
+      return false;
+    }
+    const since = this.lcSince(node, Number.isNaN(endedMs) ? this.nowMs : endedMs);
+    const failure = `worker pod ${pod.name} failed: ${pod.failure ?? 'pod failed'}`;
+    if (pod.phase === 'Failed' && !since.reconnected) {
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: failure, data: next });
       return true;
     }
-    if (pod.phase === 'Succeeded') {
-      const since = timeMs(pod.finishedAt ?? latest.lastTransitionTime);
-      const deadline = (Number.isNaN(since) ? this.nowMs : since) + this.options.reportGraceMs;
-      if (this.nowMs >= deadline) {
-        const grace = Math.round(this.options.reportGraceMs / 1000);
-        this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.NoReport, message: `worker pod ${pod.name} succeeded but no report arrived within ${grace}s`, data: next });
-        return true;
-      }
-      this.requeueAfter(deadline - this.nowMs);
+    if (this.options.reportGraceMs <= 0) return false;
+    const due = since.ms + this.options.reportGraceMs;
+    if (this.nowMs < due) {
+      this.requeueAfter(due - this.nowMs);
+      return false;
     }
-    return false;
+    const within = `within ${this.deadline('reportAfterPodEnded', this.options.reportGraceMs)}${since.reconnected ? ` of the reconnection of the local controller of node ${node} at ${since.reconnected}` : ''}`;
+    if (pod.phase === 'Failed') {
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: `${failure}; no report arrived ${within}`, data: next });
+    } else {
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.NoReport, message: `${ended} but the report of its stage did not arrive ${within}`, data: next });
+    }
+    return true;
   }
 
   deployReady(round: number, attempt: number, data: ConditionData): boolean {
@@ -670,7 +761,7 @@ class Decider<J extends LearningJob> {
       }
       // A worker that keeps crashing will not confirm anything: no need to wait for the deadline.
       if (pod?.crashing && this.podFailures) return failed(pod, ConditionReason.PodFailed, `keeps crashing: ${pod.crashing}`);
-      return this.podFailures && this.deployOverdue(latest, round, data, next);
+      return this.podFailures && this.deployOverdue(latest, round, data, next, pod);
     }
     const pod = this.findPod('inference', round, attempt, data.worker);
     if (!this.podFailures && pod?.phase !== 'Running') return false;
@@ -685,7 +776,8 @@ class Decider<J extends LearningJob> {
       this.append({ stage: JobStage.Deploy, type: JobConditionType.Completed, round, data: { ...next, ...(model ? { output: { models: [model] } } : {}) } });
       return true;
     }
-    return false;
+    // A cold update's new inference pod that does not start (its model's folder missing, say).
+    return latest.type === JobConditionType.Starting && this.startOverdue(latest, JobStage.Deploy, round, pod, next);
   }
 
   /**
@@ -693,34 +785,43 @@ class Decider<J extends LearningJob> {
    * pod is restarted once (the original restarts it at every deploy), then the stage fails. Returns
    * whether it appended a condition; otherwise comes back at the deadline.
    */
-  deployOverdue(latest: JobCondition, round: number, data: ConditionData, next: ConditionData): boolean {
-    const since = timeMs(latest.lastTransitionTime);
-    const due = (Number.isNaN(since) ? this.nowMs : since) + this.options.deployConfirmMs;
+  deployOverdue(latest: JobCondition, round: number, data: ConditionData, next: ConditionData, pod: ObservedPod | undefined): boolean {
+    if (this.options.deployConfirmMs <= 0) return false;
+    // The confirmation comes through the LC of the inference pod's node: while it is away, it may be in its outbox.
+    const node = pod?.nodeName ?? this.nodeOf('inference');
+    if (node && !this.world.connectedNodes.has(node)) {
+      this.blockers.add(`waiting for the local controller of node ${node} to connect: the inference worker's confirmation of the model of round ${round} may be in that controller's outbox`);
+      return false;
+    }
+    const transition = timeMs(latest.lastTransitionTime);
+    const since = this.lcSince(node, Number.isNaN(transition) ? this.nowMs : transition);
+    const due = since.ms + this.options.deployConfirmMs;
     if (this.nowMs < due) {
       this.requeueAfter(due - this.nowMs);
       return false;
     }
-    const seconds = Math.round(this.options.deployConfirmMs / 1000);
+    const within = `within ${this.deadline('deployConfirmation', this.options.deployConfirmMs)}${since.reconnected ? ` of the reconnection of the local controller of node ${node} at ${since.reconnected}` : ''}`;
     const worker = data.worker ? `inference pod ${data.worker}` : 'the inference worker';
+    const why = pod && (pod.phase === 'Pending' || pod.phase === 'Unknown') ? ` (it never started${this.pendingReason(pod)})` : '';
     if (data.restarted) {
       this.append({
         stage: JobStage.Deploy,
         type: JobConditionType.Failed,
         round,
         reason: ConditionReason.DeployTimeout,
-        message: `${worker} did not confirm the model of round ${round} within ${seconds}s, after one restart`,
+        message: `${worker} did not confirm the model of round ${round} ${within}, after one restart${why}`,
         data: next,
       });
       return true;
     }
-    for (const pod of this.livePods('inference')) this.deletePod(pod, `no confirmation of the model of round ${round} within ${seconds}s; restarted once`);
+    for (const live of this.livePods('inference')) this.deletePod(live, `no confirmation of the model of round ${round} ${within}; restarted once`);
     const replacement = this.ensureInferencePod(true);
     this.append({
       stage: JobStage.Deploy,
       type: JobConditionType.Starting,
       round,
       reason: ConditionReason.DeployRestarted,
-      message: `${worker} did not confirm the model of round ${round} within ${seconds}s; its pod is restarted once`,
+      message: `${worker} did not confirm the model of round ${round} ${within}; its pod is restarted once${why}`,
       data: { ...next, restarted: true, ...(replacement ? { worker: replacement.name } : {}) },
     });
     return true;
@@ -854,6 +955,9 @@ class Decider<J extends LearningJob> {
   }
 
   run(): JobDecision<StatusOf<J>> {
+    if (this.deadlineProblems.length > 0) {
+      this.actions.push({ type: 'event', eventType: 'Warning', reason: 'InvalidDeadlines', message: this.deadlineProblems.join('; '), once: true });
+    }
     // First sync.
     if (!this.status.startTime) this.status.startTime = this.now;
     if (this.status.round === undefined) this.status.round = 0;
@@ -882,7 +986,7 @@ class Decider<J extends LearningJob> {
     // The Dataset's LC counts the samples and fires the triggers: without it the job cannot start a round.
     const datasetNode = this.world.dataset?.spec.nodeName;
     const waitingFor = `waiting for the local controller of node ${datasetNode} to connect`;
-    if (datasetNode && !this.finished && !this.world.connectedNodes.has(datasetNode) && !this.blockers.has(waitingFor)) {
+    if (datasetNode && !this.finished && !this.world.connectedNodes.has(datasetNode) && ![...this.blockers].some((b) => b.startsWith(waitingFor))) {
       this.blockers.add(`waiting for the local controller of node ${datasetNode} to connect (the node of Dataset ${this.namespace}/${this.policy.datasetName(this.job)}: its samples are counted there)`);
     }
     const latest = this.latest();
@@ -903,6 +1007,7 @@ class Decider<J extends LearningJob> {
     };
     if (this.requeueAfterMs !== undefined) decision.requeueAfterMs = this.requeueAfterMs;
     if (this.blockers.size > 0) decision.blocked = [...this.blockers].join('; ');
+    if (this.wantsEvents.size > 0) decision.wantsPodEvents = [...this.wantsEvents];
     return decision;
   }
 }

@@ -51,6 +51,8 @@ export interface LcInfo {
    * a command for. A container naming another image, without a command or a workingDir, cannot run there.
    */
   localImages?: string[];
+  /** When the GM took this LC's hello (RFC 3339): deadlines that wait for its reports count from there. */
+  connectedAt?: string;
 }
 
 /** Requests a worker container gets for a resource it sets neither a request nor a limit for. */

@@ -1,8 +1,8 @@
 /**
  * The calls the Global Manager makes to the Kubernetes API, through @kubernetes/client-node only:
  * reads and status writes of sedna.io objects (through the status subresource, with the object's
- * resourceVersion, so a stale decision is refused with 409), metadata merge patches, pods, and the
- * Secrets credentialNames name.
+ * resourceVersion, so a stale decision is refused with 409), metadata merge patches, pods, the
+ * Secrets credentialNames name, and events (written on jobs, read of pods).
  */
 import {
   CoreV1Api,
@@ -10,6 +10,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
+  type CoreV1Event,
   type KubernetesObject,
   type V1Pod,
   type V1Secret,
@@ -90,6 +91,20 @@ export class KubeApi {
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
     const list = namespace ? await this.core.listNamespacedPod({ namespace, labelSelector }) : await this.core.listPodForAllNamespaces({ labelSelector });
     return list.items;
+  }
+
+  /**
+   * The Warning events about a pod (by name, and uid when given), oldest first, each as
+   * `<reason>: <message>` without repeats, the last three (each cut to 300 characters): what a kubelet
+   * says of a pod that does not start (FailedMount, FailedScheduling...), which its status does not.
+   */
+  async podWarnings(namespace: string, name: string, uid?: string): Promise<string[]> {
+    const fieldSelector = [`involvedObject.kind=Pod`, `involvedObject.name=${name}`, 'type=Warning', ...(uid ? [`involvedObject.uid=${uid}`] : [])].join(',');
+    const list = await this.core.listNamespacedEvent({ namespace, fieldSelector });
+    const time = (e: CoreV1Event): number => new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? 0).getTime();
+    const lines = list.items.sort((a, b) => time(a) - time(b)).map((e) => `${e.reason ?? 'Warning'}: ${(e.message ?? '').trim()}`.slice(0, 300));
+    const distinct = [...new Set(lines.reverse())].reverse();
+    return distinct.slice(-3);
   }
 
   /** Creates a pod. */

@@ -21,7 +21,7 @@ import { withTimeout } from '../kube/timeout.js';
 import { nodeToken, tokensEqual } from '@sedna-ts/api-types/tokens';
 import type { LcInfo } from '../jobs/workerPod.js';
 
-import { CLOSE_NOT_LEADER, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION } from '@sedna-ts/api-types/contract';
+import { CLOSE_NOT_LEADER, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION, protocolMismatch } from '@sedna-ts/api-types/contract';
 
 // The protocol version and close codes are the contract's (the LC reads the same module).
 export { PROTOCOL_VERSION, CLOSE_UNSUPPORTED_PROTOCOL, CLOSE_PROTOCOL_ERROR, CLOSE_REPLACED, CLOSE_NOT_LEADER };
@@ -180,7 +180,9 @@ export class LcServer implements UpgradeHandler {
     const protocol = req.headers['sedna-protocol'];
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       if (typeof protocol === 'string' && protocol !== String(PROTOCOL_VERSION)) {
-        ws.close(CLOSE_UNSUPPORTED_PROTOCOL, `protocol version ${protocol} is not supported (this GM speaks ${PROTOCOL_VERSION})`);
+        const reason = protocolMismatch('GM', protocol);
+        this.options.logger.warn({ node, lcProtocol: protocol, gmProtocol: PROTOCOL_VERSION }, `local controller refused: ${reason}`);
+        ws.close(CLOSE_UNSUPPORTED_PROTOCOL, reason);
         return;
       }
       this.connected(node, ws, tellNodeToken);
@@ -204,7 +206,9 @@ export class LcServer implements UpgradeHandler {
       conn.alive = true;
     });
     ws.on('message', (data: RawData, isBinary: boolean) => this.message(conn, data, isBinary));
-    ws.on('close', () => {
+    ws.on('close', (code: number, reason: Buffer) => {
+      // An LC of another protocol version refuses this GM's hello, naming both versions.
+      if (code === CLOSE_UNSUPPORTED_PROTOCOL) this.options.logger.warn({ node, gmProtocol: PROTOCOL_VERSION }, `local controller refused this GM: ${reason.toString()}`);
       if (this.connections.get(node) === conn) this.dropConnection(conn);
     });
     ws.on('error', (error) => this.options.logger.warn({ node, error: error.message }, 'local controller connection error'));
@@ -271,14 +275,12 @@ export class LcServer implements UpgradeHandler {
       conn.ws.close(code, reason);
     };
     if (!isObject(payload)) return close(CLOSE_PROTOCOL_ERROR, 'hello without content');
-    if (payload.protocolVersion !== PROTOCOL_VERSION) {
-      return close(CLOSE_UNSUPPORTED_PROTOCOL, `protocol version ${JSON.stringify(payload.protocolVersion)} is not supported (this GM speaks ${PROTOCOL_VERSION})`);
-    }
+    if (payload.protocolVersion !== PROTOCOL_VERSION) return close(CLOSE_UNSUPPORTED_PROTOCOL, protocolMismatch('GM', payload.protocolVersion));
     if (typeof payload.lcServer !== 'string' || !payload.lcServer) return close(CLOSE_PROTOCOL_ERROR, 'hello without lcServer');
     if (payload.nodeName !== undefined && payload.nodeName !== conn.node) {
       return close(CLOSE_PROTOCOL_ERROR, `hello of node ${JSON.stringify(payload.nodeName)} on a connection of node ${conn.node}`);
     }
-    const info: LcInfo = { nodeName: conn.node, lcServer: payload.lcServer };
+    const info: LcInfo = { nodeName: conn.node, lcServer: payload.lcServer, connectedAt: new Date().toISOString() };
     if (typeof payload.hotUpdateRoot === 'string' && payload.hotUpdateRoot) info.hotUpdateRoot = payload.hotUpdateRoot;
     if (typeof payload.hardExampleRoot === 'string' && payload.hardExampleRoot) info.hardExampleRoot = payload.hardExampleRoot;
     if (typeof payload.version === 'string') info.version = payload.version;

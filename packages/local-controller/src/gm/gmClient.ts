@@ -5,7 +5,9 @@
  * waiting, as the GM's queue coalesces), everything after the GM's hello once the hello is applied; sends
  * the outbox in order once the GM's hello has arrived, and removes a message when its ack comes (acks do
  * not wait for objects being applied); reconnects with exponential backoff and jitter, forever, and
- * notices a dead peer by ping.
+ * notices a dead peer by ping. A GM of another protocol version (it refuses this LC's, or this LC
+ * refuses its hello: close 4001 naming both versions) is tried again only every `protocolRetryMs`, and
+ * `refusal` says why meanwhile.
  */
 import { decodeFrameContent, encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
 import { backoffDelay } from '@sedna-ts/internal';
@@ -13,7 +15,7 @@ import { WebSocket, type RawData } from 'ws';
 import { type LcLogger } from '../logger.js';
 import { type Outbox, type OutboxMessage } from './outbox.js';
 
-import { CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION } from '@sedna-ts/api-types/contract';
+import { CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION, protocolMismatch } from '@sedna-ts/api-types/contract';
 
 // The protocol version and close codes are the contract's (the GM reads the same module).
 export { CLOSE_UNSUPPORTED_PROTOCOL, PROTOCOL_VERSION };
@@ -68,6 +70,11 @@ export interface GmClientOptions {
   maxDelayMs?: number;
   /** Ping period to notice a dead GM (default 15 s; two missed pongs close the connection). */
   pingMs?: number;
+  /**
+   * Delay before dialing again a GM that speaks another protocol version (default 60 s): it will not
+   * change until one of the two is upgraded, so no backoff ramp from 200 ms.
+   */
+  protocolRetryMs?: number;
 }
 
 /** See the module comment. */
@@ -90,6 +97,12 @@ export class GmClient {
   private sent = new Set<string>();
   private readonly unsubscribe: () => void;
   private readonly waiters = new Set<() => void>();
+  /** Why the GM and this LC do not talk (a protocol version refused by either side), until a hello. */
+  private refused: string | undefined;
+  /** The last refusal logged at error level (a repeat is logged at debug). */
+  private loggedRefusal: string | undefined;
+  /** The connection this LC closed for the GM's protocol version (its close needs no second word). */
+  private refusedSocket: WebSocket | undefined;
 
   constructor(private readonly options: GmClientOptions) {
     this.unsubscribe = options.outbox.onAppend((message) => {
@@ -100,6 +113,21 @@ export class GmClient {
   /** Whether the GM's hello has been received on the current connection. */
   get connected(): boolean {
     return this.ready;
+  }
+
+  /** Why this LC and the GM do not talk, when one refused the other's protocol version; cleared by a hello. */
+  get refusal(): string | undefined {
+    return this.refused;
+  }
+
+  /** A refusal of the protocol version, by either side: said once at error level, then the slow retry. */
+  private refuse(reason: string): void {
+    this.refused = reason;
+    const ms = this.options.protocolRetryMs ?? 60_000;
+    const message = `${reason}: upgrade the older of the two; dialing the GM again every ${ms >= 1000 ? `${Math.round(ms / 1000)}s` : `${ms}ms`}`;
+    if (this.loggedRefusal === reason) this.options.logger.debug({ url: this.options.url }, message);
+    else this.options.logger.error({ url: this.options.url, lcProtocol: PROTOCOL_VERSION }, message);
+    this.loggedRefusal = reason;
   }
 
   /** Start dialing (returns at once; the connection comes and goes in the background). */
@@ -156,7 +184,8 @@ export class GmClient {
       const wasReady = this.ready;
       this.ready = false;
       if (wasReady) this.options.handlers.onConnection?.(false);
-      if (code === CLOSE_UNSUPPORTED_PROTOCOL) logger.error({ url, reason: reason.toString() }, `the GM does not speak protocol ${PROTOCOL_VERSION}`);
+      // The GM's reason names both versions (ours, when this LC refused its hello, is already said).
+      if (code === CLOSE_UNSUPPORTED_PROTOCOL && socket !== this.refusedSocket) this.refuse(`the GM refused this LC: ${reason.toString() || `it does not speak protocol ${PROTOCOL_VERSION}`}`);
       else if (wasReady) logger.warn({ url, code }, 'GM connection closed');
       this.scheduleReconnect();
     });
@@ -185,7 +214,9 @@ export class GmClient {
   private scheduleReconnect(): void {
     if (this.stopped) return;
     this.attempt++;
-    const delay = backoffDelay(this.attempt, { initialMs: this.options.initialDelayMs ?? 200, maxMs: this.options.maxDelayMs ?? 30_000, jitter: true });
+    const delay = this.refused
+      ? (this.options.protocolRetryMs ?? 60_000)
+      : backoffDelay(this.attempt, { initialMs: this.options.initialDelayMs ?? 200, maxMs: this.options.maxDelayMs ?? 30_000, jitter: true });
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       this.dial();
@@ -280,10 +311,12 @@ export class GmClient {
   }
 
   private async applyHello(socket: WebSocket, hello: GmHello | undefined): Promise<void> {
-    const { logger, handlers } = this.options;
+    const { handlers } = this.options;
     if (hello?.protocolVersion !== PROTOCOL_VERSION) {
-      logger.error({ protocolVersion: hello?.protocolVersion }, `the GM speaks protocol ${String(hello?.protocolVersion)}, this LC ${PROTOCOL_VERSION}`);
-      socket.close(CLOSE_UNSUPPORTED_PROTOCOL, `unsupported protocol version ${String(hello?.protocolVersion)}`);
+      const reason = protocolMismatch('LC', hello?.protocolVersion);
+      this.refuse(reason);
+      this.refusedSocket = socket;
+      socket.close(CLOSE_UNSUPPORTED_PROTOCOL, reason);
       return;
     }
     await handlers.onHello({
@@ -294,6 +327,8 @@ export class GmClient {
     if (socket !== this.socket || socket.readyState !== WebSocket.OPEN) return;
     this.ready = true;
     this.attempt = 0;
+    this.refused = undefined;
+    this.loggedRefusal = undefined;
     handlers.onConnection?.(true);
     for (const message of this.options.outbox.pending()) this.send(message);
   }

@@ -38,6 +38,20 @@ describe('JobState', () => {
     expect(fresh.data.uid).toBe('uid-2');
   });
 
+  test('a state of a later schema is refused naming the file and both schemas, and left as it is (not started afresh)', async () => {
+    const state = await JobState.open(dir, 'uid-1', logger);
+    state.data.train = await state.appendLines(state.data.train, ['a']);
+    await state.commit();
+    const later = { ...JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')), schema: 2 };
+    await writeFile(join(dir, 'state.json'), JSON.stringify(later));
+    await expect(JobState.open(dir, 'uid-1', logger)).rejects.toMatchObject({
+      code: 'STORAGE_FAILED',
+      message: `${join(dir, 'state.json')}: schema 2 was not written by this release of the Local Controller, which reads schema 1; the job is left alone (run the release that wrote it, or remove ${dir} to count the dataset again from its start)`,
+    });
+    expect(JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'))).toEqual(later);
+    expect(await readFile(join(dir, 'pools', later.train.file), 'utf8')).toBe('a\n');
+  });
+
   test('round files hold the header then the committed lines of the pools, written atomically', async () => {
     const state = await JobState.open(dir, 'uid-1', logger);
     const a = await state.appendLines(state.newPool('eval'), ['x,1', 'y,2']);

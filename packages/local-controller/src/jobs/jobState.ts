@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type WireFrame } from '@sedna-ts/api-types';
 import { writeAtomic, writeFileAtomic } from '@sedna-ts/internal';
+import { LocalControllerError } from '../errors.js';
 import { applyAccess, fileSize, readJsonFile, type FileAccess } from '../storage/files.js';
 import { START_CURSOR, type IndexCursor } from '../datasets/indexReader.js';
 import { type LcLogger } from '../logger.js';
@@ -73,6 +74,9 @@ export interface JobStateData {
   nextFile: number;
 }
 
+/** The layout version of `state.json`; a state of another version is refused, not started afresh. */
+const STATE_SCHEMA = 1;
+
 /** Eval versions in the eval pool. */
 export const EVAL_VERSIONS = 5;
 /** Rounds of action records kept. */
@@ -114,12 +118,22 @@ export class JobState {
    * Open the state in `dir` for the job of `uid`: a state of another uid (the job was deleted and made
    * again) or an unreadable one starts fresh; pool files are cut back to their committed size and files
    * the state does not name are removed.
+   *
+   * @throws LocalControllerError `STORAGE_FAILED` for a state of another schema (a later release's).
    */
   static async open(dir: string, uid: string, logger: LcLogger): Promise<JobState> {
     await mkdir(join(dir, 'pools'), { recursive: true });
     const read = await readJsonFile<JobStateData>(join(dir, 'state.json'));
+    const schema: unknown = read.status === 'ok' ? (read.value as { schema?: unknown } | undefined)?.schema : undefined;
+    if (schema !== undefined && schema !== STATE_SCHEMA) {
+      // A later release's state is not taken for none: starting fresh would read the dataset again from its start.
+      throw new LocalControllerError(
+        'STORAGE_FAILED',
+        `${join(dir, 'state.json')}: schema ${JSON.stringify(schema)} was not written by this release of the Local Controller, which reads schema ${STATE_SCHEMA}; the job is left alone (run the release that wrote it, or remove ${dir} to count the dataset again from its start)`,
+      );
+    }
     let data: JobStateData;
-    if (read.status === 'ok' && read.value?.schema === 1 && read.value.uid === uid) {
+    if (read.status === 'ok' && read.value?.uid === uid) {
       data = read.value;
     } else {
       if (read.status === 'corrupt') logger.error({ dir, error: read.error.message }, 'job state unreadable; starting fresh (the dataset is read again from its start)');

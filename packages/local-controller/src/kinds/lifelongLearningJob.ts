@@ -197,7 +197,8 @@ export const lifelongLearningJobLcKind: LcJobKind<LifelongLearningJob> = {
   kind: 'LifelongLearningJob',
   resourceKind: RESOURCE_KIND,
   validate: (job) => {
-    const result = validateDocument(job);
+    // A bad sedna.io/deadlines does not stop a job: the GM warns and keeps its own settings.
+    const result = validateDocument(job, { annotations: false });
     return result.valid ? [] : result.issues.map(formatIssue);
   },
   datasetName: (job) => job.spec.dataset.name,

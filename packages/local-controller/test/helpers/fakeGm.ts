@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo } from 'node:net';
 import { decodeFrameContent, encodeFrameContent, type DatasetCondition, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
+import { CLOSE_UNSUPPORTED_PROTOCOL } from '@sedna-ts/api-types/contract';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface Upstream {
@@ -22,6 +23,10 @@ export class FakeGm {
   protocolVersion = 1;
   /** Close codes of the LC connections, in order. */
   readonly closeCodes: number[] = [];
+  /** Close reasons of the LC connections, in order. */
+  readonly closeReasons: string[] = [];
+  /** Set: every connection is closed at once with 4001 and this reason (a GM of another protocol version). */
+  refuseProtocol: string | undefined;
   /** Resource keys sent in the next hello (default: the objects inserted so far). */
   resources: string[] | undefined;
   /** The bearer token accepted (default the node token; a ServiceAccount token for a token-file LC). */
@@ -72,6 +77,13 @@ export class FakeGm {
   }
 
   private onConnection(ws: WebSocket): void {
+    if (this.refuseProtocol !== undefined) {
+      this.connectionCount++;
+      this.connections.push(this.connectionCount);
+      ws.on('error', () => undefined);
+      ws.close(CLOSE_UNSUPPORTED_PROTOCOL, this.refuseProtocol);
+      return;
+    }
     this.socket?.terminate();
     this.socket = ws;
     ws.on('error', () => undefined);
@@ -90,8 +102,9 @@ export class FakeGm {
       this.upstream.push({ frame, content });
       if (this.autoAck && frame.header.messageId) this.ack(frame);
     });
-    ws.on('close', (code) => {
+    ws.on('close', (code, reason) => {
       this.closeCodes.push(code);
+      this.closeReasons.push(reason.toString());
       if (this.socket === ws) this.socket = undefined;
     });
   }

@@ -25,7 +25,8 @@ export const incrementalLearningPolicy: JobPolicy<IncrementalLearningJob> = {
     return job.spec.deploySpec.model.hotUpdateEnabled ? 'hot' : 'cold';
   },
   validate: (job) => {
-    const result = validateDocument(job);
+    // A bad sedna.io/deadlines does not stop a job: the GM warns and keeps its own settings.
+    const result = validateDocument(job, { annotations: false });
     return result.valid ? [] : result.issues.map(formatIssue);
   },
   maxRounds: (job) => job.spec.maxRounds,
