@@ -172,4 +172,17 @@ test('two lifelong rounds through sedna up: tasks learnt, unseen rows flagged, a
   expect(train.filter((r) => evalRows.has(r))).toEqual([]);
   expect([...new Set([...train, ...evalRows])].sort()).toEqual([...new Set(all)].sort());
   expect(lastOf(job)).toBeDefined();
+
+  // sedna rollback: round 1's index serves again (a copy with a new create_time, which the inference
+  // worker takes hot and confirms); the next round would train from it.
+  const rolled = await sednaOk(dataDir, ['rollback', `ll/${NAME}`, '--to-round', '1', '--wait', '2m']);
+  expect(rolled).toContain(`rolled back: round 3 deployed the model of round 1 again (${join(root, 'output', 'deploy', 'rounds', '1', 'index.json')})`);
+  job = (await watch.until('round 3 (the rollback) ended', roundEnded(3))) as unknown as Job;
+  const servedAgain = JSON.parse(readFileSync(join(root, 'output', 'deploy', 'index.json'), 'utf8')) as KbIndex;
+  expect(servedAgain.seen_task.task_groups.map((g) => g.entry).sort()).toEqual(groups1);
+  expect(servedAgain.create_time > (index2.create_time ?? '')).toBe(true);
+  expect(job.status?.servingIndex).toEqual({ url: join(root, 'output', 'deploy', 'index.json'), createTime: servedAgain.create_time, round: 3 });
+  expect(job.status?.lastDecision).toMatchObject({ round: 3, decision: 'Rollback', to: { round: 1 } });
+  const confirmedAgain = (job.status?.conditions ?? []).find((c) => c.round === 3 && c.stage === 'Deploy' && c.type === 'Completed') as JobCondition;
+  expect((JSON.parse(confirmedAgain.data ?? '{}') as { output?: { ownerInfo?: { create_time?: string } } }).output?.ownerInfo?.create_time).toBe(servedAgain.create_time);
 }, 300_000);

@@ -118,7 +118,7 @@ describe('schema content', () => {
 
   test('status carries round, lastGoodModel, lastDecision, deployments and lastRollback besides the original fields', () => {
     expect(Object.keys(il.properties.status.properties).sort()).toEqual(
-      ['completionTime', 'conditions', 'deployments', 'lastDecision', 'lastGoodModel', 'lastRollback', 'round', 'startTime'].sort(),
+      ['completionTime', 'conditions', 'deployments', 'lastDecision', 'lastGoodModel', 'lastRollback', 'rollbackRounds', 'round', 'startTime'].sort(),
     );
     expect(il.properties.status.properties.lastDecision.properties.decision.enum).toEqual(['Deploy', 'Keep', 'ManualDeploy', 'Rollback']);
     expect(il.properties.status.properties.lastRollback.properties.result.enum).toEqual(['Pending', 'Done', 'Refused']);

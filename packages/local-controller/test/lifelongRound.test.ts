@@ -132,8 +132,13 @@ describe('a lifelong-learning round on the LC', () => {
     ]);
     const ready = await waitFor(() => gm.jobMessages(KIND).find((m) => m.phase === 'Deploy' && m.status === 'Ready'), '(Deploy, Ready)');
     const deployed = join(outputDir, 'deploy', 'index.json');
-    expect(ready.input?.models).toEqual([{ format: 'json', url: deployed, create_time: evalIndex.create_time }]);
+    const copy = join(outputDir, 'deploy', 'rounds', '1', 'index.json');
+    expect(ready.input?.models).toEqual([
+      { format: 'json', url: deployed, create_time: evalIndex.create_time },
+      { format: 'json', url: copy, create_time: evalIndex.create_time },
+    ]);
     expect(JSON.parse(await readFile(deployed, 'utf8'))).toEqual(evalIndex);
+    expect(JSON.parse(await readFile(copy, 'utf8'))).toEqual(evalIndex);
   });
 
   test("the inference worker's confirmation is routed to the deploy of its create_time; an unknown create_time is not forwarded", async () => {
@@ -213,6 +218,40 @@ describe('a lifelong-learning round on the LC', () => {
     ], { servingIndex: serving });
     const kept = await waitFor(() => gm.jobMessages(KIND).find((m) => m.phase === 'Deploy' && m.round === 5), 'the decision of the manual deploy of round 5');
     expect(kept).toMatchObject({ status: 'Completed', reason: 'the index evaluated in round 4 (create_time 2025-06-01T10:00:02.000Z) is the one serving' });
+  });
+
+  test('a rollback round deploys the copy an earlier round deployed, with a new create_time; a copy whose task model file is gone is refused naming it', async () => {
+    const serving = { url: join(outputDir, 'deploy', 'index.json'), createTime: '2025-06-01T10:00:02.000Z', round: 1 };
+    const servingModel = { format: 'json', url: serving.url, create_time: serving.createTime };
+    const rollback = (round: number, to: number, requested: string) =>
+      condition('Deploy', 'Waiting', round, { input: { models: [{ format: 'json', url: join(outputDir, 'deploy', 'rounds', String(to), 'index.json') }, servingModel] }, rollback: { requested, to, toTrainedIn: to, from: 1 } }, 'Rollback');
+    // Round 1's copy names task models at /models/..., which are not on this node.
+    send(7, [condition('Deploy', 'Completed', 5), condition('Train', 'Waiting', 5), rollback(7, 1, '1@2025-06-01T10:05:00Z')], { servingIndex: serving });
+    const refused = await waitFor(() => gm.jobMessages(KIND).find((m) => m.phase === 'Deploy' && m.round === 7), 'the outcome of the rollback of round 7');
+    expect(refused).toMatchObject({ status: 'Completed', reason: 'rollback to round 1 refused: model file /models/Summer_AC.json of task model Summer_AC@r1 is gone (ENOENT)' });
+    expect(JSON.parse(await readFile(serving.url, 'utf8')).create_time).toBe(serving.createTime);
+
+    // A copy whose task models are there: deployed again, newer than the serving index.
+    const models = join(dir, 'models');
+    await mkdir(models, { recursive: true });
+    const old = kbIndex(3, '2025-06-01T09:00:00.000Z');
+    for (const group of old.seen_task.task_groups) {
+      group.model.url = join(models, `${group.entry}.json`);
+      await writeFile(group.model.url, '{}');
+    }
+    await mkdir(join(outputDir, 'deploy', 'rounds', '3'), { recursive: true });
+    await writeFile(join(outputDir, 'deploy', 'rounds', '3', 'index.json'), JSON.stringify(old));
+    send(8, [condition('Deploy', 'Completed', 7), condition('Train', 'Waiting', 7), rollback(8, 3, '3@2025-06-01T10:06:00Z')], { servingIndex: serving });
+    const ready = await waitFor(() => gm.jobMessages(KIND).find((m) => m.phase === 'Deploy' && m.round === 8), 'the outcome of the rollback of round 8');
+    expect(ready).toMatchObject({ status: 'Ready', decision: { round: 8, decision: 'Rollback', to: { round: 3 }, from: { round: 1, url: serving.url } } });
+    const deployed = JSON.parse(await readFile(serving.url, 'utf8')) as KbIndex;
+    expect(deployed.create_time > serving.createTime).toBe(true);
+    expect({ ...deployed, create_time: old.create_time, round: old.round }).toEqual(old);
+    expect(deployed.round).toBe(8);
+    expect(ready.input?.models).toEqual([
+      { format: 'json', url: serving.url, create_time: deployed.create_time },
+      { format: 'json', url: join(outputDir, 'deploy', 'rounds', '8', 'index.json'), create_time: deployed.create_time },
+    ]);
   });
 
   test("a later job whose outputDir is another job's folder through a symlink cuts no round (the GM sees two paths)", async () => {

@@ -70,6 +70,7 @@ export const IncrementalLearningJobStatusSchema = Type.Object({
   lastDecision: Type.Optional(Type.Object(DeployDecisionSchema.properties, { description: 'The deploy gate verdict of the last round that reached it' })),
   deployments: Type.Optional(Type.Array(DeploymentRecordSchema, { description: 'The models that served, oldest first (the newest 50): what `sedna rollback` can go back to' })),
   lastRollback: Type.Optional(RollbackOutcomeSchema),
+  rollbackRounds: Type.Optional(Type.Integer({ minimum: 0, description: 'Rounds that only deployed an earlier model (sedna rollback); spec.maxRounds counts the others' })),
 });
 
 /** An IncrementalLearningJob object. */

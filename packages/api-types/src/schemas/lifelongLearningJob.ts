@@ -75,6 +75,7 @@ export const LifelongLearningJobStatusSchema = Type.Object({
   lastDecision: Type.Optional(LifelongDecisionSchema),
   deployments: Type.Optional(Type.Array(DeploymentRecordSchema, { description: 'The KB indexes that served, oldest first (the newest 50): what `sedna rollback` can go back to' })),
   lastRollback: Type.Optional(RollbackOutcomeSchema),
+  rollbackRounds: Type.Optional(Type.Integer({ minimum: 0, description: 'Rounds that only deployed an earlier model (sedna rollback); spec.maxRounds counts the others' })),
   startTime: Type.Optional(Timestamp()),
   completionTime: Type.Optional(Timestamp()),
   round: Type.Optional(RoundSchema),

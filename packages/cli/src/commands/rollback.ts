@@ -49,9 +49,6 @@ export async function runRollback(job: string, options: RollbackOptions, io: Cli
   return withSession(options, io, async (session) => {
     const namespace = session.namespace(options);
     const found = await resolveJob(session, job, namespace);
-    const subject = `${found.kind.kind} ${namespace}/${found.name}`;
-    const status = (found.object.status ?? {}) as { completionTime?: string; deployments?: unknown[] };
-    if (status.completionTime) throw new CliError('INVALID_INPUT', `${subject} completed at ${status.completionTime}: its rounds are over, so no round can deploy an earlier model`);
     const value = rollbackAnnotationValue(target, now);
     const path = objectPath(found.resource, namespace, found.name);
     // Which server and job this acts on: said before anything changes.

@@ -94,6 +94,11 @@ export interface JobPolicy<J extends LearningJob = LearningJob> {
    * e.g. unseen samples): records them; returns whether the kind takes such messages.
    */
   statistics?(job: J, status: StatusOf<J>, message: UpstreamJobMessage): boolean;
+  /**
+   * Of a (Deploy, Ready)'s input models, the one a deployment record keeps (what `sedna rollback` can
+   * serve again); absent: the first. A lifelong job deploys to a fixed path and keeps each round's copy.
+   */
+  servedModel?(input: readonly ModelInfo[]): ModelInfo | undefined;
   /** A round ended (its deploy stage completed): what the kind records of it in its status. */
   roundEnded(job: J, status: StatusOf<J>, conditions: readonly JobCondition[], round: number, now: string): void;
   /** `spec.outputDir`: the folder no other job may share (absent: the kind writes no folder). */

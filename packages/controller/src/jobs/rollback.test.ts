@@ -149,4 +149,38 @@ describe('decide: rollback', () => {
     const d = run(job);
     expect(d.status.deployments?.map((r) => [r.round, r.trainedIn, r.model.url])).toEqual([[2, 2, url(2)]]);
   });
+
+  test('a completed job (maxRounds reached) still serves and may go back: the rollback round runs, does not count against maxRounds, and the job is completed again', () => {
+    const value = `1@${at(-100)}`;
+    const job = makeJob({ maxRounds: 3, conditions: [cond('Deploy', 'Completed', 3, { ago: 400 })], round: 3, annotations: { [ROLLBACK_ANNOTATION]: value } });
+    const status = job.status as IncrementalLearningJobStatus;
+    status.completionTime = at(-400);
+    status.deployments = HISTORY;
+    status.lastGoodModel = { format: 'onnx', url: url(3) };
+    const started = run(job);
+    expect(appended(job, started)).toEqual(['Deploy/Waiting/4/Rollback']);
+    expect(started.status.rollbackRounds).toBe(1);
+    const job2 = { ...job, status: { ...started.status } } as IncrementalLearningJob;
+    const decision = { round: 4, decision: 'Rollback' as const, reason: 'sedna rollback', metric: 'precision_delta', operator: '>' as const, threshold: 0.1, compared: {}, time: at(-50) };
+    const ready = run(job2, { reports: [report({ phase: 'deploy', status: 'ready', round: 4, input: { models: [{ format: 'onnx', url: url(1) }, { format: 'onnx', url: url(3) }] }, decision })] });
+    const job3 = { ...job, status: { ...ready.status } } as IncrementalLearningJob;
+    const done = run(job3, { reports: [report({ phase: 'deploy', status: 'completed', round: 4 })] });
+    expect(appended(job3, done)).toEqual(['Deploy/Completed/4']);
+    expect(done.status.lastGoodModel?.url).toBe(url(1));
+    expect(done.status.lastRollback).toMatchObject({ result: 'Done', round: 4 });
+    expect(done.status.completionTime).toBeDefined();
+  });
+
+  test('a rollback round does not use up maxRounds: with 5 rounds and 3 done, rounds 5 and 6 still train', () => {
+    const job = idleJob(`1@${at(-1)}`);
+    job.spec.maxRounds = 5;
+    const started = run(job);
+    expect(started.status.rollbackRounds).toBe(1);
+    const job2 = { ...job, status: { ...started.status, conditions: [...(started.status.conditions ?? []), cond('Deploy', 'Completed', 4), cond('Train', 'Waiting', 4)] } } as IncrementalLearningJob;
+    job2.status!.conditions!.push(cond('Deploy', 'Ready', 5, { data: { input: { models: [{ format: 'onnx', url: url(5) }] } } }));
+    job2.status!.round = 5;
+    const d = run(job2, { reports: [report({ phase: 'deploy', status: 'completed', round: 5 })] });
+    expect(d.status.completionTime).toBeUndefined();
+    expect(appended(job2, d).slice(-2)).toEqual(['Deploy/Completed/5', 'Train/Waiting/5']);
+  });
 });

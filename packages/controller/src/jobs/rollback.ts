@@ -15,6 +15,8 @@ export { ROLLBACK_ANNOTATION, parseRollbackRequest, type RollbackRequest } from 
 export interface RollbackStatus {
   deployments?: DeploymentRecord[];
   lastRollback?: RollbackOutcome;
+  /** Rounds that only deployed an earlier model: `maxRounds` counts the others. */
+  rollbackRounds?: number;
 }
 
 /** The model without what describes one evaluation of it (metrics), as a deployment record keeps it. */
@@ -34,12 +36,17 @@ export function pushDeployment(status: RollbackStatus, record: DeploymentRecord)
  * Keep), the record of it. The round that trained it: the rollback's target's, else the last round up
  * to this one whose Train completed (a manual deploy starts a round at Deploy), else this round.
  */
-export function deploymentOfRound(conditions: readonly JobCondition[], round: number, now: string): DeploymentRecord | undefined {
+export function deploymentOfRound(
+  conditions: readonly JobCondition[],
+  round: number,
+  now: string,
+  served: (input: readonly ModelInfo[]) => ModelInfo | undefined = (input) => input[0],
+): DeploymentRecord | undefined {
   const inRound = (c: JobCondition) => c.stage === JobStage.Deploy && conditionRound(c, round) === round;
   const ready = findLastCondition(conditions, (c) => inRound(c) && c.type === JobConditionType.Ready);
   if (!ready) return undefined;
   const data = conditionData(ready);
-  const model = data.input?.models?.[0] ?? data.input?.model;
+  const model = served(data.input?.models ?? (data.input?.model ? [data.input.model] : []));
   if (!model?.url) return undefined;
   const decided = findLastCondition(conditions, (c) => inRound(c) && conditionData(c).decision !== undefined);
   const verdict = decided ? conditionData(decided).decision?.decision : undefined;

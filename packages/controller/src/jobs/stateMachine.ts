@@ -16,6 +16,7 @@ import {
   JobStage,
   type CondInput,
   type DeploymentRecord,
+  type ModelInfo,
   type RollbackOutcome,
   type Dataset,
   type JobCondition,
@@ -264,8 +265,22 @@ class Decider<J extends LearningJob> {
     return this.status.round ?? 0;
   }
 
+  /** Completed (`maxRounds` reached), unless a rollback round runs: a completed job still serves, and may go back. */
   get finished(): boolean {
-    return this.status.completionTime !== undefined;
+    return this.status.completionTime !== undefined && !this.rollingBack();
+  }
+
+  /** Whether the latest condition belongs to a rollback round that has not ended. */
+  rollingBack(): boolean {
+    const latest = this.latest();
+    if (!latest || latest.stage !== JobStage.Deploy) return false;
+    const round = conditionRound(latest, this.round);
+    // Its (Deploy, Completed) still has to end the round (the outcome is recorded then).
+    if (latest.type === JobConditionType.Completed) {
+      const outcome = this.rollbackStatus.lastRollback;
+      return outcome?.round === round && outcome.result === 'Pending';
+    }
+    return findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && c.type === JobConditionType.Waiting && conditionRound(c, round) === round)?.reason === ConditionReason.Rollback;
   }
 
   latest(): JobCondition | undefined {
@@ -457,6 +472,8 @@ class Decider<J extends LearningJob> {
 
   // ---- rollback (rollback.ts)
 
+  readonly servedModel = (input: readonly ModelInfo[]): ModelInfo | undefined => (this.policy.servedModel ? this.policy.servedModel(input) : input[0]);
+
   get rollbackStatus(): RollbackStatus {
     return this.status as RollbackStatus;
   }
@@ -488,11 +505,6 @@ class Decider<J extends LearningJob> {
     }
     const started = this.conditions.find((c) => conditionData(c).rollback?.requested === value);
     if (started) return; // its round runs; the outcome is recorded at its end
-    if (this.finished) {
-      remove();
-      this.rollbackOutcome(value, 'Refused', `the job has completed (completionTime ${this.status.completionTime}): its rounds are over`);
-      return;
-    }
     const resolved = resolveRollback(this.rollbackStatus.deployments, request.target);
     if ('refused' in resolved) {
       remove();
@@ -501,7 +513,9 @@ class Decider<J extends LearningJob> {
     }
     const { target, current } = resolved;
     const latest = this.latest();
-    if (!latest || latest.stage !== JobStage.Train || latest.type !== JobConditionType.Waiting) {
+    // Idle: between rounds, or completed (its last deploy ended).
+    const idle = (latest?.stage === JobStage.Train && latest.type === JobConditionType.Waiting) || (this.finished && latest?.stage === JobStage.Deploy && latest.type === JobConditionType.Completed);
+    if (!latest || !idle) {
       // A round in progress is not interrupted: the rollback waits for its end.
       const at = latest ? `${latest.stage}, ${latest.type}` : 'no condition yet';
       this.rollbackOutcome(value, 'Pending', `waits for round ${latest ? conditionRound(latest, this.round) : this.round} to end (now at ${at})`, { to: target.round });
@@ -510,6 +524,7 @@ class Decider<J extends LearningJob> {
     if (final) return;
     const round = this.round + 1;
     this.status.round = round;
+    this.rollbackStatus.rollbackRounds = (this.rollbackStatus.rollbackRounds ?? 0) + 1;
     const which = target.round === 0 ? 'the initial model' : `the model round ${target.round} deployed`;
     this.append({
       stage: JobStage.Deploy,
@@ -538,7 +553,7 @@ class Decider<J extends LearningJob> {
     const found: RollbackStatus = { deployments: [] };
     for (let r = 1; r <= this.round; r++) {
       const completed = findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && c.type === JobConditionType.Completed && conditionRound(c, r) === r);
-      const record = completed ? deploymentOfRound(this.conditions, r, completed.lastTransitionTime ?? this.now) : undefined;
+      const record = completed ? deploymentOfRound(this.conditions, r, completed.lastTransitionTime ?? this.now, this.servedModel) : undefined;
       if (record) pushDeployment(found, record);
     }
     return found.deployments ?? [];
@@ -546,16 +561,19 @@ class Decider<J extends LearningJob> {
 
   /** At a round's end: the served-model history, and the outcome of the rollback the round carried out. */
   recordDeployment(round: number): void {
-    const record = deploymentOfRound(this.conditions, round, this.now);
+    const record = deploymentOfRound(this.conditions, round, this.now, this.servedModel);
     if (record) pushDeployment(this.rollbackStatus, record);
     const carried = findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && conditionRound(c, round) === round && conditionData(c).rollback !== undefined);
     const rollback = carried ? conditionData(carried).rollback : undefined;
     if (!rollback) return;
     if (record?.decision === DeployDecisionType.Rollback) {
-      this.rollbackOutcome(rollback.requested, 'Done', `round ${round} deployed the model of round ${rollback.to} again (${record.model.url})`, { round, to: rollback.to });
+      const target = conditionData(carried).input?.models?.[0]?.url ?? record.model.url;
+      this.rollbackOutcome(rollback.requested, 'Done', `round ${round} deployed the model of round ${rollback.to} again (${target})`, { round, to: rollback.to });
     } else {
       const decided = findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && conditionRound(c, round) === round && conditionData(c).decision !== undefined);
-      const why = (decided ? conditionData(decided).decision?.reason : undefined) ?? 'the round ended without deploying it';
+      const completed = findLastCondition(this.conditions, (c) => c.stage === JobStage.Deploy && c.type === JobConditionType.Completed && conditionRound(c, round) === round);
+      const said = completed ? conditionData(completed).output?.ownerInfo?.reason : undefined;
+      const why = (decided ? conditionData(decided).decision?.reason : undefined) ?? (typeof said === 'string' ? said : undefined) ?? 'the round ended without deploying it';
       this.rollbackOutcome(rollback.requested, 'Refused', why, { round, to: rollback.to });
     }
   }
@@ -842,7 +860,8 @@ class Decider<J extends LearningJob> {
 
   reachedMaxRounds(round: number): boolean {
     const max = this.policy.maxRounds(this.job);
-    if (max === undefined || round < max) return false;
+    // Rollback rounds only deploy: they do not count against maxRounds.
+    if (max === undefined || round - (this.rollbackStatus.rollbackRounds ?? 0) < max) return false;
     this.status.completionTime = this.now;
     return true;
   }

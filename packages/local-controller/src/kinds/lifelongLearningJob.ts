@@ -12,16 +12,17 @@
  * - the unseen samples the inference worker keeps in its folder are counted and sent as statistics.
  * State under `<dataDir>/kinds/lifelonglearningjob/<namespace>/<name>`.
  */
-import { basename, join } from 'node:path';
-import { formatIssue, validateDocument, type LifelongLearningJob, type ModelInfo, type UpstreamJobMessage, type WorkerReport } from '@sedna-ts/api-types';
-import { KB_CREATE_TIME_KEY, KB_INDEX_FILE, parseKbIndex, readKbSummary } from '@sedna-ts/api-types/contract';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatIssue, validateDocument, type DeployDecision, type IncrementalCondData, type LifelongLearningJob, type ModelInfo, type RollbackData, type UpstreamJobMessage, type WorkerReport } from '@sedna-ts/api-types';
+import { compareKbCreateTimes, KB_CREATE_TIME_KEY, KB_INDEX_FILE, kbIndexModels, parseKbIndex, readKbSummary, type KbIndex } from '@sedna-ts/api-types/contract';
 import { writeFileAtomic } from '@sedna-ts/internal';
 import { hostPath } from '../context.js';
 import { inCheckedFolder, openChecked } from '../datasets/dataRoots.js';
 import type { LcJobKind } from '../jobs/jobKind.js';
 import { JobManager, type JobManagerOptions } from '../jobs/jobManager.js';
 import { conditionsOf, lastConditionOf, lastTrainOutput, modelsOf } from '../jobs/jobView.js';
-import type { Intent } from '../jobs/jobState.js';
+import type { Intent, JobState } from '../jobs/jobState.js';
 import { accessOf } from '../storage/files.js';
 import { routeReport } from '../workers/workerReport.js';
 
@@ -72,6 +73,8 @@ export class LifelongJobManager extends JobManager {
     if (state.done(key)) return;
     const outputDir = this.outputDir();
     if (!outputDir) return;
+    const rollback = lastConditionOf(this.job as LifelongLearningJob, 'Deploy', round, 'Waiting');
+    if (rollback?.data.rollback) return this.rollbackGate(round, key, rollback.data);
     // A manual deploy (`sedna trigger deploy`) starts a round at Deploy: it deploys the last evaluated index.
     const evaluated =
       lastConditionOf(this.job as LifelongLearningJob, 'Eval', round, 'Completed') ??
@@ -101,7 +104,7 @@ export class LifelongJobManager extends JobManager {
         message =
           typeof deployed === 'string'
             ? keep(`${deployed}; the serving index stays`)
-            : { phase: 'Deploy', status: 'Ready', round, input: { models: [deployed] } };
+            : { phase: 'Deploy', status: 'Ready', round, input: { models: deployed } };
       }
     }
     this.logger.info({ round, status: message.status, reason: message.reason }, 'lifelong deploy decided');
@@ -115,18 +118,27 @@ export class LifelongJobManager extends JobManager {
 
   /**
    * Copy the eval's index (checked: a KB index of this job) to the deploy folder, with the eval file's
-   * owner and mode; the deployed index as a model, or why it was not deployed. Safe to repeat.
+   * owner and mode: [the deployed index, the round's own copy], or why it was not deployed. Safe to repeat.
    */
-  private async deployIndex(outputDir: string, index: ModelInfo, round: number): Promise<ModelInfo | string> {
+  private async deployIndex(outputDir: string, index: ModelInfo, round: number): Promise<ModelInfo[] | string> {
+    const read = await this.readIndexOf(index.url, `the KB index of round ${round}`);
+    if (typeof read === 'string') return read;
+    if (read.index.seen_task.task_groups.length === 0 && !read.index.global_model) {
+      return `the KB index of round ${round} (${JSON.stringify(index.url)}) has no task model to serve (the eval dropped every new model, or none was trained)`;
+    }
+    return this.writeDeployed(outputDir, read.text, read.mode, round, read.index.create_time);
+  }
+
+  /** A KB index of this job, read where the LC may read and checked; or why not. */
+  private async readIndexOf(url: string, what: string): Promise<{ text: string; index: KbIndex; mode: number } | string> {
     const { config } = this.ctx;
-    const source = hostPath(config, index.url);
-    const opened = await openChecked(config, source, `${this.subject}: the KB index of round ${round} (${JSON.stringify(index.url)})`);
-    if (opened.kind === 'missing') return `the KB index of round ${round} (${JSON.stringify(index.url)}) does not exist`;
+    const opened = await openChecked(config, hostPath(config, url), `${this.subject}: ${what} (${JSON.stringify(url)})`);
+    if (opened.kind === 'missing') return `${what} (${JSON.stringify(url)}) does not exist`;
     if (opened.kind === 'refused') return opened.message;
     let text: string;
-    let access;
+    let mode: number;
     try {
-      access = accessOf(await opened.handle.stat());
+      mode = accessOf(await opened.handle.stat()).mode;
       text = await opened.handle.readFile('utf8');
     } finally {
       await opened.handle.close();
@@ -135,26 +147,101 @@ export class LifelongJobManager extends JobManager {
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      return `the KB index of round ${round} (${JSON.stringify(index.url)}) is not JSON: ${(error as Error).message}`;
+      return `${what} (${JSON.stringify(url)}) is not JSON: ${(error as Error).message}`;
     }
     const checked = parseKbIndex(parsed);
-    if (!checked.ok) return `the KB index of round ${round} (${JSON.stringify(index.url)}): ${checked.problem.path}: ${checked.problem.message}`;
-    const kb = checked.index;
-    if (kb.seen_task.task_groups.length === 0 && !kb.global_model) {
-      return `the KB index of round ${round} (${JSON.stringify(index.url)}) has no task model to serve (the eval dropped every new model, or none was trained)`;
+    if (!checked.ok) return `${what} (${JSON.stringify(url)}): ${checked.problem.path}: ${checked.problem.message}`;
+    if (checked.index.namespace !== this.options.namespace || checked.index.job !== this.options.name) {
+      return `${what} (${JSON.stringify(url)}) belongs to job ${checked.index.namespace}/${checked.index.job}, not ${this.options.namespace}/${this.options.name}`;
     }
-    if (kb.namespace !== this.options.namespace || kb.job !== this.options.name) {
-      return `the KB index of round ${round} (${JSON.stringify(index.url)}) belongs to job ${kb.namespace}/${kb.job}, not ${this.options.namespace}/${this.options.name}`;
+    return { text, index: checked.index, mode };
+  }
+
+  /**
+   * `<outputDir>/deploy/rounds/<round>/index.json` (the round's own copy, which a rollback can serve again)
+   * then `<outputDir>/deploy/index.json` (what the inference worker reads), both atomic.
+   */
+  private async writeDeployed(outputDir: string, text: string, mode: number, round: number, createTime: string): Promise<ModelInfo[] | string> {
+    const { config } = this.ctx;
+    const base = outputDir.replace(/\/+$/, '');
+    const copyUrl = `${base}/deploy/rounds/${round}/${KB_INDEX_FILE}`;
+    const url = `${base}/deploy/${KB_INDEX_FILE}`;
+    for (const target of [copyUrl, url]) {
+      const folder = hostPath(config, target.slice(0, target.lastIndexOf('/')));
+      const written = await inCheckedFolder(config, folder, `${this.subject}: deploy folder ${JSON.stringify(folder)}`, true, async (dir) => {
+        await writeFileAtomic(join(dir, KB_INDEX_FILE), text, { mode });
+        return true;
+      });
+      if (!written) return `${this.subject}: deploy folder ${JSON.stringify(folder)} cannot be written`;
     }
-    const url = `${outputDir.replace(/\/+$/, '')}/deploy/${KB_INDEX_FILE}`;
-    const folder = join(hostPath(config, outputDir), 'deploy');
-    const written = await inCheckedFolder(config, folder, `${this.subject}: deploy folder ${JSON.stringify(folder)}`, true, async (dir) => {
-      await writeFileAtomic(join(dir, basename(url)), text, { mode: access.mode });
-      return true;
-    });
-    if (!written) return `${this.subject}: deploy folder ${JSON.stringify(folder)} cannot be written`;
-    this.logger.info({ round, index: url, createTime: kb.create_time, groups: kb.seen_task.task_groups.length }, 'KB index deployed');
-    return { format: 'json', url, create_time: kb.create_time };
+    this.logger.info({ round, index: url, copy: copyUrl, createTime }, 'KB index deployed');
+    return [
+      { format: 'json', url, create_time: createTime },
+      { format: 'json', url: copyUrl, create_time: createTime },
+    ];
+  }
+
+  /**
+   * The gate of a rollback round (`sedna rollback`): the target is the copy of the index an earlier round
+   * deployed; checked (there, of this job, its task models' files there), then deployed again with a new
+   * create_time (the inference worker swaps to a newer index only, and routes its confirmation by it).
+   */
+  protected override async rollbackGate(round: number, key: string, data: IncrementalCondData): Promise<void> {
+    const state = this.state as JobState;
+    const outputDir = this.outputDir() as string;
+    const rollback = data.rollback as RollbackData;
+    const [target, serving] = modelsOf(data, 'input');
+    const refuse = (why: string): UpstreamJobMessage => {
+      const reason = `rollback to round ${rollback.to} refused: ${why}`;
+      return { phase: 'Deploy', status: 'Completed', round, reason, output: { ownerInfo: { reason } } };
+    };
+    let message: UpstreamJobMessage;
+    const read = target ? await this.readIndexOf(target.url, `the KB index round ${rollback.to} deployed`) : 'the rollback names no index';
+    const missing = typeof read === 'string' ? undefined : await this.missingModelFiles(read.index);
+    if (typeof read === 'string') message = refuse(read);
+    else if (missing) message = refuse(missing);
+    else {
+      const servingTime = (this.job as LifelongLearningJob).status?.servingIndex?.createTime;
+      let createTime = this.ctx.now().toISOString();
+      if (servingTime && compareKbCreateTimes(createTime, servingTime) <= 0) createTime = new Date(Date.parse(servingTime) + 1).toISOString();
+      const text = JSON.stringify({ ...(JSON.parse(read.text) as object), [KB_CREATE_TIME_KEY]: createTime, round });
+      const written = await this.writeDeployed(outputDir, text, read.mode, round, createTime);
+      if (typeof written === 'string') message = refuse(written);
+      else {
+        const decision: DeployDecision = {
+          round,
+          decision: 'Rollback',
+          reason: `sedna rollback: the index round ${rollback.to} deployed serves again (create_time ${createTime}) instead of round ${rollback.from}'s`,
+          metric: '',
+          operator: '>',
+          threshold: 0,
+          compared: {},
+          time: this.ctx.now().toISOString(),
+          to: { round: rollback.to, url: (target as ModelInfo).url },
+        };
+        if (serving) decision.from = { round: rollback.from, url: serving.url };
+        message = { phase: 'Deploy', status: 'Ready', round, input: { models: written }, decision };
+      }
+    }
+    this.logger.info({ round, status: message.status, reason: message.reason, requested: rollback.requested }, 'lifelong rollback decided');
+    const intent: Intent = { kind: 'report', key, round, frame: this.frame(message), detail: message.status === 'Ready' ? 'Rollback' : 'Keep' };
+    state.data.intent = intent;
+    await state.commit();
+    await this.execute(intent);
+  }
+
+  /** The first task model of `index` whose file is not on this node (host paths only), named; else undefined. */
+  private async missingModelFiles(index: KbIndex): Promise<string | undefined> {
+    for (const model of kbIndexModels(index)) {
+      if (!model.url || /^[a-z][a-z0-9+.-]*:\/\//i.test(model.url)) continue;
+      const path = hostPath(this.ctx.config, model.url);
+      try {
+        await stat(path);
+      } catch (error) {
+        return `model file ${model.url} of task model ${model.id} is gone (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+      }
+    }
+    return undefined;
   }
 
   /** The inference worker's folder of unseen samples holds `count` now: sent once per change, through the outbox. */

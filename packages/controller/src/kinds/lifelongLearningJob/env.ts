@@ -29,10 +29,19 @@ export function deployedIndexUrl(job: LifelongLearningJob): string {
  * before the first evaluated round: the train worker then trains from scratch.
  */
 export function lastEvaluatedIndex(job: LifelongLearningJob, round: number): string | undefined {
+  // The last evaluated index, unless a later rollback deployed an earlier one: then that one (its copy
+  // the rollback round deployed), so the next round updates the KB the job serves.
   const evaluated = findLastCondition(
     job.status?.conditions ?? [],
-    (c) => c.stage === JobStage.Eval && c.type === JobConditionType.Completed && conditionRound(c, 0) < round,
+    (c) =>
+      conditionRound(c, 0) < round &&
+      ((c.stage === JobStage.Eval && c.type === JobConditionType.Completed) ||
+        (c.stage === JobStage.Deploy && c.type === JobConditionType.Ready && conditionData(c).decision?.decision === 'Rollback')),
   );
+  if (evaluated?.stage === JobStage.Deploy) {
+    const models = conditionData(evaluated).input?.models ?? [];
+    return (models[1] ?? models[0])?.url;
+  }
   const output = evaluated ? conditionData(evaluated).output : undefined;
   return output?.models?.[0]?.url ?? output?.model?.url;
 }

@@ -36,6 +36,8 @@ export function lifelongLearningPolicy(settings: KindSettings): JobPolicy<Lifelo
     servesBeforeDeploy: (_job, status) => status.servingIndex !== undefined,
     statusFromConditions: knowledgeBaseFromConditions,
     statistics: recordStatistics,
+    // input [deployed (the fixed path the inference worker reads), the round's own copy]: the copy is what served.
+    servedModel: (input) => input[1] ?? input[0],
     roundEnded: recordRoundEnd,
     outputDir: (job) => job.spec.outputDir,
     credentialName: (job) => job.spec.credentialName,

@@ -148,6 +148,49 @@ describe('LifelongLearningJob on the shared state machine', () => {
   });
 });
 
+describe('LifelongLearningJob rollback', () => {
+  const copy = (round: number, createTime: string) => ({ format: 'json', url: `/output/atcii/deploy/rounds/${round}/index.json`, create_time: createTime });
+  const served = (round: number, createTime: string) => ({ round, trainedIn: round, decision: 'Deploy' as const, model: copy(round, createTime), since: at(-900 + round) });
+
+  test('a deploy records the round\'s own copy; a rollback round deploys a copy again, records Rollback with from and to, and the next round trains from it', () => {
+    // Round 2 deploys: the record keeps deploy/rounds/2/index.json, not the fixed deploy path.
+    const t2 = '2025-06-01T11:50:00.000Z';
+    const ready2 = cond('Deploy', 'Ready', 2, { data: { input: { models: [{ ...DEPLOYED, create_time: t2 }, copy(2, t2)] } } });
+    let job = makeLlJob([cond('Eval', 'Completed', 2, { data: { output: { models: [INDEX] } } }), ready2, cond('Deploy', 'Running', 2)], { deployments: [served(1, DEPLOYED.create_time)], servingIndex: { url: DEPLOYED.url, createTime: DEPLOYED.create_time, round: 1 } }, 2);
+    let d = run(job, { reports: [{ id: 'r2', node: NODE, message: { phase: 'Deploy', status: 'Completed', round: 2, attempt: 1, output: { ownerInfo: { create_time: t2 } } } }] });
+    expect(d.status.deployments?.at(-1)).toMatchObject({ round: 2, decision: 'Deploy', model: { url: copy(2, t2).url } });
+
+    // sedna rollback --to-round 1: round 3 starts at (Deploy, Waiting) with [round 1's copy, the serving copy].
+    job = makeLlJob(d.status.conditions, d.status, 2);
+    job.metadata.annotations = { 'sedna.io/rollback': `1@${at(-5)}` };
+    d = run(job);
+    const waiting = d.status.conditions?.at(-1);
+    expect(waiting).toMatchObject({ stage: 'Deploy', type: 'Waiting', round: 3, reason: 'Rollback' });
+    expect(conditionData(waiting).input?.models?.map((m) => m.url)).toEqual([copy(1, '').url, copy(2, '').url]);
+
+    // The LC deployed it again with a new create_time; the worker confirms; the round ends.
+    const t3 = '2025-06-01T11:58:00.000Z';
+    const decision = { round: 3, decision: 'Rollback' as const, reason: 'sedna rollback', metric: '', operator: '>' as const, threshold: 0, compared: {}, time: at(-3), from: { round: 2, url: DEPLOYED.url }, to: { round: 1, url: copy(1, '').url } };
+    job = makeLlJob(d.status.conditions, d.status, 3);
+    job.metadata.annotations = { 'sedna.io/rollback': `1@${at(-5)}` };
+    d = run(job, { reports: [{ id: 'r3', node: NODE, message: { phase: 'Deploy', status: 'Ready', round: 3, input: { models: [{ ...DEPLOYED, create_time: t3 }, copy(3, t3)] }, decision } }] });
+    job = makeLlJob(d.status.conditions, d.status, 3);
+    job.metadata.annotations = { 'sedna.io/rollback': `1@${at(-5)}` };
+    d = run(job, { reports: [{ id: 'r4', node: NODE, message: { phase: 'Deploy', status: 'Completed', round: 3, attempt: 1, output: { ownerInfo: { create_time: t3 } } } }] });
+    expect(d.status.lastDecision).toMatchObject({ round: 3, decision: 'Rollback', from: { round: 2 }, to: { round: 1 } });
+    expect(d.status.servingIndex).toEqual({ url: DEPLOYED.url, createTime: t3, round: 3 });
+    expect(d.status.deployments?.at(-1)).toMatchObject({ round: 3, trainedIn: 1, decision: 'Rollback', model: { url: copy(3, t3).url } });
+    expect(d.status.lastRollback).toMatchObject({ result: 'Done', round: 3, to: 1 });
+
+    // Round 4 trains from the index the rollback deployed.
+    const podSpec = buildWorkerPod(makeLlJob(d.status.conditions, d.status, 3), { workerType: 'train', round: 4, attempt: 1, name: 'atcii-train-x', nodeName: NODE, input: {} } as WorkerPodRequest, policy, {
+      dataset: makeDataset(),
+      lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100', hardExampleRoot: '/var/lib/sedna/hard-examples' },
+    });
+    expect(podSpec.spec?.containers[0]?.env?.find((e) => e.name === 'CLOUD_KB_INDEX')?.value).toBe('/home/data/output/atcii/deploy/rounds/3/index.json');
+  });
+});
+
 describe('LifelongLearningJob worker env: the original names', () => {
   const lc = { nodeName: NODE, lcServer: 'http://127.0.0.1:9100', hardExampleRoot: '/var/lib/sedna/hard-examples' };
   const build = (job: LifelongLearningJob, request: Partial<WorkerPodRequest>) => {

@@ -100,7 +100,21 @@ export function recordRoundEnd(_job: LifelongLearningJob, status: LifelongLearni
   const droppedTasks = new Set(dropped.map((d) => d.task));
   const changed = (evaluated?.changed ?? []).filter((task) => !droppedTasks.has(task));
   const index = ready ? conditionData(ready).input?.models?.[0] : undefined;
-  const decision: LifelongDecision = ready
+  const rollbackCondition = findLastCondition(conditions, (c) => c.stage === JobStage.Deploy && conditionRound(c, round) === round && conditionData(c).rollback !== undefined);
+  const rollback = rollbackCondition ? conditionData(rollbackCondition).rollback : undefined;
+  const rolledBack = ready ? conditionData(ready).decision : undefined;
+  const decision: LifelongDecision = ready && rollback
+    ? {
+        round,
+        decision: 'Rollback',
+        reason: rolledBack?.reason ?? `sedna rollback: the index round ${rollback.to} deployed serves again`,
+        deployed: [],
+        dropped: [],
+        time: now,
+        ...(rolledBack?.from ? { from: rolledBack.from } : {}),
+        ...(rolledBack?.to ? { to: rolledBack.to } : {}),
+      }
+    : ready
     ? {
         round,
         decision: 'Deploy',
