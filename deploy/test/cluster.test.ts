@@ -189,6 +189,7 @@ const NOT_SEEN_HERE: Record<string, string> = {
   '* sedna.io/incrementallearningjobs get': 'a job is read again only after a 409',
   '* sedna.io/incrementallearningjobs/finalizers update': 'no call: the OwnerReferencesPermissionEnforcement admission plugin asks it of pods with blockOwnerDeletion',
   '* /events create': 'a Warning event only for a job whose spec is invalid (InvalidSpec); the round here is valid',
+  '* /events list': "a worker pod's Warning events are read only when a start or deploy deadline fires, to say why; the round here meets its deadlines",
   '* sedna.io/lifelonglearningjobs get': 'the round here is an IncrementalLearningJob: lifelong jobs are only listed and watched',
   '* sedna.io/lifelonglearningjobs patch': 'the round here is an IncrementalLearningJob: lifelong jobs are only listed and watched',
   '* sedna.io/lifelonglearningjobs/status update': 'the round here is an IncrementalLearningJob: lifelong jobs are only listed and watched',
