@@ -194,5 +194,6 @@ export type {
   IncrementalCondData,
   UpstreamJobMessage,
   UpstreamDatasetMessage,
+  DatasetEvent,
   ModelHotUpdateConfig,
 } from './wire.js';
