@@ -194,8 +194,8 @@ export class DatasetMonitor {
     return join(this.options.stateDir, 'cursor.json');
   }
 
-  /** Restore the persisted state, read the index once, then watch it. */
-  async start(): Promise<void> {
+  /** Restore the persisted state, read the index once (waited for unless `waitForRead` is false), then watch it. */
+  async start(waitForRead = true): Promise<void> {
     const { stateDir, logger } = this.options;
     await mkdir(stateDir, { recursive: true, mode: 0o700 });
     const saved = await readJsonFile<MonitorState | IndexCursor>(this.statePath);
@@ -225,7 +225,8 @@ export class DatasetMonitor {
     this.started = true;
     this.watchFolder();
     this.schedulePoll();
-    await this.check();
+    const first = this.check();
+    if (waitForRead) await first;
   }
 
   private watchFolder(): void {

@@ -138,7 +138,8 @@ export class DatasetRegistry implements DatasetSamples {
     };
     this.entries.set(key, entry);
     await mirror?.start();
-    await entry.monitor.start();
+    // Not waiting for the first read: a Dataset whose reads hang must not hold up the others (nor the LC's start).
+    await entry.monitor.start(false);
     this.ctx.metrics.datasetSamples.set({ namespace, dataset: name }, entry.monitor.count);
     await this.reportIfChanged(namespace, name);
   }

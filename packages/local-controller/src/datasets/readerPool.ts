@@ -5,8 +5,9 @@
  * shares among all its file calls (worker threads do not help: they share them too), and a few such
  * reads would freeze the whole LC. In a process of its own, it takes that process only.
  *
- * One shared reader serves every Dataset. Each read has a deadline (`timeoutMs`, restarted whenever the
- * reader says it got to the next step, so a long read that moves on is not cut): past it, the read fails
+ * One shared reader serves every Dataset. Each read has a deadline (`timeoutMs` from when the reader is
+ * ready, restarted whenever it says it got to the next step, so a long read that moves on is not cut,
+ * and a process slow to start on a busy machine is not taken for a stuck read): past it, the read fails
  * with `READ_TIMEOUT` naming the Dataset, the path and the step it waited for, the reader is ended with
  * SIGKILL (its other reads go to a new one), and that Dataset becomes a suspect: its reads go to a
  * reader of its own, tried again by its monitor with backoff, until one answers; then it goes back to the
@@ -59,6 +60,8 @@ interface Reader {
   owner: string | undefined;
   pending: Map<number, Pending>;
   ended: boolean;
+  /** Whether it said it is ready: deadlines run from then (starting a process on a busy machine is no read). */
+  ready: boolean;
 }
 
 /** See the module comment. */
@@ -120,7 +123,7 @@ export class ReaderPool {
     }
     pending.reader = reader;
     reader.pending.set(pending.id, pending);
-    this.arm(pending);
+    if (reader.ready) this.arm(pending);
     const message: ReaderMessage = { id: pending.id, request: pending.request };
     reader.child.send(message, (error) => {
       if (error && !reader.ended) this.ended(reader, `it took no request (${error.message})`);
@@ -135,7 +138,7 @@ export class ReaderPool {
   private spawn(owner: string | undefined): Reader {
     if (!existsSync(this.script)) throw new LocalControllerError('INTERNAL', `the dataset reader script ${this.script} is missing (a broken install, or the package was not built)`);
     const child = fork(this.script, [], { execArgv: [...(this.options.execArgv ?? [])], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    const reader: Reader = { child, owner, pending: new Map(), ended: false };
+    const reader: Reader = { child, owner, pending: new Map(), ended: false, ready: false };
     // Neither the process nor its channel keeps the LC alive; a read in flight keeps its deadline timer.
     child.unref();
     (child.channel as { unref?: () => void } | undefined)?.unref?.();
@@ -147,6 +150,11 @@ export class ReaderPool {
   }
 
   private onReply(reader: Reader, reply: ReaderReply): void {
+    if ('ready' in reply) {
+      reader.ready = true;
+      for (const pending of reader.pending.values()) this.arm(pending);
+      return;
+    }
     const pending = reader.pending.get(reply.id);
     if (!pending || reader.ended) return;
     if ('step' in reply) {

@@ -28,6 +28,8 @@ process.on('message', (message: ReaderMessage) => {
   );
 });
 
+send({ ready: true });
+
 // The LC went away (it ended, or was killed): go too. Not process.exit: with a thread stuck in a read,
 // exiting waits for that thread, for ever.
 process.on('disconnect', () => process.kill(process.pid, 'SIGKILL'));

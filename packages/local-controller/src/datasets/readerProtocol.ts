@@ -23,5 +23,5 @@ export interface ReaderMessage {
   request: ReadRequest;
 }
 
-/** Reader to LC: a step begins, or the read ended. */
-export type ReaderReply = { id: number; step: string } | { id: number; result: IndexRead } | { id: number; error: string };
+/** Reader to LC: it is ready (once, first), a step of a read begins, or a read ended. */
+export type ReaderReply = { ready: true } | { id: number; step: string } | { id: number; result: IndexRead } | { id: number; error: string };
