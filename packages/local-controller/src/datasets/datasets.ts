@@ -211,10 +211,12 @@ export class DatasetRegistry implements DatasetSamples {
   private async reportQuarantine(namespace: string, name: string, url: string, lines: readonly QuarantinedLine[]): Promise<void> {
     this.ctx.metrics.datasetLinesQuarantined.inc({ namespace, dataset: name }, lines.length);
     const where = `Dataset ${namespace}/${name}: spec.url: ${JSON.stringify(url)}`;
+    // The line as written, without the CR of a CRLF end (the quarantine keeps every byte).
+    const text = (line: QuarantinedLine) => line.bytes.toString('utf8').replace(/\r$/, '').slice(0, 200);
     const events: DatasetEvent[] = lines.slice(0, EVENTS_PER_READ).map((line) => ({
       type: 'Warning',
       reason: 'LineQuarantined',
-      message: `${where}: line ${line.lineNumber} ${JSON.stringify(line.bytes.toString('utf8').slice(0, 200))} is not a sample: ${line.reason}; kept in the LC's quarantine of this Dataset`,
+      message: `${where}: line ${line.lineNumber} ${JSON.stringify(text(line))} is not a sample: ${line.reason}; kept in the LC's quarantine of this Dataset`,
     }));
     if (lines.length > EVENTS_PER_READ) {
       events.push({ type: 'Warning', reason: 'LineQuarantined', message: `${where}: ${lines.length - EVENTS_PER_READ} more lines are not samples (lines ${lines[EVENTS_PER_READ]?.lineNumber} to ${lines[lines.length - 1]?.lineNumber}); kept in the LC's quarantine of this Dataset` });
