@@ -12,7 +12,9 @@
  *   index meanwhile;
  * - `quarantine.jsonl`: the bad lines (see indexReader.ts), with the line number, the reason and the
  *   bytes (base64): never samples, never lost;
- * - `counted.bin`: an 8-byte hash of every line counted or quarantined (countedLines.ts).
+ * - `counted.bin`: an 8-byte hash of every line counted or quarantined (countedLines.ts); not synced
+ *   at each append (a power loss may cut it: the next start finds it shorter than recorded and says
+ *   that a recount cannot tell counted lines from new ones, see below).
  *
  * When the index is replaced (another inode), truncated or rewritten in place, it is read again from its
  * start and every line is compared with the counted ones, by content and with multiplicity: a line is
@@ -316,12 +318,15 @@ export class DatasetMonitor {
   /** The index is not the file the cursor was on: count it again from its start, comparing (see the module comment). */
   private async beginRecount(reason: 'replaced' | 'truncated' | 'rewritten', from: IndexCursor): Promise<void> {
     const lost = this.state.lost === true;
-    this.options.logger.info({ path: this.options.path, reason, previousCount: from.count, compared: !lost }, 'dataset index changed under the cursor; counting it again, new lines only');
     this.table = undefined;
     this.state = { ...this.state, cursor: { ...START_CURSOR }, compare: !lost, recount: { reason, previousCount: from.count } };
     if (lost) this.state.skip = from.count;
     delete this.state.lost;
-    if (!lost) await this.loadTable();
+    const table = lost ? undefined : await this.loadTable();
+    this.options.logger.info(
+      { path: this.options.path, reason, previousCount: from.count, counted: table?.size, tableBytes: table?.memoryBytes },
+      lost ? 'dataset index changed under the cursor; counting it again, without the record of counted lines' : 'dataset index changed under the cursor; counting it again, new lines only',
+    );
     await this.commit();
     this.again = true;
   }
@@ -405,7 +410,8 @@ export class DatasetMonitor {
       this.state.quarantine = { bytes: await this.quarantine.append(Buffer.concat(records)), lines: this.state.quarantine.lines + bad.length };
     }
     const counted = [...fresh, ...skipped, ...bad];
-    if (counted.length > 0) this.state.counted = await this.countedFile.append(Buffer.concat(counted.map((l) => lineHash(l.bytes))));
+    // Not synced (an fsync less per change): a power loss may cut it, which the next start says (`lost`).
+    if (counted.length > 0) this.state.counted = await this.countedFile.append(Buffer.concat(counted.map((l) => lineHash(l.bytes))), false);
     this.state.cursor = result.cursor;
     if (table && table.size === 0) {
       // Every line counted before was met again: from now on every line is new.

@@ -89,14 +89,14 @@ describe('readIndex', () => {
     await writeFile(Buffer.from(`${dir}/images/caf\xe9.png`, 'latin1'), 'x');
     execFileSync('mkfifo', [join(dir, 'images', 'fifo.png')]);
     const checks = { root: dir, files: true };
-    expect(await samplePathProblem(Buffer.from('images/a.png 1 2'), checks)).toBeUndefined();
-    expect(await samplePathProblem(Buffer.from('  images/caf\xe9.png 1', 'latin1'), checks)).toBeUndefined();
-    expect(await samplePathProblem(Buffer.from(`${dir}/images/a.png`), checks)).toBeUndefined();
-    expect(await samplePathProblem(Buffer.from('../../etc/passwd 1'), checks)).toBe(`its sample path "../../etc/passwd" resolves to "/etc/passwd", outside the dataset folder ${JSON.stringify(dir)}`);
-    expect(await samplePathProblem(Buffer.from('images/missing.png'), checks)).toBe(`its sample file ${JSON.stringify(join(dir, 'images', 'missing.png'))} does not exist`);
-    expect(await samplePathProblem(Buffer.from('images/fifo.png'), checks)).toBe(`its sample file ${JSON.stringify(join(dir, 'images', 'fifo.png'))} is not a regular file`);
-    expect(await samplePathProblem(Buffer.from('images'), checks)).toContain('is not a regular file');
-    expect(await samplePathProblem(Buffer.from('images/missing.png'), { root: dir, files: false })).toBeUndefined();
+    expect(samplePathProblem(Buffer.from('images/a.png 1 2'), checks)).toBeUndefined();
+    expect(samplePathProblem(Buffer.from('  images/caf\xe9.png 1', 'latin1'), checks)).toBeUndefined();
+    expect(samplePathProblem(Buffer.from(`${dir}/images/a.png`), checks)).toBeUndefined();
+    expect(samplePathProblem(Buffer.from('../../etc/passwd 1'), checks)).toBe(`its sample path "../../etc/passwd" resolves to "/etc/passwd", outside the dataset folder ${JSON.stringify(dir)}`);
+    expect(samplePathProblem(Buffer.from('images/missing.png'), checks)).toBe(`its sample file ${JSON.stringify(join(dir, 'images', 'missing.png'))} does not exist`);
+    expect(samplePathProblem(Buffer.from('images/fifo.png'), checks)).toBe(`its sample file ${JSON.stringify(join(dir, 'images', 'fifo.png'))} is not a regular file`);
+    expect(samplePathProblem(Buffer.from('images'), checks)).toContain('is not a regular file');
+    expect(samplePathProblem(Buffer.from('images/missing.png'), { root: dir, files: false })).toBeUndefined();
   });
 
   test('a read with checks hands bad lines apart, in line order, and counts only samples', async () => {

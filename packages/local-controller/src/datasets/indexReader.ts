@@ -15,7 +15,7 @@
  * This runs in the LC's dataset reader processes (readerPool.ts), where a read that never returns
  * cannot take the LC's threads.
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { accessOf, isNotFound, type FileAccess } from '../storage/files.js';
@@ -168,8 +168,12 @@ function within(root: string, path: string): boolean {
  * Why the sample path of a txt line is bad, or undefined when it is fine: it leaves `checks.root`
  * (resolved as the worker SDK does), or, with `checks.files`, it opens as no regular file. The path is
  * handled as bytes (latin1 text maps each byte to one char), so a non-UTF-8 path is checked exactly.
+ *
+ * Synchronous: an open, fstat and close take 11 us here against 60 us through libuv's threads (a
+ * million new lines: 11 s against 60 s), and it runs in a reader process, whose blocking costs the LC
+ * nothing.
  */
-export async function samplePathProblem(bytes: Buffer, checks: LineChecks): Promise<string | undefined> {
+export function samplePathProblem(bytes: Buffer, checks: LineChecks): string | undefined {
   const token = pathToken(bytes);
   const root = Buffer.from(checks.root, 'utf8').toString('latin1');
   const resolved = posix.resolve(root, token);
@@ -177,17 +181,17 @@ export async function samplePathProblem(bytes: Buffer, checks: LineChecks): Prom
   if (!within(root, resolved)) return `its sample path ${shown(token)} resolves to ${shown(resolved)}, outside the dataset folder ${JSON.stringify(checks.root)}`;
   if (!checks.files) return undefined;
   const onHost = Buffer.from(checks.hostRoot ? posix.join(Buffer.from(checks.hostRoot, 'utf8').toString('latin1'), resolved) : resolved, 'latin1');
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   try {
     // O_NONBLOCK: a FIFO named by a line is refused below instead of blocking the open.
-    handle = await open(onHost, constants.O_RDONLY | constants.O_NONBLOCK);
-    if (!(await handle.stat()).isFile()) return `its sample file ${shown(resolved)} is not a regular file`;
+    fd = openSync(onHost, constants.O_RDONLY | constants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return `its sample file ${shown(resolved)} is not a regular file`;
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' || code === 'ENOTDIR' ? `its sample file ${shown(resolved)} does not exist` : `its sample file ${shown(resolved)} cannot be read (${code ?? (error as Error).message})`;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -203,7 +207,7 @@ export function headerOf(cursor: IndexCursor): Buffer | undefined {
   return cursor.header !== undefined ? Buffer.from(cursor.header, 'utf8') : undefined;
 }
 
-const CHECK_BATCH = 64;
+const CHECK_BATCH = 1000;
 
 /**
  * Read the lines appended to `path` since `cursor` (from the start when the cursor is `START_CURSOR`),
@@ -280,12 +284,13 @@ export async function readIndex(path: string, format: IndexFormat, cursor: Index
       for (let i = 0; i < samples.length; i += CHECK_BATCH) {
         const batch = samples.slice(i, i + CHECK_BATCH);
         step(`checking the sample ${checks.files ? 'files' : 'paths'} of lines ${batch[0]?.lineNumber} to ${batch[batch.length - 1]?.lineNumber} of ${JSON.stringify(path)}`);
-        const problems = await Promise.all(batch.map((s) => samplePathProblem(s.bytes, checks)));
-        batch.forEach((s, j) => {
-          const problem = problems[j];
+        // A turn of the event loop per batch, so the step message goes out before the checks block.
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const s of batch) {
+          const problem = samplePathProblem(s.bytes, checks);
           if (problem === undefined) good.push(s);
           else bad.push({ ...s, reason: problem });
-        });
+        }
       }
       bad.sort((a, b) => a.lineNumber - b.lineNumber);
     }

@@ -34,13 +34,13 @@ export class CommittedFile {
     return { file: new CommittedFile(path, Math.min(size, committed)), lost: size < committed };
   }
 
-  /** Append `data` and sync it; the caller then commits `bytes`. */
-  async append(data: Buffer): Promise<number> {
+  /** Append `data` and sync it (unless `sync` is false: a power loss may then cut it); the caller then commits `bytes`. */
+  async append(data: Buffer, sync = true): Promise<number> {
     if (data.length === 0) return this.bytes;
     const handle = await open(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
     try {
       await handle.write(data);
-      await handle.datasync();
+      if (sync) await handle.datasync();
     } finally {
       await handle.close();
     }
