@@ -66,8 +66,6 @@ export interface LocalControllerConfig {
    * 30 s). Reads run in reader processes of their own, so one that never returns cannot stop the LC.
    */
   datasetReadTimeoutSeconds?: number;
-  /** Node options of the dataset reader processes (default none). */
-  datasetReaderExecArgv?: readonly string[];
   /** Where the host's `/` is seen by this process (default empty: the LC runs on the host). */
   hostRoot?: string;
   /**
@@ -133,7 +131,6 @@ export interface ResolvedConfig {
   datasetPollSeconds: number;
   defaultCheckPeriodSeconds: number;
   datasetReadTimeoutSeconds: number;
-  datasetReaderExecArgv: readonly string[];
   hostRoot: string;
   /** Normalised absolute host paths; undefined: no allow list. */
   dataRoots: string[] | undefined;
@@ -187,15 +184,6 @@ function localImagesOf(value: unknown): readonly string[] | undefined {
   if (!Array.isArray(value)) throw invalid('localImages', value, 'is not a list of image names');
   return value.map((item: unknown, i) => {
     if (typeof item !== 'string' || item === '') throw invalid(`localImages[${i}]`, item, 'is not an image name');
-    return item;
-  });
-}
-
-function execArgvOf(value: unknown): readonly string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value)) throw invalid('datasetReaderExecArgv', value, 'is not a list of node options');
-  return value.map((item: unknown, i) => {
-    if (typeof item !== 'string') throw invalid(`datasetReaderExecArgv[${i}]`, item, 'is not a string');
     return item;
   });
 }
@@ -269,7 +257,6 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     datasetPollSeconds: positive('datasetPollSeconds', config.datasetPollSeconds, 60),
     defaultCheckPeriodSeconds: positive('defaultCheckPeriodSeconds', config.defaultCheckPeriodSeconds, 10),
     datasetReadTimeoutSeconds: positive('datasetReadTimeoutSeconds', config.datasetReadTimeoutSeconds, 30),
-    datasetReaderExecArgv: execArgvOf(config.datasetReaderExecArgv),
     hostRoot,
     dataRoots: config.dataRoots === undefined ? undefined : absoluteFolders('dataRoots', config.dataRoots),
     deniedRoots: deniedRoots(config.deniedRoots),

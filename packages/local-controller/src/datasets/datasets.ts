@@ -60,7 +60,6 @@ export class DatasetRegistry implements DatasetSamples {
     this.readers = new ReaderPool({
       timeoutMs: ctx.config.datasetReadTimeoutSeconds * 1000,
       logger: ctx.logger,
-      execArgv: ctx.config.datasetReaderExecArgv,
     });
   }
 
