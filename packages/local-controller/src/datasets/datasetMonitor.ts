@@ -339,46 +339,46 @@ export class DatasetMonitor {
   }
 
   /**
+   * Read the index from its start up to `target` (a cursor on it), handing each line (sample or bad) to
+   * `each`, without the line checks; undefined when the file is not the one `target` is on any more.
+   */
+  private async readPrefix(target: IndexCursor, each: (line: IndexLine) => void): Promise<IndexCursor | undefined> {
+    let cursor: IndexCursor = { ...START_CURSOR };
+    while (cursor.offset < target.offset) {
+      const result = await this.read(cursor, { checks: false, maxBytes: target.offset - cursor.offset });
+      if (result.kind !== 'read' || result.cursor.fileId !== target.fileId || result.cursor.offset === cursor.offset || result.cursor.offset > target.offset) return undefined;
+      for (const line of [...result.samples, ...result.bad]) each(line);
+      cursor = result.cursor;
+    }
+    return cursor;
+  }
+
+  /**
    * After a restart in the middle of a comparison: the counted lines not met again are those counted
    * less the lines of the index up to the cursor (each of them was met, or is new and counted since).
    */
   private async rebuildTable(): Promise<void> {
     const table = await this.loadTable();
     const target = this.state.cursor;
-    let cursor: IndexCursor = { ...START_CURSOR };
-    while (cursor.offset < target.offset) {
-      const result = await this.read(cursor, { checks: false, maxBytes: target.offset - cursor.offset });
-      if (result.kind !== 'read' || result.cursor.fileId !== target.fileId || result.cursor.offset === cursor.offset || result.cursor.offset > target.offset) {
-        // The file changed while the LC was away: compare it whole.
-        return this.beginRecount(result.kind === 'reset' ? result.reason : 'replaced', target);
-      }
-      for (const line of [...result.samples, ...result.bad]) table.take(line.bytes);
-      cursor = result.cursor;
-    }
+    // The file changed while the LC was away: compare it whole.
+    if (!(await this.readPrefix(target, (line) => table.take(line.bytes)))) return this.beginRecount('replaced', target);
     this.again = true;
   }
 
   /** A cursor of an older LC: the lines it counted go into the record of counted lines, then reading goes on from it. */
   private async takeOverLegacy(): Promise<void> {
     const target = this.state.cursor;
-    let cursor: IndexCursor = { ...START_CURSOR };
     const hashes: Buffer[] = [];
-    while (cursor.offset < target.offset) {
-      const result = await this.read(cursor, { checks: false, maxBytes: target.offset - cursor.offset });
-      if (result.kind !== 'read' || result.cursor.fileId !== target.fileId || result.cursor.offset === cursor.offset || result.cursor.offset > target.offset) {
-        this.options.logger.warn({ path: this.options.path }, 'the index changed since the cursor of the older LC: its next recount cannot tell which lines were counted');
-        this.state.lost = true;
-        cursor = target;
-        break;
-      }
-      for (const line of [...result.samples, ...result.bad]) hashes.push(lineHash(line.bytes));
-      cursor = result.cursor;
+    const reached = await this.readPrefix(target, (line) => hashes.push(lineHash(line.bytes)));
+    if (!reached) {
+      this.options.logger.warn({ path: this.options.path }, 'the index changed since the cursor of the older LC: its next recount cannot tell which lines were counted');
+      this.state.lost = true;
     }
-    this.state.counted = await this.countedFile.append(Buffer.concat(hashes));
-    this.state.cursor = cursor;
+    this.state.counted = await this.countedFile.append(Buffer.concat(reached ? hashes : []));
+    this.state.cursor = reached ?? target;
     delete this.state.legacy;
     await this.commit();
-    this.options.logger.info({ path: this.options.path, count: cursor.count }, 'dataset cursor of an older LC taken over');
+    this.options.logger.info({ path: this.options.path, count: this.state.cursor.count }, 'dataset cursor of an older LC taken over');
     this.again = true;
   }
 
@@ -431,7 +431,8 @@ export class DatasetMonitor {
         `${lineRange(skipped)} of ${JSON.stringify(this.options.path)} (${skipped.length} samples) were taken as counted before the index was ${recount?.reason ?? 'changed'}, without the record of counted lines to tell (it was lost): they are not counted again`,
       );
     }
-    if (fresh.length === 0 && !firstRead && !(recount && caughtUp)) return;
+    // A change when there are new samples, or the count moved (lines met again while comparing), or a recount ended.
+    if (fresh.length === 0 && !firstRead && !(recount && caughtUp) && result.cursor.count === from.count) return;
     const change: DatasetChange = {
       count: result.cursor.count,
       previousCount: recount?.previousCount ?? from.count,

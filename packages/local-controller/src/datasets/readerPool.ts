@@ -191,17 +191,23 @@ export class ReaderPool {
     pending.reject(error);
   }
 
-  /** End a reader: SIGKILL (a thread stuck in a read ignores anything else); its other reads go to a new one. */
-  private end(reader: Reader, error?: Error): void {
-    if (reader.ended) return;
+  /** Take a reader out of use; returns the reads it still had (their deadlines cleared). */
+  private retire(reader: Reader): Pending[] {
     reader.ended = true;
     if (this.shared === reader) this.shared = undefined;
     if (reader.owner !== undefined && this.own.get(reader.owner) === reader) this.own.delete(reader.owner);
-    reader.child.kill('SIGKILL');
     const left = [...reader.pending.values()];
     reader.pending.clear();
+    for (const pending of left) clearTimeout(pending.timer);
+    return left;
+  }
+
+  /** End a reader: SIGKILL (a thread stuck in a read ignores anything else); its other reads go to a new one. */
+  private end(reader: Reader, error?: Error): void {
+    if (reader.ended) return;
+    const left = this.retire(reader);
+    reader.child.kill('SIGKILL');
     for (const pending of left) {
-      clearTimeout(pending.timer);
       if (error || this.stopped) pending.reject(error ?? new LocalControllerError('STOPPED', 'the LC is stopping'));
       else this.dispatch(pending);
     }
@@ -210,14 +216,9 @@ export class ReaderPool {
   /** A reader ended by itself (a crash): its reads are tried once more in a new one, then fail. */
   private ended(reader: Reader, why: string): void {
     if (reader.ended) return;
-    reader.ended = true;
-    if (this.shared === reader) this.shared = undefined;
-    if (reader.owner !== undefined && this.own.get(reader.owner) === reader) this.own.delete(reader.owner);
-    const left = [...reader.pending.values()];
-    reader.pending.clear();
+    const left = this.retire(reader);
     if (left.length > 0) this.options.logger.error({ pid: reader.child.pid, reads: left.length, why }, 'dataset reader process ended');
     for (const pending of left) {
-      clearTimeout(pending.timer);
       if (this.stopped || pending.restarts++ >= 1) pending.reject(new LocalControllerError('DATASET_INVALID', `${pending.request.subject}: the dataset reader process ended (${why})`));
       else this.dispatch(pending);
     }
