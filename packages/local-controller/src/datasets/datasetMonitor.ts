@@ -25,7 +25,8 @@
  * counted before, are taken as counted and `onUnattributed` names them.
  *
  * Each read goes through `read` (the LC's: in a reader process, with a deadline, see readerPool.ts);
- * a read that fails is tried again with backoff, and `onReadError` says why.
+ * a read that fails is tried again with backoff, and `onReadError` says why. The folder is watched
+ * from the first read that answered (`fs.watch` looks it up in this process, synchronously).
  */
 import { randomUUID } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
@@ -225,7 +226,6 @@ export class DatasetMonitor {
       this.state.lost = true;
     }
     this.started = true;
-    this.watchFolder();
     this.schedulePoll();
     const first = this.check();
     if (waitForRead) await first;
@@ -251,7 +251,6 @@ export class DatasetMonitor {
   private schedulePoll(): void {
     if (this.stopped) return;
     this.pollTimer = setTimeout(() => {
-      this.watchFolder();
       void this.check().finally(() => this.schedulePoll());
     }, this.options.pollMs);
     this.pollTimer.unref();
@@ -299,6 +298,9 @@ export class DatasetMonitor {
     if (this.state.compare && !this.table) return this.rebuildTable();
     const from = this.state.cursor;
     const result = await this.read(from, { checks: true });
+    // Watched once a read answered: fs.watch looks the folder up in this process, synchronously, which
+    // on a mount that stopped answering would block the LC itself.
+    this.watchFolder();
     if (result.kind === 'missing') {
       if (!this.missingLogged) this.options.logger.warn({ path: this.options.path }, 'dataset index does not exist (yet)');
       this.missingLogged = true;
