@@ -18,24 +18,8 @@ import { join } from 'node:path';
 import { FakeGm, waitFor } from './helpers/fakeGm.js';
 import { startLcChild, type LcChild } from './helpers/child.js';
 import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
+import { HUNG_MOUNT_PRELOAD } from './helpers/hungMount.js';
 import { withSampleFiles } from './helpers/samples.js';
-
-/** The preload: reader processes block on a FIFO; the LC gets one thread stuck in a FIFO open. */
-const PRELOAD = `
-const fs = require('node:fs');
-if ((process.argv[1] || '').includes('datasetReader')) {
-  const open = fs.promises.open;
-  fs.promises.open = (path, flags, mode) => {
-    try {
-      if (typeof flags === 'number' && fs.statSync(path).isFIFO()) flags &= ~fs.constants.O_NONBLOCK;
-    } catch {}
-    return open(path, flags, mode);
-  };
-  require('node:module').syncBuiltinESMExports();
-} else if (process.env.TEST_STUCK_FIFO) {
-  fs.open(process.env.TEST_STUCK_FIFO, 'r', () => undefined);
-}
-`;
 
 let dir: string;
 let gm: FakeGm;
@@ -47,7 +31,7 @@ beforeAll(async () => {
   await mkdir(join(dir, 'fifo'));
   execFileSync('mkfifo', [join(dir, 'fifo', 'index.txt')]);
   execFileSync('mkfifo', [join(dir, 'stuck')]);
-  await writeFile(join(dir, 'preload.cjs'), PRELOAD);
+  await writeFile(join(dir, 'preload.cjs'), HUNG_MOUNT_PRELOAD);
   await writeFile(join(dir, 'data', 'index.txt'), '');
   gm = await FakeGm.start();
   lc = await startLcChild({

@@ -7,19 +7,7 @@ import { pino } from 'pino';
 import { START_CURSOR } from './indexReader.js';
 import { ReaderPool } from './readerPool.js';
 import { type ReadRequest } from './readerProtocol.js';
-
-/** In the reader processes, an open of a FIFO blocks, as any call on a hung mount does (they open with O_NONBLOCK). */
-const HUNG_FIFO = `
-const fs = require('node:fs');
-const open = fs.promises.open;
-fs.promises.open = (path, flags, mode) => {
-  try {
-    if (typeof flags === 'number' && fs.statSync(path).isFIFO()) flags &= ~fs.constants.O_NONBLOCK;
-  } catch {}
-  return open(path, flags, mode);
-};
-require('node:module').syncBuiltinESMExports();
-`;
+import { HUNG_MOUNT_PRELOAD } from '../../test/helpers/hungMount.js';
 
 describe('ReaderPool (the built reader script)', () => {
   let dir: string;
@@ -37,7 +25,7 @@ describe('ReaderPool (the built reader script)', () => {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lc-readers-'));
-    await writeFile(join(dir, 'preload.cjs'), HUNG_FIFO);
+    await writeFile(join(dir, 'preload.cjs'), HUNG_MOUNT_PRELOAD);
     await writeFile(join(dir, 'ok'), 'a\nb\n');
     execFileSync('mkfifo', [join(dir, 'hung')]);
     pool = new ReaderPool({ timeoutMs: 4000, logger: pino({ level: 'silent' }), execArgv: ['--require', join(dir, 'preload.cjs')] });
