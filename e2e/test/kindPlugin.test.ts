@@ -87,10 +87,12 @@ class OneMachine {
     this.agent = await startNodeAgent({ kubeConfig: this.kc, nodeName: NODE, dataDir: join(this.dir, 'agent'), logger: quiet, env });
   }
 
-  /** A Dataset on NODE whose index is `root/index.txt` (empty). */
+  /** A Dataset on NODE whose index is `root/index.txt` (empty), and the sample files its lines will name (`img/<i>.png`: the LC quarantines a line naming no file). */
   async createDataset(name: string): Promise<string> {
     const index = join(this.root, 'index.txt');
     writeFileSync(index, '');
+    mkdirSync(join(this.root, 'img'), { recursive: true });
+    for (let i = 0; i < 100; i++) writeFileSync(join(this.root, 'img', `${i}.png`), '');
     await this.custom.createNamespacedCustomObject({
       group: GROUP,
       version: 'v1alpha1',

@@ -1,7 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/bin.ts'],
+  // datasetReader: the dataset reader process the LC forks (src/datasets/readerPool.ts finds it beside itself).
+  entry: { index: 'src/index.ts', bin: 'src/bin.ts', datasetReader: 'src/datasets/readerProcess.ts' },
+  // import.meta.url in the CommonJS build (readerPool.ts finds the .cjs reader beside itself).
+  shims: true,
   format: ['esm', 'cjs'],
   // A private workspace package (a devDependency): its code goes into dist, so users install nothing more.
   noExternal: ['@sedna-ts/internal'],

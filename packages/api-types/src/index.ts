@@ -197,5 +197,6 @@ export type {
   RollbackData,
   UpstreamJobMessage,
   UpstreamDatasetMessage,
+  DatasetEvent,
   ModelHotUpdateConfig,
 } from './wire.js';

@@ -158,15 +158,25 @@ export interface UpstreamJobMessage {
   decision?: DeployDecision;
 }
 
+/** Ours: an event the LC reports about a Dataset (a line of its index put in quarantine); the GM records it as a Kubernetes Event. */
+export interface DatasetEvent {
+  type: 'Normal' | 'Warning';
+  /** One CamelCase word, e.g. `LineQuarantined`. */
+  reason: string;
+  message: string;
+}
+
 /**
- * Upstream payload from an LC about a Dataset: the count of samples, and (ours) conditions on its index.
- * An LC before conditions sends only `numberOfSamples`; a newer one leaves the count out when it has
- * none (an index refused before it was ever read) and sends at least one of the two.
+ * Upstream payload from an LC about a Dataset: the count of samples, and (ours) conditions on its index
+ * and events. An LC before conditions sends only `numberOfSamples`; a newer one leaves the count out when
+ * it has none (an index refused before it was ever read) and sends at least one of the three.
  */
 export interface UpstreamDatasetMessage {
   numberOfSamples?: number;
-  /** Ours: the LC's verdicts on the index, e.g. `IndexReadable` `False` reason `PathNotAllowed`; the GM keeps one per type. */
+  /** Ours: the LC's verdicts on the index, e.g. `IndexReadable` `False` reason `PathNotAllowed` or `ReadTimeout`; the GM keeps one per type. */
   conditions?: DatasetCondition[];
+  /** Ours: events about the Dataset, e.g. Warning `LineQuarantined`. */
+  events?: DatasetEvent[];
 }
 
 /**

@@ -1,5 +1,5 @@
 // `sedna up` as a user runs it: the built executable in a child process, on a temp data folder.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,16 +16,18 @@ interface Child {
   stdout(): string;
   stderr(): string;
   exited: Promise<number | null>;
+  /** The signal that ended it, if one did. */
+  signal: Promise<NodeJS.Signals | null>;
 }
 
-function sednaChild(args: string[]): Child {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: NO_HOME, SEDNA_HOME: '' } });
+function sednaChild(args: string[], nodeArgs: string[] = []): Child {
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: NO_HOME, SEDNA_HOME: '' } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { process: child, stdout: () => stdout, stderr: () => stderr, exited };
+  const exit = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('exit', (code, signal) => resolve([code, signal])));
+  return { process: child, stdout: () => stdout, stderr: () => stderr, exited: exit.then(([code]) => code), signal: exit.then(([, signal]) => signal) };
 }
 
 let dir: string;
@@ -43,8 +45,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function up(): Promise<Child> {
-  const child = sednaChild(['up', '--data-dir', dir]);
+async function up(nodeArgs: string[] = []): Promise<Child> {
+  const child = sednaChild(['up', '--data-dir', dir], nodeArgs);
   children.push(child);
   await eventually(() => {
     if (child.process.exitCode !== null) throw new Error(`sedna up exited ${child.process.exitCode}: ${child.stderr()}`);
@@ -148,6 +150,19 @@ spec:
   const r = await run(['get', 'ij', '--data-dir', dir]);
   expect(r.code).toBe(4);
   expect(r.stderr).toContain(`start it with \`sedna up --data-dir ${dir}\``);
+});
+
+test('a second SIGTERM ends sedna up at once, even with a thread stuck in a FIFO open (process.exit() would wait for it for ever)', async () => {
+  const fifo = path.join(dir, 'stuck.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const preload = path.join(dir, 'stuck.cjs');
+  fs.writeFileSync(preload, `require('node:fs').open(${JSON.stringify(fifo)}, 'r', () => undefined);\n`);
+  const child = await up(['--require', preload]);
+  child.process.kill('SIGTERM');
+  // Two signals sent at once may arrive as one: the second goes once the first is taken.
+  await eventually(() => expect(child.stdout()).toContain('stopping (SIGTERM)'), 30_000);
+  child.process.kill('SIGTERM');
+  expect(await child.signal).toBe('SIGTERM');
 });
 
 test('a lock left by a process that is gone is taken over; the data of the last run is there', async () => {

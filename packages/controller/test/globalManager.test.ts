@@ -175,6 +175,16 @@ describe('one job through the Global Manager', () => {
     expect(second?.conditions).toEqual([{ type: 'IndexReadable', status: 'True', reason: 'PathAllowed', lastTransitionTime: expect.any(String) }]);
   });
 
+  test("an LC's events about a Dataset (a line put in quarantine) become Events of the Dataset; a malformed one is rejected naming the field", async () => {
+    const message = 'Dataset default/helmet-data: spec.url: "/data/helmet/index.txt": line 7 "../../etc/passwd" is not a sample: its sample path resolves outside the dataset folder';
+    expect(await report('dataset', 'helmet-data', { events: [{ type: 'Warning', reason: 'LineQuarantined', message }] }, 'ds-7')).toEqual({ ok: true });
+    await eventually('the LineQuarantined event', async () => {
+      const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.name=helmet-data' });
+      return events.items.some((e) => e.type === 'Warning' && e.reason === 'LineQuarantined' && e.message === message) ? true : undefined;
+    });
+    expect(await report('dataset', 'helmet-data', { events: [{ type: 'Bad', reason: 'LineQuarantined', message }] }, 'ds-8')).toMatchObject({ ok: false, error: expect.stringContaining('events[0].type: "Bad"') });
+  });
+
   test('(Train, Ready) from the LC: recorded before the ack, then a train pod with the worker env, labels and mounts', async () => {
     expect(await report('incrementallearningjob', name, { phase: 'Train', status: 'Ready', round: 1, input: TRAIN_INPUT }, 'train-ready-1')).toEqual({ ok: true });
     expect(trail(await getJob(cluster, name))).toContain('Train/Ready/1');

@@ -9,6 +9,7 @@ test('the public export list is pinned', () => {
     'WorkQueue',
     'backoffDelay',
     'ensurePrivateDirSync',
+    'exitBySignal',
     'fsyncDir',
     'logLevelFromEnv',
     'logPrivateFileChanges',

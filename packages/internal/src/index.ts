@@ -10,6 +10,9 @@ export { writeFileAtomic, writeFileAtomicSync, writeAtomic, fsyncDir, tempPathFo
 // One process per data folder: a pid lock file.
 export { takePidLockSync, processAlive, PidLockError } from './pidLock.js';
 
+// A second SIGTERM or SIGINT ends the process at once, even with a thread stuck in a file call.
+export { exitBySignal } from './exitNow.js';
+
 // Exponential backoff (with optional jitter) and the per-key work queue that retries with it.
 export { backoffDelay } from './backoff.js';
 export { WorkQueue } from './workQueue.js';

@@ -60,6 +60,12 @@ export interface LocalControllerConfig {
   datasetPollSeconds?: number;
   /** Trigger check period when a trigger has no `checkPeriodSeconds` (default 10, the original's cadence). */
   defaultCheckPeriodSeconds?: number;
+  /**
+   * How long a read of a dataset index (or a check of its sample files) may go without an answer before
+   * the Dataset gets `IndexReadable` `False` reason `ReadTimeout` and its reads go on apart (default
+   * 30 s). Reads run in reader processes of their own, so one that never returns cannot stop the LC.
+   */
+  datasetReadTimeoutSeconds?: number;
   /** Where the host's `/` is seen by this process (default empty: the LC runs on the host). */
   hostRoot?: string;
   /**
@@ -124,6 +130,7 @@ export interface ResolvedConfig {
   hardExampleBudget: Required<HardExampleBudget>;
   datasetPollSeconds: number;
   defaultCheckPeriodSeconds: number;
+  datasetReadTimeoutSeconds: number;
   hostRoot: string;
   /** Normalised absolute host paths; undefined: no allow list. */
   dataRoots: string[] | undefined;
@@ -249,6 +256,7 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     },
     datasetPollSeconds: positive('datasetPollSeconds', config.datasetPollSeconds, 60),
     defaultCheckPeriodSeconds: positive('defaultCheckPeriodSeconds', config.defaultCheckPeriodSeconds, 10),
+    datasetReadTimeoutSeconds: positive('datasetReadTimeoutSeconds', config.datasetReadTimeoutSeconds, 30),
     hostRoot,
     dataRoots: config.dataRoots === undefined ? undefined : absoluteFolders('dataRoots', config.dataRoots),
     deniedRoots: deniedRoots(config.deniedRoots),
@@ -291,6 +299,7 @@ export const CONFIG_ENV: readonly EnvVariable[] = [
   { name: 'SEDNA_LC_HARD_EXAMPLES_MAX_COUNT', field: 'hardExampleBudget.maxCount', description: 'hard examples kept per job (default 10000)' },
   { name: 'SEDNA_LC_HARD_EXAMPLES_MAX_BYTES', field: 'hardExampleBudget.maxBytes', description: 'bytes of hard examples kept per job (default 1 GiB)' },
   { name: 'SEDNA_LC_POLL_SECONDS', field: 'datasetPollSeconds', description: 'fallback poll of dataset indexes and hard-example folders (default 60)' },
+  { name: 'SEDNA_LC_READ_TIMEOUT_SECONDS', field: 'datasetReadTimeoutSeconds', description: 'a dataset read without an answer this long gives its Dataset ReadTimeout (default 30)' },
   { name: 'SEDNA_LC_HOT_UPDATE_ROOT', field: 'hotUpdateRoot', description: 'hot-update folders (default <data dir>/model-hot-update)' },
   { name: 'SEDNA_LC_HARD_EXAMPLE_ROOT', field: 'hardExampleRoot', description: 'hard-example folders (default <data dir>/hard-examples)' },
   { name: 'S3_ENDPOINT_URL', field: 's3Env', description: 'S3 server of Datasets whose index is in S3 (default AWS; the storage initializer\'s other S3 variables apply too)' },
@@ -340,6 +349,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, uid: number 
     ['roundRetention', envNumber(env, 'SEDNA_LC_ROUND_RETENTION', 'roundRetention')],
     ['timeZone', envString(env, 'SEDNA_LC_TIME_ZONE')],
     ['datasetPollSeconds', envNumber(env, 'SEDNA_LC_POLL_SECONDS', 'datasetPollSeconds')],
+    ['datasetReadTimeoutSeconds', envNumber(env, 'SEDNA_LC_READ_TIMEOUT_SECONDS', 'datasetReadTimeoutSeconds')],
     ['hotUpdateRoot', envString(env, 'SEDNA_LC_HOT_UPDATE_ROOT')],
     ['hardExampleRoot', envString(env, 'SEDNA_LC_HARD_EXAMPLE_ROOT')],
   ];

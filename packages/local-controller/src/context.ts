@@ -1,6 +1,5 @@
 /** What the parts of a running LC share. */
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { encodeFrameContent, type Dataset, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
 import { type ResolvedConfig } from './config.js';
 import { type LcLogger } from './logger.js';
@@ -8,6 +7,23 @@ import { type LcMetrics } from './metrics.js';
 import { type ObjectStore } from './storage/objectStore.js';
 import { type Outbox } from './gm/outbox.js';
 import { isRemoteIndex, mirrorPath } from './datasets/remoteIndex.js';
+import { hostPath } from './datasets/dataRoots.js';
+import { type LogPosition } from './datasets/datasetMonitor.js';
+import { type FileAccess } from './storage/files.js';
+
+export { hostPath };
+
+/** What the jobs of a Dataset read of it: its sample log (datasetMonitor.ts), and what round files take from its index. */
+export interface DatasetSamples {
+  /** The end of the sample log of a Dataset this LC monitors. */
+  logEnd(namespace: string, name: string): LogPosition | undefined;
+  /** The sample lines of its log from `from` to `to` (the end, or less), in batches (from its start when `from` is of an older log). */
+  samplesSince(namespace: string, name: string, from: LogPosition, to: LogPosition): AsyncGenerator<Buffer[]>;
+  /** Owner and mode of its index at the last read, or why there are none (refused, timing out, not read yet). */
+  access(namespace: string, name: string): FileAccess | string;
+  /** The csv header of its index (exact bytes), once read. */
+  header(namespace: string, name: string): Buffer | undefined;
+}
 
 /** The shared services of one LC. */
 export interface LcContext {
@@ -18,14 +34,12 @@ export interface LcContext {
   logger: LcLogger;
   /** The clock (the trigger timer and the decision times). */
   now(): Date;
+  /** The Datasets this LC monitors (set once they are). */
+  datasets?: DatasetSamples;
   /** The `resourceKind`s of the learning jobs this LC handles (their outputDirs must not overlap). */
   jobKinds?: readonly string[];
 }
 
-/** Where a host path is as this process sees it (under `hostRoot` when the LC runs in a container). */
-export function hostPath(config: ResolvedConfig, path: string): string {
-  return config.hostRoot ? join(config.hostRoot, path) : path;
-}
 
 /** Where this process reads a Dataset's index: its host path, or the LC's copy of an index in S3. */
 export function datasetIndexPath(config: ResolvedConfig, dataset: Dataset): string {

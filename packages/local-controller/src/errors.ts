@@ -12,6 +12,8 @@ export type LocalControllerErrorCode =
   | 'JOB_NOT_FOUND'
   /** A dataset index cannot be read, or its format is not txt or csv. */
   | 'DATASET_INVALID'
+  /** A read of a dataset index got no answer within the deadline (`datasetReadTimeoutMs`). */
+  | 'READ_TIMEOUT'
   /** A file or folder outside the folders the LC may read and write (`dataRoots`), or inside a denied one. */
   | 'PATH_NOT_ALLOWED'
   /** A model to publish is missing or cannot be copied. */

@@ -223,6 +223,7 @@ async function start(config: ResolvedConfig, kinds: readonly LcJobKind[], logger
   const datasets = new DatasetRegistry(ctx, async (namespace, name, change) => {
     await Promise.all(jobs.ofDataset(namespace, name).map((m) => m.datasetChanged(change)));
   });
+  ctx.datasets = datasets;
   cleanups.push(() => datasets.stop());
   const parts: Parts = { ctx, credential, jobs, datasets, state: { stopping: false } };
 

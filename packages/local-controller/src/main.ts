@@ -1,7 +1,9 @@
 /**
  * The LC as a process of its own (`sedna-lc`): configuration from the environment (CONFIG_ENV), a
- * `{"ready": true, "url": ...}` line on stdout once started, and a drained stop on SIGTERM or SIGINT.
+ * `{"ready": true, "url": ...}` line on stdout once started, a drained stop on SIGTERM or SIGINT, and an
+ * immediate end on a second one, even with a thread stuck in a file call (`exitBySignal`).
  */
+import { exitBySignal } from '@sedna-ts/internal';
 import { CONFIG_ENV, configFromEnv } from './config.js';
 import { LocalControllerError } from './errors.js';
 import { createLogger } from './logger.js';
@@ -16,13 +18,15 @@ function help(): string {
     'Configured by environment variables:',
     ...CONFIG_ENV.map((v) => `  ${v.name.padEnd(width)}  ${v.description}`),
     '',
-    'On SIGTERM or SIGINT it drains (requests in flight, the outbox as far as the GM acks) and exits 0.',
+    'On SIGTERM or SIGINT it drains (requests in flight, the outbox as far as the GM acks) and exits 0; a second',
+    'signal ends it at once (killed by that signal), whatever it is waiting for.',
   ].join('\n');
 }
 
 /**
  * Run the LC until SIGTERM or SIGINT; resolves to the exit code (0 after a clean stop, 1 for a bad
- * configuration or a failed start). `--help` prints the environment variables.
+ * configuration or a failed start). A second signal, during the stop or after it, ends the process at
+ * once (it owns the process's signals). `--help` prints the environment variables.
  */
 export async function runLocalController(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -48,10 +52,14 @@ export async function runLocalController(argv: readonly string[] = process.argv.
   }
   console.log(JSON.stringify({ ready: true, url: lc.url, nodeName: lc.nodeName, pid: process.pid }));
   await new Promise<void>((resolve) => {
-    const onSignal = () => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      resolve();
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (++signals === 1) {
+        console.error(`sedna-lc: ${signal}: stopping (a second signal ends it at once)`);
+        return resolve();
+      }
+      console.error(`sedna-lc: ${signal} again: exiting without draining`);
+      exitBySignal(signal);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

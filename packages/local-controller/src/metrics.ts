@@ -15,6 +15,8 @@ export class LcMetrics {
   readonly deployDecisions: Counter<'decision'>;
   readonly workerReports: Counter<'kind' | 'status' | 'code'>;
   readonly datasetSamples: Gauge<'namespace' | 'dataset'>;
+  readonly datasetLinesQuarantined: Counter<'namespace' | 'dataset'>;
+  readonly datasetReadTimeouts: Counter<'namespace' | 'dataset'>;
   readonly hardExamples: Gauge<'namespace' | 'job'>;
   readonly hardExamplesEvicted: Counter<'namespace' | 'job'>;
   readonly samplesReturned: Counter<'namespace' | 'job'>;
@@ -30,6 +32,8 @@ export class LcMetrics {
     this.deployDecisions = new Counter({ name: 'sedna_lc_deploy_decisions_total', help: 'Deploy gate decisions (Deploy, Keep, ManualDeploy)', labelNames: ['decision'], registers });
     this.workerReports = new Counter({ name: 'sedna_lc_worker_reports_total', help: 'Worker reports received, by kind, status and HTTP code', labelNames: ['kind', 'status', 'code'], registers });
     this.datasetSamples = new Gauge({ name: 'sedna_lc_dataset_samples', help: 'Samples counted in a dataset index', labelNames: ['namespace', 'dataset'], registers });
+    this.datasetLinesQuarantined = new Counter({ name: 'sedna_lc_dataset_lines_quarantined_total', help: 'Index lines put in quarantine (bad path, unreadable file, NUL, stray CR)', labelNames: ['namespace', 'dataset'], registers });
+    this.datasetReadTimeouts = new Counter({ name: 'sedna_lc_dataset_read_timeouts_total', help: 'Dataset reads that got no answer within the deadline', labelNames: ['namespace', 'dataset'], registers });
     this.hardExamples = new Gauge({ name: 'sedna_lc_hard_examples', help: 'Hard examples indexed for a job', labelNames: ['namespace', 'job'], registers });
     this.hardExamplesEvicted = new Counter({ name: 'sedna_lc_hard_examples_evicted_total', help: 'Hard examples evicted by the budget', labelNames: ['namespace', 'job'], registers });
     this.samplesReturned = new Counter({ name: 'sedna_lc_samples_returned_total', help: 'Samples of failed rounds returned to the pools', labelNames: ['namespace', 'job'], registers });

@@ -6,11 +6,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type IncrementalLearningJob, type JobCondition, type ModelInfo } from '@sedna-ts/api-types';
 import { FakeGm, waitFor } from './helpers/fakeGm.js';
 import { startLcChild, type LcChild } from './helpers/child.js';
 import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
+import { withSampleFiles } from './helpers/samples.js';
 
 const readLines = async (path: string) => (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
 
@@ -46,6 +47,7 @@ describe('the LC killed mid-round', () => {
     for (let i = 0; i < n; i++) {
       const line = `images/${String(appended.length).padStart(6, '0')}.png 1,1,2,2,0`;
       appended.push(line);
+      await withSampleFiles(dirname(index), [line]);
       await appendFile(index, `${line}\n`);
     }
   }

@@ -15,6 +15,7 @@ import { pino } from 'pino';
 import { startLocalController, type LocalController } from '../src/index.js';
 import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
 import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
+import { withSampleFiles } from './helpers/samples.js';
 
 const samples = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `images/${from + i}.png 1,2,3,4,0\n`).join('');
 
@@ -39,6 +40,7 @@ describe('dataset files only from allowed places', () => {
     upDir = join(allowed, 'sedna-up');
     lcDir = join(allowed, 'lc');
     for (const d of [outside, upDir, lcDir, join(allowed, 'a'), join(allowed, 'b'), join(allowed, 'swap')]) await mkdir(d, { recursive: true });
+    for (const d of [outside, join(allowed, 'a'), join(allowed, 'b'), join(allowed, 'swap')]) await withSampleFiles(d, samples(200));
     await writeFile(join(outside, 'index.txt'), samples(20));
     await writeFile(join(upDir, 'gm-secret'), '0123456789abcdef0123456789abcdef\n');
     await writeFile(join(lcDir, 'loot.txt'), samples(5));

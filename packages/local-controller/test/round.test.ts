@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { type IncrementalLearningJob, type JobCondition, type ModelInfo } from '@sedna-ts/api-types';
 import { startLocalController, type LocalController } from '../src/index.js';
 import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
 import { condition, dataset, job, model, withConditions } from './helpers/objects.js';
+import { withSampleFiles } from './helpers/samples.js';
 
 const lines = (text: string) => text.split('\n').filter((l) => l !== '');
 
@@ -30,7 +31,7 @@ describe('an incremental-learning round on the LC', () => {
 
   async function appendSamples(n: number): Promise<string[]> {
     const added = Array.from({ length: n }, () => `images/${String(++written).padStart(5, '0')}.png 1,2,3,4,0`);
-    await appendFile(index, `${added.join('\n')}\n`);
+    await appendFile(index, `${(await withSampleFiles(dirname(index), added)).join('\n')}\n`);
     return added;
   }
 

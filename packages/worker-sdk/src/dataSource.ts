@@ -1,7 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parse as csvParse, type Options as CsvOptions } from 'csv-parse';
 import { writeFileAtomic } from '@sedna-ts/internal';
 import { ClassFactory, ClassType } from './classFactory.js';
@@ -12,6 +12,13 @@ import { WorkerSdkError } from './errors.js';
 /** What a data source holds: training, evaluation or test data. */
 export type DataType = 'train' | 'eval' | 'test';
 
+/**
+ * A sample path as it reaches user code: a string when its bytes are UTF-8 (nearly always), else a
+ * `Buffer` of its exact bytes, which Node's `fs` opens as such (`fs.readFile(path)`); a string would name
+ * another file.
+ */
+export type SamplePath = string | Buffer;
+
 /** Where a line of a txt index comes from, handed to a `processFunc`. */
 export interface LineContext {
   /** The index file. */
@@ -20,8 +27,14 @@ export interface LineContext {
   lineNumber: number;
   /** The dataset root relative sample paths resolve against. */
   root: string;
-  /** Resolve a sample path against the root; throws `DATASET_PATH_OUTSIDE_ROOT` if it leaves it. */
+  /** The line's exact bytes (its text, as the func gets it, is UTF-8 decoded, lossy for other bytes). */
+  bytes: Buffer;
+  /**
+   * Resolve a sample path against the root; throws `DATASET_PATH_OUTSIDE_ROOT` if it leaves it. A
+   * `Buffer` (e.g. the first token of `bytes`) gives the exact bytes of the resolved path.
+   */
   resolve(path: string): string;
+  resolve(path: Buffer): Buffer;
 }
 
 /**
@@ -94,10 +107,14 @@ export { writeFileAtomic } from '@sedna-ts/internal';
 export interface TxtRecord {
   file: string;
   lineNumber: number;
-  /** The line, stripped. */
+  /** The line, stripped (UTF-8 decoded: lossy when the line's bytes are not UTF-8, see `bytes`). */
   line: string;
-  /** The sample path (first token), resolved against the dataset root. */
+  /** The line's exact bytes, stripped. */
+  bytes: Buffer;
+  /** The sample path (first token), resolved against the dataset root (UTF-8 decoded, see `pathBytes`). */
   path: string;
+  /** The exact bytes of the resolved sample path: what to open when the path is not UTF-8 (`fs` takes a Buffer path). */
+  pathBytes: Buffer;
   /** The remaining tokens. */
   labels: string[];
 }
@@ -164,35 +181,80 @@ export class TxtDataParse<X = unknown, Y = unknown> extends BaseDataSource<X, Y>
     if (!info.isFile()) throw new WorkerSdkError('DATASET_INVALID', `TxtDataParse: index ${file}: not a file`);
   }
 
-  private static async *lines(file: string): AsyncGenerator<[number, string]> {
+  /**
+   * The non-blank lines of an index, stripped, with their exact bytes. A line ends at LF (a CRLF counts
+   * as an LF); every other byte is kept, a CR inside a line included (the LC puts such lines in
+   * quarantine: one line is one sample, not three).
+   */
+  private static async *lines(file: string): AsyncGenerator<IndexLine> {
     await TxtDataParse.checkFile(file);
-    const input = createReadStream(file, { encoding: 'utf8' });
-    const reader = createInterface({ input, crlfDelay: Infinity });
+    const input = createReadStream(file);
     let lineNumber = 0;
+    let carry = Buffer.alloc(0);
+    const line = (raw: Buffer): IndexLine | undefined => {
+      lineNumber++;
+      const bytes = raw.length > 0 && raw[raw.length - 1] === 0x0d ? raw.subarray(0, raw.length - 1) : raw;
+      if (isUtf8(bytes)) {
+        const text = bytes.toString('utf8').trim();
+        return text === '' ? undefined : { lineNumber, text, bytes: Buffer.from(text, 'utf8'), utf8: true };
+      }
+      let start = 0;
+      let end = bytes.length;
+      while (start < end && isBlankByte(bytes[start])) start++;
+      while (end > start && isBlankByte(bytes[end - 1])) end--;
+      const exact = Buffer.from(bytes.subarray(start, end));
+      return { lineNumber, text: exact.toString('utf8'), bytes: exact, utf8: false };
+    };
     try {
-      for await (const raw of reader) {
-        lineNumber++;
-        const line = raw.trim();
-        if (line !== '') yield [lineNumber, line];
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        const data = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+        let from = 0;
+        for (let lf = data.indexOf(0x0a, from); lf >= 0; lf = data.indexOf(0x0a, from)) {
+          const found = line(data.subarray(from, lf));
+          from = lf + 1;
+          if (found) yield found;
+        }
+        carry = Buffer.from(data.subarray(from));
+      }
+      if (carry.length > 0) {
+        const last = line(carry);
+        if (last) yield last;
       }
     } finally {
-      reader.close();
       input.destroy();
     }
   }
 
+  /**
+   * The sample path and labels of a line. A UTF-8 line is split as text (any white space); another is
+   * split at ASCII blanks with each byte kept, its path then a `Buffer` of the exact bytes.
+   */
+  private static tokens(line: IndexLine): { path: SamplePath; labels: string[] } {
+    if (line.utf8) {
+      const [path = '', ...labels] = line.text.split(/\s+/);
+      return { path, labels };
+    }
+    const [path = '', ...labels] = line.bytes.toString('latin1').split(/[ \t\v\f\r]+/);
+    return { path: Buffer.from(path, 'latin1'), labels: labels.map((l) => Buffer.from(l, 'latin1').toString('utf8')) };
+  }
+
   private static resolver(file: string, root: string, options: TxtParseOptions) {
-    return (path: string, lineNumber: number, line: string, strict = false): string | undefined => {
-      const resolved = resolve(root, path);
-      if (isInside(root, resolved)) return resolved;
-      const rejected: RejectedLine = { file, lineNumber, line, path, root };
+    // A Buffer path is resolved as latin1 text (one char per byte), so its bytes stay exact.
+    const rootBytes = Buffer.from(root, 'utf8').toString('latin1');
+    return <P extends SamplePath>(path: P, lineNumber: number, line: string, strict = false): P | undefined => {
+      const text = typeof path === 'string' ? path : path.toString('latin1');
+      const base = typeof path === 'string' ? root : rootBytes;
+      const resolved = resolve(base, text);
+      if (isInside(base, resolved)) return (typeof path === 'string' ? resolved : Buffer.from(resolved, 'latin1')) as P;
+      const shown = typeof path === 'string' ? path : path.toString('utf8');
+      const rejected: RejectedLine = { file, lineNumber, line, path: shown, root };
       if (options.onRejected && !strict) {
         options.onRejected(rejected);
         return undefined;
       }
       throw new WorkerSdkError(
         'DATASET_PATH_OUTSIDE_ROOT',
-        `TxtDataParse: index ${file} line ${lineNumber}: path ${JSON.stringify(path)} is outside the dataset root ${root}`,
+        `TxtDataParse: index ${file} line ${lineNumber}: path ${JSON.stringify(shown)} is outside the dataset root ${root}`,
       );
     };
   }
@@ -201,40 +263,42 @@ export class TxtDataParse<X = unknown, Y = unknown> extends BaseDataSource<X, Y>
   async *records(file: string, options: TxtParseOptions = {}): AsyncGenerator<TxtRecord> {
     const root = TxtDataParse.rootFor(file, { config: options.config, root: options.root });
     const resolvePath = TxtDataParse.resolver(file, root, options);
-    for await (const [lineNumber, line] of TxtDataParse.lines(file)) {
-      const tokens = line.split(/\s+/);
-      const path = resolvePath(tokens[0] as string, lineNumber, line);
+    for await (const line of TxtDataParse.lines(file)) {
+      const tokens = TxtDataParse.tokens(line);
+      const path = resolvePath(tokens.path, line.lineNumber, line.text);
       if (path === undefined) continue;
-      yield { file, lineNumber, line, path, labels: tokens.slice(1) };
+      const pathBytes = typeof path === 'string' ? Buffer.from(path, 'utf8') : path;
+      yield { file, lineNumber: line.lineNumber, line: line.text, bytes: line.bytes, path: pathBytes.toString('utf8'), pathBytes, labels: tokens.labels };
     }
   }
 
   /**
    * Parse index files into `x` and `y` (appending). Each item is the `processFunc`'s result for the
-   * line, or the line's tokens with the path resolved; then `useRaw` puts the whole item in `x`, else
-   * `x` gets its first element and (unless test data) `y` the rest.
+   * line, or the line's tokens with the path resolved (a `Buffer` when the path is not UTF-8, see
+   * `SamplePath`); then `useRaw` puts the whole item in `x`, else `x` gets its first element and (unless
+   * test data) `y` the rest.
    */
   async parse(files: string | readonly string[], options: TxtParseOptions = {}): Promise<this> {
     for (const file of typeof files === 'string' ? [files] : files) {
       const root = TxtDataParse.rootFor(file, { config: options.config, root: options.root });
       const resolvePath = TxtDataParse.resolver(file, root, options);
-      for await (const [lineNumber, line] of TxtDataParse.lines(file)) {
+      for await (const line of TxtDataParse.lines(file)) {
         let item: unknown;
         if (this.processFunc) {
-          const context: LineContext = {
+          const context = {
             file,
-            lineNumber,
+            lineNumber: line.lineNumber,
             root,
+            bytes: line.bytes,
             // Inside a func there is no line to skip: a path outside the root always throws.
-            resolve: (path) => resolvePath(path, lineNumber, line, true) as string,
-          };
-          item = this.processFunc(line, context);
+            resolve: (path: SamplePath) => resolvePath(path, line.lineNumber, line.text, true),
+          } as LineContext;
+          item = this.processFunc(line.text, context);
         } else {
-          const tokens = line.split(/\s+/);
-          const path = resolvePath(tokens[0] as string, lineNumber, line);
+          const tokens = TxtDataParse.tokens(line);
+          const path = resolvePath(tokens.path, line.lineNumber, line.text);
           if (path === undefined) continue;
-          tokens[0] = path;
-          item = tokens;
+          item = [path, ...tokens.labels];
         }
         if (item === null || item === undefined || item === '' || (Array.isArray(item) && item.length === 0)) continue;
         if (options.useRaw) {
@@ -249,6 +313,19 @@ export class TxtDataParse<X = unknown, Y = unknown> extends BaseDataSource<X, Y>
     }
     return this;
   }
+}
+
+/** A non-blank line of a txt index: its number, text (UTF-8 decoded, stripped) and exact bytes (stripped). */
+interface IndexLine {
+  lineNumber: number;
+  text: string;
+  bytes: Buffer;
+  /** Whether the bytes are UTF-8 (the text is then exact). */
+  utf8: boolean;
+}
+
+function isBlankByte(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c || b === 0x0d;
 }
 
 /** A CSV row: column name to value (numbers cast unless `cast: false`). */

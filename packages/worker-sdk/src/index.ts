@@ -59,6 +59,7 @@ export type {
   LineContext,
   ProcessFunc,
   TxtRecord,
+  SamplePath,
   RejectedLine,
   TxtParseOptions,
   CsvRow,

@@ -29,6 +29,23 @@ describe('TxtDataParse', () => {
     expect(data.numExamples()).toBe(3);
   });
 
+  test('a non-UTF-8 path reaches user code as a Buffer of its exact bytes, which opens the file; a CR inside a line does not split it', async () => {
+    const index = join(dir, 'dataset', 'index.txt');
+    const name = Buffer.concat([Buffer.from(join(dir, 'dataset', 'images', 'caf')), Buffer.from([0xe9]), Buffer.from('.png')]);
+    await writeFile(name, 'the caf\xe9 image');
+    await writeFile(index, Buffer.concat([Buffer.from('images/caf'), Buffer.from([0xe9]), Buffer.from('.png 1\r\nimages/a.jpg x\ry 2\nimages/b.jpg 3\n')]));
+    const data = await new TxtDataParse<string | Buffer, string[]>('train').parse(index, { config: noOriginal });
+    expect(data.x).toEqual([name, join(dir, 'dataset/images/a.jpg'), join(dir, 'dataset/images/b.jpg')]);
+    expect(data.y).toEqual([['1'], ['x', 'y', '2'], ['3']]);
+    expect(await readFile(data.x[0] as Buffer, 'utf8')).toBe('the caf\xe9 image');
+    const records = [];
+    for await (const r of new TxtDataParse('train').records(index, { config: noOriginal })) records.push(r);
+    expect(records.map((r) => [r.lineNumber, r.pathBytes])).toEqual([[1, name], [2, Buffer.from(join(dir, 'dataset/images/a.jpg'))], [3, Buffer.from(join(dir, 'dataset/images/b.jpg'))]]);
+    expect(records[0]?.bytes).toEqual(Buffer.concat([Buffer.from('images/caf'), Buffer.from([0xe9]), Buffer.from('.png 1')]));
+    const viaFunc = await new TxtDataParse('train', (_line, context) => [context.resolve(context.bytes.subarray(0, context.bytes.indexOf(0x20)))]).parse(index, { config: noOriginal });
+    expect(viaFunc.x[0]).toEqual(name);
+  });
+
   test("relative paths of the LC's round index resolve against ORIGINAL_DATASET_URL's folder", async () => {
     const roundIndex = join(dir, 'output', 'data', 'train', '1', 'data.txt');
     await writeFile(roundIndex, 'images/7.jpg 1\n');

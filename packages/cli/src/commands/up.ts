@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
+import { exitBySignal } from '@sedna-ts/internal';
 import type { CommandModule } from '../command.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
@@ -51,8 +52,9 @@ export function readyMessage(sedna: RunningSedna, dataDirFlag: string): string {
 }
 
 /**
- * Resolves when `io.signal` aborts or the process gets SIGTERM or SIGINT; a second signal exits at once.
- * `dispose` removes the handlers.
+ * Resolves when `io.signal` aborts or the process gets SIGTERM or SIGINT; a second signal ends the
+ * process at once, as killed by that signal, even with a thread stuck in a file call (`process.exit`
+ * would wait for that thread for ever). `dispose` removes the handlers.
  */
 function untilStopped(io: CliIo): { stopped: Promise<string>; dispose: () => void } {
   let signals = 0;
@@ -62,7 +64,7 @@ function untilStopped(io: CliIo): { stopped: Promise<string>; dispose: () => voi
     signals++;
     if (signals > 1) {
       io.stderr.write(`sedna: ${name} again: exiting without draining\n`);
-      process.exit(1);
+      exitBySignal(name);
     }
     resolve(name);
   };

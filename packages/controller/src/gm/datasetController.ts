@@ -2,10 +2,11 @@
  * The reconciler of Datasets: writes `status.numberOfSamples` (and `updateTime`) and `status.conditions`
  * from the reports of the LC on the dataset's node, through the status subresource, and only then
  * acknowledges them. The latest count wins, and the latest condition of each type; reports that arrive
- * while a write is pending are answered by that write.
+ * while a write is pending are answered by that write. The events of a report (a line the LC put in
+ * quarantine) are recorded as Kubernetes Events of the Dataset, best effort.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ConditionStatus, type Dataset, type DatasetCondition } from '@sedna-ts/api-types';
+import { ConditionStatus, type Dataset, type DatasetCondition, type DatasetEvent } from '@sedna-ts/api-types';
 import type { GmLogger } from '../config.js';
 import { ControllerError } from '../errors.js';
 import type { Informer } from '../kube/informer.js';
@@ -43,27 +44,36 @@ export class DatasetController {
   constructor(private readonly deps: DatasetControllerDeps) {}
 
   /**
-   * The upstream handler of `dataset`: `{numberOfSamples?, conditions?}` from the LC on the dataset's
-   * node (an LC before conditions sends only the count).
+   * The upstream handler of `dataset`: `{numberOfSamples?, conditions?, events?}` from the LC on the
+   * dataset's node (an LC before conditions sends only the count).
    */
   readonly upstream: UpstreamHandler = (frame: UpstreamFrame): Promise<UpstreamResult> => {
     const { namespace, resourceName: name } = frame.header;
     const where = `Dataset ${namespace}/${name}`;
-    const payload = frame.payload as { numberOfSamples?: unknown; conditions?: unknown } | undefined;
+    const payload = frame.payload as { numberOfSamples?: unknown; conditions?: unknown; events?: unknown } | undefined;
     const count = payload?.numberOfSamples;
     if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) {
       return Promise.resolve({ result: 'rejected', error: `${where}: numberOfSamples: ${JSON.stringify(count)} is not a non-negative integer` });
     }
     const conditions = reportedConditions(where, payload?.conditions);
     if (typeof conditions === 'string') return Promise.resolve({ result: 'rejected', error: conditions });
-    if (count === undefined && conditions.length === 0) {
-      return Promise.resolve({ result: 'rejected', error: `${where}: the report has neither numberOfSamples nor conditions` });
+    const events = reportedEvents(where, payload?.events);
+    if (typeof events === 'string') return Promise.resolve({ result: 'rejected', error: events });
+    if (count === undefined && conditions.length === 0 && events.length === 0) {
+      return Promise.resolve({ result: 'rejected', error: `${where}: the report has neither numberOfSamples nor conditions nor events` });
     }
     const dataset = this.deps.datasets.get(name, namespace);
     if (!dataset) return Promise.resolve({ result: 'rejected', error: `${where} not found` });
     if (dataset.spec.nodeName !== frame.node) {
       return Promise.resolve({ result: 'rejected', error: `${where}: node ${frame.node} is not its node (${dataset.spec.nodeName})` });
     }
+    for (const event of events) {
+      this.deps.logger.warn({ dataset: `${namespace}/${name}`, reason: event.reason }, event.message);
+      void this.deps.api.createEvent(dataset, event.type, event.reason, event.message).catch((error: unknown) => {
+        this.deps.logger.warn({ dataset: `${namespace}/${name}`, reason: event.reason, error: (error as Error).message }, 'dataset event not recorded');
+      });
+    }
+    if (count === undefined && conditions.length === 0) return Promise.resolve({ result: 'applied' });
     const key = `${namespace}/${name}`;
     return new Promise((resolve, reject) => {
       const entry = this.pending.get(key) ?? { count: undefined, conditions: [], waiters: [] };
@@ -135,6 +145,23 @@ export class DatasetController {
 }
 
 const CONDITION_STATUSES: readonly string[] = Object.values(ConditionStatus);
+
+/** The events of an LC report, or the message rejecting it (naming the field and the value). */
+function reportedEvents(where: string, value: unknown): DatasetEvent[] | string {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) return `${where}: events: ${JSON.stringify(value)} is not a list`;
+  const out: DatasetEvent[] = [];
+  for (const [i, raw] of value.entries()) {
+    const at = `${where}: events[${i}]`;
+    const e = raw as Record<string, unknown> | null;
+    if (e === null || typeof e !== 'object' || Array.isArray(e)) return `${at}: ${JSON.stringify(raw)} is not an object`;
+    if (e.type !== 'Normal' && e.type !== 'Warning') return `${at}.type: ${JSON.stringify(e.type)} is not Normal or Warning`;
+    if (typeof e.reason !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(e.reason)) return `${at}.reason: ${JSON.stringify(e.reason)} is not a CamelCase word`;
+    if (typeof e.message !== 'string') return `${at}.message: ${JSON.stringify(e.message)} is not a string`;
+    out.push({ type: e.type, reason: e.reason, message: e.message.slice(0, 1024) });
+  }
+  return out;
+}
 
 /** The conditions of an LC report, or the message rejecting it (naming the field and the value). */
 function reportedConditions(where: string, value: unknown): DatasetCondition[] | string {

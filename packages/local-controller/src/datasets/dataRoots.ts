@@ -18,18 +18,28 @@
 import { constants } from 'node:fs';
 import { mkdir, open, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
-import { type Dataset } from '@sedna-ts/api-types';
 import { type ResolvedConfig } from '../config.js';
-import { hostPath } from '../context.js';
 import { LocalControllerError } from '../errors.js';
 import { isNotFound } from '../storage/files.js';
-import { type IndexOpener, type OpenedIndex } from './indexReader.js';
-import { isRemoteIndex } from './remoteIndex.js';
+import { type OpenedIndex } from './indexReader.js';
+
+/** The parts of the LC's config the checks read (what its dataset reader processes get). */
+export type RootsConfig = Pick<ResolvedConfig, 'dataDir' | 'dataRoots' | 'deniedRoots' | 'hostRoot'>;
+
+/** The `RootsConfig` of a config, as plain data. */
+export function rootsOf(config: RootsConfig): RootsConfig {
+  return { dataDir: config.dataDir, dataRoots: config.dataRoots, deniedRoots: config.deniedRoots, hostRoot: config.hostRoot };
+}
 
 /** The reason of a Dataset condition refusing a file outside the folders the LC may read. */
 export const PATH_NOT_ALLOWED = 'PathNotAllowed';
 /** The reason of a Dataset condition refusing something that is not a regular file (a folder, a device). */
 export const NOT_A_FILE = 'NotARegularFile';
+
+/** Where a host path is as this process sees it (under `hostRoot` when the LC runs in a container). */
+export function hostPath(config: Pick<ResolvedConfig, 'hostRoot'>, path: string): string {
+  return config.hostRoot ? join(config.hostRoot, path) : path;
+}
 
 function inside(path: string, folder: string): boolean {
   return path === folder || path.startsWith(folder.endsWith(sep) ? folder : `${folder}${sep}`);
@@ -54,13 +64,13 @@ async function fileId(path: string): Promise<string | undefined> {
 }
 
 /** `real` as a host path, for messages (a path outside `hostRoot` stays as this process sees it). */
-function shown(config: ResolvedConfig, real: string): string {
+function shown(config: RootsConfig, real: string): string {
   if (!config.hostRoot || !inside(real, config.hostRoot)) return real;
   return `/${relative(config.hostRoot, real)}`;
 }
 
 /** Why `real` (a real path as this process sees it) may not be read or written; undefined when it may. */
-async function refusal(config: ResolvedConfig, real: string, ownCopy: boolean): Promise<string | undefined> {
+async function refusal(config: RootsConfig, real: string, ownCopy: boolean): Promise<string | undefined> {
   if (ownCopy) {
     const copies = await realOrSelf(join(config.dataDir, 'datasets'));
     return inside(real, copies) ? undefined : `outside the LC's copies of S3 indexes (${JSON.stringify(copies)})`;
@@ -116,7 +126,7 @@ async function openedPath(handle: FileHandle, checked: string): Promise<{ path: 
  * open reach, that second check sees it, and no later swap changes what the descriptor is. O_NONBLOCK
  * keeps a FIFO from blocking the open; anything but a regular file is refused.
  */
-export async function openChecked(config: ResolvedConfig, path: string, subject: string, ownCopy = false): Promise<OpenedIndex> {
+export async function openChecked(config: RootsConfig, path: string, subject: string, ownCopy = false): Promise<OpenedIndex> {
   for (let attempt = 0; attempt < 3; attempt++) {
     let real: string;
     try {
@@ -150,13 +160,6 @@ export async function openChecked(config: ResolvedConfig, path: string, subject:
   return { kind: 'refused', reason: PATH_NOT_ALLOWED, message: `${subject} kept changing while it was opened` };
 }
 
-/** The opener of a Dataset's index as this LC reads it (its copy of an index in S3 being its own file). */
-export function datasetIndexOpener(config: ResolvedConfig, dataset: Dataset): IndexOpener {
-  const subject = `Dataset ${dataset.metadata.namespace ?? 'default'}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)}`;
-  const ownCopy = isRemoteIndex(dataset.spec.url);
-  return (path) => openChecked(config, path, subject, ownCopy);
-}
-
 /** The real path of a folder that need not exist yet: its deepest existing ancestor resolved, then the rest. */
 export async function realFolder(folder: string): Promise<string> {
   const missing: string[] = [];
@@ -176,7 +179,7 @@ export async function realFolder(folder: string): Promise<string> {
  * Why the LC may not write into `folder` (as this process sees it; it need not exist yet): the real path
  * of its deepest existing ancestor, then the rest, checked as `openChecked` does. Undefined when it may.
  */
-export async function folderRefusal(config: ResolvedConfig, folder: string, subject: string): Promise<string | undefined> {
+export async function folderRefusal(config: RootsConfig, folder: string, subject: string): Promise<string | undefined> {
   const real = await realFolder(folder);
   const why = await refusal(config, real, false);
   return why ? `${subject} resolves to ${JSON.stringify(shown(config, real))}, ${why}` : undefined;
@@ -192,7 +195,7 @@ export async function folderRefusal(config: ResolvedConfig, folder: string, subj
  * and its rename, or a removal, cannot be sent elsewhere by a symlink swapped in after the check. Without
  * /proc it gets the real path checked, and such a swap between the check and the writes stays possible.
  */
-export async function inCheckedFolder<T>(config: ResolvedConfig, folder: string, subject: string, create: boolean, work: (folder: string) => Promise<T>): Promise<T | undefined> {
+export async function inCheckedFolder<T>(config: RootsConfig, folder: string, subject: string, create: boolean, work: (folder: string) => Promise<T>): Promise<T | undefined> {
   const before = await folderRefusal(config, folder, subject);
   if (before) throw new LocalControllerError('PATH_NOT_ALLOWED', before);
   if (create) await mkdir(folder, { recursive: true });

@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { download } from '@sedna-ts/storage-initializer';
+import { splitLines } from '../storage/committedFile.js';
 import { type FileAccess } from '../storage/files.js';
 import { writeLinesAtomic } from '../jobs/jobState.js';
 import { type LcLogger } from '../logger.js';
@@ -118,17 +118,29 @@ export async function writeDataIndex(roundFile: string, target: string, base: st
   const handle = await open(roundFile, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     return await writeLinesAtomic(target, base, (async function* () {
-      const lines = createInterface({ input: handle.createReadStream({ autoClose: false }), crlfDelay: Infinity });
       let first = true;
-      for await (const raw of lines) {
-        const line = raw.trim();
-        const header = csv && first;
-        first = false;
-        if (line === '' || header) continue;
-        yield (csv ? line.split(',')[0] : line.split(/\s+/)[0]) as string;
+      for await (const batch of splitLines(handle.createReadStream({ autoClose: false }))) {
+        for (const line of batch) {
+          const header = csv && first;
+          first = false;
+          const path = firstField(line, csv);
+          if (path.length === 0 || header) continue;
+          yield path;
+        }
       }
     })(), access);
   } finally {
     await handle.close();
   }
+}
+
+/** The sample path of a line, exact bytes: its first csv field, or its first blank-separated token. */
+function firstField(line: Buffer, csv: boolean): Buffer {
+  const blank = (b: number | undefined) => b === 0x20 || b === 0x09 || b === 0x0b || b === 0x0c || b === 0x0d;
+  let start = 0;
+  while (start < line.length && blank(line[start])) start++;
+  let end = start;
+  while (end < line.length && !(csv ? line[end] === 0x2c : blank(line[end]))) end++;
+  if (csv) while (end > start && blank(line[end - 1])) end--;
+  return line.subarray(start, end);
 }

@@ -13,7 +13,6 @@
  */
 import { readdir, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, posix } from 'node:path';
-import { createInterface } from 'node:readline';
 import {
   type Dataset,
   type DeployDecision,
@@ -26,15 +25,16 @@ import {
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
 import { outputDirOverlap } from '@sedna-ts/api-types/contract';
-import { datasetIndexPath, hostPath, jobFrame, type LcContext } from '../context.js';
+import { hostPath, jobFrame, type LcContext } from '../context.js';
 import type { LcJob } from './jobKind.js';
-import { datasetIndexOpener, folderRefusal, inCheckedFolder, openChecked, realFolder } from '../datasets/dataRoots.js';
+import { folderRefusal, inCheckedFolder, openChecked, realFolder } from '../datasets/dataRoots.js';
 import { LocalControllerError } from '../errors.js';
-import { accessOf, type FileAccess } from '../storage/files.js';
+import { splitLines } from '../storage/committedFile.js';
+import { type FileAccess } from '../storage/files.js';
 import { decideDeploy } from './deployGate.js';
 import { publishModel, sha256File } from '../workers/hotUpdate.js';
-import { indexFormatOf, readIndex, START_CURSOR, type IndexCursor } from '../datasets/indexReader.js';
-import { type DatasetChange } from '../datasets/datasetMonitor.js';
+import { indexFormatOf } from '../datasets/indexReader.js';
+import { type DatasetChange, type LogPosition } from '../datasets/datasetMonitor.js';
 import {
   jobRound,
   lastConditionOf,
@@ -91,8 +91,8 @@ function bareModel(model: ModelInfo | undefined): ModelInfo | undefined {
   return rest;
 }
 
-function sameCursor(a: IndexCursor, b: IndexCursor): boolean {
-  return a.fileId === b.fileId && a.offset === b.offset && a.count === b.count;
+function samePosition(a: LogPosition, b: LogPosition): boolean {
+  return a.id === b.id && a.bytes === b.bytes;
 }
 
 /** Whether a job ordered `[creation time, kind, namespace/name]` comes before another (no time first). */
@@ -230,7 +230,7 @@ export class JobManager {
       trainSamples: data.train.lines,
       evalOpenSamples: data.evalOpen.lines,
       evalVersions: data.evalVersions.map((v) => ({ round: v.round, samples: v.lines })),
-      datasetSamplesSeen: data.cursor.count,
+      datasetSamplesSeen: data.samples?.lines ?? 0,
     };
   }
 
@@ -257,7 +257,11 @@ export class JobManager {
 
   // ---- the dataset ----
 
-  /** Hand new samples of the dataset to the pools: the monitor's lines when they follow on, else read them. */
+  /**
+   * Hand new samples of the dataset to the pools: the monitor's lines when they follow on from where the
+   * job is in the dataset's sample log, else read from that log (never from the index: whatever became of
+   * it, the log has every sample counted, once).
+   */
   private async consume(change?: DatasetChange): Promise<void> {
     const job = this.job as unknown as IncrementalLearningJob;
     const state = this.state as JobState;
@@ -268,40 +272,41 @@ export class JobManager {
     if (!isRemoteIndex(dataset.spec.url) && /^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
       return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)}: this LC reads host paths and s3:// indexes only`);
     }
-    const key = `${this.options.namespace}/${dataset.metadata.name}`;
+    const name = dataset.metadata.name as string;
+    const key = `${this.options.namespace}/${name}`;
     if (state.data.dataset !== key) {
       state.data.dataset = key;
-      state.data.cursor = { ...START_CURSOR };
+      delete state.data.samples;
+      delete state.data.cursor;
     }
-    const trainProb = job.spec.dataset.trainProb;
-    const add = async (lines: string[]) => this.addSamples(lines, trainProb);
-    const cursor = state.data.cursor;
-    // The monitor's first change starts from no file at all; a job that already read the empty index is
-    // at the start of that same file: the same place, so the lines follow on (reading the index instead
-    // would take whatever was appended since, in one batch).
-    const fromStart = change?.from.fileId === '' && cursor.offset === 0 && cursor.count === 0 && cursor.fileId === change.to.fileId;
-    if (change?.lines && !change.reset && (sameCursor(cursor, change.from) || fromStart)) {
-      await add(change.lines);
-      state.data.cursor = change.to;
-      await state.commit();
-      return;
+    const source = this.ctx.datasets;
+    const end = source?.logEnd(this.options.namespace, name);
+    if (!source || !end) return;
+    let from = state.data.samples;
+    if (!from && state.data.cursor && state.data.cursor.fileId !== '') {
+      // A state of an LC before the sample log: the monitor took over the same index cursor, so what
+      // this job had not taken yet is what the log got since.
+      this.logger.info({ dataset: key, seen: state.data.cursor.count }, 'job state from before the sample log: new samples are taken from the log');
+    } else if (from && from.id !== end.id) {
+      this.logger.warn({ dataset: key }, "the dataset's sample log started over (its url changed, or its state was lost): the job takes it from its start");
     }
-    const path = datasetIndexPath(this.ctx.config, dataset);
-    const open = datasetIndexOpener(this.ctx.config, dataset);
-    let read = await readIndex(path, format, cursor, { onSamples: add, open });
-    if (read.kind === 'reset') {
-      this.logger.info({ reason: read.reason, seen: cursor.count }, 'dataset index replaced or rewritten; taking the samples past those already seen');
-      read = await readIndex(path, format, START_CURSOR, { skipSamples: cursor.count, onSamples: add, open });
+    if (!from || from.id !== end.id) from = { id: end.id, bytes: 0, lines: 0 };
+    if (from.bytes < end.bytes) {
+      const trainProb = job.spec.dataset.trainProb;
+      if (change?.lines && samePosition(change.log.from, from) && samePosition(change.log.to, end)) {
+        await this.addSamples(change.lines, trainProb);
+      } else {
+        for await (const batch of source.samplesSince(this.options.namespace, name, from, end)) await this.addSamples(batch, trainProb);
+      }
     }
-    if (read.kind === 'refused') return this.warnOnce('dataset', read.message);
-    if (read.kind !== 'read') return;
-    if (sameCursor(read.cursor, cursor) && read.cursor.tail === cursor.tail) return;
-    state.data.cursor = read.cursor;
+    if (state.data.samples && samePosition(state.data.samples, end) && !state.data.cursor) return;
+    state.data.samples = end;
+    delete state.data.cursor;
     await state.commit();
   }
 
   /** Split new lines: the first `floor(trainProb * n)` (carrying the remainder over batches) to train, the rest to eval. */
-  private async addSamples(lines: string[], trainProb: number): Promise<void> {
+  private async addSamples(lines: Buffer[], trainProb: number): Promise<void> {
     const state = this.state as JobState;
     const split = state.data.split;
     const seen = split.seen + lines.length;
@@ -372,7 +377,7 @@ export class JobManager {
       this.warnOnce('output', `${shared}: round ${round} waits`);
       return undefined;
     }
-    const access = await this.indexAccess();
+    const access = this.indexAccess();
     // A topic of its own: the read of the index warns under 'dataset' at every check, with another text.
     if (typeof access === 'string') this.warnOnce('cut', `${access}: round ${round} waits`);
     return typeof access === 'string' ? undefined : access;
@@ -402,19 +407,18 @@ export class JobManager {
     return undefined;
   }
 
-  /** Owner and mode of the dataset's index (opened as the monitor does), or why there are none. */
-  protected async indexAccess(): Promise<FileAccess | string> {
+  /** Owner and mode of the dataset's index at the monitor's last read, or why there are none. */
+  protected indexAccess(): FileAccess | string {
     const dataset = this.dataset();
     const job = this.job as unknown as IncrementalLearningJob;
     if (!dataset) return `Dataset ${this.options.namespace}/${job.spec.dataset.name} not found`;
-    const opened = await datasetIndexOpener(this.ctx.config, dataset)(datasetIndexPath(this.ctx.config, dataset));
-    if (opened.kind === 'missing') return `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)} does not exist`;
-    if (opened.kind === 'refused') return opened.message;
-    try {
-      return accessOf(await opened.handle.stat());
-    } finally {
-      await opened.handle.close();
-    }
+    return this.ctx.datasets?.access(this.options.namespace, dataset.metadata.name as string) ?? `Dataset ${this.options.namespace}/${dataset.metadata.name} is not monitored`;
+  }
+
+  /** The csv header of the dataset's index, exact bytes, once read. */
+  private datasetHeader(): Buffer | undefined {
+    const dataset = this.dataset();
+    return dataset ? this.ctx.datasets?.header(this.options.namespace, dataset.metadata.name as string) : undefined;
   }
 
   /**
@@ -423,13 +427,14 @@ export class JobManager {
    */
   private async writeRound(intent: Extract<Intent, { kind: 'cutTrain' | 'cutEval' }>, pools: readonly PoolFile[]): Promise<number> {
     const state = this.state as JobState;
-    const access = intent.access ?? (await this.indexAccess());
+    const access = intent.access ?? this.indexAccess();
     if (typeof access === 'string') throw new LocalControllerError('DATASET_INVALID', `${access}: round ${intent.round} waits`);
     const folder = dirname(intent.roundFile);
     const subject = `${this.subject}: round folder ${JSON.stringify(folder)}`;
     const lines = await inCheckedFolder(this.ctx.config, folder, subject, true, async (checked) => {
       const roundFile = join(checked, basename(intent.roundFile));
-      const written = await state.writeRoundFile(roundFile, pools, intent.header, access);
+      const header = intent.headerBytes !== undefined ? Buffer.from(intent.headerBytes, 'base64') : intent.header !== undefined ? Buffer.from(intent.header, 'utf8') : undefined;
+      const written = await state.writeRoundFile(roundFile, pools, header, access);
       const index = intent.dataIndex;
       if (index) await writeDataIndex(roundFile, join(checked, basename(index.file)), index.base, index.csv, access);
       return written;
@@ -555,7 +560,8 @@ export class JobManager {
       ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
       access,
     };
-    if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
+    const header = this.datasetHeader();
+    if (header) intent.headerBytes = header.toString('base64');
     if (manual) intent.manual = manual;
     state.data.intent = intent;
     await state.commit();
@@ -605,7 +611,8 @@ export class JobManager {
       ...(dataIndex ? { dataIndex: dataIndex.write } : {}),
       access,
     };
-    if (state.data.cursor.header !== undefined) intent.header = state.data.cursor.header;
+    const header = this.datasetHeader();
+    if (header) intent.headerBytes = header.toString('base64');
     const manual = this.manual('Eval');
     if (manual) intent.manual = manual;
     state.data.intent = intent;
@@ -781,7 +788,7 @@ export class JobManager {
     const state = this.state as JobState;
     const outputDir = this.outputDir();
     if (!outputDir) return;
-    const header = state.data.cursor.header;
+    const header = this.datasetHeader();
     const roundFile = join(hostPath(this.ctx.config, outputDir), 'data', 'train', String(round), 'data.txt');
     const oldTrain = state.data.train;
     const oldOpen = state.data.evalOpen;
@@ -792,13 +799,15 @@ export class JobManager {
     const trainLines = (async function* () {
       if (!handle) return;
       let skippedHeader = header === undefined;
-      for await (const line of createInterface({ input: handle.createReadStream({ autoClose: false }), crlfDelay: Infinity })) {
-        if (line.trim() === '') continue;
-        if (!skippedHeader) {
-          skippedHeader = true;
-          continue;
+      for await (const batch of splitLines(handle.createReadStream({ autoClose: false }))) {
+        for (const line of batch) {
+          if (line.length === 0) continue;
+          if (!skippedHeader) {
+            skippedHeader = true;
+            continue;
+          }
+          yield line;
         }
-        yield line;
       }
     })();
     let newTrain: PoolFile;

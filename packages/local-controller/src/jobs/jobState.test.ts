@@ -16,7 +16,7 @@ describe('JobState', () => {
 
   test('bytes appended but not committed (a crash before the commit) are cut off on open', async () => {
     const state = await JobState.open(dir, 'uid-1', logger);
-    state.data.train = await state.appendLines(state.data.train, ['a', 'b']);
+    state.data.train = await state.appendLines(state.data.train, [Buffer.from('a'), Buffer.from('b')]);
     await state.commit();
     await appendFile(state.poolPath(state.data.train.file), 'c\n');
     await writeFile(state.poolPath('train-99.txt'), 'orphan\n');
@@ -27,7 +27,7 @@ describe('JobState', () => {
 
   test('a state of another uid (the job made again) or an unreadable one starts fresh', async () => {
     const state = await JobState.open(dir, 'uid-1', logger);
-    state.data.train = await state.appendLines(state.data.train, ['a']);
+    state.data.train = await state.appendLines(state.data.train, [Buffer.from('a')]);
     state.markDone('Train/Ready/1', { at: 'now' }, 1);
     await state.commit();
     const other = await JobState.open(dir, 'uid-2', logger);
@@ -40,7 +40,7 @@ describe('JobState', () => {
 
   test('a state of a later schema is refused naming the file and both schemas, and left as it is (not started afresh)', async () => {
     const state = await JobState.open(dir, 'uid-1', logger);
-    state.data.train = await state.appendLines(state.data.train, ['a']);
+    state.data.train = await state.appendLines(state.data.train, [Buffer.from('a')]);
     await state.commit();
     const later = { ...JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')), schema: 2 };
     await writeFile(join(dir, 'state.json'), JSON.stringify(later));
@@ -54,11 +54,20 @@ describe('JobState', () => {
 
   test('round files hold the header then the committed lines of the pools, written atomically', async () => {
     const state = await JobState.open(dir, 'uid-1', logger);
-    const a = await state.appendLines(state.newPool('eval'), ['x,1', 'y,2']);
-    const b = await state.appendLines(state.newPool('eval'), ['z,3']);
+    const a = await state.appendLines(state.newPool('eval'), [Buffer.from('x,1'), Buffer.from('y,2')]);
+    const b = await state.appendLines(state.newPool('eval'), [Buffer.from('z,3')]);
     const target = join(dir, 'out', 'data', 'eval', '1', 'data.txt');
-    expect(await state.writeRoundFile(target, [a, b], 'image,label')).toBe(3);
+    expect(await state.writeRoundFile(target, [a, b], Buffer.from('image,label'))).toBe(3);
     expect(await readFile(target, 'utf8')).toBe('image,label\nx,1\ny,2\nz,3\n');
+  });
+
+  test('lines are bytes from the pool to the round file: non-UTF-8 kept exactly', async () => {
+    const state = await JobState.open(dir, 'uid-1', logger);
+    const line = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x70, 0x6e, 0x67]);
+    const pool = await state.appendLines(state.newPool('train'), [line]);
+    const target = join(dir, 'out', 'data.txt');
+    await state.writeRoundFile(target, [pool]);
+    expect(await readFile(target)).toEqual(Buffer.concat([line, Buffer.from('\n')]));
   });
 
   test('action records of rounds long past are forgotten', async () => {

@@ -6,15 +6,15 @@
  * is undone by cutting the files back on open. Files are never rewritten in place: a pool that changes
  * otherwise gets a new file, and the state switches to it in one commit.
  */
-import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { type WireFrame } from '@sedna-ts/api-types';
 import { writeAtomic, writeFileAtomic } from '@sedna-ts/internal';
 import { LocalControllerError } from '../errors.js';
+import { fileLines, joinLines } from '../storage/committedFile.js';
 import { applyAccess, fileSize, readJsonFile, type FileAccess } from '../storage/files.js';
-import { START_CURSOR, type IndexCursor } from '../datasets/indexReader.js';
+import { type IndexCursor } from '../datasets/indexReader.js';
+import { type LogPosition } from '../datasets/datasetMonitor.js';
 import { type LcLogger } from '../logger.js';
 
 /** One pool file and its committed size. */
@@ -47,20 +47,24 @@ export interface DataIndexFile {
 /**
  * An action in progress, replayed on open until it completes. A cut's `access` is the owner and mode of
  * its round files (those of the dataset's index when the cut was decided; absent in intents written
- * before it existed).
+ * before it existed); `headerBytes` the base64 of a csv index's header (`header`: as text, in intents
+ * written before it).
  */
 export type Intent =
-  | { kind: 'cutTrain'; key: string; round: number; frame: WireFrame; pool: PoolFile; roundFile: string; header?: string; manual?: string; cause: string; dataIndex?: DataIndexFile; access?: FileAccess }
-  | { kind: 'cutEval'; key: string; round: number; frame: WireFrame; versions: EvalVersion[]; roundFile: string; header?: string; manual?: string; dataIndex?: DataIndexFile; access?: FileAccess }
+  | { kind: 'cutTrain'; key: string; round: number; frame: WireFrame; pool: PoolFile; roundFile: string; header?: string; headerBytes?: string; manual?: string; cause: string; dataIndex?: DataIndexFile; access?: FileAccess }
+  | { kind: 'cutEval'; key: string; round: number; frame: WireFrame; versions: EvalVersion[]; roundFile: string; header?: string; headerBytes?: string; manual?: string; dataIndex?: DataIndexFile; access?: FileAccess }
   | { kind: 'report'; key: string; round: number; frame: WireFrame; manual?: string; detail?: string };
 
 /** The whole state. */
 export interface JobStateData {
   schema: 1;
   uid: string;
-  /** Dataset `<ns>/<name>` the cursor is on. */
+  /** Dataset `<ns>/<name>` the samples come from. */
   dataset: string;
-  cursor: IndexCursor;
+  /** How far in the Dataset's sample log the pools have taken (undefined: from its start). */
+  samples?: LogPosition;
+  /** States before the sample log: where the job was in the index itself. */
+  cursor?: IndexCursor;
   /** Samples handed to the pools, and how many of them went to train (for the exact split). */
   split: { seen: number; train: number };
   train: PoolFile;
@@ -87,7 +91,6 @@ function freshState(uid: string): JobStateData {
     schema: 1,
     uid,
     dataset: '',
-    cursor: { ...START_CURSOR },
     split: { seen: 0, train: 0 },
     train: { file: 'train-0.txt', bytes: 0, lines: 0 },
     evalOpen: { file: 'eval-1.txt', bytes: 0, lines: 0 },
@@ -180,40 +183,37 @@ export class JobState {
     return { file: `${prefix}-${this.data.nextFile++}.txt`, bytes: 0, lines: 0 };
   }
 
-  /** Append lines to a pool file (fsync); the caller commits the returned sizes. */
-  async appendLines(pool: PoolFile, lines: readonly string[]): Promise<PoolFile> {
+  /** Append lines (exact bytes) to a pool file (fsync); the caller commits the returned sizes. */
+  async appendLines(pool: PoolFile, lines: readonly Buffer[]): Promise<PoolFile> {
     if (lines.length === 0) return pool;
-    const text = `${lines.join('\n')}\n`;
-    const handle = await open(this.poolPath(pool.file), 'a');
+    const data = joinLines(lines);
+    const handle = await open(this.poolPath(pool.file), 'a', 0o600);
     try {
-      await handle.write(text);
+      await handle.write(data);
       await handle.datasync();
     } finally {
       await handle.close();
     }
-    return { file: pool.file, bytes: pool.bytes + Buffer.byteLength(text), lines: pool.lines + lines.length };
+    return { file: pool.file, bytes: pool.bytes + data.length, lines: pool.lines + lines.length };
   }
 
-  /** The committed lines of a pool file. */
-  async *readLines(pool: PoolFile): AsyncGenerator<string> {
-    if (pool.bytes === 0) return;
-    const stream = createReadStream(this.poolPath(pool.file), { start: 0, end: pool.bytes - 1 });
-    const reader = createInterface({ input: stream, crlfDelay: Infinity });
-    for await (const line of reader) if (line !== '') yield line;
+  /** The committed lines of a pool file, exact bytes. */
+  async *readLines(pool: PoolFile): AsyncGenerator<Buffer> {
+    for await (const batch of fileLines(this.poolPath(pool.file), 0, pool.bytes)) for (const line of batch) if (line.length > 0) yield line;
   }
 
   /**
    * Write `target` atomically with `header` (if any) and then the committed lines of `pools`, in order.
    * Returns the number of sample lines written.
    */
-  async writeRoundFile(target: string, pools: readonly PoolFile[], header?: string, access?: FileAccess): Promise<number> {
+  async writeRoundFile(target: string, pools: readonly PoolFile[], header?: Buffer, access?: FileAccess): Promise<number> {
     return writeLinesAtomic(target, header, (async function* (self: JobState) {
       for (const pool of pools) yield* self.readLines(pool);
     })(this), access);
   }
 
   /** A new pool file holding `first` lines then the lines of `then` (to put samples back in front). */
-  async mergedPool(prefix: 'train' | 'eval', first: AsyncIterable<string>, then: PoolFile): Promise<PoolFile> {
+  async mergedPool(prefix: 'train' | 'eval', first: AsyncIterable<Buffer>, then: PoolFile): Promise<PoolFile> {
     const pool = this.newPool(prefix);
     const lines = await writeLinesAtomic(this.poolPath(pool.file), undefined, (async function* (state: JobState) {
       yield* first;
@@ -254,23 +254,34 @@ export class JobState {
   }
 }
 
+const LF = Buffer.from('\n');
+
 /**
- * Write `header` and `lines` to `target` by temp file, fsync and rename, with the owner and mode of
- * `access` when given; returns the lines written.
+ * Write `header` and `lines` (exact bytes; text is written as UTF-8), each ended by LF, to `target` by
+ * temp file, fsync and rename, with the owner and mode of `access` when given; returns the lines written.
  */
-export function writeLinesAtomic(target: string, header: string | undefined, lines: AsyncIterable<string>, access?: FileAccess): Promise<number> {
+export function writeLinesAtomic(target: string, header: Buffer | string | undefined, lines: AsyncIterable<Buffer | string>, access?: FileAccess): Promise<number> {
   return writeAtomic(target, async (handle) => {
     let count = 0;
-    let buffer = header !== undefined ? `${header}\n` : '';
+    let parts: Buffer[] = [];
+    let size = 0;
+    const add = (line: Buffer | string) => {
+      const bytes = typeof line === 'string' ? Buffer.from(line, 'utf8') : line;
+      parts.push(bytes, LF);
+      size += bytes.length + 1;
+    };
+    if (header !== undefined) add(header);
     for await (const line of lines) {
-      buffer += `${line}\n`;
+      add(line);
       count++;
-      if (buffer.length >= 1 << 20) {
-        await handle.write(buffer);
-        buffer = '';
+      if (size >= 1 << 20) {
+        await handle.write(Buffer.concat(parts));
+        parts = [];
+        size = 0;
       }
     }
-    if (buffer) await handle.write(buffer);
+    if (size > 0) await handle.write(Buffer.concat(parts));
     return count;
   }, access ? { prepare: (handle) => applyAccess(handle, access) } : {});
 }
+
