@@ -185,7 +185,7 @@ test('a lock left by a process that is gone is taken over; the data of the last 
   expect((await run(['get', 'configmap', 'kept', '-o', 'name', '--data-dir', dir])).stdout).toBe('configmap/kept\n');
   second.process.kill('SIGTERM');
   expect(await second.exited).toBe(0);
-});
+}, 90_000);
 
 test('up usage errors exit 2', async () => {
   expect((await run(['up', '--node', 'Edge_1', '--data-dir', dir])).code).toBe(2);
