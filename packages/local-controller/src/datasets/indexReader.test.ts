@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { appendFile, mkdir, mkdtemp, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rename, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { classifyLine, headerOf, indexFormatOf, readIndex, samplePathProblem, START_CURSOR, type IndexCursor } from './indexReader.js';
@@ -97,6 +97,16 @@ describe('readIndex', () => {
     expect(samplePathProblem(Buffer.from('images/fifo.png'), checks)).toBe(`its sample file ${JSON.stringify(join(dir, 'images', 'fifo.png'))} is not a regular file`);
     expect(samplePathProblem(Buffer.from('images'), checks)).toContain('is not a regular file');
     expect(samplePathProblem(Buffer.from('images/missing.png'), { root: dir, files: false })).toBeUndefined();
+    // Through symlinks: a link inside the folder is a sample; a link out of it (a secret) is not.
+    await symlink(join(dir, 'images', 'a.png'), join(dir, 'images', 'inside.png'));
+    const secret = await mkdtemp(join(tmpdir(), 'secret-'));
+    await writeFile(join(secret, 'gm-secret'), 's3cr3t');
+    await symlink(join(secret, 'gm-secret'), join(dir, 'images', 'secret.png'));
+    expect(samplePathProblem(Buffer.from('images/inside.png 1'), checks)).toBeUndefined();
+    expect(samplePathProblem(Buffer.from('images/secret.png 1'), checks)).toBe(
+      `its sample file ${JSON.stringify(join(dir, 'images', 'secret.png'))} is a symlink to ${JSON.stringify(join(secret, 'gm-secret'))}, outside the dataset folder ${JSON.stringify(dir)}`,
+    );
+    await rm(secret, { recursive: true, force: true });
   });
 
   test('a read with checks hands bad lines apart, in line order, and counts only samples', async () => {

@@ -15,7 +15,7 @@
  * This runs in the LC's dataset reader processes (readerPool.ts), where a read that never returns
  * cannot take the LC's threads.
  */
-import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, realpathSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { accessOf, isNotFound, type FileAccess } from '../storage/files.js';
@@ -164,6 +164,27 @@ function within(root: string, path: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith('../') && !posix.isAbsolute(rel));
 }
 
+const realRoots = new Map<string, string>();
+
+/**
+ * The real path of the dataset folder on the host (latin1 text), cached for a few seconds (a folder may be
+ * re-pointed); the folder itself as written when it cannot be resolved (then every link out is refused).
+ */
+function realRootOf(checks: LineChecks): string {
+  const onHost = checks.hostRoot ? posix.join(checks.hostRoot, checks.root) : checks.root;
+  const cached = realRoots.get(onHost);
+  if (cached !== undefined) return cached;
+  let real: string;
+  try {
+    real = realpathSync(onHost, { encoding: 'buffer' }).toString('latin1');
+  } catch {
+    real = Buffer.from(onHost, 'utf8').toString('latin1');
+  }
+  if (realRoots.size === 0) setTimeout(() => realRoots.clear(), 5_000).unref();
+  realRoots.set(onHost, real);
+  return real;
+}
+
 /**
  * Why the sample path of a txt line is bad, or undefined when it is fine: it leaves `checks.root`
  * (resolved as the worker SDK does), or, with `checks.files`, it opens as no regular file. The path is
@@ -186,6 +207,13 @@ export function samplePathProblem(bytes: Buffer, checks: LineChecks): string | u
     // O_NONBLOCK: a FIFO named by a line is refused below instead of blocking the open.
     fd = openSync(onHost, constants.O_RDONLY | constants.O_NONBLOCK);
     if (!fstatSync(fd).isFile()) return `its sample file ${shown(resolved)} is not a regular file`;
+    // Through symlinks, the file must still be in the dataset folder: a link to a secret (the LC's own
+    // data dir, /etc/...) would otherwise go to the workers as a sample.
+    const realRoot = realRootOf(checks);
+    const real = realpathSync.native(onHost, { encoding: 'buffer' }).toString('latin1');
+    if (!within(realRoot, real)) {
+      return `its sample file ${shown(resolved)} is a symlink to ${shown(real)}, outside the dataset folder ${JSON.stringify(checks.root)}`;
+    }
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
