@@ -57,6 +57,38 @@ test('the outcome the GM writes ends the wait: Refused exits 1 with the reason, 
   expect(r.stdout).toContain('rolled back: round 4 deployed the model of round 2 again (/o/train/2/model.onnx)\n');
 });
 
+test('a request replaced by another before the GM took it exits 1 saying so; one whose round ran is answered from that round', async () => {
+  const run = t.sedna(['rollback', 'helmet', '--to-round', '1', '--wait', '30s']);
+  let value: string | undefined;
+  for (let i = 0; i < 200 && !(value = await annotation())?.startsWith('1@'); i++) await new Promise((r) => setTimeout(r, 50));
+  await t.client.request('PATCH', JOB_PATH, { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'sedna.io/rollback': 'previous@2025-01-01T00:00:00Z' } } } });
+  expect(await run).toMatchObject({ code: 1, stderr: `rollback ${value}: replaced by the request previous@2025-01-01T00:00:00Z before the global manager acted on it; nothing was done for it\n` });
+
+  // Two requests in a row: the GM ran the first in round 7 and now answers the second in lastRollback.
+  const second = t.sedna(['rollback', 'helmet', '--to-round', '2', '--wait', '30s']);
+  for (let i = 0; i < 200 && !(value = await annotation())?.startsWith('2@'); i++) await new Promise((r) => setTimeout(r, 50));
+  const at = '2025-01-01T00:20:00Z';
+  const rollbackData = JSON.stringify({ round: 7, attempt: 1, rollback: { requested: value, to: 2, toTrainedIn: 2, from: 1 } });
+  const decision = JSON.stringify({ round: 7, decision: { round: 7, decision: 'Rollback', reason: 'x', metric: '', operator: '>', threshold: 0, compared: {}, time: at } });
+  await t.client.request('PATCH', `${JOB_PATH}/status`, {
+    contentType: 'application/merge-patch+json',
+    body: {
+      status: {
+        conditions: [
+          { type: 'Waiting', status: 'True', stage: 'Deploy', round: 7, reason: 'Rollback', data: rollbackData, lastTransitionTime: at },
+          { type: 'Ready', status: 'True', stage: 'Deploy', round: 7, data: decision, lastTransitionTime: at },
+          { type: 'Completed', status: 'True', stage: 'Deploy', round: 7, lastTransitionTime: at },
+        ],
+        lastRollback: { requested: 'previous@2025-01-01T00:21:00Z', result: 'Pending', reason: 'waits', time: at },
+      },
+    },
+  });
+  await t.client.request('PATCH', JOB_PATH, { contentType: 'application/merge-patch+json', body: { metadata: { annotations: { 'sedna.io/rollback': 'previous@2025-01-01T00:21:00Z' } } } });
+  const r = await second;
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('rolled back: round 7 deployed the model of round 2 again\n');
+});
+
 test('bad flags exit 2 naming the value; a job that does not exist exits 3', async () => {
   expect(await t.sedna(['rollback', 'helmet', '--to-round', 'last'])).toMatchObject({ code: 2, stderr: 'sedna: --to-round "last": expected a round number (0: the job\'s initial model)\n' });
   expect(await t.sedna(['rollback', 'helmet', '--wait', 'soon'])).toMatchObject({ code: 2, stderr: 'sedna: --wait "soon": expected a duration such as 30s, 1m or 500ms\n' });

@@ -6,7 +6,7 @@
  * outcome lands in `status.lastRollback` (docs/design/rollback.md), which this command waits for.
  */
 import { ROLLBACK_ANNOTATION, rollbackAnnotationValue } from '@sedna-ts/api-types/contract';
-import type { RollbackOutcome } from '@sedna-ts/api-types';
+import type { JobCondition, RollbackOutcome } from '@sedna-ts/api-types';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { displayKind, objectPath } from '../discovery.js';
@@ -15,6 +15,7 @@ import { ExitCode } from '../exitCodes.js';
 import { namespaceFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
 import { kindShortName, resolveJob } from '../jobRef.js';
+import { conditionData } from '../jobView.js';
 import type { KubeObject } from '../printers.js';
 import { parseDuration, type ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
@@ -42,6 +43,27 @@ function parseWait(value: string | undefined): number {
   return parseDuration('--wait', value);
 }
 
+/**
+ * The outcome of request `value` from the round that carried it out, when `lastRollback` already
+ * answers a later request: Done when that round deployed (decision Rollback), Refused when it ended
+ * otherwise; undefined while it runs or when no round carried it.
+ */
+export function outcomeFromConditions(conditions: readonly JobCondition[], value: string): RollbackOutcome | undefined {
+  const started = conditions.find((c) => conditionData(c).rollback?.requested === value);
+  if (!started) return undefined;
+  const round = started.round;
+  const inRound = conditions.filter((c) => c.stage === 'Deploy' && c.round === round);
+  const completed = inRound.find((c) => c.type === 'Completed');
+  if (!completed) return undefined;
+  const rollback = conditionData(started).rollback;
+  const decided = inRound.map((c) => conditionData(c).decision).find((d) => d !== undefined);
+  const time = completed.lastTransitionTime ?? '';
+  const extra = { ...(round !== undefined ? { round } : {}), ...(rollback ? { to: rollback.to } : {}) };
+  if (decided?.decision === 'Rollback') return { requested: value, result: 'Done', reason: `round ${round} deployed the model of round ${rollback?.to} again`, time, ...extra };
+  const said = conditionData(completed).output?.ownerInfo?.reason;
+  return { requested: value, result: 'Refused', reason: decided?.reason ?? (typeof said === 'string' ? said : `round ${round} ended without deploying it`), time, ...extra };
+}
+
 /** Runs `sedna rollback`; resolves to the exit code. */
 export async function runRollback(job: string, options: RollbackOptions, io: CliIo, now = new Date()): Promise<ExitCode> {
   const target = parseTarget(options.toRound);
@@ -67,19 +89,26 @@ export async function runRollback(job: string, options: RollbackOptions, io: Cli
     let lastShown = '';
     for (;;) {
       const current = await session.client.request<KubeObject>('GET', path);
-      const outcome = (current.status as { lastRollback?: RollbackOutcome } | undefined)?.lastRollback;
-      if (outcome?.requested === value) {
+      const status = (current.status ?? {}) as { lastRollback?: RollbackOutcome; conditions?: JobCondition[] };
+      const outcome = status.lastRollback?.requested === value ? status.lastRollback : outcomeFromConditions(status.conditions ?? [], value);
+      if (outcome) {
         last = outcome;
         if (outcome.result === 'Done') {
           io.stdout.write(`rolled back: ${outcome.reason}\n`);
           return ExitCode.Ok;
         }
         if (outcome.result === 'Refused') {
-          io.stderr.write(`rollback refused: ${outcome.reason}\n`);
+          io.stderr.write(`${outcome.reason.startsWith('rollback ') ? outcome.reason : `rollback refused: ${outcome.reason}`}\n`);
           return ExitCode.Invalid;
         }
         if (outcome.reason !== lastShown) io.stdout.write(`pending: ${outcome.reason}\n`);
         lastShown = outcome.reason;
+      }
+      const annotation = current.metadata?.annotations?.[ROLLBACK_ANNOTATION];
+      if (!outcome && annotation !== value && !(status.conditions ?? []).some((c) => conditionData(c).rollback?.requested === value)) {
+        // Another request replaced this one before the GM took it (the annotation holds one request).
+        io.stderr.write(`rollback ${value}: replaced by ${annotation ? `the request ${annotation}` : 'another request'} before the global manager acted on it; nothing was done for it\n`);
+        return ExitCode.Invalid;
       }
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));

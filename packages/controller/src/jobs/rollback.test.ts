@@ -49,7 +49,7 @@ describe('resolveRollback', () => {
   test('a round: the model it deployed (0: the initial model); a rollback record is not a round of its own', () => {
     expect(resolveRollback(HISTORY, 1)).toMatchObject({ target: { round: 1, model: { url: url(1) } } });
     expect(resolveRollback(HISTORY, 0)).toMatchObject({ target: { round: 0, decision: 'Initial' } });
-    expect(resolveRollback([...HISTORY, rec(5, 'Rollback', 1)], 5)).toEqual({ refused: 'round 5 did not deploy a model (rounds that deployed a model: 0, 1, 2, 3)' });
+    expect(resolveRollback([...HISTORY, rec(5, 'Rollback', 1)], 5)).toEqual({ refused: 'round 5 was a rollback to round 1: ask for round 1 (rounds that deployed a model: 0, 1, 2, 3)' });
   });
   test('refused: nothing served, nothing before, a round that kept, the model serving now', () => {
     expect(resolveRollback([], 'previous')).toEqual({ refused: 'no model has served yet: nothing to go back to' });
@@ -182,5 +182,14 @@ describe('decide: rollback', () => {
     const d = run(job2, { reports: [report({ phase: 'deploy', status: 'completed', round: 5 })] });
     expect(d.status.completionTime).toBeUndefined();
     expect(appended(job2, d).slice(-2)).toEqual(['Deploy/Completed/5', 'Train/Waiting/5']);
+  });
+
+  test('a hand-written value of any length: the outcome and the event keep it cut, with its length', () => {
+    const value = `${'A'.repeat(100_000)}`;
+    const d = run(idleJob(value));
+    expect(d.status.lastRollback?.requested).toBe(`${'A'.repeat(80)}... (100000 characters)`);
+    const event = d.actions.find((a) => a.type === 'event');
+    expect(JSON.stringify(event).length).toBeLessThan(1000);
+    expect(d.actions).toContainEqual({ type: 'removeAnnotation', key: ROLLBACK_ANNOTATION });
   });
 });

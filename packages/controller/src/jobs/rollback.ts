@@ -88,6 +88,8 @@ export function resolveRollback(deployments: readonly DeploymentRecord[] | undef
       const rounds = list.filter((r) => r.decision !== DeployDecisionType.Rollback).map((r) => r.round);
       const known = rounds.length > 0 ? `rounds that deployed a model: ${rounds.join(', ')}` : 'no round deployed a model';
       const older = list.length >= MAX_DEPLOYMENTS ? ` (only the newest ${MAX_DEPLOYMENTS} deployments are kept)` : '';
+      const rolled = list.find((r) => r.round === target && r.decision === DeployDecisionType.Rollback);
+      if (rolled) return { refused: `round ${target} was a rollback to round ${rolled.trainedIn}: ask for round ${rolled.trainedIn} (${known}${older})` };
       return { refused: `round ${target} did not deploy a model (${known}${older})` };
     }
     if (chosen.model.url === current.model.url) return { refused: `${describeRecord(chosen)} (${chosen.model.url}) is the one serving now` };

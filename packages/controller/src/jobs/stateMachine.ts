@@ -479,7 +479,9 @@ class Decider<J extends LearningJob> {
   }
 
   /** The outcome of a request in status (what `sedna rollback` waits for); an event when it is refused. */
-  rollbackOutcome(requested: string, result: RollbackOutcome['result'], reason: string, extra: { round?: number; to?: number } = {}): void {
+  rollbackOutcome(value: string, result: RollbackOutcome['result'], reason: string, extra: { round?: number; to?: number } = {}): void {
+    // A hand-written value can be long: kept cut, with its length (what `sedna rollback` writes is short).
+    const requested = value.length > 120 ? `${value.slice(0, 80)}... (${value.length} characters)` : value;
     const previous = this.rollbackStatus.lastRollback;
     if (previous?.requested === requested && previous.result === result && previous.reason === reason) return;
     this.rollbackStatus.lastRollback = { requested, result, reason, ...extra, time: this.now };
@@ -493,7 +495,8 @@ class Decider<J extends LearningJob> {
       this.actions.push({ type: 'removeAnnotation', key: ROLLBACK_ANNOTATION });
     };
     const outcome = this.rollbackStatus.lastRollback;
-    if (outcome?.requested === value && outcome.result !== 'Pending') {
+    const recorded = value.length > 120 ? `${value.slice(0, 80)}... (${value.length} characters)` : value;
+    if (outcome?.requested === recorded && outcome.result !== 'Pending') {
       if (final) remove();
       return;
     }
@@ -531,7 +534,7 @@ class Decider<J extends LearningJob> {
       type: JobConditionType.Waiting,
       round,
       reason: ConditionReason.Rollback,
-      message: `sedna rollback: round ${round} serves ${which} again (${target.model.url}) instead of round ${current.round}'s`,
+      message: `sedna rollback: round ${round} serves ${which} again (${target.model.url}) instead of ${current.decision === 'Rollback' ? `the model of round ${current.trainedIn} that round ${current.round} deployed again` : current.round === 0 ? 'the initial model' : `the model round ${current.round} deployed`}`,
       data: {
         attempt: 1,
         input: { models: [target.model, current.model] },
