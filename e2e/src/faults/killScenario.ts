@@ -213,10 +213,13 @@ export async function runKillScenario(options: KillScenarioOptions): Promise<Kil
         dataDir: scenario.dataDir,
         dir: scenario.dir,
         node: NODE,
-        // Kept for the checks: pods of every round; watches and reconciles retried soon after an API server restart.
+        // Kept for the checks: the pods and conditions of every round; watches and reconciles retried soon
+        // after an API server restart.
         // A Succeeded train pod waits reportGraceSeconds for its report, which the cut holds back.
         gmConfig: {
           podRetentionRounds: 1000,
+          // Every condition of every round (the default keeps 200, about 12 rounds).
+          maxConditions: 10_000,
           reportGraceSeconds: Math.max(60, options.cutSeconds + 60),
           watchBackoff: { initialMs: 200, maxMs: 2000 },
           backoff: { initialMs: 200, maxMs: 5000 },
