@@ -1,10 +1,10 @@
 // Runs the node agent on its own: `node dist/node-agent-main.js --kubeconfig F --node N --data-dir D`,
 // the process a kubelet is on a cluster node. `sedna up` runs the same agent in a worker thread.
-import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '@sedna-ts/internal/logger';
 import { NodeAgentError } from './errors.js';
 import { startNodeAgent } from './nodeAgent.js';
+import { runStandalone, stopSignal } from '../standalone.js';
 
 const HELP = `Usage: node-agent-main --kubeconfig FILE --node NAME --data-dir DIR [options]
 
@@ -27,64 +27,42 @@ stderr (level from SEDNA_LOG_LEVEL, default info). On SIGTERM or SIGINT the pods
 within its grace period) and marked Failed with reason NodeShutdown, unless --leave-pods.
 `;
 
-async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        kubeconfig: { type: 'string' },
-        node: { type: 'string' },
-        'data-dir': { type: 'string' },
-        'image-command': { type: 'string', multiple: true },
-        'leave-pods': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const kubeconfig = args.kubeconfig ?? process.env.KUBECONFIG;
-  const nodeName = args.node ?? process.env.NODENAME;
-  const dataDir = args['data-dir'] ?? process.env.SEDNA_DATA_DIR;
-  const missing = [!kubeconfig && '--kubeconfig', !nodeName && '--node', !dataDir && '--data-dir'].filter(Boolean);
-  if (missing.length > 0) {
-    process.stderr.write(`${missing.join(', ')} required\n\n${HELP}`);
-    return 2;
-  }
-  const imageCommands: Record<string, string[]> = {};
-  for (const entry of args['image-command'] ?? []) {
-    const at = entry.indexOf('=');
-    const command = entry.slice(at + 1).split(' ').filter(Boolean);
-    if (at <= 0 || command.length === 0) {
-      process.stderr.write(`--image-command ${JSON.stringify(entry)}: expected IMAGE=COMMAND\n`);
+runStandalone(
+  HELP,
+  {
+    kubeconfig: { type: 'string' },
+    node: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'image-command': { type: 'string', multiple: true },
+    'leave-pods': { type: 'boolean' },
+  },
+  async (args) => {
+    const kubeconfig = args.kubeconfig ?? process.env.KUBECONFIG;
+    const nodeName = args.node ?? process.env.NODENAME;
+    const dataDir = args['data-dir'] ?? process.env.SEDNA_DATA_DIR;
+    const missing = [!kubeconfig && '--kubeconfig', !nodeName && '--node', !dataDir && '--data-dir'].filter(Boolean);
+    if (missing.length > 0) {
+      process.stderr.write(`${missing.join(', ')} required\n\n${HELP}`);
       return 2;
     }
-    imageCommands[entry.slice(0, at)] = command;
-  }
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(kubeconfig as string);
-  const logger = createLogger({ name: 'node-agent', destination: 2, bindings: { node: nodeName } });
-  const agent = await startNodeAgent({ kubeConfig, nodeName: nodeName as string, dataDir: dataDir as string, imageCommands, logger });
-  process.stdout.write(`${JSON.stringify({ ready: true, node: nodeName, pid: process.pid })}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await agent.stop({ killPods: !args['leave-pods'] });
-  return 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const code = error instanceof NodeAgentError && error.code === 'InvalidOptions' ? 2 : 1;
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(code);
+    const imageCommands: Record<string, string[]> = {};
+    for (const entry of args['image-command'] ?? []) {
+      const at = entry.indexOf('=');
+      const command = entry.slice(at + 1).split(' ').filter(Boolean);
+      if (at <= 0 || command.length === 0) {
+        process.stderr.write(`--image-command ${JSON.stringify(entry)}: expected IMAGE=COMMAND\n`);
+        return 2;
+      }
+      imageCommands[entry.slice(0, at)] = command;
+    }
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfig as string);
+    const logger = createLogger({ name: 'node-agent', destination: 2, bindings: { node: nodeName } });
+    const agent = await startNodeAgent({ kubeConfig, nodeName: nodeName as string, dataDir: dataDir as string, imageCommands, logger });
+    process.stdout.write(`${JSON.stringify({ ready: true, node: nodeName, pid: process.pid })}\n`);
+    await stopSignal();
+    await agent.stop({ killPods: !args['leave-pods'] });
+    return 0;
   },
+  (error) => error instanceof NodeAgentError && error.code === 'InvalidOptions',
 );
