@@ -24,4 +24,5 @@ test(`SIGKILL of each part ${form.killsPerPart} times at seeded points of rounds
   expect(result.workerReports.delivered).toBeGreaterThan(0);
   expect(result.cut.reportsServedOffline).toBeGreaterThan(0);
   expect(result.cut.offlineRoundCut).toBe(true);
-});
+  // Each wait of the scenario has its own deadline; this one is only the last resort.
+}, 1_800_000);

@@ -32,4 +32,4 @@ test(`${documents} mutated documents through validation and the API server (seed
   expect(figures.violations).toEqual([]);
   expect(parts?.parts.apiserver.running).toBe(true);
   expect(figures.documents).toBe(documents);
-});
+}, 900_000);

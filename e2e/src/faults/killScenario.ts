@@ -103,7 +103,12 @@ export function planKills(seed: number, killsPerPart: number): { rounds: number;
 class JobReader {
   private readonly api: CustomObjectsApi;
 
-  constructor(kubeconfig: string, private readonly name: string) {
+  constructor(
+    kubeconfig: string,
+    private readonly name: string,
+    /** Why waiting is pointless: a part that exited on its own. */
+    private readonly crashed: () => string | undefined,
+  ) {
     const kc = new KubeConfig();
     kc.loadFromFile(kubeconfig);
     this.api = kc.makeApiClient(CustomObjectsApi);
@@ -125,6 +130,8 @@ class JobReader {
       const job = await this.job();
       if (job) last = job;
       if (job && predicate(job)) return job;
+      const crash = this.crashed();
+      if (crash) throw new Error(`waiting for ${what}: ${crash}; conditions:\n${describeConditions(last)}`);
       if (Date.now() > deadline) throw new Error(`waiting for ${what}: not there after ${timeoutMs / 1000}s; conditions:\n${describeConditions(last)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -230,7 +237,7 @@ export async function runKillScenario(options: KillScenarioOptions): Promise<Kil
     };
     await Promise.all([start(), scenario.prepareModelAndFrames(), generate()]);
     const p = parts as unknown as FourParts;
-    const reader = new JobReader(p.kubeconfig, scenario.name);
+    const reader = new JobReader(p.kubeconfig, scenario.name, () => p.crashed());
     await scenario.apply();
     await reader.until('the job to start', (job) => hasCondition(job, { round: 0, stage: 'Train', type: 'Waiting' } as ConditionKey));
     log('four parts up, job applied');
@@ -300,6 +307,8 @@ export async function runKillScenario(options: KillScenarioOptions): Promise<Kil
     const delivered = reports.filter((r) => r.delivered);
     const missing = delivered.filter((r) => !queuedIds.has(r.reportId)).map((r) => `${r.pod} ${r.kind} ${r.status} ${r.reportId}`);
     if (missing.length > 0) violations.push(`worker reports the LC took (200) but never queued for the GM: ${missing.join(', ')}`);
+    const crash = p.crashed();
+    if (crash) violations.push(crash);
     cut.connectionsDropped = p.proxy.dropped;
     cut.connectionsRefused = p.proxy.refused;
     return {

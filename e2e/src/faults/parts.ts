@@ -57,6 +57,9 @@ class Part {
   /** Times it was SIGKILLed, and started. */
   kills = 0;
   starts = 0;
+  /** How it ended when nobody stopped or killed it (a crash, or an exit of its own). */
+  unexpectedExit: string | undefined;
+  private ending = false;
 
   constructor(
     readonly name: PartName,
@@ -84,7 +87,13 @@ class Part {
     closeSync(log);
     this.child = child;
     this.starts++;
-    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    this.ending = false;
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        if (!this.ending) this.unexpectedExit ??= `${this.name} exited on its own (${code ?? signal}) at ${new Date().toISOString()}; see ${this.logFile}`;
+        resolve();
+      }),
+    );
     const output = () => readFileSync(this.logFile, 'utf8').slice(from);
     await waitFor(`${this.name} ready (see ${this.logFile})`, async () => ((await this.ready(output())) ? true : undefined), timeoutMs, () =>
       child.exitCode !== null || child.signalCode !== null ? `${this.name} exited (${child.exitCode ?? child.signalCode}); see ${this.logFile}` : undefined,
@@ -95,6 +104,7 @@ class Part {
   async kill(): Promise<void> {
     if (!this.running) return;
     this.kills++;
+    this.ending = true;
     this.child!.kill('SIGKILL');
     await this.exited;
   }
@@ -102,6 +112,7 @@ class Part {
   /** SIGTERM, SIGKILL after `graceMs`. */
   async stop(graceMs = 20_000): Promise<void> {
     if (!this.running) return;
+    this.ending = true;
     this.child!.kill('SIGTERM');
     const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
     await this.exited;
@@ -224,6 +235,11 @@ export class FourParts {
   /** Starts `part` again and resolves once it serves. */
   start(part: PartName): Promise<void> {
     return this.parts[part].start();
+  }
+
+  /** Why a part is down that nobody stopped or killed, if one is. */
+  crashed(): string | undefined {
+    return PART_NAMES.map((p) => this.parts[p].unexpectedExit).find((why) => why !== undefined);
   }
 
   /** Kills per part. */

@@ -3,11 +3,20 @@
 // run until SIGTERM or SIGINT, and the process's exit code from how it ended.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
-/** Resolves at the first SIGTERM or SIGINT. */
+/**
+ * Resolves at the first SIGTERM or SIGINT, and keeps the process alive until then. Signal handlers do
+ * not: a node agent whose API server went away has nothing else pending (its retry timers are unref'd)
+ * and exited silently with code 0 (found by the fault suite, which kills the API server under it).
+ */
 export function stopSignal(): Promise<void> {
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   return new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+    const stop = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
   });
 }
 
