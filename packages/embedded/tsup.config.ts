@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'server-main': 'src/apiserver/serverMain.ts' },
+  entry: { index: 'src/index.ts', 'server-main': 'src/apiserver/serverMain.ts', 'node-agent-main': 'src/agent/agentMain.ts' },
   format: ['esm', 'cjs'],
   // A private workspace package (a devDependency): its code goes into dist, so users install nothing more.
   noExternal: ['@sedna-ts/internal'],

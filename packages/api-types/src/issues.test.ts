@@ -31,3 +31,11 @@ test('did-you-mean prefers the same word in another case, then few edits, then a
   expect(didYouMean('zzz', ['Dataset', 'Model'])).toBeUndefined();
   expect(didYouMean('', ['a'])).toBeUndefined();
 });
+
+test('did-you-mean finds no near miss for a huge value, and compares only candidates within reach', () => {
+  // A 4 MB value against the candidates was a full edit distance each (seconds per field); the fault
+  // suite's mutated documents found it. Lengths farther apart than the edits allowed are skipped.
+  expect(didYouMean('x'.repeat(4_000_000), ['txt', 'csv', 'json'])).toBeUndefined();
+  expect(didYouMean('tx', ['txt'])).toBe('txt');
+  expect(didYouMean('tensorflowww', ['tensorflow'])).toBe('tensorflow');
+});

@@ -105,3 +105,13 @@ test('normalizeLegacyObject refuses an invalid document of the older form with i
   expect((error as ApiTypesError).code).toBe('INVALID_OBJECT');
   expect((error as ApiTypesError).message).toBe('IncrementalLearningJob factory/j: spec.trainSpec.workerSpec: is required');
 });
+
+test('a document nested past 500 levels is refused naming where, even in the older form (its copy overflowed the stack)', () => {
+  // Found by the fault suite's mutated documents: `edgeai.io/v1alpha1` on a Dataset with a value nested
+  // 10,000 deep gave an `internal` issue, "Maximum call stack size exceeded", naming no field.
+  let deep: unknown = 'x';
+  for (let i = 0; i < 10_000; i++) deep = i % 2 ? [deep] : { a: deep };
+  const result = validateDocument({ apiVersion: 'edgeai.io/v1alpha1', kind: 'Dataset', metadata: { name: 'd' }, spec: { url: deep, format: 'txt', nodeName: 'n' } });
+  expect(result.valid).toBe(false);
+  expect(result.issues).toEqual([expect.objectContaining({ code: 'too-large', path: 'spec.url[0].a[0].a[0].a', message: 'nests deeper than 500 levels' })]);
+});

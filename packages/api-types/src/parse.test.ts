@@ -66,3 +66,20 @@ test('an empty text has no documents and no issues', () => {
   expect(parseDocuments('')).toEqual({ documents: [], issues: [] });
   expect(parseDocuments('---\n# nothing\n---\n')).toEqual({ documents: [], issues: [] });
 });
+
+test('a document nesting collections past 500 levels is refused where it gets too deep, without parsing it', () => {
+  // Found by the fault suite's mutated documents: the YAML parser overflowed the stack on such a
+  // document, and at times V8 aborted the process ("RegExpCompiler Allocation failed") instead.
+  const deep = (depth: number) => `${'{"a": ['.repeat(depth / 2)}1${']}'.repeat(depth / 2)}`;
+  const text = `apiVersion: sedna.io/v1alpha1\nkind: Dataset\nmetadata: {name: d}\nspec: ${deep(20_000)}\n`;
+  const { documents, issues } = parseDocuments(text);
+  expect(documents).toEqual([]);
+  expect(issues).toEqual([expect.objectContaining({ code: 'too-large', message: 'document 1 nests collections deeper than 500 levels', position: expect.objectContaining({ line: 4 }) })]);
+  // The position is the 501st open bracket.
+  const at = issues[0]?.position?.offset as number;
+  expect(text.slice(text.indexOf('spec: '), at).match(/[[{]/g)).toHaveLength(500);
+  expect(issues[0]?.position?.col).toBe(at - text.lastIndexOf('\n', at));
+  // Brackets inside quoted scalars and comments are not nesting.
+  expect(parseDocuments(`a: "${'['.repeat(600)}"\nb: '${'{'.repeat(600)}'\n# ${'['.repeat(600)}\n`).issues).toEqual([]);
+  expect(parseDocuments(`spec: ${deep(400)}\n`).issues).toEqual([]);
+});

@@ -68,6 +68,37 @@ function isBlank(text: string): boolean {
   return text.split('\n').every((l) => /^\s*(#.*)?$/.test(l) || /^(---|\.\.\.)\s*(#.*)?$/.test(l.trimEnd()));
 }
 
+/**
+ * How deep `[` and `{` may nest in a document. The YAML parser recurses once per level: deeper, it
+ * overflowed the stack, and at times V8 aborted the whole process ("RegExpCompiler Allocation failed")
+ * instead of throwing, so `sedna validate` crashed on a crafted document (found by the fault suite's
+ * mutated documents). Real objects nest a few dozen levels.
+ */
+const MAX_FLOW_DEPTH = 500;
+
+/**
+ * The offset where `[`/`{` nesting first goes past {@link MAX_FLOW_DEPTH}, outside quoted scalars and
+ * comments, or undefined. A block scalar holding brackets may be counted too; past 500 open ones the
+ * document is refused all the same.
+ */
+function tooDeepFlowAt(text: string): number | undefined {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === "'") {
+      for (i++; i < text.length; i++) if (text[i] === "'" && text[++i] !== "'") break;
+      i--;
+    } else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] as string))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return i;
+    } else if ((c === ']' || c === '}') && depth > 0) depth--;
+  }
+  return undefined;
+}
+
 function issue(message: string, position: SourcePosition, documentIndex: number, code: 'syntax' | 'too-large'): ValidationIssue {
   return { code, kind: '', namespace: '', name: '', path: '', value: undefined, message, position, documentIndex };
 }
@@ -96,6 +127,15 @@ export function parseDocuments(text: string, options: ParseOptions = {}): ParseR
       continue;
     }
     if (isBlank(seg.text)) continue;
+    const deep = tooDeepFlowAt(seg.text);
+    if (deep !== undefined) {
+      const before = seg.text.slice(0, deep);
+      const line = seg.line + (before.match(/\n/g)?.length ?? 0);
+      const col = deep - before.lastIndexOf('\n');
+      issues.push(issue(`document ${index + 1} nests collections deeper than ${MAX_FLOW_DEPTH} levels`, { line, col, offset: seg.offset + deep }, index, 'too-large'));
+      index++;
+      continue;
+    }
     const parsed = parseSegment(seg, index, issues);
     if (parsed) documents.push({ ...parsed, bytes });
     index++;

@@ -230,6 +230,27 @@ function schemaIssues(errors: readonly ErrorObject[], doc: unknown): Array<{ seg
 }
 
 /**
+ * How deep a document may nest. Its checks recurse once per level (the schema, the copy of an older
+ * form): deeper, they overflowed the stack and the issue named no field (found by the fault suite's
+ * mutated documents). As deep as `parseDocuments` lets a text nest.
+ */
+const MAX_VALUE_DEPTH = 500;
+
+/** The path (its first 8 segments) of a value nested deeper than `max` in `value`, found without recursion. */
+function pathPastDepth(value: unknown, max: number): Segment[] | undefined {
+  const work: Array<{ value: unknown; path: Segment[]; depth: number }> = [{ value, path: [], depth: 0 }];
+  while (work.length > 0) {
+    const { value: v, path, depth } = work.pop() as (typeof work)[number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return path;
+    const at = (key: Segment) => (path.length < 8 ? [...path, key] : path);
+    if (Array.isArray(v)) v.forEach((item: unknown, i) => work.push({ value: item, path: at(i), depth: depth + 1 }));
+    else for (const [key, item] of Object.entries(v)) work.push({ value: item, path: at(key), depth: depth + 1 });
+  }
+  return undefined;
+}
+
+/**
  * Validates one parsed document as a Sedna object: apiVersion and kind, the kind's schema, and the rules
  * beyond the schema. A document of the older form (`edgeai.io/v1alpha1`) is validated as written and, when
  * valid, returned normalised to the sedna.io form. Never throws.
@@ -251,6 +272,11 @@ export function validateDocument(doc: unknown, options: ValidateOptions = {}): V
   try {
     if (!isObject(doc)) {
       push('kind', [], doc, 'is not an object: a document must be a map with apiVersion, kind, metadata and spec');
+      return { valid: false, issues };
+    }
+    const tooDeep = pathPastDepth(doc, MAX_VALUE_DEPTH);
+    if (tooDeep) {
+      push('too-large', tooDeep, undefined, `nests deeper than ${MAX_VALUE_DEPTH} levels`);
       return { valid: false, issues };
     }
     const apiVersion = doc.apiVersion;

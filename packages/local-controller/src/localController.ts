@@ -105,6 +105,9 @@ async function openState(config: ResolvedConfig, logger: ResolvedConfig['logger'
   const outbox = opened.outbox;
   cleanups.push(() => outbox.close());
   if (opened.tornBytes > 0 || opened.skipped > 0) logger.warn({ tornBytes: opened.tornBytes, skipped: opened.skipped }, 'outbox log had a torn or unreadable record (a crash mid-write); it was cut off');
+  // One line per upstream message once it is on disk, in order: what the GM's "upstream message" lines
+  // are checked against (every message once, in order).
+  outbox.onAppend(({ id, seq, frame }) => logger.info({ messageId: id, seq, kind: frame.header.resourceKind, name: frame.header.resourceName }, 'upstream message queued'));
   const credential = await NodeCredential.open({ ...(config.nodeToken !== undefined ? { nodeToken: config.nodeToken } : {}), ...(config.tokenFile !== undefined ? { tokenFile: config.tokenFile } : {}), dataDir: config.dataDir, logger });
   const metrics = new LcMetrics(config.nodeName);
   return { ctx: { config, store, outbox, metrics, logger, now: () => new Date() }, credential };

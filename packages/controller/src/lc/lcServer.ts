@@ -98,6 +98,8 @@ export class LcServer implements UpgradeHandler {
   private readonly queues = new Map<string, NodeQueue>();
   private readonly applied = new Map<string, RecentIds>();
   private readonly inFlight = new Map<string, Promise<UpstreamResult>>();
+  /** Upstream messages received so far, in order: the `arrival` of the log line of each. */
+  private arrivals = 0;
   private readonly pingTimer: NodeJS.Timeout;
   private closing = false;
 
@@ -353,6 +355,10 @@ export class LcServer implements UpgradeHandler {
     const kind = String(header.resourceKind ?? '').toLowerCase();
     const id = typeof header.messageId === 'string' && header.messageId ? header.messageId : undefined;
     const metrics = this.options.metrics.upstreamMessages;
+    // One line per upstream message, in the order they arrived: what the LC's "upstream message queued"
+    // lines are checked against (every message once, in order).
+    const arrival = ++this.arrivals;
+    const received = (result: string): void => this.options.logger.info({ node: conn.node, kind, name: header.resourceName, messageId: id, arrival, result }, 'upstream message');
     const ack = (result: UpstreamResult): void => {
       if (!id || conn.ws.readyState !== WebSocket.OPEN) return;
       const content = result.result === 'rejected' ? { ok: false, error: result.error ?? 'rejected' } : { ok: true };
@@ -360,6 +366,7 @@ export class LcServer implements UpgradeHandler {
     };
     if (id && this.appliedIds(conn.node).has(id)) {
       metrics.inc({ kind, result: 'duplicate' });
+      received('duplicate');
       return ack({ result: 'ignored' });
     }
     const flightKey = id ? `${conn.node}\u0000${id}` : undefined;
@@ -386,12 +393,14 @@ export class LcServer implements UpgradeHandler {
     try {
       const result = await running;
       if (id) this.appliedIds(conn.node).add(id);
+      received(result.result);
       if (result.result === 'rejected') {
         this.options.logger.warn({ node: conn.node, header, error: result.error }, 'upstream message rejected');
       }
       ack(result);
     } catch (error) {
       // Not acknowledged: the LC keeps the message in its outbox and replays it.
+      received('not-applied');
       this.options.logger.warn({ node: conn.node, header, error: describeError(error) }, 'upstream message not applied; the LC will replay it');
     }
   }

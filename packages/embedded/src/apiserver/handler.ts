@@ -2,6 +2,7 @@ import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { type Authenticator, type UserInfo } from './authentication.js';
 import { selfSubjectAccessReview, selfSubjectRulesReview } from './authorization.js';
+import { MAX_BODY_DEPTH, tooDeepAt } from './bodyDepth.js';
 import {
   AGGREGATED_DISCOVERY_TYPE,
   aggregatedDiscovery,
@@ -206,12 +207,15 @@ function decodeBody(buf: Buffer, contentType: string): unknown {
   }
   const text = buf.toString('utf8');
   if (text.trim() === '') throw new ApiServerError('BadRequest', 'the request body is empty');
+  let body: unknown;
   try {
-    if (contentType.includes('yaml')) return parseYaml(text);
-    return JSON.parse(text);
+    body = contentType.includes('yaml') ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     throw new ApiServerError('BadRequest', `the request body is not valid ${contentType.includes('yaml') ? 'YAML' : 'JSON'}: ${(error as Error).message}`);
   }
+  const deep = tooDeepAt(body);
+  if (deep !== undefined) throw new ApiServerError('BadRequest', `the request body is nested deeper than ${MAX_BODY_DEPTH} levels, at ${deep}`);
+  return body;
 }
 
 function patchType(contentType: string): PatchType {

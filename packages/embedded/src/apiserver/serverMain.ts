@@ -1,7 +1,7 @@
 // Runs the embedded API server on its own: `node dist/server-main.js --data-dir D [--port P]`.
-import { parseArgs } from 'node:util';
 import { startApiServer } from './apiServer.js';
 import { ApiServerError } from './errors.js';
+import { runStandalone, stopSignal } from '../standalone.js';
 
 const HELP = `Usage: server-main --data-dir DIR [options]
 
@@ -26,59 +26,37 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-async function main(): Promise<number> {
-  let args;
-  try {
-    args = parseArgs({
-      options: {
-        'data-dir': { type: 'string' },
-        host: { type: 'string' },
-        port: { type: 'string' },
-        kubeconfig: { type: 'string' },
-        'watch-window': { type: 'string' },
-        'token-stdin': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (args.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const dataDir = args['data-dir'] ?? process.env.SEDNA_DATA_DIR;
-  if (!dataDir) {
-    process.stderr.write(`--data-dir is required\n\n${HELP}`);
-    return 2;
-  }
-  const portText = args.port ?? process.env.SEDNA_API_PORT ?? '0';
-  const port = Number(portText);
-  const windowText = args['watch-window'];
-  const server = await startApiServer({
-    dataDir,
-    host: args.host ?? process.env.SEDNA_API_HOST ?? '127.0.0.1',
-    port,
-    ...(windowText !== undefined ? { watchWindow: Number(windowText) } : {}),
-    ...(args['token-stdin'] ? { token: await readStdin() } : {}),
-  });
-  if (args.kubeconfig) await server.writeKubeconfig(args.kubeconfig);
-  process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, kubeconfig: args.kubeconfig ?? null })}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await server.close();
-  return 0;
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    const code = error instanceof ApiServerError && error.code === 'InvalidOptions' ? 2 : 1;
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(code);
+runStandalone(
+  HELP,
+  {
+    'data-dir': { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    kubeconfig: { type: 'string' },
+    'watch-window': { type: 'string' },
+    'token-stdin': { type: 'boolean' },
   },
+  async (args) => {
+    const dataDir = args['data-dir'] ?? process.env.SEDNA_DATA_DIR;
+    if (!dataDir) {
+      process.stderr.write(`--data-dir is required\n\n${HELP}`);
+      return 2;
+    }
+    const portText = args.port ?? process.env.SEDNA_API_PORT ?? '0';
+    const port = Number(portText);
+    const windowText = args['watch-window'];
+    const server = await startApiServer({
+      dataDir,
+      host: args.host ?? process.env.SEDNA_API_HOST ?? '127.0.0.1',
+      port,
+      ...(windowText !== undefined ? { watchWindow: Number(windowText) } : {}),
+      ...(args['token-stdin'] ? { token: await readStdin() } : {}),
+    });
+    if (args.kubeconfig) await server.writeKubeconfig(args.kubeconfig);
+    process.stdout.write(`${JSON.stringify({ url: server.url, port: server.port, kubeconfig: args.kubeconfig ?? null })}\n`);
+    await stopSignal();
+    await server.close();
+    return 0;
+  },
+  (error) => error instanceof ApiServerError && error.code === 'InvalidOptions',
 );

@@ -196,3 +196,39 @@ describe('wire rules', () => {
     expect(listed.items.map((e) => e.metadata.name)).toEqual(['ev1']);
   });
 });
+
+describe('bodies nested deeper than the server recurses', () => {
+  // Found by the fault suite's mutated documents (e2e/src/faults/mutations.ts): a body nested 10,000
+  // deep overflowed the stack of the handling after the parse and answered 500.
+  const nested = (depth: number): unknown => {
+    let value: unknown = 'x';
+    for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { a: value };
+    return value;
+  };
+  // JSON.stringify itself overflows on such a value: the text is built as an attacker would send it.
+  const deepJson = (depth: number) => `${'{"a":['.repeat(depth / 2)}"x"${']}'.repeat(depth / 2)}`;
+  const json = { 'content-type': 'application/json' };
+
+  test('POST, PUT, merge patch and JSON patch of a body nested 10,000 deep answer 400 naming where, and the server goes on', async () => {
+    await t.core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'deep' }, data: { a: '1' } } });
+    const path = `/api/v1/namespaces/${ns}/configmaps`;
+    const body = `{"metadata":{"name":"deep"},"data":${deepJson(10_000)}}`;
+    const answers = [
+      await t.fetch(path, { method: 'POST', headers: json, body }),
+      await t.fetch(`${path}/deep`, { method: 'PUT', headers: json, body }),
+      await t.fetch(`${path}/deep`, { method: 'PATCH', headers: { 'content-type': 'application/merge-patch+json' }, body }),
+      await t.fetch(`${path}/deep`, { method: 'PATCH', headers: { 'content-type': 'application/json-patch+json' }, body: `[{"op":"add","path":"/data/b","value":${deepJson(10_000)}}]` }),
+    ];
+    for (const answer of answers) {
+      expect(answer.status).toBe(400);
+      expect(answer.json()).toMatchObject({ kind: 'Status', reason: 'BadRequest' });
+      expect(answer.json().message).toMatch(/^the request body is nested deeper than 1000 levels, at (data|\[0\]\.value)\.a\[0\]/);
+    }
+    expect((await t.core.readNamespacedConfigMap({ name: 'deep', namespace: ns })).data).toEqual({ a: '1' });
+  });
+
+  test('a body just within the limit is handled, not a 500', async () => {
+    const answer = await t.fetch(`/api/v1/namespaces/${ns}/configmaps`, { method: 'POST', headers: json, body: JSON.stringify({ metadata: { name: 'deep-enough' }, data: nested(998) }) });
+    expect(answer.status).toBeLessThan(500);
+  });
+});

@@ -24,6 +24,19 @@ export function createObjectApplier(ctx: LcContext, datasets: DatasetRegistry, j
     const checked = validateDocument(object);
     return checked.valid ? [] : checked.issues.map(formatIssue);
   };
+  // Objects applied whose file could not be written (a full disk), by key: written again before the next one.
+  const unsaved = new Map<string, { kind: string; object: StoredObject }>();
+  const saveUnsaved = async (): Promise<void> => {
+    for (const [key, { kind, object }] of [...unsaved]) {
+      try {
+        await store.put(kind, object);
+        unsaved.delete(key);
+        logger.info({ object: key }, 'object from the GM saved to disk after an earlier failure');
+      } catch {
+        return;
+      }
+    }
+  };
   return async (operation, resourceKind, namespace, name, object) => {
     const kind = jobs.kindOf(resourceKind);
     if (!kind && !(resourceKind in KIND_NAMES)) {
@@ -31,6 +44,7 @@ export function createObjectApplier(ctx: LcContext, datasets: DatasetRegistry, j
       return;
     }
     if (operation === 'delete') {
+      unsaved.delete(`${resourceKind}/${namespace || 'default'}/${name}`);
       await store.delete(resourceKind, namespace, name);
       if (resourceKind === 'dataset') await datasets.remove(namespace, name);
       if (kind) await jobs.remove(kind, namespace, name);
@@ -48,7 +62,16 @@ export function createObjectApplier(ctx: LcContext, datasets: DatasetRegistry, j
       return;
     }
     if (!candidate.metadata.namespace) candidate.metadata.namespace = namespace || 'default';
-    await store.put(resourceKind, candidate);
+    await saveUnsaved();
+    await store.put(resourceKind, candidate).then(
+      () => unsaved.delete(`${resourceKind}/${candidate.metadata.namespace}/${name}`),
+      (error: unknown) => {
+        // Taken all the same: the GM's copy is the truth (sent again at every connection), the file only
+        // what a restart starts from. Saved again with the next object that comes down.
+        unsaved.set(`${resourceKind}/${candidate.metadata.namespace}/${name}`, { kind: resourceKind, object: candidate });
+        logger.error({ kind: resourceKind, namespace, name, error: (error as Error).message }, 'object from the GM not saved to disk; applied, and saved again with the next object from the GM');
+      },
+    );
     if (resourceKind === 'dataset') {
       await datasets.upsert(candidate as unknown as Dataset);
       await Promise.all(jobs.ofDataset(candidate.metadata.namespace, name).map((m) => m.datasetChanged()));

@@ -8,7 +8,7 @@
  * ack) 3.6 ms per message; this log 0.23 ms per message appended alone and 0.04 ms per message when 16
  * appends share an fsync. Hence the log for the outbox and the hard-example index.
  */
-import { mkdir, open, readFile, rename, truncate, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, truncate, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDir, tempPathFor } from '@sedna-ts/internal';
 import { isNotFound } from './files.js';
@@ -27,6 +27,13 @@ export interface AppendLogContents<R> {
   skipped: number;
   /** Bytes of a torn last line that were cut off. */
   tornBytes: number;
+}
+
+/** A write error of the log at `path`, naming it and keeping the system's code (ENOSPC, EIO, ...). */
+function logError(path: string, error: unknown): Error & { code?: string } {
+  const code = (error as NodeJS.ErrnoException).code;
+  const message = (error as Error).message ?? String(error);
+  return Object.assign(new Error(`append log ${path}: ${message}`, { cause: error }), code ? { code } : {});
 }
 
 /** See the module comment. */
@@ -97,14 +104,19 @@ export class AppendLog<R> {
   private async writeBatch(): Promise<void> {
     const batch = this.queue;
     this.queue = [];
-    const text = batch.map((p) => p.line).join('');
+    const bytes = Buffer.from(batch.map((p) => p.line).join(''));
     try {
-      await this.handle.write(text);
-      this.bytes += Buffer.byteLength(text);
+      const { bytesWritten } = await this.handle.write(bytes, 0, bytes.length, null);
+      if (bytesWritten < bytes.length) throw Object.assign(new Error(`no space left on device: ${bytesWritten} of ${bytes.length} bytes written`), { code: 'ENOSPC' });
+      this.bytes += bytes.length;
       if (batch.some((p) => p.sync)) await this.handle.datasync();
       for (const p of batch) p.done();
     } catch (error) {
-      for (const p of batch) p.fail(error as Error);
+      // A write the disk took in part (it filled up midway) is cut off, so no torn record stays between
+      // whole ones; the records fail and are not in the log.
+      await this.handle.truncate(this.bytes).catch(() => undefined);
+      const failure = logError(this.path, error);
+      for (const p of batch) p.fail(failure);
     }
   }
 
@@ -128,9 +140,12 @@ export class AppendLog<R> {
       try {
         await handle.writeFile(text);
         await handle.sync();
-      } finally {
+      } catch (error) {
         await handle.close();
+        await rm(temp, { force: true });
+        throw logError(this.path, error);
       }
+      await handle.close();
       // The old handle stays valid until the new file is in place (a rename keeps open files).
       await rename(temp, this.path);
       await fsyncDir(dirname(this.path));

@@ -26,6 +26,17 @@ describe('ObjectStore', () => {
     expect(reopened.list('model')).toHaveLength(1);
   });
 
+  test('an object whose file cannot be written is held all the same, and the failure names the file (a full disk)', async () => {
+    // Found by the fault suite's full-disk case: the LC dropped the GM's job when its file could not be
+    // written, so the job's hard-example store never started.
+    const store = await ObjectStore.open(dir, logger);
+    await mkdir(join(dir, 'model'), { recursive: true });
+    await writeFile(join(dir, 'model', 'default'), 'a file where the folder goes: every write under it fails');
+    await expect(store.put('model', object('held'))).rejects.toThrow(join(dir, 'model', 'default', 'held.json'));
+    expect(store.get('model', 'default', 'held')).toEqual(object('held'));
+    expect(store.keys()).toEqual(['model/default/held']);
+  });
+
   test('a corrupt or mismatched record is set aside and the others load (the original crash-looped, #140)', async () => {
     const store = await ObjectStore.open(dir, logger);
     await store.put('model', object('good'));

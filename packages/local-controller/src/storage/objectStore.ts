@@ -93,12 +93,23 @@ export class ObjectStore {
     return [...this.objects.keys()];
   }
 
-  /** Store (insert or replace) an object, on disk first. */
+  /**
+   * Store (insert or replace) an object: held at once, then written to disk (temp file and rename, so
+   * the file on disk is the old object or the new one, whole). A failed write (a full disk) rejects
+   * naming the file; the object is held all the same, since the GM's copy is the truth and is sent again
+   * at every connection.
+   */
   async put(kind: string, object: StoredObject): Promise<void> {
     const namespace = object.metadata.namespace ?? 'default';
     const name = object.metadata.name ?? '';
-    await writeFileAtomic(this.pathOf(kind, namespace, name), JSON.stringify(object));
     this.objects.set(objectKey(kind, namespace, name), object);
+    const file = this.pathOf(kind, namespace, name);
+    try {
+      await writeFileAtomic(file, JSON.stringify(object));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw Object.assign(new Error(`${file}: ${(error as Error).message}`, { cause: error }), code ? { code } : {});
+    }
   }
 
   /** Forget an object (true when it was held). */

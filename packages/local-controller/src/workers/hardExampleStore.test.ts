@@ -1,8 +1,9 @@
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { AppendLog } from '../storage/appendLog.js';
 import { HardExampleStore, readHardExampleIndex } from './hardExampleStore.js';
 
 async function until(predicate: () => boolean | Promise<boolean>, what: string): Promise<void> {
@@ -89,5 +90,22 @@ describe('HardExampleStore', () => {
     await start();
     expect(store?.list().map((e) => e.id)).toEqual(['1700000001000-000002']);
     expect(await readHardExampleIndex(join(dir, 'nothing-here'))).toEqual([]);
+  });
+
+  test('with its index unwritable (a full disk) the store still keeps to its budget, and rewrites the index once it can', async () => {
+    // Found by the fault suite's full-disk case (e2e/src/faults/diskScenario.ts): an example whose index
+    // record could not be written was never indexed, so never evicted, and the disk stayed full.
+    await start(3);
+    const append = jest.spyOn(AppendLog.prototype, 'append').mockRejectedValue(Object.assign(new Error('append log x: ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+    try {
+      for (let i = 0; i < 6; i++) await save(`${1700000000000 + i}-00000${i}`);
+      await store?.rescan();
+      expect(store?.count).toBe(3);
+      expect((await readdir(dir)).filter((f) => f.endsWith('.meta.json')).sort()).toEqual(['1700000000003-000003.meta.json', '1700000000004-000004.meta.json', '1700000000005-000005.meta.json']);
+    } finally {
+      append.mockRestore();
+    }
+    await store?.rescan();
+    expect((await readHardExampleIndex(dir)).map((e) => e.id)).toEqual(['1700000000003-000003', '1700000000004-000004', '1700000000005-000005']);
   });
 });

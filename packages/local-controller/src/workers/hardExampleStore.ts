@@ -103,6 +103,8 @@ export class HardExampleStore {
   private stopped = false;
   // Examples already warned about (a meta file being written, or broken): retried on the next event or poll.
   private readonly warned = new Set<string>();
+  // An append to the index failed (a full disk): the index is rewritten from memory at the next chance.
+  private indexStale = false;
 
   constructor(private readonly options: HardExampleStoreOptions) {}
 
@@ -174,7 +176,7 @@ export class HardExampleStore {
         if (!metas.has(id)) changed = (await this.drop(id)) || changed;
       }
       for (const id of [...metas].sort()) if (!this.entries.has(id)) changed = (await this.add(id, names)) || changed;
-      if (changed) await this.enforceBudget();
+      if (changed || this.indexStale) await this.enforceBudget();
     });
   }
 
@@ -226,9 +228,9 @@ export class HardExampleStore {
     const time = typeof meta.time === 'string' && !Number.isNaN(Date.parse(meta.time)) ? new Date(meta.time).toISOString() : mtime.toISOString();
     const modelVersion = meta.modelVersion === undefined || meta.modelVersion === null ? null : String(meta.modelVersion);
     const entry: HardExample = { id, path: samplePath, metaPath, time, modelVersion, result: meta.result ?? null, bytes: sampleBytes + metaBytes };
-    await (this.log as AppendLog<IndexRecord>).append({ t: 'add', e: entry }, { sync: false });
     this.entries.set(id, entry);
     this.bytes += entry.bytes;
+    await this.record({ t: 'add', e: entry });
     return true;
   }
 
@@ -238,8 +240,23 @@ export class HardExampleStore {
     this.entries.delete(id);
     this.bytes -= entry.bytes;
     this.dels++;
-    await (this.log as AppendLog<IndexRecord>).append({ t: 'del', id }, { sync: false });
+    await this.record({ t: 'del', id });
     return true;
+  }
+
+  /**
+   * Appends to the index. A failed append (a full disk) does not stop the store: the example counts
+   * against the budget all the same, so eviction frees the disk, and the index is rewritten whole once
+   * it can be (`indexStale`).
+   */
+  private async record(entry: IndexRecord): Promise<void> {
+    if (this.indexStale) return;
+    try {
+      await (this.log as AppendLog<IndexRecord>).append(entry, { sync: false });
+    } catch (error) {
+      this.indexStale = true;
+      this.options.logger.error({ dir: this.options.dir, error: (error as Error).message }, 'hard-example index not written; examples are still counted and evicted, and the index is rewritten once the disk takes it');
+    }
   }
 
   private async enforceBudget(): Promise<void> {
@@ -255,9 +272,16 @@ export class HardExampleStore {
       }
       this.options.logger.info({ dir: this.options.dir, evicted, kept: this.entries.size, bytes: this.bytes }, 'hard examples evicted by the budget');
     }
-    if (this.dels > 1000 && this.dels > this.entries.size) {
-      await (this.log as AppendLog<IndexRecord>).rewrite(this.list().map((e) => ({ t: 'add', e })));
-      this.dels = 0;
+    if (this.indexStale || (this.dels > 1000 && this.dels > this.entries.size)) {
+      try {
+        await (this.log as AppendLog<IndexRecord>).rewrite(this.list().map((e) => ({ t: 'add', e })));
+        if (this.indexStale) this.options.logger.info({ dir: this.options.dir, count: this.entries.size }, 'hard-example index rewritten');
+        this.indexStale = false;
+        this.dels = 0;
+      } catch (error) {
+        if (!this.indexStale) throw error;
+        // Still no room: the next change or poll tries again.
+      }
     }
     this.options.onChange?.(this.entries.size, evicted);
   }
