@@ -6,7 +6,7 @@
 // its next start).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
 import { hasCondition, type ConditionKey } from '../jobWatch.js';
 import { eventually } from '../eventually.js';
@@ -72,6 +72,22 @@ export function checkStateFiles(dir: string): { problems: string[]; checked: num
   const problems: string[] = [];
   let checked = 0;
   for (const file of files(dir)) {
+    if (basename(file) === 'samples.log') {
+      // A Dataset's sample log holds raw sample lines, not JSON: its committed part (the byte count in
+      // the cursor.json beside it) must be there and end at a line end; bytes past it are cut at start.
+      checked++;
+      const bytes = readFileSync(file);
+      let committed: number | undefined;
+      try {
+        committed = (JSON.parse(readFileSync(join(dirname(file), 'cursor.json'), 'utf8')) as { log?: { bytes?: number } }).log?.bytes;
+      } catch {
+        committed = undefined;
+      }
+      if (committed === undefined) problems.push(`${file}: no committed length in the cursor.json beside it`);
+      else if (bytes.length < committed) problems.push(`${file}: ${bytes.length} bytes, shorter than the ${committed} committed`);
+      else if (committed > 0 && bytes[committed - 1] !== 0x0a) problems.push(`${file}: the committed part does not end at a line end`);
+      continue;
+    }
     const text = readFileSync(file, 'utf8');
     if (file.endsWith('.json')) {
       checked++;
