@@ -418,7 +418,9 @@ class Decider<J extends LearningJob> {
       if (latestData.worker) data.worker = latestData.worker;
       if (message.output) data.output = message.output;
       if (type === JobConditionType.Completed) {
-        this.append({ stage, type, round: latestRound, message: reportedBy, data });
+        // A deploy that ends at Waiting (the gate kept the model, a rollback refused) says why.
+        const kept = stage === JobStage.Deploy && latest.type === JobConditionType.Waiting && message.reason;
+        this.append({ stage, type, round: latestRound, message: kept ? `${message.reason} (${reportedBy})` : reportedBy, data });
       } else {
         const why = message.reason ? `${message.reason} (${reportedBy})` : `the worker reported failure (${reportedBy})`;
         this.append({ stage, type, round: latestRound, reason: ConditionReason.WorkerFailed, message: why, data });

@@ -126,7 +126,9 @@ export function recordRoundEnd(_job: LifelongLearningJob, status: LifelongLearni
     : {
         round,
         decision: 'Keep',
-        reason: completed?.message && !completed.message.startsWith('reported by') ? completed.message : (conditionData(completed).output?.ownerInfo?.reason as string | undefined) ?? 'no task group changed',
+        reason:
+          (conditionData(completed).output?.ownerInfo?.reason as string | undefined) ??
+          (completed?.message && !completed.message.startsWith('reported by') ? completed.message : 'no task group changed'),
         deployed: [],
         dropped,
         time: now,
