@@ -63,6 +63,7 @@ const LC_DEFAULTS: Record<string, string> = {
   SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '10000 hard examples per job',
   SEDNA_LC_HARD_EXAMPLES_MAX_BYTES: '1 GiB of hard examples per job',
   SEDNA_LC_POLL_SECONDS: '60 s fallback poll: fs.watch works on hostPath folders',
+  SEDNA_LC_READ_TIMEOUT_SECONDS: '30 s for a dataset read to answer before the Dataset is marked ReadTimeout and its reads move to a reader of its own: generous for a network mount',
   ROOTFS_MOUNT_DIR: "none: the host's / is not mounted; /var/lib/sedna is, at its host path, so the objects' host paths are the LC's",
   S3_ENDPOINT_URL: 'only for Datasets whose index is in S3: from the optional Secret sedna-lc-s3 (envFrom); unset: AWS',
   ACCESS_KEY_ID: 'as S3_ENDPOINT_URL; unset: anonymous',
