@@ -59,7 +59,9 @@ export async function tempDir(prefix = 'sedna-sdk-test-'): Promise<string> {
 }
 
 export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
+  // A report spooled by a worker the test did not wait for can land while the tree is removed (ENOTEMPTY):
+  // rm tries again.
+  await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 }
 
 /** Wait until `check` holds, polling; fails the test after `timeoutMs` (a safety net, not a timing assertion). */
