@@ -7,11 +7,11 @@ import { type LcMetrics } from './metrics.js';
 import { type ObjectStore } from './storage/objectStore.js';
 import { type Outbox } from './gm/outbox.js';
 import { isRemoteIndex, mirrorPath } from './datasets/remoteIndex.js';
-import { hostPath } from './datasets/dataRoots.js';
+import { hostPath, isUrl } from './datasets/dataRoots.js';
 import { type LogPosition } from './datasets/datasetMonitor.js';
 import { type FileAccess } from './storage/files.js';
 
-export { hostPath };
+export { hostPath, isUrl };
 
 /** What the jobs of a Dataset read of it: its sample log (datasetMonitor.ts), and what round files take from its index. */
 export interface DatasetSamples {

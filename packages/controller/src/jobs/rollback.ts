@@ -19,6 +19,11 @@ export interface RollbackStatus {
   rollbackRounds?: number;
 }
 
+/** A request as `status.lastRollback.requested` keeps it: a hand-written long value cut, with its length. */
+export function recordedRequest(value: string): string {
+  return value.length > 120 ? `${value.slice(0, 80)}... (${value.length} characters)` : value;
+}
+
 /** The model without what describes one evaluation of it (metrics), as a deployment record keeps it. */
 function servedModel(model: ModelInfo): ModelInfo {
   const { metrics: _metrics, ...rest } = model;

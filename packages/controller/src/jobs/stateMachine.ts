@@ -44,7 +44,7 @@ import type { JobPolicy, LearningJob, LearningJobStatus, StatusOf } from './jobP
 import { cloneJson } from '../kube/json.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
 import { manualTriggerConsumed, parseManualTrigger } from './manualTrigger.js';
-import { deploymentOfRound, parseRollbackRequest, pushDeployment, resolveRollback, ROLLBACK_ANNOTATION, type RollbackStatus } from './rollback.js';
+import { deploymentOfRound, parseRollbackRequest, pushDeployment, recordedRequest, resolveRollback, ROLLBACK_ANNOTATION, type RollbackStatus } from './rollback.js';
 import type { ObservedPod, WorkerType } from './observedPod.js';
 
 /** An upstream job message as the state machine reads it (api-types' `UpstreamJobMessage`). */
@@ -483,7 +483,7 @@ class Decider<J extends LearningJob> {
   /** The outcome of a request in status (what `sedna rollback` waits for); an event when it is refused. */
   rollbackOutcome(value: string, result: RollbackOutcome['result'], reason: string, extra: { round?: number; to?: number } = {}): void {
     // A hand-written value can be long: kept cut, with its length (what `sedna rollback` writes is short).
-    const requested = value.length > 120 ? `${value.slice(0, 80)}... (${value.length} characters)` : value;
+    const requested = recordedRequest(value);
     const previous = this.rollbackStatus.lastRollback;
     if (previous?.requested === requested && previous.result === result && previous.reason === reason) return;
     this.rollbackStatus.lastRollback = { requested, result, reason, ...extra, time: this.now };
@@ -497,7 +497,7 @@ class Decider<J extends LearningJob> {
       this.actions.push({ type: 'removeAnnotation', key: ROLLBACK_ANNOTATION });
     };
     const outcome = this.rollbackStatus.lastRollback;
-    const recorded = value.length > 120 ? `${value.slice(0, 80)}... (${value.length} characters)` : value;
+    const recorded = recordedRequest(value);
     if (outcome?.requested === recorded && outcome.result !== 'Pending') {
       if (final) remove();
       return;

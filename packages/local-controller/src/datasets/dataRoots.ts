@@ -36,6 +36,11 @@ export const PATH_NOT_ALLOWED = 'PathNotAllowed';
 /** The reason of a Dataset condition refusing something that is not a regular file (a folder, a device). */
 export const NOT_A_FILE = 'NotARegularFile';
 
+/** Whether `path` is a URL (`s3://...`, `https://...`) rather than a host path. */
+export function isUrl(path: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(path);
+}
+
 /** Where a host path is as this process sees it (under `hostRoot` when the LC runs in a container). */
 export function hostPath(config: Pick<ResolvedConfig, 'hostRoot'>, path: string): string {
   return config.hostRoot ? join(config.hostRoot, path) : path;

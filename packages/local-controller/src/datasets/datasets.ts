@@ -10,7 +10,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname, join, posix } from 'node:path';
 import { ConditionStatus, DatasetConditionType, type Dataset, type DatasetCondition, type DatasetEvent } from '@sedna-ts/api-types';
-import { datasetFrame, datasetIndexPath, type DatasetSamples, type LcContext } from '../context.js';
+import { datasetFrame, datasetIndexPath, isUrl, type DatasetSamples, type LcContext } from '../context.js';
 import { type FileAccess } from '../storage/files.js';
 import { rootsOf } from './dataRoots.js';
 import { DatasetMonitor, type DatasetChange, type IndexAccess, type LogPosition, type QuarantinedLine } from './datasetMonitor.js';
@@ -120,7 +120,7 @@ export class DatasetRegistry implements DatasetSamples {
       return;
     }
     const remote = isRemoteIndex(dataset.spec.url);
-    if (!remote && /^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
+    if (!remote && isUrl(dataset.spec.url)) {
       logger.error({}, `Dataset ${key}: spec.url: ${JSON.stringify(dataset.spec.url)}: this LC monitors host paths and s3:// indexes only`);
       return;
     }

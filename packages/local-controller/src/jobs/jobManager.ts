@@ -25,7 +25,7 @@ import {
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
 import { outputDirOverlap } from '@sedna-ts/api-types/contract';
-import { hostPath, jobFrame, type LcContext } from '../context.js';
+import { hostPath, isUrl, jobFrame, type LcContext } from '../context.js';
 import type { LcJob } from './jobKind.js';
 import { folderRefusal, inCheckedFolder, openChecked, realFolder } from '../datasets/dataRoots.js';
 import { LocalControllerError } from '../errors.js';
@@ -269,7 +269,7 @@ export class JobManager {
     if (!dataset || !this.isDatasetNode(dataset)) return;
     const format = indexFormatOf(dataset.spec.format);
     if (!format) return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.format: ${JSON.stringify(dataset.spec.format)} is not txt or csv`);
-    if (!isRemoteIndex(dataset.spec.url) && /^[a-z][a-z0-9+.-]*:\/\//i.test(dataset.spec.url)) {
+    if (!isRemoteIndex(dataset.spec.url) && isUrl(dataset.spec.url)) {
       return this.warnOnce('dataset', `Dataset ${this.options.namespace}/${dataset.metadata.name}: spec.url: ${JSON.stringify(dataset.spec.url)}: this LC reads host paths and s3:// indexes only`);
     }
     const name = dataset.metadata.name as string;
@@ -350,7 +350,7 @@ export class JobManager {
 
   protected outputDir(): string | undefined {
     const dir = (this.job as RoundJob).spec.outputDir;
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) {
+    if (isUrl(dir)) {
       this.warnOnce('output', `${this.subject}: spec.outputDir: ${JSON.stringify(dir)}: only host paths are written by this LC (s3 is not supported yet)`);
       return undefined;
     }
@@ -394,7 +394,7 @@ export class JobManager {
     for (const kind of this.ctx.jobKinds ?? [this.names.resourceKind]) {
       for (const other of this.ctx.store.list<RoundJob>(kind)) {
         const dir = (other.spec as { outputDir?: unknown } | undefined)?.outputDir;
-        if (other.metadata.uid === me.metadata.uid || typeof dir !== 'string' || /^[a-z][a-z0-9+.-]*:\/\//i.test(dir)) continue;
+        if (other.metadata.uid === me.metadata.uid || typeof dir !== 'string' || isUrl(dir)) continue;
         const order = [other.metadata.creationTimestamp ?? '', kind, `${other.metadata.namespace ?? 'default'}/${other.metadata.name ?? ''}`];
         if (!isEarlier(order, myOrder)) continue;
         // Another job's folder this LC cannot resolve (no access) is compared as written.
@@ -700,7 +700,7 @@ export class JobManager {
 
   /** Why the model a rollback targets cannot serve again, or undefined when it can. */
   protected async rollbackProblem(model: ModelInfo, toRound: number): Promise<string | undefined> {
-    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(model.url)) return undefined; // object storage: the deploy's download checks it
+    if (isUrl(model.url)) return undefined; // object storage: the deploy's download checks it
     const path = hostPath(this.ctx.config, model.url);
     const refused = await folderRefusal(this.ctx.config, dirname(path), `the model of round ${toRound} (${JSON.stringify(model.url)})`);
     if (refused) return refused;

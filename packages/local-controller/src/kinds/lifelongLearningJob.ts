@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { formatIssue, validateDocument, type DeployDecision, type IncrementalCondData, type LifelongLearningJob, type ModelInfo, type RollbackData, type UpstreamJobMessage, type WorkerReport } from '@sedna-ts/api-types';
 import { compareKbCreateTimes, KB_CREATE_TIME_KEY, KB_INDEX_FILE, kbIndexModels, parseKbIndex, readKbSummary, type KbIndex } from '@sedna-ts/api-types/contract';
 import { writeFileAtomic } from '@sedna-ts/internal';
-import { hostPath } from '../context.js';
+import { hostPath, isUrl } from '../context.js';
 import { inCheckedFolder, openChecked } from '../datasets/dataRoots.js';
 import type { LcJobKind } from '../jobs/jobKind.js';
 import { JobManager, type JobManagerOptions } from '../jobs/jobManager.js';
@@ -233,7 +233,7 @@ export class LifelongJobManager extends JobManager {
   /** The first task model of `index` whose file is not on this node (host paths only), named; else undefined. */
   private async missingModelFiles(index: KbIndex): Promise<string | undefined> {
     for (const model of kbIndexModels(index)) {
-      if (!model.url || /^[a-z][a-z0-9+.-]*:\/\//i.test(model.url)) continue;
+      if (!model.url || isUrl(model.url)) continue;
       const path = hostPath(this.ctx.config, model.url);
       try {
         await stat(path);
