@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, protocolMismatch, rollbackAnnotationValue, workerLabelKeys } from './contract.js';
+import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, protocolMismatch, rollbackAnnotationValue, userHardExampleFolder, workerAuthOptOut, workerLabelKeys } from './contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -132,5 +132,37 @@ describe('protocolMismatch', () => {
     expect(protocolMismatch('LC', '2')).toBe('protocol version mismatch: this LC speaks 1, the GM 2');
     expect(protocolMismatch('LC', undefined)).toBe('protocol version mismatch: this LC speaks 1, the GM none');
     expect(Buffer.byteLength(protocolMismatch('GM', 'x'.repeat(500)))).toBeLessThanOrEqual(123);
+  });
+});
+
+describe('sedna.io/worker-auth', () => {
+  it('opts in with "none" only; another value is an error naming the annotation and the value', () => {
+    expect(workerAuthOptOut(undefined)).toBe(false);
+    expect(workerAuthOptOut({})).toBe(false);
+    expect(workerAuthOptOut({ 'sedna.io/worker-auth': 'none' })).toBe(true);
+    expect(workerAuthOptOut({ 'sedna.io/worker-auth': ' None ' })).toBe(true);
+    expect(workerAuthOptOut({ 'sedna.io/worker-auth': 'off' })).toEqual({
+      error: 'metadata.annotations["sedna.io/worker-auth"]: "off" is not "none" (the only value; remove the annotation to require worker tokens)',
+    });
+  });
+});
+
+describe('userHardExampleFolder', () => {
+  const volumes = [
+    { name: 'he', hostPath: { path: '/data/he/' } },
+    { name: 'all', hostPath: { path: '/srv' } },
+    { name: 'scratch' },
+  ];
+  test.each([
+    ['no HE_SAVED_URL: the LC folder', [], undefined],
+    ['the volume mounted at the folder', [{ name: 'he', mountPath: '/he_saved' }], { url: '/he_saved', hostPath: '/data/he' }],
+    ['below the mount, the deepest mount wins', [{ name: 'all', mountPath: '/' }, { name: 'he', mountPath: '/he_saved' }], { url: '/he_saved', hostPath: '/data/he' }],
+    ['a subPath', [{ name: 'all', mountPath: '/x', subPath: 'jobs' }], { url: '/x/he_saved', hostPath: '/srv/jobs/he_saved' }],
+    ['a non-hostPath volume: no host folder', [{ name: 'scratch', mountPath: '/he_saved' }], { url: '/he_saved' }],
+    ['a mount that is only a name prefix does not hold it', [{ name: 'he', mountPath: '/he' }], { url: '/he_saved' }],
+  ] as const)('%s', (_what, mounts, expected) => {
+    const url = expected?.url ?? (mounts.length === 0 ? undefined : '/he_saved');
+    const env = url ? [{ name: 'HE_SAVED_URL', value: url === '/x/he_saved' ? '/x/he_saved/' : url }] : [{ name: 'OTHER', value: '1' }];
+    expect(userHardExampleFolder({ containers: [{ env, volumeMounts: [...mounts] }], volumes })).toEqual(expected && { ...expected, url: env[0]!.value });
   });
 });

@@ -21,6 +21,30 @@ export * from './deadlines.js';
 export const TRIGGER_ANNOTATION = 'sedna.io/trigger';
 /** Annotation `sedna rollback` sets: `<round|previous>@<RFC 3339 time>` (see `parseRollbackRequest`). */
 export const ROLLBACK_ANNOTATION = 'sedna.io/rollback';
+/**
+ * Annotation of a learning job whose workers may report without a worker token: `none` (the only value).
+ * Workers written with the original's Python library send no `Authorization` header; with this opt-in
+ * the LC accepts their reports, but only from the pods the job's conditions name on its node (see
+ * `workerAuthOptOut`). An annotation, so the original's CRD stays as it is.
+ */
+export const WORKER_AUTH_ANNOTATION = 'sedna.io/worker-auth';
+/** The one value of `sedna.io/worker-auth`: reports without a token are accepted from the job's own pods. */
+export const WORKER_AUTH_NONE = 'none';
+
+/**
+ * Whether a job's annotations opt in to reports without a worker token: `true` for `none` (any case,
+ * spaces trimmed), `false` when absent, else an error naming the annotation and its value.
+ *
+ * @example
+ * workerAuthOptOut({ 'sedna.io/worker-auth': 'none' }); // true
+ */
+export function workerAuthOptOut(annotations: Readonly<Record<string, string>> | undefined): boolean | { error: string } {
+  const value = annotations?.[WORKER_AUTH_ANNOTATION];
+  if (value === undefined) return false;
+  if (value.trim().toLowerCase() === WORKER_AUTH_NONE) return true;
+  return { error: `metadata.annotations["${WORKER_AUTH_ANNOTATION}"]: ${JSON.stringify(value)} is not "${WORKER_AUTH_NONE}" (the only value; remove the annotation to require worker tokens)` };
+}
+
 /** Annotation of the GM's Lease: the kinds of job the leading GM handles (`IncrementalLearningJob,...`). */
 export const KINDS_ANNOTATION = 'sedna.io/kinds';
 /** Label of the GM's Lease (`true`), so clients find it whatever its name and namespace. */
@@ -109,6 +133,44 @@ export const HOT_UPDATE_CONFIG_PATH = `${HOT_UPDATE_MOUNT_PATH}/${HOT_UPDATE_CON
 export const HARD_EXAMPLES_MOUNT_PATH = '/sedna/hard-examples';
 /** `SEDNA_REPORT_SPOOL_DIR`: an emptyDir where the inference worker keeps reports its LC has not taken yet. */
 export const REPORT_SPOOL_MOUNT_PATH = '/sedna/report-spool';
+/** The parts of a pod template `userHardExampleFolder` reads. */
+export interface HardExampleTemplate {
+  containers?: ReadonlyArray<{ env?: ReadonlyArray<{ name: string; value?: string }>; volumeMounts?: ReadonlyArray<{ name: string; mountPath: string; subPath?: string }> }>;
+  volumes?: ReadonlyArray<{ name: string; hostPath?: { path: string } }>;
+}
+
+/**
+ * The `HE_SAVED_URL` a job's inference template sets itself (the original's helmet example does, with a
+ * hostPath volume of its own), and where that folder is on the node: `hostPath` through the template's
+ * hostPath volume mounted above it (its `subPath` and the rest of the path joined), or undefined when no
+ * hostPath volume holds it (a process on one machine then writes the path itself). Undefined when the
+ * template sets no `HE_SAVED_URL`: the GM mounts the LC's folder of the job. The GM and the LC call this.
+ *
+ * @example
+ * userHardExampleFolder({ containers: [{ env: [{ name: 'HE_SAVED_URL', value: '/he/out' }], volumeMounts: [{ name: 'he', mountPath: '/he' }] }], volumes: [{ name: 'he', hostPath: { path: '/data/he' } }] });
+ * // { url: '/he/out', hostPath: '/data/he/out' }
+ */
+export function userHardExampleFolder(template: HardExampleTemplate | undefined): { url: string; hostPath?: string } | undefined {
+  for (const container of template?.containers ?? []) {
+    const url = container.env?.find((e) => e.name === 'HE_SAVED_URL')?.value?.trim();
+    if (!url) continue;
+    const clean = (p: string) => (p.length > 1 ? p.replace(/\/+$/, '') : p);
+    const target = clean(url);
+    let best: { mountPath: string; hostPath: string } | undefined;
+    for (const mount of container.volumeMounts ?? []) {
+      const mountPath = clean(mount.mountPath);
+      if (target !== mountPath && !target.startsWith(mountPath === '/' ? '/' : `${mountPath}/`)) continue;
+      const host = template?.volumes?.find((v) => v.name === mount.name)?.hostPath?.path;
+      if (!host || (best && best.mountPath.length >= mountPath.length)) continue;
+      best = { mountPath, hostPath: [clean(host), mount.subPath].filter(Boolean).join('/') };
+    }
+    if (!best) return { url };
+    const rest = target.slice(best.mountPath === '/' ? 0 : best.mountPath.length).replace(/^\/+/, '');
+    return { url, hostPath: rest ? `${best.hostPath}/${rest}` : best.hostPath };
+  }
+  return undefined;
+}
+
 /** The original's host root of hot-update folders, used when an LC does not say its own. */
 export const DEFAULT_HOT_UPDATE_ROOT = '/var/lib/sedna/model-hot-update';
 

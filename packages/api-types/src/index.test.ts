@@ -47,6 +47,7 @@ test('the public runtime surface is exactly this list', () => {
       'JobConditionType',
       'JobDatasetSchema',
       'JobStage',
+      'JOB_EVENT_PHASE',
       'JointInferenceConditionSchema',
       'JointInferenceConditionType',
       'JointInferenceServiceSchema',

@@ -105,7 +105,7 @@ export {
 export { structuralSchemaViolations } from './structural.js';
 
 // Wire formats between workers, LC and GM.
-export { encodeFrameContent, decodeFrameContent } from './wire.js';
+export { encodeFrameContent, decodeFrameContent, JOB_EVENT_PHASE } from './wire.js';
 
 // Types: objects and their parts.
 export type { SednaObject } from './objects.js';

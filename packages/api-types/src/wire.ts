@@ -156,7 +156,15 @@ export interface UpstreamJobMessage {
   reason?: string;
   /** Ours: the deploy gate's verdict, on a Deploy report (Ready for Deploy/ManualDeploy, Completed for Keep). */
   decision?: DeployDecision;
+  /**
+   * Ours: events about the job the GM records as Kubernetes Events, on a message of phase `Event` (status
+   * `Warning` or `Normal`), e.g. Warning `WorkerReportRefused` when the LC refused a worker's report.
+   */
+  events?: DatasetEvent[];
 }
+
+/** Phase of an upstream job message that only carries `events` (no stage, no round). */
+export const JOB_EVENT_PHASE = 'Event';
 
 /** Ours: an event the LC reports about a Dataset (a line of its index put in quarantine); the GM records it as a Kubernetes Event. */
 export interface DatasetEvent {
