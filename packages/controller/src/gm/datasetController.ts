@@ -147,7 +147,7 @@ export class DatasetController {
 const CONDITION_STATUSES: readonly string[] = Object.values(ConditionStatus);
 
 /** The events of an LC report, or the message rejecting it (naming the field and the value). */
-function reportedEvents(where: string, value: unknown): DatasetEvent[] | string {
+export function reportedEvents(where: string, value: unknown): DatasetEvent[] | string {
   if (value === undefined) return [];
   if (!Array.isArray(value)) return `${where}: events: ${JSON.stringify(value)} is not a list`;
   const out: DatasetEvent[] = [];

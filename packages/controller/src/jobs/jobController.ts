@@ -7,7 +7,8 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { JobConditionType, type Dataset, type Model } from '@sedna-ts/api-types';
+import { JOB_EVENT_PHASE, JobConditionType, type Dataset, type Model } from '@sedna-ts/api-types';
+import { reportedEvents } from '../gm/datasetController.js';
 import type { GmLogger } from '../config.js';
 import { ConditionReason, conditionAttempt, conditionRound, findLastCondition, timeMs } from './conditions.js';
 import type { Downstream } from '../lc/downstream.js';
@@ -108,6 +109,7 @@ export class JobController<J extends LearningJob> {
     if (!job) return { result: 'rejected', error: `${where} not found` };
     const nodes = this.deps.downstream.jobNodes(job, this.deps.policy);
     if (!nodes.has(frame.node)) return { result: 'rejected', error: `${where}: node ${frame.node} is not a node of this job` };
+    if (payload.phase.toLowerCase() === JOB_EVENT_PHASE.toLowerCase()) return this.recordEvents(job, where, frame.node, payload.events);
     const outcome = await this.report(namespace, name, {
       id: frame.header.messageId ?? randomUUID(),
       node: frame.node,
@@ -116,6 +118,20 @@ export class JobController<J extends LearningJob> {
     if (outcome.result === 'ignored') this.deps.logger.info({ job: `${namespace}/${name}`, node: frame.node, detail: outcome.detail }, 'report ignored');
     return outcome.result === 'rejected' ? { result: 'rejected', error: `${where}: ${outcome.detail ?? 'rejected'}` } : { result: outcome.result };
   };
+
+  /** Records the events an LC reports about a job (a worker report it refused, say) as Kubernetes Events; no status change. */
+  private async recordEvents(job: J, where: string, node: string, value: unknown): Promise<UpstreamResult> {
+    const events = reportedEvents(where, value);
+    if (typeof events === 'string') return { result: 'rejected', error: events };
+    if (events.length === 0) return { result: 'rejected', error: `${where}: an ${JOB_EVENT_PHASE} message without events` };
+    for (const event of events) {
+      this.deps.logger.warn({ job: `${job.metadata.namespace ?? 'default'}/${job.metadata.name ?? ''}`, node, reason: event.reason }, event.message);
+      await this.deps.api.createEvent(job, event.type, event.reason, event.message).catch((error: unknown) => {
+        this.deps.logger.warn({ job: where, reason: event.reason, error: (error as Error).message }, 'an event from the LC could not be recorded');
+      });
+    }
+    return { result: 'applied' };
+  }
 
   /** Queues a report for the job; resolves with its outcome once the status that records it is written. */
   report(namespace: string, name: string, report: PendingReport): Promise<ReportOutcome> {

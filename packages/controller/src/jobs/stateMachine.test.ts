@@ -854,3 +854,38 @@ describe('decide: deadlines, per job through sedna.io/deadlines', () => {
     expect(notJson.actions[0]).toMatchObject({ reason: 'InvalidDeadlines', message: expect.stringMatching(/^IncrementalLearningJob default\/helmet: metadata.annotations\["sedna.io\/deadlines"\]: "soon" is not a JSON object of deadlines .*; the GM's settings apply$/) });
   });
 });
+
+describe('sedna.io/worker-auth', () => {
+  const annotated = (value: string): IncrementalLearningJob => {
+    const job = makeJob();
+    job.metadata.annotations = { ...(job.metadata.annotations ?? {}), 'sedna.io/worker-auth': value };
+    return job;
+  };
+
+  test('"none": a Warning event UnauthenticatedWorkers (once per job) that says what the opt-in allows', () => {
+    const d = run(annotated('none'), { pods: [INFER] });
+    expect(d.actions.filter((a) => a.type === 'event')).toEqual([
+      {
+        type: 'event',
+        eventType: 'Warning',
+        reason: 'UnauthenticatedWorkers',
+        once: true,
+        message: expect.stringMatching(/^IncrementalLearningJob default\/helmet: sedna\.io\/worker-auth: none: the LCs accept reports without a worker token from the pods this job's conditions name on their node/),
+      },
+    ]);
+    expect(run(makeJob(), { pods: [INFER] }).actions.filter((a) => a.type === 'event')).toEqual([]);
+  });
+
+  test('another value: a Warning event naming the annotation and the value; tokens stay required', () => {
+    const d = run(annotated('off'), { pods: [INFER] });
+    expect(d.actions.filter((a) => a.type === 'event')).toEqual([
+      {
+        type: 'event',
+        eventType: 'Warning',
+        reason: 'InvalidWorkerAuth',
+        once: true,
+        message: 'IncrementalLearningJob default/helmet: metadata.annotations["sedna.io/worker-auth"]: "off" is not "none" (the only value; remove the annotation to require worker tokens); worker tokens are required',
+      },
+    ]);
+  });
+});

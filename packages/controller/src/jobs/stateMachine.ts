@@ -23,7 +23,7 @@ import {
   type Model,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
-import { DEADLINES_ANNOTATION, formatDeadline, type DeadlineKey } from '@sedna-ts/api-types/contract';
+import { DEADLINES_ANNOTATION, WORKER_AUTH_ANNOTATION, WORKER_AUTH_NONE, formatDeadline, workerAuthOptOut, type DeadlineKey } from '@sedna-ts/api-types/contract';
 import { backoffDelay, sameJson } from '@sedna-ts/internal';
 import {
   ConditionReason,
@@ -981,6 +981,13 @@ class Decider<J extends LearningJob> {
   run(): JobDecision<StatusOf<J>> {
     if (this.deadlineProblems.length > 0) {
       this.actions.push({ type: 'event', eventType: 'Warning', reason: 'InvalidDeadlines', message: this.deadlineProblems.join('; '), once: true });
+    }
+    const workerAuth = workerAuthOptOut(this.job.metadata.annotations);
+    if (workerAuth === true) {
+      const message = `${this.policy.kind} ${this.namespace}/${this.name}: ${WORKER_AUTH_ANNOTATION}: ${WORKER_AUTH_NONE}: the LCs accept reports without a worker token from the pods this job's conditions name on their node (workers of the original's Python library send none); any process on those nodes that knows a pod's name can report for it`;
+      this.actions.push({ type: 'event', eventType: 'Warning', reason: 'UnauthenticatedWorkers', message, once: true });
+    } else if (workerAuth !== false) {
+      this.actions.push({ type: 'event', eventType: 'Warning', reason: 'InvalidWorkerAuth', message: `${this.policy.kind} ${this.namespace}/${this.name}: ${workerAuth.error}; worker tokens are required`, once: true });
     }
     // First sync.
     if (!this.status.startTime) this.status.startTime = this.now;

@@ -147,6 +147,21 @@ test('an inference pod with hot update: MODEL_URL, HEM, the hot-update and hard-
   );
 });
 
+test("a template's own HE_SAVED_URL and its volume are kept (the original's helmet example): no hard-example folder of ours", () => {
+  const job = makeJob();
+  const t = job.spec.deploySpec.template!;
+  t.spec!.volumes = [{ name: 'hesavedurl', hostPath: { path: '/data/helmet/he', type: 'DirectoryOrCreate' } }];
+  t.spec!.containers[0]!.volumeMounts = [{ name: 'hesavedurl', mountPath: '/he_saved_url' }];
+  t.spec!.containers[0]!.env = [{ name: 'HE_SAVED_URL', value: '/he_saved_url' }];
+  const pod = buildWorkerPod(job, request({ workerType: 'inference', name: 'helmet-infer-abcde', modelUrl: '/models/deploy/model.onnx' }), incrementalLearningPolicy, context);
+  expect(env(pod).HE_SAVED_URL).toBe('/he_saved_url');
+  expect(pod.spec?.containers[0]?.env?.filter((e) => e.name === 'HE_SAVED_URL')).toHaveLength(1);
+  expect(pod.spec?.volumes?.map((v) => v.name)).not.toContain('sedna-hard-examples-volume');
+  expect(pod.spec?.volumes).toContainEqual({ name: 'hesavedurl', hostPath: { path: '/data/helmet/he', type: 'DirectoryOrCreate' } });
+  expect(pod.spec?.containers[0]?.volumeMounts).toContainEqual({ name: 'hesavedurl', mountPath: '/he_saved_url' });
+  expect(env(pod).MODEL_HOT_UPDATE_CONFIG).toBe('/model-hot-update/model_config.json');
+});
+
 test('a cold inference pod has no hot-update folder; an LC without roots gets the original hot-update root', () => {
   const cold = buildWorkerPod(makeJob({ hot: false }), request({ workerType: 'inference', name: 'helmet-infer-abcde', modelUrl: '/output/helmet/train/1/model.onnx' }), incrementalLearningPolicy, context);
   expect(env(cold).MODEL_HOT_UPDATE_CONFIG).toBeUndefined();

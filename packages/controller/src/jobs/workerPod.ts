@@ -5,7 +5,8 @@
  * worker env appended to every container, host paths mounted under /home/data, remote inputs fetched
  * by the storage-initializer init container with the credentials of their Secrets, hostNetwork where
  * the original sets it, resource requests on every container, and for the inference worker the
- * hard-example folder and, with hot update, the hot-update folder of the job on its node.
+ * hard-example folder (unless its template sets its own `HE_SAVED_URL`) and, with hot update, the
+ * hot-update folder of the job on its node.
  */
 import type { V1Container, V1EnvVar, V1OwnerReference, V1Pod, V1PodSpec, V1ResourceRequirements, V1Secret, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import type { Dataset, Model } from '@sedna-ts/api-types';
@@ -18,6 +19,7 @@ import {
   WORKER_TOKEN_LABEL,
   WORKER_TOKEN_SECRET_KEY,
   jobFolder,
+  userHardExampleFolder,
   type WorkerEnvValues,
 } from '@sedna-ts/api-types/contract';
 import { mintWorkerToken } from '@sedna-ts/api-types/tokens';
@@ -143,7 +145,9 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
     volumes.push({ name: REPORT_SPOOL_VOLUME, emptyDir: {} });
     containerMounts.push({ name: REPORT_SPOOL_VOLUME, mountPath: REPORT_SPOOL_MOUNT_PATH });
     env.SEDNA_REPORT_SPOOL_DIR = REPORT_SPOOL_MOUNT_PATH;
-    if (context.lc.hardExampleRoot) {
+    // A template that sets its own HE_SAVED_URL (the original's helmet example, with a volume of its own)
+    // keeps it: the LC indexes that folder (userHardExampleFolder) instead of its own.
+    if (context.lc.hardExampleRoot && !userHardExampleFolder(spec)) {
       volumes.push({ name: HARD_EXAMPLES_VOLUME, hostPath: { path: jobFolder(context.lc.hardExampleRoot, namespace, policy.resourceKind, jobName), type: 'DirectoryOrCreate' } });
       containerMounts.push({ name: HARD_EXAMPLES_VOLUME, mountPath: HARD_EXAMPLES_MOUNT_PATH });
       env.HE_SAVED_URL = HARD_EXAMPLES_MOUNT_PATH;
