@@ -85,7 +85,7 @@ test('three rounds (one deploys, one is kept by the gate, one deploys), hot upda
   const round1Model = join(root, 'output', 'train', '1', 'model.onnx');
   expect(job.status?.lastGoodModel).toMatchObject({ format: 'onnx', url: round1Model });
   // The LC published it, and the serving worker reported the swap (its deploy report completed the stage).
-  expect(modelConfig()).toMatchObject({ model_path: '/model-hot-update/1/model.onnx', model_version: '1', model_sha256: sha256(round1Model) });
+  expect(modelConfig()).toMatchObject({ model_path: join(hotUpdateDir, '1', 'model.onnx'), model_version: '1', model_sha256: sha256(round1Model) });
   expect(deployReport(job, 1)).toMatchObject({ worker: server.metadata?.name, output: { ownerInfo: { model_version: '1' } } });
   // It serves the new model: the frames it finds hard are now judged by version 1.
   await eventually('a hard example judged by the model of round 1', () => (hardExamplesOf('1').length > 0 ? true : undefined));
@@ -107,7 +107,7 @@ test('three rounds (one deploys, one is kept by the gate, one deploys), hot upda
   expect(dataOf(trainReady3!)).toMatchObject({ input: { models: [{ format: 'tfjs', url: join(root, 'output', 'train', '1', 'model.json') }] } });
   const round3Model = join(root, 'output', 'train', '3', 'model.onnx');
   expect(job.status?.lastGoodModel?.url).toBe(round3Model);
-  expect(modelConfig()).toMatchObject({ model_path: '/model-hot-update/3/model.onnx', model_version: '3', model_sha256: sha256(round3Model) });
+  expect(modelConfig()).toMatchObject({ model_path: join(hotUpdateDir, '3', 'model.onnx'), model_version: '3', model_sha256: sha256(round3Model) });
   expect(deployReport(job, 3)).toMatchObject({ worker: server.metadata?.name, output: { ownerInfo: { model_version: '3' } } });
   await eventually('a hard example judged by the model of round 3', () => (hardExamplesOf('3').length > 0 ? true : undefined));
 

@@ -124,9 +124,16 @@ function serveWorkers(parts: Parts): Promise<WorkerApi> {
     handlers: {
       authenticate: (name, token) => {
         const auth = authenticateWorker(name, token, credential.workerKey, config.nodeName);
-        // A refused token is worth a line: a worker misconfigured, or someone trying tokens.
-        if (!auth.ok && auth.reply.status !== 503) ctx.logger.warn({ worker: name, status: auth.reply.status }, auth.reply.message);
+        // A refused token is worth a line and a count: a worker misconfigured, or someone trying tokens.
+        if (!auth.ok) {
+          metrics.workerReportsRejected.inc({ code: String(auth.reply.status), reason: auth.reply.status === 503 ? 'not-ready' : 'bad-token' });
+          ctx.logger.warn({ worker: name, status: auth.reply.status }, auth.reply.message);
+        }
         return auth;
+      },
+      refused: (name, out, reason) => {
+        metrics.workerReportsRejected.inc({ code: String(out.status), reason });
+        ctx.logger.warn({ worker: name, status: out.status }, out.message);
       },
       report: createReportHandler({ ctx, jobs, stopping: () => state.stopping }),
       readiness: () => ({ ready: !state.stopping, gmConnected: state.gm?.connected ?? false, ...(state.gm?.refusal ? { gmRefusal: state.gm.refusal } : {}), outboxDepth: outbox.depth, jobs: jobs.size }),

@@ -14,6 +14,8 @@ export class LcMetrics {
   readonly triggerChecks: Counter<'stage' | 'result'>;
   readonly deployDecisions: Counter<'decision'>;
   readonly workerReports: Counter<'kind' | 'status' | 'code'>;
+  readonly workerReportsRejected: Counter<'code' | 'reason'>;
+  readonly workerReportsUnauthenticated: Counter<'namespace' | 'job' | 'kind'>;
   readonly datasetSamples: Gauge<'namespace' | 'dataset'>;
   readonly datasetLinesQuarantined: Counter<'namespace' | 'dataset'>;
   readonly datasetReadTimeouts: Counter<'namespace' | 'dataset'>;
@@ -31,6 +33,8 @@ export class LcMetrics {
     this.triggerChecks = new Counter({ name: 'sedna_lc_trigger_checks_total', help: 'Trigger evaluations, by stage and result (fire, wait)', labelNames: ['stage', 'result'], registers });
     this.deployDecisions = new Counter({ name: 'sedna_lc_deploy_decisions_total', help: 'Deploy gate decisions (Deploy, Keep, ManualDeploy)', labelNames: ['decision'], registers });
     this.workerReports = new Counter({ name: 'sedna_lc_worker_reports_total', help: 'Worker reports received, by kind, status and HTTP code', labelNames: ['kind', 'status', 'code'], registers });
+    this.workerReportsRejected = new Counter({ name: 'sedna_lc_worker_reports_rejected_total', help: 'Worker reports refused, by HTTP code and reason (no-token, bad-token, not-ready, bad-body, too-large, out-of-scope, unknown-job, not-bound, stopping)', labelNames: ['code', 'reason'], registers });
+    this.workerReportsUnauthenticated = new Counter({ name: 'sedna_lc_worker_reports_unauthenticated_total', help: 'Worker reports taken without a worker token (jobs with sedna.io/worker-auth: none), by job and report kind', labelNames: ['namespace', 'job', 'kind'], registers });
     this.datasetSamples = new Gauge({ name: 'sedna_lc_dataset_samples', help: 'Samples counted in a dataset index', labelNames: ['namespace', 'dataset'], registers });
     this.datasetLinesQuarantined = new Counter({ name: 'sedna_lc_dataset_lines_quarantined_total', help: 'Index lines put in quarantine (bad path, unreadable file, NUL, stray CR)', labelNames: ['namespace', 'dataset'], registers });
     this.datasetReadTimeouts = new Counter({ name: 'sedna_lc_dataset_read_timeouts_total', help: 'Dataset reads that got no answer within the deadline', labelNames: ['namespace', 'dataset'], registers });

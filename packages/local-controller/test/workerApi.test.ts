@@ -71,7 +71,16 @@ describe('POST /sedna/workers/{name}/info', () => {
   test('a report without a token is 401; with the token of another worker, of another node or a forged one, 403', async () => {
     const missing = await post(worker, report(), null);
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toEqual({ status: 401, message: `worker ${worker}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` });
+    expect(await missing.json()).toEqual({
+      status: 401,
+      message: `worker ${worker}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header; IncrementalLearningJob default/helmet does not take reports without a token (its annotation sedna.io/worker-auth: none would let its own pods report without one)`,
+    });
+    // Told to the GM once (a Warning event on the job), whatever the retries.
+    await post(worker, report(), null);
+    const told = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Event'), 'the refusal event');
+    expect(told.events).toEqual([{ type: 'Warning', reason: 'WorkerReportRefused', message: expect.stringContaining(`refused the train report of worker ${worker} (401): worker ${worker}: no Authorization`) }]);
+    expect(gm.jobMessages().filter((m) => m.phase === 'Event')).toHaveLength(1);
+    expect(await (await fetch(`${lc.url}/metrics`)).text()).toMatch(/sedna_lc_worker_reports_rejected_total\{code="401",reason="no-token",node="edge-1"\} 2/);
     const wrong = await post(worker, report(), tokenOf(gm.nodeToken, 'helmet-train-other', 'train'));
     expect(wrong.status).toBe(403);
     expect(await messageOf(wrong)).toBe(`worker ${worker}: the token is the one of worker pod helmet-train-other`);
@@ -262,5 +271,79 @@ describe('a train or eval report of a worker the job does not name yet', () => {
     // Nor for another job: its conditions do not name the pod.
     const otherJob = await post('helmet-train-retry', { ...report('helmet-train-retry', 'train', 'legacy-0003-aaaa'), ownerName: 'other' }, legacyWorkerToken(gm.nodeToken, 'helmet-train-retry'));
     expect(otherJob.status).toBe(404);
+  });
+});
+
+describe('sedna.io/worker-auth: none (workers of the original Python library send no token)', () => {
+  let dir: string;
+  let gm: FakeGm;
+  let lc: LocalController;
+  const trainer = 'helmet-train-py001';
+  const server = 'helmet-infer-py001';
+  const post = (name: string, body: unknown) =>
+    fetch(`${lc.url}/sedna/workers/${name}/info`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const report = (name: string, kind: string, extra: Record<string, unknown> = {}) => ({ name, namespace: 'default', ownerName: 'helmet', ownerKind: 'incrementallearningjob', kind, status: 'completed', ...extra });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lc-api-noauth-'));
+    await mkdir(join(dir, 'data'), { recursive: true });
+    await writeFile(join(dir, 'data', 'index.txt'), '');
+    gm = await FakeGm.start();
+    lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.url, nodeToken: gm.nodeToken, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), drainTimeoutMs: 0, workerNameWaitMs: 200 });
+    await lc.waitForGm();
+    gm.insert(dataset('d', join(dir, 'data', 'index.txt'), 'edge-1'));
+    gm.insert(model('initial-model', '/m/initial', 'ckpt'));
+    gm.insert(model('deploy-model', '/m/deploy.onnx', 'onnx'));
+    const base = job({ dataset: 'd', outputDir: join(dir, 'out'), threshold: 1000, inferenceWorker: true });
+    base.metadata.annotations = { 'sedna.io/worker-auth': 'none' };
+    gm.insert(
+      withConditions(base, 2, [
+        condition('Train', 'Waiting', 1),
+        condition('Train', 'Ready', 2),
+        condition('Train', 'Starting', 2, { worker: trainer, attempt: 1 }),
+        condition('Train', 'Running', 2),
+        condition('Train', 'Completed', 2),
+        condition('Eval', 'Waiting', 2),
+        condition('Deploy', 'Waiting', 2),
+        condition('Deploy', 'Ready', 2),
+        condition('Deploy', 'Starting', 2, { worker: server, attempt: 1 }),
+        condition('Deploy', 'Running', 2, { worker: server, attempt: 1 }),
+      ]),
+    );
+    await waitForJobs(lc.url);
+  });
+
+  afterAll(async () => {
+    await lc?.stop();
+    await gm?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("taken from the pods the job's conditions name, counted; another pod's is refused (403) and told to the GM", async () => {
+    const taken = await post(trainer, report(trainer, 'train', { results: [{ format: 'json', url: '/out/train/2/model.json', metrics: { accuracy: 1 } }] }));
+    expect(taken.status).toBe(200);
+    const forwarded = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'train'), 'the train report');
+    expect(forwarded).toMatchObject({ status: 'completed', round: 2, attempt: 1 });
+    const stranger = await post('helmet-train-other', report('helmet-train-other', 'train'));
+    expect(stranger.status).toBe(403);
+    expect(((await stranger.json()) as { message: string }).message).toBe(
+      'worker helmet-train-other: without a token (sedna.io/worker-auth: none) a train report is taken only from the current train worker of IncrementalLearningJob default/helmet, which is pod helmet-train-py001',
+    );
+    // The serving inference worker may not send a train report either.
+    expect((await post(server, report(server, 'train'))).status).toBe(403);
+    const event = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Event'), 'the refusal event');
+    expect(event.events?.[0]).toMatchObject({ type: 'Warning', reason: 'WorkerReportRefused' });
+    const metrics = await (await fetch(`${lc.url}/metrics`)).text();
+    expect(metrics).toMatch(/sedna_lc_worker_reports_unauthenticated_total\{namespace="default",job="helmet",kind="train",node="edge-1"\} 1/);
+    expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="403",reason="not-bound",node="edge-1"\} 2/);
+  });
+
+  test('a deploy report without ownerInfo (as the library sends it) is about the model the LC last published to the worker', async () => {
+    await mkdir(lc.hotUpdateDir('default', 'helmet'), { recursive: true });
+    await writeFile(join(lc.hotUpdateDir('default', 'helmet'), 'model_config.json'), JSON.stringify({ model_config: { model_path: '/x/2/model.json', model_update_time: 't', model_version: '2' } }));
+    const response = await post(server, report(server, 'deploy'));
+    expect(response.status).toBe(200);
+    const deploy = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'deploy'), 'the deploy report');
+    expect(deploy).toMatchObject({ status: 'completed', round: 2, output: { ownerInfo: { model_version: '2', model_version_source: 'last published by the LC' } } });
   });
 });

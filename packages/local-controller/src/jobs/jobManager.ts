@@ -732,7 +732,9 @@ export class JobManager {
     let message: UpstreamJobMessage | undefined;
     try {
       const subject = `the model of round ${round} (${JSON.stringify(model.url)})`;
-      const published = await publishModel(this.options.hotUpdateDir, hostPath(this.ctx.config, model.url), round, this.ctx.now(), (path) => folderRefusal(this.ctx.config, path, subject));
+      // Workers run as host processes (sedna up): model_path is the host path, valid as it is for them.
+      const base = this.ctx.config.localImages ? this.options.hotUpdateDir : undefined;
+      const published = await publishModel(this.options.hotUpdateDir, hostPath(this.ctx.config, model.url), round, this.ctx.now(), (path) => folderRefusal(this.ctx.config, path, subject), base);
       this.logger.info({ round, attempt, model: model.url, config: published.config.model_config }, 'model published for hot update');
       if (!template) {
         const output: ModelInfo = { ...bareModel(model), url: model.url } as ModelInfo;

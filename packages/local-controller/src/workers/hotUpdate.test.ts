@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readHotUpdateConfig } from '@sedna-ts/worker-sdk';
 import { jobFolder } from '@sedna-ts/api-types/contract';
-import { publishModel, tfjsWeightFiles } from './hotUpdate.js';
+import { publishModel, publishedVersion, tfjsWeightFiles } from './hotUpdate.js';
+import { existsSync } from 'node:fs';
 
 describe('publishModel', () => {
   let dir: string;
@@ -35,6 +36,19 @@ describe('publishModel', () => {
     // The SDK's reader resolves /model-hot-update/ against the config's folder and accepts every field.
     const announced = await readHotUpdateConfig(join(folder, 'model_config.json'));
     expect(announced).toMatchObject({ version: '3', resolvedPath: join(folder, '3', 'model.onnx'), size: 10 });
+  });
+
+  test('where workers are host processes, model_path is the host path of the copy (a worker that opens it as it is finds it); publishedVersion reads it back', async () => {
+    const source = join(dir, 'model.json');
+    await writeFile(source, '{"round":2}');
+    const folder = join(dir, 'hot');
+    expect(await publishedVersion(folder)).toBeUndefined();
+    const published = await publishModel(folder, source, 2, new Date(), undefined, folder);
+    expect(published.config.model_config.model_path).toBe(join(folder, '2', 'model.json'));
+    expect(existsSync(published.config.model_config.model_path)).toBe(true);
+    expect(await publishedVersion(folder)).toBe('2');
+    // Our SDK takes the host path as it is too.
+    expect(await readHotUpdateConfig(join(folder, 'model_config.json'))).toMatchObject({ version: '2', resolvedPath: join(folder, '2', 'model.json') });
   });
 
   test('a folder model is copied whole; older versions beyond the last three are pruned', async () => {

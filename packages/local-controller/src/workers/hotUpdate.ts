@@ -34,12 +34,22 @@ export interface PublishedModel {
 
 /**
  * Publish the model at `source` (a file or a folder, as this process sees it) as version `round` in the
- * hot-update folder `dir`. Idempotent: publishing the same round again replaces the copy and rewrites
+ * hot-update folder `dir`. `model_path` is `<modelPathBase>/<round>/<file>`: the mount path of the folder
+ * in the inference pod (default), or, where workers run as processes on the host (`sedna up`), the
+ * folder itself, so a worker that opens `model_path` as it is (the original's Python library) finds
+ * it. Idempotent: publishing the same round again replaces the copy and rewrites
  * the config with a new update time. `refusal` says why the LC may not read a path (its allowed roots,
  * dataRoots.ts): the model and each weight file are checked first, and a refused one fails the publish
  * with that message, nothing copied.
  */
-export async function publishModel(dir: string, source: string, round: number, now: Date = new Date(), refusal?: (path: string) => Promise<string | undefined>): Promise<PublishedModel> {
+export async function publishModel(
+  dir: string,
+  source: string,
+  round: number,
+  now: Date = new Date(),
+  refusal?: (path: string) => Promise<string | undefined>,
+  modelPathBase: string = HOT_UPDATE_MOUNT,
+): Promise<PublishedModel> {
   // The LC may run as root: it copies only what its roots allow (a Model's URL and a trained model's are
   // a user's and a worker's word), the model and each weight file it lists, after resolving symlinks.
   const refused = await refusal?.(source);
@@ -55,7 +65,7 @@ export async function publishModel(dir: string, source: string, round: number, n
   const copyPath = join(versionDir, name);
   await mkdir(versionDir, { recursive: true });
   const modelConfig: ModelHotUpdateConfig['model_config'] = {
-    model_path: `${HOT_UPDATE_MOUNT}/${round}/${name}`,
+    model_path: `${modelPathBase}/${round}/${name}`,
     model_update_time: now.toISOString(),
     model_version: String(round),
   };
@@ -108,5 +118,20 @@ async function pruneVersions(dir: string, current: number): Promise<void> {
   const versions = (await readdir(dir)).filter((e) => /^\d+$/.test(e)).map(Number);
   for (const v of versions) {
     if (v <= current - KEEP_VERSIONS) await rm(join(dir, String(v)), { recursive: true, force: true });
+  }
+}
+
+/**
+ * The `model_version` of the model last published in the hot-update folder `dir` (its
+ * `model_config.json`), or undefined when none was (or the file is unreadable). A deploy report without
+ * a version (the original's library sends none) is about that model: the one its worker loads.
+ */
+export async function publishedVersion(dir: string): Promise<string | undefined> {
+  try {
+    const config = JSON.parse(await readFile(join(dir, HOT_UPDATE_CONFIG_FILE), 'utf8')) as Partial<ModelHotUpdateConfig>;
+    const version = config.model_config?.model_version;
+    return typeof version === 'string' && version !== '' ? version : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -4,12 +4,13 @@
  * GM's update that names a train or eval worker, check the worker is bound to the job, and put the
  * upstream message the kind routes it to in the outbox before replying.
  */
-import { MAX_CONDITION_DATA_BYTES } from '@sedna-ts/api-types/contract';
-import type { WorkerReport, WorkerReportReply } from '@sedna-ts/api-types';
-import type { LcContext } from '../context.js';
+import { MAX_CONDITION_DATA_BYTES, jobFolder } from '@sedna-ts/api-types/contract';
+import { publishedVersion } from './hotUpdate.js';
+import { JOB_EVENT_PHASE, type Dataset, type WorkerReport, type WorkerReportReply } from '@sedna-ts/api-types';
+import { jobFrame, type LcContext } from '../context.js';
 import type { LcJob, LcJobKind } from '../jobs/jobKind.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
-import { awaitsWorkerName, bindingProblem, scopeProblem, type WorkerPrincipal } from './workerAuth.js';
+import { awaitsWorkerName, bindingProblem, scopeProblem, unauthenticatedProblem, type WorkerPrincipal } from './workerAuth.js';
 import { parseWorkerReport } from './workerReport.js';
 
 /** What the handler needs. */
@@ -21,6 +22,23 @@ export interface ReportHandlerDeps {
 }
 
 const STOPPING: WorkerReportReply = { status: 503, message: 'the LC is stopping; retry' };
+
+/** The reason label of a refusal (`sedna_lc_worker_reports_rejected_total`). */
+export function rejectionReason(status: number, principal: WorkerPrincipal | undefined): string {
+  if (status === 401) return 'no-token';
+  if (status === 400) return 'bad-body';
+  if (status === 413) return 'too-large';
+  if (status === 404) return 'unknown-job';
+  if (status === 503) return 'not-ready';
+  return principal?.form === 'none' ? 'not-bound' : 'out-of-scope';
+}
+
+/** The node a job runs a stage's worker on: its template's `nodeName`, else its Dataset's (the GM's rule); the kind's for the inference worker. */
+function stageNode(kind: LcJobKind, job: LcJob, dataset: Dataset | undefined, stage: 'Train' | 'Eval' | 'Deploy'): string | undefined {
+  if (stage === 'Deploy') return kind.inferenceNode(job, dataset);
+  const spec = (job.spec as Record<string, { template?: { spec?: { nodeName?: string } } } | undefined> | undefined)?.[stage === 'Train' ? 'trainSpec' : 'evalSpec'];
+  return spec?.template?.spec?.nodeName ?? dataset?.spec.nodeName;
+}
 
 /** The report handler of the worker API (see the module comment). */
 export function createReportHandler(deps: ReportHandlerDeps): (name: string, body: unknown, principal: WorkerPrincipal) => Promise<WorkerReportReply> {
@@ -40,19 +58,57 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     }
   }
 
+  /**
+   * A deploy report without `ownerInfo.model_version` (the original's library sends none) is about the
+   * model the LC last published to the job's inference worker: its version is taken from there.
+   */
+  async function withPublishedVersion(kind: LcJobKind, report: WorkerReport): Promise<WorkerReport> {
+    if (report.kind !== 'deploy' || (report.ownerInfo?.model_version !== undefined && report.ownerInfo.model_version !== null)) return report;
+    const version = await publishedVersion(jobFolder(config.hotUpdateRoot, report.namespace, kind.resourceKind, report.ownerName));
+    if (version === undefined) return report;
+    logger.info({ worker: report.name, job: `${report.namespace}/${report.ownerName}`, version }, 'deploy report without a model version: taken as the model last published to the inference worker');
+    return { ...report, ownerInfo: { ...(report.ownerInfo ?? {}), model_version: version, model_version_source: 'last published by the LC' } };
+  }
+
+  // Refusals already told to the GM, per job, worker and code: a worker retrying gets one event.
+  const told = new Set<string>();
+
+  /** A Warning event on the job (through the outbox, so the GM records it even after a restart), once per worker and code. */
+  async function tellGm(kind: LcJobKind, report: WorkerReport, status: number, message: string): Promise<void> {
+    const key = `${kind.resourceKind}/${report.namespace}/${report.ownerName}/${report.name}/${status}`;
+    if (told.has(key)) return;
+    told.add(key);
+    const event = { type: 'Warning' as const, reason: 'WorkerReportRefused', message: `the LC of node ${config.nodeName} refused the ${report.kind} report of worker ${report.name} (${status}): ${message}` };
+    await ctx.outbox.append(jobFrame(kind.resourceKind, report.namespace, report.ownerName, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [event] }));
+  }
+
   return async (name, body, principal) => {
-    if (deps.stopping()) return STOPPING;
+    if (deps.stopping()) {
+      metrics.workerReportsRejected.inc({ code: '503', reason: 'stopping' });
+      return STOPPING;
+    }
     const parsed = parseWorkerReport(body, name);
     if (!parsed.ok) {
       metrics.workerReports.inc({ kind: 'unknown', status: 'unknown', code: '400' });
+      metrics.workerReportsRejected.inc({ code: '400', reason: 'bad-body' });
+      logger.warn({ worker: name, status: 400, token: principal.form !== 'none' }, parsed.message);
       return { status: 400, message: parsed.message };
     }
     const report = parsed.report;
-    const where = { worker: name, job: `${report.namespace}/${report.ownerName}`, kind: report.kind };
+    const where = { worker: name, job: `${report.namespace}/${report.ownerName}`, kind: report.kind, token: principal.form !== 'none' };
     const reply = (status: number, message: string): WorkerReportReply => {
       metrics.workerReports.inc({ kind: report.kind, status: report.status, code: String(status) });
-      if (status === 403) logger.warn({ ...where, status }, message);
+      if (status >= 400) {
+        // Every refusal is logged and counted, whatever the reason.
+        metrics.workerReportsRejected.inc({ code: String(status), reason: rejectionReason(status, principal) });
+        logger.warn({ ...where, status }, message);
+      }
       return { status, message };
+    };
+    /** A refusal the job's owner should see in `sedna describe` (a worker that cannot report fails its round). */
+    const refuseAndTell = async (kind: LcJobKind, status: number, message: string): Promise<WorkerReportReply> => {
+      await tellGm(kind, report, status, message);
+      return reply(status, message);
     };
     const outOfScope = scopeProblem(principal, report);
     if (outOfScope) return reply(403, outOfScope);
@@ -67,9 +123,18 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     if (!job) return reply(404, `worker ${name}: ${kind.kind} ${report.namespace}/${report.ownerName} is not known to the LC of node ${config.nodeName}`);
     const current = awaitsWorkerName(job, report) ? await jobNamingWorker(kind, report, job) : job;
     if (deps.stopping()) return STOPPING;
+    if (principal.form === 'none') {
+      const dataset = ctx.store.get<Dataset>('dataset', report.namespace, kind.datasetName(current));
+      const refused = unauthenticatedProblem(current, report, config.nodeName, (stage) => stageNode(kind, current, dataset, stage));
+      if (refused) return refuseAndTell(kind, refused.status, refused.message);
+    }
     const unbound = bindingProblem(current, principal, report);
-    if (unbound) return reply(unbound.status, unbound.message);
-    const routing = kind.routeReport(current, report);
+    if (unbound) return unbound.status === 503 ? reply(unbound.status, unbound.message) : refuseAndTell(kind, unbound.status, unbound.message);
+    if (principal.form === 'none') {
+      metrics.workerReportsUnauthenticated.inc({ namespace: report.namespace, job: report.ownerName, kind: report.kind });
+      logger.warn({ ...where, status: report.status }, 'worker report without a worker token taken (the job has sedna.io/worker-auth: none)');
+    }
+    const routing = kind.routeReport(current, await withPublishedVersion(kind, report));
     if (!routing.forward && routing.retry) return reply(503, `worker ${name}: ${routing.reason}; send it again`);
     if (!routing.forward) return reply(200, `OK (not forwarded: ${routing.reason})`);
     await ctx.outbox.append(routing.frame);

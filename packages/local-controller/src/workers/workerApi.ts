@@ -16,6 +16,8 @@ export interface WorkerApiHandlers {
   authenticate(name: string, token: string | undefined): Authentication;
   /** A report of worker `name` (the parsed JSON body) sent by `principal`; replies once it is on disk. */
   report(name: string, body: unknown, principal: WorkerPrincipal): Promise<WorkerReportReply>;
+  /** A report refused before it reached `report` (a bad name, too large, not JSON): to log and count it. */
+  refused?(name: string, reply: WorkerReportReply, reason: string): void;
   /** Readiness and details for `/readyz`. */
   readiness(): { ready: boolean; [key: string]: unknown };
   /** Prometheus text for `/metrics`. */
@@ -87,10 +89,14 @@ export async function startWorkerApi(options: { host: string; port: number; hand
     if (match) {
       if (req.method !== 'POST') return reply(res, 405, { status: 405, message: `${req.method} is not allowed; POST a report` });
       let name: string;
+      const refuse = (out: WorkerReportReply, reason: string) => {
+        handlers.refused?.(name ?? String(match[1]), out, reason);
+        reply(res, out.status, out);
+      };
       try {
         name = decodeURIComponent(match[1] as string);
       } catch {
-        return reply(res, 400, { status: 400, message: `worker name ${JSON.stringify(match[1])} is not URL-encoded correctly` });
+        return refuse({ status: 400, message: `worker name ${JSON.stringify(match[1])} is not URL-encoded correctly` }, 'bad-body');
       }
       const auth = handlers.authenticate(name, bearer(req));
       if (!auth.ok) {
@@ -98,12 +104,12 @@ export async function startWorkerApi(options: { host: string; port: number; hand
         return reply(res, auth.reply.status, auth.reply);
       }
       const body = await readBody(req);
-      if ('tooLarge' in body) return reply(res, 413, { status: 413, message: `worker ${name}: the report is larger than ${MAX_REPORT_BYTES} bytes (1 MiB), the limit; keep large results in files and report their URLs` });
+      if ('tooLarge' in body) return refuse({ status: 413, message: `worker ${name}: the report is larger than ${MAX_REPORT_BYTES} bytes (1 MiB), the limit; keep large results in files and report their URLs` }, 'too-large');
       let parsed: unknown;
       try {
         parsed = JSON.parse(body.text);
       } catch (error) {
-        return reply(res, 400, { status: 400, message: `worker report: body is not JSON: ${(error as Error).message}` });
+        return refuse({ status: 400, message: `worker report: body is not JSON: ${(error as Error).message}` }, 'bad-body');
       }
       const out = await handlers.report(name, parsed, auth.principal);
       return reply(res, out.status, out);

@@ -33,7 +33,6 @@ describe('authenticateWorker', () => {
   });
 
   test.each<[string, string | undefined, string | undefined, number, string]>([
-    ['no token', undefined, KEY, 401, 'worker p: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header'],
     ['no node key yet', 'x', undefined, 503, 'worker p: the GM has not accepted the LC of node edge-1 yet, so its worker tokens cannot be checked; retry'],
     ['another pod', token('q', 'train'), KEY, 403, 'worker p: the token is the one of worker pod q'],
     ['another node (its own key)', token('p', 'train', 'helmet', 'edge-2', nodeToken('gm-secret', 'edge-2')), KEY, 403, 'worker p: the token was not issued for a worker on node "edge-2" by this node\'s credentials'],
@@ -42,6 +41,11 @@ describe('authenticateWorker', () => {
     ['garbage', 'Bearer-ish', KEY, 403, 'worker p: the token is not a worker token'],
   ])('%s: refused', (_what, given, key, status, message) => {
     expect(authenticateWorker('p', given, key, 'edge-1')).toEqual({ ok: false, reply: { status, message } });
+  });
+
+  test('no token: principal none (the report handler takes it only for a job that opts in), even before the node key is known', () => {
+    expect(authenticateWorker('p', undefined, KEY, 'edge-1')).toEqual({ ok: true, principal: { form: 'none' } });
+    expect(authenticateWorker('p', undefined, undefined, 'edge-1')).toEqual({ ok: true, principal: { form: 'none' } });
   });
 
   test('an old-form token of this pod: a legacy principal', () => {

@@ -22,9 +22,13 @@ import {
 import type { WorkerKind, WorkerReport, WorkerReportReply } from '@sedna-ts/api-types';
 import type { LcJob } from '../jobs/jobKind.js';
 import { conditionsOf, findWorker, stageOf } from '../jobs/jobView.js';
+import { WORKER_AUTH_ANNOTATION, WORKER_AUTH_NONE, workerAuthOptOut } from '@sedna-ts/api-types/contract';
 
-/** A worker whose token checked out. */
-export type WorkerPrincipal = { form: 'current'; claims: WorkerTokenClaims } | { form: 'legacy'; pod: string };
+/**
+ * A worker whose token checked out; or `none`: a request without a token, taken only about a job that
+ * opts in with `sedna.io/worker-auth: none` and only from that job's own pods (`unauthenticatedProblem`).
+ */
+export type WorkerPrincipal = { form: 'current'; claims: WorkerTokenClaims } | { form: 'legacy'; pod: string } | { form: 'none' };
 
 /** The outcome of `authenticateWorker`. */
 export type Authentication = { ok: true; principal: WorkerPrincipal } | { ok: false; reply: WorkerReportReply };
@@ -42,7 +46,8 @@ function refuse(status: number, message: string): { ok: false; reply: WorkerRepo
  * @param nodeKey this node's token, or undefined while the GM has not given it (a 503: retry).
  */
 export function authenticateWorker(name: string, token: string | undefined, nodeKey: string | undefined, nodeName: string): Authentication {
-  if (!token) return refuse(401, `worker ${name}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header`);
+  // No token: the report handler decides once it knows the job (its sedna.io/worker-auth opt-in).
+  if (!token) return { ok: true, principal: { form: 'none' } };
   if (nodeKey === undefined) return refuse(503, `worker ${name}: the GM has not accepted the LC of node ${nodeName} yet, so its worker tokens cannot be checked; retry`);
   if (isLegacyWorkerToken(token)) {
     if (verifyLegacyWorkerToken(nodeKey, name, token)) return { ok: true, principal: { form: 'legacy', pod: name } };
@@ -101,5 +106,34 @@ export function bindingProblem(job: LcJob, principal: WorkerPrincipal, report: W
       return { status: 403, message: `worker ${report.name}: an old-form token is accepted only from the current ${stage} worker of ${named}, which is ${current ? `pod ${current}` : 'not named'}` };
     }
   }
+  return undefined;
+}
+
+/** The refusal of a report without a token, naming the opt-in. */
+export function noTokenMessage(name: string, job: string, optIn: boolean | { error: string }): string {
+  const why = optIn === false ? `${job} does not take reports without a token (its annotation ${WORKER_AUTH_ANNOTATION}: ${WORKER_AUTH_NONE} would let its own pods report without one)` : `${job}: ${(optIn as { error: string }).error}`;
+  return `worker ${name}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header; ${why}`;
+}
+
+/**
+ * Whether a report without a token (principal `none`) is taken: the job opts in (`sedna.io/worker-auth:
+ * none`), and the URL's worker is a pod the job's current conditions name, on this node: the current
+ * worker of the report's stage (the latest condition of that stage naming a worker names it) for train
+ * and eval, the serving inference worker (named by the latest Deploy condition) for deploy and
+ * inference. `nodeOf(stage)` is the node the job runs that stage's worker on. Undefined when taken, else
+ * the reply (401 without the opt-in, 403 from another pod).
+ */
+export function unauthenticatedProblem(job: LcJob, report: WorkerReport, nodeName: string, nodeOf: (stage: 'Train' | 'Eval' | 'Deploy') => string | undefined): WorkerReportReply | undefined {
+  const named = `${job.kind ?? 'job'} ${report.namespace}/${report.ownerName}`;
+  const optIn = workerAuthOptOut(job.metadata.annotations);
+  if (optIn !== true) return { status: 401, message: noTokenMessage(report.name, named, optIn) };
+  const stage = stageOf(report.kind) ?? 'Deploy';
+  const current = conditionsOf(job).filter((c) => c.stage === stage && c.data.worker !== undefined).at(-1)?.data.worker;
+  const which = stage === 'Deploy' ? 'serving inference' : stage.toLowerCase();
+  if (current !== report.name) {
+    return { status: 403, message: `worker ${report.name}: without a token (${WORKER_AUTH_ANNOTATION}: ${WORKER_AUTH_NONE}) a ${report.kind} report is taken only from the current ${which} worker of ${named}, which is ${current ? `pod ${current}` : 'not named yet'}` };
+  }
+  const node = nodeOf(stage);
+  if (node !== nodeName) return { status: 403, message: `worker ${report.name}: the ${which} worker of ${named} runs on node ${node ?? '(unknown)'}, not on node ${nodeName}; without a token only the pods of this node report here` };
   return undefined;
 }
