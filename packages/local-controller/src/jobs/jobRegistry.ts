@@ -3,7 +3,8 @@
  * hard-example store per job whose inference worker runs on this node, and a wake-up for whoever waits
  * for the next job object from the GM (a worker report racing the GM's update).
  */
-import { jobFolder } from '@sedna-ts/api-types/contract';
+import { jobFolder, userHardExampleFolder, type HardExampleTemplate } from '@sedna-ts/api-types/contract';
+import { hostPath } from '../context.js';
 import type { Dataset } from '@sedna-ts/api-types';
 import type { LcContext } from '../context.js';
 import { HardExampleStore } from '../workers/hardExampleStore.js';
@@ -135,14 +136,37 @@ export class JobRegistry {
     await Promise.all([...this.hardExamples.values()].map((h) => h.stop()));
   }
 
+  /**
+   * The host folder of a job's hard examples: the one its inference template names itself as
+   * `HE_SAVED_URL` (through its hostPath volume; the path itself where workers are host processes), else
+   * the LC's folder of the job, which the GM mounts. Undefined, with a warning, when the template's
+   * folder is in no hostPath volume of a node that runs containers: the LC cannot see it.
+   */
+  private hardExampleFolder(kind: LcJobKind, job: LcJob): string | undefined {
+    const { config, logger } = this.ctx;
+    const namespace = job.metadata.namespace ?? 'default';
+    const name = job.metadata.name as string;
+    const template = (job.spec as { deploySpec?: { template?: { spec?: HardExampleTemplate } } } | undefined)?.deploySpec?.template?.spec;
+    const own = userHardExampleFolder(template);
+    if (!own) return jobFolder(config.hardExampleRoot, namespace, kind.resourceKind, name);
+    const host = own.hostPath ?? (config.localImages ? own.url : undefined);
+    if (!host) {
+      logger.warn({ job: `${namespace}/${name}`, HE_SAVED_URL: own.url }, `${kind.kind} ${namespace}/${name}: spec.deploySpec.template: HE_SAVED_URL ${JSON.stringify(own.url)} is in no hostPath volume of the inference worker, so this LC cannot see its hard examples (they are not indexed); mount a hostPath volume there`);
+      return undefined;
+    }
+    return hostPath(config, host);
+  }
+
   private async syncHardExamples(kind: LcJobKind, job: LcJob, key: string): Promise<void> {
     const { config, store, logger, metrics } = this.ctx;
     const namespace = job.metadata.namespace ?? 'default';
     const name = job.metadata.name as string;
     const dataset = store.get<Dataset & StoredObject>('dataset', namespace, kind.datasetName(job));
     if (kind.inferenceNode(job, dataset) !== config.nodeName || this.hardExamples.has(key)) return;
+    const dir = this.hardExampleFolder(kind, job);
+    if (!dir) return;
     const he = new HardExampleStore({
-      dir: jobFolder(config.hardExampleRoot, namespace, kind.resourceKind, name),
+      dir,
       maxCount: config.hardExampleBudget.maxCount,
       maxBytes: config.hardExampleBudget.maxBytes,
       pollMs: config.datasetPollSeconds * 1000,

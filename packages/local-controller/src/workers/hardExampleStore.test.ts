@@ -37,6 +37,32 @@ describe('HardExampleStore', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  test("the original library's way (<n>.jpeg, no meta file) is indexed once the file has settled, and trimmed by the budget like ours", async () => {
+    const { utimes } = await import('node:fs/promises');
+    store = new HardExampleStore({ dir, maxCount: 3, maxBytes: 1_000_000, pollMs: 60_000, logger: pino({ level: 'silent' }), settleMs: 300 });
+    await store.start();
+    const old = new Date(Date.now() - 60_000);
+    for (const n of [0, 1, 2, 3]) {
+      await writeFile(join(dir, `${n}.jpeg`), `jpeg ${n}`);
+      await utimes(join(dir, `${n}.jpeg`), new Date(old.getTime() + n * 1000), new Date(old.getTime() + n * 1000));
+    }
+    await store.rescan();
+    // Four settled frames, a budget of three: the oldest went, file and all.
+    expect(store.list().map((e) => e.id)).toEqual(['1', '2', '3']);
+    expect((await readdir(dir)).filter((f) => f.endsWith('.jpeg')).sort()).toEqual(['1.jpeg', '2.jpeg', '3.jpeg']);
+    expect(store.list()[0]).toEqual({ id: '1', path: join(dir, '1.jpeg'), time: new Date(old.getTime() + 1000).toISOString(), modelVersion: null, result: null, bytes: 6 });
+    // A frame written just now waits until it has not changed for settleMs (the library writes in place).
+    await writeFile(join(dir, '4.jpeg'), 'jpeg 4');
+    await store.rescan();
+    expect(store.list().map((e) => e.id)).not.toContain('4');
+    await until(() => store?.list().some((e) => e.id === '4') === true, 'the settled frame indexed');
+    expect((await readHardExampleIndex(dir)).map((e) => e.id)).toEqual(['2', '3', '4']);
+    // A frame taken away by a labeller leaves the index.
+    await rm(join(dir, '3.jpeg'));
+    await store.rescan();
+    expect(store.list().map((e) => e.id)).toEqual(['2', '4']);
+  });
+
   test('an example is indexed once its meta file exists, and the index is readable without the LC', async () => {
     await start();
     await writeFile(join(dir, '1700000000000-000001.png'), 'half-saved');

@@ -6,10 +6,15 @@
  * oldest examples. The index (path, time, model version, inference result) is an append-only log in the
  * folder, `.sedna-index.jsonl`, which `readHardExampleIndex` reads without a running LC (the CLI, a
  * labelling tool). Examples whose files are removed (labelled and moved away) leave the index.
+ *
+ * Hard examples written the way of the original's Python library (its helmet example saves each hard
+ * frame as `<HE_SAVED_URL>/<n>.jpeg`, a counter, and no meta file) are indexed too: an image file
+ * without a meta file is taken once it has not changed for `settleMs` (the library writes in place, so
+ * a younger file may be half written), with the file's mtime as its time and no model version.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AppendLog } from '../storage/appendLog.js';
 import { isNotFound } from '../storage/files.js';
 import { type LcLogger } from '../logger.js';
@@ -18,6 +23,10 @@ import { type LcLogger } from '../logger.js';
 export const HARD_EXAMPLE_INDEX = '.sedna-index.jsonl';
 const META_SUFFIX = '.meta.json';
 const SAMPLE_EXTENSIONS = ['png', 'json', 'jpg', 'jpeg', 'webp', 'bin'];
+/** Files taken as hard examples without a meta file (the original's library writes `<n>.jpeg`). */
+const BARE_IMAGE = /^([^.][^/]*)\.(jpe?g|png|webp|bmp)$/i;
+/** How long an image without a meta file must stay unchanged before it is indexed (default). */
+export const DEFAULT_SETTLE_MS = 1000;
 
 /** One indexed hard example. */
 export interface HardExample {
@@ -25,8 +34,8 @@ export interface HardExample {
   id: string;
   /** The sample file (image or JSON input). */
   path: string;
-  /** Its `.meta.json`. */
-  metaPath: string;
+  /** Its `.meta.json`; absent for an example written the library's way (an image alone). */
+  metaPath?: string;
   /** When the worker saved it (the meta's `time`, else the meta file's mtime), RFC 3339. */
   time: string;
   /** Version of the model that served it (the round), or null for the initial model. */
@@ -87,6 +96,8 @@ export interface HardExampleStoreOptions {
   maxBytes: number;
   pollMs: number;
   logger: LcLogger;
+  /** How long an image without a meta file must stay unchanged before it is indexed (default `DEFAULT_SETTLE_MS`). */
+  settleMs?: number;
   /** Called after the index changed, with the count and the examples evicted. */
   onChange?: (count: number, evicted: number) => void;
 }
@@ -130,6 +141,7 @@ export class HardExampleStore {
         const name = filename?.toString();
         if (name && name.endsWith(META_SUFFIX)) this.enqueue(() => this.indexOne(name.slice(0, -META_SUFFIX.length)));
         else if (!name) this.rescan();
+        else if (BARE_IMAGE.test(name)) this.rescanWhenSettled();
       });
       this.watcher.on('error', () => {
         this.watcher?.close();
@@ -160,6 +172,18 @@ export class HardExampleStore {
     return this.chain;
   }
 
+  private settleTimer: NodeJS.Timeout | undefined;
+
+  /** A rescan once an image written just now has settled (several writes: one rescan). */
+  private rescanWhenSettled(): void {
+    if (this.settleTimer || this.stopped) return;
+    this.settleTimer = setTimeout(() => {
+      this.settleTimer = undefined;
+      void this.rescan();
+    }, (this.options.settleMs ?? DEFAULT_SETTLE_MS) + 50);
+    this.settleTimer.unref();
+  }
+
   /** Index every complete example in the folder and drop the ones whose files are gone. */
   rescan(): Promise<void> {
     return this.enqueue(async () => {
@@ -171,11 +195,22 @@ export class HardExampleStore {
         throw error;
       }
       const metas = new Set(names.filter((n) => n.endsWith(META_SUFFIX)).map((n) => n.slice(0, -META_SUFFIX.length)));
+      const present = new Set(names);
       let changed = false;
-      for (const id of [...this.entries.keys()]) {
-        if (!metas.has(id)) changed = (await this.drop(id)) || changed;
+      for (const [id, entry] of [...this.entries]) {
+        const gone = entry.metaPath ? !metas.has(id) : !present.has(basename(entry.path));
+        if (gone) changed = (await this.drop(id)) || changed;
       }
       for (const id of [...metas].sort()) if (!this.entries.has(id)) changed = (await this.add(id, names)) || changed;
+      let unsettled = false;
+      for (const name of names) {
+        const match = BARE_IMAGE.exec(name);
+        if (!match || metas.has(match[1] as string) || this.entries.has(match[1] as string)) continue;
+        const added = await this.addBare(match[1] as string, name);
+        if (added === 'unsettled') unsettled = true;
+        else changed = added || changed;
+      }
+      if (unsettled) this.rescanWhenSettled();
       if (changed || this.indexStale) await this.enforceBudget();
     });
   }
@@ -234,6 +269,26 @@ export class HardExampleStore {
     return true;
   }
 
+  /** An image without a meta file (the library's way), once it has settled. */
+  private async addBare(id: string, name: string): Promise<boolean | 'unsettled'> {
+    const path = join(this.options.dir, name);
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      return false; // gone meanwhile
+    }
+    if (!info.isFile()) return false;
+    if (Date.now() - info.mtimeMs < (this.options.settleMs ?? DEFAULT_SETTLE_MS)) return 'unsettled';
+    // An example of the SDK whose meta file came meanwhile is indexed with it instead.
+    if (await stat(join(this.options.dir, `${id}${META_SUFFIX}`)).then(() => true, () => false)) return this.add(id);
+    const entry: HardExample = { id, path, time: info.mtime.toISOString(), modelVersion: null, result: null, bytes: info.size };
+    this.entries.set(id, entry);
+    this.bytes += entry.bytes;
+    await this.record({ t: 'add', e: entry });
+    return true;
+  }
+
   private async drop(id: string): Promise<boolean> {
     const entry = this.entries.get(id);
     if (!entry) return false;
@@ -265,7 +320,7 @@ export class HardExampleStore {
     if (this.entries.size > maxCount || this.bytes > maxBytes) {
       for (const entry of this.list()) {
         if (this.entries.size <= maxCount && this.bytes <= maxBytes) break;
-        await rm(entry.metaPath, { force: true });
+        if (entry.metaPath) await rm(entry.metaPath, { force: true });
         await rm(entry.path, { force: true });
         await this.drop(entry.id);
         evicted++;
@@ -290,6 +345,7 @@ export class HardExampleStore {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     this.watcher?.close();
     await this.chain;
     await this.log?.close();
