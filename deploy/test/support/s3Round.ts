@@ -151,7 +151,9 @@ export async function expectS3Round(api: { core: CoreV1Api; custom: CustomObject
   // The model the LC published is the one trained from the model in the bucket.
   const published = JSON.parse(readFileSync(path.join(options.hotUpdateDir, 'model_config.json'), 'utf8')) as { model_config?: { model_path?: string }; model_path?: string };
   const modelPath = String(published.model_config?.model_path ?? published.model_path);
-  const trained = JSON.parse(readFileSync(path.join(options.hotUpdateDir, modelPath.replace(/^\/model-hot-update\//, '')), 'utf8')) as { source: string; generation: number };
+  // In the pod's mount on a cluster; the host path itself where workers are host processes (sedna up).
+  const modelFile = modelPath.startsWith('/model-hot-update/') ? path.join(options.hotUpdateDir, modelPath.slice('/model-hot-update/'.length)) : modelPath;
+  const trained = JSON.parse(readFileSync(modelFile, 'utf8')) as { source: string; generation: number };
   expect(trained).toMatchObject({ source: 's3rver', generation: 1 });
   return pods;
 }
