@@ -125,6 +125,13 @@ test("with sedna.io/worker-auth: none, a round with hot update completes: the li
     return list.length >= 2 ? list : undefined;
   });
   for (const e of indexed) expect(e.path).toMatch(new RegExp(`^${join(root, 'he')}/\\d+\\.jpeg$`));
+
+  // The opt-in is on record: the GM's Warning event, in `sedna describe`.
+  const described = await eventually('the opt-in in sedna describe', async () => {
+    const text = await sednaOk(scenario.dataDir, ['describe', 'il', name]);
+    return text.includes('UnauthenticatedWorkers') ? text : undefined;
+  });
+  expect(described).not.toContain('WorkerReportRefused');
 }, 240_000);
 
 test('without the opt-in the same reports are refused (401) and counted; the train stage fails for want of a report and `sedna describe` says why', async () => {

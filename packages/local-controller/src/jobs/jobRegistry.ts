@@ -5,6 +5,7 @@
  */
 import { jobFolder, userHardExampleFolder, type HardExampleTemplate } from '@sedna-ts/api-types/contract';
 import { hostPath } from '../context.js';
+import { folderRefusal } from '../datasets/dataRoots.js';
 import type { Dataset } from '@sedna-ts/api-types';
 import type { LcContext } from '../context.js';
 import { HardExampleStore } from '../workers/hardExampleStore.js';
@@ -165,6 +166,15 @@ export class JobRegistry {
     if (kind.inferenceNode(job, dataset) !== config.nodeName || this.hardExamples.has(key)) return;
     const dir = this.hardExampleFolder(kind, job);
     if (!dir) return;
+    if (dir !== jobFolder(config.hardExampleRoot, namespace, kind.resourceKind, name)) {
+      // The user's folder: the LC writes its index there and deletes what the budget evicts, so only
+      // where its roots allow (it may run as root).
+      const refused = await folderRefusal(config, dir, `${kind.kind} ${namespace}/${name}: the HE_SAVED_URL folder of its inference template`).catch((error: unknown) => (error as Error).message);
+      if (refused) {
+        logger.warn({ job: `${namespace}/${name}`, dir }, `${refused}; its hard examples are not indexed`);
+        return;
+      }
+    }
     const he = new HardExampleStore({
       dir,
       maxCount: config.hardExampleBudget.maxCount,
