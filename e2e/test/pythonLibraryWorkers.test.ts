@@ -78,6 +78,14 @@ async function podsOf(job: string, type: string): Promise<V1Pod[]> {
   return list.items;
 }
 
+/** `sedna describe il NAME` once it mentions `text` (an event the GM records a little after the condition). */
+function describedWith(name: string, text: string): Promise<string> {
+  return eventually(`${text} in sedna describe il ${name}`, async () => {
+    const out = await sednaOk(scenario.dataDir, ['describe', 'il', name]);
+    return out.includes(text) ? out : undefined;
+  });
+}
+
 beforeAll(async () => {
   await scenario.startSedna();
 }, 120_000);
@@ -127,10 +135,7 @@ test("with sedna.io/worker-auth: none, a round with hot update completes: the li
   for (const e of indexed) expect(e.path).toMatch(new RegExp(`^${join(root, 'he')}/\\d+\\.jpeg$`));
 
   // The opt-in is on record: the GM's Warning event, in `sedna describe`.
-  const described = await eventually('the opt-in in sedna describe', async () => {
-    const text = await sednaOk(scenario.dataDir, ['describe', 'il', name]);
-    return text.includes('UnauthenticatedWorkers') ? text : undefined;
-  });
+  const described = await describedWith(name, 'UnauthenticatedWorkers');
   expect(described).not.toContain('WorkerReportRefused');
 }, 240_000);
 
@@ -162,10 +167,7 @@ test('without the opt-in the same reports are refused (401) and counted; the tra
   expect(Number(refused?.[1])).toBeGreaterThanOrEqual(5);
 
   // `sedna describe` says why: the LC's refusal, as a Warning event on the job.
-  const described = await eventually('the refusal in sedna describe', async () => {
-    const text = await sednaOk(scenario.dataDir, ['describe', 'il', name]);
-    return text.includes('WorkerReportRefused') ? text : undefined;
-  });
+  const described = await describedWith(name, 'WorkerReportRefused');
   expect(described).toContain('no Authorization: Bearer <SEDNA_WORKER_TOKEN> header');
   expect(described).toContain('sedna.io/worker-auth: none');
 }, 240_000);

@@ -77,6 +77,7 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
   async function tellGm(kind: LcJobKind, report: WorkerReport, status: number, message: string): Promise<void> {
     const key = `${kind.resourceKind}/${report.namespace}/${report.ownerName}/${report.name}/${status}`;
     if (told.has(key)) return;
+    if (told.size >= 10_000) told.clear(); // bounded: a worker told twice after that many is no harm
     told.add(key);
     const event = { type: 'Warning' as const, reason: 'WorkerReportRefused', message: `the LC of node ${config.nodeName} refused the ${report.kind} report of worker ${report.name} (${status}): ${message}` };
     await ctx.outbox.append(jobFrame(kind.resourceKind, report.namespace, report.ownerName, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [event] }));

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { legacyWorkerToken, mintWorkerToken, nodeToken, type WorkerRole } from '@sedna-ts/api-types/tokens';
 import type { IncrementalLearningJob, WorkerReport } from '@sedna-ts/api-types';
-import { authenticateWorker, bindingProblem, scopeProblem, type WorkerPrincipal } from './workerAuth.js';
+import { authenticateWorker, bindingProblem, scopeProblem, unauthenticatedProblem, type WorkerPrincipal } from './workerAuth.js';
 
 const KEY = nodeToken('gm-secret', 'edge-1');
 const token = (pod: string, role: WorkerRole, job = 'helmet', node = 'edge-1', key = KEY) =>
@@ -100,5 +100,41 @@ describe('bindingProblem', () => {
     expect(bindingProblem(job(conditions), legacy('helmet-infer-b'), report('helmet-infer-b', 'inference'))).toBeUndefined();
     // Current-form tokens of the inference worker need no condition (it lives across rounds).
     expect(bindingProblem(job(conditions), principal('helmet-infer-b', 'inference'), report('helmet-infer-b', 'deploy'))).toBeUndefined();
+  });
+});
+
+describe('unauthenticatedProblem (a report without a token)', () => {
+  const conditions = [
+    condition('Train', 'Starting', 2, { worker: 'helmet-train-old' }),
+    condition('Train', 'Starting', 2, { worker: 'helmet-train-new', attempt: 2 }),
+    condition('Deploy', 'Starting', 1, { worker: 'helmet-infer-a' }),
+  ];
+  const optedIn = (annotations: Record<string, string> | undefined = { 'sedna.io/worker-auth': 'none' }) => {
+    const j = job(conditions);
+    if (annotations) j.metadata.annotations = annotations;
+    return j;
+  };
+  const here = () => 'edge-1';
+
+  test('taken from the current worker of its stage and the serving inference worker, on this node', () => {
+    expect(unauthenticatedProblem(optedIn(), report('helmet-train-new', 'train'), 'edge-1', here)).toBeUndefined();
+    expect(unauthenticatedProblem(optedIn(), report('helmet-infer-a', 'deploy'), 'edge-1', here)).toBeUndefined();
+  });
+
+  test.each<[string, Record<string, string> | undefined, string, WorkerReport['kind'], number, string]>([
+    ['no opt-in', {}, 'helmet-train-new', 'train', 401, 'worker helmet-train-new: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header; IncrementalLearningJob default/helmet does not take reports without a token (its annotation sedna.io/worker-auth: none would let its own pods report without one)'],
+    ['another value', { 'sedna.io/worker-auth': 'off' }, 'helmet-train-new', 'train', 401, 'worker helmet-train-new: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header; IncrementalLearningJob default/helmet: metadata.annotations["sedna.io/worker-auth"]: "off" is not "none" (the only value; remove the annotation to require worker tokens)'],
+    ['a worker of a previous attempt', { 'sedna.io/worker-auth': 'none' }, 'helmet-train-old', 'train', 403, 'worker helmet-train-old: without a token (sedna.io/worker-auth: none) a train report is taken only from the current train worker of IncrementalLearningJob default/helmet, which is pod helmet-train-new'],
+    ['no eval worker named yet', { 'sedna.io/worker-auth': 'none' }, 'helmet-eval-x', 'eval', 403, 'worker helmet-eval-x: without a token (sedna.io/worker-auth: none) an eval report is taken only from the current eval worker of IncrementalLearningJob default/helmet, which is not named yet'],
+    ['the train worker sending a deploy report', { 'sedna.io/worker-auth': 'none' }, 'helmet-train-new', 'deploy', 403, 'worker helmet-train-new: without a token (sedna.io/worker-auth: none) a deploy report is taken only from the current serving inference worker of IncrementalLearningJob default/helmet, which is pod helmet-infer-a'],
+  ])('%s: refused', (_what, annotations, name, kind, status, message) => {
+    expect(unauthenticatedProblem(optedIn(annotations), report(name, kind), 'edge-1', here)).toEqual({ status, message });
+  });
+
+  test('a worker of another node is refused: without a token only the pods of this node report here', () => {
+    expect(unauthenticatedProblem(optedIn(), report('helmet-infer-a', 'deploy'), 'edge-1', (stage) => (stage === 'Deploy' ? 'edge-2' : 'edge-1'))).toEqual({
+      status: 403,
+      message: 'worker helmet-infer-a: the serving inference worker of IncrementalLearningJob default/helmet runs on node edge-2, not on node edge-1; without a token only the pods of this node report here',
+    });
   });
 });

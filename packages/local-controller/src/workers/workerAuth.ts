@@ -131,7 +131,7 @@ export function unauthenticatedProblem(job: LcJob, report: WorkerReport, nodeNam
   const current = conditionsOf(job).filter((c) => c.stage === stage && c.data.worker !== undefined).at(-1)?.data.worker;
   const which = stage === 'Deploy' ? 'serving inference' : stage.toLowerCase();
   if (current !== report.name) {
-    return { status: 403, message: `worker ${report.name}: without a token (${WORKER_AUTH_ANNOTATION}: ${WORKER_AUTH_NONE}) a ${report.kind} report is taken only from the current ${which} worker of ${named}, which is ${current ? `pod ${current}` : 'not named yet'}` };
+    return { status: 403, message: `worker ${report.name}: without a token (${WORKER_AUTH_ANNOTATION}: ${WORKER_AUTH_NONE}) ${report.kind === 'eval' || report.kind === 'inference' ? 'an' : 'a'} ${report.kind} report is taken only from the current ${which} worker of ${named}, which is ${current ? `pod ${current}` : 'not named yet'}` };
   }
   const node = nodeOf(stage);
   if (node !== nodeName) return { status: 403, message: `worker ${report.name}: the ${which} worker of ${named} runs on node ${node ?? '(unknown)'}, not on node ${nodeName}; without a token only the pods of this node report here` };
