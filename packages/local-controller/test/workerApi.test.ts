@@ -319,23 +319,27 @@ describe('sedna.io/worker-auth: none (workers of the original Python library sen
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("taken from the pods the job's conditions name, counted; another pod's is refused (403) and told to the GM", async () => {
+  test("taken from the pods the job's conditions name, counted; another pod's is refused (403) and told to the GM; one no condition names is told to retry (503)", async () => {
     const taken = await post(trainer, report(trainer, 'train', { results: [{ format: 'json', url: '/out/train/2/model.json', metrics: { accuracy: 1 } }] }));
     expect(taken.status).toBe(200);
     const forwarded = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'train'), 'the train report');
     expect(forwarded).toMatchObject({ status: 'completed', round: 2, attempt: 1 });
+    // A pod no condition names (yet): as with a token, retry once the GM's update names it; nothing forwarded.
     const stranger = await post('helmet-train-other', report('helmet-train-other', 'train'));
-    expect(stranger.status).toBe(403);
-    expect(((await stranger.json()) as { message: string }).message).toBe(
-      'worker helmet-train-other: without a token (sedna.io/worker-auth: none) a train report is taken only from the current train worker of IncrementalLearningJob default/helmet, which is pod helmet-train-py001',
+    expect(stranger.status).toBe(503);
+    // The serving inference worker may not send a train report.
+    const wrongRole = await post(server, report(server, 'train'));
+    expect(wrongRole.status).toBe(403);
+    expect(((await wrongRole.json()) as { message: string }).message).toBe(
+      'worker helmet-infer-py001: without a token (sedna.io/worker-auth: none) a train report is taken only from the current train worker of IncrementalLearningJob default/helmet, which is pod helmet-train-py001',
     );
-    // The serving inference worker may not send a train report either.
-    expect((await post(server, report(server, 'train'))).status).toBe(403);
     const event = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Event'), 'the refusal event');
     expect(event.events?.[0]).toMatchObject({ type: 'Warning', reason: 'WorkerReportRefused' });
     const metrics = await (await fetch(`${lc.url}/metrics`)).text();
     expect(metrics).toMatch(/sedna_lc_worker_reports_unauthenticated_total\{namespace="default",job="helmet",kind="train",node="edge-1"\} 1/);
-    expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="403",reason="not-bound",node="edge-1"\} 2/);
+    expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="403",reason="not-bound",node="edge-1"\} 1/);
+    expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="503",reason="not-ready",node="edge-1"\} 1/);
+    expect(gm.jobMessages().filter((m) => m.phase === 'train')).toHaveLength(1);
   });
 
   test('a deploy report without ownerInfo (as the library sends it) is about the model the LC last published to the worker', async () => {

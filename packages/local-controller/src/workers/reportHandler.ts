@@ -4,13 +4,13 @@
  * GM's update that names a train or eval worker, check the worker is bound to the job, and put the
  * upstream message the kind routes it to in the outbox before replying.
  */
-import { MAX_CONDITION_DATA_BYTES, jobFolder } from '@sedna-ts/api-types/contract';
+import { MAX_CONDITION_DATA_BYTES, jobFolder, workerAuthOptOut } from '@sedna-ts/api-types/contract';
 import { publishedVersion } from './hotUpdate.js';
 import { JOB_EVENT_PHASE, type Dataset, type WorkerReport, type WorkerReportReply } from '@sedna-ts/api-types';
 import { jobFrame, type LcContext } from '../context.js';
 import type { LcJob, LcJobKind } from '../jobs/jobKind.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
-import { awaitsWorkerName, bindingProblem, scopeProblem, unauthenticatedProblem, type WorkerPrincipal } from './workerAuth.js';
+import { awaitsWorkerName, bindingProblem, noTokenMessage, scopeProblem, unauthenticatedProblem, type WorkerPrincipal } from './workerAuth.js';
 import { parseWorkerReport } from './workerReport.js';
 
 /** What the handler needs. */
@@ -24,7 +24,7 @@ export interface ReportHandlerDeps {
 const STOPPING: WorkerReportReply = { status: 503, message: 'the LC is stopping; retry' };
 
 /** The reason label of a refusal (`sedna_lc_worker_reports_rejected_total`). */
-export function rejectionReason(status: number, principal: WorkerPrincipal | undefined): string {
+function rejectionReason(status: number, principal: WorkerPrincipal | undefined): string {
   if (status === 401) return 'no-token';
   if (status === 400) return 'bad-body';
   if (status === 413) return 'too-large';
@@ -122,9 +122,15 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     if (!kind) return reply(404, `worker ${name}: ownerKind ${JSON.stringify(report.ownerKind)}: jobs of that kind are not handled by this LC (it handles ${jobs.kinds.map((k) => k.resourceKind).join(', ')})`);
     const job = jobs.stored(kind, report.namespace, report.ownerName);
     if (!job) return reply(404, `worker ${name}: ${kind.kind} ${report.namespace}/${report.ownerName} is not known to the LC of node ${config.nodeName}`);
+    if (principal.form === 'none') {
+      // Without the job's opt-in, at once: no need to wait for a condition naming the worker.
+      const optIn = workerAuthOptOut(job.metadata.annotations);
+      if (optIn !== true) return refuseAndTell(kind, 401, noTokenMessage(name, `${job.kind ?? kind.kind} ${report.namespace}/${report.ownerName}`, optIn));
+    }
     const current = awaitsWorkerName(job, report) ? await jobNamingWorker(kind, report, job) : job;
     if (deps.stopping()) return STOPPING;
-    if (principal.form === 'none') {
+    // A worker no condition names yet gets bindingProblem's 503 (retry), as with a token.
+    if (principal.form === 'none' && !awaitsWorkerName(current, report)) {
       const dataset = ctx.store.get<Dataset>('dataset', report.namespace, kind.datasetName(current));
       const refused = unauthenticatedProblem(current, report, config.nodeName, (stage) => stageNode(kind, current, dataset, stage));
       if (refused) return refuseAndTell(kind, refused.status, refused.message);
