@@ -78,6 +78,16 @@ async function podsOf(job: string, type: string): Promise<V1Pod[]> {
   return list.items;
 }
 
+/** Applies the job `name` with `annotations` on a folder of its own and follows it until its first (Train, Waiting). */
+async function startJob(name: string, annotations: Record<string, string>): Promise<{ root: string; watch: JobWatch }> {
+  const root = prepare(name);
+  await sednaOk(scenario.dataDir, ['apply', '-f', '-'], { stdin: jobYaml(name, root, annotations) });
+  const watch = new JobWatch(scenario.dataDir, name);
+  watches.push(watch);
+  await watch.untilCondition({ round: 0, stage: 'Train', type: 'Waiting' });
+  return { root, watch };
+}
+
 /** `sedna describe il NAME` once it mentions `text` (an event the GM records a little after the condition). */
 function describedWith(name: string, text: string): Promise<string> {
   return eventually(`${text} in sedna describe il ${name}`, async () => {
@@ -97,11 +107,7 @@ afterAll(async () => {
 
 test("with sedna.io/worker-auth: none, a round with hot update completes: the library's inference worker loads the new model, its deploy report completes the stage, its hard examples are indexed", async () => {
   const name = 'pyok';
-  const root = prepare(name);
-  await sednaOk(scenario.dataDir, ['apply', '-f', '-'], { stdin: jobYaml(name, root, { 'sedna.io/worker-auth': 'none' }) });
-  const watch = new JobWatch(scenario.dataDir, name);
-  watches.push(watch);
-  await watch.untilCondition({ round: 0, stage: 'Train', type: 'Waiting' });
+  const { root, watch } = await startJob(name, { 'sedna.io/worker-auth': 'none' });
   await eventually('the inference worker loaded the base model', () => (workerEvents(root).some((e) => e.role === 'inference' && e.event === 'loaded') ? true : undefined));
 
   appendSamples(root, 'r1', 8);
@@ -143,12 +149,8 @@ test("with sedna.io/worker-auth: none, a round with hot update completes: the li
 
 test('without the opt-in the same reports are refused (401) and counted; the train stage fails for want of a report and `sedna describe` says why', async () => {
   const name = 'pynoauth';
-  const root = prepare(name);
   // A worker that ended without a report fails its stage after 2 s instead of the default.
-  await sednaOk(scenario.dataDir, ['apply', '-f', '-'], { stdin: jobYaml(name, root, { 'sedna.io/deadlines': '{"reportAfterPodEnded":"2s"}' }) });
-  const watch = new JobWatch(scenario.dataDir, name);
-  watches.push(watch);
-  await watch.untilCondition({ round: 0, stage: 'Train', type: 'Waiting' });
+  const { root, watch } = await startJob(name, { 'sedna.io/deadlines': '{"reportAfterPodEnded":"2s"}' });
   appendSamples(root, 'r1', 8);
   const job = await watch.untilCondition({ round: 1, stage: 'Train', type: 'Failed' });
   const failed = conditionsOf(job).find((c) => c.round === 1 && c.stage === 'Train' && c.type === 'Failed');
