@@ -23,7 +23,7 @@ test('--wait=0 sets sedna.io/rollback to previous@<time> (or N@<time>), names th
   expect(r.code).toBe(0);
   const value = await annotation();
   expect(value).toMatch(/^previous@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-  expect(r.stdout).toMatch(new RegExp(`^incrementallearningjob\\.sedna\\.io/helmet \\(namespace default, server https://127\\.0\\.0\\.1:\\d+\\): sedna\\.io/rollback=${value}\\n`));
+  expect(r.stdout).toMatch(new RegExp(`^incrementallearningjob\\.sedna\\.io/helmet \\(namespace default, context "[^"]+" at https://127\\.0\\.0\\.1:\\d+ \\(from --kubeconfig\\)\\): sedna\\.io/rollback=${value}\\n`));
   expect(r.stdout).toContain('Not waiting (--wait=0); the outcome will be in status.lastRollback: sedna describe il helmet');
   await t.sedna(['rollback', 'il/helmet', '--to-round', '2', '--wait', '0s']);
   expect(await annotation()).toMatch(/^2@/);
