@@ -436,35 +436,3 @@ export function relaxedJsonPath(expression: string, what: string): string {
   if (!m) throw new CliError('USAGE', `${what} ${JSON.stringify(expression)}: expected a path such as .metadata.name or {.metadata.name}`);
   return `{.${m[1] ?? m[2]}}`;
 }
-
-/** Go's natural order of strings (digits runs compared as numbers), as kubectl's `--sort-by` orders strings. */
-export function naturalLess(a: string, b: string): boolean {
-  let i = 0;
-  let j = 0;
-  const digit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
-  while (i < a.length && j < b.length) {
-    const ca = a[i]!;
-    const cb = b[j]!;
-    const da = digit(ca);
-    const db = digit(cb);
-    if (da !== db) return da;
-    if (!da) {
-      if (ca !== cb) return ca < cb;
-      i++;
-      j++;
-      continue;
-    }
-    while (a[i] === '0') i++;
-    while (b[j] === '0') j++;
-    const nz1 = i;
-    const nz2 = j;
-    while (digit(a[i])) i++;
-    while (digit(b[j])) j++;
-    if (i - nz1 !== j - nz2) return i - nz1 < j - nz2;
-    const n1 = a.slice(nz1, i);
-    const n2 = b.slice(nz2, j);
-    if (n1 !== n2) return n1 < n2;
-    if (nz1 !== nz2) return nz1 < nz2;
-  }
-  return a.length < b.length;
-}

@@ -34,6 +34,8 @@ test('trigger train sets sedna.io/trigger to train@<RFC3339 time> and says the L
   expect(value).toMatch(/^train@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   expect(Date.parse(value!.slice('train@'.length))).toBeGreaterThanOrEqual(before);
   expect(r.stdout.split('\n')[0]).toBe(`incrementallearningjob.sedna.io/helmet triggered: sedna.io/trigger=${value}`);
+  // Which context and server it acted on, before it did.
+  expect(r.stderr).toBe(`sedna: trigger on context "sedna-embedded" at ${t.client.server} (from --kubeconfig)\n`);
   expect(r.stdout).toContain("round 3's train file");
   expect(r.stdout).toContain('without waiting for the trigger condition or the check period');
 });
