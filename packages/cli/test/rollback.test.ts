@@ -1,13 +1,10 @@
 // `sedna rollback` against the embedded API server with no GM: what it sets, and how it waits (the GM's
 // side is in the controller's tests, the whole loop in e2e/test/incrementalLearning.test.ts).
-import { DATASET, JOB, MODELS } from './helpers.js';
-import { startTestServer, type TestServer } from './server.js';
+import { JOB_PATH, startJobServer, type TestServer } from './server.js';
 
 let t: TestServer;
-const JOB_PATH = '/apis/sedna.io/v1alpha1/namespaces/default/incrementallearningjobs/helmet';
 beforeAll(async () => {
-  t = await startTestServer();
-  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') })).code).toBe(0);
+  t = await startJobServer();
 });
 afterAll(async () => {
   await t.close();

@@ -1,12 +1,10 @@
 // `sedna wait` and `sedna version` against a real embedded API server.
-import { DATASET, JOB, MODELS, run } from './helpers.js';
-import { startTestServer, type TestServer } from './server.js';
+import { JOB, run } from './helpers.js';
+import { JOB_PATH, startJobServer, type TestServer } from './server.js';
 
 let t: TestServer;
-const JOB_PATH = '/apis/sedna.io/v1alpha1/namespaces/default/incrementallearningjobs/helmet';
 beforeAll(async () => {
-  t = await startTestServer();
-  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') })).code).toBe(0);
+  t = await startJobServer();
 });
 afterAll(async () => {
   await t.close();

@@ -9,7 +9,7 @@ import type { CliIo } from '../io.js';
 import { age, customColumnsTable, formatObjects, isTable, listOf, parseOutput, sortBy, TablePrinter, toYaml, withTypeMeta, type KubeObject, type KubeTable, type Output } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
-import { follow } from '../watch.js';
+import { connectionNotice, follow } from '../watch.js';
 
 /** Options of `sedna get`. */
 export interface GetOptions extends ServerOptions, NamespaceOptions {
@@ -241,9 +241,7 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
         }
         return again.metadata?.resourceVersion ?? '';
       },
-      onConnectionChange: (lost) => {
-        io.stderr.write(lost ? `sedna: ${lost.message}; retrying\n` : `sedna: the API server at ${session.client.server} is back\n`);
-      },
+      onConnectionChange: connectionNotice(io, session.client.server),
     });
     return ExitCode.Ok;
   });

@@ -16,7 +16,7 @@ import { goJson, goSprint, JsonPath } from '../jsonpath.js';
 import type { KubeObject } from '../printers.js';
 import { parseDuration, type ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
-import { follow } from '../watch.js';
+import { connectionNotice, follow } from '../watch.js';
 
 /** Options of `sedna wait`. */
 export interface WaitOptions extends ServerOptions {
@@ -172,7 +172,7 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
             see(list.items?.[0]);
             return list.metadata?.resourceVersion ?? '';
           },
-          onConnectionChange: (lost) => io.stderr.write(lost ? `sedna: ${lost.message}; retrying\n` : `sedna: the API server at ${session.client.server} is back\n`),
+          onConnectionChange: connectionNotice(io, session.client.server),
         });
       }
     } finally {
