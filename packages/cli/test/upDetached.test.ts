@@ -5,7 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { processAlive } from '@sedna-ts/internal';
-import { NO_HOME, packageDir } from './helpers.js';
+import { NO_HOME, packageDir, run } from './helpers.js';
 
 const bin = path.join(packageDir, 'dist/bin.js');
 
@@ -26,7 +26,7 @@ afterEach(() => {
   // A background sedna up left by a failed test is stopped.
   try {
     const pid = Number(fs.readFileSync(path.join(dir, 'sedna.lock'), 'utf8'));
-    if (pid > 0 && processAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (pid > 0 && pid !== process.pid && processAlive(pid)) process.kill(pid, 'SIGKILL');
   } catch {
     // no lock: nothing runs
   }
@@ -79,3 +79,16 @@ test('up -d of a sedna up that cannot start: its exit and the last lines of its 
     await new Promise((resolve) => taken.close(resolve));
   }
 }, 120_000);
+
+test('status of a run killed without draining; down never signals a process that is not a sedna up', async () => {
+  // endpoint.json of a process that is gone (a pid above Linux's largest, 2^22).
+  const gone = 4_194_305;
+  expect(processAlive(gone)).toBe(false);
+  fs.writeFileSync(path.join(dir, 'endpoint.json'), JSON.stringify({ pid: gone, apiServer: 'https://127.0.0.1:1', version: '0.1.0' }));
+  const status = await run(['status', '--data-dir', dir]);
+  expect(status).toEqual({ code: 4, stdout: `sedna up is not running on ${dir} (the run of pid ${gone} ended without draining: the next sedna up continues from its state); start it with \`sedna up --data-dir ${dir} -d\`\n`, stderr: '' });
+  // A lock naming a live process that is not a sedna up (this test runner): refused, not signalled.
+  expect(fs.readFileSync('/proc/self/cmdline', 'utf8').split('\0')).not.toContain('up');
+  fs.writeFileSync(path.join(dir, 'sedna.lock'), `${process.pid}\n`);
+  expect(await run(['down', '--data-dir', dir])).toEqual({ code: 1, stdout: '', stderr: `sedna: ${dir}/sedna.lock names pid ${process.pid}, which is not a sedna up (another program took the pid over?): not signalled\n` });
+});
