@@ -176,7 +176,7 @@ test('sedna rollback: asked during a running round, it waits for that round, the
   // Round 6 only deploys round 1's model again, hot, through the same inference worker.
   const result = await rollback;
   expect(result).toMatchObject({ code: 0, stderr: '' });
-  expect(result.stdout).toMatch(/^incrementallearningjob\.sedna\.io\/tray \(namespace default, server https:\/\/127\.0\.0\.1:\d+\): sedna\.io\/rollback=1@/);
+  expect(result.stdout).toMatch(/^incrementallearningjob\.sedna\.io\/tray \(namespace default, context "[^"]+" at https:\/\/127\.0\.0\.1:\d+ \(from --data-dir\)\): sedna\.io\/rollback=1@/);
   expect(result.stdout).toContain('pending: waits for round 5 to end');
   expect(result.stdout).toContain(`rolled back: round 6 deployed the model of round 1 again (${round1Model})`);
   job = await w.untilRoundEnds(6);

@@ -59,7 +59,7 @@ function info(
 
 /** Every Sedna kind, in the order their CRDs are printed. */
 export const SEDNA_KINDS: readonly KindInfo[] = Object.freeze([
-  info(SednaKind.Dataset, 'datasets', [], 'Dataset: an index of samples on a node, watched by that node\'s local controller', DatasetSchema, [
+  info(SednaKind.Dataset, 'datasets', ['ds'], 'Dataset: an index of samples on a node, watched by that node\'s local controller', DatasetSchema, [
     { name: 'Samples', type: 'integer', jsonPath: '.status.numberOfSamples', description: 'Samples in the index' },
     { name: 'Node', type: 'string', jsonPath: '.spec.nodeName', description: 'Node that holds the data' },
     age,

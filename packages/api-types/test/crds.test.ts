@@ -66,9 +66,9 @@ describe('CRDs are valid apiextensions.k8s.io/v1 CustomResourceDefinitions', () 
 });
 
 describe('names, columns and subresources', () => {
-  test('short names are the original ones plus the seed\'s incrementaljob and ij', () => {
+  test('short names are the original ones plus the seed\'s incrementaljob and ij, and ds (kubectl-style) for Dataset', () => {
     expect(Object.fromEntries(crds.map((c) => [c.spec.names.kind, c.spec.names.shortNames ?? []]))).toEqual({
-      Dataset: [],
+      Dataset: ['ds'],
       Model: [],
       IncrementalLearningJob: ['il', 'incrementaljob', 'ij'],
       LifelongLearningJob: ['ll'],

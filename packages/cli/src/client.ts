@@ -7,6 +7,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import fs from 'node:fs';
+import path from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
 import { CliError, type CliErrorCode } from './errors.js';
@@ -95,33 +96,67 @@ function errorCodeFor(status: number): CliErrorCode {
   return 'INVALID_INPUT';
 }
 
-/**
- * Loads the kubeconfig of `target`.
- *
- * @throws CliError NOT_FOUND when `--kubeconfig` names no file; UNREACHABLE when a data folder has no
- *   kubeconfig (no `sedna up` ever got ready there); INVALID_INPUT when the file is not a usable kubeconfig.
- */
-export function loadKubeConfig(target: ServerTarget): KubeConfig {
+/** Reads one kubeconfig file, or undefined when it does not exist. @throws CliError INVALID_INPUT */
+function readKubeConfig(file: string): KubeConfig | undefined {
   let text: string;
   try {
-    text = fs.readFileSync(target.kubeconfigPath, 'utf8');
+    text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: ${(error as Error).message}`, { cause: error });
-    }
-    if (target.dataDir) {
-      throw new CliError('UNREACHABLE', `no API server in ${target.dataDir.dir} (it has no kubeconfig): ${startHint(target)}`, { cause: error });
-    }
-    throw new CliError('NOT_FOUND', `${target.kubeconfigPath}: no such kubeconfig file`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CliError('INVALID_INPUT', `${file}: ${(error as Error).message}`, { cause: error });
   }
   const kc = new KubeConfig();
   try {
     kc.loadFromString(text);
   } catch (error) {
-    throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: not a kubeconfig: ${(error as Error).message}`, { cause: error });
+    throw new CliError('INVALID_INPUT', `${file}: not a kubeconfig: ${(error as Error).message}`, { cause: error });
+  }
+  return kc;
+}
+
+/** Kubeconfigs merged as kubectl merges a KUBECONFIG list: the first file to name a cluster, user, context or current-context wins. */
+function mergeKubeConfigs(configs: readonly KubeConfig[]): KubeConfig {
+  const merged = new KubeConfig();
+  const clusters = new Map<string, KubeConfig['clusters'][number]>();
+  const users = new Map<string, KubeConfig['users'][number]>();
+  const contexts = new Map<string, KubeConfig['contexts'][number]>();
+  let current = '';
+  for (const kc of configs) {
+    for (const c of kc.clusters) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    for (const u of kc.users) if (!users.has(u.name)) users.set(u.name, u);
+    for (const c of kc.contexts) if (!contexts.has(c.name)) contexts.set(c.name, c);
+    current ||= kc.currentContext;
+  }
+  merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext: current });
+  return merged;
+}
+
+/**
+ * Loads the kubeconfig of `target` (every file of a KUBECONFIG list, merged), at `target.context` when set.
+ *
+ * @throws CliError NOT_FOUND when `--kubeconfig` (or every file of KUBECONFIG) names no file, or
+ *   `--context` no context; UNREACHABLE when a data folder has no kubeconfig (no `sedna up` ever got
+ *   ready there); INVALID_INPUT when the file is not a usable kubeconfig.
+ */
+export function loadKubeConfig(target: ServerTarget): KubeConfig {
+  const files = target.kubeconfigPaths ?? [target.kubeconfigPath];
+  const configs = files.map(readKubeConfig).filter((kc): kc is KubeConfig => kc !== undefined);
+  if (configs.length === 0) {
+    if (target.dataDir) throw new CliError('UNREACHABLE', `no API server in ${target.dataDir.dir} (it has no kubeconfig): ${startHint(target)}`);
+    if (target.origin === 'KUBECONFIG' && files.length > 1) throw new CliError('NOT_FOUND', `KUBECONFIG=${files.join(path.delimiter)}: none of these kubeconfig files exists`);
+    throw new CliError('NOT_FOUND', `${target.kubeconfigPath}: no such kubeconfig file${target.origin === 'KUBECONFIG' ? ' (from KUBECONFIG)' : ''}`);
+  }
+  const kc = configs.length === 1 ? configs[0]! : mergeKubeConfigs(configs);
+  const where = files.length > 1 ? `KUBECONFIG=${files.join(path.delimiter)}` : target.kubeconfigPath;
+  if (target.context !== undefined) {
+    if (!kc.getContextObject(target.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new CliError('NOT_FOUND', `--context ${JSON.stringify(target.context)}: no such context in ${where} (it has: ${known.join(', ') || 'none'})`);
+    }
+    kc.setCurrentContext(target.context);
   }
   if (!kc.getCurrentCluster()) {
-    throw new CliError('INVALID_INPUT', `${target.kubeconfigPath}: current-context ${JSON.stringify(kc.getCurrentContext())} names no cluster`);
+    throw new CliError('INVALID_INPUT', `${where}: ${target.context !== undefined ? 'context' : 'current-context'} ${JSON.stringify(kc.getCurrentContext())} names no cluster`);
   }
   return kc;
 }
@@ -138,7 +173,7 @@ export class KubeClient {
 
   constructor(
     readonly kubeConfig: KubeConfig,
-    private readonly target: ServerTarget,
+    readonly target: ServerTarget,
     options: { timeoutMs?: number } = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -150,6 +185,11 @@ export class KubeClient {
   /** A client for the server `target` names (see {@link loadKubeConfig} for what it throws). */
   static forTarget(target: ServerTarget, options: { timeoutMs?: number } = {}): KubeClient {
     return new KubeClient(loadKubeConfig(target), target, options);
+  }
+
+  /** The kubeconfig context in use (`--context`, else the current context). */
+  get context(): string {
+    return this.kubeConfig.getCurrentContext();
   }
 
   /** Credentials and TLS dispatcher, made once: one connection pool for every request of a command. */

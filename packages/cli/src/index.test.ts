@@ -64,5 +64,5 @@ test('exit codes are the documented ones', () => {
 });
 
 test('every verb is registered once, by its own module', () => {
-  expect(cli.COMMANDS.map((c) => c.name)).toEqual(['up', 'apply', 'get', 'describe', 'delete', 'trigger', 'rollback', 'logs', 'validate', 'crds']);
+  expect(cli.COMMANDS.map((c) => c.name)).toEqual(['up', 'status', 'down', 'apply', 'get', 'describe', 'delete', 'trigger', 'rollback', 'wait', 'logs', 'validate', 'crds', 'version', 'completion']);
 });

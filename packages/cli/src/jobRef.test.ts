@@ -27,7 +27,7 @@ test.each([
 });
 
 test.each([
-  ['ds/helmet', 'INVALID_INPUT', 'JOB "ds/helmet": "ds" is not a kind of learning job: expected IncrementalLearningJob (il) or LifelongLearningJob (ll)'],
+  ['ds/helmet', 'INVALID_INPUT', 'JOB "ds/helmet": Dataset is not a learning job: expected IncrementalLearningJob (il) or LifelongLearningJob (ll)'],
   ['pods/helmet', 'INVALID_INPUT', 'JOB "pods/helmet": "pods" is not a kind of learning job: expected IncrementalLearningJob (il) or LifelongLearningJob (ll)'],
   ['dataset/helmet', 'INVALID_INPUT', 'JOB "dataset/helmet": Dataset is not a learning job: expected IncrementalLearningJob (il) or LifelongLearningJob (ll)'],
   ['ji/helmet', 'INVALID_INPUT', 'JOB "ji/helmet": JointInferenceService is not a learning job: expected IncrementalLearningJob (il) or LifelongLearningJob (ll)'],

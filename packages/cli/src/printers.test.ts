@@ -1,5 +1,5 @@
 import type { CliIo } from './io.js';
-import { age, formatColumns, formatObjects, parseOutputFormat, TablePrinter, toYaml, type KubeTable } from './printers.js';
+import { age, formatColumns, formatObjects, parseOutput, TablePrinter, toYaml, type KubeTable } from './printers.js';
 import type { ApiResource } from './discovery.js';
 
 function capture(): { io: CliIo; out: () => string } {
@@ -61,7 +61,7 @@ test('YAML output quotes what YAML 1.1 readers (kubectl) would take for somethin
 test('several objects print as a v1 List with their kind; names as kind/name', () => {
   const r = { group: 'sedna.io', version: 'v1alpha1', kind: 'Model', singular: 'model' } as ApiResource;
   const objects = [{ metadata: { name: 'a' } }, { metadata: { name: 'b' } }];
-  expect(JSON.parse(formatObjects(objects, 'json', r, true))).toEqual({
+  expect(JSON.parse(formatObjects(objects, { format: 'json' }, r, true))).toEqual({
     apiVersion: 'v1',
     kind: 'List',
     metadata: { resourceVersion: '' },
@@ -70,6 +70,6 @@ test('several objects print as a v1 List with their kind; names as kind/name', (
       { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'b' } },
     ],
   });
-  expect(formatObjects(objects, 'name', r, true)).toBe('model.sedna.io/a\nmodel.sedna.io/b\n');
-  expect(() => parseOutputFormat('xml')).toThrow('--output "xml": expected table, wide, json, yaml, name');
+  expect(formatObjects(objects, { format: 'name' }, r, true)).toBe('model.sedna.io/a\nmodel.sedna.io/b\n');
+  expect(() => parseOutput('xml')).toThrow('--output "xml": expected table, wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,...');
 });

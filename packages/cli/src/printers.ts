@@ -3,16 +3,56 @@ import { stringify } from 'yaml';
 import { apiVersionOf, displayKind, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
+import { goJson, goSprint, JsonPath, relaxedJsonPath } from './jsonpath.js';
 
-/** Output formats of `get` (`-o`). */
-export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name'] as const;
+/** Output formats of `get` (`-o`); the last two take a template or a column list after `=`. */
+export const OUTPUT_FORMATS = ['table', 'wide', 'json', 'yaml', 'name', 'jsonpath', 'custom-columns'] as const;
 /** One of {@link OUTPUT_FORMATS}. */
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** Checks `-o`. @throws CliError USAGE for another value. */
-export function parseOutputFormat(value: string): OutputFormat {
-  if ((OUTPUT_FORMATS as readonly string[]).includes(value)) return value as OutputFormat;
-  throw new CliError('USAGE', `--output ${JSON.stringify(value)}: expected ${OUTPUT_FORMATS.join(', ')}`);
+/** A column of `-o custom-columns=HEADER:PATH,...`. */
+export interface CustomColumn {
+  header: string;
+  path: JsonPath;
+}
+
+/** What `-o` asks for: the format, and its template or columns. */
+export interface Output {
+  format: OutputFormat;
+  /** `-o jsonpath=TEMPLATE`. */
+  jsonPath?: JsonPath;
+  /** `-o custom-columns=SPEC`. */
+  columns?: CustomColumn[];
+}
+
+const OUTPUT_HELP = 'table, wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,...';
+
+/**
+ * Checks `-o`: `table`, `wide`, `json`, `yaml`, `name`, `jsonpath=TEMPLATE` (kubectl's JSONPath) or
+ * `custom-columns=HEADER:PATH,...` (each PATH as `.metadata.name` or `{.metadata.name}`).
+ *
+ * @throws CliError USAGE for another value, an empty template or column list, or one that does not parse.
+ */
+export function parseOutput(value: string): Output {
+  const eq = value.indexOf('=');
+  const name = eq < 0 ? value : value.slice(0, eq);
+  const arg = eq < 0 ? '' : value.slice(eq + 1);
+  if (name === 'jsonpath') {
+    if (arg === '') throw new CliError('USAGE', '-o jsonpath: no template given (e.g. -o jsonpath=\'{.items[*].metadata.name}\')');
+    return { format: 'jsonpath', jsonPath: new JsonPath(arg, '-o jsonpath') };
+  }
+  if (name === 'custom-columns') {
+    if (arg === '') throw new CliError('USAGE', '-o custom-columns: no columns given (e.g. -o custom-columns=NAME:.metadata.name,ROUND:.status.round)');
+    const columns = arg.split(',').map((spec) => {
+      const colon = spec.indexOf(':');
+      if (colon < 0) throw new CliError('USAGE', `-o custom-columns: ${JSON.stringify(spec)}: expected HEADER:PATH, e.g. NAME:.metadata.name`);
+      const what = `-o custom-columns ${spec.slice(0, colon)}:`;
+      return { header: spec.slice(0, colon), path: new JsonPath(relaxedJsonPath(spec.slice(colon + 1), what), what) };
+    });
+    return { format: 'custom-columns', columns };
+  }
+  if (eq < 0 && (OUTPUT_FORMATS as readonly string[]).includes(value)) return { format: value as OutputFormat };
+  throw new CliError('USAGE', `--output ${JSON.stringify(value)}: expected ${OUTPUT_HELP}`);
 }
 
 /** A Kubernetes object, as far as printing needs to know. */
@@ -89,16 +129,22 @@ export class TablePrinter {
 
   constructor(
     private readonly io: CliIo,
-    private readonly options: { wide?: boolean; withNamespace?: boolean; withKind?: ApiResource; noHeaders?: boolean } = {},
+    private readonly options: { wide?: boolean; withNamespace?: boolean; withKind?: ApiResource; noHeaders?: boolean; headersAsGiven?: boolean } = {},
   ) {}
 
-  /** Prints the rows of `table` (and the header the first time). Returns how many rows it printed. */
-  print(table: KubeTable): number {
-    if (table.rows.length === 0) return 0;
+  /**
+   * Prints the rows of `table` (and the header the first time; with `header`, also when there is no
+   * row, as kubectl's custom-columns does). Returns how many rows it printed.
+   */
+  print(table: KubeTable, header = false): number {
+    if (table.rows.length === 0 && !(header && !this.headerPrinted && !this.options.noHeaders)) return 0;
     this.columns ??= table.columnDefinitions.flatMap((c, i) => (this.options.wide || !c.priority ? [i] : []));
-    const header = [...(this.options.withNamespace ? ['NAMESPACE'] : []), ...this.columns.map((i) => (table.columnDefinitions[i]?.name ?? '').toUpperCase())];
+    const headerCells = [
+      ...(this.options.withNamespace ? ['NAMESPACE'] : []),
+      ...this.columns.map((i) => (this.options.headersAsGiven ? (table.columnDefinitions[i]?.name ?? '') : (table.columnDefinitions[i]?.name ?? '').toUpperCase())),
+    ];
     const lines: string[][] = [];
-    if (!this.headerPrinted && !this.options.noHeaders) lines.push(header);
+    if (!this.headerPrinted && !this.options.noHeaders) lines.push(headerCells);
     for (const row of table.rows) {
       const cells = this.columns.map((i) => cellText(row.cells[i]));
       if (this.options.withKind && cells.length > 0) cells[0] = `${displayKind(this.options.withKind)}/${cells[0]}`;
@@ -109,6 +155,57 @@ export class TablePrinter {
     for (const line of lines) this.io.stdout.write(`${alignRow(line, this.widths)}\n`);
     return table.rows.length;
   }
+}
+
+/**
+ * Objects as the Table of `-o custom-columns`: one row per object, each cell the column's results
+ * joined by commas (Go's text of each value, `<none>` when there is none), headers as given.
+ */
+export function customColumnsTable(columns: readonly CustomColumn[], objects: readonly KubeObject[]): KubeTable {
+  return {
+    kind: 'Table',
+    columnDefinitions: columns.map((c) => ({ name: c.header })),
+    rows: objects.map((o) => ({
+      object: o,
+      cells: columns.map((c) => {
+        const values = c.path.results(o).flat();
+        return values.length === 0 ? '<none>' : values.map(goSprint).join(',');
+      }),
+    })),
+  };
+}
+
+/** The first result of `path` on `value`, or undefined when there is none. */
+function sortKey(path: JsonPath, value: unknown): { found: boolean; key: unknown } {
+  const first = path.results(value)[0];
+  return first && first.length > 0 ? { found: true, key: first[0] } : { found: false, key: undefined };
+}
+
+function less(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return a < b;
+  if (typeof a === 'string' && typeof b === 'string') return a < b;
+  if (typeof a === 'boolean' && typeof b === 'boolean') return !a && b;
+  if (a === null || a === undefined) return b !== null && b !== undefined;
+  return goJson(a) < goJson(b);
+}
+
+/**
+ * `--sort-by PATH` (kubectl's relaxed path: `.metadata.name`, `{.status.round}`): `items` ordered by the
+ * first value PATH finds in `of(item)`: numbers as numbers, strings by code unit, items without it first;
+ * a stable sort.
+ *
+ * @throws CliError USAGE when PATH does not parse; INVALID_INPUT when no item has the field.
+ */
+export function sortBy<T>(items: readonly T[], expression: string, of: (item: T) => unknown): T[] {
+  const path = new JsonPath(relaxedJsonPath(expression, '--sort-by'), '--sort-by');
+  const keyed = items.map((item) => ({ item, ...sortKey(path, of(item)) }));
+  if (items.length > 0 && !keyed.some((k) => k.found)) throw new CliError('INVALID_INPUT', `--sort-by ${JSON.stringify(expression)}: none of the ${items.length} objects has that field`);
+  return keyed
+    .sort((x, y) => {
+      if (!x.found || !y.found) return x.found === y.found ? 0 : x.found ? 1 : -1;
+      return less(x.key, y.key) ? -1 : less(y.key, x.key) ? 1 : 0;
+    })
+    .map((k) => k.item);
 }
 
 /** kubectl's short ages: 45s, 3m12s, 5h, 3d. */
@@ -143,10 +240,19 @@ export function toYaml(value: unknown): string {
   return stringify(value, { lineWidth: 0, version: '1.1' });
 }
 
-/** Objects as JSON (4-space indent, as kubectl), YAML, or `kind/name` lines; several objects as a v1 List. */
-export function formatObjects(objects: readonly KubeObject[], format: 'json' | 'yaml' | 'name', r: ApiResource, asList: boolean): string {
-  if (format === 'name') return objects.map((o) => `${displayKind(r)}/${o.metadata?.name ?? ''}\n`).join('');
+/** Objects as the `v1 List` kubectl prints them in (and applies a JSONPath template to). */
+export function listOf(items: readonly KubeObject[]): { apiVersion: 'v1'; kind: 'List'; metadata: { resourceVersion: string }; items: KubeObject[] } {
+  return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [...items] };
+}
+
+/**
+ * Objects as JSON (4-space indent, as kubectl), YAML, `kind/name` lines, or a JSONPath template's
+ * text; several objects as a v1 List.
+ */
+export function formatObjects(objects: readonly KubeObject[], output: Output, r: ApiResource, asList: boolean): string {
+  if (output.format === 'name') return objects.map((o) => `${displayKind(r)}/${o.metadata?.name ?? ''}\n`).join('');
   const typed = objects.map((o) => withTypeMeta(o, r));
-  const value = asList ? { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: typed } : typed[0];
-  return format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value);
+  const value = asList ? listOf(typed) : typed[0];
+  if (output.jsonPath) return output.jsonPath.print(value);
+  return output.format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value);
 }

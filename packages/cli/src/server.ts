@@ -1,10 +1,14 @@
 /**
- * Which API server a command talks to: `--kubeconfig FILE` > `--data-dir DIR` > `$SEDNA_HOME` >
- * `~/.sedna` (the kubeconfig `sedna up` writes there). KUBECONFIG is never read implicitly, so a
- * forgotten environment variable cannot point `sedna delete` at a production cluster.
+ * Which API server a command talks to, in order: `--kubeconfig FILE`, `--data-dir DIR`, `$SEDNA_HOME`,
+ * `$KUBECONFIG` (a list of files, as kubectl merges them), `~/.sedna` when a `sedna up` runs there, then
+ * `~/.kube/config`; `--context` picks a context of whichever kubeconfig that is. Since a variable left
+ * in a shell can point a verb at another cluster, the verbs that change or remove things (`delete`,
+ * `trigger`, `rollback`) print the context and server they act on ({@link actingOn}).
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { processAlive } from '@sedna-ts/internal';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
 
@@ -14,6 +18,8 @@ export interface ServerOptions {
   kubeconfig?: string;
   /** The data folder of a `sedna up`: its `kubeconfig` file is used. */
   dataDir?: string;
+  /** The context of the kubeconfig to use instead of its current context (as kubectl's `--context`). */
+  context?: string;
   /** How long to wait for the server's answer: `30s`, `1m`, `500ms` or seconds (default 30 s). */
   requestTimeout?: string;
 }
@@ -39,11 +45,21 @@ export interface DataDir {
   origin: DataDirOrigin;
 }
 
+/** Where the kubeconfig a command uses came from (the step of the order that chose it). */
+export type ServerOrigin = '--kubeconfig' | '--data-dir' | 'SEDNA_HOME' | 'KUBECONFIG' | '~/.sedna' | '~/.kube/config';
+
 /** The kubeconfig a command uses, and how the user named it. */
 export interface ServerTarget {
+  /** The kubeconfig file (with KUBECONFIG naming several, the first that exists). */
   kubeconfigPath: string;
+  /** Every file of a KUBECONFIG list, merged as kubectl merges them (the first file wins a name). */
+  kubeconfigPaths?: string[];
+  /** `--context`: the context to use instead of the kubeconfig's current one. */
+  context?: string;
   /** Set when the kubeconfig is the one of a `sedna up` data folder. */
   dataDir?: DataDir;
+  /** Which step of the order chose it (undefined: a target made in code). */
+  origin?: ServerOrigin;
 }
 
 /** The data folder of `sedna up`: `--data-dir DIR`, else `$SEDNA_HOME`, else `~/.sedna`. */
@@ -54,16 +70,57 @@ export function resolveDataDir(options: ServerOptions, io: CliIo): DataDir {
   return { dir: path.join(io.env.HOME ?? os.homedir(), '.sedna'), origin: 'home' };
 }
 
-/** The kubeconfig to use: `--kubeconfig FILE`, else the data folder's `kubeconfig`. */
+/** The lock file a running `sedna up` holds in its data folder (its pid). */
+export const UP_LOCK_FILE = 'sedna.lock';
+
+/** The pid of the `sedna up` running on `dir`, or undefined when none runs there. */
+export function upRunning(dir: string): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(fs.readFileSync(path.join(dir, UP_LOCK_FILE), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
+}
+
+/**
+ * The kubeconfig to use, in order: `--kubeconfig FILE`; `--data-dir DIR`; `$SEDNA_HOME`; `$KUBECONFIG`
+ * (files separated by `:`, those that do not exist skipped); `~/.sedna` when a `sedna up` runs there;
+ * `~/.kube/config` when it exists; else `~/.sedna` (so the error says how to start a server there).
+ */
 export function resolveServer(options: ServerOptions, io: CliIo): ServerTarget {
-  if (options.kubeconfig !== undefined && options.kubeconfig !== '') return { kubeconfigPath: path.resolve(io.cwd, options.kubeconfig) };
-  const dataDir = resolveDataDir(options, io);
-  return { kubeconfigPath: path.join(dataDir.dir, 'kubeconfig'), dataDir };
+  const context = options.context !== undefined && options.context !== '' ? { context: options.context } : {};
+  if (options.kubeconfig !== undefined && options.kubeconfig !== '') return { kubeconfigPath: path.resolve(io.cwd, options.kubeconfig), origin: '--kubeconfig', ...context };
+  const fromDir = (dataDir: DataDir, origin: ServerOrigin): ServerTarget => ({ kubeconfigPath: path.join(dataDir.dir, 'kubeconfig'), dataDir, origin, ...context });
+  const explicit = (options.dataDir !== undefined && options.dataDir !== '') || (io.env.SEDNA_HOME !== undefined && io.env.SEDNA_HOME !== '');
+  if (explicit) {
+    const dataDir = resolveDataDir(options, io);
+    return fromDir(dataDir, dataDir.origin === 'flag' ? '--data-dir' : 'SEDNA_HOME');
+  }
+  const list = (io.env.KUBECONFIG ?? '').split(path.delimiter).filter((p) => p !== '').map((p) => path.resolve(io.cwd, p));
+  if (list.length > 0) {
+    const existing = list.filter((p) => fs.existsSync(p));
+    return { kubeconfigPath: existing[0] ?? list[0]!, kubeconfigPaths: existing.length > 0 ? existing : list, origin: 'KUBECONFIG', ...context };
+  }
+  const home = resolveDataDir(options, io);
+  if (upRunning(home.dir) !== undefined) return fromDir(home, '~/.sedna');
+  const kube = path.join(io.env.HOME ?? os.homedir(), '.kube', 'config');
+  if (fs.existsSync(kube)) return { kubeconfigPath: kube, origin: '~/.kube/config', ...context };
+  return fromDir(home, '~/.sedna');
 }
 
 /** The command that starts the server `target` names, for messages: `sedna up --data-dir /x`. */
 export function startCommand(dataDir: DataDir): string {
   return dataDir.origin === 'flag' ? `sedna up --data-dir ${dataDir.dir}` : dataDir.origin === 'SEDNA_HOME' ? `sedna up (SEDNA_HOME=${dataDir.dir})` : 'sedna up';
+}
+
+/**
+ * The line `delete`, `trigger` and `rollback` print before they change anything: which context and
+ * server, and why that one (`context "kind-prod" at https://10.0.0.1:6443 (from KUBECONFIG)`).
+ */
+export function actingOn(target: ServerTarget, context: string, server: string): string {
+  return `context "${context}" at ${server}${target.origin ? ` (from ${target.origin})` : ''}`;
 }
 
 /** How to get the server of `target` running, for the unreachable message. */

@@ -3,7 +3,7 @@ import type { KubeClient } from './client.js';
 import { Discovery, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
-import { parseDuration, resolveServer, type ServerOptions } from './server.js';
+import { actingOn, parseDuration, resolveServer, type ServerOptions } from './server.js';
 
 /** The options of the verbs that pick a namespace. */
 export interface NamespaceOptions {
@@ -26,6 +26,16 @@ export class Session {
   /** The resource a user's KIND names (see Discovery.resolve). */
   async resolve(kind: string): Promise<ApiResource> {
     return (await this.resources()).resolve(kind);
+  }
+
+  /** Which context and server this session talks to, and why that one (for the verbs that change things). */
+  actingOn(): string {
+    return actingOn(this.client.target, this.client.context, this.client.server);
+  }
+
+  /** Says on stderr, before `verb` changes anything, which context and server it acts on. */
+  announce(io: CliIo, verb: string): void {
+    io.stderr.write(`sedna: ${verb} on ${this.actingOn()}\n`);
   }
 
   /** `-n NS`, else the kubeconfig context's namespace, else `default`. */

@@ -16,6 +16,11 @@ export interface WatchEvent {
   object: unknown;
 }
 
+/** The lines `get -w` and `wait` print when the server is lost (`...; retrying`) and back, for {@link FollowOptions.onConnectionChange}. */
+export function connectionNotice(io: { stderr: { write(text: string): unknown } }, server: string): (lost: CliError | undefined) => void {
+  return (lost) => io.stderr.write(lost ? `sedna: ${lost.message}; retrying\n` : `sedna: the API server at ${server} is back\n`);
+}
+
 /** What {@link follow} needs. */
 export interface FollowOptions {
   /** Collection path (a single object is watched with a `metadata.name` field selector in `query`). */

@@ -40,15 +40,62 @@ test('--data-dir DIR talks to the server of DIR/kubeconfig', async () => {
   expect(r.stdout).toContain('kube-system');
 });
 
-test('$SEDNA_HOME is used without flags, then ~/.sedna; KUBECONFIG is never read', async () => {
-  expect((await run(['get', 'ns'], { env: { SEDNA_HOME: live.dir } })).code).toBe(0);
+/** A HOME with `~/.kube/config` and `~/.sedna/kubeconfig` copies of the live server's kubeconfig (named apart by their context). */
+function homeWith(options: { kube?: boolean; sedna?: boolean; sednaRunning?: boolean }): string {
   const home = tempDir();
-  fs.mkdirSync(path.join(home, '.sedna'));
-  fs.copyFileSync(live.kubeconfig, path.join(home, '.sedna', 'kubeconfig'));
-  expect((await run(['get', 'ns'], { env: { HOME: home } })).code).toBe(0);
+  const kc = parse(fs.readFileSync(live.kubeconfig, 'utf8')) as { contexts: Array<{ name: string }>; 'current-context': string };
+  const named = (name: string) => stringify({ ...kc, contexts: kc.contexts.map((c) => ({ ...c, name })), 'current-context': name });
+  if (options.kube) {
+    fs.mkdirSync(path.join(home, '.kube'));
+    fs.writeFileSync(path.join(home, '.kube', 'config'), named('from-kube-config'));
+  }
+  if (options.sedna) {
+    fs.mkdirSync(path.join(home, '.sedna'));
+    fs.writeFileSync(path.join(home, '.sedna', 'kubeconfig'), named('from-sedna'));
+    // A sedna up runs there when its lock names a live process (this one stands in for it).
+    if (options.sednaRunning) fs.writeFileSync(path.join(home, '.sedna', 'sedna.lock'), `${process.pid}\n`);
+  }
+  return home;
+}
+
+/** The context `delete` says it acts on (a delete of nothing that exists: --ignore-not-found). */
+async function contextUsed(env: Record<string, string>, extra: string[] = []): Promise<string> {
+  const r = await run(['delete', 'ns', 'nope', '--ignore-not-found', ...extra], { env });
+  expect(r.code).toBe(0);
+  return /on context "([^"]+)"/.exec(r.stderr)?.[1] ?? r.stderr;
+}
+
+test('the order: --kubeconfig, --data-dir, SEDNA_HOME, KUBECONFIG, ~/.sedna when sedna up runs there, ~/.kube/config', async () => {
+  const all = homeWith({ kube: true, sedna: true, sednaRunning: true });
+  const kubeconfigVar = path.join(all, '.kube', 'config');
+  expect(await contextUsed({ HOME: all, KUBECONFIG: kubeconfigVar, SEDNA_HOME: live.dir }, ['--kubeconfig', path.join(all, '.sedna', 'kubeconfig')])).toBe('from-sedna');
+  expect(await contextUsed({ HOME: all, KUBECONFIG: kubeconfigVar }, ['--data-dir', live.dir])).toBe('sedna-embedded');
+  expect(await contextUsed({ HOME: all, KUBECONFIG: kubeconfigVar, SEDNA_HOME: live.dir })).toBe('sedna-embedded');
+  // KUBECONFIG before a running ~/.sedna; a running ~/.sedna before ~/.kube/config.
+  expect(await contextUsed({ HOME: all, KUBECONFIG: kubeconfigVar })).toBe('from-kube-config');
+  expect(await contextUsed({ HOME: all })).toBe('from-sedna');
+  // ~/.sedna with no sedna up running: ~/.kube/config.
+  expect(await contextUsed({ HOME: homeWith({ kube: true, sedna: true }) })).toBe('from-kube-config');
+  // Neither: ~/.sedna, whose kubeconfig is used (a sedna up that was killed), else the hint to start one.
+  expect(await contextUsed({ HOME: homeWith({ sedna: true }) })).toBe('from-sedna');
   const empty = tempDir();
-  const r = await run(['get', 'ns'], { env: { HOME: empty, KUBECONFIG: live.kubeconfig } });
-  expect(r).toEqual({ code: 4, stdout: '', stderr: `sedna: no API server in ${empty}/.sedna (it has no kubeconfig): start it with \`sedna up\`\n` });
+  expect(await run(['get', 'ns'], { env: { HOME: empty } })).toEqual({ code: 4, stdout: '', stderr: `sedna: no API server in ${empty}/.sedna (it has no kubeconfig): start it with \`sedna up\`\n` });
+  // delete says where the server came from.
+  const r = await run(['delete', 'ns', 'nope', '--ignore-not-found'], { env: { HOME: all, KUBECONFIG: kubeconfigVar } });
+  expect(r.stderr).toBe(`sedna: delete on context "from-kube-config" at ${live.server.url} (from KUBECONFIG)\n`);
+});
+
+test('KUBECONFIG lists files (the first to name a context wins, missing ones skipped); --context picks one', async () => {
+  const home = homeWith({ kube: true, sedna: true });
+  const list = [path.join(home, 'missing'), path.join(home, '.sedna', 'kubeconfig'), path.join(home, '.kube', 'config')].join(path.delimiter);
+  expect(await contextUsed({ HOME: home, KUBECONFIG: list })).toBe('from-sedna');
+  expect(await contextUsed({ HOME: home, KUBECONFIG: list }, ['--context', 'from-kube-config'])).toBe('from-kube-config');
+  expect(await contextUsed({ HOME: home }, ['--context', 'from-kube-config', '--kubeconfig', path.join(home, '.kube', 'config')])).toBe('from-kube-config');
+  const bad = await run(['get', 'ns', '--context', 'prod'], { env: { HOME: home, KUBECONFIG: list } });
+  const existing = list.split(path.delimiter).slice(1).join(path.delimiter);
+  expect(bad).toEqual({ code: 3, stdout: '', stderr: `sedna: --context "prod": no such context in KUBECONFIG=${existing} (it has: from-sedna, from-kube-config)\n` });
+  const none = [path.join(home, 'a'), path.join(home, 'b')].join(path.delimiter);
+  expect(await run(['get', 'ns'], { env: { HOME: home, KUBECONFIG: none } })).toEqual({ code: 3, stdout: '', stderr: `sedna: KUBECONFIG=${none}: none of these kubeconfig files exists\n` });
 });
 
 test('--kubeconfig wins over --data-dir; a --kubeconfig that does not exist is not found (3)', async () => {

@@ -2,6 +2,8 @@ import { DATASET, JOB, MODELS, SECRET, tempTree } from './helpers.js';
 import { eventually, startTestServer, type TestServer } from './server.js';
 
 let t: TestServer;
+/** The line delete prints first: which context and server it acts on (a KUBECONFIG left in a shell would not go unseen). */
+const actingOn = () => `sedna: delete on context "sedna-embedded" at ${t.client.server} (from --kubeconfig)\n`;
 let tree: ReturnType<typeof tempTree> | undefined;
 beforeAll(async () => {
   t = await startTestServer();
@@ -29,11 +31,11 @@ test('delete -f deletes the objects of the files and says so; a second time they
       'secret/s3-credentials deleted',
       '',
     ].join('\n'),
-    stderr: '',
+    stderr: actingOn(),
   });
   expect((await t.sedna(['get', 'ij'])).stderr).toBe('No resources found in default namespace.\n');
   const again = await t.sedna(['delete', '-f', `${tree.dir}/dataset.yaml`]);
-  expect(again).toEqual({ code: 3, stdout: '', stderr: 'sedna: dataset.sedna.io/helmet not found in namespace default\n' });
+  expect(again).toEqual({ code: 3, stdout: '', stderr: `${actingOn()}sedna: dataset.sedna.io/helmet not found in namespace default\n` });
   expect((await t.sedna(['delete', '-f', `${tree.dir}/dataset.yaml`, '--ignore-not-found'])).code).toBe(0);
 });
 
@@ -43,7 +45,7 @@ test('delete KIND NAME deletes by name; a name that does not exist exits 3 after
   expect(r).toEqual({
     code: 3,
     stdout: 'model.sedna.io/initial-model deleted\nmodel.sedna.io/deploy-model deleted\n',
-    stderr: 'sedna: model.sedna.io/missing not found in namespace default\n',
+    stderr: `${actingOn()}sedna: model.sedna.io/missing not found in namespace default\n`,
   });
 });
 
@@ -54,7 +56,7 @@ test('delete waits for finalizers unless --no-wait', async () => {
   const release = () => t.client.request('PATCH', DS, { contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } });
 
   expect((await t.sedna(['apply', '-f', '-'], { stdin: held })).code).toBe(0);
-  expect(await t.sedna(['delete', 'dataset', 'helmet', '--no-wait'])).toEqual({ code: 0, stdout: 'dataset.sedna.io/helmet deleted\n', stderr: '' });
+  expect(await t.sedna(['delete', 'dataset', 'helmet', '--no-wait'])).toEqual({ code: 0, stdout: 'dataset.sedna.io/helmet deleted\n', stderr: actingOn() });
   // Still there, terminating, until its finalizer goes.
   expect(await terminating()).toBe(true);
   await release();
@@ -63,7 +65,7 @@ test('delete waits for finalizers unless --no-wait', async () => {
   const waiting = t.sedna(['delete', 'dataset', 'helmet']);
   await eventually(async () => expect(await terminating()).toBe(true));
   await release();
-  expect(await waiting).toEqual({ code: 0, stdout: 'dataset.sedna.io/helmet deleted\n', stderr: '' });
+  expect(await waiting).toEqual({ code: 0, stdout: 'dataset.sedna.io/helmet deleted\n', stderr: actingOn() });
 });
 
 test('delete --all and -l delete several; usage errors exit 2', async () => {

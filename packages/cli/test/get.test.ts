@@ -99,7 +99,7 @@ test('an object that does not exist: exit 3; a kind that is not served: exit 1 w
 
 test('usage errors exit 2', async () => {
   expect((await t.sedna(['get'])).code).toBe(2);
-  expect((await t.sedna(['get', 'ij', '-o', 'xml'])).stderr).toBe('sedna: --output "xml": expected table, wide, json, yaml, name\n');
+  expect((await t.sedna(['get', 'ij', '-o', 'xml'])).stderr).toBe('sedna: --output "xml": expected table, wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,...\n');
   expect((await t.sedna(['get', 'ij', '-n', 'a', '-A'])).code).toBe(2);
   expect((await t.sedna(['get', 'ij', 'helmet', '-A'])).code).toBe(2);
 });

@@ -1,13 +1,10 @@
 // `sedna rollback` against the embedded API server with no GM: what it sets, and how it waits (the GM's
 // side is in the controller's tests, the whole loop in e2e/test/incrementalLearning.test.ts).
-import { DATASET, JOB, MODELS } from './helpers.js';
-import { startTestServer, type TestServer } from './server.js';
+import { JOB_PATH, startJobServer, type TestServer } from './server.js';
 
 let t: TestServer;
-const JOB_PATH = '/apis/sedna.io/v1alpha1/namespaces/default/incrementallearningjobs/helmet';
 beforeAll(async () => {
-  t = await startTestServer();
-  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') })).code).toBe(0);
+  t = await startJobServer();
 });
 afterAll(async () => {
   await t.close();
@@ -23,7 +20,7 @@ test('--wait=0 sets sedna.io/rollback to previous@<time> (or N@<time>), names th
   expect(r.code).toBe(0);
   const value = await annotation();
   expect(value).toMatch(/^previous@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-  expect(r.stdout).toMatch(new RegExp(`^incrementallearningjob\\.sedna\\.io/helmet \\(namespace default, server https://127\\.0\\.0\\.1:\\d+\\): sedna\\.io/rollback=${value}\\n`));
+  expect(r.stdout).toMatch(new RegExp(`^incrementallearningjob\\.sedna\\.io/helmet \\(namespace default, context "[^"]+" at https://127\\.0\\.0\\.1:\\d+ \\(from --kubeconfig\\)\\): sedna\\.io/rollback=${value}\\n`));
   expect(r.stdout).toContain('Not waiting (--wait=0); the outcome will be in status.lastRollback: sedna describe il helmet');
   await t.sedna(['rollback', 'il/helmet', '--to-round', '2', '--wait', '0s']);
   expect(await annotation()).toMatch(/^2@/);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { startApiServer, type RunningApiServer } from '@sedna-ts/embedded';
 import { KubeClient } from '../src/client.js';
 import { registerCrds } from '../src/up/crdRegistration.js';
-import { run, type RunOptions } from './helpers.js';
+import { DATASET, JOB, MODELS, run, type RunOptions } from './helpers.js';
 
 const silent = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -43,6 +43,17 @@ export async function startTestServer(options: { crds?: boolean } = {}): Promise
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** The path of the IncrementalLearningJob `helmet` of {@link startJobServer}. */
+export const JOB_PATH = '/apis/sedna.io/v1alpha1/namespaces/default/incrementallearningjobs/helmet';
+
+/** A server with the Dataset `helmet`, its two Models and the IncrementalLearningJob `helmet` applied (namespace default). */
+export async function startJobServer(): Promise<TestServer> {
+  const t = await startTestServer();
+  const applied = await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') });
+  if (applied.code !== 0) throw new Error(`apply of the helmet job failed: ${applied.stderr}`);
+  return t;
 }
 
 /** Polls `check` until it stops throwing (10 s at most, then rethrows). */

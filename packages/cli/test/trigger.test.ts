@@ -1,11 +1,8 @@
-import { DATASET, JOB, MODELS } from './helpers.js';
-import { startTestServer, type TestServer } from './server.js';
+import { JOB_PATH, startJobServer, type TestServer } from './server.js';
 
 let t: TestServer;
-const JOB_PATH = '/apis/sedna.io/v1alpha1/namespaces/default/incrementallearningjobs/helmet';
 beforeAll(async () => {
-  t = await startTestServer();
-  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS, JOB].join('---\n') })).code).toBe(0);
+  t = await startJobServer();
 });
 afterAll(async () => {
   await t.close();
@@ -34,6 +31,8 @@ test('trigger train sets sedna.io/trigger to train@<RFC3339 time> and says the L
   expect(value).toMatch(/^train@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   expect(Date.parse(value!.slice('train@'.length))).toBeGreaterThanOrEqual(before);
   expect(r.stdout.split('\n')[0]).toBe(`incrementallearningjob.sedna.io/helmet triggered: sedna.io/trigger=${value}`);
+  // Which context and server it acted on, before it did.
+  expect(r.stderr).toBe(`sedna: trigger on context "sedna-embedded" at ${t.client.server} (from --kubeconfig)\n`);
   expect(r.stdout).toContain("round 3's train file");
   expect(r.stdout).toContain('without waiting for the trigger condition or the check period');
 });

@@ -32,6 +32,7 @@ interface Target {
 
 async function deleteTargets(session: Session, targets: readonly Target[], options: DeleteOptions, io: CliIo): Promise<ExitCode> {
   let code: ExitCode = ExitCode.Ok;
+  if (targets.length > 0) session.announce(io, 'delete');
   for (const t of targets) {
     const ref = objectRef(t);
     const where = t.namespace ? ` in namespace ${t.namespace}` : '';

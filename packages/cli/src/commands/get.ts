@@ -6,10 +6,10 @@ import { collectionPath, displayKind, objectPath, type ApiResource } from '../di
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
-import { age, formatObjects, isTable, parseOutputFormat, TablePrinter, toYaml, withTypeMeta, type KubeObject, type KubeTable, type OutputFormat } from '../printers.js';
+import { age, customColumnsTable, formatObjects, isTable, listOf, parseOutput, sortBy, TablePrinter, toYaml, withTypeMeta, type KubeObject, type KubeTable, type Output } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
-import { follow } from '../watch.js';
+import { connectionNotice, follow } from '../watch.js';
 
 /** Options of `sedna get`. */
 export interface GetOptions extends ServerOptions, NamespaceOptions {
@@ -17,6 +17,10 @@ export interface GetOptions extends ServerOptions, NamespaceOptions {
   watch?: boolean;
   selector?: string;
   fieldSelector?: string;
+  /** Leave out the header line (tables and custom-columns). */
+  noHeaders?: boolean;
+  /** A path to order the objects by (`.metadata.name`, `{.status.round}`), as kubectl's `--sort-by`. */
+  sortBy?: string;
 }
 
 /** Accept header for the server's Table form (kubectl's), with plain JSON as fallback. */
@@ -49,9 +53,15 @@ function noneFound(io: CliIo, r: ApiResource, namespace: string | undefined): vo
   io.stderr.write(r.namespaced && namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
 }
 
+/** `table` with its rows ordered by `--sort-by` (on each row's object), when asked. */
+function sorted(table: KubeTable, options: GetOptions): KubeTable {
+  return options.sortBy ? { ...table, rows: sortBy(table.rows, options.sortBy, (row) => row.object) } : table;
+}
+
 /** Reads the objects asked for; one entry per name (an error for a name not found), or the list. */
 async function read(session: Session, r: ApiResource, namespace: string | undefined, names: readonly string[], options: GetOptions, accept: string) {
-  const query = { labelSelector: options.selector, fieldSelector: options.fieldSelector };
+  // Sorting a Table needs each row's whole object, not only its metadata.
+  const query = { labelSelector: options.selector, fieldSelector: options.fieldSelector, includeObject: options.sortBy && accept === TABLE_ACCEPT ? 'Object' : undefined };
   if (names.length === 0) {
     const list = await session.client.get<KubeList | KubeTable>(collectionPath(r, namespace), { accept, query });
     return { list, errors: [] as CliError[] };
@@ -69,23 +79,24 @@ async function read(session: Session, r: ApiResource, namespace: string | undefi
 }
 
 /** `sedna get KIND1,KIND2,...`: a table per kind (names as kind/name), or one List of every object. */
-async function getSeveral(kinds: readonly string[], options: GetOptions, format: OutputFormat, io: CliIo): Promise<ExitCode> {
+async function getSeveral(kinds: readonly string[], options: GetOptions, output: Output, io: CliIo): Promise<ExitCode> {
+  const format = output.format;
   return withSession(options, io, async (session) => {
     const resources: ApiResource[] = [];
     for (const k of kinds) resources.push(await session.resolve(k));
     const namespaceOf = (r: ApiResource) => (r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined);
-    const query = { labelSelector: options.selector, fieldSelector: options.fieldSelector };
     const tableOutput = format === 'table' || format === 'wide';
+    const query = { labelSelector: options.selector, fieldSelector: options.fieldSelector, includeObject: tableOutput && options.sortBy ? 'Object' : undefined };
     let printed = 0;
     const items: KubeObject[] = [];
     for (const r of resources) {
       const list = await session.client.get<KubeList | KubeTable>(collectionPath(r, namespaceOf(r)), { accept: tableOutput ? TABLE_ACCEPT : 'application/json', query });
       if (tableOutput) {
-        const table = asTable(list);
+        const table = sorted(asTable(list), options);
         if (table.rows.length === 0) continue;
         // kubectl separates the tables of several kinds with an empty line.
         if (printed > 0) io.stdout.write('\n');
-        printed += new TablePrinter(io, { wide: format === 'wide', withNamespace: r.namespaced && options.allNamespaces === true, withKind: r }).print(table);
+        printed += new TablePrinter(io, { wide: format === 'wide', withNamespace: r.namespaced && options.allNamespaces === true, withKind: r, noHeaders: options.noHeaders }).print(table);
       } else {
         const objects = (list as KubeList).items ?? [];
         if (format === 'name') for (const o of objects) io.stdout.write(`${displayKind(r)}/${o.metadata?.name ?? ''}\n`);
@@ -93,12 +104,19 @@ async function getSeveral(kinds: readonly string[], options: GetOptions, format:
         printed += objects.length;
       }
     }
+    if (format === 'jsonpath' || format === 'custom-columns') {
+      // kubectl prints the template or the header even for no object, and says nothing more.
+      const all = options.sortBy ? sortBy(items, options.sortBy, (o) => o) : items;
+      if (output.jsonPath) io.stdout.write(output.jsonPath.print(listOf(all)));
+      else new TablePrinter(io, { noHeaders: options.noHeaders, headersAsGiven: true }).print(customColumnsTable(output.columns ?? [], all), true);
+      return ExitCode.Ok;
+    }
     if (printed === 0) {
       const namespace = resources.some((r) => r.namespaced) && !options.allNamespaces ? session.namespace(options) : undefined;
       io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
     }
     if (format === 'json' || format === 'yaml') {
-      const value = { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items };
+      const value = listOf(options.sortBy ? sortBy(items, options.sortBy, (o) => o) : items);
       io.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value));
     }
     return ExitCode.Ok;
@@ -108,12 +126,14 @@ async function getSeveral(kinds: readonly string[], options: GetOptions, format:
 /** Runs `sedna get`; resolves to the exit code. */
 export async function runGet(kind: string, names: readonly string[], options: GetOptions, io: CliIo): Promise<ExitCode> {
   checkNamespaceOptions(options);
-  const format = parseOutputFormat(options.output);
+  const output = parseOutput(options.output);
+  const format = output.format;
+  if (options.sortBy !== undefined) sortBy([], options.sortBy, (o) => o); // checks the path before any request
   const kinds = kind.split(',').filter(Boolean);
   if (kinds.length > 1) {
     if (names.length > 0) throw new CliError('USAGE', 'names go with one KIND, not a list of kinds');
     if (options.watch) throw new CliError('USAGE', '-w/--watch follows one KIND at a time');
-    return getSeveral(kinds, options, format, io);
+    return getSeveral(kinds, options, output, io);
   }
   if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be read by name across all namespaces: use -n NAMESPACE');
   if (options.watch && names.length > 1) throw new CliError('USAGE', '-w/--watch follows one NAME or the whole collection');
@@ -125,31 +145,41 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
     const result = await read(session, r, namespace, names, options, accept);
     for (const error of result.errors) io.stderr.write(`sedna: ${error.message}\n`);
 
-    const printer = new TablePrinter(io, { wide: format === 'wide', withNamespace: r.namespaced && options.allNamespaces === true });
+    const printer =
+      format === 'custom-columns'
+        ? new TablePrinter(io, { noHeaders: options.noHeaders, headersAsGiven: true })
+        : new TablePrinter(io, { wide: format === 'wide', withNamespace: r.namespaced && options.allNamespaces === true, noHeaders: options.noHeaders });
     const seen = new Map<string, string>();
     const remember = (o: KubeObject | undefined) => {
       if (o?.metadata?.uid && o.metadata.resourceVersion) seen.set(o.metadata.uid, o.metadata.resourceVersion);
     };
     let documents = 0;
     const emitObjects = (objects: KubeObject[], asList: boolean) => {
-      if (format === 'table' || format === 'wide') return;
+      if (tableOutput) return;
+      if (format === 'custom-columns') {
+        printer.print(customColumnsTable(output.columns ?? [], objects.map((o) => withTypeMeta(o, r))), true);
+        return;
+      }
       // A stream of YAML documents, as kubectl get -w -o yaml prints it.
       if (documents > 0 && format === 'yaml') io.stdout.write('---\n');
-      io.stdout.write(formatObjects(objects, format, r, asList));
+      io.stdout.write(formatObjects(objects, output, r, asList));
       documents++;
     };
+    // kubectl prints a template or custom-columns' header even for no object, and says nothing more.
+    const quietWhenEmpty = format === 'jsonpath' || format === 'custom-columns';
 
     let resourceVersion = '';
     if (result.list) {
       resourceVersion = result.list.metadata?.resourceVersion ?? '';
       if (tableOutput) {
-        const table = asTable(result.list);
+        const table = sorted(asTable(result.list), options);
         table.rows.forEach((row) => remember(row.object));
         if (printer.print(table) === 0 && !options.watch) noneFound(io, r, namespace);
       } else {
-        const items = ((result.list as KubeList).items ?? []).map((o) => withTypeMeta(o, r));
+        const listed = ((result.list as KubeList).items ?? []).map((o) => withTypeMeta(o, r));
+        const items = options.sortBy ? sortBy(listed, options.sortBy, (o) => o) : listed;
         items.forEach(remember);
-        if (items.length === 0 && !options.watch) noneFound(io, r, namespace);
+        if (items.length === 0 && !options.watch && !quietWhenEmpty) noneFound(io, r, namespace);
         else if (items.length > 0 || !options.watch) emitObjects(items, true);
       }
     } else {
@@ -211,9 +241,7 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
         }
         return again.metadata?.resourceVersion ?? '';
       },
-      onConnectionChange: (lost) => {
-        io.stderr.write(lost ? `sedna: ${lost.message}; retrying\n` : `sedna: the API server at ${session.client.server} is back\n`);
-      },
+      onConnectionChange: connectionNotice(io, session.client.server),
     });
     return ExitCode.Ok;
   });
@@ -229,10 +257,16 @@ export const getCommand: CommandModule = {
       .argument('<kind>', 'kind: singular, plural or short name (ij, incrementallearningjob, datasets, pods), optionally .group')
       .argument('[names...]', 'names of objects (default: all)');
     namespaceFlags(command)
-      .option('-o, --output <format>', 'table, wide, json, yaml or name', 'table')
+      .option('-o, --output <format>', 'table, wide, json, yaml, name, jsonpath=TEMPLATE or custom-columns=HEADER:PATH,...', 'table')
+      .option('--no-headers', 'leave out the header line (table, wide, custom-columns)')
+      .option('--sort-by <path>', 'order the objects by this field, e.g. .metadata.name or {.status.round}')
       .option('-w, --watch', 'after the list, print each change as it happens (until interrupted)')
       .option('-l, --selector <selector>', 'label selector, e.g. sedna.io/round=2')
       .option('--field-selector <selector>', 'field selector, e.g. status.phase=Running')
-      .action(async (kind: string, names: string[], _options: GetOptions, cmd: Command) => exit(await runGet(kind, names, cmd.optsWithGlobals<GetOptions>(), io)));
+      .action(async (kind: string, names: string[], _options: GetOptions, cmd: Command) => {
+        // Commander gives `--no-headers` as `headers: false`.
+        const options = cmd.optsWithGlobals<GetOptions & { headers?: boolean }>();
+        exit(await runGet(kind, names, { ...options, noHeaders: options.headers === false }, io));
+      });
   },
 };

@@ -74,7 +74,7 @@ export async function runRollback(job: string, options: RollbackOptions, io: Cli
     const value = rollbackAnnotationValue(target, now);
     const path = objectPath(found.resource, namespace, found.name);
     // Which server and job this acts on: said before anything changes.
-    io.stdout.write(`${displayKind(found.resource)}/${found.name} (namespace ${namespace}, server ${session.client.server}): ${ROLLBACK_ANNOTATION}=${value}\n`);
+    io.stdout.write(`${displayKind(found.resource)}/${found.name} (namespace ${namespace}, ${session.actingOn()}): ${ROLLBACK_ANNOTATION}=${value}\n`);
     await session.client.request<KubeObject>('PATCH', path, {
       body: { metadata: { annotations: { [ROLLBACK_ANNOTATION]: value } } },
       contentType: 'application/merge-patch+json',

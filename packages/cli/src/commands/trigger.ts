@@ -100,6 +100,7 @@ export async function runTrigger(stage: string, job: string, options: TriggerOpt
       if (!trained) throw new CliError('INVALID_INPUT', `${found.kind.kind} ${namespace}/${found.name}: no round has trained a model yet, so there is nothing to ${s === 'eval' ? 'evaluate' : 'deploy'}: trigger train first`);
     }
     const value = `${s}@${rfc3339(now)}`;
+    session.announce(io, 'trigger');
     const updated = await session.client.request<KubeObject>('PATCH', objectPath(found.resource, namespace, found.name), {
       body: { metadata: { annotations: { [TRIGGER_ANNOTATION]: value } } },
       contentType: 'application/merge-patch+json',

@@ -1,8 +1,11 @@
 /**
  * `sedna up`: the whole system on this machine, in the foreground: the embedded API server, the Sedna
  * CRDs, the Global Manager, this node's Local Controller and the node agent. SIGTERM or SIGINT drains
- * it and exits 0.
+ * it and exits 0. `sedna up -d` starts the same in the background (its output in `DIR/logs/up.log`)
+ * and returns once it is ready; `sedna status` and `sedna down` ask for it and stop it.
  */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { exitBySignal } from '@sedna-ts/internal';
@@ -11,8 +14,9 @@ import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
 import type { RunningSedna } from '../up/sednaUp.js';
-import { DEFAULT_NODE_NAME, resolveDataDir, startCommand, type ServerOptions } from '../server.js';
-import { clock } from '../up/upLogs.js';
+import { DEFAULT_NODE_NAME, parseDuration, resolveDataDir, startCommand, type DataDir, type ServerOptions } from '../server.js';
+import { clock, LOGS_DIR } from '../up/upLogs.js';
+import { DETACHED_LOG, sednaExecutable, upState } from '../up/upState.js';
 
 /** Options of `sedna up`. */
 export interface UpOptions extends ServerOptions {
@@ -22,6 +26,82 @@ export interface UpOptions extends ServerOptions {
   apiPort?: string;
   gmPort?: string;
   lcPort?: string;
+  /** `-d`: start in the background and return once ready. */
+  detach?: boolean;
+  /** With `-d`: how long to wait for it to be ready (default 2 min). */
+  timeout?: string;
+}
+
+/** How long `sedna up -d` waits for the background `sedna up` to be ready unless `--timeout` says otherwise. */
+export const DEFAULT_DETACH_TIMEOUT_MS = 120_000;
+
+/** The last `n` lines of `file` (empty when it cannot be read). */
+function tail(file: string, n: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * `sedna up -d`: the same `sedna up` in a detached process (its own session, so the terminal's Ctrl-C
+ * and hang-up do not reach it), its stdout and stderr appended to `DIR/logs/up.log` (0600); resolves
+ * once `DIR/endpoint.json` names it (ready), or says why not (it exited: the log's last lines and its
+ * exit code; the deadline: exit 5, it goes on starting).
+ */
+async function runDetached(options: UpOptions, dataDir: DataDir, args: string[], io: CliIo): Promise<ExitCode> {
+  const dir = dataDir.dir;
+  const running = upState(dir);
+  if (running.pid !== undefined) throw new CliError('USAGE', `already running (pid ${running.pid}) on ${dir}`);
+  const timeoutMs = options.timeout === undefined ? DEFAULT_DETACH_TIMEOUT_MS : parseDuration('--timeout', options.timeout);
+  fs.mkdirSync(path.join(dir, LOGS_DIR), { recursive: true, mode: 0o700 });
+  const logFile = path.join(dir, LOGS_DIR, DETACHED_LOG);
+  const log = fs.openSync(logFile, 'a', 0o600);
+  fs.fchmodSync(log, 0o600);
+  const child = spawn(process.execPath, [sednaExecutable(), 'up', '--data-dir', dir, ...args], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    cwd: io.cwd,
+    env: { ...io.env },
+  });
+  fs.closeSync(log);
+  let exited: number | null | undefined;
+  child.on('exit', (code, signal) => (exited = code ?? (signal ? 1 : null)));
+  child.on('error', () => (exited = 1));
+  const deadline = Date.now() + timeoutMs;
+  const pid = child.pid;
+  const stopHint = `sedna down${dataDir.origin === 'flag' ? ` --data-dir ${dir}` : ''}`;
+  try {
+    for (;;) {
+      const state = upState(dir);
+      if (pid !== undefined && state.endpoint?.pid === pid) {
+        io.stdout.write(
+          [
+            `sedna ${state.endpoint.version} is up in the background (pid ${pid}), data in ${dir}`,
+            `  API server  ${state.endpoint.apiServer}`,
+            `  output      ${logFile}`,
+            `Status: sedna status${dataDir.origin === 'flag' ? ` --data-dir ${dir}` : ''}; stop it with: ${stopHint}`,
+            '',
+          ].join('\n'),
+        );
+        return ExitCode.Ok;
+      }
+      if (exited !== undefined) {
+        const last = tail(logFile, 10);
+        io.stderr.write(`sedna: sedna up exited (code ${exited}) before it was ready; the last lines of ${logFile}:\n${last}\n`);
+        return exited === ExitCode.Usage ? ExitCode.Usage : ExitCode.Invalid;
+      }
+      if (Date.now() >= deadline) {
+        io.stderr.write(`sedna: sedna up (pid ${pid}) is not ready after ${timeoutMs / 1000}s (--timeout); it goes on starting: follow ${logFile}, or stop it with: ${stopHint}\n`);
+        return ExitCode.Timeout;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    // The parent may exit now: the background process does not hold it.
+    child.unref();
+  }
 }
 
 function port(flag: string, value: string | undefined): number | undefined {
@@ -98,6 +178,11 @@ export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
       throw new CliError('USAGE', `--data-root ${root}: it is in the data folder ${dataDir.dir}, which the local controller never reads as data (it holds the secrets); keep datasets beside it`);
     }
   }
+  if (options.detach) {
+    const args = ['--node', node, ...(options.apiPort ? ['--api-port', options.apiPort] : []), ...(options.gmPort ? ['--gm-port', options.gmPort] : []), ...(options.lcPort ? ['--lc-port', options.lcPort] : [])];
+    for (const root of dataRoots ?? []) args.push('--data-root', root);
+    return runDetached(options, dataDir, args, io);
+  }
   const say = (line: string) => io.stdout.write(`${clock()} ${line}\n`);
   say(`starting \`${startCommand(dataDir)}\` (node ${node})`);
   const [{ startSedna }, { followNotableEvents }] = await Promise.all([import('../up/sednaUp.js'), import('../up/upEvents.js')]);
@@ -126,6 +211,8 @@ export const upCommand: CommandModule = {
     program
       .command('up')
       .description('run Sedna on this machine in the foreground: API server, CRDs, knowledge base, global manager, local controller, node agent')
+      .option('-d, --detach', 'run in the background: return once ready, the output in DIR/logs/up.log (stop it with sedna down)')
+      .option('--timeout <duration>', 'with -d: how long to wait for it to be ready (default 2m)')
       .option('--node <name>', `the node this machine is (Datasets and pod templates name it in nodeName)`, DEFAULT_NODE_NAME)
       .option('--api-port <port>', 'port of the API server (default: any free port)')
       .option('--gm-port <port>', "port of the global manager's WebSocket (default: any free port)")

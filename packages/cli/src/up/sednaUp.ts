@@ -29,6 +29,7 @@ import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { DEFAULT_NODE_NAME } from '../server.js';
 import { takeLock } from './upLock.js';
+import { DATA_DIR_FILES } from './upState.js';
 import { createUpLogs, LOGS_DIR, type UpLogs } from './upLogs.js';
 import { VERSION } from '../version.js';
 
@@ -90,13 +91,7 @@ export interface RunningSedna {
 }
 
 /** The names of the files of a data folder. */
-export const DATA_DIR_FILES = {
-  kubeconfig: 'kubeconfig',
-  endpoint: 'endpoint.json',
-  gmSecret: 'gm-secret',
-  lcDir: 'lc',
-  kbDir: 'kb',
-} as const;
+export { DATA_DIR_FILES };
 
 /** The GM's secret (node tokens derive from it), kept in the data folder so tokens survive restarts. */
 async function gmSecret(dir: string): Promise<string> {

@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { takePidLockSync } from '@sedna-ts/internal';
 import { CliError } from '../errors.js';
+import { UP_LOCK_FILE } from '../server.js';
 
 /** The lock file's name in the data folder. */
-export const LOCK_FILE = 'sedna.lock';
+export const LOCK_FILE = UP_LOCK_FILE;
 
 /**
  * Takes the lock of `dir` for this process; returns its release.

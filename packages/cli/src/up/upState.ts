@@ -1,0 +1,71 @@
+/**
+ * The state of a `sedna up` as its data folder shows it, for `up -d`, `status` and `down` (light: no
+ * part of Sedna is loaded): the lock's pid, `endpoint.json` once it is ready, and the executable to
+ * start it detached.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SednaEndpoint } from './sednaUp.js';
+import { upRunning } from '../server.js';
+
+/** Files `sedna up` writes in its data folder. */
+export const DATA_DIR_FILES = {
+  kubeconfig: 'kubeconfig',
+  endpoint: 'endpoint.json',
+  gmSecret: 'gm-secret',
+  lcDir: 'lc',
+  kbDir: 'kb',
+} as const;
+
+/** Where `sedna up -d` writes the output the foreground `sedna up` prints (in `<dir>/logs`). */
+export const DETACHED_LOG = 'up.log';
+
+/** What the data folder says of a `sedna up`. */
+export interface UpState {
+  /** The pid of the `sedna up` running there (its lock), if one runs. */
+  pid: number | undefined;
+  /** `endpoint.json`, when it is there and names the running process (it is ready). */
+  endpoint: SednaEndpoint | undefined;
+  /** `endpoint.json` left by a process that is gone (killed without draining), if any. */
+  stale: SednaEndpoint | undefined;
+}
+
+function readEndpoint(dir: string): SednaEndpoint | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dir, DATA_DIR_FILES.endpoint), 'utf8')) as SednaEndpoint;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the state of the `sedna up` of `dir`. */
+export function upState(dir: string): UpState {
+  const pid = upRunning(dir);
+  const endpoint = readEndpoint(dir);
+  const ready = pid !== undefined && endpoint?.pid === pid;
+  return { pid, endpoint: ready ? endpoint : undefined, stale: !ready && endpoint && endpoint.pid !== pid ? endpoint : undefined };
+}
+
+/**
+ * Whether process `pid` runs `sedna up` (Linux: its command line has the word `up`), so `down` never
+ * signals another program that took over the pid of a `sedna up` that died. True where /proc is not.
+ */
+export function looksLikeSednaUp(pid: number): boolean {
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return !fs.existsSync('/proc/self');
+  }
+  return cmdline.split('\0').includes('up');
+}
+
+/** The built `sedna` executable (dist/bin.js, or bin.cjs in the CommonJS build), to start `sedna up` detached. */
+export function sednaExecutable(): string {
+  const here = fileURLToPath(import.meta.url);
+  const beside = path.join(path.dirname(here), here.endsWith('.cjs') ? 'bin.cjs' : 'bin.js');
+  if (fs.existsSync(beside)) return beside;
+  // Running from the sources (the package's tests): the built executable of this package.
+  return path.resolve(path.dirname(here), '../../dist/bin.js');
+}
