@@ -6,22 +6,32 @@
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CustomObjectsApi, KubeConfig, Watch } from '@kubernetes/client-node';
+import { CustomObjectsApi, type KubeConfig, Watch } from '@kubernetes/client-node';
 import type { Dataset, IncrementalLearningJob } from '@sedna-ts/api-types';
 
 export const PLACEHOLDER_WORKERS = join(dirname(fileURLToPath(import.meta.url)), '..', 'trigger-latency', 'workers');
 
-/** The objects (a JSON document stream for `sedna apply -f`) of `n` jobs `j<i>` with Datasets `d<i>` in `ns`, their files under `root`. */
-export function jobObjects(ns: string, n: number, root: string, node = 'edge-node'): string {
+/**
+ * The objects (a JSON document stream for `sedna apply -f`) of `n` jobs `j<i>` with Datasets `d<i>` in
+ * `ns` (i from `first`), their files under `root`; `env` is added to their workers.
+ */
+export function jobObjects(ns: string, n: number, root: string, options: { node?: string; env?: Record<string, string>; first?: number } = {}): string {
+  const node = options.node ?? 'edge-node';
+  const env = Object.entries(options.env ?? {}).map(([name, value]) => ({ name, value }));
   mkdirSync(join(root, 'models'), { recursive: true });
   writeFileSync(join(root, 'models', 'model.onnx'), 'placeholder');
-  const docs: object[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
-    { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'initial', namespace: ns }, spec: { url: join(root, 'models', 'model.onnx'), format: 'onnx' } },
-    { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'deploy', namespace: ns }, spec: { url: join(root, 'models', 'model.onnx'), format: 'onnx' } },
-  ];
-  const container = (name: string, script: string) => ({ spec: { nodeName: node, containers: [{ name, workingDir: PLACEHOLDER_WORKERS, args: [script] }] } });
-  for (let i = 0; i < n; i++) {
+  const first = options.first ?? 0;
+  // The namespace and its Models come with the first jobs; later batches (`first` > 0) add jobs only.
+  const docs: object[] =
+    first > 0
+      ? []
+      : [
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } },
+          { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'initial', namespace: ns }, spec: { url: join(root, 'models', 'model.onnx'), format: 'onnx' } },
+          { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'deploy', namespace: ns }, spec: { url: join(root, 'models', 'model.onnx'), format: 'onnx' } },
+        ];
+  const container = (name: string, script: string) => ({ spec: { nodeName: node, containers: [{ name, workingDir: PLACEHOLDER_WORKERS, args: [script], ...(env.length > 0 ? { env } : {}) }] } });
+  for (let i = first; i < first + n; i++) {
     const folder = join(root, ns, `d${i}`);
     mkdirSync(folder, { recursive: true });
     writeFileSync(join(folder, 'index.txt'), '');
@@ -129,7 +139,7 @@ export const idleAt = (round: number) => (job: IncrementalLearningJob) => {
 export const trainReady = (round: number) => (job: IncrementalLearningJob) => (job.status?.conditions ?? []).some((c) => c.stage === 'Train' && c.type === 'Ready' && c.round === round);
 
 /**
- * Resolves once the LC has counted every Dataset of `ns` (all `n`, 0 samples): it holds the jobs then,
+ * Resolves once the LC has counted every Dataset of `ns` (all `n` have a number of samples): it holds the jobs then,
  * so an append is a new sample. Throws after `timeoutMs` saying how many were counted.
  */
 export async function datasetsCounted(kubeConfig: KubeConfig, ns: string, n: number, timeoutMs = 10 * 60_000): Promise<void> {
@@ -137,7 +147,7 @@ export async function datasetsCounted(kubeConfig: KubeConfig, ns: string, n: num
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const list = (await api.listNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: ns, plural: 'datasets' })) as { items: Dataset[] };
-    const counted = list.items.filter((d) => d.status?.numberOfSamples === 0).length;
+    const counted = list.items.filter((d) => typeof d.status?.numberOfSamples === 'number').length;
     if (list.items.length === n && counted === n) return;
     if (Date.now() > deadline) throw new Error(`datasets of ${ns}: ${counted} of ${n} counted by the LC within ${timeoutMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, 200));
