@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
+import { figure, rssMiB } from '../lib/figures.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const serverMain = path.join(here, '../../packages/embedded/dist/server-main.js');
@@ -17,7 +18,6 @@ const M = Number(process.argv[3] ?? 1000);
 const CONCURRENCY = 32;
 const ns = 'default';
 
-const rssMiB = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const sizeMiB = (dir) =>
   readdirSync(dir, { withFileTypes: true }).reduce((n, e) => n + (e.isDirectory() ? sizeMiB(path.join(dir, e.name)) : statSync(path.join(dir, e.name)).size / 1048576), 0);
 
@@ -187,6 +187,12 @@ try {
   console.log('|---|---|---|---|');
   for (const [what, ours, ref] of rows) console.log(`| ${what} | ${ours.toFixed(0)} | ${ref.toFixed(0)} | ${(ours / ref).toFixed(2)} |`);
   console.log(`\nmemory: server RSS ${rssEmpty.toFixed(0)} MiB before, ${rssFull.toFixed(0)} MiB holding ${N} objects and ${2 * N} events (RSS counts the LMDB pages mapped in); store ${sizeMiB(path.join(dir, 'store')).toFixed(1)} MiB on disk`);
+  const ids = ['creates-client-node', 'updates-client-node', 'creates', 'updates', 'watch-live', 'watch-replay'];
+  rows.forEach(([what, ours, ref], i) => {
+    const [title, reference] = what.split('; reference: ');
+    figure({ id: `apiserver.${ids[i]}`, title, value: ours, unit: title.startsWith('watch') ? 'events/s' : 'requests/s', size: `${CONCURRENCY} requests in flight`, baseline: { label: reference ?? 'same client, a server that stores nothing', value: ref } });
+  });
+  figure({ id: 'apiserver.rss', title: `API server resident memory holding ${N} objects and ${2 * N} events`, value: rssFull, unit: 'MiB', size: `${N} ConfigMaps`, baseline: { label: 'empty', value: rssEmpty } });
   console.log(`lists: ${listed.items.length} of ${N} by label selector in ${listMs.toFixed(0)} ms, all ${N} in ${listAllMs.toFixed(0)} ms`);
 } finally {
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

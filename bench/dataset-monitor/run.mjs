@@ -11,6 +11,7 @@ import { appendFile, mkdir, mkdtemp, open, rename, rm, stat, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatasetMonitor, readIndex, START_CURSOR } from '@sedna-ts/local-controller';
+import { figure } from '../lib/figures.mjs';
 
 const BIG = Number(process.argv[2] ?? 10_000_000);
 const ROUNDS = Number(process.argv[3] ?? 30);
@@ -122,6 +123,13 @@ try {
   row('read of one append, p90 (ms)', quantile(s.reads, 0.9).toFixed(3), quantile(b.reads, 0.9).toFixed(3));
   row('append to change event, median (ms)', quantile(s.latencies, 0.5).toFixed(3), quantile(b.latencies, 0.5).toFixed(3));
   row('append to change event, p90 (ms)', quantile(s.latencies, 0.9).toFixed(3), quantile(b.latencies, 0.9).toFixed(3));
+  const readSmall = quantile(s.reads, 0.5);
+  const readBig = quantile(b.reads, 0.5);
+  const sizes = `${ROUNDS} appends of ${APPEND} lines`;
+  figure({ id: 'dataset-monitor.append-read-ratio', title: `read of one append, ${BIG}-line index over ${SMALL}-line index (median)`, value: readBig / readSmall, unit: 'ratio', size: sizes, goal: { op: '<=', value: 2 } });
+  figure({ id: 'dataset-monitor.append-read', title: `read of one append to a ${BIG}-line index (median)`, value: readBig, unit: 'ms', size: sizes, baseline: { label: "whole-index read, the original's way at every check period", value: b.initialMs } });
+  figure({ id: 'dataset-monitor.append-to-event', title: `append to change event on a ${BIG}-line index (p90)`, value: quantile(b.latencies, 0.9), unit: 'ms', size: sizes, baseline: { label: `on a ${SMALL}-line index`, value: quantile(s.latencies, 0.9) } });
+  figure({ id: 'dataset-monitor.recount', title: `recount of a replaced ${BIG}-line index`, value: b.recountMs / 1000, unit: 's', size: `${b.counted} counted lines, 1k new lines before them` });
   console.log(`(first count at start, not per append: ${s.initialMs.toFixed(1)} ms and ${b.initialMs.toFixed(0)} ms; a restart resumes from the saved cursor instead)`);
   console.log(`recount of the replaced big index (${b.counted} counted lines): ${(b.recountMs / 1000).toFixed(1)} s; table of counted lines ${(b.tableBytes / 1e6).toFixed(1)} MB = ${(b.tableBytes / b.counted).toFixed(1)} bytes per line (17 to 35 as the table doubles); on disk 8 bytes per line`);
   const c = await checks(dir);

@@ -1,8 +1,11 @@
 // IBT hard-example filter throughput: @sedna-ts/hard-example-mining's IBTFilter against a naive,
 // line-by-line port of the original Python (map/filter/every, one array per pass), on the same
-// 1M results of 1 to 50 boxes each, in one run. Needs the package built:
+// 1M results of 1 to 50 boxes each, in one run; then the Threshold filter on the same results and the
+// CrossEntropy filter on class-probability vectors, ours alone (beside the original's Python figures,
+// quoted). Needs the package built:
 //   npx nx run @sedna-ts/hard-example-mining:build && node bench/hem/run.mjs [results=1000000]
-import { IBTFilter, seededUniform } from '@sedna-ts/hard-example-mining';
+import { CrossEntropyFilter, IBTFilter, seededUniform, ThresholdFilter } from '@sedna-ts/hard-example-mining';
+import { figure } from '../lib/figures.mjs';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const BATCH = 10_000;
@@ -84,3 +87,35 @@ console.log('  implementation                 results/s     relative');
 console.log(`  IBTFilter (ours)          ${perSec(oursNs).padStart(12)}     ${(naiveNs / oursNs).toFixed(2)}x`);
 console.log(`  naive port of the original ${perSec(naiveNs).padStart(11)}     1.00x`);
 if (disagreements > 0) process.exitCode = 1;
+
+// Threshold on the same kind of results, CrossEntropy on probability vectors of 2 to 20 classes.
+const threshold = new ThresholdFilter({ threshold: '0.5' });
+const crossEntropy = new CrossEntropyFilter({ threshold_cross_entropy: '0.5' });
+function probabilities(n) {
+  const batch = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const k = 2 + Math.floor(uniform() * 19);
+    const raw = Array.from({ length: k }, () => uniform() ** 3);
+    const sum = raw.reduce((s, v) => s + v, 0);
+    batch[i] = raw.map((v) => v / sum);
+  }
+  return batch;
+}
+function rateOf(fn, make) {
+  const warmBatch = make(BATCH);
+  for (let k = 0; k < 5; k++) timeIt(fn, warmBatch);
+  let ns = 0;
+  for (let done = 0; done < TOTAL; done += BATCH) ns += timeIt(fn, make(Math.min(BATCH, TOTAL - done))).ns;
+  return TOTAL / (ns / 1e9);
+}
+const thresholdRate = rateOf((r) => threshold.filter(r), makeBatch);
+const crossEntropyRate = rateOf((r) => crossEntropy.filter(r), probabilities);
+console.log(`  ThresholdFilter (ours)    ${thresholdRate.toFixed(0).padStart(12)}     (same results, threshold=0.5)`);
+console.log(`  CrossEntropyFilter (ours) ${crossEntropyRate.toFixed(0).padStart(12)}     (probability vectors of 2 to 20 classes, threshold_cross_entropy=0.5)`);
+
+// The original's Python filters, measured once on this class of machine (2 cores): quoted, not run here.
+const PYTHON = { ibt: 0.17e6, threshold: 0.45e6, crossEntropy: 0.36e6 };
+const size = `${results} results of 1 to 50 boxes (${(boxes / results).toFixed(1)} on average)`;
+figure({ id: 'hem.ibt', title: 'IBT filter, results/s', value: results / (oursNs / 1e9), unit: 'results/s', size, baseline: { label: 'naive JS port of the original', value: results / (naiveNs / 1e9) }, reference: { label: "original's Python, quoted", value: PYTHON.ibt } });
+figure({ id: 'hem.threshold', title: 'Threshold filter, results/s', value: thresholdRate, unit: 'results/s', size, reference: { label: "original's Python, quoted", value: PYTHON.threshold } });
+figure({ id: 'hem.cross-entropy', title: 'CrossEntropy filter, results/s', value: crossEntropyRate, unit: 'results/s', size: `${TOTAL} probability vectors of 2 to 20 classes`, reference: { label: "original's Python, quoted", value: PYTHON.crossEntropy } });

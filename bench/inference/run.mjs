@@ -16,6 +16,7 @@ import { IncrementalLearning, SednaConfig } from '@sedna-ts/worker-sdk';
 import { OnnxEstimator, ort, preprocessImage } from '@sedna-ts/worker-sdk/onnx';
 import { initTfjs, saveOnnx } from '@sedna-ts/worker-sdk/tfjs';
 import sharp from 'sharp';
+import { figure } from '../lib/figures.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -159,6 +160,15 @@ try {
     console.log(
       `${String(concurrency).padStart(9)}   ${rawRate.toFixed(1).padStart(17)}   ${sdkRate.toFixed(1).padStart(17)}   ${(sdkRate / rawRate).toFixed(3).padStart(13)}   ${median(all.pairs).toFixed(3).padStart(17)}   ${ratios[0].toFixed(2)}..${ratios[ratios.length - 1].toFixed(2)}`,
     );
+    figure({
+      id: `inference.sdk-over-raw.c${concurrency}`,
+      title: `SDK inference() calls/s over raw session.run, ${concurrency} in flight`,
+      value: sdkRate / rawRate,
+      unit: 'ratio',
+      size: `${SIZE}x${SIZE} detector, ${ROUNDS} rounds of ${CALLS} calls per side, alternating`,
+      goal: { op: '>=', value: 0.9 },
+      note: concurrency === 1 ? `raw ${rawRate.toFixed(0)} calls/s, SDK ${sdkRate.toFixed(0)} calls/s` : undefined,
+    });
   }
   console.log('goal: SDK/raw at least 0.9');
 
@@ -169,6 +179,7 @@ try {
   const ms = await interleaved(cheap, small, 20000, 1);
   const rawUs = trimmedMean(ms.raw) * 1000;
   const sdkUs = trimmedMean(ms.sdk) * 1000;
+  figure({ id: 'inference.sdk-cost', title: 'SDK cost per inference() call beyond session.run', value: sdkUs - rawUs, unit: 'us', size: '1x1 conv on 8x8, 20000 calls per side, one in flight' });
   console.log(`\nSDK cost per call (1x1 conv on 8x8, 20000 calls per side, one in flight): raw ${rawUs.toFixed(1)} us, SDK ${sdkUs.toFixed(1)} us, difference ${(sdkUs - rawUs).toFixed(1)} us`);
   await real.il.close();
   await cheap.il.close();

@@ -20,6 +20,7 @@ import { detectionMetrics } from '../../examples/helmet-detection/src/metrics.js
 import { HelmetDetector } from '../../examples/helmet-detection/src/onnxDetector.js';
 import { Random } from '../../examples/helmet-detection/src/random.js';
 import { HelmetTrainer } from '../../examples/helmet-detection/src/trainer.js';
+import { figure } from '../lib/figures.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -134,6 +135,7 @@ try {
         break;
       }
     }
+    figure({ id: `label-efficiency.gain-${row.labels}`, title: `mAP@0.5 gain from ${row.labels} labels chosen by IBT`, value: row.ibt, unit: 'mAP', size: `${REPEATS} repeats`, baseline: { label: 'the same number chosen at random', value: row.random }, note: `labels random needs for the same gain: ${needed}` });
     console.log(`${String(row.labels).padStart(6)} | ${row.ibt.toFixed(3).padStart(8)} | ${row.random.toFixed(3).padStart(11)} | ${needed}`);
   }
 } finally {

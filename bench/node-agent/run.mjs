@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { startApiServer, startNodeAgent } from '@sedna-ts/embedded';
+import { figure } from '../lib/figures.mjs';
 
 const PODS = Number(process.argv[2] ?? 30);
 const SCRIPT = "require('node:fs'); console.log('done')";
@@ -74,3 +75,5 @@ console.log(`node agent overhead, ${PODS} pods of \`node -e\` (${os.availablePar
 console.log('                                  bare spawn   through API + agent   ratio');
 console.log(`one at a time, median ms/pod      ${bareOne.toFixed(1).padStart(10)}   ${agentOne.toFixed(1).padStart(19)}   ${(agentOne / bareOne).toFixed(2)}x`);
 console.log(`${PODS} at once, pods/s               ${bareMany.toFixed(1).padStart(10)}   ${agentMany.toFixed(1).padStart(19)}   ${(agentMany / bareMany).toFixed(2)}x`);
+figure({ id: 'node-agent.one', title: 'pod create to Succeeded, one at a time (median)', value: agentOne, unit: 'ms', size: `${PODS} pods of \`node -e\``, baseline: { label: 'spawning the process directly', value: bareOne } });
+figure({ id: 'node-agent.many', title: `pods/s, ${PODS} at once`, value: agentMany, unit: 'pods/s', size: `${PODS} pods of \`node -e\``, baseline: { label: 'spawning the processes directly', value: bareMany } });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { register } from 'tsx/esm/api';
+import { figure } from '../lib/figures.mjs';
 
 const HELP = `Usage: node bench/soak/run.mjs [--long] [--seed N] [--only kills|mutations|disk] [--json FILE] [--keep]
 
@@ -85,5 +86,6 @@ if (wanted('disk')) {
 
 figures.seconds = Math.round((Date.now() - t0) / 1000);
 say(`${failed ? 'FAILED' : 'passed'} in ${figures.seconds} s (seed ${seed})`);
+figure({ id: 'soak.failures', title: 'fault scenarios that lost or duplicated something', value: failed ? 1 : 0, unit: 'scenarios failed', size: `seed ${seed}, ${values.long ? 'long' : 'fast'} form`, goal: { op: '<=', value: 0 } });
 if (values.json) writeFileSync(values.json, `${JSON.stringify(figures, null, 2)}\n`);
 process.exitCode = failed ? 1 : 0;

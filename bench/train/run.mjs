@@ -8,6 +8,7 @@
 // The cpu backend takes about three minutes per batch of 16 here: keep --cpu-steps small.
 import { parseArgs } from 'node:util';
 import { initTfjs } from '@sedna-ts/worker-sdk/tfjs';
+import { figure } from '../lib/figures.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -92,3 +93,4 @@ for (const [name, ms] of rows) {
 }
 console.log(`\nwasm ms/step before the cpu part ${mean(before).toFixed(0)}, after ${after.length > 0 ? mean(after).toFixed(0) : '-'}; first two steps (graph set-up included) ${wasm.firstStepsMs.toFixed(0)}, as the cpu step includes it`);
 console.log(`speed-up wasm + our kernels / cpu: ${(cpu.msPerStep / wasm.msPerStep).toFixed(0)}x (goal: at least 200x)`);
+figure({ id: 'train.wasm-over-cpu', title: 'training speed-up, wasm with our kernels over the cpu backend', value: cpu.msPerStep / wasm.msPerStep, unit: 'x', size: `batch ${BATCH} of 128x128, ${STEPS} wasm steps, ${CPU_STEPS} cpu steps`, goal: { op: '>=', value: 200 }, note: `wasm ${((BATCH * 1000) / wasm.msPerStep).toFixed(1)} images/s` });

@@ -7,7 +7,9 @@
 // Parameters (env, as the job template sets them): frames_dir (default /frames), box_threshold (0.3:
 // boxes below it are not reported), poll_ms (200), keep_frames (false: processed frames are deleted),
 // max_frames (0: run until stopped), stats_file (a JSON file rewritten with the counters and the time
-// of the last hot swap).
+// of the last hot swap), concurrency (2: frames in flight at once, so sharp's decoding of one frame
+// overlaps onnxruntime's run of another; onnxruntime itself runs on one thread, see the README's
+// "Edge pipeline").
 import { BaseConfig, Context, IncrementalLearning, writeFileAtomic } from '@sedna-ts/worker-sdk';
 import { type Detection } from './src/boxes.js';
 import { consumeFrames } from './src/frameFolder.js';
@@ -18,6 +20,8 @@ const boxThreshold = Context.getFloat('box_threshold', 0.3);
 const pollMs = Context.getInt('poll_ms', 200);
 const keepFrames = Context.getBool('keep_frames', false);
 const maxFrames = Context.getInt('max_frames', 0);
+const concurrency = Context.getInt('concurrency', 2);
+if (!(concurrency >= 1)) throw new Error(`inference: env concurrency: ${concurrency} is not a number of frames (at least 1)`);
 const statsFile = Context.getParameters('stats_file');
 
 // The CRD's HEM wins; without one, the original example's IBT thresholds.
@@ -59,7 +63,9 @@ await consumeFrames({
   accept: (n) => /\.(png|jpe?g)$/i.test(n) && !n.startsWith('.'),
   pollMs,
   keepFrames,
-  stopped: () => stopping || (maxFrames > 0 && frames >= maxFrames),
+  concurrency,
+  limit: maxFrames,
+  stopped: () => stopping,
   onIdle: () => writeStats(true),
   onFrame: async (bytes) => {
     const [, detections, isHard] = await il.inference(bytes);

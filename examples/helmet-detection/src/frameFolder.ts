@@ -2,6 +2,11 @@
  * The frame loop of the example's inference workers: the frames a camera writes into a folder, taken
  * in name order as they arrive, each read once (a frame taken away meanwhile is skipped), then removed,
  * or remembered when `keepFrames` (a folder shared with something else that reads it).
+ *
+ * Up to `concurrency` frames are in flight at once, so the stages of one frame overlap those of the
+ * next: sharp decodes and preprocesses frame n+1 on libuv's threads while onnxruntime runs frame n on
+ * its own thread, and the main thread decodes boxes, runs NMS and asks the hard-example filter in
+ * between. Frames still start in name order; they may finish out of it.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,46 +19,89 @@ export interface FrameFolderOptions {
   /** Wait between two looks at an empty folder. */
   pollMs: number;
   keepFrames: boolean;
-  /** Checked before each frame: true ends the loop. */
+  /** Frames in flight at once (default 1: one after the other). */
+  concurrency?: number;
+  /** Frames to take at most (default 0: no limit); the loop ends once they are done. */
+  limit?: number;
+  /** Checked before each frame is taken: true ends the loop (the frames in flight finish). */
   stopped: () => boolean;
   /** Each frame's bytes, before the frame is removed. */
   onFrame: (bytes: Buffer, name: string) => Promise<void>;
   /** After a frame is done and removed (logs, stats). */
   afterFrame?: () => Promise<void>;
-  /** The folder had no new frame (stats), before the wait. */
+  /** The folder had no new frame and none is in flight (stats), before the wait. */
   onIdle?: () => Promise<void>;
 }
 
-/** Runs the loop (see the module comment) until `stopped()`. */
+/**
+ * Runs the loop (see the module comment) until `stopped()`, then waits for the frames in flight. The
+ * first error of a frame stops taking new ones and is thrown once the others have finished.
+ */
 export async function consumeFrames(o: FrameFolderOptions): Promise<void> {
-  const processed = new Set<string>();
-  while (!o.stopped()) {
-    let names: string[];
+  const concurrency = Math.max(1, Math.floor(o.concurrency ?? 1));
+  if (!Number.isFinite(concurrency)) throw new RangeError(`consumeFrames: concurrency ${String(o.concurrency)} is not a number of frames`);
+  // Frames taken: in flight, or done and kept. A removed frame leaves the set once it is gone.
+  const taken = new Set<string>();
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | undefined;
+  let started = 0;
+  const limit = o.limit ?? 0;
+  const ended = (): boolean => o.stopped() || failure !== undefined || (limit > 0 && started >= limit);
+
+  const handle = async (name: string): Promise<void> => {
+    const path = join(o.dir, name);
+    let bytes: Buffer;
     try {
-      names = (await readdir(o.dir)).filter((n) => o.accept(n) && !processed.has(n)).sort();
+      bytes = await readFile(path);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      names = [];
+      taken.delete(name);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // taken away meanwhile
+      throw error;
     }
-    if (names.length === 0) {
-      await o.onIdle?.();
-      await new Promise((resolve) => setTimeout(resolve, o.pollMs));
-      continue;
+    await o.onFrame(bytes, name);
+    if (!o.keepFrames) {
+      await rm(path, { force: true });
+      taken.delete(name);
     }
-    for (const name of names) {
-      if (o.stopped()) break;
-      const path = join(o.dir, name);
-      let bytes: Buffer;
+    await o.afterFrame?.();
+  };
+  const start = (name: string): void => {
+    started++;
+    taken.add(name);
+    const running: Promise<void> = handle(name)
+      .catch((error: unknown) => {
+        failure ??= { error };
+      })
+      .finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  };
+
+  try {
+    while (!ended()) {
+      let names: string[];
       try {
-        bytes = await readFile(path);
+        names = (await readdir(o.dir)).filter((n) => o.accept(n) && !taken.has(n)).sort();
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // taken away meanwhile
-        throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        names = [];
       }
-      await o.onFrame(bytes, name);
-      if (o.keepFrames) processed.add(name);
-      else await rm(path, { force: true });
-      await o.afterFrame?.();
+      if (names.length === 0) {
+        if (inFlight.size > 0) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        await o.onIdle?.();
+        await new Promise((resolve) => setTimeout(resolve, o.pollMs));
+        continue;
+      }
+      for (const name of names) {
+        while (inFlight.size >= concurrency) await Promise.race(inFlight);
+        if (ended()) break;
+        start(name);
+      }
     }
+  } finally {
+    await Promise.all(inFlight);
   }
+  if (failure) throw failure.error;
 }
