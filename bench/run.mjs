@@ -142,7 +142,8 @@ for (const bench of chosen) {
 function format(value) {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  if (abs >= 1e6) return `${(value / 1e6).toFixed(2)} M`;
+  if (value === 0) return '0';
+  if (abs >= 1e5) return `${(value / 1e6).toFixed(2)} M`;
   if (abs >= 1000) return value.toFixed(0);
   if (abs >= 100) return value.toFixed(0);
   if (abs >= 10) return value.toFixed(1);
