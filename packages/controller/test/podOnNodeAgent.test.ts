@@ -11,6 +11,7 @@ import type { Model } from '@sedna-ts/api-types';
 import { startNodeAgent, type NodeAgent } from '@sedna-ts/embedded';
 import { incrementalLearningPolicy } from '../src/kinds/incrementalLearningJob/index.js';
 import { buildWorkerPod, buildWorkerTokenSecret } from '../src/jobs/workerPod.js';
+import { describePodFailure } from '../src/jobs/observedPod.js';
 import { eventually, startCluster, type TestCluster } from './cluster.js';
 import { NODE, makeDataset, makeJob, makeModel } from './fixtures.js';
 
@@ -154,4 +155,54 @@ test('a train pod with an S3 base model and an indirect index runs on the node a
     token: Buffer.from(tokenSecret.data!.token!, 'base64').toString('utf8'),
   });
   expect(existsSync(path.join(host, 'output/helmet/train/1'))).toBe(true);
+});
+
+test('a worker whose image the node agent does not map: an ImageNotMapped event says what runs instead, and its failure carries that and the last 80 log lines into the Failed condition', async () => {
+  const job = makeJob();
+  job.spec.outputDir = path.join(host, 'output/helmet');
+  const script = path.join(host, 'code/fails.cjs');
+  writeFileSync(script, "for (let i = 1; i <= 100; i++) console.log('line ' + i);\nconsole.error('cannot open /models/initial: no such file');\nprocess.exit(3);\n");
+  const image = 'kubeedge/sedna-example-incremental-learning-helmet-detection:v0.4.0';
+  job.spec.trainSpec.template.spec!.containers[0] = { name: 'train-worker', image, args: [script] };
+  const request = {
+    workerType: 'train' as const,
+    name: 'helmet-train-unmapped',
+    round: 1,
+    attempt: 1,
+    nodeName: NODE,
+    input: { models: [], dataURL: path.join(host, 'output/helmet/data/train/1/data.txt') },
+  };
+  const dataset = makeDataset();
+  dataset.spec.url = path.join(host, 'lc/index/index.txt');
+  const pod: V1Pod = buildWorkerPod(job, request, incrementalLearningPolicy, { dataset, models: new Map(), lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' } });
+  expect(pod.spec?.containers[0]?.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+  const tokenSecret = buildWorkerTokenSecret(job, request, incrementalLearningPolicy, 'node-token');
+  delete pod.metadata!.ownerReferences;
+  delete tokenSecret.metadata!.ownerReferences;
+  await cluster.core.createNamespacedSecret({ namespace: 'default', body: tokenSecret });
+  await cluster.core.createNamespacedPod({ namespace: 'default', body: pod });
+
+  const done = await eventually('the pod to fail', async () => {
+    const p = await cluster.core.readNamespacedPod({ namespace: 'default', name: request.name });
+    return p.status?.phase === 'Failed' ? p : undefined;
+  });
+  const instead = `image "${image}" has no local command on this node (the node agent's imageCommands, --image-command IMAGE=COMMAND, map one); running "${process.execPath} ${script}" instead`;
+  const events = await eventually('the ImageNotMapped event', async () => {
+    const list = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${request.name}` });
+    return list.items.some((e) => e.reason === 'ImageNotMapped') ? list.items : undefined;
+  });
+  expect(events.find((e) => e.reason === 'ImageNotMapped')).toMatchObject({ type: 'Warning', message: `Container train-worker: ${instead}` });
+
+  const message = done.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '';
+  const lines = message.split('\n');
+  expect(lines[0]).toBe(`${instead}.`);
+  // The log's end, as the kubelet keeps it: the last 80 lines (stdout and stderr), at most 2048 bytes.
+  expect(lines.at(-1)).toBe('cannot open /models/initial: no such file');
+  expect(lines.at(-2)).toBe('line 100');
+  expect(lines).not.toContain('line 21');
+  expect(Buffer.byteLength(lines.slice(1).join('\n'))).toBeLessThanOrEqual(2048);
+  // What the GM writes into the stage's Failed condition.
+  const failure = describePodFailure(done);
+  expect(failure).toContain(`container train-worker exited with code 3, reason Error: ${instead}.\n`);
+  expect(failure).toMatch(/line 100\ncannot open \/models\/initial: no such file$/);
 });
