@@ -6,11 +6,12 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { Model } from '@sedna-ts/api-types';
 import { startNodeAgent, type NodeAgent } from '@sedna-ts/embedded';
 import { incrementalLearningPolicy } from '../src/kinds/incrementalLearningJob/index.js';
 import { buildWorkerPod, buildWorkerTokenSecret } from '../src/jobs/workerPod.js';
+import type { WorkerPodRequest } from '../src/jobs/stateMachine.js';
 import { describePodFailure } from '../src/jobs/observedPod.js';
 import { eventually, startCluster, type TestCluster } from './cluster.js';
 import { NODE, makeDataset, makeJob, makeModel } from './fixtures.js';
@@ -87,6 +88,22 @@ afterAll(async () => {
   await cluster?.close();
 });
 
+/** The pod and token Secret the GM would create for `request`, created in the API server for the node agent. */
+async function createWorkerPod(
+  job: ReturnType<typeof makeJob>,
+  request: WorkerPodRequest,
+  context: Parameters<typeof buildWorkerPod>[3],
+): Promise<{ pod: V1Pod; tokenSecret: V1Secret }> {
+  const pod: V1Pod = buildWorkerPod(job, request, incrementalLearningPolicy, context);
+  const tokenSecret = buildWorkerTokenSecret(job, request, incrementalLearningPolicy, 'node-token');
+  // The job does not exist in this API server: the pod and its token Secret stand alone.
+  delete pod.metadata!.ownerReferences;
+  delete tokenSecret.metadata!.ownerReferences;
+  await cluster.core.createNamespacedSecret({ namespace: 'default', body: tokenSecret });
+  await cluster.core.createNamespacedPod({ namespace: 'default', body: pod });
+  return { pod, tokenSecret };
+}
+
 test('a train pod with an S3 base model and an indirect index runs on the node agent: init container first, then the worker reads /downloads and /home/data', async () => {
   const job = makeJob();
   job.spec.outputDir = path.join(host, 'output/helmet');
@@ -112,18 +129,12 @@ test('a train pod with an S3 base model and an indirect index runs on the node a
         dataIndexURL: path.join(host, 'lc/index/index.txt'),
       },
   };
-  const pod: V1Pod = buildWorkerPod(job, request, incrementalLearningPolicy, {
+  const { tokenSecret } = await createWorkerPod(job, request, {
     dataset,
     models: new Map([['initial-model', initial]]),
     secrets: new Map([['s3-creds', secret]]),
     lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' },
   });
-  const tokenSecret = buildWorkerTokenSecret(job, request, incrementalLearningPolicy, 'node-token');
-  // The job does not exist in this API server: the pod and its token Secret stand alone.
-  delete pod.metadata!.ownerReferences;
-  delete tokenSecret.metadata!.ownerReferences;
-  await cluster.core.createNamespacedSecret({ namespace: 'default', body: tokenSecret });
-  await cluster.core.createNamespacedPod({ namespace: 'default', body: pod });
 
   const done = await eventually('the pod to end', async () => {
     const p = await cluster.core.readNamespacedPod({ namespace: 'default', name: 'helmet-train-x7k2q' });
@@ -174,13 +185,8 @@ test('a worker whose image the node agent does not map: an ImageNotMapped event 
   };
   const dataset = makeDataset();
   dataset.spec.url = path.join(host, 'lc/index/index.txt');
-  const pod: V1Pod = buildWorkerPod(job, request, incrementalLearningPolicy, { dataset, models: new Map(), lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' } });
+  const { pod } = await createWorkerPod(job, request, { dataset, models: new Map(), lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' } });
   expect(pod.spec?.containers[0]?.terminationMessagePolicy).toBe('FallbackToLogsOnError');
-  const tokenSecret = buildWorkerTokenSecret(job, request, incrementalLearningPolicy, 'node-token');
-  delete pod.metadata!.ownerReferences;
-  delete tokenSecret.metadata!.ownerReferences;
-  await cluster.core.createNamespacedSecret({ namespace: 'default', body: tokenSecret });
-  await cluster.core.createNamespacedPod({ namespace: 'default', body: pod });
 
   const done = await eventually('the pod to fail', async () => {
     const p = await cluster.core.readNamespacedPod({ namespace: 'default', name: request.name });
