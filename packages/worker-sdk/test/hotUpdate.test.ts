@@ -44,7 +44,12 @@ async function publish(model: LinearModel, options: { sha256?: string; size?: nu
   await rename(temp, configPath);
 }
 
-function makeIl(env: Record<string, string> = {}, options: ConstructorParameters<typeof IncrementalLearning<number>>[2] = {}, estimator: typeof LinearEstimator = LinearEstimator) {
+function makeIl(
+  env: Record<string, string> = {},
+  options: ConstructorParameters<typeof IncrementalLearning<number>>[2] = {},
+  estimator: typeof LinearEstimator = LinearEstimator,
+  hardExampleMining?: { filter(result: { version: string; y: number }): boolean },
+) {
   const config = new SednaConfig({
     env: {
       LC_SERVER: lc.url,
@@ -58,7 +63,7 @@ function makeIl(env: Record<string, string> = {}, options: ConstructorParameters
       ...env,
     },
   });
-  return new IncrementalLearning<number, { version: string; y: number }>(estimator, undefined, {
+  return new IncrementalLearning<number, { version: string; y: number }>(estimator, hardExampleMining, {
     config,
     logger: memoryLogger(),
     retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 10_000 },
@@ -338,28 +343,7 @@ test('reports a previous run of the worker left in the spool are replayed when I
 });
 
 test('SEDNA_WORKER_METRICS_ADDRESS: /metrics counts inferences, latency and hard examples per model version, and the version serving', async () => {
-  const il = new IncrementalLearning<number, { version: string; y: number }>(
-    LinearEstimator,
-    { filter: (result: { version: string; y: number }) => result.y > 5 },
-    {
-      config: new SednaConfig({
-        env: {
-          LC_SERVER: lc.url,
-          NAMESPACE: 'default',
-          JOB_NAME: 'helmet',
-          WORKER_NAME: 'infer-1',
-          MODEL_URL: join(dir, 'deploy.json'),
-          MODEL_HOT_UPDATE: 'true',
-          MODEL_HOT_UPDATE_CONFIG: configPath,
-          MODEL_POLL_PERIOD_SECONDS: '3600',
-          SEDNA_REPORT_SPOOL_DIR: join(dir, 'spool'),
-          SEDNA_WORKER_METRICS_ADDRESS: '127.0.0.1:0',
-        },
-      }),
-      logger: memoryLogger(),
-      retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 10_000 },
-    },
-  );
+  const il = makeIl({ NAMESPACE: 'default', SEDNA_WORKER_METRICS_ADDRESS: '127.0.0.1:0' }, {}, LinearEstimator, { filter: (result) => result.y > 5 });
   try {
     for (const x of [1, 7, 9]) await il.inference(x);
     const url = await il.serveMetrics();
