@@ -100,7 +100,7 @@ export class StatusLine {
     try {
       const text = await this.text().catch(() => undefined);
       if (text === undefined || !this.timer) return;
-      const width = Math.max(20, (this.stream.columns ?? 120) - 1);
+      const width = Math.max(20, (this.stream.columns || 120) - 1);
       this.stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
       this.shown = true;
     } finally {
