@@ -12,7 +12,7 @@ import { startNodeAgent, type NodeAgent } from '@sedna-ts/embedded';
 import { incrementalLearningPolicy } from '../src/kinds/incrementalLearningJob/index.js';
 import { buildWorkerPod, buildWorkerTokenSecret } from '../src/jobs/workerPod.js';
 import type { WorkerPodRequest } from '../src/jobs/stateMachine.js';
-import { describePodFailure } from '../src/jobs/observedPod.js';
+import { describePodFailure, observePod } from '../src/jobs/observedPod.js';
 import { eventually, startCluster, type TestCluster } from './cluster.js';
 import { NODE, makeDataset, makeJob, makeModel } from './fixtures.js';
 
@@ -207,6 +207,9 @@ test('a worker whose image the node agent does not map: an ImageNotMapped event 
   expect(lines.at(-2)).toBe('line 100');
   expect(lines).not.toContain('line 21');
   expect(Buffer.byteLength(lines.slice(1).join('\n'))).toBeLessThanOrEqual(2048);
+  // The pod's condition says it too, which the GM puts in the stage's Running condition.
+  expect(done.status?.conditions?.find((c) => c.type === 'sedna.io/ImageNotMapped')).toMatchObject({ status: 'True', reason: 'ImageNotMapped', message: `container train-worker: ${instead}` });
+  expect(observePod(done, 'incrementallearningjob')?.substitution).toBe(`container train-worker: ${instead}`);
   // What the GM writes into the stage's Failed condition.
   const failure = describePodFailure(done);
   expect(failure).toContain(`container train-worker exited with code 3, reason Error: ${instead}.\n`);

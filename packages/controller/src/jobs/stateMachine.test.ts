@@ -134,6 +134,13 @@ describe('decide: the rows of the original table (sedna-notes 2.4.1), with the f
     expect(conditionData(last(d)).worker).toBe(`helmet-${type}-abcde`);
   });
 
+  test('(Train, Starting), its pod Running something else than its image: (Train, Running) says what runs', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Starting', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
+    const substitution = 'container train-worker: image "helmet:v1" has no local command on this node (...); running "python3 /code/train.py" instead';
+    const d = run(job, { pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', substitution })] });
+    expect(last(d)).toMatchObject({ stage: 'Train', type: 'Running', message: substitution });
+  });
+
   test('(Train, Starting) with its pod Pending: nothing yet', () => {
     const job = makeJob({ conditions: [cond('Train', 'Starting', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
     const d = run(job, { pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Pending' })] });

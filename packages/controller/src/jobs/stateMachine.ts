@@ -663,7 +663,7 @@ class Decider<J extends LearningJob> {
     const pod = this.findPod(STAGE_WORKER[stage], round, attempt, data.worker);
     const next = { ...this.carried(data, attempt), ...(data.worker ? { worker: data.worker } : {}) };
     if (pod?.phase === 'Running' && latest.type === JobConditionType.Starting) {
-      this.append({ stage, type: JobConditionType.Running, round, data: next });
+      this.append({ stage, type: JobConditionType.Running, round, data: next, ...(pod.substitution ? { message: pod.substitution } : {}) });
       return true;
     }
     if (!this.podFailures) return false;

@@ -18,6 +18,9 @@ import { logTail } from './terminationMessage.js';
 
 const SIGNALS = constants.signals as Record<string, number>;
 
+/** The pod condition of a container run without its image (the GM quotes its message in the job's conditions). */
+export const IMAGE_NOT_MAPPED = 'sedna.io/ImageNotMapped';
+
 /** What a pod worker needs from the agent. */
 export interface PodWorkerDeps {
   dataDir: string;
@@ -145,10 +148,23 @@ export class PodWorker {
       hostIP: this.deps.info.hostIP,
       podIP: this.deps.info.podIP,
       previousConditions: this.conditions,
+      extraConditions: this.substitutionCondition(),
       ...(this.outcome ?? {}),
     });
     this.conditions = body.conditions;
     return body;
+  }
+
+  /**
+   * While a container runs something else than its image (the image map does not know it), a pod
+   * condition `sedna.io/ImageNotMapped` `True` says what, so the pod's status (and the job condition
+   * the GM writes from it) tells it, not only an event.
+   */
+  private substitutionCondition(): PodCondition[] {
+    if (this.substitutions.size === 0) return [];
+    const message = [...this.substitutions].map(([container, note]) => `container ${container}: ${note}`).join('; ');
+    const before = this.conditions.find((c) => c.type === IMAGE_NOT_MAPPED);
+    return [{ type: IMAGE_NOT_MAPPED, status: 'True', reason: 'ImageNotMapped', message, lastProbeTime: null, lastTransitionTime: before?.status === 'True' ? before.lastTransitionTime : timestamp() }];
   }
 
   private report(): void {
