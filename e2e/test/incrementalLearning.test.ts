@@ -111,8 +111,11 @@ test('three rounds (one deploys, one is kept by the gate, one deploys), hot upda
   expect(deployReport(job, 3)).toMatchObject({ worker: server.metadata?.name, output: { ownerInfo: { model_version: '3' } } });
   await eventually('a hard example judged by the model of round 3', () => (hardExamplesOf('3').length > 0 ? true : undefined));
 
-  // Round 4: too few samples for the trigger; `sedna trigger train` starts the round at once.
+  // Round 4: too few samples for the trigger; the waiting condition says how many of how many (the LC
+  // counts them, the GM writes it), then `sedna trigger train` starts the round at once.
   scenario.append(batches.r4 as string[]);
+  job = await watch.until('the waiting condition to count the new train samples', (j) => /\b12 of 48 samples \(num_of_samples >= 48\)$/.test(conditionsOf(j).at(-1)?.message ?? ''));
+  expect(conditionsOf(job).at(-1)).toMatchObject({ round: 3, stage: 'Train', type: 'Waiting' });
   expect(await sednaOk(dataDir, ['trigger', 'train', 'tray'])).toMatch(/^incrementallearningjob\.sedna\.io\/tray triggered: sedna\.io\/trigger=train@/);
   job = await watch.untilRoundEnds(4);
   // The GM removed the annotation once Train left Waiting.

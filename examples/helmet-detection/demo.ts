@@ -19,6 +19,7 @@ import { HelmetError } from './src/errors.js';
 import { readIndexLines } from './src/indexFile.js';
 import { prepareJobFolder } from './src/jobFolder.js';
 import { labelHardExamples } from './src/labeller.js';
+import { formatProgress, lastProgress, StatusLine, workerOf } from './src/statusLine.js';
 
 const EXAMPLE_DIR = dirname(fileURLToPath(import.meta.url));
 const JOB = 'helmet-detection';
@@ -45,7 +46,10 @@ const FRAMES = setting('frames', 120, 16);
 const LABELS = setting('labels', 50, 8);
 // Fast: a few training steps move mAP by noise only; the round has to complete, not to gain.
 const MIN_GAIN = setting('min-gain', 0.15, -1);
+// On a terminal, a live status line under the table (see src/statusLine.ts); never in a log or pipe.
+let live: StatusLine | undefined;
 const say = (line: string) => {
+  live?.clear();
   if (!values.json) console.log(line);
 };
 
@@ -79,8 +83,13 @@ interface RoundRow {
 const cliBin = await sednaBin();
 const cli = (args: string[], dataDir: string) => runCli(cliBin, args, dataDir);
 
+/** The job's status as last read (for the status line), and when. */
+let lastStatus: { status: JobStatus; at: number } | undefined;
+
 async function jobStatus(dataDir: string): Promise<JobStatus> {
-  return ((JSON.parse(await cli(['get', 'ij', JOB, '-o', 'json'], dataDir)) as { status?: JobStatus }).status ?? {}) as JobStatus;
+  const status = ((JSON.parse(await cli(['get', 'ij', JOB, '-o', 'json'], dataDir)) as { status?: JobStatus }).status ?? {}) as JobStatus;
+  lastStatus = { status, at: Date.now() };
+  return status;
 }
 
 async function readStats(file: string): Promise<Stats | undefined> {
@@ -127,8 +136,23 @@ try {
   let deployedMap = baseMap;
   let framesSent = 0;
   let hardSeen = 0;
+  const liveRound = { round: 0, start: 0 };
+  if (!values.json && process.stdout.isTTY) {
+    live = new StatusLine(process.stdout, async () => {
+      if (liveRound.round === 0) return undefined;
+      // Read again when the demo's own waits have not read it for a while.
+      if (!lastStatus || Date.now() - lastStatus.at > 3000) await jobStatus(dataDir);
+      const latest = lastStatus?.status.conditions?.at(-1) as (Condition & { data?: string }) | undefined;
+      const worker = latest && (latest.type === 'Starting' || latest.type === 'Running') ? workerOf(latest) : undefined;
+      const progress = worker ? await lastProgress(join(dataDir, 'pods'), 'default', worker) : undefined;
+      return formatProgress({ round: liveRound.round, ...(latest ? { latest } : {}), ...(progress ? { progress } : {}), elapsedSeconds: (performance.now() - liveRound.start) / 1000 });
+    });
+    live.start();
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     const roundStart = performance.now();
+    liveRound.round = round;
+    liveRound.start = roundStart;
     let frames = 0;
     let labels = 0;
     // Frames until the labels start the round: one batch normally, more if the filter finds too few.
@@ -198,6 +222,7 @@ try {
 } catch (error) {
   failure = error as Error;
 } finally {
+  live?.stop();
   await stopSedna();
 }
 

@@ -122,6 +122,12 @@ export interface IncrementalCondData {
   notBefore?: string;
   /** Ours, on deploy conditions: the deploy gate's verdict. */
   decision?: DeployDecision;
+  /**
+   * Ours, on (Train, Waiting): what the stage waits for, as its LC last said (`12 of 50 samples
+   * (num_of_samples >= 50)`, `timer 02:00-04:00, now 15:10`, `no index at /data/index.txt`). The
+   * condition's message is its own message (if any) followed by this.
+   */
+  waitingFor?: string;
   /** Ours, on deploy conditions: the inference pod was restarted once because it did not confirm the model in time. */
   restarted?: boolean;
   /** Ours, on (Train, Failed) with reason `InvalidSpec`: the `metadata.generation` found invalid. */
@@ -152,7 +158,10 @@ export interface UpstreamJobMessage {
   round?: number;
   /** Ours: the attempt of the stage a worker report belongs to (1 to 4), when the LC knows it. */
   attempt?: number;
-  /** Ours: a human-readable reason for a failure. */
+  /**
+   * Ours: a human-readable reason for a failure; with status `Waiting` (ours, phase Train), what the
+   * waiting stage waits for. A GM that does not know `Waiting` reports ignores it: the stage waits the same.
+   */
   reason?: string;
   /** Ours: the deploy gate's verdict, on a Deploy report (Ready for Deploy/ManualDeploy, Completed for Keep). */
   decision?: DeployDecision;

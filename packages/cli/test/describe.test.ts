@@ -139,7 +139,20 @@ test('describe of a job shows the conditions as a timeline with round, stage, ty
     '2025-01-01T00:12:00Z | 2 | Train | Waiting',
   ]);
   expect(r.stdout).toMatch(/^State: +round 2: Train Waiting$/m);
-  expect(r.stdout).toMatch(/^Serving Model: +\/output\/train\/1\/model.onnx \(onnx\)$/m);
+  // Its inference pod is not running yet: nothing serves.
+  expect(r.stdout).toMatch(/^Serving Model: +<none>: no inference worker of this job is running and ready \(the model it would serve: \/output\/train\/1\/model.onnx \(onnx\)\)$/m);
+});
+
+test('describe shows the serving model once an inference worker runs and is ready, naming it', async () => {
+  const status = (ready: boolean) => ({
+    status: { phase: 'Running', containerStatuses: [{ name: 'worker', image: 'sedna-ts/worker-node:0.1', imageID: '', ready, restartCount: 0, state: { running: { startedAt: '2025-01-01T00:00:00Z' } } }] },
+  });
+  const patch = (body: object) => t.client.request('PATCH', '/api/v1/namespaces/default/pods/helmet-infer-ccccc/status', { contentType: 'application/merge-patch+json', body });
+  await patch(status(false));
+  expect((await t.sedna(['describe', 'ij', 'helmet'])).stdout).toMatch(/^Serving Model: +<none>: /m);
+  await patch(status(true));
+  expect((await t.sedna(['describe', 'ij', 'helmet'])).stdout).toMatch(/^Serving Model: +\/output\/train\/1\/model.onnx \(onnx\), by helmet-infer-ccccc$/m);
+  await patch({ status: { phase: 'Pending', containerStatuses: [] } });
 });
 
 test('describe shows each deploy decision once, with the compared value', async () => {

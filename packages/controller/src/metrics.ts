@@ -12,6 +12,8 @@ export interface GmMetrics {
   rounds: Counter<'namespace' | 'job' | 'result'>;
   /** Seconds from a stage's Starting (or Ready, for stages without a pod) to its Completed or Failed. */
   stageDuration: Histogram<'stage' | 'result'>;
+  /** Seconds from a stage's Ready (its trigger fired) to its Running (the worker started). */
+  triggerLatency: Histogram<'stage'>;
   /** Triggers that fired (`Ready` of train and eval) and deploy verdicts (`Deploy`, `Keep`, `ManualDeploy`). */
   triggerDecisions: Counter<'stage' | 'decision'>;
   /** Keys waiting in the reconcile queue. */
@@ -41,6 +43,13 @@ export function createMetrics(): GmMetrics {
       help: 'Duration of job stages from Starting to Completed or Failed',
       labelNames: ['stage', 'result'],
       buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    }),
+    triggerLatency: new Histogram({
+      name: 'sedna_gm_trigger_latency_seconds',
+      help: "Seconds from a stage's Ready (trigger fired) to its Running (worker started)",
+      labelNames: ['stage'],
+      buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
     triggerDecisions: new Counter({ name: 'sedna_gm_trigger_decisions_total', help: 'Triggers that fired and deploy gate verdicts', labelNames: ['stage', 'decision'], registers }),

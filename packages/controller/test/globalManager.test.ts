@@ -256,6 +256,7 @@ describe('one job through the Global Manager', () => {
     expect(metrics).toContain('sedna_gm_trigger_decisions_total{stage="train",decision="Ready"} 1');
     expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Failed"} 1');
     expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Completed"} 1');
+    expect(metrics).toMatch(/sedna_gm_trigger_latency_seconds_count\{stage="Train"\} [1-9]/);
     expect(metrics).toContain('sedna_gm_upstream_messages_total{kind="incrementallearningjob",result="duplicate"} 1');
     expect(metrics).toContain('sedna_gm_connected_local_controllers 1');
   });

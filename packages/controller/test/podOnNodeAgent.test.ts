@@ -6,11 +6,13 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { Model } from '@sedna-ts/api-types';
 import { startNodeAgent, type NodeAgent } from '@sedna-ts/embedded';
 import { incrementalLearningPolicy } from '../src/kinds/incrementalLearningJob/index.js';
 import { buildWorkerPod, buildWorkerTokenSecret } from '../src/jobs/workerPod.js';
+import type { WorkerPodRequest } from '../src/jobs/stateMachine.js';
+import { describePodFailure, observePod } from '../src/jobs/observedPod.js';
 import { eventually, startCluster, type TestCluster } from './cluster.js';
 import { NODE, makeDataset, makeJob, makeModel } from './fixtures.js';
 
@@ -86,6 +88,22 @@ afterAll(async () => {
   await cluster?.close();
 });
 
+/** The pod and token Secret the GM would create for `request`, created in the API server for the node agent. */
+async function createWorkerPod(
+  job: ReturnType<typeof makeJob>,
+  request: WorkerPodRequest,
+  context: Parameters<typeof buildWorkerPod>[3],
+): Promise<{ pod: V1Pod; tokenSecret: V1Secret }> {
+  const pod: V1Pod = buildWorkerPod(job, request, incrementalLearningPolicy, context);
+  const tokenSecret = buildWorkerTokenSecret(job, request, incrementalLearningPolicy, 'node-token');
+  // The job does not exist in this API server: the pod and its token Secret stand alone.
+  delete pod.metadata!.ownerReferences;
+  delete tokenSecret.metadata!.ownerReferences;
+  await cluster.core.createNamespacedSecret({ namespace: 'default', body: tokenSecret });
+  await cluster.core.createNamespacedPod({ namespace: 'default', body: pod });
+  return { pod, tokenSecret };
+}
+
 test('a train pod with an S3 base model and an indirect index runs on the node agent: init container first, then the worker reads /downloads and /home/data', async () => {
   const job = makeJob();
   job.spec.outputDir = path.join(host, 'output/helmet');
@@ -111,18 +129,12 @@ test('a train pod with an S3 base model and an indirect index runs on the node a
         dataIndexURL: path.join(host, 'lc/index/index.txt'),
       },
   };
-  const pod: V1Pod = buildWorkerPod(job, request, incrementalLearningPolicy, {
+  const { tokenSecret } = await createWorkerPod(job, request, {
     dataset,
     models: new Map([['initial-model', initial]]),
     secrets: new Map([['s3-creds', secret]]),
     lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' },
   });
-  const tokenSecret = buildWorkerTokenSecret(job, request, incrementalLearningPolicy, 'node-token');
-  // The job does not exist in this API server: the pod and its token Secret stand alone.
-  delete pod.metadata!.ownerReferences;
-  delete tokenSecret.metadata!.ownerReferences;
-  await cluster.core.createNamespacedSecret({ namespace: 'default', body: tokenSecret });
-  await cluster.core.createNamespacedPod({ namespace: 'default', body: pod });
 
   const done = await eventually('the pod to end', async () => {
     const p = await cluster.core.readNamespacedPod({ namespace: 'default', name: 'helmet-train-x7k2q' });
@@ -154,4 +166,52 @@ test('a train pod with an S3 base model and an indirect index runs on the node a
     token: Buffer.from(tokenSecret.data!.token!, 'base64').toString('utf8'),
   });
   expect(existsSync(path.join(host, 'output/helmet/train/1'))).toBe(true);
+});
+
+test('a worker whose image the node agent does not map: an ImageNotMapped event says what runs instead, and its failure carries that and the last 80 log lines into the Failed condition', async () => {
+  const job = makeJob();
+  job.spec.outputDir = path.join(host, 'output/helmet');
+  const script = path.join(host, 'code/fails.cjs');
+  writeFileSync(script, "for (let i = 1; i <= 100; i++) console.log('line ' + i);\nconsole.error('cannot open /models/initial: no such file');\nprocess.exit(3);\n");
+  const image = 'kubeedge/sedna-example-incremental-learning-helmet-detection:v0.4.0';
+  job.spec.trainSpec.template.spec!.containers[0] = { name: 'train-worker', image, args: [script] };
+  const request = {
+    workerType: 'train' as const,
+    name: 'helmet-train-unmapped',
+    round: 1,
+    attempt: 1,
+    nodeName: NODE,
+    input: { models: [], dataURL: path.join(host, 'output/helmet/data/train/1/data.txt') },
+  };
+  const dataset = makeDataset();
+  dataset.spec.url = path.join(host, 'lc/index/index.txt');
+  const { pod } = await createWorkerPod(job, request, { dataset, models: new Map(), lc: { nodeName: NODE, lcServer: 'http://127.0.0.1:9100' } });
+  expect(pod.spec?.containers[0]?.terminationMessagePolicy).toBe('FallbackToLogsOnError');
+
+  const done = await eventually('the pod to fail', async () => {
+    const p = await cluster.core.readNamespacedPod({ namespace: 'default', name: request.name });
+    return p.status?.phase === 'Failed' ? p : undefined;
+  });
+  const instead = `image "${image}" has no local command on this node (the node agent's imageCommands, --image-command IMAGE=COMMAND, map one); running "${process.execPath} ${script}" instead`;
+  const events = await eventually('the ImageNotMapped event', async () => {
+    const list = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${request.name}` });
+    return list.items.some((e) => e.reason === 'ImageNotMapped') ? list.items : undefined;
+  });
+  expect(events.find((e) => e.reason === 'ImageNotMapped')).toMatchObject({ type: 'Warning', message: `Container train-worker: ${instead}` });
+
+  const message = done.status?.containerStatuses?.[0]?.state?.terminated?.message ?? '';
+  const lines = message.split('\n');
+  expect(lines[0]).toBe(`${instead}.`);
+  // The log's end, as the kubelet keeps it: the last 80 lines (stdout and stderr), at most 2048 bytes.
+  expect(lines.at(-1)).toBe('cannot open /models/initial: no such file');
+  expect(lines.at(-2)).toBe('line 100');
+  expect(lines).not.toContain('line 21');
+  expect(Buffer.byteLength(lines.slice(1).join('\n'))).toBeLessThanOrEqual(2048);
+  // The pod's condition says it too, which the GM puts in the stage's Running condition.
+  expect(done.status?.conditions?.find((c) => c.type === 'sedna.io/ImageNotMapped')).toMatchObject({ status: 'True', reason: 'ImageNotMapped', message: `container train-worker: ${instead}` });
+  expect(observePod(done, 'incrementallearningjob')?.substitution).toBe(`container train-worker: ${instead}`);
+  // What the GM writes into the stage's Failed condition.
+  const failure = describePodFailure(done);
+  expect(failure).toContain(`container train-worker exited with code 3, reason Error: ${instead}.\n`);
+  expect(failure).toMatch(/line 100\ncannot open \/models\/initial: no such file$/);
 });

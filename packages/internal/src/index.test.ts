@@ -29,3 +29,8 @@ test('the public export list is pinned', () => {
 test('the logger subpath exports createLogger only', () => {
   expect(Object.keys(logger)).toEqual(['createLogger']);
 });
+
+test('the metrics subpath exports the listener and the text reader', async () => {
+  const metrics = await import('./metrics.js');
+  expect(Object.keys(metrics).sort()).toEqual(['parseListenAddress', 'parseMetricsText', 'sampleValue', 'startMetricsServer']);
+});

@@ -41,6 +41,7 @@ describe('resolveConfig', () => {
     [{ datasetReadTimeoutSeconds: -5 }, 'LC config: datasetReadTimeoutSeconds: -5 is not a positive number'],
     [{ workerNameWaitMs: -1 }, 'LC config: workerNameWaitMs: -1 is not an integer >= 0'],
     [{ advertiseUrl: 'ftp://x' }, 'LC config: advertiseUrl: "ftp://x" is not an http:// URL'],
+    [{ metricsAddress: '9101' }, 'LC config: metricsAddress: "9101" is not host:port (e.g. 0.0.0.0:9101)'],
     [{ reconnect: { initialDelayMs: 500, maxDelayMs: 100 } }, 'LC config: reconnect.maxDelayMs: 100 is less than reconnect.initialDelayMs (500)'],
   ])('rejects %p naming the field and the value', (patch, message) => {
     let error: unknown;
@@ -65,6 +66,7 @@ describe('configFromEnv', () => {
       ROOTFS_MOUNT_DIR: '/rootfs',
       SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '50',
       SEDNA_LC_TIME_ZONE: 'Europe/Paris',
+      SEDNA_LC_METRICS_ADDRESS: '0.0.0.0:9101',
     }, 1000);
     expect(config).toEqual({
       nodeName: 'edge-1',
@@ -74,9 +76,11 @@ describe('configFromEnv', () => {
       port: 9100,
       hostRoot: '/rootfs',
       timeZone: 'Europe/Paris',
+      metricsAddress: '0.0.0.0:9101',
       hardExampleBudget: { maxCount: 50, maxBytes: undefined },
     });
     expect(resolveConfig(config).hardExampleBudget).toEqual({ maxCount: 50, maxBytes: 1024 ** 3 });
+    expect(resolveConfig(config).metricsAddress).toEqual({ host: '0.0.0.0', port: 9101 });
   });
 
   test('SEDNA_LC_DATA_ROOTS: folders split on : or ,; unset, a root LC gets none and a user LC anything it can read', () => {

@@ -5,6 +5,7 @@
  */
 import type { LcJobKind } from './jobs/jobKind.js';
 import { isAbsolute, join, resolve } from 'node:path';
+import { parseListenAddress } from '@sedna-ts/internal/metrics';
 import { LocalControllerError } from './errors.js';
 import { createLogger, type LcLogger } from './logger.js';
 import { isValidTimeZone } from './jobs/trigger.js';
@@ -50,6 +51,12 @@ export interface LocalControllerConfig {
   port?: number;
   /** URL of the worker API as workers reach it (LC_SERVER), when not `http://<bindHost>:<port>`. */
   advertiseUrl?: string;
+  /**
+   * `host:port` of a listener of its own for `GET /metrics` (e.g. `0.0.0.0:9101`, so a cluster's
+   * Prometheus scrapes the node while the worker API stays on the loopback). Default none: the metrics
+   * are on the worker API's `/metrics` only.
+   */
+  metricsAddress?: string;
   /** Rounds whose round files are kept under `outputDir/data/{train,eval}` (default 10). */
   roundRetention?: number;
   /** IANA time zone of trigger timers (default: the system's). */
@@ -125,6 +132,7 @@ export interface ResolvedConfig {
   bindHost: string;
   port: number;
   advertiseUrl: string | undefined;
+  metricsAddress: { host: string; port: number } | undefined;
   roundRetention: number;
   timeZone: string | undefined;
   hardExampleBudget: Required<HardExampleBudget>;
@@ -229,6 +237,14 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
       throw invalid('advertiseUrl', config.advertiseUrl, 'is not an http:// URL');
     }
   }
+  let metricsAddress: ResolvedConfig['metricsAddress'];
+  if (config.metricsAddress !== undefined) {
+    try {
+      metricsAddress = parseListenAddress(String(config.metricsAddress), 'metricsAddress');
+    } catch {
+      throw invalid('metricsAddress', config.metricsAddress, 'is not host:port (e.g. 0.0.0.0:9101)');
+    }
+  }
   const timeZone = config.timeZone;
   if (timeZone !== undefined && (typeof timeZone !== 'string' || !isValidTimeZone(timeZone))) throw invalid('timeZone', timeZone, 'is not an IANA time zone');
   const budget = config.hardExampleBudget ?? {};
@@ -248,6 +264,7 @@ export function resolveConfig(config: LocalControllerConfig): ResolvedConfig {
     bindHost,
     port,
     advertiseUrl,
+    metricsAddress,
     roundRetention: integer('roundRetention', config.roundRetention, 10, 1),
     timeZone,
     hardExampleBudget: {
@@ -288,6 +305,7 @@ export const CONFIG_ENV: readonly EnvVariable[] = [
   { name: 'BIND_ADDRESS', field: 'bindHost', description: 'worker API address (default 127.0.0.1)' },
   { name: 'BIND_PORT', field: 'port', description: 'worker API port (default 9100, the original)' },
   { name: 'SEDNA_LC_ADVERTISE_URL', field: 'advertiseUrl', description: 'worker API URL as workers reach it (LC_SERVER)' },
+  { name: 'SEDNA_LC_METRICS_ADDRESS', field: 'metricsAddress', description: 'host:port of a /metrics listener of its own, e.g. 0.0.0.0:9101 (default none: /metrics on the worker API only)' },
   { name: 'ROOTFS_MOUNT_DIR', field: 'hostRoot', description: "where the host's / is mounted (default none: on the host)" },
   {
     name: 'SEDNA_LC_DATA_ROOTS',
@@ -345,6 +363,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, uid: number 
   const optional: Array<[keyof LocalControllerConfig, string | number | undefined]> = [
     ['bindHost', envString(env, 'BIND_ADDRESS')],
     ['advertiseUrl', envString(env, 'SEDNA_LC_ADVERTISE_URL')],
+    ['metricsAddress', envString(env, 'SEDNA_LC_METRICS_ADDRESS')],
     ['hostRoot', envString(env, 'ROOTFS_MOUNT_DIR')],
     ['roundRetention', envNumber(env, 'SEDNA_LC_ROUND_RETENTION', 'roundRetention')],
     ['timeZone', envString(env, 'SEDNA_LC_TIME_ZONE')],

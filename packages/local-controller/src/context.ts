@@ -23,6 +23,8 @@ export interface DatasetSamples {
   access(namespace: string, name: string): FileAccess | string;
   /** The csv header of its index (exact bytes), once read. */
   header(namespace: string, name: string): Buffer | undefined;
+  /** Why no sample can arrive now (`no index at <path>`, the index unreadable), or undefined. */
+  blocked(namespace: string, name: string): string | undefined;
 }
 
 /** The shared services of one LC. */

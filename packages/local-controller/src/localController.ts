@@ -7,12 +7,13 @@
 import { join } from 'node:path';
 import { jobFolder } from '@sedna-ts/api-types/contract';
 import { ensurePrivateDirSync } from '@sedna-ts/internal';
+import { type MetricsServer, type MetricsSource, startMetricsServer } from '@sedna-ts/internal/metrics';
 import type { Dataset } from '@sedna-ts/api-types';
 import { resolveConfig, type LocalControllerConfig, type ResolvedConfig } from './config.js';
 import { type LcContext } from './context.js';
 import { lockDataDir } from './storage/dataDirLock.js';
 import { DatasetRegistry } from './datasets/datasets.js';
-import { toLocalControllerError } from './errors.js';
+import { LocalControllerError, toLocalControllerError } from './errors.js';
 import { GmClient, PROTOCOL_VERSION } from './gm/gmClient.js';
 import type { LcJobKind } from './jobs/jobKind.js';
 import { JobRegistry } from './jobs/jobRegistry.js';
@@ -49,6 +50,8 @@ export interface LocalController {
   hardExampleDir(namespace: string, name: string, kind?: string): string;
   /** Prometheus text of the LC's metrics. */
   metrics(): Promise<string>;
+  /** URL of the metrics listener of `metricsAddress` (`http://host:port`), when configured. */
+  readonly metricsUrl: string | undefined;
   /**
    * Stop: the worker API finishes the requests in flight and closes, job actions in progress finish, the
    * outbox is flushed as far as the GM acks within `drainTimeoutMs` (the rest stays on disk for the next
@@ -113,10 +116,23 @@ async function openState(config: ResolvedConfig, logger: ResolvedConfig['logger'
   return { ctx: { config, store, outbox, metrics, logger, now: () => new Date() }, credential };
 }
 
+/** The LC's metrics with the gauges read at scrape time (outbox depth, GM connection) brought up to date. */
+function metricsSource(parts: Parts): MetricsSource {
+  const { metrics, outbox } = parts.ctx;
+  return {
+    contentType: metrics.registry.contentType,
+    metrics: () => {
+      metrics.outboxDepth.set(outbox.depth);
+      metrics.gmConnected.set(parts.state.gm?.connected ? 1 : 0);
+      return metrics.text();
+    },
+  };
+}
+
 /** The worker API: reports, health, readiness, metrics. */
 function serveWorkers(parts: Parts): Promise<WorkerApi> {
   const { ctx, credential, jobs, state } = parts;
-  const { config, metrics, outbox } = ctx;
+  const { config, outbox } = ctx;
   return startWorkerApi({
     host: config.bindHost,
     port: config.port,
@@ -138,9 +154,8 @@ function serveWorkers(parts: Parts): Promise<WorkerApi> {
       report: createReportHandler({ ctx, jobs, stopping: () => state.stopping }),
       readiness: () => ({ ready: !state.stopping, gmConnected: state.gm?.connected ?? false, ...(state.gm?.refusal ? { gmRefusal: state.gm.refusal } : {}), outboxDepth: outbox.depth, jobs: jobs.size }),
       async metrics() {
-        metrics.outboxDepth.set(outbox.depth);
-        metrics.gmConnected.set(state.gm?.connected ? 1 : 0);
-        return { contentType: metrics.registry.contentType, text: await metrics.text() };
+        const source = metricsSource(parts);
+        return { contentType: source.contentType, text: await source.metrics() };
       },
     },
   });
@@ -211,11 +226,12 @@ function waitForConnection(client: GmClient, waiters: Set<() => void>, timeoutMs
 }
 
 /** Stop in order: the worker API, the jobs, the outbox drained to the GM, the GM link, the datasets, the files. */
-async function stopAll(parts: Parts, api: WorkerApi, client: GmClient, release: (() => Promise<void>) | undefined): Promise<void> {
+async function stopAll(parts: Parts, api: WorkerApi, metricsServer: MetricsServer | undefined, client: GmClient, release: (() => Promise<void>) | undefined): Promise<void> {
   const { ctx, jobs, datasets, state } = parts;
   state.stopping = true;
   jobs.wakeAll();
   await api.close();
+  await metricsServer?.close();
   await jobs.stop();
   const left = await client.drain(ctx.config.drainTimeoutMs);
   if (left > 0) ctx.logger.warn({ outbox: left }, 'stopping with upstream messages not yet acknowledged; they are sent on the next start');
@@ -242,6 +258,16 @@ async function start(config: ResolvedConfig, kinds: readonly LcJobKind[], logger
   cleanups.push(() => api.close());
   // Bound to every address: workers on this machine reach it on the loopback.
   const url = config.advertiseUrl ?? api.url.replace('//0.0.0.0:', '//127.0.0.1:').replace('//[::]:', '//127.0.0.1:');
+
+  const metrics = metricsSource(parts);
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsAddress) {
+    metricsServer = await startMetricsServer(metrics, config.metricsAddress).catch((error: unknown) => {
+      throw new LocalControllerError('CONFIG_INVALID', `LC config metricsAddress: ${(error as Error).message}`, { cause: error });
+    });
+    const server = metricsServer;
+    cleanups.push(() => server.close());
+  }
 
   // Resume from the data dir before the GM is reachable.
   for (const dataset of ctx.store.list<Dataset & StoredObject>('dataset')) await datasets.upsert(dataset);
@@ -270,13 +296,10 @@ async function start(config: ResolvedConfig, kinds: readonly LcJobKind[], logger
     waitForGm: (timeoutMs = 10_000) => waitForConnection(client, connectionWaiters, timeoutMs),
     hotUpdateDir: (namespace, name, kind = 'incrementallearningjob') => jobFolder(config.hotUpdateRoot, namespace, kind, name),
     hardExampleDir: (namespace, name, kind = 'incrementallearningjob') => jobFolder(config.hardExampleRoot, namespace, kind, name),
-    metrics: async () => {
-      ctx.metrics.outboxDepth.set(ctx.outbox.depth);
-      ctx.metrics.gmConnected.set(client.connected ? 1 : 0);
-      return ctx.metrics.text();
-    },
+    metrics: () => metrics.metrics(),
+    metricsUrl: metricsServer?.url,
     stop() {
-      stopped ??= stopAll(parts, api, client, cleanups[0]);
+      stopped ??= stopAll(parts, api, metricsServer, client, cleanups[0]);
       return stopped;
     },
   };

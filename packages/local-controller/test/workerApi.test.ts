@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { legacyWorkerToken } from '@sedna-ts/api-types/tokens';
+import { parseMetricsText, sampleValue } from '@sedna-ts/internal/metrics';
 import { startLocalController, type LocalController } from '../src/index.js';
 import { FakeGm, waitFor, waitForJobs } from './helpers/fakeGm.js';
 import { condition, dataset, job, model, tokenOf, withConditions } from './helpers/objects.js';
@@ -43,7 +44,15 @@ describe('POST /sedna/workers/{name}/info', () => {
     await writeFile(join(dir, 'data', 'index.txt'), '');
     gm = await FakeGm.start();
     gm.autoAck = false;
-    lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.url, nodeToken: gm.nodeToken, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), drainTimeoutMs: 0 });
+    lc = await startLocalController({
+      nodeName: 'edge-1',
+      gmUrl: gm.url,
+      nodeToken: gm.nodeToken,
+      dataDir: join(dir, 'lc'),
+      logger: pino({ level: 'silent' }),
+      drainTimeoutMs: 0,
+      metricsAddress: '127.0.0.1:0',
+    });
     await lc.waitForGm();
     gm.insert(dataset('d', join(dir, 'data', 'index.txt'), 'edge-1'));
     gm.insert(model('initial-model', '/m/initial', 'ckpt'));
@@ -190,6 +199,16 @@ describe('POST /sedna/workers/{name}/info', () => {
     expect(metrics).toMatch(/sedna_lc_gm_connected\{node="edge-1"\} 1/);
     expect((await fetch(`${lc.url}/nothing`)).status).toBe(404);
     expect((await fetch(`${lc.url}/sedna/workers/${worker}/info`)).status).toBe(405);
+  });
+
+  test('metricsAddress: the same metrics on a listener of their own, which serves nothing else', async () => {
+    expect(lc.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(lc.metricsUrl).not.toBe(lc.url);
+    const families = parseMetricsText(await (await fetch(`${lc.metricsUrl}/metrics`)).text());
+    expect(sampleValue(families, 'sedna_lc_worker_reports_total', { kind: 'train', status: 'completed', code: '200', node: 'edge-1' })).toBe(2);
+    expect(sampleValue(families, 'sedna_lc_gm_connected', { node: 'edge-1' })).toBe(1);
+    expect(families.get('sedna_lc_outbox_depth')?.type).toBe('gauge');
+    expect((await fetch(`${lc.metricsUrl}/sedna/workers/${worker}/info`, { method: 'POST', body: '{}' })).status).toBe(404);
   });
 });
 

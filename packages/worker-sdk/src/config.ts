@@ -24,7 +24,8 @@ type ConfigEnvName =
   | 'ACCESS_KEY_ID'
   | 'SECRET_ACCESS_KEY'
   | 'PARAMETERS'
-  | 'MODEL_LOAD_MODE';
+  | 'MODEL_LOAD_MODE'
+  | 'SEDNA_WORKER_METRICS_ADDRESS';
 /** Where configuration is read from: an env-like record (default `process.env`). */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -60,6 +61,7 @@ export interface ConfigOverrides {
   heSavedUrl?: string;
   workerToken?: string;
   reportSpoolDir?: string;
+  metricsAddress?: string;
 }
 
 const SECRET_KEYS: ReadonlySet<keyof ConfigOverrides> = new Set(['secretAccessKey', 'accessKeyId', 'workerToken']);
@@ -272,6 +274,14 @@ export class SednaConfig {
     return this.str('reportSpoolDir', 'SEDNA_REPORT_SPOOL_DIR');
   }
 
+  /**
+   * SEDNA_WORKER_METRICS_ADDRESS (ours): `host:port` where an inference worker serves `GET /metrics`
+   * (e.g. `0.0.0.0:9102`). Default none: no listener (the counters are still in `metrics`).
+   */
+  get metricsAddress(): string | undefined {
+    return this.str('metricsAddress', 'SEDNA_WORKER_METRICS_ADDRESS');
+  }
+
   /** The original's `get(item, default)`: the value, or `fallback` when it is empty or missing. */
   get<K extends keyof ConfigOverrides>(key: K, fallback?: NonNullable<ConfigOverrides[K]>): ConfigOverrides[K] {
     const value = (this as unknown as Record<string, unknown>)[key] as ConfigOverrides[K];
@@ -294,7 +304,7 @@ const CONFIG_KEYS: ReadonlyArray<keyof ConfigOverrides> = [
   'dataPathPrefix', 'namespace', 'workerName', 'serviceName', 'jobName', 'pretrainedModelUrl', 'modelUrl',
   'modelName', 'logLevel', 'transmitter', 'aggDataPath', 's3EndpointUrl', 'accessKeyId', 'secretAccessKey',
   'parameters', 'modelUrls', 'baseModelUrl', 'modelHotUpdate', 'modelPollPeriodSeconds', 'modelHotUpdateConfig',
-  'modelLoadMode', 'heSavedUrl', 'workerToken', 'reportSpoolDir',
+  'modelLoadMode', 'heSavedUrl', 'workerToken', 'reportSpoolDir', 'metricsAddress',
 ];
 
 /** The process-wide config, read from `process.env` when each value is used (the original's `BaseConfig`). */

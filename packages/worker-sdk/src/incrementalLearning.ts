@@ -9,6 +9,8 @@ import { writeHardExample, type SavedHardExample } from './hardExamples.js';
 import { ConfigWatcher, readHotUpdateConfig, stageAnnouncedModel, type AnnouncedModel } from './hotUpdate.js';
 import { JobBase, resolvePostProcess, type JobBaseOptions, type PostProcess } from './jobBase.js';
 import { describeModel, describeSavedFiles } from './modelFiles.js';
+import { InferenceMetrics } from './inferenceMetrics.js';
+import { type MetricsServer, parseListenAddress, startMetricsServer } from '@sedna-ts/internal/metrics';
 
 /** Options of `IncrementalLearning`. */
 export interface IncrementalLearningOptions<X = unknown> extends Omit<JobBaseOptions, 'jobKind'> {
@@ -22,6 +24,11 @@ export interface IncrementalLearningOptions<X = unknown> extends Omit<JobBaseOpt
   hotUpdate?: boolean;
   /** Watch the config's folder with fs.watch (default true); the poll runs in any case. */
   watch?: boolean;
+  /**
+   * `host:port` to serve `GET /metrics` on (default: SEDNA_WORKER_METRICS_ADDRESS; none when unset).
+   * The listener starts with the first `inference` call (or `serveMetrics()`) and stops on `close()`.
+   */
+  metricsAddress?: string;
 }
 
 /** Options of `train`: the reserved keys below, everything else goes to `Estimator.train`. */
@@ -110,6 +117,9 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
   private readonly counters = { inferences: 0, failedInferences: 0, hardExamples: 0, savedHardExamples: 0, modelUpdates: 0, failedModelUpdates: 0 };
   private hardExampleSeq = 0;
   private closed = false;
+  /** Prometheus metrics of inference: calls, latency, hard examples, hot updates, the version serving. */
+  readonly metrics: InferenceMetrics;
+  private metricsServer: Promise<MetricsServer | undefined> | undefined;
 
   /**
    * The original's `get_hem_algorithm_from_config`: HEM_NAME and HEM_PARAMETERS, `params` winning over
@@ -127,6 +137,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
   constructor(estimator: EstimatorSource<X, P>, hardExampleMining?: Partial<AlgorithmSpec> | HardExampleFilter<R>, options: IncrementalLearningOptions<X> = {}) {
     super(estimator, { ...options, jobKind: 'incrementallearningjob' });
     this.options = options;
+    this.metrics = new InferenceMetrics({ namespace: this.namespace, job: this.jobName, worker: this.workerName });
     this.modelUrls = this.config.modelUrls;
     let hem: Partial<AlgorithmSpec> | HardExampleFilter<R> | undefined = hardExampleMining;
     if (!hem || (!isFilter(hem) && Object.keys(hem).length === 0)) {
@@ -265,9 +276,11 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
           return this.current;
         }
         this.current = slot;
+        this.metrics.serving(slot.version, undefined);
         if (announced) {
           this.appliedKey = announced.key;
           this.counters.modelUpdates++;
+          this.metrics.modelUpdates.inc({ result: 'completed' });
           this.emit({ status: 'completed', version: announced.version, modelPath: announced.modelPath });
           // In the background: the first inference call must not wait for the LC.
           void this.reportDeploy(announced, 'completed', 'skipped');
@@ -289,14 +302,19 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
    */
   async inference(data: X, options?: InferenceOptions<P, R>): Promise<[P, R, boolean]> {
     if (this.closed) throw new WorkerSdkError('CONFIG_INVALID', 'IncrementalLearning.inference: called after close()');
+    if (!this.metricsServer) void this.serveMetrics().catch((error: unknown) => this.logger.error({ error: (error as Error).message }, 'metrics listener not started'));
     const slot = this.current ?? (await this.ensureModel());
     const { postProcess, ...rest } = options ?? {};
     slot.inFlight++;
     let inferResult: P;
+    const started = performance.now();
     try {
       inferResult = await slot.estimator.predict(data, rest);
+      this.metrics.latency.observe({ model_version: slot.version }, (performance.now() - started) / 1000);
+      this.metrics.inferences.inc({ model_version: slot.version, result: 'ok' });
     } catch (error) {
       this.counters.failedInferences++;
+      this.metrics.inferences.inc({ model_version: slot.version, result: 'error' });
       throw toWorkerSdkError(error, 'ESTIMATOR_FAILED', `IncrementalLearning.inference: model ${slot.version}: predict failed`);
     } finally {
       slot.inFlight--;
@@ -309,7 +327,10 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
     let isHard = false;
     if (this.hardExampleMining) {
       isHard = this.hardExampleMining.filter(result);
-      if (isHard) this.counters.hardExamples++;
+      if (isHard) {
+        this.counters.hardExamples++;
+        this.metrics.hardExamples.inc({ model_version: slot.version });
+      }
     }
     return [inferResult, result, isHard];
   }
@@ -327,7 +348,34 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
     const id = `${now.getTime()}-${String(this.hardExampleSeq++).padStart(6, '0')}`;
     const saved = await writeHardExample(dir, id, input, { result, modelVersion: this.modelVersion, time: now.toISOString() });
     this.counters.savedHardExamples++;
+    this.metrics.savedHardExamples.inc();
     return saved;
+  }
+
+  /**
+   * Starts the `/metrics` listener at `options.metricsAddress` or SEDNA_WORKER_METRICS_ADDRESS (once;
+   * the first `inference` call does it too). Resolves to its URL, or undefined when no address is set.
+   *
+   * @throws WorkerSdkError `CONFIG_INVALID` when the address is not host:port or cannot be listened on.
+   */
+  async serveMetrics(): Promise<string | undefined> {
+    this.metricsServer ??= (async () => {
+      const address = this.options.metricsAddress ?? this.config.metricsAddress;
+      if (!address) return undefined;
+      let where: { host: string; port: number };
+      try {
+        where = parseListenAddress(address, 'env SEDNA_WORKER_METRICS_ADDRESS');
+      } catch (error) {
+        throw new WorkerSdkError('CONFIG_INVALID', `IncrementalLearning: ${(error as Error).message}`);
+      }
+      const registry = this.metrics.registry;
+      const server = await startMetricsServer({ contentType: registry.contentType, metrics: () => registry.metrics() }, where).catch((error: unknown) => {
+        throw new WorkerSdkError('CONFIG_INVALID', `IncrementalLearning: env SEDNA_WORKER_METRICS_ADDRESS: ${(error as Error).message}`, { cause: error });
+      });
+      this.logger.info({ url: `${server.url}/metrics` }, 'serving metrics');
+      return server;
+    })();
+    return (await this.metricsServer)?.url;
   }
 
   /** Counters since start. */
@@ -423,6 +471,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
       if (slot) await this.disposeSlot(slot);
       this.failedKey = announced.key;
       this.counters.failedModelUpdates++;
+      this.metrics.modelUpdates.inc({ result: 'failed' });
       this.logger.error({ version: announced.version, error: wrapped.message }, 'hot update failed; keeping the current model');
       this.emit({ status: 'failed', version: announced.version, modelPath: announced.modelPath, error: wrapped });
       await this.reportDeploy(announced, 'failed', warmUp, wrapped.message);
@@ -436,6 +485,8 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
     this.current = slot;
     this.appliedKey = announced.key;
     this.counters.modelUpdates++;
+    this.metrics.modelUpdates.inc({ result: 'completed' });
+    this.metrics.serving(slot.version, old?.version);
     this.logger.info({ version: announced.version, previous: old?.version, warmUp }, 'hot update: new model serving');
     if (old) void this.retire(old);
     this.emit({ status: 'completed', version: announced.version, modelPath: announced.modelPath });
@@ -482,6 +533,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
   async close(): Promise<void> {
     this.closed = true;
     await this.watcher?.close();
+    await (await this.metricsServer?.catch(() => undefined))?.close();
     this.lcClient.close();
     const slot = this.current;
     this.current = undefined;

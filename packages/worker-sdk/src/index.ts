@@ -67,6 +67,7 @@ export type {
   CsvParseOptions,
 } from './dataSource.js';
 export type { JobBaseOptions, PostProcess } from './jobBase.js';
+export type { InferenceMetrics } from './inferenceMetrics.js';
 export type {
   IncrementalLearningOptions,
   TrainOptions,

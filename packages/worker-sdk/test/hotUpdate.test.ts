@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import { SednaConfig } from '../src/config.js';
 import { readHotUpdateConfig, resolveAnnouncedPath, stageAnnouncedModel } from '../src/hotUpdate.js';
 import { IncrementalLearning, type ModelUpdateEvent } from '../src/incrementalLearning.js';
+import { parseMetricsText, sampleValue } from '@sedna-ts/internal/metrics';
 import { FakeLc, LinearEstimator, memoryLogger, removeDir, tempDir, waitFor, writeLinearModel, type LinearModel } from './helpers.js';
 
 let lc: FakeLc;
@@ -43,7 +44,12 @@ async function publish(model: LinearModel, options: { sha256?: string; size?: nu
   await rename(temp, configPath);
 }
 
-function makeIl(env: Record<string, string> = {}, options: ConstructorParameters<typeof IncrementalLearning<number>>[2] = {}, estimator: typeof LinearEstimator = LinearEstimator) {
+function makeIl(
+  env: Record<string, string> = {},
+  options: ConstructorParameters<typeof IncrementalLearning<number>>[2] = {},
+  estimator: typeof LinearEstimator = LinearEstimator,
+  hardExampleMining?: { filter(result: { version: string; y: number }): boolean },
+) {
   const config = new SednaConfig({
     env: {
       LC_SERVER: lc.url,
@@ -57,7 +63,7 @@ function makeIl(env: Record<string, string> = {}, options: ConstructorParameters
       ...env,
     },
   });
-  return new IncrementalLearning<number, { version: string; y: number }>(estimator, undefined, {
+  return new IncrementalLearning<number, { version: string; y: number }>(estimator, hardExampleMining, {
     config,
     logger: memoryLogger(),
     retry: { attempts: 2, initialDelayMs: 5, maxDelayMs: 20, timeoutMs: 10_000 },
@@ -333,5 +339,43 @@ test('reports a previous run of the worker left in the spool are replayed when I
   const il = makeIl({ LC_SERVER: `http://127.0.0.1:${port}` });
   await waitFor(() => lc.received.length === 1, 20_000, 'replayed report');
   expect(lc.received[0]!.body.ownerInfo?.model_version).toBe('4');
+  await il.close();
+});
+
+test('SEDNA_WORKER_METRICS_ADDRESS: /metrics counts inferences, latency and hard examples per model version, and the version serving', async () => {
+  const il = makeIl({ NAMESPACE: 'default', SEDNA_WORKER_METRICS_ADDRESS: '127.0.0.1:0' }, {}, LinearEstimator, { filter: (result) => result.y > 5 });
+  try {
+    for (const x of [1, 7, 9]) await il.inference(x);
+    const url = await il.serveMetrics();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const update = nextUpdate(il);
+    await publish({ version: 'v2', w: 0, b: 1 });
+    expect(await update).toMatchObject({ status: 'completed', version: 'v2' });
+    await il.inference(100);
+
+    const res = await fetch(`${url}/metrics`);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const m = parseMetricsText(await res.text());
+    const of = { namespace: 'default', job: 'helmet', worker: 'infer-1' };
+    expect(sampleValue(m, 'sedna_worker_inferences_total', { ...of, model_version: 'initial', result: 'ok' })).toBe(3);
+    expect(sampleValue(m, 'sedna_worker_inferences_total', { ...of, model_version: 'v2', result: 'ok' })).toBe(1);
+    expect(sampleValue(m, 'sedna_worker_hard_examples_total', { model_version: 'initial' })).toBe(2);
+    expect(sampleValue(m, 'sedna_worker_hard_examples_total', { model_version: 'v2' })).toBeUndefined();
+    expect(m.get('sedna_worker_inference_duration_seconds')?.type).toBe('histogram');
+    expect(sampleValue(m, 'sedna_worker_inference_duration_seconds_count', { model_version: 'initial' })).toBe(3);
+    expect(sampleValue(m, 'sedna_worker_inference_duration_seconds_bucket', { model_version: 'v2', le: '+Inf' })).toBe(1);
+    expect(sampleValue(m, 'sedna_worker_model_updates_total', { result: 'completed' })).toBe(1);
+    expect(sampleValue(m, 'sedna_worker_model_version_info', { model_version: 'v2' })).toBe(1);
+    expect(sampleValue(m, 'sedna_worker_model_version_info', { model_version: 'initial' })).toBe(0);
+  } finally {
+    await il.close();
+  }
+  const url = await il.serveMetrics();
+  await expect(fetch(`${url}/metrics`)).rejects.toThrow();
+}, 30_000);
+
+test('SEDNA_WORKER_METRICS_ADDRESS that is not host:port is a CONFIG_INVALID naming the variable', async () => {
+  const il = makeIl({ SEDNA_WORKER_METRICS_ADDRESS: '9102' });
+  await expect(il.serveMetrics()).rejects.toThrow('IncrementalLearning: env SEDNA_WORKER_METRICS_ADDRESS: "9102" is not host:port (e.g. 0.0.0.0:9101)');
   await il.close();
 });

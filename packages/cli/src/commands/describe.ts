@@ -31,7 +31,7 @@ interface PodObject extends KubeObject {
   status?: {
     phase?: string;
     reason?: string;
-    containerStatuses?: Array<{ name: string; state?: { terminated?: { exitCode?: number; reason?: string; signal?: number }; waiting?: { reason?: string } } }>;
+    containerStatuses?: Array<{ name: string; ready?: boolean; state?: { running?: object; terminated?: { exitCode?: number; reason?: string; signal?: number }; waiting?: { reason?: string } } }>;
   };
 }
 
@@ -93,7 +93,15 @@ function header(o: KubeObject, r: ApiResource): string {
   return out;
 }
 
-function jobSummary(job: KubeObject, presence: GmPresence | undefined): string {
+/** The inference workers of a job that serve now: pods Running, not being deleted, every container ready. */
+function servingPods(pods: readonly PodObject[], labelKeys: WorkerLabelKeys): string[] {
+  return pods
+    .filter((p) => p.metadata?.labels?.[labelKeys.workerType] === 'inference' && p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp)
+    .filter((p) => (p.status?.containerStatuses ?? []).length > 0 && (p.status?.containerStatuses ?? []).every((c) => c.ready === true))
+    .map((p) => p.metadata?.name ?? '');
+}
+
+function jobSummary(job: KubeObject, presence: GmPresence | undefined, serving: readonly string[]): string {
   const spec = (job.spec ?? {}) as {
     dataset?: { name?: string; trainProb?: number };
     initialModel?: { name?: string };
@@ -113,9 +121,11 @@ function jobSummary(job: KubeObject, presence: GmPresence | undefined): string {
   if (status.startTime) out += field('Started', status.startTime);
   if (status.completionTime) out += field('Completed', status.completionTime);
   const good = status.lastGoodModel;
-  if (good) out += field('Serving Model', `${good.url} (${good.format})`);
-  const serving = (job.status as LifelongStatus | undefined)?.servingIndex;
-  if (serving) out += field('Serving Index', `${serving.url} (round ${serving.round}, create_time ${serving.createTime})`);
+  // The model the job would serve is not served unless an inference worker is up.
+  if (good && serving.length > 0) out += field('Serving Model', `${good.url} (${good.format}), by ${serving.join(', ')}`);
+  else if (good) out += field('Serving Model', `<none>: no inference worker of this job is running and ready (the model it would serve: ${good.url} (${good.format}))`);
+  const index = (job.status as LifelongStatus | undefined)?.servingIndex;
+  if (index) out += field('Serving Index', `${index.url} (round ${index.round}, create_time ${index.createTime})`);
   else if (job.kind === 'LifelongLearningJob') out += field('Serving Index', '(none yet: the inference worker starts at the first deploy)');
   const rollback = job.metadata?.annotations?.[ROLLBACK_ANNOTATION];
   const outcome = (job.status as ModelHistoryStatus | undefined)?.lastRollback;
@@ -311,7 +321,7 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject, g
         (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '') ||
         (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
     );
-    out += jobSummary(o, status.conditions?.length ? undefined : await gmPresence());
+    out += jobSummary(o, status.conditions?.length ? undefined : await gmPresence(), servingPods(pods, labelKeys));
     out += timelineSection(status);
     // The deploy gate's decisions (metric, operator, threshold) are IncrementalLearningJob's; a lifelong round's are in Rounds.
     if (r.kind !== 'LifelongLearningJob') out += decisionsSection(status);

@@ -491,6 +491,12 @@ export class JobController<J extends LearningJob> {
       if (c.type === JobConditionType.Ready && c.reason !== 'Retry' && c.stage !== 'Deploy') {
         metrics.triggerDecisions.inc({ stage: c.stage.toLowerCase(), decision: 'Ready' });
       }
+      if (c.type === JobConditionType.Running) {
+        const round = conditionRound(c, 0);
+        const ready = findLastCondition(conditions, (s) => s.stage === c.stage && s.type === JobConditionType.Ready && conditionRound(s, 0) === round);
+        const seconds = (timeMs(c.lastTransitionTime) - timeMs(ready?.lastTransitionTime)) / 1000;
+        if (Number.isFinite(seconds) && seconds >= 0) metrics.triggerLatency.observe({ stage: c.stage }, seconds);
+      }
       if (c.type === JobConditionType.Completed || c.type === JobConditionType.Failed) {
         const round = conditionRound(c, 0);
         const attempt = conditionAttempt(c);

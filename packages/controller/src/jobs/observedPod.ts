@@ -30,6 +30,11 @@ export interface ObservedPod {
   waiting?: string;
   /** A container that keeps exiting (restarted at least `CRASH_RESTARTS` times, last exit not 0), in words. */
   crashing?: string;
+  /**
+   * What runs instead of a container's image, from the pod condition `sedna.io/ImageNotMapped` the
+   * embedded node agent sets when its image map does not know the image.
+   */
+  substitution?: string;
   /** Created by this Global Manager and not yet seen in the informer's cache. */
   expected?: boolean;
 }
@@ -150,5 +155,7 @@ export function observePod(pod: V1Pod, resourceKind: string): ObservedPod | unde
   }
   const crashing = describeCrashing(pod);
   if (crashing) observed.crashing = crashing;
+  const substitution = pod.status?.conditions?.find((c) => c.type === 'sedna.io/ImageNotMapped' && c.status === 'True')?.message;
+  if (substitution) observed.substitution = substitution;
   return observed;
 }

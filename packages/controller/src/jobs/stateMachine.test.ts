@@ -134,6 +134,13 @@ describe('decide: the rows of the original table (sedna-notes 2.4.1), with the f
     expect(conditionData(last(d)).worker).toBe(`helmet-${type}-abcde`);
   });
 
+  test('(Train, Starting), its pod Running something else than its image: (Train, Running) says what runs', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Starting', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
+    const substitution = 'container train-worker: image "helmet:v1" has no local command on this node (...); running "python3 /code/train.py" instead';
+    const d = run(job, { pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', substitution })] });
+    expect(last(d)).toMatchObject({ stage: 'Train', type: 'Running', message: substitution });
+  });
+
   test('(Train, Starting) with its pod Pending: nothing yet', () => {
     const job = makeJob({ conditions: [cond('Train', 'Starting', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
     const d = run(job, { pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Pending' })] });
@@ -265,6 +272,38 @@ describe('decide: LC reports', () => {
     expect(appended(job, d)).toEqual(['Train/Ready/4', 'Train/Starting/4']);
     expect(d.reportOutcomes[0]?.result).toBe('applied');
     expect(d.status.conditions?.[1]?.message).toBe(`reported by the local controller of node ${NODE}`);
+  });
+
+  test('(Train, Waiting) with a reason: the waiting condition says what it waits for, in place; a new reason replaces the old one', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Waiting', 3)], round: 3 });
+    const first = run(job, { reports: [report({ phase: 'Train', status: 'Waiting', round: 3, reason: '12 of 50 samples (num_of_samples >= 50)' })] });
+    expect(first.reportOutcomes).toEqual([{ id: 'm1', result: 'applied' }]);
+    expect(appended(job, first)).toEqual([]);
+    const waiting = first.status.conditions?.at(-1);
+    expect(waiting).toMatchObject({ stage: 'Train', type: 'Waiting', message: '12 of 50 samples (num_of_samples >= 50)', lastTransitionTime: job.status?.conditions?.[0]?.lastTransitionTime });
+    expect(conditionData(waiting!)).toMatchObject({ round: 3, waitingFor: '12 of 50 samples (num_of_samples >= 50)' });
+    const second = run({ ...job, status: first.status }, { reports: [report({ phase: 'train', status: 'waiting', round: 3, reason: 'timer 02:00-04:00, now 15:10' }, 'm2')] });
+    expect(second.status.conditions?.at(-1)?.message).toBe('timer 02:00-04:00, now 15:10');
+    expect(second.status.conditions).toHaveLength(1);
+  });
+
+  test("(Train, Waiting) keeps the condition's own message (a failed round's) and puts the reason after it", () => {
+    const failed = { ...cond('Train', 'Waiting', 2), reason: 'RoundFailed', message: 'round 2 failed: its samples are back in the pools' };
+    const job = makeJob({ conditions: [failed], round: 2 });
+    const d = run(job, { reports: [report({ phase: 'Train', status: 'Waiting', round: 2, reason: 'no index at /data/index.txt; 0 of 50 samples (num_of_samples >= 50)' })] });
+    expect(d.status.conditions?.at(-1)).toMatchObject({ reason: 'RoundFailed', message: 'round 2 failed: its samples are back in the pools; no index at /data/index.txt; 0 of 50 samples (num_of_samples >= 50)' });
+    const again = run({ ...job, status: d.status }, { reports: [report({ phase: 'Train', status: 'Waiting', round: 2, reason: '3 of 50 samples (num_of_samples >= 50)' }, 'm2')] });
+    expect(again.status.conditions?.at(-1)?.message).toBe('round 2 failed: its samples are back in the pools; 3 of 50 samples (num_of_samples >= 50)');
+  });
+
+  test('(Train, Waiting) of another round, after the stage moved on, or without a reason is ignored and changes nothing', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Waiting', 3)], round: 3 });
+    expect(run(job, { reports: [report({ phase: 'Train', status: 'Waiting', round: 2, reason: 'x' })] }).reportOutcomes[0]).toMatchObject({ result: 'ignored' });
+    expect(run(job, { reports: [report({ phase: 'Train', status: 'Waiting', round: 3 })] }).reportOutcomes[0]).toMatchObject({ result: 'ignored', detail: '(Train, Waiting) without a reason says nothing' });
+    const moved = makeJob({ conditions: [cond('Train', 'Waiting', 3), cond('Train', 'Ready', 4)], round: 4 });
+    const d = run(moved, { reports: [report({ phase: 'Train', status: 'Waiting', round: 3, reason: '1 of 50 samples' })], pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', round: 4, phase: 'Pending' })] });
+    expect(d.reportOutcomes[0]).toMatchObject({ result: 'ignored' });
+    expect(d.status.conditions?.every((c) => !c.message?.includes('1 of 50'))).toBe(true);
   });
 
   test('an original LC report without a round: the next round', () => {

@@ -427,7 +427,30 @@ class Decider<J extends LearningJob> {
       }
       return { id: report.id, result: 'applied' };
     }
+    if (type === JobConditionType.Waiting && stage === JobStage.Train) return this.waitingFor(report, latest, at);
     return ignored(`${what} is not a state the LC reports`);
+  }
+
+  /**
+   * (Train, Waiting) with a reason (ours): what the waiting stage waits for, as its LC sees it (the
+   * samples against the trigger's threshold, the timer window, a missing index). The latest condition
+   * keeps its type and transition time; its message becomes its own message followed by the reason.
+   */
+  private waitingFor(report: PendingReport, latest: JobCondition, at: string): ReportOutcome {
+    const { message } = report;
+    const ignored = (detail: string): ReportOutcome => ({ id: report.id, result: 'ignored', detail });
+    if (latest.stage !== JobStage.Train || latest.type !== JobConditionType.Waiting) return ignored(`(Train, Waiting) does not describe ${at}`);
+    const round = conditionRound(latest, this.round);
+    if (message.round !== undefined && message.round !== round) return ignored(`(Train, Waiting) is for round ${message.round}, the job is at ${at}`);
+    const reason = typeof message.reason === 'string' ? message.reason.trim() : '';
+    if (reason === '') return ignored('(Train, Waiting) without a reason says nothing');
+    const data = conditionData(latest);
+    if (data.waitingFor === reason) return { id: report.id, result: 'applied' };
+    let own = latest.message ?? '';
+    if (data.waitingFor !== undefined && own.endsWith(data.waitingFor)) own = own.slice(0, own.length - data.waitingFor.length).replace(/; $/, '');
+    const updated: JobCondition = { ...latest, message: own ? `${own}; ${reason}` : reason, lastHeartbeatTime: this.now, data: JSON.stringify({ ...data, waitingFor: reason }) };
+    this.conditions[this.conditions.lastIndexOf(latest)] = updated;
+    return { id: report.id, result: 'applied' };
   }
 
   // ---- the manual trigger
@@ -640,7 +663,7 @@ class Decider<J extends LearningJob> {
     const pod = this.findPod(STAGE_WORKER[stage], round, attempt, data.worker);
     const next = { ...this.carried(data, attempt), ...(data.worker ? { worker: data.worker } : {}) };
     if (pod?.phase === 'Running' && latest.type === JobConditionType.Starting) {
-      this.append({ stage, type: JobConditionType.Running, round, data: next });
+      this.append({ stage, type: JobConditionType.Running, round, data: next, ...(pod.substitution ? { message: pod.substitution } : {}) });
       return true;
     }
     if (!this.podFailures) return false;

@@ -166,7 +166,12 @@ export function buildWorkerPod<J extends LearningJob>(job: J, request: WorkerPod
     { name: 'SEDNA_WORKER_TOKEN', valueFrom: { secretKeyRef: { name: request.name, key: WORKER_TOKEN_SECRET_KEY } } },
     ...storage.workerEnv(secrets, namespace),
   ];
-  spec.containers = (spec.containers ?? []).map((c) => withDefaultRequests(withEnv(c, envVars, containerMounts), settings.workerDefaultRequests));
+  // A failed worker's last log lines go into its terminated state's message, and from there into the
+  // job's Failed condition (as Kubernetes does for FallbackToLogsOnError), unless the template chose.
+  spec.containers = (spec.containers ?? []).map((c) => ({
+    terminationMessagePolicy: 'FallbackToLogsOnError' as const,
+    ...withDefaultRequests(withEnv(c, envVars, containerMounts), settings.workerDefaultRequests),
+  }));
   const initContainers = [
     ...(spec.initContainers ?? []).map((c) => withDefaultRequests(c, settings.workerDefaultRequests)),
     ...storage.initContainers(settings.storageInitializer, secrets, namespace),

@@ -70,6 +70,8 @@ describe('resolveCommand', () => {
   ])('without command or mapped image, args[0] %s runs with its interpreter', (script, prefix) => {
     const resolved = resolveCommand({ args: [script, '--epochs', '2'], image: 'unknown:1' }, where, {}, interpreters);
     expect([resolved.file, ...resolved.args]).toEqual([...prefix, script, '--epochs', '2']);
+    // The image it does not run is said, for the ImageNotMapped event and the failure message.
+    expect(resolved.unmappedImage).toBe('unknown:1');
   });
 
   test('an unknown extension names the pod, container, image and args[0]', () => {

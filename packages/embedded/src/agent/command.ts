@@ -16,6 +16,11 @@ export interface Interpreters {
 export interface ResolvedCommand {
   file: string;
   args: string[];
+  /**
+   * Set when the container names an image the image map does not know and its script runs with the
+   * interpreter of its extension instead: the image, for the event and the message that say so.
+   */
+  unmappedImage?: string;
 }
 
 const EXTENSION_INTERPRETER: Record<string, keyof Interpreters> = {
@@ -95,6 +100,7 @@ export function resolveCommand(
   const command = container.command ?? [];
   const args = container.args ?? [];
   let argv: string[];
+  let unmappedImage: string | undefined;
   if (command.length > 0) {
     argv = [...command, ...args];
   } else {
@@ -112,9 +118,10 @@ export function resolveCommand(
         );
       }
       argv = [...interpreters[kind], ...args];
+      if (container.image) unmappedImage = container.image;
     }
   }
   const [file, ...rest] = argv;
   if (!file) throw new NodeAgentError('UnresolvableCommand', `${where}: the command resolves to an empty executable name`);
-  return { file, args: rest };
+  return { file, args: rest, ...(unmappedImage === undefined ? {} : { unmappedImage }) };
 }

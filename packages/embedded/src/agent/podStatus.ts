@@ -156,6 +156,8 @@ export interface PodStatusInput {
   hostIP: string;
   podIP: string;
   previousConditions: readonly PodCondition[];
+  /** Conditions of the agent's own beyond the kubelet's four (e.g. `sedna.io/ImageNotMapped`). */
+  extraConditions?: readonly PodCondition[];
   /** Overrides the computed phase (NodeRestart, NodeShutdown). */
   phase?: PodPhase;
   reason?: string;
@@ -174,7 +176,7 @@ export function buildPodStatus(input: PodStatusInput): PodStatusBody {
     podIP: input.podIP,
     podIPs: [{ ip: input.podIP }],
     startTime: input.startTime,
-    conditions: podConditions(input.init, input.main, phase, input.previousConditions, now),
+    conditions: [...podConditions(input.init, input.main, phase, input.previousConditions, now), ...(input.extraConditions ?? [])],
     initContainerStatuses: input.init.map(containerStatus),
     containerStatuses: input.main.map(containerStatus),
   };

@@ -14,8 +14,12 @@ import { buildPodStatus, type ContainerRecord, type PodCondition, type PodStatus
 import { type LaunchSpec, launchProcess, type ProcessHandle, type ProcessResult } from './processRunner.js';
 import { type StateStore } from './stateStore.js';
 import { prepareVolumes } from './volumes.js';
+import { logTail } from './terminationMessage.js';
 
 const SIGNALS = constants.signals as Record<string, number>;
+
+/** The pod condition of a container run without its image (the GM quotes its message in the job's conditions). */
+export const IMAGE_NOT_MAPPED = 'sedna.io/ImageNotMapped';
 
 /** What a pod worker needs from the agent. */
 export interface PodWorkerDeps {
@@ -66,6 +70,8 @@ export class PodWorker {
   private readonly init: ContainerRecord[];
   private readonly main: ContainerRecord[];
   private readonly processes = new Map<string, ProcessHandle>();
+  /** Per container: what runs instead of its image, when the image map does not know the image. */
+  private readonly substitutions = new Map<string, string>();
   private readonly abort = new AbortController();
   private readonly startTime = timestamp();
   private volumes: Map<string, PlannedVolume> | undefined;
@@ -142,10 +148,23 @@ export class PodWorker {
       hostIP: this.deps.info.hostIP,
       podIP: this.deps.info.podIP,
       previousConditions: this.conditions,
+      extraConditions: this.substitutionCondition(),
       ...(this.outcome ?? {}),
     });
     this.conditions = body.conditions;
     return body;
+  }
+
+  /**
+   * While a container runs something else than its image (the image map does not know it), a pod
+   * condition `sedna.io/ImageNotMapped` `True` says what, so the pod's status (and the job condition
+   * the GM writes from it) tells it, not only an event.
+   */
+  private substitutionCondition(): PodCondition[] {
+    if (this.substitutions.size === 0) return [];
+    const message = [...this.substitutions].map(([container, note]) => `container ${container}: ${note}`).join('; ');
+    const before = this.conditions.find((c) => c.type === IMAGE_NOT_MAPPED);
+    return [{ type: IMAGE_NOT_MAPPED, status: 'True', reason: 'ImageNotMapped', message, lastProbeTime: null, lastTransitionTime: before?.status === 'True' ? before.lastTransitionTime : timestamp() }];
   }
 
   private report(): void {
@@ -298,12 +317,13 @@ export class PodWorker {
       }
       const exitCode = result.kind === 'exited' ? result.exitCode : 128;
       const signal = result.kind === 'exited' && result.signal ? SIGNALS[result.signal] : undefined;
+      const message = this.terminationMessage(spec, result, exitCode, launch?.logPath);
       record.state = {
         terminated: {
           exitCode,
           ...(signal === undefined ? {} : { signal }),
           reason: result.kind === 'failed' ? 'StartError' : exitCode === 0 ? 'Completed' : 'Error',
-          ...(result.kind === 'failed' ? { message: result.message } : {}),
+          ...(message ? { message } : {}),
           startedAt,
           finishedAt: timestamp(result.finishedAt),
           ...(launch && record.containerID ? { containerID: record.containerID } : {}),
@@ -326,6 +346,25 @@ export class PodWorker {
       this.report();
       await this.sleep(delay);
     }
+  }
+
+  /**
+   * The `terminated.message` of a run: the start failure, or for a failed run with
+   * `terminationMessagePolicy: FallbackToLogsOnError` the end of its log (as the kubelet: the last 80
+   * lines, at most 2048 bytes); preceded, for a failed run, by what ran instead of an unmapped image.
+   */
+  private terminationMessage(spec: V1Container, result: ProcessResult, exitCode: number, logPath: string | undefined): string | undefined {
+    const failed = result.kind === 'failed' || exitCode !== 0;
+    if (!failed) return undefined;
+    const parts: string[] = [];
+    const substitution = this.substitutions.get(spec.name);
+    if (substitution) parts.push(`${substitution}.`);
+    if (result.kind === 'failed') parts.push(result.message);
+    else if (spec.terminationMessagePolicy === 'FallbackToLogsOnError' && logPath) {
+      const tail = logTail(logPath);
+      if (tail) parts.push(tail);
+    }
+    return parts.length > 0 ? parts.join('\n') : undefined;
   }
 
   private backoffDelay(failures: number): number {
@@ -368,6 +407,11 @@ export class PodWorker {
     for (const [key, value] of Object.entries(env)) processEnv[key] = rewrite(value);
     const logPath = this.logPath(spec.name, false);
     const gracePeriodSeconds = podGracePeriod(this.pod, this.deps.defaultGracePeriodSeconds);
+    if (command.unmappedImage !== undefined) {
+      const note = `image ${JSON.stringify(command.unmappedImage)} has no local command on this node (the node agent's imageCommands, --image-command IMAGE=COMMAND, map one); running ${JSON.stringify([command.file, ...command.args].join(' '))} instead`;
+      this.substitutions.set(spec.name, note);
+      this.event('Warning', 'ImageNotMapped', `Container ${spec.name}: ${note}`);
+    } else this.substitutions.delete(spec.name);
     return {
       file: command.file,
       args: command.args,

@@ -13,6 +13,7 @@ import { Authenticator } from './authentication.js';
 import { type AuditRecord, createHandler } from './handler.js';
 import { type ApiServerLogger, defaultApiServerLogger } from './logger.js';
 import { type KubeObject } from './kubeObject.js';
+import { ApiServerMetrics } from './metrics.js';
 import { ObjectService, SYSTEM_NAMESPACES } from './objectService.js';
 import { ResourceRegistry } from './resources.js';
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER, ServiceAccountTokenSigner } from './serviceAccountTokens.js';
@@ -201,6 +202,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       serverAddress: () => address,
       minRequestTimeoutSeconds: options.minRequestTimeoutSeconds ?? 1800,
       maxBodyBytes: options.maxRequestBodyBytes ?? 3 * 1024 * 1024,
+      metrics: new ApiServerMetrics(),
     });
     const tls = options.tls === false ? undefined : loadOrCreateTls(dataDir, options.host ?? '127.0.0.1');
     // After the store is open: LMDB may have made files of its own.

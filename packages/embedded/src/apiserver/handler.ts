@@ -14,6 +14,7 @@ import {
 } from './discovery.js';
 import { ApiServerError, successStatus } from './errors.js';
 import { type ApiServerLogger } from './logger.js';
+import { type ApiServerMetrics, type RequestLabels } from './metrics.js';
 import { isPlainObject, type KubeObject } from './kubeObject.js';
 import { type DeleteOptions, type FieldValidation, type ObjectService, parseResourceVersion, type PatchType, type WriteOptions } from './objectService.js';
 import { openApiV3Document, openApiV3Root } from './openapi.js';
@@ -41,6 +42,8 @@ export interface HandlerContext {
   minRequestTimeoutSeconds: number;
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
+  /** Request, latency and watch metrics, served on `/metrics`. */
+  metrics: ApiServerMetrics;
 }
 
 /**
@@ -76,6 +79,26 @@ function rbacVerb(method: string, rr: ResourceRequest, watching: boolean): strin
     default:
       return method.toLowerCase();
   }
+}
+
+/** kube-apiserver's verb label of a resource request: LIST and WATCH apart from GET, DELETECOLLECTION apart from DELETE. */
+function metricsVerb(method: string, rr: ResourceRequest, watching: boolean): string {
+  if (watching) return 'WATCH';
+  if (method === 'GET' && rr.name === undefined) return 'LIST';
+  if (method === 'DELETE' && rr.name === undefined) return 'DELETECOLLECTION';
+  return method;
+}
+
+/** The metrics labels of a resource request. */
+function requestLabels(method: string, rr: ResourceRequest, watching: boolean): RequestLabels {
+  return {
+    verb: metricsVerb(method, rr, watching),
+    group: rr.group,
+    version: rr.version,
+    resource: rr.resource,
+    subresource: rr.subresource ?? '',
+    scope: rr.name !== undefined ? 'resource' : rr.namespace !== undefined ? 'namespace' : 'cluster',
+  };
 }
 
 /** A parsed resource URL. */
@@ -275,7 +298,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
   return (req, res) => {
     const started = Date.now();
     res.on('finish', () => ctx.logger.debug({ method: req.method, url: req.url, code: res.statusCode, ms: Date.now() - started }, 'request'));
-    handle(ctx, req, res).catch((error: unknown) => {
+    handle(ctx, req, res, started).catch((error: unknown) => {
       const e = ApiServerError.from(error, `${req.method} ${req.url}`);
       if (e.code === 'InternalError' || e.code === 'StoreFailure') ctx.logger.error({ method: req.method, url: req.url, err: e.message }, 'request failed');
       sendError(res, e);
@@ -283,7 +306,7 @@ export function createHandler(ctx: HandlerContext): (req: IncomingMessage, res: 
   };
 }
 
-async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, started: number): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
@@ -296,6 +319,12 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   if (!user) {
     req.resume();
     sendError(res, new ApiServerError('Unauthorized', 'Unauthorized'));
+    return;
+  }
+  if (method === 'GET' && path === '/metrics') {
+    const { contentType, text } = await ctx.metrics.text();
+    res.writeHead(200, { 'Content-Type': contentType, 'Cache-Control': 'no-cache, private' });
+    res.end(text);
     return;
   }
   const segs = path.split('/').slice(1);
@@ -332,6 +361,9 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
     throw new ApiServerError('NotFound', 'the server could not find the requested resource');
   }
   if (ctx.audit) auditWhenDone(ctx.audit, req, res, rr, user, url.searchParams);
+  const watching = rr.watchPath || bool(url.searchParams, 'watch') === true;
+  const streaming = watching || (rr.subresource === 'log' && bool(url.searchParams, 'follow') === true);
+  ctx.metrics.track(res, requestLabels(method, rr, watching), streaming, started);
   await resourceRequest(ctx, req, res, rr, url.searchParams);
 }
 
@@ -549,6 +581,7 @@ function watch(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, r
   watchStarted.get(res)?.();
   const sink = {
     send(type: WatchEventType, object: unknown): void {
+      if (type !== 'BOOKMARK' && type !== 'ERROR') ctx.metrics.watchEvents.inc({ group: rt.group, version: rr.version, resource: rt.resource });
       let out = object;
       if (asTable && type !== 'ERROR' && type !== 'BOOKMARK') out = toTable(rt, [object as KubeObject], { include, now: new Date() });
       sinkWrite(`${JSON.stringify({ type, object: out })}\n`);

@@ -167,6 +167,11 @@ export class DatasetMonitor {
   }
 
   /** Samples in the index, as counted so far. */
+  /** Whether the last read found no index file at the path (it may appear later). */
+  get indexMissing(): boolean {
+    return this.missingLogged;
+  }
+
   get count(): number {
     return this.state.cursor.count;
   }

@@ -77,6 +77,17 @@ export class DatasetRegistry implements DatasetSamples {
     return this.entries.get(`${namespace}/${name}`)?.monitor.count;
   }
 
+  /**
+   * Why no sample of a monitored dataset can arrive now, or undefined: `no index at <spec.url>` when
+   * the file does not exist, the `IndexReadable` message when it cannot be read.
+   */
+  blocked(namespace: string, name: string): string | undefined {
+    const entry = this.entries.get(`${namespace}/${name}`);
+    if (!entry) return undefined;
+    if (entry.readable?.status === ConditionStatus.False) return entry.readable.message ?? `spec.url ${JSON.stringify(entry.url)} cannot be read`;
+    return entry.monitor.indexMissing ? `no index at ${entry.url}` : undefined;
+  }
+
   logEnd(namespace: string, name: string): LogPosition | undefined {
     return this.entries.get(`${namespace}/${name}`)?.monitor.logEnd;
   }

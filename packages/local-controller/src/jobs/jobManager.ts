@@ -48,7 +48,7 @@ import {
 } from './jobView.js';
 import { EVAL_VERSIONS, JobState, type EvalVersion, type Intent, type PoolFile } from './jobState.js';
 import { isRemoteIndex, remoteBase, writeDataIndex } from '../datasets/remoteIndex.js';
-import { evaluateTrigger } from './trigger.js';
+import { evaluateTrigger, waitingFor } from './trigger.js';
 import { type LcLogger } from '../logger.js';
 
 /** Options of a `JobManager`. */
@@ -117,6 +117,8 @@ export class JobManager {
   private periodMs = 0;
   private stopped = false;
   private readonly warned = new Map<string, string>();
+  /** The last `round/reason` sent as (Train, Waiting): sent again only when it changes. */
+  private waitingSent: string | undefined;
   protected readonly logger: LcLogger;
 
   constructor(
@@ -154,6 +156,19 @@ export class JobManager {
     });
     this.chain = next;
     return next;
+  }
+
+  /**
+   * Tell the GM what the waiting train stage waits for (status `Waiting`, ours), when it differs from
+   * what the job's (Train, Waiting) condition already says and from what was sent last. A GM that
+   * does not know these reports ignores them.
+   */
+  protected async reportWaiting(reason: string): Promise<void> {
+    const latest = this.job ? latestCondition(this.job) : undefined;
+    if (!latest || latest.stage !== 'Train' || latest.type !== 'Waiting') return;
+    if (latest.data.waitingFor === reason || this.waitingSent === `${latest.round}/${reason}`) return;
+    this.waitingSent = `${latest.round}/${reason}`;
+    await this.ctx.outbox.append(this.frame({ phase: 'Train', status: 'Waiting', round: latest.round, reason }));
   }
 
   /** Log a warning once per distinct reason (until it changes). */
@@ -517,6 +532,7 @@ export class JobManager {
     if (manual && state.data.train.lines === 0) {
       // A round without a single new sample would train on nothing: a manual train waits for the first
       // sample (the annotation stays until the stage leaves Waiting, so it fires as soon as one arrives).
+      await this.reportWaiting(`manual trigger: the train pool is empty, round ${round} starts with the first new sample`);
       return this.warnOnce('manual', `manual train trigger ${manual}: the train pool is empty; round ${round} starts with the first new sample`);
     }
     if (!manual) {
@@ -525,16 +541,24 @@ export class JobManager {
       if (typeof notBefore === 'string' && Date.parse(notBefore) > this.ctx.now().getTime()) {
         return this.warnOnce('backoff', `round ${round} starts no earlier than ${notBefore}: the rounds before it failed`);
       }
-      const result = evaluateTrigger(job.spec.trainSpec.trigger, { num_of_samples: state.data.train.lines }, this.ctx.now(), this.ctx.config.timeZone);
+      const now = this.ctx.now();
+      const result = evaluateTrigger(job.spec.trainSpec.trigger, { num_of_samples: state.data.train.lines }, now, this.ctx.config.timeZone);
       this.ctx.metrics.triggerChecks.inc({ stage: 'Train', result: result.fire ? 'fire' : 'wait' });
-      if (!result.fire) return;
+      if (!result.fire) {
+        const blocked = this.ctx.datasets?.blocked(this.options.namespace, job.spec.dataset.name);
+        const wait = waitingFor(job.spec.trainSpec.trigger, result, now, this.ctx.config.timeZone);
+        return this.reportWaiting(blocked && !result.condition.pass ? `${blocked}; ${wait}` : wait);
+      }
       cause = 'trigger';
       this.logger.info({ round, reason: result.reason }, 'train trigger fired');
     }
     const outputDir = this.outputDir();
     if (!outputDir) return;
     const models = this.trainModels();
-    if (typeof models === 'string') return this.warnOnce('model', `${models}: round ${round} waits for it`);
+    if (typeof models === 'string') {
+      await this.reportWaiting(`${models}: round ${round} waits for it`);
+      return this.warnOnce('model', `${models}: round ${round} waits for it`);
+    }
     const access = await this.cutAccess(outputDir, round);
     if (!access) return;
     const message: UpstreamJobMessage = {

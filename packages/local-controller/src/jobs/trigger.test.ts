@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { clockInWindow, compare, evaluateCondition, evaluateTrigger, isValidTimeZone, resolveMetric, timeOfDay, timerInRange } from './trigger.js';
+import { clockInWindow, compare, evaluateCondition, evaluateTrigger, isValidTimeZone, resolveMetric, timeOfDay, timerInRange, waitingFor } from './trigger.js';
 
 // The original's TestCondition, as facts: operators around threshold 500, symbolic and word forms,
 // equality boundaries at the 1e-6 tolerance (sedna-notes section 7).
@@ -106,5 +106,27 @@ describe('timer AND condition', () => {
 
   test('without a timer only the condition counts', () => {
     expect(evaluateTrigger({ condition: trigger.condition }, { num_of_samples: 501 }, outside, 'UTC').fire).toBe(true);
+  });
+});
+
+describe('what a trigger that does not fire waits for', () => {
+  const now = new Date('2025-06-01T15:10:30Z');
+  const samples = { condition: { metric: 'num_of_samples', operator: '>=' as const, threshold: 50 } };
+  const say = (trigger: Parameters<typeof evaluateTrigger>[0], metrics: Record<string, number>) => waitingFor(trigger, evaluateTrigger(trigger, metrics, now, 'UTC'), now, 'UTC');
+
+  test('the samples against the threshold', () => {
+    expect(say(samples, { num_of_samples: 12 })).toBe('12 of 50 samples (num_of_samples >= 50)');
+  });
+
+  test('the timer window and the time now, when only the timer holds it back', () => {
+    expect(say({ ...samples, timer: { start: '02:00', end: '04:00' } }, { num_of_samples: 60 })).toBe('timer 02:00-04:00, now 15:10');
+  });
+
+  test('both, when both hold it back', () => {
+    expect(say({ ...samples, timer: { start: '02:00', end: '04:00' } }, { num_of_samples: 3 })).toBe('3 of 50 samples (num_of_samples >= 50); timer 02:00-04:00, now 15:10');
+  });
+
+  test("another metric: the condition's own reason", () => {
+    expect(say({ condition: { metric: 'precision_delta', operator: '>', threshold: 0.1 } }, { precision_delta: 0.05 })).toBe('precision_delta 0.05 not > 0.1');
   });
 });

@@ -185,6 +185,22 @@ export interface TriggerResult {
   reason: string;
 }
 
+/**
+ * What a trigger that does not fire waits for, in words with numbers: `12 of 50 samples
+ * (num_of_samples > 50)` (another metric: its reason), and `timer 02:00-04:00, now 15:10` when the
+ * time is outside the window; the parts that hold it back, joined by `; `.
+ */
+export function waitingFor(trigger: Pick<Trigger, 'timer' | 'condition'>, result: TriggerResult, now: Date, timeZone?: string): string {
+  const parts: string[] = [];
+  if (!result.condition.pass) {
+    const { metric, operator, threshold } = trigger.condition;
+    const value = result.condition.value;
+    parts.push(metric.trim() === 'num_of_samples' && value !== undefined ? `${formatNumber(value)} of ${formatNumber(threshold)} samples (num_of_samples ${operator} ${formatNumber(threshold)})` : result.condition.reason);
+  }
+  if (!result.inWindow && trigger.timer) parts.push(`timer ${trigger.timer.start}-${trigger.timer.end}, now ${timeOfDay(now, timeZone)}`);
+  return parts.join('; ');
+}
+
 /** Evaluate a trigger: its timer (if any) at `now` in `timeZone`, AND its condition on `metrics`. */
 export function evaluateTrigger(trigger: Pick<Trigger, 'timer' | 'condition'>, metrics: MetricMap, now: Date, timeZone?: string): TriggerResult {
   const condition = evaluateCondition(trigger.condition, metrics);

@@ -1,0 +1,33 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, test } from '@jest/globals';
+import { logTail } from './terminationMessage.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'sedna-tail-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function log(name: string, text: string): string {
+  const file = path.join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+test('the last 80 lines, without the trailing newline', () => {
+  const file = log('lines.log', Array.from({ length: 120 }, (_, i) => `line ${i + 1}`).join('\n') + '\n\n');
+  const tail = logTail(file).split('\n');
+  expect(tail).toHaveLength(80);
+  expect([tail[0], tail.at(-1)]).toEqual(['line 41', 'line 120']);
+});
+
+test('at most 2048 bytes, a multi-byte character cut at the start dropped', () => {
+  const file = log('long.log', `${'é'.repeat(3000)}\nend\n`);
+  const tail = logTail(file);
+  expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(2048);
+  expect(tail).toMatch(/^é+\nend$/);
+});
+
+test('a missing or empty log gives an empty message', () => {
+  expect(logTail(path.join(dir, 'absent.log'))).toBe('');
+  expect(logTail(log('empty.log', ''))).toBe('');
+});
