@@ -140,7 +140,8 @@ describe('sedna.io/worker-auth', () => {
     expect(workerAuthOptOut(undefined)).toBe(false);
     expect(workerAuthOptOut({})).toBe(false);
     expect(workerAuthOptOut({ 'sedna.io/worker-auth': 'none' })).toBe(true);
-    expect(workerAuthOptOut({ 'sedna.io/worker-auth': ' None ' })).toBe(true);
+    // Only the exact value opts in: what merely looks like it keeps tokens required, with an error.
+    for (const value of [' None ', 'None', 'NONE', ' none', 'none\n', '']) expect(workerAuthOptOut({ 'sedna.io/worker-auth': value })).toEqual({ error: expect.stringContaining(JSON.stringify(value)) });
     expect(workerAuthOptOut({ 'sedna.io/worker-auth': 'off' })).toEqual({
       error: 'metadata.annotations["sedna.io/worker-auth"]: "off" is not "none" (the only value; remove the annotation to require worker tokens)',
     });

@@ -41,7 +41,8 @@ export const WORKER_AUTH_NONE = 'none';
 export function workerAuthOptOut(annotations: Readonly<Record<string, string>> | undefined): boolean | { error: string } {
   const value = annotations?.[WORKER_AUTH_ANNOTATION];
   if (value === undefined) return false;
-  if (value.trim().toLowerCase() === WORKER_AUTH_NONE) return true;
+  // Exactly `none`: a value that only looks like it (` none`, `None`) turns no check off.
+  if (value === WORKER_AUTH_NONE) return true;
   return { error: `metadata.annotations["${WORKER_AUTH_ANNOTATION}"]: ${JSON.stringify(value)} is not "${WORKER_AUTH_NONE}" (the only value; remove the annotation to require worker tokens)` };
 }
 

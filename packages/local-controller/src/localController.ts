@@ -142,13 +142,13 @@ function serveWorkers(parts: Parts): Promise<WorkerApi> {
         const auth = authenticateWorker(name, token, credential.workerKey, config.nodeName);
         // A refused token is worth a line and a count: a worker misconfigured, or someone trying tokens.
         if (!auth.ok) {
-          metrics.workerReportsRejected.inc({ code: String(auth.reply.status), reason: auth.reply.status === 503 ? 'not-ready' : 'bad-token' });
+          ctx.metrics.workerReportsRejected.inc({ code: String(auth.reply.status), reason: auth.reply.status === 503 ? 'not-ready' : 'bad-token' });
           ctx.logger.warn({ worker: name, status: auth.reply.status }, auth.reply.message);
         }
         return auth;
       },
       refused: (name, out, reason) => {
-        metrics.workerReportsRejected.inc({ code: String(out.status), reason });
+        ctx.metrics.workerReportsRejected.inc({ code: String(out.status), reason });
         ctx.logger.warn({ worker: name, status: out.status }, out.message);
       },
       report: createReportHandler({ ctx, jobs, stopping: () => state.stopping }),

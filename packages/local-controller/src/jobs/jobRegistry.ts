@@ -3,8 +3,9 @@
  * hard-example store per job whose inference worker runs on this node, and a wake-up for whoever waits
  * for the next job object from the GM (a worker report racing the GM's update).
  */
+import { JOB_EVENT_PHASE } from '@sedna-ts/api-types';
 import { jobFolder, userHardExampleFolder, type HardExampleTemplate } from '@sedna-ts/api-types/contract';
-import { hostPath } from '../context.js';
+import { hostPath, jobFrame } from '../context.js';
 import { folderRefusal } from '../datasets/dataRoots.js';
 import type { Dataset } from '@sedna-ts/api-types';
 import type { LcContext } from '../context.js';
@@ -23,6 +24,8 @@ interface Entry {
 export class JobRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly hardExamples = new Map<string, HardExampleStore>();
+  // Hard-example folder problems already told to the GM (job and message): said once, not at every sync.
+  private readonly toldFolderProblems = new Set<string>();
   private readonly waiters = new Set<() => void>();
   private readonly byResource: ReadonlyMap<string, LcJobKind>;
 
@@ -144,7 +147,7 @@ export class JobRegistry {
    * folder is in no hostPath volume of a node that runs containers: the LC cannot see it.
    */
   private hardExampleFolder(kind: LcJobKind, job: LcJob): string | undefined {
-    const { config, logger } = this.ctx;
+    const { config } = this.ctx;
     const namespace = job.metadata.namespace ?? 'default';
     const name = job.metadata.name as string;
     const template = (job.spec as { deploySpec?: { template?: { spec?: HardExampleTemplate } } } | undefined)?.deploySpec?.template?.spec;
@@ -152,7 +155,7 @@ export class JobRegistry {
     if (!own) return jobFolder(config.hardExampleRoot, namespace, kind.resourceKind, name);
     const host = own.hostPath ?? (config.localImages ? own.url : undefined);
     if (!host) {
-      logger.warn({ job: `${namespace}/${name}`, HE_SAVED_URL: own.url }, `${kind.kind} ${namespace}/${name}: spec.deploySpec.template: HE_SAVED_URL ${JSON.stringify(own.url)} is in no hostPath volume of the inference worker, so this LC cannot see its hard examples (they are not indexed); mount a hostPath volume there`);
+      this.folderProblem(kind, job, `${kind.kind} ${namespace}/${name}: spec.deploySpec.template: HE_SAVED_URL ${JSON.stringify(own.url)} is in no hostPath volume of the inference worker, so this LC cannot see its hard examples (they are not indexed); mount a hostPath volume there`);
       return undefined;
     }
     return hostPath(config, host);
@@ -171,7 +174,7 @@ export class JobRegistry {
       // where its roots allow (it may run as root).
       const refused = await folderRefusal(config, dir, `${kind.kind} ${namespace}/${name}: the HE_SAVED_URL folder of its inference template`).catch((error: unknown) => (error as Error).message);
       if (refused) {
-        logger.warn({ job: `${namespace}/${name}`, dir }, `${refused}; its hard examples are not indexed`);
+        this.folderProblem(kind, job, `${refused}; its hard examples are not indexed`);
         return;
       }
     }
@@ -187,7 +190,30 @@ export class JobRegistry {
         void this.entries.get(key)?.manager.samplesKept?.(count);
       },
     });
+    try {
+      await he.start();
+    } catch (error) {
+      // A file where the folder should be, a folder it may not write: the job runs, its hard examples are not indexed.
+      await he.stop().catch(() => undefined);
+      this.folderProblem(kind, job, `${kind.kind} ${namespace}/${name}: hard-example folder ${JSON.stringify(dir)}: ${(error as Error).message}; its hard examples are not indexed`);
+      return;
+    }
     this.hardExamples.set(key, he);
-    await he.start();
+  }
+
+  /**
+   * A hard-example folder the LC cannot index: a warning in its log and, once per job and problem, a
+   * Warning event `HardExamplesNotIndexed` on the job (through the outbox), so `sedna describe` says it.
+   */
+  private folderProblem(kind: LcJobKind, job: LcJob, message: string): void {
+    const namespace = job.metadata.namespace ?? 'default';
+    const name = job.metadata.name as string;
+    this.ctx.logger.warn({ job: `${namespace}/${name}` }, message);
+    const told = `${kind.resourceKind}/${namespace}/${name}\u0000${message}`;
+    if (this.toldFolderProblems.has(told)) return;
+    if (this.toldFolderProblems.size >= 10_000) this.toldFolderProblems.clear();
+    this.toldFolderProblems.add(told);
+    const event = { type: 'Warning' as const, reason: 'HardExamplesNotIndexed', message };
+    this.ctx.outbox.append(jobFrame(kind.resourceKind, namespace, name, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [event] })).catch((error: unknown) => this.ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'could not queue the HardExamplesNotIndexed event'));
   }
 }

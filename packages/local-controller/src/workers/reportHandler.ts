@@ -70,15 +70,20 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     return { ...report, ownerInfo: { ...(report.ownerInfo ?? {}), model_version: version, model_version_source: 'last published by the LC' } };
   }
 
-  // Refusals already told to the GM, per job, worker and code: a worker retrying gets one event.
-  const told = new Set<string>();
+  // Refusals told to the GM, per job, report kind and code, with when: one event per 10 minutes each. Not
+  // per worker: the worker name is the caller's choice, and a caller inventing names must not flood the
+  // job's events (the log and the counters still have every refusal).
+  const told = new Map<string, number>();
+  const TELL_EVERY_MS = 10 * 60_000;
 
-  /** A Warning event on the job (through the outbox, so the GM records it even after a restart), once per worker and code. */
+  /** A Warning event on the job (through the outbox, so the GM records it even after a restart), at most one per job, report kind and code every 10 minutes. */
   async function tellGm(kind: LcJobKind, report: WorkerReport, status: number, message: string): Promise<void> {
-    const key = `${kind.resourceKind}/${report.namespace}/${report.ownerName}/${report.name}/${status}`;
-    if (told.has(key)) return;
-    if (told.size >= 10_000) told.clear(); // bounded: a worker told twice after that many is no harm
-    told.add(key);
+    const key = `${kind.resourceKind}/${report.namespace}/${report.ownerName}/${report.kind}/${status}`;
+    const now = Date.now();
+    const last = told.get(key);
+    if (last !== undefined && now - last < TELL_EVERY_MS) return;
+    if (told.size >= 10_000) told.clear(); // bounded: a job told again early after that many is no harm
+    told.set(key, now);
     const event = { type: 'Warning' as const, reason: 'WorkerReportRefused', message: `the LC of node ${config.nodeName} refused the ${report.kind} report of worker ${report.name} (${status}): ${message}` };
     await ctx.outbox.append(jobFrame(kind.resourceKind, report.namespace, report.ownerName, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [event] }));
   }
