@@ -21,13 +21,20 @@ if (Boolean(env.SEDNA_DASHBOARD_TLS_CERT) !== Boolean(env.SEDNA_DASHBOARD_TLS_KE
   log.fatal('SEDNA_DASHBOARD_TLS_CERT and SEDNA_DASHBOARD_TLS_KEY go together: set both or neither');
   process.exit(1);
 }
-const kubeConfig = new KubeConfig();
-kubeConfig.loadFromDefault();
-const tls = env.SEDNA_DASHBOARD_TLS_CERT ? { cert: readFileSync(env.SEDNA_DASHBOARD_TLS_CERT, 'utf8'), key: readFileSync(env.SEDNA_DASHBOARD_TLS_KEY as string, 'utf8') } : undefined;
-const dashboard = await startDashboard({ kubeConfig, host: env.SEDNA_DASHBOARD_HOST ?? '0.0.0.0', port, logger: log, ...(env.SEDNA_GM_URL ? { gmUrl: env.SEDNA_GM_URL } : {}), ...(tls ? { tls } : {}) });
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    log.info({ signal }, 'stopping');
-    void dashboard.close().then(() => process.exit(0));
-  });
+async function main(): Promise<void> {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromDefault();
+  const tls = env.SEDNA_DASHBOARD_TLS_CERT ? { cert: readFileSync(env.SEDNA_DASHBOARD_TLS_CERT, 'utf8'), key: readFileSync(env.SEDNA_DASHBOARD_TLS_KEY as string, 'utf8') } : undefined;
+  const dashboard = await startDashboard({ kubeConfig, host: env.SEDNA_DASHBOARD_HOST ?? '0.0.0.0', port, logger: log, ...(env.SEDNA_GM_URL ? { gmUrl: env.SEDNA_GM_URL } : {}), ...(tls ? { tls } : {}) });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      void dashboard.close().then(() => process.exit(0));
+    });
+  }
 }
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error instanceof Error ? error.message : String(error) }, 'the dashboard did not start');
+  process.exit(1);
+});

@@ -60,10 +60,21 @@ export function classNamesOf(annotations: Record<string, string> | undefined): s
   return names.length > 0 ? names : undefined;
 }
 
-/** The class of a probabilities result (the index of the largest), or undefined. */
-export function predictedClass(result: unknown): number | undefined {
-  if (!Array.isArray(result) || result.length === 0 || !result.every((v) => typeof v === 'number')) return undefined;
-  let best = 0;
-  for (let i = 1; i < result.length; i++) if ((result[i] as number) > (result[best] as number)) best = i;
-  return best;
+/**
+ * The class a classifier's result names: the index of the largest of a list of probabilities (the
+ * result itself, or its `probabilities`), else its `class` (an id, or a name of `names`); undefined
+ * for any other result.
+ */
+export function predictedClass(result: unknown, names?: readonly string[]): number | undefined {
+  const record = typeof result === 'object' && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : undefined;
+  const list = Array.isArray(result) ? result : record?.probabilities;
+  if (Array.isArray(list) && list.length > 0 && list.every((v) => typeof v === 'number')) {
+    let best = 0;
+    for (let i = 1; i < list.length; i++) if ((list[i] as number) > (list[best] as number)) best = i;
+    return best;
+  }
+  const cls = record?.class;
+  if (typeof cls === 'number' && Number.isInteger(cls) && cls >= 0) return cls;
+  if (typeof cls === 'string' && names?.includes(cls)) return names.indexOf(cls);
+  return undefined;
 }

@@ -208,14 +208,14 @@ async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
 
 function BoxesOverlay({ boxes, width, height, names }: { boxes: LabelBox[]; width: number; height: number; names?: string[] }) {
   return html`<svg class="overlay" viewBox=${`0 0 ${width} ${height}`} preserveAspectRatio="none">
-    ${boxes.map((b) => html`<g><rect x=${b.x1} y=${b.y1} width=${b.x2 - b.x1} height=${b.y2 - b.y1} class=${`box c${b.cls % 6}`} /><text x=${b.x1 + 2} y=${b.y1 + 10} class="box-label">${names?.[b.cls] ?? b.cls}</text></g>`)}
+    ${boxes.map((b) => html`<g><rect x=${b.x1} y=${b.y1} width=${b.x2 - b.x1} height=${b.y2 - b.y1} class=${`box c${b.cls % 6}`} /><text x=${b.x1 + Math.max(width, height) / 60} y=${b.y1 + Math.max(width, height) / 14} font-size=${Math.max(width, height) / 14} class="box-label">${names?.[b.cls] ?? b.cls}</text></g>`)}
   </svg>`;
 }
 
 function ExampleCard({ example, base, names, list }: { example: HardExampleView; base: string; names?: string[]; list: string }) {
   const boxes = resultBoxes(example.result);
   const [size, setSize] = useState<{ w: number; h: number }>();
-  const cls = predictedClass(example.result);
+  const cls = predictedClass(example.result, names);
   return html`<figure class="card" data-testid="hard-example" data-id=${example.id}>
     ${example.image
       ? html`<div class="frame"><img src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} />
@@ -275,7 +275,8 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const [size, setSize] = useState<{ w: number; h: number }>();
   const [boxes, setBoxes] = useState<LabelBox[]>([]);
   const [selected, setSelected] = useState<number>(-1);
-  const [cls, setCls] = useState(0);
+  // The class chosen by hand; until then the model's answer (its class names arrive with the job).
+  const [chosen, setChosen] = useState<number>();
   const [message, setMessage] = useState<string>();
   const svg = useRef<SVGSVGElement>(null);
   const drag = useRef<Drag>();
@@ -287,9 +288,11 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
       const rb = e ? resultBoxes(e.result) : undefined;
       setBoxes(rb ? labelBoxesOf(rb) : []);
       setSelected(-1);
-      setCls(predictedClass(e?.result) ?? 0);
+      setChosen(undefined);
     }, (e: Error) => setMessage(e.message));
   }, [base, id]);
+  const predicted = example ? predictedClass(example.result, names) : undefined;
+  const cls = chosen ?? predicted ?? 0;
   const boxMode = example ? resultBoxes(example.result) !== undefined || boxes.length > 0 : false;
   const next = () => {
     const i = queue.indexOf(id);
@@ -317,11 +320,15 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const accept = () => {
     const rb = example ? resultBoxes(example.result) : undefined;
     if (rb) return save({ boxes: labelBoxesOf(rb) });
-    return save({ label: String(cls) });
+    if (predicted === undefined) {
+      setMessage('the model gave no boxes and no class to accept: choose a class or draw boxes');
+      return undefined;
+    }
+    return save({ label: String(predicted) });
   };
   const setClass = (c: number) => {
     if (selected >= 0) setBoxes(boxes.map((b, i) => (i === selected ? { ...b, cls: c } : b)));
-    setCls(c);
+    setChosen(c);
   };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -347,7 +354,8 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
     const p = point(e);
     const target = e.target as Element;
     const index = Number(target.getAttribute('data-index') ?? '-1');
-    (svg.current as SVGSVGElement).setPointerCapture(e.pointerId);
+    // The moves of this pointer come to the canvas even when it leaves the box.
+    svg.current?.setPointerCapture(e.pointerId);
     if (target.classList.contains('handle')) drag.current = { mode: 'resize', index, x0: p.x, y0: p.y, orig: boxes[index] as LabelBox };
     else if (index >= 0) drag.current = { mode: 'move', index, x0: p.x, y0: p.y, orig: boxes[index] as LabelBox };
     else {
@@ -373,7 +381,8 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
     drag.current = undefined;
     if (d && size) setBoxes((all) => all.map((x, i) => (i === d.index ? normalizeBox(x, size.w, size.h) : x)).filter((x) => x.x2 - x.x1 >= 2 && x.y2 - x.y1 >= 2));
   };
-  const classCount = Math.max(names?.length ?? 0, Array.isArray(example?.result) && !boxMode ? (example?.result as unknown[]).length : 2);
+  const probabilities = Array.isArray(example?.result) ? example?.result : (example?.result as { probabilities?: unknown } | null | undefined)?.probabilities;
+  const classCount = Math.max(names?.length ?? 0, Array.isArray(probabilities) ? probabilities.length : 2);
   const [, namespace = '', name = ''] = jobKeyValue.split('/');
   return html`<${Layout} title=${`Label · ${namespace}/${name}`} live=${live}>
     <p class="summary"><a href=${`#/jobs/${jobKeyValue}/hard-examples`}>back to the hard examples</a> · ${queue.length} to label · example <code class="wrap">${id}</code></p>
@@ -385,9 +394,10 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
         ${size ? html`<svg ref=${svg} data-testid="label-canvas" class="overlay editable" viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
           ${boxes.map((b, i) => {
             const n = normalizeBox(b, size.w, size.h);
-            const handle = Math.max(3, size.w / 24);
+            // Sizes in image pixels: a fraction of the image, whatever its resolution.
+            const handle = Math.max(size.w, size.h) / 14;
             return html`<g key=${i}><rect data-index=${i} data-testid="label-box" x=${n.x1} y=${n.y1} width=${n.x2 - n.x1} height=${n.y2 - n.y1} class=${`box c${b.cls % 6} ${i === selected ? 'selected' : ''}`} />
-              <text x=${n.x1 + 1} y=${n.y1 + handle} class="box-label">${names?.[b.cls] ?? b.cls}</text>
+              <text x=${n.x1 + handle / 4} y=${n.y1 + handle} font-size=${handle} class="box-label">${names?.[b.cls] ?? b.cls}</text>
               <rect data-index=${i} class="handle" x=${n.x2 - handle / 2} y=${n.y2 - handle / 2} width=${handle} height=${handle} /></g>`;
           })}
         </svg>` : null}
@@ -401,7 +411,6 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
         <div class="actions">
           <button data-testid="accept" onClick=${() => void accept()} title="a">Accept model (a)</button>
           ${boxMode ? html`<button data-testid="save" onClick=${() => void saveBoxes()} title="Enter">Save boxes (Enter)</button>` : html`<button data-testid="save" onClick=${() => void save({ label: String(cls) })} title="Enter">Save class (Enter)</button>`}
-          ${boxMode ? html`<button data-testid="add-box-mode" onClick=${() => setBoxes([...boxes])} hidden>draw</button>` : null}
           ${boxMode && selected >= 0 ? html`<button onClick=${() => { setBoxes(boxes.filter((_, i) => i !== selected)); setSelected(-1); }}>Delete box (Del)</button>` : null}
           <button data-testid="skip" onClick=${() => void skip()} title="s">Skip (s)</button>
           ${!boxMode ? html`<button data-testid="use-boxes" onClick=${() => size && setBoxes([{ x1: size.w / 4, y1: size.h / 4, x2: (size.w * 3) / 4, y2: (size.h * 3) / 4, cls }])}>Label with boxes</button>` : null}
