@@ -20,6 +20,26 @@ export function drawMetrics(el: HTMLElement, points: MetricPoint[], width: numbe
         { label: metric, stroke: '#2563eb', width: 2, points: { size: 8, fill: '#2563eb' } },
         { label: 'threshold', stroke: '#dc2626', dash: [6, 4], width: 1.5, points: { show: false } },
       ],
+      hooks: {
+        // The gate's threshold as a line across the plot: a series alone draws nothing for one round.
+        draw: [
+          (u) => {
+            const threshold = points.at(-1)?.threshold;
+            if (threshold === undefined) return;
+            const y = u.valToPos(threshold, 'y', true);
+            const ctx = u.ctx;
+            ctx.save();
+            ctx.strokeStyle = '#dc2626';
+            ctx.lineWidth = 1.5 * devicePixelRatio;
+            ctx.setLineDash([6 * devicePixelRatio, 4 * devicePixelRatio]);
+            ctx.beginPath();
+            ctx.moveTo(u.bbox.left, y);
+            ctx.lineTo(u.bbox.left + u.bbox.width, y);
+            ctx.stroke();
+            ctx.restore();
+          },
+        ],
+      },
     },
     data,
     el,

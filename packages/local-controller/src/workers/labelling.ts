@@ -157,7 +157,7 @@ async function readExample(dir: string, id: string): Promise<Example | undefined
   return undefined;
 }
 
-async function examplesIn(dir: string): Promise<Example[]> {
+export async function examplesIn(dir: string): Promise<Example[]> {
   let names: string[];
   try {
     names = await readdir(dir);
