@@ -165,6 +165,16 @@ test('labelling: a moved box (mouse), a new box and an accepted answer (touch); 
     const n = Number(await desktop.getByTestId('queue-count').textContent({ timeout: 10_000 }));
     return n >= 3 ? n : undefined;
   });
+  // The round filter shows the examples of one model version, with their count.
+  const versions = (await desktop.getByTestId('filter-round').locator('option').evaluateAll((o) => o.map((x) => x.getAttribute('value')))).filter((v): v is string => Boolean(v));
+  expect(versions).toContain('initial');
+  for (const v of versions) {
+    await desktop.getByTestId('filter-round').selectOption(v);
+    const shown = await desktop.getByTestId('hard-example').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-version')));
+    expect(new Set(shown)).toEqual(new Set([v]));
+    expect(await desktop.getByTestId('shown-count').textContent()).toBe(`${shown.length} shown`);
+  }
+  await desktop.getByTestId('filter-round').selectOption('');
   const before = indexLines().length;
   expect(await desktop.getByTestId('dataset-count').textContent()).toBe(String(before));
   expect(await scrollsHorizontally(desktop)).toBe(false);

@@ -216,7 +216,7 @@ function ExampleCard({ example, base, names, list }: { example: HardExampleView;
   const boxes = resultBoxes(example.result);
   const [size, setSize] = useState<{ w: number; h: number }>();
   const cls = predictedClass(example.result, names);
-  return html`<figure class="card" data-testid="hard-example" data-id=${example.id}>
+  return html`<figure class="card" data-testid="hard-example" data-id=${example.id} data-version=${example.modelVersion ?? 'initial'}>
     ${example.image
       ? html`<div class="frame"><img src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} />
           ${boxes && size ? html`<${BoxesOverlay} boxes=${labelBoxesOf(boxes)} width=${size.w} height=${size.h} names=${names} />` : null}</div>`
@@ -247,8 +247,18 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
     // Reloaded when the job moves on (a new round, new hard examples): driven by the watch, not a timer.
   }, [base, which, round, job?.status?.conditions?.length]);
   const names = classNamesOf(job?.metadata.annotations);
-  const versions = [...new Set((list?.examples ?? []).map((e) => e.modelVersion ?? 'initial'))];
-  const shown = (list?.examples ?? []).filter((e) => !version || (e.modelVersion ?? 'initial') === version);
+  const [trainedIn, setTrainedIn] = useState('');
+  // A model version is the round that deployed it; the model itself was trained in that round, or in an
+  // earlier one a rollback served again (status.deployments).
+  const modelOf = (e: HardExampleView): string => {
+    if (e.modelVersion === null) return 'initial';
+    const d = job?.status?.deployments?.find((x) => String(x.round) === e.modelVersion);
+    return d ? (d.trainedIn === 0 ? 'initial' : `round ${d.trainedIn}`) : `version ${e.modelVersion}`;
+  };
+  const all = list?.examples ?? [];
+  const versions = [...new Set(all.map((e) => e.modelVersion ?? 'initial'))];
+  const models = [...new Set(all.map(modelOf))];
+  const shown = all.filter((e) => (!version || (e.modelVersion ?? 'initial') === version) && (!trainedIn || modelOf(e) === trainedIn));
   const [, namespace = '', name = ''] = jobKeyValue.split('/');
   return html`<${Layout} title=${`Hard examples · ${namespace}/${name}`} live=${live}>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
@@ -257,7 +267,9 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
       · <a href=${`${base}/coco`} download="coco.json">COCO export</a></p>
     <div class="filters">
       <label>List <select value=${which} onChange=${(e: Event) => setWhich((e.target as HTMLSelectElement).value as 'queue' | 'skipped')}><option value="queue">to label</option><option value="skipped">skipped</option></select></label>
-      <label>Model version <select value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${list?.examples.length ?? 0})</option>${versions.map((v) => html`<option value=${v}>${v} (${(list?.examples ?? []).filter((e) => (e.modelVersion ?? 'initial') === v).length})</option>`)}</select></label>
+      <label>Round (model version) <select data-testid="filter-round" value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${all.length})</option>${versions.map((v) => html`<option value=${v}>${v === 'initial' ? 'initial' : `round ${v}`} (${all.filter((e) => (e.modelVersion ?? 'initial') === v).length})</option>`)}</select></label>
+      <label>Model trained in <select data-testid="filter-model" value=${trainedIn} onChange=${(e: Event) => setTrainedIn((e.target as HTMLSelectElement).value)}><option value="">all</option>${models.map((m) => html`<option value=${m}>${m} (${all.filter((e) => modelOf(e) === m).length})</option>`)}</select></label>
+      <span class="count" data-testid="shown-count">${shown.length} shown</span>
     </div>
     <div class="gallery">${shown.map((e) => html`<${ExampleCard} key=${e.id} example=${e} base=${base} names=${names} list=${which} />`)}</div>
   </${Layout}>`;
