@@ -182,7 +182,7 @@ function JobPage({ jobKeyValue }: { jobKeyValue: string }) {
         <h2>Model lineage</h2>
         <div data-testid="lineage">
           <p>Serving: ${lineage.serving ? html`<strong>the model of round ${lineage.serving.trainedIn}</strong> <span class="wrap">${lineage.serving.url ?? ''}</span>` : 'the initial model'}</p>
-          <ul>${lineage.served.map((s) => html`<li>round ${s.round}: ${s.decision} the model of round ${s.trainedIn}</li>`)}</ul>
+          <ul>${lineage.served.map((s) => html`<li>${s.decision === 'Initial' ? 'from the start: the initial model' : `round ${s.round}: ${s.decision === 'Rollback' ? 'rolled back to' : 'deployed'} the model of round ${s.trainedIn}`}</li>`)}</ul>
           ${lineage.keptOut.length > 0 ? html`<p>Kept out: ${lineage.keptOut.map((k) => html`<span class="badge Keep" title=${k.reason ?? ''}>round ${k.round}</span> `)}</p>` : null}
         </div>
       </section>
