@@ -137,6 +137,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   function forwardToGm(req: IncomingMessage, res: ServerResponse, session: Session, rest: string): void {
     if (!options.gmUrl) return sendJson(res, 503, { error: 'the dashboard was started without the URL of the global manager' });
     const target = new URL(`/dashboard/v1/${rest}`, options.gmUrl);
+    // `..` in the path must not reach the GM's other routes.
+    if (!target.pathname.startsWith('/dashboard/v1/')) return sendJson(res, 404, { error: `no route ${req.method} /api/gm/${rest}` });
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const headers: Record<string, string> = { Authorization: `Bearer ${session.token}` };
     for (const h of ['content-type', 'content-length']) if (req.headers[h]) headers[h] = String(req.headers[h]);
