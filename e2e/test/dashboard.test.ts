@@ -236,6 +236,28 @@ test('labelling: a moved box (mouse), a new box and an accepted answer (touch); 
   expect(indexLines().find((l) => l.startsWith(`labelled/${thirdId}.`))).toMatch(/^labelled\/\S+\.png [01]$/);
   expect(indexLines().length).toBe(before + 3);
 
+  // Skip by touch: the example moves to the skipped list (nothing is written to the index), and is restored from it.
+  await visit(tablet, `${jobPath}/hard-examples`);
+  await tablet.getByTestId('label-link').first().tap();
+  await tablet.getByTestId('skip').waitFor();
+  const skippedId = decodeURIComponent(/label\/([^/]+)$/.exec(tablet.url())?.[1] ?? '');
+  await tablet.getByTestId('skip').tap();
+  await eventually('the next example after the skip', () => (decodeURIComponent(/label\/([^/]+)$/.exec(tablet.url())?.[1] ?? '') !== skippedId ? true : undefined), 30_000);
+  await visit(tablet, `${jobPath}/hard-examples`);
+  await tablet.getByTestId('list').selectOption('skipped');
+  const skippedCard = tablet.locator(`[data-testid="hard-example"][data-id="${skippedId}"]`);
+  await skippedCard.waitFor().catch(async (error: unknown) => {
+    await screenshot(tablet, 'tablet-skipped-failed');
+    throw error;
+  });
+  expect(await tablet.getByTestId('skipped-count').textContent()).toBe('1');
+  await skippedCard.getByRole('button', { name: 'Restore' }).tap();
+  await skippedCard.waitFor({ state: 'detached' });
+  expect(await tablet.getByTestId('skipped-count').textContent()).toBe('0');
+  await tablet.getByTestId('list').selectOption('queue');
+  await tablet.locator(`[data-testid="hard-example"][data-id="${skippedId}"]`).waitFor();
+  expect(indexLines().length).toBe(before + 3);
+
   // The dataset's count grows (the LC read the appended lines), the gallery says so, and a round starts.
   await eventually('the Dataset counting the labels', async () => ((await getJson<{ status?: { numberOfSamples?: number } }>(scenario.dataDir, ['dataset', 'dash-data'])).status?.numberOfSamples === before + 3 ? true : undefined));
   await visit(desktop, `${jobPath}/hard-examples`);

@@ -240,10 +240,19 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
   const base = apiBase(jobKeyValue);
   const round = job?.status?.round ?? 0;
   useEffect(() => {
-    const load = () => getJson<HardExampleList>(`${base}/hard-examples?list=${which}`).then(setList, (e: Error) => setError(e.message));
+    // An answer for an earlier list (the queue, before "skipped" was chosen) must not overwrite a newer one.
+    let current = true;
+    const load = () =>
+      getJson<HardExampleList>(`${base}/hard-examples?list=${which}`).then(
+        (l) => current && setList(l),
+        (e: Error) => current && setError(e.message),
+      );
     void load();
     addEventListener('hard-examples-changed', load);
-    return () => removeEventListener('hard-examples-changed', load);
+    return () => {
+      current = false;
+      removeEventListener('hard-examples-changed', load);
+    };
     // Reloaded when the job moves on (a new round, new hard examples): driven by the watch, not a timer.
   }, [base, which, round, job?.status?.conditions?.length]);
   const names = classNamesOf(job?.metadata.annotations);
@@ -262,11 +271,11 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
   const [, namespace = '', name = ''] = jobKeyValue.split('/');
   return html`<${Layout} title=${`Hard examples · ${namespace}/${name}`} live=${live}>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
-    <p class="summary"><a href=${`#/jobs/${jobKeyValue}`}>back to the job</a> · queue <strong data-testid="queue-count">${list?.counts.queue ?? '…'}</strong> · skipped ${list?.counts.skipped ?? '…'}
+    <p class="summary"><a href=${`#/jobs/${jobKeyValue}`}>back to the job</a> · queue <strong data-testid="queue-count">${list?.counts.queue ?? '…'}</strong> · skipped <strong data-testid="skipped-count">${list?.counts.skipped ?? '…'}</strong>
       ${list?.dataset ? html` · dataset <strong data-testid="dataset-count">${list.dataset.lines}</strong> samples` : null}
       · <a href=${`${base}/coco`} download="coco.json">COCO export</a></p>
     <div class="filters">
-      <label>List <select value=${which} onChange=${(e: Event) => setWhich((e.target as HTMLSelectElement).value as 'queue' | 'skipped')}><option value="queue">to label</option><option value="skipped">skipped</option></select></label>
+      <label>List <select data-testid="list" value=${which} onChange=${(e: Event) => setWhich((e.target as HTMLSelectElement).value as 'queue' | 'skipped')}><option value="queue">to label</option><option value="skipped">skipped</option></select></label>
       <label>Round (model version) <select data-testid="filter-round" value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${all.length})</option>${versions.map((v) => html`<option value=${v}>${v === 'initial' ? 'initial' : `round ${v}`} (${all.filter((e) => (e.modelVersion ?? 'initial') === v).length})</option>`)}</select></label>
       <label>Model trained in <select data-testid="filter-model" value=${trainedIn} onChange=${(e: Event) => setTrainedIn((e.target as HTMLSelectElement).value)}><option value="">all</option>${models.map((m) => html`<option value=${m}>${m} (${all.filter((e) => modelOf(e) === m).length})</option>`)}</select></label>
       <span class="count" data-testid="shown-count">${shown.length} shown</span>
