@@ -2,7 +2,9 @@
 // `npm run demo`: builds the `sedna` command and the worker SDK, validates the project's own example
 // objects (examples/objects), then runs the helmet-detection demo (examples/helmet-detection/demo.ts):
 // `sedna up`, the job applied, three rounds of incremental learning with a table of what each did.
-// Arguments after `npm run demo --` go to demo.ts (e.g. `--rounds 1`).
+// Arguments after `npm run demo --` go to demo.ts (e.g. `--rounds 1`). The demo prints the dashboard's
+// URL (a one-time sign-in link); when stdout is a terminal it leaves `sedna up` running at its end until
+// Ctrl-C and says so, otherwise (CI, pipes, scripts) it exits as before; `--keep` and `--no-keep` decide.
 // `npm run demo:lifelong` (this script with `--lifelong` first) runs demo-lifelong.ts instead: the
 // lifelong-learning job on sites A, B and a new site C, beside the incremental one.
 import { spawn } from 'node:child_process';

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { jobFolder, type KbIndex } from '@sedna-ts/api-types/contract';
 import { writeCameraFrames } from './src/camera.js';
-import { mapOf, runCli, sednaBin, startSednaUp, waitFor, type Condition } from './src/demoSupport.js';
+import { dashboardOf, keepAtEnd, mapOf, runCli, sednaBin, startSednaUp, waitFor, type Condition } from './src/demoSupport.js';
 import { HelmetError } from './src/errors.js';
 import { appendLines, formatIndexLine } from './src/indexFile.js';
 import { prepareJobFolder, prepareLifelongFolder } from './src/jobFolder.js';
@@ -33,6 +33,9 @@ type Site = (typeof SITES)[number];
 
 const { values } = parseArgs({
   options: {
+    // Leave sedna up running at the end (default when stdout is a terminal); --no-keep: stop it.
+    keep: { type: 'boolean' },
+    'no-keep': { type: 'boolean' },
     root: { type: 'string' },
     labels: { type: 'string' },
     frames: { type: 'string' },
@@ -216,12 +219,16 @@ async function incrementalMaps(model: string): Promise<Record<Site, number>> {
 }
 
 const up = startSednaUp(cliBin, dataDir, join(root, 'sedna-up.log'));
+const keep = keepAtEnd(process.argv.slice(2), Boolean(process.stdout.isTTY));
+let dashboard: { url: string; signIn?: string } | undefined;
 const rows: RoundRow[] = [];
 let failure: Error | undefined;
 const f3 = (n: number) => n.toFixed(3);
 try {
   await up.ready();
   say(`demo-lifelong: sedna up is ready (log: ${up.log})`);
+  dashboard = await dashboardOf(dataDir, up.log);
+  say(`demo-lifelong: watch the rounds in the dashboard: ${dashboard.signIn ?? dashboard.url}${dashboard.signIn ? ' (a one-time sign-in link)' : ''}`);
   const base = await incrementalMaps(join(ll.root, 'models', 'initial', 'model.onnx'));
   rows.push({ round: 0, tasks: [], served: {}, lifelong: base, servedBy: { A: 'base', B: 'base', C: 'base' }, incremental: base, ilDecision: '' });
   await runCli(cliBin, ['apply', '-f', ll.jobFile], dataDir);
@@ -254,7 +261,7 @@ try {
 } catch (error) {
   failure = error as Error;
 } finally {
-  await up.stop();
+  if (!keep) await up.stop();
 }
 
 const seconds = (performance.now() - started) / 1000;
@@ -287,3 +294,7 @@ if (values.json) {
   }
 }
 process.exitCode = ok ? 0 : 1;
+if (keep) {
+  say(`demo-lifelong: sedna up keeps running (--no-keep stops it at the end): dashboard ${dashboard?.url ?? '(not up)'}, \`sedna --data-dir ${dataDir} get ll\`; Ctrl-C stops it`);
+  await up.keepUntilStopped();
+}

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { jobFolder } from '@sedna-ts/api-types/contract';
 import { writeCameraFrames } from './src/camera.js';
-import { mapOf, runCli, sednaBin, startSednaUp, waitFor, type Condition } from './src/demoSupport.js';
+import { dashboardOf, keepAtEnd, mapOf, runCli, sednaBin, startSednaUp, waitFor, type Condition } from './src/demoSupport.js';
 import { HelmetError } from './src/errors.js';
 import { readIndexLines } from './src/indexFile.js';
 import { prepareJobFolder } from './src/jobFolder.js';
@@ -25,6 +25,9 @@ const EXAMPLE_DIR = dirname(fileURLToPath(import.meta.url));
 const JOB = 'helmet-detection';
 const { values } = parseArgs({
   options: {
+    // Leave sedna up running at the end (default when stdout is a terminal); --no-keep: stop it.
+    keep: { type: 'boolean' },
+    'no-keep': { type: 'boolean' },
     root: { type: 'string' },
     rounds: { type: 'string' },
     frames: { type: 'string' },
@@ -117,7 +120,8 @@ const folder = await prepareJobFolder({
 
 const upLog = join(root, 'sedna-up.log');
 const up = startSednaUp(cliBin, dataDir, upLog);
-const stopSedna = up.stop;
+const keep = keepAtEnd(process.argv.slice(2), Boolean(process.stdout.isTTY));
+let dashboard: { url: string; signIn?: string } | undefined;
 
 const rows: RoundRow[] = [];
 let baseMap = Number.NaN;
@@ -125,6 +129,8 @@ let failure: Error | undefined;
 try {
   await up.ready();
   say(`demo: sedna up is ready (log: ${upLog})`);
+  dashboard = await dashboardOf(dataDir, upLog);
+  say(`demo: watch the rounds in the dashboard: ${dashboard.signIn ?? dashboard.url}${dashboard.signIn ? ' (a one-time sign-in link)' : ''}`);
   await cli(['apply', '-f', folder.jobFile], dataDir);
   await waitFor('the inference worker to start', 120_000, () => readStats(folder.statsFile));
   const heDir = jobFolder(join(dataDir, 'lc', 'hard-examples'), 'default', 'incrementallearningjob', JOB);
@@ -223,7 +229,7 @@ try {
   failure = error as Error;
 } finally {
   live?.stop();
-  await stopSedna();
+  if (!keep) await up.stop();
 }
 
 const finalMap = rows.length > 0 ? (rows[rows.length - 1] as RoundRow).mapAfter : baseMap;
@@ -240,3 +246,7 @@ if (values.json) {
   );
 }
 process.exitCode = ok ? 0 : 1;
+if (keep) {
+  say(`demo: sedna up keeps running (--no-keep stops it at the end): dashboard ${dashboard?.url ?? '(not up)'}, \`sedna --data-dir ${dataDir} get il\`; Ctrl-C stops it`);
+  await up.keepUntilStopped();
+}

@@ -70,7 +70,31 @@ export interface SednaUpProcess {
   ready(timeoutMs?: number): Promise<void>;
   /** SIGTERM, then SIGKILL after 30 s. */
   stop(): Promise<void>;
+  /** Leaves `sedna up` running until this process gets SIGINT (Ctrl-C) or SIGTERM, then stops it. */
+  keepUntilStopped(): Promise<void>;
   log: string;
+}
+
+/** The dashboard of a running `sedna up`: its URL (endpoint.json) and the one-time sign-in link it printed. */
+export async function dashboardOf(dataDir: string, log: string): Promise<{ url: string; signIn?: string }> {
+  const endpoint = JSON.parse(await readFile(join(dataDir, 'endpoint.json'), 'utf8')) as { dashboard?: string };
+  if (!endpoint.dashboard) throw new HelmetError('DEMO_FAILED', `demo: ${join(dataDir, 'endpoint.json')} names no dashboard`);
+  // The banner follows endpoint.json by a moment.
+  const text = await waitFor('sedna up to print its sign-in link', 10_000, async () => {
+    const t = await readFile(log, 'utf8').catch(() => '');
+    return /sign in once\s+\S+/.test(t) ? t : undefined;
+  }).catch(() => '');
+  const signIn = /sign in once\s+(\S+)/.exec(text)?.[1];
+  return { url: endpoint.dashboard, ...(signIn ? { signIn } : {}) };
+}
+
+/**
+ * Whether the demo leaves `sedna up` running at its end: `--keep` or `--no-keep` when given, else when
+ * stdout is a terminal (a person watching; CI, pipes and scripts get the demo's exit as before).
+ */
+export function keepAtEnd(argv: readonly string[], stdoutIsTty: boolean): boolean {
+  const flag = [...argv].reverse().find((a) => a === '--keep' || a === '--no-keep');
+  return flag ? flag === '--keep' : stdoutIsTty;
 }
 
 /** Starts `sedna up --data-dir <dataDir>`, logging to `log`; stopped on SIGINT and SIGTERM of this process. */
@@ -88,14 +112,23 @@ export function startSednaUp(cliBin: string, dataDir: string, log: string): Sedn
     while (exited === undefined && Date.now() < deadline) await sleep(200);
     if (exited === undefined) up.kill('SIGKILL');
   };
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void stop().then(() => process.exit(130));
-    });
-  }
+  const onSignal = () => void stop().then(() => process.exit(130));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, onSignal);
   return {
     log,
     stop,
+    keepUntilStopped: async () => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.off(signal, onSignal);
+      await new Promise<void>((resolve) => {
+        const done = () => resolve();
+        process.once('SIGINT', done);
+        process.once('SIGTERM', done);
+        // sedna up ending on its own ends the wait too.
+        up.once('exit', done);
+        if (exited !== undefined) resolve();
+      });
+      await stop();
+    },
     ready: async (timeoutMs = 120_000) => {
       await waitFor('sedna up to be ready', timeoutMs, async () => {
         if (exited !== undefined) throw new HelmetError('DEMO_FAILED', `demo: sedna up exited ${exited}; see ${log}`);

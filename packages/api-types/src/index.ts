@@ -190,6 +190,8 @@ export type {
   WorkerReportReply,
   FrameOperation,
   FrameHeader,
+  LcRequest,
+  LcResponse,
   WireFrame,
   CondInput,
   CondOutput,

@@ -64,8 +64,39 @@ export interface WorkerReportReply {
   message: string;
 }
 
-/** Operations of a GM-LC frame. `ack` and `hello` are ours; original peers never send them. */
-export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' | 'hello';
+/**
+ * Operations of a GM-LC frame. `ack` and `hello` are ours; original peers never send them. `request`
+ * (GM to LC) and `response` (LC to GM, same `messageId`) are ours too, for the dashboard's hard examples
+ * and labels: a peer that does not know them ignores them, and the GM's request then times out.
+ */
+export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' | 'hello' | 'request' | 'response';
+
+/** What the GM asks of a job's LC for the dashboard (frame operation `request`, the job in the header). */
+export type LcRequest =
+  /** The hard examples waiting for a label (`queue`) or skipped (`skipped`), and the dataset's line count. */
+  | { action: 'hardExamples.list'; list: 'queue' | 'skipped' }
+  /** The sample file of a hard example (base64 in the response). */
+  | { action: 'hardExamples.sample'; id: string }
+  /**
+   * Labels a hard example: its sample is copied beside the dataset index (temp file and rename), the
+   * label line appended to the index in one O_APPEND write, and the example leaves the queue.
+   */
+  | { action: 'hardExamples.label'; id: string; boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; cls: number }>; label?: string }
+  /** Moves a hard example to the skipped list (kept, restorable) or back. */
+  | { action: 'hardExamples.skip' | 'hardExamples.restore'; id: string }
+  /** The COCO JSON of every labelled sample of the job's dataset index. */
+  | { action: 'dataset.coco' };
+
+/** The LC's answer to an {@link LcRequest} (frame operation `response`, the request's `messageId`). */
+export interface LcResponse {
+  /** An HTTP status: 200, or 400/404/409/500 with `error`. */
+  status: number;
+  body?: unknown;
+  /** For `hardExamples.sample`: the bytes (base64) and their content type. */
+  data?: string;
+  contentType?: string;
+  error?: string;
+}
 
 /** Header of a GM-LC frame. */
 export interface FrameHeader {

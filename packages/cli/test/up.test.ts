@@ -72,9 +72,18 @@ test('sedna up starts everything, writes kubeconfig and endpoint.json with mode 
   expect(secrets).toEqual(expect.arrayContaining(['store/data.mdb', 'store/lock.mdb', 'tls/ca.key', 'tls/server.key']));
   for (const file of secrets) expect([file, mode(path.join(dir, file))]).toEqual([file, 0o600]);
   const endpoint = JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8')) as Record<string, unknown>;
-  expect(Object.keys(endpoint).sort()).toEqual(['apiServer', 'apiToken', 'gmToken', 'gmWebSocket', 'knowledgeBase', 'lcServer', 'pid', 'version']);
+  expect(Object.keys(endpoint).sort()).toEqual(['apiServer', 'apiToken', 'dashboard', 'gmToken', 'gmWebSocket', 'knowledgeBase', 'lcServer', 'pid', 'version']);
   expect(endpoint).toMatchObject({ pid: child.process.pid, version: '0.1.0', apiServer: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+$/), gmWebSocket: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/$/) });
   for (const file of ['kubeconfig', 'endpoint.json', 'gm-secret']) expect(mode(path.join(dir, file))).toBe(0o600);
+  // The dashboard: its URL in the banner and endpoint.json, a one-time sign-in link, nothing readable without it.
+  expect(endpoint.dashboard).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+  expect(child.stdout()).toContain(`  dashboard         ${endpoint.dashboard as string}   (sign in with a Kubernetes token)`);
+  const link = new RegExp(`sign in once +(${String(endpoint.dashboard).replace(/[.:/]/g, '\\$&')}/login/once\\?code=\\S+)`).exec(child.stdout())?.[1] as string;
+  expect((await fetch(`${endpoint.dashboard as string}/api/watch`)).status).toBe(401);
+  const signedIn = await fetch(link, { redirect: 'manual' });
+  expect(signedIn.status).toBe(303);
+  expect(signedIn.headers.get('set-cookie')).toMatch(/^sedna_dashboard=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+  expect((await fetch(link, { redirect: 'manual' })).status).toBe(401);
   for (const file of fs.readdirSync(path.join(dir, 'logs'))) expect(mode(path.join(dir, 'logs', file))).toBe(0o600);
   // The CRDs are registered and the node agent has registered its node.
   const nodes = await run(['get', 'nodes', '--data-dir', dir]);

@@ -53,6 +53,7 @@ export const KUBERNETES_API_ACCESS: readonly ApiAccess[] = [
     scope: 'cluster',
     why: "Warning events on jobs (InvalidSpec, a bad sedna.io/deadlines); a worker pod's Warning events, read when a deadline ends its stage, to say why it did not start",
   },
-  { group: 'authentication.k8s.io', resource: 'tokenreviews', verbs: ['create'], scope: 'cluster', why: 'LC ServiceAccount tokens' },
+  { group: 'authentication.k8s.io', resource: 'tokenreviews', verbs: ['create'], scope: 'cluster', why: 'LC ServiceAccount tokens, and the tokens of dashboard users' },
+  { group: 'authorization.k8s.io', resource: 'subjectaccessreviews', verbs: ['create'], scope: 'cluster', why: 'whether a dashboard user may get a job (its hard examples) or update it (label them)' },
   { group: 'coordination.k8s.io', resource: 'leases', verbs: ['get', 'create', 'update'], scope: 'gm-namespace', why: 'leader election' },
 ];

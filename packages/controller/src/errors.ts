@@ -20,6 +20,8 @@ export type ControllerErrorCode =
   | 'STOPPED'
   /** The websocket or HTTP server could not listen. */
   | 'LISTEN_FAILED'
+  /** A Local Controller could not be asked: not connected, gone, or no answer in time. */
+  | 'UNAVAILABLE'
   /** Anything else (a bug). */
   | 'INTERNAL';
 

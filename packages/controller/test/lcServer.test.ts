@@ -306,3 +306,32 @@ test('closing the endpoint (leadership lost) closes every LC with the code given
   expect(await lc.untilClosed()).toEqual({ code: 4003, reason: 'this global manager replica is no longer the leader' });
   expect(harness.disconnects).toEqual([NODE]);
 });
+
+test("a request to a node's LC (the dashboard's) resolves with the LC's response of the same messageId; another node's response is not taken", async () => {
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.some((f) => f.header.operation === 'hello'));
+  const job = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'tray' };
+  const answer = harness.server.request(NODE, job, { action: 'hardExamples.list', list: 'queue' }, 10_000);
+  await lc.until((r) => r.some((f) => f.header.operation === 'request'));
+  const request = lc.frames('request')[0]!;
+  expect(request).toEqual({ header: { ...job, operation: 'request', messageId: expect.any(String) }, payload: { action: 'hardExamples.list', list: 'queue' } });
+  const other = await connect('edge-2');
+  other.hello();
+  other.send({ ...job, operation: 'response', messageId: request.header.messageId as string }, { status: 200, body: { from: 'edge-2' } });
+  lc.send({ ...job, operation: 'response', messageId: request.header.messageId as string }, { status: 200, body: { examples: [] } });
+  await expect(answer).resolves.toEqual({ status: 200, body: { examples: [] } });
+});
+
+test('a request fails with UNAVAILABLE when the LC is not connected, goes away, or (an LC older than this GM) never answers', async () => {
+  const job = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'tray' };
+  await expect(harness.server.request('edge-9', job, { action: 'dataset.coco' }, 1000)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: 'the local controller of node edge-9 is not connected to this global manager' });
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.some((f) => f.header.operation === 'hello'));
+  await expect(harness.server.request(NODE, job, { action: 'dataset.coco' }, 200)).rejects.toMatchObject({ code: 'UNAVAILABLE', message: `the local controller of node ${NODE} did not answer dataset.coco within 0.2s (an LC older than this GM does not take requests)` });
+  const pending = harness.server.request(NODE, job, { action: 'dataset.coco' }, 10_000);
+  await lc.until((r) => r.filter((f) => f.header.operation === 'request').length === 2);
+  lc.close();
+  await expect(pending).rejects.toMatchObject({ code: 'UNAVAILABLE', message: `the local controller of node ${NODE} went away before it answered` });
+});

@@ -17,6 +17,7 @@ import { LocalControllerError, toLocalControllerError } from './errors.js';
 import { GmClient, PROTOCOL_VERSION } from './gm/gmClient.js';
 import type { LcJobKind } from './jobs/jobKind.js';
 import { JobRegistry } from './jobs/jobRegistry.js';
+import { createLabellingHandler } from './workers/labelling.js';
 import { BUILT_IN_LC_KINDS } from './kinds/index.js';
 import { LcMetrics } from './metrics.js';
 import { ObjectStore, type StoredObject } from './storage/objectStore.js';
@@ -206,6 +207,7 @@ function connectToGm(parts: Parts, lcServer: string, apply: ObjectApplier, onCon
         metrics.gmConnected.set(connected ? 1 : 0);
         if (connected) onConnected();
       },
+      onRequest: createLabellingHandler(ctx, parts.jobs),
     },
   });
 }

@@ -26,6 +26,7 @@ export interface UpOptions extends ServerOptions {
   apiPort?: string;
   gmPort?: string;
   lcPort?: string;
+  dashboardPort?: string;
   /** `-d`: start in the background and return once ready. */
   detach?: boolean;
   /** With `-d`: how long to wait for it to be ready (default 2 min). */
@@ -120,6 +121,8 @@ export function readyMessage(sedna: RunningSedna, dataDirFlag: string): string {
     `  global manager    ${e.gmWebSocket}`,
     `  local controller  ${e.lcServer}`,
     `  knowledge base    ${e.knowledgeBase}/knowledgebase   (lifelong learning; worker tokens only)`,
+    `  dashboard         ${e.dashboard}   (sign in with a Kubernetes token)`,
+    `  sign in once      ${sedna.dashboardSignInLink()}`,
     `  logs              ${sedna.logs.dir}/*.log`,
     'Next:',
     `  sedna${dataDirFlag} apply -f examples/objects     # Datasets and pod templates with nodeName: ${sedna.node} run here`,
@@ -166,7 +169,7 @@ function untilStopped(io: CliIo): { stopped: Promise<string>; dispose: () => voi
 /** Runs `sedna up` until stopped; resolves to the exit code. */
 export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
   if (options.kubeconfig) throw new CliError('USAGE', 'sedna up runs its own API server: --kubeconfig does not apply (use --data-dir)');
-  const ports = { apiPort: port('--api-port', options.apiPort), gmPort: port('--gm-port', options.gmPort), lcPort: port('--lc-port', options.lcPort) };
+  const ports = { apiPort: port('--api-port', options.apiPort), gmPort: port('--gm-port', options.gmPort), lcPort: port('--lc-port', options.lcPort), dashboardPort: port('--dashboard-port', options.dashboardPort) };
   const dataDir = resolveDataDir(options, io);
   const node = options.node ?? DEFAULT_NODE_NAME;
   if (node.length > 253 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(node)) {
@@ -217,6 +220,7 @@ export const upCommand: CommandModule = {
       .option('--api-port <port>', 'port of the API server (default: any free port)')
       .option('--gm-port <port>', "port of the global manager's WebSocket (default: any free port)")
       .option('--lc-port <port>', "port of the local controller's worker API (default: any free port)")
+      .option('--dashboard-port <port>', 'port of the web dashboard (default: any free port)')
       .option(
         '--data-root <dir>',
         'a folder of dataset indexes and outputDirs the local controller may use; repeat for more (default: anything you can read, except the data folder)',
@@ -227,7 +231,7 @@ export const upCommand: CommandModule = {
         [
           '',
           'The data folder is --data-dir DIR, else $SEDNA_HOME, else ~/.sedna. Once every part is ready, DIR/kubeconfig and',
-          'DIR/endpoint.json ({apiServer, apiToken, gmWebSocket, gmToken, lcServer, knowledgeBase, pid, version}) are written, mode 0600;',
+          'DIR/endpoint.json ({apiServer, apiToken, gmWebSocket, gmToken, lcServer, knowledgeBase, dashboard, pid, version}) are written, mode 0600;',
           'the other verbs find the server through them. Logs go to DIR/logs/*.log; warnings and the progress of jobs to stdout.',
           'Exit code 2 when another `sedna up` runs on DIR ("already running (pid N)"); 0 after SIGTERM or SIGINT.',
           'The local controller never reads a dataset index in DIR (it holds the secrets), nor outside the --data-root folders when',

@@ -21,6 +21,7 @@ import type { GlobalManager } from '@sedna-ts/controller';
 import type { RunningKnowledgeBase } from '@sedna-ts/knowledge-base';
 import { ensurePrivateDirSync, logPrivateFileChanges, tightenPrivateFilesSync, writeFileAtomic, type PrivateFileChange } from '@sedna-ts/internal';
 import type { LocalController } from '@sedna-ts/local-controller';
+import type { RunningDashboard } from '@sedna-ts/dashboard';
 import { startApiServerThread, type ApiServerThread } from './apiServerHost.js';
 import { KubeClient } from '../client.js';
 import { startNodeAgentThread, type NodeAgentThread } from './nodeAgentHost.js';
@@ -47,6 +48,8 @@ export interface SednaEndpoint {
   lcServer: string;
   /** The lifelong-learning knowledge base (the workers' KB_SERVER; routes under /knowledgebase). */
   knowledgeBase: string;
+  /** The web dashboard (sign in with a Kubernetes bearer token, or the one-time link `sedna up` prints). */
+  dashboard: string;
   /** The process running `sedna up`. */
   pid: number;
   /** Version of @sedna-ts/cli. */
@@ -70,6 +73,8 @@ export interface StartSednaOptions {
   lcPort?: number;
   /** Port of the knowledge base (absent: 9020 when free, else any free port; 0: any free port). */
   kbPort?: number;
+  /** Port of the dashboard (0 or absent: ephemeral). */
+  dashboardPort?: number;
   /** Where the short lines about warnings go (stdout), and the environment. */
   io: CliIo;
   /** Called as each part becomes ready, e.g. `API server https://127.0.0.1:40123`. */
@@ -86,6 +91,8 @@ export interface RunningSedna {
   /** A client of the API server (closed by stop). */
   client: KubeClient;
   logs: UpLogs;
+  /** A link that signs the browser into the dashboard once, as the kubeconfig's user. */
+  dashboardSignInLink(): string;
   /** Drains and stops everything; never rejects (failures are logged). */
   stop(): Promise<void>;
 }
@@ -323,6 +330,22 @@ async function startAgent(u: UpContext, server: ApiServerThread): Promise<NodeAg
 }
 
 /**
+ * The web dashboard, in this thread, on 127.0.0.1: users' requests carry their own token (the
+ * one-time link signs in with the kubeconfig's); hard examples and labels go through the GM.
+ */
+async function startDashboardPart(u: UpContext, kubeConfig: KubeConfig, gm: GlobalManager): Promise<RunningDashboard> {
+  const { startDashboard } = await import('@sedna-ts/dashboard');
+  const dashboard = await u.parts.start(
+    'the dashboard',
+    'dashboard',
+    () => startDashboard({ kubeConfig, gmUrl: gm.wsUrl.replace(/^ws/, 'http'), host: '127.0.0.1', port: u.options.dashboardPort ?? 0, logger: u.logs.logger('dashboard') }),
+    (d) => () => d.close(),
+  );
+  u.progress(`dashboard ${dashboard.url}`);
+  return dashboard;
+}
+
+/**
  * Starts every part of `sedna up` on `options.dataDir` and resolves once all are ready and the
  * kubeconfig and endpoint files are written.
  *
@@ -357,8 +380,19 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
   const gm = await startGm(u, kubeConfig, secret, kb);
   const lc = await startLc(u, gm);
   await startAgent(u, server);
+  const dashboard = await startDashboardPart(u, kubeConfig, gm);
 
-  const endpoint: SednaEndpoint = { apiServer: server.url, apiToken: server.token, gmWebSocket: gm.wsUrl, gmToken: gm.nodeToken(node), lcServer: lc.url, knowledgeBase: kb.url, pid: process.pid, version: VERSION };
+  const endpoint: SednaEndpoint = {
+    apiServer: server.url,
+    apiToken: server.token,
+    gmWebSocket: gm.wsUrl,
+    gmToken: gm.nodeToken(node),
+    lcServer: lc.url,
+    knowledgeBase: kb.url,
+    dashboard: dashboard.url,
+    pid: process.pid,
+    version: VERSION,
+  };
   const endpointPath = path.join(dataDir, DATA_DIR_FILES.endpoint);
   try {
     await server.writeKubeconfig(kubeconfigPath);
@@ -377,6 +411,7 @@ export async function startSedna(options: StartSednaOptions): Promise<RunningSed
     endpoint,
     client,
     logs,
+    dashboardSignInLink: () => dashboard.signInLink(server.token),
     stop() {
       stopping ??= (async () => {
         // endpoint.json says a sedna up is running here: it goes first.

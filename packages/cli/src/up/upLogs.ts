@@ -15,7 +15,7 @@ import type { CliIo } from '../io.js';
 export const LOGS_DIR = 'logs';
 
 /** The parts of `sedna up` that log. */
-export type UpPart = 'api-server' | 'gm' | 'kb' | 'lc' | 'node-agent' | 'sedna';
+export type UpPart = 'api-server' | 'dashboard' | 'gm' | 'kb' | 'lc' | 'node-agent' | 'sedna';
 
 /** `HH:MM:SS`, local time, for the short lines on stdout. */
 export function clock(date = new Date()): string {

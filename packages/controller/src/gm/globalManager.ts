@@ -10,6 +10,7 @@ import { GM_LEASE_LABEL, KINDS_ANNOTATION } from '@sedna-ts/api-types/contract';
 import { releaseConnections } from '../kube/connectionReuse.js';
 import { resolveConfig, type GlobalManagerConfig, type ResolvedConfig } from '../config.js';
 import { ControllerError, describeError, toControllerError } from '../errors.js';
+import { DashboardApi } from './dashboardApi.js';
 import { GmHttpServer, type Readiness } from './httpServer.js';
 import { LeaderElector } from './leaderElection.js';
 import { startLeaderSession, type LeaderSession } from './leaderSession.js';
@@ -190,7 +191,8 @@ export async function startGlobalManager(config: GlobalManagerConfig = {}): Prom
   const election = c.leaderElection;
   // The server answers /readyz from the leadership made right after it listens.
   const holder: { leadership?: Leadership } = {};
-  const http = await GmHttpServer.listen({ address: c.websocket.address, port: c.websocket.port, logger: log, metrics, readiness: () => readinessOf(c, holder.leadership as Leadership)() });
+  const dashboard = new DashboardApi({ kubeConfig: c.kubeConfig, lcServer: () => holder.leadership?.session?.lcServer, logger: log });
+  const http = await GmHttpServer.listen({ address: c.websocket.address, port: c.websocket.port, logger: log, metrics, dashboard, readiness: () => readinessOf(c, holder.leadership as Leadership)() });
   const l = new Leadership(c, metrics, http);
   holder.leadership = l;
   elect(c, l);

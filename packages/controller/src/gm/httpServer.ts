@@ -4,6 +4,7 @@
  * - GET /readyz: 200 only while this replica leads and its informers are synced (a Service sends LCs
  *   to ready replicas only), 503 with the reason otherwise;
  * - GET /metrics: Prometheus;
+ * - /dashboard/v1/...: the dashboard's hard examples and labels (gm/dashboardApi.ts);
  * - WebSocket upgrades of Local Controllers: handed to the leader's LC endpoint, refused with 503 and
  *   the reason (not the leader, and who is) while there is none.
  */
@@ -31,6 +32,8 @@ export interface GmHttpServerOptions {
   logger: GmLogger;
   metrics: GmMetrics;
   readiness: () => Readiness;
+  /** The dashboard's routes (`/dashboard/v1/...`), answered by every replica (the leader's LCs only by the leader). */
+  dashboard?: { handle(req: IncomingMessage, res: ServerResponse): Promise<void> };
 }
 
 /** Ends an HTTP request that asked for an upgrade with a plain HTTP status and message. */
@@ -108,6 +111,7 @@ export class GmHttpServer {
       res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
     };
+    if (path?.startsWith('/dashboard/v1/') && this.options.dashboard) return this.options.dashboard.handle(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, 'method not allowed\n');
     if (path === '/healthz') return reply(200, 'ok\n');
     if (path === '/readyz') {

@@ -8,10 +8,10 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { decodeFrameContent, encodeFrameContent, type FrameHeader, type WireFrame } from '@sedna-ts/api-types';
+import { decodeFrameContent, encodeFrameContent, type FrameHeader, type LcRequest, type LcResponse, type WireFrame } from '@sedna-ts/api-types';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { GmLogger } from '../config.js';
-import { describeError } from '../errors.js';
+import { ControllerError, describeError } from '../errors.js';
 import { rejectUpgrade, type UpgradeHandler } from '../gm/httpServer.js';
 import { looksLikeJwt, type LcAuthResult } from './lcAuth.js';
 import type { GmMetrics } from '../metrics.js';
@@ -102,6 +102,9 @@ export class LcServer implements UpgradeHandler {
   private arrivals = 0;
   private readonly pingTimer: NodeJS.Timeout;
   private closing = false;
+  /** Requests to LCs waiting for their response, by messageId. */
+  private readonly pending = new Map<string, { node: string; resolve: (r: LcResponse) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private requests = 0;
 
   constructor(private readonly options: LcServerOptions) {
     this.pingTimer = setInterval(() => this.ping(), options.pingIntervalMs ?? 30_000);
@@ -120,6 +123,40 @@ export class LcServer implements UpgradeHandler {
     this.queue(node).enqueue(key, frame);
     this.options.metrics.downstreamQueueDepth.set({ node }, this.queue(node).size);
     this.flush(node);
+  }
+
+  /**
+   * Asks the LC of `node` (the dashboard's hard examples and labels) and resolves with its response.
+   *
+   * @throws ControllerError `UNAVAILABLE` when the node's LC is not connected, the connection drops or
+   *   no response comes within `timeoutMs` (an LC older than this GM ignores requests).
+   */
+  request(node: string, job: { namespace: string; resourceKind: string; resourceName: string }, request: LcRequest, timeoutMs: number): Promise<LcResponse> {
+    const conn = this.connections.get(node);
+    if (!conn?.info || conn.ws.readyState !== WebSocket.OPEN) return Promise.reject(new ControllerError('UNAVAILABLE', `the local controller of node ${node} is not connected to this global manager`));
+    const messageId = `gm-request-${process.pid}-${++this.requests}`;
+    return new Promise<LcResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(messageId);
+        reject(new ControllerError('UNAVAILABLE', `the local controller of node ${node} did not answer ${request.action} within ${timeoutMs / 1000}s (an LC older than this GM does not take requests)`));
+      }, timeoutMs);
+      this.pending.set(messageId, { node, resolve, reject, timer });
+      const frame: WireFrame = { header: { ...job, operation: 'request', messageId }, content: encodeFrameContent(request) };
+      conn.ws.send(JSON.stringify(frame), (error) => {
+        if (!error) return;
+        clearTimeout(timer);
+        this.pending.delete(messageId);
+        reject(new ControllerError('UNAVAILABLE', `sending to the local controller of node ${node}: ${error.message}`));
+      });
+    });
+  }
+
+  private response(conn: Connection, header: FrameHeader, payload: unknown): void {
+    const waiting = header.messageId ? this.pending.get(header.messageId) : undefined;
+    if (!waiting || waiting.node !== conn.node) return;
+    this.pending.delete(header.messageId as string);
+    clearTimeout(waiting.timer);
+    waiting.resolve(isObject(payload) && typeof payload.status === 'number' ? (payload as unknown as LcResponse) : { status: 502, error: `the local controller of node ${conn.node} sent a response without a status` });
   }
 
   /** Closes every connection (with `code` and `reason`) and takes no more. */
@@ -220,6 +257,12 @@ export class LcServer implements UpgradeHandler {
     if (conn.helloTimer) clearTimeout(conn.helloTimer);
     if (this.connections.get(conn.node) !== conn) return;
     this.connections.delete(conn.node);
+    for (const [id, waiting] of this.pending) {
+      if (waiting.node !== conn.node) continue;
+      this.pending.delete(id);
+      clearTimeout(waiting.timer);
+      waiting.reject(new ControllerError('UNAVAILABLE', `the local controller of node ${conn.node} went away before it answered`));
+    }
     if (conn.info) {
       this.options.metrics.connectedNodes.set(this.connectedNodes().size);
       this.options.logger.info({ node: conn.node }, 'local controller disconnected');
@@ -268,6 +311,7 @@ export class LcServer implements UpgradeHandler {
       return;
     }
     if (h.operation === 'status') return void this.upstream(conn, h, payload);
+    if (h.operation === 'response') return this.response(conn, h, payload);
     log.debug({ node: conn.node, operation: h.operation }, 'ignored a frame of an operation the GM does not take');
   }
 

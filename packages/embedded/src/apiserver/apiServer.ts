@@ -11,6 +11,7 @@ import { kubeconfigYaml, loadOrCreateToken } from './files.js';
 import { Controllers } from './gc.js';
 import { Authenticator } from './authentication.js';
 import { type AuditRecord, createHandler } from './handler.js';
+import { RbacAuthorizer } from './rbac.js';
 import { type ApiServerLogger, defaultApiServerLogger } from './logger.js';
 import { type KubeObject } from './kubeObject.js';
 import { ApiServerMetrics } from './metrics.js';
@@ -195,6 +196,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<Running
       registry,
       hub,
       auth,
+      rbac: new RbacAuthorizer(service, registry),
       ...(options.audit ? { audit: options.audit } : {}),
       logger,
       podLogRoot: options.podLogDir ? path.resolve(options.podLogDir) : path.join(dataDir, 'pods'),

@@ -281,8 +281,13 @@ export function builtinResources(): ResourceType[] {
     }),
     // Answered on create from the ServiceAccount tokens the server issues; never stored.
     base('authentication.k8s.io', 'v1', 'tokenreviews', 'TokenReview', false, { verbs: ['create'], columns: [] }),
-    // `kubectl auth can-i`: answered on create (no RBAC here: allowed); never stored.
+    // `kubectl auth can-i` and the GM's question about a dashboard user: answered on create from the RBAC objects; never stored.
     base('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'], columns: [] }),
+    base('authorization.k8s.io', 'v1', 'subjectaccessreviews', 'SubjectAccessReview', false, { verbs: ['create'], columns: [] }),
+    base('rbac.authorization.k8s.io', 'v1', 'roles', 'Role', true),
+    base('rbac.authorization.k8s.io', 'v1', 'rolebindings', 'RoleBinding', true),
+    base('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false),
+    base('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false),
     base('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'], columns: [] }),
     base('coordination.k8s.io', 'v1', 'leases', 'Lease', true, {
       columns: [col('Holder', (o) => String(rec(o.spec).holderIdentity ?? '')), AGE_COLUMN],

@@ -1,7 +1,8 @@
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { type Authenticator, type UserInfo } from './authentication.js';
-import { selfSubjectAccessReview, selfSubjectRulesReview } from './authorization.js';
+import { selfSubjectAccessReview, selfSubjectRulesReview, subjectAccessReview, type AccessDecider } from './authorization.js';
+import { RbacAuthorizer } from './rbac.js';
 import { MAX_BODY_DEPTH, tooDeepAt } from './bodyDepth.js';
 import {
   AGGREGATED_DISCOVERY_TYPE,
@@ -31,6 +32,8 @@ export interface HandlerContext {
   hub: WatchHub;
   /** Who a request comes from; TokenRequest and TokenReview. */
   auth: Authenticator;
+  /** What a user may do (RBAC objects of the store); absent: everything. */
+  rbac?: RbacAuthorizer;
   logger: ApiServerLogger;
   /** Called once per resource request when its answer ends (see `AuditRecord`). */
   audit?: (record: AuditRecord) => void;
@@ -364,7 +367,14 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   const watching = rr.watchPath || bool(url.searchParams, 'watch') === true;
   const streaming = watching || (rr.subresource === 'log' && bool(url.searchParams, 'follow') === true);
   ctx.metrics.track(res, requestLabels(method, rr, watching), streaming, started);
-  await resourceRequest(ctx, req, res, rr, url.searchParams);
+  if (ctx.rbac) {
+    const attributes = { verb: rbacVerb(method, rr, watching), group: rr.group, resource: rr.resource, ...(rr.subresource ? { subresource: rr.subresource } : {}), ...(rr.namespace ? { namespace: rr.namespace } : {}), ...(rr.name ? { name: rr.name } : {}) };
+    if (!ctx.rbac.authorize(user, attributes).allowed) {
+      req.resume();
+      throw RbacAuthorizer.forbidden(user, attributes);
+    }
+  }
+  await resourceRequest(ctx, req, res, rr, url.searchParams, user);
 }
 
 /** Audit callbacks of watches in progress, called once their answer has started (they last long). */
@@ -394,25 +404,28 @@ function auditWhenDone(audit: (record: AuditRecord) => void, req: IncomingMessag
 }
 
 /** TokenRequest, TokenReview and the access reviews: created from the request, answered, never stored. */
-async function authenticationRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, contentType: string): Promise<void> {
+async function authenticationRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, contentType: string, user: UserInfo | undefined): Promise<void> {
   if (req.method !== 'POST' || (rr.subresource === undefined && rr.name !== undefined)) {
     req.resume();
     throw new ApiServerError('MethodNotAllowed', `the server does not allow this method on the requested resource`);
   }
   const body = decodeBody(await readBody(req, ctx.maxBodyBytes), contentType);
   const now = new Date();
+  const decide: AccessDecider = (who, attributes) => (ctx.rbac ? ctx.rbac.authorize(who, attributes) : { allowed: true, reason: 'no authorizer: everything is allowed' });
   const answer =
     rr.subresource === 'token'
       ? ctx.auth.tokenRequest(rr.namespace ?? '', rr.name as string, body, now)
+      : rr.resource === 'subjectaccessreviews'
+        ? subjectAccessReview(body, decide)
       : rr.resource === 'selfsubjectaccessreviews'
-        ? selfSubjectAccessReview(body)
+        ? selfSubjectAccessReview(body, user, decide)
         : rr.resource === 'selfsubjectrulesreviews'
           ? selfSubjectRulesReview(body)
           : ctx.auth.tokenReview(body, now);
   send(res, 201, answer);
 }
 
-async function resourceRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, q: Query): Promise<void> {
+async function resourceRequest(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, rr: ResourceRequest, q: Query, user?: UserInfo): Promise<void> {
   const rt = ctx.registry.require(rr.group, rr.version, rr.resource);
   const method = req.method ?? 'GET';
   if (rr.namespace !== undefined && !rt.namespaced) throw new ApiServerError('NotFound', 'the server could not find the requested resource');
@@ -425,7 +438,7 @@ async function resourceRequest(ctx: HandlerContext, req: IncomingMessage, res: S
     throw new ApiServerError('NotFound', `the server could not find the requested resource (${rt.resource}/${sub})`);
   }
   const contentType = (req.headers['content-type'] ?? JSON_TYPE).split(';')[0]?.trim().toLowerCase() ?? JSON_TYPE;
-  if (sub === 'token' || rt.verbs?.includes('get') === false) return authenticationRequest(ctx, req, res, rr, contentType);
+  if (sub === 'token' || rt.verbs?.includes('get') === false) return authenticationRequest(ctx, req, res, rr, contentType, user);
   const repr = () => representation(req.headers.accept);
   const writeOptions = (): WriteOptions => {
     const fv = fieldValidation(q);

@@ -1,7 +1,7 @@
 // ServiceAccount tokens through client-node, as the kubelet (TokenRequest) and the GM (TokenReview)
 // use them: issued bound to a pod, reviewed for an audience, refused once expired, for another
 // audience, or when the pod or ServiceAccount behind them is gone or replaced.
-import { AuthenticationV1Api, CoreV1Api, KubeConfig, type V1TokenReviewStatus } from '@kubernetes/client-node';
+import { AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1TokenReviewStatus } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { type AuditRecord, DEFAULT_SERVICE_ACCOUNT_ISSUER } from '../../src/index.js';
 import { ServiceAccountTokenSigner } from '../../src/apiserver/serviceAccountTokens.js';
@@ -183,6 +183,10 @@ describe('TokenRequest and TokenReview', () => {
 
   test('a token without audiences is for the API: it authenticates API requests, which the audit records under its user', async () => {
     await t.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'sedna-gm' } } });
+    // What RBAC grants it (rbac.test.ts: nothing else).
+    const rbac = t.kc.makeApiClient(RbacAuthorizationV1Api);
+    await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'pod-lister' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }] } });
+    await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'gm-lists-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-lister' }, subjects: [{ kind: 'ServiceAccount', name: 'sedna-gm' }] } });
     const issued = await t.core.createNamespacedServiceAccountToken({ name: 'sedna-gm', namespace: ns, body: { spec: {} } });
     expect(issued.spec?.audiences).toEqual([DEFAULT_SERVICE_ACCOUNT_ISSUER]);
     const asGm = (token: string): CoreV1Api => {

@@ -9,7 +9,7 @@
  * refuses its hello: close 4001 naming both versions) is tried again only every `protocolRetryMs`, and
  * `refusal` says why meanwhile.
  */
-import { decodeFrameContent, encodeFrameContent, type WireFrame } from '@sedna-ts/api-types';
+import { decodeFrameContent, encodeFrameContent, type FrameHeader, type LcResponse, type WireFrame } from '@sedna-ts/api-types';
 import { backoffDelay } from '@sedna-ts/internal';
 import { WebSocket, type RawData } from 'ws';
 import { type LcLogger } from '../logger.js';
@@ -52,6 +52,8 @@ export interface GmClientHandlers {
   onAck(message: OutboxMessage | undefined, ok: boolean, error?: string): Promise<void>;
   /** Connection state changed. */
   onConnection?(connected: boolean): void;
+  /** A GM `request` (the dashboard's hard examples and labels) about the job in `header`; absent: answered 501. */
+  onRequest?(header: FrameHeader, request: unknown): Promise<LcResponse>;
 }
 
 /** Options of the GM client. */
@@ -273,6 +275,19 @@ export class GmClient {
         const id = header.messageId;
         if (!id) return;
         this.ackChain = this.ackChain.then(() => this.applyAck(id, content)).catch(failed('ack'));
+        return;
+      }
+      case 'request': {
+        const id = header.messageId;
+        if (!id) return;
+        const answer = (response: LcResponse) => {
+          if (this.socket === socket && socket.readyState === WebSocket.OPEN) {
+            this.sendFrame({ header: { ...header, operation: 'response' }, content: encodeFrameContent(response) });
+          }
+        };
+        const handler = this.options.handlers.onRequest;
+        if (!handler) return answer({ status: 501, error: 'this local controller takes no requests' });
+        void handler(header, content).then(answer, (error: unknown) => answer({ status: 500, error: (error as Error).message }));
         return;
       }
       default:

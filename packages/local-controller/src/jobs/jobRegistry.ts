@@ -133,6 +133,11 @@ export class JobRegistry {
     for (const wake of [...this.waiters]) wake();
   }
 
+  /** Has the hard-example store of a job read its folder again (after the dashboard moved examples). */
+  async rescanHardExamples(kind: LcJobKind, namespace: string, name: string): Promise<void> {
+    await this.hardExamples.get(this.key(kind, namespace, name))?.rescan();
+  }
+
   /** Stops every manager (their actions in progress finish) and every hard-example store. */
   async stop(): Promise<void> {
     this.wakeAll();

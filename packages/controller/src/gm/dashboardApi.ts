@@ -1,0 +1,176 @@
+/**
+ * The GM's routes for the dashboard: a job's hard examples, their samples, labels, skips and the COCO
+ * export, under `/dashboard/v1/jobs/{plural}/{namespace}/{name}/...`. Each request carries the
+ * signed-in user's bearer token: the GM asks the API server who it is (TokenReview) and whether that
+ * user may `get` the job (`update` to label, skip or restore) (SubjectAccessReview), then asks the LC
+ * of the job's inference node over the LC's own WebSocket (edge nodes are usually not reachable from
+ * the cloud) and relays its answer.
+ *
+ * - GET  hard-examples?list=queue|skipped      the examples, counts, the dataset's line count
+ * - GET  hard-examples/{id}/image               the sample's bytes
+ * - POST hard-examples/{id}/label               `{boxes: [{x1,y1,x2,y2,cls}]}` or `{label}`
+ * - POST hard-examples/{id}/skip | restore
+ * - GET  coco                                   COCO JSON of the labelled samples of the dataset index
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthenticationV1Api, AuthorizationV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { LcRequest, LcResponse } from '@sedna-ts/api-types';
+import type { GmLogger } from '../config.js';
+import { describeError, httpStatusOf } from '../errors.js';
+import type { LcServer } from '../lc/lcServer.js';
+
+/** The kinds whose jobs have hard examples: plural, lower-case kind. */
+const KINDS: Record<string, string> = { incrementallearningjobs: 'incrementallearningjob', lifelonglearningjobs: 'lifelonglearningjob' };
+const MAX_BODY = 256 * 1024;
+
+/** Options of {@link DashboardApi}. */
+export interface DashboardApiOptions {
+  kubeConfig: KubeConfig;
+  /** The leader's LC endpoint, or undefined while this replica does not lead. */
+  lcServer: () => LcServer | undefined;
+  logger: GmLogger;
+  /** How long an LC has to answer (default 20 s). */
+  requestTimeoutMs?: number;
+}
+
+type Json = Record<string, unknown>;
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw Object.assign(new Error(`the body is larger than ${MAX_BODY} bytes`), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (!text) return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw Object.assign(new Error('the body is not JSON'), { status: 400 });
+  }
+}
+
+/** The dashboard's routes on the GM's HTTP server. */
+export class DashboardApi {
+  private readonly authn: AuthenticationV1Api;
+  private readonly authz: AuthorizationV1Api;
+  private readonly custom: CustomObjectsApi;
+
+  constructor(private readonly options: DashboardApiOptions) {
+    this.authn = options.kubeConfig.makeApiClient(AuthenticationV1Api);
+    this.authz = options.kubeConfig.makeApiClient(AuthorizationV1Api);
+    this.custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
+  }
+
+  /** Whether `path` is one of these routes. */
+  static matches(path: string): boolean {
+    return path.startsWith('/dashboard/v1/');
+  }
+
+  /** Answers one request (never rejects). */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      await this.route(req, res);
+    } catch (error) {
+      const status = (error as { status?: number }).status ?? 500;
+      if (status >= 500) this.options.logger.warn({ url: req.url, error: describeError(error) }, 'dashboard request failed');
+      if (!res.headersSent) reply(res, status, { error: describeError(error) });
+      else res.destroy();
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gm');
+    const m = /^\/dashboard\/v1\/jobs\/([^/]+)\/([^/]+)\/([^/]+)\/(hard-examples|coco)(?:\/([^/]+)\/(image|label|skip|restore))?$/.exec(url.pathname);
+    const method = req.method ?? 'GET';
+    if (!m) return reply(res, 404, { error: `no route ${method} ${url.pathname}` });
+    const [, plural, namespace, name, what, rawId, sub] = m.map((p) => (p === undefined ? undefined : decodeURIComponent(p)));
+    const kind = KINDS[plural as string];
+    if (!kind) return reply(res, 404, { error: `${plural}: not a kind with hard examples (${Object.keys(KINDS).join(', ')})` });
+    const writes = sub === 'label' || sub === 'skip' || sub === 'restore';
+    if (writes !== (method === 'POST') || (!writes && method !== 'GET')) return reply(res, 405, { error: `${method} ${url.pathname} is not allowed` });
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return reply(res, 401, { error: 'a bearer token is required' });
+
+    const verb = writes ? 'update' : 'get';
+    const denied = await this.authorize(token, { namespace: namespace as string, plural: plural as string, name: name as string, verb });
+    if (denied) return reply(res, denied.status, { error: denied.message });
+
+    let request: LcRequest;
+    if (what === 'coco') request = { action: 'dataset.coco' };
+    else if (!rawId) request = { action: 'hardExamples.list', list: url.searchParams.get('list') === 'skipped' ? 'skipped' : 'queue' };
+    else if (sub === 'image') request = { action: 'hardExamples.sample', id: rawId };
+    else if (sub === 'label') request = { ...((await readJson(req)) as Json), action: 'hardExamples.label', id: rawId } as LcRequest;
+    else request = { action: sub === 'skip' ? 'hardExamples.skip' : 'hardExamples.restore', id: rawId };
+
+    const node = await this.nodeOf(plural as string, namespace as string, name as string);
+    const lcServer = this.options.lcServer();
+    if (!lcServer) return reply(res, 503, { error: 'this global manager does not lead now: ask the leader' });
+    let answer: LcResponse;
+    try {
+      answer = await lcServer.request(node, { namespace: namespace as string, resourceKind: kind, resourceName: name as string }, request, this.options.requestTimeoutMs ?? 20_000);
+    } catch (error) {
+      return reply(res, 504, { error: describeError(error) });
+    }
+    if (answer.error !== undefined || answer.status >= 400) return reply(res, answer.status >= 400 ? answer.status : 502, { error: answer.error ?? `the local controller answered ${answer.status}` });
+    if (answer.data !== undefined) {
+      const bytes = Buffer.from(answer.data, 'base64');
+      res.writeHead(200, { 'Content-Type': answer.contentType ?? 'application/octet-stream', 'Content-Length': bytes.length, 'Cache-Control': 'private, max-age=3600' });
+      res.end(bytes);
+      return;
+    }
+    if (what === 'coco') res.setHeader('Content-Disposition', `attachment; filename="${name}-coco.json"`);
+    return reply(res, 200, answer.body ?? {});
+  }
+
+  /** Undefined when the bearer of `token` may `verb` the job; else the status (401, 403) and why. */
+  private async authorize(token: string, job: { namespace: string; plural: string; name: string; verb: string }): Promise<{ status: number; message: string } | undefined> {
+    const review = await this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
+    const user = review.status?.user;
+    if (!review.status?.authenticated || !user?.username) return { status: 401, message: `the API server does not accept the token${review.status?.error ? `: ${review.status.error}` : ''}` };
+    const access = await this.authz.createSubjectAccessReview({
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {
+          user: user.username,
+          ...(user.uid ? { uid: user.uid } : {}),
+          ...(user.groups ? { groups: user.groups } : {}),
+          ...(user.extra ? { extra: user.extra } : {}),
+          resourceAttributes: { namespace: job.namespace, verb: job.verb, group: 'sedna.io', resource: job.plural, name: job.name },
+        },
+      },
+    });
+    if (access.status?.allowed) return undefined;
+    const why = access.status?.reason ? `: ${access.status.reason}` : '';
+    return { status: 403, message: `user ${JSON.stringify(user.username)} may not ${job.verb} ${job.plural}.sedna.io ${job.namespace}/${job.name}${why}` };
+  }
+
+  /** The node whose LC keeps the job's hard examples: the inference worker's, else the dataset's. */
+  private async nodeOf(plural: string, namespace: string, name: string): Promise<string> {
+    let job: Json;
+    try {
+      job = (await this.custom.getNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace, plural, name })) as Json;
+    } catch (error) {
+      throw Object.assign(new Error(`${plural}.sedna.io ${namespace}/${name}: ${describeError(error)}`), { status: httpStatusOf(error) ?? 502 });
+    }
+    const spec = (job.spec ?? {}) as Json;
+    const deploy = (spec.deploySpec ?? {}) as { template?: { spec?: { nodeName?: string } } };
+    const inference = deploy.template?.spec?.nodeName;
+    if (inference) return inference;
+    const datasetName = (spec.dataset as { name?: string } | undefined)?.name;
+    if (!datasetName) throw Object.assign(new Error(`${plural}.sedna.io ${namespace}/${name}: spec.dataset.name is missing`), { status: 409 });
+    const dataset = (await this.custom.getNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace, plural: 'datasets', name: datasetName })) as Json;
+    const node = (dataset.spec as { nodeName?: string } | undefined)?.nodeName;
+    if (!node) throw Object.assign(new Error(`Dataset ${namespace}/${datasetName}: spec.nodeName is missing`), { status: 409 });
+    return node;
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * The dashboard's HTTP server: the sign-in page and the one-time sign-in link, the Vite-built bundle,
+ * and a small API that acts as the signed-in user: live watches (SSE), pod logs, and the GM's hard
+ * example and labelling routes, each request with the user's bearer token. Nothing but the sign-in
+ * routes answers without a session: pages redirect to /login, the API answers 401.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KubeConfig } from '@kubernetes/client-node';
+import pino, { type Logger } from 'pino';
+import { clusterOf, jobKind, statusOf, tokenAuthenticates, userApi } from './kube.js';
+import { loginPage } from './loginPage.js';
+import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, type Session } from './sessions.js';
+import { relayWatches } from './watchRelay.js';
+
+/** Options of {@link startDashboard}. */
+export interface DashboardOptions {
+  /** Where the Kubernetes API is (its cluster: server and CA). Its user credentials are never used. */
+  kubeConfig: KubeConfig;
+  /** The GM's HTTP base URL (hard examples and labelling); absent: those pages say they are unavailable. */
+  gmUrl?: string;
+  /** Address and port to listen on (default 127.0.0.1, 0: any free port). */
+  host?: string;
+  port?: number;
+  /** PEM certificate and key: served over HTTPS, the cookie then `Secure`. */
+  tls?: { cert: string; key: string };
+  /** The built front end (default: `public` beside this module). */
+  publicDir?: string;
+  logger?: Logger;
+}
+
+/** A running dashboard. */
+export interface RunningDashboard {
+  /** Its base URL, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** A link that signs in once as the bearer of `token` (the one `sedna up` prints). */
+  signInLink(token: string): string;
+  close(): Promise<void>;
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+};
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  // Not no-referrer: with it Chromium sends `Origin: null` on same-site form posts, which the Origin check refuses.
+  'Referrer-Policy': 'same-origin',
+  'Content-Security-Policy': "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+};
+
+function defaultPublicDir(): string {
+  return path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...headers });
+  res.end(html);
+}
+
+function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
+  res.writeHead(303, { Location: location, 'Cache-Control': 'no-store', ...headers });
+  res.end();
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Error(`the request body is larger than ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Whether a state-changing request comes from the dashboard's own pages (its Origin, when sent, is ours). */
+function sameOrigin(req: IncomingMessage): boolean {
+  const origin = req.headers.origin;
+  if (!origin) return true;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Starts the dashboard and resolves once it listens.
+ *
+ * @example
+ * const kc = new KubeConfig(); kc.loadFromDefault();
+ * const dashboard = await startDashboard({ kubeConfig: kc, gmUrl: 'http://127.0.0.1:9000' });
+ * console.log(dashboard.signInLink(myToken));
+ */
+export async function startDashboard(options: DashboardOptions): Promise<RunningDashboard> {
+  const log = options.logger ?? pino({ level: 'info' });
+  const cluster = clusterOf(options.kubeConfig);
+  const sessions = new SessionStore();
+  const publicDir = options.publicDir ?? defaultPublicDir();
+  const secure = Boolean(options.tls);
+
+  const sessionOf = (req: IncomingMessage): Session | undefined => sessions.get(cookieValue(req.headers.cookie, SESSION_COOKIE));
+  const signIn = (res: ServerResponse, token: string) => redirect(res, '/', { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
+
+  async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
+    const relative = path.normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '').replace(/^[/\\]+/, '');
+    let file = path.join(publicDir, relative);
+    if (!file.startsWith(publicDir)) return sendJson(res, 404, { error: 'not found' });
+    const info = await stat(file).catch(() => undefined);
+    // The pages are routes of one page application: anything that is not a file is index.html.
+    if (!info?.isFile()) file = path.join(publicDir, 'index.html');
+    const body = await readFile(file).catch(() => undefined);
+    if (!body) return sendJson(res, 500, { error: `the dashboard's front end is not built (${publicDir})` });
+    const hashed = /[/\\]assets[/\\]/.test(file);
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': hashed ? 'private, max-age=31536000, immutable' : 'no-store', ...SECURITY_HEADERS });
+    res.end(body);
+  }
+
+  /** Forwards `/api/gm/<rest>` to the GM's `/dashboard/v1/<rest>` with the user's token, streaming both ways. */
+  function forwardToGm(req: IncomingMessage, res: ServerResponse, session: Session, rest: string): void {
+    if (!options.gmUrl) return sendJson(res, 503, { error: 'the dashboard was started without the URL of the global manager' });
+    const target = new URL(`/dashboard/v1/${rest}`, options.gmUrl);
+    // `..` in the path must not reach the GM's other routes.
+    if (!target.pathname.startsWith('/dashboard/v1/')) return sendJson(res, 404, { error: `no route ${req.method} /api/gm/${rest}` });
+    const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+    const headers: Record<string, string> = { Authorization: `Bearer ${session.token}` };
+    for (const h of ['content-type', 'content-length']) if (req.headers[h]) headers[h] = String(req.headers[h]);
+    const upstream = request(target, { method: req.method, headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, {
+        'Content-Type': answer.headers['content-type'] ?? 'application/octet-stream',
+        'Cache-Control': 'no-store',
+        ...(answer.headers['content-disposition'] ? { 'Content-Disposition': answer.headers['content-disposition'] } : {}),
+        ...SECURITY_HEADERS,
+      });
+      answer.pipe(res);
+    });
+    upstream.on('error', (error) => {
+      if (!res.headersSent) sendJson(res, 502, { error: `the global manager at ${options.gmUrl} did not answer: ${error.message}` });
+      else res.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL, session: Session): Promise<void> {
+    const method = req.method ?? 'GET';
+    const user = userApi(cluster, session.token);
+    if (url.pathname === '/api/watch' && method === 'GET') {
+      const job = url.searchParams.get('job');
+      const [plural, namespace, name] = job ? job.split('/') : [];
+      if (job && !(plural && namespace && name && jobKind(plural))) return sendJson(res, 400, { error: `query job=${JSON.stringify(job)}: expected <plural>/<namespace>/<name>` });
+      return relayWatches(user, plural && namespace && name ? { job: { plural, namespace, name } } : {}, res, log);
+    }
+    const logMatch = /^\/api\/pods\/([^/]+)\/([^/]+)\/log$/.exec(url.pathname);
+    if (logMatch && method === 'GET') {
+      const tail = Number(url.searchParams.get('tailLines') ?? '20');
+      try {
+        const text = await user.core.readNamespacedPodLog({ namespace: decodeURIComponent(logMatch[1]!), name: decodeURIComponent(logMatch[2]!), tailLines: Number.isInteger(tail) && tail > 0 ? Math.min(tail, 500) : 20 });
+        return sendJson(res, 200, { log: text });
+      } catch (error) {
+        return sendJson(res, statusOf(error) ?? 502, { error: `the log of pod ${logMatch[1]}/${logMatch[2]}: ${error instanceof Error ? error.message : String(error)}` });
+      }
+    }
+    if (url.pathname.startsWith('/api/gm/')) return forwardToGm(req, res, session, url.pathname.slice('/api/gm/'.length) + url.search);
+    return sendJson(res, 404, { error: `no route ${method} ${url.pathname}` });
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://dashboard');
+    const method = req.method ?? 'GET';
+    if (url.pathname === '/login' && method === 'GET') return sendHtml(res, 200, loginPage());
+    if (url.pathname === '/login' && method === 'POST') {
+      if (!sameOrigin(req)) return sendHtml(res, 403, loginPage('The sign-in came from another site.'));
+      const token = new URLSearchParams(await readBody(req, 64 * 1024)).get('token')?.trim() ?? '';
+      if (!token) return sendHtml(res, 400, loginPage('A token is required.'));
+      if (!(await tokenAuthenticates(cluster, token))) return sendHtml(res, 401, loginPage('The API server does not accept this token.'));
+      return signIn(res, token);
+    }
+    if (url.pathname === '/login/once' && method === 'GET') {
+      const token = sessions.redeem(url.searchParams.get('code') ?? '');
+      if (!token) return sendHtml(res, 401, loginPage('This sign-in link was used already or has expired: sign in with a token.'));
+      return signIn(res, token);
+    }
+    const session = sessionOf(req);
+    if (url.pathname === '/logout' && method === 'POST') {
+      sessions.delete(session?.id);
+      return redirect(res, '/login', { 'Set-Cookie': sessionCookie('', secure) });
+    }
+    if (!session) {
+      req.resume();
+      if (url.pathname.startsWith('/api/')) return sendJson(res, 401, { error: 'sign in first (POST /login with a Kubernetes bearer token)' });
+      return redirect(res, '/login');
+    }
+    if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(req)) return sendJson(res, 403, { error: `a ${method} from another site (Origin ${req.headers.origin}) is refused` });
+    if (url.pathname.startsWith('/api/')) return api(req, res, url, session);
+    if (method !== 'GET' && method !== 'HEAD') return sendJson(res, 405, { error: `${method} ${url.pathname} is not allowed` });
+    return serveStatic(res, url.pathname);
+  }
+
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ url: req.url, err: error instanceof Error ? error.message : String(error) }, 'dashboard request failed');
+      if (!res.headersSent) sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      else res.destroy();
+    });
+  };
+  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createHttpServer(listener);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  log.info({ url }, 'dashboard listening');
+  return {
+    url,
+    signInLink: (token) => `${url}/login/once?code=${sessions.oneTimeCode(token)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

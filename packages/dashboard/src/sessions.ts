@@ -1,0 +1,101 @@
+/**
+ * Who is signed in: a session per browser, keyed by a random id kept in an HttpOnly, SameSite=Strict
+ * cookie (Secure over TLS). A session holds the user's Kubernetes bearer token; the dashboard has no
+ * Kubernetes credentials of its own for users' requests. One-time sign-in codes (the link `sedna up`
+ * prints) trade a token for a session once, within their lifetime.
+ */
+import { randomBytes } from 'node:crypto';
+
+/** Name of the session cookie. */
+export const SESSION_COOKIE = 'sedna_dashboard';
+
+/** A signed-in user: the bearer token every request to the Kubernetes API and the GM carries. */
+export interface Session {
+  id: string;
+  token: string;
+  createdAt: number;
+  lastSeen: number;
+}
+
+/** Options of a {@link SessionStore}. */
+export interface SessionStoreOptions {
+  /** A session unused this long is forgotten (default 12 h). */
+  idleMs?: number;
+  /** A one-time code is good this long (default 24 h). */
+  codeMs?: number;
+  now?: () => number;
+}
+
+/** Sessions and one-time sign-in codes, in memory: a restart of the dashboard signs everyone out. */
+export class SessionStore {
+  private readonly sessions = new Map<string, Session>();
+  private readonly codes = new Map<string, { token: string; expires: number }>();
+  private readonly idleMs: number;
+  private readonly codeMs: number;
+  private readonly now: () => number;
+
+  constructor(options: SessionStoreOptions = {}) {
+    this.idleMs = options.idleMs ?? 12 * 3600_000;
+    this.codeMs = options.codeMs ?? 24 * 3600_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A new session for `token`. */
+  create(token: string): Session {
+    const now = this.now();
+    const session: Session = { id: randomBytes(32).toString('base64url'), token, createdAt: now, lastSeen: now };
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  /** The session of `id`, or undefined (unknown, or idle too long: then forgotten). */
+  get(id: string | undefined): Session | undefined {
+    if (!id) return undefined;
+    const session = this.sessions.get(id);
+    if (!session) return undefined;
+    const now = this.now();
+    if (now - session.lastSeen > this.idleMs) {
+      this.sessions.delete(id);
+      return undefined;
+    }
+    session.lastSeen = now;
+    return session;
+  }
+
+  /** Forgets a session (sign-out). */
+  delete(id: string | undefined): void {
+    if (id) this.sessions.delete(id);
+  }
+
+  /** A code that signs in once as `token`. */
+  oneTimeCode(token: string): string {
+    const code = randomBytes(24).toString('base64url');
+    this.codes.set(code, { token, expires: this.now() + this.codeMs });
+    return code;
+  }
+
+  /** The token of a one-time code, which is used up; undefined when unknown, used or expired. */
+  redeem(code: string): string | undefined {
+    const entry = this.codes.get(code);
+    if (!entry) return undefined;
+    this.codes.delete(code);
+    return entry.expires >= this.now() ? entry.token : undefined;
+  }
+}
+
+/** The value of cookie `name` in a Cookie header. */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** The Set-Cookie value of a session (or of its removal when `id` is empty). */
+export function sessionCookie(id: string, secure: boolean): string {
+  const attrs = [`${SESSION_COOKIE}=${id}`, 'Path=/', 'HttpOnly', 'SameSite=Strict'];
+  if (secure) attrs.push('Secure');
+  if (!id) attrs.push('Max-Age=0');
+  return attrs.join('; ');
+}

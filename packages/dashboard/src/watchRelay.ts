@@ -1,0 +1,100 @@
+/**
+ * Live updates for the browser: Server-Sent Events relaying Kubernetes watches made with the signed-in
+ * user's token (the browser never polls). Each stream starts with the objects listed, then every
+ * ADDED, MODIFIED and DELETED; a watch that ends (or a 410 Gone) is relisted by client-node's informer,
+ * restarted here after a pause, and the browser is told with a `status` event.
+ */
+import type { ServerResponse } from 'node:http';
+import { makeInformer, type Informer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { JOB_KINDS, SEDNA_GROUP, SEDNA_VERSION, jobKind, statusOf, type UserApi } from './kube.js';
+
+/** What one SSE connection follows: every learning job, and optionally one job's pods and events. */
+export interface WatchScope {
+  job?: { plural: string; namespace: string; name: string };
+}
+
+type Obj = KubernetesObject;
+
+/** Pause before an informer that failed is started again. */
+const RESTART_MS = 2000;
+
+function send(res: ServerResponse, event: string, data: unknown): void {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+interface Stream {
+  name: string;
+  path: string;
+  list: () => Promise<KubernetesListObject<Obj>>;
+  labelSelector?: string;
+  filter?: (o: Obj) => boolean;
+}
+
+function streams(api: UserApi, scope: WatchScope): Stream[] {
+  const out: Stream[] = JOB_KINDS.map((k) => ({
+    name: 'job',
+    path: `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/${k.plural}`,
+    list: async () => (await api.custom.listClusterCustomObject({ group: SEDNA_GROUP, version: SEDNA_VERSION, plural: k.plural })) as KubernetesListObject<Obj>,
+  }));
+  const job = scope.job;
+  const kind = job ? jobKind(job.plural) : undefined;
+  if (job && kind) {
+    const labelSelector = `${kind.lower}.sedna.io/name=${job.name}`;
+    out.push({
+      name: 'pod',
+      path: `/api/v1/namespaces/${job.namespace}/pods`,
+      labelSelector,
+      list: async () => (await api.core.listNamespacedPod({ namespace: job.namespace, labelSelector })) as KubernetesListObject<Obj>,
+    });
+    out.push({
+      name: 'event',
+      path: `/api/v1/namespaces/${job.namespace}/events`,
+      list: async () => (await api.core.listNamespacedEvent({ namespace: job.namespace })) as KubernetesListObject<Obj>,
+      filter: (o) => (o as { involvedObject?: { name?: string } }).involvedObject?.name === job.name,
+    });
+  }
+  return out;
+}
+
+/**
+ * Serves one SSE connection until the browser goes away: `job`, `pod` and `event` events carry
+ * `{type, object}`; `status` events say a watch failed (`{stream, error, status}`) or is back.
+ */
+export function relayWatches(api: UserApi, scope: WatchScope, res: ServerResponse, log: Logger): void {
+  res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  res.write(': sedna dashboard\n\n');
+  let closed = false;
+  const informers: Informer<Obj>[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  for (const stream of streams(api, scope)) {
+    const informer = makeInformer<Obj>(api.kubeConfig, stream.path, stream.list, stream.labelSelector);
+    const forward = (type: string) => (o: Obj) => {
+      if (!closed && (!stream.filter || stream.filter(o))) send(res, stream.name, { type, object: o });
+    };
+    informer.on('add', forward('ADDED'));
+    informer.on('update', forward('MODIFIED'));
+    informer.on('delete', forward('DELETED'));
+    informer.on('error', (error: unknown) => {
+      if (closed) return;
+      const status = statusOf(error);
+      send(res, 'status', { stream: stream.name, path: stream.path, error: error instanceof Error ? error.message : String(error), ...(status ? { status } : {}) });
+      log.debug({ path: stream.path, err: String(error) }, 'watch ended; restarting');
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!closed) informer.start().catch(() => undefined);
+      }, RESTART_MS);
+      timers.add(timer);
+    });
+    informers.push(informer);
+    informer.start().catch(() => undefined);
+  }
+  // Comments keep proxies from closing a quiet stream.
+  const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+  res.on('close', () => {
+    closed = true;
+    clearInterval(keepAlive);
+    for (const timer of timers) clearTimeout(timer);
+    for (const informer of informers) informer.stop().catch(() => undefined);
+  });
+}

@@ -1,0 +1,88 @@
+// The dashboard's server against the embedded API server (a real one, with TLS and its own token):
+// nothing but the sign-in routes answers without a session, a token the API server refuses does not
+// sign in, a good one does (HttpOnly, SameSite=Strict cookie), a post from another site is refused, and
+// the GM's routes are the only ones /api/gm reaches.
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startApiServer } from '@sedna-ts/embedded';
+import pino from 'pino';
+import { startDashboard, type RunningDashboard } from '../src/index.js';
+
+let dir: string;
+let api: Awaited<ReturnType<typeof startApiServer>>;
+let dashboard: RunningDashboard;
+let gm: Server;
+const gmPaths: string[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sedna-dashboard-'));
+  api = await startApiServer({ dataDir: join(dir, 'api'), logger: pino({ level: 'silent' }) });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(api.kubeconfig());
+  // A stand-in GM that records what reaches it.
+  gm = createServer((req, res) => {
+    gmPaths.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end('{"examples":[]}');
+  });
+  await new Promise<void>((resolve) => gm.listen(0, '127.0.0.1', resolve));
+  const publicDir = join(dir, 'public');
+  mkdirSync(join(publicDir, 'assets'), { recursive: true });
+  writeFileSync(join(publicDir, 'index.html'), '<!doctype html><title>app</title>');
+  writeFileSync(join(publicDir, 'assets', 'app.js'), 'console.log(1)');
+  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, logger: pino({ level: 'silent' }) });
+});
+
+afterAll(async () => {
+  await dashboard.close();
+  await new Promise<void>((resolve) => gm.close(() => resolve()));
+  await api.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const form = (token: string) => ({ method: 'POST', redirect: 'manual' as const, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+
+test('without a session: pages and assets redirect to the sign-in page, the API answers 401', async () => {
+  for (const path of ['/', '/assets/app.js', '/anything']) {
+    const res = await fetch(`${dashboard.url}${path}`, { redirect: 'manual' });
+    expect([path, res.status, res.headers.get('location')]).toEqual([path, 303, '/login']);
+  }
+  for (const path of ['/api/watch', '/api/pods/default/p/log', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples']) {
+    expect([path, (await fetch(`${dashboard.url}${path}`)).status]).toEqual([path, 401]);
+  }
+  const login = await fetch(`${dashboard.url}/login`);
+  expect(login.status).toBe(200);
+  expect(await login.text()).toContain('<form method="post" action="/login">');
+  expect(gmPaths).toEqual([]);
+});
+
+test('a token the API server refuses does not sign in; a good one does, and its session reads the pages and the GM routes with that token', async () => {
+  const refused = await fetch(`${dashboard.url}/login`, form('not-a-token'));
+  expect(refused.status).toBe(401);
+  expect(await refused.text()).toContain('The API server does not accept this token.');
+  const ok = await fetch(`${dashboard.url}/login`, form(api.token));
+  expect(ok.status).toBe(303);
+  const cookie = ok.headers.get('set-cookie') as string;
+  expect(cookie).toMatch(/^sedna_dashboard=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+  const session = cookie.split(';')[0] as string;
+  const page = await fetch(`${dashboard.url}/jobs`, { headers: { Cookie: session } });
+  expect(page.status).toBe(200);
+  expect(await page.text()).toContain('<title>app</title>');
+  expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  const examples = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples?list=queue`, { headers: { Cookie: session } });
+  expect(examples.status).toBe(200);
+  expect(gmPaths).toEqual([`GET /dashboard/v1/jobs/incrementallearningjobs/default/j/hard-examples?list=queue Bearer ${api.token}`]);
+  // Nothing outside the GM's dashboard routes is reached through /api/gm.
+  for (const path of ['/api/gm/%2e%2e/%2e%2e/%2e%2e/metrics', '/api/gm/jobs/%2e%2e/%2e%2e/%2e%2e/%2e%2e/healthz']) await fetch(`${dashboard.url}${path}`, { headers: { Cookie: session } });
+  expect(gmPaths).toHaveLength(1);
+  // A post from another site is refused.
+  const cross = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples/x/skip`, { method: 'POST', headers: { Cookie: session, Origin: 'https://evil.example' } });
+  expect(cross.status).toBe(403);
+  // Signed out: the session is gone.
+  await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { Cookie: session } });
+  expect((await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: session } })).status).toBe(401);
+});

@@ -1,0 +1,80 @@
+/** Hard examples as the GM serves them, and the shapes of their results the pages draw. */
+
+/** One hard example in the GM's list. */
+export interface HardExampleView {
+  id: string;
+  time: string;
+  modelVersion: string | null;
+  /** The inference result the worker recorded (null: none, as the original library's `{n}.jpeg`). */
+  result: unknown;
+  /** Whether the sample is an image the page can show. */
+  image: boolean;
+  /** The round that was serving, when the model version is a round number. */
+  round?: number;
+}
+
+/** The GM's answer for a job's hard examples. */
+export interface HardExampleList {
+  examples: HardExampleView[];
+  counts: { queue: number; skipped: number };
+  /** The dataset index the labels go to, and its line count. */
+  dataset?: { index: string; lines: number };
+}
+
+/** A box as the HEM filters read it: `[x1, y1, x2, y2, score, label]`. */
+export type ResultBox = [number, number, number, number, number, number];
+
+/** The boxes of a result shaped as the HEM filters read them, or undefined for any other result. */
+export function resultBoxes(result: unknown): ResultBox[] | undefined {
+  if (!Array.isArray(result) || result.length === 0) return undefined;
+  if (!result.every((b) => Array.isArray(b) && b.length === 6 && b.every((v) => typeof v === 'number' && Number.isFinite(v)))) return undefined;
+  return result as ResultBox[];
+}
+
+/** A box being labelled: corners in image pixels and the class id. */
+export interface LabelBox {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  cls: number;
+}
+
+/** Boxes of a result as editable label boxes (the model's boxes, accepted as they are). */
+export function labelBoxesOf(boxes: readonly ResultBox[]): LabelBox[] {
+  return boxes.map(([x1, y1, x2, y2, , cls]) => ({ x1, y1, x2, y2, cls: Math.round(cls) }));
+}
+
+/** A box with x1 <= x2 and y1 <= y2, clamped to the image, corners rounded to whole pixels. */
+export function normalizeBox(b: LabelBox, width: number, height: number): LabelBox {
+  const clampX = (v: number) => Math.round(Math.min(Math.max(v, 0), width));
+  const clampY = (v: number) => Math.round(Math.min(Math.max(v, 0), height));
+  return { x1: clampX(Math.min(b.x1, b.x2)), y1: clampY(Math.min(b.y1, b.y2)), x2: clampX(Math.max(b.x1, b.x2)), y2: clampY(Math.max(b.y1, b.y2)), cls: b.cls };
+}
+
+/** The class names of a job (annotation `sedna.io/class-names`, e.g. `helmet,head`), else undefined. */
+export function classNamesOf(annotations: Record<string, string> | undefined): string[] | undefined {
+  const raw = annotations?.['sedna.io/class-names'];
+  if (!raw) return undefined;
+  const names = raw.split(',').map((n) => n.trim()).filter(Boolean);
+  return names.length > 0 ? names : undefined;
+}
+
+/**
+ * The class a classifier's result names: the index of the largest of a list of probabilities (the
+ * result itself, or its `probabilities`), else its `class` (an id, or a name of `names`); undefined
+ * for any other result.
+ */
+export function predictedClass(result: unknown, names?: readonly string[]): number | undefined {
+  const record = typeof result === 'object' && result !== null && !Array.isArray(result) ? (result as Record<string, unknown>) : undefined;
+  const list = Array.isArray(result) ? result : record?.probabilities;
+  if (Array.isArray(list) && list.length > 0 && list.every((v) => typeof v === 'number')) {
+    let best = 0;
+    for (let i = 1; i < list.length; i++) if ((list[i] as number) > (list[best] as number)) best = i;
+    return best;
+  }
+  const cls = record?.class;
+  if (typeof cls === 'number' && Number.isInteger(cls) && cls >= 0) return cls;
+  if (typeof cls === 'string' && names?.includes(cls)) return names.indexOf(cls);
+  return undefined;
+}

@@ -1,0 +1,339 @@
+/**
+ * The dashboard's requests about a job's hard examples, answered by the LC of the node where they are
+ * (the GM relays them over the LC's own WebSocket: edge nodes are usually not reachable from the cloud).
+ *
+ * - list: the examples waiting for a label (the hard-example store's index) or skipped, with the line
+ *   count of the job's dataset index;
+ * - sample: the bytes of an example's sample file;
+ * - label: the sample is copied into `labelled/` beside the dataset index (temp file, fsync, rename),
+ *   then its line (`path x1,y1,x2,y2,cls ...` or `path label`) is appended to the index with one
+ *   O_APPEND write, so the dataset monitor counts it for the next round's trigger; then the example
+ *   leaves the queue (its files are removed from the hard-example folder);
+ * - skip / restore: the example's files move to `skipped/` in its folder and back (never deleted);
+ * - coco: the COCO JSON of every labelled sample of the dataset index.
+ */
+import { constants } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import { jobFolder } from '@sedna-ts/api-types/contract';
+import type { Dataset, FrameHeader, LcRequest, LcResponse } from '@sedna-ts/api-types';
+import type { LcContext } from '../context.js';
+import { hostPath, inCheckedFolder, isUrl } from '../datasets/dataRoots.js';
+import type { JobRegistry } from '../jobs/jobRegistry.js';
+import type { StoredObject } from '../storage/objectStore.js';
+import { isNotFound } from '../storage/files.js';
+
+/** The folder of skipped examples inside a job's hard-example folder. */
+export const SKIPPED_DIR = 'skipped';
+/** The folder beside the dataset index where labelled samples are copied. */
+export const LABELLED_DIR = 'labelled';
+
+const META_SUFFIX = '.meta.json';
+const SAMPLE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'json', 'bin'];
+const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', json: 'application/json', bin: 'application/octet-stream' };
+const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
+
+class RequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Example {
+  id: string;
+  path: string;
+  time: string;
+  modelVersion: string | null;
+  result: unknown;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** The round a model version names (`"3"`), if it is one. */
+function roundOf(version: string | null): number | undefined {
+  return version !== null && /^\d+$/.test(version) ? Number(version) : undefined;
+}
+
+/** Checks a label request's body; the message names the field and the value. */
+export function checkLabel(subject: string, request: Record<string, unknown>): { boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; cls: number }>; label?: string } {
+  const { boxes, label } = request;
+  if ((boxes === undefined) === (label === undefined)) throw new RequestError(400, `${subject}: give either boxes or label`);
+  if (label !== undefined) {
+    if (typeof label !== 'string' || !/^\S{1,200}$/.test(label)) throw new RequestError(400, `${subject}: label ${JSON.stringify(label)} is not one word (a class id or name, no spaces)`);
+    return { label };
+  }
+  if (!Array.isArray(boxes)) throw new RequestError(400, `${subject}: boxes ${JSON.stringify(boxes)} is not a list`);
+  const checked = boxes.map((b, i) => {
+    const field = `boxes[${i}]`;
+    if (!isRecord(b)) throw new RequestError(400, `${subject}: ${field} ${JSON.stringify(b)} is not {x1, y1, x2, y2, cls}`);
+    for (const k of ['x1', 'y1', 'x2', 'y2', 'cls'] as const) {
+      if (typeof b[k] !== 'number' || !Number.isFinite(b[k]) || (b[k] as number) < 0) throw new RequestError(400, `${subject}: ${field}.${k} ${JSON.stringify(b[k])} is not a number >= 0`);
+    }
+    const box = { x1: Math.round(b.x1 as number), y1: Math.round(b.y1 as number), x2: Math.round(b.x2 as number), y2: Math.round(b.y2 as number), cls: b.cls as number };
+    if (!Number.isInteger(box.cls)) throw new RequestError(400, `${subject}: ${field}.cls ${box.cls} is not a class id (an integer)`);
+    if (box.x2 <= box.x1 || box.y2 <= box.y1) throw new RequestError(400, `${subject}: ${field} [${box.x1}, ${box.y1}, ${box.x2}, ${box.y2}] is empty (x2 must be > x1 and y2 > y1)`);
+    return box;
+  });
+  return { boxes: checked };
+}
+
+/** The index line of a labelled sample at `path` (relative to the index). */
+export function labelLine(path: string, label: { boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; cls: number }>; label?: string }): string {
+  if (label.label !== undefined) return `${path} ${label.label}`;
+  return [path, ...(label.boxes ?? []).map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
+}
+
+/** Width and height of a PNG or JPEG image, from its header; undefined for anything else. */
+export function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  if (bytes.length > 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
+    let i = 2;
+    while (i + 9 < bytes.length) {
+      if (bytes[i] !== 0xff) return undefined;
+      const marker = bytes[i + 1] as number;
+      const length = bytes.readUInt16BE(i + 2);
+      // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
+      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: bytes.readUInt16BE(i + 5), width: bytes.readUInt16BE(i + 7) };
+      i += 2 + length;
+    }
+  }
+  return undefined;
+}
+
+const BOX = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+)$/;
+
+/** COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole image. */
+export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined): Promise<Record<string, unknown>> {
+  const images: Array<Record<string, unknown>> = [];
+  const annotations: Array<Record<string, unknown>> = [];
+  const classes = new Set<number>();
+  const dir = dirname(indexPath);
+  for (const line of text.split('\n')) {
+    const [path, ...rest] = line.trim().split(/\s+/);
+    if (!path || rest.length === 0) continue;
+    const id = images.length + 1;
+    const size = await readFile(join(dir, path))
+      .then((b) => imageSize(b))
+      .catch(() => undefined);
+    const width = size?.width ?? 0;
+    const height = size?.height ?? 0;
+    images.push({ id, file_name: path, width, height });
+    const boxes = rest.map((t) => BOX.exec(t));
+    if (boxes.every((m) => m !== null)) {
+      for (const m of boxes as RegExpExecArray[]) {
+        const [x1, y1, x2, y2, cls] = m.slice(1).map(Number) as [number, number, number, number, number];
+        classes.add(cls);
+        annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
+      }
+    } else if (rest.length === 1 && /^\d+$/.test(rest[0] as string)) {
+      const cls = Number(rest[0]);
+      classes.add(cls);
+      annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [0, 0, width, height], area: width * height, iscrowd: 0 });
+    }
+  }
+  const categories = [...classes].sort((a, b) => a - b).map((c) => ({ id: c, name: classNames?.[c] ?? String(c) }));
+  return { info: { description: `labelled samples of ${indexPath}`, date_created: new Date().toISOString() }, images, annotations, categories };
+}
+
+async function readExample(dir: string, id: string): Promise<Example | undefined> {
+  let meta: Record<string, unknown>;
+  try {
+    meta = JSON.parse(await readFile(join(dir, `${id}${META_SUFFIX}`), 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    if (isNotFound(error) || error instanceof SyntaxError) return undefined;
+    throw error;
+  }
+  for (const ext of SAMPLE_EXTENSIONS) {
+    const path = join(dir, `${id}.${ext}`);
+    if (await stat(path).then((s) => s.isFile(), () => false)) {
+      return { id, path, time: typeof meta.time === 'string' ? meta.time : '', modelVersion: typeof meta.modelVersion === 'string' ? meta.modelVersion : null, result: meta.result ?? null };
+    }
+  }
+  return undefined;
+}
+
+export async function examplesIn(dir: string): Promise<Example[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (isNotFound(error)) return [];
+    throw error;
+  }
+  const ids = names.filter((n) => n.endsWith(META_SUFFIX)).map((n) => n.slice(0, -META_SUFFIX.length));
+  const out = (await Promise.all(ids.map((id) => readExample(dir, id)))).filter((e): e is Example => e !== undefined);
+  return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
+}
+
+async function countLines(path: string): Promise<number> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return text.split('\n').filter((l) => l.trim()).length;
+  } catch (error) {
+    if (isNotFound(error)) return 0;
+    throw error;
+  }
+}
+
+/** Moves an example's files (its sample and meta) from one folder to another. */
+async function moveExample(from: string, to: string, id: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  const names = (await readdir(from)).filter((n) => n.startsWith(`${id}.`));
+  if (!names.some((n) => n.endsWith(META_SUFFIX))) throw new RequestError(404, `hard example ${id} is not in ${from}`);
+  // The sample first, the meta file last: the store indexes an example once its meta file is there.
+  for (const n of names.sort((a, b) => Number(a.endsWith(META_SUFFIX)) - Number(b.endsWith(META_SUFFIX)))) await rename(join(from, n), join(to, n));
+}
+
+/**
+ * Answers the GM's requests about jobs of this LC (see the module comment).
+ *
+ * @example
+ * const answer = createLabellingHandler(ctx, jobs);
+ * await answer({ namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'helmet', operation: 'request' }, { action: 'hardExamples.list', list: 'queue' });
+ */
+export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (header: FrameHeader, request: unknown) => Promise<LcResponse> {
+  // Label writes of a job one at a time: each appends one line and moves one example.
+  const chains = new Map<string, Promise<unknown>>();
+  const serial = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const run = (chains.get(key) ?? Promise.resolve()).then(work, work);
+    chains.set(
+      key,
+      run.catch(() => undefined),
+    );
+    return run;
+  };
+
+  return async (header, request) => {
+    const namespace = header.namespace || 'default';
+    const name = header.resourceName;
+    const kind = jobs.kindOf(String(header.resourceKind).toLowerCase());
+    const subject = `${kind?.kind ?? header.resourceKind} ${namespace}/${name}`;
+    try {
+      if (!kind) throw new RequestError(404, `${subject}: this local controller does not handle that kind`);
+      const job = jobs.stored(kind, namespace, name);
+      if (!job) throw new RequestError(404, `${subject}: not on node ${ctx.config.nodeName}`);
+      if (!isRecord(request) || typeof request.action !== 'string') throw new RequestError(400, `${subject}: a request needs an action`);
+      const r = request as LcRequest;
+      const heDir = jobFolder(ctx.config.hardExampleRoot, namespace, kind.resourceKind, name);
+      const skippedDir = join(heDir, SKIPPED_DIR);
+      const datasetName = kind.datasetName(job);
+      const dataset = ctx.store.get<Dataset & StoredObject>('dataset', namespace, datasetName);
+      const indexUrl = dataset?.spec?.url;
+      const indexPath = indexUrl && !isUrl(indexUrl) ? hostPath(ctx.config, indexUrl) : undefined;
+      const needIndex = (): string => {
+        if (!indexUrl) throw new RequestError(409, `${subject}: its Dataset ${namespace}/${datasetName} is not on this node`);
+        if (!indexPath) throw new RequestError(409, `Dataset ${namespace}/${datasetName}: spec.url ${JSON.stringify(indexUrl)} is not a file of this node: labels can only be appended to a local index`);
+        return indexPath;
+      };
+      const needId = (id: unknown): string => {
+        if (typeof id !== 'string' || !ID.test(id)) throw new RequestError(400, `${subject}: id ${JSON.stringify(id)} is not a hard example id`);
+        return id;
+      };
+      const classNames = job.metadata.annotations?.['sedna.io/class-names']?.split(',').map((c) => c.trim());
+
+      switch (r.action) {
+        case 'hardExamples.list': {
+          const list = r.list === 'skipped' ? 'skipped' : 'queue';
+          const [queue, skipped] = await Promise.all([examplesIn(heDir), examplesIn(skippedDir)]);
+          const shown = list === 'queue' ? queue : skipped;
+          return {
+            status: 200,
+            body: {
+              examples: shown.map((e) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) })),
+              counts: { queue: queue.length, skipped: skipped.length },
+              ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath) } } : {}),
+            },
+          };
+        }
+        case 'hardExamples.sample': {
+          const id = needId(r.id);
+          const e = (await readExample(heDir, id)) ?? (await readExample(skippedDir, id));
+          if (!e) throw new RequestError(404, `${subject}: no hard example ${id}`);
+          const ext = extname(e.path).slice(1).toLowerCase();
+          return { status: 200, data: (await readFile(e.path)).toString('base64'), contentType: IMAGE_TYPES[ext] ?? 'application/octet-stream' };
+        }
+        case 'hardExamples.skip':
+        case 'hardExamples.restore': {
+          const id = needId(r.id);
+          await serial(`${namespace}/${name}`, () => (r.action === 'hardExamples.skip' ? moveExample(heDir, skippedDir, id) : moveExample(skippedDir, heDir, id)));
+          await jobs.rescanHardExamples(kind, namespace, name);
+          return { status: 200, body: { id, list: r.action === 'hardExamples.skip' ? 'skipped' : 'queue' } };
+        }
+        case 'hardExamples.label': {
+          const id = needId(r.id);
+          const label = checkLabel(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>);
+          const index = needIndex();
+          const line = await serial(`${namespace}/${name}`, async () => {
+            const e = await readExample(heDir, id);
+            if (!e) throw new RequestError(404, `${subject}: no hard example ${id} waiting for a label (labelled or skipped already?)`);
+            const file = `${id}${extname(e.path).toLowerCase()}`;
+            const relative = `${LABELLED_DIR}/${file}`;
+            const bytes = await readFile(e.path);
+            const indexDir = dirname(index);
+            await inCheckedFolder(ctx.config, join(indexDir, LABELLED_DIR), `${subject}: labelled folder`, true, async (dir) => {
+              const temp = join(dir, `.${file}.tmp`);
+              const handle = await open(temp, 'w', 0o644);
+              try {
+                await handle.writeFile(bytes);
+                await handle.sync();
+              } finally {
+                await handle.close();
+              }
+              await rename(temp, join(dir, file));
+            });
+            const text = labelLine(relative, label);
+            await inCheckedFolder(ctx.config, indexDir, `${subject}: dataset index folder`, false, async (dir) => {
+              const path = join(dir, basename(index));
+              const handle = await open(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o644);
+              try {
+                const size = (await handle.stat()).size;
+                let newline = '';
+                if (size > 0) {
+                  const last = Buffer.alloc(1);
+                  const reader = await open(path, 'r');
+                  try {
+                    await reader.read(last, 0, 1, size - 1);
+                  } finally {
+                    await reader.close();
+                  }
+                  if (last[0] !== 0x0a) newline = '\n';
+                }
+                // One write: the dataset monitor reads whole appended lines.
+                await handle.write(`${newline}${text}\n`);
+                await handle.sync();
+              } finally {
+                await handle.close();
+              }
+            });
+            // Out of the queue once its line is in the index.
+            await rm(e.path, { force: true });
+            await rm(join(heDir, `${id}${META_SUFFIX}`), { force: true });
+            return text;
+          });
+          await jobs.rescanHardExamples(kind, namespace, name);
+          ctx.logger.info({ job: `${namespace}/${name}`, id, line }, 'hard example labelled');
+          return { status: 200, body: { id, line, dataset: { index: indexUrl, lines: await countLines(index) } } };
+        }
+        case 'dataset.coco': {
+          const index = needIndex();
+          const text = await readFile(index, 'utf8').catch((error: unknown) => {
+            if (isNotFound(error)) return '';
+            throw error;
+          });
+          return { status: 200, body: await cocoOf(index, text, classNames) };
+        }
+        default:
+          throw new RequestError(400, `${subject}: unknown action ${JSON.stringify((r as { action: unknown }).action)}`);
+      }
+    } catch (error) {
+      if (error instanceof RequestError) return { status: error.status, error: error.message };
+      ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'dashboard request failed');
+      return { status: 500, error: `${subject}: ${(error as Error).message}` };
+    }
+  };
+}
