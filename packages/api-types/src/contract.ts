@@ -192,7 +192,11 @@ export function jobFolder(root: string, namespace: string, kind: string, name: s
 // ---------------------------------------------------------------------------------------------------
 // Output folders
 
-function normalisedFolder(dir: string): string {
+/**
+ * A job output folder as `outputDirOverlap` compares it: the scheme lower-cased, `.` and empty parts
+ * dropped, `..` applied, no trailing slash (`/` for the root).
+ */
+export function normalisedFolder(dir: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(dir)?.[0] ?? '';
   const parts: string[] = [];
   for (const part of dir.slice(scheme.length).split('/')) {

@@ -24,7 +24,7 @@ import { LcServer } from '../lc/lcServer.js';
 import type { GmMetrics } from '../metrics.js';
 import { DEFAULT_DECIDE_OPTIONS, type DecideOptions } from '../jobs/stateMachine.js';
 import { withTimeout } from '../kube/timeout.js';
-import { outputDirConflict, type PolicyJob } from '../jobs/outputDirs.js';
+import { OutputDirConflictCache, type PolicyJob } from '../jobs/outputDirs.js';
 import { specProblem } from '../jobs/specCheck.js';
 import { WorkQueue } from '@sedna-ts/internal';
 
@@ -65,6 +65,8 @@ interface SessionBase {
   kinds: KindRuntime[];
   downstream: Downstream;
   lcServer: LcServer;
+  /** The jobs' outputDir conflicts, kept between the job changes that alter them (outputDirs.ts). */
+  outputDirs: OutputDirConflictCache;
 }
 
 function sednaPath(namespace: string, plural: string): string {
@@ -180,7 +182,7 @@ function allJobs(s: SessionBase): PolicyJob[] {
 
 /** Why a job is not run: its spec, or an earlier job's outputDir (outputDirs.ts). */
 function jobProblem(s: SessionBase, job: Job, policy: JobPolicy<Job>): string | undefined {
-  return specProblem(job, policy) ?? outputDirConflict({ job, policy: policy as JobPolicy<LearningJob> }, allJobs(s));
+  return specProblem(job, policy) ?? s.outputDirs.conflict({ job, policy: policy as JobPolicy<LearningJob> });
 }
 
 /** One kind's informers and reconciler, with the policy for the GM's settings of that kind. */
@@ -196,6 +198,7 @@ function kindRuntime(s: SessionBase, kind: JobKind, datasets: Informer<Cached<Da
     path: sednaPath(c.namespace, policy.plural),
     list: () => s.api.listSedna(policy.plural, c.namespace) as Promise<KubernetesListObject<Job>>,
     onEvent: (event: InformerEvent, job) => {
+      s.outputDirs.observe({ job, policy: policy as JobPolicy<LearningJob> }, event === 'delete');
       if (event === 'delete') s.downstream.jobDeleted(job, policy);
       else if (jobProblem(s, job, policy)) s.downstream.jobWithdrawn(job, policy);
       else s.downstream.jobChanged(job, policy);
@@ -221,7 +224,7 @@ function kindRuntime(s: SessionBase, kind: JobKind, datasets: Informer<Cached<Da
     lcs: () => s.lcServer.connectedNodes(),
     nodeToken: (node) => nodeToken(c.secret, node),
     enqueue,
-    conflict: (job) => outputDirConflict({ job, policy: policy as JobPolicy<LearningJob> }, allJobs(s)),
+    conflict: (job) => s.outputDirs.conflict({ job, policy: policy as JobPolicy<LearningJob> }),
     options: decideOptions(c),
     podSettings: { storageInitializer: c.storageInitializer, workerDefaultRequests: c.workerDefaultRequests },
     metrics: s.metrics,
@@ -267,6 +270,7 @@ async function syncInformers(c: ResolvedConfig, informers: readonly Informer<Kub
  */
 export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, stillLeading: () => boolean): Promise<LeaderSession> {
   const s = { c, log: c.logger, api: new KubeApi(c.kubeConfig), metrics, queue: createQueue(c, metrics), informerBase: { kubeConfig: c.kubeConfig, backoff: c.watchBackoff, logger: c.logger }, kinds: [] } as unknown as SessionBase;
+  s.outputDirs = new OutputDirConflictCache(() => allJobs(s));
   s.downstream = new Downstream(
     {
       datasets: () => [...datasets.list()],
