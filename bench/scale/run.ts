@@ -12,6 +12,7 @@
 // Goals at 1,000 jobs: GM at most 300 MiB, p99 at most 100 ms, growth no worse than linear.
 // Needs the packages built (npx nx run-many -t build):
 //   npx tsx bench/scale/run.ts [--sizes 10,100,1000] [--sample 100] [--up]
+// BENCH_PROFILE=DIR writes CPU profiles of the GM and the LC into DIR/gm and DIR/lc.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,14 @@ function conditionSeen(history: JobWatch['history'], job: string, stage: string,
   return undefined;
 }
 
-const parts = values.up ? undefined : await FourParts.start({ dataDir, dir: join(dir, 'parts'), node: 'edge-node', lcEnv: { SEDNA_LC_DATA_ROOTS: root } });
+const parts = values.up ? undefined : await FourParts.start({
+      dataDir,
+      dir: join(dir, 'parts'),
+      node: 'edge-node',
+      lcEnv: { SEDNA_LC_DATA_ROOTS: root },
+      // BENCH_PROFILE=DIR: CPU profiles of the GM and the LC, written into DIR when they stop.
+      nodeArgs: process.env.BENCH_PROFILE ? Object.fromEntries(['gm', 'lc'].map((p) => [p, ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/${p}`]])) : undefined,
+    });
 const up = values.up ? await SednaUp.start(dataDir) : undefined;
 const rows: Row[] = [];
 try {

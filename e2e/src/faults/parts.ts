@@ -68,6 +68,7 @@ class Part {
     private readonly logFile: string,
     /** Resolves once the part serves (given what it wrote since it started). */
     private readonly ready: (output: string) => Promise<boolean>,
+    private readonly nodeArgs: readonly string[] = [],
   ) {}
 
   get running(): boolean {
@@ -83,7 +84,7 @@ class Part {
     writeFileSync(log, `--- start ${this.starts + 1} of ${this.name} at ${new Date().toISOString()}\n`);
     const from = statSync(this.logFile).size;
     // Both streams straight into the file: what a part wrote before a SIGKILL is there.
-    const child = spawn(process.execPath, [EXECUTABLES[this.name], ...this.args], { env: { ...process.env, SEDNA_HOME: '', ...this.env }, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, [...this.nodeArgs, EXECUTABLES[this.name], ...this.args], { env: { ...process.env, SEDNA_HOME: '', ...this.env }, stdio: ['ignore', log, log] });
     closeSync(log);
     this.child = child;
     this.starts++;
@@ -144,6 +145,8 @@ export interface FourPartsOptions {
   gmConfig?: Record<string, unknown>;
   /** Extra environment of the LC. */
   lcEnv?: Record<string, string>;
+  /** Options given to node before a part's executable (e.g. `--cpu-prof` for a profile of one). */
+  nodeArgs?: Partial<Record<PartName, readonly string[]>>;
   /** The parts to start (default all four; the API server always, with the CRDs). */
   only?: readonly PartName[];
 }
@@ -171,7 +174,7 @@ export class FourParts {
     writeFileSync(gmConfigFile, JSON.stringify({ kubeConfig: this.kubeconfig, ...options.gmConfig }, null, 2));
     const log = (name: PartName) => join(this.logsDir, `${name}.log`);
     this.parts = {
-      apiserver: new Part('apiserver', ['--data-dir', dataDir, '--port', String(ports.api), '--kubeconfig', this.kubeconfig], {}, log('apiserver'), async (out) => jsonLine(out, 'url') !== undefined),
+      apiserver: new Part('apiserver', ['--data-dir', dataDir, '--port', String(ports.api), '--kubeconfig', this.kubeconfig], {}, log('apiserver'), async (out) => jsonLine(out, 'url') !== undefined, options.nodeArgs?.apiserver),
       gm: new Part(
         'gm',
         ['--config', gmConfigFile],
@@ -185,6 +188,7 @@ export class FourParts {
         },
         log('gm'),
         async () => (await fetch(`http://127.0.0.1:${ports.gm}/readyz`, { signal: AbortSignal.timeout(2000) })).ok,
+        options.nodeArgs?.gm,
       ),
       lc: new Part(
         'lc',
@@ -200,8 +204,9 @@ export class FourParts {
         },
         log('lc'),
         async (out) => jsonLine(out, 'ready') !== undefined,
+        options.nodeArgs?.lc,
       ),
-      agent: new Part('agent', ['--kubeconfig', this.kubeconfig, '--node', node, '--data-dir', dataDir], {}, log('agent'), async (out) => jsonLine(out, 'ready') !== undefined),
+      agent: new Part('agent', ['--kubeconfig', this.kubeconfig, '--node', node, '--data-dir', dataDir], {}, log('agent'), async (out) => jsonLine(out, 'ready') !== undefined, options.nodeArgs?.agent),
     };
   }
 
