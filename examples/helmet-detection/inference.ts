@@ -67,12 +67,13 @@ await consumeFrames({
   limit: maxFrames,
   stopped: () => stopping,
   onIdle: () => writeStats(true),
-  onFrame: async (bytes) => {
+  onFrame: async (bytes, _name, inTurn) => {
     const [, detections, isHard] = await il.inference(bytes);
     frames++;
     if (isHard) {
       hard++;
-      if (BaseConfig.heSavedUrl) await il.saveHardExample(bytes, detections);
+      // Saved in the frames' order whatever order they finish in: the labeller takes the oldest first.
+      if (BaseConfig.heSavedUrl) await inTurn(() => il.saveHardExample(bytes, detections));
     }
   },
   afterFrame: async () => {

@@ -45,6 +45,26 @@ describe('consumeFrames', () => {
     expect((await readdir(dir)).sort()).toEqual(['f2.png', 'f3.png', 'f4.png', 'f5.png']);
   });
 
+  test('inTurn runs in the frames\' order, whatever order they finish in; a frame without a turn passes it on', async () => {
+    const turns: string[] = [];
+    await consumeFrames({
+      dir,
+      accept: (n) => n.endsWith('.png'),
+      pollMs: 5,
+      keepFrames: false,
+      concurrency: 3,
+      limit: 6,
+      stopped: () => false,
+      onFrame: async (_bytes, name, inTurn) => {
+        const i = Number(name.slice(1, 2));
+        // Earlier frames take longer, so later ones finish first; f1 and f4 take no turn.
+        await new Promise((resolve) => setTimeout(resolve, (6 - i) * 15));
+        if (i !== 1 && i !== 4) await inTurn(async () => void turns.push(name));
+      },
+    });
+    expect(turns).toEqual(['f0.png', 'f2.png', 'f3.png', 'f5.png']);
+  });
+
   test('keepFrames: each frame once, none removed; the first error ends the loop after the frames in flight', async () => {
     const seen: string[] = [];
     let finishedAfterError = false;

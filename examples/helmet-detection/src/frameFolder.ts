@@ -6,7 +6,9 @@
  * Up to `concurrency` frames are in flight at once, so the stages of one frame overlap those of the
  * next: sharp decodes and preprocesses frame n+1 on libuv's threads while onnxruntime runs frame n on
  * its own thread, and the main thread decodes boxes, runs NMS and asks the hard-example filter in
- * between. Frames still start in name order; they may finish out of it.
+ * between. Frames start in name order and may finish out of it; what a frame does through `inTurn`
+ * (saving a hard example, say) runs in name order, after the earlier frames' turns, so the frames
+ * saved, and the labeller's "oldest first", are the same as one frame at a time.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,8 +27,11 @@ export interface FrameFolderOptions {
   limit?: number;
   /** Checked before each frame is taken: true ends the loop (the frames in flight finish). */
   stopped: () => boolean;
-  /** Each frame's bytes, before the frame is removed. */
-  onFrame: (bytes: Buffer, name: string) => Promise<void>;
+  /**
+   * Each frame's bytes, before the frame is removed. `inTurn(fn)` runs `fn` once every frame taken
+   * before this one has had its turn (or ended without one), so side effects keep the frames' order.
+   */
+  onFrame: (bytes: Buffer, name: string, inTurn: <T>(fn: () => Promise<T>) => Promise<T>) => Promise<void>;
   /** After a frame is done and removed (logs, stats). */
   afterFrame?: () => Promise<void>;
   /** The folder had no new frame and none is in flight (stats), before the wait. */
@@ -48,7 +53,10 @@ export async function consumeFrames(o: FrameFolderOptions): Promise<void> {
   const limit = o.limit ?? 0;
   const ended = (): boolean => o.stopped() || failure !== undefined || (limit > 0 && started >= limit);
 
-  const handle = async (name: string): Promise<void> => {
+  // The turn of the last frame taken: each frame's turn comes after it (see `inTurn`).
+  let lastTurn: Promise<void> = Promise.resolve();
+
+  const handle = async (name: string, before: Promise<void>, turnTaken: () => void): Promise<void> => {
     const path = join(o.dir, name);
     let bytes: Buffer;
     try {
@@ -58,7 +66,15 @@ export async function consumeFrames(o: FrameFolderOptions): Promise<void> {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return; // taken away meanwhile
       throw error;
     }
-    await o.onFrame(bytes, name);
+    const inTurn = async <T>(fn: () => Promise<T>): Promise<T> => {
+      await before;
+      try {
+        return await fn();
+      } finally {
+        turnTaken();
+      }
+    };
+    await o.onFrame(bytes, name, inTurn);
     if (!o.keepFrames) {
       await rm(path, { force: true });
       taken.delete(name);
@@ -68,11 +84,19 @@ export async function consumeFrames(o: FrameFolderOptions): Promise<void> {
   const start = (name: string): void => {
     started++;
     taken.add(name);
-    const running: Promise<void> = handle(name)
+    const before = lastTurn;
+    let turnTaken!: () => void;
+    const turn = new Promise<void>((resolve) => (turnTaken = resolve));
+    // A frame that ends without taking its turn (no hard example, an error) passes it on when it ends.
+    lastTurn = before.then(() => turn);
+    const running: Promise<void> = handle(name, before, turnTaken)
       .catch((error: unknown) => {
         failure ??= { error };
       })
-      .finally(() => inFlight.delete(running));
+      .finally(() => {
+        turnTaken();
+        inFlight.delete(running);
+      });
     inFlight.add(running);
   };
 

@@ -159,7 +159,7 @@ spec:
   const r = await run(['get', 'ij', '--data-dir', dir]);
   expect(r.code).toBe(4);
   expect(r.stderr).toContain(`start it with \`sedna up --data-dir ${dir}\``);
-});
+}, 90_000);
 
 test('a second SIGTERM ends sedna up at once, even with a thread stuck in a FIFO open (process.exit() would wait for it for ever)', async () => {
   const fifo = path.join(dir, 'stuck.fifo');
