@@ -203,6 +203,9 @@ export class KubeClient {
   }
 
   private url(path: string, query: Query | undefined): URL {
+    // A segment the URL parser would resolve ('.', '..', also as %2e) climbs to another resource: never sent.
+    const climbing = path.split('/').find((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+    if (climbing !== undefined) throw new CliError('USAGE', `refusing the path ${JSON.stringify(path)}: its segment ${JSON.stringify(climbing)} is not a name`);
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     return url;
@@ -215,6 +218,7 @@ export class KubeClient {
   }
 
   private async send(method: string, path: string, options: RequestOptions, stream: boolean) {
+    const url = this.url(path, options.query);
     const { headers, dispatcher } = await this.authentication();
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
     const controller = new AbortController();
@@ -222,7 +226,6 @@ export class KubeClient {
     options.signal?.addEventListener('abort', abort, { once: true });
     const onTimeout = () => controller.abort(timeout.reason);
     timeout.addEventListener('abort', onTimeout, { once: true });
-    const url = this.url(path, options.query);
     const requestHeaders: Record<string, string> = { ...headers, Accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) requestHeaders['Content-Type'] = options.contentType ?? 'application/json';
     const done = () => {

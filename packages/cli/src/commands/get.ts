@@ -1,6 +1,7 @@
 /** `sedna get KIND [NAME...]`: list or show objects of any served kind, as kubectl does; `-w` follows changes. */
 import type { Command } from 'commander';
 import { namespaceFlags } from '../flags.js';
+import { checkNames } from '../names.js';
 import type { CommandModule } from '../command.js';
 import { collectionPath, displayKind, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
@@ -135,6 +136,7 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
     if (options.watch) throw new CliError('USAGE', '-w/--watch follows one KIND at a time');
     return getSeveral(kinds, options, output, io);
   }
+  checkNames(names, kind);
   if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be read by name across all namespaces: use -n NAMESPACE');
   if (options.watch && names.length > 1) throw new CliError('USAGE', '-w/--watch follows one NAME or the whole collection');
   return withSession(options, io, async (session) => {
