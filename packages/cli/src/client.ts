@@ -11,7 +11,7 @@ import path from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
 import { CliError, type CliErrorCode } from './errors.js';
-import { startHint, type ServerTarget } from './server.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, startHint, type ServerTarget } from './server.js';
 
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -38,8 +38,6 @@ interface KubeStatus {
   code?: number;
   details?: { name?: string; kind?: string; group?: string; causes?: Array<{ field?: string; message?: string }> };
 }
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Network error codes meaning the server cannot be reached, and how to say it. */
 const UNREACHABLE_CODES: Record<string, string> = {
@@ -176,7 +174,7 @@ export class KubeClient {
     readonly target: ServerTarget,
     options: { timeoutMs?: number } = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.server = (kubeConfig.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
     const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
     this.namespace = context?.namespace || 'default';

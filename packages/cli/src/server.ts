@@ -24,6 +24,9 @@ export interface ServerOptions {
   requestTimeout?: string;
 }
 
+/** How long a request waits for the API server's answer without --request-timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
 /** The longest duration a flag takes: Node's timers hold at most 2^31-1 ms. */
 export const MAX_DURATION_MS = 2 ** 31 - 1;
 const MAX_DURATION_TEXT = '596h';

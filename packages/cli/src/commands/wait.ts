@@ -14,7 +14,7 @@ import type { CliIo } from '../io.js';
 import { resolveJob } from '../jobRef.js';
 import { goJson, goSprint, JsonPath } from '../jsonpath.js';
 import type { KubeObject } from '../printers.js';
-import { parseDuration, type ServerOptions } from '../server.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, parseDuration, type ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
 import { connectionNotice, follow } from '../watch.js';
 
@@ -126,7 +126,10 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
   if (options.for === undefined) throw new CliError('USAGE', 'wait needs --for=delete, --for=jsonpath=\'{PATH}\'=VALUE or --for=stage=STAGE,type=TYPE[,round=N]');
   const w = parseWaitFor(options.for);
   const timeoutMs = options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : /^0+(ms|s|m|h)?$/.test(options.timeout.trim()) ? 0 : parseDuration('--timeout', options.timeout);
-  return withSession(options, io, async (session) => {
+  // No request outlives the wait: a server that never answers ends the wait at its --timeout (exit 4), not 30 s later.
+  const requestMs = options.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseDuration('--request-timeout', options.requestTimeout);
+  const bounded = timeoutMs > 0 && timeoutMs < requestMs ? { ...options, requestTimeout: `${Math.max(timeoutMs, 1000)}ms` } : options;
+  return withSession(bounded, io, async (session) => {
     const namespace = session.namespace(options);
     let found;
     try {
