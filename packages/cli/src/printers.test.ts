@@ -73,3 +73,9 @@ test('several objects print as a v1 List with their kind; names as kind/name', (
   expect(formatObjects(objects, { format: 'name' }, r, true)).toBe('model.sedna.io/a\nmodel.sedna.io/b\n');
   expect(() => parseOutput('xml')).toThrow('--output "xml": expected table, wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,...');
 });
+
+test('a column name that is no string (a CRD\'s `name: On`, YAML 1.1 for true) is printed as text, not a crash', () => {
+  const { io, out } = capture();
+  new TablePrinter(io).print({ kind: 'Table', columnDefinitions: [{ name: 'Name' }, { name: true }, { name: 7 }, { name: null }], rows: [{ cells: ['a', 'b', 'c', 'd'] }] });
+  expect(out()).toBe('NAME   TRUE   7\na      b      c     d\n');
+});

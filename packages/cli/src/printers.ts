@@ -80,7 +80,8 @@ export interface KubeObject {
 export interface KubeTable {
   kind: 'Table';
   metadata?: { resourceVersion?: string };
-  columnDefinitions: Array<{ name: string; type?: string; priority?: number }>;
+  /** `name` is a string from a well-formed server; a CRD's additionalPrinterColumns may bring another JSON value. */
+  columnDefinitions: Array<{ name: unknown; type?: string; priority?: number }>;
   rows: Array<{ cells: unknown[]; object?: KubeObject }>;
 }
 
@@ -141,7 +142,11 @@ export class TablePrinter {
     this.columns ??= table.columnDefinitions.flatMap((c, i) => (this.options.wide || !c.priority ? [i] : []));
     const headerCells = [
       ...(this.options.withNamespace ? ['NAMESPACE'] : []),
-      ...this.columns.map((i) => (this.options.headersAsGiven ? (table.columnDefinitions[i]?.name ?? '') : (table.columnDefinitions[i]?.name ?? '').toUpperCase())),
+      ...this.columns.map((i) => {
+        // A CRD's column name may be no string (YAML 1.1 reads `name: On` as true): printed as text, as kubectl does.
+        const name = cellText(table.columnDefinitions[i]?.name);
+        return this.options.headersAsGiven ? name : name.toUpperCase();
+      }),
     ];
     const lines: string[][] = [];
     if (!this.headerPrinted && !this.options.noHeaders) lines.push(headerCells);
