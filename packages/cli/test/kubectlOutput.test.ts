@@ -63,7 +63,10 @@ const CASES: Array<[string[], string]> = [
   [['ds', '-l', 'tier=zzz', '-o', 'custom-columns=N:.metadata.name'], 'N\n'],
   [['models', '--sort-by=.spec.format'], 'NAME            FORMAT   AGE\ndeploy-model    onnx     <age>\ninitial-model   tfjs     <age>\n'],
   [['models', '-o', 'wide', '--no-headers', '--sort-by={.spec.url}'], 'deploy-model    onnx   /models/deploy/model.onnx    <age>\ninitial-model   tfjs   /models/initial/model.json   <age>\n'],
-  [['ds', '--sort-by=.status.numberOfSamples', '-o', 'name'], 'dataset.sedna.io/helmet-9\ndataset.sedna.io/helmet-10\n'],
+  [['ds', '--sort-by=.status.numberOfSamples', '-o', 'name'], 'dataset.sedna.io/helmet-9\ndataset.sedna.io/helmet-10\n'],  [['ds', '--sort-by=.metadata.name', '-o', 'name'], 'dataset.sedna.io/helmet-10\ndataset.sedna.io/helmet-9\n'],
+  // Several kinds: sorted across them, and no blank line between kinds without headers.
+  [['ds,models', '--sort-by=.metadata.name', '-o', 'name'], 'model.sedna.io/deploy-model\ndataset.sedna.io/helmet-10\ndataset.sedna.io/helmet-9\nmodel.sedna.io/initial-model\n'],
+  [['ds,models', '--no-headers'], 'dataset.sedna.io/helmet-10   12    edge-node   <age>\ndataset.sedna.io/helmet-9          edge-2      <age>\nmodel.sedna.io/deploy-model    onnx   <age>\nmodel.sedna.io/initial-model   tfjs   <age>\n'],
 ];
 
 test.each(CASES)('get %j prints what kubectl prints', async (args, expected) => {
