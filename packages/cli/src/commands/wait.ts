@@ -137,7 +137,7 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
     } catch (error) {
       // Waiting for the deletion of a job that is not there: done, as kubectl wait --for=delete.
       if (w.kind === 'delete' && toCliError(error).code === 'NOT_FOUND') {
-        io.stdout.write(`${job} deleted\n`);
+        io.stderr.write(`sedna: ${toCliError(error).message}: nothing to wait for\n`);
         return ExitCode.Ok;
       }
       throw error;
@@ -155,9 +155,12 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
     const timer = setTimeout(() => stop.abort(), timeoutMs);
     const interrupted = () => stop.abort();
     io.signal?.addEventListener('abort', interrupted, { once: true });
+    let deleted = false;
     const see = (object: KubeObject | undefined) => {
       check = checkWait(w, object, fromRound);
-      if (check.met) stop.abort();
+      // Gone while waiting for something else of it: that can never come.
+      if (!object && w.kind !== 'delete') deleted = true;
+      if (check.met || deleted) stop.abort();
     };
     try {
       if (timeoutMs > 0) {
@@ -183,6 +186,11 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
       io.signal?.removeEventListener('abort', interrupted);
     }
     if (check.met) return done();
+    const gone = () => {
+      io.stderr.write(`sedna: ${ref} (namespace ${namespace}) was deleted while waiting for ${describeFor(w)}\n`);
+      return ExitCode.NotFound;
+    };
+    if (deleted) return gone();
     if (timeoutMs > 0 && !io.signal?.aborted) {
       // The watch may have ended between two events: one last read decides.
       const last = await session.client.get<KubeObject>(objectPath(found.resource, namespace, found.name)).catch((error: unknown) => {
@@ -191,6 +199,7 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
       });
       check = checkWait(w, last, fromRound);
       if (check.met) return done();
+      if (!last) return gone();
     }
     const seconds = timeoutMs / 1000;
     const why = io.signal?.aborted ? 'interrupted' : `timed out after ${seconds}s`;
