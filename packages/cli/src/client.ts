@@ -107,7 +107,9 @@ function readKubeConfig(file: string): KubeConfig | undefined {
   try {
     kc.loadFromString(text);
   } catch (error) {
-    throw new CliError('INVALID_INPUT', `${file}: not a kubeconfig: ${(error as Error).message}`, { cause: error });
+    // The parser's first line only: its code frame would echo the file, binary bytes and all, to the terminal.
+    const why = ((error as Error).message.split('\n')[0] ?? '').replace(/[^\x20-\x7e]/g, '?');
+    throw new CliError('INVALID_INPUT', `${file}: not a kubeconfig: ${why}`, { cause: error });
   }
   return kc;
 }

@@ -2,9 +2,10 @@
 // on the same embedded API server. The expected texts are kubectl 1.32's, recorded on these objects;
 // when kubectl is on PATH it is also run live on the same server and must print the same.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import fs, { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { run } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 const exec = promisify(execFile);
@@ -96,4 +97,18 @@ test('usage errors of commander carry the one prefix too', async () => {
   const r = await t.sedna(['get', 'ds', '--bogus']);
   expect(r.code).toBe(2);
   expect(r.stderr.split('\n')[0]).toBe("sedna: unknown option '--bogus'");
+  // Every line, commander's suggestion and the hint to --help too.
+  const typo = await t.sedna(['log']);
+  expect(typo.code).toBe(2);
+  expect(typo.stderr).toBe("sedna: unknown command 'log'\nsedna: (Did you mean logs?)\nsedna: run sedna --help for usage\n");
+});
+
+test('a kubeconfig that is no YAML: one line, without echoing its bytes', async () => {
+  const file = path.join(t.dir, 'binary-kubeconfig');
+  fs.writeFileSync(file, Buffer.from([0x7b, 0x0a, 0x00, 0x01, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x3a, 0x3a, 0x0a, 0x5d]));
+  const r = await run(['get', 'ds', '--kubeconfig', file]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.split('\n')).toHaveLength(2);
+  expect(r.stderr).toMatch(/^sedna: .*binary-kubeconfig: not a kubeconfig: /);
+  expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\uffff]/);
 });
