@@ -11,7 +11,7 @@ import path from 'node:path';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { fetch, type Dispatcher } from 'undici';
 import { CliError, type CliErrorCode } from './errors.js';
-import { startHint, type ServerTarget } from './server.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, startHint, type ServerTarget } from './server.js';
 
 /** Query parameters; undefined values are left out. */
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -38,8 +38,6 @@ interface KubeStatus {
   code?: number;
   details?: { name?: string; kind?: string; group?: string; causes?: Array<{ field?: string; message?: string }> };
 }
-
-const DEFAULT_TIMEOUT_MS = 30_000;
 
 /** Network error codes meaning the server cannot be reached, and how to say it. */
 const UNREACHABLE_CODES: Record<string, string> = {
@@ -109,7 +107,9 @@ function readKubeConfig(file: string): KubeConfig | undefined {
   try {
     kc.loadFromString(text);
   } catch (error) {
-    throw new CliError('INVALID_INPUT', `${file}: not a kubeconfig: ${(error as Error).message}`, { cause: error });
+    // The parser's first line only: its code frame would echo the file, binary bytes and all, to the terminal.
+    const why = ((error as Error).message.split('\n')[0] ?? '').replace(/[^\x20-\x7e]/g, '?');
+    throw new CliError('INVALID_INPUT', `${file}: not a kubeconfig: ${why}`, { cause: error });
   }
   return kc;
 }
@@ -176,7 +176,7 @@ export class KubeClient {
     readonly target: ServerTarget,
     options: { timeoutMs?: number } = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.server = (kubeConfig.getCurrentCluster()?.server ?? '').replace(/\/+$/, '');
     const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
     this.namespace = context?.namespace || 'default';
@@ -203,6 +203,9 @@ export class KubeClient {
   }
 
   private url(path: string, query: Query | undefined): URL {
+    // A segment the URL parser would resolve ('.', '..', also as %2e) climbs to another resource: never sent.
+    const climbing = path.split('/').find((segment) => /^(\.|%2e){1,2}$/i.test(segment));
+    if (climbing !== undefined) throw new CliError('USAGE', `refusing the path ${JSON.stringify(path)}: its segment ${JSON.stringify(climbing)} is not a name`);
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     return url;
@@ -215,6 +218,7 @@ export class KubeClient {
   }
 
   private async send(method: string, path: string, options: RequestOptions, stream: boolean) {
+    const url = this.url(path, options.query);
     const { headers, dispatcher } = await this.authentication();
     const timeout = AbortSignal.timeout(options.timeoutMs ?? this.timeoutMs);
     const controller = new AbortController();
@@ -222,7 +226,6 @@ export class KubeClient {
     options.signal?.addEventListener('abort', abort, { once: true });
     const onTimeout = () => controller.abort(timeout.reason);
     timeout.addEventListener('abort', onTimeout, { once: true });
-    const url = this.url(path, options.query);
     const requestHeaders: Record<string, string> = { ...headers, Accept: options.accept ?? 'application/json' };
     if (options.body !== undefined) requestHeaders['Content-Type'] = options.contentType ?? 'application/json';
     const done = () => {

@@ -6,6 +6,7 @@
 import { didYouMean } from '@sedna-ts/api-types';
 import type { KubeClient } from './client.js';
 import { CliError } from './errors.js';
+import { checkPathSegment } from './names.js';
 
 /** One served resource (a kind at one group/version). */
 export interface ApiResource {
@@ -33,14 +34,25 @@ export function displayKind(r: Pick<ApiResource, 'group' | 'singular' | 'kind'>)
   return r.group ? `${singular}.${r.group}` : singular;
 }
 
-/** The path of a resource's collection, in `namespace` for namespaced kinds (all namespaces without one). */
+/**
+ * The path of a resource's collection, in `namespace` for namespaced kinds (all namespaces without one).
+ *
+ * @throws CliError USAGE for a namespace that is no path segment (`.`, `..`, with `/` or `%`)
+ */
 export function collectionPath(r: ApiResource, namespace?: string): string {
+  if (r.namespaced && namespace) checkPathSegment(namespace, 'namespace');
   const base = r.group ? `/apis/${r.group}/${r.version}` : `/api/${r.version}`;
   return r.namespaced && namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${r.resource}` : `${base}/${r.resource}`;
 }
 
-/** The path of one object. */
+/**
+ * The path of one object.
+ *
+ * @throws CliError USAGE for a name that is no path segment (`''`, `.`, `..`, with `/` or `%`): it would
+ *   name the collection or the level above, not the object
+ */
 export function objectPath(r: ApiResource, namespace: string | undefined, name: string): string {
+  checkPathSegment(name, `${displayKind(r)} name`);
   return `${collectionPath(r, r.namespaced ? namespace : undefined)}/${encodeURIComponent(name)}`;
 }
 

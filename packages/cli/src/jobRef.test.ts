@@ -96,3 +96,16 @@ test('a kind named in JOB is looked in alone', async () => {
   await findJob('ll/both', 'default', [IL, LL], lookup);
   expect(asked).toEqual(['LifelongLearningJob']);
 });
+
+test.each([['..'], ['.'], ['il/..'], ['ll/.'], ['%2e%2e']])('JOB %s (the verbs wait, trigger, rollback) is refused before any lookup: exit 2', async (text) => {
+  let lookups = 0;
+  const lookup: JobLookup = async () => {
+    lookups++;
+    return undefined;
+  };
+  const error = await findJob(text, 'default', LEARNING_JOB_KINDS, lookup).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(CliError);
+  expect((error as CliError).code).toBe('USAGE');
+  expect((error as CliError).message).toMatch(/^job NAME ".*": invalid resource name: may not/);
+  expect(lookups).toBe(0);
+});

@@ -7,6 +7,7 @@
 import { LEARNING_JOB_KINDS, SEDNA_API_VERSION, SEDNA_GROUP, resolveKind, type KindInfo } from '@sedna-ts/api-types';
 import { objectPath, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
+import { checkPathSegment } from './names.js';
 import type { KubeObject } from './printers.js';
 import type { Session } from './session.js';
 
@@ -73,6 +74,7 @@ export type JobLookup = (kind: KindInfo, name: string) => Promise<KubeObject | u
  */
 export async function findJob(text: string, namespace: string, served: readonly KindInfo[], lookup: JobLookup): Promise<FoundJob> {
   const { kind, name } = parseJobArgument(text);
+  checkPathSegment(name, 'job NAME');
   if (kind) {
     if (!served.includes(kind)) throw notServed(kind.kind);
     const object = await lookup(kind, name);

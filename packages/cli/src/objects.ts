@@ -4,6 +4,7 @@ import { apiVersionOf, collectionPath, displayKind, objectPath, type ApiResource
 import { CliError } from './errors.js';
 import { describeManifest, type Manifest } from './manifests.js';
 import { applyConfiguration, lastApplied, threeWayMergePatch } from './mergePatch.js';
+import { pathSegmentProblem } from './names.js';
 import type { KubeObject } from './printers.js';
 import type { Session } from './session.js';
 
@@ -44,6 +45,14 @@ export async function placeManifests(session: Session, manifests: readonly Manif
     }
     if (!metadata.name) {
       problems.push(`${manifest.path}: ${describeManifest(manifest)}: metadata.name: is required to apply or delete (generateName is for create)`);
+      continue;
+    }
+    // A name or namespace that is no path segment would make the object's URL that of its collection or namespace.
+    const badName = pathSegmentProblem(metadata.name);
+    const badNamespace = resource.namespaced && metadata.namespace ? pathSegmentProblem(metadata.namespace) : undefined;
+    if (badName || badNamespace) {
+      const [field, value, problem] = badName ? ['metadata.name', metadata.name, badName] : ['metadata.namespace', metadata.namespace, badNamespace];
+      problems.push(`${manifest.path}: ${describeManifest(manifest)}: ${field}: ${JSON.stringify(value)}: invalid resource name: ${problem}`);
       continue;
     }
     placed.push({ manifest, resource, namespace: resource.namespaced ? metadata.namespace || fallback : undefined });
@@ -107,33 +116,40 @@ export async function deleteObject(client: KubeClient, resource: ApiResource, na
 }
 
 /**
- * Waits until an object is gone (its finalizers done). Calls `onSlow` once with the finalizers still
- * on it when that takes more than `slowAfterMs`.
+ * Waits until an object is gone (its finalizers done), at most `timeoutMs`. Calls `onSlow` once with the
+ * finalizers still on it when that takes more than `slowAfterMs`. Resolves to the finalizers still on
+ * the object at the deadline (or when `signal` aborts), or undefined once it is gone.
  */
 export async function waitGone(
   client: KubeClient,
   resource: ApiResource,
   namespace: string | undefined,
   name: string,
-  options: { signal?: AbortSignal; slowAfterMs?: number; onSlow?: (finalizers: string[]) => void } = {},
-): Promise<void> {
+  options: { timeoutMs: number; signal?: AbortSignal; slowAfterMs?: number; onSlow?: (finalizers: string[]) => void },
+): Promise<string[] | undefined> {
   const started = Date.now();
+  const deadline = started + options.timeoutMs;
   let delay = 50;
   let warned = false;
   for (;;) {
     let live: KubeObject;
     try {
-      live = await client.get<KubeObject>(objectPath(resource, namespace, name));
+      // Each read within what is left of the wait (a last one at the deadline gets a second to answer).
+      const left = deadline - Date.now();
+      live = await client.get<KubeObject>(objectPath(resource, namespace, name), { timeoutMs: Math.min(client.timeoutMs, Math.max(1000, left)) });
     } catch (error) {
-      if (error instanceof CliError && error.status === 404) return;
+      if (error instanceof CliError && error.status === 404) return undefined;
+      // The last read ran out of the wait's own time: the object is still there as far as we know.
+      if (error instanceof CliError && error.code === 'UNREACHABLE' && Date.now() >= deadline) return [];
       throw error;
     }
-    if (options.signal?.aborted) return;
+    const finalizers = live.metadata?.finalizers ?? [];
+    if (options.signal?.aborted || Date.now() >= deadline) return finalizers;
     if (!warned && Date.now() - started > (options.slowAfterMs ?? 5000)) {
       warned = true;
-      options.onSlow?.(live.metadata?.finalizers ?? []);
+      options.onSlow?.(finalizers);
     }
-    await new Promise((resolve) => setTimeout(resolve, delay));
+    await new Promise((resolve) => setTimeout(resolve, Math.min(delay, Math.max(0, deadline - Date.now()))));
     delay = Math.min(1000, delay * 2);
   }
 }

@@ -1,5 +1,5 @@
 import type { CliIo } from './io.js';
-import { age, formatColumns, formatObjects, parseOutput, TablePrinter, toYaml, type KubeTable } from './printers.js';
+import { age, formatColumns, formatObjects, parseOutput, quantityValue, sortBy, TablePrinter, toYaml, type KubeTable } from './printers.js';
 import type { ApiResource } from './discovery.js';
 
 function capture(): { io: CliIo; out: () => string } {
@@ -72,4 +72,18 @@ test('several objects print as a v1 List with their kind; names as kind/name', (
   });
   expect(formatObjects(objects, { format: 'name' }, r, true)).toBe('model.sedna.io/a\nmodel.sedna.io/b\n');
   expect(() => parseOutput('xml')).toThrow('--output "xml": expected table, wide, json, yaml, name, jsonpath=TEMPLATE, custom-columns=HEADER:PATH,...');
+});
+
+test('a column name that is no string (a CRD\'s `name: On`, YAML 1.1 for true) is printed as text, not a crash', () => {
+  const { io, out } = capture();
+  new TablePrinter(io).print({ kind: 'Table', columnDefinitions: [{ name: 'Name' }, { name: true }, { name: 7 }, { name: null }], rows: [{ cells: ['a', 'b', 'c', 'd'] }] });
+  expect(out()).toBe('NAME   TRUE   7\na      b      c     d\n');
+});
+
+test('--sort-by orders strings that are Kubernetes quantities by value, as kubectl; other strings by code unit', () => {
+  const order = (values: string[]) => sortBy(values.map((v) => ({ v })), '.v', (o) => o).map((o) => o.v);
+  expect(order(['10', '1e3', '9', '-3', '1.5'])).toEqual(['-3', '1.5', '9', '10', '1e3']);
+  expect(order(['1Gi', '1k', '2', '100Mi', '500m'])).toEqual(['500m', '2', '1k', '100Mi', '1Gi']);
+  expect(order(['helmet-9', 'helmet-10'])).toEqual(['helmet-10', 'helmet-9']);
+  expect([quantityValue('1E'), quantityValue('1e'), quantityValue('.5'), quantityValue('1Kb'), quantityValue('')]).toEqual([1e18, undefined, 0.5, undefined, undefined]);
 });

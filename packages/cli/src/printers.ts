@@ -80,7 +80,8 @@ export interface KubeObject {
 export interface KubeTable {
   kind: 'Table';
   metadata?: { resourceVersion?: string };
-  columnDefinitions: Array<{ name: string; type?: string; priority?: number }>;
+  /** `name` is a string from a well-formed server; a CRD's additionalPrinterColumns may bring another JSON value. */
+  columnDefinitions: Array<{ name: unknown; type?: string; priority?: number }>;
   rows: Array<{ cells: unknown[]; object?: KubeObject }>;
 }
 
@@ -141,7 +142,11 @@ export class TablePrinter {
     this.columns ??= table.columnDefinitions.flatMap((c, i) => (this.options.wide || !c.priority ? [i] : []));
     const headerCells = [
       ...(this.options.withNamespace ? ['NAMESPACE'] : []),
-      ...this.columns.map((i) => (this.options.headersAsGiven ? (table.columnDefinitions[i]?.name ?? '') : (table.columnDefinitions[i]?.name ?? '').toUpperCase())),
+      ...this.columns.map((i) => {
+        // A CRD's column name may be no string (YAML 1.1 reads `name: On` as true): printed as text, as kubectl does.
+        const name = cellText(table.columnDefinitions[i]?.name);
+        return this.options.headersAsGiven ? name : name.toUpperCase();
+      }),
     ];
     const lines: string[][] = [];
     if (!this.headerPrinted && !this.options.noHeaders) lines.push(headerCells);
@@ -181,9 +186,33 @@ function sortKey(path: JsonPath, value: unknown): { found: boolean; key: unknown
   return first && first.length > 0 ? { found: true, key: first[0] } : { found: false, key: undefined };
 }
 
+const QUANTITY_SUFFIX: Readonly<Record<string, number>> = {
+  '': 1, n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
+  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+};
+
+/**
+ * The value of a Kubernetes quantity (`-3`, `1.5`, `1e3`, `500m`, `100Mi`), or undefined when `text` is
+ * none (apimachinery's ParseQuantity grammar; compared as a double, which orders every realistic value).
+ */
+export function quantityValue(text: string): number | undefined {
+  const m = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))([a-zA-Z]*|[eE][+-]?\d+)$/.exec(text);
+  if (!m) return undefined;
+  const number = Number(m[1]);
+  const suffix = m[2]!;
+  if (/^[eE][+-]?\d+$/.test(suffix)) return number * 10 ** Number(suffix.slice(1));
+  const factor = QUANTITY_SUFFIX[suffix];
+  return factor === undefined ? undefined : number * factor;
+}
+
 function less(a: unknown, b: unknown): boolean {
   if (typeof a === 'number' && typeof b === 'number') return a < b;
-  if (typeof a === 'string' && typeof b === 'string') return a < b;
+  if (typeof a === 'string' && typeof b === 'string') {
+    // As kubectl: two strings that are quantities compare by value (`9` < `10`, `500m` < `2` < `1Ki`).
+    const qa = quantityValue(a);
+    const qb = qa === undefined ? undefined : quantityValue(b);
+    return qa !== undefined && qb !== undefined ? qa < qb : a < b;
+  }
   if (typeof a === 'boolean' && typeof b === 'boolean') return !a && b;
   if (a === null || a === undefined) return b !== null && b !== undefined;
   return goJson(a) < goJson(b);
@@ -191,7 +220,8 @@ function less(a: unknown, b: unknown): boolean {
 
 /**
  * `--sort-by PATH` (kubectl's relaxed path: `.metadata.name`, `{.status.round}`): `items` ordered by the
- * first value PATH finds in `of(item)`: numbers as numbers, strings by code unit, items without it first;
+ * first value PATH finds in `of(item)`: numbers as numbers, two strings that are Kubernetes quantities by
+ * value (as kubectl), other strings by code unit, items without it first;
  * a stable sort.
  *
  * @throws CliError USAGE when PATH does not parse; INVALID_INPUT when no item has the field.

@@ -20,7 +20,9 @@ function outputTo(io: CliIo) {
   return {
     writeOut: (s: string) => io.stdout.write(s),
     writeErr: (s: string) => io.stderr.write(s),
-    outputError: (s: string, write: (s: string) => void) => write(s.replace(/^error: /, ERROR_PREFIX)),
+    // Every line: commander adds some (`(Did you mean logs?)`) after its `error: ` one.
+    outputError: (s: string, write: (s: string) => void) =>
+      write(s.replace(/^error: /, ERROR_PREFIX).replace(/^(?!sedna: )(.+)$/gm, `${ERROR_PREFIX}$1`)),
   };
 }
 
@@ -34,7 +36,7 @@ export function createProgram(io: CliIo, exit: (code: number) => void): Command 
     .version(VERSION, '--version', 'print the version')
     .exitOverride()
     .configureOutput(outputTo(io))
-    .showHelpAfterError('(run sedna --help for usage)')
+    .showHelpAfterError(`${ERROR_PREFIX}run sedna --help for usage`)
     .option('--kubeconfig <file>', 'talk to the API server of this kubeconfig (its current context, or --context)')
     .option('--context <name>', 'the kubeconfig context to use (default: its current context)')
     .option('--data-dir <dir>', 'the data folder of `sedna up`, whose server the other verbs talk to (default: $SEDNA_HOME)')

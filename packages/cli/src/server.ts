@@ -24,15 +24,24 @@ export interface ServerOptions {
   requestTimeout?: string;
 }
 
+/** How long a request waits for the API server's answer without --request-timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+/** The longest duration a flag takes: Node's timers hold at most 2^31-1 ms. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+const MAX_DURATION_TEXT = '596h';
+
 /**
  * `--request-timeout` in milliseconds: a number of seconds, or a number with `ms`, `s`, `m` or `h`.
  *
- * @throws CliError USAGE for anything else.
+ * @throws CliError USAGE for anything else, and for more than {@link MAX_DURATION_MS}.
  */
 export function parseDuration(flag: string, value: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
   const n = m ? Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'] : NaN;
   if (!(n > 0)) throw new CliError('USAGE', `${flag} ${JSON.stringify(value)}: expected a duration such as 30s, 1m or 500ms`);
+  // Node fires a longer timer at once (it overflows to 1 ms): refused rather than clamped, so nobody waits for less than asked.
+  if (n > MAX_DURATION_MS) throw new CliError('USAGE', `${flag} ${JSON.stringify(value)}: at most ${MAX_DURATION_TEXT} (24.8 days, the longest timer Node keeps)`);
   return n;
 }
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
-import { BAD_JOB, DATASET, packageDir } from './helpers.js';
+import { BAD_JOB, DATASET, packageDir, tempTree } from './helpers.js';
 
 const bin = path.join(packageDir, 'dist/bin.js');
 
@@ -54,4 +55,32 @@ test('the launcher npm links as `sedna` runs the built command', async () => {
     child.on('close', (c) => resolve({ stdout: out, code: c }));
   });
   expect({ stdout, code }).toEqual({ stdout: '0.1.0\n', code: 0 });
+});
+
+test('a server that accepts TCP but never answers: the executable exits at its deadline, not 10 s later', async () => {
+  const server = net.createServer((socket) => socket.on('error', () => undefined));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const tree = tempTree({
+    'kubeconfig.yaml': [
+      'apiVersion: v1',
+      'kind: Config',
+      `clusters: [{name: c, cluster: {server: "https://127.0.0.1:${(server.address() as net.AddressInfo).port}", insecure-skip-tls-verify: true}}]`,
+      'users: [{name: u, user: {token: x}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u}}]',
+      'current-context: x',
+      '',
+    ].join('\n'),
+  });
+  try {
+    const kubeconfig = path.join(tree.dir, 'kubeconfig.yaml');
+    for (const argv of [['get', 'models', '--request-timeout', '500ms'], ['wait', 'x', '--for=delete', '--timeout', '1s']]) {
+      const started = Date.now();
+      const r = await sedna([...argv, '--kubeconfig', kubeconfig]);
+      expect([r.code, r.stderr]).toEqual([4, expect.stringContaining('no answer in time')]);
+      expect(Date.now() - started).toBeLessThan(6000);
+    }
+  } finally {
+    server.close();
+    tree.cleanup();
+  }
 });

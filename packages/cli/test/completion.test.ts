@@ -26,19 +26,24 @@ afterAll(async () => {
   fs.rmSync(shimDir, { recursive: true, force: true });
 });
 
-/** What bash offers for the command line `words` (the last one being completed), with the script sourced. */
+/**
+ * What bash offers for the command line `words` (the last one being completed; split at `=` and `:` as
+ * bash splits them), with the script sourced; the `compopt` it asks for as `compopt ARGS` lines.
+ */
 async function complete(words: string[]): Promise<string[]> {
   const script = (await run(['completion', 'bash'])).stdout;
   const line = ['sedna', ...words];
   const program = [
     script,
+    // compopt works only inside a real completion: show what the script asks of it.
+    'compopt() { printf "compopt %s %s\\n" "$1" "$2"; }',
     `COMP_WORDS=(${line.map((w) => `'${w}'`).join(' ')})`,
     `COMP_CWORD=${line.length - 1}`,
     '_sedna_complete',
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
   const { stdout } = await exec(bashPath!, ['--noprofile', '--norc', '-c', program], { env: { PATH: `${shimDir}:${process.env.PATH ?? ''}`, HOME: t.dir } });
-  return stdout.split('\n').filter(Boolean);
+  return stdout.split('\n').filter((l) => l && l !== 'compopt -o default');
 }
 
 maybe('bash completion', () => {
@@ -60,8 +65,17 @@ maybe('bash completion', () => {
     expect(await complete([...kc, 'get', 'mod'])).toEqual(['models']);
     expect(await complete([...kc, 'describe', 'models', 'hel'])).toEqual(['helmet-model']);
     expect(await complete([...kc, 'get', 'models', '--sort'])).toEqual(['--sort-by']);
-    expect(await complete(['get', 'models', '-o', 'js'])).toEqual(['json', 'jsonpath=']);
+    expect(await complete(['get', 'models', '-o', 'js'])).toEqual(['compopt -o nospace', 'json', 'jsonpath=']);
     expect(await complete(['completion', ''])).toEqual(['bash', 'fish', 'zsh']);
+  });
+
+  test('after = (bash splits --for=x into --for, =, x): the values, only the part after =; no space after a value ending in =', async () => {
+    const kc = ['--kubeconfig', t.kubeconfig];
+    expect(await complete(['wait', 'helmet', '--for', '=', ''])).toEqual(['compopt -o nospace', 'delete', 'jsonpath=', 'stage=Deploy,type=', 'stage=Eval,type=', 'stage=Train,type=']);
+    expect(await complete(['wait', 'helmet', '--for', '=', 'stage', '=', 'E'])).toEqual(['compopt -o nospace', 'Eval,type=']);
+    expect(await complete([...kc, 'get', 'models', '--namespace', '=', 'def'])).toEqual(['default']);
+    expect(await complete([...kc, 'get', 'models', '--context', '=', ''])).toEqual(['sedna-embedded']);
+    expect(await complete([...kc, 'get', 'models', '-o', 'custom-col'])).toEqual(['compopt -o nospace', 'custom-columns=']);
   });
 
   test('without a server, the Sedna kinds', async () => {

@@ -76,3 +76,44 @@ test('delete --all and -l delete several; usage errors exit 2', async () => {
   expect((await t.sedna(['delete', 'models', 'x', '--all'])).code).toBe(2);
   expect((await t.sedna(['delete', 'models', '-f', '-'], { stdin: MODELS })).code).toBe(2);
 });
+
+test('names that are no path segment (\'\', ., .., with / or %) are refused before any request, naming the value; nothing is deleted', async () => {
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: MODELS })).code).toBe(0);
+  const models = async () => (await t.sedna(['get', 'models', '-o', 'name'])).stdout;
+  const before = await models();
+  for (const [name, problem] of [['', 'may not be empty'], ['.', "may not be '.'"], ['..', "may not be '..'"], ['x/..', "may not contain '/'"], ['x%2F..', "may not contain '%'"]] as const) {
+    const r = await t.sedna(['delete', 'models', 'initial-model', name]);
+    expect(r).toEqual({ code: 2, stdout: '', stderr: `sedna: models NAME ${JSON.stringify(name)}: invalid resource name: ${problem}\n` });
+    for (const verb of ['get', 'describe']) expect((await t.sedna([verb, 'models', name])).code).toBe(2);
+  }
+  expect((await t.sedna(['delete', '-n', '..', 'models', 'initial-model'])).stderr).toContain('namespace "..": invalid resource name');
+  expect(await models()).toBe(before);
+  expect((await t.client.get<{ metadata?: { name?: string } }>('/api/v1/namespaces/default')).metadata?.name).toBe('default');
+  // The same from a file: the object, field and value named; nothing done.
+  for (const name of ['..', '.', '"a/b"']) {
+    const r = await t.sedna(['delete', '-f', '-'], { stdin: SECRET.replace('name: s3-credentials', `name: ${name}`) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`: metadata.name: ${JSON.stringify(JSON.parse(name.startsWith('"') ? name : `"${name}"`))}`);
+  }
+  expect(await models()).toBe(before);
+  // Nor can a path built in code climb.
+  await expect(t.client.get('/api/v1/namespaces/default/%2e%2e')).rejects.toThrow(/is not a name/);
+  await t.sedna(['delete', 'models', '--all']);
+});
+
+test('the wait after a delete has a deadline: --timeout, exit 5 naming the finalizers left', async () => {
+  const DS = '/apis/sedna.io/v1alpha1/namespaces/default/datasets/helmet';
+  const held = DATASET.replace('  name: helmet\n', '  name: helmet\n  finalizers: [example.com/hold]\n');
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: held })).code).toBe(0);
+  const r = await t.sedna(['delete', 'dataset', 'helmet', '--timeout', '1s']);
+  expect(r).toEqual({ code: 5, stdout: '', stderr: `${actingOn()}sedna: dataset.sedna.io/helmet: deletion accepted, but still there after --timeout 1s (finalizers left: example.com/hold)\n` });
+  await t.client.request('PATCH', DS, { contentType: 'application/merge-patch+json', body: { metadata: { finalizers: null } } });
+});
+
+test('durations past the longest timer Node keeps are refused, naming the flag and value', async () => {
+  for (const argv of [['delete', 'models', 'x', '--timeout=600h'], ['get', 'models', '--request-timeout=600h'], ['wait', 'x', '--for=delete', '--timeout', '600h']]) {
+    const r = await t.sedna(argv);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^sedna: --(request-)?timeout "600h": at most 596h/m);
+  }
+});

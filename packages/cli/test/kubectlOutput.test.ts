@@ -2,9 +2,10 @@
 // on the same embedded API server. The expected texts are kubectl 1.32's, recorded on these objects;
 // when kubectl is on PATH it is also run live on the same server and must print the same.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import fs, { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { run } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
 const exec = promisify(execFile);
@@ -63,7 +64,10 @@ const CASES: Array<[string[], string]> = [
   [['ds', '-l', 'tier=zzz', '-o', 'custom-columns=N:.metadata.name'], 'N\n'],
   [['models', '--sort-by=.spec.format'], 'NAME            FORMAT   AGE\ndeploy-model    onnx     <age>\ninitial-model   tfjs     <age>\n'],
   [['models', '-o', 'wide', '--no-headers', '--sort-by={.spec.url}'], 'deploy-model    onnx   /models/deploy/model.onnx    <age>\ninitial-model   tfjs   /models/initial/model.json   <age>\n'],
-  [['ds', '--sort-by=.status.numberOfSamples', '-o', 'name'], 'dataset.sedna.io/helmet-9\ndataset.sedna.io/helmet-10\n'],
+  [['ds', '--sort-by=.status.numberOfSamples', '-o', 'name'], 'dataset.sedna.io/helmet-9\ndataset.sedna.io/helmet-10\n'],  [['ds', '--sort-by=.metadata.name', '-o', 'name'], 'dataset.sedna.io/helmet-10\ndataset.sedna.io/helmet-9\n'],
+  // Several kinds: sorted across them, and no blank line between kinds without headers.
+  [['ds,models', '--sort-by=.metadata.name', '-o', 'name'], 'model.sedna.io/deploy-model\ndataset.sedna.io/helmet-10\ndataset.sedna.io/helmet-9\nmodel.sedna.io/initial-model\n'],
+  [['ds,models', '--no-headers'], 'dataset.sedna.io/helmet-10   12    edge-node   <age>\ndataset.sedna.io/helmet-9          edge-2      <age>\nmodel.sedna.io/deploy-model    onnx   <age>\nmodel.sedna.io/initial-model   tfjs   <age>\n'],
 ];
 
 test.each(CASES)('get %j prints what kubectl prints', async (args, expected) => {
@@ -93,4 +97,18 @@ test('usage errors of commander carry the one prefix too', async () => {
   const r = await t.sedna(['get', 'ds', '--bogus']);
   expect(r.code).toBe(2);
   expect(r.stderr.split('\n')[0]).toBe("sedna: unknown option '--bogus'");
+  // Every line, commander's suggestion and the hint to --help too.
+  const typo = await t.sedna(['log']);
+  expect(typo.code).toBe(2);
+  expect(typo.stderr).toBe("sedna: unknown command 'log'\nsedna: (Did you mean logs?)\nsedna: run sedna --help for usage\n");
+});
+
+test('a kubeconfig that is no YAML: one line, without echoing its bytes', async () => {
+  const file = path.join(t.dir, 'binary-kubeconfig');
+  fs.writeFileSync(file, Buffer.from([0x7b, 0x0a, 0x00, 0x01, 0xff, 0xfe, 0x1b, 0x5b, 0x32, 0x4a, 0x3a, 0x3a, 0x0a, 0x5d]));
+  const r = await run(['get', 'ds', '--kubeconfig', file]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.split('\n')).toHaveLength(2);
+  expect(r.stderr).toMatch(/^sedna: .*binary-kubeconfig: not a kubeconfig: /);
+  expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\uffff]/);
 });

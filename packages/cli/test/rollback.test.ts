@@ -41,7 +41,7 @@ test('the outcome the GM writes ends the wait: Refused exits 1 with the reason, 
     contentType: 'application/merge-patch+json',
     body: { status: { lastRollback: { requested: value, result: 'Refused', reason: "the initial model (/m.onnx) is the one serving now", time: new Date().toISOString() } } },
   });
-  expect(await run).toMatchObject({ code: 1, stderr: 'rollback refused: the initial model (/m.onnx) is the one serving now\n' });
+  expect(await run).toMatchObject({ code: 1, stderr: 'sedna: rollback refused: the initial model (/m.onnx) is the one serving now\n' });
 
   const done = t.sedna(['rollback', 'helmet', '--wait', '30s']);
   for (let i = 0; i < 200 && !(value = await annotation())?.startsWith('previous@'); i++) await new Promise((r) => setTimeout(r, 50));

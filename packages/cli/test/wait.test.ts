@@ -18,6 +18,8 @@ async function setStatus(round: number, conditions: Array<{ stage: string; type:
   });
 }
 
+const NO_DOOMED = 'sedna: no learning job "doomed" in namespace default (looked for IncrementalLearningJob and LifelongLearningJob): nothing to wait for\n';
+
 /** Runs `sedna wait` until it has read the job once (its watch is then open), then runs `change`. */
 async function waitWhile(args: string[], change: () => Promise<void>) {
   const waiting = t.sedna(['wait', ...args]);
@@ -69,8 +71,20 @@ test('--for=delete: met once the job is gone (at once for a job that does not ex
     await t.client.request('DELETE', JOB_PATH.replace(/helmet$/, 'doomed'));
   });
   // Deleted while it watched, or (the test cannot order it) before its first read.
-  expect(r).toEqual({ code: 0, stdout: expect.stringMatching(/^(incrementallearningjob\.sedna\.io\/)?doomed deleted\n$/), stderr: '' });
-  expect(await t.sedna(['wait', 'doomed', '--for=delete'])).toEqual({ code: 0, stdout: 'doomed deleted\n', stderr: '' });
+  expect([{ code: 0, stdout: 'incrementallearningjob.sedna.io/doomed deleted\n', stderr: '' }, { code: 0, stdout: '', stderr: NO_DOOMED }]).toContainEqual(r);
+  // A job that never existed (or is gone already) is not said to be deleted: it does not exist.
+  expect(await t.sedna(['wait', 'doomed', '--for=delete'])).toEqual({ code: 0, stdout: '', stderr: NO_DOOMED });
+});
+
+test('a job deleted while waiting for a stage or a field: exit 3 at once, saying so', async () => {
+  await t.sedna(['apply', '-f', '-'], { stdin: JOB.replace('name: helmet\n', 'name: doomed\n') });
+  const started = Date.now();
+  const r = await waitWhile(['il/doomed', '--for=stage=Deploy,type=Completed', '--timeout', '60s'], async () => {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await t.client.request('DELETE', JOB_PATH.replace(/helmet$/, 'doomed'));
+  });
+  expect(r).toEqual({ code: 3, stdout: '', stderr: 'sedna: incrementallearningjob.sedna.io/doomed (namespace default) was deleted while waiting for stage=Deploy,type=Completed\n' });
+  expect(Date.now() - started).toBeLessThan(30_000);
 });
 
 test('bad --for values are usage errors; a job that does not exist is not found', async () => {

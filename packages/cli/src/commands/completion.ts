@@ -22,8 +22,30 @@ export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 
 const BASH = `# sedna completion for bash. Load it with: source <(sedna completion bash)
 _sedna_complete() {
-  local IFS=$'\\n'
-  COMPREPLY=($(sedna __complete -- "\${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null))
+  local IFS=$'\\n' i w cur="\${COMP_WORDS[COMP_CWORD]}" full prefix
+  local -a words=() candidates=()
+  # bash splits words at COMP_WORDBREAKS (--for=delete is --for, =, delete): join them back as sedna sees them.
+  for (( i=1; i<=COMP_CWORD; i++ )); do
+    w="\${COMP_WORDS[i]}"
+    if (( \${#words[@]} > 0 )) && [[ "$w" == [=:]* || "\${words[\${#words[@]}-1]}" == *[=:] ]]; then
+      words[\${#words[@]}-1]+="$w"
+    else
+      words+=("$w")
+    fi
+  done
+  full="\${words[\${#words[@]}-1]}"
+  # What bash replaces is the part after the last = or :; the candidates are for the whole word.
+  [[ "$cur" == [=:] ]] && cur=""
+  prefix="\${full%"$cur"}"
+  candidates=($(sedna __complete -- "\${words[@]}" 2>/dev/null))
+  COMPREPLY=()
+  for w in "\${candidates[@]}"; do
+    [[ "$w" == "$prefix"* ]] && COMPREPLY+=("\${w#"$prefix"}")
+  done
+  # A candidate ending in = (custom-columns=, --for=stage=Train,type=) wants its value right after it.
+  for w in "\${COMPREPLY[@]}"; do
+    [[ "$w" == *= ]] && compopt -o nospace 2>/dev/null && break
+  done
   # Nothing offered (a file name is wanted, e.g. after -f): complete file names.
   if [[ \${#COMPREPLY[@]} -eq 0 ]]; then
     compopt -o default 2>/dev/null
@@ -156,17 +178,23 @@ export async function completions(program: Command, words: readonly string[], io
     else positionals.push(w);
   }
   if (skipValue) valueOf = before[before.length - 1];
-  const match = (list: readonly string[]) => [...new Set(list)].filter((c) => c.startsWith(current)).sort();
+  const match = (list: readonly string[], typed = current) => [...new Set(list)].filter((c) => c.startsWith(typed)).sort();
 
-  if (valueOf !== undefined) {
-    if (valueOf === '-o' || valueOf === '--output') return match(verb?.name() === 'get' ? OUTPUT_FORMATS.map((f) => (f === 'jsonpath' || f === 'custom-columns' ? `${f}=` : f)) : ['json', 'yaml']);
-    if (valueOf === '-n' || valueOf === '--namespace') return match(await fromServer(words, io, (s) => names(s, 'namespaces', '')));
-    if (valueOf === '--context') {
-      return match(await fromServer(words.filter((w) => w !== '--context' && !w.startsWith('--context=')), io, async (s) => s.client.kubeConfig.getContexts().map((c) => c.name)));
-    }
-    if (valueOf === '--stage') return match(['train', 'eval', 'deploy']);
-    if (valueOf === '--for') return match(['delete', 'jsonpath=', 'stage=Train,type=', 'stage=Eval,type=', 'stage=Deploy,type=']);
+  const values = async (flag: string): Promise<string[]> => {
+    if (flag === '-o' || flag === '--output') return verb?.name() === 'get' ? OUTPUT_FORMATS.map((f) => (f === 'jsonpath' || f === 'custom-columns' ? `${f}=` : f)) : ['json', 'yaml'];
+    if (flag === '-n' || flag === '--namespace') return fromServer(words.slice(0, -1), io, (s) => names(s, 'namespaces', ''));
+    if (flag === '--context') return fromServer(words.filter((w) => w !== '--context' && !w.startsWith('--context=')), io, async (s) => s.client.kubeConfig.getContexts().map((c) => c.name));
+    if (flag === '--stage') return ['train', 'eval', 'deploy'];
+    if (flag === '--for') return ['delete', 'jsonpath=', 'stage=Train,type=', 'stage=Eval,type=', 'stage=Deploy,type='];
     return []; // a file, a folder, a number: the shell's own completion
+  };
+  if (valueOf !== undefined) return match(await values(valueOf));
+  // --flag=VALUE: the values of the flag, with the flag in front (the shell keeps what it typed).
+  const equals = current.indexOf('=');
+  if (current.startsWith('-') && equals > 0) {
+    const flag = current.slice(0, equals);
+    if (!optionNames([...program.options, ...(verb?.options ?? [])]).withValue.has(flag)) return [];
+    return match(await values(flag), current.slice(equals + 1)).map((v) => `${flag}=${v}`);
   }
   if (current.startsWith('-')) return match([...global.names, ...optionNames(verb?.options ?? []).names, '--help']);
   if (!verb) return match([...verbs.map((c) => c.name()), 'help']);

@@ -6,9 +6,10 @@ import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { fileFlags, namespaceFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
+import { checkNames } from '../names.js';
 import { deleteObject, objectRef, waitGone } from '../objects.js';
 import type { KubeObject } from '../printers.js';
-import type { ServerOptions } from '../server.js';
+import { parseDuration, type ServerOptions } from '../server.js';
 import { withSession, type Session } from '../session.js';
 import { applyOrder, placeOrFail, readManifestsOrFail } from './apply.js';
 
@@ -22,7 +23,12 @@ export interface DeleteOptions extends ServerOptions {
   ignoreNotFound?: boolean;
   /** Wait until each object is gone (its finalizers done); default true. */
   wait?: boolean;
+  /** How long to wait for each object to be gone (default {@link DEFAULT_DELETE_TIMEOUT}). */
+  timeout?: string;
 }
+
+/** How long delete waits for an object to be gone, without --timeout. */
+export const DEFAULT_DELETE_TIMEOUT = '5m';
 
 interface Target {
   resource: ApiResource;
@@ -31,6 +37,7 @@ interface Target {
 }
 
 async function deleteTargets(session: Session, targets: readonly Target[], options: DeleteOptions, io: CliIo): Promise<ExitCode> {
+  const timeoutMs = parseDuration('--timeout', options.timeout ?? DEFAULT_DELETE_TIMEOUT);
   let code: ExitCode = ExitCode.Ok;
   if (targets.length > 0) session.announce(io, 'delete');
   for (const t of targets) {
@@ -45,12 +52,20 @@ async function deleteTargets(session: Session, targets: readonly Target[], optio
         continue;
       }
       if (options.wait !== false) {
-        await waitGone(session.client, t.resource, t.namespace, t.name, {
+        const left = await waitGone(session.client, t.resource, t.namespace, t.name, {
+          timeoutMs,
           signal: io.signal,
           onSlow: (finalizers) => {
             if (finalizers.length > 0) io.stderr.write(`sedna: waiting for ${ref} to finish its finalizers (${finalizers.join(', ')}); is its controller running? (--no-wait returns at once)\n`);
           },
         });
+        if (left !== undefined) {
+          if (io.signal?.aborted) return code;
+          const why = left.length > 0 ? ` (finalizers left: ${left.join(', ')})` : '';
+          io.stderr.write(`sedna: ${ref}: deletion accepted, but still there after --timeout ${options.timeout ?? DEFAULT_DELETE_TIMEOUT}${why}\n`);
+          code = ExitCode.Timeout;
+          continue;
+        }
       }
       io.stdout.write(`${ref} deleted\n`);
     } catch (error) {
@@ -65,6 +80,7 @@ async function deleteTargets(session: Session, targets: readonly Target[], optio
 
 /** Runs `sedna delete`; resolves to the exit code. */
 export async function runDelete(kind: string | undefined, names: readonly string[], options: DeleteOptions, io: CliIo): Promise<ExitCode> {
+  parseDuration('--timeout', options.timeout ?? DEFAULT_DELETE_TIMEOUT); // a bad value before any request
   if (options.filename.length > 0) {
     if (kind !== undefined) throw new CliError('USAGE', 'delete takes either KIND [NAME...] or -f PATH, not both');
     const set = await readManifestsOrFail(options, 'delete', io);
@@ -82,6 +98,8 @@ export async function runDelete(kind: string | undefined, names: readonly string
   const bulk = options.all === true || options.selector !== undefined;
   if (names.length === 0 && !bulk) throw new CliError('USAGE', `delete ${kind} needs a NAME (or --all, or -l SELECTOR, to delete several)`);
   if (names.length > 0 && bulk) throw new CliError('USAGE', 'names and --all/-l exclude each other');
+  // Every name before any request: '' or '.' would delete the collection, '..' the namespace.
+  checkNames(names, kind);
   return withSession(options, io, async (session) => {
     const resource = await session.resolve(kind);
     const namespace = resource.namespaced ? session.namespace(options) : undefined;
@@ -111,7 +129,8 @@ export const deleteCommand: CommandModule = {
       .option('-l, --selector <selector>', 'the objects of KIND with these labels')
       .option('--ignore-not-found', 'an object that does not exist is not an error')
       .option('--no-wait', 'return once the deletion is accepted, without waiting for finalizers')
-      .addHelpText('after', '\nPrints kind/name deleted per object. Exit code 3 when an object does not exist (unless --ignore-not-found).')
+      .option('--timeout <duration>', `how long to wait for each object to be gone (exit 5 past it; default ${DEFAULT_DELETE_TIMEOUT})`)
+      .addHelpText('after', '\nPrints kind/name deleted per object. Exit code 3 when an object does not exist (unless --ignore-not-found), 5 when one is still there after --timeout.')
       .action(async (kind: string | undefined, names: string[], _o: DeleteOptions, cmd: Command) => exit(await runDelete(kind, names, cmd.optsWithGlobals<DeleteOptions>(), io)));
   },
 };

@@ -8,6 +8,7 @@ import { getKindInfo, SEDNA_GROUP, type DeployDecision, type DeploymentRecord, t
 import { ATTEMPT_LABEL, ROLLBACK_ANNOTATION, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
+import { checkNames, checkPathSegment } from '../names.js';
 import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
@@ -357,6 +358,8 @@ function slashedTargets(kind: string, names: readonly string[]): Array<{ kind: s
 export async function runDescribe(kind: string, names: readonly string[], options: DescribeOptions, io: CliIo): Promise<ExitCode> {
   checkNamespaceOptions(options);
   const slashed = slashedTargets(kind, names);
+  for (const t of slashed ?? []) checkPathSegment(t.name, `${t.kind} NAME`);
+  if (!slashed) checkNames(names, kind);
   if ((names.length > 0 || slashed) && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be described by name across all namespaces: use -n NAMESPACE');
   if (slashed && options.selector) throw new CliError('USAGE', '-l/--selector describes a KIND, not KIND/NAME arguments');
   return withSession(options, io, async (session) => {

@@ -1,6 +1,7 @@
 /** `sedna get KIND [NAME...]`: list or show objects of any served kind, as kubectl does; `-w` follows changes. */
 import type { Command } from 'commander';
 import { namespaceFlags } from '../flags.js';
+import { checkNames } from '../names.js';
 import type { CommandModule } from '../command.js';
 import { collectionPath, displayKind, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
@@ -89,20 +90,29 @@ async function getSeveral(kinds: readonly string[], options: GetOptions, output:
     const query = { labelSelector: options.selector, fieldSelector: options.fieldSelector, includeObject: tableOutput && options.sortBy ? 'Object' : undefined };
     let printed = 0;
     const items: KubeObject[] = [];
+    /** kind/name of each of `items`, for -o name. */
+    const names: string[] = [];
     for (const r of resources) {
       const list = await session.client.get<KubeList | KubeTable>(collectionPath(r, namespaceOf(r)), { accept: tableOutput ? TABLE_ACCEPT : 'application/json', query });
       if (tableOutput) {
         const table = sorted(asTable(list), options);
         if (table.rows.length === 0) continue;
-        // kubectl separates the tables of several kinds with an empty line.
-        if (printed > 0) io.stdout.write('\n');
+        // kubectl separates the tables of several kinds with an empty line (not the rows without headers).
+        if (printed > 0 && !options.noHeaders) io.stdout.write('\n');
         printed += new TablePrinter(io, { wide: format === 'wide', withNamespace: r.namespaced && options.allNamespaces === true, withKind: r, noHeaders: options.noHeaders }).print(table);
       } else {
         const objects = (list as KubeList).items ?? [];
-        if (format === 'name') for (const o of objects) io.stdout.write(`${displayKind(r)}/${o.metadata?.name ?? ''}\n`);
-        items.push(...objects.map((o) => withTypeMeta(o, r)));
+        for (const o of objects) {
+          items.push(withTypeMeta(o, r));
+          names.push(`${displayKind(r)}/${o.metadata?.name ?? ''}`);
+        }
         printed += objects.length;
       }
+    }
+    if (format === 'name') {
+      // As kubectl: one order across the kinds.
+      const refs = items.map((object, i) => ({ object, name: names[i]! }));
+      for (const ref of options.sortBy ? sortBy(refs, options.sortBy, (x) => x.object) : refs) io.stdout.write(`${ref.name}\n`);
     }
     if (format === 'jsonpath' || format === 'custom-columns') {
       // kubectl prints the template or the header even for no object, and says nothing more.
@@ -135,6 +145,7 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
     if (options.watch) throw new CliError('USAGE', '-w/--watch follows one KIND at a time');
     return getSeveral(kinds, options, output, io);
   }
+  checkNames(names, kind);
   if (names.length > 0 && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be read by name across all namespaces: use -n NAMESPACE');
   if (options.watch && names.length > 1) throw new CliError('USAGE', '-w/--watch follows one NAME or the whole collection');
   return withSession(options, io, async (session) => {

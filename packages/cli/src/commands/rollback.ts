@@ -98,7 +98,7 @@ export async function runRollback(job: string, options: RollbackOptions, io: Cli
           return ExitCode.Ok;
         }
         if (outcome.result === 'Refused') {
-          io.stderr.write(`${outcome.reason.startsWith('rollback ') ? outcome.reason : `rollback refused: ${outcome.reason}`}\n`);
+          io.stderr.write(`sedna: ${outcome.reason.startsWith('rollback ') ? outcome.reason : `rollback refused: ${outcome.reason}`}\n`);
           return ExitCode.Invalid;
         }
         if (outcome.reason !== lastShown) io.stdout.write(`pending: ${outcome.reason}\n`);

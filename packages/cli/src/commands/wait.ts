@@ -14,7 +14,7 @@ import type { CliIo } from '../io.js';
 import { resolveJob } from '../jobRef.js';
 import { goJson, goSprint, JsonPath } from '../jsonpath.js';
 import type { KubeObject } from '../printers.js';
-import { parseDuration, type ServerOptions } from '../server.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS, parseDuration, type ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
 import { connectionNotice, follow } from '../watch.js';
 
@@ -126,7 +126,10 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
   if (options.for === undefined) throw new CliError('USAGE', 'wait needs --for=delete, --for=jsonpath=\'{PATH}\'=VALUE or --for=stage=STAGE,type=TYPE[,round=N]');
   const w = parseWaitFor(options.for);
   const timeoutMs = options.timeout === undefined ? DEFAULT_WAIT_TIMEOUT_MS : /^0+(ms|s|m|h)?$/.test(options.timeout.trim()) ? 0 : parseDuration('--timeout', options.timeout);
-  return withSession(options, io, async (session) => {
+  // No request outlives the wait: a server that never answers ends the wait at its --timeout (exit 4), not 30 s later.
+  const requestMs = options.requestTimeout === undefined ? DEFAULT_REQUEST_TIMEOUT_MS : parseDuration('--request-timeout', options.requestTimeout);
+  const bounded = timeoutMs > 0 && timeoutMs < requestMs ? { ...options, requestTimeout: `${Math.max(timeoutMs, 1000)}ms` } : options;
+  return withSession(bounded, io, async (session) => {
     const namespace = session.namespace(options);
     let found;
     try {
@@ -134,7 +137,7 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
     } catch (error) {
       // Waiting for the deletion of a job that is not there: done, as kubectl wait --for=delete.
       if (w.kind === 'delete' && toCliError(error).code === 'NOT_FOUND') {
-        io.stdout.write(`${job} deleted\n`);
+        io.stderr.write(`sedna: ${toCliError(error).message}: nothing to wait for\n`);
         return ExitCode.Ok;
       }
       throw error;
@@ -152,9 +155,12 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
     const timer = setTimeout(() => stop.abort(), timeoutMs);
     const interrupted = () => stop.abort();
     io.signal?.addEventListener('abort', interrupted, { once: true });
+    let deleted = false;
     const see = (object: KubeObject | undefined) => {
       check = checkWait(w, object, fromRound);
-      if (check.met) stop.abort();
+      // Gone while waiting for something else of it: that can never come.
+      if (!object && w.kind !== 'delete') deleted = true;
+      if (check.met || deleted) stop.abort();
     };
     try {
       if (timeoutMs > 0) {
@@ -180,6 +186,11 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
       io.signal?.removeEventListener('abort', interrupted);
     }
     if (check.met) return done();
+    const gone = () => {
+      io.stderr.write(`sedna: ${ref} (namespace ${namespace}) was deleted while waiting for ${describeFor(w)}\n`);
+      return ExitCode.NotFound;
+    };
+    if (deleted) return gone();
     if (timeoutMs > 0 && !io.signal?.aborted) {
       // The watch may have ended between two events: one last read decides.
       const last = await session.client.get<KubeObject>(objectPath(found.resource, namespace, found.name)).catch((error: unknown) => {
@@ -188,6 +199,7 @@ export async function runWait(job: string, options: WaitOptions, io: CliIo): Pro
       });
       check = checkWait(w, last, fromRound);
       if (check.met) return done();
+      if (!last) return gone();
     }
     const seconds = timeoutMs / 1000;
     const why = io.signal?.aborted ? 'interrupted' : `timed out after ${seconds}s`;
