@@ -31,3 +31,12 @@ test('a missing or empty log gives an empty message', () => {
   expect(logTail(path.join(dir, 'absent.log'))).toBe('');
   expect(logTail(log('empty.log', ''))).toBe('');
 });
+
+test('terminal escapes and other control characters are shown as \\xNN; worker and bearer tokens are redacted', () => {
+  const token = 'sw1.eyJucyI6ImRlZmF1bHQifQ.Abc_def-123';
+  const file = log('hostile.log', `\x1b[31mRED\x1b[0m \x1b]0;evil title\x07 \x1b[2J\r\0done\ttab\ntoken: ${token}\nAuthorization: Bearer abcdefghijklmnop\n`);
+  const tail = logTail(file);
+  expect(tail).toBe('\\x1b[31mRED\\x1b[0m \\x1b]0;evil title\\x07 \\x1b[2J\\x0d\\x00done\ttab\ntoken: sw1.<redacted>\nAuthorization: Bearer <redacted>');
+  expect(tail).not.toContain(token);
+  expect(tail).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+});

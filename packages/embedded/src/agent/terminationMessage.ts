@@ -25,8 +25,22 @@ export function logTail(file: string, maxLines = TERMINATION_LOG_LINES, maxBytes
     // A multi-byte character cut at the start decodes as U+FFFD: drop it.
     if (length < size) text = text.replace(/^\uFFFD+/, '');
     const lines = text.replace(/\n+$/, '').split('\n');
-    return lines.slice(-maxLines).join('\n');
+    return cleanLogText(lines.slice(-maxLines).join('\n'));
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * What a log tail may not carry into a pod's status, and from there into job conditions, `sedna
+ * describe` and a terminal: control characters (a worker's terminal escapes would retitle or clear the
+ * screen of whoever reads the status) are shown as `\xNN`; worker tokens (`sw1.…`) and bearer tokens a
+ * worker printed are replaced by `<redacted>` (more people can read a job than its Secrets). Newlines and
+ * tabs stay.
+ */
+export function cleanLogText(text: string): string {
+  return text
+    .replace(/\bsw1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'sw1.<redacted>')
+    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1<redacted>')
+    .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

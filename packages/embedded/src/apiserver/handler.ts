@@ -93,13 +93,23 @@ function metricsVerb(method: string, rr: ResourceRequest, watching: boolean): st
 }
 
 /** The metrics labels of a resource request. */
-function requestLabels(method: string, rr: ResourceRequest, watching: boolean): RequestLabels {
+/** Subresources a request metric may name; any other is counted without one. */
+const METRIC_SUBRESOURCES = new Set(['status', 'log', 'scale', 'binding', 'eviction', 'token', 'exec', 'attach', 'portforward', 'proxy', 'ephemeralcontainers', 'approval', 'finalize']);
+
+/**
+ * The labels of a request's metrics. Only a resource the server serves is named: the URL is the
+ * caller's, and naming every path it makes up would grow `/metrics` without end (a client requesting
+ * `/apis/g1.io/v1/r1`, `/apis/g2.io/v1/r2`, ... made a series each); those are counted under empty
+ * group, version and resource, as are subresources outside the known set.
+ */
+function requestLabels(method: string, rr: ResourceRequest, watching: boolean, registry: ResourceRegistry): RequestLabels {
+  const known = registry.lookup(rr.group, rr.version, rr.resource) !== undefined;
   return {
     verb: metricsVerb(method, rr, watching),
-    group: rr.group,
-    version: rr.version,
-    resource: rr.resource,
-    subresource: rr.subresource ?? '',
+    group: known ? rr.group : '',
+    version: known ? rr.version : '',
+    resource: known ? rr.resource : '',
+    subresource: known && rr.subresource !== undefined && METRIC_SUBRESOURCES.has(rr.subresource) ? rr.subresource : '',
     scope: rr.name !== undefined ? 'resource' : rr.namespace !== undefined ? 'namespace' : 'cluster',
   };
 }
@@ -366,7 +376,7 @@ async function handle(ctx: HandlerContext, req: IncomingMessage, res: ServerResp
   if (ctx.audit) auditWhenDone(ctx.audit, req, res, rr, user, url.searchParams);
   const watching = rr.watchPath || bool(url.searchParams, 'watch') === true;
   const streaming = watching || (rr.subresource === 'log' && bool(url.searchParams, 'follow') === true);
-  ctx.metrics.track(res, requestLabels(method, rr, watching), streaming, started);
+  ctx.metrics.track(res, requestLabels(method, rr, watching, ctx.registry), streaming, started);
   if (ctx.rbac) {
     const attributes = { verb: rbacVerb(method, rr, watching), group: rr.group, resource: rr.resource, ...(rr.subresource ? { subresource: rr.subresource } : {}), ...(rr.namespace ? { namespace: rr.namespace } : {}), ...(rr.name ? { name: rr.name } : {}) };
     if (!ctx.rbac.authorize(user, attributes).allowed) {

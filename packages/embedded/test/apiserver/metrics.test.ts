@@ -68,3 +68,17 @@ test('counts requests by verb, resource and code, their latency, open watches an
   }
   throw new Error('the ended watch was still counted as open after 200 scrapes');
 });
+
+test('paths the server does not serve add no series: made-up groups, resources and subresources are counted without their names', async () => {
+  const before = (await t.fetch('/metrics')).text.split('\n').length;
+  for (let i = 0; i < 30; i++) {
+    expect((await t.fetch(`/apis/made-up-${i}.io/v1/things${i}`)).status).toBe(404);
+    await t.fetch(`/api/v1/namespaces/default/configmaps/m${i}/evil${i}`);
+  }
+  const text = (await t.fetch('/metrics')).text;
+  expect(text).not.toMatch(/made-up-|things\d|evil\d/);
+  // A few series more at most (the empty-named ones), not 60 counters and histograms.
+  expect(text.split('\n').length - before).toBeLessThan(100);
+  const m = parseMetricsText(text);
+  expect(sampleValue(m, 'apiserver_request_total', { verb: 'LIST', group: '', version: '', resource: '', code: '404' })).toBe(30);
+});
