@@ -59,31 +59,73 @@ function roundOf(version: string | null): number | undefined {
   return version !== null && /^\d+$/.test(version) ? Number(version) : undefined;
 }
 
-/** Checks a label request's body; the message names the field and the value. */
-export function checkLabel(subject: string, request: Record<string, unknown>): { boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; cls: number }>; label?: string } {
+/** The most boxes one label may have. */
+export const MAX_BOXES = 256;
+
+type LabelBox = { x1: number; y1: number; x2: number; y2: number; cls: number };
+
+/**
+ * The class id a label or a box class names, or undefined: an integer id 0..N-1 when the job names its
+ * N classes (`sedna.io/class-names`; a name is given as its id), else any integer id >= 0.
+ */
+function classIdOf(value: unknown, classNames: readonly string[] | undefined): number | undefined {
+  let id: number | undefined;
+  if (typeof value === 'number') id = value;
+  else if (typeof value === 'string' && /^\d{1,9}$/.test(value)) id = Number(value);
+  else if (typeof value === 'string' && classNames?.includes(value)) return classNames.indexOf(value);
+  if (id === undefined || !Number.isInteger(id) || id < 0) return undefined;
+  if (classNames && id >= classNames.length) return undefined;
+  return id;
+}
+
+/**
+ * Checks a label request's body against the job's classes: a class label or each box class must be a
+ * class of the job (see {@link classIdOf}); a label is written as its class id. At most
+ * {@link MAX_BOXES} boxes, never none (an example without an object is skipped, not labelled). Errors
+ * name the field and the value; `job` names the job (`IncrementalLearningJob default/dash`).
+ */
+export function checkLabel(subject: string, request: Record<string, unknown>, job = subject, classNames?: readonly string[]): { boxes?: LabelBox[]; label?: string } {
   const { boxes, label } = request;
+  const notAClass = (field: string, value: unknown) =>
+    new RequestError(
+      400,
+      `${subject}: ${field} ${JSON.stringify(value)} is not a class of ${job} (${classNames ? `classes: ${classNames.map((n, i) => `${i} ${n}`).join(', ')}` : 'a class id: an integer >= 0; the job has no sedna.io/class-names annotation'})`,
+    );
   if ((boxes === undefined) === (label === undefined)) throw new RequestError(400, `${subject}: give either boxes or label`);
   if (label !== undefined) {
-    if (typeof label !== 'string' || !/^\S{1,200}$/.test(label)) throw new RequestError(400, `${subject}: label ${JSON.stringify(label)} is not one word (a class id or name, no spaces)`);
-    return { label };
+    const id = classIdOf(label, classNames);
+    if (id === undefined) throw notAClass('label', label);
+    return { label: String(id) };
   }
   if (!Array.isArray(boxes)) throw new RequestError(400, `${subject}: boxes ${JSON.stringify(boxes)} is not a list`);
+  if (boxes.length === 0) throw new RequestError(400, `${subject}: boxes [] is empty: a label needs at least one box (skip an example that shows no object)`);
+  if (boxes.length > MAX_BOXES) throw new RequestError(400, `${subject}: boxes has ${boxes.length} boxes, more than ${MAX_BOXES}`);
   const checked = boxes.map((b, i) => {
     const field = `boxes[${i}]`;
     if (!isRecord(b)) throw new RequestError(400, `${subject}: ${field} ${JSON.stringify(b)} is not {x1, y1, x2, y2, cls}`);
-    for (const k of ['x1', 'y1', 'x2', 'y2', 'cls'] as const) {
+    for (const k of ['x1', 'y1', 'x2', 'y2'] as const) {
       if (typeof b[k] !== 'number' || !Number.isFinite(b[k]) || (b[k] as number) < 0) throw new RequestError(400, `${subject}: ${field}.${k} ${JSON.stringify(b[k])} is not a number >= 0`);
     }
-    const box = { x1: Math.round(b.x1 as number), y1: Math.round(b.y1 as number), x2: Math.round(b.x2 as number), y2: Math.round(b.y2 as number), cls: b.cls as number };
-    if (!Number.isInteger(box.cls)) throw new RequestError(400, `${subject}: ${field}.cls ${box.cls} is not a class id (an integer)`);
+    const cls = classIdOf(b.cls, classNames);
+    if (cls === undefined) throw notAClass(`${field}.cls`, b.cls);
+    const box = { x1: Math.round(b.x1 as number), y1: Math.round(b.y1 as number), x2: Math.round(b.x2 as number), y2: Math.round(b.y2 as number), cls };
     if (box.x2 <= box.x1 || box.y2 <= box.y1) throw new RequestError(400, `${subject}: ${field} [${box.x1}, ${box.y1}, ${box.x2}, ${box.y2}] is empty (x2 must be > x1 and y2 > y1)`);
     return box;
   });
   return { boxes: checked };
 }
 
+/** Refuses a box reaching outside the image (when its size is known), naming the field and the value. */
+export function checkInside(subject: string, boxes: readonly LabelBox[] | undefined, size: { width: number; height: number } | undefined): void {
+  if (!boxes || !size) return;
+  boxes.forEach((b, i) => {
+    if (b.x2 > size.width) throw new RequestError(400, `${subject}: boxes[${i}].x2 ${b.x2} is outside the image (${size.width}x${size.height})`);
+    if (b.y2 > size.height) throw new RequestError(400, `${subject}: boxes[${i}].y2 ${b.y2} is outside the image (${size.width}x${size.height})`);
+  });
+}
+
 /** The index line of a labelled sample at `path` (relative to the index). */
-export function labelLine(path: string, label: { boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; cls: number }>; label?: string }): string {
+export function labelLine(path: string, label: { boxes?: LabelBox[]; label?: string }): string {
   if (label.label !== undefined) return `${path} ${label.label}`;
   return [path, ...(label.boxes ?? []).map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
 }
@@ -234,7 +276,8 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         if (typeof id !== 'string' || !ID.test(id)) throw new RequestError(400, `${subject}: id ${JSON.stringify(id)} is not a hard example id`);
         return id;
       };
-      const classNames = job.metadata.annotations?.['sedna.io/class-names']?.split(',').map((c) => c.trim());
+      const named = job.metadata.annotations?.['sedna.io/class-names']?.split(',').map((c) => c.trim()).filter(Boolean);
+      const classNames = named?.length ? named : undefined;
 
       switch (r.action) {
         case 'hardExamples.list': {
@@ -266,7 +309,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         }
         case 'hardExamples.label': {
           const id = needId(r.id);
-          const label = checkLabel(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>);
+          const label = checkLabel(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>, subject, classNames);
           const index = needIndex();
           const line = await serial(`${namespace}/${name}`, async () => {
             const e = await readExample(heDir, id);
@@ -274,6 +317,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             const file = `${id}${extname(e.path).toLowerCase()}`;
             const relative = `${LABELLED_DIR}/${file}`;
             const bytes = await readFile(e.path);
+            checkInside(`${subject}: hard example ${id}`, label.boxes, imageSize(bytes));
             const indexDir = dirname(index);
             await inCheckedFolder(ctx.config, join(indexDir, LABELLED_DIR), `${subject}: labelled folder`, true, async (dir) => {
               const temp = join(dir, `.${file}.tmp`);
