@@ -11,12 +11,15 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { startApiServer } from '@sedna-ts/embedded';
 import pino from 'pino';
 import { startDashboard, type RunningDashboard } from '../src/index.js';
+import { GM_MAX_BODY, MAX_LOGIN_BODY } from '../src/server.js';
 
 let dir: string;
 let api: Awaited<ReturnType<typeof startApiServer>>;
 let dashboard: RunningDashboard;
 let gm: Server;
 const gmPaths: string[] = [];
+const gmBodies: number[] = [];
+const logged: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sedna-dashboard-'));
@@ -26,15 +29,20 @@ beforeAll(async () => {
   // A stand-in GM that records what reaches it.
   gm = createServer((req, res) => {
     gmPaths.push(`${req.method} ${req.url} ${req.headers.authorization}`);
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end('{"examples":[]}');
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      gmBodies.push(size);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"examples":[]}');
+    });
   });
   await new Promise<void>((resolve) => gm.listen(0, '127.0.0.1', resolve));
   const publicDir = join(dir, 'public');
   mkdirSync(join(publicDir, 'assets'), { recursive: true });
   writeFileSync(join(publicDir, 'index.html'), '<!doctype html><title>app</title>');
   writeFileSync(join(publicDir, 'assets', 'app.js'), 'console.log(1)');
-  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, logger: pino({ level: 'silent' }) });
+  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }) });
 });
 
 afterAll(async () => {
@@ -85,4 +93,33 @@ test('a token the API server refuses does not sign in; a good one does, and its 
   // Signed out: the session is gone.
   await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { Cookie: session } });
   expect((await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: session } })).status).toBe(401);
+});
+
+test('a token with a line break or a control character is refused with the sign-in page (400) and never logged; an oversize sign-in form gets 413', async () => {
+  for (const token of [`${api.token}\nX-Injected: 1`, `abc\u0000def`, 'two words']) {
+    const res = await fetch(`${dashboard.url}/login`, form(token));
+    expect([JSON.stringify(token), res.status]).toEqual([JSON.stringify(token), 400]);
+    expect(await res.text()).toContain('A token is one line of visible characters: no spaces, line breaks or control characters.');
+  }
+  expect(logged.join('')).not.toContain(api.token);
+  expect(logged.join('')).not.toContain('abc');
+  const big = await fetch(`${dashboard.url}/login`, form('x'.repeat(MAX_LOGIN_BODY + 1)));
+  expect(big.status).toBe(413);
+  expect(big.headers.get('content-type')).toContain('text/html');
+  expect(await big.text()).toContain(`The sign-in form is larger than ${MAX_LOGIN_BODY / 1024} KiB`);
+});
+
+test('a body for the GM above its limit gets 413 naming the limit and never reaches it; one within is forwarded whole', async () => {
+  const ok = await fetch(`${dashboard.url}/login`, form(api.token));
+  const session = (ok.headers.get('set-cookie') as string).split(';')[0] as string;
+  const label = `${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples/x/label`;
+  const before = gmPaths.length;
+  const tooBig = await fetch(label, { method: 'POST', headers: { Cookie: session, 'Content-Type': 'application/json' }, body: JSON.stringify({ label: 'x'.repeat(GM_MAX_BODY) }) });
+  expect(tooBig.status).toBe(413);
+  expect(((await tooBig.json()) as { error: string }).error).toBe(`the request body is larger than ${GM_MAX_BODY / 1024} KiB, the limit of the global manager`);
+  expect(gmPaths.length).toBe(before);
+  const within = JSON.stringify({ label: 'x'.repeat(GM_MAX_BODY - 100) });
+  const forwarded = await fetch(label, { method: 'POST', headers: { Cookie: session, 'Content-Type': 'application/json' }, body: within });
+  expect(forwarded.status).toBe(200);
+  expect(gmBodies.at(-1)).toBe(Buffer.byteLength(within));
 });
