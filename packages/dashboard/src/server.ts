@@ -185,6 +185,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, session: Session): Promise<void> {
     const method = req.method ?? 'GET';
     const user = userApi(cluster, session.token);
+    // Whether the session is there (the pages ask when their live stream stops): 401 without one, as every route.
+    if (url.pathname === '/api/session' && method === 'GET') return sendJson(res, 200, { signedIn: true });
     if (url.pathname === '/api/watch' && method === 'GET') {
       const job = url.searchParams.get('job');
       const [plural, namespace, name] = job ? job.split('/') : [];

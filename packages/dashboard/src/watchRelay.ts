@@ -5,11 +5,11 @@
  * restarted here after a pause, and the browser is told with a `status` event.
  */
 import type { ServerResponse } from 'node:http';
-import { makeInformer, type Informer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, Watch, type Informer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { JOB_KINDS, SEDNA_GROUP, SEDNA_VERSION, jobKind, statusOf, type UserApi } from './kube.js';
 
-/** What one SSE connection follows: every learning job, and optionally one job's pods and events. */
+/** What one SSE connection follows: every learning job, or one job (only it) and its pods and events. */
 export interface WatchScope {
   job?: { plural: string; namespace: string; name: string };
 }
@@ -23,38 +23,53 @@ function send(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-interface Stream {
+/** One watch of a connection. */
+export interface Stream {
   name: string;
   path: string;
   list: () => Promise<KubernetesListObject<Obj>>;
   labelSelector?: string;
+  fieldSelector?: string;
   filter?: (o: Obj) => boolean;
 }
 
-function streams(api: UserApi, scope: WatchScope): Stream[] {
-  const out: Stream[] = JOB_KINDS.map((k) => ({
-    name: 'job',
-    path: `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/${k.plural}`,
-    list: async () => (await api.custom.listClusterCustomObject({ group: SEDNA_GROUP, version: SEDNA_VERSION, plural: k.plural })) as KubernetesListObject<Obj>,
-  }));
+/**
+ * The watches of a connection: every learning job across namespaces (the jobs list); for a job's page
+ * only that job, in its namespace (`metadata.name` field selector), so a user allowed in that
+ * namespace alone can follow it, with its pods and events.
+ */
+export function streams(api: UserApi, scope: WatchScope): Stream[] {
   const job = scope.job;
   const kind = job ? jobKind(job.plural) : undefined;
-  if (job && kind) {
-    const labelSelector = `${kind.lower}.sedna.io/name=${job.name}`;
-    out.push({
+  if (!job || !kind) {
+    return JOB_KINDS.map((k) => ({
+      name: 'job',
+      path: `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/${k.plural}`,
+      list: async () => (await api.custom.listClusterCustomObject({ group: SEDNA_GROUP, version: SEDNA_VERSION, plural: k.plural })) as KubernetesListObject<Obj>,
+    }));
+  }
+  const fieldSelector = `metadata.name=${job.name}`;
+  const labelSelector = `${kind.lower}.sedna.io/name=${job.name}`;
+  return [
+    {
+      name: 'job',
+      path: `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/namespaces/${job.namespace}/${kind.plural}`,
+      fieldSelector,
+      list: async () => (await api.custom.listNamespacedCustomObject({ group: SEDNA_GROUP, version: SEDNA_VERSION, namespace: job.namespace, plural: kind.plural, fieldSelector })) as KubernetesListObject<Obj>,
+    },
+    {
       name: 'pod',
       path: `/api/v1/namespaces/${job.namespace}/pods`,
       labelSelector,
       list: async () => (await api.core.listNamespacedPod({ namespace: job.namespace, labelSelector })) as KubernetesListObject<Obj>,
-    });
-    out.push({
+    },
+    {
       name: 'event',
       path: `/api/v1/namespaces/${job.namespace}/events`,
       list: async () => (await api.core.listNamespacedEvent({ namespace: job.namespace })) as KubernetesListObject<Obj>,
       filter: (o) => (o as { involvedObject?: { name?: string } }).involvedObject?.name === job.name,
-    });
-  }
-  return out;
+    },
+  ];
 }
 
 /**
@@ -68,7 +83,7 @@ export function relayWatches(api: UserApi, scope: WatchScope, res: ServerRespons
   const informers: Informer<Obj>[] = [];
   const timers = new Set<NodeJS.Timeout>();
   for (const stream of streams(api, scope)) {
-    const informer = makeInformer<Obj>(api.kubeConfig, stream.path, stream.list, stream.labelSelector);
+    const informer: Informer<Obj> = new ListWatch<Obj>(stream.path, new Watch(api.kubeConfig), stream.list, false, stream.labelSelector, stream.fieldSelector);
     const forward = (type: string) => (o: Obj) => {
       if (!closed && (!stream.filter || stream.filter(o))) send(res, stream.name, { type, object: o });
     };

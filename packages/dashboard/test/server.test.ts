@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { startApiServer } from '@sedna-ts/embedded';
 import pino from 'pino';
 import { startDashboard, type RunningDashboard } from '../src/index.js';
@@ -59,7 +59,7 @@ test('without a session: pages and assets redirect to the sign-in page, the API 
     const res = await fetch(`${dashboard.url}${path}`, { redirect: 'manual' });
     expect([path, res.status, res.headers.get('location')]).toEqual([path, 303, '/login']);
   }
-  for (const path of ['/api/watch', '/api/pods/default/p/log', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples']) {
+  for (const path of ['/api/watch', '/api/session', '/api/pods/default/p/log', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples']) {
     expect([path, (await fetch(`${dashboard.url}${path}`)).status]).toEqual([path, 401]);
   }
   const login = await fetch(`${dashboard.url}/login`);
@@ -81,6 +81,7 @@ test('a token the API server refuses does not sign in; a good one does, and its 
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<title>app</title>');
   expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect((await fetch(`${dashboard.url}/api/session`, { headers: { Cookie: session } })).status).toBe(200);
   const examples = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples?list=queue`, { headers: { Cookie: session } });
   expect(examples.status).toBe(200);
   expect(gmPaths).toEqual([`GET /dashboard/v1/jobs/incrementallearningjobs/default/j/hard-examples?list=queue Bearer ${api.token}`]);
@@ -122,4 +123,58 @@ test('a body for the GM above its limit gets 413 naming the limit and never reac
   const forwarded = await fetch(label, { method: 'POST', headers: { Cookie: session, 'Content-Type': 'application/json' }, body: within });
   expect(forwarded.status).toBe(200);
   expect(gmBodies.at(-1)).toBe(Buffer.byteLength(within));
+});
+
+test("a user allowed in one namespace only follows a job's page there: its job, pods and events, no refused watch", async () => {
+  const admin = new KubeConfig();
+  admin.loadFromString(api.kubeconfig());
+  await admin.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({
+    body: {
+      metadata: { name: 'incrementallearningjobs.sedna.io' },
+      spec: {
+        group: 'sedna.io',
+        scope: 'Namespaced',
+        names: { plural: 'incrementallearningjobs', singular: 'incrementallearningjob', kind: 'IncrementalLearningJob' },
+        versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+      },
+    },
+  });
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'team' } } });
+  await core.createNamespacedServiceAccount({ namespace: 'team', body: { metadata: { name: 'member' } } });
+  await rbac.createNamespacedRole({
+    namespace: 'team',
+    body: {
+      metadata: { name: 'reader' },
+      rules: [
+        { apiGroups: ['sedna.io'], resources: ['incrementallearningjobs'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({ namespace: 'team', body: { metadata: { name: 'member-reads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'member', namespace: 'team' }] } });
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  for (const name of ['mine', 'other']) {
+    await custom.createNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'team', plural: 'incrementallearningjobs', body: { apiVersion: 'sedna.io/v1alpha1', kind: 'IncrementalLearningJob', metadata: { name }, spec: {} } });
+  }
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'member', namespace: 'team', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const signedIn = await fetch(`${dashboard.url}/login`, form(token));
+  expect(signedIn.status).toBe(303);
+  const session = (signedIn.headers.get('set-cookie') as string).split(';')[0] as string;
+
+  const controller = new AbortController();
+  const res = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session }, signal: controller.signal });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  // Read until the job comes, or a watch is refused (cluster-wide, it was: 403).
+  while (!text.includes('event: job') && !text.includes('event: status')) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  expect(text).not.toContain('event: status');
+  const jobs = text
+    .split('\n\n')
+    .filter((e) => e.startsWith('event: job'))
+    .map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { object: { metadata: { name: string } } }).object.metadata.name);
+  expect(jobs).toEqual(['mine']);
 });
