@@ -116,7 +116,7 @@ function Timeline({ rounds, namespace }: { rounds: Round[]; namespace: string })
   return html`<div class="timeline" data-testid="timeline">
     ${[...rounds].reverse().map(
       (r) => html`<section class="round" key=${r.round} data-round=${r.round}>
-        <h3>Round ${r.round} ${r.decision ? html`<span class=${`badge ${r.decision.decision}`}>${r.decision.decision}</span>` : r.finished ? '' : html`<span class="badge running">in progress</span>`}</h3>
+        <h3>Round ${r.round} ${r.decision ? html`<span class=${`badge ${r.decision.decision}`}>${r.decision.decision}</span>` : r.failed ? html`<span class="badge failed" data-testid="round-failed">failed</span>` : r.finished ? '' : html`<span class="badge running">in progress</span>`}</h3>
         <ol>
           ${r.stages.map(
             (s) => html`<li class=${`stage ${s.failed ? 'failed' : ''} ${s.last}`} data-stage=${s.stage}>
