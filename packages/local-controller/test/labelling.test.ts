@@ -80,3 +80,11 @@ test('a class name is written as its id; boxes within the image are written as t
   expect((await answer(header, { action: 'hardExamples.label', id: 'e3', boxes: [{ x1: 0, y1: 0, x2: 16, y2: 16, cls: 0 }] })).status).toBe(200);
   expect(readFileSync(index, 'utf8')).toBe('a.png 0\nlabelled/e2.png 1\nlabelled/e3.png 0,0,16,16,0\n');
 });
+
+test('answers name no path of the host: a skip of an unknown example, the COCO export', async () => {
+  const skip = await answer(header, { action: 'hardExamples.skip', id: 'nope' });
+  expect([skip.status, skip.error]).toEqual([404, 'hard example nope is not in the queue list']);
+  const coco = await answer(header, { action: 'dataset.coco' });
+  expect((coco.body as { info: unknown }).info).toMatchObject({ description: 'labelled samples of Dataset default/dash-data' });
+  expect(JSON.stringify([skip, coco])).not.toContain(dir);
+});

@@ -67,7 +67,10 @@ test('the COCO export holds every labelled line: boxes as annotations, a class a
   try {
     writeFileSync(join(dir, 'a.png'), pngHeader(16, 16));
     writeFileSync(join(dir, 'b.png'), pngHeader(8, 4));
-    const coco = await cocoOf(join(dir, 'index.txt'), 'a.png 1,2,5,6,0 2,2,4,4,1\nb.png 1\n\nunlabelled.png\n', ['helmet', 'head']);
+    const coco = await cocoOf(join(dir, 'index.txt'), 'a.png 1,2,5,6,0 2,2,4,4,1\nb.png 1\n\nunlabelled.png\n', ['helmet', 'head'], 'Dataset default/helmets');
+    // No path of the LC's host in what the browser gets.
+    expect(coco.info).toMatchObject({ description: 'labelled samples of Dataset default/helmets' });
+    expect(JSON.stringify(coco)).not.toContain(dir);
     expect(coco.images).toEqual([
       { id: 1, file_name: 'a.png', width: 16, height: 16 },
       { id: 2, file_name: 'b.png', width: 8, height: 4 },

@@ -149,8 +149,11 @@ export function imageSize(bytes: Buffer): { width: number; height: number } | un
 
 const BOX = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+)$/;
 
-/** COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole image. */
-export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined): Promise<Record<string, unknown>> {
+/**
+ * COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole
+ * image. `source` names it in `info.description` (the Dataset, never a path of this host).
+ */
+export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined, source = 'the dataset index'): Promise<Record<string, unknown>> {
   const images: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   const classes = new Set<number>();
@@ -179,7 +182,7 @@ export async function cocoOf(indexPath: string, text: string, classNames: string
     }
   }
   const categories = [...classes].sort((a, b) => a - b).map((c) => ({ id: c, name: classNames?.[c] ?? String(c) }));
-  return { info: { description: `labelled samples of ${indexPath}`, date_created: new Date().toISOString() }, images, annotations, categories };
+  return { info: { description: `labelled samples of ${source}`, date_created: new Date().toISOString() }, images, annotations, categories };
 }
 
 async function readExample(dir: string, id: string): Promise<Example | undefined> {
@@ -223,10 +226,10 @@ async function countLines(path: string): Promise<number> {
 }
 
 /** Moves an example's files (its sample and meta) from one folder to another. */
-async function moveExample(from: string, to: string, id: string): Promise<void> {
+async function moveExample(from: string, to: string, id: string, list: string): Promise<void> {
   await mkdir(to, { recursive: true });
   const names = (await readdir(from)).filter((n) => n.startsWith(`${id}.`));
-  if (!names.some((n) => n.endsWith(META_SUFFIX))) throw new RequestError(404, `hard example ${id} is not in ${from}`);
+  if (!names.some((n) => n.endsWith(META_SUFFIX))) throw new RequestError(404, `hard example ${id} is not in the ${list} list`);
   // The sample first, the meta file last: the store indexes an example once its meta file is there.
   for (const n of names.sort((a, b) => Number(a.endsWith(META_SUFFIX)) - Number(b.endsWith(META_SUFFIX)))) await rename(join(from, n), join(to, n));
 }
@@ -303,7 +306,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         case 'hardExamples.skip':
         case 'hardExamples.restore': {
           const id = needId(r.id);
-          await serial(`${namespace}/${name}`, () => (r.action === 'hardExamples.skip' ? moveExample(heDir, skippedDir, id) : moveExample(skippedDir, heDir, id)));
+          await serial(`${namespace}/${name}`, () => (r.action === 'hardExamples.skip' ? moveExample(heDir, skippedDir, id, 'queue') : moveExample(skippedDir, heDir, id, 'skipped')));
           await jobs.rescanHardExamples(kind, namespace, name);
           return { status: 200, body: { id, list: r.action === 'hardExamples.skip' ? 'skipped' : 'queue' } };
         }
@@ -369,7 +372,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             if (isNotFound(error)) return '';
             throw error;
           });
-          return { status: 200, body: await cocoOf(index, text, classNames) };
+          return { status: 200, body: await cocoOf(index, text, classNames, `Dataset ${namespace}/${datasetName}`) };
         }
         default:
           throw new RequestError(400, `${subject}: unknown action ${JSON.stringify((r as { action: unknown }).action)}`);
@@ -377,7 +380,9 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
     } catch (error) {
       if (error instanceof RequestError) return { status: error.status, error: error.message };
       ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'dashboard request failed');
-      return { status: 500, error: `${subject}: ${(error as Error).message}` };
+      // The full message (it may hold paths of this host) goes to the LC's log, not to the browser.
+      const code = (error as { code?: unknown }).code;
+      return { status: 500, error: `${subject}: the request failed${typeof code === 'string' ? ` (${code})` : ''}: see the log of the local controller of node ${ctx.config.nodeName}` };
     }
   };
 }
