@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
-import { clusterOf, jobKind, statusOf, tokenAuthenticates, userApi } from './kube.js';
+import { clusterOf, jobKind, messageOf, statusOf, tokenAuthenticates, userApi } from './kube.js';
 import { loginPage } from './loginPage.js';
 import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, type Session } from './sessions.js';
 import { relayWatches } from './watchRelay.js';
@@ -75,7 +75,7 @@ function sendHtml(res: ServerResponse, status: number, html: string, headers: Re
 }
 
 function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
-  res.writeHead(303, { Location: location, 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(303, { Location: location, 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...headers });
   res.end();
 }
 
@@ -105,6 +105,9 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
 /** The largest body the GM's dashboard routes take (packages/controller, gm/dashboardApi.ts `MAX_BODY`). */
 export const GM_MAX_BODY = 256 * 1024;
 
+/** The most /api/watch streams one session may hold open (a page opens one; more tabs, more). */
+export const MAX_STREAMS_PER_SESSION = 8;
+
 /** A bearer token is one line of visible ASCII characters (a JWT, or a static token). */
 const TOKEN = /^[\x21-\x7e]+$/;
 
@@ -133,6 +136,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const sessions = new SessionStore();
   const publicDir = options.publicDir ?? defaultPublicDir();
   const secure = Boolean(options.tls);
+  /** Open /api/watch streams per session id (each holds watches on the API server). */
+  const streamsOpen = new Map<string, number>();
 
   const sessionOf = (req: IncomingMessage): Session | undefined => sessions.get(cookieValue(req.headers.cookie, SESSION_COOKIE));
   const signIn = (res: ServerResponse, token: string) => redirect(res, '/', { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
@@ -145,7 +150,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     // The pages are routes of one page application: anything that is not a file is index.html.
     if (!info?.isFile()) file = path.join(publicDir, 'index.html');
     const body = await readFile(file).catch(() => undefined);
-    if (!body) return sendJson(res, 500, { error: `the dashboard's front end is not built (${publicDir})` });
+    if (!body) {
+      log.error({ publicDir }, 'the front end is not built');
+      return sendJson(res, 500, { error: "the dashboard's front end is not built (see the dashboard's log)" });
+    }
     const hashed = /[/\\]assets[/\\]/.test(file);
     res.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': hashed ? 'private, max-age=31536000, immutable' : 'no-store', ...SECURITY_HEADERS });
     res.end(body);
@@ -191,6 +199,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       const job = url.searchParams.get('job');
       const [plural, namespace, name] = job ? job.split('/') : [];
       if (job && !(plural && namespace && name && jobKind(plural))) return sendJson(res, 400, { error: `query job=${JSON.stringify(job)}: expected <plural>/<namespace>/<name>` });
+      const open = streamsOpen.get(session.id) ?? 0;
+      if (open >= MAX_STREAMS_PER_SESSION) return sendJson(res, 429, { error: `at most ${MAX_STREAMS_PER_SESSION} live streams per session: close other dashboard tabs` });
+      streamsOpen.set(session.id, open + 1);
+      res.on('close', () => {
+        const left = (streamsOpen.get(session.id) ?? 1) - 1;
+        if (left > 0) streamsOpen.set(session.id, left);
+        else streamsOpen.delete(session.id);
+      });
       return relayWatches(user, plural && namespace && name ? { job: { plural, namespace, name } } : {}, res, log);
     }
     const logMatch = /^\/api\/pods\/([^/]+)\/([^/]+)\/log$/.exec(url.pathname);
@@ -200,7 +216,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         const text = await user.core.readNamespacedPodLog({ namespace: decodeURIComponent(logMatch[1]!), name: decodeURIComponent(logMatch[2]!), tailLines: Number.isInteger(tail) && tail > 0 ? Math.min(tail, 500) : 20 });
         return sendJson(res, 200, { log: text });
       } catch (error) {
-        return sendJson(res, statusOf(error) ?? 502, { error: `the log of pod ${logMatch[1]}/${logMatch[2]}: ${error instanceof Error ? error.message : String(error)}` });
+        return sendJson(res, statusOf(error) ?? 502, { error: `the log of pod ${decodeURIComponent(logMatch[1]!)}/${decodeURIComponent(logMatch[2]!)}: ${messageOf(error)}` });
       }
     }
     if (url.pathname.startsWith('/api/gm/')) return forwardToGm(req, res, session, url.pathname.slice('/api/gm/'.length) + url.search);

@@ -2,12 +2,13 @@
  * Live updates for the browser: Server-Sent Events relaying Kubernetes watches made with the signed-in
  * user's token (the browser never polls). Each stream starts with the objects listed, then every
  * ADDED, MODIFIED and DELETED; a watch that ends (or a 410 Gone) is relisted by client-node's informer,
- * restarted here after a pause, and the browser is told with a `status` event.
+ * restarted here after a pause (2 s, doubled on each failure in a row up to 60 s), and the browser is
+ * told with a `status` event (the message of the API server's Status).
  */
 import type { ServerResponse } from 'node:http';
 import { ListWatch, Watch, type Informer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { JOB_KINDS, SEDNA_GROUP, SEDNA_VERSION, jobKind, statusOf, type UserApi } from './kube.js';
+import { JOB_KINDS, SEDNA_GROUP, SEDNA_VERSION, jobKind, messageOf, statusOf, type UserApi } from './kube.js';
 
 /** What one SSE connection follows: every learning job, or one job (only it) and its pods and events. */
 export interface WatchScope {
@@ -16,8 +17,14 @@ export interface WatchScope {
 
 type Obj = KubernetesObject;
 
-/** Pause before an informer that failed is started again. */
+/** Pause before an informer that failed is started again, doubled on each failure in a row up to {@link RESTART_MAX_MS}. */
 const RESTART_MS = 2000;
+const RESTART_MAX_MS = 60_000;
+
+/** The pause before restarting a watch that failed `failures` times in a row (1: the first failure). */
+export function restartDelay(failures: number): number {
+  return Math.min(RESTART_MS * 2 ** Math.max(0, failures - 1), RESTART_MAX_MS);
+}
 
 function send(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
@@ -84,21 +91,26 @@ export function relayWatches(api: UserApi, scope: WatchScope, res: ServerRespons
   const timers = new Set<NodeJS.Timeout>();
   for (const stream of streams(api, scope)) {
     const informer: Informer<Obj> = new ListWatch<Obj>(stream.path, new Watch(api.kubeConfig), stream.list, false, stream.labelSelector, stream.fieldSelector);
+    let failures = 0;
     const forward = (type: string) => (o: Obj) => {
+      failures = 0;
       if (!closed && (!stream.filter || stream.filter(o))) send(res, stream.name, { type, object: o });
     };
     informer.on('add', forward('ADDED'));
     informer.on('update', forward('MODIFIED'));
     informer.on('delete', forward('DELETED'));
+    informer.on('connect', () => (failures = 0));
     informer.on('error', (error: unknown) => {
       if (closed) return;
       const status = statusOf(error);
-      send(res, 'status', { stream: stream.name, path: stream.path, error: error instanceof Error ? error.message : String(error), ...(status ? { status } : {}) });
-      log.debug({ path: stream.path, err: String(error) }, 'watch ended; restarting');
+      send(res, 'status', { stream: stream.name, path: stream.path, error: messageOf(error), ...(status ? { status } : {}) });
+      failures++;
+      log.debug({ path: stream.path, err: messageOf(error), failures }, 'watch ended; restarting');
+      // A refused watch (403) stays refused until someone changes the RBAC: back off, do not hammer.
       const timer = setTimeout(() => {
         timers.delete(timer);
         if (!closed) informer.start().catch(() => undefined);
-      }, RESTART_MS);
+      }, restartDelay(failures));
       timers.add(timer);
     });
     informers.push(informer);

@@ -11,7 +11,7 @@ import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthor
 import { startApiServer } from '@sedna-ts/embedded';
 import pino from 'pino';
 import { startDashboard, type RunningDashboard } from '../src/index.js';
-import { GM_MAX_BODY, MAX_LOGIN_BODY } from '../src/server.js';
+import { GM_MAX_BODY, MAX_LOGIN_BODY, MAX_STREAMS_PER_SESSION } from '../src/server.js';
 
 let dir: string;
 let api: Awaited<ReturnType<typeof startApiServer>>;
@@ -58,6 +58,7 @@ test('without a session: pages and assets redirect to the sign-in page, the API 
   for (const path of ['/', '/assets/app.js', '/anything']) {
     const res = await fetch(`${dashboard.url}${path}`, { redirect: 'manual' });
     expect([path, res.status, res.headers.get('location')]).toEqual([path, 303, '/login']);
+    expect([path, res.headers.get('x-frame-options'), res.headers.get('content-security-policy')]).toEqual([path, 'DENY', expect.stringContaining("frame-ancestors 'none'")]);
   }
   for (const path of ['/api/watch', '/api/session', '/api/pods/default/p/log', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples']) {
     expect([path, (await fetch(`${dashboard.url}${path}`)).status]).toEqual([path, 401]);
@@ -177,4 +178,24 @@ test("a user allowed in one namespace only follows a job's page there: its job, 
     .filter((e) => e.startsWith('event: job'))
     .map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { object: { metadata: { name: string } } }).object.metadata.name);
   expect(jobs).toEqual(['mine']);
+
+  // A refusal of the API server reads as its Status message, not client-node's dump.
+  const log = await fetch(`${dashboard.url}/api/pods/team/p/log`, { headers: { Cookie: session } });
+  expect(log.status).toBe(403);
+  const { error } = (await log.json()) as { error: string };
+  expect(error).toMatch(/^the log of pod team\/p: pods "p" is forbidden: User "system:serviceaccount:team:member" cannot get resource "pods" in API group "" subresource "log" in the namespace "team"$/);
+  expect(error).not.toContain('HTTP-Code');
+
+  // At most MAX_STREAMS_PER_SESSION streams per session; one closed makes room.
+  const aborts = Array.from({ length: MAX_STREAMS_PER_SESSION }, () => new AbortController());
+  const open = await Promise.all(aborts.map((a) => fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session }, signal: a.signal })));
+  expect(open.map((r) => r.status)).toEqual(aborts.map(() => 200));
+  const refused = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session } });
+  expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([429, `at most ${MAX_STREAMS_PER_SESSION} live streams per session: close other dashboard tabs`]);
+  aborts[0]?.abort();
+  let again: Response | undefined;
+  // The server sees the closed stream once the socket closes: ask until it has.
+  while ((again = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session }, signal: aborts[1]?.signal })).status === 429) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(again.status).toBe(200);
+  for (const a of aborts) a.abort();
 });
