@@ -10,6 +10,7 @@ import pino from 'pino';
 import type { LcContext } from '../src/context.js';
 import type { JobRegistry } from '../src/jobs/jobRegistry.js';
 import { createLabellingHandler } from '../src/workers/labelling.js';
+import { pngHeader } from './helpers/samples.js';
 
 let dir: string;
 let heDir: string;
@@ -17,19 +18,8 @@ let index: string;
 let answer: ReturnType<typeof createLabellingHandler>;
 const header = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'dash', operation: 'request' } as never;
 
-/** The header of a PNG of `w` x `h` (enough for the size check). */
-function png(w: number, h: number): Buffer {
-  const b = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-  b.writeUInt32BE(13, 8);
-  b.write('IHDR', 12, 'ascii');
-  b.writeUInt32BE(w, 16);
-  b.writeUInt32BE(h, 20);
-  return b;
-}
-
 function example(id: string): void {
-  writeFileSync(join(heDir, `${id}.png`), png(16, 16));
+  writeFileSync(join(heDir, `${id}.png`), pngHeader(16, 16));
   writeFileSync(join(heDir, `${id}.meta.json`), JSON.stringify({ time: '2026-01-01T00:00:00Z', modelVersion: '1', result: [0.4, 0.6] }));
 }
 

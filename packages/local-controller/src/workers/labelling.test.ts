@@ -2,19 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkInside, checkLabel, cocoOf, imageSize, labelLine, MAX_BOXES } from './labelling.js';
+import { pngHeader } from '../../test/helpers/samples.js';
 
-/** The first 24 bytes of a PNG of `w` x `h` (signature, IHDR length and type, width, height). */
-function pngHeader(w: number, h: number): Buffer {
-  const b = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-  b.writeUInt32BE(13, 8);
-  b.write('IHDR', 12, 'ascii');
-  b.writeUInt32BE(w, 16);
-  b.writeUInt32BE(h, 20);
-  return b;
-}
-
-test('a label is boxes or one class word; a bad one is refused naming the field and the value', () => {
+test('a label is boxes or a class; a bad one is refused naming the field and the value', () => {
   const subject = 'IncrementalLearningJob default/tray: hard example x';
   expect(checkLabel(subject, { boxes: [{ x1: 1.4, y1: 2, x2: 10.6, y2: 9, cls: 1 }] })).toEqual({ boxes: [{ x1: 1, y1: 2, x2: 11, y2: 9, cls: 1 }] });
   expect(checkLabel(subject, { label: '1' })).toEqual({ label: '1' });
