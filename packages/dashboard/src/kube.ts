@@ -61,6 +61,42 @@ export function statusOf(error: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
+function messageIn(body: unknown): string | undefined {
+  let parsed = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+  const message = (parsed as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message ? message : undefined;
+}
+
+/**
+ * What to tell a user about an error of the Kubernetes API: the message of its Status body (`pods is
+ * forbidden: User "x" cannot list ...`), not client-node's dump (`HTTP-Code: 403 Message: Unknown API
+ * Status Code! Body: "{...}" Headers: ...`); else the error's first line.
+ */
+export function messageOf(error: unknown): string {
+  const fromBody = messageIn((error as { body?: unknown } | null)?.body);
+  if (fromBody) return fromBody;
+  const text = error instanceof Error ? error.message : String(error);
+  const quoted = /Body: ("(?:[^"\\]|\\.)*")/.exec(text)?.[1];
+  if (quoted) {
+    try {
+      const fromDump = messageIn(JSON.parse(quoted) as unknown);
+      if (fromDump) return fromDump;
+    } catch {
+      // not a quoted JSON string: the first line below
+    }
+  }
+  const code = statusOf(error);
+  const first = text.split('\n')[0]?.trim() ?? '';
+  return code !== undefined && /^HTTP-Code:/.test(first) ? `the API server answered ${code}` : first;
+}
+
 /**
  * Whether `token` authenticates at the API server: a SelfSubjectAccessReview needs no permission, only
  * a valid token (401 otherwise).

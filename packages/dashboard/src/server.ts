@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
-import { clusterOf, jobKind, statusOf, tokenAuthenticates, userApi } from './kube.js';
+import { clusterOf, jobKind, messageOf, statusOf, tokenAuthenticates, userApi } from './kube.js';
 import { loginPage } from './loginPage.js';
 import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, type Session } from './sessions.js';
 import { relayWatches } from './watchRelay.js';
@@ -75,20 +75,41 @@ function sendHtml(res: ServerResponse, status: number, html: string, headers: Re
 }
 
 function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
-  res.writeHead(303, { Location: location, 'Cache-Control': 'no-store', ...headers });
+  res.writeHead(303, { Location: location, 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...headers });
   res.end();
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`the request body is larger than ${limit} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+/** The largest sign-in form body. */
+export const MAX_LOGIN_BODY = 64 * 1024;
+
+/**
+ * The body of a request, or undefined when it is larger than `limit` bytes: the rest is read and
+ * dropped, so the answer reaches the client (leaving a for-await loop would destroy the socket).
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd).off('error', reject);
+      req.resume();
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
 }
+
+/** The largest body the GM's dashboard routes take (packages/controller, gm/dashboardApi.ts `MAX_BODY`). */
+export const GM_MAX_BODY = 256 * 1024;
+
+/** The most /api/watch streams one session may hold open (a page opens one; more tabs, more). */
+export const MAX_STREAMS_PER_SESSION = 8;
+
+/** A bearer token is one line of visible ASCII characters (a JWT, or a static token). */
+const TOKEN = /^[\x21-\x7e]+$/;
 
 /** Whether a state-changing request comes from the dashboard's own pages (its Origin, when sent, is ours). */
 function sameOrigin(req: IncomingMessage): boolean {
@@ -115,6 +136,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const sessions = new SessionStore();
   const publicDir = options.publicDir ?? defaultPublicDir();
   const secure = Boolean(options.tls);
+  /** Open /api/watch streams per session id (each holds watches on the API server). */
+  const streamsOpen = new Map<string, number>();
 
   const sessionOf = (req: IncomingMessage): Session | undefined => sessions.get(cookieValue(req.headers.cookie, SESSION_COOKIE));
   const signIn = (res: ServerResponse, token: string) => redirect(res, '/', { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
@@ -127,21 +150,30 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     // The pages are routes of one page application: anything that is not a file is index.html.
     if (!info?.isFile()) file = path.join(publicDir, 'index.html');
     const body = await readFile(file).catch(() => undefined);
-    if (!body) return sendJson(res, 500, { error: `the dashboard's front end is not built (${publicDir})` });
+    if (!body) {
+      log.error({ publicDir }, 'the front end is not built');
+      return sendJson(res, 500, { error: "the dashboard's front end is not built (see the dashboard's log)" });
+    }
     const hashed = /[/\\]assets[/\\]/.test(file);
     res.writeHead(200, { 'Content-Type': CONTENT_TYPES[path.extname(file)] ?? 'application/octet-stream', 'Cache-Control': hashed ? 'private, max-age=31536000, immutable' : 'no-store', ...SECURITY_HEADERS });
     res.end(body);
   }
 
-  /** Forwards `/api/gm/<rest>` to the GM's `/dashboard/v1/<rest>` with the user's token, streaming both ways. */
-  function forwardToGm(req: IncomingMessage, res: ServerResponse, session: Session, rest: string): void {
+  /**
+   * Forwards `/api/gm/<rest>` to the GM's `/dashboard/v1/<rest>` with the user's token, its answer
+   * streamed back. A body (at most {@link GM_MAX_BODY}, the GM's own limit: 413 here beyond) is read first.
+   */
+  async function forwardToGm(req: IncomingMessage, res: ServerResponse, session: Session, rest: string): Promise<void> {
     if (!options.gmUrl) return sendJson(res, 503, { error: 'the dashboard was started without the URL of the global manager' });
     const target = new URL(`/dashboard/v1/${rest}`, options.gmUrl);
     // `..` in the path must not reach the GM's other routes.
     if (!target.pathname.startsWith('/dashboard/v1/')) return sendJson(res, 404, { error: `no route ${req.method} /api/gm/${rest}` });
+    const body = req.method === 'GET' || req.method === 'HEAD' ? '' : await readBody(req, GM_MAX_BODY);
+    if (body === undefined) return sendJson(res, 413, { error: `the request body is larger than ${GM_MAX_BODY / 1024} KiB, the limit of the global manager` });
     const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
     const headers: Record<string, string> = { Authorization: `Bearer ${session.token}` };
-    for (const h of ['content-type', 'content-length']) if (req.headers[h]) headers[h] = String(req.headers[h]);
+    if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
+    if (body) headers['content-length'] = String(Buffer.byteLength(body));
     const upstream = request(target, { method: req.method, headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, {
         'Content-Type': answer.headers['content-type'] ?? 'application/octet-stream',
@@ -155,16 +187,26 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       if (!res.headersSent) sendJson(res, 502, { error: `the global manager at ${options.gmUrl} did not answer: ${error.message}` });
       else res.destroy();
     });
-    req.pipe(upstream);
+    upstream.end(body);
   }
 
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, session: Session): Promise<void> {
     const method = req.method ?? 'GET';
     const user = userApi(cluster, session.token);
+    // Whether the session is there (the pages ask when their live stream stops): 401 without one, as every route.
+    if (url.pathname === '/api/session' && method === 'GET') return sendJson(res, 200, { signedIn: true });
     if (url.pathname === '/api/watch' && method === 'GET') {
       const job = url.searchParams.get('job');
       const [plural, namespace, name] = job ? job.split('/') : [];
       if (job && !(plural && namespace && name && jobKind(plural))) return sendJson(res, 400, { error: `query job=${JSON.stringify(job)}: expected <plural>/<namespace>/<name>` });
+      const open = streamsOpen.get(session.id) ?? 0;
+      if (open >= MAX_STREAMS_PER_SESSION) return sendJson(res, 429, { error: `at most ${MAX_STREAMS_PER_SESSION} live streams per session: close other dashboard tabs` });
+      streamsOpen.set(session.id, open + 1);
+      res.on('close', () => {
+        const left = (streamsOpen.get(session.id) ?? 1) - 1;
+        if (left > 0) streamsOpen.set(session.id, left);
+        else streamsOpen.delete(session.id);
+      });
       return relayWatches(user, plural && namespace && name ? { job: { plural, namespace, name } } : {}, res, log);
     }
     const logMatch = /^\/api\/pods\/([^/]+)\/([^/]+)\/log$/.exec(url.pathname);
@@ -174,7 +216,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         const text = await user.core.readNamespacedPodLog({ namespace: decodeURIComponent(logMatch[1]!), name: decodeURIComponent(logMatch[2]!), tailLines: Number.isInteger(tail) && tail > 0 ? Math.min(tail, 500) : 20 });
         return sendJson(res, 200, { log: text });
       } catch (error) {
-        return sendJson(res, statusOf(error) ?? 502, { error: `the log of pod ${logMatch[1]}/${logMatch[2]}: ${error instanceof Error ? error.message : String(error)}` });
+        return sendJson(res, statusOf(error) ?? 502, { error: `the log of pod ${decodeURIComponent(logMatch[1]!)}/${decodeURIComponent(logMatch[2]!)}: ${messageOf(error)}` });
       }
     }
     if (url.pathname.startsWith('/api/gm/')) return forwardToGm(req, res, session, url.pathname.slice('/api/gm/'.length) + url.search);
@@ -187,8 +229,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     if (url.pathname === '/login' && method === 'GET') return sendHtml(res, 200, loginPage());
     if (url.pathname === '/login' && method === 'POST') {
       if (!sameOrigin(req)) return sendHtml(res, 403, loginPage('The sign-in came from another site.'));
-      const token = new URLSearchParams(await readBody(req, 64 * 1024)).get('token')?.trim() ?? '';
+      const body = await readBody(req, MAX_LOGIN_BODY);
+      if (body === undefined) return sendHtml(res, 413, loginPage(`The sign-in form is larger than ${MAX_LOGIN_BODY / 1024} KiB: a token is much shorter.`));
+      const token = new URLSearchParams(body).get('token')?.trim() ?? '';
       if (!token) return sendHtml(res, 400, loginPage('A token is required.'));
+      // Never passed on (an HTTP header cannot hold it) nor logged.
+      if (!TOKEN.test(token)) return sendHtml(res, 400, loginPage('A token is one line of visible characters: no spaces, line breaks or control characters.'));
       if (!(await tokenAuthenticates(cluster, token))) return sendHtml(res, 401, loginPage('The API server does not accept this token.'));
       return signIn(res, token);
     }

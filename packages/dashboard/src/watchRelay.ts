@@ -2,59 +2,81 @@
  * Live updates for the browser: Server-Sent Events relaying Kubernetes watches made with the signed-in
  * user's token (the browser never polls). Each stream starts with the objects listed, then every
  * ADDED, MODIFIED and DELETED; a watch that ends (or a 410 Gone) is relisted by client-node's informer,
- * restarted here after a pause, and the browser is told with a `status` event.
+ * restarted here after a pause (2 s, doubled on each failure in a row up to 60 s), and the browser is
+ * told with a `status` event (the message of the API server's Status).
  */
 import type { ServerResponse } from 'node:http';
-import { makeInformer, type Informer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, Watch, type Informer, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { JOB_KINDS, SEDNA_GROUP, SEDNA_VERSION, jobKind, statusOf, type UserApi } from './kube.js';
+import { JOB_KINDS, SEDNA_GROUP, SEDNA_VERSION, jobKind, messageOf, statusOf, type UserApi } from './kube.js';
 
-/** What one SSE connection follows: every learning job, and optionally one job's pods and events. */
+/** What one SSE connection follows: every learning job, or one job (only it) and its pods and events. */
 export interface WatchScope {
   job?: { plural: string; namespace: string; name: string };
 }
 
 type Obj = KubernetesObject;
 
-/** Pause before an informer that failed is started again. */
+/** Pause before an informer that failed is started again, doubled on each failure in a row up to {@link RESTART_MAX_MS}. */
 const RESTART_MS = 2000;
+const RESTART_MAX_MS = 60_000;
+
+/** The pause before restarting a watch that failed `failures` times in a row (1: the first failure). */
+export function restartDelay(failures: number): number {
+  return Math.min(RESTART_MS * 2 ** Math.max(0, failures - 1), RESTART_MAX_MS);
+}
 
 function send(res: ServerResponse, event: string, data: unknown): void {
   res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }
 
-interface Stream {
+/** One watch of a connection. */
+export interface Stream {
   name: string;
   path: string;
   list: () => Promise<KubernetesListObject<Obj>>;
   labelSelector?: string;
+  fieldSelector?: string;
   filter?: (o: Obj) => boolean;
 }
 
-function streams(api: UserApi, scope: WatchScope): Stream[] {
-  const out: Stream[] = JOB_KINDS.map((k) => ({
-    name: 'job',
-    path: `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/${k.plural}`,
-    list: async () => (await api.custom.listClusterCustomObject({ group: SEDNA_GROUP, version: SEDNA_VERSION, plural: k.plural })) as KubernetesListObject<Obj>,
-  }));
+/**
+ * The watches of a connection: every learning job across namespaces (the jobs list); for a job's page
+ * only that job, in its namespace (`metadata.name` field selector), so a user allowed in that
+ * namespace alone can follow it, with its pods and events.
+ */
+export function streams(api: UserApi, scope: WatchScope): Stream[] {
   const job = scope.job;
   const kind = job ? jobKind(job.plural) : undefined;
-  if (job && kind) {
-    const labelSelector = `${kind.lower}.sedna.io/name=${job.name}`;
-    out.push({
+  if (!job || !kind) {
+    return JOB_KINDS.map((k) => ({
+      name: 'job',
+      path: `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/${k.plural}`,
+      list: async () => (await api.custom.listClusterCustomObject({ group: SEDNA_GROUP, version: SEDNA_VERSION, plural: k.plural })) as KubernetesListObject<Obj>,
+    }));
+  }
+  const fieldSelector = `metadata.name=${job.name}`;
+  const labelSelector = `${kind.lower}.sedna.io/name=${job.name}`;
+  return [
+    {
+      name: 'job',
+      path: `/apis/${SEDNA_GROUP}/${SEDNA_VERSION}/namespaces/${job.namespace}/${kind.plural}`,
+      fieldSelector,
+      list: async () => (await api.custom.listNamespacedCustomObject({ group: SEDNA_GROUP, version: SEDNA_VERSION, namespace: job.namespace, plural: kind.plural, fieldSelector })) as KubernetesListObject<Obj>,
+    },
+    {
       name: 'pod',
       path: `/api/v1/namespaces/${job.namespace}/pods`,
       labelSelector,
       list: async () => (await api.core.listNamespacedPod({ namespace: job.namespace, labelSelector })) as KubernetesListObject<Obj>,
-    });
-    out.push({
+    },
+    {
       name: 'event',
       path: `/api/v1/namespaces/${job.namespace}/events`,
       list: async () => (await api.core.listNamespacedEvent({ namespace: job.namespace })) as KubernetesListObject<Obj>,
       filter: (o) => (o as { involvedObject?: { name?: string } }).involvedObject?.name === job.name,
-    });
-  }
-  return out;
+    },
+  ];
 }
 
 /**
@@ -68,22 +90,27 @@ export function relayWatches(api: UserApi, scope: WatchScope, res: ServerRespons
   const informers: Informer<Obj>[] = [];
   const timers = new Set<NodeJS.Timeout>();
   for (const stream of streams(api, scope)) {
-    const informer = makeInformer<Obj>(api.kubeConfig, stream.path, stream.list, stream.labelSelector);
+    const informer: Informer<Obj> = new ListWatch<Obj>(stream.path, new Watch(api.kubeConfig), stream.list, false, stream.labelSelector, stream.fieldSelector);
+    let failures = 0;
     const forward = (type: string) => (o: Obj) => {
+      failures = 0;
       if (!closed && (!stream.filter || stream.filter(o))) send(res, stream.name, { type, object: o });
     };
     informer.on('add', forward('ADDED'));
     informer.on('update', forward('MODIFIED'));
     informer.on('delete', forward('DELETED'));
+    informer.on('connect', () => (failures = 0));
     informer.on('error', (error: unknown) => {
       if (closed) return;
       const status = statusOf(error);
-      send(res, 'status', { stream: stream.name, path: stream.path, error: error instanceof Error ? error.message : String(error), ...(status ? { status } : {}) });
-      log.debug({ path: stream.path, err: String(error) }, 'watch ended; restarting');
+      send(res, 'status', { stream: stream.name, path: stream.path, error: messageOf(error), ...(status ? { status } : {}) });
+      failures++;
+      log.debug({ path: stream.path, err: messageOf(error), failures }, 'watch ended; restarting');
+      // A refused watch (403) stays refused until someone changes the RBAC: back off, do not hammer.
       const timer = setTimeout(() => {
         timers.delete(timer);
         if (!closed) informer.start().catch(() => undefined);
-      }, RESTART_MS);
+      }, restartDelay(failures));
       timers.add(timer);
     });
     informers.push(informer);

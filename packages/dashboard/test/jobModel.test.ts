@@ -52,6 +52,22 @@ test('the rounds list each stage with its steps, reasons, duration and workers; 
   expect(train2?.steps.find((s) => s.type === 'Failed')).toMatchObject({ reason: 'WorkerFailed', message: 'exit 1' });
 });
 
+test('a round that failed past its retries (Train Waiting: RoundFailed) is finished and failed, not in progress', () => {
+  const failing: Job = {
+    ...job,
+    status: {
+      conditions: [
+        cond(1, 'Train', 'Running', 0),
+        cond(1, 'Train', 'Completed', 10),
+        cond(1, 'Eval', 'Failed', 12, { reason: 'WorkerFailed' }),
+        cond(1, 'Train', 'Waiting', 13, { reason: 'RoundFailed', message: 'round 1 failed: Eval failed 3 times' }),
+      ],
+    },
+  };
+  expect(roundsOf(failing).map((r) => [r.round, r.finished, r.failed])).toEqual([[1, true, true]]);
+  expect(roundsOf(job).map((r) => r.failed)).toEqual([false, false, false]);
+});
+
 test('the metrics chart has one point per finished round: the gate metric (mean of the per-class list) and its threshold', () => {
   expect(metricPoints(job)).toEqual([
     { round: 1, metric: 'precision_delta', value: 0.9, threshold: 0, decision: 'Deploy' },

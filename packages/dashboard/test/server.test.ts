@@ -7,16 +7,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { startApiServer } from '@sedna-ts/embedded';
 import pino from 'pino';
 import { startDashboard, type RunningDashboard } from '../src/index.js';
+import { GM_MAX_BODY, MAX_LOGIN_BODY, MAX_STREAMS_PER_SESSION } from '../src/server.js';
 
 let dir: string;
 let api: Awaited<ReturnType<typeof startApiServer>>;
 let dashboard: RunningDashboard;
 let gm: Server;
 const gmPaths: string[] = [];
+const gmBodies: number[] = [];
+const logged: string[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sedna-dashboard-'));
@@ -26,15 +29,20 @@ beforeAll(async () => {
   // A stand-in GM that records what reaches it.
   gm = createServer((req, res) => {
     gmPaths.push(`${req.method} ${req.url} ${req.headers.authorization}`);
-    res.writeHead(200, { 'Content-Type': 'application/json' });
-    res.end('{"examples":[]}');
+    let size = 0;
+    req.on('data', (chunk: Buffer) => (size += chunk.length));
+    req.on('end', () => {
+      gmBodies.push(size);
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end('{"examples":[]}');
+    });
   });
   await new Promise<void>((resolve) => gm.listen(0, '127.0.0.1', resolve));
   const publicDir = join(dir, 'public');
   mkdirSync(join(publicDir, 'assets'), { recursive: true });
   writeFileSync(join(publicDir, 'index.html'), '<!doctype html><title>app</title>');
   writeFileSync(join(publicDir, 'assets', 'app.js'), 'console.log(1)');
-  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, logger: pino({ level: 'silent' }) });
+  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }) });
 });
 
 afterAll(async () => {
@@ -50,8 +58,9 @@ test('without a session: pages and assets redirect to the sign-in page, the API 
   for (const path of ['/', '/assets/app.js', '/anything']) {
     const res = await fetch(`${dashboard.url}${path}`, { redirect: 'manual' });
     expect([path, res.status, res.headers.get('location')]).toEqual([path, 303, '/login']);
+    expect([path, res.headers.get('x-frame-options'), res.headers.get('content-security-policy')]).toEqual([path, 'DENY', expect.stringContaining("frame-ancestors 'none'")]);
   }
-  for (const path of ['/api/watch', '/api/pods/default/p/log', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples']) {
+  for (const path of ['/api/watch', '/api/session', '/api/pods/default/p/log', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples']) {
     expect([path, (await fetch(`${dashboard.url}${path}`)).status]).toEqual([path, 401]);
   }
   const login = await fetch(`${dashboard.url}/login`);
@@ -73,6 +82,7 @@ test('a token the API server refuses does not sign in; a good one does, and its 
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('<title>app</title>');
   expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
+  expect((await fetch(`${dashboard.url}/api/session`, { headers: { Cookie: session } })).status).toBe(200);
   const examples = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples?list=queue`, { headers: { Cookie: session } });
   expect(examples.status).toBe(200);
   expect(gmPaths).toEqual([`GET /dashboard/v1/jobs/incrementallearningjobs/default/j/hard-examples?list=queue Bearer ${api.token}`]);
@@ -85,4 +95,107 @@ test('a token the API server refuses does not sign in; a good one does, and its 
   // Signed out: the session is gone.
   await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { Cookie: session } });
   expect((await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: session } })).status).toBe(401);
+});
+
+test('a token with a line break or a control character is refused with the sign-in page (400) and never logged; an oversize sign-in form gets 413', async () => {
+  for (const token of [`${api.token}\nX-Injected: 1`, `abc\u0000def`, 'two words']) {
+    const res = await fetch(`${dashboard.url}/login`, form(token));
+    expect([JSON.stringify(token), res.status]).toEqual([JSON.stringify(token), 400]);
+    expect(await res.text()).toContain('A token is one line of visible characters: no spaces, line breaks or control characters.');
+  }
+  expect(logged.join('')).not.toContain(api.token);
+  expect(logged.join('')).not.toContain('abc');
+  const big = await fetch(`${dashboard.url}/login`, form('x'.repeat(MAX_LOGIN_BODY + 1)));
+  expect(big.status).toBe(413);
+  expect(big.headers.get('content-type')).toContain('text/html');
+  expect(await big.text()).toContain(`The sign-in form is larger than ${MAX_LOGIN_BODY / 1024} KiB`);
+});
+
+test('a body for the GM above its limit gets 413 naming the limit and never reaches it; one within is forwarded whole', async () => {
+  const ok = await fetch(`${dashboard.url}/login`, form(api.token));
+  const session = (ok.headers.get('set-cookie') as string).split(';')[0] as string;
+  const label = `${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples/x/label`;
+  const before = gmPaths.length;
+  const tooBig = await fetch(label, { method: 'POST', headers: { Cookie: session, 'Content-Type': 'application/json' }, body: JSON.stringify({ label: 'x'.repeat(GM_MAX_BODY) }) });
+  expect(tooBig.status).toBe(413);
+  expect(((await tooBig.json()) as { error: string }).error).toBe(`the request body is larger than ${GM_MAX_BODY / 1024} KiB, the limit of the global manager`);
+  expect(gmPaths.length).toBe(before);
+  const within = JSON.stringify({ label: 'x'.repeat(GM_MAX_BODY - 100) });
+  const forwarded = await fetch(label, { method: 'POST', headers: { Cookie: session, 'Content-Type': 'application/json' }, body: within });
+  expect(forwarded.status).toBe(200);
+  expect(gmBodies.at(-1)).toBe(Buffer.byteLength(within));
+});
+
+test("a user allowed in one namespace only follows a job's page there: its job, pods and events, no refused watch", async () => {
+  const admin = new KubeConfig();
+  admin.loadFromString(api.kubeconfig());
+  await admin.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({
+    body: {
+      metadata: { name: 'incrementallearningjobs.sedna.io' },
+      spec: {
+        group: 'sedna.io',
+        scope: 'Namespaced',
+        names: { plural: 'incrementallearningjobs', singular: 'incrementallearningjob', kind: 'IncrementalLearningJob' },
+        versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }],
+      },
+    },
+  });
+  const core = admin.makeApiClient(CoreV1Api);
+  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+  await core.createNamespace({ body: { metadata: { name: 'team' } } });
+  await core.createNamespacedServiceAccount({ namespace: 'team', body: { metadata: { name: 'member' } } });
+  await rbac.createNamespacedRole({
+    namespace: 'team',
+    body: {
+      metadata: { name: 'reader' },
+      rules: [
+        { apiGroups: ['sedna.io'], resources: ['incrementallearningjobs'], verbs: ['get', 'list', 'watch'] },
+        { apiGroups: [''], resources: ['pods', 'events'], verbs: ['get', 'list', 'watch'] },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({ namespace: 'team', body: { metadata: { name: 'member-reads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [{ kind: 'ServiceAccount', name: 'member', namespace: 'team' }] } });
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  for (const name of ['mine', 'other']) {
+    await custom.createNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'team', plural: 'incrementallearningjobs', body: { apiVersion: 'sedna.io/v1alpha1', kind: 'IncrementalLearningJob', metadata: { name }, spec: {} } });
+  }
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'member', namespace: 'team', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const signedIn = await fetch(`${dashboard.url}/login`, form(token));
+  expect(signedIn.status).toBe(303);
+  const session = (signedIn.headers.get('set-cookie') as string).split(';')[0] as string;
+
+  const controller = new AbortController();
+  const res = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session }, signal: controller.signal });
+  expect(res.status).toBe(200);
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  // Read until the job comes, or a watch is refused (cluster-wide, it was: 403).
+  while (!text.includes('event: job') && !text.includes('event: status')) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  expect(text).not.toContain('event: status');
+  const jobs = text
+    .split('\n\n')
+    .filter((e) => e.startsWith('event: job'))
+    .map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { object: { metadata: { name: string } } }).object.metadata.name);
+  expect(jobs).toEqual(['mine']);
+
+  // A refusal of the API server reads as its Status message, not client-node's dump.
+  const log = await fetch(`${dashboard.url}/api/pods/team/p/log`, { headers: { Cookie: session } });
+  expect(log.status).toBe(403);
+  const { error } = (await log.json()) as { error: string };
+  expect(error).toMatch(/^the log of pod team\/p: pods "p" is forbidden: User "system:serviceaccount:team:member" cannot get resource "pods" in API group "" subresource "log" in the namespace "team"$/);
+  expect(error).not.toContain('HTTP-Code');
+
+  // At most MAX_STREAMS_PER_SESSION streams per session; one closed makes room.
+  const aborts = Array.from({ length: MAX_STREAMS_PER_SESSION }, () => new AbortController());
+  const open = await Promise.all(aborts.map((a) => fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session }, signal: a.signal })));
+  expect(open.map((r) => r.status)).toEqual(aborts.map(() => 200));
+  const refused = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session } });
+  expect([refused.status, ((await refused.json()) as { error: string }).error]).toEqual([429, `at most ${MAX_STREAMS_PER_SESSION} live streams per session: close other dashboard tabs`]);
+  aborts[0]?.abort();
+  let again: Response | undefined;
+  // The server sees the closed stream once the socket closes: ask until it has.
+  while ((again = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session }, signal: aborts[1]?.signal })).status === 429) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(again.status).toBe(200);
+  for (const a of aborts) a.abort();
 });

@@ -21,7 +21,8 @@ import type { LcServer } from '../lc/lcServer.js';
 
 /** The kinds whose jobs have hard examples: plural, lower-case kind. */
 const KINDS: Record<string, string> = { incrementallearningjobs: 'incrementallearningjob', lifelonglearningjobs: 'lifelonglearningjob' };
-const MAX_BODY = 256 * 1024;
+/** The largest body of a dashboard request (the dashboard has the same limit: `GM_MAX_BODY`). */
+export const MAX_BODY = 256 * 1024;
 
 /** Options of {@link DashboardApi}. */
 export interface DashboardApiOptions {
@@ -41,21 +42,69 @@ function reply(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  let size = 0;
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw Object.assign(new Error(`the body is larger than ${MAX_BODY} bytes`), { status: 413 });
-    chunks.push(chunk as Buffer);
+/** JSON strings and number literals of a JSON text. */
+const JSON_TOKENS = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const NOT_FINITE = '\u0000not-finite:';
+
+/** Where in `value` the first string starting with `marker` is (`boxes[0].x1`), and that string. */
+function markedAt(value: unknown, marker: string, path = ''): { path: string; mark: string } | undefined {
+  if (typeof value === 'string') return value.startsWith(marker) ? { path, mark: value } : undefined;
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) {
+      const found = markedAt(v, marker, `${path}[${i}]`);
+      if (found) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      const found = markedAt(v, marker, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return undefined;
+}
+
+/**
+ * Parses a JSON body. A number literal beyond a double (`1e309`) is refused naming its field and the
+ * literal as sent: JSON.parse would make it Infinity, which the LC request (JSON again) would carry as null.
+ */
+export function parseBody(text: string, subject: string): unknown {
   if (!text) return {};
+  const literals: string[] = [];
+  const marked = text.replace(JSON_TOKENS, (t) => (t.startsWith('"') || Number.isFinite(Number(t)) ? t : `"\\u0000not-finite:${literals.push(t) - 1}"`));
+  let value: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    value = JSON.parse(marked) as unknown;
   } catch {
-    throw Object.assign(new Error('the body is not JSON'), { status: 400 });
+    throw Object.assign(new Error(`${subject}: the body is not JSON`), { status: 400 });
   }
+  if (literals.length > 0) {
+    const at = markedAt(value, NOT_FINITE);
+    const literal = literals[Number(at?.mark.slice(NOT_FINITE.length))] ?? literals[0];
+    throw Object.assign(new Error(`${subject}: ${at?.path || 'the body'} ${literal} is not a finite number`), { status: 400 });
+  }
+  return value;
+}
+
+/**
+ * Reads a JSON body of at most {@link MAX_BODY} bytes. A larger one is refused with 413 while the rest
+ * is read and dropped, so the answer reaches the client (leaving a for-await loop over the request
+ * would destroy its socket: the client saw ECONNRESET).
+ */
+async function readJson(req: IncomingMessage, subject: string): Promise<unknown> {
+  const text = await new Promise<string>((resolve, reject) => {
+    let size = 0;
+    const chunks: Buffer[] = [];
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_BODY) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd);
+      req.resume();
+      reject(Object.assign(new Error(`${subject}: the body is larger than ${MAX_BODY} bytes (256 KiB)`), { status: 413 }));
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('data', onData).once('end', onEnd).once('error', reject);
+  });
+  return parseBody(text, subject);
 }
 
 /** The dashboard's routes on the GM's HTTP server. */
@@ -108,7 +157,11 @@ export class DashboardApi {
     if (what === 'coco') request = { action: 'dataset.coco' };
     else if (!rawId) request = { action: 'hardExamples.list', list: url.searchParams.get('list') === 'skipped' ? 'skipped' : 'queue' };
     else if (sub === 'image') request = { action: 'hardExamples.sample', id: rawId };
-    else if (sub === 'label') request = { ...((await readJson(req)) as Json), action: 'hardExamples.label', id: rawId } as LcRequest;
+    else if (sub === 'label') {
+      const body = await readJson(req, `${plural}.sedna.io ${namespace}/${name}: hard example ${rawId}`);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) return reply(res, 400, { error: `the body is not an object ({boxes} or {label})` });
+      request = { ...(body as Json), action: 'hardExamples.label', id: rawId } as LcRequest;
+    }
     else request = { action: sub === 'skip' ? 'hardExamples.skip' : 'hardExamples.restore', id: rawId };
 
     const node = await this.nodeOf(plural as string, namespace as string, name as string);

@@ -101,6 +101,8 @@ export interface Round {
   stages: StageSpan[];
   decision?: Decision;
   finished: boolean;
+  /** The round failed (a stage failed past its retries: the GM's Train Waiting condition with reason RoundFailed). */
+  failed: boolean;
 }
 
 function timeOf(c: Condition): string | undefined {
@@ -116,7 +118,7 @@ export function roundsOf(job: Job): Round[] {
     const r = roundOf(c);
     let round = rounds.get(r);
     if (!round) {
-      round = { round: r, stages: [], finished: false };
+      round = { round: r, stages: [], finished: false, failed: false };
       rounds.set(r, round);
     }
     let span = round.stages.at(-1);
@@ -128,6 +130,7 @@ export function roundsOf(job: Job): Round[] {
     span.steps.push({ type: c.type, ...(c.reason ? { reason: c.reason } : {}), ...(c.message ? { message: c.message } : {}), ...(timeOf(c) ? { time: timeOf(c) } : {}) });
     span.last = c.type;
     if (c.type === 'Failed') span.failed = true;
+    if (c.type === 'Waiting' && c.reason === 'RoundFailed') round.failed = true;
     const data = dataOf(c);
     if (data.worker && !span.workers.includes(data.worker)) span.workers.push(data.worker);
     if (data.decision && c.stage === 'Deploy') round.decision = data.decision;
@@ -141,8 +144,8 @@ export function roundsOf(job: Job): Round[] {
   });
   const ordered = [...rounds.values()].sort((a, b) => a.round - b.round);
   for (const round of ordered) {
-    // A round ends with its Deploy stage Completed (or Failed past the retries), or when the next round began.
-    round.finished = round.stages.some((s) => s.stage === 'Deploy' && (s.last === 'Completed' || s.last === 'Failed')) || ordered.some((o) => o.round > round.round);
+    // A round ends with its Deploy stage Completed (or Failed past the retries), when it failed, or when the next round began.
+    round.finished = round.failed || round.stages.some((s) => s.stage === 'Deploy' && (s.last === 'Completed' || s.last === 'Failed')) || ordered.some((o) => o.round > round.round);
   }
   // Round 0 holds the job's start (Train Waiting): not a round of work.
   return ordered.filter((r) => r.round > 0 || r.stages.some((s) => s.stage !== 'Train' || s.last !== 'Waiting'));

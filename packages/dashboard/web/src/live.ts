@@ -18,7 +18,21 @@ export interface LiveState {
   /** The last watch error, cleared when data flows again. */
   error?: string;
   connected: boolean;
+  /** The session is gone (the stream was refused with 401, e.g. after a restart of the dashboard): sign in again. */
+  signedOut?: boolean;
 }
+
+/** What {@link follow} needs of an EventSource (a stand-in in tests). */
+export interface LiveSource {
+  readonly readyState: number;
+  onopen: (() => unknown) | null;
+  onerror: (() => unknown) | null;
+  addEventListener(type: string, listener: (event: { data: string }) => void): void;
+  close(): void;
+}
+
+/** EventSource's `readyState` once it stopped for good (the browser retries a dropped stream, not a refused one). */
+const CLOSED = 2;
 
 /** The key of a job: `<plural>/<namespace>/<name>`. */
 export function jobKey(job: Job): string {
@@ -26,11 +40,20 @@ export function jobKey(job: Job): string {
   return `${plural}/${job.metadata.namespace ?? 'default'}/${job.metadata.name}`;
 }
 
-/** Follows /api/watch (and one job's pods and events when `job` is given); calls `onChange` on every update. */
-export function follow(job: string | undefined, onChange: (state: LiveState) => void): () => void {
+/**
+ * Follows /api/watch (and one job's pods and events when `job` is given); calls `onChange` on every
+ * update. When the stream stops for good, asks /api/session whether the session is still there: 401
+ * (sessions do not survive a restart of the dashboard) sets `signedOut`.
+ */
+export function follow(
+  job: string | undefined,
+  onChange: (state: LiveState) => void,
+  open: (url: string) => LiveSource = (url) => new EventSource(url) as unknown as LiveSource,
+  status: (url: string) => Promise<number> = async (url) => (await fetch(url)).status,
+): () => void {
   const state: LiveState = { jobs: new Map(), pods: new Map(), events: new Map(), connected: false };
-  const source = new EventSource(`/api/watch${job ? `?job=${encodeURIComponent(job)}` : ''}`);
-  const apply = (map: Map<string, KubeObject | Job>, keyOf: (o: never) => string) => (event: MessageEvent<string>) => {
+  const source = open(`/api/watch${job ? `?job=${encodeURIComponent(job)}` : ''}`);
+  const apply = (map: Map<string, KubeObject | Job>, keyOf: (o: never) => string) => (event: { data: string }) => {
     const { type, object } = JSON.parse(event.data) as { type: string; object: KubeObject };
     const key = keyOf(object as never);
     if (type === 'DELETED') map.delete(key);
@@ -38,14 +61,14 @@ export function follow(job: string | undefined, onChange: (state: LiveState) => 
     delete state.error;
     onChange(state);
   };
-  source.addEventListener('job', apply(state.jobs as Map<string, Job>, jobKey) as EventListener);
-  source.addEventListener('pod', apply(state.pods, (o: KubeObject) => o.metadata.uid ?? o.metadata.name) as EventListener);
-  source.addEventListener('event', apply(state.events, (o: KubeObject) => o.metadata.uid ?? o.metadata.name) as EventListener);
-  source.addEventListener('status', ((event: MessageEvent<string>) => {
+  source.addEventListener('job', apply(state.jobs as Map<string, Job>, jobKey));
+  source.addEventListener('pod', apply(state.pods, (o: KubeObject) => o.metadata.uid ?? o.metadata.name));
+  source.addEventListener('event', apply(state.events, (o: KubeObject) => o.metadata.uid ?? o.metadata.name));
+  source.addEventListener('status', (event: { data: string }) => {
     const { error, status } = JSON.parse(event.data) as { error: string; status?: number };
     state.error = status === 403 ? `not allowed: ${error}` : error;
     onChange(state);
-  }) as EventListener);
+  });
   source.onopen = () => {
     state.connected = true;
     onChange(state);
@@ -53,6 +76,15 @@ export function follow(job: string | undefined, onChange: (state: LiveState) => 
   source.onerror = () => {
     state.connected = false;
     onChange(state);
+    if (source.readyState !== CLOSED) return;
+    void status('/api/session').then(
+      (code) => {
+        if (code === 401) state.signedOut = true;
+        else state.error = `the live updates stopped (the session answers ${code}): reload the page`;
+        onChange(state);
+      },
+      () => undefined,
+    );
   };
   return () => source.close();
 }

@@ -57,10 +57,11 @@ function Layout({ title, children, live }: { title: string; children: ComponentC
   return html`<header>
       <a href="#/" class="brand">Sedna</a>
       <h1>${title}</h1>
-      <span class=${`live ${live?.connected ? 'on' : 'off'}`} title="live updates">${live?.connected ? 'live' : 'offline'}</span>
+      <span class=${`live ${live?.connected ? 'on' : 'off'}`} title="live updates">${live?.connected ? 'live' : live?.signedOut ? 'signed out' : 'offline'}</span>
       <form method="post" action="/logout"><button type="submit" class="link">Sign out</button></form>
     </header>
-    ${live?.error ? html`<p class="error" role="alert">${live.error}</p>` : null}
+    ${live?.signedOut ? html`<p class="error" role="alert" data-testid="signed-out">Signed out (the dashboard restarted or the session ended): <a href="/login">sign in again</a>.</p>` : null}
+    ${live?.error && !live.signedOut ? html`<p class="error" role="alert">${live.error}</p>` : null}
     <main>${children}</main>`;
 }
 
@@ -115,7 +116,7 @@ function Timeline({ rounds, namespace }: { rounds: Round[]; namespace: string })
   return html`<div class="timeline" data-testid="timeline">
     ${[...rounds].reverse().map(
       (r) => html`<section class="round" key=${r.round} data-round=${r.round}>
-        <h3>Round ${r.round} ${r.decision ? html`<span class=${`badge ${r.decision.decision}`}>${r.decision.decision}</span>` : r.finished ? '' : html`<span class="badge running">in progress</span>`}</h3>
+        <h3>Round ${r.round} ${r.decision ? html`<span class=${`badge ${r.decision.decision}`}>${r.decision.decision}</span>` : r.failed ? html`<span class="badge failed" data-testid="round-failed">failed</span>` : r.finished ? '' : html`<span class="badge running">in progress</span>`}</h3>
         <ol>
           ${r.stages.map(
             (s) => html`<li class=${`stage ${s.failed ? 'failed' : ''} ${s.last}`} data-stage=${s.stage}>

@@ -1,28 +1,42 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkLabel, cocoOf, imageSize, labelLine } from './labelling.js';
+import { checkInside, checkLabel, cocoOf, imageSize, labelLine, MAX_BOXES } from './labelling.js';
+import { pngHeader } from '../../test/helpers/samples.js';
 
-/** The first 24 bytes of a PNG of `w` x `h` (signature, IHDR length and type, width, height). */
-function pngHeader(w: number, h: number): Buffer {
-  const b = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
-  b.writeUInt32BE(13, 8);
-  b.write('IHDR', 12, 'ascii');
-  b.writeUInt32BE(w, 16);
-  b.writeUInt32BE(h, 20);
-  return b;
-}
-
-test('a label is boxes or one class word; a bad one is refused naming the field and the value', () => {
+test('a label is boxes or a class; a bad one is refused naming the field and the value', () => {
   const subject = 'IncrementalLearningJob default/tray: hard example x';
   expect(checkLabel(subject, { boxes: [{ x1: 1.4, y1: 2, x2: 10.6, y2: 9, cls: 1 }] })).toEqual({ boxes: [{ x1: 1, y1: 2, x2: 11, y2: 9, cls: 1 }] });
-  expect(checkLabel(subject, { label: 'helmet' })).toEqual({ label: 'helmet' });
+  expect(checkLabel(subject, { label: '1' })).toEqual({ label: '1' });
   expect(() => checkLabel(subject, {})).toThrow(`${subject}: give either boxes or label`);
-  expect(() => checkLabel(subject, { label: 'two words' })).toThrow(`${subject}: label "two words" is not one word`);
+  expect(() => checkLabel(subject, { label: 'two words' })).toThrow(`${subject}: label "two words" is not a class of`);
   expect(() => checkLabel(subject, { boxes: [{ x1: 5, y1: 0, x2: 5, y2: 4, cls: 0 }] })).toThrow(`${subject}: boxes[0] [5, 0, 5, 4] is empty`);
-  expect(() => checkLabel(subject, { boxes: [{ x1: 0, y1: 0, x2: 5, y2: 4, cls: 0.5 }] })).toThrow(`${subject}: boxes[0].cls 0.5 is not a class id`);
+  expect(() => checkLabel(subject, { boxes: [{ x1: 0, y1: 0, x2: 5, y2: 4, cls: 0.5 }] })).toThrow(`${subject}: boxes[0].cls 0.5 is not a class of`);
   expect(() => checkLabel(subject, { boxes: [{ x1: -1, y1: 0, x2: 5, y2: 4, cls: 0 }] })).toThrow(`${subject}: boxes[0].x1 -1 is not a number >= 0`);
+});
+
+test('a label must be a class of the job: an id below the number of its class names (a name is written as its id), else an id >= 0', () => {
+  const job = 'IncrementalLearningJob default/dash';
+  const subject = `${job}: hard example x`;
+  const names = ['left', 'right'];
+  const classes = `is not a class of ${job} (classes: 0 left, 1 right)`;
+  expect(checkLabel(subject, { label: 'right' }, job, names)).toEqual({ label: '1' });
+  expect(checkLabel(subject, { label: '0' }, job, names)).toEqual({ label: '0' });
+  expect(checkLabel(subject, { boxes: [{ x1: 0, y1: 0, x2: 5, y2: 4, cls: 'left' }] }, job, names)).toEqual({ boxes: [{ x1: 0, y1: 0, x2: 5, y2: 4, cls: 0 }] });
+  for (const label of ['7', 'LEFT', '../../x', '<img/src=x/onerror=alert(1)>', '-1', '', 2, null]) {
+    expect(() => checkLabel(subject, { label }, job, names)).toThrow(`${subject}: label ${JSON.stringify(label)} ${classes}`);
+  }
+  expect(() => checkLabel(subject, { boxes: [{ x1: 0, y1: 0, x2: 5, y2: 4, cls: 99 }] }, job, names)).toThrow(`${subject}: boxes[0].cls 99 ${classes}`);
+  expect(() => checkLabel(subject, { boxes: [] }, job, names)).toThrow(`${subject}: boxes [] is empty: a label needs at least one box`);
+  const many = Array.from({ length: MAX_BOXES + 1 }, () => ({ x1: 0, y1: 0, x2: 1, y2: 1, cls: 0 }));
+  expect(() => checkLabel(subject, { boxes: many }, job, names)).toThrow(`${subject}: boxes has ${MAX_BOXES + 1} boxes, more than ${MAX_BOXES}`);
+  // Without class names: any integer id >= 0, never a word.
+  expect(checkLabel(subject, { label: '7' }, job)).toEqual({ label: '7' });
+  expect(() => checkLabel(subject, { label: 'left' }, job)).toThrow(`${subject}: label "left" is not a class of ${job} (a class id: an integer >= 0; the job has no sedna.io/class-names annotation)`);
+  // Inside the image: x2 <= width, y2 <= height.
+  expect(() => checkInside(subject, [{ x1: 0, y1: 0, x2: 16, y2: 16, cls: 0 }], { width: 16, height: 16 })).not.toThrow();
+  expect(() => checkInside(subject, [{ x1: 0, y1: 0, x2: 17, y2: 4, cls: 0 }], { width: 16, height: 16 })).toThrow(`${subject}: boxes[0].x2 17 is outside the image (16x16)`);
+  expect(() => checkInside(subject, [{ x1: 0, y1: 0, x2: 4, y2: 40, cls: 0 }], { width: 16, height: 16 })).toThrow(`${subject}: boxes[0].y2 40 is outside the image (16x16)`);
 });
 
 test('the index line is the path with its boxes, or with its class', () => {
@@ -43,7 +57,10 @@ test('the COCO export holds every labelled line: boxes as annotations, a class a
   try {
     writeFileSync(join(dir, 'a.png'), pngHeader(16, 16));
     writeFileSync(join(dir, 'b.png'), pngHeader(8, 4));
-    const coco = await cocoOf(join(dir, 'index.txt'), 'a.png 1,2,5,6,0 2,2,4,4,1\nb.png 1\n\nunlabelled.png\n', ['helmet', 'head']);
+    const coco = await cocoOf(join(dir, 'index.txt'), 'a.png 1,2,5,6,0 2,2,4,4,1\nb.png 1\n\nunlabelled.png\n', ['helmet', 'head'], 'Dataset default/helmets');
+    // No path of the LC's host in what the browser gets.
+    expect(coco.info).toMatchObject({ description: 'labelled samples of Dataset default/helmets' });
+    expect(JSON.stringify(coco)).not.toContain(dir);
     expect(coco.images).toEqual([
       { id: 1, file_name: 'a.png', width: 16, height: 16 },
       { id: 2, file_name: 'b.png', width: 8, height: 4 },

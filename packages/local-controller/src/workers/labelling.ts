@@ -59,31 +59,73 @@ function roundOf(version: string | null): number | undefined {
   return version !== null && /^\d+$/.test(version) ? Number(version) : undefined;
 }
 
-/** Checks a label request's body; the message names the field and the value. */
-export function checkLabel(subject: string, request: Record<string, unknown>): { boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; cls: number }>; label?: string } {
+/** The most boxes one label may have. */
+export const MAX_BOXES = 256;
+
+type LabelBox = { x1: number; y1: number; x2: number; y2: number; cls: number };
+
+/**
+ * The class id a label or a box class names, or undefined: an integer id 0..N-1 when the job names its
+ * N classes (`sedna.io/class-names`; a name is given as its id), else any integer id >= 0.
+ */
+function classIdOf(value: unknown, classNames: readonly string[] | undefined): number | undefined {
+  let id: number | undefined;
+  if (typeof value === 'number') id = value;
+  else if (typeof value === 'string' && /^\d{1,9}$/.test(value)) id = Number(value);
+  else if (typeof value === 'string' && classNames?.includes(value)) return classNames.indexOf(value);
+  if (id === undefined || !Number.isInteger(id) || id < 0) return undefined;
+  if (classNames && id >= classNames.length) return undefined;
+  return id;
+}
+
+/**
+ * Checks a label request's body against the job's classes: a class label or each box class must be a
+ * class of the job (see {@link classIdOf}); a label is written as its class id. At most
+ * {@link MAX_BOXES} boxes, never none (an example without an object is skipped, not labelled). Errors
+ * name the field and the value; `job` names the job (`IncrementalLearningJob default/dash`).
+ */
+export function checkLabel(subject: string, request: Record<string, unknown>, job = subject, classNames?: readonly string[]): { boxes?: LabelBox[]; label?: string } {
   const { boxes, label } = request;
+  const notAClass = (field: string, value: unknown) =>
+    new RequestError(
+      400,
+      `${subject}: ${field} ${JSON.stringify(value)} is not a class of ${job} (${classNames ? `classes: ${classNames.map((n, i) => `${i} ${n}`).join(', ')}` : 'a class id: an integer >= 0; the job has no sedna.io/class-names annotation'})`,
+    );
   if ((boxes === undefined) === (label === undefined)) throw new RequestError(400, `${subject}: give either boxes or label`);
   if (label !== undefined) {
-    if (typeof label !== 'string' || !/^\S{1,200}$/.test(label)) throw new RequestError(400, `${subject}: label ${JSON.stringify(label)} is not one word (a class id or name, no spaces)`);
-    return { label };
+    const id = classIdOf(label, classNames);
+    if (id === undefined) throw notAClass('label', label);
+    return { label: String(id) };
   }
   if (!Array.isArray(boxes)) throw new RequestError(400, `${subject}: boxes ${JSON.stringify(boxes)} is not a list`);
+  if (boxes.length === 0) throw new RequestError(400, `${subject}: boxes [] is empty: a label needs at least one box (skip an example that shows no object)`);
+  if (boxes.length > MAX_BOXES) throw new RequestError(400, `${subject}: boxes has ${boxes.length} boxes, more than ${MAX_BOXES}`);
   const checked = boxes.map((b, i) => {
     const field = `boxes[${i}]`;
     if (!isRecord(b)) throw new RequestError(400, `${subject}: ${field} ${JSON.stringify(b)} is not {x1, y1, x2, y2, cls}`);
-    for (const k of ['x1', 'y1', 'x2', 'y2', 'cls'] as const) {
+    for (const k of ['x1', 'y1', 'x2', 'y2'] as const) {
       if (typeof b[k] !== 'number' || !Number.isFinite(b[k]) || (b[k] as number) < 0) throw new RequestError(400, `${subject}: ${field}.${k} ${JSON.stringify(b[k])} is not a number >= 0`);
     }
-    const box = { x1: Math.round(b.x1 as number), y1: Math.round(b.y1 as number), x2: Math.round(b.x2 as number), y2: Math.round(b.y2 as number), cls: b.cls as number };
-    if (!Number.isInteger(box.cls)) throw new RequestError(400, `${subject}: ${field}.cls ${box.cls} is not a class id (an integer)`);
+    const cls = classIdOf(b.cls, classNames);
+    if (cls === undefined) throw notAClass(`${field}.cls`, b.cls);
+    const box = { x1: Math.round(b.x1 as number), y1: Math.round(b.y1 as number), x2: Math.round(b.x2 as number), y2: Math.round(b.y2 as number), cls };
     if (box.x2 <= box.x1 || box.y2 <= box.y1) throw new RequestError(400, `${subject}: ${field} [${box.x1}, ${box.y1}, ${box.x2}, ${box.y2}] is empty (x2 must be > x1 and y2 > y1)`);
     return box;
   });
   return { boxes: checked };
 }
 
+/** Refuses a box reaching outside the image (when its size is known), naming the field and the value. */
+export function checkInside(subject: string, boxes: readonly LabelBox[] | undefined, size: { width: number; height: number } | undefined): void {
+  if (!boxes || !size) return;
+  boxes.forEach((b, i) => {
+    if (b.x2 > size.width) throw new RequestError(400, `${subject}: boxes[${i}].x2 ${b.x2} is outside the image (${size.width}x${size.height})`);
+    if (b.y2 > size.height) throw new RequestError(400, `${subject}: boxes[${i}].y2 ${b.y2} is outside the image (${size.width}x${size.height})`);
+  });
+}
+
 /** The index line of a labelled sample at `path` (relative to the index). */
-export function labelLine(path: string, label: { boxes?: Array<{ x1: number; y1: number; x2: number; y2: number; cls: number }>; label?: string }): string {
+export function labelLine(path: string, label: { boxes?: LabelBox[]; label?: string }): string {
   if (label.label !== undefined) return `${path} ${label.label}`;
   return [path, ...(label.boxes ?? []).map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
 }
@@ -107,8 +149,11 @@ export function imageSize(bytes: Buffer): { width: number; height: number } | un
 
 const BOX = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+)$/;
 
-/** COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole image. */
-export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined): Promise<Record<string, unknown>> {
+/**
+ * COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole
+ * image. `source` names it in `info.description` (the Dataset, never a path of this host).
+ */
+export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined, source = 'the dataset index'): Promise<Record<string, unknown>> {
   const images: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   const classes = new Set<number>();
@@ -137,7 +182,7 @@ export async function cocoOf(indexPath: string, text: string, classNames: string
     }
   }
   const categories = [...classes].sort((a, b) => a - b).map((c) => ({ id: c, name: classNames?.[c] ?? String(c) }));
-  return { info: { description: `labelled samples of ${indexPath}`, date_created: new Date().toISOString() }, images, annotations, categories };
+  return { info: { description: `labelled samples of ${source}`, date_created: new Date().toISOString() }, images, annotations, categories };
 }
 
 async function readExample(dir: string, id: string): Promise<Example | undefined> {
@@ -181,10 +226,10 @@ async function countLines(path: string): Promise<number> {
 }
 
 /** Moves an example's files (its sample and meta) from one folder to another. */
-async function moveExample(from: string, to: string, id: string): Promise<void> {
+async function moveExample(from: string, to: string, id: string, list: string): Promise<void> {
   await mkdir(to, { recursive: true });
   const names = (await readdir(from)).filter((n) => n.startsWith(`${id}.`));
-  if (!names.some((n) => n.endsWith(META_SUFFIX))) throw new RequestError(404, `hard example ${id} is not in ${from}`);
+  if (!names.some((n) => n.endsWith(META_SUFFIX))) throw new RequestError(404, `hard example ${id} is not in the ${list} list`);
   // The sample first, the meta file last: the store indexes an example once its meta file is there.
   for (const n of names.sort((a, b) => Number(a.endsWith(META_SUFFIX)) - Number(b.endsWith(META_SUFFIX)))) await rename(join(from, n), join(to, n));
 }
@@ -234,7 +279,8 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         if (typeof id !== 'string' || !ID.test(id)) throw new RequestError(400, `${subject}: id ${JSON.stringify(id)} is not a hard example id`);
         return id;
       };
-      const classNames = job.metadata.annotations?.['sedna.io/class-names']?.split(',').map((c) => c.trim());
+      const named = job.metadata.annotations?.['sedna.io/class-names']?.split(',').map((c) => c.trim()).filter(Boolean);
+      const classNames = named?.length ? named : undefined;
 
       switch (r.action) {
         case 'hardExamples.list': {
@@ -260,13 +306,13 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         case 'hardExamples.skip':
         case 'hardExamples.restore': {
           const id = needId(r.id);
-          await serial(`${namespace}/${name}`, () => (r.action === 'hardExamples.skip' ? moveExample(heDir, skippedDir, id) : moveExample(skippedDir, heDir, id)));
+          await serial(`${namespace}/${name}`, () => (r.action === 'hardExamples.skip' ? moveExample(heDir, skippedDir, id, 'queue') : moveExample(skippedDir, heDir, id, 'skipped')));
           await jobs.rescanHardExamples(kind, namespace, name);
           return { status: 200, body: { id, list: r.action === 'hardExamples.skip' ? 'skipped' : 'queue' } };
         }
         case 'hardExamples.label': {
           const id = needId(r.id);
-          const label = checkLabel(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>);
+          const label = checkLabel(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>, subject, classNames);
           const index = needIndex();
           const line = await serial(`${namespace}/${name}`, async () => {
             const e = await readExample(heDir, id);
@@ -274,6 +320,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             const file = `${id}${extname(e.path).toLowerCase()}`;
             const relative = `${LABELLED_DIR}/${file}`;
             const bytes = await readFile(e.path);
+            checkInside(`${subject}: hard example ${id}`, label.boxes, imageSize(bytes));
             const indexDir = dirname(index);
             await inCheckedFolder(ctx.config, join(indexDir, LABELLED_DIR), `${subject}: labelled folder`, true, async (dir) => {
               const temp = join(dir, `.${file}.tmp`);
@@ -325,7 +372,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             if (isNotFound(error)) return '';
             throw error;
           });
-          return { status: 200, body: await cocoOf(index, text, classNames) };
+          return { status: 200, body: await cocoOf(index, text, classNames, `Dataset ${namespace}/${datasetName}`) };
         }
         default:
           throw new RequestError(400, `${subject}: unknown action ${JSON.stringify((r as { action: unknown }).action)}`);
@@ -333,7 +380,9 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
     } catch (error) {
       if (error instanceof RequestError) return { status: error.status, error: error.message };
       ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'dashboard request failed');
-      return { status: 500, error: `${subject}: ${(error as Error).message}` };
+      // The full message (it may hold paths of this host) goes to the LC's log, not to the browser.
+      const code = (error as { code?: unknown }).code;
+      return { status: 500, error: `${subject}: the request failed${typeof code === 'string' ? ` (${code})` : ''}: see the log of the local controller of node ${ctx.config.nodeName}` };
     }
   };
 }

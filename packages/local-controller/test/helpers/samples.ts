@@ -14,3 +14,14 @@ export async function withSampleFiles<T extends string | string[]>(folder: strin
   }
   return lines;
 }
+
+/** The first bytes of a PNG of `w` x `h` (signature, IHDR length and type, width, height): enough to read its size. */
+export function pngHeader(w: number, h: number): Buffer {
+  const b = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(b, 0);
+  b.writeUInt32BE(13, 8);
+  b.write('IHDR', 12, 'ascii');
+  b.writeUInt32BE(w, 16);
+  b.writeUInt32BE(h, 20);
+  return b;
+}

@@ -1,0 +1,69 @@
+// The GM's dashboard routes against a stand-in API server that authenticates and allows everyone: a
+// body above the limit gets a prompt 413 naming it (the socket is not reset under the client), and a
+// number literal beyond a double (1e309) is refused naming its field and the literal as sent (JSON.parse
+// would make it Infinity, and the LC request would carry it as null).
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KubeConfig } from '@kubernetes/client-node';
+import pino from 'pino';
+import { DashboardApi, MAX_BODY, parseBody } from '../src/gm/dashboardApi.js';
+
+let apiServer: Server;
+let gm: Server;
+let gmUrl: string;
+
+beforeAll(async () => {
+  apiServer = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(201, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(req.url?.includes('tokenreviews') ? { status: { authenticated: true, user: { username: 'u' } } } : { status: { allowed: true } }));
+    });
+  });
+  await new Promise<void>((resolve) => apiServer.listen(0, '127.0.0.1', resolve));
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'c', server: `http://127.0.0.1:${(apiServer.address() as AddressInfo).port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'gm' }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+  const api = new DashboardApi({ kubeConfig, lcServer: () => undefined, logger: pino({ level: 'silent' }) as never });
+  gm = createServer((req, res) => void api.handle(req, res));
+  await new Promise<void>((resolve) => gm.listen(0, '127.0.0.1', resolve));
+  gmUrl = `http://127.0.0.1:${(gm.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => gm.close(() => resolve()));
+  await new Promise<void>((resolve) => apiServer.close(() => resolve()));
+});
+
+/** POSTs `body` in chunks (as a browser would stream it) and resolves with the status and the answer. */
+function post(path: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${gmUrl}${path}`, { method: 'POST', headers: { Authorization: 'Bearer t', 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    for (let i = 0; i < body.length; i += 16 * 1024) req.write(body.slice(i, i + 16 * 1024));
+    req.end();
+  });
+}
+
+const label = '/dashboard/v1/jobs/incrementallearningjobs/default/dash/hard-examples/e1/label';
+
+test('a body above the limit gets 413 naming the limit, not a reset connection', async () => {
+  const answer = await post(label, JSON.stringify({ label: 'x'.repeat(MAX_BODY) }));
+  expect(answer).toEqual({ status: 413, text: JSON.stringify({ error: `incrementallearningjobs.sedna.io default/dash: hard example e1: the body is larger than ${MAX_BODY} bytes (256 KiB)` }) });
+});
+
+test('a number beyond a double is refused naming its field and the literal as sent', async () => {
+  const answer = await post(label, '{"boxes":[{"x1":0,"y1":0,"x2":1e309,"y2":4,"cls":0}]}');
+  expect(answer).toEqual({ status: 400, text: JSON.stringify({ error: 'incrementallearningjobs.sedna.io default/dash: hard example e1: boxes[0].x2 1e309 is not a finite number' }) });
+  expect(() => parseBody('{"label":-1E400}', 's')).toThrow('s: label -1E400 is not a finite number');
+  expect(parseBody('{"label":"1e309","n":[1.5e3]}', 's')).toEqual({ label: '1e309', n: [1500] });
+  expect(() => parseBody('{"label":', 's')).toThrow('s: the body is not JSON');
+});
