@@ -209,7 +209,7 @@ test('sedna rollback: asked during a running round, it waits for that round, the
   const serving = job.status?.lastGoodModel?.url;
   const refused = await sedna(dataDir, ['rollback', 'tray', '--to-round', '3']);
   expect(refused.code).toBe(1);
-  expect(refused.stderr).toBe(`rollback to round 3 refused: model file ${round3Model} is gone (ENOENT)\n`);
+  expect(refused.stderr).toBe(`sedna: rollback to round 3 refused: model file ${round3Model} is gone (ENOENT)\n`);
   job = await w.untilRoundEnds(8);
   expect(job.status?.lastGoodModel?.url).toBe(serving);
   expect(job.status?.lastDecision).toMatchObject({ round: 8, decision: 'Keep' });
