@@ -287,11 +287,5 @@ export function formatObjects(objects: readonly KubeObject[], output: Output, r:
   return output.format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value);
 }
 
-/**
- * `text` safe for a terminal: control characters other than newline and tab (a worker's terminal escapes
- * copied into a condition or an event by its log tail) shown as `\xNN`, so reading a status cannot
- * retitle or clear the reader's screen.
- */
-export function printable(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-}
+/** `text` safe for a terminal (a worker's escapes copied into a condition by its log tail): `@sedna-ts/internal`'s. */
+export { printable } from '@sedna-ts/internal';

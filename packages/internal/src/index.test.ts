@@ -14,6 +14,7 @@ test('the public export list is pinned', () => {
     'logLevelFromEnv',
     'logPrivateFileChanges',
     'parseLogLevel',
+    'printable',
     'processAlive',
     'sameJson',
     'seededRandom',

@@ -21,6 +21,9 @@ export { WorkQueue } from './workQueue.js';
 export { sameJson } from './sameJson.js';
 export { seededRandom } from './random.js';
 
+// Text safe for a terminal: control characters other than newline and tab shown as \xNN.
+export { printable } from './printable.js';
+
 // Log levels: SEDNA_LOG_LEVEL (LOG_LEVEL deprecated), the worker SDK's LOG_LEVEL with Python names.
 // The pino logger itself: `createLogger` of '@sedna-ts/internal/logger' (pino only where it is used).
 export { logLevelFromEnv, parseLogLevel, LOG_LEVEL_DEPRECATION } from './logger.js';

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { printable } from '@sedna-ts/internal';
 
 /** The kubelet's bounds of a message taken from the log (FallbackToLogsOnError): 80 lines, 2048 bytes. */
 export const TERMINATION_LOG_LINES = 80;
@@ -39,8 +40,5 @@ export function logTail(file: string, maxLines = TERMINATION_LOG_LINES, maxBytes
  * tabs stay.
  */
 export function cleanLogText(text: string): string {
-  return text
-    .replace(/\bsw1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'sw1.<redacted>')
-    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1<redacted>')
-    .replace(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return printable(text.replace(/\bsw1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'sw1.<redacted>').replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1<redacted>'));
 }
