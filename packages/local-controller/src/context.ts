@@ -1,6 +1,6 @@
 /** What the parts of a running LC share. */
 import { randomUUID } from 'node:crypto';
-import { encodeFrameContent, type Dataset, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
+import { encodeFrameContent, JOB_EVENT_PHASE, type Dataset, type UpstreamDatasetMessage, type UpstreamJobMessage, type WireFrame } from '@sedna-ts/api-types';
 import { type ResolvedConfig } from './config.js';
 import { type LcLogger } from './logger.js';
 import { type LcMetrics } from './metrics.js';
@@ -55,6 +55,11 @@ export function jobFrame(resourceKind: string, namespace: string, name: string, 
     header: { namespace, resourceKind, resourceName: name, operation: 'status', messageId },
     content: encodeFrameContent(message),
   };
+}
+
+/** An upstream frame of Warning events about a job (phase `Event`): the GM records them on the job. */
+export function jobWarningFrame(resourceKind: string, namespace: string, name: string, reason: string, message: string): WireFrame {
+  return jobFrame(resourceKind, namespace, name, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [{ type: 'Warning', reason, message }] });
 }
 
 /** An upstream `status` frame about a dataset. */

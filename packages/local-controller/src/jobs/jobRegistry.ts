@@ -3,9 +3,8 @@
  * hard-example store per job whose inference worker runs on this node, and a wake-up for whoever waits
  * for the next job object from the GM (a worker report racing the GM's update).
  */
-import { JOB_EVENT_PHASE } from '@sedna-ts/api-types';
 import { jobFolder, userHardExampleFolder, type HardExampleTemplate } from '@sedna-ts/api-types/contract';
-import { hostPath, jobFrame } from '../context.js';
+import { hostPath, jobWarningFrame } from '../context.js';
 import { folderRefusal } from '../datasets/dataRoots.js';
 import type { Dataset } from '@sedna-ts/api-types';
 import type { LcContext } from '../context.js';
@@ -218,7 +217,6 @@ export class JobRegistry {
     if (this.toldFolderProblems.has(told)) return;
     if (this.toldFolderProblems.size >= 10_000) this.toldFolderProblems.clear();
     this.toldFolderProblems.add(told);
-    const event = { type: 'Warning' as const, reason: 'HardExamplesNotIndexed', message };
-    this.ctx.outbox.append(jobFrame(kind.resourceKind, namespace, name, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [event] })).catch((error: unknown) => this.ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'could not queue the HardExamplesNotIndexed event'));
+    this.ctx.outbox.append(jobWarningFrame(kind.resourceKind, namespace, name, 'HardExamplesNotIndexed', message)).catch((error: unknown) => this.ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'could not queue the HardExamplesNotIndexed event'));
   }
 }

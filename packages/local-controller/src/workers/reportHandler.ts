@@ -6,8 +6,8 @@
  */
 import { MAX_CONDITION_DATA_BYTES, jobFolder, workerAuthOptOut } from '@sedna-ts/api-types/contract';
 import { publishedVersion } from './hotUpdate.js';
-import { JOB_EVENT_PHASE, type Dataset, type WorkerReport, type WorkerReportReply } from '@sedna-ts/api-types';
-import { jobFrame, type LcContext } from '../context.js';
+import { type Dataset, type WorkerReport, type WorkerReportReply } from '@sedna-ts/api-types';
+import { jobWarningFrame, type LcContext } from '../context.js';
 import type { LcJob, LcJobKind } from '../jobs/jobKind.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
 import { awaitsWorkerName, bindingProblem, noTokenMessage, scopeProblem, unauthenticatedProblem, type WorkerPrincipal } from './workerAuth.js';
@@ -84,8 +84,7 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     if (last !== undefined && now - last < TELL_EVERY_MS) return;
     if (told.size >= 10_000) told.clear(); // bounded: a job told again early after that many is no harm
     told.set(key, now);
-    const event = { type: 'Warning' as const, reason: 'WorkerReportRefused', message: `the LC of node ${config.nodeName} refused the ${report.kind} report of worker ${report.name} (${status}): ${message}` };
-    await ctx.outbox.append(jobFrame(kind.resourceKind, report.namespace, report.ownerName, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [event] }));
+    await ctx.outbox.append(jobWarningFrame(kind.resourceKind, report.namespace, report.ownerName, 'WorkerReportRefused', `the LC of node ${config.nodeName} refused the ${report.kind} report of worker ${report.name} (${status}): ${message}`));
   }
 
   return async (name, body, principal) => {
