@@ -8,7 +8,7 @@
 // through bench/lib/figures.mjs go to the table. The 1-minute load average is sampled every 2 s while
 // each one runs, so a figure measured on a busy machine says so.
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,12 +38,12 @@ const MIN = 60_000;
 const BENCHES = [
   { name: 'hem', what: 'hard-example filters', args: node('hem/run.mjs'), long: node('hem/run.mjs', '10000000'), deadline: 5 * MIN },
   { name: 'inference', what: 'SDK inference against raw onnxruntime', args: node('inference/run.mjs', '--rounds', '10'), long: node('inference/run.mjs'), deadline: 10 * MIN },
-  { name: 'edge-pipeline', what: 'edge inference pipeline, stages overlapped', args: node('edge-pipeline/run.mjs'), long: node('edge-pipeline/run.mjs', '--frames', '2000'), deadline: 10 * MIN },
+  { name: 'edge-pipeline', what: 'edge inference pipeline, stages overlapped', args: tsx('edge-pipeline/run.ts'), long: tsx('edge-pipeline/run.ts', '--frames', '2000'), deadline: 10 * MIN },
   { name: 'hot-swap', what: 'hot swap under 100 calls/s', args: node('hot-swap/run.mjs'), long: node('hot-swap/run.mjs', '--swaps', '10'), deadline: 10 * MIN },
   { name: 'dataset-monitor', what: 'dataset monitor on a 10M-line index', args: node('dataset-monitor/run.mjs'), long: node('dataset-monitor/run.mjs', '10000000', '100'), deadline: 10 * MIN },
   { name: 'apiserver', what: 'embedded API server', args: node('apiserver/run.mjs'), long: node('apiserver/run.mjs', '100000'), deadline: 10 * MIN },
   { name: 'node-agent', what: 'node agent overhead', args: node('node-agent/run.mjs'), long: node('node-agent/run.mjs', '100'), deadline: 5 * MIN },
-  { name: 'footprint', what: 'edge footprint and start-up', args: node('footprint/run.mjs'), long: node('footprint/run.mjs', '--jobs', '50'), deadline: 10 * MIN },
+  { name: 'footprint', what: 'edge footprint and start-up', args: tsx('footprint/run.ts'), long: tsx('footprint/run.ts', '--jobs', '50'), deadline: 10 * MIN },
   { name: 'round-overhead', what: 'round overhead beyond the workers', args: tsx('round-overhead/run.ts'), long: tsx('round-overhead/run.ts', '--rounds', '30'), deadline: 10 * MIN },
   { name: 'trigger-latency', what: 'trigger latency', args: tsx('trigger-latency/run.ts', '--rounds', '20'), long: tsx('trigger-latency/run.ts'), deadline: 20 * MIN },
   { name: 'scale', what: 'control plane at 10, 100 and 1,000 jobs', args: tsx('scale/run.ts'), long: tsx('scale/run.ts', '--sizes', '10,100,1000,2000'), deadline: 30 * MIN },
@@ -61,6 +61,13 @@ if (only) {
   }
 }
 const chosen = BENCHES.filter((b) => (only ? only.has(b.name) : true)).filter((b) => (values.long ? b.long : b.args));
+
+// A benchmark whose script is missing fails here, before the build and the other benchmarks' minutes.
+const missing = chosen.map((b) => (values.long ? b.long : b.args).find((a) => a.startsWith('bench' + path.sep) || a.startsWith('bench/'))).filter((script) => script && !existsSync(path.join(root, script)));
+if (missing.length > 0) {
+  console.error(`bench: no such script: ${missing.join(', ')}`);
+  process.exit(2);
+}
 
 const git = (...args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
 const commit = git('rev-parse', '--short=12', 'HEAD') || 'unknown';

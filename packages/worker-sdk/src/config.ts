@@ -1,8 +1,11 @@
 import type { WorkerEnvName } from '@sedna-ts/api-types/contract';
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import type * as Yaml from 'yaml';
+import { lazyRequire } from './lazyRequire.js';
 import { WorkerSdkError } from './errors.js';
+
+const yaml = lazyRequire<typeof Yaml>('yaml');
 
 
 /**
@@ -214,7 +217,7 @@ export class SednaConfig {
       else {
         const ext = extname(trimmed).toLowerCase();
         if (ext === '.json') parsed = JSON.parse(readFileSync(trimmed, 'utf8'));
-        else if (ext === '.yaml' || ext === '.yml') parsed = parseYaml(readFileSync(trimmed, 'utf8'));
+        else if (ext === '.yaml' || ext === '.yml') parsed = yaml().parse(readFileSync(trimmed, 'utf8'));
         else throw new Error('expected a JSON object or the path of a .json, .yaml or .yml file');
       }
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');

@@ -118,7 +118,10 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
   private hardExampleSeq = 0;
   private closed = false;
   /** Prometheus metrics of inference: calls, latency, hard examples, hot updates, the version serving. */
-  readonly metrics: InferenceMetrics;
+  get metrics(): InferenceMetrics {
+    return (this.inferenceMetrics ??= new InferenceMetrics({ namespace: this.namespace, job: this.jobName, worker: this.workerName }));
+  }
+  private inferenceMetrics: InferenceMetrics | undefined;
   private metricsServer: Promise<MetricsServer | undefined> | undefined;
 
   /**
@@ -137,7 +140,6 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
   constructor(estimator: EstimatorSource<X, P>, hardExampleMining?: Partial<AlgorithmSpec> | HardExampleFilter<R>, options: IncrementalLearningOptions<X> = {}) {
     super(estimator, { ...options, jobKind: 'incrementallearningjob' });
     this.options = options;
-    this.metrics = new InferenceMetrics({ namespace: this.namespace, job: this.jobName, worker: this.workerName });
     this.modelUrls = this.config.modelUrls;
     let hem: Partial<AlgorithmSpec> | HardExampleFilter<R> | undefined = hardExampleMining;
     if (!hem || (!isFilter(hem) && Object.keys(hem).length === 0)) {

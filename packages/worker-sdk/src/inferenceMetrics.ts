@@ -4,11 +4,16 @@
  * saved, hot updates, and the model version serving now. Served on `GET /metrics` when
  * SEDNA_WORKER_METRICS_ADDRESS is set.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type * as PromClient from 'prom-client';
+import type { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { lazyRequire } from './lazyRequire.js';
+
+// Loaded when an IncrementalLearning first touches its metrics (inference), never by train or eval.
+const promClient = lazyRequire<typeof PromClient>('prom-client');
 
 /** The metrics an `IncrementalLearning` inference worker updates. */
 export class InferenceMetrics {
-  readonly registry = new Registry();
+  readonly registry: Registry;
   /** Inference calls, by model version and result (`ok`, `error`). */
   readonly inferences: Counter<'model_version' | 'result'>;
   /** Seconds of each successful predict, by model version. */
@@ -23,6 +28,8 @@ export class InferenceMetrics {
   readonly modelVersion: Gauge<'model_version'>;
 
   constructor(labels: { namespace: string; job: string; worker: string }) {
+    const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
+    this.registry = new Registry();
     const registers = [this.registry];
     this.registry.setDefaultLabels(labels);
     collectDefaultMetrics({ register: this.registry, prefix: 'sedna_worker_' });
