@@ -278,6 +278,7 @@ export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, 
       // A job whose spec is invalid is not placed on any node (specCheck.ts).
       jobs: () => s.kinds.flatMap((k) => k.jobs.list().filter((job) => !jobProblem(s, job, k.policy)).map((job) => ({ job, policy: k.policy as JobPolicy }))),
       dataset: (ns, name) => datasets.get(name, ns),
+      model: (ns, name) => models.get(name, ns),
     },
     (node, key, frame) => s.lcServer.send(node, key, frame),
   );

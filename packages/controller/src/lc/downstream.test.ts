@@ -19,6 +19,7 @@ function harness() {
       models: () => [...models.values()],
       jobs: () => [...jobs.values()].map((job): PolicyJob => ({ job, policy: incrementalLearningPolicy as never })),
       dataset: (_ns, name) => datasets.get(name),
+      model: (_ns, name) => models.get(name),
     },
     (node: string, key: string, frame: WireFrame) => sent.push(`${node} ${frame.header.operation} ${key}`),
   );
@@ -79,7 +80,7 @@ test('a job being deleted (deletionTimestamp) is sent as a delete carrying the o
   h.downstream.jobChanged(job, incrementalLearningPolicy as never);
   const frames: WireFrame[] = [];
   const d = new Downstream(
-    { datasets: () => [makeDataset()], models: () => [], jobs: () => [], dataset: () => makeDataset() },
+    { datasets: () => [makeDataset()], models: () => [], jobs: () => [], dataset: () => makeDataset(), model: () => undefined },
     (_n, _k, f) => frames.push(f),
   );
   d.jobChanged({ ...job, metadata: { ...job.metadata, deletionTimestamp: '2025-06-01T00:00:00Z' } }, incrementalLearningPolicy as never);
@@ -98,4 +99,60 @@ test('resync lists everything a node should hold', () => {
     'incrementallearningjob/default/helmet',
   ]);
   expect(h.downstream.resync('elsewhere')).toEqual([]);
+});
+
+test('a Model shared by jobs on two nodes leaves a node only when its last job there goes', () => {
+  const h = harness();
+  const a = makeJob({ name: 'a' });
+  const b = makeJob({ name: 'b' });
+  b.spec.trainSpec.template.spec = { ...b.spec.trainSpec.template.spec!, nodeName: 'edge-2' };
+  for (const job of [a, b]) {
+    h.jobs.set(job.metadata.name!, job);
+    h.downstream.jobChanged(job, incrementalLearningPolicy as never);
+  }
+  h.sent.length = 0;
+  h.jobs.delete('b');
+  h.downstream.jobDeleted(b, incrementalLearningPolicy as never);
+  // b's node loses the models; a's node (also b's dataset node) keeps them.
+  expect(h.sent.sort()).toEqual(
+    ['edge-2 delete incrementallearningjob/default/b', 'edge-2 delete model/default/deploy-model', 'edge-2 delete model/default/initial-model', `${NODE} delete incrementallearningjob/default/b`].sort(),
+  );
+  // A job that stops using a Model: the Model leaves the nodes no other job there needs it on.
+  h.sent.length = 0;
+  const changed = { ...a, spec: { ...a.spec, deploySpec: { ...a.spec.deploySpec, model: { name: 'unused' } } } };
+  h.jobs.set('a', changed);
+  h.downstream.jobChanged(changed, incrementalLearningPolicy as never);
+  expect(h.sent.filter((line) => line.includes('model/')).sort()).toEqual([`${NODE} delete model/default/deploy-model`, `${NODE} insert model/default/unused`].sort());
+});
+
+test('a job event looks up its own Models and Dataset, not every job (so an event costs the same at 1,000 jobs)', () => {
+  const h = harness();
+  let listed = 0;
+  const d = new Downstream(
+    {
+      datasets: () => [...h.datasets.values()],
+      models: () => [...h.models.values()],
+      jobs: () => {
+        listed++;
+        return [...h.jobs.values()].map((job): PolicyJob => ({ job, policy: incrementalLearningPolicy as never }));
+      },
+      dataset: (_ns, name) => h.datasets.get(name),
+      model: (_ns, name) => h.models.get(name),
+    },
+    () => undefined,
+  );
+  for (let i = 0; i < 50; i++) {
+    const job = makeJob({ name: `j${i}` });
+    h.jobs.set(`j${i}`, job);
+    d.jobChanged(job, incrementalLearningPolicy as never);
+    d.jobChanged({ ...job, status: { round: 1 } }, incrementalLearningPolicy as never);
+  }
+  d.datasetChanged(makeDataset());
+  d.modelChanged(h.models.get('initial-model')!);
+  d.jobDeleted(h.jobs.get('j0')!, incrementalLearningPolicy as never);
+  expect(listed).toBe(0);
+  // A resync reads every job once, and sends the shared models once.
+  const keys = d.resync(NODE).map((r) => r.key);
+  expect(listed).toBe(1);
+  expect(keys.filter((k) => k.startsWith('model/')).sort()).toEqual(['model/default/deploy-model', 'model/default/initial-model']);
 });

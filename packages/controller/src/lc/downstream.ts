@@ -20,6 +20,7 @@ export interface DownstreamSources {
   models(): Model[];
   jobs(): PolicyJob[];
   dataset(namespace: string, name: string): Dataset | undefined;
+  model(namespace: string, name: string): Model | undefined;
 }
 
 /** Sends a frame to a node's queue. */
@@ -53,6 +54,15 @@ export class Downstream {
   private readonly placements = new Map<string, Set<string>>();
   /** Models each job referenced when last placed, so a dropped reference is noticed. */
   private readonly jobModels = new Map<string, string[]>();
+  /**
+   * The jobs placed now (valid, not being deleted), by key, and who uses each Model and Dataset
+   * (`<namespace>/<name>` to job keys): a job's event looks up its own Models' and Dataset's users
+   * instead of going through every job. Going through every job, with each job's spec and outputDir
+   * checked, on every job event was most of the GM's CPU at 1,000 jobs (bench/scale).
+   */
+  private readonly placedJobs = new Map<string, PolicyJob>();
+  private readonly modelUsers = new Map<string, Set<string>>();
+  private readonly datasetUsers = new Map<string, Set<string>>();
 
   constructor(
     private readonly sources: DownstreamSources,
@@ -96,6 +106,7 @@ export class Downstream {
   /** A job was added or changed (a job being deleted is removed from its nodes). */
   jobChanged(job: LearningJob, policy: JobPolicy): void {
     if (isDeleting(job)) return this.jobDeleted(job, policy);
+    this.record(job, policy);
     this.place(policy.resourceKind, job, this.jobNodes(job, policy), 'all');
     this.replaceModelsOf(job, policy);
   }
@@ -103,6 +114,7 @@ export class Downstream {
   /** A job was deleted (or is being deleted): every node that held it gets a delete. */
   jobDeleted(job: LearningJob, policy: JobPolicy): void {
     const key = resourceKey(policy.resourceKind, job);
+    this.forget(key);
     const held = this.placements.get(key);
     this.remove(policy.resourceKind, job, held && held.size > 0 ? held : this.jobNodes(job, policy));
     this.replaceModelsOf(job, policy);
@@ -114,6 +126,7 @@ export class Downstream {
    */
   jobWithdrawn(job: LearningJob, policy: JobPolicy): void {
     const key = resourceKey(policy.resourceKind, job);
+    this.forget(key);
     const held = this.placements.get(key);
     if (held && held.size > 0) this.remove(policy.resourceKind, job, held);
     // Its Models stay only where another job needs them.
@@ -130,20 +143,52 @@ export class Downstream {
       if (!held) this.placements.set(key, (held = new Set()));
       held.add(node);
     };
+    // Read from the sources, not the indexes, and the indexes made whole again from them.
+    const jobs = this.sources.jobs().filter(({ job }) => !isDeleting(job));
+    for (const { job, policy } of jobs) this.record(job, policy);
+    const here = jobs.filter(({ job, policy }) => this.jobNodes(job, policy).has(node));
+    const modelsHere = new Set(here.flatMap(({ job, policy }) => policy.modelNames(job).map((name) => `${job.metadata.namespace ?? 'default'}/${name}`)));
     for (const dataset of this.sources.datasets()) if (dataset.spec.nodeName === node) add('dataset', dataset);
-    for (const model of this.sources.models()) if (this.modelNodes(model).has(node)) add('model', model);
-    for (const { job, policy } of this.sources.jobs()) {
-      if (!isDeleting(job) && this.jobNodes(job, policy).has(node)) add(policy.resourceKind, job);
+    for (const model of this.sources.models()) if (modelsHere.has(`${model.metadata.namespace ?? 'default'}/${model.metadata.name ?? ''}`)) add('model', model);
+    for (const { job, policy } of here) add(policy.resourceKind, job);
+    return out;
+  }
+
+  /** Indexes a placed job under its key, its Models and its Dataset (replacing what it had). */
+  private record(job: LearningJob, policy: JobPolicy): void {
+    const key = resourceKey(policy.resourceKind, job);
+    this.forget(key);
+    const entry = { job, policy };
+    const namespace = job.metadata.namespace ?? 'default';
+    this.placedJobs.set(key, entry);
+    for (const name of policy.modelNames(job)) addTo(this.modelUsers, `${namespace}/${name}`, key);
+    addTo(this.datasetUsers, `${namespace}/${policy.datasetName(job)}`, key);
+  }
+
+  /** Takes a job out of the indexes (deleted, being deleted, or withdrawn). */
+  private forget(key: string): void {
+    const entry = this.placedJobs.get(key);
+    if (!entry) return;
+    this.placedJobs.delete(key);
+    const namespace = entry.job.metadata.namespace ?? 'default';
+    for (const name of entry.policy.modelNames(entry.job)) removeFrom(this.modelUsers, `${namespace}/${name}`, key);
+    removeFrom(this.datasetUsers, `${namespace}/${entry.policy.datasetName(entry.job)}`, key);
+  }
+
+  /** The placed jobs that use the Model or Dataset `<namespace>/<name>`. */
+  private usersOf(index: Map<string, Set<string>>, id: string): PolicyJob[] {
+    const out: PolicyJob[] = [];
+    for (const key of index.get(id) ?? []) {
+      const entry = this.placedJobs.get(key);
+      if (entry) out.push(entry);
     }
     return out;
   }
 
   private modelNodes(model: Model): Set<string> {
     const nodes = new Set<string>();
-    const namespace = model.metadata.namespace ?? 'default';
-    for (const { job, policy } of this.sources.jobs()) {
-      if (isDeleting(job) || (job.metadata.namespace ?? 'default') !== namespace) continue;
-      if (policy.modelNames(job).includes(model.metadata.name ?? '')) for (const n of this.jobNodes(job, policy)) nodes.add(n);
+    for (const { job, policy } of this.usersOf(this.modelUsers, `${model.metadata.namespace ?? 'default'}/${model.metadata.name ?? ''}`)) {
+      for (const n of this.jobNodes(job, policy)) nodes.add(n);
     }
     return nodes;
   }
@@ -156,18 +201,16 @@ export class Downstream {
     if (now.length > 0) this.jobModels.set(jobKey, now);
     else this.jobModels.delete(jobKey);
     const namespace = job.metadata.namespace ?? 'default';
-    for (const model of this.sources.models()) {
-      if ((model.metadata.namespace ?? 'default') === namespace && names.has(model.metadata.name ?? '')) {
-        this.place('model', model, this.modelNodes(model), 'new');
-      }
+    for (const name of names) {
+      const model = this.sources.model(namespace, name);
+      if (model) this.place('model', model, this.modelNodes(model), 'new');
     }
   }
 
   /** Jobs of a dataset follow its node: placed again, new nodes only. */
   private replaceJobsOf(dataset: Dataset): void {
-    for (const { job, policy } of this.sources.jobs()) {
-      if (isDeleting(job) || (job.metadata.namespace ?? 'default') !== (dataset.metadata.namespace ?? 'default')) continue;
-      if (policy.datasetName(job) !== dataset.metadata.name) continue;
+    for (const { job, policy } of this.usersOf(this.datasetUsers, `${dataset.metadata.namespace ?? 'default'}/${dataset.metadata.name ?? ''}`)) {
+      if (isDeleting(job)) continue;
       this.place(policy.resourceKind, job, this.jobNodes(job, policy), 'new');
       this.replaceModelsOf(job, policy);
     }
@@ -195,4 +238,17 @@ export class Downstream {
     for (const node of targets) this.sink(node, key, del);
     this.placements.delete(key);
   }
+}
+
+function addTo(index: Map<string, Set<string>>, id: string, key: string): void {
+  let keys = index.get(id);
+  if (!keys) index.set(id, (keys = new Set()));
+  keys.add(key);
+}
+
+function removeFrom(index: Map<string, Set<string>>, id: string, key: string): void {
+  const keys = index.get(id);
+  if (!keys) return;
+  keys.delete(key);
+  if (keys.size === 0) index.delete(id);
 }
