@@ -96,9 +96,25 @@ afterAll(async () => {
 });
 
 test('only the leader reconciles; a killed leader is replaced once its lease expired; a stopped one hands over at once; no duplicate pod', async () => {
-  // Replica A, in its own process, leads.
+  // Replica A, in its own process, leads. Its renewals are read off the Lease from now on.
   const a = await startChildGm('gm-a', 2);
   expect(a.leader).toBe(true);
+  let lastRenewOfA = 0;
+  const seeA = (l: V1Lease): void => {
+    if (l.spec?.holderIdentity === 'gm-a') lastRenewOfA = Math.max(lastRenewOfA, new Date(l.spec.renewTime as unknown as string).getTime());
+  };
+  let watchingA = true;
+  const polling = (async () => {
+    while (watchingA) {
+      // The server gone (the test failed and its cluster closed) ends the reads.
+      const read = await lease().then(
+        (l) => seeA(l),
+        () => 'gone' as const,
+      );
+      if (read === 'gone') break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
   const lcA = await FakeLc.connect(`ws://127.0.0.1:${a.port}/`, NODE, nodeToken(SECRET, NODE));
   lcs.push(lcA);
   lcA.hello('http://127.0.0.1:39100');
@@ -121,11 +137,18 @@ test('only the leader reconciles; a killed leader is replaced once its lease exp
   await eventually('the first job at (Train, Waiting)', async () => (trail(await getJob(cluster, 'first')).includes('Train/Waiting/0') ? true : undefined));
   expect(logB.entries.filter((e) => e.msg === 'worker pod created' || e.msg.startsWith('reconcile'))).toEqual([]);
 
-  // A dies without a word. B takes over, but not before A's lease expired.
+  // A dies without a word. B takes over, but not before A's lease expired. A's last renewal is the
+  // newest renewTime seen on the Lease while A held it (read every 100 ms since A started, and once
+  // more after A is frozen with SIGSTOP). (On a loaded machine A can lose the Lease before it is frozen;
+  // what must hold is the same: B took it at least a lease duration after A's last renewal.)
+  child?.kill('SIGSTOP');
+  seeA(await lease());
+  watchingA = false;
+  await polling;
+  expect(lastRenewOfA).toBeGreaterThan(0);
   child?.kill('SIGKILL');
   await new Promise((resolve) => child?.once('exit', resolve));
   child = undefined;
-  const lastRenewOfA = new Date((await lease()).spec?.renewTime as unknown as string).getTime();
   await eventually('B to lead', () => (b.isLeader() ? true : undefined), 15_000);
   const takenByB = await lease();
   expect(takenByB.spec?.holderIdentity).toBe('gm-b');

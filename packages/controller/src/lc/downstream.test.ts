@@ -156,3 +156,27 @@ test('a job event looks up its own Models and Dataset, not every job (so an even
   expect(listed).toBe(1);
   expect(keys.filter((k) => k.startsWith('model/')).sort()).toEqual(['model/default/deploy-model', 'model/default/initial-model']);
 });
+
+test("a Dataset that moves takes its jobs and their Models to its new node, and off the old one", () => {
+  const h = harness();
+  const job = makeJob();
+  h.downstream.datasetChanged(makeDataset());
+  h.jobs.set('helmet', job);
+  h.downstream.jobChanged(job, incrementalLearningPolicy as never);
+  h.sent.length = 0;
+  const moved = { ...makeDataset(), spec: { ...makeDataset().spec, nodeName: 'edge-2' } };
+  h.datasets.set('helmet-data', moved);
+  h.downstream.datasetChanged(moved);
+  expect(h.sent.sort()).toEqual(
+    [
+      'edge-2 insert dataset/default/helmet-data',
+      `${NODE} delete dataset/default/helmet-data`,
+      'edge-2 insert incrementallearningjob/default/helmet',
+      `${NODE} delete incrementallearningjob/default/helmet`,
+      'edge-2 insert model/default/initial-model',
+      `${NODE} delete model/default/initial-model`,
+      'edge-2 insert model/default/deploy-model',
+      `${NODE} delete model/default/deploy-model`,
+    ].sort(),
+  );
+});

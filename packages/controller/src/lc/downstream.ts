@@ -23,6 +23,13 @@ export interface DownstreamSources {
   model(namespace: string, name: string): Model | undefined;
 }
 
+/** A job as last placed: the nodes it went to and the Models (`<namespace>/<name>`) it used. */
+interface PlacedJob extends PolicyJob {
+  nodes: Set<string>;
+  models: string[];
+  dataset: string;
+}
+
 /** Sends a frame to a node's queue. */
 export type FrameSink = (node: string, key: string, frame: WireFrame) => void;
 
@@ -55,14 +62,15 @@ export class Downstream {
   /** Models each job referenced when last placed, so a dropped reference is noticed. */
   private readonly jobModels = new Map<string, string[]>();
   /**
-   * The jobs placed now (valid, not being deleted), by key, and who uses each Model and Dataset
-   * (`<namespace>/<name>` to job keys): a job's event looks up its own Models' and Dataset's users
-   * instead of going through every job. Going through every job, with each job's spec and outputDir
-   * checked, on every job event was most of the GM's CPU at 1,000 jobs (bench/scale).
+   * The jobs placed now (valid, not being deleted), by key, with the nodes and Models they had then;
+   * the jobs of each Dataset (`<namespace>/<name>` to job keys); and for each Model the nodes its jobs
+   * are on, counted. A job's event updates these instead of going through every job: going through
+   * every job (each one's spec and outputDir checked) on every job event was most of the GM's CPU at
+   * 1,000 jobs, and a Model that all of them share still took a pass over them (bench/scale).
    */
-  private readonly placedJobs = new Map<string, PolicyJob>();
-  private readonly modelUsers = new Map<string, Set<string>>();
+  private readonly placedJobs = new Map<string, PlacedJob>();
   private readonly datasetUsers = new Map<string, Set<string>>();
+  private readonly modelNodeCounts = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly sources: DownstreamSources,
@@ -106,8 +114,7 @@ export class Downstream {
   /** A job was added or changed (a job being deleted is removed from its nodes). */
   jobChanged(job: LearningJob, policy: JobPolicy): void {
     if (isDeleting(job)) return this.jobDeleted(job, policy);
-    this.record(job, policy);
-    this.place(policy.resourceKind, job, this.jobNodes(job, policy), 'all');
+    this.place(policy.resourceKind, job, this.record(job, policy).nodes, 'all');
     this.replaceModelsOf(job, policy);
   }
 
@@ -154,15 +161,16 @@ export class Downstream {
     return out;
   }
 
-  /** Indexes a placed job under its key, its Models and its Dataset (replacing what it had). */
-  private record(job: LearningJob, policy: JobPolicy): void {
+  /** Indexes a placed job under its key, its Dataset and its Models' nodes (replacing what it had). */
+  private record(job: LearningJob, policy: JobPolicy): PlacedJob {
     const key = resourceKey(policy.resourceKind, job);
     this.forget(key);
-    const entry = { job, policy };
     const namespace = job.metadata.namespace ?? 'default';
+    const entry: PlacedJob = { job, policy, nodes: this.jobNodes(job, policy), models: [...new Set(policy.modelNames(job))].map((name) => `${namespace}/${name}`), dataset: `${namespace}/${policy.datasetName(job)}` };
     this.placedJobs.set(key, entry);
-    for (const name of policy.modelNames(job)) addTo(this.modelUsers, `${namespace}/${name}`, key);
-    addTo(this.datasetUsers, `${namespace}/${policy.datasetName(job)}`, key);
+    addTo(this.datasetUsers, entry.dataset, key);
+    for (const model of entry.models) this.countNodes(model, entry.nodes, 1);
+    return entry;
   }
 
   /** Takes a job out of the indexes (deleted, being deleted, or withdrawn). */
@@ -170,27 +178,24 @@ export class Downstream {
     const entry = this.placedJobs.get(key);
     if (!entry) return;
     this.placedJobs.delete(key);
-    const namespace = entry.job.metadata.namespace ?? 'default';
-    for (const name of entry.policy.modelNames(entry.job)) removeFrom(this.modelUsers, `${namespace}/${name}`, key);
-    removeFrom(this.datasetUsers, `${namespace}/${entry.policy.datasetName(entry.job)}`, key);
+    removeFrom(this.datasetUsers, entry.dataset, key);
+    for (const model of entry.models) this.countNodes(model, entry.nodes, -1);
   }
 
-  /** The placed jobs that use the Model or Dataset `<namespace>/<name>`. */
-  private usersOf(index: Map<string, Set<string>>, id: string): PolicyJob[] {
-    const out: PolicyJob[] = [];
-    for (const key of index.get(id) ?? []) {
-      const entry = this.placedJobs.get(key);
-      if (entry) out.push(entry);
+  private countNodes(model: string, nodes: Set<string>, by: 1 | -1): void {
+    let counts = this.modelNodeCounts.get(model);
+    if (!counts) this.modelNodeCounts.set(model, (counts = new Map()));
+    for (const node of nodes) {
+      const n = (counts.get(node) ?? 0) + by;
+      if (n > 0) counts.set(node, n);
+      else counts.delete(node);
     }
-    return out;
+    if (counts.size === 0) this.modelNodeCounts.delete(model);
   }
 
+  /** The nodes of the placed jobs that use the Model. */
   private modelNodes(model: Model): Set<string> {
-    const nodes = new Set<string>();
-    for (const { job, policy } of this.usersOf(this.modelUsers, `${model.metadata.namespace ?? 'default'}/${model.metadata.name ?? ''}`)) {
-      for (const n of this.jobNodes(job, policy)) nodes.add(n);
-    }
-    return nodes;
+    return new Set(this.modelNodeCounts.get(`${model.metadata.namespace ?? 'default'}/${model.metadata.name ?? ''}`)?.keys());
   }
 
   /** Models a job references now or did before: placed again, new nodes only. */
@@ -209,10 +214,13 @@ export class Downstream {
 
   /** Jobs of a dataset follow its node: placed again, new nodes only. */
   private replaceJobsOf(dataset: Dataset): void {
-    for (const { job, policy } of this.usersOf(this.datasetUsers, `${dataset.metadata.namespace ?? 'default'}/${dataset.metadata.name ?? ''}`)) {
-      if (isDeleting(job)) continue;
-      this.place(policy.resourceKind, job, this.jobNodes(job, policy), 'new');
-      this.replaceModelsOf(job, policy);
+    const users = [...(this.datasetUsers.get(`${dataset.metadata.namespace ?? 'default'}/${dataset.metadata.name ?? ''}`) ?? [])];
+    for (const key of users) {
+      const entry = this.placedJobs.get(key);
+      if (!entry || isDeleting(entry.job)) continue;
+      // Its nodes follow the Dataset's node, and so do its Models'.
+      this.place(entry.policy.resourceKind, entry.job, this.record(entry.job, entry.policy).nodes, 'new');
+      this.replaceModelsOf(entry.job, entry.policy);
     }
   }
 
