@@ -159,6 +159,12 @@ export interface IncrementalCondData {
    * condition's message is its own message (if any) followed by this.
    */
   waitingFor?: string;
+  /**
+   * Ours, on the latest condition while the GM cannot act on the job (a missing Dataset, Model or
+   * Secret, an LC not connected): what blocks it. The message is this, then `; ` and the condition's own
+   * message (if any), which comes back alone once nothing blocks.
+   */
+  blocked?: string;
   /** Ours, on deploy conditions: the inference pod was restarted once because it did not confirm the model in time. */
   restarted?: boolean;
   /** Ours, on (Train, Failed) with reason `InvalidSpec`: the `metadata.generation` found invalid. */
