@@ -46,6 +46,45 @@ export function workerAuthOptOut(annotations: Readonly<Record<string, string>> |
   return { error: `metadata.annotations["${WORKER_AUTH_ANNOTATION}"]: ${JSON.stringify(value)} is not "${WORKER_AUTH_NONE}" (the only value; remove the annotation to require worker tokens)` };
 }
 
+/** Reason of the Warning event on a job (and on the worker pod it names) when an LC refuses a worker report. */
+export const REPORT_REFUSED_REASON = 'WorkerReportRefused';
+
+/** A worker report an LC refused, as its `WorkerReportRefused` event says it. */
+export interface ReportRefusal {
+  /** The node of the LC that refused it. */
+  node: string;
+  /** The report's kind (`train`, `eval`, `deploy`, `inference`), or `unknown` when its body did not say. */
+  reportKind: string;
+  /** The worker of the URL (`/sedna/workers/{worker}/info`). */
+  worker: string;
+  /** The HTTP status of the refusal. */
+  code: number;
+  /** The `reason` label the LC counted it under in `sedna_lc_worker_reports_rejected_total`. */
+  reason: string;
+  /** The reply's message. */
+  detail: string;
+}
+
+/**
+ * The message of a `WorkerReportRefused` event, which `parseReportRefusal` reads back (the GM quotes it
+ * when a stage ends without a report).
+ *
+ * @example
+ * reportRefusalMessage({ node: 'edge-1', reportKind: 'train', worker: 'w', code: 401, reason: 'no-token', detail: 'no token' });
+ * // 'the LC of node edge-1 refused the train report of worker w (401 no-token): no token'
+ */
+export function reportRefusalMessage(refusal: ReportRefusal): string {
+  return `the LC of node ${refusal.node} refused the ${refusal.reportKind} report of worker ${refusal.worker} (${refusal.code} ${refusal.reason}): ${refusal.detail}`;
+}
+
+/** The refusal a `WorkerReportRefused` event message says, or undefined for another text. */
+export function parseReportRefusal(message: string): ReportRefusal | undefined {
+  const match = /^the LC of node (\S+) refused the (\S+) report of worker (\S+) \((\d{3}) ([a-z-]+)\): ([\s\S]*)$/.exec(message);
+  if (!match) return undefined;
+  const [, node, reportKind, worker, code, reason, detail] = match as unknown as [string, string, string, string, string, string, string];
+  return { node, reportKind, worker, code: Number(code), reason, detail };
+}
+
 /** Annotation of the GM's Lease: the kinds of job the leading GM handles (`IncrementalLearningJob,...`). */
 export const KINDS_ANNOTATION = 'sedna.io/kinds';
 /** Label of the GM's Lease (`true`), so clients find it whatever its name and namespace. */

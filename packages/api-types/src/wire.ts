@@ -206,7 +206,16 @@ export interface UpstreamJobMessage {
    * Ours: events about the job the GM records as Kubernetes Events, on a message of phase `Event` (status
    * `Warning` or `Normal`), e.g. Warning `WorkerReportRefused` when the LC refused a worker's report.
    */
-  events?: DatasetEvent[];
+  events?: JobEvent[];
+}
+
+/** Ours: an event the LC reports about a job; the GM records it as a Kubernetes Event on the job. */
+export interface JobEvent extends DatasetEvent {
+  /**
+   * A worker pod of the job the event is about too (the worker whose report was refused): the GM records
+   * the event on that pod as well, where it looks when the pod's stage ends without a report.
+   */
+  pod?: string;
 }
 
 /** Phase of an upstream job message that only carries `events` (no stage, no round). */

@@ -9,6 +9,7 @@ import { conditionData, latestCondition } from '../src/jobs/conditions.js';
 import { startGlobalManager, type GlobalManager } from '../src/gm/globalManager.js';
 import type { GlobalManagerConfig } from '../src/config.js';
 import { verifyWorkerToken } from '@sedna-ts/api-types/tokens';
+import { reportRefusalMessage } from '@sedna-ts/api-types/contract';
 import { createSedna, eventually, getJob, jobPods, setPodStatus, startCluster, testLogger, trail, type TestCluster } from './cluster.js';
 import { NODE, TRAIN_INPUT, makeJob } from './fixtures.js';
 import { FakeLc } from './lcClient.js';
@@ -461,6 +462,29 @@ describe('deadlines of a job (sedna.io/deadlines)', () => {
         'IncrementalLearningJob default/slow-start: metadata.annotations["sedna.io/deadlines"].deployConfirmation: "5x" is not a duration: a number of seconds, a Go-style duration such as "90s", "5m" or "1h30m", or "none"; the GM\'s setting (600s) applies',
       ],
     ]);
+  });
+
+  test("the LC refused the train worker's report: the refusal is an event on the job and on the pod, and NoReport says it was refused, with the code and reason", async () => {
+    const name = 'refused-report';
+    const podName = (await trainPodStarting(name, '{"reportAfterPodEnded":"1s"}')).metadata!.name!;
+    await setPodStatus(cluster, podName, 'Running');
+    await jobAt(name, 'Train/Running/1');
+    const message = reportRefusalMessage({ node: NODE, reportKind: 'train', worker: podName, code: 401, reason: 'no-token', detail: `worker ${podName}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` });
+    expect(await report('incrementallearningjob', name, { phase: 'Event', status: 'Warning', events: [{ type: 'Warning', reason: 'WorkerReportRefused', message, pod: podName }] }, `${name}-refused`)).toEqual({ ok: true });
+    await eventually('the refusal on the pod', async () => {
+      const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName},reason=WorkerReportRefused` });
+      return events.items.length === 1 ? true : undefined;
+    });
+    await setPodStatus(cluster, podName, 'Succeeded');
+    const failed = await jobAt(name, 'Train/Failed/1/NoReport');
+    expect(failed.status!.conditions!.find((c) => c.reason === 'NoReport')!.message).toMatch(
+      new RegExp(`^worker pod ${podName} succeeded at \\S+ but its report was refused and none was taken within 1s \\(sedna.io/deadlines reportAfterPodEnded\\): the LC of node ${NODE} refused its train report \\(401 no-token\\): worker ${podName}: no Authorization`),
+    );
+    const onJob = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name},reason=WorkerReportRefused` });
+    expect(onJob.items.map((e) => e.message)).toEqual([message]);
+    // A pod that is not the job's is not written to.
+    expect(await report('incrementallearningjob', name, { phase: 'Event', status: 'Warning', events: [{ type: 'Warning', reason: 'WorkerReportRefused', message, pod: 'someone-else' }] }, `${name}-other`)).toEqual({ ok: true });
+    expect(await report('incrementallearningjob', name, { phase: 'Event', status: 'Warning', events: [{ type: 'Warning', reason: 'WorkerReportRefused', message, pod: 7 }] }, `${name}-bad`)).toMatchObject({ ok: false, error: expect.stringContaining('events[0].pod: 7 is not a pod name') });
   });
 
   test('the LC goes away after the train pod ended: past reportAfterPodEnded the job still waits for it, and the report it replays on reconnecting completes the stage', async () => {

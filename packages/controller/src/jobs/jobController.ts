@@ -119,16 +119,27 @@ export class JobController<J extends LearningJob> {
     return outcome.result === 'rejected' ? { result: 'rejected', error: `${where}: ${outcome.detail ?? 'rejected'}` } : { result: outcome.result };
   };
 
-  /** Records the events an LC reports about a job (a worker report it refused, say) as Kubernetes Events; no status change. */
+  /**
+   * Records the events an LC reports about a job (a worker report it refused, say) as Kubernetes Events
+   * on the job, and on the worker pod an event names when that pod is one of the job's (where the state
+   * machine looks when the pod's stage ends without a report); no status change.
+   */
   private async recordEvents(job: J, where: string, node: string, value: unknown): Promise<UpstreamResult> {
     const events = reportedEvents(where, value);
     if (typeof events === 'string') return { result: 'rejected', error: events };
     if (events.length === 0) return { result: 'rejected', error: `${where}: an ${JOB_EVENT_PHASE} message without events` };
+    const namespace = job.metadata.namespace ?? 'default';
+    const keys = workerLabelKeys(this.deps.policy.resourceKind);
     for (const event of events) {
-      this.deps.logger.warn({ job: `${job.metadata.namespace ?? 'default'}/${job.metadata.name ?? ''}`, node, reason: event.reason }, event.message);
-      await this.deps.api.createEvent(job, event.type, event.reason, event.message).catch((error: unknown) => {
-        this.deps.logger.warn({ job: where, reason: event.reason, error: (error as Error).message }, 'an event from the LC could not be recorded');
-      });
+      this.deps.logger.warn({ job: `${namespace}/${job.metadata.name ?? ''}`, node, reason: event.reason, ...(event.pod ? { pod: event.pod } : {}) }, event.message);
+      const pod = event.pod ? this.deps.pods.get(event.pod, namespace) : undefined;
+      const ofJob = pod?.metadata?.labels?.[keys.name] === job.metadata.name && (pod?.metadata?.labels?.[keys.uid] ?? job.metadata.uid) === job.metadata.uid;
+      const about = ofJob && pod ? [job, { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }] : [job];
+      for (const object of about) {
+        await this.deps.api.createEvent(object, event.type, event.reason, event.message).catch((error: unknown) => {
+          this.deps.logger.warn({ job: where, reason: event.reason, error: (error as Error).message }, 'an event from the LC could not be recorded');
+        });
+      }
     }
     return { result: 'applied' };
   }

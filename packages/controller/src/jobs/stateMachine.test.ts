@@ -12,6 +12,7 @@ import {
   makeWorld,
   pod,
 } from '../../test/fixtures.js';
+import { REPORT_REFUSED_REASON, reportRefusalMessage } from '@sedna-ts/api-types/contract';
 import { conditionData, messagesBound, FULL_MESSAGES } from './conditions.js';
 import { incrementalLearningPolicy } from '../kinds/incrementalLearningJob/index.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
@@ -180,6 +181,22 @@ describe('decide: the rows of the original table (sedna-notes 2.4.1), with the f
     const d = run(job, { pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Succeeded', finishedAt: at(-61) })] });
     expect(appended(job, d)).toEqual(['Train/Failed/1/NoReport']);
     expect(last(d).message).toBe(`worker pod helmet-train-abcde succeeded at ${at(-61)} but the report of its stage did not arrive within 60s`);
+  });
+
+  test('pod Succeeded and its report refused by the LC: NoReport says it was refused, with the code and the reason the LC counted', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Running', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
+    const pods = [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Succeeded', finishedAt: at(-61) })];
+    // Without the pod's events read, the decision asks for them (the loop decides again with them).
+    expect(run(job, { pods }).wantsPodEvents).toEqual(['helmet-train-abcde']);
+    const refusal = `${REPORT_REFUSED_REASON}: ${reportRefusalMessage({ node: NODE, reportKind: 'train', worker: 'helmet-train-abcde', code: 401, reason: 'no-token', detail: 'worker helmet-train-abcde: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header' })}`;
+    const d = run(job, { pods, podEvents: new Map([['helmet-train-abcde', ['BackOff: something else', refusal]]]) });
+    expect(last(d)).toMatchObject({ reason: 'NoReport' });
+    expect(last(d).message).toBe(
+      `worker pod helmet-train-abcde succeeded at ${at(-61)} but its report was refused and none was taken within 60s: the LC of node ${NODE} refused its train report (401 no-token): worker helmet-train-abcde: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header`,
+    );
+    // No refusal among its events: it did not arrive.
+    const none = run(job, { pods, podEvents: new Map([['helmet-train-abcde', []]]) });
+    expect(last(none).message).toBe(`worker pod helmet-train-abcde succeeded at ${at(-61)} but the report of its stage did not arrive within 60s`);
   });
 
   test('pod Succeeded and the report arrives: (S, Completed) with the output', () => {

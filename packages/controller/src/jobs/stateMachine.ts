@@ -23,7 +23,16 @@ import {
   type Model,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
-import { DEADLINES_ANNOTATION, WORKER_AUTH_ANNOTATION, WORKER_AUTH_NONE, formatDeadline, workerAuthOptOut, type DeadlineKey } from '@sedna-ts/api-types/contract';
+import {
+  DEADLINES_ANNOTATION,
+  REPORT_REFUSED_REASON,
+  WORKER_AUTH_ANNOTATION,
+  WORKER_AUTH_NONE,
+  formatDeadline,
+  parseReportRefusal,
+  workerAuthOptOut,
+  type DeadlineKey,
+} from '@sedna-ts/api-types/contract';
 import { backoffDelay, sameJson } from '@sedna-ts/internal';
 import {
   ConditionReason,
@@ -719,6 +728,24 @@ class Decider<J extends LearningJob> {
   }
 
   /**
+   * The refusal of a pod's report its LC told (a `WorkerReportRefused` event on the pod), in words with
+   * the code and the reason the LC counted it under; undefined when none (the pod's events are asked
+   * for when this decision has not read them).
+   */
+  refusedReport(pod: ObservedPod): string | undefined {
+    const events = this.world.podEvents?.get(pod.name);
+    if (events === undefined) {
+      this.wantsEvents.add(pod.name);
+      return undefined;
+    }
+    const prefix = `${REPORT_REFUSED_REASON}: `;
+    const line = [...events].reverse().find((e) => e.startsWith(prefix));
+    if (!line) return undefined;
+    const refusal = parseReportRefusal(line.slice(prefix.length));
+    return refusal ? `the LC of node ${refusal.node} refused its ${refusal.reportKind} report (${refusal.code} ${refusal.reason}): ${refusal.detail}` : line.slice(prefix.length);
+  }
+
+  /**
    * A worker pod still Pending `startDeadlineMs` after its stage went Starting: the pod goes and the stage
    * fails with StartTimeout, saying what the pod waited for. Returns whether it appended a condition.
    */
@@ -765,10 +792,13 @@ class Decider<J extends LearningJob> {
       return false;
     }
     const within = `within ${this.deadline('reportAfterPodEnded', this.options.reportGraceMs)}${since.reconnected ? ` of the reconnection of the local controller of node ${node} at ${since.reconnected}` : ''}`;
+    // A report the LC refused did reach it: say so, with the code and reason, rather than "did not arrive".
+    const refused = this.refusedReport(pod);
     if (pod.phase === 'Failed') {
-      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: `${failure}; no report arrived ${within}`, data: next });
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: `${failure}; ${refused ? `no report was taken ${within}: ${refused}` : `no report arrived ${within}`}`, data: next });
     } else {
-      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.NoReport, message: `${ended} but the report of its stage did not arrive ${within}`, data: next });
+      const why = refused ? `its report was refused and none was taken ${within}: ${refused}` : `the report of its stage did not arrive ${within}`;
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.NoReport, message: `${ended} but ${why}`, data: next });
     }
     return true;
   }
