@@ -272,7 +272,9 @@ async function start(config: ResolvedConfig, kinds: readonly LcJobKind[], logger
   const client = connectToGm(parts, url, createObjectApplier(ctx, datasets, jobs), () => connectionWaiters.forEach((wake) => wake()));
   parts.state.gm = client;
   client.start();
-  logger.info({ url, gm: config.gmUrl, dataDir: config.dataDir, kinds: kinds.map((k) => k.kind), jobs: jobs.size, outbox: ctx.outbox.depth }, 'local controller started');
+  // The settings an operator sets by environment, so a log says which took effect.
+  const settings = { metrics: metricsServer?.url, hardExampleBudget: config.hardExampleBudget, roundRetention: config.roundRetention, timeZone: config.timeZone, dataRoots: config.dataRoots };
+  logger.info({ url, gm: config.gmUrl, dataDir: config.dataDir, kinds: kinds.map((k) => k.kind), jobs: jobs.size, outbox: ctx.outbox.depth, ...settings }, 'local controller started');
 
   let stopped: Promise<void> | undefined;
   return {
