@@ -121,6 +121,9 @@ describe('one job through the Global Manager', () => {
     expect(job.status?.round).toBe(0);
     expect(job.status?.lastGoodModel).toEqual({ format: 'onnx', url: '/models/deploy/model.onnx' });
     expect(job.metadata.finalizers).toContain('sedna.io/cleanup');
+    // Listed from its creation (a dashboard's job list), before any round ended.
+    const scraped = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
+    expect(scraped).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="IncrementalLearningJob"} 1`);
 
     const [infer] = await eventually('the inference pod', async () => {
       const pods = await podsOf(name, 'inference');
@@ -254,10 +257,13 @@ describe('one job through the Global Manager', () => {
     expect(trail(await getJob(cluster, name))).toEqual(trail(job));
 
     const metrics = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
-    expect(metrics).toContain('sedna_gm_trigger_decisions_total{stage="train",decision="Ready"} 1');
-    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Failed"} 1');
-    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Completed"} 1');
-    expect(metrics).toMatch(/sedna_gm_trigger_latency_seconds_count\{stage="Train"\} [1-9]/);
+    // Stage and outcome labels in one form, lower case, as the LC's and the workers' (METRIC_LABEL_VALUES).
+    expect(metrics).toContain('sedna_gm_trigger_decisions_total{stage="train",decision="fire"} 1');
+    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="train",result="failed"} 1');
+    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="train",result="completed"} 1');
+    expect(metrics).toMatch(/sedna_gm_trigger_latency_seconds_count\{stage="train"\} [1-9]/);
+    expect(metrics).not.toMatch(/stage="[A-Z]|result="[A-Z]|decision="[A-Z]/);
+    expect(metrics).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="IncrementalLearningJob"} 1`);
     expect(metrics).toContain('sedna_gm_upstream_messages_total{kind="incrementallearningjob",result="duplicate"} 1');
     expect(metrics).toContain('sedna_gm_connected_local_controllers 1');
   });
@@ -300,6 +306,9 @@ describe('one job through the Global Manager', () => {
     expect(left.every((p) => p.metadata?.deletionTimestamp)).toBe(true);
     // The token Secrets are owned by the job: they go with it.
     await eventually('the token Secrets of the job to be collected', async () => ((await workerSecrets()).length === 0 ? true : undefined));
+    // And its series: a deleted job is not listed by the dashboards any more.
+    const metrics = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
+    expect(metrics).not.toContain(`sedna_job="${name}"`);
   });
 });
 

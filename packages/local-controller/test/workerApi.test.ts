@@ -394,7 +394,7 @@ describe('sedna.io/worker-auth: none (workers of the original Python library sen
     const event = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Event'), 'the refusal event');
     expect(event.events?.[0]).toMatchObject({ type: 'Warning', reason: 'WorkerReportRefused' });
     const metrics = await (await fetch(`${lc.url}/metrics`)).text();
-    expect(metrics).toMatch(/sedna_lc_worker_reports_unauthenticated_total\{namespace="default",job="helmet",kind="train",node="edge-1"\} 1/);
+    expect(metrics).toMatch(/sedna_lc_worker_reports_unauthenticated_total\{namespace="default",sedna_job="helmet",kind="train",node="edge-1"\} 1/);
     expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="403",reason="not-bound",node="edge-1"\} 1/);
     expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="503",reason="not-ready",node="edge-1"\} 1/);
     expect(gm.jobMessages().filter((m) => m.phase === 'train')).toHaveLength(1);

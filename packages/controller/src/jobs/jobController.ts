@@ -8,6 +8,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { JOB_EVENT_PHASE, JobConditionType, type Dataset, type Model } from '@sedna-ts/api-types';
+import { decisionLabel, outcomeLabel, stageLabel } from '@sedna-ts/api-types/contract';
 import { reportedEvents } from '../gm/datasetController.js';
 import type { GmLogger } from '../config.js';
 import { ConditionReason, conditionAttempt, conditionRound, findLastCondition, timeMs } from './conditions.js';
@@ -19,7 +20,7 @@ import type { JobPolicy, LearningJob } from './jobPolicy.js';
 import { isConflict, isNotFound, type KubeApi, type SednaApiObject } from '../kube/kubeApi.js';
 import { ATTEMPT_LABEL, CLEANUP_FINALIZER, ROUND_LABEL, labelSelector, workerLabelKeys } from './labels.js';
 import type { UpstreamFrame, UpstreamHandler, UpstreamResult } from '../lc/lcServer.js';
-import type { GmMetrics } from '../metrics.js';
+import { forgetJob, observeJob, type GmMetrics } from '../metrics.js';
 import { observePod, type ObservedPod } from './observedPod.js';
 import {
   decide,
@@ -237,8 +238,10 @@ export class JobController<J extends LearningJob> {
       this.deps.expectations.forget(key);
       this.problems.delete(key);
       this.recorded.delete(key);
+      forgetJob(this.deps.metrics, namespace, name, policy.kind);
       return {};
     }
+    observeJob(this.deps.metrics, namespace, name, policy.kind);
     if (job.metadata.deletionTimestamp) return this.finalize(job, key);
     const invalid = specProblem(job, policy) ?? this.deps.conflict?.(job);
     if (invalid) return this.refuseSpec(job, key, invalid);
@@ -500,13 +503,13 @@ export class JobController<J extends LearningJob> {
     const conditions = decision.status.conditions ?? [];
     for (const c of decision.appended) {
       if (c.type === JobConditionType.Ready && c.reason !== 'Retry' && c.stage !== 'Deploy') {
-        metrics.triggerDecisions.inc({ stage: c.stage.toLowerCase(), decision: 'Ready' });
+        metrics.triggerDecisions.inc({ stage: stageLabel(c.stage), decision: 'fire' });
       }
       if (c.type === JobConditionType.Running) {
         const round = conditionRound(c, 0);
         const ready = findLastCondition(conditions, (s) => s.stage === c.stage && s.type === JobConditionType.Ready && conditionRound(s, 0) === round);
         const seconds = (timeMs(c.lastTransitionTime) - timeMs(ready?.lastTransitionTime)) / 1000;
-        if (Number.isFinite(seconds) && seconds >= 0) metrics.triggerLatency.observe({ stage: c.stage }, seconds);
+        if (Number.isFinite(seconds) && seconds >= 0) metrics.triggerLatency.observe({ stage: stageLabel(c.stage) }, seconds);
       }
       if (c.type === JobConditionType.Completed || c.type === JobConditionType.Failed) {
         const round = conditionRound(c, 0);
@@ -516,13 +519,13 @@ export class JobController<J extends LearningJob> {
           (s) => s.stage === c.stage && (s.type === JobConditionType.Starting || s.type === JobConditionType.Ready) && conditionRound(s, 0) === round && conditionAttempt(s) === attempt && s !== c,
         );
         const seconds = (timeMs(c.lastTransitionTime) - timeMs(started?.lastTransitionTime)) / 1000;
-        if (Number.isFinite(seconds) && seconds >= 0) metrics.stageDuration.observe({ stage: c.stage, result: c.type }, seconds);
+        if (Number.isFinite(seconds) && seconds >= 0) metrics.stageDuration.observe({ stage: stageLabel(c.stage), result: outcomeLabel(c.type) }, seconds);
       }
       if (c.type === JobConditionType.Waiting && c.stage === 'Train' && c.reason === 'RoundFailed') {
-        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', job: job.metadata.name ?? '', result: 'failed' });
+        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', sedna_job: job.metadata.name ?? '', result: 'failed' });
       }
       if (c.type === JobConditionType.Completed && c.stage === 'Deploy') {
-        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', job: job.metadata.name ?? '', result: 'completed' });
+        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', sedna_job: job.metadata.name ?? '', result: 'completed' });
       }
     }
     // Kinds with a deploy gate record its verdict in `lastDecision`.
@@ -530,7 +533,7 @@ export class JobController<J extends LearningJob> {
     const before = (job.status as Decided | undefined)?.lastDecision;
     const after = (decision.status as Decided).lastDecision;
     if (after && (before?.round !== after.round || before?.time !== after.time)) {
-      metrics.triggerDecisions.inc({ stage: 'deploy', decision: after.decision ?? 'unknown' });
+      metrics.triggerDecisions.inc({ stage: 'deploy', decision: decisionLabel(after.decision) });
     }
   }
 

@@ -227,7 +227,7 @@ export function createReportHandler(deps: ReportHandlerDeps): (name: string, bod
     const unbound = bindingProblem(current, principal, report);
     if (unbound) return unbound.status === 503 ? reply(unbound.status, unbound.message) : refuseAndTell(unbound.status, unbound.message);
     if (principal.form === 'none') {
-      metrics.workerReportsUnauthenticated.inc({ namespace: report.namespace, job: report.ownerName, kind: report.kind });
+      metrics.workerReportsUnauthenticated.inc({ namespace: report.namespace, sedna_job: report.ownerName, kind: report.kind });
       logger.warn({ ...where, status: report.status }, 'worker report without a worker token taken (the job has sedna.io/worker-auth: none)');
     }
     const routing = kind.routeReport(current, await withPublishedVersion(kind, report));
