@@ -2,7 +2,8 @@
  * deploy/monitoring, offline: the ServiceMonitors against the ServiceMonitor schema kept beside them
  * (deploy/monitoring/schemas), their endpoints against the Services and workloads of deploy/, and the
  * Grafana dashboard against the metrics the code declares (every series it queries exists, with the
- * type its query needs).
+ * type its query needs, the labels it matches and groups by, and the label values the code writes; a
+ * job's series filtered by $namespace and $job).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -10,6 +11,7 @@ import path from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import type { V1DaemonSet, V1Deployment, V1Service } from '@kubernetes/client-node';
 import { Ajv } from 'ajv';
+import { METRIC_JOB_LABEL, METRIC_LABEL_VALUES } from '@sedna-ts/api-types/contract';
 import { parseAllDocuments } from 'yaml';
 import { type KubeObject, loadKustomization } from '../src/manifests.js';
 import { DEPLOY_DIR, REPO_ROOT } from '../src/repo.js';
@@ -75,33 +77,144 @@ describe('the ServiceMonitors', () => {
   });
 });
 
-/** The metrics the code declares: name -> prom-client type, read from the metrics modules of the packages. */
-function declaredMetrics(): Map<string, string> {
-  const out = new Map<string, string>();
+/** A metric the code declares: its prom-client type and its label names (undefined when they are not written out). */
+interface Declared {
+  type: string;
+  labels: string[] | undefined;
+}
+
+/** The labels a registry adds to every series of a component (`setDefaultLabels`), by metric name prefix. */
+const DEFAULT_LABELS: ReadonlyArray<[string, string[]]> = [
+  ['sedna_lc_', ['node']],
+  ['sedna_worker_', ['namespace', METRIC_JOB_LABEL, 'worker']],
+];
+
+/** The label names of a `labelNames: [...]` list: strings, and `...NAME` of a `const NAME = [...]` of the same file. */
+function labelList(list: string, text: string): string[] | undefined {
+  const out: string[] = [];
+  for (const raw of list.split(',').map((x) => x.trim()).filter(Boolean)) {
+    const literal = /^'([a-z_]+)'$/.exec(raw);
+    const spread = /^(?:\.\.\.)?([A-Z_]+)$/.exec(raw);
+    if (literal) out.push(literal[1] as string);
+    else if (spread) {
+      const constant = new RegExp(`const ${spread[1]}\\b[^=]*= \\[([^\\]]*)\\]`).exec(text);
+      const values = constant ? labelList(constant[1] as string, text) : undefined;
+      if (!values) return undefined;
+      out.push(...values);
+    } else return undefined;
+  }
+  return out;
+}
+
+/** The metrics the code declares: name -> prom-client type and labels, read from the metrics modules of the packages. */
+function declaredMetrics(): Map<string, Declared> {
+  const out = new Map<string, Declared>();
   const packages = path.join(REPO_ROOT, 'packages');
   for (const pkg of readdirSync(packages)) {
     const src = path.join(packages, pkg, 'src');
     const files = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => /(^|\/)\w*[mM]etrics\.ts$/.test(f) && !f.endsWith('.test.ts'));
     for (const file of files) {
       const text = readFileSync(path.join(src, file), 'utf8');
-      for (const m of text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'/g)) out.set(m[2] as string, (m[1] as string).toLowerCase());
+      const found = [...text.matchAll(/new (Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:]+)'/g)];
+      found.forEach((m, i) => {
+        const name = m[2] as string;
+        const body = text.slice(m.index, found[i + 1]?.index ?? text.length);
+        const list = /labelNames: (\[[^\]]*\]|[A-Z_]+)/.exec(body)?.[1];
+        const own = list === undefined ? [] : labelList(list.startsWith('[') ? list.slice(1, -1) : list, text);
+        const defaults = DEFAULT_LABELS.find(([prefix]) => name.startsWith(prefix))?.[1] ?? [];
+        out.set(name, { type: (m[1] as string).toLowerCase(), labels: own && [...defaults, ...own, ...(m[1] === 'Histogram' ? ['le'] : [])] });
+      });
     }
   }
   return out;
 }
 
+/**
+ * What is wrong with a PromQL query of the dashboard: a metric the code does not declare or with the
+ * wrong type for its function, a label it does not have, a label value the code never writes
+ * (`METRIC_LABEL_VALUES`: `stage="Train"` where the code writes `train`), or a query of a job's series
+ * that does not filter by both `$namespace` and `$job`.
+ */
+function queryProblems(expr: string, declared: ReadonlyMap<string, Declared>): string[] {
+  const problems: string[] = [];
+  // Metric names (the label sedna_job looks like one).
+  const names = [...expr.matchAll(/\b((?:sedna|apiserver)_[a-z_]+)\b/g)].map((m) => m[1] as string).filter((n) => n !== METRIC_JOB_LABEL);
+  if (names.length === 0) problems.push('no metric');
+  const found = (name: string): [string, Declared | undefined] => {
+    const base = name.replace(/_(bucket|sum|count)$/, '');
+    return declared.has(name) ? [name, declared.get(name)] : [base, declared.get(base)];
+  };
+  for (const name of names) {
+    const [, metric] = found(name);
+    if (!metric) problems.push(`${name}: not declared`);
+    else {
+      if (name.endsWith('_bucket') && metric.type !== 'histogram') problems.push(`${name}: a ${metric.type}, not a histogram`);
+      // rate() and increase() of a gauge are wrong; of a counter, right.
+      if (new RegExp(`(rate|increase)\\(${name}\\b`).test(expr) && !name.endsWith('_bucket') && metric.type !== 'counter') problems.push(`${name}: rate or increase of a ${metric.type}`);
+    }
+  }
+  for (const selector of expr.matchAll(/\b((?:sedna|apiserver)_[a-z_]+)\{([^}]*)\}/g)) {
+    const [base, metric] = found(selector[1] as string);
+    const matchers = [...(selector[2] as string).matchAll(/(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"/g)].map((m) => ({ label: m[1] as string, op: m[2] as string, value: m[3] as string }));
+    for (const { label, op, value } of matchers) {
+      if (metric?.labels && !metric.labels.includes(label)) problems.push(`${base}: no label ${label}`);
+      const values = METRIC_LABEL_VALUES[base]?.[label];
+      if (!values || value.includes('$')) continue;
+      for (const v of op.includes('~') ? value.split('|') : [value]) if (!values.includes(v)) problems.push(`${base}: ${label}="${v}" is not a value the code writes (${values.join(', ')})`);
+    }
+    if (metric?.labels?.includes(METRIC_JOB_LABEL)) {
+      for (const needed of [`${METRIC_JOB_LABEL}=~"$job"`, 'namespace=~"$namespace"']) {
+        if (!matchers.some((m) => `${m.label}${m.op}"${m.value}"` === needed)) problems.push(`${base}: a job's series without ${needed}`);
+      }
+    }
+  }
+  // Aggregations by a label every metric of the query has.
+  for (const by of expr.matchAll(/\bby \(([^)]*)\)/g)) {
+    for (const label of (by[1] as string).split(',').map((l) => l.trim())) {
+      for (const name of names) {
+        const [base, metric] = found(name);
+        if (metric?.labels && !metric.labels.includes(label)) problems.push(`${base}: by (${label}), a label it does not have`);
+      }
+    }
+  }
+  return [...new Set(problems)];
+}
+
 describe('the Grafana dashboard', () => {
   const dashboard = JSON.parse(readFileSync(path.join(MONITORING, 'grafana-dashboard.json'), 'utf8')) as {
     uid: string;
+    templating: { list: { name: string; definition?: string }[] };
     panels: { type: string; title: string; datasource?: { type: string; uid: string }; targets?: { expr: string; datasource: { type: string } }[] }[];
   };
   const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ panel: p.title, expr: t.expr, type: t.datasource.type })));
   const declared = declaredMetrics();
 
-  test('the metrics modules were found (so the checks below can fail)', () => {
-    expect(declared.get('sedna_gm_rounds_total')).toBe('counter');
-    expect(declared.get('sedna_worker_inference_duration_seconds')).toBe('histogram');
-    expect(declared.get('apiserver_request_total')).toBe('counter');
+  test('the metrics modules were found, with their labels (so the checks below can fail)', () => {
+    expect(declared.get('sedna_gm_rounds_total')).toEqual({ type: 'counter', labels: ['namespace', 'sedna_job', 'result'] });
+    expect(declared.get('sedna_worker_inference_duration_seconds')).toEqual({ type: 'histogram', labels: ['namespace', 'sedna_job', 'worker', 'model_version', 'le'] });
+    expect(declared.get('sedna_lc_trigger_checks_total')).toEqual({ type: 'counter', labels: ['node', 'stage', 'result'] });
+    expect(declared.get('apiserver_request_total')).toEqual({ type: 'counter', labels: ['verb', 'group', 'version', 'resource', 'subresource', 'scope', 'code'] });
+  });
+
+  test('the query checks refuse what the dashboard had wrong: a value the code does not write, the label job, a job query without $namespace', () => {
+    expect(queryProblems('sum by (stage, result) (increase(sedna_lc_trigger_checks_total{stage="Train", result=~"fire|Completed"}[5m]))', declared)).toEqual([
+      'sedna_lc_trigger_checks_total: stage="Train" is not a value the code writes (train, eval, deploy)',
+      'sedna_lc_trigger_checks_total: result="Completed" is not a value the code writes (fire, wait)',
+    ]);
+    expect(queryProblems('sum by (job) (increase(sedna_gm_rounds_total{job=~"$job"}[5m]))', declared)).toEqual([
+      'sedna_gm_rounds_total: no label job',
+      'sedna_gm_rounds_total: a job\'s series without sedna_job=~"$job"',
+      'sedna_gm_rounds_total: a job\'s series without namespace=~"$namespace"',
+      'sedna_gm_rounds_total: by (job), a label it does not have',
+    ]);
+    expect(queryProblems('rate(sedna_lc_outbox_depth[5m])', declared)).toEqual(['sedna_lc_outbox_depth: rate or increase of a gauge']);
+  });
+
+  test('its namespace and job lists come from a series every job has from its creation (sedna_gm_job_info), by sedna_job', () => {
+    const variables = Object.fromEntries(dashboard.templating.list.map((v) => [v.name, v.definition]));
+    expect(variables.namespace).toBe('label_values(sedna_gm_job_info, namespace)');
+    expect(variables.job).toBe('label_values(sedna_gm_job_info{namespace=~"$namespace"}, sedna_job)');
+    expect(declared.get('sedna_gm_job_info')).toEqual({ type: 'gauge', labels: ['namespace', 'sedna_job', 'kind'] });
   });
 
   test('has the panels the issue asks for', () => {
@@ -110,17 +223,8 @@ describe('the Grafana dashboard', () => {
     expect(dashboard.panels.filter((p) => p.type === 'logs').every((p) => p.datasource?.type === 'loki')).toBe(true);
   });
 
-  test.each(queries.filter((q) => q.type === 'prometheus').map((q) => [q.panel, q.expr] as const))('%s queries only metrics the code declares: %s', (_panel, expr) => {
-    const names = [...expr.matchAll(/\b((?:sedna|apiserver)_[a-z_]+)\b/g)].map((m) => m[1] as string);
-    expect(names.length).toBeGreaterThan(0);
-    for (const name of names) {
-      const base = name.replace(/_(bucket|sum|count)$/, '');
-      const type = declared.get(name) ?? declared.get(base);
-      expect([name, type === undefined ? 'not declared' : 'declared']).toEqual([name, 'declared']);
-      if (name.endsWith('_bucket')) expect([name, type]).toEqual([name, 'histogram']);
-      // rate() and increase() of a gauge are wrong; of a counter, right.
-      if (new RegExp(`(rate|increase)\\(${name}\\b`).test(expr) && !name.endsWith('_bucket')) expect([name, type]).toEqual([name, 'counter']);
-    }
+  test.each(queries.filter((q) => q.type === 'prometheus').map((q) => [q.panel, q.expr] as const))('%s queries only metrics, labels and label values the code declares, a job\'s series by $namespace and $job: %s', (_panel, expr) => {
+    expect(queryProblems(expr, declared)).toEqual([]);
   });
 
   test('the logs panels read the one log record shape (pino JSON: level, name, msg, job, round)', () => {

@@ -155,6 +155,8 @@ test('without the opt-in the same reports are refused (401) and counted; the tra
   const job = await watch.untilCondition({ round: 1, stage: 'Train', type: 'Failed' });
   const failed = conditionsOf(job).find((c) => c.round === 1 && c.stage === 'Train' && c.type === 'Failed');
   expect(failed?.reason).toBe('NoReport');
+  // Not "did not arrive": the LC refused it, and the condition says so with the code and reason it counted.
+  expect(failed?.message).toMatch(/but its report was refused and none was taken within 2s .*: the LC of node \S+ refused its train report \(401 no-token\): worker \S+: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header/);
 
   // The worker tried 5 times, was refused each time, gave up and exited 0 (as the library does).
   const trainer = workerEvents(root).filter((e) => e.role === 'train');

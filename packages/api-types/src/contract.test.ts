@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { conditionAttempt, conditionRound, jobFolder, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, protocolMismatch, rollbackAnnotationValue, userHardExampleFolder, workerAuthOptOut, workerLabelKeys } from './contract.js';
+import { METRIC_LABEL_VALUES, conditionAttempt, conditionRound, decisionLabel, jobFolder, outcomeLabel, parseReportRefusal, stageLabel, reportRefusalMessage, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, protocolMismatch, rollbackAnnotationValue, userHardExampleFolder, workerAuthOptOut, workerLabelKeys } from './contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -165,5 +165,24 @@ describe('userHardExampleFolder', () => {
     const url = expected?.url ?? (mounts.length === 0 ? undefined : '/he_saved');
     const env = url ? [{ name: 'HE_SAVED_URL', value: url === '/x/he_saved' ? '/x/he_saved/' : url }] : [{ name: 'OTHER', value: '1' }];
     expect(userHardExampleFolder({ containers: [{ env, volumeMounts: [...mounts] }], volumes })).toEqual(expected && { ...expected, url: env[0]!.value });
+  });
+});
+
+describe('reportRefusalMessage and parseReportRefusal', () => {
+  test('the message of a refusal is read back; another text is not a refusal', () => {
+    const refusal = { node: 'edge-1', reportKind: 'train', worker: 'helmet-train-x7k2q', code: 401, reason: 'no-token', detail: 'worker helmet-train-x7k2q: no Authorization header;\nsecond line' };
+    const message = reportRefusalMessage(refusal);
+    expect(message).toBe('the LC of node edge-1 refused the train report of worker helmet-train-x7k2q (401 no-token): worker helmet-train-x7k2q: no Authorization header;\nsecond line');
+    expect(parseReportRefusal(message)).toEqual(refusal);
+    expect(parseReportRefusal('the LC of node edge-1 refused the train report of worker w (401): old form')).toBeUndefined();
+  });
+});
+
+describe('metric labels', () => {
+  test('stages, outcomes and decisions in one form: lower case, words joined by _', () => {
+    expect(['Train', 'eval', 'DEPLOY', 'Inference'].map(stageLabel)).toEqual(['train', 'eval', 'deploy', 'unknown']);
+    expect(['Completed', 'failed', 'Running'].map(outcomeLabel)).toEqual(['completed', 'failed', 'unknown']);
+    expect(['Deploy', 'Keep', 'ManualDeploy', 'Rollback', 'Maybe', undefined].map(decisionLabel)).toEqual(['deploy', 'keep', 'manual_deploy', 'rollback', 'unknown', 'unknown']);
+    for (const values of Object.values(METRIC_LABEL_VALUES).flatMap((labels) => Object.values(labels))) for (const v of values) expect(v).toMatch(/^[a-z]+(_[a-z]+)*$/);
   });
 });

@@ -46,6 +46,45 @@ export function workerAuthOptOut(annotations: Readonly<Record<string, string>> |
   return { error: `metadata.annotations["${WORKER_AUTH_ANNOTATION}"]: ${JSON.stringify(value)} is not "${WORKER_AUTH_NONE}" (the only value; remove the annotation to require worker tokens)` };
 }
 
+/** Reason of the Warning event on a job (and on the worker pod it names) when an LC refuses a worker report. */
+export const REPORT_REFUSED_REASON = 'WorkerReportRefused';
+
+/** A worker report an LC refused, as its `WorkerReportRefused` event says it. */
+export interface ReportRefusal {
+  /** The node of the LC that refused it. */
+  node: string;
+  /** The report's kind (`train`, `eval`, `deploy`, `inference`), or `unknown` when its body did not say. */
+  reportKind: string;
+  /** The worker of the URL (`/sedna/workers/{worker}/info`). */
+  worker: string;
+  /** The HTTP status of the refusal. */
+  code: number;
+  /** The `reason` label the LC counted it under in `sedna_lc_worker_reports_rejected_total`. */
+  reason: string;
+  /** The reply's message. */
+  detail: string;
+}
+
+/**
+ * The message of a `WorkerReportRefused` event, which `parseReportRefusal` reads back (the GM quotes it
+ * when a stage ends without a report).
+ *
+ * @example
+ * reportRefusalMessage({ node: 'edge-1', reportKind: 'train', worker: 'w', code: 401, reason: 'no-token', detail: 'no token' });
+ * // 'the LC of node edge-1 refused the train report of worker w (401 no-token): no token'
+ */
+export function reportRefusalMessage(refusal: ReportRefusal): string {
+  return `the LC of node ${refusal.node} refused the ${refusal.reportKind} report of worker ${refusal.worker} (${refusal.code} ${refusal.reason}): ${refusal.detail}`;
+}
+
+/** The refusal a `WorkerReportRefused` event message says, or undefined for another text. */
+export function parseReportRefusal(message: string): ReportRefusal | undefined {
+  const match = /^the LC of node (\S+) refused the (\S+) report of worker (\S+) \((\d{3}) ([a-z-]+)\): ([\s\S]*)$/.exec(message);
+  if (!match) return undefined;
+  const [, node, reportKind, worker, code, reason, detail] = match as unknown as [string, string, string, string, string, string, string];
+  return { node, reportKind, worker, code: Number(code), reason, detail };
+}
+
 /** Annotation of the GM's Lease: the kinds of job the leading GM handles (`IncrementalLearningJob,...`). */
 export const KINDS_ANNOTATION = 'sedna.io/kinds';
 /** Label of the GM's Lease (`true`), so clients find it whatever its name and namespace. */
@@ -387,3 +426,55 @@ export function parseRollbackRequest(value: string, nowMs?: number): RollbackReq
 export function rollbackAnnotationValue(target: number | 'previous', at: Date): string {
   return `${target}@${at.toISOString()}`;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// Metrics: the labels every component's series share (the Grafana dashboard and its test read these)
+
+/**
+ * The label of a learning job's name on the series of the GM, the LCs and the inference workers, beside
+ * `namespace`. Not `job`: Prometheus sets `job` on every series to the target's scrape job, so a learning
+ * job named like a scrape job (`sedna-gm`) would merge with it.
+ */
+export const METRIC_JOB_LABEL = 'sedna_job';
+/** Values of a `stage` label: a job stage in lower case, as every value of an enumerated label. */
+export const METRIC_STAGES = ['train', 'eval', 'deploy'] as const;
+/** Values of the `result` label of a round, a stage or a hot update that ended. */
+export const METRIC_OUTCOMES = ['completed', 'failed'] as const;
+/** Values of a deploy gate's `decision` label (`Deploy`, `Keep`, `ManualDeploy`, `Rollback` in status). */
+export const METRIC_DECISIONS = ['deploy', 'keep', 'manual_deploy', 'rollback'] as const;
+
+/** The `stage` label of a stage (`Train` -> `train`); `unknown` for anything else. */
+export function stageLabel(stage: string): string {
+  const value = stage.toLowerCase();
+  return (METRIC_STAGES as readonly string[]).includes(value) ? value : 'unknown';
+}
+
+/** The `result` label of a condition type that ends something (`Completed` -> `completed`); `unknown` otherwise. */
+export function outcomeLabel(type: string): string {
+  const value = type.toLowerCase();
+  return (METRIC_OUTCOMES as readonly string[]).includes(value) ? value : 'unknown';
+}
+
+/** The `decision` label of a deploy gate's verdict (`ManualDeploy` -> `manual_deploy`); `unknown` otherwise. */
+export function decisionLabel(decision: string | undefined): string {
+  const value = (decision ?? '').replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase();
+  return (METRIC_DECISIONS as readonly string[]).includes(value) ? value : 'unknown';
+}
+
+/**
+ * The values the code writes for the enumerated labels of each metric, one form everywhere: lower case,
+ * words joined by `_` (besides `unknown` for what the code cannot name). The Grafana dashboard's test
+ * checks every label value its queries match against these.
+ */
+export const METRIC_LABEL_VALUES: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  sedna_gm_rounds_total: { result: METRIC_OUTCOMES },
+  sedna_gm_stage_duration_seconds: { stage: METRIC_STAGES, result: METRIC_OUTCOMES },
+  sedna_gm_trigger_latency_seconds: { stage: METRIC_STAGES },
+  sedna_gm_trigger_decisions_total: { stage: METRIC_STAGES, decision: ['fire', ...METRIC_DECISIONS] },
+  sedna_lc_trigger_checks_total: { stage: METRIC_STAGES, result: ['fire', 'wait'] },
+  sedna_lc_triggers_fired_total: { stage: METRIC_STAGES, cause: ['trigger', 'manual'] },
+  sedna_lc_deploy_decisions_total: { decision: METRIC_DECISIONS },
+  sedna_lc_upstream_acks_total: { result: ['ok', 'rejected'] },
+  sedna_worker_inferences_total: { result: ['ok', 'error'] },
+  sedna_worker_model_updates_total: { result: METRIC_OUTCOMES },
+};

@@ -200,5 +200,6 @@ export type {
   UpstreamJobMessage,
   UpstreamDatasetMessage,
   DatasetEvent,
+  JobEvent,
   ModelHotUpdateConfig,
 } from './wire.js';

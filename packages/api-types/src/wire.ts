@@ -159,6 +159,12 @@ export interface IncrementalCondData {
    * condition's message is its own message (if any) followed by this.
    */
   waitingFor?: string;
+  /**
+   * Ours, on the latest condition while the GM cannot act on the job (a missing Dataset, Model or
+   * Secret, an LC not connected): what blocks it. The message is this, then `; ` and the condition's own
+   * message (if any), which comes back alone once nothing blocks.
+   */
+  blocked?: string;
   /** Ours, on deploy conditions: the inference pod was restarted once because it did not confirm the model in time. */
   restarted?: boolean;
   /** Ours, on (Train, Failed) with reason `InvalidSpec`: the `metadata.generation` found invalid. */
@@ -200,7 +206,16 @@ export interface UpstreamJobMessage {
    * Ours: events about the job the GM records as Kubernetes Events, on a message of phase `Event` (status
    * `Warning` or `Normal`), e.g. Warning `WorkerReportRefused` when the LC refused a worker's report.
    */
-  events?: DatasetEvent[];
+  events?: JobEvent[];
+}
+
+/** Ours: an event the LC reports about a job; the GM records it as a Kubernetes Event on the job. */
+export interface JobEvent extends DatasetEvent {
+  /**
+   * A worker pod of the job the event is about too (the worker whose report was refused): the GM records
+   * the event on that pod as well, where it looks when the pod's stage ends without a report.
+   */
+  pod?: string;
 }
 
 /** Phase of an upstream job message that only carries `events` (no stage, no round). */

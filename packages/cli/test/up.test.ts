@@ -20,8 +20,8 @@ interface Child {
   signal: Promise<NodeJS.Signals | null>;
 }
 
-function sednaChild(args: string[], nodeArgs: string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: NO_HOME, SEDNA_HOME: '' } });
+function sednaChild(args: string[], nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Child {
+  const child = spawn(process.execPath, [...nodeArgs, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, HOME: NO_HOME, SEDNA_HOME: '', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,8 +45,8 @@ afterEach(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function up(nodeArgs: string[] = []): Promise<Child> {
-  const child = sednaChild(['up', '--data-dir', dir], nodeArgs);
+async function up(nodeArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<Child> {
+  const child = sednaChild(['up', '--data-dir', dir], nodeArgs, env);
   children.push(child);
   await eventually(() => {
     if (child.process.exitCode !== null) throw new Error(`sedna up exited ${child.process.exitCode}: ${child.stderr()}`);
@@ -57,13 +57,38 @@ async function up(nodeArgs: string[] = []): Promise<Child> {
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 test('sedna up starts everything, writes kubeconfig and endpoint.json with mode 0600, and the other verbs find it', async () => {
   // A data folder made beforehand the usual way (0755) and a GM secret readable by all: both are
   // tightened, and the store, the keys and the LC's folder are private from the start.
   fs.chmodSync(dir, 0o755);
   fs.writeFileSync(path.join(dir, 'gm-secret'), `${'ab'.repeat(32)}\n`);
   fs.chmodSync(path.join(dir, 'gm-secret'), 0o644);
-  const child = await up();
+  // The LC's own environment variables reach sedna up's LC (its metrics listener, its hard-example
+  // budget); what sedna up must set itself (its folder, the GM) is not taken from there.
+  const metricsPort = await freePort();
+  const lcEnv = { SEDNA_LC_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`, SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '77', SEDNA_LC_HARD_EXAMPLES_MAX_BYTES: '123456', SEDNA_LC_DATA_DIR: path.join(dir, 'elsewhere'), GM_ADDRESS: '127.0.0.1:1' };
+  const child = await up([], lcEnv);
+  expect(child.stdout()).toContain(`, metrics http://127.0.0.1:${metricsPort}/metrics`);
+  expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toMatch(/^sedna_lc_gm_connected\{node="edge-node"\} 1$/m);
+  const started = await eventually(() => {
+    const lines = fs.readFileSync(path.join(dir, 'logs', 'lc.log'), 'utf8').split('\n').filter((l) => l.includes('"local controller started"'));
+    expect(lines).toHaveLength(1);
+    return lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  }, 10_000);
+  expect(started).toEqual([expect.objectContaining({ dataDir: path.join(dir, 'lc'), metrics: `http://127.0.0.1:${metricsPort}`, hardExampleBudget: { maxCount: 77, maxBytes: 123456 } })]);
+  expect(fs.existsSync(path.join(dir, 'elsewhere'))).toBe(false);
   expect(child.stdout()).toContain(` sedna WARN tightened ${dir} from 0755 to 0700\n`);
   expect(child.stdout()).toContain(` sedna WARN tightened ${dir}/gm-secret from 0644 to 0600\n`);
   expect(fs.readFileSync(path.join(dir, 'logs', 'sedna.log'), 'utf8')).toContain(`"msg":"tightened ${dir} from 0755 to 0700"`);

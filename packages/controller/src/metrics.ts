@@ -1,15 +1,20 @@
 /**
  * Prometheus metrics of the Global Manager, in a registry of its own (two GMs in one process, as in
- * tests, do not collide): rounds, stage durations, trigger decisions, queue depths, LC connections and
- * upstream messages.
+ * tests, do not collide): the jobs, rounds, stage durations, trigger decisions, queue depths, LC
+ * connections and upstream messages. A job's series carry `namespace` and `sedna_job` (never `job`,
+ * Prometheus' scrape job); enumerated label values are lower case (`@sedna-ts/api-types/contract`'s
+ * `METRIC_LABEL_VALUES`).
  */
+import { METRIC_OUTCOMES } from '@sedna-ts/api-types/contract';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The metrics a Global Manager updates. */
 export interface GmMetrics {
   registry: Registry;
+  /** 1 for each learning job this GM reconciles, from its first reconcile to its deletion (what a dashboard lists jobs from). */
+  jobInfo: Gauge<'namespace' | 'sedna_job' | 'kind'>;
   /** Rounds that ended, by result (`completed`, `failed`). */
-  rounds: Counter<'namespace' | 'job' | 'result'>;
+  rounds: Counter<'namespace' | 'sedna_job' | 'result'>;
   /** Seconds from a stage's Starting (or Ready, for stages without a pod) to its Completed or Failed. */
   stageDuration: Histogram<'stage' | 'result'>;
   /** Seconds from a stage's Ready (its trigger fired) to its Running (the worker started). */
@@ -37,7 +42,8 @@ export function createMetrics(): GmMetrics {
   const registers = [registry];
   return {
     registry,
-    rounds: new Counter({ name: 'sedna_gm_rounds_total', help: 'Rounds of learning jobs that ended, by result', labelNames: ['namespace', 'job', 'result'], registers }),
+    jobInfo: new Gauge({ name: 'sedna_gm_job_info', help: 'One series per learning job, from its creation to its deletion', labelNames: ['namespace', 'sedna_job', 'kind'], registers }),
+    rounds: new Counter({ name: 'sedna_gm_rounds_total', help: 'Rounds of learning jobs that ended, by result', labelNames: ['namespace', 'sedna_job', 'result'], registers }),
     stageDuration: new Histogram({
       name: 'sedna_gm_stage_duration_seconds',
       help: 'Duration of job stages from Starting to Completed or Failed',
@@ -60,4 +66,15 @@ export function createMetrics(): GmMetrics {
     upstreamMessages: new Counter({ name: 'sedna_gm_upstream_messages_total', help: 'Upstream messages from Local Controllers', labelNames: ['kind', 'result'], registers }),
     leader: new Gauge({ name: 'sedna_gm_leader', help: '1 while this replica leads and reconciles', registers }),
   };
+}
+
+/** A job is reconciled: its info series says it exists (a dashboard's job list reads it from the job's creation). */
+export function observeJob(metrics: GmMetrics, namespace: string, name: string, kind: string): void {
+  metrics.jobInfo.set({ namespace, sedna_job: name, kind }, 1);
+}
+
+/** A job is gone: every series of it goes too, so a deleted job does not stay in a dashboard. */
+export function forgetJob(metrics: GmMetrics, namespace: string, name: string, kind: string): void {
+  metrics.jobInfo.remove({ namespace, sedna_job: name, kind });
+  for (const result of METRIC_OUTCOMES) metrics.rounds.remove({ namespace, sedna_job: name, result });
 }

@@ -9,6 +9,7 @@ import { conditionData, latestCondition } from '../src/jobs/conditions.js';
 import { startGlobalManager, type GlobalManager } from '../src/gm/globalManager.js';
 import type { GlobalManagerConfig } from '../src/config.js';
 import { verifyWorkerToken } from '@sedna-ts/api-types/tokens';
+import { reportRefusalMessage } from '@sedna-ts/api-types/contract';
 import { createSedna, eventually, getJob, jobPods, setPodStatus, startCluster, testLogger, trail, type TestCluster } from './cluster.js';
 import { NODE, TRAIN_INPUT, makeJob } from './fixtures.js';
 import { FakeLc } from './lcClient.js';
@@ -120,6 +121,9 @@ describe('one job through the Global Manager', () => {
     expect(job.status?.round).toBe(0);
     expect(job.status?.lastGoodModel).toEqual({ format: 'onnx', url: '/models/deploy/model.onnx' });
     expect(job.metadata.finalizers).toContain('sedna.io/cleanup');
+    // Listed from its creation (a dashboard's job list), before any round ended.
+    const scraped = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
+    expect(scraped).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="IncrementalLearningJob"} 1`);
 
     const [infer] = await eventually('the inference pod', async () => {
       const pods = await podsOf(name, 'inference');
@@ -253,10 +257,13 @@ describe('one job through the Global Manager', () => {
     expect(trail(await getJob(cluster, name))).toEqual(trail(job));
 
     const metrics = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
-    expect(metrics).toContain('sedna_gm_trigger_decisions_total{stage="train",decision="Ready"} 1');
-    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Failed"} 1');
-    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="Train",result="Completed"} 1');
-    expect(metrics).toMatch(/sedna_gm_trigger_latency_seconds_count\{stage="Train"\} [1-9]/);
+    // Stage and outcome labels in one form, lower case, as the LC's and the workers' (METRIC_LABEL_VALUES).
+    expect(metrics).toContain('sedna_gm_trigger_decisions_total{stage="train",decision="fire"} 1');
+    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="train",result="failed"} 1');
+    expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="train",result="completed"} 1');
+    expect(metrics).toMatch(/sedna_gm_trigger_latency_seconds_count\{stage="train"\} [1-9]/);
+    expect(metrics).not.toMatch(/stage="[A-Z]|result="[A-Z]|decision="[A-Z]/);
+    expect(metrics).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="IncrementalLearningJob"} 1`);
     expect(metrics).toContain('sedna_gm_upstream_messages_total{kind="incrementallearningjob",result="duplicate"} 1');
     expect(metrics).toContain('sedna_gm_connected_local_controllers 1');
   });
@@ -299,6 +306,9 @@ describe('one job through the Global Manager', () => {
     expect(left.every((p) => p.metadata?.deletionTimestamp)).toBe(true);
     // The token Secrets are owned by the job: they go with it.
     await eventually('the token Secrets of the job to be collected', async () => ((await workerSecrets()).length === 0 ? true : undefined));
+    // And its series: a deleted job is not listed by the dashboards any more.
+    const metrics = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
+    expect(metrics).not.toContain(`sedna_job="${name}"`);
   });
 });
 
@@ -461,6 +471,29 @@ describe('deadlines of a job (sedna.io/deadlines)', () => {
         'IncrementalLearningJob default/slow-start: metadata.annotations["sedna.io/deadlines"].deployConfirmation: "5x" is not a duration: a number of seconds, a Go-style duration such as "90s", "5m" or "1h30m", or "none"; the GM\'s setting (600s) applies',
       ],
     ]);
+  });
+
+  test("the LC refused the train worker's report: the refusal is an event on the job and on the pod, and NoReport says it was refused, with the code and reason", async () => {
+    const name = 'refused-report';
+    const podName = (await trainPodStarting(name, '{"reportAfterPodEnded":"1s"}')).metadata!.name!;
+    await setPodStatus(cluster, podName, 'Running');
+    await jobAt(name, 'Train/Running/1');
+    const message = reportRefusalMessage({ node: NODE, reportKind: 'train', worker: podName, code: 401, reason: 'no-token', detail: `worker ${podName}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` });
+    expect(await report('incrementallearningjob', name, { phase: 'Event', status: 'Warning', events: [{ type: 'Warning', reason: 'WorkerReportRefused', message, pod: podName }] }, `${name}-refused`)).toEqual({ ok: true });
+    await eventually('the refusal on the pod', async () => {
+      const events = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${podName},reason=WorkerReportRefused` });
+      return events.items.length === 1 ? true : undefined;
+    });
+    await setPodStatus(cluster, podName, 'Succeeded');
+    const failed = await jobAt(name, 'Train/Failed/1/NoReport');
+    expect(failed.status!.conditions!.find((c) => c.reason === 'NoReport')!.message).toMatch(
+      new RegExp(`^worker pod ${podName} succeeded at \\S+ but its report was refused and none was taken within 1s \\(sedna.io/deadlines reportAfterPodEnded\\): the LC of node ${NODE} refused its train report \\(401 no-token\\): worker ${podName}: no Authorization`),
+    );
+    const onJob = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: `involvedObject.name=${name},reason=WorkerReportRefused` });
+    expect(onJob.items.map((e) => e.message)).toEqual([message]);
+    // A pod that is not the job's is not written to.
+    expect(await report('incrementallearningjob', name, { phase: 'Event', status: 'Warning', events: [{ type: 'Warning', reason: 'WorkerReportRefused', message, pod: 'someone-else' }] }, `${name}-other`)).toEqual({ ok: true });
+    expect(await report('incrementallearningjob', name, { phase: 'Event', status: 'Warning', events: [{ type: 'Warning', reason: 'WorkerReportRefused', message, pod: 7 }] }, `${name}-bad`)).toMatchObject({ ok: false, error: expect.stringContaining('events[0].pod: 7 is not a pod name') });
   });
 
   test('the LC goes away after the train pod ended: past reportAfterPodEnded the job still waits for it, and the report it replays on reconnecting completes the stage', async () => {

@@ -21,6 +21,8 @@ test('the public export list is pinned', () => {
     'takePidLockSync',
     'tempPathFor',
     'tightenPrivateFilesSync',
+    'utf8Head',
+    'utf8Tail',
     'writeAtomic',
     'writeFileAtomic',
     'writeFileAtomicSync',

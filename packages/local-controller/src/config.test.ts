@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { configFromEnv, resolveConfig, type LocalControllerConfig } from './config.js';
+import { configFromEnv, resolveConfig, settingsFromEnv, type LocalControllerConfig } from './config.js';
 import { LocalControllerError } from './errors.js';
 
 const good: LocalControllerConfig = { nodeName: 'edge-1', gmUrl: 'ws://127.0.0.1:9000/', nodeToken: 'abc', dataDir: '/tmp/lc' };
@@ -108,5 +108,24 @@ describe('configFromEnv', () => {
     expect(() => configFromEnv({ NODENAME: 'a', SEDNA_NODE_TOKEN: 't' })).toThrow('LC env GM_ADDRESS (gmUrl): is not set (host:port of the GM)');
     expect(() => configFromEnv({ GM_ADDRESS: 'g:1', NODENAME: 'a' })).toThrow('LC env SEDNA_NODE_TOKEN (nodeToken): is not set, nor SEDNA_LC_TOKEN_FILE (tokenFile)');
     expect(() => configFromEnv({ GM_ADDRESS: 'g:1', NODENAME: 'a', SEDNA_NODE_TOKEN: 't', BIND_PORT: 'ninety' })).toThrow('LC env BIND_PORT (port): "ninety" is not a number');
+  });
+});
+
+describe('settingsFromEnv', () => {
+  test('the settings of the environment other than who the LC is and where it connects, only those set', () => {
+    expect(settingsFromEnv({})).toEqual({});
+    expect(settingsFromEnv({ GM_ADDRESS: 'gm:9000', NODENAME: 'n', SEDNA_NODE_TOKEN: 't', SEDNA_LC_DATA_DIR: '/d', HOSTNAME: 'h' })).toEqual({});
+    expect(
+      settingsFromEnv({
+        SEDNA_LC_METRICS_ADDRESS: '0.0.0.0:9101',
+        SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '50',
+        SEDNA_LC_HARD_EXAMPLES_MAX_BYTES: '1048576',
+        SEDNA_LC_TIME_ZONE: 'Europe/Paris',
+        SEDNA_LC_DATA_ROOTS: '/data:/mnt',
+        BIND_PORT: '9200',
+      }),
+    ).toEqual({ metricsAddress: '0.0.0.0:9101', hardExampleBudget: { maxCount: 50, maxBytes: 1048576 }, timeZone: 'Europe/Paris', dataRoots: ['/data', '/mnt'], port: 9200 });
+    expect(settingsFromEnv({ SEDNA_LC_HARD_EXAMPLES_MAX_COUNT: '7' })).toEqual({ hardExampleBudget: { maxCount: 7 } });
+    expect(() => settingsFromEnv({ SEDNA_LC_HARD_EXAMPLES_MAX_BYTES: 'lots' })).toThrow('LC env SEDNA_LC_HARD_EXAMPLES_MAX_BYTES (hardExampleBudget.maxBytes): "lots" is not a number');
   });
 });

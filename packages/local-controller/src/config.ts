@@ -341,6 +341,39 @@ function envString(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /**
+ * The settings of the environment variables of `CONFIG_ENV` other than who the LC is and where it
+ * connects (GM_ADDRESS, NODENAME, SEDNA_NODE_TOKEN, SEDNA_LC_TOKEN_FILE, SEDNA_LC_DATA_DIR): only those
+ * set. What `configFromEnv` builds on, and what an LC started by another program (`sedna up`) takes from
+ * that program's environment. `resolveConfig` validates the values.
+ *
+ * @example
+ * settingsFromEnv({ SEDNA_LC_METRICS_ADDRESS: '0.0.0.0:9101' }); // { metricsAddress: '0.0.0.0:9101' }
+ */
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Partial<LocalControllerConfig> {
+  const settings: Partial<LocalControllerConfig> = {};
+  const optional: Array<[keyof LocalControllerConfig, string | number | undefined]> = [
+    ['port', envNumber(env, 'BIND_PORT', 'port')],
+    ['bindHost', envString(env, 'BIND_ADDRESS')],
+    ['advertiseUrl', envString(env, 'SEDNA_LC_ADVERTISE_URL')],
+    ['metricsAddress', envString(env, 'SEDNA_LC_METRICS_ADDRESS')],
+    ['hostRoot', envString(env, 'ROOTFS_MOUNT_DIR')],
+    ['roundRetention', envNumber(env, 'SEDNA_LC_ROUND_RETENTION', 'roundRetention')],
+    ['timeZone', envString(env, 'SEDNA_LC_TIME_ZONE')],
+    ['datasetPollSeconds', envNumber(env, 'SEDNA_LC_POLL_SECONDS', 'datasetPollSeconds')],
+    ['datasetReadTimeoutSeconds', envNumber(env, 'SEDNA_LC_READ_TIMEOUT_SECONDS', 'datasetReadTimeoutSeconds')],
+    ['hotUpdateRoot', envString(env, 'SEDNA_LC_HOT_UPDATE_ROOT')],
+    ['hardExampleRoot', envString(env, 'SEDNA_LC_HARD_EXAMPLE_ROOT')],
+  ];
+  for (const [field, value] of optional) if (value !== undefined) (settings as Record<string, unknown>)[field] = value;
+  const dataRoots = envString(env, 'SEDNA_LC_DATA_ROOTS');
+  if (dataRoots !== undefined) settings.dataRoots = dataRoots.split(/[:,]/).map((r) => r.trim()).filter((r) => r !== '');
+  const maxCount = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_COUNT', 'hardExampleBudget.maxCount');
+  const maxBytes = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_BYTES', 'hardExampleBudget.maxBytes');
+  if (maxCount !== undefined || maxBytes !== undefined) settings.hardExampleBudget = { ...(maxCount !== undefined ? { maxCount } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) };
+  return settings;
+}
+
+/**
  * The config from environment variables (see `CONFIG_ENV`); `resolveConfig` then validates it. `uid` is
  * the user the LC runs as: for root (0), an unset `SEDNA_LC_DATA_ROOTS` allows no folder at all.
  */
@@ -358,28 +391,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env, uid: number 
     ...(nodeToken ? { nodeToken } : {}),
     ...(tokenFile ? { tokenFile } : {}),
     dataDir: envString(env, 'SEDNA_LC_DATA_DIR') ?? '/var/lib/sedna',
-    port: envNumber(env, 'BIND_PORT', 'port') ?? 9100,
+    port: 9100,
+    ...settingsFromEnv(env),
   };
-  const optional: Array<[keyof LocalControllerConfig, string | number | undefined]> = [
-    ['bindHost', envString(env, 'BIND_ADDRESS')],
-    ['advertiseUrl', envString(env, 'SEDNA_LC_ADVERTISE_URL')],
-    ['metricsAddress', envString(env, 'SEDNA_LC_METRICS_ADDRESS')],
-    ['hostRoot', envString(env, 'ROOTFS_MOUNT_DIR')],
-    ['roundRetention', envNumber(env, 'SEDNA_LC_ROUND_RETENTION', 'roundRetention')],
-    ['timeZone', envString(env, 'SEDNA_LC_TIME_ZONE')],
-    ['datasetPollSeconds', envNumber(env, 'SEDNA_LC_POLL_SECONDS', 'datasetPollSeconds')],
-    ['datasetReadTimeoutSeconds', envNumber(env, 'SEDNA_LC_READ_TIMEOUT_SECONDS', 'datasetReadTimeoutSeconds')],
-    ['hotUpdateRoot', envString(env, 'SEDNA_LC_HOT_UPDATE_ROOT')],
-    ['hardExampleRoot', envString(env, 'SEDNA_LC_HARD_EXAMPLE_ROOT')],
-  ];
-  for (const [field, value] of optional) if (value !== undefined) (config as unknown as Record<string, unknown>)[field] = value;
-  const dataRoots = envString(env, 'SEDNA_LC_DATA_ROOTS');
   // Secure by default: an LC running as root reads whatever a Dataset names, so without a list it reads
   // nothing (each Dataset says why); an LC running as a user reads what that user can.
-  if (dataRoots !== undefined) config.dataRoots = dataRoots.split(/[:,]/).map((r) => r.trim()).filter((r) => r !== '');
-  else if (uid === 0) config.dataRoots = [];
-  const maxCount = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_COUNT', 'hardExampleBudget.maxCount');
-  const maxBytes = envNumber(env, 'SEDNA_LC_HARD_EXAMPLES_MAX_BYTES', 'hardExampleBudget.maxBytes');
-  if (maxCount !== undefined || maxBytes !== undefined) config.hardExampleBudget = { maxCount, maxBytes };
+  if (config.dataRoots === undefined && uid === 0) config.dataRoots = [];
   return config;
 }

@@ -57,9 +57,12 @@ export function jobFrame(resourceKind: string, namespace: string, name: string, 
   };
 }
 
-/** An upstream frame of Warning events about a job (phase `Event`): the GM records them on the job. */
-export function jobWarningFrame(resourceKind: string, namespace: string, name: string, reason: string, message: string): WireFrame {
-  return jobFrame(resourceKind, namespace, name, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [{ type: 'Warning', reason, message }] });
+/**
+ * An upstream frame of a Warning event about a job (phase `Event`): the GM records it on the job, and
+ * on the job's worker pod `pod` when given.
+ */
+export function jobWarningFrame(resourceKind: string, namespace: string, name: string, reason: string, message: string, pod?: string): WireFrame {
+  return jobFrame(resourceKind, namespace, name, { phase: JOB_EVENT_PHASE, status: 'Warning', events: [{ type: 'Warning', reason, message, ...(pod ? { pod } : {}) }] });
 }
 
 /** An upstream `status` frame about a dataset. */

@@ -27,6 +27,7 @@ test('the public export list is pinned', () => {
     'resolveMetric',
     'routeReport',
     'runLocalController',
+    'settingsFromEnv',
     'startLocalController',
     'timeOfDay',
     'timerInRange',

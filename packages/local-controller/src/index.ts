@@ -1,6 +1,6 @@
 // The Local Controller.
 export { startLocalController } from './localController.js';
-export { resolveConfig, configFromEnv, CONFIG_ENV } from './config.js';
+export { resolveConfig, configFromEnv, settingsFromEnv, CONFIG_ENV } from './config.js';
 export { runLocalController } from './main.js';
 export { VERSION } from './version.js';
 

@@ -26,7 +26,7 @@ import { VERSION } from './version.js';
 import { startWorkerApi, type WorkerApi } from './workers/workerApi.js';
 import { NodeCredential } from './gm/nodeCredential.js';
 import { createObjectApplier, type ObjectApplier } from './gm/objectApplier.js';
-import { createReportHandler } from './workers/reportHandler.js';
+import { countReportReply, createReportHandler } from './workers/reportHandler.js';
 import { authenticateWorker } from './workers/workerAuth.js';
 
 
@@ -139,17 +139,10 @@ function serveWorkers(parts: Parts): Promise<WorkerApi> {
     port: config.port,
     logger: ctx.logger,
     handlers: {
-      authenticate: (name, token) => {
-        const auth = authenticateWorker(name, token, credential.workerKey, config.nodeName);
-        // A refused token is worth a line and a count: a worker misconfigured, or someone trying tokens.
-        if (!auth.ok) {
-          ctx.metrics.workerReportsRejected.inc({ code: String(auth.reply.status), reason: auth.reply.status === 503 ? 'not-ready' : 'bad-token' });
-          ctx.logger.warn({ worker: name, status: auth.reply.status }, auth.reply.message);
-        }
-        return auth;
-      },
+      authenticate: (name, token) => authenticateWorker(name, token, credential.workerKey, config.nodeName),
+      // A refused token is worth a line and a count: a worker misconfigured, or someone trying tokens.
       refused: (name, out, reason) => {
-        ctx.metrics.workerReportsRejected.inc({ code: String(out.status), reason });
+        countReportReply(ctx.metrics, out.status, reason);
         ctx.logger.warn({ worker: name, status: out.status }, out.message);
       },
       report: createReportHandler({ ctx, jobs, stopping: () => state.stopping }),
@@ -279,7 +272,9 @@ async function start(config: ResolvedConfig, kinds: readonly LcJobKind[], logger
   const client = connectToGm(parts, url, createObjectApplier(ctx, datasets, jobs), () => connectionWaiters.forEach((wake) => wake()));
   parts.state.gm = client;
   client.start();
-  logger.info({ url, gm: config.gmUrl, dataDir: config.dataDir, kinds: kinds.map((k) => k.kind), jobs: jobs.size, outbox: ctx.outbox.depth }, 'local controller started');
+  // The settings an operator sets by environment, so a log says which took effect.
+  const settings = { metrics: metricsServer?.url, hardExampleBudget: config.hardExampleBudget, roundRetention: config.roundRetention, timeZone: config.timeZone, dataRoots: config.dataRoots };
+  logger.info({ url, gm: config.gmUrl, dataDir: config.dataDir, kinds: kinds.map((k) => k.kind), jobs: jobs.size, outbox: ctx.outbox.depth, ...settings }, 'local controller started');
 
   let stopped: Promise<void> | undefined;
   return {

@@ -58,7 +58,7 @@ describe('a job with an inference worker', () => {
     await writeFile(join(folder, '1750000000000-000000.meta.json'), JSON.stringify({ result: [[0, 0, 5, 5, 0.3, 1]], modelVersion: null, time: '2025-06-15T15:06:40.000Z' }));
     const index = await waitFor(async () => ((await readHardExampleIndex(folder)).length === 1 ? readHardExampleIndex(folder) : undefined), 'the example indexed');
     expect(index[0]).toMatchObject({ id: '1750000000000-000000', path: join(folder, '1750000000000-000000.png'), modelVersion: null, result: [[0, 0, 5, 5, 0.3, 1]] });
-    expect(await lc.metrics()).toMatch(/sedna_lc_hard_examples\{namespace="default",job="helmet",node="edge-1"\} 1/);
+    expect(await lc.metrics()).toMatch(/sedna_lc_hard_examples\{namespace="default",sedna_job="helmet",node="edge-1"\} 1/);
   });
 
   test("(Deploy, Running) publishes the hot update and leaves the completion to the worker's report", async () => {
@@ -88,12 +88,15 @@ describe('a job with an inference worker', () => {
     expect(gm.jobMessages().filter((m) => m.phase === 'Deploy' && m.status === 'Completed')).toEqual([]);
   });
 
-  test('deleting the job removes its LC state and hot-update folder; its hard examples stay', async () => {
+  test('deleting the job removes its LC state, hot-update folder and series; its hard examples stay', async () => {
     const hot = lc.hotUpdateDir('default', 'helmet');
     const state = join(dir, 'lc', 'jobs', 'default', 'helmet');
     expect(await exists(state)).toBe(true);
+    expect(await lc.metrics()).toContain('sedna_job="helmet"');
     gm.delete('incrementallearningjob', 'default', 'helmet');
     await waitFor(async () => !(await exists(hot)) && !(await exists(state)), 'the job forgotten');
+    // A deleted job's series go (a dashboard would list it for ever otherwise).
+    await waitFor(async () => !(await lc.metrics()).includes('sedna_job="helmet"'), 'the series of the job gone');
     expect(await readHardExampleIndex(lc.hardExampleDir('default', 'helmet'))).toHaveLength(1);
     expect(await exists(join(dir, 'lc', 'objects', 'incrementallearningjob', 'default', 'helmet.json'))).toBe(false);
   });

@@ -315,15 +315,15 @@ describe('an incremental-learning round on the LC', () => {
   test('metrics count triggers, decisions and the outbox', async () => {
     // The last round's cut may still be on its way when the outbox first drains: a fire is counted once
     // its message is in the outbox and its intent closed.
-    const sixth = /sedna_lc_triggers_fired_total\{stage="Train",cause="trigger",node="edge-1"\} 6/;
+    const sixth = /sedna_lc_triggers_fired_total\{stage="train",cause="trigger",node="edge-1"\} 6/;
     await waitFor(async () => lc.outboxDepth === 0 && sixth.test(await lc.metrics()), 'the sixth train trigger carried out and every message acked');
     const text = await lc.metrics();
     expect(text).toMatch(sixth);
-    expect(text).toMatch(/sedna_lc_triggers_fired_total\{stage="Train",cause="manual",node="edge-1"\} 1/);
-    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="Deploy",node="edge-1"\} 1/);
-    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="Keep",node="edge-1"\} 3/);
-    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="ManualDeploy",node="edge-1"\} 1/);
-    expect(text).toMatch(/sedna_lc_samples_returned_total\{namespace="default",job="helmet",node="edge-1"\} [1-9]/);
+    expect(text).toMatch(/sedna_lc_triggers_fired_total\{stage="train",cause="manual",node="edge-1"\} 1/);
+    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="deploy",node="edge-1"\} 1/);
+    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="keep",node="edge-1"\} 3/);
+    expect(text).toMatch(/sedna_lc_deploy_decisions_total\{decision="manual_deploy",node="edge-1"\} 1/);
+    expect(text).toMatch(/sedna_lc_samples_returned_total\{namespace="default",sedna_job="helmet",node="edge-1"\} [1-9]/);
     expect(text).toMatch(/sedna_lc_outbox_depth\{node="edge-1"\} 0/);
   });
 });

@@ -87,7 +87,8 @@ describe('POST /sedna/workers/{name}/info', () => {
     // Told to the GM once (a Warning event on the job), whatever the retries.
     await post(worker, report(), null);
     const told = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Event'), 'the refusal event');
-    expect(told.events).toEqual([{ type: 'Warning', reason: 'WorkerReportRefused', message: expect.stringContaining(`refused the train report of worker ${worker} (401): worker ${worker}: no Authorization`) }]);
+    // On the job, and on the worker's pod (the conditions name it), with the code and the reason counted.
+    expect(told.events).toEqual([{ type: 'Warning', reason: 'WorkerReportRefused', pod: worker, message: `the LC of node edge-1 refused the train report of worker ${worker} (401 no-token): worker ${worker}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header; IncrementalLearningJob default/helmet does not take reports without a token (its annotation sedna.io/worker-auth: none would let its own pods report without one)` }]);
     expect(gm.jobMessages().filter((m) => m.phase === 'Event')).toHaveLength(1);
     expect(await (await fetch(`${lc.url}/metrics`)).text()).toMatch(/sedna_lc_worker_reports_rejected_total\{code="401",reason="no-token",node="edge-1"\} 2/);
     const wrong = await post(worker, report(), tokenOf(gm.nodeToken, 'helmet-train-other', 'train'));
@@ -100,6 +101,23 @@ describe('POST /sedna/workers/{name}/info', () => {
     expect(garbage.status).toBe(403);
     const oldForm = await post(worker, report(), legacyWorkerToken(gm.nodeToken, 'helmet-train-other'));
     expect(oldForm.status).toBe(403);
+  });
+
+  test('without a token, a bad body is 401 as the README says, not 400: who sends a report is checked before what it says', async () => {
+    const cases: Array<[unknown, string]> = [
+      ['{not json', 'the body names no job (namespace, ownerKind, ownerName) that takes reports without one'],
+      [[1, 2], 'the body names no job (namespace, ownerKind, ownerName) that takes reports without one'],
+      [report({ kind: 'training' }), 'IncrementalLearningJob default/helmet does not take reports without a token'],
+      [report({ ownerName: 'nope' }), 'the body names incrementallearningjob default/nope, which the LC of node edge-1 does not hold'],
+      [report({ ownerInfo: { blob: 'x'.repeat(1024 * 1024) } }), 'the body (over 1048576 bytes) was not read'],
+    ];
+    for (const [body, why] of cases) {
+      const response = await post(worker, body, null);
+      expect([response.status, await messageOf(response)]).toEqual([401, `worker ${worker}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header; ${why}${why.startsWith('IncrementalLearningJob') ? ' (its annotation sedna.io/worker-auth: none would let its own pods report without one)' : ''}`]);
+    }
+    // A name that is not URL-encoded: 401 without a token, 400 with one.
+    expect((await post('%E0%A4%A', report(), null)).status).toBe(401);
+    expect((await post('%E0%A4%A', report(), tokenOf(gm.nodeToken, worker, 'train'))).status).toBe(400);
   });
 
   test('a worker of another job cannot report for this one (403, nothing forwarded), nor a worker in another role', async () => {
@@ -199,6 +217,27 @@ describe('POST /sedna/workers/{name}/info', () => {
     expect(metrics).toMatch(/sedna_lc_gm_connected\{node="edge-1"\} 1/);
     expect((await fetch(`${lc.url}/nothing`)).status).toBe(404);
     expect((await fetch(`${lc.url}/sedna/workers/${worker}/info`)).status).toBe(405);
+  });
+
+  test('every refusal is counted in the reports total and in the rejected total alike (400 and 413 included), and a bad body of a worker with a token is told to the GM', async () => {
+    const families = parseMetricsText(await (await fetch(`${lc.url}/metrics`)).text());
+    const byCode = (name: string) => {
+      const out = new Map<string, number>();
+      for (const sample of families.get(name)?.samples ?? []) out.set(sample.labels.code as string, (out.get(sample.labels.code as string) ?? 0) + sample.value);
+      return out;
+    };
+    const total = byCode('sedna_lc_worker_reports_total');
+    const rejected = byCode('sedna_lc_worker_reports_rejected_total');
+    for (const code of ['400', '401', '403', '404', '413']) expect([code, total.get(code)]).toEqual([code, rejected.get(code)]);
+    expect([...rejected.keys()].sort()).toEqual([...total.keys()].filter((c) => Number(c) >= 400).sort());
+    expect(total.get('400')).toBeGreaterThanOrEqual(8);
+    expect(total.get('413')).toBeGreaterThanOrEqual(2);
+    expect(sampleValue(families, 'sedna_lc_worker_reports_total', { kind: 'unknown', status: 'unknown', code: '400', node: 'edge-1' })).toBeGreaterThanOrEqual(2);
+    // Label values only from the known kinds and statuses: a made-up kind is `unknown`, not a new series.
+    expect(sampleValue(families, 'sedna_lc_worker_reports_total', { kind: 'unknown', status: 'completed', code: '400', node: 'edge-1' })).toBe(1);
+    expect(families.get('sedna_lc_worker_reports_total')?.samples.some((x) => x.labels.kind === 'training')).toBe(false);
+    const badBody = gm.jobMessages().find((m) => m.phase === 'Event' && m.events?.[0]?.message.includes('(400 bad-body)'));
+    expect(badBody?.events?.[0]).toMatchObject({ pod: worker, message: expect.stringContaining(`refused the train report of worker ${worker} (400 bad-body): worker report: body is not JSON`) });
   });
 
   test('metricsAddress: the same metrics on a listener of their own, which serves nothing else', async () => {
@@ -355,7 +394,7 @@ describe('sedna.io/worker-auth: none (workers of the original Python library sen
     const event = await waitFor(() => gm.jobMessages().find((m) => m.phase === 'Event'), 'the refusal event');
     expect(event.events?.[0]).toMatchObject({ type: 'Warning', reason: 'WorkerReportRefused' });
     const metrics = await (await fetch(`${lc.url}/metrics`)).text();
-    expect(metrics).toMatch(/sedna_lc_worker_reports_unauthenticated_total\{namespace="default",job="helmet",kind="train",node="edge-1"\} 1/);
+    expect(metrics).toMatch(/sedna_lc_worker_reports_unauthenticated_total\{namespace="default",sedna_job="helmet",kind="train",node="edge-1"\} 1/);
     expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="403",reason="not-bound",node="edge-1"\} 1/);
     expect(metrics).toMatch(/sedna_lc_worker_reports_rejected_total\{code="503",reason="not-ready",node="edge-1"\} 1/);
     expect(gm.jobMessages().filter((m) => m.phase === 'train')).toHaveLength(1);

@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics of an inference worker (prom-client, in a registry of its own, labelled with the
- * job, namespace and worker): inferences and their latency per model version, hard examples found and
+ * job (`sedna_job`), namespace and worker): inferences and their latency per model version, hard examples found and
  * saved, hot updates, and the model version serving now. Served on `GET /metrics` when
  * SEDNA_WORKER_METRICS_ADDRESS is set.
  */
@@ -31,7 +31,8 @@ export class InferenceMetrics {
     const { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } = promClient();
     this.registry = new Registry();
     const registers = [this.registry];
-    this.registry.setDefaultLabels(labels);
+    // `sedna_job` (the contract's METRIC_JOB_LABEL), not `job`: Prometheus sets `job` to the scrape job of every target.
+    this.registry.setDefaultLabels({ namespace: labels.namespace, sedna_job: labels.job, worker: labels.worker });
     collectDefaultMetrics({ register: this.registry, prefix: 'sedna_worker_' });
     this.inferences = new Counter({ name: 'sedna_worker_inferences_total', help: 'Inference calls, by model version and result', labelNames: ['model_version', 'result'], registers });
     this.latency = new Histogram({

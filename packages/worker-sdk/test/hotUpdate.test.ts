@@ -356,7 +356,9 @@ test('SEDNA_WORKER_METRICS_ADDRESS: /metrics counts inferences, latency and hard
     const res = await fetch(`${url}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const m = parseMetricsText(await res.text());
-    const of = { namespace: 'default', job: 'helmet', worker: 'infer-1' };
+    // The job is `sedna_job`: `job` is Prometheus' scrape job.
+    const of = { namespace: 'default', sedna_job: 'helmet', worker: 'infer-1' };
+    expect(m.get('sedna_worker_inferences_total')?.samples.some((s) => 'job' in s.labels)).toBe(false);
     expect(sampleValue(m, 'sedna_worker_inferences_total', { ...of, model_version: 'initial', result: 'ok' })).toBe(3);
     expect(sampleValue(m, 'sedna_worker_inferences_total', { ...of, model_version: 'v2', result: 'ok' })).toBe(1);
     expect(sampleValue(m, 'sedna_worker_hard_examples_total', { model_version: 'initial' })).toBe(2);

@@ -30,6 +30,7 @@ import { CliError } from '../errors.js';
 import type { CliIo } from '../io.js';
 import { DEFAULT_NODE_NAME } from '../server.js';
 import { takeLock } from './upLock.js';
+import { upLcConfig } from './lcConfig.js';
 import { DATA_DIR_FILES } from './upState.js';
 import { createUpLogs, LOGS_DIR, type UpLogs } from './upLogs.js';
 import { VERSION } from '../version.js';
@@ -287,33 +288,32 @@ async function startGm(u: UpContext, kubeConfig: KubeConfig, secret: string, kb:
   return gm;
 }
 
-/** The node's Local Controller, with the token the GM derives for the node. */
+/** The node's Local Controller, with the token the GM derives for the node, configured as `upLcConfig` says. */
 async function startLc(u: UpContext, gm: GlobalManager): Promise<LocalController> {
-  const { startLocalController } = await import('@sedna-ts/local-controller');
+  const { startLocalController, settingsFromEnv } = await import('@sedna-ts/local-controller');
   const localImages = Object.keys(await imageCommands());
   const lc = await u.parts.start(
     'the local controller',
     'lc',
     () =>
-      startLocalController({
-        nodeName: u.node,
-        gmUrl: gm.wsUrl,
-        nodeToken: gm.nodeToken(u.node),
-        dataDir: path.join(u.dataDir, DATA_DIR_FILES.lcDir),
-        // A Dataset must not make the LC copy the GM's secret or the kubeconfig into a round file.
-        deniedRoots: [{ path: u.dataDir, why: 'the data dir of sedna up, which holds its secrets' }],
-        ...(u.options.dataRoots ? { dataRoots: u.options.dataRoots.map((d) => path.resolve(d)) } : {}),
-        port: u.options.lcPort ?? 0,
-        // S3 settings of Datasets whose index is in S3 (S3_ENDPOINT_URL, ACCESS_KEY_ID, SECRET_ACCESS_KEY).
-        s3Env: u.options.io.env,
-        // The node agent runs workers as processes: the GM says which of a job's images cannot run here.
-        localImages,
-        logger: u.logs.logger('lc'),
-      }),
+      startLocalController(
+        upLcConfig(settingsFromEnv(u.options.io.env), {
+          node: u.node,
+          gmUrl: gm.wsUrl,
+          nodeToken: gm.nodeToken(u.node),
+          dataDir: path.join(u.dataDir, DATA_DIR_FILES.lcDir),
+          upDataDir: u.dataDir,
+          ...(u.options.dataRoots ? { dataRoots: u.options.dataRoots.map((d) => path.resolve(d)) } : {}),
+          ...(u.options.lcPort !== undefined ? { port: u.options.lcPort } : {}),
+          localImages,
+          env: u.options.io.env,
+          logger: u.logs.logger('lc'),
+        }),
+      ),
     (l) => () => l.stop(),
   );
   if (!(await lc.waitForGm(30_000))) return u.parts.fail('the local controller', new Error(`it did not connect to the global manager at ${gm.wsUrl} within 30 s`));
-  u.progress(`local controller ${lc.url} (node ${u.node})`);
+  u.progress(`local controller ${lc.url} (node ${u.node})${lc.metricsUrl ? `, metrics ${lc.metricsUrl}/metrics` : ''}`);
   return lc;
 }
 

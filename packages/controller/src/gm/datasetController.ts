@@ -6,7 +6,7 @@
  * quarantine) are recorded as Kubernetes Events of the Dataset, best effort.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ConditionStatus, type Dataset, type DatasetCondition, type DatasetEvent } from '@sedna-ts/api-types';
+import { ConditionStatus, type Dataset, type DatasetCondition, type JobEvent } from '@sedna-ts/api-types';
 import type { GmLogger } from '../config.js';
 import { ControllerError } from '../errors.js';
 import type { Informer } from '../kube/informer.js';
@@ -146,11 +146,14 @@ export class DatasetController {
 
 const CONDITION_STATUSES: readonly string[] = Object.values(ConditionStatus);
 
-/** The events of an LC report, or the message rejecting it (naming the field and the value). */
-export function reportedEvents(where: string, value: unknown): DatasetEvent[] | string {
+/**
+ * The events of an LC report, or the message rejecting it (naming the field and the value). A job's
+ * events may name a worker pod they are about too (`pod`).
+ */
+export function reportedEvents(where: string, value: unknown): JobEvent[] | string {
   if (value === undefined) return [];
   if (!Array.isArray(value)) return `${where}: events: ${JSON.stringify(value)} is not a list`;
-  const out: DatasetEvent[] = [];
+  const out: JobEvent[] = [];
   for (const [i, raw] of value.entries()) {
     const at = `${where}: events[${i}]`;
     const e = raw as Record<string, unknown> | null;
@@ -158,7 +161,8 @@ export function reportedEvents(where: string, value: unknown): DatasetEvent[] | 
     if (e.type !== 'Normal' && e.type !== 'Warning') return `${at}.type: ${JSON.stringify(e.type)} is not Normal or Warning`;
     if (typeof e.reason !== 'string' || !/^[A-Z][A-Za-z0-9]*$/.test(e.reason)) return `${at}.reason: ${JSON.stringify(e.reason)} is not a CamelCase word`;
     if (typeof e.message !== 'string') return `${at}.message: ${JSON.stringify(e.message)} is not a string`;
-    out.push({ type: e.type, reason: e.reason, message: e.message.slice(0, 1024) });
+    if (e.pod !== undefined && (typeof e.pod !== 'string' || e.pod === '')) return `${at}.pod: ${JSON.stringify(e.pod)} is not a pod name`;
+    out.push({ type: e.type, reason: e.reason, message: e.message.slice(0, 1024), ...(typeof e.pod === 'string' ? { pod: e.pod } : {}) });
   }
   return out;
 }

@@ -302,6 +302,8 @@ export async function startLeaderSession(c: ResolvedConfig, metrics: GmMetrics, 
       metrics.reconcileQueueDepth.set(0);
       metrics.connectedNodes.set(0);
       metrics.downstreamQueueDepth.reset();
+      // The jobs are the next leader's to list: a job deleted meanwhile must not stay listed here.
+      metrics.jobInfo.reset();
     })();
     return stopping;
   };

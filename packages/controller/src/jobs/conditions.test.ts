@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { JobCondition } from '@sedna-ts/api-types';
-import { capConditions } from './conditions.js';
+import { MAX_SHORT_MESSAGE_BYTES, capConditions, compactMessages, messageSummary } from './conditions.js';
 
 const condition = (i: number, message = ''): JobCondition => ({ type: 'Waiting', status: 'True', stage: 'Train', round: i, data: JSON.stringify({ round: i }), message });
 
@@ -18,5 +18,23 @@ describe('capConditions', () => {
     expect(kept.map((c) => c.round)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const one = [condition(0, 'm'.repeat(2 * 1024 * 1024))];
     expect(capConditions(one, 200)).toEqual(one);
+  });
+});
+
+describe('messageSummary and compactMessages', () => {
+  test('a summary is one line within the bound, first and last line, cut at a character with …', () => {
+    expect(messageSummary('exit 1: Traceback\n  File "t.py"\nValueError: bad')).toBe('exit 1: Traceback … ValueError: bad');
+    const long = messageSummary(`${'é'.repeat(300)}\n${'x'.repeat(300)}`);
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(MAX_SHORT_MESSAGE_BYTES);
+    expect(long).toMatch(/^é+… … x+…$/);
+    expect(messageSummary(long)).toBe(long);
+  });
+
+  test('the latest message and the newest 3 with log lines stay; the others become their summary, once', () => {
+    const all = [...Array.from({ length: 6 }, (_, i) => condition(i, `failure ${i}\nlog of ${i}`)), condition(6, 'w'.repeat(1000))];
+    const compact = compactMessages(all);
+    expect(compact.slice(3).map((c) => c.message)).toEqual(['failure 3\nlog of 3', 'failure 4\nlog of 4', 'failure 5\nlog of 5', 'w'.repeat(1000)]);
+    expect(compact.slice(0, 3).map((c) => c.message)).toEqual(['failure 0 … log of 0', 'failure 1 … log of 1', 'failure 2 … log of 2']);
+    expect(compactMessages(compact)).toEqual(compact);
   });
 });

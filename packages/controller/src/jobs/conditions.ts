@@ -11,6 +11,7 @@ import {
   type JobCondition,
 } from '@sedna-ts/api-types';
 import { MAX_STATUS_BYTES, parseConditionData } from '@sedna-ts/api-types/contract';
+import { utf8Head } from '@sedna-ts/internal';
 
 export { conditionAttempt, conditionRound, latestCondition } from '@sedna-ts/api-types/contract';
 
@@ -87,6 +88,73 @@ export function makeCondition(spec: NewCondition, now: string): JobCondition {
   if (spec.reason) condition.reason = spec.reason;
   if (spec.message) condition.message = spec.message;
   return condition;
+}
+
+/** The newest messages with several lines (a failure with its worker's log lines) that are kept whole. */
+export const FULL_MESSAGES = 3;
+/** Most UTF-8 bytes of one condition message the GM writes (a longer one is cut, marked with `…`). */
+export const MAX_MESSAGE_BYTES = 4096;
+/** Most UTF-8 bytes of every other message: one line, its first and, when it had more, its last. */
+export const MAX_SHORT_MESSAGE_BYTES = 256;
+
+/**
+ * What the messages of `count` conditions take at most, in UTF-8 bytes, however many rounds fail: the
+ * latest condition's and the newest {@link FULL_MESSAGES} with log lines whole, every other one line
+ * (65.5 KiB for 200 conditions).
+ */
+export function messagesBound(count: number): number {
+  const whole = Math.min(count, FULL_MESSAGES + 1);
+  return whole * MAX_MESSAGE_BYTES + (count - whole) * MAX_SHORT_MESSAGE_BYTES;
+}
+
+/** `text` within `maxBytes`, cut at a character and ended with `…` (3 bytes) when cut. */
+function cut(text: string, maxBytes: number): string {
+  return Buffer.byteLength(text) <= maxBytes ? text : `${utf8Head(text, Math.max(0, maxBytes - 3))}…`;
+}
+
+/**
+ * A message in one line of at most `maxBytes`: its first line and, when it had more, ` … ` and its last
+ * (a worker's log tail: the exit code and the log's first line, then the error it ended with).
+ *
+ * @example
+ * messageSummary('worker pod p failed: exit 1: Traceback\n  File "t.py"\nValueError: bad');
+ * // 'worker pod p failed: exit 1: Traceback … ValueError: bad'
+ */
+export function messageSummary(message: string, maxBytes = MAX_SHORT_MESSAGE_BYTES): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+  const first = lines[0] ?? '';
+  if (lines.length <= 1) return cut(first, maxBytes);
+  const last = cut(lines[lines.length - 1] as string, Math.floor(maxBytes / 2));
+  return `${cut(first, maxBytes - Buffer.byteLength(last) - 5)} … ${last}`;
+}
+
+/**
+ * Keeps the messages of a job's conditions bounded however many rounds fail (each failure carries up to
+ * 2 KiB of its worker's log): the latest condition's message (the job's state now) and the newest
+ * {@link FULL_MESSAGES} messages with several lines stay whole (cut at {@link MAX_MESSAGE_BYTES}); every
+ * other one becomes its {@link messageSummary}, one line of at most {@link MAX_SHORT_MESSAGE_BYTES}.
+ * Reasons, types and data are untouched. Applied at every decision: a summary is its own summary, so a
+ * condition changes once.
+ */
+export function compactMessages(conditions: readonly JobCondition[]): JobCondition[] {
+  let full = 0;
+  const out = [...conditions];
+  for (let i = out.length - 1; i >= 0; i--) {
+    const condition = out[i] as JobCondition;
+    const message = condition.message;
+    if (message === undefined) continue;
+    const lines = message.includes('\n');
+    let compact: string;
+    if (i === out.length - 1 || (lines && full < FULL_MESSAGES)) {
+      compact = cut(message, MAX_MESSAGE_BYTES);
+      if (lines && i < out.length - 1) full++;
+    } else compact = lines || Buffer.byteLength(message) > MAX_SHORT_MESSAGE_BYTES ? messageSummary(message) : message;
+    if (compact !== message) out[i] = { ...condition, message: compact };
+  }
+  return out;
 }
 
 /**

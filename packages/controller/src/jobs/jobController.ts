@@ -8,6 +8,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { KubernetesObject, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { JOB_EVENT_PHASE, JobConditionType, type Dataset, type Model } from '@sedna-ts/api-types';
+import { decisionLabel, outcomeLabel, stageLabel } from '@sedna-ts/api-types/contract';
 import { reportedEvents } from '../gm/datasetController.js';
 import type { GmLogger } from '../config.js';
 import { ConditionReason, conditionAttempt, conditionRound, findLastCondition, timeMs } from './conditions.js';
@@ -19,7 +20,7 @@ import type { JobPolicy, LearningJob } from './jobPolicy.js';
 import { isConflict, isNotFound, type KubeApi, type SednaApiObject } from '../kube/kubeApi.js';
 import { ATTEMPT_LABEL, CLEANUP_FINALIZER, ROUND_LABEL, labelSelector, workerLabelKeys } from './labels.js';
 import type { UpstreamFrame, UpstreamHandler, UpstreamResult } from '../lc/lcServer.js';
-import type { GmMetrics } from '../metrics.js';
+import { forgetJob, observeJob, type GmMetrics } from '../metrics.js';
 import { observePod, type ObservedPod } from './observedPod.js';
 import {
   decide,
@@ -119,16 +120,27 @@ export class JobController<J extends LearningJob> {
     return outcome.result === 'rejected' ? { result: 'rejected', error: `${where}: ${outcome.detail ?? 'rejected'}` } : { result: outcome.result };
   };
 
-  /** Records the events an LC reports about a job (a worker report it refused, say) as Kubernetes Events; no status change. */
+  /**
+   * Records the events an LC reports about a job (a worker report it refused, say) as Kubernetes Events
+   * on the job, and on the worker pod an event names when that pod is one of the job's (where the state
+   * machine looks when the pod's stage ends without a report); no status change.
+   */
   private async recordEvents(job: J, where: string, node: string, value: unknown): Promise<UpstreamResult> {
     const events = reportedEvents(where, value);
     if (typeof events === 'string') return { result: 'rejected', error: events };
     if (events.length === 0) return { result: 'rejected', error: `${where}: an ${JOB_EVENT_PHASE} message without events` };
+    const namespace = job.metadata.namespace ?? 'default';
+    const keys = workerLabelKeys(this.deps.policy.resourceKind);
     for (const event of events) {
-      this.deps.logger.warn({ job: `${job.metadata.namespace ?? 'default'}/${job.metadata.name ?? ''}`, node, reason: event.reason }, event.message);
-      await this.deps.api.createEvent(job, event.type, event.reason, event.message).catch((error: unknown) => {
-        this.deps.logger.warn({ job: where, reason: event.reason, error: (error as Error).message }, 'an event from the LC could not be recorded');
-      });
+      this.deps.logger.warn({ job: `${namespace}/${job.metadata.name ?? ''}`, node, reason: event.reason, ...(event.pod ? { pod: event.pod } : {}) }, event.message);
+      const pod = event.pod ? this.deps.pods.get(event.pod, namespace) : undefined;
+      const ofJob = pod?.metadata?.labels?.[keys.name] === job.metadata.name && (pod?.metadata?.labels?.[keys.uid] ?? job.metadata.uid) === job.metadata.uid;
+      const about = ofJob && pod ? [job, { apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }] : [job];
+      for (const object of about) {
+        await this.deps.api.createEvent(object, event.type, event.reason, event.message).catch((error: unknown) => {
+          this.deps.logger.warn({ job: where, reason: event.reason, error: (error as Error).message }, 'an event from the LC could not be recorded');
+        });
+      }
     }
     return { result: 'applied' };
   }
@@ -226,8 +238,10 @@ export class JobController<J extends LearningJob> {
       this.deps.expectations.forget(key);
       this.problems.delete(key);
       this.recorded.delete(key);
+      forgetJob(this.deps.metrics, namespace, name, policy.kind);
       return {};
     }
+    observeJob(this.deps.metrics, namespace, name, policy.kind);
     if (job.metadata.deletionTimestamp) return this.finalize(job, key);
     const invalid = specProblem(job, policy) ?? this.deps.conflict?.(job);
     if (invalid) return this.refuseSpec(job, key, invalid);
@@ -489,13 +503,13 @@ export class JobController<J extends LearningJob> {
     const conditions = decision.status.conditions ?? [];
     for (const c of decision.appended) {
       if (c.type === JobConditionType.Ready && c.reason !== 'Retry' && c.stage !== 'Deploy') {
-        metrics.triggerDecisions.inc({ stage: c.stage.toLowerCase(), decision: 'Ready' });
+        metrics.triggerDecisions.inc({ stage: stageLabel(c.stage), decision: 'fire' });
       }
       if (c.type === JobConditionType.Running) {
         const round = conditionRound(c, 0);
         const ready = findLastCondition(conditions, (s) => s.stage === c.stage && s.type === JobConditionType.Ready && conditionRound(s, 0) === round);
         const seconds = (timeMs(c.lastTransitionTime) - timeMs(ready?.lastTransitionTime)) / 1000;
-        if (Number.isFinite(seconds) && seconds >= 0) metrics.triggerLatency.observe({ stage: c.stage }, seconds);
+        if (Number.isFinite(seconds) && seconds >= 0) metrics.triggerLatency.observe({ stage: stageLabel(c.stage) }, seconds);
       }
       if (c.type === JobConditionType.Completed || c.type === JobConditionType.Failed) {
         const round = conditionRound(c, 0);
@@ -505,13 +519,13 @@ export class JobController<J extends LearningJob> {
           (s) => s.stage === c.stage && (s.type === JobConditionType.Starting || s.type === JobConditionType.Ready) && conditionRound(s, 0) === round && conditionAttempt(s) === attempt && s !== c,
         );
         const seconds = (timeMs(c.lastTransitionTime) - timeMs(started?.lastTransitionTime)) / 1000;
-        if (Number.isFinite(seconds) && seconds >= 0) metrics.stageDuration.observe({ stage: c.stage, result: c.type }, seconds);
+        if (Number.isFinite(seconds) && seconds >= 0) metrics.stageDuration.observe({ stage: stageLabel(c.stage), result: outcomeLabel(c.type) }, seconds);
       }
       if (c.type === JobConditionType.Waiting && c.stage === 'Train' && c.reason === 'RoundFailed') {
-        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', job: job.metadata.name ?? '', result: 'failed' });
+        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', sedna_job: job.metadata.name ?? '', result: 'failed' });
       }
       if (c.type === JobConditionType.Completed && c.stage === 'Deploy') {
-        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', job: job.metadata.name ?? '', result: 'completed' });
+        metrics.rounds.inc({ namespace: job.metadata.namespace ?? 'default', sedna_job: job.metadata.name ?? '', result: 'completed' });
       }
     }
     // Kinds with a deploy gate record its verdict in `lastDecision`.
@@ -519,7 +533,7 @@ export class JobController<J extends LearningJob> {
     const before = (job.status as Decided | undefined)?.lastDecision;
     const after = (decision.status as Decided).lastDecision;
     if (after && (before?.round !== after.round || before?.time !== after.time)) {
-      metrics.triggerDecisions.inc({ stage: 'deploy', decision: after.decision ?? 'unknown' });
+      metrics.triggerDecisions.inc({ stage: 'deploy', decision: decisionLabel(after.decision) });
     }
   }
 

@@ -1,4 +1,5 @@
 import type { IncrementalLearningJob, IncrementalLearningJobStatus, JobCondition } from '@sedna-ts/api-types';
+import type { ObservedPod } from './observedPod.js';
 import {
   DEPLOY_DECISION,
   EVAL_INPUT,
@@ -11,7 +12,8 @@ import {
   makeWorld,
   pod,
 } from '../../test/fixtures.js';
-import { conditionData } from './conditions.js';
+import { REPORT_REFUSED_REASON, reportRefusalMessage } from '@sedna-ts/api-types/contract';
+import { conditionData, messagesBound, FULL_MESSAGES } from './conditions.js';
 import { incrementalLearningPolicy } from '../kinds/incrementalLearningJob/index.js';
 import { TRIGGER_ANNOTATION } from './labels.js';
 import { DEFAULT_DECIDE_OPTIONS, decide, type JobDecision, type JobWorld, type PendingReport } from './stateMachine.js';
@@ -179,6 +181,22 @@ describe('decide: the rows of the original table (sedna-notes 2.4.1), with the f
     const d = run(job, { pods: [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Succeeded', finishedAt: at(-61) })] });
     expect(appended(job, d)).toEqual(['Train/Failed/1/NoReport']);
     expect(last(d).message).toBe(`worker pod helmet-train-abcde succeeded at ${at(-61)} but the report of its stage did not arrive within 60s`);
+  });
+
+  test('pod Succeeded and its report refused by the LC: NoReport says it was refused, with the code and the reason the LC counted', () => {
+    const job = makeJob({ conditions: [cond('Train', 'Running', 1, { data: { worker: 'helmet-train-abcde' } })], round: 1 });
+    const pods = [INFER, pod({ name: 'helmet-train-abcde', workerType: 'train', phase: 'Succeeded', finishedAt: at(-61) })];
+    // Without the pod's events read, the decision asks for them (the loop decides again with them).
+    expect(run(job, { pods }).wantsPodEvents).toEqual(['helmet-train-abcde']);
+    const refusal = `${REPORT_REFUSED_REASON}: ${reportRefusalMessage({ node: NODE, reportKind: 'train', worker: 'helmet-train-abcde', code: 401, reason: 'no-token', detail: 'worker helmet-train-abcde: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header' })}`;
+    const d = run(job, { pods, podEvents: new Map([['helmet-train-abcde', ['BackOff: something else', refusal]]]) });
+    expect(last(d)).toMatchObject({ reason: 'NoReport' });
+    expect(last(d).message).toBe(
+      `worker pod helmet-train-abcde succeeded at ${at(-61)} but its report was refused and none was taken within 60s: the LC of node ${NODE} refused its train report (401 no-token): worker helmet-train-abcde: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header`,
+    );
+    // No refusal among its events: it did not arrive.
+    const none = run(job, { pods, podEvents: new Map([['helmet-train-abcde', []]]) });
+    expect(last(none).message).toBe(`worker pod helmet-train-abcde succeeded at ${at(-61)} but the report of its stage did not arrive within 60s`);
   });
 
   test('pod Succeeded and the report arrives: (S, Completed) with the output', () => {
@@ -438,9 +456,59 @@ describe('decide: retries and failed rounds', () => {
     const d = run(job);
     expect(appended(job, d)).toEqual(['Train/Waiting/2/RoundFailed']);
     expect(conditionData(last(d))).toMatchObject({ failedRound: 2, round: 2 });
-    expect(last(d).message).toBe('round 2 failed: Eval failed 4 times, last: worker pod x failed: exit 1; after one round failed, the next round starts no earlier than 2025-06-01T12:00:10.000Z');
+    expect(last(d).message).toBe('round 2 failed (Eval failed 4 times): the next round starts no earlier than 2025-06-01T12:00:10.000Z, a backoff of 10s after round 2 failed; last failure: worker pod x failed: exit 1');
     expect(conditionData(last(d)).notBefore).toBe('2025-06-01T12:00:10.000Z');
     expect(d.status.round).toBe(2);
+  });
+
+  test('rounds that keep failing with 2 KiB of log each keep the status bounded: only the newest failures keep their log lines', () => {
+    // The worker's log tail as the node agent puts it in the pod's termination message (80 lines, 2 KiB).
+    const failure = (n: number) => `container train exited with code 1, reason Error: Traceback (most recent call last):\n${Array.from({ length: 60 }, (_, i) => `  File "/code/train.py", line ${i}, in step ${n}`).join('\n').slice(0, 1900)}\nValueError: run ${n} diverged`;
+    let job = makeJob({ conditions: [], round: 0 });
+    let now = NOW.getTime();
+    let pods: ObservedPod[] = [INFER];
+    const sizes = new Map<number, number>();
+    let runs = 0;
+    for (let step = 0; step < 5000 && sizes.size < 18; step++) {
+      const latest = job.status?.conditions?.at(-1);
+      const notBefore = latest ? conditionData(latest).notBefore : undefined;
+      const idle = latest?.stage === 'Train' && latest.type === 'Waiting';
+      if (idle && notBefore && Date.parse(notBefore) > now) now = Date.parse(notBefore);
+      const round = (job.status?.round ?? 0) + 1;
+      const reports = idle ? [report({ phase: 'train', status: 'ready', round, input: TRAIN_INPUT }, `r${round}`)] : [];
+      const d = run(job, { now: new Date(now), pods, reports, nameSuffix: `s${String(step).padStart(4, '0')}` });
+      for (const action of d.actions) {
+        if (action.type === 'deletePod') pods = pods.filter((p) => p.name !== action.name);
+        // Every train worker fails at once with a log tail of its own.
+        if (action.type === 'createPod' && action.request.workerType === 'train') {
+          pods.push(pod({ ...action.request, phase: 'Failed', failure: failure(++runs), finishedAt: new Date(now).toISOString() }));
+        }
+      }
+      job = { ...job, status: d.status };
+      if (d.status.conditions?.at(-1)?.reason === 'RoundFailed') sizes.set(d.status.round ?? 0, Buffer.byteLength(JSON.stringify(d.status)));
+      now += d.requeueAfterMs ?? 1000;
+    }
+    const conditions = job.status?.conditions ?? [];
+    expect(sizes.size).toBe(18);
+    expect(conditions).toHaveLength(DEFAULT_DECIDE_OPTIONS.maxConditions);
+    // The stated bound: the newest 3 long messages whole (4 KiB at most), every other one line of 256 bytes at most.
+    const messages = conditions.map((c) => c.message ?? '');
+    expect(messages.reduce((sum, m) => sum + Buffer.byteLength(m), 0)).toBeLessThanOrEqual(messagesBound(conditions.length));
+    expect(messages.filter((m) => m.includes('\n'))).toHaveLength(FULL_MESSAGES);
+    expect(messages.filter((m) => m.includes(`ValueError: run ${runs} diverged`)).length).toBeGreaterThan(0);
+    const latestFailure = conditions.filter((c) => c.type === 'Failed').at(-1);
+    expect(latestFailure?.message).toContain(`line 3, in step ${runs}`);
+    // An older failure keeps its reason, its first line and its last.
+    const older = conditions.find((c) => c.type === 'Failed');
+    expect(older?.reason).toBe('PodFailed');
+    expect(older?.message).toMatch(/^worker pod \S+ failed: container train exited with code 1, reason Error: Traceback \(most recent call last\): … ValueError: run \d+ diverged$/);
+    // The status as a whole: within its conditions without messages plus the bound; it stops growing once
+    // the conditions are capped (200: after 15 rounds here); and after 5 rounds it is far below what 2 KiB
+    // per failure, copied into the retries and the round's end, made it (115 KB).
+    const stripped = Buffer.byteLength(JSON.stringify({ ...job.status, conditions: conditions.map(({ message: _m, ...c }) => c) }));
+    expect(sizes.get(18)).toBeLessThanOrEqual(stripped + messagesBound(conditions.length));
+    expect((sizes.get(18) as number) - (sizes.get(16) as number)).toBeLessThan(1024);
+    expect(sizes.get(5)).toBeLessThan(50_000);
   });
 
   test('a train pod still Pending 10 minutes after (Train, Starting): the stage fails with StartTimeout naming what the pod waits for, and the pod goes', () => {
@@ -459,6 +527,27 @@ describe('decide: retries and failed rounds', () => {
     expect(actions(late)).toEqual(['delete helmet-train-aaaaa']);
     // The loop reads the pod's events for the message, and decides again with them.
     expect(late.wantsPodEvents).toEqual(['helmet-train-aaaaa']);
+  });
+
+  test('(Train, Waiting) after a failed round says first when the next round may start and why, and keeps saying it while the LC is away', () => {
+    const log = Array.from({ length: 40 }, (_, i) => `  File "train.py", line ${i}`).join('\n');
+    const failed = makeJob({
+      conditions: [
+        cond('Train', 'Waiting', 1, { reason: 'RoundFailed', data: { failedRound: 1 } }),
+        cond('Train', 'Ready', 2, { data: { input: TRAIN_INPUT } }),
+        cond('Train', 'Failed', 2, { reason: 'PodFailed', message: `worker pod p failed: container train exited with code 1, reason Error: Traceback\n${log}\nValueError: bad`, data: { attempt: 4 } }),
+      ],
+      round: 2,
+    });
+    const d = run(failed);
+    const message = last(d).message as string;
+    expect(message).toBe('round 2 failed (Train failed 4 times): the next round starts no earlier than 2025-06-01T12:00:20.000Z, a backoff of 20s after 2 failed rounds in a row, the last round 2; last failure: worker pod p failed: container train exited with code 1, reason Error: Traceback … ValueError: bad');
+    // The LC of the dataset's node goes away: the blocker comes first, the not-before stays; and alone once it is back.
+    const away = run({ ...failed, status: d.status }, { connectedNodes: new Set() });
+    expect(last(away).message).toBe(`waiting for the local controller of node ${NODE} to connect (the node of Dataset default/helmet-data: its samples are counted there); ${message}`);
+    const back = run({ ...failed, status: away.status });
+    expect(last(back).message).toBe(message);
+    expect(conditionData(last(back))).toEqual(conditionData(last(d)));
   });
 
   test('consecutive failed rounds back off the next one: 10 s doubling to 5 min, reset by a round that completes', () => {

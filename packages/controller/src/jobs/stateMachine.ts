@@ -23,17 +23,28 @@ import {
   type Model,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
-import { DEADLINES_ANNOTATION, WORKER_AUTH_ANNOTATION, WORKER_AUTH_NONE, formatDeadline, workerAuthOptOut, type DeadlineKey } from '@sedna-ts/api-types/contract';
+import {
+  DEADLINES_ANNOTATION,
+  REPORT_REFUSED_REASON,
+  WORKER_AUTH_ANNOTATION,
+  WORKER_AUTH_NONE,
+  formatDeadline,
+  parseReportRefusal,
+  workerAuthOptOut,
+  type DeadlineKey,
+} from '@sedna-ts/api-types/contract';
 import { backoffDelay, sameJson } from '@sedna-ts/internal';
 import {
   ConditionReason,
   capConditions,
+  compactMessages,
   conditionAttempt,
   conditionData,
   conditionRound,
   findLastCondition,
   latestCondition,
   makeCondition,
+  messageSummary,
   nextStage,
   timeMs,
   type ConditionData,
@@ -606,10 +617,23 @@ class Decider<J extends LearningJob> {
     }
   }
 
-  noteOnLatest(message: string): void {
+  /**
+   * The latest condition says what blocks the job (`blocked`; undefined: nothing) before its own message,
+   * which is kept: a RoundFailed condition still says when the next round may start once the LC is back.
+   */
+  noteOnLatest(blocked: string | undefined): void {
     const latest = this.latest();
-    if (!latest || latest.message === message) return;
-    this.conditions[this.conditions.length - 1] = { ...latest, message, lastHeartbeatTime: this.now };
+    if (!latest) return;
+    const data = conditionData(latest);
+    let own = latest.message ?? '';
+    if (data.blocked !== undefined && own.startsWith(data.blocked)) own = own.slice(data.blocked.length).replace(/^; /, '');
+    // Written by an earlier release, which replaced the message with the blockers.
+    else if (data.blocked === undefined && BLOCKED_MESSAGE.test(own)) own = '';
+    const message = blocked ? (own ? `${blocked}; ${own}` : blocked) : own;
+    if (message === (latest.message ?? '') && data.blocked === blocked) return;
+    const { blocked: _previous, ...rest } = data;
+    const { message: _message, ...condition } = latest;
+    this.conditions[this.conditions.length - 1] = { ...condition, ...(message ? { message } : {}), lastHeartbeatTime: this.now, data: JSON.stringify(blocked ? { ...rest, blocked } : rest) };
   }
 
   // ---- transitions driven by the Global Manager
@@ -704,6 +728,24 @@ class Decider<J extends LearningJob> {
   }
 
   /**
+   * The refusal of a pod's report its LC told (a `WorkerReportRefused` event on the pod), in words with
+   * the code and the reason the LC counted it under; undefined when none (the pod's events are asked
+   * for when this decision has not read them).
+   */
+  refusedReport(pod: ObservedPod): string | undefined {
+    const events = this.world.podEvents?.get(pod.name);
+    if (events === undefined) {
+      this.wantsEvents.add(pod.name);
+      return undefined;
+    }
+    const prefix = `${REPORT_REFUSED_REASON}: `;
+    const line = [...events].reverse().find((e) => e.startsWith(prefix));
+    if (!line) return undefined;
+    const refusal = parseReportRefusal(line.slice(prefix.length));
+    return refusal ? `the LC of node ${refusal.node} refused its ${refusal.reportKind} report (${refusal.code} ${refusal.reason}): ${refusal.detail}` : line.slice(prefix.length);
+  }
+
+  /**
    * A worker pod still Pending `startDeadlineMs` after its stage went Starting: the pod goes and the stage
    * fails with StartTimeout, saying what the pod waited for. Returns whether it appended a condition.
    */
@@ -750,10 +792,13 @@ class Decider<J extends LearningJob> {
       return false;
     }
     const within = `within ${this.deadline('reportAfterPodEnded', this.options.reportGraceMs)}${since.reconnected ? ` of the reconnection of the local controller of node ${node} at ${since.reconnected}` : ''}`;
+    // A report the LC refused did reach it: say so, with the code and reason, rather than "did not arrive".
+    const refused = this.refusedReport(pod);
     if (pod.phase === 'Failed') {
-      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: `${failure}; no report arrived ${within}`, data: next });
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.PodFailed, message: `${failure}; ${refused ? `no report was taken ${within}: ${refused}` : `no report arrived ${within}`}`, data: next });
     } else {
-      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.NoReport, message: `${ended} but the report of its stage did not arrive ${within}`, data: next });
+      const why = refused ? `its report was refused and none was taken ${within}: ${refused}` : `the report of its stage did not arrive ${within}`;
+      this.append({ stage, type: JobConditionType.Failed, round, reason: ConditionReason.NoReport, message: `${ended} but ${why}`, data: next });
     }
     return true;
   }
@@ -913,7 +958,8 @@ class Decider<J extends LearningJob> {
         type: JobConditionType.Ready,
         round,
         reason: ConditionReason.Retry,
-        message: `attempt ${attempt + 1} of ${this.options.maxAttempts} after: ${latest.message ?? latest.reason ?? 'failure'}`,
+        // One line: the Failed condition just before holds the failure whole (with its log lines).
+        message: `attempt ${attempt + 1} of ${this.options.maxAttempts} after: ${messageSummary(latest.message ?? latest.reason ?? 'failure')}`,
         data,
       });
       return true;
@@ -928,13 +974,14 @@ class Decider<J extends LearningJob> {
     }
     const wait = backoffDelay(failedRounds, { initialMs: this.options.roundRetryInitialMs, maxMs: this.options.roundRetryMaxMs });
     const notBefore = new Date(this.nowMs + wait).toISOString();
-    const rounds = failedRounds > 1 ? `${failedRounds} rounds in a row` : 'one round';
+    const after = failedRounds > 1 ? `${failedRounds} failed rounds in a row, the last round ${round}` : `round ${round} failed`;
+    // When the next round may start comes first: the failure after it is the Failed condition's summary.
     this.append({
       stage: JobStage.Train,
       type: JobConditionType.Waiting,
       round,
       reason: ConditionReason.RoundFailed,
-      message: `round ${round} failed: ${stage} failed ${attempt} times, last: ${latest.message ?? latest.reason ?? 'failure'}; after ${rounds} failed, the next round starts no earlier than ${notBefore}`,
+      message: `round ${round} failed (${stage} failed ${attempt} times): the next round starts no earlier than ${notBefore}, a backoff of ${formatDeadline(wait)} after ${after}; last failure: ${messageSummary(latest.message ?? latest.reason ?? 'failure')}`,
       data: { attempt: 1, failedRound: round, notBefore },
     });
     return true;
@@ -1043,15 +1090,10 @@ class Decider<J extends LearningJob> {
     if (datasetNode && !this.finished && !this.world.connectedNodes.has(datasetNode) && ![...this.blockers].some((b) => b.startsWith(waitingFor))) {
       this.blockers.add(`waiting for the local controller of node ${datasetNode} to connect (the node of Dataset ${this.namespace}/${this.policy.datasetName(this.job)}: its samples are counted there)`);
     }
-    const latest = this.latest();
-    if (this.blockers.size > 0) this.noteOnLatest([...this.blockers].join('; '));
-    else if (latest?.message && BLOCKED_MESSAGE.test(latest.message)) {
-      const { message: _cleared, ...rest } = latest;
-      this.conditions[this.conditions.length - 1] = { ...rest, lastHeartbeatTime: this.now };
-    }
+    this.noteOnLatest(this.blockers.size > 0 ? [...this.blockers].join('; ') : undefined);
 
     const { conditions: _all, ...rest } = this.status;
-    this.status.conditions = capConditions(this.conditions, this.options.maxConditions, rest);
+    this.status.conditions = capConditions(compactMessages(this.conditions), this.options.maxConditions, rest);
     const decision: JobDecision = {
       status: this.status,
       statusChanged: !sameJson(this.status, this.job.status ?? {}),

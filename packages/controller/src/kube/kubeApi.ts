@@ -102,7 +102,7 @@ export class KubeApi {
     const fieldSelector = [`involvedObject.kind=Pod`, `involvedObject.name=${name}`, 'type=Warning', ...(uid ? [`involvedObject.uid=${uid}`] : [])].join(',');
     const list = await this.core.listNamespacedEvent({ namespace, fieldSelector });
     const time = (e: CoreV1Event): number => new Date(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? 0).getTime();
-    const lines = list.items.sort((a, b) => time(a) - time(b)).map((e) => `${e.reason ?? 'Warning'}: ${(e.message ?? '').trim()}`.slice(0, 300));
+    const lines = list.items.sort((a, b) => time(a) - time(b)).map((e) => `${e.reason ?? 'Warning'}: ${(e.message ?? '').trim()}`.slice(0, 600));
     const distinct = [...new Set(lines.reverse())].reverse();
     return distinct.slice(-3);
   }

@@ -14,7 +14,7 @@ import { buildPodStatus, type ContainerRecord, type PodCondition, type PodStatus
 import { type LaunchSpec, launchProcess, type ProcessHandle, type ProcessResult } from './processRunner.js';
 import { type StateStore } from './stateStore.js';
 import { prepareVolumes } from './volumes.js';
-import { logTail } from './terminationMessage.js';
+import { TERMINATION_LOG_BYTES, TERMINATION_LOG_LINES, logTail } from './terminationMessage.js';
 
 const SIGNALS = constants.signals as Record<string, number>;
 
@@ -351,7 +351,8 @@ export class PodWorker {
   /**
    * The `terminated.message` of a run: the start failure, or for a failed run with
    * `terminationMessagePolicy: FallbackToLogsOnError` the end of its log (as the kubelet: the last 80
-   * lines, at most 2048 bytes); preceded, for a failed run, by what ran instead of an unmapped image.
+   * lines, at most 2048 bytes, the whole message included); preceded, for a failed run, by what ran
+   * instead of an unmapped image.
    */
   private terminationMessage(spec: V1Container, result: ProcessResult, exitCode: number, logPath: string | undefined): string | undefined {
     const failed = result.kind === 'failed' || exitCode !== 0;
@@ -361,7 +362,9 @@ export class PodWorker {
     if (substitution) parts.push(`${substitution}.`);
     if (result.kind === 'failed') parts.push(result.message);
     else if (spec.terminationMessagePolicy === 'FallbackToLogsOnError' && logPath) {
-      const tail = logTail(logPath);
+      // The whole message within the kubelet's 2048 bytes: the log gives what the substitution leaves.
+      const taken = parts.length > 0 ? Buffer.byteLength(parts.join('\n')) + 1 : 0;
+      const tail = logTail(logPath, TERMINATION_LOG_LINES, Math.max(0, TERMINATION_LOG_BYTES - taken));
       if (tail) parts.push(tail);
     }
     return parts.length > 0 ? parts.join('\n') : undefined;

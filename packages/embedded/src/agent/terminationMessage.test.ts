@@ -7,7 +7,7 @@ import { logTail } from './terminationMessage.js';
 const dir = mkdtempSync(path.join(tmpdir(), 'sedna-tail-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function log(name: string, text: string): string {
+function log(name: string, text: string | Buffer): string {
   const file = path.join(dir, name);
   writeFileSync(file, text);
   return file;
@@ -39,4 +39,32 @@ test('terminal escapes and other control characters are shown as \\xNN; worker a
   expect(tail).toBe('\\x1b[31mRED\\x1b[0m \\x1b]0;evil title\\x07 \\x1b[2J\\x0d\\x00done\ttab\ntoken: sw1.<redacted>\nAuthorization: Bearer <redacted>');
   expect(tail).not.toContain(token);
   expect(tail).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+});
+
+test('the 2048 bytes are those of the message as written: invalid UTF-8 (U+FFFD, 3 bytes each) and escapes (\\xNN, 4) do not push it over, and no character is cut', () => {
+  // 3000 lone continuation bytes: each one decodes as U+FFFD, three times its size.
+  const invalid = log('invalid.log', Buffer.concat([Buffer.from('start\n'), Buffer.alloc(3000, 0x80), Buffer.from('\nend\n')]));
+  const tail = logTail(invalid);
+  expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(2048);
+  expect(Buffer.byteLength(tail)).toBeGreaterThan(2040);
+  expect(tail).toMatch(/^\uFFFD+\nend$/);
+  // Control characters grow fourfold when escaped.
+  const escapes = log('escapes.log', `${'\x07'.repeat(1500)}\nlast line\n`);
+  const escaped = logTail(escapes);
+  expect(Buffer.byteLength(escaped)).toBeLessThanOrEqual(2048);
+  expect(escaped).toMatch(/^(\\x07)*\nlast line$/);
+  // A smaller bound (what a substitution note leaves) is kept too, at a character boundary.
+  for (const max of [100, 101, 102]) {
+    const cut = logTail(log('euro.log', `${'€'.repeat(200)}\n`), 80, max);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(max);
+    expect(cut.replaceAll('€', '')).toBe('');
+  }
+});
+
+test('a worker token across where the last 2048 bytes start is redacted, not shown cut', () => {
+  const token = `sw1.${'a'.repeat(200)}.${'b'.repeat(43)}`;
+  const filler = Array.from({ length: 20 }, (_, i) => `${i}`.padEnd(90, 'x')).join('\n');
+  const tail = logTail(log('token.log', `token: ${token}\n${filler}\n`));
+  expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(2048);
+  expect(tail).not.toMatch(/a{8}|b{8}/);
 });

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { printable } from '@sedna-ts/internal';
+import { printable, utf8Tail } from '@sedna-ts/internal';
 
 /** The kubelet's bounds of a message taken from the log (FallbackToLogsOnError): 80 lines, 2048 bytes. */
 export const TERMINATION_LOG_LINES = 80;
@@ -7,8 +7,11 @@ export const TERMINATION_LOG_BYTES = 2048;
 
 /**
  * The end of a container's log, as the kubelet fills `terminated.message` under
- * `terminationMessagePolicy: FallbackToLogsOnError`: the last `maxLines` lines, cut to the last
- * `maxBytes` bytes, without the trailing newline. Empty when the log is missing or empty.
+ * `terminationMessagePolicy: FallbackToLogsOnError`: the last `maxLines` lines, without the trailing
+ * newline, cleaned (`cleanLogText`) and then cut to its last `maxBytes` bytes of UTF-8 at a character
+ * boundary. The bound is measured on the message as written: invalid UTF-8 in the log becomes U+FFFD (3
+ * bytes) and a control character `\xNN` (4), so the cut comes after both. Empty when the log is missing
+ * or empty.
  */
 export function logTail(file: string, maxLines = TERMINATION_LOG_LINES, maxBytes = TERMINATION_LOG_BYTES): string {
   let fd: number;
@@ -19,17 +22,30 @@ export function logTail(file: string, maxLines = TERMINATION_LOG_LINES, maxBytes
   }
   try {
     const size = fstatSync(fd).size;
-    const length = Math.min(size, maxBytes);
+    // Read more than the bound: cleaning can grow or shrink the text, and a token cut by the read's
+    // start is then in the part the final cut drops, never shown half redacted.
+    const length = Math.min(size, maxBytes * 4);
     const buffer = Buffer.alloc(length);
     readSync(fd, buffer, 0, length, size - length);
     let text = buffer.toString('utf8');
     // A multi-byte character cut at the start decodes as U+FFFD: drop it.
     if (length < size) text = text.replace(/^\uFFFD+/, '');
     const lines = text.replace(/\n+$/, '').split('\n');
-    return cleanLogText(lines.slice(-maxLines).join('\n'));
+    return cleanTail(cleanLogText(lines.slice(-maxLines).join('\n')), maxBytes);
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The last `maxBytes` bytes of a cleaned text, cut at a character and never inside the `\xNN` that
+ * stands for one.
+ */
+function cleanTail(text: string, maxBytes: number): string {
+  const tail = utf8Tail(text, maxBytes);
+  const before = /\\(x[0-9a-f]?)?$/.exec(text.slice(0, text.length - tail.length))?.[0];
+  if (before && /^\\x[0-9a-f]{2}/.test(before + tail)) return tail.slice(4 - before.length);
+  return tail;
 }
 
 /**

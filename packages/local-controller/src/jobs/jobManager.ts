@@ -24,7 +24,7 @@ import {
   type Trigger,
   type UpstreamJobMessage,
 } from '@sedna-ts/api-types';
-import { outputDirOverlap } from '@sedna-ts/api-types/contract';
+import { decisionLabel, outputDirOverlap } from '@sedna-ts/api-types/contract';
 import { hostPath, isUrl, jobFrame, type LcContext } from '../context.js';
 import type { LcJob } from './jobKind.js';
 import { folderRefusal, inCheckedFolder, openChecked, realFolder } from '../datasets/dataRoots.js';
@@ -550,7 +550,7 @@ export class JobManager {
       }
       const now = this.ctx.now();
       const result = evaluateTrigger(job.spec.trainSpec.trigger, { num_of_samples: state.data.train.lines }, now, this.ctx.config.timeZone);
-      this.ctx.metrics.triggerChecks.inc({ stage: 'Train', result: result.fire ? 'fire' : 'wait' });
+      this.ctx.metrics.triggerChecks.inc({ stage: 'train', result: result.fire ? 'fire' : 'wait' });
       if (!result.fire) {
         const blocked = this.ctx.datasets?.blocked(this.options.namespace, job.spec.dataset.name);
         const wait = waitingFor(job.spec.trainSpec.trigger, result, now, this.ctx.config.timeZone);
@@ -669,7 +669,7 @@ export class JobManager {
       timeZone: this.ctx.config.timeZone,
       manual: !!manual,
     });
-    this.ctx.metrics.triggerChecks.inc({ stage: 'Deploy', result: outcome.status === 'wait' ? 'wait' : 'fire' });
+    this.ctx.metrics.triggerChecks.inc({ stage: 'deploy', result: outcome.status === 'wait' ? 'wait' : 'fire' });
     if (outcome.status === 'wait') {
       this.logger.debug({ round, reason: outcome.reason }, 'deploy gate waits for its timer window');
       return;
@@ -689,7 +689,7 @@ export class JobManager {
         ? { phase: 'Deploy', status: 'Completed', round, decision, reason: decision.reason }
         : { phase: 'Deploy', status: 'Ready', round, input: { models: [newModel as ModelInfo, ...(deployed ? [deployed] : [])] }, decision };
     this.logger.info({ round, decision: decision.decision, reason: decision.reason, compared: decision.compared }, 'deploy gate decided');
-    this.ctx.metrics.deployDecisions.inc({ decision: decision.decision });
+    this.ctx.metrics.deployDecisions.inc({ decision: decisionLabel(decision.decision) });
     const intent: Intent = { kind: 'report', key, round, frame: this.frame(message), detail: decision.decision };
     if (manual) intent.manual = manual;
     state.data.intent = intent;
@@ -722,7 +722,7 @@ export class JobManager {
       message = { phase: 'Deploy', status: 'Ready', round, input: { models: serving ? [target, serving] : [target] }, decision };
       this.logger.info({ round, requested: rollback.requested, model: target.url }, 'rollback: the target model is there; deploying it');
     }
-    this.ctx.metrics.deployDecisions.inc({ decision: message.decision?.decision ?? 'Keep' });
+    this.ctx.metrics.deployDecisions.inc({ decision: decisionLabel(message.decision?.decision ?? 'Keep') });
     const intent: Intent = { kind: 'report', key, round, frame: this.frame(message), detail: message.decision?.decision ?? 'Keep' };
     state.data.intent = intent;
     await state.commit();
@@ -860,7 +860,7 @@ export class JobManager {
     await state.commit();
     await state.removePools([oldTrain, oldOpen, ...(version ? [version] : [])]);
     const returned = returnedTrain + (version?.lines ?? 0);
-    this.ctx.metrics.samplesReturned.inc({ namespace: this.options.namespace, job: this.options.name }, returned);
+    this.ctx.metrics.samplesReturned.inc({ namespace: this.options.namespace, sedna_job: this.options.name }, returned);
     this.logger.info({ round, train: returnedTrain, eval: version?.lines ?? 0 }, 'samples of the failed round returned to the pools');
   }
 
@@ -878,7 +878,7 @@ export class JobManager {
         state.data.intent = undefined;
         await state.commit();
         await state.removePools([intent.pool]);
-        this.ctx.metrics.triggersFired.inc({ stage: 'Train', cause: intent.cause });
+        this.ctx.metrics.triggersFired.inc({ stage: 'train', cause: intent.cause });
         this.logger.info({ round: intent.round, samples: lines, file: intent.roundFile }, 'train round cut; (Train, Ready) reported');
         await this.applyRetention(intent.round);
         return;
@@ -894,7 +894,7 @@ export class JobManager {
         state.data.intent = undefined;
         await state.commit();
         await state.removePools(dropped);
-        this.ctx.metrics.triggersFired.inc({ stage: 'Eval', cause: intent.manual ? 'manual' : 'trigger' });
+        this.ctx.metrics.triggersFired.inc({ stage: 'eval', cause: intent.manual ? 'manual' : 'trigger' });
         this.logger.info({ round: intent.round, samples: lines, file: intent.roundFile }, 'eval round cut; (Eval, Ready) reported');
         return;
       }

@@ -86,6 +86,7 @@ export class JobRegistry {
     const he = this.hardExamples.get(key);
     this.hardExamples.delete(key);
     await he?.stop();
+    this.ctx.metrics.forgetJob(namespace, name);
   }
 
   /** Every stored job of every kind, to resume after a restart. */
@@ -189,8 +190,8 @@ export class JobRegistry {
       pollMs: config.datasetPollSeconds * 1000,
       logger: logger.child({ job: `${namespace}/${name}`, kind: kind.kind, part: 'hard-examples' }),
       onChange: (count, evicted) => {
-        metrics.hardExamples.set({ namespace, job: name }, count);
-        if (evicted > 0) metrics.hardExamplesEvicted.inc({ namespace, job: name }, evicted);
+        metrics.hardExamples.set({ namespace, sedna_job: name }, count);
+        if (evicted > 0) metrics.hardExamplesEvicted.inc({ namespace, sedna_job: name }, evicted);
         void this.entries.get(key)?.manager.samplesKept?.(count);
       },
     });

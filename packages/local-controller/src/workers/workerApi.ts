@@ -10,13 +10,20 @@ import { type WorkerReportReply } from '@sedna-ts/api-types';
 import { type LcLogger } from '../logger.js';
 import { type Authentication, type WorkerPrincipal } from './workerAuth.js';
 
+/** A report's body as read: its JSON, or why there is none (the report handler refuses it, once it knows who sent it). */
+export type ReportBody = { json: unknown } | { notJson: string } | { tooLarge: true };
+
 /** What the API calls into. */
 export interface WorkerApiHandlers {
-  /** Check the bearer token (undefined when absent or malformed) of worker `name`: who it is, or a 401, 403 or 503 reply. */
+  /** Check the bearer token (undefined when absent or malformed) of worker `name`: who it is (`none` without a token), or a 403 or 503 reply. */
   authenticate(name: string, token: string | undefined): Authentication;
-  /** A report of worker `name` (the parsed JSON body) sent by `principal`; replies once it is on disk. */
-  report(name: string, body: unknown, principal: WorkerPrincipal): Promise<WorkerReportReply>;
-  /** A report refused before it reached `report` (a bad name, too large, not JSON): to log and count it. */
+  /**
+   * A report of worker `name`, its body as read, sent by `principal`: who may send it is decided first
+   * (a report without a token: 401 unless its body names a job that opts in), then the body is checked;
+   * replies once the upstream message is on disk.
+   */
+  report(name: string, body: ReportBody, principal: WorkerPrincipal): Promise<WorkerReportReply>;
+  /** A report refused before it reached `report` (a name that is not URL-encoded, a refused token): to log and count it. */
   refused?(name: string, reply: WorkerReportReply, reason: string): void;
   /** Readiness and details for `/readyz`. */
   readiness(): { ready: boolean; [key: string]: unknown };
@@ -88,28 +95,32 @@ export async function startWorkerApi(options: { host: string; port: number; hand
     const match = REPORT_PATH.exec(path);
     if (match) {
       if (req.method !== 'POST') return reply(res, 405, { status: 405, message: `${req.method} is not allowed; POST a report` });
-      let name: string;
-      const refuse = (out: WorkerReportReply, reason: string) => {
-        handlers.refused?.(name ?? String(match[1]), out, reason);
+      const token = bearer(req);
+      const refuse = (name: string, out: WorkerReportReply, reason: string) => {
+        req.resume();
+        handlers.refused?.(name, out, reason);
         reply(res, out.status, out);
       };
+      let name: string;
       try {
         name = decodeURIComponent(match[1] as string);
       } catch {
-        return refuse({ status: 400, message: `worker name ${JSON.stringify(match[1])} is not URL-encoded correctly` }, 'bad-body');
+        const raw = String(match[1]);
+        // Who sends it first: without a token nothing else about the request is answered.
+        if (!token) return refuse(raw, { status: 401, message: `worker ${JSON.stringify(raw)}: no Authorization: Bearer <SEDNA_WORKER_TOKEN> header` }, 'no-token');
+        return refuse(raw, { status: 400, message: `worker name ${JSON.stringify(raw)} is not URL-encoded correctly` }, 'bad-body');
       }
-      const auth = handlers.authenticate(name, bearer(req));
-      if (!auth.ok) {
-        req.resume();
-        return reply(res, auth.reply.status, auth.reply);
-      }
-      const body = await readBody(req);
-      if ('tooLarge' in body) return refuse({ status: 413, message: `worker ${name}: the report is larger than ${MAX_REPORT_BYTES} bytes (1 MiB), the limit; keep large results in files and report their URLs` }, 'too-large');
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.text);
-      } catch (error) {
-        return refuse({ status: 400, message: `worker report: body is not JSON: ${(error as Error).message}` }, 'bad-body');
+      const auth = handlers.authenticate(name, token);
+      if (!auth.ok) return refuse(name, auth.reply, auth.reply.status === 503 ? 'not-ready' : 'bad-token');
+      const read = await readBody(req);
+      let parsed: ReportBody;
+      if ('tooLarge' in read) parsed = { tooLarge: true };
+      else {
+        try {
+          parsed = { json: JSON.parse(read.text) as unknown };
+        } catch (error) {
+          parsed = { notJson: (error as Error).message };
+        }
       }
       const out = await handlers.report(name, parsed, auth.principal);
       return reply(res, out.status, out);

@@ -16,8 +16,10 @@ import { jobFrame } from '../context.js';
 import type { LcJob } from '../jobs/jobKind.js';
 import { conditionsOf, findWorker, stageOf } from '../jobs/jobView.js';
 
-const KINDS: readonly WorkerKind[] = ['train', 'eval', 'deploy', 'inference'];
-const STATUSES: readonly WorkerReportStatus[] = ['completed', 'failed', 'running', 'ready'];
+/** The kinds of worker report. */
+export const REPORT_KINDS: readonly WorkerKind[] = ['train', 'eval', 'deploy', 'inference'];
+/** The statuses of a worker report. */
+export const REPORT_STATUSES: readonly WorkerReportStatus[] = ['completed', 'failed', 'running', 'ready'];
 
 /** Outcome of `parseWorkerReport`. */
 export type ParsedReport = { ok: true; report: WorkerReport } | { ok: false; message: string };
@@ -35,9 +37,9 @@ export function parseWorkerReport(body: unknown, pathName: string): ParsedReport
   }
   if (body.name !== pathName) return fail('name', body.name, `differs from the worker name in the URL (${JSON.stringify(pathName)})`);
   const kind = typeof body.kind === 'string' ? body.kind.toLowerCase() : body.kind;
-  if (!KINDS.includes(kind as WorkerKind)) return fail('kind', body.kind, `is not one of ${KINDS.join(', ')}`);
+  if (!REPORT_KINDS.includes(kind as WorkerKind)) return fail('kind', body.kind, `is not one of ${REPORT_KINDS.join(', ')}`);
   const status = typeof body.status === 'string' ? body.status.toLowerCase() : body.status;
-  if (!STATUSES.includes(status as WorkerReportStatus)) return fail('status', body.status, `is not one of ${STATUSES.join(', ')}`);
+  if (!REPORT_STATUSES.includes(status as WorkerReportStatus)) return fail('status', body.status, `is not one of ${REPORT_STATUSES.join(', ')}`);
   if (body.results !== undefined && body.results !== null) {
     if (!Array.isArray(body.results)) return fail('results', body.results, 'is not a list');
     for (const [i, result] of body.results.entries()) {
