@@ -10,6 +10,7 @@ import { drawMetrics } from './chart.js';
 import { classNamesOf, labelBoxesOf, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleView, type LabelBox } from './hardExamples.js';
 import { age, currentOf, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
 import { follow, jobKey, type KubeObject, type LiveState } from './live.js';
+import { apiFetch, checkSession } from './session.js';
 import './styles.css';
 
 type Route = { page: 'jobs' } | { page: 'job'; key: string } | { page: 'examples'; key: string } | { page: 'label'; key: string; id: string };
@@ -60,7 +61,7 @@ function Layout({ title, children, live }: { title: string; children: ComponentC
       <span class=${`live ${live?.connected ? 'on' : 'off'}`} title="live updates">${live?.connected ? 'live' : live?.signedOut ? 'signed out' : 'offline'}</span>
       <form method="post" action="/logout"><button type="submit" class="link">Sign out</button></form>
     </header>
-    ${live?.signedOut ? html`<p class="error" role="alert" data-testid="signed-out">Signed out (the dashboard restarted or the session ended): <a href="/login">sign in again</a>.</p>` : null}
+    ${live?.signedOut ? html`<p class="error" role="alert" data-testid="signed-out">Signed out: going to the sign-in page…</p>` : null}
     ${live?.error && !live.signedOut ? html`<p class="error" role="alert">${live.error}</p>` : null}
     <main>${children}</main>`;
 }
@@ -104,7 +105,7 @@ function WorkerLog({ pod, namespace }: { pod: string; namespace: string }) {
   const [text, setText] = useState<string>();
   useEffect(() => {
     // Fetched once when a failure is shown.
-    void fetch(`/api/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/log?tailLines=15`)
+    void apiFetch(`/api/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/log?tailLines=15`)
       .then((r) => r.json() as Promise<{ log?: string; error?: string }>)
       .then((b) => setText(b.log ?? b.error ?? ''))
       .catch((e: unknown) => setText(String(e)));
@@ -201,10 +202,35 @@ function JobPage({ jobKeyValue }: { jobKeyValue: string }) {
 const apiBase = (key: string) => `/api/gm/jobs/${key.split('/').map(encodeURIComponent).join('/')}`;
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
+  const res = await apiFetch(url, init);
   const body = (await res.json().catch(() => ({}))) as T & { error?: string };
   if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
   return body;
+}
+
+/** An image that did not load may have met a 401: the session check goes to the sign-in page then. */
+const imageFailed = () => void checkSession().catch(() => undefined);
+
+/** The COCO export, fetched (a 401 goes to the sign-in page, an error is shown) and saved as a file. */
+function CocoExport({ base, file }: { base: string; file: string }) {
+  const [error, setError] = useState<string>();
+  const download = async () => {
+    setError(undefined);
+    try {
+      const res = await apiFetch(`${base}/coco`);
+      if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `${res.status} ${res.statusText}`);
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file;
+      a.click();
+      // Freed once the browser had the time to save it.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      setError(`COCO export: ${(e as Error).message}`);
+    }
+  };
+  return html`<button type="button" class="link" data-testid="coco-export" onClick=${() => void download()}>COCO export</button>${error ? html` <span class="error" role="alert">${error}</span>` : null}`;
 }
 
 function BoxesOverlay({ boxes, width, height, names }: { boxes: LabelBox[]; width: number; height: number; names?: string[] }) {
@@ -219,7 +245,7 @@ function ExampleCard({ example, base, names, list }: { example: HardExampleView;
   const cls = predictedClass(example.result, names);
   return html`<figure class="card" data-testid="hard-example" data-id=${example.id} data-version=${example.modelVersion ?? 'initial'}>
     ${example.image
-      ? html`<div class="frame"><img src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} />
+      ? html`<div class="frame"><img src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
           ${boxes && size ? html`<${BoxesOverlay} boxes=${labelBoxesOf(boxes)} width=${size.w} height=${size.h} names=${names} />` : null}</div>`
       : null}
     <figcaption>
@@ -274,7 +300,7 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     <p class="summary"><a href=${`#/jobs/${jobKeyValue}`}>back to the job</a> · queue <strong data-testid="queue-count">${list?.counts.queue ?? '…'}</strong> · skipped <strong data-testid="skipped-count">${list?.counts.skipped ?? '…'}</strong>
       ${list?.dataset ? html` · dataset <strong data-testid="dataset-count">${list.dataset.lines}</strong> samples` : null}
-      · <a href=${`${base}/coco`} download="coco.json">COCO export</a></p>
+      · <${CocoExport} base=${base} file=${`${name}-coco.json`} /></p>
     <div class="filters">
       <label>List <select data-testid="list" value=${which} onChange=${(e: Event) => setWhich((e.target as HTMLSelectElement).value as 'queue' | 'skipped')}><option value="queue">to label</option><option value="skipped">skipped</option></select></label>
       <label>Round (model version) <select data-testid="filter-round" value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${all.length})</option>${versions.map((v) => html`<option value=${v}>${v === 'initial' ? 'initial' : `round ${v}`} (${all.filter((e) => (e.modelVersion ?? 'initial') === v).length})</option>`)}</select></label>
@@ -412,7 +438,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
     ${!example ? html`<p class="empty">${message ? '' : 'Loading…'}</p>` : html`
     <div class="labeller">
       <div class="canvas">
-        <img src=${`${base}/hard-examples/${encodeURIComponent(id)}/image`} alt=${id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} />
+        <img src=${`${base}/hard-examples/${encodeURIComponent(id)}/image`} alt=${id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
         ${size ? html`<svg ref=${svg} data-testid="label-canvas" class="overlay editable" viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
           ${boxes.map((b, i) => {
             const n = normalizeBox(b, size.w, size.h);
