@@ -7,7 +7,7 @@ import { render, type ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { drawMetrics } from './chart.js';
-import { classNamesOf, labelBoxesOf, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleView, type LabelBox } from './hardExamples.js';
+import { classNamesOf, labelBoxesOf, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleView, type LabelBox, type LabelShapeView } from './hardExamples.js';
 import { age, currentOf, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
 import { follow, jobKey, type KubeObject, type LiveState } from './live.js';
 import { apiFetch, checkSession } from './session.js';
@@ -326,6 +326,8 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   // The class chosen by hand; until then the model's answer (its class names arrive with the job).
   const [chosen, setChosen] = useState<number>();
   const [message, setMessage] = useState<string>();
+  // What the job's labels are (boxes or a class), as the LC decided it: only those tools are offered.
+  const [labels, setLabels] = useState<LabelShapeView>();
   const svg = useRef<SVGSVGElement>(null);
   const drag = useRef<Drag>();
   useEffect(() => {
@@ -333,15 +335,17 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
       setQueue(l.examples.map((e) => e.id));
       const e = l.examples.find((x) => x.id === id);
       setExample(e);
+      setLabels(l.dataset?.labels);
       const rb = e ? resultBoxes(e.result) : undefined;
-      setBoxes(rb ? labelBoxesOf(rb) : []);
+      setBoxes(rb && l.dataset?.labels?.shape !== 'class' ? labelBoxesOf(rb) : []);
       setSelected(-1);
       setChosen(undefined);
     }, (e: Error) => setMessage(e.message));
   }, [base, id]);
   const predicted = example ? predictedClass(example.result, names) : undefined;
   const cls = chosen ?? predicted ?? 0;
-  const boxMode = example ? resultBoxes(example.result) !== undefined || boxes.length > 0 : false;
+  const shape = labels?.shape;
+  const boxMode = shape ? shape === 'boxes' : example ? resultBoxes(example.result) !== undefined || boxes.length > 0 : false;
   const next = () => {
     const i = queue.indexOf(id);
     const after = queue.filter((q, j) => q !== id && j > i)[0] ?? queue.find((q) => q !== id);
@@ -367,9 +371,13 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const saveBoxes = () => (size ? save({ boxes: boxes.map((b) => normalizeBox(b, size.w, size.h)).filter((b) => b.x2 - b.x1 >= 1 && b.y2 - b.y1 >= 1) }) : undefined);
   const accept = () => {
     const rb = example ? resultBoxes(example.result) : undefined;
-    if (rb) return save({ boxes: labelBoxesOf(rb) });
+    if (rb && shape !== 'class') return save({ boxes: labelBoxesOf(rb) });
+    if (shape === 'boxes') {
+      setMessage('the model gave no boxes to accept: draw them');
+      return undefined;
+    }
     if (predicted === undefined) {
-      setMessage('the model gave no boxes and no class to accept: choose a class or draw boxes');
+      setMessage(shape === 'class' ? 'the model gave no class to accept: choose one' : 'the model gave no boxes and no class to accept: choose a class or draw boxes');
       return undefined;
     }
     return save({ label: String(predicted) });
@@ -439,7 +447,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
     <div class="labeller">
       <div class="canvas">
         <img src=${`${base}/hard-examples/${encodeURIComponent(id)}/image`} alt=${id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
-        ${size ? html`<svg ref=${svg} data-testid="label-canvas" class="overlay editable" viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
+        ${size ? html`<svg ref=${svg} data-testid="label-canvas" class=${shape === 'class' ? 'overlay' : 'overlay editable'} viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${shape === 'class' ? undefined : down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
           ${boxes.map((b, i) => {
             const n = normalizeBox(b, size.w, size.h);
             // Sizes in image pixels: a fraction of the image, whatever its resolution.
@@ -452,6 +460,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
       </div>
       <div class="tools">
         <p>${boxMode ? 'Drag on the image to draw a box; drag a box to move it, its corner to resize it.' : 'Choose the class of this image.'}</p>
+        ${labels?.refused ? html`<p class="error" role="alert" data-testid="labels-refused">${labels.refused}</p>` : shape ? html`<p class="hint" data-testid="label-shape" data-shape=${shape}>Labels of this job: ${shape === 'boxes' ? 'boxes' : 'one class per image'} (${labels?.why ?? ''}).</p>` : null}
         ${example.result !== null && example.result !== undefined && !resultBoxes(example.result) ? html`<pre class="json">${JSON.stringify(example.result)}</pre>` : null}
         <div class="classes" role="group" aria-label="class">
           ${Array.from({ length: classCount }, (_, c) => html`<button class=${c === (selected >= 0 ? boxes[selected]?.cls : cls) ? 'on' : ''} data-testid=${`class-${c}`} onClick=${() => setClass(c)}>${c}: ${names?.[c] ?? `class ${c}`}</button>`)}
@@ -461,9 +470,9 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
           ${boxMode ? html`<button data-testid="save" onClick=${() => void saveBoxes()} title="Enter">Save boxes (Enter)</button>` : html`<button data-testid="save" onClick=${() => void save({ label: String(cls) })} title="Enter">Save class (Enter)</button>`}
           ${boxMode && selected >= 0 ? html`<button onClick=${() => { setBoxes(boxes.filter((_, i) => i !== selected)); setSelected(-1); }}>Delete box (Del)</button>` : null}
           <button data-testid="skip" onClick=${() => void skip()} title="s">Skip (s)</button>
-          ${!boxMode ? html`<button data-testid="use-boxes" onClick=${() => size && setBoxes([{ x1: size.w / 4, y1: size.h / 4, x2: (size.w * 3) / 4, y2: (size.h * 3) / 4, cls }])}>Label with boxes</button>` : null}
+          ${!boxMode && !shape ? html`<button data-testid="use-boxes" onClick=${() => size && setBoxes([{ x1: size.w / 4, y1: size.h / 4, x2: (size.w * 3) / 4, y2: (size.h * 3) / 4, cls }])}>Label with boxes</button>` : null}
         </div>
-        <p class="keys">Keys: 0–9 class · a accept · Enter save · s skip · Del delete box</p>
+        <p class="keys">Keys: 0–9 class · a accept · Enter save · s skip${boxMode ? ' · Del delete box' : ''}</p>
       </div>
     </div>`}
   </${Layout}>`;
