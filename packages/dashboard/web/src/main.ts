@@ -234,7 +234,8 @@ function CocoExport({ base, file }: { base: string; file: string }) {
 }
 
 function BoxesOverlay({ boxes, width, height, names }: { boxes: LabelBox[]; width: number; height: number; names?: string[] }) {
-  return html`<svg class="overlay" viewBox=${`0 0 ${width} ${height}`} preserveAspectRatio="none">
+  // Fitted in its frame as the image is (object-fit: contain).
+  return html`<svg class="overlay" viewBox=${`0 0 ${width} ${height}`} preserveAspectRatio="xMidYMid meet">
     ${boxes.map((b) => html`<g><rect x=${b.x1} y=${b.y1} width=${b.x2 - b.x1} height=${b.y2 - b.y1} class=${`box c${b.cls % 6}`} /><text x=${b.x1 + Math.max(width, height) / 60} y=${b.y1 + Math.max(width, height) / 14} font-size=${Math.max(width, height) / 14} class="box-label">${names?.[b.cls] ?? b.cls}</text></g>`)}
   </svg>`;
 }
@@ -245,7 +246,7 @@ function ExampleCard({ example, base, names, list }: { example: HardExampleView;
   const cls = predictedClass(example.result, names);
   return html`<figure class="card" data-testid="hard-example" data-id=${example.id} data-version=${example.modelVersion ?? 'initial'}>
     ${example.image
-      ? html`<div class="frame"><img src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
+      ? html`<div class="frame"><img loading="lazy" decoding="async" src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
           ${boxes && size ? html`<${BoxesOverlay} boxes=${labelBoxesOf(boxes)} width=${size.w} height=${size.h} names=${names} />` : null}</div>`
       : null}
     <figcaption>
@@ -299,8 +300,7 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
   return html`<${Layout} title=${`Hard examples · ${namespace}/${name}`} live=${live}>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     <p class="summary"><a href=${`#/jobs/${jobKeyValue}`}>back to the job</a> · queue <strong data-testid="queue-count">${list?.counts.queue ?? '…'}</strong> · skipped <strong data-testid="skipped-count">${list?.counts.skipped ?? '…'}</strong>
-      ${list?.dataset ? html` · dataset <strong data-testid="dataset-count">${list.dataset.lines}</strong> samples` : null}
-      · <${CocoExport} base=${base} file=${`${name}-coco.json`} /></p>
+      ${list?.dataset ? html` · dataset <strong data-testid="dataset-count">${list.dataset.lines}</strong> samples` : null} · <${CocoExport} base=${base} file=${`${name}-coco.json`} /></p>
     <div class="filters">
       <label>List <select data-testid="list" value=${which} onChange=${(e: Event) => setWhich((e.target as HTMLSelectElement).value as 'queue' | 'skipped')}><option value="queue">to label</option><option value="skipped">skipped</option></select></label>
       <label>Round (model version) <select data-testid="filter-round" value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${all.length})</option>${versions.map((v) => html`<option value=${v}>${v === 'initial' ? 'initial' : `round ${v}`} (${all.filter((e) => (e.modelVersion ?? 'initial') === v).length})</option>`)}</select></label>
