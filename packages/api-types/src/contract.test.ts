@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { METRIC_LABEL_VALUES, conditionAttempt, conditionRound, decisionLabel, jobFolder, outcomeLabel, parseReportRefusal, stageLabel, reportRefusalMessage, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, protocolMismatch, rollbackAnnotationValue, userHardExampleFolder, workerAuthOptOut, workerLabelKeys } from './contract.js';
+import { METRIC_LABEL_VALUES, conditionAttempt, conditionRound, decisionLabel, jobFolder, labelShapeAnnotation, outcomeLabel, parseReportRefusal, stageLabel, reportRefusalMessage, latestCondition, outputDirOverlap, parseConditionData, parseManualTrigger, parseRollbackRequest, protocolMismatch, rollbackAnnotationValue, userHardExampleFolder, workerAuthOptOut, workerLabelKeys } from './contract.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -145,6 +145,16 @@ describe('sedna.io/worker-auth', () => {
     expect(workerAuthOptOut({ 'sedna.io/worker-auth': 'off' })).toEqual({
       error: 'metadata.annotations["sedna.io/worker-auth"]: "off" is not "none" (the only value; remove the annotation to require worker tokens)',
     });
+  });
+});
+
+describe('sedna.io/labels', () => {
+  it('declares boxes or class exactly; another value is an error naming the annotation and the value', () => {
+    expect(labelShapeAnnotation(undefined)).toBeUndefined();
+    expect(labelShapeAnnotation({})).toBeUndefined();
+    expect(labelShapeAnnotation({ 'sedna.io/labels': 'boxes' })).toBe('boxes');
+    expect(labelShapeAnnotation({ 'sedna.io/labels': 'class' })).toBe('class');
+    for (const value of ['Boxes', ' class', 'detection', '']) expect(labelShapeAnnotation({ 'sedna.io/labels': value })).toEqual({ error: `metadata.annotations["sedna.io/labels"]: ${JSON.stringify(value)} is not "boxes" or "class"` });
   });
 });
 

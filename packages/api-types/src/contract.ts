@@ -85,6 +85,33 @@ export function parseReportRefusal(message: string): ReportRefusal | undefined {
   return { node, reportKind, worker, code: Number(code), reason, detail };
 }
 
+/** Annotation of a learning job naming its classes in id order (`helmet,head`): the labels the dashboard offers and the LC accepts. */
+export const CLASS_NAMES_ANNOTATION = 'sedna.io/class-names';
+/**
+ * Annotation of a learning job saying what its labels are: `boxes` (detection: index lines
+ * `path x1,y1,x2,y2,cls ...`) or `class` (classification: `path label`). Without it the LC takes the
+ * shape of the first labelled line of the job's dataset index (see `labelShapeAnnotation`).
+ */
+export const LABELS_ANNOTATION = 'sedna.io/labels';
+/** The shapes of a label: boxes (detection) or one class per sample (classification). */
+export const LABEL_SHAPES = ['boxes', 'class'] as const;
+/** A shape of a label: see {@link LABELS_ANNOTATION}. */
+export type LabelShape = (typeof LABEL_SHAPES)[number];
+
+/**
+ * The label shape a job's annotations declare: `boxes` or `class` (exactly), undefined when absent,
+ * else an error naming the annotation and its value.
+ *
+ * @example
+ * labelShapeAnnotation({ 'sedna.io/labels': 'boxes' }); // 'boxes'
+ */
+export function labelShapeAnnotation(annotations: Readonly<Record<string, string>> | undefined): LabelShape | undefined | { error: string } {
+  const value = annotations?.[LABELS_ANNOTATION];
+  if (value === undefined) return undefined;
+  if ((LABEL_SHAPES as readonly string[]).includes(value)) return value as LabelShape;
+  return { error: `metadata.annotations["${LABELS_ANNOTATION}"]: ${JSON.stringify(value)} is not ${LABEL_SHAPES.map((s) => `"${s}"`).join(' or ')}` };
+}
+
 /** Annotation of the GM's Lease: the kinds of job the leading GM handles (`IncrementalLearningJob,...`). */
 export const KINDS_ANNOTATION = 'sedna.io/kinds';
 /** Label of the GM's Lease (`true`), so clients find it whatever its name and namespace. */

@@ -107,7 +107,7 @@ test('sedna up starts everything, writes kubeconfig and endpoint.json with mode 
   expect((await fetch(`${endpoint.dashboard as string}/api/watch`)).status).toBe(401);
   const signedIn = await fetch(link, { redirect: 'manual' });
   expect(signedIn.status).toBe(303);
-  expect(signedIn.headers.get('set-cookie')).toMatch(/^sedna_dashboard=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+  expect(signedIn.headers.get('set-cookie')).toMatch(/^sedna_dashboard=[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
   expect((await fetch(link, { redirect: 'manual' })).status).toBe(401);
   for (const file of fs.readdirSync(path.join(dir, 'logs'))) expect(mode(path.join(dir, 'logs', file))).toBe(0o600);
   // The CRDs are registered and the node agent has registered its node.

@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import { clusterOf, jobKind, messageOf, statusOf, tokenAuthenticates, userApi } from './kube.js';
-import { loginPage } from './loginPage.js';
-import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, type Session } from './sessions.js';
+import { LOGIN_SCRIPT, loginPage, safeNext, SIGNED_OUT_MESSAGES } from './loginPage.js';
+import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, SIGNED_OUT_REASONS, type Session, type SignedOutReason } from './sessions.js';
 import { relayWatches } from './watchRelay.js';
 
 /** Options of {@link startDashboard}. */
@@ -72,6 +72,21 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
 function sendHtml(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS, ...headers });
   res.end(html);
+}
+
+/** A 401 saying why there is no session (`reason`, see {@link SignedOutReason}): the pages go to the sign-in page with it. */
+function unauthorized(res: ServerResponse, reason: SignedOutReason, error = SIGNED_OUT_MESSAGES[reason]): void {
+  sendJson(res, 401, { error, reason });
+}
+
+/** The sign-in page's URL saying why (`reason`) and where to return after (`next`, a path of this site). */
+export function signInPath(reason: SignedOutReason, next?: string): string {
+  const query = new URLSearchParams();
+  if (reason !== 'none') query.set('reason', reason);
+  const back = safeNext(next);
+  if (back !== '/') query.set('next', back);
+  const text = query.toString();
+  return text ? `/login?${text}` : '/login';
 }
 
 function redirect(res: ServerResponse, location: string, headers: Record<string, string> = {}): void {
@@ -137,10 +152,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const publicDir = options.publicDir ?? defaultPublicDir();
   const secure = Boolean(options.tls);
   /** Open /api/watch streams per session id (each holds watches on the API server). */
-  const streamsOpen = new Map<string, number>();
+  const streamsOpen = new Map<string, Set<ServerResponse>>();
 
-  const sessionOf = (req: IncomingMessage): Session | undefined => sessions.get(cookieValue(req.headers.cookie, SESSION_COOKIE));
-  const signIn = (res: ServerResponse, token: string) => redirect(res, '/', { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
+  const signIn = (res: ServerResponse, token: string, next?: string) => redirect(res, safeNext(next), { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
+  /**
+   * Ends a session and the streams it holds open (they watch with its token): their pages' EventSource
+   * comes back, gets 401, and the pages go to the sign-in page saying why.
+   */
+  const endSession = (session: Session, reason: 'signed-out' | 'token-refused') => {
+    sessions.end(session.id, reason);
+    for (const stream of streamsOpen.get(session.id) ?? []) stream.end();
+    streamsOpen.delete(session.id);
+    if (reason === 'token-refused') log.info({}, 'a session ended: its token was refused');
+  };
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
     const relative = path.normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, '').replace(/^[/\\]+/, '');
@@ -175,6 +199,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     if (req.headers['content-type']) headers['content-type'] = req.headers['content-type'];
     if (body) headers['content-length'] = String(Buffer.byteLength(body));
     const upstream = request(target, { method: req.method, headers }, (answer) => {
+      if (answer.statusCode === 401) {
+        // The GM no longer accepts the token (expired, revoked): the session is over.
+        answer.resume();
+        endSession(session, 'token-refused');
+        return unauthorized(res, 'token-refused');
+      }
       res.writeHead(answer.statusCode ?? 502, {
         'Content-Type': answer.headers['content-type'] ?? 'application/octet-stream',
         'Cache-Control': 'no-store',
@@ -199,15 +229,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       const job = url.searchParams.get('job');
       const [plural, namespace, name] = job ? job.split('/') : [];
       if (job && !(plural && namespace && name && jobKind(plural))) return sendJson(res, 400, { error: `query job=${JSON.stringify(job)}: expected <plural>/<namespace>/<name>` });
-      const open = streamsOpen.get(session.id) ?? 0;
-      if (open >= MAX_STREAMS_PER_SESSION) return sendJson(res, 429, { error: `at most ${MAX_STREAMS_PER_SESSION} live streams per session: close other dashboard tabs` });
-      streamsOpen.set(session.id, open + 1);
+      const open = streamsOpen.get(session.id) ?? new Set<ServerResponse>();
+      if (open.size >= MAX_STREAMS_PER_SESSION) return sendJson(res, 429, { error: `at most ${MAX_STREAMS_PER_SESSION} live streams per session: close other dashboard tabs` });
+      open.add(res);
+      streamsOpen.set(session.id, open);
       res.on('close', () => {
-        const left = (streamsOpen.get(session.id) ?? 1) - 1;
-        if (left > 0) streamsOpen.set(session.id, left);
-        else streamsOpen.delete(session.id);
+        open.delete(res);
+        if (open.size === 0 && streamsOpen.get(session.id) === open) streamsOpen.delete(session.id);
       });
-      return relayWatches(user, plural && namespace && name ? { job: { plural, namespace, name } } : {}, res, log);
+      // A watch refused with 401 (the token expired or was revoked) ends the session.
+      return relayWatches(user, plural && namespace && name ? { job: { plural, namespace, name } } : {}, res, log, () => endSession(session, 'token-refused'));
     }
     const logMatch = /^\/api\/pods\/([^/]+)\/([^/]+)\/log$/.exec(url.pathname);
     if (logMatch && method === 'GET') {
@@ -216,7 +247,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
         const text = await user.core.readNamespacedPodLog({ namespace: decodeURIComponent(logMatch[1]!), name: decodeURIComponent(logMatch[2]!), tailLines: Number.isInteger(tail) && tail > 0 ? Math.min(tail, 500) : 20 });
         return sendJson(res, 200, { log: text });
       } catch (error) {
-        return sendJson(res, statusOf(error) ?? 502, { error: `the log of pod ${decodeURIComponent(logMatch[1]!)}/${decodeURIComponent(logMatch[2]!)}: ${messageOf(error)}` });
+        const message = `the log of pod ${decodeURIComponent(logMatch[1]!)}/${decodeURIComponent(logMatch[2]!)}: ${messageOf(error)}`;
+        if (statusOf(error) === 401) {
+          endSession(session, 'token-refused');
+          return unauthorized(res, 'token-refused', `${message}: ${SIGNED_OUT_MESSAGES['token-refused']}`);
+        }
+        return sendJson(res, statusOf(error) ?? 502, { error: message });
       }
     }
     if (url.pathname.startsWith('/api/gm/')) return forwardToGm(req, res, session, url.pathname.slice('/api/gm/'.length) + url.search);
@@ -226,32 +262,45 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const method = req.method ?? 'GET';
-    if (url.pathname === '/login' && method === 'GET') return sendHtml(res, 200, loginPage());
+    if (url.pathname === '/login' && method === 'GET') {
+      const reason = url.searchParams.get('reason');
+      return sendHtml(res, 200, loginPage(undefined, { reason: SIGNED_OUT_REASONS.find((r) => r === reason), next: url.searchParams.get('next') ?? undefined }));
+    }
+    if (url.pathname === '/login.js' && method === 'GET') {
+      res.writeHead(200, { 'Content-Type': CONTENT_TYPES['.js'] as string, 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
+      return void res.end(LOGIN_SCRIPT);
+    }
     if (url.pathname === '/login' && method === 'POST') {
       if (!sameOrigin(req)) return sendHtml(res, 403, loginPage('The sign-in came from another site.'));
       const body = await readBody(req, MAX_LOGIN_BODY);
       if (body === undefined) return sendHtml(res, 413, loginPage(`The sign-in form is larger than ${MAX_LOGIN_BODY / 1024} KiB: a token is much shorter.`));
-      const token = new URLSearchParams(body).get('token')?.trim() ?? '';
-      if (!token) return sendHtml(res, 400, loginPage('A token is required.'));
+      const form = new URLSearchParams(body);
+      const token = form.get('token')?.trim() ?? '';
+      // Kept through a failed attempt: the user still goes back to that page.
+      const next = safeNext(form.get('next'));
+      if (!token) return sendHtml(res, 400, loginPage('A token is required.', { next }));
       // Never passed on (an HTTP header cannot hold it) nor logged.
-      if (!TOKEN.test(token)) return sendHtml(res, 400, loginPage('A token is one line of visible characters: no spaces, line breaks or control characters.'));
-      if (!(await tokenAuthenticates(cluster, token))) return sendHtml(res, 401, loginPage('The API server does not accept this token.'));
-      return signIn(res, token);
+      if (!TOKEN.test(token)) return sendHtml(res, 400, loginPage('A token is one line of visible characters: no spaces, line breaks or control characters.', { next }));
+      if (!(await tokenAuthenticates(cluster, token))) return sendHtml(res, 401, loginPage('The API server does not accept this token.', { next }));
+      return signIn(res, token, next);
     }
     if (url.pathname === '/login/once' && method === 'GET') {
       const token = sessions.redeem(url.searchParams.get('code') ?? '');
       if (!token) return sendHtml(res, 401, loginPage('This sign-in link was used already or has expired: sign in with a token.'));
       return signIn(res, token);
     }
-    const session = sessionOf(req);
+    const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
+    const session = sessions.get(cookie);
     if (url.pathname === '/logout' && method === 'POST') {
-      sessions.delete(session?.id);
-      return redirect(res, '/login', { 'Set-Cookie': sessionCookie('', secure) });
+      if (session) endSession(session, 'signed-out');
+      return redirect(res, signInPath('signed-out'), { 'Set-Cookie': sessionCookie('', secure) });
     }
     if (!session) {
       req.resume();
-      if (url.pathname.startsWith('/api/')) return sendJson(res, 401, { error: 'sign in first (POST /login with a Kubernetes bearer token)' });
-      return redirect(res, '/login');
+      const reason = sessions.whyNot(cookie);
+      if (url.pathname.startsWith('/api/')) return unauthorized(res, reason);
+      // The browser keeps the page's #route through the redirect; /login.js adds it to `next`.
+      return redirect(res, signInPath(reason, method === 'GET' ? `${url.pathname}${url.search}` : undefined));
     }
     if (method !== 'GET' && method !== 'HEAD' && !sameOrigin(req)) return sendJson(res, 403, { error: `a ${method} from another site (Origin ${req.headers.origin}) is refused` });
     if (url.pathname.startsWith('/api/')) return api(req, res, url, session);

@@ -9,6 +9,20 @@ import { randomBytes } from 'node:crypto';
 /** Name of the session cookie. */
 export const SESSION_COOKIE = 'sedna_dashboard';
 
+/**
+ * Why a request has no session, as the 401 answers and the sign-in page say it: `none` (no cookie),
+ * `expired` (idle too long, or ended long enough ago to be forgotten), `signed-out`, `token-refused`
+ * (the API server or the GM stopped accepting the session's token: it expired or was revoked), or
+ * `restarted` (a session of an earlier run of the dashboard: sessions live in its memory).
+ */
+export type SignedOutReason = 'none' | 'expired' | 'signed-out' | 'token-refused' | 'restarted';
+
+/** The reasons of {@link SignedOutReason}, for checking a query parameter. */
+export const SIGNED_OUT_REASONS: readonly SignedOutReason[] = ['none', 'expired', 'signed-out', 'token-refused', 'restarted'];
+
+/** How many ended sessions are remembered with their reason (the oldest are forgotten first). */
+const MAX_ENDED = 10_000;
+
 /** A signed-in user: the bearer token every request to the Kubernetes API and the GM carries. */
 export interface Session {
   id: string;
@@ -26,9 +40,16 @@ export interface SessionStoreOptions {
   now?: () => number;
 }
 
-/** Sessions and one-time sign-in codes, in memory: a restart of the dashboard signs everyone out. */
+/**
+ * Sessions and one-time sign-in codes, in memory: a restart of the dashboard signs everyone out. A
+ * session id starts with the id of this run (`<run>.<random>`), so a cookie of an earlier run reads as
+ * a restart; an ended session's reason is remembered (the last {@link MAX_ENDED}) to say why it ended.
+ */
 export class SessionStore {
+  /** The id of this run of the dashboard: the first part of every session id it gives. */
+  readonly run = randomBytes(9).toString('base64url');
   private readonly sessions = new Map<string, Session>();
+  private readonly ended = new Map<string, Exclude<SignedOutReason, 'none' | 'restarted'>>();
   private readonly codes = new Map<string, { token: string; expires: number }>();
   private readonly idleMs: number;
   private readonly codeMs: number;
@@ -43,28 +64,39 @@ export class SessionStore {
   /** A new session for `token`. */
   create(token: string): Session {
     const now = this.now();
-    const session: Session = { id: randomBytes(32).toString('base64url'), token, createdAt: now, lastSeen: now };
+    const session: Session = { id: `${this.run}.${randomBytes(32).toString('base64url')}`, token, createdAt: now, lastSeen: now };
     this.sessions.set(session.id, session);
     return session;
   }
 
-  /** The session of `id`, or undefined (unknown, or idle too long: then forgotten). */
+  /** The session of `id`, or undefined (unknown, or idle too long: then ended as `expired`). */
   get(id: string | undefined): Session | undefined {
     if (!id) return undefined;
     const session = this.sessions.get(id);
     if (!session) return undefined;
     const now = this.now();
     if (now - session.lastSeen > this.idleMs) {
-      this.sessions.delete(id);
+      this.end(id, 'expired');
       return undefined;
     }
     session.lastSeen = now;
     return session;
   }
 
-  /** Forgets a session (sign-out). */
-  delete(id: string | undefined): void {
-    if (id) this.sessions.delete(id);
+  /** Ends a session, remembering why (`signed-out`, `token-refused`, `expired`). */
+  end(id: string | undefined, reason: Exclude<SignedOutReason, 'none' | 'restarted'>): void {
+    if (!id || !this.sessions.delete(id)) return;
+    this.ended.set(id, reason);
+    if (this.ended.size > MAX_ENDED) this.ended.delete(this.ended.keys().next().value as string);
+  }
+
+  /** Why `id` (a cookie's value, or undefined) names no session now; see {@link SignedOutReason}. */
+  whyNot(id: string | undefined): SignedOutReason {
+    if (!id) return 'none';
+    const ended = this.ended.get(id);
+    if (ended) return ended;
+    // Of this run, but not remembered: it ended long ago.
+    return id.startsWith(`${this.run}.`) ? 'expired' : 'restarted';
   }
 
   /** A code that signs in once as `token`. */

@@ -81,9 +81,11 @@ export function streams(api: UserApi, scope: WatchScope): Stream[] {
 
 /**
  * Serves one SSE connection until the browser goes away: `job`, `pod` and `event` events carry
- * `{type, object}`; `status` events say a watch failed (`{stream, error, status}`) or is back.
+ * `{type, object}`; `status` events say a watch failed (`{stream, error, status}`) or is back. A watch
+ * refused with 401 (the token expired or was revoked) is not restarted: `onUnauthorized` is called
+ * (the server ends the session and this stream).
  */
-export function relayWatches(api: UserApi, scope: WatchScope, res: ServerResponse, log: Logger): void {
+export function relayWatches(api: UserApi, scope: WatchScope, res: ServerResponse, log: Logger, onUnauthorized: () => void = () => res.end()): void {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.write(': sedna dashboard\n\n');
   let closed = false;
@@ -104,6 +106,7 @@ export function relayWatches(api: UserApi, scope: WatchScope, res: ServerRespons
       if (closed) return;
       const status = statusOf(error);
       send(res, 'status', { stream: stream.name, path: stream.path, error: messageOf(error), ...(status ? { status } : {}) });
+      if (status === 401) return onUnauthorized();
       failures++;
       log.debug({ path: stream.path, err: messageOf(error), failures }, 'watch ended; restarting');
       // A refused watch (403) stays refused until someone changes the RBAC: back off, do not hammer.

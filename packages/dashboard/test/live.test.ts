@@ -1,6 +1,6 @@
-// The pages' live stream: when it stops for good and the session is gone (a restart of the dashboard
-// forgets sessions: the stream's retry gets 401), the state says signed out, so the page offers to
-// sign in again instead of saying "offline" forever.
+// The pages' live stream: when it stops for good (its retry got 401: the session expired, was signed
+// out, or the dashboard restarted) or a watch says 401, it asks whether the session is there (which goes
+// to the sign-in page on 401), so the page does not say "offline" forever.
 import { follow, type LiveSource, type LiveState } from '../web/src/live.js';
 
 class FakeSource implements LiveSource {
@@ -25,7 +25,7 @@ function run(sessionStatus: number): { source: FakeSource; states: LiveState[]; 
     'incrementallearningjobs/default/dash',
     (s) => states.push({ ...s }),
     (url) => (source = new FakeSource(url)),
-    async (url) => (asked.push(url), sessionStatus),
+    async () => (asked.push('/api/session'), sessionStatus),
   );
   return { source: source as FakeSource, states, asked };
 }
@@ -60,4 +60,20 @@ test('a stream stopped for another reason while the session is there: an error a
   await settled();
   expect(states.at(-1)).toMatchObject({ connected: false, error: 'the live updates stopped (the session answers 200): reload the page' });
   expect(states.at(-1)?.signedOut).toBeUndefined();
+});
+
+test('a watch refused with 401 (the token expired or was revoked) asks the session at once', async () => {
+  const { source, states, asked } = run(401);
+  source.readyState = 1;
+  source.onopen?.();
+  source.listeners.get('status')?.({ data: JSON.stringify({ stream: 'job', error: 'Unauthorized', status: 401 }) });
+  await settled();
+  expect(asked).toEqual(['/api/session']);
+  expect(states.at(-1)).toMatchObject({ signedOut: true });
+  // A 403 is shown, not a reason to leave the page.
+  const other = run(200);
+  other.source.listeners.get('status')?.({ data: JSON.stringify({ stream: 'pod', error: 'pods is forbidden', status: 403 }) });
+  await settled();
+  expect(other.asked).toEqual([]);
+  expect(other.states.at(-1)).toMatchObject({ error: 'not allowed: pods is forbidden' });
 });

@@ -1,7 +1,9 @@
 // The dashboard's server against the embedded API server (a real one, with TLS and its own token):
 // nothing but the sign-in routes answers without a session, a token the API server refuses does not
 // sign in, a good one does (HttpOnly, SameSite=Strict cookie), a post from another site is refused, and
-// the GM's routes are the only ones /api/gm reaches.
+// the GM's routes are the only ones /api/gm reaches. A 401 says why (no session, a restart, signed out,
+// the token refused by the API server or the GM), pages go to the sign-in page with that reason and the
+// page to come back to, and signing in brings the user back there.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +31,11 @@ beforeAll(async () => {
   // A stand-in GM that records what reaches it.
   gm = createServer((req, res) => {
     gmPaths.push(`${req.method} ${req.url} ${req.headers.authorization}`);
+    if (req.url?.includes('/revoked/')) {
+      // As the GM answers when the TokenReview says no.
+      res.writeHead(401, { 'Content-Type': 'application/json' });
+      return void res.end('{"error":"the API server does not accept the token"}');
+    }
     let size = 0;
     req.on('data', (chunk: Buffer) => (size += chunk.length));
     req.on('end', () => {
@@ -55,14 +62,21 @@ afterAll(async () => {
 const form = (token: string) => ({ method: 'POST', redirect: 'manual' as const, headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
 
 test('without a session: pages and assets redirect to the sign-in page, the API answers 401', async () => {
-  for (const path of ['/', '/assets/app.js', '/anything']) {
+  for (const [path, location] of [
+    ['/', '/login'],
+    ['/assets/app.js', '/login?next=%2Fassets%2Fapp.js'],
+    ['/anything?x=1', '/login?next=%2Fanything%3Fx%3D1'],
+  ]) {
     const res = await fetch(`${dashboard.url}${path}`, { redirect: 'manual' });
-    expect([path, res.status, res.headers.get('location')]).toEqual([path, 303, '/login']);
+    expect([path, res.status, res.headers.get('location')]).toEqual([path, 303, location]);
     expect([path, res.headers.get('x-frame-options'), res.headers.get('content-security-policy')]).toEqual([path, 'DENY', expect.stringContaining("frame-ancestors 'none'")]);
   }
   for (const path of ['/api/watch', '/api/session', '/api/pods/default/p/log', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples']) {
-    expect([path, (await fetch(`${dashboard.url}${path}`)).status]).toEqual([path, 401]);
+    const res = await fetch(`${dashboard.url}${path}`);
+    expect([path, res.status, await res.json()]).toEqual([path, 401, { error: 'Sign in first: every request of the dashboard carries your Kubernetes bearer token.', reason: 'none' }]);
   }
+  const script = await fetch(`${dashboard.url}/login.js`);
+  expect([script.status, script.headers.get('content-type')]).toEqual([200, 'text/javascript; charset=utf-8']);
   const login = await fetch(`${dashboard.url}/login`);
   expect(login.status).toBe(200);
   expect(await login.text()).toContain('<form method="post" action="/login">');
@@ -76,7 +90,7 @@ test('a token the API server refuses does not sign in; a good one does, and its 
   const ok = await fetch(`${dashboard.url}/login`, form(api.token));
   expect(ok.status).toBe(303);
   const cookie = ok.headers.get('set-cookie') as string;
-  expect(cookie).toMatch(/^sedna_dashboard=[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
+  expect(cookie).toMatch(/^sedna_dashboard=[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict$/);
   const session = cookie.split(';')[0] as string;
   const page = await fetch(`${dashboard.url}/jobs`, { headers: { Cookie: session } });
   expect(page.status).toBe(200);
@@ -92,9 +106,83 @@ test('a token the API server refuses does not sign in; a good one does, and its 
   // A post from another site is refused.
   const cross = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples/x/skip`, { method: 'POST', headers: { Cookie: session, Origin: 'https://evil.example' } });
   expect(cross.status).toBe(403);
-  // Signed out: the session is gone.
-  await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { Cookie: session } });
-  expect((await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: session } })).status).toBe(401);
+  // Signed out: the session is gone, and the sign-in page says so.
+  const out = await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { Cookie: session } });
+  expect(out.headers.get('location')).toBe('/login?reason=signed-out');
+  const after = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: session } });
+  expect([after.status, ((await after.json()) as { reason: string }).reason]).toEqual([401, 'signed-out']);
+});
+
+const signedIn = async (token = api.token): Promise<string> => ((await fetch(`${dashboard.url}/login`, form(token))).headers.get('set-cookie') as string).split(';')[0] as string;
+const reasonOf = async (cookie: string): Promise<[number, string | undefined]> => {
+  const res = await fetch(`${dashboard.url}/api/session`, { headers: { Cookie: cookie } });
+  return [res.status, ((await res.json()) as { reason?: string }).reason];
+};
+
+/** Reads an SSE stream until it ends; resolves to what it carried. */
+async function readToEnd(res: Response): Promise<string> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+  return text;
+}
+
+test('a session of an earlier run reads as a restart: the API says so, pages go to the sign-in page with the reason and the page; signing in comes back to it', async () => {
+  const earlier = 'sedna_dashboard=AAAAAAAAAAAA.made-before-the-restart';
+  expect(await reasonOf(earlier)).toEqual([401, 'restarted']);
+  const page = await fetch(`${dashboard.url}/?visit=1`, { redirect: 'manual', headers: { Cookie: earlier } });
+  expect([page.status, page.headers.get('location')]).toEqual([303, '/login?reason=restarted&next=%2F%3Fvisit%3D1']);
+  const login = await (await fetch(`${dashboard.url}/login?reason=restarted&next=${encodeURIComponent('/?visit=1#/jobs/a')}`)).text();
+  expect(login).toContain('The dashboard restarted and forgot its sessions (it keeps them in memory only): sign in again. You will be back on the page you were on.');
+  expect(login).toContain('<input type="hidden" name="next" value="/?visit=1#/jobs/a">');
+  expect(login).toContain('<script src="/login.js" defer></script>');
+  // A made-up reason says nothing; the page is kept.
+  expect(await (await fetch(`${dashboard.url}/login?reason=%3Cb%3E`)).text()).not.toContain('role="status"');
+  const back = await fetch(`${dashboard.url}/login`, { ...form(api.token), body: new URLSearchParams({ token: api.token, next: '/?visit=1#/jobs/a' }).toString() });
+  expect([back.status, back.headers.get('location')]).toEqual([303, '/?visit=1#/jobs/a']);
+  // A failed attempt keeps the page too.
+  const failed = await fetch(`${dashboard.url}/login`, { ...form('x'), body: new URLSearchParams({ token: 'not-a-token', next: '/#/jobs/b' }).toString() });
+  expect(await failed.text()).toContain('<input type="hidden" name="next" value="/#/jobs/b">');
+  // Never another site, nor the sign-in routes.
+  for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/ok\r\nSet-Cookie: a=b', '/login?reason=expired', '/logout']) {
+    const res = await fetch(`${dashboard.url}/login`, { ...form('x'), body: new URLSearchParams({ token: api.token, next }).toString() });
+    expect([next, res.headers.get('location')]).toEqual([next, '/']);
+  }
+});
+
+test("signing out ends the session's live streams; their pages come back to a 401 that says why", async () => {
+  const cookie = await signedIn();
+  const stream = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: cookie } });
+  expect(stream.status).toBe(200);
+  const ended = readToEnd(stream);
+  await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { Cookie: cookie } });
+  await ended;
+  expect(await reasonOf(cookie)).toEqual([401, 'signed-out']);
+});
+
+test('a token the GM refuses ends the session: the answer and every later one is a 401 saying the token was refused', async () => {
+  const cookie = await signedIn();
+  const res = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/revoked/hard-examples`, { headers: { Cookie: cookie } });
+  expect([res.status, await res.json()]).toEqual([401, { error: 'The API server no longer accepts your token (it expired or was revoked): sign in with a new one.', reason: 'token-refused' }]);
+  expect(await reasonOf(cookie)).toEqual([401, 'token-refused']);
+  const page = await fetch(`${dashboard.url}/`, { redirect: 'manual', headers: { Cookie: cookie } });
+  expect(page.headers.get('location')).toBe('/login?reason=token-refused');
+});
+
+test('a watch the API server refuses with 401 (the ServiceAccount behind the token was deleted) ends the stream and the session', async () => {
+  const admin = new KubeConfig();
+  admin.loadFromString(api.kubeconfig());
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'leaver' } } });
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'leaver', namespace: 'default', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const cookie = await signedIn(token);
+  expect(await reasonOf(cookie)).toEqual([200, undefined]);
+  await core.deleteNamespacedServiceAccount({ name: 'leaver', namespace: 'default' });
+  const stream = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: cookie } });
+  expect(stream.status).toBe(200);
+  const text = await readToEnd(stream);
+  expect(text).toContain('"status":401');
+  expect(await reasonOf(cookie)).toEqual([401, 'token-refused']);
 });
 
 test('a token with a line break or a control character is refused with the sign-in page (400) and never logged; an oversize sign-in form gets 413', async () => {

@@ -1,7 +1,8 @@
 // The LC's label write against a real folder: a label that is not a class of the job (a word, an id
 // beyond its classes, a path, markup, a box class beyond them, no box at all, a box outside the image)
 // is refused naming the field and the value, and the dataset index is left as it was; a class name is
-// written as its id, the line format the training scripts read (`labelled/<id>.png 1`).
+// written as its id, the line format the training scripts read (`labelled/<id>.png 1`). Boxes for a job
+// whose index holds class labels, and a class for one whose labels are boxes, are refused the same way.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ let dir: string;
 let heDir: string;
 let index: string;
 let answer: ReturnType<typeof createLabellingHandler>;
+let annotations: Record<string, string>;
+let format: string;
 const header = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'dash', operation: 'request' } as never;
 
 function example(id: string): void {
@@ -31,10 +34,12 @@ beforeAll(() => {
   index = join(dir, 'data', 'index.txt');
   writeFileSync(index, 'a.png 0\n');
   const kind = { kind: 'IncrementalLearningJob', resourceKind: 'incrementallearningjob', datasetName: () => 'dash-data' };
-  const job = { metadata: { namespace: 'default', name: 'dash', annotations: { 'sedna.io/class-names': 'left, right' } }, spec: {} };
+  annotations = { 'sedna.io/class-names': 'left, right' };
+  format = 'txt';
+  const job = { metadata: { namespace: 'default', name: 'dash', get annotations() { return annotations; } }, spec: {} };
   const ctx = {
     config: { nodeName: 'node1', hardExampleRoot: join(dir, 'he'), dataDir: join(dir, 'lc'), dataRoots: [dir], deniedRoots: [], hostRoot: undefined },
-    store: { get: () => ({ spec: { url: index } }) },
+    store: { get: () => ({ spec: { url: index, format } }) },
     logger: pino({ level: 'silent' }),
   } as unknown as LcContext;
   const jobs = { kindOf: () => kind, stored: () => job, rescanHardExamples: async () => undefined } as unknown as JobRegistry;
@@ -57,18 +62,73 @@ test('a label that is not a class of the job is refused naming the field and the
     [{ boxes: [{ x1: 1, y1: 1, x2: 17, y2: 5, cls: 0 }] }, 'boxes[0].x2 17 is outside the image (16x16)'],
   ];
   for (const [body, message] of refused) {
+    // Class labels against an index of class labels, boxes against one of boxes.
+    const lines = body.boxes ? 'b.png 1,1,9,9,1\n' : 'a.png 0\n';
+    writeFileSync(index, lines);
     const res = await answer(header, { action: 'hardExamples.label', id: 'e1', ...body });
     expect([body, res.status, res.error]).toEqual([body, 400, `${job}: hard example e1: ${message}`]);
+    expect(readFileSync(index, 'utf8')).toBe(lines);
   }
-  expect(readFileSync(index, 'utf8')).toBe('a.png 0\n');
+  writeFileSync(index, 'a.png 0\n');
 });
 
-test('a class name is written as its id; boxes within the image are written as they are', async () => {
+test('a class name is written as its id', async () => {
   example('e2');
-  example('e3');
   expect((await answer(header, { action: 'hardExamples.label', id: 'e2', label: 'right' })).status).toBe(200);
-  expect((await answer(header, { action: 'hardExamples.label', id: 'e3', boxes: [{ x1: 0, y1: 0, x2: 16, y2: 16, cls: 0 }] })).status).toBe(200);
-  expect(readFileSync(index, 'utf8')).toBe('a.png 0\nlabelled/e2.png 1\nlabelled/e3.png 0,0,16,16,0\n');
+  expect(readFileSync(index, 'utf8')).toBe('a.png 0\nlabelled/e2.png 1\n');
+});
+
+const list = async () => ((await answer(header, { action: 'hardExamples.list', list: 'queue' })).body as { dataset: { labels: unknown } }).dataset.labels;
+
+test("boxes for a job whose index holds class labels are refused (400 naming the field and the value), and a class for a job labelled with boxes; the index is left as it was", async () => {
+  example('e3');
+  const job = 'IncrementalLearningJob default/dash';
+  writeFileSync(index, 'a.png 0\n');
+  const boxes = [{ x1: 0, y1: 0, x2: 16, y2: 16, cls: 0 }];
+  const refusedBoxes = await answer(header, { action: 'hardExamples.label', id: 'e3', boxes });
+  expect([refusedBoxes.status, refusedBoxes.error]).toEqual([400, `${job}: hard example e3: boxes ${JSON.stringify(boxes)}: ${job} labels one class per sample ("path label"), as line 1 of the index of Dataset default/dash-data ("a.png 0"): send a label, not boxes`]);
+  expect(await list()).toEqual({ shape: 'class', why: 'as line 1 of the index of Dataset default/dash-data ("a.png 0")' });
+
+  writeFileSync(index, 'a.png\nb.png 1,1,9,9,1\n');
+  const refusedClass = await answer(header, { action: 'hardExamples.label', id: 'e3', label: 'left' });
+  expect([refusedClass.status, refusedClass.error]).toEqual([400, `${job}: hard example e3: label "left": ${job} labels boxes ("path x1,y1,x2,y2,cls ..."), as line 2 of the index of Dataset default/dash-data ("b.png 1,1,9,9,1"): send boxes, not a label`]);
+  expect(readFileSync(index, 'utf8')).toBe('a.png\nb.png 1,1,9,9,1\n');
+  // The example is still waiting for its label.
+  expect((await answer(header, { action: 'hardExamples.label', id: 'e3', boxes })).status).toBe(200);
+  expect(readFileSync(index, 'utf8')).toBe('a.png\nb.png 1,1,9,9,1\nlabelled/e3.png 0,0,16,16,0\n');
+});
+
+test('the annotation sedna.io/labels decides an empty index; an index it contradicts, a bad value and a csv index refuse every label (409); without either, the first label decides', async () => {
+  const job = 'IncrementalLearningJob default/dash';
+  example('e4');
+  writeFileSync(index, '');
+  annotations = { 'sedna.io/labels': 'class' };
+  expect(await list()).toEqual({ shape: 'class', why: 'as its annotation sedna.io/labels says' });
+  const refused = await answer(header, { action: 'hardExamples.label', id: 'e4', boxes: [{ x1: 0, y1: 0, x2: 4, y2: 4, cls: 3 }] });
+  expect([refused.status, refused.error]).toEqual([400, `${job}: hard example e4: boxes [{"x1":0,"y1":0,"x2":4,"y2":4,"cls":3}]: ${job} labels one class per sample ("path label"), as its annotation sedna.io/labels says: send a label, not boxes`]);
+
+  writeFileSync(index, 'a.png 1,1,9,9,1\n');
+  const contradicted = await answer(header, { action: 'hardExamples.label', id: 'e4', label: '1' });
+  expect([contradicted.status, contradicted.error]).toEqual([409, `${job}: metadata.annotations["sedna.io/labels"] says "class" but line 1 of the index of Dataset default/dash-data ("a.png 1,1,9,9,1") has boxes ("path x1,y1,x2,y2,cls ..."): the index would mix the two (change the annotation or the index)`]);
+  expect(await list()).toEqual({ refused: contradicted.error });
+  annotations = { 'sedna.io/labels': 'Boxes' };
+  const bad = await answer(header, { action: 'hardExamples.label', id: 'e4', boxes: [{ x1: 0, y1: 0, x2: 4, y2: 4, cls: 3 }] });
+  expect([bad.status, bad.error]).toEqual([409, `${job}: metadata.annotations["sedna.io/labels"]: "Boxes" is not "boxes" or "class"`]);
+  annotations = {};
+  format = 'csv';
+  writeFileSync(index, 'path,label\n');
+  const csv = await answer(header, { action: 'hardExamples.label', id: 'e4', label: '1' });
+  expect([csv.status, csv.error]).toEqual([409, 'Dataset default/dash-data: spec.format "csv": labels are written as lines of a txt index ("path x1,y1,x2,y2,cls ..." or "path label"); a csv index has columns of its own']);
+  expect(readFileSync(index, 'utf8')).toBe('path,label\n');
+
+  format = 'txt';
+  writeFileSync(index, 'unlabelled.png\n');
+  expect(await list()).toEqual({ why: 'neither its annotation sedna.io/labels nor a labelled line of the index of Dataset default/dash-data says which: the first label decides' });
+  expect((await answer(header, { action: 'hardExamples.label', id: 'e4', label: '3' })).status).toBe(200);
+  example('e5');
+  const after = await answer(header, { action: 'hardExamples.label', id: 'e5', boxes: [{ x1: 0, y1: 0, x2: 4, y2: 4, cls: 3 }] });
+  expect([after.status, after.error]).toEqual([400, expect.stringContaining('labels one class per sample ("path label"), as line 2 of the index of Dataset default/dash-data ("labelled/e4.png 3")')]);
+  expect(readFileSync(index, 'utf8')).toBe('unlabelled.png\nlabelled/e4.png 3\n');
 });
 
 test('answers name no path of the host: a skip of an unknown example, the COCO export', async () => {

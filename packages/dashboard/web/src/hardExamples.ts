@@ -13,12 +13,23 @@ export interface HardExampleView {
   round?: number;
 }
 
+/**
+ * What a job's labels are, as the LC decided it (see the dashboard's README): `boxes` or `class` and
+ * what says so (`why`); no shape while nothing decides it (the first label does); `refused` when no
+ * label can be written (a csv index, an annotation the index contradicts).
+ */
+export interface LabelShapeView {
+  shape?: 'boxes' | 'class';
+  why?: string;
+  refused?: string;
+}
+
 /** The GM's answer for a job's hard examples. */
 export interface HardExampleList {
   examples: HardExampleView[];
   counts: { queue: number; skipped: number };
-  /** The dataset index the labels go to, and its line count. */
-  dataset?: { index: string; lines: number };
+  /** The dataset index the labels go to, its line count and the shape of its labels. */
+  dataset?: { index: string; lines: number; labels?: LabelShapeView };
 }
 
 /** A box as the HEM filters read it: `[x1, y1, x2, y2, score, label]`. */

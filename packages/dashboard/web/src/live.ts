@@ -3,6 +3,7 @@
  * made with the user's token), keeping the jobs, and the pods and events of the job shown.
  */
 import type { Job } from './jobModel.js';
+import { checkSession } from './session.js';
 
 /** A Kubernetes object with the fields the pages read. */
 export interface KubeObject {
@@ -18,7 +19,7 @@ export interface LiveState {
   /** The last watch error, cleared when data flows again. */
   error?: string;
   connected: boolean;
-  /** The session is gone (the stream was refused with 401, e.g. after a restart of the dashboard): sign in again. */
+  /** The session is gone (the stream was refused with 401): the page is going to the sign-in page. */
   signedOut?: boolean;
 }
 
@@ -42,14 +43,15 @@ export function jobKey(job: Job): string {
 
 /**
  * Follows /api/watch (and one job's pods and events when `job` is given); calls `onChange` on every
- * update. When the stream stops for good, asks /api/session whether the session is still there: 401
- * (sessions do not survive a restart of the dashboard) sets `signedOut`.
+ * update. When the stream stops for good (an EventSource cannot read the status that stopped it), or
+ * a watch says 401, asks whether the session is still there with `check` (default
+ * {@link checkSession}, which goes to the sign-in page on 401, saying why).
  */
 export function follow(
   job: string | undefined,
   onChange: (state: LiveState) => void,
   open: (url: string) => LiveSource = (url) => new EventSource(url) as unknown as LiveSource,
-  status: (url: string) => Promise<number> = async (url) => (await fetch(url)).status,
+  check: () => Promise<number> = () => checkSession(),
 ): () => void {
   const state: LiveState = { jobs: new Map(), pods: new Map(), events: new Map(), connected: false };
   const source = open(`/api/watch${job ? `?job=${encodeURIComponent(job)}` : ''}`);
@@ -64,10 +66,21 @@ export function follow(
   source.addEventListener('job', apply(state.jobs as Map<string, Job>, jobKey));
   source.addEventListener('pod', apply(state.pods, (o: KubeObject) => o.metadata.uid ?? o.metadata.name));
   source.addEventListener('event', apply(state.events, (o: KubeObject) => o.metadata.uid ?? o.metadata.name));
+  const askSession = () =>
+    void check().then(
+      (code) => {
+        if (code === 401) state.signedOut = true;
+        else state.error = `the live updates stopped (the session answers ${code}): reload the page`;
+        onChange(state);
+      },
+      () => undefined,
+    );
   source.addEventListener('status', (event: { data: string }) => {
     const { error, status } = JSON.parse(event.data) as { error: string; status?: number };
     state.error = status === 403 ? `not allowed: ${error}` : error;
     onChange(state);
+    // The API server no longer takes the token: the server ends the session (and this stream).
+    if (status === 401) askSession();
   });
   source.onopen = () => {
     state.connected = true;
@@ -77,14 +90,7 @@ export function follow(
     state.connected = false;
     onChange(state);
     if (source.readyState !== CLOSED) return;
-    void status('/api/session').then(
-      (code) => {
-        if (code === 401) state.signedOut = true;
-        else state.error = `the live updates stopped (the session answers ${code}): reload the page`;
-        onChange(state);
-      },
-      () => undefined,
-    );
+    askSession();
   };
   return () => source.close();
 }

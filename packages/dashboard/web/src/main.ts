@@ -7,9 +7,10 @@ import { render, type ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { drawMetrics } from './chart.js';
-import { classNamesOf, labelBoxesOf, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleView, type LabelBox } from './hardExamples.js';
+import { classNamesOf, labelBoxesOf, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleView, type LabelBox, type LabelShapeView } from './hardExamples.js';
 import { age, currentOf, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
 import { follow, jobKey, type KubeObject, type LiveState } from './live.js';
+import { apiFetch, checkSession } from './session.js';
 import './styles.css';
 
 type Route = { page: 'jobs' } | { page: 'job'; key: string } | { page: 'examples'; key: string } | { page: 'label'; key: string; id: string };
@@ -60,7 +61,7 @@ function Layout({ title, children, live }: { title: string; children: ComponentC
       <span class=${`live ${live?.connected ? 'on' : 'off'}`} title="live updates">${live?.connected ? 'live' : live?.signedOut ? 'signed out' : 'offline'}</span>
       <form method="post" action="/logout"><button type="submit" class="link">Sign out</button></form>
     </header>
-    ${live?.signedOut ? html`<p class="error" role="alert" data-testid="signed-out">Signed out (the dashboard restarted or the session ended): <a href="/login">sign in again</a>.</p>` : null}
+    ${live?.signedOut ? html`<p class="error" role="alert" data-testid="signed-out">Signed out: going to the sign-in page…</p>` : null}
     ${live?.error && !live.signedOut ? html`<p class="error" role="alert">${live.error}</p>` : null}
     <main>${children}</main>`;
 }
@@ -104,7 +105,7 @@ function WorkerLog({ pod, namespace }: { pod: string; namespace: string }) {
   const [text, setText] = useState<string>();
   useEffect(() => {
     // Fetched once when a failure is shown.
-    void fetch(`/api/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/log?tailLines=15`)
+    void apiFetch(`/api/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/log?tailLines=15`)
       .then((r) => r.json() as Promise<{ log?: string; error?: string }>)
       .then((b) => setText(b.log ?? b.error ?? ''))
       .catch((e: unknown) => setText(String(e)));
@@ -201,14 +202,40 @@ function JobPage({ jobKeyValue }: { jobKeyValue: string }) {
 const apiBase = (key: string) => `/api/gm/jobs/${key.split('/').map(encodeURIComponent).join('/')}`;
 
 async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
+  const res = await apiFetch(url, init);
   const body = (await res.json().catch(() => ({}))) as T & { error?: string };
   if (!res.ok) throw new Error(body.error ?? `${res.status} ${res.statusText}`);
   return body;
 }
 
+/** An image that did not load may have met a 401: the session check goes to the sign-in page then. */
+const imageFailed = () => void checkSession().catch(() => undefined);
+
+/** The COCO export, fetched (a 401 goes to the sign-in page, an error is shown) and saved as a file. */
+function CocoExport({ base, file }: { base: string; file: string }) {
+  const [error, setError] = useState<string>();
+  const download = async () => {
+    setError(undefined);
+    try {
+      const res = await apiFetch(`${base}/coco`);
+      if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { error?: string }).error ?? `${res.status} ${res.statusText}`);
+      const url = URL.createObjectURL(await res.blob());
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = file;
+      a.click();
+      // Freed once the browser had the time to save it.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch (e) {
+      setError(`COCO export: ${(e as Error).message}`);
+    }
+  };
+  return html`<button type="button" class="link" data-testid="coco-export" onClick=${() => void download()}>COCO export</button>${error ? html` <span class="error" role="alert">${error}</span>` : null}`;
+}
+
 function BoxesOverlay({ boxes, width, height, names }: { boxes: LabelBox[]; width: number; height: number; names?: string[] }) {
-  return html`<svg class="overlay" viewBox=${`0 0 ${width} ${height}`} preserveAspectRatio="none">
+  // Fitted in its frame as the image is (object-fit: contain).
+  return html`<svg class="overlay" viewBox=${`0 0 ${width} ${height}`} preserveAspectRatio="xMidYMid meet">
     ${boxes.map((b) => html`<g><rect x=${b.x1} y=${b.y1} width=${b.x2 - b.x1} height=${b.y2 - b.y1} class=${`box c${b.cls % 6}`} /><text x=${b.x1 + Math.max(width, height) / 60} y=${b.y1 + Math.max(width, height) / 14} font-size=${Math.max(width, height) / 14} class="box-label">${names?.[b.cls] ?? b.cls}</text></g>`)}
   </svg>`;
 }
@@ -219,7 +246,7 @@ function ExampleCard({ example, base, names, list }: { example: HardExampleView;
   const cls = predictedClass(example.result, names);
   return html`<figure class="card" data-testid="hard-example" data-id=${example.id} data-version=${example.modelVersion ?? 'initial'}>
     ${example.image
-      ? html`<div class="frame"><img src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} />
+      ? html`<div class="frame"><img loading="lazy" decoding="async" src=${`${base}/hard-examples/${encodeURIComponent(example.id)}/image`} alt=${example.id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
           ${boxes && size ? html`<${BoxesOverlay} boxes=${labelBoxesOf(boxes)} width=${size.w} height=${size.h} names=${names} />` : null}</div>`
       : null}
     <figcaption>
@@ -273,8 +300,7 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
   return html`<${Layout} title=${`Hard examples · ${namespace}/${name}`} live=${live}>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
     <p class="summary"><a href=${`#/jobs/${jobKeyValue}`}>back to the job</a> · queue <strong data-testid="queue-count">${list?.counts.queue ?? '…'}</strong> · skipped <strong data-testid="skipped-count">${list?.counts.skipped ?? '…'}</strong>
-      ${list?.dataset ? html` · dataset <strong data-testid="dataset-count">${list.dataset.lines}</strong> samples` : null}
-      · <a href=${`${base}/coco`} download="coco.json">COCO export</a></p>
+      ${list?.dataset ? html` · dataset <strong data-testid="dataset-count">${list.dataset.lines}</strong> samples` : null} · <${CocoExport} base=${base} file=${`${name}-coco.json`} /></p>
     <div class="filters">
       <label>List <select data-testid="list" value=${which} onChange=${(e: Event) => setWhich((e.target as HTMLSelectElement).value as 'queue' | 'skipped')}><option value="queue">to label</option><option value="skipped">skipped</option></select></label>
       <label>Round (model version) <select data-testid="filter-round" value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${all.length})</option>${versions.map((v) => html`<option value=${v}>${v === 'initial' ? 'initial' : `round ${v}`} (${all.filter((e) => (e.modelVersion ?? 'initial') === v).length})</option>`)}</select></label>
@@ -300,6 +326,8 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   // The class chosen by hand; until then the model's answer (its class names arrive with the job).
   const [chosen, setChosen] = useState<number>();
   const [message, setMessage] = useState<string>();
+  // What the job's labels are (boxes or a class), as the LC decided it: only those tools are offered.
+  const [labels, setLabels] = useState<LabelShapeView>();
   const svg = useRef<SVGSVGElement>(null);
   const drag = useRef<Drag>();
   useEffect(() => {
@@ -307,15 +335,17 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
       setQueue(l.examples.map((e) => e.id));
       const e = l.examples.find((x) => x.id === id);
       setExample(e);
+      setLabels(l.dataset?.labels);
       const rb = e ? resultBoxes(e.result) : undefined;
-      setBoxes(rb ? labelBoxesOf(rb) : []);
+      setBoxes(rb && l.dataset?.labels?.shape !== 'class' ? labelBoxesOf(rb) : []);
       setSelected(-1);
       setChosen(undefined);
     }, (e: Error) => setMessage(e.message));
   }, [base, id]);
   const predicted = example ? predictedClass(example.result, names) : undefined;
   const cls = chosen ?? predicted ?? 0;
-  const boxMode = example ? resultBoxes(example.result) !== undefined || boxes.length > 0 : false;
+  const shape = labels?.shape;
+  const boxMode = shape ? shape === 'boxes' : example ? resultBoxes(example.result) !== undefined || boxes.length > 0 : false;
   const next = () => {
     const i = queue.indexOf(id);
     const after = queue.filter((q, j) => q !== id && j > i)[0] ?? queue.find((q) => q !== id);
@@ -341,9 +371,13 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const saveBoxes = () => (size ? save({ boxes: boxes.map((b) => normalizeBox(b, size.w, size.h)).filter((b) => b.x2 - b.x1 >= 1 && b.y2 - b.y1 >= 1) }) : undefined);
   const accept = () => {
     const rb = example ? resultBoxes(example.result) : undefined;
-    if (rb) return save({ boxes: labelBoxesOf(rb) });
+    if (rb && shape !== 'class') return save({ boxes: labelBoxesOf(rb) });
+    if (shape === 'boxes') {
+      setMessage('the model gave no boxes to accept: draw them');
+      return undefined;
+    }
     if (predicted === undefined) {
-      setMessage('the model gave no boxes and no class to accept: choose a class or draw boxes');
+      setMessage(shape === 'class' ? 'the model gave no class to accept: choose one' : 'the model gave no boxes and no class to accept: choose a class or draw boxes');
       return undefined;
     }
     return save({ label: String(predicted) });
@@ -412,8 +446,8 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
     ${!example ? html`<p class="empty">${message ? '' : 'Loading…'}</p>` : html`
     <div class="labeller">
       <div class="canvas">
-        <img src=${`${base}/hard-examples/${encodeURIComponent(id)}/image`} alt=${id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} />
-        ${size ? html`<svg ref=${svg} data-testid="label-canvas" class="overlay editable" viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
+        <img src=${`${base}/hard-examples/${encodeURIComponent(id)}/image`} alt=${id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
+        ${size ? html`<svg ref=${svg} data-testid="label-canvas" class=${shape === 'class' ? 'overlay' : 'overlay editable'} viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${shape === 'class' ? undefined : down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
           ${boxes.map((b, i) => {
             const n = normalizeBox(b, size.w, size.h);
             // Sizes in image pixels: a fraction of the image, whatever its resolution.
@@ -426,6 +460,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
       </div>
       <div class="tools">
         <p>${boxMode ? 'Drag on the image to draw a box; drag a box to move it, its corner to resize it.' : 'Choose the class of this image.'}</p>
+        ${labels?.refused ? html`<p class="error" role="alert" data-testid="labels-refused">${labels.refused}</p>` : shape ? html`<p class="hint" data-testid="label-shape" data-shape=${shape}>Labels of this job: ${shape === 'boxes' ? 'boxes' : 'one class per image'} (${labels?.why ?? ''}).</p>` : null}
         ${example.result !== null && example.result !== undefined && !resultBoxes(example.result) ? html`<pre class="json">${JSON.stringify(example.result)}</pre>` : null}
         <div class="classes" role="group" aria-label="class">
           ${Array.from({ length: classCount }, (_, c) => html`<button class=${c === (selected >= 0 ? boxes[selected]?.cls : cls) ? 'on' : ''} data-testid=${`class-${c}`} onClick=${() => setClass(c)}>${c}: ${names?.[c] ?? `class ${c}`}</button>`)}
@@ -435,9 +470,9 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
           ${boxMode ? html`<button data-testid="save" onClick=${() => void saveBoxes()} title="Enter">Save boxes (Enter)</button>` : html`<button data-testid="save" onClick=${() => void save({ label: String(cls) })} title="Enter">Save class (Enter)</button>`}
           ${boxMode && selected >= 0 ? html`<button onClick=${() => { setBoxes(boxes.filter((_, i) => i !== selected)); setSelected(-1); }}>Delete box (Del)</button>` : null}
           <button data-testid="skip" onClick=${() => void skip()} title="s">Skip (s)</button>
-          ${!boxMode ? html`<button data-testid="use-boxes" onClick=${() => size && setBoxes([{ x1: size.w / 4, y1: size.h / 4, x2: (size.w * 3) / 4, y2: (size.h * 3) / 4, cls }])}>Label with boxes</button>` : null}
+          ${!boxMode && !shape ? html`<button data-testid="use-boxes" onClick=${() => size && setBoxes([{ x1: size.w / 4, y1: size.h / 4, x2: (size.w * 3) / 4, y2: (size.h * 3) / 4, cls }])}>Label with boxes</button>` : null}
         </div>
-        <p class="keys">Keys: 0–9 class · a accept · Enter save · s skip · Del delete box</p>
+        <p class="keys">Keys: 0–9 class · a accept · Enter save · s skip${boxMode ? ' · Del delete box' : ''}</p>
       </div>
     </div>`}
   </${Layout}>`;

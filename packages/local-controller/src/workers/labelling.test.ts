@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkInside, checkLabel, cocoOf, imageSize, labelLine, MAX_BOXES } from './labelling.js';
+import { checkInside, checkLabel, checkShape, cocoOf, decideLabelShape, firstLabelledLine, imageSize, labelLine, lineShape, MAX_BOXES, SHAPE_SCAN_BYTES } from './labelling.js';
 import { pngHeader } from '../../test/helpers/samples.js';
 
 test('a label is boxes or a class; a bad one is refused naming the field and the value', () => {
@@ -77,4 +77,72 @@ test('the COCO export holds every labelled line: boxes as annotations, a class a
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('an index line has boxes, a class, or no label of either shape', () => {
+  expect(lineShape('a.png 1,2,3,4,0')).toBe('boxes');
+  expect(lineShape('  a.png 1,2,3,4,0   5.5,6,7,8,1 ')).toBe('boxes');
+  expect(lineShape('a.png 1')).toBe('class');
+  expect(lineShape('a.png helmet')).toBe('class');
+  expect(lineShape('a.png')).toBeUndefined();
+  expect(lineShape('')).toBeUndefined();
+  expect(lineShape('a.png 1 2')).toBeUndefined();
+  expect(lineShape('a.png 1,2,3,4,0 x')).toBeUndefined();
+});
+
+test("the first labelled line of an index decides; lines without a label are passed over; a line cut by the scan's end is not judged", async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sedna-shape-'));
+  try {
+    const index = join(dir, 'index.txt');
+    expect(await firstLabelledLine(index)).toBeUndefined();
+    writeFileSync(index, 'a.png\n\nb.png 1,2,3,4,0\nc.png 1\n');
+    expect(await firstLabelledLine(index)).toEqual({ lineNumber: 3, text: 'b.png 1,2,3,4,0', shape: 'boxes' });
+    // Past the scanned bytes, nothing is read.
+    writeFileSync(index, `${'x.png\n'.repeat(SHAPE_SCAN_BYTES / 6)}y.png 1\n`);
+    expect(await firstLabelledLine(index)).toBeUndefined();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+describe("a job's label shape", () => {
+  const job = 'IncrementalLearningJob default/dash';
+  const base = { job, dataset: 'default/dash-data', format: 'txt' };
+  const classLine = { lineNumber: 1, text: 'a.png 0', shape: 'class' as const };
+  const boxLine = { lineNumber: 2, text: 'b.png 1,2,3,4,0', shape: 'boxes' as const };
+  test.each([
+    ['the annotation, on an empty index', { annotations: { 'sedna.io/labels': 'boxes' } }, { shape: 'boxes', why: 'as its annotation sedna.io/labels says' }],
+    ['the annotation, agreeing with the index', { annotations: { 'sedna.io/labels': 'class' }, first: classLine }, { shape: 'class', why: 'as its annotation sedna.io/labels says' }],
+    ['the first labelled line of the index', { first: classLine }, { shape: 'class', why: 'as line 1 of the index of Dataset default/dash-data ("a.png 0")' }],
+    ['the first labelled line of the index, boxes', { first: boxLine, format: 'TXT' }, { shape: 'boxes', why: 'as line 2 of the index of Dataset default/dash-data ("b.png 1,2,3,4,0")' }],
+    ['nothing yet: open', {}, { why: 'neither its annotation sedna.io/labels nor a labelled line of the index of Dataset default/dash-data says which: the first label decides' }],
+    ['a csv index: refused', { format: 'csv', first: classLine }, { refused: 'Dataset default/dash-data: spec.format "csv": labels are written as lines of a txt index ("path x1,y1,x2,y2,cls ..." or "path label"); a csv index has columns of its own' }],
+    ['an unknown format: refused', { format: 'parquet' }, { refused: 'Dataset default/dash-data: spec.format "parquet": labels are written as lines of a txt index ("path x1,y1,x2,y2,cls ..." or "path label"); it is not txt or csv' }],
+    ['a bad annotation: refused', { annotations: { 'sedna.io/labels': 'detection' } }, { refused: `${job}: metadata.annotations["sedna.io/labels"]: "detection" is not "boxes" or "class"` }],
+    [
+      'an annotation the index contradicts: refused',
+      { annotations: { 'sedna.io/labels': 'boxes' }, first: classLine },
+      { refused: `${job}: metadata.annotations["sedna.io/labels"] says "boxes" but line 1 of the index of Dataset default/dash-data ("a.png 0") has one class per sample ("path label"): the index would mix the two (change the annotation or the index)` },
+    ],
+  ])('%s', (_, input, expected) => {
+    expect(decideLabelShape({ ...base, ...input })).toEqual(expected);
+  });
+
+  test('boxes for a classifier and a class for a detector are refused naming the field and the value; either is taken while the shape is open', () => {
+    const subject = `${job}: hard example e1`;
+    const boxes = [{ x1: 1, y1: 1, x2: 5, y2: 5, cls: 0 }];
+    const byLine = { shape: 'class' as const, why: 'as line 1 of the index of Dataset default/dash-data ("a.png 0")' };
+    expect(() => checkShape(subject, { boxes }, byLine, job)).toThrow(
+      `${subject}: boxes [{"x1":1,"y1":1,"x2":5,"y2":5,"cls":0}]: ${job} labels one class per sample ("path label"), as line 1 of the index of Dataset default/dash-data ("a.png 0"): send a label, not boxes`,
+    );
+    expect(() => checkShape(subject, { label: 'right' }, { shape: 'boxes', why: 'as its annotation sedna.io/labels says' }, job)).toThrow(
+      `${subject}: label "right": ${job} labels boxes ("path x1,y1,x2,y2,cls ..."), as its annotation sedna.io/labels says: send boxes, not a label`,
+    );
+    expect(() => checkShape(subject, { label: '1' }, byLine, job)).not.toThrow();
+    expect(() => checkShape(subject, { boxes }, { shape: 'boxes', why: '' }, job)).not.toThrow();
+    for (const body of [{ boxes }, { label: '1' }]) expect(() => checkShape(subject, body, { why: 'open' }, job)).not.toThrow();
+    // A long value is cut in the message.
+    const many = Array.from({ length: 50 }, () => boxes[0]);
+    expect(() => checkShape(subject, { boxes: many }, byLine, job)).toThrow(/^[^]{0,400}…: IncrementalLearningJob/);
+  });
 });

@@ -8,17 +8,20 @@
  * - label: the sample is copied into `labelled/` beside the dataset index (temp file, fsync, rename),
  *   then its line (`path x1,y1,x2,y2,cls ...` or `path label`) is appended to the index with one
  *   O_APPEND write, so the dataset monitor counts it for the next round's trigger; then the example
- *   leaves the queue (its files are removed from the hard-example folder);
+ *   leaves the queue (its files are removed from the hard-example folder). A label of the other shape
+ *   than the job's (boxes for a classifier, a class for a detector: see {@link decideLabelShape}) is
+ *   refused and nothing is written;
  * - skip / restore: the example's files move to `skipped/` in its folder and back (never deleted);
  * - coco: the COCO JSON of every labelled sample of the dataset index.
  */
 import { constants } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { jobFolder } from '@sedna-ts/api-types/contract';
+import { CLASS_NAMES_ANNOTATION, jobFolder, LABELS_ANNOTATION, labelShapeAnnotation, type LabelShape } from '@sedna-ts/api-types/contract';
 import type { Dataset, FrameHeader, LcRequest, LcResponse } from '@sedna-ts/api-types';
 import type { LcContext } from '../context.js';
 import { hostPath, inCheckedFolder, isUrl } from '../datasets/dataRoots.js';
+import { indexFormatOf } from '../datasets/indexReader.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
 import type { StoredObject } from '../storage/objectStore.js';
 import { isNotFound } from '../storage/files.js';
@@ -148,6 +151,107 @@ export function imageSize(bytes: Buffer): { width: number; height: number } | un
 }
 
 const BOX = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+)$/;
+
+/** Most bytes of a dataset index read to find its first labelled line. */
+export const SHAPE_SCAN_BYTES = 1024 * 1024;
+
+/**
+ * The shape of the labels of an index line (`path label ...`): `boxes` when every token after the path
+ * is `x1,y1,x2,y2,cls`, `class` when one token that is not a box follows the path; undefined for a line
+ * without a label (a path alone, a blank line) or with labels of neither shape.
+ */
+export function lineShape(line: string): LabelShape | undefined {
+  const [, ...labels] = line.trim().split(/\s+/);
+  if (labels.length === 0) return undefined;
+  if (labels.every((t) => BOX.test(t))) return 'boxes';
+  return labels.length === 1 ? 'class' : undefined;
+}
+
+/** A labelled line of an index: its number (1-based), its text and the shape of its labels. */
+export interface LabelledLine {
+  lineNumber: number;
+  text: string;
+  shape: LabelShape;
+}
+
+/** The first line of the index at `path` whose labels have a shape, within its first {@link SHAPE_SCAN_BYTES}; undefined when none (or no file). */
+export async function firstLabelledLine(path: string): Promise<LabelledLine | undefined> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+  try {
+    const size = (await handle.stat()).size;
+    const buffer = Buffer.alloc(Math.min(size, SHAPE_SCAN_BYTES));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const lines = buffer.subarray(0, bytesRead).toString('utf8').split('\n');
+    // A line cut by the end of the bytes read is not judged.
+    if (bytesRead < size) lines.pop();
+    for (const [i, text] of lines.entries()) {
+      const shape = lineShape(text);
+      if (shape) return { lineNumber: i + 1, text: text.trim(), shape };
+    }
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** What a job's labels are and what says so (`why`), or why no label may be written (`refused`). */
+export type LabelShapeDecision = { shape?: LabelShape; why: string } | { refused: string };
+
+const quoted = (value: unknown, max = 120): string => {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+};
+
+const SHAPE_LINES: Record<LabelShape, string> = { boxes: 'boxes ("path x1,y1,x2,y2,cls ...")', class: 'one class per sample ("path label")' };
+
+/**
+ * The shape of a job's labels, decided in this order:
+ * 1. the Dataset's `spec.format`: only a txt index takes label lines (a csv index has columns of its
+ *    own): anything else is refused;
+ * 2. the job's annotation `sedna.io/labels` (`boxes` or `class`; another value is refused); when the
+ *    index has a labelled line of the other shape, refused (the index would mix the two);
+ * 3. the first labelled line of the index (see {@link lineShape});
+ * 4. neither: no shape yet, a label of either shape is taken, and the first one written decides.
+ * `job` names the job (`IncrementalLearningJob default/dash`), `dataset` the Dataset (`default/dash-data`).
+ */
+export function decideLabelShape(input: { job: string; dataset: string; format: string; annotations?: Readonly<Record<string, string>>; first?: LabelledLine }): LabelShapeDecision {
+  const { job, dataset, format, first } = input;
+  const indexFormat = indexFormatOf(format);
+  if (indexFormat !== 'txt') {
+    const what = indexFormat ? 'a csv index has columns of its own' : 'it is not txt or csv';
+    return { refused: `Dataset ${dataset}: spec.format ${quoted(format)}: labels are written as lines of a txt index ("path x1,y1,x2,y2,cls ..." or "path label"); ${what}` };
+  }
+  const declared = labelShapeAnnotation(input.annotations);
+  if (typeof declared === 'object') return { refused: `${job}: ${declared.error}` };
+  const line = first ? `line ${first.lineNumber} of the index of Dataset ${dataset} (${quoted(first.text)})` : '';
+  if (declared) {
+    if (first && first.shape !== declared) {
+      return { refused: `${job}: metadata.annotations["${LABELS_ANNOTATION}"] says ${quoted(declared)} but ${line} has ${SHAPE_LINES[first.shape]}: the index would mix the two (change the annotation or the index)` };
+    }
+    return { shape: declared, why: `as its annotation ${LABELS_ANNOTATION} says` };
+  }
+  if (first) return { shape: first.shape, why: `as ${line}` };
+  return { why: `neither its annotation ${LABELS_ANNOTATION} nor a labelled line of the index of Dataset ${dataset} says which: the first label decides` };
+}
+
+/**
+ * Refuses a label of the other shape than the job's (boxes for a classifier, a class for a detector),
+ * naming the field and its value as sent; `job` names the job. Nothing is refused while the shape is open.
+ */
+export function checkShape(subject: string, request: Readonly<Record<string, unknown>>, decision: { shape?: LabelShape; why: string }, job: string): void {
+  if (decision.shape === 'class' && request.boxes !== undefined) {
+    throw new RequestError(400, `${subject}: boxes ${quoted(request.boxes)}: ${job} labels ${SHAPE_LINES.class}, ${decision.why}: send a label, not boxes`);
+  }
+  if (decision.shape === 'boxes' && request.label !== undefined) {
+    throw new RequestError(400, `${subject}: label ${quoted(request.label)}: ${job} labels ${SHAPE_LINES.boxes}, ${decision.why}: send boxes, not a label`);
+  }
+}
 
 /**
  * COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole
@@ -279,8 +383,10 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         if (typeof id !== 'string' || !ID.test(id)) throw new RequestError(400, `${subject}: id ${JSON.stringify(id)} is not a hard example id`);
         return id;
       };
-      const named = job.metadata.annotations?.['sedna.io/class-names']?.split(',').map((c) => c.trim()).filter(Boolean);
+      const named = job.metadata.annotations?.[CLASS_NAMES_ANNOTATION]?.split(',').map((c) => c.trim()).filter(Boolean);
       const classNames = named?.length ? named : undefined;
+      const shapeOf = async (index: string): Promise<LabelShapeDecision> =>
+        decideLabelShape({ job: subject, dataset: `${namespace}/${datasetName}`, format: dataset?.spec?.format ?? '', annotations: job.metadata.annotations, first: await firstLabelledLine(index) });
 
       switch (r.action) {
         case 'hardExamples.list': {
@@ -292,7 +398,8 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             body: {
               examples: shown.map((e) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) })),
               counts: { queue: queue.length, skipped: skipped.length },
-              ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath) } } : {}),
+              // What the job's labels are (boxes or a class), so the labelling page offers those.
+              ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath), labels: await shapeOf(indexPath) } } : {}),
             },
           };
         }
@@ -312,9 +419,13 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         }
         case 'hardExamples.label': {
           const id = needId(r.id);
-          const label = checkLabel(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>, subject, classNames);
           const index = needIndex();
           const line = await serial(`${namespace}/${name}`, async () => {
+            // Decided with the writes of this job in line: two first labels of an empty index cannot disagree.
+            const shape = await shapeOf(index);
+            if ('refused' in shape) throw new RequestError(409, shape.refused);
+            checkShape(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>, shape, subject);
+            const label = checkLabel(`${subject}: hard example ${id}`, r as unknown as Record<string, unknown>, subject, classNames);
             const e = await readExample(heDir, id);
             if (!e) throw new RequestError(404, `${subject}: no hard example ${id} waiting for a label (labelled or skipped already?)`);
             const file = `${id}${extname(e.path).toLowerCase()}`;
