@@ -11,6 +11,8 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
+  // import.meta.url in the CommonJS build (optionalPeers.ts requires onnxruntime-node beside itself).
+  shims: true,
   // tfjs and its wasm backend must stay external so the .wasm files resolve from node_modules.
   external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-core', '@tensorflow/tfjs-node', 'onnxruntime-node', 'sharp'],
   // A private workspace package (a devDependency): its code goes into dist, so users install nothing more.
