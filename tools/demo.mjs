@@ -40,10 +40,10 @@ function step(title, args, { quiet = false } = {}) {
   });
 }
 
-// Builds @sedna-ts/cli, the SDK the workers import, and, first, what they depend on; cached after the first run.
+// Builds @sedna-ts/cli with @sedna-ts/up (what `sedna up` loads), the SDK the workers import, and, first, what they depend on; cached after the first run.
 const built = await step(
   'build the sedna command and the worker SDK (nx run-many -t build)',
-  [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '-p', '@sedna-ts/cli', '@sedna-ts/worker-sdk', '@sedna-ts/local-controller'],
+  [require.resolve('nx/bin/nx.js'), 'run-many', '-t', 'build', '-p', '@sedna-ts/cli', '@sedna-ts/up', '@sedna-ts/worker-sdk', '@sedna-ts/local-controller'],
   { quiet: true },
 );
 if (built !== 0) process.exit(built);

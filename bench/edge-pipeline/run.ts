@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { IBTFilter } from '@sedna-ts/hard-example-mining';
 import { IncrementalLearning, SednaConfig } from '@sedna-ts/worker-sdk';
 import { ort, preprocessImage, unletterboxBox, type OnnxPrediction } from '@sedna-ts/worker-sdk/onnx';
+import type { InferenceSession } from 'onnxruntime-node';
 import sharp from 'sharp';
 import { type Detection } from '../../examples/helmet-detection/src/boxes.js';
 import { writeCameraFrames } from '../../examples/helmet-detection/src/camera.js';
@@ -48,7 +49,7 @@ try {
   // Each stage alone, one frame after the other, on the same frames; every stage once before timing.
   const detector = new HelmetDetector({ decode: { scoreThreshold: BOX_THRESHOLD }, threads: THREADS });
   await detector.load(MODEL);
-  const session = detector.session as ort.InferenceSession;
+  const session = detector.session as InferenceSession;
   const inputName = session.inputNames[0] as string;
   const ibt = new IBTFilter(hemParams);
   const timeStage = async <T>(fn: (i: number) => Promise<T> | T): Promise<{ ms: number; out: T[] }> => {

@@ -5,7 +5,7 @@
 // minus its workers' run times (startedAt to finishedAt in their pods' containerStatuses, which include
 // each worker's node start-up). Those timestamps have whole seconds, as Kubernetes writes them, so one
 // round's figure is within about +-1 s; the mean over the rounds is the figure (goal: at most 1 s).
-// Needs the packages built (npx nx run-many -t build -p @sedna-ts/cli @sedna-ts/worker-sdk):
+// Needs the packages built (npx nx run-many -t build -p @sedna-ts/cli @sedna-ts/up @sedna-ts/worker-sdk):
 //   npx tsx bench/round-overhead/run.ts [--rounds 15]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -2,7 +2,7 @@
 // The fault suite's long form (issue 13): `node bench/soak/run.mjs --long` runs the scenarios of
 // e2e/src/faults with 20 SIGKILLs per part, a 10-minute cut between the LC and the GM and 10,000 mutated
 // documents, and prints the seed and the figures. Without --long it runs the fast form's sizes (those
-// of `npm test`) and says so. Build first: npx nx run-many -t build -p @sedna-ts/cli @sedna-ts/embedded
+// of `npm test`) and says so. Build first: npx nx run-many -t build -p @sedna-ts/cli @sedna-ts/up @sedna-ts/embedded
 // @sedna-ts/controller @sedna-ts/local-controller @sedna-ts/worker-sdk
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -5,7 +5,7 @@
 // original's usual checkPeriodSeconds of 60, so a fast answer can only come from the dataset change.
 // Three runs, one after another on the same `sedna up`: 1 job, one append at a time; 200 jobs, one
 // append at a time (each job once, the rounds of the earlier ones still running); 200 jobs, one append
-// to each at once. Needs the packages built (npx nx run-many -t build -p @sedna-ts/cli @sedna-ts/worker-sdk):
+// to each at once. Needs the packages built (npx nx run-many -t build -p @sedna-ts/cli @sedna-ts/up @sedna-ts/worker-sdk):
 //   npx tsx bench/trigger-latency/run.ts [--jobs 200] [--rounds 40]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -26,8 +26,10 @@ COPY packages/worker-sdk/ packages/worker-sdk/
 RUN npx nx run-many -t build -p @sedna-ts/worker-sdk --outputStyle=static
 
 # Production dependencies only, from the same lockfile, and tsx (the root's development version) as a
-# production dependency of the image, for `node --import tsx script.ts`. onnxruntime-node ships its
-# binaries for every platform: only Linux ones are kept.
+# production dependency of the image, for `node --import tsx script.ts`; so are the SDK's optional peer
+# dependencies (onnxruntime-node, sharp, tfjs and its wasm backend: the versions its workspace tests
+# with), which a worker's scripts need. onnxruntime-node ships its binaries for every platform: only
+# Linux ones are kept.
 FROM node:20-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -37,6 +39,9 @@ COPY packages/worker-sdk/package.json packages/worker-sdk/
 RUN TSX_VERSION="$(node -p "require('./package.json').devDependencies.tsx")" \
  && npm pkg delete devDependencies.tsx \
  && npm pkg set "dependencies.tsx=${TSX_VERSION}" \
+ && for peer in onnxruntime-node sharp @tensorflow/tfjs @tensorflow/tfjs-backend-wasm; do \
+      npm pkg set "dependencies.${peer}=$(node -p "require('./packages/worker-sdk/package.json').devDependencies['${peer}']")" || exit 1; \
+    done \
  && npm install --omit=dev --ignore-scripts --no-audit --no-fund --include-workspace-root -w @sedna-ts/worker-sdk \
  && rm -rf node_modules/onnxruntime-node/bin/napi-v*/darwin node_modules/onnxruntime-node/bin/napi-v*/win32 \
  && npm cache clean --force

@@ -127,7 +127,7 @@ beforeAll(async () => {
   cleanups.push(() => agent.stop());
 
   // The GM as its pod runs it: the in-cluster token of ServiceAccount sedna/sedna-gm (API audience).
-  const gmToken = (await core.createNamespacedServiceAccountToken({ name: 'sedna-gm', namespace: 'sedna', body: { spec: {} } })).status?.token as string;
+  const gmToken = (await core.createNamespacedServiceAccountToken({ name: 'sedna-gm', namespace: 'sedna', body: { spec: { audiences: [] } } })).status?.token as string;
   gm = await startGlobalManager({
     kubeConfig: kubeConfigWithToken(gmToken),
     secret: 'cluster-test-gm-secret-0123456789',

@@ -93,6 +93,12 @@ describe.each(IMAGES.map((i) => [i.dockerfile, i] as const))('%s', (file, spec) 
       expect(entry.args).toEqual(['node', '--import', 'tsx']);
       const installs = df.stages.flatMap((s) => s.instructions).filter((i) => i.keyword === 'RUN' && /dependencies\.tsx=/.test(i.text));
       expect(installs).toHaveLength(1);
+      // The SDK's optional peer dependencies (the runtimes worker scripts load) are made dependencies of
+      // the image too: the production install would leave them out.
+      const sdkManifest = JSON.parse(readFileSync(path.join(REPO_ROOT, pkgDir, 'package.json'), 'utf8')) as { peerDependencies?: Record<string, string> };
+      const peers = Object.keys(sdkManifest.peerDependencies ?? {});
+      expect(peers.length).toBeGreaterThan(0);
+      for (const peer of peers) expect([peer, installs[0]?.text.includes(peer)]).toEqual([peer, true]);
       const workdir = final(df).instructions.filter((i) => i.keyword === 'WORKDIR').at(-1)?.workdir as string;
       const sdk = provenance(df, final(df), path.posix.join(path.posix.dirname(workdir), 'node_modules/@sedna-ts/worker-sdk'), context);
       expect(sdk).toMatchObject({ kind: 'run', claim: { what: 'install' } });

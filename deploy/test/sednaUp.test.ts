@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
-import { startSedna, type CliIo } from '@sedna-ts/cli';
+import type { CliIo } from '@sedna-ts/cli';
+import { startSedna } from '@sedna-ts/up';
 import { jobFolder } from '@sedna-ts/api-types/contract';
 import { createS3Job, expectS3Round, startObjectStore, type ObjectStore } from './support/s3Round.js';
 

@@ -508,7 +508,7 @@ test('a user whose RBAC allows reading jobs but not updating them sees the hard 
     },
   });
   await rbac.createClusterRoleBinding({ body: { metadata: { name: 'viewer-reads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'sedna-viewer' }, subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace: 'default' }] } });
-  const token = (await core.createNamespacedServiceAccountToken({ name: 'viewer', namespace: 'default', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'viewer', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token as string;
 
   const page = await open(DESKTOP);
   await page.goto(`${dashboard}/login`);

@@ -11,7 +11,7 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  // import.meta.url in the CJS build too (src/lazyRequire.ts).
+  // import.meta.url in the CommonJS build too (src/lazyRequire.ts; optionalPeers.ts requires onnxruntime-node beside itself).
   shims: true,
   // tfjs and its wasm backend must stay external so the .wasm files resolve from node_modules.
   external: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-core', '@tensorflow/tfjs-node', 'onnxruntime-node', 'sharp'],

@@ -8,8 +8,9 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { AgentOptions } from 'node:https';
 import { HttpMethod, KubeConfig, RequestContext } from '@kubernetes/client-node';
-import { fetch, type Dispatcher } from 'undici';
+import { Agent, fetch, ProxyAgent, type Dispatcher } from 'undici';
 import { CliError, type CliErrorCode } from './errors.js';
 import { DEFAULT_REQUEST_TIMEOUT_MS, startHint, type ServerTarget } from './server.js';
 
@@ -161,6 +162,29 @@ export function loadKubeConfig(target: ServerTarget): KubeConfig {
   return kc;
 }
 
+/** The TLS settings of the kubeconfig, as client-node put them on the agent it made for a request. */
+type TlsOptions = Pick<AgentOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'rejectUnauthorized' | 'servername'>;
+
+/**
+ * The undici dispatcher for requests to `server` with the TLS settings `agent` carries (client-node
+ * 1.x makes an https.Agent per request, for its own node-fetch): one kept-alive pool for every request
+ * of a command, through the cluster's HTTP(S) proxy when it names one.
+ *
+ * @throws CliError USAGE for a SOCKS proxy, which this client does not speak.
+ */
+function dispatcherFor(agent: unknown, proxyUrl: string | undefined): Dispatcher | undefined {
+  const options = (agent as { options?: AgentOptions } | undefined)?.options ?? {};
+  const tls: TlsOptions = {};
+  for (const key of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const) {
+    if (options[key] !== undefined) Object.assign(tls, { [key]: options[key] });
+  }
+  if (proxyUrl) {
+    if (!/^https?:/.test(proxyUrl)) throw new CliError('USAGE', `the kubeconfig's proxy-url ${JSON.stringify(proxyUrl)}: only http:// and https:// proxies are supported by sedna (use kubectl for a SOCKS proxy)`);
+    return new ProxyAgent({ uri: proxyUrl, requestTls: tls });
+  }
+  return Object.keys(tls).length === 0 ? undefined : new Agent({ connect: tls });
+}
+
 /** A client of one API server, made from a kubeconfig. */
 export class KubeClient {
   /** The server's base URL, e.g. `https://127.0.0.1:41234`. */
@@ -197,7 +221,7 @@ export class KubeClient {
     this.auth ??= (async () => {
       const ctx = new RequestContext(this.server, HttpMethod.GET);
       await this.kubeConfig.applySecurityAuthentication(ctx);
-      return { headers: { ...ctx.getHeaders() }, dispatcher: ctx.getDispatcher() as Dispatcher | undefined };
+      return { headers: { ...ctx.getHeaders() }, dispatcher: dispatcherFor(ctx.getAgent(), this.kubeConfig.getCurrentCluster()?.proxyUrl) };
     })();
     return this.auth;
   }

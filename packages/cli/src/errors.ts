@@ -13,8 +13,20 @@ const EXIT_CODES: Record<CliErrorCode, ExitCode> = {
   INTERNAL: ExitCode.Invalid,
 };
 
+/**
+ * Marks a CliError of any copy of this package: @sedna-ts/up, loaded by `sedna up`, may get a copy of
+ * the CLI of its own (npm installs a missing peer dependency), whose errors must still be CliErrors here.
+ */
+const BRAND = Symbol.for('sedna-ts.cli.CliError');
+
 /** An error a command reports to the user (its message is printed as `sedna: <message>`). */
 export class CliError extends Error {
+  /** `instanceof CliError` holds for the CliErrors of every copy of @sedna-ts/cli in the process. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [BRAND]?: unknown })[BRAND] === true;
+  }
+
+  readonly [BRAND] = true;
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
   /** The HTTP status of the API server's answer, when the error is one. */

@@ -20,9 +20,12 @@ export { Discovery, apiVersionOf, displayKind, collectionPath, objectPath } from
 export { resolveServer, resolveDataDir, DEFAULT_NODE_NAME } from './server.js';
 export { registerCrds } from './up/crdRegistration.js';
 
-// Running Sedna on one machine.
+// Running Sedna on one machine: the verb, and what @sedna-ts/up (loaded by `sedna up`) shares with the CLI.
 export { runUp, upCommand, readyMessage } from './commands/up.js';
-export { startSedna, DATA_DIR_FILES } from './up/sednaUp.js';
+export { loadSednaUp, UP_PACKAGE, UP_INSTALL_COMMAND } from './upPackage.js';
+export { DATA_DIR_FILES, LOGS_DIR } from './up/upState.js';
+export { UP_LOCK_FILE } from './server.js';
+export { clock } from './up/upEvents.js';
 
 // Inputs.
 export { readInputs, MANIFEST_EXTENSIONS, STDIN_NAME } from './inputs.js';
@@ -50,5 +53,6 @@ export type { ApiResource } from './discovery.js';
 export type { ServerOptions, ServerTarget, DataDir, DataDirOrigin } from './server.js';
 export type { CrdRegistration } from './up/crdRegistration.js';
 export type { UpOptions } from './commands/up.js';
-export type { StartSednaOptions, RunningSedna, SednaEndpoint } from './up/sednaUp.js';
+export type { StartSednaOptions, RunningSedna, SednaUpPackage } from './upPackage.js';
+export type { SednaEndpoint } from './up/upState.js';
 export type { CliErrorCode } from './errors.js';

@@ -61,7 +61,7 @@ test('client-node alone opens a connection per request (why reuseConnections exi
   expect(await connectionsFor(relayed(), 20)).toBe(20);
 });
 
-// A connection goes back to the pool once undici has read the end of the response, which may come just
+// A connection goes back to the pool once the response has been read to its end, which may come just
 // after the caller has its answer: another connection may open now and then, never one per request.
 test('with reuseConnections, requests one after another share kept-alive connections', async () => {
   expect(await connectionsFor(reuseConnections(relayed()), 20)).toBeLessThanOrEqual(5);
@@ -114,7 +114,7 @@ test('releaseConnections closes the kept-alive connections (the GM does on stop)
   await releaseConnections(kc);
 });
 
-test('switching to a context with another server and CA takes a dispatcher of its own (a reused one would fail TLS)', async () => {
+test('switching to a context with another server and CA takes an agent of its own (a reused one would fail TLS)', async () => {
   const other = await startCluster();
   try {
     const kc = reuseConnections(relayed());

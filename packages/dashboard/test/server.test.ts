@@ -247,7 +247,7 @@ test("a user allowed in one namespace only follows a job's page there: its job, 
   for (const name of ['mine', 'other']) {
     await custom.createNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'team', plural: 'incrementallearningjobs', body: { apiVersion: 'sedna.io/v1alpha1', kind: 'IncrementalLearningJob', metadata: { name }, spec: {} } });
   }
-  const token = (await core.createNamespacedServiceAccountToken({ name: 'member', namespace: 'team', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'member', namespace: 'team', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token as string;
   const signedIn = await fetch(`${dashboard.url}/login`, form(token));
   expect(signedIn.status).toBe(303);
   const session = (signedIn.headers.get('set-cookie') as string).split(';')[0] as string;

@@ -31,7 +31,23 @@ export interface RegisterOptions {
   replace?: boolean;
 }
 
-const registry = new Map<string, Map<string, Registrable>>();
+/**
+ * The key of the one registry of the process on `globalThis`. The SDK is built twice (ESM and
+ * CommonJS): a script that `import`s it while one of its dependencies `require`s it loads both, and
+ * each would otherwise keep its own registry, so a filter registered through one could not be found
+ * through the other.
+ */
+const REGISTRY_KEY = Symbol.for('sedna-ts.worker-sdk.ClassFactory.registry');
+
+type Registry = Map<string, Map<string, Registrable>>;
+
+function processRegistry(): Registry {
+  const holder = globalThis as { [REGISTRY_KEY]?: Registry };
+  holder[REGISTRY_KEY] ??= new Map();
+  return holder[REGISTRY_KEY];
+}
+
+const registry = processRegistry();
 
 function add(target: Registrable, type: string, name: string, options: RegisterOptions): void {
   if (!name) {
@@ -54,7 +70,8 @@ function add(target: Registrable, type: string, name: string, options: RegisterO
 
 /**
  * Sedna's ClassFactory: a registry of classes and functions by (type, name), so the CRD can name the
- * hard example filter, callback or algorithm a worker uses. The hard example filters of
+ * hard example filter, callback or algorithm a worker uses. There is one registry per process, shared
+ * by the ESM and CommonJS builds of the SDK. The hard example filters of
  * `@sedna-ts/hard-example-mining` are registered at import under `ClassType.HEM` with the original
  * aliases (IBT, CrossEntropy, Threshold, Random, EdgeOnly, CloudOnly).
  *
@@ -142,5 +159,14 @@ export class ClassFactory {
   }
 }
 
+/**
+ * Registers one of the SDK's own modules at import, unless (type, name) is taken: the other build of the
+ * SDK, loaded first in this process, registered its copy (the same code), or the user registered their
+ * own first. What is there stays.
+ */
+export function registerBuiltin(target: Registrable, type: ClassTypeValue, name: string): void {
+  if (!ClassFactory.isExists(type, name)) ClassFactory.registerCls(target, type, name);
+}
+
 // The original registers its hard example filters at import, under their aliases only.
-for (const [alias, cls] of Object.entries(builtinFilters)) ClassFactory.registerCls(cls, ClassType.HEM, alias);
+for (const [alias, cls] of Object.entries(builtinFilters)) registerBuiltin(cls, ClassType.HEM, alias);

@@ -138,3 +138,14 @@ describe('PARAMETERS is parsed into parameter', () => {
     expect(read).toThrow(`BaseConfig: env PARAMETERS: ${JSON.stringify(raw)}`);
   });
 });
+
+test('reportTo (SEDNA_REPORT): stdout when neither WORKER_NAME nor LC_SERVER is set, else lc; either forced; another value refused', () => {
+  const at = (env: Record<string, string>) => new SednaConfig({ env }).reportTo;
+  expect(at({})).toBe('stdout');
+  expect(at({ WORKER_NAME: 'w' })).toBe('lc');
+  expect(at({ LC_SERVER: 'http://127.0.0.1:9100' })).toBe('lc');
+  expect(at({ WORKER_NAME: 'w', SEDNA_REPORT: 'stdout' })).toBe('stdout');
+  expect(at({ SEDNA_REPORT: 'lc' })).toBe('lc');
+  expect(new SednaConfig({ env: {}, overrides: { workerName: 'w' } }).reportTo).toBe('lc');
+  expect(() => at({ SEDNA_REPORT: 'LC' })).toThrow(new WorkerSdkError('CONFIG_INVALID', 'env SEDNA_REPORT: "LC" is not one of lc, stdout (unset: stdout when neither WORKER_NAME nor LC_SERVER is set, else lc)'));
+});

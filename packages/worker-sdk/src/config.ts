@@ -28,7 +28,8 @@ type ConfigEnvName =
   | 'SECRET_ACCESS_KEY'
   | 'PARAMETERS'
   | 'MODEL_LOAD_MODE'
-  | 'SEDNA_WORKER_METRICS_ADDRESS';
+  | 'SEDNA_WORKER_METRICS_ADDRESS'
+  | 'SEDNA_REPORT';
 /** Where configuration is read from: an env-like record (default `process.env`). */
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
@@ -65,7 +66,12 @@ export interface ConfigOverrides {
   workerToken?: string;
   reportSpoolDir?: string;
   metricsAddress?: string;
+  reportTo?: ReportDestination;
 }
+
+/** Where a worker's reports go: the Local Controller, or standard output (local mode). */
+export type ReportDestination = 'lc' | 'stdout';
+const REPORT_DESTINATIONS: readonly ReportDestination[] = ['lc', 'stdout'];
 
 const SECRET_KEYS: ReadonlySet<keyof ConfigOverrides> = new Set(['secretAccessKey', 'accessKeyId', 'workerToken']);
 
@@ -130,6 +136,21 @@ export class SednaConfig {
   /** LC_SERVER: the Local Controller's worker API, default `http://127.0.0.1:9100`. */
   get lcServer(): string {
     return this.str('lcServer', 'LC_SERVER', 'http://127.0.0.1:9100');
+  }
+  /**
+   * SEDNA_REPORT: where reports go. `lc`: POSTed to LC_SERVER (a worker a controller started); `stdout`:
+   * printed as one JSON line on standard output, nothing sent (local mode: a script run by hand). Unset:
+   * `stdout` when neither WORKER_NAME nor LC_SERVER is set, else `lc`.
+   *
+   * @throws WorkerSdkError CONFIG_INVALID for any other value, naming it.
+   */
+  get reportTo(): ReportDestination {
+    const value = this.str('reportTo', 'SEDNA_REPORT');
+    if (value === undefined) return this.str('workerName', 'WORKER_NAME') === undefined && this.str('lcServer', 'LC_SERVER') === undefined ? 'stdout' : 'lc';
+    if (!(REPORT_DESTINATIONS as readonly string[]).includes(value)) {
+      throw new WorkerSdkError('CONFIG_INVALID', `env SEDNA_REPORT: ${JSON.stringify(value)} is not one of ${REPORT_DESTINATIONS.join(', ')} (unset: stdout when neither WORKER_NAME nor LC_SERVER is set, else lc)`);
+    }
+    return value as ReportDestination;
   }
   /** ORIGINAL_DATASET_URL: the Dataset's index; relative sample paths resolve against its folder. */
   get originalDatasetUrl(): string | undefined {
@@ -307,7 +328,7 @@ const CONFIG_KEYS: ReadonlyArray<keyof ConfigOverrides> = [
   'dataPathPrefix', 'namespace', 'workerName', 'serviceName', 'jobName', 'pretrainedModelUrl', 'modelUrl',
   'modelName', 'logLevel', 'transmitter', 'aggDataPath', 's3EndpointUrl', 'accessKeyId', 'secretAccessKey',
   'parameters', 'modelUrls', 'baseModelUrl', 'modelHotUpdate', 'modelPollPeriodSeconds', 'modelHotUpdateConfig',
-  'modelLoadMode', 'heSavedUrl', 'workerToken', 'reportSpoolDir', 'metricsAddress',
+  'modelLoadMode', 'heSavedUrl', 'workerToken', 'reportSpoolDir', 'metricsAddress', 'reportTo',
 ];
 
 /** The process-wide config, read from `process.env` when each value is used (the original's `BaseConfig`). */

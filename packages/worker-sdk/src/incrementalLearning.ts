@@ -153,7 +153,7 @@ export class IncrementalLearning<X = unknown, P = unknown, R = P> extends JobBas
     }
     if (options.hotUpdate ?? this.config.modelHotUpdate) this.startHotUpdate();
     // Reports an earlier run of this worker could not deliver go out first, in order.
-    this.lcClient.resume();
+    this.resumeReports();
   }
 
   // ---------------------------------------------------------------- train / evaluate

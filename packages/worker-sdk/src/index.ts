@@ -51,7 +51,7 @@ export { createConsoleLogger } from './logger.js';
 export { WorkerSdkError, toWorkerSdkError } from './errors.js';
 
 // Types.
-export type { EnvSource, ConfigOverrides } from './config.js';
+export type { EnvSource, ConfigOverrides, ReportDestination } from './config.js';
 export type { AlgorithmParameters, AlgorithmSpec } from './context.js';
 export type { ClassTypeValue, Registrable, RegisterOptions } from './classFactory.js';
 export type {

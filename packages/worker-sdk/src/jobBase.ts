@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { type ModelInfo, type WorkerKind, type WorkerReport, type WorkerReportStatus } from '@sedna-ts/api-types';
 import { ClassFactory, ClassType } from './classFactory.js';
-import { BaseConfig, type SednaConfig } from './config.js';
+import { BaseConfig, type ReportDestination, type SednaConfig } from './config.js';
 import { SednaContext } from './context.js';
 import { type Estimator, type EstimatorSource } from './estimator.js';
 import { WorkerSdkError } from './errors.js';
@@ -13,7 +14,7 @@ import { createConsoleLogger, type Logger } from './logger.js';
 export interface JobBaseOptions {
   /** Where settings come from (default `BaseConfig`, i.e. `process.env`). */
   config?: SednaConfig;
-  /** The LC client (default: one built from LC_SERVER, SEDNA_WORKER_TOKEN and SEDNA_REPORT_SPOOL_DIR). */
+  /** The LC client (default: one built from LC_SERVER, SEDNA_WORKER_TOKEN and SEDNA_REPORT_SPOOL_DIR); unused in local mode. */
   lcClient?: LCClient;
   /** Retry policy of the default LC client. */
   retry?: RetryPolicy;
@@ -41,7 +42,9 @@ function isClass(fn: object): boolean {
 /**
  * Sedna's `JobBase`: what every feature shares. It resolves the worker's identity from the environment
  * as the original (job name = JOB_NAME or SERVICE_NAME; worker name = WORKER_NAME or the job name;
- * namespace = NAMESPACE or the job name), owns the estimator and reports to the Local Controller.
+ * namespace = NAMESPACE or the job name), owns the estimator and reports to the Local Controller, or,
+ * in local mode (`SEDNA_REPORT=stdout`, the default when neither WORKER_NAME nor LC_SERVER is set),
+ * prints each report as one JSON line on stdout.
  */
 export class JobBase<X = unknown, P = unknown> {
   readonly config: SednaConfig;
@@ -51,6 +54,8 @@ export class JobBase<X = unknown, P = unknown> {
   /** Lower-case kind of the owning job (`ownerKind` of reports). */
   readonly jobKind: string;
   readonly lcClient: LCClient;
+  /** Where reports go (SEDNA_REPORT, validated at construction): the LC, or stdout in local mode. */
+  readonly reportTo: ReportDestination;
   readonly logger: Logger;
   protected readonly estimatorSource: EstimatorSource<X, P>;
   /** Whether the source makes new instances (a class or a factory) rather than being one. */
@@ -68,6 +73,7 @@ export class JobBase<X = unknown, P = unknown> {
     this.workerName = this.config.workerName || this.jobName;
     this.namespace = this.config.namespace || this.jobName;
     this.jobKind = options.jobKind ?? '';
+    this.reportTo = this.config.reportTo;
     this.logger = options.logger ?? createConsoleLogger(this.config.logLevel, { job: this.jobName, worker: this.workerName });
     this.lcClient =
       options.lcClient ??
@@ -79,6 +85,11 @@ export class JobBase<X = unknown, P = unknown> {
         logger: this.logger,
       });
     this.logger.debug({ config: this.config.toJSON() }, `${this.constructor.name} configured`);
+  }
+
+  /** Replays the reports an earlier run could not deliver (none in local mode: nothing is sent). */
+  protected resumeReports(): void {
+    if (this.reportTo === 'lc') this.lcClient.resume();
   }
 
   /** LC_SERVER. */
@@ -127,6 +138,8 @@ export class JobBase<X = unknown, P = unknown> {
    * results?, ownerInfo?}` to the LC. Train and eval reports must arrive: they are retried, then throw
    * `REPORT_UNDELIVERABLE` (let it end the script with a non-zero exit). Deploy and inference reports
    * come from a serving worker: they are spooled on disk and replayed until delivered, never thrown.
+   * In local mode (`reportTo` `stdout`) the report, with its `reportId`, is printed as one JSON line on
+   * stdout instead, and nothing is sent.
    */
   async reportTaskInfo(
     taskInfo: Record<string, unknown> | undefined,
@@ -144,6 +157,12 @@ export class JobBase<X = unknown, P = unknown> {
     };
     if (results !== undefined) report.results = results;
     if (taskInfo !== undefined) report.ownerInfo = taskInfo;
+    if (this.reportTo === 'stdout') {
+      const reportId = randomUUID();
+      process.stdout.write(`${JSON.stringify({ ...report, reportId })}\n`);
+      this.logger.info({ kind, status, reportId, to: 'stdout' }, `reported ${kind} ${status} on stdout (local mode)`);
+      return { delivered: false, printed: true, reportId, attempts: 0 };
+    }
     const mode = kind === 'train' || kind === 'eval' ? 'required' : 'spool';
     const outcome = await this.lcClient.send(report, mode);
     this.logger.info({ kind, status, reportId: outcome.reportId, delivered: outcome.delivered }, `reported ${kind} ${status}`);

@@ -51,6 +51,8 @@ export interface DeliveryOutcome {
   pending?: number;
   /** In `spool` mode: the LC refused it permanently; it was moved to `<spool>/rejected/`. */
   rejected?: boolean;
+  /** Local mode (`SEDNA_REPORT=stdout`): printed as one JSON line on stdout, not sent. */
+  printed?: boolean;
 }
 
 class PermanentRejection extends Error {}

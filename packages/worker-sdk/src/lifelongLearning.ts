@@ -217,7 +217,7 @@ export class LifelongLearning<X = unknown, P = unknown> extends JobBase<X, P> {
     this.loadPath = options.loadPath ?? ((_model, path) => path);
     this.hotUpdate = options.hotUpdate ?? (this.getParameters('MODEL_HOT_UPDATE') ?? '').trim().toLowerCase() !== 'false';
     // Deploy reports an earlier run could not deliver go out first, in order.
-    this.lcClient.resume();
+    this.resumeReports();
   }
 
   private module<T>(stage: string, type: string, choice: ModuleChoice<T>): T {

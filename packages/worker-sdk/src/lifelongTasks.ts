@@ -1,5 +1,5 @@
 import { type KbExtractor } from '@sedna-ts/api-types/contract';
-import { ClassFactory, ClassType } from './classFactory.js';
+import { ClassType, registerBuiltin, type Registrable } from './classFactory.js';
 import { BaseDataSource } from './dataSource.js';
 import { type DataSource } from './estimator.js';
 import { WorkerSdkError } from './errors.js';
@@ -326,7 +326,7 @@ export class DefaultInferenceIntegrate implements InferenceIntegrate {
 
 // The original registers each module under STP and, for the Gen-1 copies, under MTL (spelled
 // `multi_task_learening`), with the Gen-1 names of allocation (`TaskMining...`).
-const SEEN_TASK_MODULES: ReadonlyArray<[Parameters<typeof ClassFactory.registerCls>[0], string[]]> = [
+const SEEN_TASK_MODULES: ReadonlyArray<[Registrable, string[]]> = [
   [TaskDefinitionByDataAttr, ['TaskDefinitionByDataAttr']],
   [TaskDefinitionByOrigin, ['TaskDefinitionByOrigin']],
   [DefaultTaskRelationDiscover, ['DefaultTaskRelationDiscover']],
@@ -338,7 +338,7 @@ const SEEN_TASK_MODULES: ReadonlyArray<[Parameters<typeof ClassFactory.registerC
 ];
 for (const [cls, names] of SEEN_TASK_MODULES) {
   for (const name of names) {
-    ClassFactory.registerCls(cls, ClassType.STP, name);
-    ClassFactory.registerCls(cls, ClassType.MTL, name);
+    registerBuiltin(cls, ClassType.STP, name);
+    registerBuiltin(cls, ClassType.MTL, name);
   }
 }

@@ -1,5 +1,5 @@
 import { type KbIndex } from '@sedna-ts/api-types/contract';
-import { ClassFactory, ClassType } from './classFactory.js';
+import { ClassType, registerBuiltin } from './classFactory.js';
 import { WorkerSdkError } from './errors.js';
 import { type LlTask } from './lifelongTasks.js';
 
@@ -63,8 +63,8 @@ export class UpdateStrategyByFinetune implements TaskUpdateDecision {
   }
 }
 
-ClassFactory.registerCls(UpdateStrategyDefault, ClassType.KM, 'UpdateStrategyDefault');
-ClassFactory.registerCls(UpdateStrategyByFinetune, ClassType.KM, 'UpdateStrategyByFinetune');
+registerBuiltin(UpdateStrategyDefault, ClassType.KM, 'UpdateStrategyDefault');
+registerBuiltin(UpdateStrategyByFinetune, ClassType.KM, 'UpdateStrategyByFinetune');
 
 // ---------------------------------------------------------------------------------------------------
 // The eval's drop rule

@@ -1,4 +1,4 @@
-import { ClassFactory, ClassType } from './classFactory.js';
+import { ClassType, registerBuiltin, type Registrable } from './classFactory.js';
 import { WorkerSdkError } from './errors.js';
 import { type Allocation } from './lifelongTasks.js';
 
@@ -123,11 +123,11 @@ export class SampleReRecognitionDefault {
   }
 }
 
-const UTD_MODULES: ReadonlyArray<[Parameters<typeof ClassFactory.registerCls>[0], string[]]> = [
+const UTD_MODULES: ReadonlyArray<[Registrable, string[]]> = [
   [SampleRecognitionByAttribute, ['SampleRegonitionByAttribute', 'SampleRecognitionByAttribute', 'SampleRegonitionDefault', 'SampleRecognitionDefault']],
   [SampleRecognitionByConfidence, ['SampleRegonitionByConfidence', 'SampleRecognitionByConfidence']],
   [SampleReRecognitionDefault, ['SampleReRegonitionDefault', 'SampleReRecognitionDefault']],
   [TaskAttrFilter, ['TaskAttrFilter']],
   [ModelProbeFilter, ['ModelProbeFilter']],
 ];
-for (const [cls, names] of UTD_MODULES) for (const name of names) ClassFactory.registerCls(cls, ClassType.UTD, name);
+for (const [cls, names] of UTD_MODULES) for (const name of names) registerBuiltin(cls, ClassType.UTD, name);

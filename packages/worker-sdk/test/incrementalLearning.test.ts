@@ -37,6 +37,29 @@ const trainData = () => {
 };
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * A train script on the built package in a child process: one tiny model saved under MODEL_URL (in the
+ * test's folder), then the report. `env` over this process's, without WORKER_NAME, LC_SERVER and
+ * SEDNA_REPORT.
+ */
+function trainInChild(env: Record<string, string | undefined>) {
+  const dist = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
+  const script = `
+    import { writeFile } from 'node:fs/promises';
+    import { join } from 'node:path';
+    import { IncrementalLearning, BaseDataSource } from ${JSON.stringify(dist)};
+    class Est {
+      train() { return { loss: 0.5 }; }
+      async save(dir) { await writeFile(join(dir, 'm.bin'), 'x'); return [{ path: join(dir, 'm.bin'), format: 'bin' }]; }
+      predict() {} load() {} evaluate() { return {}; }
+    }
+    const data = new BaseDataSource('train'); data.x.push(1); data.y.push(1);
+    await new IncrementalLearning(Est, undefined, { retry: { attempts: 2, initialDelayMs: 5 } }).train(data);
+  `;
+  const base: Record<string, string | undefined> = { ...process.env, WORKER_NAME: undefined, LC_SERVER: undefined, SEDNA_REPORT: undefined, MODEL_URL: join(dir, 'out'), LOG_LEVEL: 'ERROR' };
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...base, ...env } as NodeJS.ProcessEnv });
+}
+
 describe('train', () => {
   test('trains, saves under MODEL_URL and reports every saved file with format, size, sha256 and the metrics', async () => {
     const modelDir = join(dir, 'home/data/output/train/1');
@@ -107,25 +130,40 @@ describe('train', () => {
   test('a train worker whose report cannot be delivered exits non-zero with a clear message', async () => {
     const url = lc.url;
     await lc.stop();
-    const dist = resolve(dirname(fileURLToPath(import.meta.url)), '../dist/index.js');
-    const script = `
-      import { writeFile } from 'node:fs/promises';
-      import { join } from 'node:path';
-      import { IncrementalLearning, BaseDataSource } from ${JSON.stringify(dist)};
-      class Est {
-        train() { return { loss: 0.5 }; }
-        async save(dir) { await writeFile(join(dir, 'm.bin'), 'x'); return [{ path: join(dir, 'm.bin'), format: 'bin' }]; }
-        predict() {} load() {} evaluate() { return {}; }
-      }
-      const data = new BaseDataSource('train'); data.x.push(1); data.y.push(1);
-      await new IncrementalLearning(Est, undefined, { retry: { attempts: 2, initialDelayMs: 5 } }).train(data);
-    `;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      env: { ...process.env, LC_SERVER: url, MODEL_URL: join(dir, 'out'), WORKER_NAME: 'train-worker-x', JOB_NAME: 'helmet', LOG_LEVEL: 'ERROR' },
-    });
+    const child = trainInChild({ LC_SERVER: url, WORKER_NAME: 'train-worker-x', JOB_NAME: 'helmet' });
     expect(child.status).not.toBe(0);
     expect(child.stderr).toContain(`WorkerSdkError: worker train-worker-x: report kind=train status=completed: could not be delivered to ${url}/sedna/workers/train-worker-x/info after 2 attempts`);
+  });
+});
+
+describe('local mode (not started by a controller)', () => {
+  test('neither WORKER_NAME nor LC_SERVER: the model is saved, the report is one JSON line on stdout, exit 0', async () => {
+    const child = trainInChild({});
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    const lines = child.stdout.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const report = JSON.parse(lines[0] as string) as Record<string, unknown>;
+    expect(report).toMatchObject({ kind: 'train', status: 'completed', results: [{ url: join(dir, 'out', 'm.bin'), format: 'bin' }] });
+    expect(report.reportId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(await readFile(join(dir, 'out', 'm.bin'), 'utf8')).toBe('x');
+  });
+
+  test('SEDNA_REPORT=stdout prints even with an LC: nothing is sent to it', async () => {
+    const child = trainInChild({ SEDNA_REPORT: 'stdout', LC_SERVER: lc.url, WORKER_NAME: 'train-worker-x', JOB_NAME: 'helmet' });
+    expect(child.status).toBe(0);
+    expect(JSON.parse(child.stdout.trim())).toMatchObject({ name: 'train-worker-x', ownerName: 'helmet', kind: 'train', status: 'completed' });
+    expect(lc.received).toHaveLength(0);
+  });
+
+  test('SEDNA_REPORT=lc reports to the LC of a script run by hand; another value is refused at construction, naming it', async () => {
+    const toLc = new IncrementalLearning(LinearEstimator, undefined, { config: new SednaConfig({ env: { SEDNA_REPORT: 'lc', LC_SERVER: lc.url, MODEL_URL: join(dir, 'out'), SEDNA_REPORT_SPOOL_DIR: join(dir, 'spool') } }), logger: memoryLogger(), retry: fast });
+    expect(toLc.reportTo).toBe('lc');
+    await toLc.train(trainData());
+    expect(lc.received).toHaveLength(1);
+    expect(() => new IncrementalLearning(LinearEstimator, undefined, { config: new SednaConfig({ env: { SEDNA_REPORT: 'file' } }), logger: memoryLogger() })).toThrow(
+      'env SEDNA_REPORT: "file" is not one of lc, stdout (unset: stdout when neither WORKER_NAME nor LC_SERVER is set, else lc)',
+    );
   });
 });
 

@@ -6,8 +6,7 @@ import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
 import { resolveDataDir, startCommand, type ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
-import { LOGS_DIR } from '../up/upLogs.js';
-import { upState } from '../up/upState.js';
+import { LOGS_DIR, upState } from '../up/upState.js';
 
 /** Options of `sedna status`. */
 export interface StatusOptions extends ServerOptions {

@@ -13,10 +13,10 @@ import type { CommandModule } from '../command.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
-import type { RunningSedna } from '../up/sednaUp.js';
 import { DEFAULT_NODE_NAME, parseDuration, resolveDataDir, startCommand, type DataDir, type ServerOptions } from '../server.js';
-import { clock, LOGS_DIR } from '../up/upLogs.js';
-import { DETACHED_LOG, sednaExecutable, upState } from '../up/upState.js';
+import { clock, followNotableEvents } from '../up/upEvents.js';
+import { DETACHED_LOG, LOGS_DIR, sednaExecutable, upState } from '../up/upState.js';
+import { loadSednaUp, type RunningSedna } from '../upPackage.js';
 
 /** Options of `sedna up`. */
 export interface UpOptions extends ServerOptions {
@@ -181,6 +181,8 @@ export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
       throw new CliError('USAGE', `--data-root ${root}: it is in the data folder ${dataDir.dir}, which the local controller never reads as data (it holds the secrets); keep datasets beside it`);
     }
   }
+  // Here, before anything starts: a missing @sedna-ts/up is said at once, also with -d.
+  const up = await loadSednaUp();
   if (options.detach) {
     const args = ['--node', node, ...(options.apiPort ? ['--api-port', options.apiPort] : []), ...(options.gmPort ? ['--gm-port', options.gmPort] : []), ...(options.lcPort ? ['--lc-port', options.lcPort] : [])];
     for (const root of dataRoots ?? []) args.push('--data-root', root);
@@ -188,8 +190,7 @@ export async function runUp(options: UpOptions, io: CliIo): Promise<ExitCode> {
   }
   const say = (line: string) => io.stdout.write(`${clock()} ${line}\n`);
   say(`starting \`${startCommand(dataDir)}\` (node ${node})`);
-  const [{ startSedna }, { followNotableEvents }] = await Promise.all([import('../up/sednaUp.js'), import('../up/upEvents.js')]);
-  const sedna = await startSedna({ dataDir: dataDir.dir, node, ...ports, ...(dataRoots ? { dataRoots } : {}), io, onProgress: (step) => say(`ready: ${step}`) });
+  const sedna = await up.startSedna({ dataDir: dataDir.dir, node, ...ports, ...(dataRoots ? { dataRoots } : {}), io, onProgress: (step) => say(`ready: ${step}`) });
   const stopEvents = new AbortController();
   const events = followNotableEvents(sedna.client, (line) => io.stdout.write(line), stopEvents.signal);
   const { stopped, dispose } = untilStopped(io);

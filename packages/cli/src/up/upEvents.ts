@@ -9,8 +9,12 @@ import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from '@sedna-ts/api-types
 import type { KubeClient } from '../client.js';
 import type { JobCondition } from '@sedna-ts/api-types';
 import { parseConditionData } from '@sedna-ts/api-types/contract';
-import { clock } from './upLogs.js';
 import { follow } from '../watch.js';
+
+/** `HH:MM:SS`, local time, for the short lines on stdout. */
+export function clock(date = new Date()): string {
+  return date.toTimeString().slice(0, 8);
+}
 
 interface Feed {
   path: string;

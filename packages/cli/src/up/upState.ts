@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SednaEndpoint } from './sednaUp.js';
 import { upRunning } from '../server.js';
 
 /** Files `sedna up` writes in its data folder. */
@@ -17,6 +16,31 @@ export const DATA_DIR_FILES = {
   lcDir: 'lc',
   kbDir: 'kb',
 } as const;
+
+/** The folder of the log files in the data folder. */
+export const LOGS_DIR = 'logs';
+
+/** What `<dir>/endpoint.json` holds: how to reach each part of a running `sedna up`. */
+export interface SednaEndpoint {
+  /** The API server's URL (its CA and token are in `<dir>/kubeconfig`). */
+  apiServer: string;
+  /** The API server's bearer token. */
+  apiToken: string;
+  /** The GM's WebSocket URL, where Local Controllers connect. */
+  gmWebSocket: string;
+  /** The token of this node's LC at the GM (hex HMAC-SHA256 of the GM secret and the node name). */
+  gmToken: string;
+  /** The LC's worker API (the workers' LC_SERVER). */
+  lcServer: string;
+  /** The lifelong-learning knowledge base (the workers' KB_SERVER; routes under /knowledgebase). */
+  knowledgeBase: string;
+  /** The web dashboard (sign in with a Kubernetes bearer token, or the one-time link `sedna up` prints). */
+  dashboard: string;
+  /** The process running `sedna up`. */
+  pid: number;
+  /** Version of @sedna-ts/cli. */
+  version: string;
+}
 
 /** Where `sedna up -d` writes the output the foreground `sedna up` prints (in `<dir>/logs`). */
 export const DETACHED_LOG = 'up.log';

@@ -1,25 +1,29 @@
 /**
- * Connection reuse for @kubernetes/client-node 2.x, which builds a new undici Agent, so a new TCP and
- * TLS connection, for every request it sends (`KubeConfig.applySecurityAuthentication` creates the
- * dispatcher each time). The GM sends several requests per reconcile (a live pod list, a pod, the
- * status), so each paid a TLS handshake on both ends: measured against the embedded API server, 3.7 ms
- * and as much CPU per GET, against 1.0 ms over a kept-alive connection.
+ * Connection reuse for @kubernetes/client-node 1.x, which builds a new https.Agent without keep-alive,
+ * so a new TCP and TLS connection, for every request it sends (`KubeConfig.applySecurityAuthentication`
+ * creates the agent each time). The GM sends several requests per reconcile (a live pod list, a pod,
+ * the status), so each paid a TLS handshake on both ends: measured against the embedded API server,
+ * 3.7 ms and as much CPU per GET, against 1.0 ms over a kept-alive connection. Watches and log streams
+ * take their agent elsewhere (`applyToFetchOptions`); each holds one connection for its whole life, so
+ * they are left as they are.
  */
 import { createHash } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import type { KubeConfig, RequestContext } from '@kubernetes/client-node';
 
 const POOL = Symbol.for('sedna-ts.kubeconfig.connectionPool');
 
-type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
-type Pooled = KubeConfig & { [POOL]?: Map<string, Dispatcher> };
+type Agent = NonNullable<ReturnType<RequestContext['getAgent']>>;
+type Pooled = KubeConfig & { [POOL]?: Map<string, Agent> };
 
 // Keys of (cluster, user) objects already seen: KubeConfig hands out the same objects until it is
 // reloaded, and hashing them for every request cost 1 ms in 200 (bench/trigger-latency's profile).
 const keys = new WeakMap<object, WeakMap<object, string>>();
 const NO_USER = {};
 
-/** What the dispatcher of a request depends on: the server, its CA and the client's TLS credentials. */
-function dispatcherKey(kubeConfig: KubeConfig): string {
+/** What the agent of a request depends on: the server, its CA and the client's TLS credentials. */
+function agentKey(kubeConfig: KubeConfig): string {
   const cluster = kubeConfig.getCurrentCluster();
   const user = kubeConfig.getCurrentUser();
   const byUser = cluster ? keys.get(cluster) : undefined;
@@ -47,10 +51,20 @@ function dispatcherKey(kubeConfig: KubeConfig): string {
 }
 
 /**
- * Makes `kubeConfig` reuse one dispatcher (an undici Agent keeping its connections alive) per server
- * and TLS credentials, instead of a new one per request; requests, watches and logs all take theirs
- * through `applySecurityAuthentication`. Changes `kubeConfig` in place and returns it; calling it again
- * does nothing. Headers (bearer tokens, exec credentials) are still applied to every request.
+ * The agent to keep for requests like the one client-node made `created` for: the same TLS settings
+ * with keep-alive. A proxy's agent (a subclass) is kept as it is, one per server and credentials.
+ */
+function keptAlive(created: Agent): Agent {
+  if (created.constructor === https.Agent) return new https.Agent({ ...(created as https.Agent).options, keepAlive: true });
+  if (created.constructor === http.Agent) return new http.Agent({ ...(created as http.Agent & { options: http.AgentOptions }).options, keepAlive: true });
+  return created;
+}
+
+/**
+ * Makes `kubeConfig` reuse one agent keeping its connections alive per server and TLS credentials,
+ * instead of a new one per request, for the requests of its API clients (`makeApiClient`), which take
+ * theirs through `applySecurityAuthentication`. Changes `kubeConfig` in place and returns it; calling
+ * it again does nothing. Headers (bearer tokens, exec credentials) are still applied to every request.
  *
  * @example
  * const kc = reuseConnections(new KubeConfig());
@@ -60,18 +74,21 @@ function dispatcherKey(kubeConfig: KubeConfig): string {
 export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
   const marked = kubeConfig as Pooled;
   if (marked[POOL]) return kubeConfig;
-  const pool = new Map<string, Dispatcher>();
+  const pool = new Map<string, Agent>();
   marked[POOL] = pool;
   const apply = kubeConfig.applySecurityAuthentication.bind(kubeConfig);
   kubeConfig.applySecurityAuthentication = async (context: RequestContext): Promise<void> => {
     await apply(context);
-    const created = context.getDispatcher();
-    // None: client-node leaves the request to undici's global dispatcher, which keeps connections alive.
+    const created = context.getAgent();
     if (created === undefined) return;
-    const key = dispatcherKey(kubeConfig);
-    const pooled = pool.get(key);
-    if (pooled === undefined) pool.set(key, created);
-    else context.setDispatcher(pooled);
+    const key = agentKey(kubeConfig);
+    let pooled = pool.get(key);
+    if (pooled === undefined) {
+      pooled = keptAlive(created);
+      pool.set(key, pooled);
+    }
+    // The one client-node made holds no connection yet: nothing to close.
+    context.setAgent(pooled);
   };
   return kubeConfig;
 }
@@ -84,7 +101,7 @@ export function reuseConnections(kubeConfig: KubeConfig): KubeConfig {
 export async function releaseConnections(kubeConfig: KubeConfig): Promise<void> {
   const pool = (kubeConfig as Pooled)[POOL];
   if (!pool) return;
-  const dispatchers = [...pool.values()];
+  const agents = [...pool.values()];
   pool.clear();
-  await Promise.all(dispatchers.map((d) => d.destroy().catch(() => undefined)));
+  for (const agent of agents) agent.destroy();
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
     body: { metadata: { name: 'viewer-reads' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'widget-reader' }, subjects: [{ kind: 'ServiceAccount', name: 'viewer', namespace: ns }] },
   });
   await t.custom.createNamespacedCustomObject({ ...WIDGETS, namespace: ns, body: { apiVersion: `${WIDGETS.group}/${WIDGETS.version}`, kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 1 } } });
-  const issued = await t.core.createNamespacedServiceAccountToken({ name: 'viewer', namespace: ns, body: { spec: { expirationSeconds: 3600 } } });
+  const issued = await t.core.createNamespacedServiceAccountToken({ name: 'viewer', namespace: ns, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
   viewerToken = issued.status?.token as string;
 });
 afterAll(async () => {

@@ -187,7 +187,7 @@ describe('TokenRequest and TokenReview', () => {
     const rbac = t.kc.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({ namespace: ns, body: { metadata: { name: 'pod-lister' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['list'] }] } });
     await rbac.createNamespacedRoleBinding({ namespace: ns, body: { metadata: { name: 'gm-lists-pods' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-lister' }, subjects: [{ kind: 'ServiceAccount', name: 'sedna-gm' }] } });
-    const issued = await t.core.createNamespacedServiceAccountToken({ name: 'sedna-gm', namespace: ns, body: { spec: {} } });
+    const issued = await t.core.createNamespacedServiceAccountToken({ name: 'sedna-gm', namespace: ns, body: { spec: { audiences: [] } } });
     expect(issued.spec?.audiences).toEqual([DEFAULT_SERVICE_ACCOUNT_ISSUER]);
     const asGm = (token: string): CoreV1Api => {
       const kc = new KubeConfig();

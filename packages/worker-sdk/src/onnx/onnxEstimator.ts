@@ -1,11 +1,12 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { writeFileAtomic } from '../dataSource.js';
 import type { DataSource, Estimator, EstimatorOptions, Metrics, SavedModelFile } from '../estimator.js';
 import { WorkerSdkError } from '../errors.js';
 import { type ImagePreprocessOptions, type Letterbox, preprocessImage } from './imagePreprocess.js';
 import { ONNX_MODEL_FILE } from './modelFile.js';
+import { ort } from './ortRuntime.js';
 
 /** Raw tensor data with its dims, as an alternative to `ort.Tensor`. */
 export interface TensorData {
@@ -17,11 +18,11 @@ export interface TensorData {
  * What `OnnxEstimator.predict` takes: an image file path or encoded image bytes (preprocessed with
  * `options.image`), one tensor for the model's single input, or tensors by input name.
  */
-export type OnnxInput = string | Uint8Array | ort.Tensor | TensorData | Record<string, ort.Tensor | TensorData>;
+export type OnnxInput = string | Uint8Array | Ort.Tensor | TensorData | Record<string, Ort.Tensor | TensorData>;
 
 /** What `OnnxEstimator.predict` returns before `postprocess`: the outputs by name, and the letterbox for image inputs. */
 export interface OnnxPrediction {
-  outputs: Record<string, ort.Tensor>;
+  outputs: Record<string, Ort.Tensor>;
   /** Present when the input was an image, to map boxes back to it (`unletterboxBox`). */
   letterbox?: Letterbox;
 }
@@ -33,7 +34,7 @@ export interface OnnxEstimatorOptions<P> {
   /** The input an image or a single tensor feeds (default: the model's first input). */
   inputName?: string;
   /** onnxruntime session options (threads, graph optimisation level, ...). */
-  sessionOptions?: ort.InferenceSession.SessionOptions;
+  sessionOptions?: Ort.InferenceSession.SessionOptions;
   /** Turns the raw prediction into your result (default: the `OnnxPrediction` itself). */
   postprocess?: (prediction: OnnxPrediction) => P | Promise<P>;
   /** Scores predictions on labelled data for `evaluate` (`predictions[i]` is the result for `data.x[i]`). */
@@ -41,7 +42,7 @@ export interface OnnxEstimatorOptions<P> {
 }
 
 /** Loads an ONNX model into an onnxruntime-node session (CPU). */
-export async function createSession(model: string | Uint8Array, options?: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+export async function createSession(model: string | Uint8Array, options?: Ort.InferenceSession.SessionOptions): Promise<Ort.InferenceSession> {
   try {
     return typeof model === 'string' ? await ort.InferenceSession.create(model, options ?? {}) : await ort.InferenceSession.create(model, options ?? {});
   } catch (error) {
@@ -51,7 +52,7 @@ export async function createSession(model: string | Uint8Array, options?: ort.In
 }
 
 /** An `ort.Tensor` from an `ort.Tensor` (returned as is) or `{data, dims}`; the type follows the typed array. */
-export function toOrtTensor(input: ort.Tensor | TensorData, what = 'input'): ort.Tensor {
+export function toOrtTensor(input: Ort.Tensor | TensorData, what = 'input'): Ort.Tensor {
   if (input instanceof ort.Tensor) return input;
   if (input === null || typeof input !== 'object' || !ArrayBuffer.isView(input.data) || !Array.isArray(input.dims)) {
     throw new WorkerSdkError('INPUT_INVALID', `${what}: expected an ort.Tensor or {data: TypedArray, dims: number[]}`);
@@ -79,7 +80,7 @@ async function onnxModelPath(modelUrl: string): Promise<string> {
   }
 }
 
-function isTensorLike(value: unknown): value is ort.Tensor | TensorData {
+function isTensorLike(value: unknown): value is Ort.Tensor | TensorData {
   return value instanceof ort.Tensor || (value !== null && typeof value === 'object' && ArrayBuffer.isView((value as TensorData).data) && Array.isArray((value as TensorData).dims));
 }
 
@@ -99,7 +100,7 @@ function isTensorLike(value: unknown): value is ort.Tensor | TensorData {
 export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P> {
   protected readonly options: OnnxEstimatorOptions<P>;
   /** The open session, once loaded. */
-  session: ort.InferenceSession | undefined;
+  session: Ort.InferenceSession | undefined;
   /** The `.onnx` file the session was loaded from. */
   modelPath: string | undefined;
 
@@ -107,7 +108,7 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
     this.options = options;
   }
 
-  protected requireSession(what: string): ort.InferenceSession {
+  protected requireSession(what: string): Ort.InferenceSession {
     if (this.session === undefined) throw new WorkerSdkError('ESTIMATOR_FAILED', `OnnxEstimator.${what}: no model; call load(modelUrl) first`);
     return this.session;
   }
@@ -136,9 +137,9 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
   async predict(input: OnnxInput): Promise<P> {
     const session = this.requireSession('predict');
     const { feeds, letterbox } = await this.feeds(session, input);
-    let outputs: Record<string, ort.Tensor>;
+    let outputs: Record<string, Ort.Tensor>;
     try {
-      outputs = (await session.run(feeds)) as Record<string, ort.Tensor>;
+      outputs = (await session.run(feeds)) as Record<string, Ort.Tensor>;
     } catch (error) {
       throw new WorkerSdkError('INPUT_INVALID', `OnnxEstimator.predict on ${this.modelPath ?? 'model'}: ${(error as Error).message}`, { cause: error });
     }
@@ -146,7 +147,7 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
     return this.options.postprocess !== undefined ? await this.options.postprocess(prediction) : (prediction as P);
   }
 
-  protected async feeds(session: ort.InferenceSession, input: OnnxInput): Promise<{ feeds: Record<string, ort.Tensor>; letterbox?: Letterbox }> {
+  protected async feeds(session: Ort.InferenceSession, input: OnnxInput): Promise<{ feeds: Record<string, Ort.Tensor>; letterbox?: Letterbox }> {
     const inputName = this.options.inputName ?? session.inputNames[0];
     if (inputName === undefined) throw new WorkerSdkError('MODEL_INVALID', `ONNX model ${this.modelPath ?? ''}: has no inputs`);
     if (typeof input === 'string' || input instanceof Uint8Array) {
@@ -158,7 +159,7 @@ export class OnnxEstimator<P = OnnxPrediction> implements Estimator<OnnxInput, P
     }
     if (isTensorLike(input)) return { feeds: { [inputName]: toOrtTensor(input, `OnnxEstimator.predict: input ${inputName}`) } };
     if (input !== null && typeof input === 'object') {
-      const feeds: Record<string, ort.Tensor> = {};
+      const feeds: Record<string, Ort.Tensor> = {};
       for (const [name, value] of Object.entries(input)) {
         if (!session.inputNames.includes(name)) {
           throw new WorkerSdkError('INPUT_INVALID', `OnnxEstimator.predict: input ${JSON.stringify(name)} is not an input of the model (inputs: ${session.inputNames.join(', ')})`);

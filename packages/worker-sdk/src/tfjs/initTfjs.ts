@@ -1,5 +1,6 @@
 import { WorkerSdkError } from '../errors.js';
 import { createConsoleLogger, type Logger } from '../logger.js';
+import { importPeer, installCommand, isNotInstalled } from '../optionalPeers.js';
 import { runSelfTest, SELF_TEST_TOLERANCE, type TfjsSelfTest } from './selfTest.js';
 import type { Tf } from './tfTypes.js';
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, type WasmTrainingKernel } from './wasmKernels.js';
@@ -112,7 +113,7 @@ async function start(options: InitTfjsOptions): Promise<TfjsRuntime> {
     if (node.reason !== undefined && node.installed) reasons.push(`${TFJS_NODE}: ${node.reason}`);
   }
 
-  const tf = (await import('@tensorflow/tfjs')) as Tf;
+  const tf = await importPeer<Tf>('@tensorflow/tfjs', 'initTfjs');
 
   if (wanted === undefined || wanted === 'wasm') {
     const wasm = await startWasm(tf, options.selfTest ?? true);
@@ -146,10 +147,13 @@ async function loadTfjsNode(): Promise<{ tf?: Tf; installed: boolean; reason?: s
 type WasmStart = { ok: true; selfTest: TfjsSelfTest; kernels: readonly WasmTrainingKernel[] } | { ok: false; reason: string; selfTest?: TfjsSelfTest };
 
 async function startWasm(tf: Tf, selfTest: boolean): Promise<WasmStart> {
+  const WASM = '@tensorflow/tfjs-backend-wasm';
   try {
-    await import('@tensorflow/tfjs-backend-wasm');
+    await importPeer(WASM, 'initTfjs');
     if (!(await tf.setBackend('wasm'))) return { ok: false, reason: 'the wasm backend failed to initialise' };
   } catch (error) {
+    const cause = (error as { cause?: unknown }).cause;
+    if (isNotInstalled(cause, WASM)) return { ok: false, reason: `${WASM} is not installed (${installCommand(WASM)})` };
     return { ok: false, reason: `the wasm backend failed to load: ${(error as Error).message}` };
   }
   // Registration must follow setBackend: the backend object our kernels drive exists only from then on.

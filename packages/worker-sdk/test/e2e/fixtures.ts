@@ -1,54 +1,14 @@
-// Fixtures of the end-to-end test: a dataset of real PNG files written with sharp and its index in the
-// original txt format, the LC's round files, and hot-update publishing as the LC does it.
+// Fixtures of the end-to-end test: a dataset of real PNG files and its index in the original txt
+// format (examples/dataset.ts), the LC's round files, and hot-update publishing as the LC does it.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
 import { seededRandom } from '@sedna-ts/internal';
+import { writeDataset as writeExampleDataset } from '../../examples/dataset.js';
 
-
-const SIZE = 32;
-
-/**
- * Writes `count` 32x32 scenes (a noisy dark background with one or two bright squares of 8 to 12 pixels)
- * as `images/NNNN.png` under `root`, and `index.txt` with one line per image:
- * `images/NNNN.png x1,y1,x2,y2,0 ...`. Returns the index lines.
- */
-export async function writeDataset(root: string, count: number, seed = 7): Promise<string[]> {
-  const random = seededRandom(seed);
-  const int = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
-  await mkdir(join(root, 'images'), { recursive: true });
-  const lines: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const pixels = new Uint8Array(SIZE * SIZE * 3);
-    const background = int(40, 90);
-    for (let p = 0; p < pixels.length; p++) pixels[p] = background + int(-15, 15);
-    const boxes: number[][] = [];
-    const objects = random() < 0.3 ? 2 : 1;
-    for (let attempt = 0; boxes.length < objects && attempt < 50; attempt++) {
-      const side = int(8, 12);
-      const x1 = int(0, SIZE - side);
-      const y1 = int(0, SIZE - side);
-      const box = [x1, y1, x1 + side, y1 + side];
-      // Apart enough that their centres fall in different cells.
-      if (boxes.some((b) => Math.abs(b[0]! - box[0]!) < side + 2 && Math.abs(b[1]! - box[1]!) < side + 2)) continue;
-      boxes.push(box);
-      const [r, g, b] = [int(180, 255), int(180, 255), int(120, 255)];
-      for (let y = box[1]!; y < box[3]!; y++) {
-        for (let x = box[0]!; x < box[2]!; x++) {
-          const o = (y * SIZE + x) * 3;
-          pixels[o] = r;
-          pixels[o + 1] = g;
-          pixels[o + 2] = b;
-        }
-      }
-    }
-    const name = `images/${String(i).padStart(4, '0')}.png`;
-    await sharp(pixels, { raw: { width: SIZE, height: SIZE, channels: 3 } }).png().toFile(join(root, name));
-    lines.push(`${name} ${boxes.map((b) => `${b.join(',')},0`).join(' ')}`);
-  }
-  await writeFile(join(root, 'index.txt'), `${lines.join('\n')}\n`);
-  return lines;
+/** The examples' dataset (examples/dataset.ts) with the test's own seeded generator. */
+export function writeDataset(root: string, count: number, seed = 7): Promise<string[]> {
+  return writeExampleDataset(root, count, seededRandom(seed));
 }
 
 /** Writes a round's index file as the LC does (`<outputDir>/data/<stage>/<round>/data.txt`, the original's relative paths). */

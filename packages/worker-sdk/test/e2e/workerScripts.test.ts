@@ -12,8 +12,8 @@ import { type WorkerReport } from '@sedna-ts/api-types';
 import { FakeLc, removeDir, tempDir } from '../helpers.js';
 import { publishHotUpdate, sha256, writeDataset, writeRoundIndex } from './fixtures.js';
 import { describeRun, runWorker, type WorkerRun } from './runWorker.js';
-import type { Box } from './workers/detector.js';
-import type { CallRecord } from './workers/inference.js';
+import type { Box } from '../../examples/detector.js';
+import type { CallRecord } from '../../examples/inference.js';
 
 const NAMESPACE = 'default';
 const JOB = `helmet-${randomBytes(3).toString('hex')}`;
@@ -118,12 +118,12 @@ beforeAll(async () => {
   const originalDataset = join(dataset, 'index.txt');
 
   // The initial model: the same train worker, from scratch, on a few samples and one epoch.
-  runs.base = await runWorker('test/e2e/workers/train.ts', podEnv(pods.base, lc, { MODEL_URL: baseDir, TRAIN_DATASET_URL: join(root, 'base', 'data.txt'), ORIGINAL_DATASET_URL: originalDataset, epochs: '1' }));
+  runs.base = await runWorker('examples/train.ts', podEnv(pods.base, lc, { MODEL_URL: baseDir, TRAIN_DATASET_URL: join(root, 'base', 'data.txt'), ORIGINAL_DATASET_URL: originalDataset, epochs: '1' }));
   expectSucceeded('base');
 
   // Round 1: train from the base model (its tfjs format, the train-format output).
   runs.train = await runWorker(
-    'test/e2e/workers/train.ts',
+    'examples/train.ts',
     podEnv(pods.train, lc, {
       BASE_MODEL_URL: join(baseDir, 'model.json'),
       MODEL_URL: join(output, 'train', '1'),
@@ -143,15 +143,15 @@ beforeAll(async () => {
       ORIGINAL_DATASET_URL: originalDataset,
       MODEL_URL: join(output, 'eval', '1'),
     });
-  runs.eval = await runWorker('test/e2e/workers/eval.ts', evalEnv(pods.eval));
+  runs.eval = await runWorker('examples/eval.ts', evalEnv(pods.eval));
   expectSucceeded('eval');
-  runs.badEval = await runWorker('test/e2e/workers/eval.ts', { ...evalEnv(pods.badEval), SEDNA_WORKER_TOKEN: workerToken(pods.eval) });
+  runs.badEval = await runWorker('examples/eval.ts', { ...evalEnv(pods.badEval), SEDNA_WORKER_TOKEN: workerToken(pods.eval) });
 
   // Inference: the base model, IBT from the CRD, hot update on; round 1's model is published as the
   // LC does once the worker serves concurrent calls.
   let publishing: Promise<void> | undefined;
   runs.infer = await runWorker(
-    'test/e2e/workers/inference.ts',
+    'examples/inference.ts',
     podEnv(pods.infer, lc, {
       MODEL_URL: join(baseDir, 'model.onnx'),
       HEM_NAME: 'IBT',

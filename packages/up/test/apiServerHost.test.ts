@@ -5,8 +5,8 @@ import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { startApiServerThread } from '../src/up/apiServerHost.js';
-import { builtThreadFile } from '../src/up/threads.js';
+import { startApiServerThread } from '../src/apiServerHost.js';
+import { builtThreadFile } from '../src/threads.js';
 import { packageDir } from './helpers.js';
 
 const file = path.join(packageDir, 'dist/apiServerThread.js');
@@ -22,7 +22,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('the thread script is looked for beside the module that starts it', () => {
-  expect(builtThreadFile('apiServerThread')).toBe(path.join(packageDir, 'src/up/apiServerThread.js'));
+  expect(builtThreadFile('apiServerThread')).toBe(path.join(packageDir, 'src/apiServerThread.js'));
 });
 
 test('the server in its thread answers over HTTPS with its kubeconfig, writes it 0600, and close() releases the folder', async () => {

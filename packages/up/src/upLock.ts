@@ -5,8 +5,7 @@
  */
 import path from 'node:path';
 import { takePidLockSync } from '@sedna-ts/internal';
-import { CliError } from '../errors.js';
-import { UP_LOCK_FILE } from '../server.js';
+import { CliError, UP_LOCK_FILE } from '@sedna-ts/cli';
 
 /** The lock file's name in the data folder. */
 export const LOCK_FILE = UP_LOCK_FILE;

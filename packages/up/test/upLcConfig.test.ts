@@ -1,7 +1,7 @@
 // `sedna up`'s LC config: the LC's own environment reader, with only what sedna up decides set over it.
 import { settingsFromEnv } from '@sedna-ts/local-controller';
 import { pino } from 'pino';
-import { upLcConfig, type UpLcSettings } from '../src/up/lcConfig.js';
+import { upLcConfig, type UpLcSettings } from '../src/lcConfig.js';
 
 const logger = pino({ level: 'silent' });
 const up = (extra: Partial<UpLcSettings> = {}): UpLcSettings => ({

@@ -6,10 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { KB_INDEX_FORMAT } from '@sedna-ts/api-types/contract';
 import { mintWorkerToken, nodeToken } from '@sedna-ts/api-types/tokens';
-import { NO_HOME, packageDir, run } from './helpers.js';
-import { eventually } from './server.js';
-
-const bin = path.join(packageDir, 'dist/bin.js');
+import { cliBin as bin, eventually, NO_HOME, run } from './helpers.js';
 
 interface Child {
   process: ChildProcess;

@@ -8,19 +8,10 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { LOG_LEVEL_DEPRECATION, logLevelFromEnv } from '@sedna-ts/internal';
 import { pino, type Logger } from 'pino';
-import { CliError } from '../errors.js';
-import type { CliIo } from '../io.js';
-
-/** The folder of the log files in the data folder. */
-export const LOGS_DIR = 'logs';
+import { CliError, clock, LOGS_DIR, type CliIo } from '@sedna-ts/cli';
 
 /** The parts of `sedna up` that log. */
 export type UpPart = 'api-server' | 'dashboard' | 'gm' | 'kb' | 'lc' | 'node-agent' | 'sedna';
-
-/** `HH:MM:SS`, local time, for the short lines on stdout. */
-export function clock(date = new Date()): string {
-  return date.toTimeString().slice(0, 8);
-}
 
 const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 /** Fields worth showing in a short line, in this order. */

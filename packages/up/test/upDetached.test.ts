@@ -5,9 +5,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { processAlive } from '@sedna-ts/internal';
-import { NO_HOME, packageDir, run } from './helpers.js';
-
-const bin = path.join(packageDir, 'dist/bin.js');
+import { cliBin as bin, NO_HOME, run } from './helpers.js';
 
 /** Runs the built `sedna` to its end. */
 function sedna(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

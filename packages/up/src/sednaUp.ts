@@ -22,84 +22,17 @@ import type { RunningKnowledgeBase } from '@sedna-ts/knowledge-base';
 import { ensurePrivateDirSync, logPrivateFileChanges, tightenPrivateFilesSync, writeFileAtomic, type PrivateFileChange } from '@sedna-ts/internal';
 import type { LocalController } from '@sedna-ts/local-controller';
 import type { RunningDashboard } from '@sedna-ts/dashboard';
+import { CliError, DATA_DIR_FILES, DEFAULT_NODE_NAME, KubeClient, LOGS_DIR, registerCrds, VERSION, type RunningSedna as CliRunningSedna, type SednaEndpoint, type StartSednaOptions } from '@sedna-ts/cli';
 import { startApiServerThread, type ApiServerThread } from './apiServerHost.js';
-import { KubeClient } from '../client.js';
 import { startNodeAgentThread, type NodeAgentThread } from './nodeAgentHost.js';
-import { registerCrds } from './crdRegistration.js';
-import { CliError } from '../errors.js';
-import type { CliIo } from '../io.js';
-import { DEFAULT_NODE_NAME } from '../server.js';
 import { takeLock } from './upLock.js';
 import { upLcConfig } from './lcConfig.js';
-import { DATA_DIR_FILES } from './upState.js';
-import { createUpLogs, LOGS_DIR, type UpLogs } from './upLogs.js';
-import { VERSION } from '../version.js';
+import { createUpLogs, type UpLogs } from './upLogs.js';
 
-/** What `<dir>/endpoint.json` holds: how to reach each part of a running `sedna up`. */
-export interface SednaEndpoint {
-  /** The API server's URL (its CA and token are in `<dir>/kubeconfig`). */
-  apiServer: string;
-  /** The API server's bearer token. */
-  apiToken: string;
-  /** The GM's WebSocket URL, where Local Controllers connect. */
-  gmWebSocket: string;
-  /** The token of this node's LC at the GM (hex HMAC-SHA256 of the GM secret and the node name). */
-  gmToken: string;
-  /** The LC's worker API (the workers' LC_SERVER). */
-  lcServer: string;
-  /** The lifelong-learning knowledge base (the workers' KB_SERVER; routes under /knowledgebase). */
-  knowledgeBase: string;
-  /** The web dashboard (sign in with a Kubernetes bearer token, or the one-time link `sedna up` prints). */
-  dashboard: string;
-  /** The process running `sedna up`. */
-  pid: number;
-  /** Version of @sedna-ts/cli. */
-  version: string;
-}
-
-/** Options of {@link startSedna}. */
-export interface StartSednaOptions {
-  /** The data folder (created with mode 0700 when missing, tightened to 0700 when looser). */
-  dataDir: string;
-  /** The node this machine is (default {@link DEFAULT_NODE_NAME}). */
-  node?: string;
-  /**
-   * Folders the LC may read dataset indexes from and write round files into (absent: anything this
-   * user can read). The data folder is always refused: it holds the GM's secret and the tokens.
-   */
-  dataRoots?: readonly string[];
-  /** Ports of the API server, the GM's WebSocket and the LC's worker API (0 or absent: ephemeral). */
-  apiPort?: number;
-  gmPort?: number;
-  lcPort?: number;
-  /** Port of the knowledge base (absent: 9020 when free, else any free port; 0: any free port). */
-  kbPort?: number;
-  /** Port of the dashboard (0 or absent: ephemeral). */
-  dashboardPort?: number;
-  /** Where the short lines about warnings go (stdout), and the environment. */
-  io: CliIo;
-  /** Called as each part becomes ready, e.g. `API server https://127.0.0.1:40123`. */
-  onProgress?: (step: string) => void;
-}
-
-/** A running `sedna up`. */
-export interface RunningSedna {
-  dataDir: string;
-  node: string;
-  kubeconfigPath: string;
-  endpointPath: string;
-  endpoint: SednaEndpoint;
-  /** A client of the API server (closed by stop). */
-  client: KubeClient;
+/** A running `sedna up`: what the CLI uses of it, and its loggers. */
+export interface RunningSedna extends CliRunningSedna {
   logs: UpLogs;
-  /** A link that signs the browser into the dashboard once, as the kubeconfig's user. */
-  dashboardSignInLink(): string;
-  /** Drains and stops everything; never rejects (failures are logged). */
-  stop(): Promise<void>;
 }
-
-/** The names of the files of a data folder. */
-export { DATA_DIR_FILES };
 
 /** The GM's secret (node tokens derive from it), kept in the data folder so tokens survive restarts. */
 async function gmSecret(dir: string): Promise<string> {

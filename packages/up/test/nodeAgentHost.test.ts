@@ -2,9 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startNodeAgentThread, type AgentThreadData } from '../src/up/nodeAgentHost.js';
-import { packageDir } from './helpers.js';
-import { eventually } from './server.js';
+import { startNodeAgentThread, type AgentThreadData } from '../src/nodeAgentHost.js';
+import { eventually, packageDir } from './helpers.js';
 
 const fake = path.join(packageDir, 'test/fixtures/fakeAgentThread.mjs');
 const built = path.join(packageDir, 'dist/nodeAgentThread.js');
