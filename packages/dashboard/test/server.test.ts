@@ -174,7 +174,7 @@ test('a watch the API server refuses with 401 (the ServiceAccount behind the tok
   admin.loadFromString(api.kubeconfig());
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'leaver' } } });
-  const token = (await core.createNamespacedServiceAccountToken({ name: 'leaver', namespace: 'default', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'leaver', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token as string;
   const cookie = await signedIn(token);
   expect(await reasonOf(cookie)).toEqual([200, undefined]);
   await core.deleteNamespacedServiceAccount({ name: 'leaver', namespace: 'default' });
