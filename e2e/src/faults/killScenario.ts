@@ -298,15 +298,18 @@ export async function runKillScenario(options: KillScenarioOptions): Promise<Kil
     if (startedTwice.length > 0) violations.push(`train pods whose worker ran twice: ${startedTwice.map((r) => r.worker).join(', ')}`);
 
     const queued = queuedMessages(p.logOf('lc'));
-    const delivery = checkDelivery(queued, receivedMessages(p.logOf('gm')));
+    const received = receivedMessages(p.logOf('gm'));
+    const delivery = checkDelivery(queued, received);
     if (delivery.lost.length > 0) violations.push(`upstream messages queued by the LC and never received by the GM: ${delivery.lost.join(', ')}`);
     if (delivery.appliedTwice.length > 0) violations.push(`upstream messages applied more than once: ${delivery.appliedTwice.join(', ')}`);
     if (delivery.outOfOrder.length > 0) violations.push(`upstream messages out of order: ${delivery.outOfOrder.join('; ')}`);
-    const queuedIds = new Set(queued.map((m) => m.id));
+    // Queued: the LC's log says so, or the GM received it (an LC SIGKILLed after it queued a report
+    // and answered 200 may not have written its log line; its outbox still has the message).
+    const queuedIds = new Set([...queued, ...received].map((m) => m.id));
     const reports = workerReports(scenario.dataDir).filter((r) => r.kind === 'train' || r.kind === 'eval');
     const delivered = reports.filter((r) => r.delivered);
     const missing = delivered.filter((r) => !queuedIds.has(r.reportId)).map((r) => `${r.pod} ${r.kind} ${r.status} ${r.reportId}`);
-    if (missing.length > 0) violations.push(`worker reports the LC took (200) but never queued for the GM: ${missing.join(', ')}`);
+    if (missing.length > 0) violations.push(`worker reports the LC took (200) but never queued for the GM (nor did the GM receive them): ${missing.join(', ')}`);
     const crash = p.crashed();
     if (crash) violations.push(crash);
     cut.connectionsDropped = p.proxy.dropped;
