@@ -42,7 +42,7 @@ beforeAll(() => {
     store: { get: () => ({ spec: { url: index, format } }) },
     logger: pino({ level: 'silent' }),
   } as unknown as LcContext;
-  const jobs = { kindOf: () => kind, stored: () => job, rescanHardExamples: async () => undefined } as unknown as JobRegistry;
+  const jobs = { kindOf: () => kind, stored: () => job, rescanHardExamples: async () => undefined, hardExampleStore: () => undefined } as unknown as JobRegistry;
   answer = createLabellingHandler(ctx, jobs);
 });
 

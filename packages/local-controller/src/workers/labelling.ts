@@ -24,6 +24,7 @@ import { hostPath, inCheckedFolder, isUrl } from '../datasets/dataRoots.js';
 import { indexFormatOf } from '../datasets/indexReader.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
 import type { StoredObject } from '../storage/objectStore.js';
+import { HardExampleBudgetError } from './hardExampleStore.js';
 import { isNotFound } from '../storage/files.js';
 
 /** The folder of skipped examples inside a job's hard-example folder. */
@@ -329,13 +330,19 @@ async function countLines(path: string): Promise<number> {
   }
 }
 
-/** Moves an example's files (its sample and meta) from one folder to another. */
-async function moveExample(from: string, to: string, id: string, list: string): Promise<void> {
-  await mkdir(to, { recursive: true });
-  const names = (await readdir(from)).filter((n) => n.startsWith(`${id}.`));
+/** The files of an example in a folder (its sample and meta file) and their bytes; 404 when it is not there. */
+async function filesOf(from: string, id: string, list: string): Promise<{ names: string[]; bytes: number }> {
+  const names = (await readdir(from).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)))).filter((n) => n.startsWith(`${id}.`));
   if (!names.some((n) => n.endsWith(META_SUFFIX))) throw new RequestError(404, `hard example ${id} is not in the ${list} list`);
+  const sizes = await Promise.all(names.map((n) => stat(join(from, n)).then((s) => s.size)));
+  return { names, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
+
+/** Moves an example's files (its sample and meta) from one folder to another. */
+async function moveExample(from: string, to: string, names: readonly string[]): Promise<void> {
+  await mkdir(to, { recursive: true });
   // The sample first, the meta file last: the store indexes an example once its meta file is there.
-  for (const n of names.sort((a, b) => Number(a.endsWith(META_SUFFIX)) - Number(b.endsWith(META_SUFFIX)))) await rename(join(from, n), join(to, n));
+  for (const n of [...names].sort((a, b) => Number(a.endsWith(META_SUFFIX)) - Number(b.endsWith(META_SUFFIX)))) await rename(join(from, n), join(to, n));
 }
 
 /**
@@ -413,14 +420,34 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         case 'hardExamples.skip':
         case 'hardExamples.restore': {
           const id = needId(r.id);
-          await serial(`${namespace}/${name}`, () => (r.action === 'hardExamples.skip' ? moveExample(heDir, skippedDir, id, 'queue') : moveExample(skippedDir, heDir, id, 'skipped')));
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          await serial(`${namespace}/${name}`, async () => {
+            if (r.action === 'hardExamples.skip') {
+              const { names } = await filesOf(heDir, id, 'queue');
+              // Held: the budget does not evict it while it moves.
+              await (store ? store.holding(id, () => moveExample(heDir, skippedDir, names)) : moveExample(heDir, skippedDir, names));
+              return;
+            }
+            const { names, bytes } = await filesOf(skippedDir, id, 'skipped');
+            // Its time is old: without the keep, the budget of a full queue would evict it at once.
+            await store?.keep(id, bytes).catch((error: unknown) => {
+              throw error instanceof HardExampleBudgetError ? new RequestError(507, `${subject}: hard example ${id} stays in the skipped list: ${error.message}`) : error;
+            });
+            try {
+              await moveExample(skippedDir, heDir, names);
+            } catch (error) {
+              await store?.release(id);
+              throw error;
+            }
+          });
           await jobs.rescanHardExamples(kind, namespace, name);
           return { status: 200, body: { id, list: r.action === 'hardExamples.skip' ? 'skipped' : 'queue' } };
         }
         case 'hardExamples.label': {
           const id = needId(r.id);
           const index = needIndex();
-          const line = await serial(`${namespace}/${name}`, async () => {
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          const write = async () => {
             // Decided with the writes of this job in line: two first labels of an empty index cannot disagree.
             const shape = await shapeOf(index);
             if ('refused' in shape) throw new RequestError(409, shape.refused);
@@ -472,7 +499,9 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             await rm(e.path, { force: true });
             await rm(join(heDir, `${id}${META_SUFFIX}`), { force: true });
             return text;
-          });
+          };
+          // Held: the budget does not evict it between reading its sample and removing it.
+          const line = await serial(`${namespace}/${name}`, () => (store ? store.holding(id, write) : write()));
           await jobs.rescanHardExamples(kind, namespace, name);
           ctx.logger.info({ job: `${namespace}/${name}`, id, line }, 'hard example labelled');
           return { status: 200, body: { id, line, dataset: { index: indexUrl, lines: await countLines(index) } } };
