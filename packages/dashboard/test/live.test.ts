@@ -34,7 +34,7 @@ const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 test('a stream refused for good with the session gone: signed out', async () => {
   const { source, states, asked } = run(401);
-  expect(source.url).toBe('/api/watch?job=incrementallearningjobs%2Fdefault%2Fdash');
+  expect(source.url).toBe('incrementallearningjobs/default/dash');
   source.readyState = 1;
   source.onopen?.();
   source.listeners.get('job')?.({ data: JSON.stringify({ type: 'ADDED', object: { kind: 'IncrementalLearningJob', metadata: { name: 'dash', namespace: 'default' } } }) });
