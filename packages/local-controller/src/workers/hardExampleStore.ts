@@ -24,7 +24,7 @@ export const HARD_EXAMPLE_INDEX = '.sedna-index.jsonl';
 const META_SUFFIX = '.meta.json';
 const SAMPLE_EXTENSIONS = ['png', 'json', 'jpg', 'jpeg', 'webp', 'bin'];
 /** Files taken as hard examples without a meta file (the original's library writes `<n>.jpeg`). */
-const BARE_IMAGE = /^([^.][^/]*)\.(jpe?g|png|webp|bmp)$/i;
+export const BARE_IMAGE = /^([^.][^/]*)\.(jpe?g|png|webp|bmp)$/i;
 /** How long an image without a meta file must stay unchanged before it is indexed (default). */
 export const DEFAULT_SETTLE_MS = 1000;
 
