@@ -74,6 +74,7 @@ async function until(what: string, predicate: () => boolean): Promise<void> {
 const job = (name: string, uid = name) => ({ kind: 'IncrementalLearningJob', metadata: { name, namespace: 'default', uid } });
 
 test('seven tabs share one stream: each gets its scope, a late tab what is known, deletions while relisting, and another tab leads when the leader closes', async () => {
+  let sessionStatus = 200;
   const bus = new Bus();
   const locks = new Locks();
   const streams: Stream[] = [];
@@ -83,7 +84,7 @@ test('seven tabs share one stream: each gets its scope, a late tab what is known
   const openTab = (scope: string) => {
     const id = `tab${tabs.length}`;
     const channel = bus.channel();
-    const live = new SharedLive({ channel, lock: (_name, leader) => locks.lock(id, leader), open: (url) => (streams.push(new Stream(url)), streams.at(-1) as Stream), tab: id });
+    const live = new SharedLive({ channel, lock: (_name, leader) => locks.lock(id, leader), open: (url) => (streams.push(new Stream(url)), streams.at(-1) as Stream), tab: id, check: async () => sessionStatus });
     const seen: Array<[string, string]> = [];
     const source = live.source(scope);
     for (const name of ['job', 'pod', 'event', 'status']) source.addEventListener(name, (e) => seen.push([name, e.data]));
@@ -127,9 +128,15 @@ test('seven tabs share one stream: each gets its scope, a late tab what is known
   current()[0]!.connect();
   current()[0]!.send('job', { scope: 'jobs', type: 'MODIFIED', object: job('a') });
   await until('the jobs tabs get it', () => events[4]?.some(([, d]) => d.includes('MODIFIED')) === true);
-  // A stream refused for good (401): every tab's source stops, so each asks for its session.
+  // A stream refused for good with the session there (429): a new stream; with the session gone (401):
+  // every tab's source stops, so each asks for its session (and goes to the sign-in page).
   const third = current()[0]!;
   third.readyState = 2;
   third.onerror?.();
+  await until('a new stream after a refusal that passes', () => streams.length === 4 && current().length === 1);
+  sessionStatus = 401;
+  const fourth = current()[0]!;
+  fourth.readyState = 2;
+  fourth.onerror?.();
   await until('every open tab stopped', () => opened.slice(1).every((s) => s.readyState === 2));
 });

@@ -40,6 +40,10 @@ export interface SharedDeps {
   open: (url: string) => EventStream;
   /** A random id of this tab. */
   tab: string;
+  /** The status of `GET /api/session` (the leader asks when its stream stopped for good). */
+  check: () => Promise<number>;
+  /** Calls `leave` when the page goes away (its stream's error then is no news for the other tabs). */
+  onLeave?: (leave: () => void) => void;
 }
 
 /** The event names a stream carries for the pages. */
@@ -112,9 +116,15 @@ export class SharedLive {
   // Scopes listed again by a new stream: the keys seen since, until the scope is synced.
   private readonly relisting = new Map<string, Set<string>>();
   private reopenTimer: ReturnType<typeof setTimeout> | undefined;
+  private leaving = false;
 
   constructor(private readonly deps: SharedDeps) {
     deps.channel.onmessage = (event) => this.receive(event.data as Message);
+    // A leader's stream closed by its page going away (a reload, a link) reports an error: not to be passed on.
+    deps.onLeave?.(() => {
+      this.leaving = true;
+      this.stream?.close();
+    });
     deps.lock(SHARED_NAME, () => {
       this.leading = true;
       this.wants.set(deps.tab, this.myScopes());
@@ -251,15 +261,31 @@ export class SharedLive {
     stream.addEventListener('status', (event) => {
       if (this.stream === stream) broadcast('status', event.data);
     });
+    const tell = (open: boolean, closed: boolean) => {
+      this.setState(open, closed);
+      this.deps.channel.postMessage({ t: 'state', open, closed } satisfies Message);
+    };
     const report = () => {
-      if (this.stream !== stream) return;
+      if (this.stream !== stream || this.leaving) return;
       // (Re)connected: the server lists every scope again; what is not listed is gone once it is synced.
       if (stream.readyState === 1 && !this.state.open) for (const scope of scopes) this.relisting.set(scope, new Set());
-      const state = { open: stream.readyState === 1, closed: stream.readyState === CLOSED };
-      this.setState(state.open, state.closed);
-      this.deps.channel.postMessage({ t: 'state', ...state } satisfies Message);
-      // Stopped for good (refused): the tabs ask for their session; a new stream is opened when they come back.
-      if (state.closed) this.stream = undefined;
+      if (stream.readyState !== CLOSED) return tell(stream.readyState === 1, false);
+      // Stopped for good (the browser does not retry a refused stream). Without a session every tab is
+      // told (each asks, and goes to the sign-in page); else (a refusal that passes: 429, 5xx) a new one.
+      // A page going away gets no answer: nothing is told.
+      this.stream = undefined;
+      tell(false, false);
+      void this.deps.check().then(
+        (status) => {
+          if (this.leaving) return;
+          if (status === 401) return tell(false, true);
+          setTimeout(() => {
+            this.streamScopes = '';
+            this.reopenSoon();
+          }, 2000);
+        },
+        () => undefined,
+      );
     };
     stream.onopen = report;
     stream.onerror = report;
@@ -273,6 +299,7 @@ export function browserDeps(): SharedDeps | undefined {
     EventSource?: new (url: string) => EventStream;
     navigator?: { locks?: { request(name: string, callback: () => Promise<void>): Promise<unknown> } };
     crypto?: { randomUUID?: () => string };
+    addEventListener?: (type: string, listener: () => void) => void;
   };
   const locks = g.navigator?.locks;
   if (!g.BroadcastChannel || !locks || !g.EventSource) return undefined;
@@ -282,6 +309,8 @@ export function browserDeps(): SharedDeps | undefined {
     lock: (name, leader) => void locks.request(name, leader).catch(() => undefined),
     open: (url) => new Source(url),
     tab: g.crypto?.randomUUID?.() ?? `${Date.now()}-${Math.random()}`,
+    check: async () => (await fetch('/api/session')).status,
+    onLeave: (leave) => g.addEventListener?.('pagehide', leave),
   };
 }
 
