@@ -31,6 +31,12 @@ export interface DashboardOptions {
   tls?: { cert: string; key: string };
   /** The built front end (default: `public` beside this module). */
   publicDir?: string;
+  /**
+   * How often the tokens of sessions holding live streams are checked with the API server (default
+   * 60 s): a watch made before a token expired may go on for long, and the page with it would stay
+   * "live" with a token nothing else takes.
+   */
+  tokenCheckMs?: number;
   logger?: Logger;
 }
 
@@ -126,6 +132,9 @@ export const MAX_STREAMS_PER_SESSION = 8;
 /** The most /api/watch streams the sessions of one token may hold open together (signing in again makes a new session). */
 export const MAX_STREAMS_PER_USER = 16;
 
+/** How long the API server's answer on a token is reused (`/api/session`, the streams' check). */
+export const TOKEN_CHECK_CACHE_MS = 10_000;
+
 /** Who holds a session, for limits across sessions: a hash of its token (never the token itself). */
 export function identityOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -163,6 +172,17 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const streamsOpen = new Map<string, Set<ServerResponse>>();
   const streamsOfUser = new Map<string, Set<ServerResponse>>();
 
+  /** Whether the API server still takes a token (its answer reused for {@link TOKEN_CHECK_CACHE_MS}, keyed by the token's hash). */
+  const tokenChecks = new Map<string, { ok: boolean; at: number }>();
+  const tokenTaken = async (token: string): Promise<boolean> => {
+    const key = identityOf(token);
+    const known = tokenChecks.get(key);
+    if (known && Date.now() - known.at < TOKEN_CHECK_CACHE_MS) return known.ok;
+    const ok = await tokenAuthenticates(cluster, token);
+    for (const [k, v] of tokenChecks) if (Date.now() - v.at >= TOKEN_CHECK_CACHE_MS) tokenChecks.delete(k);
+    tokenChecks.set(key, { ok, at: Date.now() });
+    return ok;
+  };
   const signIn = (res: ServerResponse, token: string, next?: string) => redirect(res, safeNext(next), { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
   /**
    * Ends a session and the streams it holds open (they watch with its token): their pages' EventSource
@@ -232,8 +252,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, session: Session): Promise<void> {
     const method = req.method ?? 'GET';
     const user = userApi(cluster, session.token);
-    // Whether the session is there (the pages ask when their live stream stops): 401 without one, as every route.
-    if (url.pathname === '/api/session' && method === 'GET') return sendJson(res, 200, { signedIn: true });
+    // Whether the session is there (the pages ask when their live stream stops): 401 without one, as every
+    // route, and 401 when the API server no longer takes its token (expired, revoked): the session ends.
+    if (url.pathname === '/api/session' && method === 'GET') {
+      if (await tokenTaken(session.token).catch(() => true)) return sendJson(res, 200, { signedIn: true });
+      endSession(session, 'token-refused');
+      return unauthorized(res, 'token-refused');
+    }
     if (url.pathname === '/api/watch' && method === 'GET') {
       // `scope` (repeated: the tabs of a browser share one stream) or `job` (one job); neither: every job.
       const values = [...url.searchParams.getAll('scope').map((v) => ['scope', v] as const), ...url.searchParams.getAll('job').map((v) => ['job', v] as const)];
@@ -346,6 +371,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       resolve();
     });
   });
+  // The tokens of sessions with live streams, checked now and then: one refused ends its sessions (and streams).
+  const tokenCheck = setInterval(() => {
+    for (const id of [...streamsOpen.keys()]) {
+      const session = sessions.get(id);
+      if (!session) continue;
+      tokenTaken(session.token).then(
+        (ok) => {
+          if (!ok) endSession(session, 'token-refused');
+        },
+        () => undefined,
+      );
+    }
+  }, options.tokenCheckMs ?? 60_000);
+  tokenCheck.unref();
+  server.on('close', () => clearInterval(tokenCheck));
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'dashboard listening');

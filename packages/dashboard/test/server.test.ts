@@ -49,7 +49,7 @@ beforeAll(async () => {
   mkdirSync(join(publicDir, 'assets'), { recursive: true });
   writeFileSync(join(publicDir, 'index.html'), '<!doctype html><title>app</title>');
   writeFileSync(join(publicDir, 'assets', 'app.js'), 'console.log(1)');
-  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }) });
+  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, tokenCheckMs: 100, logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }) });
 });
 
 afterAll(async () => {
@@ -182,6 +182,28 @@ test('a watch the API server refuses with 401 (the ServiceAccount behind the tok
   expect(stream.status).toBe(200);
   const text = await readToEnd(stream);
   expect(text).toContain('"status":401');
+  expect(await reasonOf(cookie)).toEqual([401, 'token-refused']);
+});
+
+test('a token that expires or is revoked while signed in ends the session: /api/session answers 401 token-refused, and an open stream ends', async () => {
+  // Found by a stranger's probe: /api/session answered signedIn: true for a token the API server no
+  // longer took, and a stream made before stayed open, so the pages stayed "live" and showed nothing.
+  const admin = new KubeConfig();
+  admin.loadFromString(api.kubeconfig());
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'expiring' } } });
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'expiring', namespace: 'default', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const cookie = await signedIn(token);
+  const other = await signedIn(token);
+  const stream = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: cookie } });
+  const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while (!text.includes('event: synced')) text += new TextDecoder().decode((await reader.read()).value);
+  await core.deleteNamespacedServiceAccount({ name: 'expiring', namespace: 'default' });
+  const session = await fetch(`${dashboard.url}/api/session`, { headers: { Cookie: other } });
+  expect([session.status, ((await session.json()) as { reason: string }).reason]).toEqual([401, 'token-refused']);
+  // The stream ends (its session's token checked again), and its session with it.
+  while (!(await reader.read()).done);
   expect(await reasonOf(cookie)).toEqual([401, 'token-refused']);
 });
 
