@@ -132,9 +132,6 @@ export const MAX_STREAMS_PER_SESSION = 8;
 /** The most /api/watch streams the sessions of one token may hold open together (signing in again makes a new session). */
 export const MAX_STREAMS_PER_USER = 16;
 
-/** How long the API server's answer on a token is reused (`/api/session`, the streams' check). */
-export const TOKEN_CHECK_CACHE_MS = 10_000;
-
 /** Who holds a session, for limits across sessions: a hash of its token (never the token itself). */
 export function identityOf(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -172,16 +169,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const streamsOpen = new Map<string, Set<ServerResponse>>();
   const streamsOfUser = new Map<string, Set<ServerResponse>>();
 
-  /** Whether the API server still takes a token (its answer reused for {@link TOKEN_CHECK_CACHE_MS}, keyed by the token's hash). */
-  const tokenChecks = new Map<string, { ok: boolean; at: number }>();
-  const tokenTaken = async (token: string): Promise<boolean> => {
+  /** Whether the API server still takes a token: asked each time (a stale yes would keep a revoked token), concurrent asks of one token (a gallery's failed images) sharing one answer. */
+  const tokenAsks = new Map<string, Promise<boolean>>();
+  const tokenTaken = (token: string): Promise<boolean> => {
     const key = identityOf(token);
-    const known = tokenChecks.get(key);
-    if (known && Date.now() - known.at < TOKEN_CHECK_CACHE_MS) return known.ok;
-    const ok = await tokenAuthenticates(cluster, token);
-    for (const [k, v] of tokenChecks) if (Date.now() - v.at >= TOKEN_CHECK_CACHE_MS) tokenChecks.delete(k);
-    tokenChecks.set(key, { ok, at: Date.now() });
-    return ok;
+    let ask = tokenAsks.get(key);
+    if (!ask) {
+      ask = tokenAuthenticates(cluster, token).finally(() => tokenAsks.delete(key));
+      tokenAsks.set(key, ask);
+    }
+    return ask;
   };
   const signIn = (res: ServerResponse, token: string, next?: string) => redirect(res, safeNext(next), { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
   /**

@@ -5,7 +5,8 @@
 // once, objects deleted while a new stream listed again are deleted in the tabs, and when the leading
 // tab closes another one takes the lock and opens the stream.
 import type { LiveSource } from '../web/src/live.js';
-import { SharedLive, type Channel, type EventStream } from '../web/src/sharedLive.js';
+import { SharedLive, type Channel } from '../web/src/sharedLive.js';
+import { FakeSource } from './fakeSource.js';
 
 class Bus {
   readonly channels = new Set<Channel & { closed?: boolean }>();
@@ -42,18 +43,7 @@ class Locks {
   }
 }
 
-class Stream implements EventStream {
-  readyState = 0;
-  onopen: (() => unknown) | null = null;
-  onerror: (() => unknown) | null = null;
-  readonly listeners = new Map<string, (event: { data: string }) => void>();
-  constructor(readonly url: string) {}
-  addEventListener(type: string, listener: (event: { data: string }) => void): void {
-    this.listeners.set(type, listener);
-  }
-  close(): void {
-    this.readyState = 2;
-  }
+class Stream extends FakeSource {
   connect(): void {
     this.readyState = 1;
     this.onopen?.();

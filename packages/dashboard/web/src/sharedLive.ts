@@ -23,14 +23,8 @@ export interface Channel {
   onmessage: ((event: { data: unknown }) => void) | null;
 }
 
-/** What the sharing uses of an EventSource. */
-export interface EventStream {
-  readonly readyState: number;
-  onopen: (() => unknown) | null;
-  onerror: (() => unknown) | null;
-  addEventListener(type: string, listener: (event: { data: string }) => void): void;
-  close(): void;
-}
+/** What the sharing uses of an EventSource (as the pages do). */
+export type EventStream = LiveSource;
 
 /** What the sharing needs of the browser (stand-ins in tests). */
 export interface SharedDeps {
