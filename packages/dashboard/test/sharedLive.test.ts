@@ -87,6 +87,8 @@ test('seven tabs share one stream: each gets its scope, a late tab what is known
   for (const scope of scopes) openTab(scope);
   const current = () => streams.filter((s) => s.readyState !== 2);
   await until('the stream with every scope', () => current().length === 1 && current()[0]?.url === '/api/watch?scope=incrementallearningjobs%2Fdefault%2Fa&scope=incrementallearningjobs%2Fdefault%2Fb&scope=incrementallearningjobs%2Fdefault%2Fc&scope=jobs');
+  // (Under load the first stream may open before every tab said what it follows: then a second one.)
+  const openedSoFar = streams.length;
   const stream = current()[0] as Stream;
   stream.connect();
   await until('every tab live', () => opened.every((s) => s.readyState === 1));
@@ -98,11 +100,11 @@ test('seven tabs share one stream: each gets its scope, a late tab what is known
   // A tab opened later on the jobs list gets what is known at once; no new stream for a scope followed already.
   openTab('jobs');
   await until('the late tab has the jobs', () => events[7]?.length === 2);
-  expect(streams.length).toBe(1);
+  expect(streams.length).toBe(openedSoFar);
 
   // A new scope: a new stream, which lists again; a job not listed again was deleted meanwhile.
   openTab('incrementallearningjobs/default/d');
-  await until('the stream reopened', () => streams.length === 2 && current().length === 1);
+  await until('the stream reopened', () => streams.length === openedSoFar + 1 && current().length === 1);
   const second = current()[0] as Stream;
   expect(second.url).toContain('scope=incrementallearningjobs%2Fdefault%2Fd');
   second.connect();
@@ -114,7 +116,7 @@ test('seven tabs share one stream: each gets its scope, a late tab what is known
   tabs[0]!.channel.closed = true;
   second.close();
   locks.release('tab0');
-  await until('a new leader with a stream', () => current().length === 1 && streams.length === 3);
+  await until('a new leader with a stream of every scope', () => current().length === 1 && streams.length > openedSoFar + 1 && ['jobs', 'a', 'b', 'c', 'd'].every((x) => current()[0]!.url.includes(x === 'jobs' ? 'scope=jobs' : `default%2F${x}`)));
   current()[0]!.connect();
   current()[0]!.send('job', { scope: 'jobs', type: 'MODIFIED', object: job('a') });
   await until('the jobs tabs get it', () => events[4]?.some(([, d]) => d.includes('MODIFIED')) === true);
@@ -123,7 +125,8 @@ test('seven tabs share one stream: each gets its scope, a late tab what is known
   const third = current()[0]!;
   third.readyState = 2;
   third.onerror?.();
-  await until('a new stream after a refusal that passes', () => streams.length === 4 && current().length === 1);
+  const refusedAt = streams.indexOf(third);
+  await until('a new stream after a refusal that passes', () => streams.length > refusedAt + 1 && current().length === 1);
   sessionStatus = 401;
   const fourth = current()[0]!;
   fourth.readyState = 2;
