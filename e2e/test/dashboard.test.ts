@@ -393,6 +393,29 @@ test('labelling: a class chosen (mouse) and the answer accepted (touch) on the c
 });
 
 /** The session cookie of a page's browser context. */
+test('seven tabs of one browser all stay live and their requests answer (the tabs share one live stream)', async () => {
+  // Found by a stranger's probe: each page held an SSE stream over HTTP/1.1, and Chromium opens 6
+  // connections per host, so with 6 tabs open every request (and the 7th tab's stream) hung.
+  const first = await open(DESKTOP);
+  await signIn(first);
+  const pages = [first, ...(await Promise.all(Array.from({ length: 6 }, () => first.context().newPage())))];
+  const hashes = ['#/', jobPath, boxesPath, `${jobPath}/hard-examples`, '#/', jobPath, boxesPath];
+  for (const [i, page] of pages.entries()) {
+    if (i > 0) page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    await visit(page, hashes[i] as string);
+  }
+  for (const page of pages) await live(page);
+  const answers = await Promise.all(pages.map((page) => page.evaluate(async () => (await fetch('/api/session')).status)));
+  expect(answers).toEqual(pages.map(() => 200));
+  await pages[3]?.getByTestId('queue-count').filter({ hasText: /^\d+$/ }).waitFor();
+  // The leading tab closes: another takes the stream over, and the others stay live.
+  await first.close();
+  await pages[1]?.reload();
+  for (const page of pages.slice(1)) await live(page);
+  await pages[1]?.getByTestId('job-round').waitFor();
+  for (const page of pages.slice(1)) await page.close();
+});
+
 async function sessionCookieOf(page: Page): Promise<{ name: string; value: string; url: string }> {
   const cookie = (await page.context().cookies(dashboard)).find((c) => c.name === 'sedna_dashboard');
   if (!cookie) throw new Error('no session cookie');

@@ -12,10 +12,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
-import { clusterOf, jobKind, messageOf, statusOf, tokenAuthenticates, userApi } from './kube.js';
+import { clusterOf, messageOf, statusOf, tokenAuthenticates, userApi } from './kube.js';
 import { LOGIN_SCRIPT, loginPage, safeNext, SIGNED_OUT_MESSAGES } from './loginPage.js';
 import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, SIGNED_OUT_REASONS, type Session, type SignedOutReason } from './sessions.js';
-import { relayWatches } from './watchRelay.js';
+import { createHash } from 'node:crypto';
+import { MAX_SCOPES, parseScope, relayWatches, type WatchScope } from './watchRelay.js';
 
 /** Options of {@link startDashboard}. */
 export interface DashboardOptions {
@@ -30,6 +31,12 @@ export interface DashboardOptions {
   tls?: { cert: string; key: string };
   /** The built front end (default: `public` beside this module). */
   publicDir?: string;
+  /**
+   * How often the tokens of sessions holding live streams are checked with the API server (default
+   * 60 s): a watch made before a token expired may go on for long, and the page with it would stay
+   * "live" with a token nothing else takes.
+   */
+  tokenCheckMs?: number;
   logger?: Logger;
 }
 
@@ -120,8 +127,15 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | undefin
 /** The largest body the GM's dashboard routes take (packages/controller, gm/dashboardApi.ts `MAX_BODY`). */
 export const GM_MAX_BODY = 256 * 1024;
 
-/** The most /api/watch streams one session may hold open (a page opens one; more tabs, more). */
+/** The most /api/watch streams one session may hold open (the tabs of a browser share one; a browser without Web Locks opens one per tab). */
 export const MAX_STREAMS_PER_SESSION = 8;
+/** The most /api/watch streams the sessions of one token may hold open together (signing in again makes a new session). */
+export const MAX_STREAMS_PER_USER = 16;
+
+/** Who holds a session, for limits across sessions: a hash of its token (never the token itself). */
+export function identityOf(token: string): string {
+  return createHash('sha256').update(token).digest('base64url');
+}
 
 /** A bearer token is one line of visible ASCII characters (a JWT, or a static token). */
 const TOKEN = /^[\x21-\x7e]+$/;
@@ -151,9 +165,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const sessions = new SessionStore();
   const publicDir = options.publicDir ?? defaultPublicDir();
   const secure = Boolean(options.tls);
-  /** Open /api/watch streams per session id (each holds watches on the API server). */
+  /** Open /api/watch streams per session id, and per identity (see {@link identityOf}): each holds watches on the API server. */
   const streamsOpen = new Map<string, Set<ServerResponse>>();
+  const streamsOfUser = new Map<string, Set<ServerResponse>>();
 
+  /** Whether the API server still takes a token: asked each time (a stale yes would keep a revoked token), concurrent asks of one token (a gallery's failed images) sharing one answer. */
+  const tokenAsks = new Map<string, Promise<boolean>>();
+  const tokenTaken = (token: string): Promise<boolean> => {
+    const key = identityOf(token);
+    let ask = tokenAsks.get(key);
+    if (!ask) {
+      ask = tokenAuthenticates(cluster, token).finally(() => tokenAsks.delete(key));
+      tokenAsks.set(key, ask);
+    }
+    return ask;
+  };
   const signIn = (res: ServerResponse, token: string, next?: string) => redirect(res, safeNext(next), { 'Set-Cookie': sessionCookie(sessions.create(token).id, secure) });
   /**
    * Ends a session and the streams it holds open (they watch with its token): their pages' EventSource
@@ -223,22 +249,40 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   async function api(req: IncomingMessage, res: ServerResponse, url: URL, session: Session): Promise<void> {
     const method = req.method ?? 'GET';
     const user = userApi(cluster, session.token);
-    // Whether the session is there (the pages ask when their live stream stops): 401 without one, as every route.
-    if (url.pathname === '/api/session' && method === 'GET') return sendJson(res, 200, { signedIn: true });
+    // Whether the session is there (the pages ask when their live stream stops): 401 without one, as every
+    // route, and 401 when the API server no longer takes its token (expired, revoked): the session ends.
+    if (url.pathname === '/api/session' && method === 'GET') {
+      if (await tokenTaken(session.token).catch(() => true)) return sendJson(res, 200, { signedIn: true });
+      endSession(session, 'token-refused');
+      return unauthorized(res, 'token-refused');
+    }
     if (url.pathname === '/api/watch' && method === 'GET') {
-      const job = url.searchParams.get('job');
-      const [plural, namespace, name] = job ? job.split('/') : [];
-      if (job && !(plural && namespace && name && jobKind(plural))) return sendJson(res, 400, { error: `query job=${JSON.stringify(job)}: expected <plural>/<namespace>/<name>` });
+      // `scope` (repeated: the tabs of a browser share one stream) or `job` (one job); neither: every job.
+      const values = [...url.searchParams.getAll('scope').map((v) => ['scope', v] as const), ...url.searchParams.getAll('job').map((v) => ['job', v] as const)];
+      if (values.length > MAX_SCOPES) return sendJson(res, 400, { error: `${values.length} scopes: at most ${MAX_SCOPES} per stream` });
+      const scopes: WatchScope[] = [];
+      for (const [key, value] of values) {
+        const scope = parseScope(value);
+        if (typeof scope === 'string') return sendJson(res, 400, { error: `query ${key}=${scope}` });
+        scopes.push(scope);
+      }
+      const identity = identityOf(session.token);
       const open = streamsOpen.get(session.id) ?? new Set<ServerResponse>();
+      const ofUser = streamsOfUser.get(identity) ?? new Set<ServerResponse>();
       if (open.size >= MAX_STREAMS_PER_SESSION) return sendJson(res, 429, { error: `at most ${MAX_STREAMS_PER_SESSION} live streams per session: close other dashboard tabs` });
+      if (ofUser.size >= MAX_STREAMS_PER_USER) return sendJson(res, 429, { error: `at most ${MAX_STREAMS_PER_USER} live streams per user (all sessions of this token): close dashboard tabs or sign out elsewhere` });
       open.add(res);
+      ofUser.add(res);
       streamsOpen.set(session.id, open);
+      streamsOfUser.set(identity, ofUser);
       res.on('close', () => {
         open.delete(res);
+        ofUser.delete(res);
         if (open.size === 0 && streamsOpen.get(session.id) === open) streamsOpen.delete(session.id);
+        if (ofUser.size === 0 && streamsOfUser.get(identity) === ofUser) streamsOfUser.delete(identity);
       });
       // A watch refused with 401 (the token expired or was revoked) ends the session.
-      return relayWatches(user, plural && namespace && name ? { job: { plural, namespace, name } } : {}, res, log, () => endSession(session, 'token-refused'));
+      return relayWatches(user, scopes.length ? scopes : [{}], res, log, () => endSession(session, 'token-refused'));
     }
     const logMatch = /^\/api\/pods\/([^/]+)\/([^/]+)\/log$/.exec(url.pathname);
     if (logMatch && method === 'GET') {
@@ -324,6 +368,21 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       resolve();
     });
   });
+  // The tokens of sessions with live streams, checked now and then: one refused ends its sessions (and streams).
+  const tokenCheck = setInterval(() => {
+    for (const id of [...streamsOpen.keys()]) {
+      const session = sessions.get(id);
+      if (!session) continue;
+      tokenTaken(session.token).then(
+        (ok) => {
+          if (!ok) endSession(session, 'token-refused');
+        },
+        () => undefined,
+      );
+    }
+  }, options.tokenCheckMs ?? 60_000);
+  tokenCheck.unref();
+  server.on('close', () => clearInterval(tokenCheck));
   const port = (server.address() as AddressInfo).port;
   const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   log.info({ url }, 'dashboard listening');

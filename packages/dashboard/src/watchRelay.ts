@@ -15,6 +15,26 @@ export interface WatchScope {
   job?: { plural: string; namespace: string; name: string };
 }
 
+/** The most scopes one stream follows (the tabs of one browser share a stream: see web/src/sharedLive.ts). */
+export const MAX_SCOPES = 16;
+
+/**
+ * The scope a stream's `scope` (or `job`) query value names: `jobs` (every learning job) or
+ * `<plural>/<namespace>/<name>` (one job); a message naming the value when it is neither.
+ */
+export function parseScope(value: string): WatchScope | string {
+  if (value === 'jobs') return {};
+  const parts = value.split('/');
+  const [plural, namespace, name] = parts;
+  if (parts.length !== 3 || !plural || !namespace || !name || !jobKind(plural)) return `${JSON.stringify(value)}: expected "jobs" or <plural>/<namespace>/<name> of a learning job`;
+  return { job: { plural, namespace, name } };
+}
+
+/** The query value of a scope (see {@link parseScope}). */
+export function scopeName(scope: WatchScope): string {
+  return scope.job ? `${scope.job.plural}/${scope.job.namespace}/${scope.job.name}` : 'jobs';
+}
+
 type Obj = KubernetesObject;
 
 /** Pause before an informer that failed is started again, doubled on each failure in a row up to {@link RESTART_MAX_MS}. */
@@ -80,44 +100,55 @@ export function streams(api: UserApi, scope: WatchScope): Stream[] {
 }
 
 /**
- * Serves one SSE connection until the browser goes away: `job`, `pod` and `event` events carry
- * `{type, object}`; `status` events say a watch failed (`{stream, error, status}`) or is back. A watch
- * refused with 401 (the token expired or was revoked) is not restarted: `onUnauthorized` is called
- * (the server ends the session and this stream).
+ * Serves one SSE connection following one or more scopes until the browser goes away: `job`, `pod`
+ * and `event` events carry `{scope, type, object}` (`scope` as {@link scopeName} writes it); a
+ * `synced` event `{scope}` says the objects of a scope were all listed (anything the browser kept from
+ * an earlier stream and did not get again is gone); `status` events say a watch failed (`{scope,
+ * stream, error, status}`) or is back. A watch refused with 401 (the token expired or was revoked) is
+ * not restarted: `onUnauthorized` is called (the server ends the session and this stream).
  */
-export function relayWatches(api: UserApi, scope: WatchScope, res: ServerResponse, log: Logger, onUnauthorized: () => void = () => res.end()): void {
+export function relayWatches(api: UserApi, scopes: WatchScope | readonly WatchScope[], res: ServerResponse, log: Logger, onUnauthorized: () => void = () => res.end()): void {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
   res.write(': sedna dashboard\n\n');
   let closed = false;
   const informers: Informer<Obj>[] = [];
   const timers = new Set<NodeJS.Timeout>();
-  for (const stream of streams(api, scope)) {
-    const informer: Informer<Obj> = new ListWatch<Obj>(stream.path, new Watch(api.kubeConfig), stream.list, false, stream.labelSelector, stream.fieldSelector);
-    let failures = 0;
-    const forward = (type: string) => (o: Obj) => {
-      failures = 0;
-      if (!closed && (!stream.filter || stream.filter(o))) send(res, stream.name, { type, object: o });
-    };
-    informer.on('add', forward('ADDED'));
-    informer.on('update', forward('MODIFIED'));
-    informer.on('delete', forward('DELETED'));
-    informer.on('connect', () => (failures = 0));
-    informer.on('error', (error: unknown) => {
-      if (closed) return;
-      const status = statusOf(error);
-      send(res, 'status', { stream: stream.name, path: stream.path, error: messageOf(error), ...(status ? { status } : {}) });
-      if (status === 401) return onUnauthorized();
-      failures++;
-      log.debug({ path: stream.path, err: messageOf(error), failures }, 'watch ended; restarting');
-      // A refused watch (403) stays refused until someone changes the RBAC: back off, do not hammer.
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!closed) informer.start().catch(() => undefined);
-      }, restartDelay(failures));
-      timers.add(timer);
+  for (const scope of Array.isArray(scopes) ? scopes : [scopes]) relayScope(scope as WatchScope);
+  function relayScope(scope: WatchScope): void {
+    const named = scopeName(scope);
+    const starts: Promise<unknown>[] = [];
+    for (const stream of streams(api, scope)) {
+      const informer: Informer<Obj> = new ListWatch<Obj>(stream.path, new Watch(api.kubeConfig), stream.list, false, stream.labelSelector, stream.fieldSelector);
+      let failures = 0;
+      const forward = (type: string) => (o: Obj) => {
+        failures = 0;
+        if (!closed && (!stream.filter || stream.filter(o))) send(res, stream.name, { scope: named, type, object: o });
+      };
+      informer.on('add', forward('ADDED'));
+      informer.on('update', forward('MODIFIED'));
+      informer.on('delete', forward('DELETED'));
+      informer.on('connect', () => (failures = 0));
+      informer.on('error', (error: unknown) => {
+        if (closed) return;
+        const status = statusOf(error);
+        send(res, 'status', { scope: named, stream: stream.name, path: stream.path, error: messageOf(error), ...(status ? { status } : {}) });
+        if (status === 401) return onUnauthorized();
+        failures++;
+        log.debug({ path: stream.path, err: messageOf(error), failures }, 'watch ended; restarting');
+        // A refused watch (403) stays refused until someone changes the RBAC: back off, do not hammer.
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          if (!closed) informer.start().catch(() => undefined);
+        }, restartDelay(failures));
+        timers.add(timer);
+      });
+      informers.push(informer);
+      starts.push(informer.start());
+    }
+    // Each informer's start resolves once it listed (its objects were sent as ADDED) and watches.
+    void Promise.allSettled(starts).then(() => {
+      if (!closed) send(res, 'synced', { scope: named });
     });
-    informers.push(informer);
-    informer.start().catch(() => undefined);
   }
   // Comments keep proxies from closing a quiet stream.
   const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);

@@ -1,21 +1,9 @@
 // The pages' live stream: when it stops for good (its retry got 401: the session expired, was signed
 // out, or the dashboard restarted) or a watch says 401, it asks whether the session is there (which goes
 // to the sign-in page on 401), so the page does not say "offline" forever.
-import { follow, type LiveSource, type LiveState } from '../web/src/live.js';
+import { follow, type LiveState } from '../web/src/live.js';
+import { FakeSource } from './fakeSource.js';
 
-class FakeSource implements LiveSource {
-  readyState = 0;
-  onopen: (() => unknown) | null = null;
-  onerror: (() => unknown) | null = null;
-  readonly listeners = new Map<string, (event: { data: string }) => void>();
-  constructor(readonly url: string) {}
-  addEventListener(type: string, listener: (event: { data: string }) => void): void {
-    this.listeners.set(type, listener);
-  }
-  close(): void {
-    this.readyState = 2;
-  }
-}
 
 function run(sessionStatus: number): { source: FakeSource; states: LiveState[]; asked: string[] } {
   const states: LiveState[] = [];
@@ -34,7 +22,7 @@ const settled = () => new Promise((resolve) => setImmediate(resolve));
 
 test('a stream refused for good with the session gone: signed out', async () => {
   const { source, states, asked } = run(401);
-  expect(source.url).toBe('/api/watch?job=incrementallearningjobs%2Fdefault%2Fdash');
+  expect(source.url).toBe('incrementallearningjobs/default/dash');
   source.readyState = 1;
   source.onopen?.();
   source.listeners.get('job')?.({ data: JSON.stringify({ type: 'ADDED', object: { kind: 'IncrementalLearningJob', metadata: { name: 'dash', namespace: 'default' } } }) });

@@ -13,7 +13,7 @@ import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthor
 import { startApiServer } from '@sedna-ts/embedded';
 import pino from 'pino';
 import { startDashboard, type RunningDashboard } from '../src/index.js';
-import { GM_MAX_BODY, MAX_LOGIN_BODY, MAX_STREAMS_PER_SESSION } from '../src/server.js';
+import { GM_MAX_BODY, MAX_LOGIN_BODY, MAX_STREAMS_PER_SESSION, MAX_STREAMS_PER_USER } from '../src/server.js';
 
 let dir: string;
 let api: Awaited<ReturnType<typeof startApiServer>>;
@@ -49,7 +49,7 @@ beforeAll(async () => {
   mkdirSync(join(publicDir, 'assets'), { recursive: true });
   writeFileSync(join(publicDir, 'index.html'), '<!doctype html><title>app</title>');
   writeFileSync(join(publicDir, 'assets', 'app.js'), 'console.log(1)');
-  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }) });
+  dashboard = await startDashboard({ kubeConfig, gmUrl: `http://127.0.0.1:${(gm.address() as AddressInfo).port}`, publicDir, tokenCheckMs: 100, logger: pino({ level: 'info' }, { write: (line: string) => void logged.push(line) }) });
 });
 
 afterAll(async () => {
@@ -185,6 +185,28 @@ test('a watch the API server refuses with 401 (the ServiceAccount behind the tok
   expect(await reasonOf(cookie)).toEqual([401, 'token-refused']);
 });
 
+test('a token that expires or is revoked while signed in ends the session: /api/session answers 401 token-refused, and an open stream ends', async () => {
+  // Found by a stranger's probe: /api/session answered signedIn: true for a token the API server no
+  // longer took, and a stream made before stayed open, so the pages stayed "live" and showed nothing.
+  const admin = new KubeConfig();
+  admin.loadFromString(api.kubeconfig());
+  const core = admin.makeApiClient(CoreV1Api);
+  await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'expiring' } } });
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'expiring', namespace: 'default', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const cookie = await signedIn(token);
+  const other = await signedIn(token);
+  const stream = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: cookie } });
+  const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while (!text.includes('event: synced')) text += new TextDecoder().decode((await reader.read()).value);
+  await core.deleteNamespacedServiceAccount({ name: 'expiring', namespace: 'default' });
+  const session = await fetch(`${dashboard.url}/api/session`, { headers: { Cookie: other } });
+  expect([session.status, ((await session.json()) as { reason: string }).reason]).toEqual([401, 'token-refused']);
+  // The stream ends (its session's token checked again), and its session with it.
+  while (!(await reader.read()).done);
+  expect(await reasonOf(cookie)).toEqual([401, 'token-refused']);
+});
+
 test('a token with a line break or a control character is refused with the sign-in page (400) and never logged; an oversize sign-in form gets 413', async () => {
   for (const token of [`${api.token}\nX-Injected: 1`, `abc\u0000def`, 'two words']) {
     const res = await fetch(`${dashboard.url}/login`, form(token));
@@ -286,4 +308,45 @@ test("a user allowed in one namespace only follows a job's page there: its job, 
   while ((again = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: session }, signal: aborts[1]?.signal })).status === 429) await new Promise((resolve) => setTimeout(resolve, 50));
   expect(again.status).toBe(200);
   for (const a of aborts) a.abort();
+
+  // Signing in again makes a new session, not more streams: at most MAX_STREAMS_PER_USER for the sessions of one token.
+  const sessionsOfToken = await Promise.all([1, 2, 3].map(async () => ((await fetch(`${dashboard.url}/login`, form(token))).headers.get('set-cookie') as string).split(';')[0] as string));
+  const held = new AbortController();
+  const openOf = (cookie: string) => fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/team/mine`, { headers: { Cookie: cookie }, signal: held.signal });
+  let statuses: number[] = [];
+  // The streams aborted above close as their sockets do: ask until the user's streams are all these.
+  for (;;) {
+    const first = await Promise.all(Array.from({ length: MAX_STREAMS_PER_SESSION }, () => openOf(sessionsOfToken[0] as string)));
+    const second = await Promise.all(Array.from({ length: MAX_STREAMS_PER_USER - MAX_STREAMS_PER_SESSION }, () => openOf(sessionsOfToken[1] as string)));
+    statuses = [...first, ...second].map((r) => r.status);
+    if (statuses.every((st) => st === 200)) break;
+    for (const r of [...first, ...second]) if (r.status === 200) await r.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const overUser = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: sessionsOfToken[2] as string } });
+  expect([overUser.status, ((await overUser.json()) as { error: string }).error]).toEqual([429, `at most ${MAX_STREAMS_PER_USER} live streams per user (all sessions of this token): close dashboard tabs or sign out elsewhere`]);
+  held.abort();
+});
+
+test('a stream follows several scopes, each event naming its scope; a malformed scope is refused naming it', async () => {
+  const cookie = await signedIn();
+  for (const [query, error] of [
+    ['job=incrementallearningjobs/team/mine/extra', 'query job="incrementallearningjobs/team/mine/extra": expected "jobs" or <plural>/<namespace>/<name> of a learning job'],
+    ['scope=pods/team/x', 'query scope="pods/team/x": expected "jobs" or <plural>/<namespace>/<name> of a learning job'],
+  ]) {
+    const res = await fetch(`${dashboard.url}/api/watch?${query}`, { headers: { Cookie: cookie } });
+    expect([res.status, ((await res.json()) as { error: string }).error]).toEqual([400, error]);
+  }
+  const controller = new AbortController();
+  const res = await fetch(`${dashboard.url}/api/watch?scope=jobs&scope=incrementallearningjobs/team/mine`, { headers: { Cookie: cookie }, signal: controller.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while ((text.match(/event: synced/g) ?? []).length < 2) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  const events = text
+    .split('\n\n')
+    .filter((e) => e.startsWith('event: job') || e.startsWith('event: synced'))
+    .map((e) => JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { scope: string; object?: { metadata: { name: string } } });
+  const seen = events.map((e) => `${e.scope} ${e.object?.metadata.name ?? 'synced'}`).sort();
+  expect(seen).toEqual(['incrementallearningjobs/team/mine mine', 'incrementallearningjobs/team/mine synced', 'jobs mine', 'jobs other', 'jobs synced']);
 });

@@ -42,7 +42,7 @@ beforeAll(() => {
     store: { get: () => ({ spec: { url: index, format } }) },
     logger: pino({ level: 'silent' }),
   } as unknown as LcContext;
-  const jobs = { kindOf: () => kind, stored: () => job, rescanHardExamples: async () => undefined } as unknown as JobRegistry;
+  const jobs = { kindOf: () => kind, stored: () => job, rescanHardExamples: async () => undefined, hardExampleStore: () => undefined } as unknown as JobRegistry;
   answer = createLabellingHandler(ctx, jobs);
 });
 
@@ -137,4 +137,30 @@ test('answers name no path of the host: a skip of an unknown example, the COCO e
   const coco = await answer(header, { action: 'dataset.coco' });
   expect((coco.body as { info: unknown }).info).toMatchObject({ description: 'labelled samples of Dataset default/dash-data' });
   expect(JSON.stringify([skip, coco])).not.toContain(dir);
+});
+
+test("the original library's hard examples ({n}.jpeg, no meta file) are listed, served, skipped, restored and labelled", async () => {
+  const { utimesSync } = await import('node:fs');
+  // SOI, then SOF0 of a 16x16 image: enough for its size.
+  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x10, 0x00, 0x10, 0x03, 0, 0, 0, 0, 0, 0, 0, 0]);
+  writeFileSync(join(heDir, '7.jpeg'), jpeg);
+  const old = new Date(Date.now() - 60_000);
+  utimesSync(join(heDir, '7.jpeg'), old, old);
+  // One being written now is not listed yet (the library writes in place).
+  writeFileSync(join(heDir, '8.jpeg'), jpeg);
+  writeFileSync(index, 'a.png 0\n');
+  annotations = { 'sedna.io/class-names': 'left, right' };
+  const listed = async (list: string) => ((await answer(header, { action: 'hardExamples.list', list })).body as { examples: Array<Record<string, unknown>> }).examples.filter((e) => /^\d+$/.test(e.id as string));
+  expect(await listed('queue')).toEqual([{ id: '7', time: old.toISOString(), modelVersion: null, result: null, image: true }]);
+  const sample = await answer(header, { action: 'hardExamples.sample', id: '7' });
+  expect([sample.status, sample.contentType, sample.data]).toEqual([200, 'image/jpeg', jpeg.toString('base64')]);
+  expect((await answer(header, { action: 'hardExamples.skip', id: '7' })).status).toBe(200);
+  expect(await listed('queue')).toEqual([]);
+  expect((await listed('skipped')).map((e) => e.id)).toEqual(['7']);
+  expect((await answer(header, { action: 'hardExamples.restore', id: '7' })).status).toBe(200);
+  const labelled = await answer(header, { action: 'hardExamples.label', id: '7', label: 'right' });
+  expect([labelled.status, readFileSync(index, 'utf8')]).toEqual([200, 'a.png 0\nlabelled/7.jpeg 1\n']);
+  expect(readFileSync(join(dir, 'data', 'labelled', '7.jpeg'))).toEqual(jpeg);
+  expect(await listed('queue')).toEqual([]);
+  rmSync(join(heDir, '8.jpeg'));
 });

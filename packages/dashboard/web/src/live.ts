@@ -4,6 +4,7 @@
  */
 import type { Job } from './jobModel.js';
 import { checkSession } from './session.js';
+import { sharedSourceFactory } from './sharedLive.js';
 
 /** A Kubernetes object with the fields the pages read. */
 export interface KubeObject {
@@ -41,20 +42,27 @@ export function jobKey(job: Job): string {
   return `${plural}/${job.metadata.namespace ?? 'default'}/${job.metadata.name}`;
 }
 
+/** The stream of one scope for this page: the browser's shared stream (see sharedLive.ts), else an EventSource of its own. */
+function openScope(scope: string): LiveSource {
+  const shared = sharedSourceFactory();
+  return shared ? shared(scope) : (new EventSource(`/api/watch?scope=${encodeURIComponent(scope)}`) as unknown as LiveSource);
+}
+
 /**
- * Follows /api/watch (and one job's pods and events when `job` is given); calls `onChange` on every
- * update. When the stream stops for good (an EventSource cannot read the status that stopped it), or
+ * Follows every learning job (`job` undefined), or one job and its pods and events; calls `onChange`
+ * on every update. `open` gives the source of a scope (`jobs`, `<plural>/<namespace>/<name>`); by
+ * default the stream the browser's tabs share. When the stream stops for good (an EventSource cannot read the status that stopped it), or
  * a watch says 401, asks whether the session is still there with `check` (default
  * {@link checkSession}, which goes to the sign-in page on 401, saying why).
  */
 export function follow(
   job: string | undefined,
   onChange: (state: LiveState) => void,
-  open: (url: string) => LiveSource = (url) => new EventSource(url) as unknown as LiveSource,
+  open: (scope: string) => LiveSource = openScope,
   check: () => Promise<number> = () => checkSession(),
 ): () => void {
   const state: LiveState = { jobs: new Map(), pods: new Map(), events: new Map(), connected: false };
-  const source = open(`/api/watch${job ? `?job=${encodeURIComponent(job)}` : ''}`);
+  const source = open(job ?? 'jobs');
   const apply = (map: Map<string, KubeObject | Job>, keyOf: (o: never) => string) => (event: { data: string }) => {
     const { type, object } = JSON.parse(event.data) as { type: string; object: KubeObject };
     const key = keyOf(object as never);

@@ -138,6 +138,11 @@ export class JobRegistry {
     await this.hardExamples.get(this.key(kind, namespace, name))?.rescan();
   }
 
+  /** The hard-example store of a job on this node, if it has one (the dashboard keeps and holds examples in it). */
+  hardExampleStore(kind: LcJobKind, namespace: string, name: string): HardExampleStore | undefined {
+    return this.hardExamples.get(this.key(kind, namespace, name));
+  }
+
   /** Stops every manager (their actions in progress finish) and every hard-example store. */
   async stop(): Promise<void> {
     this.wakeAll();

@@ -24,7 +24,7 @@ export const HARD_EXAMPLE_INDEX = '.sedna-index.jsonl';
 const META_SUFFIX = '.meta.json';
 const SAMPLE_EXTENSIONS = ['png', 'json', 'jpg', 'jpeg', 'webp', 'bin'];
 /** Files taken as hard examples without a meta file (the original's library writes `<n>.jpeg`). */
-const BARE_IMAGE = /^([^.][^/]*)\.(jpe?g|png|webp|bmp)$/i;
+export const BARE_IMAGE = /^([^.][^/]*)\.(jpe?g|png|webp|bmp)$/i;
 /** How long an image without a meta file must stay unchanged before it is indexed (default). */
 export const DEFAULT_SETTLE_MS = 1000;
 
@@ -46,16 +46,27 @@ export interface HardExample {
   bytes: number;
 }
 
-type IndexRecord = { t: 'add'; e: HardExample } | { t: 'del'; id: string };
+/**
+ * A record of the index: an example indexed, an example gone, or an example kept out of the budget's
+ * eviction (restored from the skipped list: see {@link HardExampleStore.keep}) until it leaves the queue.
+ */
+type IndexRecord = { t: 'add'; e: HardExample } | { t: 'del'; id: string } | { t: 'keep'; id: string };
 
-function replay(records: readonly IndexRecord[]): Map<string, HardExample> {
+function replay(records: readonly IndexRecord[]): { entries: Map<string, HardExample>; kept: Set<string> } {
   const entries = new Map<string, HardExample>();
+  const kept = new Set<string>();
   for (const record of records) {
     if (record.t === 'add' && record.e?.id) entries.set(record.e.id, record.e);
-    else if (record.t === 'del') entries.delete(record.id);
+    else if (record.t === 'del') {
+      entries.delete(record.id);
+      kept.delete(record.id);
+    } else if (record.t === 'keep' && typeof record.id === 'string') kept.add(record.id);
   }
-  return entries;
+  return { entries, kept };
 }
+
+/** Why the store refused to keep an example (see {@link HardExampleStore.keep}). */
+export class HardExampleBudgetError extends Error {}
 
 function byAge(a: HardExample, b: HardExample): number {
   return a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -86,7 +97,7 @@ export async function readHardExampleIndex(dir: string): Promise<HardExample[]> 
       // A torn last line while the LC writes: skip it.
     }
   }
-  return [...replay(records).values()].sort(byAge);
+  return [...replay(records).entries.values()].sort(byAge);
 }
 
 /** Options of a `HardExampleStore`. */
@@ -116,6 +127,10 @@ export class HardExampleStore {
   private readonly warned = new Set<string>();
   // An append to the index failed (a full disk): the index is rewritten from memory at the next chance.
   private indexStale = false;
+  // Examples the budget never evicts: restored from the skipped list (persisted in the index) until
+  // they leave the folder, and examples being labelled (in memory).
+  private kept = new Set<string>();
+  private readonly busy = new Set<string>();
 
   constructor(private readonly options: HardExampleStoreOptions) {}
 
@@ -134,7 +149,7 @@ export class HardExampleStore {
     await mkdir(this.options.dir, { recursive: true });
     const opened = await AppendLog.open<IndexRecord>(join(this.options.dir, HARD_EXAMPLE_INDEX));
     this.log = opened.log;
-    this.entries = replay(opened.records);
+    ({ entries: this.entries, kept: this.kept } = replay(opened.records));
     this.bytes = [...this.entries.values()].reduce((sum, e) => sum + e.bytes, 0);
     try {
       this.watcher = watch(this.options.dir, { persistent: false }, (_event, filename) => {
@@ -289,10 +304,64 @@ export class HardExampleStore {
     return true;
   }
 
+  /**
+   * Keeps an example out of the budget's eviction until it leaves the folder (labelled or skipped): call
+   * it before moving a skipped example of `bytes` bytes back into the folder (its time is old, so the
+   * budget would evict it first). Refused with a {@link HardExampleBudgetError} naming the budget when
+   * the examples kept so far and this one would not fit in it; then nothing is recorded. The promise
+   * resolves once the keep is in the index (a restart keeps it). `release` undoes it when the move failed.
+   */
+  keep(id: string, bytes: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.kept.has(id)) return;
+      const { maxCount, maxBytes } = this.options;
+      const keptBytes = [...this.kept].reduce((sum, k) => sum + (this.entries.get(k)?.bytes ?? 0), 0);
+      if (this.kept.size + 1 > maxCount || keptBytes + bytes > maxBytes) {
+        throw new HardExampleBudgetError(
+          `the hard-example budget of this job (${maxCount} examples, ${maxBytes} bytes: hardExampleBudget of the local controller) is full of restored examples waiting for a label (${this.kept.size} examples, ${keptBytes} bytes): label or skip some of them first`,
+        );
+      }
+      await (this.log as AppendLog<IndexRecord>).append({ t: 'keep', id }, { sync: true });
+      this.kept.add(id);
+    });
+  }
+
+  /** Undoes {@link keep} for an example that did not come back into the folder. */
+  release(id: string): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.kept.delete(id) || this.entries.has(id)) return;
+      await this.record({ t: 'del', id });
+    });
+  }
+
+  /**
+   * Holds an example out of eviction while `work` runs (a label being written reads its sample and
+   * then removes it: the budget must not remove it in between).
+   */
+  async holding<T>(id: string, work: () => Promise<T>): Promise<T> {
+    this.busy.add(id);
+    try {
+      return await work();
+    } finally {
+      this.busy.delete(id);
+    }
+  }
+
+  /** Runs `work` in line with the indexing, passing its result or error to the caller. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work);
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
   private async drop(id: string): Promise<boolean> {
     const entry = this.entries.get(id);
     if (!entry) return false;
     this.entries.delete(id);
+    this.kept.delete(id);
     this.bytes -= entry.bytes;
     this.dels++;
     await this.record({ t: 'del', id });
@@ -320,6 +389,8 @@ export class HardExampleStore {
     if (this.entries.size > maxCount || this.bytes > maxBytes) {
       for (const entry of this.list()) {
         if (this.entries.size <= maxCount && this.bytes <= maxBytes) break;
+        // Never a restored example waiting for its label, nor one being labelled (see keep, holding).
+        if (this.kept.has(entry.id) || this.busy.has(entry.id)) continue;
         if (entry.metaPath) await rm(entry.metaPath, { force: true });
         await rm(entry.path, { force: true });
         await this.drop(entry.id);
@@ -329,7 +400,8 @@ export class HardExampleStore {
     }
     if (this.indexStale || (this.dels > 1000 && this.dels > this.entries.size)) {
       try {
-        await (this.log as AppendLog<IndexRecord>).rewrite(this.list().map((e) => ({ t: 'add', e })));
+        const records: IndexRecord[] = this.list().map((e) => ({ t: 'add', e }));
+        await (this.log as AppendLog<IndexRecord>).rewrite([...records, ...[...this.kept].map((id): IndexRecord => ({ t: 'keep', id }))]);
         if (this.indexStale) this.options.logger.info({ dir: this.options.dir, count: this.entries.size }, 'hard-example index rewritten');
         this.indexStale = false;
         this.dels = 0;

@@ -24,6 +24,7 @@ import { hostPath, inCheckedFolder, isUrl } from '../datasets/dataRoots.js';
 import { indexFormatOf } from '../datasets/indexReader.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
 import type { StoredObject } from '../storage/objectStore.js';
+import { BARE_IMAGE, DEFAULT_SETTLE_MS, HardExampleBudgetError } from './hardExampleStore.js';
 import { isNotFound } from '../storage/files.js';
 
 /** The folder of skipped examples inside a job's hard-example folder. */
@@ -32,8 +33,10 @@ export const SKIPPED_DIR = 'skipped';
 export const LABELLED_DIR = 'labelled';
 
 const META_SUFFIX = '.meta.json';
-const SAMPLE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'json', 'bin'];
-const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', json: 'application/json', bin: 'application/octet-stream' };
+const SAMPLE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp', 'bmp', 'json', 'bin'];
+/** Samples of the original library's way: an image alone, no meta file (the hard-example store indexes them too). */
+const BARE_EXTENSIONS = ['jpeg', 'jpg', 'png', 'webp', 'bmp'];
+const IMAGE_TYPES: Record<string, string> = { png: 'image/png', jpg: 'image/jpeg', jpeg: 'image/jpeg', webp: 'image/webp', bmp: 'image/bmp', json: 'application/json', bin: 'application/octet-stream' };
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 
 class RequestError extends Error {
@@ -289,12 +292,30 @@ export async function cocoOf(indexPath: string, text: string, classNames: string
   return { info: { description: `labelled samples of ${source}`, date_created: new Date().toISOString() }, images, annotations, categories };
 }
 
+/** A file of a folder, if it is one: its stat. */
+const fileStat = (path: string) => stat(path).then((s) => (s.isFile() ? s : undefined), () => undefined);
+
+/**
+ * An example written the original library's way (`<n>.jpeg`, no meta file), once it has not changed
+ * for {@link DEFAULT_SETTLE_MS} (as the hard-example store takes it): its mtime as its time, no model
+ * version, no result.
+ */
+async function readBareExample(dir: string, id: string): Promise<Example | undefined> {
+  for (const ext of BARE_EXTENSIONS) {
+    const path = join(dir, `${id}.${ext}`);
+    const info = await fileStat(path);
+    if (info && Date.now() - info.mtimeMs >= DEFAULT_SETTLE_MS) return { id, path, time: info.mtime.toISOString(), modelVersion: null, result: null };
+  }
+  return undefined;
+}
+
 async function readExample(dir: string, id: string): Promise<Example | undefined> {
   let meta: Record<string, unknown>;
   try {
     meta = JSON.parse(await readFile(join(dir, `${id}${META_SUFFIX}`), 'utf8')) as Record<string, unknown>;
   } catch (error) {
-    if (isNotFound(error) || error instanceof SyntaxError) return undefined;
+    if (isNotFound(error)) return readBareExample(dir, id);
+    if (error instanceof SyntaxError) return undefined;
     throw error;
   }
   for (const ext of SAMPLE_EXTENSIONS) {
@@ -314,8 +335,13 @@ export async function examplesIn(dir: string): Promise<Example[]> {
     if (isNotFound(error)) return [];
     throw error;
   }
-  const ids = names.filter((n) => n.endsWith(META_SUFFIX)).map((n) => n.slice(0, -META_SUFFIX.length));
-  const out = (await Promise.all(ids.map((id) => readExample(dir, id)))).filter((e): e is Example => e !== undefined);
+  const ids = new Set(names.filter((n) => n.endsWith(META_SUFFIX)).map((n) => n.slice(0, -META_SUFFIX.length)));
+  // Images without a meta file: the original library's hard examples.
+  for (const n of names) {
+    const m = BARE_IMAGE.exec(n);
+    if (m && !ids.has(m[1] as string) && ID.test(m[1] as string)) ids.add(m[1] as string);
+  }
+  const out = (await Promise.all([...ids].map((id) => readExample(dir, id)))).filter((e): e is Example => e !== undefined);
   return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
 }
 
@@ -329,13 +355,20 @@ async function countLines(path: string): Promise<number> {
   }
 }
 
+/** The files of an example in a folder (its sample and meta file, or its image alone) and their bytes; 404 when it is not there. */
+async function filesOf(from: string, id: string, list: string): Promise<{ names: string[]; bytes: number }> {
+  const own = new Set([`${id}${META_SUFFIX}`, ...SAMPLE_EXTENSIONS.map((e) => `${id}.${e}`)]);
+  const names = (await readdir(from).catch((error: unknown) => (isNotFound(error) ? [] : Promise.reject(error)))).filter((n) => own.has(n));
+  if (!(await readExample(from, id))) throw new RequestError(404, `hard example ${id} is not in the ${list} list`);
+  const sizes = await Promise.all(names.map((n) => stat(join(from, n)).then((s) => s.size)));
+  return { names, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
+
 /** Moves an example's files (its sample and meta) from one folder to another. */
-async function moveExample(from: string, to: string, id: string, list: string): Promise<void> {
+async function moveExample(from: string, to: string, names: readonly string[]): Promise<void> {
   await mkdir(to, { recursive: true });
-  const names = (await readdir(from)).filter((n) => n.startsWith(`${id}.`));
-  if (!names.some((n) => n.endsWith(META_SUFFIX))) throw new RequestError(404, `hard example ${id} is not in the ${list} list`);
   // The sample first, the meta file last: the store indexes an example once its meta file is there.
-  for (const n of names.sort((a, b) => Number(a.endsWith(META_SUFFIX)) - Number(b.endsWith(META_SUFFIX)))) await rename(join(from, n), join(to, n));
+  for (const n of [...names].sort((a, b) => Number(a.endsWith(META_SUFFIX)) - Number(b.endsWith(META_SUFFIX)))) await rename(join(from, n), join(to, n));
 }
 
 /**
@@ -396,7 +429,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
           return {
             status: 200,
             body: {
-              examples: shown.map((e) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) })),
+              examples: shown.map((e) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp|bmp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) })),
               counts: { queue: queue.length, skipped: skipped.length },
               // What the job's labels are (boxes or a class), so the labelling page offers those.
               ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath), labels: await shapeOf(indexPath) } } : {}),
@@ -413,14 +446,34 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
         case 'hardExamples.skip':
         case 'hardExamples.restore': {
           const id = needId(r.id);
-          await serial(`${namespace}/${name}`, () => (r.action === 'hardExamples.skip' ? moveExample(heDir, skippedDir, id, 'queue') : moveExample(skippedDir, heDir, id, 'skipped')));
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          await serial(`${namespace}/${name}`, async () => {
+            if (r.action === 'hardExamples.skip') {
+              const { names } = await filesOf(heDir, id, 'queue');
+              // Held: the budget does not evict it while it moves.
+              await (store ? store.holding(id, () => moveExample(heDir, skippedDir, names)) : moveExample(heDir, skippedDir, names));
+              return;
+            }
+            const { names, bytes } = await filesOf(skippedDir, id, 'skipped');
+            // Its time is old: without the keep, the budget of a full queue would evict it at once.
+            await store?.keep(id, bytes).catch((error: unknown) => {
+              throw error instanceof HardExampleBudgetError ? new RequestError(507, `${subject}: hard example ${id} stays in the skipped list: ${error.message}`) : error;
+            });
+            try {
+              await moveExample(skippedDir, heDir, names);
+            } catch (error) {
+              await store?.release(id);
+              throw error;
+            }
+          });
           await jobs.rescanHardExamples(kind, namespace, name);
           return { status: 200, body: { id, list: r.action === 'hardExamples.skip' ? 'skipped' : 'queue' } };
         }
         case 'hardExamples.label': {
           const id = needId(r.id);
           const index = needIndex();
-          const line = await serial(`${namespace}/${name}`, async () => {
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          const write = async () => {
             // Decided with the writes of this job in line: two first labels of an empty index cannot disagree.
             const shape = await shapeOf(index);
             if ('refused' in shape) throw new RequestError(409, shape.refused);
@@ -472,7 +525,9 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             await rm(e.path, { force: true });
             await rm(join(heDir, `${id}${META_SUFFIX}`), { force: true });
             return text;
-          });
+          };
+          // Held: the budget does not evict it between reading its sample and removing it.
+          const line = await serial(`${namespace}/${name}`, () => (store ? store.holding(id, write) : write()));
           await jobs.rescanHardExamples(kind, namespace, name);
           ctx.logger.info({ job: `${namespace}/${name}`, id, line }, 'hard example labelled');
           return { status: 200, body: { id, line, dataset: { index: indexUrl, lines: await countLines(index) } } };
