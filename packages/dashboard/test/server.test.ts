@@ -192,7 +192,7 @@ test('a token that expires or is revoked while signed in ends the session: /api/
   admin.loadFromString(api.kubeconfig());
   const core = admin.makeApiClient(CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace: 'default', body: { metadata: { name: 'expiring' } } });
-  const token = (await core.createNamespacedServiceAccountToken({ name: 'expiring', namespace: 'default', body: { spec: { expirationSeconds: 3600 } } })).status?.token as string;
+  const token = (await core.createNamespacedServiceAccountToken({ name: 'expiring', namespace: 'default', body: { spec: { audiences: [], expirationSeconds: 3600 } } })).status?.token as string;
   const cookie = await signedIn(token);
   const other = await signedIn(token);
   const stream = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: cookie } });
