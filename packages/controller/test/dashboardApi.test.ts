@@ -67,3 +67,8 @@ test('a number beyond a double is refused naming its field and the literal as se
   expect(parseBody('{"label":"1e309","n":[1.5e3]}', 's')).toEqual({ label: '1e309', n: [1500] });
   expect(() => parseBody('{"label":', 's')).toThrow('s: the body is not JSON');
 });
+
+test('a path whose %-escapes are not UTF-8 is a 400 naming it, not a 500', async () => {
+  const res = await fetch(`${gmUrl}/dashboard/v1/jobs/incrementallearningjobs/default/dash/hard-examples/%E0%A4/image`, { headers: { Authorization: 'Bearer t' } });
+  expect([res.status, await res.json()]).toEqual([400, { error: '/dashboard/v1/jobs/incrementallearningjobs/default/dash/hard-examples/%E0%A4/image: not valid percent-encoding (a % must start %XX of UTF-8)' }]);
+});

@@ -14,6 +14,7 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import pino, { type Logger } from 'pino';
 import { clusterOf, messageOf, statusOf, tokenAuthenticates, userApi } from './kube.js';
 import { LOGIN_SCRIPT, loginPage, safeNext, SIGNED_OUT_MESSAGES } from './loginPage.js';
+import { SignInLimit } from './signInLimit.js';
 import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, SIGNED_OUT_REASONS, type Session, type SignedOutReason } from './sessions.js';
 import { createHash } from 'node:crypto';
 import { MAX_SCOPES, parseScope, relayWatches, type WatchScope } from './watchRelay.js';
@@ -37,6 +38,8 @@ export interface DashboardOptions {
    * "live" with a token nothing else takes.
    */
   tokenCheckMs?: number;
+  /** Failed sign-ins an address may make in a window before it waits (default 10 a minute; see SignInLimit). */
+  signInLimit?: { max?: number; windowMs?: number };
   logger?: Logger;
 }
 
@@ -163,6 +166,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   const log = options.logger ?? pino({ level: 'info' });
   const cluster = clusterOf(options.kubeConfig);
   const sessions = new SessionStore();
+  const signInAttempts = new SignInLimit(options.signInLimit);
   const publicDir = options.publicDir ?? defaultPublicDir();
   const secure = Boolean(options.tls);
   /** Open /api/watch streams per session id, and per identity (see {@link identityOf}): each holds watches on the API server. */
@@ -306,6 +310,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     const method = req.method ?? 'GET';
+    try {
+      decodeURIComponent(url.pathname);
+    } catch {
+      req.resume();
+      return sendJson(res, 400, { error: `${url.pathname}: not valid percent-encoding (a % must start %XX of UTF-8)` });
+    }
     if (url.pathname === '/login' && method === 'GET') {
       const reason = url.searchParams.get('reason');
       return sendHtml(res, 200, loginPage(undefined, { reason: SIGNED_OUT_REASONS.find((r) => r === reason), next: url.searchParams.get('next') ?? undefined }));
@@ -316,6 +326,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     }
     if (url.pathname === '/login' && method === 'POST') {
       if (!sameOrigin(req)) return sendHtml(res, 403, loginPage('The sign-in came from another site.'));
+      const wait = signInAttempts.wait(req.socket.remoteAddress ?? '');
+      if (wait > 0) {
+        req.resume();
+        return sendHtml(res, 429, loginPage(`Too many sign-ins that failed from this address: try again in ${wait} s.`), { 'Retry-After': String(wait) });
+      }
       const body = await readBody(req, MAX_LOGIN_BODY);
       if (body === undefined) return sendHtml(res, 413, loginPage(`The sign-in form is larger than ${MAX_LOGIN_BODY / 1024} KiB: a token is much shorter.`));
       const form = new URLSearchParams(body);
@@ -325,7 +340,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       if (!token) return sendHtml(res, 400, loginPage('A token is required.', { next }));
       // Never passed on (an HTTP header cannot hold it) nor logged.
       if (!TOKEN.test(token)) return sendHtml(res, 400, loginPage('A token is one line of visible characters: no spaces, line breaks or control characters.', { next }));
-      if (!(await tokenAuthenticates(cluster, token))) return sendHtml(res, 401, loginPage('The API server does not accept this token.', { next }));
+      if (!(await tokenAuthenticates(cluster, token))) {
+        signInAttempts.failed(req.socket.remoteAddress ?? '');
+        return sendHtml(res, 401, loginPage('The API server does not accept this token.', { next }));
+      }
       return signIn(res, token, next);
     }
     if (url.pathname === '/login/once' && method === 'GET') {
@@ -336,6 +354,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
     const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
     const session = sessions.get(cookie);
     if (url.pathname === '/logout' && method === 'POST') {
+      // Like every state-changing request: another site must not sign the user out.
+      if (!sameOrigin(req)) return sendJson(res, 403, { error: `a POST from another site (Origin ${req.headers.origin}) is refused` });
       if (session) endSession(session, 'signed-out');
       return redirect(res, signInPath('signed-out'), { 'Set-Cookie': sessionCookie('', secure) });
     }

@@ -350,3 +350,28 @@ test('a stream follows several scopes, each event naming its scope; a malformed 
   const seen = events.map((e) => `${e.scope} ${e.object?.metadata.name ?? 'synced'}`).sort();
   expect(seen).toEqual(['incrementallearningjobs/team/mine mine', 'incrementallearningjobs/team/mine synced', 'jobs mine', 'jobs other', 'jobs synced']);
 });
+
+test('an address that fails to sign in too often waits (429, Retry-After); a bad %-escape is a 400; another site cannot sign a user out', async () => {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(api.kubeconfig());
+  const strict = await startDashboard({ kubeConfig, gmUrl: 'http://127.0.0.1:9', publicDir: join(dir, 'public'), signInLimit: { max: 3, windowMs: 60_000 }, logger: pino({ level: 'silent' }) });
+  try {
+    const tries = [];
+    for (let i = 0; i < 4; i++) tries.push((await fetch(`${strict.url}/login`, form(`not-a-token-${i}`))).status);
+    expect(tries).toEqual([401, 401, 401, 429]);
+    const refused = await fetch(`${strict.url}/login`, form(api.token));
+    expect([refused.status, Number(refused.headers.get('retry-after')) > 0, await refused.text()]).toEqual([429, true, expect.stringContaining('Too many sign-ins that failed')]);
+
+    for (const path of ['/%', '/api/gm/jobs/incrementallearningjobs/default/j/hard-examples/%E0%A4/image']) {
+      const res = await fetch(`${strict.url}${path}`);
+      expect([path, res.status, ((await res.json()) as { error: string }).error]).toEqual([path, 400, expect.stringContaining('not valid percent-encoding')]);
+    }
+
+    const cookie = await signedIn();
+    const forced = await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { cookie, origin: 'http://evil.example' } });
+    expect(forced.status).toBe(403);
+    expect((await fetch(`${dashboard.url}/api/session`, { headers: { cookie } })).status).toBe(200);
+  } finally {
+    await strict.close();
+  }
+});

@@ -141,7 +141,13 @@ export class DashboardApi {
     const m = /^\/dashboard\/v1\/jobs\/([^/]+)\/([^/]+)\/([^/]+)\/(hard-examples|coco)(?:\/([^/]+)\/(image|label|skip|restore))?$/.exec(url.pathname);
     const method = req.method ?? 'GET';
     if (!m) return reply(res, 404, { error: `no route ${method} ${url.pathname}` });
-    const [, plural, namespace, name, what, rawId, sub] = m.map((p) => (p === undefined ? undefined : decodeURIComponent(p)));
+    let parts: (string | undefined)[];
+    try {
+      parts = m.map((p) => (p === undefined ? undefined : decodeURIComponent(p)));
+    } catch {
+      return reply(res, 400, { error: `${url.pathname}: not valid percent-encoding (a % must start %XX of UTF-8)` });
+    }
+    const [, plural, namespace, name, what, rawId, sub] = parts;
     const kind = KINDS[plural as string];
     if (!kind) return reply(res, 404, { error: `${plural}: not a kind with hard examples (${Object.keys(KINDS).join(', ')})` });
     const writes = sub === 'label' || sub === 'skip' || sub === 'restore';
