@@ -50,6 +50,24 @@ test('image sizes come from PNG and JPEG headers', () => {
   const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0xe0, 0x02, 0x80, 0x03, 0, 0, 0, 0, 0, 0]);
   expect(imageSize(jpeg)).toEqual({ width: 640, height: 480 });
   expect(imageSize(Buffer.from('not an image'))).toBeUndefined();
+  const bmp = Buffer.alloc(54);
+  bmp.write('BM', 0, 'latin1');
+  bmp.writeInt32LE(320, 18);
+  bmp.writeInt32LE(-200, 22);
+  expect(imageSize(bmp)).toEqual({ width: 320, height: 200 });
+  const webp = (chunk: string, body: number[]) => Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBP' + chunk + '\0\0\0\0', 'latin1'), Buffer.from(body), Buffer.alloc(16)]);
+  // VP8X: flags and reserved bytes, then canvas width-1 (639) and height-1 (479), 24 bits each.
+  expect(imageSize(webp('VP8X', [0, 0, 0, 0, 0x7f, 0x02, 0x00, 0xdf, 0x01, 0x00]))).toEqual({ width: 640, height: 480 });
+  // VP8L: signature 0x2f, then width-1 = 99 and height-1 = 49 in 14 bits each.
+  const bits = 99 | (49 << 14);
+  expect(imageSize(webp('VP8L', [0x2f, bits & 0xff, (bits >> 8) & 0xff, (bits >> 16) & 0xff, (bits >> 24) & 0xff]))).toEqual({ width: 100, height: 50 });
+  // VP8: a frame tag (3 bytes), the start code, then 14-bit width and height.
+  expect(imageSize(webp('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]))).toEqual({ width: 640, height: 480 });
+});
+
+test('boxes on an example whose size its header does not tell are refused (nothing would bound them)', () => {
+  expect(() => checkInside('job j: hard example e', [{ x1: 0, y1: 0, x2: 1e21, y2: 5e300, cls: 0 }], undefined)).toThrow('job j: hard example e: boxes need an image whose size its header tells (PNG, JPEG, WebP or BMP)');
+  expect(() => checkInside('job j: hard example e', undefined, undefined)).not.toThrow();
 });
 
 test('the COCO export holds every labelled line: boxes as annotations, a class as a box over the whole image', async () => {
@@ -60,6 +78,10 @@ test('the COCO export holds every labelled line: boxes as annotations, a class a
     const coco = await cocoOf(join(dir, 'index.txt'), 'a.png 1,2,5,6,0 2,2,4,4,1\nb.png 1\n\nunlabelled.png\n', ['helmet', 'head'], 'Dataset default/helmets');
     // No path of the LC's host in what the browser gets.
     expect(coco.info).toMatchObject({ description: 'labelled samples of Dataset default/helmets' });
+    expect(coco.info).not.toHaveProperty('skipped_lines');
+    // A labelled line that is neither boxes nor a class id is counted and said, not dropped silently.
+    const odd = await cocoOf(join(dir, 'index.txt'), 'a.png 1,2,5,6,0\nb.png 1e21,0,1,1,0\n', undefined, 'Dataset default/helmets');
+    expect(odd.info).toMatchObject({ description: 'labelled samples of Dataset default/helmets; 1 labelled line neither boxes (x1,y1,x2,y2,cls) nor one class id, not exported', skipped_lines: 1 });
     expect(JSON.stringify(coco)).not.toContain(dir);
     expect(coco.images).toEqual([
       { id: 1, file_name: 'a.png', width: 16, height: 16 },

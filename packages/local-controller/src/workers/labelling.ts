@@ -121,9 +121,13 @@ export function checkLabel(subject: string, request: Record<string, unknown>, jo
   return { boxes: checked };
 }
 
-/** Refuses a box reaching outside the image (when its size is known), naming the field and the value. */
+/**
+ * Refuses a box reaching outside the image, naming the field and the value; and boxes on an example
+ * whose size its header does not tell (not a PNG, JPEG, WebP or BMP image): nothing would bound them.
+ */
 export function checkInside(subject: string, boxes: readonly LabelBox[] | undefined, size: { width: number; height: number } | undefined): void {
-  if (!boxes || !size) return;
+  if (!boxes) return;
+  if (!size) throw new RequestError(400, `${subject}: boxes need an image whose size its header tells (PNG, JPEG, WebP or BMP), and this example is not one: label it with a class, or skip it`);
   boxes.forEach((b, i) => {
     if (b.x2 > size.width) throw new RequestError(400, `${subject}: boxes[${i}].x2 ${b.x2} is outside the image (${size.width}x${size.height})`);
     if (b.y2 > size.height) throw new RequestError(400, `${subject}: boxes[${i}].y2 ${b.y2} is outside the image (${size.width}x${size.height})`);
@@ -136,9 +140,24 @@ export function labelLine(path: string, label: { boxes?: LabelBox[]; label?: str
   return [path, ...(label.boxes ?? []).map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
 }
 
-/** Width and height of a PNG or JPEG image, from its header; undefined for anything else. */
+/** Width and height of a PNG, JPEG, WebP or BMP image, from its header; undefined for anything else. */
 export function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
   if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+  // BMP: BITMAPINFOHEADER's width and height (a negative height is a top-down image).
+  if (bytes.length >= 26 && bytes.toString('latin1', 0, 2) === 'BM') return { width: Math.abs(bytes.readInt32LE(18)), height: Math.abs(bytes.readInt32LE(22)) };
+  if (bytes.length >= 30 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') {
+    const chunk = bytes.toString('latin1', 12, 16);
+    // Extended: canvas width-1 and height-1, 24 bits each.
+    if (chunk === 'VP8X') return { width: bytes.readUIntLE(24, 3) + 1, height: bytes.readUIntLE(27, 3) + 1 };
+    // Lossless: after the 0x2f signature, width-1 and height-1 in 14 bits each.
+    if (chunk === 'VP8L' && bytes[20] === 0x2f) {
+      const bits = bytes.readUInt32LE(21);
+      return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
+    }
+    // Lossy: after the key frame's start code, 14-bit width and height.
+    if (chunk === 'VP8 ' && bytes.readUIntBE(23, 3) === 0x9d012a) return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
+    return undefined;
+  }
   if (bytes.length > 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
     let i = 2;
     while (i + 9 < bytes.length) {
@@ -265,6 +284,8 @@ export async function cocoOf(indexPath: string, text: string, classNames: string
   const annotations: Array<Record<string, unknown>> = [];
   const classes = new Set<number>();
   const dir = dirname(indexPath);
+  // Labelled lines that are neither boxes nor one class id: counted and said, not dropped silently.
+  let skipped = 0;
   for (const line of text.split('\n')) {
     const [path, ...rest] = line.trim().split(/\s+/);
     if (!path || rest.length === 0) continue;
@@ -286,10 +307,11 @@ export async function cocoOf(indexPath: string, text: string, classNames: string
       const cls = Number(rest[0]);
       classes.add(cls);
       annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [0, 0, width, height], area: width * height, iscrowd: 0 });
-    }
+    } else skipped++;
   }
   const categories = [...classes].sort((a, b) => a - b).map((c) => ({ id: c, name: classNames?.[c] ?? String(c) }));
-  return { info: { description: `labelled samples of ${source}`, date_created: new Date().toISOString() }, images, annotations, categories };
+  const description = skipped > 0 ? `labelled samples of ${source}; ${skipped} labelled line${skipped === 1 ? '' : 's'} neither boxes (x1,y1,x2,y2,cls) nor one class id, not exported` : `labelled samples of ${source}`;
+  return { info: { description, date_created: new Date().toISOString(), ...(skipped > 0 ? { skipped_lines: skipped } : {}) }, images, annotations, categories };
 }
 
 /** A file of a folder, if it is one: its stat. */
