@@ -110,7 +110,7 @@ describe('lean: the CLI and the worker SDK, nothing else', () => {
       main: 'function',
       onnx: {
         code: 'RUNTIME_UNAVAILABLE',
-        message: `@sedna-ts/worker-sdk/onnx needs onnxruntime-node, an optional peer dependency of @sedna-ts/worker-sdk that is not installed: npm install onnxruntime-node@"${sdk.manifest.peerDependencies?.['onnxruntime-node']}"`,
+        message: `@sedna-ts/worker-sdk/onnx needs onnxruntime-node, an optional peer dependency of @sedna-ts/worker-sdk that is not installed: npm install onnxruntime-node@"${sdk.manifest.peerDependencies?.['onnxruntime-node']}" --onnxruntime-node-install=skip`,
       },
       tfjs: {
         code: 'RUNTIME_UNAVAILABLE',

@@ -16,4 +16,5 @@ const il = new IncrementalLearning(
     }),
 );
 const results = await il.evaluate(testData);
-for (const model of results) console.log(`eval: ${model.url}: ${JSON.stringify(model.metrics)}`);
+// On stderr: in local mode stdout holds the report alone (one JSON line).
+for (const model of results) console.error(`eval: ${model.url}: ${JSON.stringify(model.metrics)}`);

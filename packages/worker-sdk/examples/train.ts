@@ -15,4 +15,5 @@ const il = new IncrementalLearning(async () => {
   return estimator;
 });
 await il.train(trainData, { epochs: Context.getInt('epochs', 5), batch_size: Context.getInt('batch_size', 16) });
-console.log(`train: ${trainData.numExamples()} samples on ${runtime.backend}, model saved under ${BaseConfig.modelUrl}`);
+// On stderr: in local mode stdout holds the report alone (one JSON line).
+console.error(`train: ${trainData.numExamples()} samples on ${runtime.backend}, model saved under ${BaseConfig.modelUrl}`);

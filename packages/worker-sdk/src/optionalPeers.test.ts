@@ -23,7 +23,7 @@ test('a peer that is not installed: RUNTIME_UNAVAILABLE naming what needed it, t
   expect(error).toBeInstanceOf(WorkerSdkError);
   expect(error.code).toBe('RUNTIME_UNAVAILABLE');
   expect(error.message).toBe('initTfjs needs @tensorflow/tfjs, an optional peer dependency of @sedna-ts/worker-sdk that is not installed: npm install @tensorflow/tfjs@"^4.22.0"');
-  expect(installCommand('onnxruntime-node')).toBe('npm install onnxruntime-node@"^1.30.0"');
+  expect(installCommand('onnxruntime-node')).toBe('npm install onnxruntime-node@"^1.30.0" --onnxruntime-node-install=skip');
 });
 
 test("a peer that is installed but cannot load (one of its own files or dependencies missing) is said with its own error", () => {

@@ -27,7 +27,10 @@ export function isNotInstalled(error: unknown, name: string): boolean {
 
 /** The command that installs `name` in the range the SDK works with. */
 export function installCommand(name: OptionalPeer): string {
-  return `npm install ${name}@"${OPTIONAL_PEERS[name]}"`;
+  // onnxruntime-node's install script downloads CUDA providers on Linux x64 (and fails offline) unless
+  // told to keep its CPU build, which is all the SDK uses.
+  const flag = name === 'onnxruntime-node' ? ' --onnxruntime-node-install=skip' : '';
+  return `npm install ${name}@"${OPTIONAL_PEERS[name]}"${flag}`;
 }
 
 /**
