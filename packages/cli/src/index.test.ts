@@ -29,6 +29,7 @@ test('the public runtime surface is exactly this list', () => {
       'isSednaDocument',
       'loadKubeConfig',
       'logsCommand',
+      'looksLikeSednaUp',
       'main',
       'objectPath',
       'processIo',

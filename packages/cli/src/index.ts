@@ -24,7 +24,7 @@ export { registerCrds } from './up/crdRegistration.js';
 export { runUp, upCommand, readyMessage } from './commands/up.js';
 export { loadSednaUp, UP_PACKAGE, UP_INSTALL_COMMAND } from './upPackage.js';
 export { DATA_DIR_FILES, LOGS_DIR } from './up/upState.js';
-export { UP_LOCK_FILE } from './server.js';
+export { looksLikeSednaUp, UP_LOCK_FILE } from './server.js';
 export { clock } from './up/upEvents.js';
 
 // Inputs.

@@ -82,15 +82,40 @@ export function resolveDataDir(options: ServerOptions, io: CliIo): DataDir {
 /** The lock file a running `sedna up` holds in its data folder (its pid). */
 export const UP_LOCK_FILE = 'sedna.lock';
 
-/** The pid of the `sedna up` running on `dir`, or undefined when none runs there. */
+/**
+ * The pid of the `sedna up` running on `dir`, or undefined when none runs there: its lock names a live
+ * process that is a `sedna up` (after a power cut, a lock left behind may name a pid another program
+ * took over; that one is no `sedna up`).
+ */
 export function upRunning(dir: string): number | undefined {
+  const pid = lockedPid(dir);
+  return pid !== undefined && processAlive(pid) && looksLikeSednaUp(pid) ? pid : undefined;
+}
+
+/** The pid `dir`'s `sedna up` lock names, alive or not; undefined without a lock. */
+export function lockedPid(dir: string): number | undefined {
   let pid: number;
   try {
     pid = Number(fs.readFileSync(path.join(dir, UP_LOCK_FILE), 'utf8').trim());
   } catch {
     return undefined;
   }
-  return Number.isInteger(pid) && pid > 0 && processAlive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Whether process `pid` runs `sedna up` (Linux: its command line has the word `up`), so a lock whose pid
+ * another program took over is known as stale and `down` never signals that program. True where /proc
+ * is not.
+ */
+export function looksLikeSednaUp(pid: number): boolean {
+  let cmdline: string;
+  try {
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return !fs.existsSync('/proc/self');
+  }
+  return cmdline.split('\0').includes('up');
 }
 
 /**

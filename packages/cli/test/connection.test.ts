@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,7 +12,16 @@ let dirs: string[] = [];
 beforeAll(async () => {
   live = await startTestServer({ crds: false });
 });
+// A live process that looks like a sedna up (its command line has `up`) for the locks of running ~/.sedna.
+const fakeUps: ChildProcess[] = [];
+function fakeUpPid(): number {
+  const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 120_000)', '--', 'up'], { stdio: 'ignore' });
+  fakeUps.push(child);
+  return child.pid as number;
+}
+
 afterAll(async () => {
+  for (const child of fakeUps) child.kill('SIGKILL');
   await live.close();
 });
 afterEach(() => {
@@ -53,7 +63,7 @@ function homeWith(options: { kube?: boolean; sedna?: boolean; sednaRunning?: boo
     fs.mkdirSync(path.join(home, '.sedna'));
     fs.writeFileSync(path.join(home, '.sedna', 'kubeconfig'), named('from-sedna'));
     // A sedna up runs there when its lock names a live process (this one stands in for it).
-    if (options.sednaRunning) fs.writeFileSync(path.join(home, '.sedna', 'sedna.lock'), `${process.pid}\n`);
+    if (options.sednaRunning) fs.writeFileSync(path.join(home, '.sedna', 'sedna.lock'), `${fakeUpPid()}\n`);
   }
   return home;
 }

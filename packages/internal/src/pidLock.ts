@@ -64,6 +64,11 @@ export interface PidLockRefusals {
   heldHere?: (error: PidLockError) => Error;
   /** `FAILED` or `CONTENDED`. */
   other?: (error: PidLockError) => Error;
+  /**
+   * Whether the live process `pid` named in the file is one that holds such a lock (default: any live
+   * process). A lock naming a process that is not (a pid reused after a reboot) is stale, taken over.
+   */
+  holds?: (pid: number) => boolean;
 }
 
 /**
@@ -79,7 +84,7 @@ export interface PidLockRefusals {
  */
 export function takePidLockSync(file: string, refusals: PidLockRefusals = {}): () => void {
   try {
-    return takeLock(path.resolve(file));
+    return takeLock(path.resolve(file), refusals.holds ?? (() => true));
   } catch (error) {
     if (!(error instanceof PidLockError)) throw error;
     const phrased =
@@ -88,7 +93,7 @@ export function takePidLockSync(file: string, refusals: PidLockRefusals = {}): (
   }
 }
 
-function takeLock(lockFile: string): () => void {
+function takeLock(lockFile: string, holds: (pid: number) => boolean): () => void {
   if (heldHere.has(lockFile)) throw new PidLockError('HELD_HERE', lockFile);
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
@@ -112,7 +117,7 @@ function takeLock(lockFile: string): () => void {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
       throw new PidLockError('FAILED', lockFile, undefined, { cause: error });
     }
-    if (pid !== undefined && pid !== process.pid && processAlive(pid)) throw new PidLockError('HELD', lockFile, pid);
+    if (pid !== undefined && pid !== process.pid && processAlive(pid) && holds(pid)) throw new PidLockError('HELD', lockFile, pid);
     if (pid === undefined && attempt < 2) {
       // A lock being written right now has no pid yet: look again shortly.
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { takePidLockSync } from '@sedna-ts/internal';
-import { CliError, UP_LOCK_FILE } from '@sedna-ts/cli';
+import { CliError, looksLikeSednaUp, UP_LOCK_FILE } from '@sedna-ts/cli';
 
 /** The lock file's name in the data folder. */
 export const LOCK_FILE = UP_LOCK_FILE;
@@ -13,12 +13,14 @@ export const LOCK_FILE = UP_LOCK_FILE;
 /**
  * Takes the lock of `dir` for this process; returns its release.
  *
- * @throws CliError USAGE `already running (pid N)` when a live process holds it.
+ * @throws CliError USAGE `already running (pid N)` when a live `sedna up` holds it.
  */
 export function takeLock(dir: string): () => void {
   return takePidLockSync(path.join(dir, LOCK_FILE), {
     held: (pid, cause) => new CliError('USAGE', `already running (pid ${pid}) on ${dir}`, { cause }),
     heldHere: (cause) => new CliError('USAGE', `already running (pid ${process.pid}, this process) on ${dir}`, { cause }),
+    // A lock naming a live process that is no sedna up (its pid reused after a power cut) is stale.
+    holds: looksLikeSednaUp,
     other: (cause) => new CliError(cause.code === 'CONTENDED' ? 'USAGE' : 'INVALID_INPUT', cause.code === 'CONTENDED' ? `${cause.message} (another sedna up is starting?)` : cause.message, { cause }),
   });
 }

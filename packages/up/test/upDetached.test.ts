@@ -88,5 +88,5 @@ test('status of a run killed without draining; down never signals a process that
   // A lock naming a live process that is not a sedna up (this test runner): refused, not signalled.
   expect(fs.readFileSync('/proc/self/cmdline', 'utf8').split('\0')).not.toContain('up');
   fs.writeFileSync(path.join(dir, 'sedna.lock'), `${process.pid}\n`);
-  expect(await run(['down', '--data-dir', dir])).toEqual({ code: 1, stdout: '', stderr: `sedna: ${dir}/sedna.lock names pid ${process.pid}, which is not a sedna up (another program took the pid over?): not signalled\n` });
+  expect(await run(['down', '--data-dir', dir])).toEqual({ code: 1, stdout: '', stderr: `sedna: ${dir}/sedna.lock names pid ${process.pid}, which is not a sedna up (another program took the pid over?): not signalled; the lock is stale, and the next sedna up takes it over\n` });
 });

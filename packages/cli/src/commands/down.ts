@@ -5,7 +5,7 @@ import type { CommandModule } from '../command.js';
 import { CliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
-import { parseDuration, resolveDataDir, type ServerOptions } from '../server.js';
+import { lockedPid, parseDuration, resolveDataDir, type ServerOptions } from '../server.js';
 import { looksLikeSednaUp, upState } from '../up/upState.js';
 
 /** Options of `sedna down`. */
@@ -22,6 +22,11 @@ export async function runDown(options: DownOptions, io: CliIo): Promise<ExitCode
   const timeoutMs = options.timeout === undefined ? DEFAULT_DOWN_TIMEOUT_MS : parseDuration('--timeout', options.timeout);
   const dir = resolveDataDir(options, io).dir;
   const { pid } = upState(dir);
+  // A lock whose pid another program took over (after a power cut): said, and that program left alone.
+  const locked = lockedPid(dir);
+  if (pid === undefined && locked !== undefined && processAlive(locked) && !looksLikeSednaUp(locked)) {
+    throw new CliError('INVALID_INPUT', `${dir}/sedna.lock names pid ${locked}, which is not a sedna up (another program took the pid over?): not signalled; the lock is stale, and the next sedna up takes it over`);
+  }
   if (pid === undefined) {
     io.stdout.write(`sedna up is not running on ${dir}: nothing to stop\n`);
     return ExitCode.Ok;

@@ -8,6 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { upRunning } from '../server.js';
 
+export { looksLikeSednaUp } from '../server.js';
+
 /** Files `sedna up` writes in its data folder. */
 export const DATA_DIR_FILES = {
   kubeconfig: 'kubeconfig',
@@ -69,20 +71,6 @@ export function upState(dir: string): UpState {
   const endpoint = readEndpoint(dir);
   const ready = pid !== undefined && endpoint?.pid === pid;
   return { pid, endpoint: ready ? endpoint : undefined, stale: !ready && endpoint && endpoint.pid !== pid ? endpoint : undefined };
-}
-
-/**
- * Whether process `pid` runs `sedna up` (Linux: its command line has the word `up`), so `down` never
- * signals another program that took over the pid of a `sedna up` that died. True where /proc is not.
- */
-export function looksLikeSednaUp(pid: number): boolean {
-  let cmdline: string;
-  try {
-    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-  } catch {
-    return !fs.existsSync('/proc/self');
-  }
-  return cmdline.split('\0').includes('up');
 }
 
 /** The built `sedna` executable (dist/bin.js, or bin.cjs in the CommonJS build), to start `sedna up` detached. */
