@@ -31,7 +31,6 @@ export async function runDown(options: DownOptions, io: CliIo): Promise<ExitCode
     io.stdout.write(`sedna up is not running on ${dir}: nothing to stop\n`);
     return ExitCode.Ok;
   }
-  if (!looksLikeSednaUp(pid)) throw new CliError('INVALID_INPUT', `${dir}/sedna.lock names pid ${pid}, which is not a sedna up (another program took the pid over?): not signalled`);
   process.kill(pid, 'SIGTERM');
   io.stdout.write(`stopping sedna up (pid ${pid}) on ${dir}: workers, local controller, global manager, knowledge base, API server\n`);
   const deadline = Date.now() + timeoutMs;
