@@ -87,6 +87,7 @@ export async function runRollback(job: string, options: RollbackOptions, io: Cli
     const deadline = Date.now() + waitMs;
     let last: RollbackOutcome | undefined;
     let lastShown = '';
+    let removedBefore = false;
     for (;;) {
       const current = await session.client.request<KubeObject>('GET', path);
       const status = (current.status ?? {}) as { lastRollback?: RollbackOutcome; conditions?: JobCondition[] };
@@ -105,11 +106,15 @@ export async function runRollback(job: string, options: RollbackOptions, io: Cli
         lastShown = outcome.reason;
       }
       const annotation = current.metadata?.annotations?.[ROLLBACK_ANNOTATION];
-      if (!outcome && annotation !== value && !(status.conditions ?? []).some((c) => conditionData(c).rollback?.requested === value)) {
+      const gone = !outcome && annotation !== value && !(status.conditions ?? []).some((c) => conditionData(c).rollback?.requested === value);
+      // Replaced by another request: at once. Removed with no outcome: read once more first (a global
+      // manager that removes the annotation before it writes the outcome is between its two writes).
+      if (gone && (annotation !== undefined || removedBefore)) {
         // Another request replaced this one before the GM took it (the annotation holds one request).
         io.stderr.write(`rollback ${value}: replaced by ${annotation ? `the request ${annotation}` : 'another request'} before the global manager acted on it; nothing was done for it\n`);
         return ExitCode.Invalid;
       }
+      removedBefore = gone;
       if (Date.now() >= deadline) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(POLL_MS, Math.max(1, deadline - Date.now()))));
     }

@@ -313,14 +313,17 @@ export class JobController<J extends LearningJob> {
         log.info({ pod: action.name, reason: action.reason }, 'worker pod deleted');
       }
     }
+    // The status first, then the annotations it answers: whoever sees a request's annotation gone (a
+    // `sedna rollback` waiting on it) finds its outcome already written. A crash between the two leaves
+    // the annotation, which the next decision recognises as answered and removes.
+    if (decision.statusChanged) {
+      job = (await api.replaceStatus(policy.plural, job as unknown as SednaApiObject, decision.status)) as unknown as J;
+    }
     const removals = decision.actions.filter((a) => a.type === 'removeAnnotation').map((a) => a.key);
     if (removals.length > 0) {
       const annotations = Object.fromEntries(removals.map((k) => [k, null]));
       job = await api.patchMetadata<J>(policy.plural, namespace, name, { annotations }, job.metadata.resourceVersion);
       log.info({ annotations: removals }, 'annotation removed');
-    }
-    if (decision.statusChanged) {
-      job = (await api.replaceStatus(policy.plural, job as unknown as SednaApiObject, decision.status)) as unknown as J;
     }
     for (const c of decision.appended) {
       log.info({ stage: c.stage, type: c.type, round: c.round, reason: c.reason, message: c.message }, `${c.stage} ${c.type}`);
