@@ -7,7 +7,7 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import type { IncrementalLearningJob } from '@sedna-ts/api-types';
 import { seededRandom } from '@sedna-ts/internal';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { conditionSequence } from '../conditionOrder.js';
 import { conditionsOf, dataOf, describeConditions, hasCondition, type ConditionKey } from '../jobWatch.js';
@@ -373,6 +373,16 @@ async function cutWhileTraining(p: FourParts, scenario: Scenario, reader: JobRea
  * link comes back once the round file is there.
  */
 async function cutAtRoundStart(p: FourParts, scenario: Scenario, reader: JobReader, round: number, lines: string[], cut: KillScenarioResult['cut'], violations: string[], log: (line: string) => void): Promise<void> {
+  // The LC fires from the job it holds: the cut comes once the LC has stored the round before as ended
+  // (the GM writes the status first and sends the job down after, so the GM's word is not enough).
+  const held = join(scenario.dir, 'lc', 'objects', 'incrementallearningjob', 'default', `${scenario.name}.json`);
+  await eventually(`the LC to hold round ${round - 1} as ended (${held})`, () => {
+    try {
+      return roundEnded(round - 1)(JSON.parse(readFileSync(held, 'utf8')) as IncrementalLearningJob) ? true : undefined;
+    } catch {
+      return undefined; // not written yet, or being replaced
+    }
+  }, 120_000);
   p.proxy.cut();
   log(`round ${round}: LC cut off from the GM at the end of round ${round - 1}; samples appended`);
   await eventually('the LC to notice the cut', async () => (sumOf(await lcMetrics(p.lcUrl), 'sedna_lc_gm_connected') === 0 ? true : undefined), 120_000);
