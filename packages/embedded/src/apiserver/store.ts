@@ -96,6 +96,8 @@ export class Store {
   private readonly window: number;
   private queue: Queued[] = [];
   private scheduled = false;
+  /** The group commit in progress, if any. */
+  private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly listeners: ((events: StoredEvent[]) => void)[] = [];
   /** The last committed revision. */
@@ -226,8 +228,15 @@ export class Store {
     });
   }
 
+  /**
+   * Runs the queued mutations in one group commit. The commit and its flush to disk happen in lmdb's
+   * write thread (an asynchronous transaction), so the event loop serves reads and watches while the
+   * disk syncs; one commit runs at a time, and what is queued meanwhile goes into the next. Listeners
+   * hear a commit, and its writers get their answers, only once it is on disk.
+   */
   private flush(): void {
     this.scheduled = false;
+    if (this.flushing) return; // the running commit starts the next when it ends
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
@@ -235,50 +244,61 @@ export class Store {
     const committed: StoredEvent[] = [];
     let rev = this.revision;
     let compacted = this.compacted;
-    try {
-      this.env.transactionSync(() => {
-        for (const item of batch) {
-          const tx = new StagedTx(this, rev);
-          try {
-            const value = item.mutation(tx);
-            tx.apply();
-            rev = tx.rev;
-            committed.push(...tx.staged);
-            outcomes.push({ ok: true, value });
-          } catch (error) {
-            outcomes.push({ ok: false, value: error });
-          }
-        }
-        if (rev !== this.revision) {
-          this.meta.putSync('revision', rev);
-          const floor = rev - this.window;
-          if (floor > compacted) {
-            for (const key of this.events.getKeys({ start: compacted + 1, end: floor + 1 })) this.events.removeSync(key);
-            compacted = floor;
-            this.meta.putSync('compacted', compacted);
-          }
-        }
-      });
-    } catch (error) {
-      const failure = new ApiServerError('StoreFailure', `store: commit failed: ${(error as Error).message}`, { cause: error });
-      for (const item of batch) item.reject(failure);
-      return;
-    }
-    this.revision = rev;
-    this.compacted = compacted;
-    if (committed.length > 0) {
-      for (const listener of this.listeners) {
+    const run = (): void => {
+      for (const item of batch) {
+        const tx = new StagedTx(this, rev);
         try {
-          listener(committed);
-        } catch {
-          // A listener's failure must not undo a commit; listeners log their own errors.
+          const value = item.mutation(tx);
+          tx.apply();
+          rev = tx.rev;
+          committed.push(...tx.staged);
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          outcomes.push({ ok: false, value: error });
         }
       }
+      if (rev !== this.revision) {
+        this.meta.putSync('revision', rev);
+        const floor = rev - this.window;
+        if (floor > compacted) {
+          for (const key of this.events.getKeys({ start: compacted + 1, end: floor + 1 })) this.events.removeSync(key);
+          compacted = floor;
+          this.meta.putSync('compacted', compacted);
+        }
+      }
+    };
+    const settle = (): void => {
+      this.revision = rev;
+      this.compacted = compacted;
+      if (committed.length > 0) {
+        for (const listener of this.listeners) {
+          try {
+            listener(committed);
+          } catch {
+            // A listener's failure must not undo a commit; listeners log their own errors.
+          }
+        }
+      }
+      batch.forEach((item, i) => {
+        const o = outcomes[i] as { ok: boolean; value: unknown };
+        if (o.ok) item.resolve(o.value);
+        else item.reject(o.value);
+      });
+    };
+    const fail = (error: unknown): void => {
+      const failure = new ApiServerError('StoreFailure', `store: commit failed: ${(error as Error).message}`, { cause: error });
+      for (const item of batch) item.reject(failure);
+    };
+    let commit: Promise<unknown>;
+    try {
+      commit = this.env.transaction(run);
+    } catch (error) {
+      fail(error);
+      return;
     }
-    batch.forEach((item, i) => {
-      const o = outcomes[i] as { ok: boolean; value: unknown };
-      if (o.ok) item.resolve(o.value);
-      else item.reject(o.value);
+    this.flushing = commit.then(settle, fail).finally(() => {
+      this.flushing = undefined;
+      if (this.queue.length > 0 && !this.closed) this.flush();
     });
   }
 
@@ -308,7 +328,11 @@ export class Store {
   /** Closes the store; queued writes that have not run yet fail. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.queue.length > 0) this.flush();
+    // What is queued is committed before the store closes: the commit in progress, then the rest.
+    while (this.flushing || this.queue.length > 0) {
+      if (this.flushing) await this.flushing;
+      else this.flush();
+    }
     this.closed = true;
     await this.env.close();
   }
