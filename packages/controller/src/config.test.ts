@@ -33,7 +33,7 @@ test('defaults: all namespaces, port 9000, 60 s grace, 4 attempts from 10 s to 3
     watchBackoff: { initialMs: 1000, maxMs: 30_000 },
     maxConditions: 200,
     podRetentionRounds: 10,
-    concurrency: 4,
+    concurrency: 16,
     storageInitializer: { image: 'sedna-ts/storage-initializer:0.1', resources: { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '1', memory: '1Gi' } } },
     workerDefaultRequests: { cpu: '100m', memory: '256Mi' },
   });

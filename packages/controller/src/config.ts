@@ -40,7 +40,7 @@ export type GmLogger = LoggerWithChild;
  * | watchBackoff | informer reconnects: 1 s doubling, capped at 30 s | |
  * | maxConditions | 200 | |
  * | podRetentionRounds | 10 | |
- * | concurrency | 4 keys reconciled at once | |
+ * | concurrency | 16 keys reconciled at once (a reconcile mostly waits on the API server's durable writes) | |
  * | startTimeoutSeconds | 60 | |
  * | storageInitializer.image | sedna-ts/storage-initializer:0.1 | SEDNA_GM_STORAGE_INITIALIZER_IMAGE |
  * | storageInitializer.resources | requests and limits cpu 1, memory 1Gi (the original's) | |
@@ -447,7 +447,7 @@ export function resolveConfig(config: GlobalManagerConfig = {}, env: NodeJS.Proc
     watchBackoff: { initialMs: watchInitial, maxMs: number('watchBackoff.maxMs', config.watchBackoff?.maxMs, Math.max(30_000, watchInitial), watchInitial) },
     maxConditions: number('maxConditions', config.maxConditions, 200, 10, { integer: true }),
     podRetentionRounds: number('podRetentionRounds', config.podRetentionRounds, 10, 1, { integer: true }),
-    concurrency: number('concurrency', config.concurrency, 4, 1, { integer: true }),
+    concurrency: number('concurrency', config.concurrency, 16, 1, { integer: true }),
     startTimeoutSeconds: number('startTimeoutSeconds', config.startTimeoutSeconds, 60, 1),
     storageInitializer: {
       image: nonEmpty('storageInitializer.image', config.storageInitializer?.image ?? env.SEDNA_GM_STORAGE_INITIALIZER_IMAGE, DEFAULT_STORAGE_INITIALIZER_IMAGE),
