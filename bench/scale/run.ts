@@ -12,7 +12,7 @@
 // Goals at 1,000 jobs: GM at most 300 MiB, p99 at most 100 ms, growth no worse than linear.
 // Needs the packages built (npx nx run-many -t build):
 //   npx tsx bench/scale/run.ts [--sizes 10,100,1000] [--sample 100] [--up]
-// BENCH_PROFILE=DIR writes CPU profiles of the GM and the LC into DIR/gm and DIR/lc.
+// BENCH_PROFILE=DIR writes CPU profiles of the GM, the LC, the API server and the node agent into DIR/<part>.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -74,8 +74,8 @@ const parts = values.up ? undefined : await FourParts.start({
       dir: join(dir, 'parts'),
       node: 'edge-node',
       lcEnv: { SEDNA_LC_DATA_ROOTS: root },
-      // BENCH_PROFILE=DIR: CPU profiles of the GM and the LC, written into DIR when they stop.
-      nodeArgs: process.env.BENCH_PROFILE ? Object.fromEntries(['gm', 'lc'].map((p) => [p, ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/${p}`]])) : undefined,
+      // BENCH_PROFILE=DIR: CPU profiles of the GM, the LC, the API server and the node agent, written into DIR when they stop.
+      nodeArgs: process.env.BENCH_PROFILE ? Object.fromEntries(['gm', 'lc', 'apiserver', 'agent'].map((p) => [p, ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}/${p}`]])) : undefined,
     });
 const up = values.up ? await SednaUp.start(dataDir) : undefined;
 const rows: Row[] = [];
