@@ -68,8 +68,10 @@ export interface WorkerReportReply {
  * Operations of a GM-LC frame. `ack` and `hello` are ours; original peers never send them. `request`
  * (GM to LC) and `response` (LC to GM, same `messageId`) are ours too, for the dashboard's hard examples
  * and labels: a peer that does not know them ignores them, and the GM's request then times out.
+ * `cancel` (GM to LC, the `messageId` of a request) says the GM no longer waits for that request's
+ * response (its deadline passed, or the browser went away): the LC stops its work.
  */
-export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' | 'hello' | 'request' | 'response';
+export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' | 'hello' | 'request' | 'response' | 'cancel';
 
 /** What the GM asks of a job's LC for the dashboard (frame operation `request`, the job in the header). */
 export type LcRequest =

@@ -11,12 +11,14 @@ import { DashboardApi, MAX_BODY, parseBody } from '../src/gm/dashboardApi.js';
 let apiServer: Server;
 let gm: Server;
 let gmUrl: string;
+const lcRequests: Array<{ action: string; signal?: AbortSignal }> = [];
 
 beforeAll(async () => {
   apiServer = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
       res.writeHead(201, { 'Content-Type': 'application/json' });
+      if (req.method === 'GET') return void res.end(JSON.stringify({ spec: { deploySpec: { template: { spec: { nodeName: 'edge-1' } } } } }));
       res.end(JSON.stringify(req.url?.includes('tokenreviews') ? { status: { authenticated: true, user: { username: 'u' } } } : { status: { allowed: true } }));
     });
   });
@@ -28,7 +30,14 @@ beforeAll(async () => {
     contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
     currentContext: 'c',
   });
-  const api = new DashboardApi({ kubeConfig, lcServer: () => undefined, logger: pino({ level: 'silent' }) as never });
+  // An LC that never answers: what the GM does with a request the client gave up on.
+  const lcServer = {
+    request: (_node: string, _job: unknown, request: { action: string }, _timeoutMs: number, signal?: AbortSignal) => {
+      lcRequests.push({ action: request.action, signal });
+      return new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('cancelled'))));
+    },
+  };
+  const api = new DashboardApi({ kubeConfig, lcServer: () => lcServer as never, logger: pino({ level: 'silent' }) as never });
   gm = createServer((req, res) => void api.handle(req, res));
   await new Promise<void>((resolve) => gm.listen(0, '127.0.0.1', resolve));
   gmUrl = `http://127.0.0.1:${(gm.address() as AddressInfo).port}`;
@@ -71,4 +80,15 @@ test('a number beyond a double is refused naming its field and the literal as se
 test('a path whose %-escapes are not UTF-8 is a 400 naming it, not a 500', async () => {
   const res = await fetch(`${gmUrl}/dashboard/v1/jobs/incrementallearningjobs/default/dash/hard-examples/%E0%A4/image`, { headers: { Authorization: 'Bearer t' } });
   expect([res.status, await res.json()]).toEqual([400, { error: '/dashboard/v1/jobs/incrementallearningjobs/default/dash/hard-examples/%E0%A4/image: not valid percent-encoding (a % must start %XX of UTF-8)' }]);
+});
+
+test('a client that goes away before the answer cancels the request to the LC (a COCO export it gave up on)', async () => {
+  const gone = new AbortController();
+  const answer = fetch(`${gmUrl}/dashboard/v1/jobs/incrementallearningjobs/default/dash/coco`, { headers: { Authorization: 'Bearer t' }, signal: gone.signal });
+  for (let i = 0; i < 200 && lcRequests.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(lcRequests.map((r) => [r.action, r.signal?.aborted])).toEqual([['dataset.coco', false]]);
+  gone.abort();
+  await expect(answer).rejects.toThrow();
+  for (let i = 0; i < 200 && !lcRequests[0]?.signal?.aborted; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(lcRequests[0]?.signal?.aborted).toBe(true);
 });

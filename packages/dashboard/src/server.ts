@@ -243,7 +243,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       });
       answer.pipe(res);
     });
+    // The browser went away (a COCO export it gave up on): the GM then tells the LC to stop.
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     upstream.on('error', (error) => {
+      if (res.destroyed) return;
       if (!res.headersSent) sendJson(res, 502, { error: `the global manager at ${options.gmUrl} did not answer: ${error.message}` });
       else res.destroy();
     });

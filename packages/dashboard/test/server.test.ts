@@ -21,6 +21,7 @@ let dashboard: RunningDashboard;
 let gm: Server;
 const gmPaths: string[] = [];
 const gmBodies: number[] = [];
+const gmGaveUp: string[] = [];
 const logged: string[] = [];
 
 beforeAll(async () => {
@@ -35,6 +36,11 @@ beforeAll(async () => {
       // As the GM answers when the TokenReview says no.
       res.writeHead(401, { 'Content-Type': 'application/json' });
       return void res.end('{"error":"the API server does not accept the token"}');
+    }
+    if (req.url?.includes('/hang/')) {
+      // Never answers: the dashboard must let go of it when the browser does.
+      res.once('close', () => gmGaveUp.push(req.url as string));
+      return;
     }
     let size = 0;
     req.on('data', (chunk: Buffer) => (size += chunk.length));
@@ -374,4 +380,16 @@ test('an address that fails to sign in too often waits (429, Retry-After); a bad
   } finally {
     await strict.close();
   }
+});
+
+test('a browser that gives up on a GM request (a long COCO export) closes the request to the GM, which then cancels the LC work', async () => {
+  const cookie = await signedIn();
+  const gone = new AbortController();
+  const answer = fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/hang/coco`, { headers: { Cookie: cookie }, signal: gone.signal });
+  for (let i = 0; i < 200 && !gmPaths.some((p) => p.includes('/hang/')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(gmGaveUp).toEqual([]);
+  gone.abort();
+  await expect(answer).rejects.toThrow();
+  for (let i = 0; i < 200 && gmGaveUp.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(gmGaveUp).toEqual(['/dashboard/v1/jobs/incrementallearningjobs/default/hang/coco']);
 });

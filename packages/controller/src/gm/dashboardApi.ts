@@ -173,11 +173,19 @@ export class DashboardApi {
     const node = await this.nodeOf(plural as string, namespace as string, name as string);
     const lcServer = this.options.lcServer();
     if (!lcServer) return reply(res, 503, { error: 'this global manager does not lead now: ask the leader' });
+    // The client went away before the answer: the LC stops its work (a COCO export of a large index).
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
     let answer: LcResponse;
     try {
-      answer = await lcServer.request(node, { namespace: namespace as string, resourceKind: kind, resourceName: name as string }, request, this.options.requestTimeoutMs ?? 20_000);
+      answer = await lcServer.request(node, { namespace: namespace as string, resourceKind: kind, resourceName: name as string }, request, this.options.requestTimeoutMs ?? 20_000, gone.signal);
     } catch (error) {
       return reply(res, 504, { error: describeError(error) });
+    } finally {
+      res.off('close', onClose);
     }
     if (answer.error !== undefined || answer.status >= 400) return reply(res, answer.status >= 400 ? answer.status : 502, { error: answer.error ?? `the local controller answered ${answer.status}` });
     if (answer.data !== undefined) {

@@ -26,6 +26,7 @@ import type { JobRegistry } from '../jobs/jobRegistry.js';
 import type { StoredObject } from '../storage/objectStore.js';
 import { BARE_IMAGE, DEFAULT_SETTLE_MS, HardExampleBudgetError } from './hardExampleStore.js';
 import { isNotFound } from '../storage/files.js';
+import { imageSize, ImageSizeCache, readImageSize, type ImageSize } from './imageSize.js';
 
 /** The folder of skipped examples inside a job's hard-example folder. */
 export const SKIPPED_DIR = 'skipped';
@@ -140,38 +141,6 @@ export function labelLine(path: string, label: { boxes?: LabelBox[]; label?: str
   return [path, ...(label.boxes ?? []).map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
 }
 
-/** Width and height of a PNG, JPEG, WebP or BMP image, from its header; undefined for anything else. */
-export function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
-  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-  // BMP: BITMAPINFOHEADER's width and height (a negative height is a top-down image).
-  if (bytes.length >= 26 && bytes.toString('latin1', 0, 2) === 'BM') return { width: Math.abs(bytes.readInt32LE(18)), height: Math.abs(bytes.readInt32LE(22)) };
-  if (bytes.length >= 30 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') {
-    const chunk = bytes.toString('latin1', 12, 16);
-    // Extended: canvas width-1 and height-1, 24 bits each.
-    if (chunk === 'VP8X') return { width: bytes.readUIntLE(24, 3) + 1, height: bytes.readUIntLE(27, 3) + 1 };
-    // Lossless: after the 0x2f signature, width-1 and height-1 in 14 bits each.
-    if (chunk === 'VP8L' && bytes[20] === 0x2f) {
-      const bits = bytes.readUInt32LE(21);
-      return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
-    }
-    // Lossy: after the key frame's start code, 14-bit width and height.
-    if (chunk === 'VP8 ' && bytes.readUIntBE(23, 3) === 0x9d012a) return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
-    return undefined;
-  }
-  if (bytes.length > 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
-    let i = 2;
-    while (i + 9 < bytes.length) {
-      if (bytes[i] !== 0xff) return undefined;
-      const marker = bytes[i + 1] as number;
-      const length = bytes.readUInt16BE(i + 2);
-      // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: bytes.readUInt16BE(i + 5), width: bytes.readUInt16BE(i + 7) };
-      i += 2 + length;
-    }
-  }
-  return undefined;
-}
-
 const BOX = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+)$/;
 
 /** Most bytes of a dataset index read to find its first labelled line. */
@@ -275,39 +244,57 @@ export function checkShape(subject: string, request: Readonly<Record<string, unk
   }
 }
 
+/** Lines of an index whose image sizes are read at once by the COCO export. */
+const COCO_BATCH = 32;
+
+/** Options of {@link cocoOf}. */
+export interface CocoOptions {
+  /** The size of an image file (default: its header read each time; the LC passes its {@link ImageSizeCache}). */
+  sizeOf?: (path: string) => Promise<ImageSize | undefined>;
+  /** Stops the export (the GM or the browser gave up): it rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /**
  * COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole
- * image. `source` names it in `info.description` (the Dataset, never a path of this host).
+ * image. `source` names it in `info.description` (the Dataset, never a path of this host). Image sizes
+ * come from the images' headers (never read whole: an index of thousands of large images took longer
+ * than the GM waits).
  */
-export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined, source = 'the dataset index'): Promise<Record<string, unknown>> {
+export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined, source = 'the dataset index', options: CocoOptions = {}): Promise<Record<string, unknown>> {
+  const sizeOf = options.sizeOf ?? readImageSize;
   const images: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   const classes = new Set<number>();
   const dir = dirname(indexPath);
   // Labelled lines that are neither boxes nor one class id: counted and said, not dropped silently.
   let skipped = 0;
-  for (const line of text.split('\n')) {
-    const [path, ...rest] = line.trim().split(/\s+/);
-    if (!path || rest.length === 0) continue;
-    const id = images.length + 1;
-    const size = await readFile(join(dir, path))
-      .then((b) => imageSize(b))
-      .catch(() => undefined);
-    const width = size?.width ?? 0;
-    const height = size?.height ?? 0;
-    images.push({ id, file_name: path, width, height });
-    const boxes = rest.map((t) => BOX.exec(t));
-    if (boxes.every((m) => m !== null)) {
-      for (const m of boxes as RegExpExecArray[]) {
-        const [x1, y1, x2, y2, cls] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const labelled = text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([path, ...rest]) => path && rest.length > 0) as Array<[string, ...string[]]>;
+  for (let from = 0; from < labelled.length; from += COCO_BATCH) {
+    options.signal?.throwIfAborted();
+    const batch = labelled.slice(from, from + COCO_BATCH);
+    const sizes = await Promise.all(batch.map(([path]) => sizeOf(join(dir, path)).catch(() => undefined)));
+    for (const [i, [path, ...rest]] of batch.entries()) {
+      const id = images.length + 1;
+      const width = sizes[i]?.width ?? 0;
+      const height = sizes[i]?.height ?? 0;
+      images.push({ id, file_name: path, width, height });
+      const boxes = rest.map((t) => BOX.exec(t));
+      if (boxes.every((m) => m !== null)) {
+        for (const m of boxes as RegExpExecArray[]) {
+          const [x1, y1, x2, y2, cls] = m.slice(1).map(Number) as [number, number, number, number, number];
+          classes.add(cls);
+          annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
+        }
+      } else if (rest.length === 1 && /^\d+$/.test(rest[0] as string)) {
+        const cls = Number(rest[0]);
         classes.add(cls);
-        annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
-      }
-    } else if (rest.length === 1 && /^\d+$/.test(rest[0] as string)) {
-      const cls = Number(rest[0]);
-      classes.add(cls);
-      annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [0, 0, width, height], area: width * height, iscrowd: 0 });
-    } else skipped++;
+        annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [0, 0, width, height], area: width * height, iscrowd: 0 });
+      } else skipped++;
+    }
   }
   const categories = [...classes].sort((a, b) => a - b).map((c) => ({ id: c, name: classNames?.[c] ?? String(c) }));
   const description = skipped > 0 ? `labelled samples of ${source}; ${skipped} labelled line${skipped === 1 ? '' : 's'} neither boxes (x1,y1,x2,y2,cls) nor one class id, not exported` : `labelled samples of ${source}`;
@@ -400,7 +387,9 @@ async function moveExample(from: string, to: string, names: readonly string[]): 
  * const answer = createLabellingHandler(ctx, jobs);
  * await answer({ namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'helmet', operation: 'request' }, { action: 'hardExamples.list', list: 'queue' });
  */
-export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (header: FrameHeader, request: unknown) => Promise<LcResponse> {
+export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (header: FrameHeader, request: unknown, signal?: AbortSignal) => Promise<LcResponse> {
+  // Image sizes of the COCO export, by (path, mtime, size): an export again reads only what changed.
+  const sizes = new ImageSizeCache();
   // Label writes of a job one at a time: each appends one line and moves one example.
   const chains = new Map<string, Promise<unknown>>();
   const serial = <T>(key: string, work: () => Promise<T>): Promise<T> => {
@@ -412,7 +401,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
     return run;
   };
 
-  return async (header, request) => {
+  return async (header, request, signal) => {
     const namespace = header.namespace || 'default';
     const name = header.resourceName;
     const kind = jobs.kindOf(String(header.resourceKind).toLowerCase());
@@ -560,13 +549,18 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             if (isNotFound(error)) return '';
             throw error;
           });
-          return { status: 200, body: await cocoOf(index, text, classNames, `Dataset ${namespace}/${datasetName}`) };
+          return { status: 200, body: await cocoOf(index, text, classNames, `Dataset ${namespace}/${datasetName}`, { sizeOf: (path) => sizes.sizeOf(path), signal }) };
         }
         default:
           throw new RequestError(400, `${subject}: unknown action ${JSON.stringify((r as { action: unknown }).action)}`);
       }
     } catch (error) {
       if (error instanceof RequestError) return { status: error.status, error: error.message };
+      if (signal?.aborted) {
+        // The GM gave up (its deadline, or the browser went away): nobody reads an answer.
+        ctx.logger.info({ job: `${namespace}/${name}`, action: (request as { action?: unknown } | undefined)?.action }, 'dashboard request cancelled by the global manager');
+        return { status: 499, error: `${subject}: the request was cancelled` };
+      }
       ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'dashboard request failed');
       // The full message (it may hold paths of this host) goes to the LC's log, not to the browser.
       const code = (error as { code?: unknown }).code;
