@@ -75,8 +75,15 @@ export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' |
 
 /** What the GM asks of a job's LC for the dashboard (frame operation `request`, the job in the header). */
 export type LcRequest =
-  /** The hard examples waiting for a label (`queue`) or skipped (`skipped`), and the dataset's line count. */
-  | { action: 'hardExamples.list'; list: 'queue' | 'skipped' }
+  /**
+   * A page of the hard examples waiting for a label (`queue`) or skipped (`skipped`), newest first
+   * (`order: 'oldest'` for oldest first), of the model versions in `versions` when given (`initial`
+   * for the initial model); `offset` (default 0) and `limit` (default 60, at most 200). With the count
+   * of the whole filtered list, the counts per model version and of both lists, and the dataset's line count.
+   */
+  | { action: 'hardExamples.list'; list: 'queue' | 'skipped'; offset?: number; limit?: number; versions?: string[]; order?: 'newest' | 'oldest' }
+  /** One hard example (either list); 404 with `body.state` `evicted`, `labelled` or `gone` when it is in neither. */
+  | { action: 'hardExamples.get'; id: string }
   /** The sample file of a hard example (base64 in the response). */
   | { action: 'hardExamples.sample'; id: string }
   /**

@@ -37,6 +37,10 @@ beforeAll(async () => {
       res.writeHead(401, { 'Content-Type': 'application/json' });
       return void res.end('{"error":"the API server does not accept the token"}');
     }
+    if (req.url?.endsWith('/image')) {
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=86400, immutable' });
+      return void res.end('png');
+    }
     if (req.url?.includes('/hang/')) {
       // Never answers: the dashboard must let go of it when the browser does.
       res.once('close', () => gmGaveUp.push(req.url as string));
@@ -392,4 +396,12 @@ test('a browser that gives up on a GM request (a long COCO export) closes the re
   await expect(answer).rejects.toThrow();
   for (let i = 0; i < 200 && gmGaveUp.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
   expect(gmGaveUp).toEqual(['/dashboard/v1/jobs/incrementallearningjobs/default/hang/coco']);
+});
+
+test("a hard example's image keeps the GM's immutable caching; every other answer is no-store", async () => {
+  const cookie = await signedIn();
+  const image = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples/e1/image`, { headers: { Cookie: cookie } });
+  expect([image.status, image.headers.get('cache-control')]).toEqual([200, 'private, max-age=86400, immutable']);
+  const list = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples`, { headers: { Cookie: cookie } });
+  expect([list.status, list.headers.get('cache-control')]).toEqual([200, 'no-store']);
 });

@@ -200,4 +200,5 @@ test('the COCO export of an index of 10,000 large images reads their headers onl
   expect(await stopped).toEqual({ status: 499, error: 'IncrementalLearningJob default/dash: the request was cancelled' });
   rmSync(folder, { recursive: true });
   writeFileSync(index, 'a.png 0\n');
-});
+  // Writing 10,000 files takes a while on a busy machine: a deadline of its own.
+}, 120_000);

@@ -24,7 +24,7 @@ import { hostPath, inCheckedFolder, isUrl } from '../datasets/dataRoots.js';
 import { indexFormatOf } from '../datasets/indexReader.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
 import type { StoredObject } from '../storage/objectStore.js';
-import { BARE_IMAGE, DEFAULT_SETTLE_MS, HardExampleBudgetError } from './hardExampleStore.js';
+import { BARE_IMAGE, DEFAULT_SETTLE_MS, HardExampleBudgetError, type HardExample } from './hardExampleStore.js';
 import { isNotFound } from '../storage/files.js';
 import { imageSize, ImageSizeCache, readImageSize, type ImageSize } from './imageSize.js';
 
@@ -354,6 +354,46 @@ export async function examplesIn(dir: string): Promise<Example[]> {
   return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
 }
 
+/** An example of the hard-example store's index as the dashboard requests read it. */
+const exampleOf = (e: HardExample): Example => ({ id: e.id, path: e.path, time: e.time, modelVersion: e.modelVersion, result: e.result });
+
+/** An example as the pages get it. */
+const viewOf = (e: Example) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp|bmp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) });
+
+/** The page size of a hard-example list when none is asked, and the largest one. */
+export const DEFAULT_PAGE = 60;
+export const MAX_PAGE = 200;
+
+/**
+ * A page of `examples` (oldest first, as read): newest first unless `order` is `oldest`, of the model
+ * versions in `versions` (`initial` for none), from `offset`, at most `limit` (see {@link MAX_PAGE}); with
+ * the count of the whole filtered list (`total`) and the count of each model version in the whole list.
+ */
+export function pageOf(subject: string, examples: readonly Example[], query: { offset?: unknown; limit?: unknown; versions?: unknown; order?: unknown }): { examples: Example[]; total: number; offset: number; limit: number; versions: Record<string, number> } {
+  const intOf = (field: string, value: unknown, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new RequestError(400, `${subject}: ${field} ${JSON.stringify(value)} is not an integer from ${min} to ${max}`);
+    return value;
+  };
+  const offset = intOf('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = intOf('limit', query.limit, DEFAULT_PAGE, 1, MAX_PAGE);
+  if (query.order !== undefined && query.order !== 'newest' && query.order !== 'oldest') throw new RequestError(400, `${subject}: order ${JSON.stringify(query.order)} is not newest or oldest`);
+  if (query.versions !== undefined && (!Array.isArray(query.versions) || !query.versions.every((v) => typeof v === 'string'))) throw new RequestError(400, `${subject}: versions ${quoted(query.versions)} is not a list of model versions`);
+  const versionOf = (e: Example) => e.modelVersion ?? 'initial';
+  const versions: Record<string, number> = {};
+  for (const e of examples) versions[versionOf(e)] = (versions[versionOf(e)] ?? 0) + 1;
+  const wanted = query.versions ? new Set(query.versions as string[]) : undefined;
+  const filtered = wanted ? examples.filter((e) => wanted.has(versionOf(e))) : [...examples];
+  const ordered = query.order === 'oldest' ? filtered : filtered.reverse();
+  return { examples: ordered.slice(offset, offset + limit), total: filtered.length, offset, limit, versions };
+}
+
+/** Whether a labelled copy of example `id` is in `dir` (the `labelled/` folder beside the dataset index). */
+async function labelledCopy(dir: string, id: string): Promise<boolean> {
+  for (const ext of SAMPLE_EXTENSIONS) if (await fileStat(join(dir, `${id}.${ext}`))) return true;
+  return false;
+}
+
 async function countLines(path: string): Promise<number> {
   try {
     const text = await readFile(path, 'utf8');
@@ -435,14 +475,40 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
       switch (r.action) {
         case 'hardExamples.list': {
           const list = r.list === 'skipped' ? 'skipped' : 'queue';
-          const [queue, skipped] = await Promise.all([examplesIn(heDir), examplesIn(skippedDir)]);
-          const shown = list === 'queue' ? queue : skipped;
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          // The queue from the store's index in memory (reading 10,000 meta files took seconds), else the folder.
+          const [queue, skipped] = await Promise.all([store ? store.list().map(exampleOf) : examplesIn(heDir), examplesIn(skippedDir)]);
+          const page = pageOf(`${subject}: hard examples`, list === 'queue' ? queue : skipped, r);
           return {
             status: 200,
             body: {
-              examples: shown.map((e) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp|bmp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) })),
+              ...page,
+              examples: page.examples.map(viewOf),
               counts: { queue: queue.length, skipped: skipped.length },
               // What the job's labels are (boxes or a class), so the labelling page offers those.
+              ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath), labels: await shapeOf(indexPath) } } : {}),
+            },
+          };
+        }
+        case 'hardExamples.get': {
+          const id = needId(r.id);
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          const queued = await readExample(heDir, id);
+          const found = queued ?? (await readExample(skippedDir, id));
+          if (!found) {
+            // Why it is not there: the budget evicted it, it was labelled (its copy beside the index), or nothing is known.
+            const labelled = indexPath ? await labelledCopy(join(dirname(indexPath), LABELLED_DIR), id) : false;
+            const state = store?.wasEvicted(id) ? 'evicted' : labelled ? 'labelled' : 'gone';
+            const why = { evicted: 'the hard-example budget of the local controller evicted it (the oldest examples go first)', labelled: 'it was labelled (its line is in the dataset index)', gone: 'it is in neither the queue nor the skipped list (labelled, evicted before the local controller last started, or never there)' }[state];
+            return { status: 404, error: `${subject}: hard example ${id}: ${why}`, body: { state } };
+          }
+          const [queue, skippedCount] = await Promise.all([store ? store.count : examplesIn(heDir).then((l) => l.length), examplesIn(skippedDir).then((l) => l.length)]);
+          return {
+            status: 200,
+            body: {
+              example: viewOf(found),
+              list: queued ? 'queue' : 'skipped',
+              counts: { queue, skipped: skippedCount },
               ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath), labels: await shapeOf(indexPath) } } : {}),
             },
           };
