@@ -249,6 +249,9 @@ test('labelling: a class chosen (mouse) and the answer accepted (touch) on the c
   // 1. Mouse, on the classifier: the other class than the model's, chosen and saved. Class labels only: no box tools.
   await desktop.getByTestId('label-link').first().click();
   await desktop.getByTestId('label-canvas').waitFor();
+  // The image fits the window (at 1280x800 it was taller than the viewport).
+  const fitted = await desktop.locator('.canvas img').boundingBox();
+  expect(fitted && fitted.y + fitted.height).toBeLessThanOrEqual(DESKTOP.viewport.height);
   expect(await desktop.getByTestId('label-shape').getAttribute('data-shape')).toBe('class');
   expect(await desktop.getByTestId('use-boxes').count()).toBe(0);
   const predicted = await desktop.locator('.classes button.on').getAttribute('data-testid');

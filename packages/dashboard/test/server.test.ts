@@ -405,3 +405,43 @@ test("a hard example's image keeps the GM's immutable caching; every other answe
   const list = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples`, { headers: { Cookie: cookie } });
   expect([list.status, list.headers.get('cache-control')]).toEqual([200, 'no-store']);
 });
+
+test("a job's page gets the events of the job's pods too (Started, NodeRestart...), also those listed before their pod; not another pod's", async () => {
+  const admin = new KubeConfig();
+  admin.loadFromString(api.kubeconfig());
+  const core = admin.makeApiClient(CoreV1Api);
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  await admin
+    .makeApiClient(ApiextensionsV1Api)
+    .createCustomResourceDefinition({
+      body: {
+        metadata: { name: 'incrementallearningjobs.sedna.io' },
+        spec: { group: 'sedna.io', scope: 'Namespaced', names: { plural: 'incrementallearningjobs', singular: 'incrementallearningjob', kind: 'IncrementalLearningJob' }, versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }] },
+      },
+    })
+    .catch(() => undefined); // made by an earlier test
+  await custom.createNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', body: { apiVersion: 'sedna.io/v1alpha1', kind: 'IncrementalLearningJob', metadata: { name: 'evjob' }, spec: {} } });
+  const event = (name: string, kind: string, object: string, reason: string) =>
+    core.createNamespacedEvent({ namespace: 'default', body: { metadata: { name }, involvedObject: { kind, name: object, namespace: 'default' }, reason, message: `${reason} ${object}`, type: 'Normal' } });
+  // Its pod's event before the pod exists (the events list may come before the pods list).
+  await event('e-early', 'Pod', 'evjob-train-1', 'Scheduled');
+  await event('e-job', 'IncrementalLearningJob', 'evjob', 'RoundStarted');
+  await event('e-stranger', 'Pod', 'stranger', 'Unrelated');
+  const cookie = await signedIn();
+  const controller = new AbortController();
+  const res = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/default/evjob`, { headers: { Cookie: cookie }, signal: controller.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while (!text.includes('event: synced')) text += new TextDecoder().decode((await reader.read()).value);
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'evjob-train-1', labels: { 'incrementallearningjob.sedna.io/name': 'evjob' } }, spec: { containers: [{ name: 'train', image: 'x' }] } } });
+  await event('e-late', 'Pod', 'evjob-train-1', 'Started');
+  const reasons = () =>
+    text
+      .split('\n\n')
+      .filter((e) => e.startsWith('event: event'))
+      .map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { object: { reason: string } }).object.reason);
+  const deadline = Date.now() + 20_000;
+  while (!reasons().includes('Started') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  expect(new Set(reasons())).toEqual(new Set(['RoundStarted', 'Scheduled', 'Started']));
+});

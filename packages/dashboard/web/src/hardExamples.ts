@@ -96,6 +96,20 @@ export function normalizeBox(b: LabelBox, width: number, height: number): LabelB
   return { x1: clampX(Math.min(b.x1, b.x2)), y1: clampY(Math.min(b.y1, b.y2)), x2: clampX(Math.max(b.x1, b.x2)), y2: clampY(Math.max(b.y1, b.y2)), cls: b.cls };
 }
 
+/**
+ * A box moved by (dx, dy) and kept inside the image: a box dragged past an edge stops at it (one
+ * dragged off the image was clamped to nothing and then dropped without a word).
+ */
+export function moveInside(b: LabelBox, dx: number, dy: number, width: number, height: number): LabelBox {
+  const x1 = Math.min(b.x1, b.x2);
+  const x2 = Math.max(b.x1, b.x2);
+  const y1 = Math.min(b.y1, b.y2);
+  const y2 = Math.max(b.y1, b.y2);
+  const mx = Math.min(Math.max(dx, -x1), width - x2);
+  const my = Math.min(Math.max(dy, -y1), height - y2);
+  return { x1: x1 + mx, y1: y1 + my, x2: x2 + mx, y2: y2 + my, cls: b.cls };
+}
+
 /** The class names of a job (annotation `sedna.io/class-names`, e.g. `helmet,head`), else undefined. */
 export function classNamesOf(annotations: Record<string, string> | undefined): string[] | undefined {
   const raw = annotations?.['sedna.io/class-names'];

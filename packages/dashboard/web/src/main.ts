@@ -7,24 +7,12 @@ import { render, type ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { drawMetrics } from './chart.js';
-import { classNamesOf, galleryQuery, labelBoxesOf, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleOne, type HardExampleView, type LabelBox, type LabelShapeView, type MissingState } from './hardExamples.js';
-import { age, currentOf, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
+import { classNamesOf, galleryQuery, labelBoxesOf, moveInside, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleOne, type HardExampleView, type LabelBox, type LabelShapeView, type MissingState } from './hardExamples.js';
+import { age, currentOf, stripAnsi, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
 import { follow, jobKey, type KubeObject, type LiveState } from './live.js';
 import { apiFetch, checkSession } from './session.js';
+import { parseRoute, type Route } from './routes.js';
 import './styles.css';
-
-type Route = { page: 'jobs' } | { page: 'job'; key: string } | { page: 'examples'; key: string } | { page: 'label'; key: string; id: string };
-
-function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'jobs' && parts.length >= 4) {
-    const key = parts.slice(1, 4).join('/');
-    if (parts[4] === 'hard-examples') return { page: 'examples', key };
-    if (parts[4] === 'label' && parts[5]) return { page: 'label', key, id: parts[5] };
-    return { page: 'job', key };
-  }
-  return { page: 'jobs' };
-}
 
 function useRoute(): Route {
   const [route, setRoute] = useState(parseRoute(location.hash));
@@ -68,9 +56,9 @@ function Layout({ title, children, live }: { title: string; children: ComponentC
 
 function servingOf(job: Job): string {
   const l = lineageOf(job);
-  if (l.serving) return `round ${l.serving.trainedIn}${l.serving.round !== l.serving.trainedIn ? ` (deployed in ${l.serving.round})` : ''}`;
+  if (l.serving) return `${l.serving.trainedIn === 0 ? 'the initial model' : `round ${l.serving.trainedIn}`}${l.serving.round !== l.serving.trainedIn ? ` (deployed in ${l.serving.round})` : ''}`;
   if (job.status?.servingIndex) return `index of round ${job.status.servingIndex.round}`;
-  return 'initial';
+  return 'the initial model';
 }
 
 function JobsPage() {
@@ -107,7 +95,7 @@ function WorkerLog({ pod, namespace }: { pod: string; namespace: string }) {
     // Fetched once when a failure is shown.
     void apiFetch(`/api/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/log?tailLines=15`)
       .then((r) => r.json() as Promise<{ log?: string; error?: string }>)
-      .then((b) => setText(b.log ?? b.error ?? ''))
+      .then((b) => setText(stripAnsi(b.log ?? b.error ?? '')))
       .catch((e: unknown) => setText(String(e)));
   }, [pod, namespace]);
   return html`<details class="log" open><summary>last log lines of ${pod}</summary><pre>${text ?? '…'}</pre></details>`;
@@ -123,7 +111,7 @@ function Timeline({ rounds, namespace }: { rounds: Round[]; namespace: string })
             (s) => html`<li class=${`stage ${s.failed ? 'failed' : ''} ${s.last}`} data-stage=${s.stage}>
               <div class="stage-head"><strong>${s.stage}</strong> <span class="state">${s.last}</span> <span class="dur">${duration(s.durationMs)}</span></div>
               <div class="steps">${s.steps.map((st) => html`<span class="step" title=${st.message ?? ''}>${st.type}${st.reason ? html`: <em data-testid="reason">${st.reason}</em>` : ''}</span>`)}</div>
-              ${s.steps.filter((st) => st.type === 'Failed').map((st) => html`<p class="failure">${st.reason}: ${st.message}</p>`)}
+              ${s.steps.filter((st) => st.type === 'Failed').map((st) => html`<p class="failure">${st.reason}: ${stripAnsi(st.message ?? '')}</p>`)}
               ${s.failed && s.workers.length > 0 ? html`<${WorkerLog} pod=${s.workers.at(-1)} namespace=${namespace} />` : null}
             </li>`,
           )}
@@ -183,8 +171,8 @@ function JobPage({ jobKeyValue }: { jobKeyValue: string }) {
         <ul class="decisions" data-testid="decisions">${[...decisions].reverse().map((d) => html`<li><strong>Round ${d.round}: ${d.decision}</strong> <span class="wrap">${d.reason ?? ''}</span></li>`)}</ul>
         <h2>Model lineage</h2>
         <div data-testid="lineage">
-          <p>Serving: ${lineage.serving ? html`<strong>the model of round ${lineage.serving.trainedIn}</strong> <span class="wrap">${lineage.serving.url ?? ''}</span>` : 'the initial model'}</p>
-          <ul>${lineage.served.map((s) => html`<li>${s.decision === 'Initial' ? 'from the start: the initial model' : `round ${s.round}: ${s.decision === 'Rollback' ? 'rolled back to' : 'deployed'} the model of round ${s.trainedIn}`}</li>`)}</ul>
+          <p>Serving: ${lineage.serving ? html`<strong>${lineage.serving.trainedIn === 0 ? 'the initial model' : `the model of round ${lineage.serving.trainedIn}`}</strong> <span class="wrap">${lineage.serving.url ?? ''}</span>` : 'the initial model'}</p>
+          <ul>${lineage.served.map((s) => html`<li>${s.decision === 'Initial' ? 'from the start: the initial model' : `round ${s.round}: ${s.decision === 'Rollback' ? 'rolled back to' : 'deployed'} ${s.trainedIn === 0 ? 'the initial model' : `the model of round ${s.trainedIn}`}`}</li>`)}</ul>
           ${lineage.keptOut.length > 0 ? html`<p>Kept out: ${lineage.keptOut.map((k) => html`<span class="badge Keep" title=${k.reason ?? ''}>round ${k.round}</span> `)}</p>` : null}
         </div>
       </section>
@@ -487,7 +475,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
     const dx = p.x - d.x0;
     const dy = p.y - d.y0;
     const o = d.orig;
-    const b = d.mode === 'move' ? { ...o, x1: o.x1 + dx, x2: o.x2 + dx, y1: o.y1 + dy, y2: o.y2 + dy } : d.mode === 'resize' ? { ...o, x2: o.x2 + dx, y2: o.y2 + dy } : { ...o, x2: p.x, y2: p.y };
+    const b = d.mode === 'move' ? (size ? moveInside(o, dx, dy, size.w, size.h) : o) : d.mode === 'resize' ? { ...o, x2: o.x2 + dx, y2: o.y2 + dy } : { ...o, x2: p.x, y2: p.y };
     setBoxes((all) => all.map((x, i) => (i === d.index ? b : x)));
   };
   const up = () => {
@@ -507,7 +495,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
         <p><a class="button" href=${gallery}>Back to the hard examples</a></p></div>`
     : !example ? html`<p class="empty">Loading…</p>` : html`
     <div class="labeller">
-      <div class="canvas">
+      <div class="canvas" style=${size ? `aspect-ratio: ${size.w} / ${size.h}; width: min(100%, calc((100vh - 10rem) * ${size.w / size.h}))` : ''}>
         <img src=${`${base}/hard-examples/${encodeURIComponent(id)}/image`} alt=${id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
         ${size ? html`<svg ref=${svg} data-testid="label-canvas" class=${shape === 'class' ? 'overlay' : 'overlay editable'} viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${shape === 'class' ? undefined : down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
           ${boxes.map((b, i) => {
@@ -546,6 +534,9 @@ function App() {
   if (route.page === 'job') return html`<${JobPage} key=${key} jobKeyValue=${key} />`;
   if (route.page === 'examples') return html`<${ExamplesPage} key=${key} jobKeyValue=${key} />`;
   if (route.page === 'label') return html`<${LabelPage} key=${`${key}/${route.id}`} jobKeyValue=${key} id=${route.id} />`;
+  if (route.page === 'unknown') {
+    return html`<${Layout} title="No such page"><p class="error" role="alert" data-testid="unknown-route">No page at #/${route.route}: ${route.why}.</p><p><a href="#/">the jobs</a></p></${Layout}>`;
+  }
   return html`<${JobsPage} />`;
 }
 
