@@ -227,11 +227,19 @@ test('labelling: a class chosen (mouse) and the answer accepted (touch) on the c
   expect(versions).toContain('initial');
   for (const v of versions) {
     await desktop.getByTestId('filter-round').selectOption(v);
+    // The GM filters (a page at a time): the gallery of this filter, loaded.
+    await desktop.locator(`[data-testid="gallery"][data-filter="${v}||queue"][data-state="ready"]`).waitFor();
     const { versions: shown, shown: count } = await gallerySnapshot(desktop);
     expect(new Set(shown)).toEqual(new Set([v]));
     expect(count).toBe(`${shown.length} shown`);
   }
   await desktop.getByTestId('filter-round').selectOption('');
+  await desktop.locator('[data-testid="gallery"][data-filter="||queue"][data-state="ready"]').waitFor();
+  // An example that is not there (labelled, evicted or unknown): the label page says so and leads back.
+  await visit(desktop, `${jobPath}/label/never-there`);
+  expect(await desktop.getByTestId('label-missing').getAttribute('data-state')).toBe('gone');
+  await desktop.getByTestId('label-missing').getByRole('link').click();
+  await desktop.locator('[data-testid="gallery"][data-state="ready"]').waitFor();
   const before = indexLines().length;
   expect(await desktop.getByTestId('dataset-count').textContent()).toBe(String(before));
   expect(await scrollsHorizontally(desktop)).toBe(false);
@@ -241,6 +249,9 @@ test('labelling: a class chosen (mouse) and the answer accepted (touch) on the c
   // 1. Mouse, on the classifier: the other class than the model's, chosen and saved. Class labels only: no box tools.
   await desktop.getByTestId('label-link').first().click();
   await desktop.getByTestId('label-canvas').waitFor();
+  // The image fits the window (at 1280x800 it was taller than the viewport).
+  const fitted = await desktop.locator('.canvas img').boundingBox();
+  expect(fitted && fitted.y + fitted.height).toBeLessThanOrEqual(DESKTOP.viewport.height);
   expect(await desktop.getByTestId('label-shape').getAttribute('data-shape')).toBe('class');
   expect(await desktop.getByTestId('use-boxes').count()).toBe(0);
   const predicted = await desktop.locator('.classes button.on').getAttribute('data-testid');

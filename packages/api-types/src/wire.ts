@@ -68,13 +68,22 @@ export interface WorkerReportReply {
  * Operations of a GM-LC frame. `ack` and `hello` are ours; original peers never send them. `request`
  * (GM to LC) and `response` (LC to GM, same `messageId`) are ours too, for the dashboard's hard examples
  * and labels: a peer that does not know them ignores them, and the GM's request then times out.
+ * `cancel` (GM to LC, the `messageId` of a request) says the GM no longer waits for that request's
+ * response (its deadline passed, or the browser went away): the LC stops its work.
  */
-export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' | 'hello' | 'request' | 'response';
+export type FrameOperation = 'insert' | 'update' | 'delete' | 'status' | 'ack' | 'hello' | 'request' | 'response' | 'cancel';
 
 /** What the GM asks of a job's LC for the dashboard (frame operation `request`, the job in the header). */
 export type LcRequest =
-  /** The hard examples waiting for a label (`queue`) or skipped (`skipped`), and the dataset's line count. */
-  | { action: 'hardExamples.list'; list: 'queue' | 'skipped' }
+  /**
+   * A page of the hard examples waiting for a label (`queue`) or skipped (`skipped`), newest first
+   * (`order: 'oldest'` for oldest first), of the model versions in `versions` when given (`initial`
+   * for the initial model); `offset` (default 0) and `limit` (default 60, at most 200). With the count
+   * of the whole filtered list, the counts per model version and of both lists, and the dataset's line count.
+   */
+  | { action: 'hardExamples.list'; list: 'queue' | 'skipped'; offset?: number; limit?: number; versions?: string[]; order?: 'newest' | 'oldest' }
+  /** One hard example (either list); 404 with `body.state` `evicted`, `labelled` or `gone` when it is in neither. */
+  | { action: 'hardExamples.get'; id: string }
   /** The sample file of a hard example (base64 in the response). */
   | { action: 'hardExamples.sample'; id: string }
   /**

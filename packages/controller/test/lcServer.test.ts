@@ -335,3 +335,26 @@ test('a request fails with UNAVAILABLE when the LC is not connected, goes away, 
   lc.close();
   await expect(pending).rejects.toMatchObject({ code: 'UNAVAILABLE', message: `the local controller of node ${NODE} went away before it answered` });
 });
+
+test('the GM tells the LC to stop a request it no longer waits for: past its deadline, or when the client went away (a cancel frame of its messageId)', async () => {
+  const lc = await connect();
+  lc.hello();
+  await lc.until((r) => r.some((f) => f.header.operation === 'hello'));
+  const job = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'tray' };
+  await expect(harness.server.request(NODE, job, { action: 'dataset.coco' }, 200)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  const gone = new AbortController();
+  const pending = harness.server.request(NODE, job, { action: 'dataset.coco' }, 10_000, gone.signal);
+  await lc.until((r) => r.filter((f) => f.header.operation === 'request').length === 2);
+  gone.abort();
+  await expect(pending).rejects.toMatchObject({ code: 'UNAVAILABLE', message: `dataset.coco on node ${NODE}: cancelled (the client went away)` });
+  await lc.until((r) => r.filter((f) => f.header.operation === 'cancel').length === 2);
+  const ids = (operation: string) => lc.frames(operation).map((f) => f.header.messageId);
+  expect(ids('cancel')).toEqual(ids('request'));
+  // A response after the cancel is not taken; a request answered in time is never cancelled.
+  lc.send({ ...job, operation: 'response', messageId: ids('request')[1] as string }, { status: 200, body: {} });
+  const answered = harness.server.request(NODE, job, { action: 'hardExamples.list', list: 'queue' }, 10_000, new AbortController().signal);
+  await lc.until((r) => r.filter((f) => f.header.operation === 'request').length === 3);
+  lc.send({ ...job, operation: 'response', messageId: ids('request')[2] as string }, { status: 200, body: { examples: [] } });
+  await expect(answered).resolves.toEqual({ status: 200, body: { examples: [] } });
+  expect(lc.frames('cancel')).toHaveLength(2);
+});

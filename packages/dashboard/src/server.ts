@@ -237,13 +237,19 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       }
       res.writeHead(answer.statusCode ?? 502, {
         'Content-Type': answer.headers['content-type'] ?? 'application/octet-stream',
-        'Cache-Control': 'no-store',
+        // A hard example's image is immutable (its id names one sample) and the user's: the GM says so.
+        'Cache-Control': answer.statusCode === 200 && /^private,/.test(answer.headers['cache-control'] ?? '') ? (answer.headers['cache-control'] as string) : 'no-store',
         ...(answer.headers['content-disposition'] ? { 'Content-Disposition': answer.headers['content-disposition'] } : {}),
         ...SECURITY_HEADERS,
       });
       answer.pipe(res);
     });
+    // The browser went away (a COCO export it gave up on): the GM then tells the LC to stop.
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     upstream.on('error', (error) => {
+      if (res.destroyed) return;
       if (!res.headersSent) sendJson(res, 502, { error: `the global manager at ${options.gmUrl} did not answer: ${error.message}` });
       else res.destroy();
     });

@@ -58,6 +58,8 @@ export interface Stream {
   labelSelector?: string;
   fieldSelector?: string;
   filter?: (o: Obj) => boolean;
+  /** Called with each object of this watch before it is filtered and sent (the pods of a job, for its events). */
+  observe?: (o: Obj) => void;
 }
 
 /**
@@ -77,6 +79,8 @@ export function streams(api: UserApi, scope: WatchScope): Stream[] {
   }
   const fieldSelector = `metadata.name=${job.name}`;
   const labelSelector = `${kind.lower}.sedna.io/name=${job.name}`;
+  // The job's pods (seen by the pod watch, kept when they go: their events stay worth showing).
+  const pods = new Set<string>();
   return [
     {
       name: 'job',
@@ -89,12 +93,18 @@ export function streams(api: UserApi, scope: WatchScope): Stream[] {
       path: `/api/v1/namespaces/${job.namespace}/pods`,
       labelSelector,
       list: async () => (await api.core.listNamespacedPod({ namespace: job.namespace, labelSelector })) as KubernetesListObject<Obj>,
+      observe: (o) => void (o.metadata?.name && pods.add(o.metadata.name)),
     },
     {
       name: 'event',
       path: `/api/v1/namespaces/${job.namespace}/events`,
       list: async () => (await api.core.listNamespacedEvent({ namespace: job.namespace })) as KubernetesListObject<Obj>,
-      filter: (o) => (o as { involvedObject?: { name?: string } }).involvedObject?.name === job.name,
+      // The job's own events, and its pods' (Scheduled, Started, NodeRestart...).
+      filter: (o) => {
+        const involved = (o as { involvedObject?: { kind?: string; name?: string } }).involvedObject;
+        if (!involved?.name) return false;
+        return involved.kind === 'Pod' ? pods.has(involved.name) : involved.name === job.name && (!involved.kind || involved.kind === kind.kind);
+      },
     },
   ];
 }
@@ -117,12 +127,28 @@ export function relayWatches(api: UserApi, scopes: WatchScope | readonly WatchSc
   function relayScope(scope: WatchScope): void {
     const named = scopeName(scope);
     const starts: Promise<unknown>[] = [];
-    for (const stream of streams(api, scope)) {
-      const informer: Informer<Obj> = new ListWatch<Obj>(stream.path, new Watch(api.kubeConfig), stream.list, false, stream.labelSelector, stream.fieldSelector);
+    const scopeStreams = streams(api, scope);
+    const byName = new Map<string, ListWatch<Obj>>();
+    const seenPods = new Set<string>();
+    for (const stream of scopeStreams) {
+      const informer = new ListWatch<Obj>(stream.path, new Watch(api.kubeConfig), stream.list, false, stream.labelSelector, stream.fieldSelector);
+      byName.set(stream.name, informer);
       let failures = 0;
       const forward = (type: string) => (o: Obj) => {
         failures = 0;
+        const known = stream.name === 'pod' && o.metadata?.name ? seenPods.has(o.metadata.name) : true;
+        stream.observe?.(o);
         if (!closed && (!stream.filter || stream.filter(o))) send(res, stream.name, { scope: named, type, object: o });
+        if (!known && o.metadata?.name) {
+          // A pod seen for the first time: its events listed before it came are sent now.
+          seenPods.add(o.metadata.name);
+          const events = byName.get('event');
+          const eventStream = scopeStreams.find((x) => x.name === 'event');
+          for (const e of events?.list() ?? []) {
+            const involved = (e as { involvedObject?: { kind?: string; name?: string } }).involvedObject;
+            if (!closed && involved?.kind === 'Pod' && involved.name === o.metadata.name && eventStream?.filter?.(e)) send(res, 'event', { scope: named, type: 'ADDED', object: e });
+          }
+        }
       };
       informer.on('add', forward('ADDED'));
       informer.on('update', forward('MODIFIED'));

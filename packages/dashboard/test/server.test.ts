@@ -21,6 +21,7 @@ let dashboard: RunningDashboard;
 let gm: Server;
 const gmPaths: string[] = [];
 const gmBodies: number[] = [];
+const gmGaveUp: string[] = [];
 const logged: string[] = [];
 
 beforeAll(async () => {
@@ -35,6 +36,15 @@ beforeAll(async () => {
       // As the GM answers when the TokenReview says no.
       res.writeHead(401, { 'Content-Type': 'application/json' });
       return void res.end('{"error":"the API server does not accept the token"}');
+    }
+    if (req.url?.endsWith('/image')) {
+      res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'private, max-age=86400, immutable' });
+      return void res.end('png');
+    }
+    if (req.url?.includes('/hang/')) {
+      // Never answers: the dashboard must let go of it when the browser does.
+      res.once('close', () => gmGaveUp.push(req.url as string));
+      return;
     }
     let size = 0;
     req.on('data', (chunk: Buffer) => (size += chunk.length));
@@ -374,4 +384,64 @@ test('an address that fails to sign in too often waits (429, Retry-After); a bad
   } finally {
     await strict.close();
   }
+});
+
+test('a browser that gives up on a GM request (a long COCO export) closes the request to the GM, which then cancels the LC work', async () => {
+  const cookie = await signedIn();
+  const gone = new AbortController();
+  const answer = fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/hang/coco`, { headers: { Cookie: cookie }, signal: gone.signal });
+  for (let i = 0; i < 200 && !gmPaths.some((p) => p.includes('/hang/')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(gmGaveUp).toEqual([]);
+  gone.abort();
+  await expect(answer).rejects.toThrow();
+  for (let i = 0; i < 200 && gmGaveUp.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(gmGaveUp).toEqual(['/dashboard/v1/jobs/incrementallearningjobs/default/hang/coco']);
+});
+
+test("a hard example's image keeps the GM's immutable caching; every other answer is no-store", async () => {
+  const cookie = await signedIn();
+  const image = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples/e1/image`, { headers: { Cookie: cookie } });
+  expect([image.status, image.headers.get('cache-control')]).toEqual([200, 'private, max-age=86400, immutable']);
+  const list = await fetch(`${dashboard.url}/api/gm/jobs/incrementallearningjobs/default/j/hard-examples`, { headers: { Cookie: cookie } });
+  expect([list.status, list.headers.get('cache-control')]).toEqual([200, 'no-store']);
+});
+
+test("a job's page gets the events of the job's pods too (Started, NodeRestart...), also those listed before their pod; not another pod's", async () => {
+  const admin = new KubeConfig();
+  admin.loadFromString(api.kubeconfig());
+  const core = admin.makeApiClient(CoreV1Api);
+  const custom = admin.makeApiClient(CustomObjectsApi);
+  await admin
+    .makeApiClient(ApiextensionsV1Api)
+    .createCustomResourceDefinition({
+      body: {
+        metadata: { name: 'incrementallearningjobs.sedna.io' },
+        spec: { group: 'sedna.io', scope: 'Namespaced', names: { plural: 'incrementallearningjobs', singular: 'incrementallearningjob', kind: 'IncrementalLearningJob' }, versions: [{ name: 'v1alpha1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', x_kubernetes_preserve_unknown_fields: true } } }] },
+      },
+    })
+    .catch(() => undefined); // made by an earlier test
+  await custom.createNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace: 'default', plural: 'incrementallearningjobs', body: { apiVersion: 'sedna.io/v1alpha1', kind: 'IncrementalLearningJob', metadata: { name: 'evjob' }, spec: {} } });
+  const event = (name: string, kind: string, object: string, reason: string) =>
+    core.createNamespacedEvent({ namespace: 'default', body: { metadata: { name }, involvedObject: { kind, name: object, namespace: 'default' }, reason, message: `${reason} ${object}`, type: 'Normal' } });
+  // Its pod's event before the pod exists (the events list may come before the pods list).
+  await event('e-early', 'Pod', 'evjob-train-1', 'Scheduled');
+  await event('e-job', 'IncrementalLearningJob', 'evjob', 'RoundStarted');
+  await event('e-stranger', 'Pod', 'stranger', 'Unrelated');
+  const cookie = await signedIn();
+  const controller = new AbortController();
+  const res = await fetch(`${dashboard.url}/api/watch?job=incrementallearningjobs/default/evjob`, { headers: { Cookie: cookie }, signal: controller.signal });
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while (!text.includes('event: synced')) text += new TextDecoder().decode((await reader.read()).value);
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'evjob-train-1', labels: { 'incrementallearningjob.sedna.io/name': 'evjob' } }, spec: { containers: [{ name: 'train', image: 'x' }] } } });
+  await event('e-late', 'Pod', 'evjob-train-1', 'Started');
+  const reasons = () =>
+    text
+      .split('\n\n')
+      .filter((e) => e.startsWith('event: event'))
+      .map((e) => (JSON.parse(e.slice(e.indexOf('data: ') + 6)) as { object: { reason: string } }).object.reason);
+  const deadline = Date.now() + 20_000;
+  while (!reasons().includes('Started') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  expect(new Set(reasons())).toEqual(new Set(['RoundStarted', 'Scheduled', 'Started']));
 });

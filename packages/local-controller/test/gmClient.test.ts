@@ -76,6 +76,12 @@ describe('GmClient downstream', () => {
         async onAck(message) {
           log.push(`ack ${message?.id}`);
         },
+        async onRequest(header, _request, signal) {
+          log.push(`request ${header.messageId}`);
+          await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+          log.push(`aborted ${header.messageId}: ${(signal.reason as Error).message}`);
+          return { status: 499 };
+        },
       },
     });
     client.start();
@@ -105,6 +111,18 @@ describe('GmClient downstream', () => {
     release('a@1');
     await waitFor(() => log.includes('end a@3'), 'a@3 applied');
     expect(entries('a')).toEqual(['start a@1', 'end a@1', 'start a@3', 'end a@3']);
+  });
+
+  test("a request's work is aborted by the GM's cancel frame of its messageId, and every request's when the connection goes", async () => {
+    const job = { namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'tray' };
+    gm.sendFrame({ header: { ...job, operation: 'request', messageId: 'r1' }, content: encodeFrameContent({ action: 'dataset.coco' }) });
+    gm.sendFrame({ header: { ...job, operation: 'request', messageId: 'r2' }, content: encodeFrameContent({ action: 'dataset.coco' }) });
+    await waitFor(() => log.includes('request r2'), 'both requests being answered');
+    gm.sendFrame({ header: { ...job, operation: 'cancel', messageId: 'r1' }, content: encodeFrameContent({}) });
+    await waitFor(() => log.includes('aborted r1: the global manager cancelled the request'), 'r1 aborted');
+    expect(log).not.toContain('aborted r2: the global manager cancelled the request');
+    gm.drop();
+    await waitFor(() => log.includes('aborted r2: the connection to the global manager closed'), 'r2 aborted with the connection');
   });
 
   test('a delete waiting behind an insert is never dropped, and what follows it comes after it', async () => {

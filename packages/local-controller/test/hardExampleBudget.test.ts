@@ -112,3 +112,31 @@ test('an example being labelled is not evicted while it is held; skipped example
   expect(queue()).toHaveLength(3);
   expect(files(join(heDir, 'skipped'))).toEqual([`${skipped}.png`]);
 });
+
+test('the list is served a page at a time, newest first, filtered by model version with counts of the whole list; one example is served alone, and one that is not there says whether it was evicted, labelled or is gone', async () => {
+  for (const n of [1, 2, 3]) example(heDir, n);
+  await store.rescan();
+  // The count budget (3) evicts the oldest when a fourth comes.
+  example(heDir, 4);
+  await store.rescan();
+  const evicted = `${1700000000000 + 1000}-000001`;
+  expect(queue()).not.toContain(evicted);
+  const ids = [4, 3, 2].map((n) => `${1700000000000 + n * 1000}-00000${n}`);
+  const page = await answer(header, { action: 'hardExamples.list', list: 'queue', limit: 2 });
+  expect(page.body).toMatchObject({ total: 3, offset: 0, limit: 2, versions: { '1': 3 }, counts: { queue: 3, skipped: 0 } });
+  expect((page.body as { examples: Array<{ id: string }> }).examples.map((e) => e.id)).toEqual(ids.slice(0, 2));
+  const rest = await answer(header, { action: 'hardExamples.list', list: 'queue', limit: 2, offset: 2 });
+  expect((rest.body as { examples: Array<{ id: string }> }).examples.map((e) => e.id)).toEqual(ids.slice(2));
+  const none = await answer(header, { action: 'hardExamples.list', list: 'queue', versions: ['initial'] });
+  expect(none.body).toMatchObject({ examples: [], total: 0, versions: { '1': 3 } });
+  const tooMany = await answer(header, { action: 'hardExamples.list', list: 'queue', limit: 201 });
+  expect([tooMany.status, tooMany.error]).toEqual([400, 'IncrementalLearningJob default/dash: hard examples: limit 201 is not an integer from 1 to 200']);
+
+  const one = await answer(header, { action: 'hardExamples.get', id: ids[0] });
+  expect(one.body).toMatchObject({ example: { id: ids[0], modelVersion: '1', image: true, round: 1 }, list: 'queue', counts: { queue: 3, skipped: 0 }, dataset: { labels: { shape: 'class' } } });
+  const gone = await answer(header, { action: 'hardExamples.get', id: evicted });
+  expect([gone.status, gone.body, gone.error]).toEqual([404, { state: 'evicted' }, `IncrementalLearningJob default/dash: hard example ${evicted}: the hard-example budget of the local controller evicted it (the oldest examples go first)`]);
+  expect((await answer(header, { action: 'hardExamples.label', id: ids[0], label: '0' })).status).toBe(200);
+  expect((await answer(header, { action: 'hardExamples.get', id: ids[0] })).body).toEqual({ state: 'labelled' });
+  expect((await answer(header, { action: 'hardExamples.get', id: 'never-there' })).body).toEqual({ state: 'gone' });
+});

@@ -164,3 +164,41 @@ test("the original library's hard examples ({n}.jpeg, no meta file) are listed, 
   expect(await listed('queue')).toEqual([]);
   rmSync(join(heDir, '8.jpeg'));
 });
+
+test('the COCO export of an index of 10,000 large images reads their headers only, is complete, and stops when the GM cancels it', async () => {
+  const { truncate, writeFile } = await import('node:fs/promises');
+  const lines = 10_000;
+  const folder = join(dir, 'data', 'many');
+  mkdirSync(folder, { recursive: true });
+  const text = Array.from({ length: lines }, (_, i) => (i % 2 ? `many/${i}.png 1,2,30,40,${i % 2}` : `many/${i}.png 0`));
+  for (let from = 0; from < lines; from += 200) {
+    await Promise.all(
+      text.slice(from, from + 200).map(async (_, k) => {
+        const i = from + k;
+        const file = join(folder, `${i}.png`);
+        await writeFile(file, pngHeader(640 + (i % 7), 480));
+        // 2 MiB each, sparse: 20 GB read whole; the first one more than readFile can hold.
+        await truncate(file, i === 0 ? 3 * 1024 ** 3 : 2 * 1024 * 1024);
+      }),
+    );
+  }
+  writeFileSync(index, `${text.join('\n')}\n`);
+  annotations = { 'sedna.io/class-names': 'left, right' };
+  const started = Date.now();
+  const coco = await answer(header, { action: 'dataset.coco' });
+  process.stderr.write(`COCO export of ${lines} index lines: ${Date.now() - started} ms\n`);
+  const body = coco.body as { images: Array<{ id: number; file_name: string; width: number; height: number }>; annotations: unknown[]; info: Record<string, unknown> };
+  expect(coco.status).toBe(200);
+  expect(body.images).toHaveLength(lines);
+  expect(body.annotations).toHaveLength(lines);
+  expect(body.info).not.toHaveProperty('skipped_lines');
+  expect(body.images.filter((im, i) => im.width !== 640 + (i % 7) || im.height !== 480 || im.file_name !== `many/${i}.png`)).toEqual([]);
+  // A cancel (the GM's deadline passed, or the browser went away) stops it: nobody reads the answer.
+  const cancel = new AbortController();
+  const stopped = answer(header, { action: 'dataset.coco' }, cancel.signal);
+  cancel.abort(new Error('the global manager cancelled the request'));
+  expect(await stopped).toEqual({ status: 499, error: 'IncrementalLearningJob default/dash: the request was cancelled' });
+  rmSync(folder, { recursive: true });
+  writeFileSync(index, 'a.png 0\n');
+  // Writing 10,000 files takes a while on a busy machine: a deadline of its own.
+}, 120_000);

@@ -6,12 +6,17 @@
  * of the job's inference node over the LC's own WebSocket (edge nodes are usually not reachable from
  * the cloud) and relays its answer.
  *
- * - GET  hard-examples?list=queue|skipped      the examples, counts, the dataset's line count
- * - GET  hard-examples/{id}/image               the sample's bytes
+ * - GET  hard-examples?list=queue|skipped&offset=&limit=&version=...&order=newest|oldest
+ *                                               a page of the examples (newest first, at most 200),
+ *                                               the filtered total, counts per version and per list,
+ *                                               the dataset's line count
+ * - GET  hard-examples/{id}                     one example (404 with `state`: evicted, labelled, gone)
+ * - GET  hard-examples/{id}/image               the sample's bytes (immutable: an id names one sample)
  * - POST hard-examples/{id}/label               `{boxes: [{x1,y1,x2,y2,cls}]}` or `{label}`
  * - POST hard-examples/{id}/skip | restore
  * - GET  coco                                   COCO JSON of the labelled samples of the dataset index
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthenticationV1Api, AuthorizationV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { LcRequest, LcResponse } from '@sedna-ts/api-types';
@@ -107,8 +112,72 @@ async function readJson(req: IncomingMessage, subject: string): Promise<unknown>
   return parseBody(text, subject);
 }
 
+/** The Cache-Control of a hard example's sample: private (the user's), a day, immutable. */
+export const IMAGE_CACHE_CONTROL = 'private, max-age=86400, immutable';
+
+/** The query of a hard-example list, or what is wrong with it (naming the parameter and the value). */
+export function listQuery(params: URLSearchParams): { list: 'queue' | 'skipped'; offset?: number; limit?: number; versions?: string[]; order?: 'newest' | 'oldest' } | string {
+  const list = params.get('list') ?? 'queue';
+  if (list !== 'queue' && list !== 'skipped') return `list=${JSON.stringify(list)} is not queue or skipped`;
+  const out: ReturnType<typeof listQuery> & object = { list };
+  for (const key of ['offset', 'limit'] as const) {
+    const value = params.get(key);
+    if (value === null) continue;
+    if (!/^\d{1,9}$/.test(value)) return `${key}=${JSON.stringify(value)} is not a whole number`;
+    out[key] = Number(value);
+  }
+  const order = params.get('order');
+  if (order !== null && order !== 'newest' && order !== 'oldest') return `order=${JSON.stringify(order)} is not newest or oldest`;
+  if (order) out.order = order;
+  const versions = params.getAll('version');
+  if (versions.length > 0) out.versions = versions;
+  return out;
+}
+
+/** How long a yes of the API server (TokenReview and SubjectAccessReview) is kept, and for how many tokens and jobs. */
+export const AUTH_CACHE_MS = 10_000;
+export const AUTH_CACHE_ENTRIES = 1000;
+
+/** Values kept for `ttlMs` each, at most `max` of them (the oldest goes first). */
+class TtlCache<V> {
+  private readonly entries = new Map<string, { at: number; value: V }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly max: number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (Date.now() - entry.at < this.ttlMs) return entry.value;
+    this.entries.delete(key);
+    return undefined;
+  }
+
+  set(key: string, value: V): void {
+    this.entries.delete(key);
+    this.entries.set(key, { at: Date.now(), value });
+    while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+}
+
+type ReviewedUser = { username: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
+
 /** The dashboard's routes on the GM's HTTP server. */
 export class DashboardApi {
+  /**
+   * The API server's yes for a token, by its hash (never the token): the user it is and the jobs and verbs
+   * it may, each kept {@link AUTH_CACHE_MS}: a gallery's images would each cost a TokenReview and a
+   * SubjectAccessReview. A refusal is never kept, and drops what was kept for the token.
+   */
+  private readonly reviewed = new TtlCache<{ user: ReviewedUser; allowed: TtlCache<true> }>(AUTH_CACHE_MS, AUTH_CACHE_ENTRIES);
+  /** The node of a job, kept as long (each request would read the job). */
+  private readonly nodes = new TtlCache<string>(AUTH_CACHE_MS, AUTH_CACHE_ENTRIES);
   private readonly authn: AuthenticationV1Api;
   private readonly authz: AuthorizationV1Api;
   private readonly custom: CustomObjectsApi;
@@ -138,7 +207,7 @@ export class DashboardApi {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://gm');
-    const m = /^\/dashboard\/v1\/jobs\/([^/]+)\/([^/]+)\/([^/]+)\/(hard-examples|coco)(?:\/([^/]+)\/(image|label|skip|restore))?$/.exec(url.pathname);
+    const m = /^\/dashboard\/v1\/jobs\/([^/]+)\/([^/]+)\/([^/]+)\/(hard-examples|coco)(?:\/([^/]+)(?:\/(image|label|skip|restore))?)?$/.exec(url.pathname);
     const method = req.method ?? 'GET';
     if (!m) return reply(res, 404, { error: `no route ${method} ${url.pathname}` });
     let parts: (string | undefined)[];
@@ -150,6 +219,7 @@ export class DashboardApi {
     const [, plural, namespace, name, what, rawId, sub] = parts;
     const kind = KINDS[plural as string];
     if (!kind) return reply(res, 404, { error: `${plural}: not a kind with hard examples (${Object.keys(KINDS).join(', ')})` });
+    if (what === 'coco' && rawId) return reply(res, 404, { error: `no route ${method} ${url.pathname}` });
     const writes = sub === 'label' || sub === 'skip' || sub === 'restore';
     if (writes !== (method === 'POST') || (!writes && method !== 'GET')) return reply(res, 405, { error: `${method} ${url.pathname} is not allowed` });
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
@@ -161,7 +231,11 @@ export class DashboardApi {
 
     let request: LcRequest;
     if (what === 'coco') request = { action: 'dataset.coco' };
-    else if (!rawId) request = { action: 'hardExamples.list', list: url.searchParams.get('list') === 'skipped' ? 'skipped' : 'queue' };
+    else if (!rawId) {
+      const query = listQuery(url.searchParams);
+      if (typeof query === 'string') return reply(res, 400, { error: `${plural}.sedna.io ${namespace}/${name}: hard examples: ${query}` });
+      request = { action: 'hardExamples.list', ...query };
+    } else if (!sub) request = { action: 'hardExamples.get', id: rawId };
     else if (sub === 'image') request = { action: 'hardExamples.sample', id: rawId };
     else if (sub === 'label') {
       const body = await readJson(req, `${plural}.sedna.io ${namespace}/${name}: hard example ${rawId}`);
@@ -173,16 +247,29 @@ export class DashboardApi {
     const node = await this.nodeOf(plural as string, namespace as string, name as string);
     const lcServer = this.options.lcServer();
     if (!lcServer) return reply(res, 503, { error: 'this global manager does not lead now: ask the leader' });
+    // The client went away before the answer: the LC stops its work (a COCO export of a large index).
+    const gone = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) gone.abort();
+    };
+    res.once('close', onClose);
     let answer: LcResponse;
     try {
-      answer = await lcServer.request(node, { namespace: namespace as string, resourceKind: kind, resourceName: name as string }, request, this.options.requestTimeoutMs ?? 20_000);
+      answer = await lcServer.request(node, { namespace: namespace as string, resourceKind: kind, resourceName: name as string }, request, this.options.requestTimeoutMs ?? 20_000, gone.signal);
     } catch (error) {
       return reply(res, 504, { error: describeError(error) });
+    } finally {
+      res.off('close', onClose);
     }
-    if (answer.error !== undefined || answer.status >= 400) return reply(res, answer.status >= 400 ? answer.status : 502, { error: answer.error ?? `the local controller answered ${answer.status}` });
+    if (answer.error !== undefined || answer.status >= 400) {
+      // What the LC adds to an error (`state` of an example not found) goes along.
+      const extra = typeof answer.body === 'object' && answer.body !== null && !Array.isArray(answer.body) ? (answer.body as Json) : {};
+      return reply(res, answer.status >= 400 ? answer.status : 502, { ...extra, error: answer.error ?? `the local controller answered ${answer.status}` });
+    }
     if (answer.data !== undefined) {
       const bytes = Buffer.from(answer.data, 'base64');
-      res.writeHead(200, { 'Content-Type': answer.contentType ?? 'application/octet-stream', 'Content-Length': bytes.length, 'Cache-Control': 'private, max-age=3600' });
+      // An id names one sample for good (labelled, it leaves; a new one gets a new id): the browser keeps it.
+      res.writeHead(200, { 'Content-Type': answer.contentType ?? 'application/octet-stream', 'Content-Length': bytes.length, 'Cache-Control': IMAGE_CACHE_CONTROL });
       res.end(bytes);
       return;
     }
@@ -192,9 +279,21 @@ export class DashboardApi {
 
   /** Undefined when the bearer of `token` may `verb` the job; else the status (401, 403) and why. */
   private async authorize(token: string, job: { namespace: string; plural: string; name: string; verb: string }): Promise<{ status: number; message: string } | undefined> {
-    const review = await this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
-    const user = review.status?.user;
-    if (!review.status?.authenticated || !user?.username) return { status: 401, message: `the API server does not accept the token${review.status?.error ? `: ${review.status.error}` : ''}` };
+    const key = createHash('sha256').update(token).digest('base64url');
+    let known = this.reviewed.get(key);
+    if (!known) {
+      const review = await this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
+      const user = review.status?.user;
+      if (!review.status?.authenticated || !user?.username) {
+        this.reviewed.delete(key);
+        return { status: 401, message: `the API server does not accept the token${review.status?.error ? `: ${review.status.error}` : ''}` };
+      }
+      known = { user: user as ReviewedUser, allowed: new TtlCache<true>(AUTH_CACHE_MS, AUTH_CACHE_ENTRIES) };
+      this.reviewed.set(key, known);
+    }
+    const { user } = known;
+    const what = `${job.verb} ${job.plural} ${job.namespace}/${job.name}`;
+    if (known.allowed.get(what)) return undefined;
     const access = await this.authz.createSubjectAccessReview({
       body: {
         apiVersion: 'authorization.k8s.io/v1',
@@ -208,13 +307,25 @@ export class DashboardApi {
         },
       },
     });
-    if (access.status?.allowed) return undefined;
+    if (access.status?.allowed) {
+      known.allowed.set(what, true);
+      return undefined;
+    }
     const why = access.status?.reason ? `: ${access.status.reason}` : '';
     return { status: 403, message: `user ${JSON.stringify(user.username)} may not ${job.verb} ${job.plural}.sedna.io ${job.namespace}/${job.name}${why}` };
   }
 
   /** The node whose LC keeps the job's hard examples: the inference worker's, else the dataset's. */
   private async nodeOf(plural: string, namespace: string, name: string): Promise<string> {
+    const key = `${plural}/${namespace}/${name}`;
+    const known = this.nodes.get(key);
+    if (known) return known;
+    const node = await this.readNodeOf(plural, namespace, name);
+    this.nodes.set(key, node);
+    return node;
+  }
+
+  private async readNodeOf(plural: string, namespace: string, name: string): Promise<string> {
     let job: Json;
     try {
       job = (await this.custom.getNamespacedCustomObject({ group: 'sedna.io', version: 'v1alpha1', namespace, plural, name })) as Json;

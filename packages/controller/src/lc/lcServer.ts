@@ -131,21 +131,34 @@ export class LcServer implements UpgradeHandler {
    * @throws ControllerError `UNAVAILABLE` when the node's LC is not connected, the connection drops or
    *   no response comes within `timeoutMs` (an LC older than this GM ignores requests).
    */
-  request(node: string, job: { namespace: string; resourceKind: string; resourceName: string }, request: LcRequest, timeoutMs: number): Promise<LcResponse> {
+  request(node: string, job: { namespace: string; resourceKind: string; resourceName: string }, request: LcRequest, timeoutMs: number, signal?: AbortSignal): Promise<LcResponse> {
     const conn = this.connections.get(node);
     if (!conn?.info || conn.ws.readyState !== WebSocket.OPEN) return Promise.reject(new ControllerError('UNAVAILABLE', `the local controller of node ${node} is not connected to this global manager`));
+    if (signal?.aborted) return Promise.reject(new ControllerError('UNAVAILABLE', `${request.action} on node ${node}: cancelled before it was sent`));
     const messageId = `gm-request-${process.pid}-${++this.requests}`;
     return new Promise<LcResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(messageId);
-        reject(new ControllerError('UNAVAILABLE', `the local controller of node ${node} did not answer ${request.action} within ${timeoutMs / 1000}s (an LC older than this GM does not take requests)`));
-      }, timeoutMs);
-      this.pending.set(messageId, { node, resolve, reject, timer });
+      /** Stops waiting, and tells the LC to stop its work (it ignores a cancel of a request it answered). */
+      const giveUp = (error: Error) => {
+        if (!this.pending.delete(messageId)) return;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (conn.ws.readyState === WebSocket.OPEN) conn.ws.send(JSON.stringify({ header: { ...job, operation: 'cancel', messageId }, content: encodeFrameContent({}) } satisfies WireFrame));
+        reject(error);
+      };
+      const onAbort = () => giveUp(new ControllerError('UNAVAILABLE', `${request.action} on node ${node}: cancelled (the client went away)`));
+      const timer = setTimeout(() => giveUp(new ControllerError('UNAVAILABLE', `the local controller of node ${node} did not answer ${request.action} within ${timeoutMs / 1000}s (an LC older than this GM does not take requests)`)), timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const settled = <T>(then: (value: T) => void) => (value: T) => {
+        signal?.removeEventListener('abort', onAbort);
+        then(value);
+      };
+      this.pending.set(messageId, { node, resolve: settled(resolve), reject: settled(reject), timer });
       const frame: WireFrame = { header: { ...job, operation: 'request', messageId }, content: encodeFrameContent(request) };
       conn.ws.send(JSON.stringify(frame), (error) => {
         if (!error) return;
         clearTimeout(timer);
         this.pending.delete(messageId);
+        signal?.removeEventListener('abort', onAbort);
         reject(new ControllerError('UNAVAILABLE', `sending to the local controller of node ${node}: ${error.message}`));
       });
     });

@@ -24,12 +24,45 @@ export interface LabelShapeView {
   refused?: string;
 }
 
-/** The GM's answer for a job's hard examples. */
+/** The GM's answer for a page of a job's hard examples (newest first). */
 export interface HardExampleList {
   examples: HardExampleView[];
+  /** The examples of the whole filtered list, where this page starts, and the page size. */
+  total: number;
+  offset: number;
+  limit: number;
+  /** The examples of each model version (`initial` for the initial model) in the whole list. */
+  versions: Record<string, number>;
   counts: { queue: number; skipped: number };
   /** The dataset index the labels go to, its line count and the shape of its labels. */
   dataset?: { index: string; lines: number; labels?: LabelShapeView };
+}
+
+/** The GM's answer for one hard example. */
+export interface HardExampleOne {
+  example: HardExampleView;
+  list: 'queue' | 'skipped';
+  counts: { queue: number; skipped: number };
+  dataset?: { index: string; lines: number; labels?: LabelShapeView };
+}
+
+/** Why an example is not there (the GM's 404 for one example): evicted by the budget, labelled, or unknown. */
+export type MissingState = 'evicted' | 'labelled' | 'gone';
+
+/** The page size of the gallery (the GM's largest is 200). */
+export const GALLERY_PAGE = 60;
+
+/**
+ * The query of a gallery page: the list, where it starts, and the model versions shown (the version
+ * chosen, and those that served the model chosen; both: the versions in both; none: every version);
+ * undefined when no version is in both (nothing to ask).
+ */
+export function galleryQuery(list: 'queue' | 'skipped', offset: number, version: string, modelVersions?: readonly string[]): string | undefined {
+  const query = new URLSearchParams({ list, offset: String(offset), limit: String(GALLERY_PAGE) });
+  const versions = version ? (modelVersions ? modelVersions.filter((v) => v === version) : [version]) : modelVersions;
+  if (versions?.length === 0) return undefined;
+  for (const v of versions ?? []) query.append('version', v);
+  return query.toString();
 }
 
 /** A box as the HEM filters read it: `[x1, y1, x2, y2, score, label]`. */
@@ -61,6 +94,20 @@ export function normalizeBox(b: LabelBox, width: number, height: number): LabelB
   const clampX = (v: number) => Math.round(Math.min(Math.max(v, 0), width));
   const clampY = (v: number) => Math.round(Math.min(Math.max(v, 0), height));
   return { x1: clampX(Math.min(b.x1, b.x2)), y1: clampY(Math.min(b.y1, b.y2)), x2: clampX(Math.max(b.x1, b.x2)), y2: clampY(Math.max(b.y1, b.y2)), cls: b.cls };
+}
+
+/**
+ * A box moved by (dx, dy) and kept inside the image: a box dragged past an edge stops at it (one
+ * dragged off the image was clamped to nothing and then dropped without a word).
+ */
+export function moveInside(b: LabelBox, dx: number, dy: number, width: number, height: number): LabelBox {
+  const x1 = Math.min(b.x1, b.x2);
+  const x2 = Math.max(b.x1, b.x2);
+  const y1 = Math.min(b.y1, b.y2);
+  const y2 = Math.max(b.y1, b.y2);
+  const mx = Math.min(Math.max(dx, -x1), width - x2);
+  const my = Math.min(Math.max(dy, -y1), height - y2);
+  return { x1: x1 + mx, y1: y1 + my, x2: x2 + mx, y2: y2 + my, cls: b.cls };
 }
 
 /** The class names of a job (annotation `sedna.io/class-names`, e.g. `helmet,head`), else undefined. */

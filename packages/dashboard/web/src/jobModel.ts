@@ -236,3 +236,11 @@ export function duration(ms: number | undefined): string {
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   return `${Math.floor(ms / 60_000)}m ${String(Math.floor((ms % 60_000) / 1000)).padStart(2, '0')}s`;
 }
+
+/** ANSI escape sequences (colours, cursor moves) of a terminal, as a worker's log may hold them. */
+const ANSI = /\u001b(?:\[[0-?]*[ -/]*[@-~]|\][^\u0007\u001b]*(?:\u0007|\u001b\\)|[@-Z\\-_])/g;
+
+/** `text` without its ANSI escape sequences (the log panel showed them raw: `\u001b[31mError`). */
+export function stripAnsi(text: string): string {
+  return text.replace(ANSI, '');
+}

@@ -7,24 +7,12 @@ import { render, type ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { drawMetrics } from './chart.js';
-import { classNamesOf, labelBoxesOf, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleView, type LabelBox, type LabelShapeView } from './hardExamples.js';
-import { age, currentOf, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
+import { classNamesOf, galleryQuery, labelBoxesOf, moveInside, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleOne, type HardExampleView, type LabelBox, type LabelShapeView, type MissingState } from './hardExamples.js';
+import { age, currentOf, stripAnsi, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
 import { follow, jobKey, type KubeObject, type LiveState } from './live.js';
 import { apiFetch, checkSession } from './session.js';
+import { parseRoute, type Route } from './routes.js';
 import './styles.css';
-
-type Route = { page: 'jobs' } | { page: 'job'; key: string } | { page: 'examples'; key: string } | { page: 'label'; key: string; id: string };
-
-function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
-  if (parts[0] === 'jobs' && parts.length >= 4) {
-    const key = parts.slice(1, 4).join('/');
-    if (parts[4] === 'hard-examples') return { page: 'examples', key };
-    if (parts[4] === 'label' && parts[5]) return { page: 'label', key, id: parts[5] };
-    return { page: 'job', key };
-  }
-  return { page: 'jobs' };
-}
 
 function useRoute(): Route {
   const [route, setRoute] = useState(parseRoute(location.hash));
@@ -68,9 +56,9 @@ function Layout({ title, children, live }: { title: string; children: ComponentC
 
 function servingOf(job: Job): string {
   const l = lineageOf(job);
-  if (l.serving) return `round ${l.serving.trainedIn}${l.serving.round !== l.serving.trainedIn ? ` (deployed in ${l.serving.round})` : ''}`;
+  if (l.serving) return `${l.serving.trainedIn === 0 ? 'the initial model' : `round ${l.serving.trainedIn}`}${l.serving.round !== l.serving.trainedIn ? ` (deployed in ${l.serving.round})` : ''}`;
   if (job.status?.servingIndex) return `index of round ${job.status.servingIndex.round}`;
-  return 'initial';
+  return 'the initial model';
 }
 
 function JobsPage() {
@@ -107,7 +95,7 @@ function WorkerLog({ pod, namespace }: { pod: string; namespace: string }) {
     // Fetched once when a failure is shown.
     void apiFetch(`/api/pods/${encodeURIComponent(namespace)}/${encodeURIComponent(pod)}/log?tailLines=15`)
       .then((r) => r.json() as Promise<{ log?: string; error?: string }>)
-      .then((b) => setText(b.log ?? b.error ?? ''))
+      .then((b) => setText(stripAnsi(b.log ?? b.error ?? '')))
       .catch((e: unknown) => setText(String(e)));
   }, [pod, namespace]);
   return html`<details class="log" open><summary>last log lines of ${pod}</summary><pre>${text ?? '…'}</pre></details>`;
@@ -123,7 +111,7 @@ function Timeline({ rounds, namespace }: { rounds: Round[]; namespace: string })
             (s) => html`<li class=${`stage ${s.failed ? 'failed' : ''} ${s.last}`} data-stage=${s.stage}>
               <div class="stage-head"><strong>${s.stage}</strong> <span class="state">${s.last}</span> <span class="dur">${duration(s.durationMs)}</span></div>
               <div class="steps">${s.steps.map((st) => html`<span class="step" title=${st.message ?? ''}>${st.type}${st.reason ? html`: <em data-testid="reason">${st.reason}</em>` : ''}</span>`)}</div>
-              ${s.steps.filter((st) => st.type === 'Failed').map((st) => html`<p class="failure">${st.reason}: ${st.message}</p>`)}
+              ${s.steps.filter((st) => st.type === 'Failed').map((st) => html`<p class="failure">${st.reason}: ${stripAnsi(st.message ?? '')}</p>`)}
               ${s.failed && s.workers.length > 0 ? html`<${WorkerLog} pod=${s.workers.at(-1)} namespace=${namespace} />` : null}
             </li>`,
           )}
@@ -183,8 +171,8 @@ function JobPage({ jobKeyValue }: { jobKeyValue: string }) {
         <ul class="decisions" data-testid="decisions">${[...decisions].reverse().map((d) => html`<li><strong>Round ${d.round}: ${d.decision}</strong> <span class="wrap">${d.reason ?? ''}</span></li>`)}</ul>
         <h2>Model lineage</h2>
         <div data-testid="lineage">
-          <p>Serving: ${lineage.serving ? html`<strong>the model of round ${lineage.serving.trainedIn}</strong> <span class="wrap">${lineage.serving.url ?? ''}</span>` : 'the initial model'}</p>
-          <ul>${lineage.served.map((s) => html`<li>${s.decision === 'Initial' ? 'from the start: the initial model' : `round ${s.round}: ${s.decision === 'Rollback' ? 'rolled back to' : 'deployed'} the model of round ${s.trainedIn}`}</li>`)}</ul>
+          <p>Serving: ${lineage.serving ? html`<strong>${lineage.serving.trainedIn === 0 ? 'the initial model' : `the model of round ${lineage.serving.trainedIn}`}</strong> <span class="wrap">${lineage.serving.url ?? ''}</span>` : 'the initial model'}</p>
+          <ul>${lineage.served.map((s) => html`<li>${s.decision === 'Initial' ? 'from the start: the initial model' : `round ${s.round}: ${s.decision === 'Rollback' ? 'rolled back to' : 'deployed'} ${s.trainedIn === 0 ? 'the initial model' : `the model of round ${s.trainedIn}`}`}</li>`)}</ul>
           ${lineage.keptOut.length > 0 ? html`<p>Kept out: ${lineage.keptOut.map((k) => html`<span class="badge Keep" title=${k.reason ?? ''}>round ${k.round}</span> `)}</p>` : null}
         </div>
       </section>
@@ -250,7 +238,7 @@ function ExampleCard({ example, base, names, list }: { example: HardExampleView;
           ${boxes && size ? html`<${BoxesOverlay} boxes=${labelBoxesOf(boxes)} width=${size.w} height=${size.h} names=${names} />` : null}</div>`
       : null}
     <figcaption>
-      <span>model ${example.modelVersion ?? 'initial'}</span>
+      <span>${example.modelVersion === null ? 'the initial model' : `served by round ${example.modelVersion}`}</span>
       ${boxes ? html`<span>${boxes.length} boxes</span>` : example.result === null || example.result === undefined ? html`<span>no result</span>` : html`<pre class="json">${JSON.stringify(example.result)}</pre>`}
       ${cls !== undefined && !boxes ? html`<span>predicted ${names?.[cls] ?? cls}</span>` : null}
       ${list === 'queue' ? html`<a class="button" href=${`#/jobs/${base.replace('/api/gm/jobs/', '')}/label/${encodeURIComponent(example.id)}`} data-testid="label-link">Label</a>` : html`<button onClick=${() => void getJson(`${base}/hard-examples/${encodeURIComponent(example.id)}/restore`, { method: 'POST' }).then(() => dispatchEvent(new Event('hard-examples-changed')))}>Restore</button>`}
@@ -261,41 +249,83 @@ function ExampleCard({ example, base, names, list }: { example: HardExampleView;
 function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
   const live = useLive(jobKeyValue);
   const job = live?.jobs.get(jobKeyValue);
+  // The first page and the ones loaded after it (newest first); the GM serves a page at a time.
   const [list, setList] = useState<HardExampleList>();
+  const [shown, setShown] = useState<HardExampleView[]>([]);
+  const [loading, setLoading] = useState(true);
   const [error, setError] = useState<string>();
   const [which, setWhich] = useState<'queue' | 'skipped'>('queue');
   const [version, setVersion] = useState('');
+  const [trainedIn, setTrainedIn] = useState('');
   const base = apiBase(jobKeyValue);
   const round = job?.status?.round ?? 0;
-  useEffect(() => {
-    // An answer for an earlier list (the queue, before "skipped" was chosen) must not overwrite a newer one.
-    let current = true;
-    const load = () =>
-      getJson<HardExampleList>(`${base}/hard-examples?list=${which}`).then(
-        (l) => current && setList(l),
-        (e: Error) => current && setError(e.message),
-      );
-    void load();
-    addEventListener('hard-examples-changed', load);
-    return () => {
-      current = false;
-      removeEventListener('hard-examples-changed', load);
-    };
-    // Reloaded when the job moves on (a new round, new hard examples): driven by the watch, not a timer.
-  }, [base, which, round, job?.status?.conditions?.length]);
-  const names = classNamesOf(job?.metadata.annotations);
-  const [trainedIn, setTrainedIn] = useState('');
   // A model version is the round that deployed it; the model itself was trained in that round, or in an
   // earlier one a rollback served again (status.deployments).
-  const modelOf = (e: HardExampleView): string => {
-    if (e.modelVersion === null) return 'initial';
-    const d = job?.status?.deployments?.find((x) => String(x.round) === e.modelVersion);
-    return d ? (d.trainedIn === 0 ? 'initial' : `round ${d.trainedIn}`) : `version ${e.modelVersion}`;
+  const modelOf = (v: string): string => {
+    if (v === 'initial') return 'the initial model';
+    const d = job?.status?.deployments?.find((x) => String(x.round) === v);
+    return d ? (d.trainedIn === 0 ? 'the initial model' : `round ${d.trainedIn}`) : `version ${v}`;
   };
-  const all = list?.examples ?? [];
-  const versions = [...new Set(all.map((e) => e.modelVersion ?? 'initial'))];
-  const models = [...new Set(all.map(modelOf))];
-  const shown = all.filter((e) => (!version || (e.modelVersion ?? 'initial') === version) && (!trainedIn || modelOf(e) === trainedIn));
+  const counted = Object.entries(list?.versions ?? {});
+  const versionsOfModel = trainedIn ? counted.map(([v]) => v).filter((v) => modelOf(v) === trainedIn) : undefined;
+  const query = galleryQuery(which, 0, version, versionsOfModel);
+  const generation = useRef(0);
+  useEffect(() => {
+    // An answer for an earlier query (the queue, before "skipped" was chosen) must not overwrite a newer one.
+    const mine = ++generation.current;
+    const load = () => {
+      setLoading(true);
+      const asked = query ? getJson<HardExampleList>(`${base}/hard-examples?${query}`) : getJson<HardExampleList>(`${base}/hard-examples?${galleryQuery(which, 0, '')}`).then((l) => ({ ...l, examples: [], total: 0 }));
+      return asked.then(
+        (l) => {
+          if (mine !== generation.current) return;
+          setList(l);
+          setShown(l.examples);
+          setError(undefined);
+          setLoading(false);
+        },
+        (e: Error) => {
+          if (mine !== generation.current) return;
+          setError(e.message);
+          setLoading(false);
+        },
+      );
+    };
+    void load();
+    addEventListener('hard-examples-changed', load);
+    return () => removeEventListener('hard-examples-changed', load);
+    // Reloaded when the job moves on (a new round, new hard examples): driven by the watch, not a timer.
+  }, [base, query, round, job?.status?.conditions?.length]);
+  const more = async () => {
+    if (loading || !list || shown.length >= list.total) return;
+    const mine = generation.current;
+    setLoading(true);
+    try {
+      const next = await getJson<HardExampleList>(`${base}/hard-examples?${galleryQuery(which, shown.length, version, versionsOfModel)}`);
+      if (mine !== generation.current) return;
+      // Newer examples came meanwhile and moved the pages: one card per example.
+      const ids = new Set(shown.map((e) => e.id));
+      setShown([...shown, ...next.examples.filter((e) => !ids.has(e.id))]);
+      setList({ ...next, examples: list.examples });
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      if (mine === generation.current) setLoading(false);
+    }
+  };
+  // The next page comes when the end of the gallery nears the window.
+  const sentinel = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const el = sentinel.current;
+    if (!el || typeof IntersectionObserver === 'undefined') return undefined;
+    const observer = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void more(), { rootMargin: '600px' });
+    observer.observe(el);
+    return () => observer.disconnect();
+  });
+  const names = classNamesOf(job?.metadata.annotations);
+  const all = counted.reduce((sum, [, n]) => sum + n, 0);
+  const models = new Map<string, number>();
+  for (const [v, n] of counted) models.set(modelOf(v), (models.get(modelOf(v)) ?? 0) + n);
   const [, namespace = '', name = ''] = jobKeyValue.split('/');
   return html`<${Layout} title=${`Hard examples · ${namespace}/${name}`} live=${live}>
     ${error ? html`<p class="error" role="alert">${error}</p>` : null}
@@ -303,11 +333,12 @@ function ExamplesPage({ jobKeyValue }: { jobKeyValue: string }) {
       ${list?.dataset ? html` · dataset <strong data-testid="dataset-count">${list.dataset.lines}</strong> samples` : null} · <${CocoExport} base=${base} file=${`${name}-coco.json`} /></p>
     <div class="filters">
       <label>List <select data-testid="list" value=${which} onChange=${(e: Event) => setWhich((e.target as HTMLSelectElement).value as 'queue' | 'skipped')}><option value="queue">to label</option><option value="skipped">skipped</option></select></label>
-      <label>Round (model version) <select data-testid="filter-round" value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${all.length})</option>${versions.map((v) => html`<option value=${v}>${v === 'initial' ? 'initial' : `round ${v}`} (${all.filter((e) => (e.modelVersion ?? 'initial') === v).length})</option>`)}</select></label>
-      <label>Model trained in <select data-testid="filter-model" value=${trainedIn} onChange=${(e: Event) => setTrainedIn((e.target as HTMLSelectElement).value)}><option value="">all</option>${models.map((m) => html`<option value=${m}>${m} (${all.filter((e) => modelOf(e) === m).length})</option>`)}</select></label>
-      <span class="count" data-testid="shown-count">${shown.length} shown</span>
+      <label>Served by (model version) <select data-testid="filter-round" value=${version} onChange=${(e: Event) => setVersion((e.target as HTMLSelectElement).value)}><option value="">all (${all})</option>${counted.map(([v, n]) => html`<option value=${v}>${v === 'initial' ? 'the initial model' : `round ${v}`} (${n})</option>`)}</select></label>
+      <label>Model trained in <select data-testid="filter-model" value=${trainedIn} onChange=${(e: Event) => setTrainedIn((e.target as HTMLSelectElement).value)}><option value="">all</option>${[...models].map(([m, n]) => html`<option value=${m}>${m} (${n})</option>`)}</select></label>
+      <span class="count"><span data-testid="shown-count">${shown.length} shown</span> of <span data-testid="filtered-count">${query ? (list?.total ?? '…') : 0}</span>, newest first</span>
     </div>
-    <div class="gallery">${shown.map((e) => html`<${ExampleCard} key=${e.id} example=${e} base=${base} names=${names} list=${which} />`)}</div>
+    <div class="gallery" data-testid="gallery" data-filter=${`${version}|${trainedIn}|${which}`} data-state=${loading ? 'loading' : 'ready'}>${(query ? shown : []).map((e) => html`<${ExampleCard} key=${e.id} example=${e} base=${base} names=${names} list=${which} />`)}</div>
+    ${query && list && shown.length < list.total ? html`<button type="button" class="more" ref=${sentinel} data-testid="more" onClick=${() => void more()}>${loading ? 'Loading…' : `Show more (${list.total - shown.length} more)`}</button>` : null}
   </${Layout}>`;
 }
 
@@ -319,7 +350,10 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const names = classNamesOf(job?.metadata.annotations);
   const base = apiBase(jobKeyValue);
   const [example, setExample] = useState<HardExampleView>();
-  const [queue, setQueue] = useState<string[]>([]);
+  const [inList, setInList] = useState<'queue' | 'skipped'>();
+  const [queueCount, setQueueCount] = useState<number>();
+  // Why the example is not there (evicted, labelled, gone), or an error: said, with the way back.
+  const [missing, setMissing] = useState<{ state?: MissingState; error: string }>();
   const [size, setSize] = useState<{ w: number; h: number }>();
   const [boxes, setBoxes] = useState<LabelBox[]>([]);
   const [selected, setSelected] = useState<number>(-1);
@@ -331,31 +365,43 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const svg = useRef<SVGSVGElement>(null);
   const drag = useRef<Drag>();
   useEffect(() => {
-    void getJson<HardExampleList>(`${base}/hard-examples?list=queue`).then((l) => {
-      setQueue(l.examples.map((e) => e.id));
-      const e = l.examples.find((x) => x.id === id);
+    let current = true;
+    void (async () => {
+      // The one example (the whole list took seconds with thousands of examples).
+      const res = await apiFetch(`${base}/hard-examples/${encodeURIComponent(id)}`);
+      const body = (await res.json().catch(() => ({}))) as Partial<HardExampleOne> & { error?: string; state?: MissingState };
+      if (!current) return;
+      if (!res.ok || !body.example) return setMissing({ state: res.status === 404 ? body.state : undefined, error: body.error ?? `${res.status} ${res.statusText}` });
+      const e = body.example;
       setExample(e);
-      setLabels(l.dataset?.labels);
-      const rb = e ? resultBoxes(e.result) : undefined;
-      setBoxes(rb && l.dataset?.labels?.shape !== 'class' ? labelBoxesOf(rb) : []);
+      setInList(body.list);
+      setQueueCount(body.counts?.queue);
+      setLabels(body.dataset?.labels);
+      const rb = resultBoxes(e.result);
+      setBoxes(rb && body.dataset?.labels?.shape !== 'class' ? labelBoxesOf(rb) : []);
       setSelected(-1);
       setChosen(undefined);
-    }, (e: Error) => setMessage(e.message));
+    })().catch((e: Error) => current && setMissing({ error: e.message }));
+    return () => {
+      current = false;
+    };
   }, [base, id]);
   const predicted = example ? predictedClass(example.result, names) : undefined;
   const cls = chosen ?? predicted ?? 0;
   const shape = labels?.shape;
   const boxMode = shape ? shape === 'boxes' : example ? resultBoxes(example.result) !== undefined || boxes.length > 0 : false;
-  const next = () => {
-    const i = queue.indexOf(id);
-    const after = queue.filter((q, j) => q !== id && j > i)[0] ?? queue.find((q) => q !== id);
-    location.hash = after ? `#/jobs/${jobKeyValue}/label/${encodeURIComponent(after)}` : `#/jobs/${jobKeyValue}/hard-examples`;
+  const gallery = `#/jobs/${jobKeyValue}/hard-examples`;
+  /** The newest example still to label, else the gallery. */
+  const next = async () => {
+    const page = await getJson<HardExampleList>(`${base}/hard-examples?list=queue&limit=2`).catch(() => undefined);
+    const after = page?.examples.find((e) => e.id !== id);
+    location.hash = after ? `#/jobs/${jobKeyValue}/label/${encodeURIComponent(after.id)}` : gallery;
   };
   const save = async (what: { boxes?: LabelBox[]; label?: string }) => {
     try {
       const r = await getJson<{ line: string }>(`${base}/hard-examples/${encodeURIComponent(id)}/label`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(what) });
       setMessage(`saved: ${r.line}`);
-      next();
+      await next();
     } catch (e) {
       setMessage((e as Error).message);
     }
@@ -363,7 +409,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const skip = async () => {
     try {
       await getJson(`${base}/hard-examples/${encodeURIComponent(id)}/skip`, { method: 'POST' });
-      next();
+      await next();
     } catch (e) {
       setMessage((e as Error).message);
     }
@@ -429,7 +475,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
     const dx = p.x - d.x0;
     const dy = p.y - d.y0;
     const o = d.orig;
-    const b = d.mode === 'move' ? { ...o, x1: o.x1 + dx, x2: o.x2 + dx, y1: o.y1 + dy, y2: o.y2 + dy } : d.mode === 'resize' ? { ...o, x2: o.x2 + dx, y2: o.y2 + dy } : { ...o, x2: p.x, y2: p.y };
+    const b = d.mode === 'move' ? (size ? moveInside(o, dx, dy, size.w, size.h) : o) : d.mode === 'resize' ? { ...o, x2: o.x2 + dx, y2: o.y2 + dy } : { ...o, x2: p.x, y2: p.y };
     setBoxes((all) => all.map((x, i) => (i === d.index ? b : x)));
   };
   const up = () => {
@@ -441,11 +487,15 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const classCount = Math.max(names?.length ?? 0, Array.isArray(probabilities) ? probabilities.length : 2);
   const [, namespace = '', name = ''] = jobKeyValue.split('/');
   return html`<${Layout} title=${`Label · ${namespace}/${name}`} live=${live}>
-    <p class="summary"><a href=${`#/jobs/${jobKeyValue}/hard-examples`}>back to the hard examples</a> · ${queue.length} to label · example <code class="wrap">${id}</code></p>
+    <p class="summary"><a href=${gallery} data-testid="back-to-gallery">back to the hard examples</a>${queueCount !== undefined ? ` · ${queueCount} to label` : ''} · example <code class="wrap">${id}</code></p>
     ${message ? html`<p class="message" role="status" data-testid="label-message">${message}</p>` : null}
-    ${!example ? html`<p class="empty">${message ? '' : 'Loading…'}</p>` : html`
+    ${inList === 'skipped' ? html`<p class="hint" data-testid="label-skipped">This example is in the skipped list: restore it in the gallery to label it.</p>` : null}
+    ${missing ? html`<div class="missing" role="alert" data-testid="label-missing" data-state=${missing.state ?? 'error'}>
+        <p><strong>${missing.state === 'evicted' ? 'This example was evicted' : missing.state === 'labelled' ? 'This example is labelled already' : missing.state === 'gone' ? 'This example is gone' : 'This example could not be loaded'}</strong>: ${missing.error}</p>
+        <p><a class="button" href=${gallery}>Back to the hard examples</a></p></div>`
+    : !example ? html`<p class="empty">Loading…</p>` : html`
     <div class="labeller">
-      <div class="canvas">
+      <div class="canvas" style=${size ? `aspect-ratio: ${size.w} / ${size.h}; width: min(100%, calc((100vh - 10rem) * ${size.w / size.h}))` : ''}>
         <img src=${`${base}/hard-examples/${encodeURIComponent(id)}/image`} alt=${id} onLoad=${(e: Event) => setSize({ w: (e.target as HTMLImageElement).naturalWidth, h: (e.target as HTMLImageElement).naturalHeight })} onError=${imageFailed} />
         ${size ? html`<svg ref=${svg} data-testid="label-canvas" class=${shape === 'class' ? 'overlay' : 'overlay editable'} viewBox=${`0 0 ${size.w} ${size.h}`} preserveAspectRatio="none" onPointerDown=${shape === 'class' ? undefined : down} onPointerMove=${move} onPointerUp=${up} onPointerCancel=${up}>
           ${boxes.map((b, i) => {
@@ -484,6 +534,9 @@ function App() {
   if (route.page === 'job') return html`<${JobPage} key=${key} jobKeyValue=${key} />`;
   if (route.page === 'examples') return html`<${ExamplesPage} key=${key} jobKeyValue=${key} />`;
   if (route.page === 'label') return html`<${LabelPage} key=${`${key}/${route.id}`} jobKeyValue=${key} id=${route.id} />`;
+  if (route.page === 'unknown') {
+    return html`<${Layout} title="No such page"><p class="error" role="alert" data-testid="unknown-route">No page at #/${route.route}: ${route.why}.</p><p><a href="#/">the jobs</a></p></${Layout}>`;
+  }
   return html`<${JobsPage} />`;
 }
 

@@ -53,7 +53,7 @@ export interface GmClientHandlers {
   /** Connection state changed. */
   onConnection?(connected: boolean): void;
   /** A GM `request` (the dashboard's hard examples and labels) about the job in `header`; absent: answered 501. */
-  onRequest?(header: FrameHeader, request: unknown): Promise<LcResponse>;
+  onRequest?(header: FrameHeader, request: unknown, signal: AbortSignal): Promise<LcResponse>;
 }
 
 /** Options of the GM client. */
@@ -91,6 +91,8 @@ export class GmClient {
   /** The GM's hello being applied: object frames that came after it wait for it. */
   private barrier: Promise<void> = Promise.resolve();
   /** Per object key, the frames not yet applied (a run applies them in order, then removes the key). */
+  /** The GM's requests being answered, by messageId: a `cancel` frame aborts one. */
+  private readonly requestsRunning = new Map<string, AbortController>();
   private readonly objectQueues = new Map<string, Array<{ operation: 'insert' | 'delete'; apply: () => Promise<void> }>>();
   /** Runs of object queues in progress. */
   private readonly running = new Set<Promise<void>>();
@@ -182,6 +184,9 @@ export class GmClient {
     socket.on('close', (code, reason) => {
       if (this.socket !== socket) return;
       this.socket = undefined;
+      // Nobody will read the answers of the requests of this connection.
+      for (const abort of this.requestsRunning.values()) abort.abort(new Error('the connection to the global manager closed'));
+      this.requestsRunning.clear();
       this.stopPing();
       const wasReady = this.ready;
       this.ready = false;
@@ -287,7 +292,19 @@ export class GmClient {
         };
         const handler = this.options.handlers.onRequest;
         if (!handler) return answer({ status: 501, error: 'this local controller takes no requests' });
-        void handler(header, content).then(answer, (error: unknown) => answer({ status: 500, error: (error as Error).message }));
+        // Aborted by a `cancel` frame of the same id, or when this connection goes (nobody will read the answer).
+        const abort = new AbortController();
+        this.requestsRunning.set(id, abort);
+        void handler(header, content, abort.signal)
+          .then(answer, (error: unknown) => answer({ status: 500, error: (error as Error).message }))
+          .finally(() => {
+            if (this.requestsRunning.get(id) === abort) this.requestsRunning.delete(id);
+          });
+        return;
+      }
+      case 'cancel': {
+        const id = header.messageId;
+        if (id) this.requestsRunning.get(id)?.abort(new Error('the global manager cancelled the request'));
         return;
       }
       default:

@@ -28,6 +28,9 @@ export const BARE_IMAGE = /^([^.][^/]*)\.(jpe?g|png|webp|bmp)$/i;
 /** How long an image without a meta file must stay unchanged before it is indexed (default). */
 export const DEFAULT_SETTLE_MS = 1000;
 
+/** How many evicted ids a store remembers (see {@link HardExampleStore.wasEvicted}). */
+export const EVICTED_REMEMBERED = 10_000;
+
 /** One indexed hard example. */
 export interface HardExample {
   /** `<time>-<seq>`: the common stem of its files. */
@@ -131,6 +134,9 @@ export class HardExampleStore {
   // they leave the folder, and examples being labelled (in memory).
   private kept = new Set<string>();
   private readonly busy = new Set<string>();
+  // The ids the budget evicted lately (in memory, the newest EVICTED_REMEMBERED): a page asking for one
+  // is told it was evicted rather than that it is unknown.
+  private readonly evictedIds = new Set<string>();
 
   constructor(private readonly options: HardExampleStoreOptions) {}
 
@@ -142,6 +148,11 @@ export class HardExampleStore {
   /** The indexed examples, oldest first. */
   list(): HardExample[] {
     return [...this.entries.values()].sort(byAge);
+  }
+
+  /** Whether the budget evicted the example `id` (one of the last {@link EVICTED_REMEMBERED}, since this LC started). */
+  wasEvicted(id: string): boolean {
+    return this.evictedIds.has(id);
   }
 
   /** Create the folder, open the index, index what is there, and watch. */
@@ -394,6 +405,8 @@ export class HardExampleStore {
         if (entry.metaPath) await rm(entry.metaPath, { force: true });
         await rm(entry.path, { force: true });
         await this.drop(entry.id);
+        this.evictedIds.add(entry.id);
+        if (this.evictedIds.size > EVICTED_REMEMBERED) this.evictedIds.delete(this.evictedIds.values().next().value as string);
         evicted++;
       }
       this.options.logger.info({ dir: this.options.dir, evicted, kept: this.entries.size, bytes: this.bytes }, 'hard examples evicted by the budget');

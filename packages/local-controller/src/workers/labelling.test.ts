@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkInside, checkLabel, checkShape, cocoOf, decideLabelShape, firstLabelledLine, imageSize, labelLine, lineShape, MAX_BOXES, SHAPE_SCAN_BYTES } from './labelling.js';
+import { checkInside, checkLabel, checkShape, cocoOf, decideLabelShape, firstLabelledLine, labelLine, lineShape, MAX_BOXES, SHAPE_SCAN_BYTES } from './labelling.js';
 import { pngHeader } from '../../test/helpers/samples.js';
 
 test('a label is boxes or a class; a bad one is refused naming the field and the value', () => {
@@ -42,27 +42,6 @@ test('a label must be a class of the job: an id below the number of its class na
 test('the index line is the path with its boxes, or with its class', () => {
   expect(labelLine('labelled/a.png', { boxes: [{ x1: 1, y1: 2, x2: 3, y2: 4, cls: 0 }, { x1: 5, y1: 6, x2: 7, y2: 8, cls: 1 }] })).toBe('labelled/a.png 1,2,3,4,0 5,6,7,8,1');
   expect(labelLine('labelled/a.png', { label: '1' })).toBe('labelled/a.png 1');
-});
-
-test('image sizes come from PNG and JPEG headers', () => {
-  expect(imageSize(pngHeader(16, 12))).toEqual({ width: 16, height: 12 });
-  // SOI, an APP0 segment, then SOF0 with height 480 and width 640.
-  const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x04, 0x00, 0x00, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x01, 0xe0, 0x02, 0x80, 0x03, 0, 0, 0, 0, 0, 0]);
-  expect(imageSize(jpeg)).toEqual({ width: 640, height: 480 });
-  expect(imageSize(Buffer.from('not an image'))).toBeUndefined();
-  const bmp = Buffer.alloc(54);
-  bmp.write('BM', 0, 'latin1');
-  bmp.writeInt32LE(320, 18);
-  bmp.writeInt32LE(-200, 22);
-  expect(imageSize(bmp)).toEqual({ width: 320, height: 200 });
-  const webp = (chunk: string, body: number[]) => Buffer.concat([Buffer.from('RIFF\0\0\0\0WEBP' + chunk + '\0\0\0\0', 'latin1'), Buffer.from(body), Buffer.alloc(16)]);
-  // VP8X: flags and reserved bytes, then canvas width-1 (639) and height-1 (479), 24 bits each.
-  expect(imageSize(webp('VP8X', [0, 0, 0, 0, 0x7f, 0x02, 0x00, 0xdf, 0x01, 0x00]))).toEqual({ width: 640, height: 480 });
-  // VP8L: signature 0x2f, then width-1 = 99 and height-1 = 49 in 14 bits each.
-  const bits = 99 | (49 << 14);
-  expect(imageSize(webp('VP8L', [0x2f, bits & 0xff, (bits >> 8) & 0xff, (bits >> 16) & 0xff, (bits >> 24) & 0xff]))).toEqual({ width: 100, height: 50 });
-  // VP8: a frame tag (3 bytes), the start code, then 14-bit width and height.
-  expect(imageSize(webp('VP8 ', [0, 0, 0, 0x9d, 0x01, 0x2a, 0x80, 0x02, 0xe0, 0x01]))).toEqual({ width: 640, height: 480 });
 });
 
 test('boxes on an example whose size its header does not tell are refused (nothing would bound them)', () => {

@@ -24,8 +24,9 @@ import { hostPath, inCheckedFolder, isUrl } from '../datasets/dataRoots.js';
 import { indexFormatOf } from '../datasets/indexReader.js';
 import type { JobRegistry } from '../jobs/jobRegistry.js';
 import type { StoredObject } from '../storage/objectStore.js';
-import { BARE_IMAGE, DEFAULT_SETTLE_MS, HardExampleBudgetError } from './hardExampleStore.js';
+import { BARE_IMAGE, DEFAULT_SETTLE_MS, HardExampleBudgetError, type HardExample } from './hardExampleStore.js';
 import { isNotFound } from '../storage/files.js';
+import { imageSize, ImageSizeCache, readImageSize, type ImageSize } from './imageSize.js';
 
 /** The folder of skipped examples inside a job's hard-example folder. */
 export const SKIPPED_DIR = 'skipped';
@@ -140,38 +141,6 @@ export function labelLine(path: string, label: { boxes?: LabelBox[]; label?: str
   return [path, ...(label.boxes ?? []).map((b) => `${b.x1},${b.y1},${b.x2},${b.y2},${b.cls}`)].join(' ');
 }
 
-/** Width and height of a PNG, JPEG, WebP or BMP image, from its header; undefined for anything else. */
-export function imageSize(bytes: Buffer): { width: number; height: number } | undefined {
-  if (bytes.length >= 24 && bytes.readUInt32BE(0) === 0x89504e47) return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
-  // BMP: BITMAPINFOHEADER's width and height (a negative height is a top-down image).
-  if (bytes.length >= 26 && bytes.toString('latin1', 0, 2) === 'BM') return { width: Math.abs(bytes.readInt32LE(18)), height: Math.abs(bytes.readInt32LE(22)) };
-  if (bytes.length >= 30 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') {
-    const chunk = bytes.toString('latin1', 12, 16);
-    // Extended: canvas width-1 and height-1, 24 bits each.
-    if (chunk === 'VP8X') return { width: bytes.readUIntLE(24, 3) + 1, height: bytes.readUIntLE(27, 3) + 1 };
-    // Lossless: after the 0x2f signature, width-1 and height-1 in 14 bits each.
-    if (chunk === 'VP8L' && bytes[20] === 0x2f) {
-      const bits = bytes.readUInt32LE(21);
-      return { width: (bits & 0x3fff) + 1, height: ((bits >> 14) & 0x3fff) + 1 };
-    }
-    // Lossy: after the key frame's start code, 14-bit width and height.
-    if (chunk === 'VP8 ' && bytes.readUIntBE(23, 3) === 0x9d012a) return { width: bytes.readUInt16LE(26) & 0x3fff, height: bytes.readUInt16LE(28) & 0x3fff };
-    return undefined;
-  }
-  if (bytes.length > 4 && bytes[0] === 0xff && bytes[1] === 0xd8) {
-    let i = 2;
-    while (i + 9 < bytes.length) {
-      if (bytes[i] !== 0xff) return undefined;
-      const marker = bytes[i + 1] as number;
-      const length = bytes.readUInt16BE(i + 2);
-      // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC) carry the frame size.
-      if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return { height: bytes.readUInt16BE(i + 5), width: bytes.readUInt16BE(i + 7) };
-      i += 2 + length;
-    }
-  }
-  return undefined;
-}
-
 const BOX = /^(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?),(\d+)$/;
 
 /** Most bytes of a dataset index read to find its first labelled line. */
@@ -275,39 +244,57 @@ export function checkShape(subject: string, request: Readonly<Record<string, unk
   }
 }
 
+/** Lines of an index whose image sizes are read at once by the COCO export. */
+const COCO_BATCH = 32;
+
+/** Options of {@link cocoOf}. */
+export interface CocoOptions {
+  /** The size of an image file (default: its header read each time; the LC passes its {@link ImageSizeCache}). */
+  sizeOf?: (path: string) => Promise<ImageSize | undefined>;
+  /** Stops the export (the GM or the browser gave up): it rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
 /**
  * COCO JSON of the lines of a dataset index: boxes as annotations; a class label as a box over the whole
- * image. `source` names it in `info.description` (the Dataset, never a path of this host).
+ * image. `source` names it in `info.description` (the Dataset, never a path of this host). Image sizes
+ * come from the images' headers (never read whole: an index of thousands of large images took longer
+ * than the GM waits).
  */
-export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined, source = 'the dataset index'): Promise<Record<string, unknown>> {
+export async function cocoOf(indexPath: string, text: string, classNames: string[] | undefined, source = 'the dataset index', options: CocoOptions = {}): Promise<Record<string, unknown>> {
+  const sizeOf = options.sizeOf ?? readImageSize;
   const images: Array<Record<string, unknown>> = [];
   const annotations: Array<Record<string, unknown>> = [];
   const classes = new Set<number>();
   const dir = dirname(indexPath);
   // Labelled lines that are neither boxes nor one class id: counted and said, not dropped silently.
   let skipped = 0;
-  for (const line of text.split('\n')) {
-    const [path, ...rest] = line.trim().split(/\s+/);
-    if (!path || rest.length === 0) continue;
-    const id = images.length + 1;
-    const size = await readFile(join(dir, path))
-      .then((b) => imageSize(b))
-      .catch(() => undefined);
-    const width = size?.width ?? 0;
-    const height = size?.height ?? 0;
-    images.push({ id, file_name: path, width, height });
-    const boxes = rest.map((t) => BOX.exec(t));
-    if (boxes.every((m) => m !== null)) {
-      for (const m of boxes as RegExpExecArray[]) {
-        const [x1, y1, x2, y2, cls] = m.slice(1).map(Number) as [number, number, number, number, number];
+  const labelled = text
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([path, ...rest]) => path && rest.length > 0) as Array<[string, ...string[]]>;
+  for (let from = 0; from < labelled.length; from += COCO_BATCH) {
+    options.signal?.throwIfAborted();
+    const batch = labelled.slice(from, from + COCO_BATCH);
+    const sizes = await Promise.all(batch.map(([path]) => sizeOf(join(dir, path)).catch(() => undefined)));
+    for (const [i, [path, ...rest]] of batch.entries()) {
+      const id = images.length + 1;
+      const width = sizes[i]?.width ?? 0;
+      const height = sizes[i]?.height ?? 0;
+      images.push({ id, file_name: path, width, height });
+      const boxes = rest.map((t) => BOX.exec(t));
+      if (boxes.every((m) => m !== null)) {
+        for (const m of boxes as RegExpExecArray[]) {
+          const [x1, y1, x2, y2, cls] = m.slice(1).map(Number) as [number, number, number, number, number];
+          classes.add(cls);
+          annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
+        }
+      } else if (rest.length === 1 && /^\d+$/.test(rest[0] as string)) {
+        const cls = Number(rest[0]);
         classes.add(cls);
-        annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
-      }
-    } else if (rest.length === 1 && /^\d+$/.test(rest[0] as string)) {
-      const cls = Number(rest[0]);
-      classes.add(cls);
-      annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [0, 0, width, height], area: width * height, iscrowd: 0 });
-    } else skipped++;
+        annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [0, 0, width, height], area: width * height, iscrowd: 0 });
+      } else skipped++;
+    }
   }
   const categories = [...classes].sort((a, b) => a - b).map((c) => ({ id: c, name: classNames?.[c] ?? String(c) }));
   const description = skipped > 0 ? `labelled samples of ${source}; ${skipped} labelled line${skipped === 1 ? '' : 's'} neither boxes (x1,y1,x2,y2,cls) nor one class id, not exported` : `labelled samples of ${source}`;
@@ -367,6 +354,46 @@ export async function examplesIn(dir: string): Promise<Example[]> {
   return out.sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id < b.id ? -1 : 1));
 }
 
+/** An example of the hard-example store's index as the dashboard requests read it. */
+const exampleOf = (e: HardExample): Example => ({ id: e.id, path: e.path, time: e.time, modelVersion: e.modelVersion, result: e.result });
+
+/** An example as the pages get it. */
+const viewOf = (e: Example) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp|bmp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) });
+
+/** The page size of a hard-example list when none is asked, and the largest one. */
+export const DEFAULT_PAGE = 60;
+export const MAX_PAGE = 200;
+
+/**
+ * A page of `examples` (oldest first, as read): newest first unless `order` is `oldest`, of the model
+ * versions in `versions` (`initial` for none), from `offset`, at most `limit` (see {@link MAX_PAGE}); with
+ * the count of the whole filtered list (`total`) and the count of each model version in the whole list.
+ */
+export function pageOf(subject: string, examples: readonly Example[], query: { offset?: unknown; limit?: unknown; versions?: unknown; order?: unknown }): { examples: Example[]; total: number; offset: number; limit: number; versions: Record<string, number> } {
+  const intOf = (field: string, value: unknown, fallback: number, min: number, max: number): number => {
+    if (value === undefined) return fallback;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new RequestError(400, `${subject}: ${field} ${JSON.stringify(value)} is not an integer from ${min} to ${max}`);
+    return value;
+  };
+  const offset = intOf('offset', query.offset, 0, 0, Number.MAX_SAFE_INTEGER);
+  const limit = intOf('limit', query.limit, DEFAULT_PAGE, 1, MAX_PAGE);
+  if (query.order !== undefined && query.order !== 'newest' && query.order !== 'oldest') throw new RequestError(400, `${subject}: order ${JSON.stringify(query.order)} is not newest or oldest`);
+  if (query.versions !== undefined && (!Array.isArray(query.versions) || !query.versions.every((v) => typeof v === 'string'))) throw new RequestError(400, `${subject}: versions ${quoted(query.versions)} is not a list of model versions`);
+  const versionOf = (e: Example) => e.modelVersion ?? 'initial';
+  const versions: Record<string, number> = {};
+  for (const e of examples) versions[versionOf(e)] = (versions[versionOf(e)] ?? 0) + 1;
+  const wanted = query.versions ? new Set(query.versions as string[]) : undefined;
+  const filtered = wanted ? examples.filter((e) => wanted.has(versionOf(e))) : [...examples];
+  const ordered = query.order === 'oldest' ? filtered : filtered.reverse();
+  return { examples: ordered.slice(offset, offset + limit), total: filtered.length, offset, limit, versions };
+}
+
+/** Whether a labelled copy of example `id` is in `dir` (the `labelled/` folder beside the dataset index). */
+async function labelledCopy(dir: string, id: string): Promise<boolean> {
+  for (const ext of SAMPLE_EXTENSIONS) if (await fileStat(join(dir, `${id}.${ext}`))) return true;
+  return false;
+}
+
 async function countLines(path: string): Promise<number> {
   try {
     const text = await readFile(path, 'utf8');
@@ -400,7 +427,9 @@ async function moveExample(from: string, to: string, names: readonly string[]): 
  * const answer = createLabellingHandler(ctx, jobs);
  * await answer({ namespace: 'default', resourceKind: 'incrementallearningjob', resourceName: 'helmet', operation: 'request' }, { action: 'hardExamples.list', list: 'queue' });
  */
-export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (header: FrameHeader, request: unknown) => Promise<LcResponse> {
+export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (header: FrameHeader, request: unknown, signal?: AbortSignal) => Promise<LcResponse> {
+  // Image sizes of the COCO export, by (path, mtime, size): an export again reads only what changed.
+  const sizes = new ImageSizeCache();
   // Label writes of a job one at a time: each appends one line and moves one example.
   const chains = new Map<string, Promise<unknown>>();
   const serial = <T>(key: string, work: () => Promise<T>): Promise<T> => {
@@ -412,7 +441,7 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
     return run;
   };
 
-  return async (header, request) => {
+  return async (header, request, signal) => {
     const namespace = header.namespace || 'default';
     const name = header.resourceName;
     const kind = jobs.kindOf(String(header.resourceKind).toLowerCase());
@@ -446,14 +475,40 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
       switch (r.action) {
         case 'hardExamples.list': {
           const list = r.list === 'skipped' ? 'skipped' : 'queue';
-          const [queue, skipped] = await Promise.all([examplesIn(heDir), examplesIn(skippedDir)]);
-          const shown = list === 'queue' ? queue : skipped;
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          // The queue from the store's index in memory (reading 10,000 meta files took seconds), else the folder.
+          const [queue, skipped] = await Promise.all([store ? store.list().map(exampleOf) : examplesIn(heDir), examplesIn(skippedDir)]);
+          const page = pageOf(`${subject}: hard examples`, list === 'queue' ? queue : skipped, r);
           return {
             status: 200,
             body: {
-              examples: shown.map((e) => ({ id: e.id, time: e.time, modelVersion: e.modelVersion, result: e.result, image: /\.(png|jpe?g|webp|bmp)$/i.test(e.path), ...(roundOf(e.modelVersion) !== undefined ? { round: roundOf(e.modelVersion) } : {}) })),
+              ...page,
+              examples: page.examples.map(viewOf),
               counts: { queue: queue.length, skipped: skipped.length },
               // What the job's labels are (boxes or a class), so the labelling page offers those.
+              ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath), labels: await shapeOf(indexPath) } } : {}),
+            },
+          };
+        }
+        case 'hardExamples.get': {
+          const id = needId(r.id);
+          const store = jobs.hardExampleStore(kind, namespace, name);
+          const queued = await readExample(heDir, id);
+          const found = queued ?? (await readExample(skippedDir, id));
+          if (!found) {
+            // Why it is not there: the budget evicted it, it was labelled (its copy beside the index), or nothing is known.
+            const labelled = indexPath ? await labelledCopy(join(dirname(indexPath), LABELLED_DIR), id) : false;
+            const state = store?.wasEvicted(id) ? 'evicted' : labelled ? 'labelled' : 'gone';
+            const why = { evicted: 'the hard-example budget of the local controller evicted it (the oldest examples go first)', labelled: 'it was labelled (its line is in the dataset index)', gone: 'it is in neither the queue nor the skipped list (labelled, evicted before the local controller last started, or never there)' }[state];
+            return { status: 404, error: `${subject}: hard example ${id}: ${why}`, body: { state } };
+          }
+          const [queue, skippedCount] = await Promise.all([store ? store.count : examplesIn(heDir).then((l) => l.length), examplesIn(skippedDir).then((l) => l.length)]);
+          return {
+            status: 200,
+            body: {
+              example: viewOf(found),
+              list: queued ? 'queue' : 'skipped',
+              counts: { queue, skipped: skippedCount },
               ...(indexPath ? { dataset: { index: indexUrl, lines: await countLines(indexPath), labels: await shapeOf(indexPath) } } : {}),
             },
           };
@@ -560,13 +615,18 @@ export function createLabellingHandler(ctx: LcContext, jobs: JobRegistry): (head
             if (isNotFound(error)) return '';
             throw error;
           });
-          return { status: 200, body: await cocoOf(index, text, classNames, `Dataset ${namespace}/${datasetName}`) };
+          return { status: 200, body: await cocoOf(index, text, classNames, `Dataset ${namespace}/${datasetName}`, { sizeOf: (path) => sizes.sizeOf(path), signal }) };
         }
         default:
           throw new RequestError(400, `${subject}: unknown action ${JSON.stringify((r as { action: unknown }).action)}`);
       }
     } catch (error) {
       if (error instanceof RequestError) return { status: error.status, error: error.message };
+      if (signal?.aborted) {
+        // The GM gave up (its deadline, or the browser went away): nobody reads an answer.
+        ctx.logger.info({ job: `${namespace}/${name}`, action: (request as { action?: unknown } | undefined)?.action }, 'dashboard request cancelled by the global manager');
+        return { status: 499, error: `${subject}: the request was cancelled` };
+      }
       ctx.logger.error({ job: `${namespace}/${name}`, error: (error as Error).message }, 'dashboard request failed');
       // The full message (it may hold paths of this host) goes to the LC's log, not to the browser.
       const code = (error as { code?: unknown }).code;
