@@ -6,6 +6,7 @@ test('the public export list is pinned', () => {
     'LOG_LEVEL_DEPRECATION',
     'PidLockError',
     'PrivateFilesError',
+    'REDACTED',
     'WorkQueue',
     'backoffDelay',
     'ensurePrivateDirSync',
@@ -16,6 +17,8 @@ test('the public export list is pinned', () => {
     'parseLogLevel',
     'printable',
     'processAlive',
+    'redactTokens',
+    'redactValue',
     'sameJson',
     'seededRandom',
     'takePidLockSync',
@@ -29,8 +32,8 @@ test('the public export list is pinned', () => {
   ]);
 });
 
-test('the logger subpath exports createLogger only', () => {
-  expect(Object.keys(logger)).toEqual(['createLogger']);
+test('the logger subpath exports createLogger and its redacting hooks', () => {
+  expect(Object.keys(logger).sort()).toEqual(['createLogger', 'redactingHooks']);
 });
 
 test('the metrics subpath exports the listener and the text reader', async () => {

@@ -23,6 +23,8 @@ export { seededRandom } from './random.js';
 
 // Text safe for a terminal: control characters other than newline and tab shown as \xNN.
 export { printable } from './printable.js';
+// The tokens sedna-ts issues (sw1.…, 64 hex digits, Bearer …) replaced, in text and in log records.
+export { redactTokens, redactValue, REDACTED } from './redact.js';
 // Cuts to a number of UTF-8 bytes that never split a character.
 export { utf8Head, utf8Tail } from './utf8.js';
 

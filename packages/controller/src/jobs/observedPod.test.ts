@@ -49,6 +49,17 @@ test('a failed pod says why: exit code, signal, reason, message of each failed c
   expect(describePodFailure(init)).toBe('container storage-initializer exited with code 1: s3://models/base.onnx: NoSuchKey');
 });
 
+test("a kubelet's termination message (the raw log) reaches the failure without tokens or terminal escapes", () => {
+  const node = 'be'.repeat(32);
+  const failed = pod(labels, {
+    phase: 'Failed',
+    containerStatuses: [
+      { name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message: `\x1b]0;title\x07token=x_sw1.eyJucyI6ImEifQ.mac\nnode ${node}\n` } } },
+    ],
+  });
+  expect(observePod(failed, 'incrementallearningjob')?.failure).toBe('container train-worker exited with code 1: \\x1b]0;title\\x07token=x_sw1.<redacted>\nnode <redacted>');
+});
+
 test('a pod being deleted is marked so', () => {
   const p = pod(labels, { phase: 'Running' });
   p.metadata!.deletionTimestamp = new Date();

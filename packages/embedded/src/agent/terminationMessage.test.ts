@@ -68,3 +68,9 @@ test('a worker token across where the last 2048 bytes start is redacted, not sho
   expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(2048);
   expect(tail).not.toMatch(/a{8}|b{8}/);
 });
+
+test('a token glued to a word and a 64-hex node token are redacted too', () => {
+  const node = 'c4'.repeat(32);
+  const tail = logTail(log('glued.log', `x_sw1.eyJucyI6ImEifQ.mac-1\nabcsw1.eyJucyI6ImEifQ.mac-2\nSEDNA_NODE_TOKEN=${node}\n`));
+  expect(tail).toBe('x_sw1.<redacted>\nabcsw1.<redacted>\nSEDNA_NODE_TOKEN=<redacted>');
+});

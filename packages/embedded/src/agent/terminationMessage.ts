@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { printable, utf8Tail } from '@sedna-ts/internal';
+import { printable, redactTokens, utf8Tail } from '@sedna-ts/internal';
 
 /** The kubelet's bounds of a message taken from the log (FallbackToLogsOnError): 80 lines, 2048 bytes. */
 export const TERMINATION_LOG_LINES = 80;
@@ -51,10 +51,10 @@ function cleanTail(text: string, maxBytes: number): string {
 /**
  * What a log tail may not carry into a pod's status, and from there into job conditions, `sedna
  * describe` and a terminal: control characters (a worker's terminal escapes would retitle or clear the
- * screen of whoever reads the status) are shown as `\xNN`; worker tokens (`sw1.…`) and bearer tokens a
- * worker printed are replaced by `<redacted>` (more people can read a job than its Secrets). Newlines and
- * tabs stay.
+ * screen of whoever reads the status) are shown as `\xNN`; the tokens a worker printed (`redactTokens`:
+ * `sw1.…`, 64 hex digits, bearer tokens) are replaced by `<redacted>` (more people can read a job than
+ * its Secrets). Newlines and tabs stay.
  */
 export function cleanLogText(text: string): string {
-  return printable(text.replace(/\bsw1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'sw1.<redacted>').replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1<redacted>'));
+  return printable(redactTokens(text));
 }
