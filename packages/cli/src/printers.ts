@@ -1,5 +1,5 @@
 /** Output of objects as kubectl prints them: the server's Table form, JSON, YAML, or kind/name. */
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 import { apiVersionOf, displayKind, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -262,12 +262,23 @@ export function withTypeMeta(object: KubeObject, r: Pick<ApiResource, 'group' | 
   return { apiVersion: apiVersionOf(r), kind: r.kind, ...rest };
 }
 
+/** A tab or another control character but newline: what go-yaml (kubectl) writes only double-quoted. */
+const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/;
+
 /**
  * YAML that reads the same in YAML 1.1 and 1.2: strings such as `yes`, `on` or a timestamp are quoted,
- * as kubectl quotes them, so the output can be fed back to kubectl (YAML 1.1) unchanged.
+ * as kubectl quotes them, so the output can be fed back to kubectl (YAML 1.1) unchanged. A string (or
+ * key) holding a tab or another control character is double-quoted with escapes (`"a\tb"`, `"\e[31m"`),
+ * as go-yaml writes it: never a raw tab or escape in a plain or block scalar.
  */
 export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, version: '1.1' });
+  const doc = new Document(value, { version: '1.1' });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && CONTROL.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0 });
 }
 
 /** Objects as the `v1 List` kubectl prints them in (and applies a JSONPath template to). */
@@ -286,6 +297,3 @@ export function formatObjects(objects: readonly KubeObject[], output: Output, r:
   if (output.jsonPath) return output.jsonPath.print(value);
   return output.format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value);
 }
-
-/** `text` safe for a terminal (a worker's escapes copied into a condition by its log tail): `@sedna-ts/internal`'s. */
-export { printable } from '@sedna-ts/internal';

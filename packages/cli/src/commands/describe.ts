@@ -16,7 +16,7 @@ import { namespaceFlags } from '../flags.js';
 import { needsController, readGmPresence, type GmPresence } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
 import { conditionData, currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
-import { age, formatColumns, printable, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
+import { age, formatColumns, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
 
@@ -392,7 +392,7 @@ export async function runDescribe(kind: string, names: readonly string[], option
     const gmPresence = () => (presence ??= readGmPresence(session.client));
     const texts: string[] = [];
     for (const { r, o } of found) texts.push(await describeObject(session, r, withTypeMeta(o, r), gmPresence));
-    io.stdout.write(printable(texts.join('\n')));
+    io.stdout.write(texts.join('\n'));
     return code;
   });
 }
