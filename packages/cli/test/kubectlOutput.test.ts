@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import fs, { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse } from 'yaml';
 import { run } from './helpers.js';
 import { startTestServer, type TestServer } from './server.js';
 
@@ -62,6 +63,13 @@ const CASES: Array<[string[], string]> = [
   ],
   [['ds', '-o', 'custom-columns=NAME:.metadata.name', '--no-headers', '--sort-by=.spec.nodeName'], 'helmet-9\nhelmet-10\n'],
   [['ds', '-l', 'tier=zzz', '-o', 'custom-columns=N:.metadata.name'], 'N\n'],
+  // No object: an empty List for json and yaml (nothing on stderr), nothing for -o name.
+  [['ds', '-l', 'tier=zzz', '-o', 'json'], '{\n    "apiVersion": "v1",\n    "items": [],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'],
+  [['ds', '-l', 'tier=zzz', '-o', 'yaml'], 'apiVersion: v1\nitems: []\nkind: List\nmetadata:\n  resourceVersion: ""\n'],
+  [['ds', '-l', 'tier=zzz', '-o', 'name'], ''],
+  [['ds', '-l', 'tier=zzz', '-o', 'jsonpath={.kind} {.items[*].metadata.name}'], 'List '],
+  [['ds,models', '-l', 'tier=zzz', '-o', 'json'], '{\n    "apiVersion": "v1",\n    "items": [],\n    "kind": "List",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n'],
+  [['ds,models', '-l', 'tier=zzz', '-o', 'name'], ''],
   [['models', '--sort-by=.spec.format'], 'NAME            FORMAT   AGE\ndeploy-model    onnx     <age>\ninitial-model   tfjs     <age>\n'],
   [['models', '-o', 'wide', '--no-headers', '--sort-by={.spec.url}'], 'deploy-model    onnx   /models/deploy/model.onnx    <age>\ninitial-model   tfjs   /models/initial/model.json   <age>\n'],
   [['ds', '--sort-by=.status.numberOfSamples', '-o', 'name'], 'dataset.sedna.io/helmet-9\ndataset.sedna.io/helmet-10\n'],  [['ds', '--sort-by=.metadata.name', '-o', 'name'], 'dataset.sedna.io/helmet-10\ndataset.sedna.io/helmet-9\n'],
@@ -77,6 +85,29 @@ test.each(CASES)('get %j prints what kubectl prints', async (args, expected) => 
   if (kubectlPath) {
     const live = await exec(kubectlPath, ['--kubeconfig', t.kubeconfig, '--cache-dir', path.join(t.dir, 'kube-cache'), 'get', ...args], { env: { PATH: process.env.PATH ?? '', HOME: t.dir } });
     expect(ages(live.stdout)).toBe(ages(r.stdout));
+  }
+});
+
+test('-o json and -o yaml print every object with its keys sorted, as kubectl (Go maps)', async () => {
+  for (const args of [['ds', '-o', 'json'], ['ds', 'helmet-9', '-o', 'yaml'], ['ds,models', '-o', 'yaml']]) {
+    const r = await t.sedna(['get', ...args]);
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const value = args.includes('json') ? JSON.parse(r.stdout) : parse(r.stdout);
+    const unsorted: string[] = [];
+    const walk = (v: unknown, at: string): void => {
+      if (Array.isArray(v)) v.forEach((item, i) => walk(item, `${at}[${i}]`));
+      else if (v && typeof v === 'object') {
+        const keys = Object.keys(v);
+        if (keys.join() !== [...keys].sort().join()) unsorted.push(at || '.');
+        for (const key of keys) walk((v as Record<string, unknown>)[key], `${at}.${key}`);
+      }
+    };
+    walk(value, '');
+    expect(unsorted).toEqual([]);
+    if (kubectlPath) {
+      const live = await exec(kubectlPath, ['--kubeconfig', t.kubeconfig, '--cache-dir', path.join(t.dir, 'kube-cache'), 'get', ...args], { env: { PATH: process.env.PATH ?? '', HOME: t.dir } });
+      expect(r.stdout).toBe(live.stdout);
+    }
   }
 });
 

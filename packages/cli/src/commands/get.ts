@@ -7,7 +7,7 @@ import { collectionPath, displayKind, objectPath, type ApiResource } from '../di
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
-import { age, customColumnsTable, formatObjects, isTable, listOf, parseOutput, sortBy, TablePrinter, toYaml, withTypeMeta, type KubeObject, type KubeTable, type Output } from '../printers.js';
+import { age, customColumnsTable, formatObjects, formatValue, isTable, listOf, parseOutput, sortBy, TablePrinter, withTypeMeta, type KubeObject, type KubeTable, type Output } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
 import { connectionNotice, follow } from '../watch.js';
@@ -121,13 +121,14 @@ async function getSeveral(kinds: readonly string[], options: GetOptions, output:
       else new TablePrinter(io, { noHeaders: options.noHeaders, headersAsGiven: true }).print(customColumnsTable(output.columns ?? [], all), true);
       return ExitCode.Ok;
     }
-    if (printed === 0) {
+    // As kubectl: only a table says "No resources found"; -o json|yaml print an empty List, -o name nothing.
+    if (printed === 0 && tableOutput) {
       const namespace = resources.some((r) => r.namespaced) && !options.allNamespaces ? session.namespace(options) : undefined;
       io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
     }
     if (format === 'json' || format === 'yaml') {
       const value = listOf(options.sortBy ? sortBy(items, options.sortBy, (o) => o) : items);
-      io.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value));
+      io.stdout.write(formatValue(value, format));
     }
     return ExitCode.Ok;
   });
@@ -176,8 +177,6 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
       io.stdout.write(formatObjects(objects, output, r, asList));
       documents++;
     };
-    // kubectl prints a template or custom-columns' header even for no object, and says nothing more.
-    const quietWhenEmpty = format === 'jsonpath' || format === 'custom-columns';
 
     let resourceVersion = '';
     if (result.list) {
@@ -190,8 +189,9 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
         const listed = ((result.list as KubeList).items ?? []).map((o) => withTypeMeta(o, r));
         const items = options.sortBy ? sortBy(listed, options.sortBy, (o) => o) : listed;
         items.forEach(remember);
-        if (items.length === 0 && !options.watch && !quietWhenEmpty) noneFound(io, r, namespace);
-        else if (items.length > 0 || !options.watch) emitObjects(items, true);
+        // As kubectl, for no object: -o json|yaml print an empty List, jsonpath its template on it,
+        // custom-columns the header, -o name nothing; none says "No resources found" (only a table does).
+        if (items.length > 0 || !options.watch) emitObjects(items, true);
       }
     } else {
       const found = result.found ?? [];
