@@ -4,11 +4,13 @@ import * as logger from './createLogger.js';
 test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
     'LOG_LEVEL_DEPRECATION',
+    'MESSAGE_LINE_BYTES',
     'PidLockError',
     'PrivateFilesError',
     'REDACTED',
     'WorkQueue',
     'backoffDelay',
+    'capLines',
     'ensurePrivateDirSync',
     'exitBySignal',
     'fsyncDir',

@@ -4,7 +4,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
-import { printable, redactTokens } from '@sedna-ts/internal';
+import { capLines, printable, redactTokens } from '@sedna-ts/internal';
 import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from './labels.js';
 
 /** The kinds of worker a learning job runs. */
@@ -66,7 +66,8 @@ function describeTermination(status: V1ContainerStatus): string | undefined {
     text += ` (signal ${signal}${name ? ` ${name}` : ''})`;
   }
   if (terminated.reason) text += `, reason ${terminated.reason}`;
-  if (terminated.message) text += `: ${terminated.message.trim()}`;
+  // The log tail a kubelet copied (FallbackToLogsOnError): each line at most 512 bytes, as the node agent's.
+  if (terminated.message) text += `: ${capLines(printable(redactTokens(terminated.message.trim())))}`;
   return text;
 }
 
