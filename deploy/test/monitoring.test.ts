@@ -227,11 +227,32 @@ describe('the Grafana dashboard', () => {
     expect(queryProblems(expr, declared)).toEqual([]);
   });
 
-  test('the logs panels read the one log record shape (pino JSON: level, name, msg, job, round)', () => {
+  test('the logs panels read the one log record shape (pino JSON: level, name, msg, job, round), its job field not taken by a stream label', () => {
     for (const q of queries.filter((x) => x.type === 'loki')) {
-      expect(q.expr).toContain('| json');
-      for (const field of [...q.expr.matchAll(/\{\{\.(\w+)\}\}/g)].map((m) => m[1])) expect(['level', 'time', 'name', 'msg', 'job', 'round']).toContain(field);
+      // `| json label="field", ...`: each label from a field of the record; job read as record_job.
+      const json = /\| json ((?:\w+="\w+"(?:, )?)+) \|/.exec(q.expr);
+      expect(json).not.toBeNull();
+      const extracted = Object.fromEntries([...json![1]!.matchAll(/(\w+)="(\w+)"/g)].map((m) => [m[1], m[2]]));
+      for (const field of Object.values(extracted)) expect(['level', 'time', 'name', 'msg', 'job', 'round', 'object', 'kind', 'node']).toContain(field);
+      expect(extracted.record_job).toBe('job');
+      expect(Object.keys(extracted)).not.toContain('job');
+      for (const label of [...q.expr.matchAll(/\{\{\.(\w+)\}\}/g)].map((m) => m[1])) expect(Object.keys(extracted)).toContain(label);
     }
+  });
+
+  test("the logs panels select the components' namespace and the jobs' namespaces, and a job by its whole name", () => {
+    const loki = queries.filter((x) => x.type === 'loki');
+    // The GM and the LCs run in the namespace of deploy/ (sedna), the workers in their job's: a stream
+    // selector of the jobs' namespaces alone showed no component's record.
+    const namespace = objects.find((o) => o.object.kind === 'Deployment')?.object.metadata.namespace;
+    for (const q of loki) expect(q.expr.startsWith(`{namespace=~"${namespace}|\${namespace:regex}"}`)).toBe(true);
+    // `.*$job` took job b-helmet for helmet, and several jobs (a|b) unparenthesised; the GM's and LC's
+    // job field is namespace/name, a worker's the name.
+    const records = loki.find((q) => q.panel === 'Records of a job');
+    expect(records?.expr).toContain('| record_job=~"(${namespace:regex}/)?${job:regex}" |');
+    const pattern = (ns: string, job: string) => new RegExp(`^(?:(${ns}/)?${job})$`);
+    expect(['default/helmet', 'helmet'].map((j) => pattern('(default)', '(helmet)').test(j))).toEqual([true, true]);
+    expect(['default/b-helmet', 'other/helmet'].map((j) => pattern('(default)', '(helmet)').test(j))).toEqual([false, false]);
   });
 
   test.each(

@@ -31,7 +31,7 @@ function logRecords(file: string): LogRecord[] {
 /** An upstream message the LC put in its outbox. */
 export interface QueuedMessage {
   id: string;
-  /** `<kind>/<name>` of the object it is about. */
+  /** `<kind>/<namespace>/<name>` of the object it is about. */
   object: string;
   /** Its place in the LC's order: start of the LC, then seq. */
   order: [number, number];
@@ -49,7 +49,7 @@ export interface ReceivedMessage {
 export function queuedMessages(lcLog: string): QueuedMessage[] {
   return logRecords(lcLog)
     .filter((r) => r.fields.msg === 'upstream message queued' && typeof r.fields.messageId === 'string')
-    .map((r) => ({ id: r.fields.messageId as string, object: `${String(r.fields.kind).toLowerCase()}/${String(r.fields.name)}`, order: [r.start, Number(r.fields.seq)] as [number, number] }))
+    .map((r) => ({ id: r.fields.messageId as string, object: `${String(r.fields.kind).toLowerCase()}/${String(r.fields.object)}`, order: [r.start, Number(r.fields.seq)] as [number, number] }))
     .sort((a, b) => a.order[0] - b.order[0] || a.order[1] - b.order[1]);
 }
 
@@ -59,7 +59,7 @@ export function receivedMessages(gmLog: string): ReceivedMessage[] {
     .filter((r) => r.fields.msg === 'upstream message' && typeof r.fields.messageId === 'string')
     .map((r) => ({
       id: r.fields.messageId as string,
-      object: `${String(r.fields.kind).toLowerCase()}/${String(r.fields.name)}`,
+      object: `${String(r.fields.kind).toLowerCase()}/${String(r.fields.object)}`,
       order: [r.start, Number(r.fields.arrival)] as [number, number],
       result: String(r.fields.result),
     }))

@@ -1,4 +1,5 @@
 /** What a command may touch of the outside world, so tests can run commands in-process. */
+import { printable } from '@sedna-ts/internal';
 
 /** Streams, working folder and environment of one run of the `sedna` command. */
 export interface CliIo {
@@ -30,4 +31,18 @@ export function processIo(): CliIo {
     cwd: process.cwd(),
     env: process.env,
   };
+}
+
+/**
+ * `io` whose text output is safe for a terminal: every string written to stdout or stderr goes through
+ * `printable` (control characters other than newline and tab as `\xNN`), so a name, label, message or
+ * template result taken from a file or from the server cannot retitle, recolour or clear the reader's
+ * screen, nor print a hidden hyperlink (OSC 8). Raw bytes (a pod's log, as `kubectl logs` passes it)
+ * go through as they are. `main` runs every verb with it.
+ */
+export function terminalSafeIo(io: CliIo): CliIo {
+  const safe = (stream: { write(text: string | Uint8Array): unknown }) => ({
+    write: (text: string | Uint8Array) => stream.write(typeof text === 'string' ? printable(text) : text),
+  });
+  return { ...io, stdout: safe(io.stdout), stderr: safe(io.stderr) as CliIo['stderr'] };
 }

@@ -39,6 +39,29 @@ test('an index out of range fails, naming it; a template that does not parse is 
   expect(() => new JsonPath('{.items[x]}')).toThrow('invalid array index x');
 });
 
+test.each([
+  ['{metadata.name}', 'error executing jsonpath "{metadata.name}": unrecognized identifier metadata'],
+  ['{.items[ 0 ]}', '"{.items[ 0 ]}": invalid array index  0 '],
+  ['{.items[+0]}', 'invalid array index +0'],
+  ['{.items[0]["spec"]}', 'invalid array index "spec"'],
+  ["{.items[0][ 'spec' ]}", "invalid array index  'spec' "],
+  ['{"\\x"}', 'unquote string "\\x": invalid syntax'],
+  ['{.items[1:0]}', 'starting index 1 is greater than ending index 0'],
+  ['{.items[0:5]}', 'array index out of bounds: index 4, length 2'],
+  ['{.items[0][0]}', 'map[string]interface {} is not array or slice'],
+  ['{.items[*].metadata[*]}', 'map[string]interface {} is not array or slice'],
+  ['{.items[0].spec.url[0]}', 'string is not array or slice'],
+  ['{.kind[?(@.x)]}', 'string is not array or slice and cannot be filtered'],
+])('%s is refused, as kubectl refuses it', (template, message) => {
+  expect(() => new JsonPath(template, '-o jsonpath').print(list)).toThrow(message);
+});
+
+test('what kubectl takes in brackets and literals: unions of keys and slices, Go escapes, single quotes', () => {
+  expect(new JsonPath("{.items[0]['metadata.name','spec']}").print(list)).toBe('b {"n":2,"url":"/b"}');
+  expect(new JsonPath('{.items[0, 1].metadata.name} {.items[2:2]} {.items[:-1].metadata.name}').print(list)).toBe('b a  b');
+  expect(new JsonPath('{"\\u00e9\\x41\\101\\t"}{\'a"b\'}').print(list)).toBe('éAA\ta"b');
+});
+
 test('numbers and values as Go prints them', () => {
   expect([0.00015, 1.5e-5, 1e21, 12, -3.25, 1e20].map(goNumber)).toEqual(['0.00015', '1.5e-05', '1e+21', '12', '-3.25', '100000000000000000000']);
   expect(goSprint({ b: [1, 'x'], a: null })).toBe('map[a:<nil> b:[1 x]]');
@@ -48,6 +71,9 @@ test('numbers and values as Go prints them', () => {
 test('relaxed paths for custom-columns and --sort-by', () => {
   expect(['.metadata.name', 'metadata.name', '{.metadata.name}', '{metadata.name}'].map((p) => relaxedJsonPath(p, 'x'))).toEqual(Array(4).fill('{.metadata.name}'));
   expect(() => relaxedJsonPath('{.a}{.b}', '--sort-by')).toThrow('--sort-by "{.a}{.b}": expected a path such as .metadata.name or {.metadata.name}');
+  // An empty or blank path (`-o custom-columns=NAME:` or `NAME: `) is refused, not a column of the whole object.
+  for (const blank of ['', ' ', '{ }']) expect(() => relaxedJsonPath(blank, '-o custom-columns NAME:')).toThrow(`-o custom-columns NAME: ${JSON.stringify(blank)}: expected a path`);
+  expect(() => parseOutput('custom-columns=NAME: ,KIND:.kind')).toThrow('-o custom-columns NAME: " ": expected a path such as .metadata.name or {.metadata.name}');
 });
 
 test('custom-columns: headers as given, values joined by commas, <none> when missing', () => {

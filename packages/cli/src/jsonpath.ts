@@ -7,6 +7,10 @@
  * or `[?(@.x)]` for existence), `"text"` literals, and `range EXPR` ... `end`. Missing fields print
  * nothing (kubectl's `--allow-missing-template-keys`, on by default). Results of one expression are
  * joined by a space; a map or list is printed as compact JSON with sorted keys, scalars as Go prints them.
+ * What kubectl refuses is refused, with its words: a name without its dot (`{metadata.name}`:
+ * unrecognized identifier), a key in double quotes or with spaces (`["a"]`, `[ 'a' ]`), an index with a
+ * space or `+`, an escape Go does not know (`{"\x"}`), an index or slice out of bounds or backwards
+ * (`[1:0]`), and an index or filter on what is no list (`map[string]interface {} is not array or slice`).
  */
 import { CliError } from './errors.js';
 
@@ -17,10 +21,12 @@ type Step =
   | { op: 'root' }
   | { op: 'current' }
   | { op: 'field'; names: string[][] }
+  /** `{metadata}`: a name without its dot, which kubectl refuses when it runs the template. */
+  | { op: 'identifier'; name: string }
   | { op: 'wildcard' }
   | { op: 'recursive' }
   | { op: 'index'; start?: number; end?: number; step?: number; single: boolean }
-  | { op: 'union'; indexes: number[] }
+  | { op: 'union'; branches: Step[] }
   | { op: 'filter'; left: Operand; operator?: string; right?: Operand };
 
 type Operand = { path: Step[] } | { literal: Value };
@@ -49,25 +55,22 @@ class Parser {
     while (this.peek() === ' ') this.i++;
   }
 
-  /** A quoted string starting at the quote; `\` escapes as in Go's strconv.Unquote for `"`. */
+  /**
+   * A quoted string starting at the quote, read as Go's strconv.Unquote reads it (kubectl's literals):
+   * the escapes `\a \b \f \n \r \t \v \\ \xHH \NNN \uHHHH \UHHHHHHHH` and the quote's own; any
+   * other escape is invalid syntax. Single quotes work as double ones (kubectl's `{'a b'}`).
+   */
   quoted(): string {
+    const start = this.i;
     const quote = this.text[this.i]!;
-    let out = '';
     this.i++;
-    while (this.i < this.end && this.text[this.i] !== quote) {
-      const c = this.text[this.i]!;
-      if (c === '\\' && this.i + 1 < this.end) {
-        const n = this.text[this.i + 1]!;
-        out += { n: '\n', t: '\t', r: '\r', '\\': '\\', '"': '"', "'": "'" }[n] ?? `\\${n}`;
-        this.i += 2;
-        continue;
-      }
-      out += c;
-      this.i++;
-    }
+    while (this.i < this.end && this.text[this.i] !== quote) this.i += this.text[this.i] === '\\' ? 2 : 1;
     if (this.i >= this.end) this.fail(`unterminated string ${JSON.stringify(this.text.slice(0, this.end))}`);
     this.i++;
-    return out;
+    const raw = this.text.slice(start, this.i);
+    const value = goUnquote(raw.slice(1, -1), quote);
+    if (value === undefined) this.fail(`unquote string ${raw}: invalid syntax`);
+    return value;
   }
 
   /** The steps of a path up to a space, `)`, a comparison or the end. */
@@ -103,24 +106,18 @@ class Parser {
       } else if (c === '[') {
         steps.push(this.bracket());
       } else if (c !== '' && /[A-Za-z_]/.test(c) && steps.length === 0) {
-        // `{metadata.name}`: a field without its dot.
+        // `{metadata.name}`: a field without its dot. kubectl parses it, then refuses it when it runs.
         let name = '';
         while (this.i < this.end && !TERMINATORS.has(this.peek())) name += this.text[this.i++];
-        steps.push({ op: 'field', names: [[name]] });
+        steps.push({ op: 'identifier', name });
       } else return steps;
     }
   }
 
+  /** `[...]`: a filter `[?(...)]`, or what kubectl's parseArray reads (see `arrayStep`). */
   private bracket(): Step {
     this.i++;
-    this.skipSpaces();
-    const c = this.peek();
-    if (c === '*') {
-      this.i++;
-      this.expect(']');
-      return { op: 'wildcard' };
-    }
-    if (c === '?') {
+    if (this.peek() === '?') {
       this.i++;
       this.expect('(');
       this.skipSpaces();
@@ -140,41 +137,37 @@ class Parser {
       this.expect(']');
       return { op: 'filter', left, ...(operator ? { operator, right } : {}) };
     }
-    if (c === "'" || c === '"') {
-      const names: string[][] = [];
-      for (;;) {
-        this.skipSpaces();
-        // kubectl reads a quoted name as a path: ['metadata.name'] is .metadata.name (a dot in a key: \.).
-        names.push(this.quoted().split(/(?<!\\)\./).map((part) => part.replace(/\\\./g, '.')));
-        this.skipSpaces();
-        if (this.peek() === ',') {
-          this.i++;
-          continue;
-        }
-        this.expect(']');
-        return { op: 'field', names };
-      }
-    }
     const close = this.text.indexOf(']', this.i);
     if (close < 0 || close >= this.end) this.fail('unterminated array');
-    const inner = this.text.slice(this.i, close).replace(/ /g, '');
+    const inner = this.text.slice(this.i, close);
     this.i = close + 1;
-    if (inner.includes(',')) {
-      const indexes = inner.split(',').map((s) => this.integer(s));
-      return { op: 'union', indexes };
-    }
-    const parts = inner.split(':');
-    if (parts.length > 3) this.fail(`invalid array index ${inner}`);
-    if (parts.length === 1) {
-      const n = this.integer(parts[0]!);
+    return this.arrayStep(inner);
+  }
+
+  /**
+   * The inside of `[...]` as kubectl reads it, exactly: `*` (every item of a list), a union `a,b` (each
+   * part trimmed and read again), a key `'a.b'` (a path, as kubectl reads it; no spaces around it), or a
+   * slice `n`, `start:end`, `start:end:step` (digits and `-` only: no space, no `+`).
+   */
+  private arrayStep(text: string): Step {
+    const inner = text === '*' ? ':' : text;
+    const parts = inner.split(',');
+    if (parts.length > 1) return { op: 'union', branches: parts.map((part) => this.arrayStep(part.trim())) };
+    const key = /^'([^']*)'$/.exec(inner);
+    // kubectl reads a quoted name as a path: ['metadata.name'] is .metadata.name (a dot in a key: \.).
+    if (key) return { op: 'field', names: [key[1]!.split(/(?<!\\)\./).map((part) => part.replace(/\\\./g, '.'))] };
+    const slice = /^(-?\d*)(?::(-?\d*))?(?::(-?\d*))?$/.exec(inner);
+    if (!slice || (inner === '' && text !== '*')) this.fail(`invalid array index ${text}`);
+    const number = (s: string | undefined) => (s === undefined || s === '' ? undefined : this.integer(s));
+    if (!inner.includes(':')) {
+      const n = this.integer(inner);
       return { op: 'index', start: n, end: n + 1, single: true };
     }
-    const [start, end, step] = parts.map((s) => (s === '' ? undefined : this.integer(s)));
-    return { op: 'index', start, end, step, single: false };
+    return { op: 'index', start: number(slice[1]), end: number(slice[2]), step: number(slice[3]), single: false };
   }
 
   private integer(s: string): number {
-    if (!/^[+-]?\d+$/.test(s)) this.fail(`invalid array index ${s}`);
+    if (!/^-?\d+$/.test(s)) this.fail(`invalid array index ${s}`);
     return Number(s);
   }
 
@@ -259,22 +252,61 @@ function parseTemplate(template: string): Node[] {
 
 const isObject = (v: Value): v is Record<string, Value> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function sliceOf(list: readonly Value[], step: Extract<Step, { op: 'index' }>): Value[] {
-  const n = list.length;
+const GO_ESCAPES: Readonly<Record<string, string>> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+
+/** The text between the quotes of a Go string literal, unescaped as strconv.Unquote does; undefined when invalid. */
+function goUnquote(body: string, quote: string): string | undefined {
+  let out = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '\n') return undefined;
+    if (c !== '\\') {
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    if (e === undefined) return undefined;
+    if (e in GO_ESCAPES) out += GO_ESCAPES[e];
+    else if (e === quote) out += e;
+    else {
+      const hex = { x: 2, u: 4, U: 8 }[e as 'x' | 'u' | 'U'];
+      const digits = hex ? body.slice(i + 1, i + 1 + hex) : body.slice(i, i + 3);
+      if (hex ? !new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits) : !/^[0-7]{3}$/.test(digits)) return undefined;
+      const code = parseInt(digits, hex ? 16 : 8);
+      if (code > 0x10ffff || (!hex && code > 0xff)) return undefined;
+      out += String.fromCodePoint(code);
+      i += hex ? hex : 2;
+    }
+  }
+  return out;
+}
+
+/** The Go type kubectl names in an error about a value (`map[string]interface {}`, `string`, `int64`). */
+function goType(v: Value): string {
+  if (isObject(v)) return 'map[string]interface {}';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int64' : 'float64';
+  if (typeof v === 'boolean') return 'bool';
+  return typeof v === 'string' ? 'string' : '[]interface {}';
+}
+
+/** kubectl's evalArray: an index or slice of a list; out of bounds and a non-list are errors, as there. */
+function sliceOf(v: Value, step: Extract<Step, { op: 'index' }>): Value[] {
+  if (v === null) return [];
+  if (!Array.isArray(v)) throw new Error(`${goType(v)} is not array or slice`);
+  const n = v.length;
   let start = step.start ?? 0;
   let end = step.end ?? n;
   if (start < 0) start += n;
   if (end < 0 || (step.single && step.end === 0)) end += n;
-  if (step.single) {
-    if (start >= n || start < 0) throw new Error(`array index out of bounds: index ${step.start}, length ${n}`);
-    return [list[start]];
-  }
-  start = Math.max(0, Math.min(start, n));
-  end = Math.max(0, Math.min(end, n));
+  // Asking for no item is allowed, wherever.
+  if (start === end) return [];
+  if (start >= n || start < 0) throw new Error(`array index out of bounds: index ${start}, length ${n}`);
+  if (end > n || end < 0) throw new Error(`array index out of bounds: index ${end - 1}, length ${n}`);
+  if (start > end) throw new Error(`starting index ${start} is greater than ending index ${end}`);
   const by = step.step ?? 1;
-  if (by <= 0) throw new Error(`step must be > 0`);
+  if (by <= 0) throw new Error('step must be > 0');
   const out: Value[] = [];
-  for (let k = start; k < end; k += by) out.push(list[k]);
+  for (let k = start; k < end; k += by) out.push(v[k]);
   return out;
 }
 
@@ -312,6 +344,8 @@ function evalSteps(steps: readonly Step[], current: readonly Value[], root: Valu
             next.push(...found);
           }
           break;
+        case 'identifier':
+          throw new Error(`unrecognized identifier ${step.name}`);
         case 'wildcard':
           if (Array.isArray(v)) next.push(...(v as Value[]));
           else if (isObject(v)) for (const k of Object.keys(v).sort()) next.push(v[k]);
@@ -320,13 +354,15 @@ function evalSteps(steps: readonly Step[], current: readonly Value[], root: Valu
           descendants(v, next);
           break;
         case 'index':
-          if (Array.isArray(v)) next.push(...sliceOf(v, step));
+          next.push(...sliceOf(v, step));
           break;
         case 'union':
-          if (Array.isArray(v)) for (const i of step.indexes) next.push(...sliceOf(v, { op: 'index', start: i, end: i + 1, single: true }));
+          for (const branch of step.branches) next.push(...evalSteps([branch], [v], root));
           break;
         case 'filter': {
-          const items = Array.isArray(v) ? (v as Value[]) : [];
+          if (v === null) break;
+          if (!Array.isArray(v)) throw new Error(`${goType(v)} is not array or slice and cannot be filtered`);
+          const items = v as Value[];
           for (const item of items) {
             const left = 'path' in step.left ? evalSteps(step.left.path, [item], root) : [step.left.literal];
             if (!step.operator) {
@@ -429,10 +465,11 @@ export class JsonPath {
  * kubectl's relaxed form of a path, for custom-columns and `--sort-by`: `.a.b`, `a.b`, `{.a.b}` and
  * `{a.b}` all mean `{.a.b}`.
  *
- * @throws CliError USAGE for anything else (braces inside, several expressions).
+ * @throws CliError USAGE for anything else (an empty or blank path, braces inside, several expressions).
  */
 export function relaxedJsonPath(expression: string, what: string): string {
   const m = /^\{\.?([^{}]+)\}$|^\.?([^{}]+)$/.exec(expression);
-  if (!m) throw new CliError('USAGE', `${what} ${JSON.stringify(expression)}: expected a path such as .metadata.name or {.metadata.name}`);
+  // kubectl takes an empty or blank path and prints <none> in every row; nobody means that.
+  if (!m || (m[1] ?? m[2])!.trim() === '') throw new CliError('USAGE', `${what} ${JSON.stringify(expression)}: expected a path such as .metadata.name or {.metadata.name}`);
   return `{.${m[1] ?? m[2]}}`;
 }

@@ -32,3 +32,38 @@ export function checkPathSegment(value: string, what: string): void {
 export function checkNames(names: readonly string[], kind: string): void {
   for (const name of names) checkPathSegment(name, `${kind} NAME`);
 }
+
+/** One `KIND/NAME` argument. */
+export interface KindName {
+  kind: string;
+  name: string;
+}
+
+/**
+ * The arguments of `get` or `describe` as `KIND/NAME` pairs, or undefined when they are `KIND
+ * [NAME...]`; refused as kubectl refuses them: a KIND/NAME mixed with KIND NAME arguments, more than one
+ * slash, an empty kind or name, or a name that is no path segment.
+ *
+ * @throws CliError USAGE
+ * @example
+ * kindNameArgs('ds/a', ['models/m1'], 'get'); // [{ kind: 'ds', name: 'a' }, { kind: 'models', name: 'm1' }]
+ * kindNameArgs('ds', ['a', 'b'], 'get'); // undefined
+ */
+export function kindNameArgs(kind: string, names: readonly string[], verb: string): KindName[] | undefined {
+  const args = [kind, ...names];
+  if (!args.some((arg) => arg.includes('/'))) return undefined;
+  if (!args.every((arg) => arg.includes('/'))) {
+    throw new CliError(
+      'USAGE',
+      `there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'sedna ${verb} resource/<resource_name>' instead of 'sedna ${verb} resource resource/<resource_name>')`,
+    );
+  }
+  return args.map((arg) => {
+    const parts = arg.split('/');
+    if (parts.length > 2) throw new CliError('USAGE', `${JSON.stringify(arg)}: arguments in resource/name form may not have more than one slash`);
+    const [kindText, name] = parts as [string, string];
+    if (!kindText || !name) throw new CliError('USAGE', `${JSON.stringify(arg)}: arguments in resource/name form must have a single resource and name`);
+    checkPathSegment(name, `${kindText} NAME`);
+    return { kind: kindText, name };
+  });
+}

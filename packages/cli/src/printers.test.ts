@@ -1,5 +1,5 @@
 import type { CliIo } from './io.js';
-import { age, formatColumns, formatObjects, parseOutput, printable, quantityValue, sortBy, TablePrinter, toYaml, type KubeTable } from './printers.js';
+import { age, formatColumns, formatObjects, parseOutput, quantityValue, sortBy, TablePrinter, toYaml, type KubeTable } from './printers.js';
 import type { ApiResource } from './discovery.js';
 
 function capture(): { io: CliIo; out: () => string } {
@@ -56,6 +56,8 @@ test('ages read as kubectl prints them', () => {
 
 test('YAML output quotes what YAML 1.1 readers (kubectl) would take for something else', () => {
   expect(toYaml({ a: 'yes', b: 'on', t: '2025-01-01T00:00:00Z', num: '12', s: 'plain' })).toBe('a: "yes"\nb: "on"\nt: "2025-01-01T00:00:00Z"\nnum: "12"\ns: plain\n');
+  // Tabs and control characters only double-quoted, escaped (as go-yaml); a plain multi-line text stays a block.
+  expect(toYaml({ 'k\tey': 'a\tb', esc: '\x1b[31mred\x07', both: 'x\ty\nz', lines: 'one\ntwo' })).toBe('"k\\tey": "a\\tb"\nesc: "\\e[31mred\\a"\nboth: "x\\ty\\nz"\nlines: |-\n  one\n  two\n');
 });
 
 test('several objects print as a v1 List with their kind; names as kind/name', () => {
@@ -86,8 +88,4 @@ test('--sort-by orders strings that are Kubernetes quantities by value, as kubec
   expect(order(['1Gi', '1k', '2', '100Mi', '500m'])).toEqual(['500m', '2', '1k', '100Mi', '1Gi']);
   expect(order(['helmet-9', 'helmet-10'])).toEqual(['helmet-10', 'helmet-9']);
   expect([quantityValue('1E'), quantityValue('1e'), quantityValue('.5'), quantityValue('1Kb'), quantityValue('')]).toEqual([1e18, undefined, 0.5, undefined, undefined]);
-});
-
-test('printable: terminal escapes and other control characters shown as \\xNN, newlines and tabs kept', () => {
-  expect(printable('\x1b[2J\x1b]0;title\x07ok\tx\ny\r\0\x9b')).toBe('\\x1b[2J\\x1b]0;title\\x07ok\tx\ny\\x0d\\x00\\x9b');
 });

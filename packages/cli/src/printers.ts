@@ -1,5 +1,5 @@
 /** Output of objects as kubectl prints them: the server's Table form, JSON, YAML, or kind/name. */
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 import { apiVersionOf, displayKind, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
 import type { CliIo } from './io.js';
@@ -262,30 +262,56 @@ export function withTypeMeta(object: KubeObject, r: Pick<ApiResource, 'group' | 
   return { apiVersion: apiVersionOf(r), kind: r.kind, ...rest };
 }
 
+/** A tab or another control character but newline: what go-yaml (kubectl) writes only double-quoted. */
+const CONTROL = /[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/;
+
 /**
  * YAML that reads the same in YAML 1.1 and 1.2: strings such as `yes`, `on` or a timestamp are quoted,
- * as kubectl quotes them, so the output can be fed back to kubectl (YAML 1.1) unchanged.
+ * as kubectl quotes them, so the output can be fed back to kubectl (YAML 1.1) unchanged. A string (or
+ * key) holding a tab or another control character is double-quoted with escapes (`"a\tb"`, `"\e[31m"`),
+ * as go-yaml writes it: never a raw tab or escape in a plain or block scalar. A list under a key is not
+ * indented (`items:\n- a`), as go-yaml writes it.
  */
 export function toYaml(value: unknown): string {
-  return stringify(value, { lineWidth: 0, version: '1.1' });
+  const doc = new Document(value, { version: '1.1' });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && CONTROL.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString({ lineWidth: 0, indentSeq: false });
 }
 
-/** Objects as the `v1 List` kubectl prints them in (and applies a JSONPath template to). */
-export function listOf(items: readonly KubeObject[]): { apiVersion: 'v1'; kind: 'List'; metadata: { resourceVersion: string }; items: KubeObject[] } {
-  return { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items: [...items] };
+/** Objects as the `v1 List` kubectl prints them in (and applies a JSONPath template to); empty for none. */
+export function listOf(items: readonly KubeObject[]): { apiVersion: 'v1'; items: KubeObject[]; kind: 'List'; metadata: { resourceVersion: string } } {
+  return { apiVersion: 'v1', items: [...items], kind: 'List', metadata: { resourceVersion: '' } };
+}
+
+/** `value` with the keys of every object in it sorted, as Go marshals a map (kubectl's json and yaml). */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]),
+  );
+}
+
+/** A value as `-o json` (4-space indent) or `-o yaml` prints it: every object's keys sorted, as kubectl. */
+export function formatValue(value: unknown, format: 'json' | 'yaml'): string {
+  const sorted = sortedKeys(value);
+  return format === 'json' ? `${JSON.stringify(sorted, null, 4)}\n` : toYaml(sorted);
 }
 
 /**
- * Objects as JSON (4-space indent, as kubectl), YAML, `kind/name` lines, or a JSONPath template's
- * text; several objects as a v1 List.
+ * Objects as JSON (4-space indent, as kubectl), YAML (keys sorted, as kubectl), `kind/name` lines, or
+ * a JSONPath template's text; several objects (or none, with `asList`) as a v1 List.
  */
 export function formatObjects(objects: readonly KubeObject[], output: Output, r: ApiResource, asList: boolean): string {
   if (output.format === 'name') return objects.map((o) => `${displayKind(r)}/${o.metadata?.name ?? ''}\n`).join('');
   const typed = objects.map((o) => withTypeMeta(o, r));
   const value = asList ? listOf(typed) : typed[0];
   if (output.jsonPath) return output.jsonPath.print(value);
-  return output.format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value);
+  return formatValue(value, output.format === 'json' ? 'json' : 'yaml');
 }
-
-/** `text` safe for a terminal (a worker's escapes copied into a condition by its log tail): `@sedna-ts/internal`'s. */
-export { printable } from '@sedna-ts/internal';

@@ -3,7 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
 import { toCliError } from './errors.js';
 import { ExitCode } from './exitCodes.js';
-import { processIo, type CliIo } from './io.js';
+import { processIo, terminalSafeIo, type CliIo } from './io.js';
 import { VERSION } from './version.js';
 
 const EXIT_CODE_HELP = `
@@ -50,11 +50,14 @@ export function createProgram(io: CliIo, exit: (code: number) => void): Command 
 /**
  * Runs the `sedna` command with `argv` (the arguments after the program name) and resolves to its exit
  * code. Never rejects: errors are printed to stderr as `sedna: <message>` (commander's usage errors too).
+ * Every text it prints is terminal-safe (`terminalSafeIo`): control characters in values from files or
+ * from the server are shown as `\xNN`.
  *
  * @example
  * process.exitCode = await main(['validate', '-f', 'examples/objects']);
  */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function main(argv: readonly string[], rawIo: CliIo = processIo()): Promise<number> {
+  const io = terminalSafeIo(rawIo);
   let code: number = ExitCode.Ok;
   const program = createProgram(io, (c) => {
     code = c;

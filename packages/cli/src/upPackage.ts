@@ -93,3 +93,16 @@ export async function loadSednaUp(load: (specifier: string) => Promise<unknown> 
   if (typeof up.startSedna !== 'function') throw new CliError('INVALID_INPUT', `${UP_PACKAGE} has no startSedna: it is not the package this @sedna-ts/cli works with (reinstall both at the same version)`);
   return up as SednaUpPackage;
 }
+
+/**
+ * Whether @sedna-ts/up is installed where this CLI can load it (`load` imports a specifier; the tests give
+ * their own). A package that is there but fails to load counts as installed: `sedna up` says why.
+ */
+export async function upInstalled(load: (specifier: string) => Promise<unknown> = (s) => import(s)): Promise<boolean> {
+  try {
+    await load(UP_PACKAGE);
+    return true;
+  } catch (error) {
+    return !isMissing(error, UP_PACKAGE);
+  }
+}

@@ -201,7 +201,10 @@ test('describe KIND/NAME... describes each argument as its own kind; mixed with 
   const r = await t.sedna(['describe', 'ij/helmet', 'dataset/helmet']);
   expect(r.code).toBe(0);
   expect(r.stdout.match(/^Kind: +.*$/gm)).toEqual(['Kind:           IncrementalLearningJob (sedna.io/v1alpha1)', 'Kind:           Dataset (sedna.io/v1alpha1)']);
-  expect(await t.sedna(['describe', 'ij/helmet', 'helmet'])).toMatchObject({ code: 2, stderr: 'sedna: "helmet": with KIND/NAME arguments every argument is KIND/NAME (or give KIND NAME...)\n' });
+  expect(await t.sedna(['describe', 'ij/helmet', 'helmet'])).toMatchObject({
+    code: 2,
+    stderr: "sedna: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'sedna describe resource/<resource_name>' instead of 'sedna describe resource resource/<resource_name>')\n",
+  });
   expect(await t.sedna(['describe', 'ij/nope'])).toEqual({ code: 3, stdout: '', stderr: 'sedna: incrementallearningjobs.sedna.io "nope" not found\n' });
   expect((await t.sedna(['describe', 'ij/helmet', '-A'])).code).toBe(2);
 });

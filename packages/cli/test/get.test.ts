@@ -161,3 +161,27 @@ test('several kinds at once: a table per kind with kind/name, as kubectl prints 
   expect(list.items.map((i) => i.kind)).toEqual(['Dataset', 'Model', 'Model']);
   expect((await t.sedna(['get', 'ij,pods', '-w'])).code).toBe(2);
 });
+
+test('values from the server with terminal escapes: tables, custom-columns and describe escape them; -o yaml double-quotes tabs and escapes', async () => {
+  const note = 'x\x1b]8;;http://evil\x07link\x1b]8;;\x07\x1b[2J\ty';
+  await t.client.request('POST', '/apis/sedna.io/v1alpha1/namespaces/default/models', {
+    body: { apiVersion: 'sedna.io/v1alpha1', kind: 'Model', metadata: { name: 'hostile', annotations: { note } }, spec: { url: '/m/\x1b[31mred.onnx', format: 'onnx' } },
+  });
+  try {
+    const escaped = 'x\\x1b]8;;http://evil\\x07link\\x1b]8;;\\x07\\x1b[2J\ty';
+    for (const args of [['models', 'hostile', '-o', 'wide'], ['models', 'hostile', '-o', 'custom-columns=NOTE:.metadata.annotations.note'], ['models', 'hostile', '-o', 'jsonpath={.spec.url}']]) {
+      const r = await t.sedna(['get', ...args]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+      expect(r.stdout).toContain(args[3]!.startsWith('custom') ? escaped : '/m/\\x1b[31mred.onnx');
+    }
+    const described = await t.sedna(['describe', 'model', 'hostile']);
+    expect(described.stdout).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+    const yaml = await t.sedna(['get', 'model', 'hostile', '-o', 'yaml']);
+    expect(yaml.stdout).not.toMatch(/[\u0000-\u0009\u000B-\u001F\u007F-\u009F]/);
+    expect(yaml.stdout).toContain('note: "x\\e]8;;http://evil\\alink\\e]8;;\\a\\e[2J\\ty"');
+    expect((parse(yaml.stdout) as { metadata: { annotations: { note: string } } }).metadata.annotations.note).toBe(note);
+  } finally {
+    await t.client.request('DELETE', '/apis/sedna.io/v1alpha1/namespaces/default/models/hostile');
+  }
+});

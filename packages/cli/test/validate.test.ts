@@ -116,3 +116,10 @@ test('a Sedna kind under a mistyped group, or a near miss of the group, is still
   expect(kind.code).toBe(1);
   expect(kind.stdout).toContain('kind: "Datset" is not a Sedna kind: did you mean "Dataset"?');
 });
+
+test("a name or kind with terminal escapes (CSI, OSC 8, BEL) is printed escaped, never raw", async () => {
+  const hostile = DATASET.replace(/name: [^\n]+/, 'name: "a\\e[2J\\e]8;;http://evil\\atext\\e]8;;\\a\\tb"');
+  const r = await run(['validate', '-f', '-', '--verbose'], { stdin: hostile });
+  expect(`${r.stdout}${r.stderr}`).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+  expect(r.stdout).toContain('\\x1b[2J\\x1b]8;;http://evil\\x07text\\x1b]8;;\\x07');
+});

@@ -68,7 +68,11 @@ export function createMetrics(): GmMetrics {
   };
 }
 
-/** A job is reconciled: its info series says it exists (a dashboard's job list reads it from the job's creation). */
+/**
+ * A job is reconciled: its info series says it exists (a dashboard's job list reads it from the job's
+ * creation). `kind` is the lower-case kind (`incrementallearningjob`), as `sedna_gm_reconciles_total`
+ * and every enumerated label value writes it.
+ */
 export function observeJob(metrics: GmMetrics, namespace: string, name: string, kind: string): void {
   metrics.jobInfo.set({ namespace, sedna_job: name, kind }, 1);
 }

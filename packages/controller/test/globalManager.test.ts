@@ -123,7 +123,9 @@ describe('one job through the Global Manager', () => {
     expect(job.metadata.finalizers).toContain('sedna.io/cleanup');
     // Listed from its creation (a dashboard's job list), before any round ended.
     const scraped = await (await fetch(`${gm.wsUrl.replace('ws:', 'http:')}metrics`)).text();
-    expect(scraped).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="IncrementalLearningJob"} 1`);
+    // The kind in one form on every series (lower case): the info's and the reconciles'.
+    expect(scraped).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="incrementallearningjob"} 1`);
+    expect(scraped).toMatch(/sedna_gm_reconciles_total\{kind="incrementallearningjob",result="ok"\} [1-9]/);
 
     const [infer] = await eventually('the inference pod', async () => {
       const pods = await podsOf(name, 'inference');
@@ -263,7 +265,7 @@ describe('one job through the Global Manager', () => {
     expect(metrics).toContain('sedna_gm_stage_duration_seconds_count{stage="train",result="completed"} 1');
     expect(metrics).toMatch(/sedna_gm_trigger_latency_seconds_count\{stage="train"\} [1-9]/);
     expect(metrics).not.toMatch(/stage="[A-Z]|result="[A-Z]|decision="[A-Z]/);
-    expect(metrics).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="IncrementalLearningJob"} 1`);
+    expect(metrics).toContain(`sedna_gm_job_info{namespace="default",sedna_job="${name}",kind="incrementallearningjob"} 1`);
     expect(metrics).toContain('sedna_gm_upstream_messages_total{kind="incrementallearningjob",result="duplicate"} 1');
     expect(metrics).toContain('sedna_gm_connected_local_controllers 1');
   });

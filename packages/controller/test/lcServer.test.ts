@@ -168,6 +168,9 @@ test('an LC that never says hello is closed', async () => {
 });
 
 test('a status frame is applied by the handler of its kind and acknowledged with its header and id', async () => {
+  await stop(harness);
+  const logger = testLogger('sedna-gm');
+  harness = await start({ logger });
   const lc = await connect();
   lc.hello();
   await lc.until((r) => r.length === 1);
@@ -176,6 +179,9 @@ test('a status frame is applied by the handler of its kind and acknowledged with
   await lc.until(() => lc.frames('ack').length === 1);
   expect(lc.frames('ack')[0]).toEqual({ header: { ...header, operation: 'ack' }, payload: { ok: true } });
   expect(harness.calls).toEqual([{ node: NODE, header, payload: { phase: 'Train', status: 'Ready', round: 1 } }]);
+  // The record names the object as `object`: `name` is the component's (pino's), one key per meaning.
+  const record = logger.entries.find((e) => e.msg === 'upstream message');
+  expect(record?.fields).toEqual({ node: NODE, kind: 'incrementallearningjob', object: 'default/j1', messageId: 'id-1', arrival: 1, result: 'applied' });
 });
 
 test('a replayed id is acknowledged without being applied again, also while the first is still in flight', async () => {

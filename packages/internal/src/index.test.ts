@@ -4,10 +4,13 @@ import * as logger from './createLogger.js';
 test('the public export list is pinned', () => {
   expect(Object.keys(api).sort()).toEqual([
     'LOG_LEVEL_DEPRECATION',
+    'MESSAGE_LINE_BYTES',
     'PidLockError',
     'PrivateFilesError',
+    'REDACTED',
     'WorkQueue',
     'backoffDelay',
+    'capLines',
     'ensurePrivateDirSync',
     'exitBySignal',
     'fsyncDir',
@@ -16,6 +19,8 @@ test('the public export list is pinned', () => {
     'parseLogLevel',
     'printable',
     'processAlive',
+    'redactTokens',
+    'redactValue',
     'sameJson',
     'seededRandom',
     'takePidLockSync',
@@ -29,8 +34,8 @@ test('the public export list is pinned', () => {
   ]);
 });
 
-test('the logger subpath exports createLogger only', () => {
-  expect(Object.keys(logger)).toEqual(['createLogger']);
+test('the logger subpath exports createLogger and its redacting hooks', () => {
+  expect(Object.keys(logger).sort()).toEqual(['createLogger', 'redactingHooks']);
 });
 
 test('the metrics subpath exports the listener and the text reader', async () => {

@@ -23,8 +23,10 @@ export { seededRandom } from './random.js';
 
 // Text safe for a terminal: control characters other than newline and tab shown as \xNN.
 export { printable } from './printable.js';
-// Cuts to a number of UTF-8 bytes that never split a character.
-export { utf8Head, utf8Tail } from './utf8.js';
+// The tokens sedna-ts issues (sw1.…, 64 hex digits, Bearer …) replaced, in text and in log records.
+export { redactTokens, redactValue, REDACTED } from './redact.js';
+// Cuts to a number of UTF-8 bytes that never split a character; each log line of a message capped.
+export { capLines, MESSAGE_LINE_BYTES, utf8Head, utf8Tail } from './utf8.js';
 
 // Log levels: SEDNA_LOG_LEVEL (LOG_LEVEL deprecated), the worker SDK's LOG_LEVEL with Python names.
 // The pino logger itself: `createLogger` of '@sedna-ts/internal/logger' (pino only where it is used).

@@ -60,3 +60,15 @@ test('an explicit level wins over the environment and takes Python names', () =>
   logger.error({}, 'kept');
   expect(out.records().map((r) => [r.level, r.msg])).toEqual([[50, 'kept']]);
 });
+
+test('no token sedna-ts issues reaches a record: in the message, in fields, in an error', () => {
+  const out = capture();
+  const logger = createLogger({ level: 'info', destination: out.stream });
+  const worker = 'sw1.eyJucyI6ImRlZmF1bHQifQ.Abc_def-123';
+  const node = 'f0'.repeat(32);
+  logger.warn({ failure: `x_${worker}`, env: [`SEDNA_NODE_TOKEN=${node}`], err: new Error(`refused abc${worker}`) }, 'token %s', node);
+  const text = JSON.stringify(out.records());
+  expect(text).not.toContain('eyJucyI6');
+  expect(text).not.toContain(node);
+  expect(out.records()[0]).toEqual(expect.objectContaining({ failure: 'x_sw1.<redacted>', env: ['SEDNA_NODE_TOKEN=<redacted>'], msg: 'token <redacted>', err: expect.objectContaining({ message: 'refused abcsw1.<redacted>' }) }));
+});

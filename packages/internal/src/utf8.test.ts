@@ -1,4 +1,4 @@
-import { utf8Head, utf8Tail } from './utf8.js';
+import { capLines, utf8Head, utf8Tail } from './utf8.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -30,4 +30,19 @@ describe('utf8Tail and utf8Head', () => {
     expect(utf8Head('aébc', 2)).toBe('a');
     expect(utf8Head('aébc', 3)).toBe('aé');
   });
+});
+
+test('capLines: a line over the bound is cut to it, saying how many bytes went; others stay; a cut never splits an escape', () => {
+  const long = 'x'.repeat(36_000);
+  const capped = capLines(`first\n${long}\nlast`);
+  const [first, middle, last] = capped.split('\n');
+  expect([first, last]).toEqual(['first', 'last']);
+  expect(Buffer.byteLength(middle!)).toBeLessThanOrEqual(512);
+  expect(middle).toMatch(/^x+ … \(\d+ bytes cut\)$/);
+  expect(Number(/\((\d+) bytes cut/.exec(middle!)![1]) + middle!.indexOf(' …')).toBe(36_000);
+  // Already within the bound: unchanged (so a message capped once is not cut again).
+  expect(capLines(capped)).toBe(capped);
+  const escapes = capLines('\\x1b'.repeat(200), 100);
+  expect(escapes).toMatch(/^(\\x1b)+ … \(\d+ bytes cut\)$/);
+  expect(capLines('é'.repeat(400), 100)).toMatch(/^é+ … \(\d+ bytes cut\)$/);
 });

@@ -36,3 +36,28 @@ export function utf8Head(text: string, maxBytes: number): string {
   while (end > 0 && continuation(bytes[end])) end--;
   return bytes.subarray(0, end).toString('utf8');
 }
+
+/** The longest line of a log kept in a message: a longer one is cut (see `capLines`). */
+export const MESSAGE_LINE_BYTES = 512;
+
+/**
+ * `text` with each line longer than `maxBytes` bytes of UTF-8 cut to its start and `… (N bytes cut)`,
+ * the whole line then at most `maxBytes` bytes: one huge line of a worker's log (a 36 KB stack of
+ * tfjs-wasm) must not fill a condition's message and push the other lines out. The cut never splits a
+ * character nor a `\xNN` escape (`printable`'s). Lines within the bound, and lines already cut, stay.
+ *
+ * @example
+ * capLines('x'.repeat(1000), 512); // 'xxx…x … (506 bytes cut)', 512 bytes
+ */
+export function capLines(text: string, maxBytes = MESSAGE_LINE_BYTES): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const size = Buffer.byteLength(line, 'utf8');
+      if (size <= maxBytes) return line;
+      // Room for the note with the whole line's size in it: the number of bytes cut has no more digits.
+      const kept = utf8Head(line, Math.max(0, maxBytes - Buffer.byteLength(` … (${size} bytes cut)`, 'utf8'))).replace(/\\(x[0-9a-f]?)?$/, '');
+      return `${kept} … (${size - Buffer.byteLength(kept, 'utf8')} bytes cut)`;
+    })
+    .join('\n');
+}

@@ -111,7 +111,7 @@ async function openState(config: ResolvedConfig, logger: ResolvedConfig['logger'
   if (opened.tornBytes > 0 || opened.skipped > 0) logger.warn({ tornBytes: opened.tornBytes, skipped: opened.skipped }, 'outbox log had a torn or unreadable record (a crash mid-write); it was cut off');
   // One line per upstream message once it is on disk, in order: what the GM's "upstream message" lines
   // are checked against (every message once, in order).
-  outbox.onAppend(({ id, seq, frame }) => logger.info({ messageId: id, seq, kind: frame.header.resourceKind, name: frame.header.resourceName }, 'upstream message queued'));
+  outbox.onAppend(({ id, seq, frame }) => logger.info({ messageId: id, seq, kind: frame.header.resourceKind, object: `${frame.header.namespace}/${frame.header.resourceName}` }, 'upstream message queued'));
   const credential = await NodeCredential.open({ ...(config.nodeToken !== undefined ? { nodeToken: config.nodeToken } : {}), ...(config.tokenFile !== undefined ? { tokenFile: config.tokenFile } : {}), dataDir: config.dataDir, logger });
   const metrics = new LcMetrics(config.nodeName);
   return { ctx: { config, store, outbox, metrics, logger, now: () => new Date() }, credential };
@@ -186,7 +186,7 @@ function connectToGm(parts: Parts, lcServer: string, apply: ObjectApplier, onCon
         for (const key of store.keys()) {
           if (keep.has(key.toLowerCase())) continue;
           const [kind, namespace, name] = key.split('/') as [string, string, string];
-          logger.info({ kind, namespace, name }, 'object not in the GM hello: deleted while this LC was away; forgotten');
+          logger.info({ kind, object: `${namespace}/${name}` }, 'object not in the GM hello: deleted while this LC was away; forgotten');
           await apply('delete', kind, namespace, name, undefined);
         }
       },

@@ -1,7 +1,8 @@
 /**
  * Prometheus metrics of one LC (prom-client), in a registry of its own so several LCs can live in one
  * process (tests, `sedna up`). Served on `GET /metrics` of the worker API. A job's series carry
- * `namespace` and `sedna_job` (never `job`, Prometheus' scrape job) and go when the job is deleted;
+ * `namespace` and `sedna_job` (never `job`, Prometheus' scrape job) and go when the job is deleted, a
+ * Dataset's (`namespace`, `dataset`) when the Dataset is;
  * enumerated label values are lower case (`@sedna-ts/api-types/contract`'s `METRIC_LABEL_VALUES`).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
@@ -53,6 +54,14 @@ export class LcMetrics {
     this.hardExamplesEvicted.remove(labels);
     this.samplesReturned.remove(labels);
     for (const kind of REPORT_KINDS) this.workerReportsUnauthenticated.remove({ ...labels, kind });
+  }
+
+  /** A Dataset is deleted: every series of it goes (its sample count, quarantined lines, read timeouts). */
+  forgetDataset(namespace: string, name: string): void {
+    const labels = { namespace, dataset: name };
+    this.datasetSamples.remove(labels);
+    this.datasetLinesQuarantined.remove(labels);
+    this.datasetReadTimeouts.remove(labels);
   }
 
   /** The text exposition format. */

@@ -2,7 +2,7 @@
  * A job with an inference worker on this node: its hard-example folder is indexed as the worker saves
  * into it, a hot update is published at (Deploy, Running) and completed by the worker's own report, not
  * by the LC; deleting the job removes its LC state and hot-update folder but keeps the hard examples;
- * objects the GM no longer lists in its hello are forgotten.
+ * objects the GM no longer lists in its hello are forgotten, a Dataset's metric series with it.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -21,6 +21,7 @@ describe('a job with an inference worker', () => {
   let gm: FakeGm;
   let lc: LocalController;
   let base: IncrementalLearningJob;
+  const records: string[] = [];
   const conditions: JobCondition[] = [];
   const send = (round: number, added: JobCondition[]) => {
     conditions.push(...added);
@@ -34,7 +35,9 @@ describe('a job with an inference worker', () => {
     await mkdir(join(dir, 'out', 'train', '1'), { recursive: true });
     await writeFile(join(dir, 'out', 'train', '1', 'model.onnx'), 'new weights');
     gm = await FakeGm.start();
-    lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.url, nodeToken: gm.nodeToken, dataDir: join(dir, 'lc'), logger: pino({ level: 'silent' }), reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
+    // The LC's records as written (pino JSON lines, named as the component names itself).
+    const logger = pino({ name: 'sedna-lc', level: 'info' }, { write: (line: string) => void records.push(line) });
+    lc = await startLocalController({ nodeName: 'edge-1', gmUrl: gm.url, nodeToken: gm.nodeToken, dataDir: join(dir, 'lc'), logger, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
     await lc.waitForGm();
     gm.insert(dataset('d', join(dir, 'data', 'index.txt'), 'edge-1'));
     gm.insert(model('initial-model', '/m/initial', 'ckpt'));
@@ -101,14 +104,22 @@ describe('a job with an inference worker', () => {
     expect(await exists(join(dir, 'lc', 'objects', 'incrementallearningjob', 'default', 'helmet.json'))).toBe(false);
   });
 
-  test('objects missing from the GM hello (deleted while the LC was away) are forgotten', async () => {
+  test('objects missing from the GM hello (deleted while the LC was away) are forgotten, a Dataset with its series', async () => {
     expect(await exists(join(dir, 'lc', 'objects', 'dataset', 'default', 'd.json'))).toBe(true);
+    expect(await lc.metrics()).toMatch(/sedna_lc_dataset_samples\{namespace="default",dataset="d",node="edge-1"\} 0/);
     // Only the next hello tells: no delete frame, as if the LC had been away.
     gm.forget('dataset', 'default', 'd');
     const hellos = gm.hellos.length;
     gm.drop();
     await waitFor(() => gm.hellos.length > hellos && lc.gmConnected, 'the reconnect');
     await waitFor(async () => !(await exists(join(dir, 'lc', 'objects', 'dataset', 'default', 'd.json'))), 'the dataset forgotten');
+    // A deleted Dataset's series go, as a job's do.
+    await waitFor(async () => !(await lc.metrics()).includes('dataset="d"'), 'the series of the dataset gone');
+    // Every record has one key per meaning: `name` is the component's, an object is `object`.
+    expect(records.filter((line) => line.match(/"name":/g)!.length !== 1)).toEqual([]);
+    expect(records.map((line) => JSON.parse(line) as Record<string, unknown>).filter((r) => String(r.msg).startsWith('object not in the GM hello'))).toEqual([
+      expect.objectContaining({ name: 'sedna-lc', kind: 'dataset', object: 'default/d' }),
+    ]);
     expect(await exists(join(dir, 'lc', 'objects', 'model', 'default', 'deploy-model.json'))).toBe(true);
   });
 });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { LOG_LEVEL_DEPRECATION, logLevelFromEnv } from '@sedna-ts/internal';
+import { redactingHooks } from '@sedna-ts/internal/logger';
 import { pino, type Logger } from 'pino';
 import { CliError, clock, LOGS_DIR, type CliIo } from '@sedna-ts/cli';
 
@@ -84,7 +85,7 @@ export function createUpLogs(dataDir: string, io: CliIo, level = levelFromEnv(io
         const file = pino.destination({ dest, sync: false });
         destinations.push(file);
         logger = pino(
-          { name: part, level },
+          { name: part, level, hooks: redactingHooks },
           pino.multistream([
             { level: level as pino.Level, stream: file },
             { level: 'warn', stream: shortStream(part, io) },

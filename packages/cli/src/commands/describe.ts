@@ -8,7 +8,7 @@ import { getKindInfo, SEDNA_GROUP, type DeployDecision, type DeploymentRecord, t
 import { ATTEMPT_LABEL, ROLLBACK_ANNOTATION, ROUND_LABEL, TRIGGER_ANNOTATION, workerLabelKeys, type WorkerLabelKeys } from '@sedna-ts/api-types/contract';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
-import { checkNames, checkPathSegment } from '../names.js';
+import { checkNames, kindNameArgs } from '../names.js';
 import { collectionPath, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
@@ -16,7 +16,7 @@ import { namespaceFlags } from '../flags.js';
 import { needsController, readGmPresence, type GmPresence } from '../gmPresence.js';
 import type { CliIo } from '../io.js';
 import { conditionData, currentState, decisions, formatMetric, metricsPerRound, timeline, type LearningJobStatus } from '../jobView.js';
-import { age, formatColumns, printable, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
+import { age, formatColumns, toYaml, withTypeMeta, type KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
 
@@ -341,24 +341,10 @@ async function describeObject(session: Session, r: ApiResource, o: KubeObject, g
   return out;
 }
 
-/** `KIND/NAME` arguments as (kind, name) pairs; undefined when the arguments are `KIND [NAME...]`. */
-function slashedTargets(kind: string, names: readonly string[]): Array<{ kind: string; name: string }> | undefined {
-  if (!kind.includes('/')) return undefined;
-  return [kind, ...names].map((arg) => {
-    const slash = arg.indexOf('/');
-    const target = { kind: arg.slice(0, slash), name: arg.slice(slash + 1) };
-    if (slash < 0 || !target.kind || !target.name || target.name.includes('/')) {
-      throw new CliError('USAGE', `${JSON.stringify(arg)}: with KIND/NAME arguments every argument is KIND/NAME (or give KIND NAME...)`);
-    }
-    return target;
-  });
-}
-
 /** Runs `sedna describe`; resolves to the exit code. */
 export async function runDescribe(kind: string, names: readonly string[], options: DescribeOptions, io: CliIo): Promise<ExitCode> {
   checkNamespaceOptions(options);
-  const slashed = slashedTargets(kind, names);
-  for (const t of slashed ?? []) checkPathSegment(t.name, `${t.kind} NAME`);
+  const slashed = kindNameArgs(kind, names, 'describe');
   if (!slashed) checkNames(names, kind);
   if ((names.length > 0 || slashed) && options.allNamespaces) throw new CliError('USAGE', 'an object cannot be described by name across all namespaces: use -n NAMESPACE');
   if (slashed && options.selector) throw new CliError('USAGE', '-l/--selector describes a KIND, not KIND/NAME arguments');
@@ -392,7 +378,7 @@ export async function runDescribe(kind: string, names: readonly string[], option
     const gmPresence = () => (presence ??= readGmPresence(session.client));
     const texts: string[] = [];
     for (const { r, o } of found) texts.push(await describeObject(session, r, withTypeMeta(o, r), gmPresence));
-    io.stdout.write(printable(texts.join('\n')));
+    io.stdout.write(texts.join('\n'));
     return code;
   });
 }

@@ -1,13 +1,13 @@
 /** `sedna get KIND [NAME...]`: list or show objects of any served kind, as kubectl does; `-w` follows changes. */
 import type { Command } from 'commander';
 import { namespaceFlags } from '../flags.js';
-import { checkNames } from '../names.js';
+import { checkNames, kindNameArgs } from '../names.js';
 import type { CommandModule } from '../command.js';
 import { collectionPath, displayKind, objectPath, type ApiResource } from '../discovery.js';
 import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import type { CliIo } from '../io.js';
-import { age, customColumnsTable, formatObjects, isTable, listOf, parseOutput, sortBy, TablePrinter, toYaml, withTypeMeta, type KubeObject, type KubeTable, type Output } from '../printers.js';
+import { age, customColumnsTable, formatObjects, formatValue, isTable, listOf, parseOutput, sortBy, TablePrinter, withTypeMeta, type KubeObject, type KubeTable, type Output } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { checkNamespaceOptions, withSession, type NamespaceOptions, type Session } from '../session.js';
 import { connectionNotice, follow } from '../watch.js';
@@ -121,16 +121,72 @@ async function getSeveral(kinds: readonly string[], options: GetOptions, output:
       else new TablePrinter(io, { noHeaders: options.noHeaders, headersAsGiven: true }).print(customColumnsTable(output.columns ?? [], all), true);
       return ExitCode.Ok;
     }
-    if (printed === 0) {
+    // As kubectl: only a table says "No resources found"; -o json|yaml print an empty List, -o name nothing.
+    if (printed === 0 && tableOutput) {
       const namespace = resources.some((r) => r.namespaced) && !options.allNamespaces ? session.namespace(options) : undefined;
       io.stderr.write(namespace ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
     }
     if (format === 'json' || format === 'yaml') {
       const value = listOf(options.sortBy ? sortBy(items, options.sortBy, (o) => o) : items);
-      io.stdout.write(format === 'json' ? `${JSON.stringify(value, null, 4)}\n` : toYaml(value));
+      io.stdout.write(formatValue(value, format));
     }
     return ExitCode.Ok;
   });
+}
+
+/** A resource's key: objects of one kind print in one table. */
+const resourceKey = (r: ApiResource) => `${r.group}/${r.resource}`;
+
+/**
+ * Objects by name (`KIND NAME...` or `KIND/NAME...`), in the order given, as kubectl prints them: one
+ * table for each run of objects of one kind (names as kind/name when they are of several kinds), or
+ * one object (one name asked for) or a List of them; errors (a name not found) on stderr after.
+ */
+async function getNamed(session: Session, targets: ReadonlyArray<{ r: ApiResource; name: string }>, options: GetOptions, output: Output, io: CliIo): Promise<ExitCode> {
+  const format = output.format;
+  const tableOutput = format === 'table' || format === 'wide';
+  const accept = tableOutput ? TABLE_ACCEPT : 'application/json';
+  // Sorting a Table needs each row's whole object, not only its metadata.
+  const query = tableOutput && options.sortBy ? { includeObject: 'Object' } : undefined;
+  let found: Array<{ r: ApiResource; object: KubeObject; table?: KubeTable; row?: KubeTable['rows'][number] }> = [];
+  const errors: CliError[] = [];
+  for (const { r, name } of targets) {
+    try {
+      const value = await session.client.get<unknown>(objectPath(r, r.namespaced ? session.namespace(options) : undefined, name), { accept, query });
+      if (!tableOutput) found.push({ r, object: withTypeMeta(value as KubeObject, r) });
+      else {
+        const table = asTable(value);
+        for (const row of table.rows) found.push({ r, object: row.object ?? {}, table, row });
+      }
+    } catch (error) {
+      const e = toCliError(error);
+      if (e.code === 'UNREACHABLE') throw e;
+      errors.push(e);
+    }
+  }
+  if (options.sortBy) found = sortBy(found, options.sortBy, (f) => f.object);
+  if (tableOutput) {
+    const withKind = new Set(found.map((f) => resourceKey(f.r))).size > 1;
+    for (let start = 0; start < found.length; ) {
+      let end = start + 1;
+      while (end < found.length && resourceKey(found[end]!.r) === resourceKey(found[start]!.r)) end++;
+      const { r, table } = found[start]!;
+      if (start > 0 && !options.noHeaders) io.stdout.write('\n');
+      const printer = new TablePrinter(io, { wide: format === 'wide', noHeaders: options.noHeaders, ...(withKind ? { withKind: r } : {}) });
+      printer.print({ ...table!, rows: found.slice(start, end).map((f) => f.row!) });
+      start = end;
+    }
+  } else if (format === 'name') {
+    for (const { r, object } of found) io.stdout.write(`${displayKind(r)}/${object.metadata?.name ?? ''}\n`);
+  } else if (format === 'custom-columns') {
+    if (found.length > 0) new TablePrinter(io, { noHeaders: options.noHeaders, headersAsGiven: true }).print(customColumnsTable(output.columns ?? [], found.map((f) => f.object)), true);
+  } else if (found.length > 0) {
+    // As kubectl: one name asked for prints the object, several a List (of those found).
+    const value = targets.length > 1 ? listOf(found.map((f) => f.object)) : found[0]!.object;
+    io.stdout.write(output.jsonPath ? output.jsonPath.print(value) : formatValue(value, format === 'json' ? 'json' : 'yaml'));
+  }
+  for (const error of errors) io.stderr.write(`sedna: ${error.message}\n`);
+  return errors[0]?.exitCode ?? ExitCode.Ok;
 }
 
 /** Runs `sedna get`; resolves to the exit code. */
@@ -139,6 +195,20 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
   const output = parseOutput(options.output);
   const format = output.format;
   if (options.sortBy !== undefined) sortBy([], options.sortBy, (o) => o); // checks the path before any request
+  const slashed = kindNameArgs(kind, names, 'get');
+  if (slashed) {
+    if (options.selector || options.fieldSelector) throw new CliError('USAGE', 'selectors cannot be used when passing resource/name arguments');
+    if (options.allNamespaces) throw new CliError('USAGE', 'an object cannot be read by name across all namespaces: use -n NAMESPACE');
+    if (options.watch) {
+      if (slashed.length > 1) throw new CliError('USAGE', '-w/--watch follows one NAME or the whole collection');
+      return runGet(slashed[0]!.kind, [slashed[0]!.name], options, io);
+    }
+    return withSession(options, io, async (session) => {
+      const targets: Array<{ r: ApiResource; name: string }> = [];
+      for (const { kind: k, name } of slashed) targets.push({ r: await session.resolve(k), name });
+      return getNamed(session, targets, options, output, io);
+    });
+  }
   const kinds = kind.split(',').filter(Boolean);
   if (kinds.length > 1) {
     if (names.length > 0) throw new CliError('USAGE', 'names go with one KIND, not a list of kinds');
@@ -150,6 +220,7 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
   if (options.watch && names.length > 1) throw new CliError('USAGE', '-w/--watch follows one NAME or the whole collection');
   return withSession(options, io, async (session) => {
     const r = await session.resolve(kind);
+    if (names.length > 0 && !options.watch) return getNamed(session, names.map((name) => ({ r, name })), options, output, io);
     const namespace = r.namespaced && !options.allNamespaces ? session.namespace(options) : undefined;
     const tableOutput = format === 'table' || format === 'wide';
     const accept = tableOutput ? TABLE_ACCEPT : 'application/json';
@@ -176,8 +247,6 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
       io.stdout.write(formatObjects(objects, output, r, asList));
       documents++;
     };
-    // kubectl prints a template or custom-columns' header even for no object, and says nothing more.
-    const quietWhenEmpty = format === 'jsonpath' || format === 'custom-columns';
 
     let resourceVersion = '';
     if (result.list) {
@@ -190,8 +259,9 @@ export async function runGet(kind: string, names: readonly string[], options: Ge
         const listed = ((result.list as KubeList).items ?? []).map((o) => withTypeMeta(o, r));
         const items = options.sortBy ? sortBy(listed, options.sortBy, (o) => o) : listed;
         items.forEach(remember);
-        if (items.length === 0 && !options.watch && !quietWhenEmpty) noneFound(io, r, namespace);
-        else if (items.length > 0 || !options.watch) emitObjects(items, true);
+        // As kubectl, for no object: -o json|yaml print an empty List, jsonpath its template on it,
+        // custom-columns the header, -o name nothing; none says "No resources found" (only a table does).
+        if (items.length > 0 || !options.watch) emitObjects(items, true);
       }
     } else {
       const found = result.found ?? [];

@@ -7,14 +7,18 @@ import type { CliIo } from '../io.js';
 import { resolveDataDir, startCommand, type ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
 import { LOGS_DIR, upState } from '../up/upState.js';
+import { UP_INSTALL_COMMAND, UP_PACKAGE, upInstalled } from '../upPackage.js';
 
 /** Options of `sedna status`. */
 export interface StatusOptions extends ServerOptions {
   output?: string;
 }
 
-/** Runs `sedna status`; resolves to 0 when a `sedna up` runs there and its API server answers, else 4. */
-export async function runStatus(options: StatusOptions, io: CliIo): Promise<ExitCode> {
+/**
+ * Runs `sedna status`; resolves to 0 when a `sedna up` runs there and its API server answers, else 4.
+ * `load` imports a specifier (to tell whether @sedna-ts/up is installed; the tests give their own).
+ */
+export async function runStatus(options: StatusOptions, io: CliIo, load?: (specifier: string) => Promise<unknown>): Promise<ExitCode> {
   if (options.output !== undefined && options.output !== 'json') throw new CliError('USAGE', `--output ${JSON.stringify(options.output)}: expected json`);
   if (options.kubeconfig) throw new CliError('USAGE', 'sedna status tells about the sedna up of a data folder: --kubeconfig does not apply (use --data-dir)');
   const dataDir = resolveDataDir(options, io);
@@ -47,7 +51,9 @@ export async function runStatus(options: StatusOptions, io: CliIo): Promise<Exit
   }
   if (!running) {
     const stale = state.stale ? ` (the run of pid ${state.stale.pid} ended without draining: the next sedna up continues from its state)` : '';
-    io.stdout.write(`sedna up is not running on ${dir}${stale}; start it with \`${startCommand(dataDir)} -d\`\n`);
+    // `sedna up -d` cannot start without @sedna-ts/up: say how to install it first.
+    const start = (await upInstalled(load)) ? 'start it with' : `it needs ${UP_PACKAGE}, which is not installed: \`${UP_INSTALL_COMMAND}\`, then start it with`;
+    io.stdout.write(`sedna up is not running on ${dir}${stale}; ${start} \`${startCommand(dataDir)} -d\`\n`);
     return ExitCode.Unreachable;
   }
   if (!state.endpoint) {

@@ -238,10 +238,10 @@ export class JobController<J extends LearningJob> {
       this.deps.expectations.forget(key);
       this.problems.delete(key);
       this.recorded.delete(key);
-      forgetJob(this.deps.metrics, namespace, name, policy.kind);
+      forgetJob(this.deps.metrics, namespace, name, policy.resourceKind);
       return {};
     }
-    observeJob(this.deps.metrics, namespace, name, policy.kind);
+    observeJob(this.deps.metrics, namespace, name, policy.resourceKind);
     if (job.metadata.deletionTimestamp) return this.finalize(job, key);
     const invalid = specProblem(job, policy) ?? this.deps.conflict?.(job);
     if (invalid) return this.refuseSpec(job, key, invalid);

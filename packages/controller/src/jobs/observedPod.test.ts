@@ -49,6 +49,28 @@ test('a failed pod says why: exit code, signal, reason, message of each failed c
   expect(describePodFailure(init)).toBe('container storage-initializer exited with code 1: s3://models/base.onnx: NoSuchKey');
 });
 
+test("a kubelet's termination message (the raw log) reaches the failure without tokens or terminal escapes", () => {
+  const node = 'be'.repeat(32);
+  const failed = pod(labels, {
+    phase: 'Failed',
+    containerStatuses: [
+      { name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message: `\x1b]0;title\x07token=x_sw1.eyJucyI6ImEifQ.mac\nnode ${node}\n` } } },
+    ],
+  });
+  expect(observePod(failed, 'incrementallearningjob')?.failure).toBe('container train-worker exited with code 1: \\x1b]0;title\\x07token=x_sw1.<redacted>\nnode <redacted>');
+});
+
+test("a kubelet's termination message with one huge line keeps 512 bytes of it, and the lines after it", () => {
+  const failed = pod(labels, {
+    phase: 'Failed',
+    containerStatuses: [{ name: 'train-worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, message: `${'y'.repeat(36_000)}\nError: out of memory` } } }],
+  });
+  const [first, second] = observePod(failed, 'incrementallearningjob')!.failure!.split('\n');
+  expect(first).toMatch(/^container train-worker exited with code 1: y+ … \(\d+ bytes cut\)$/);
+  expect(Buffer.byteLength(first!.slice('container train-worker exited with code 1: '.length))).toBeLessThanOrEqual(512);
+  expect(second).toBe('Error: out of memory');
+});
+
 test('a pod being deleted is marked so', () => {
   const p = pod(labels, { phase: 'Running' });
   p.metadata!.deletionTimestamp = new Date();

@@ -4,6 +4,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
+import { capLines, printable, redactTokens } from '@sedna-ts/internal';
 import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from './labels.js';
 
 /** The kinds of worker a learning job runs. */
@@ -65,7 +66,8 @@ function describeTermination(status: V1ContainerStatus): string | undefined {
     text += ` (signal ${signal}${name ? ` ${name}` : ''})`;
   }
   if (terminated.reason) text += `, reason ${terminated.reason}`;
-  if (terminated.message) text += `: ${terminated.message.trim()}`;
+  // The log tail a kubelet copied (FallbackToLogsOnError): each line at most 512 bytes, as the node agent's.
+  if (terminated.message) text += `: ${capLines(printable(redactTokens(terminated.message.trim())))}`;
   return text;
 }
 
@@ -113,6 +115,11 @@ export function describePodWaiting(pod: V1Pod): string | undefined {
   return parts.length > 0 ? [...new Set(parts)].join('; ') : undefined;
 }
 
+/** A pod's text as a condition may carry it: tokens redacted, control characters other than newline and tab as `\xNN`. */
+function safeText(text: string): string {
+  return printable(redactTokens(text));
+}
+
 function finishedAt(pod: V1Pod): string | undefined {
   const times = (pod.status?.containerStatuses ?? [])
     .map((s) => isoTime(s.state?.terminated?.finishedAt))
@@ -148,14 +155,16 @@ export function observePod(pod: V1Pod, resourceKind: string): ObservedPod | unde
     const at = finishedAt(pod);
     if (at) observed.finishedAt = at;
   }
-  if (phase === 'Failed') observed.failure = describePodFailure(pod);
+  // These texts go into conditions, events and logs: a kubelet copies a worker's log into its
+  // termination message as it is (FallbackToLogsOnError), tokens and terminal escapes included.
+  if (phase === 'Failed') observed.failure = safeText(describePodFailure(pod));
   if (phase === 'Pending') {
     const waiting = describePodWaiting(pod);
-    if (waiting) observed.waiting = waiting;
+    if (waiting) observed.waiting = safeText(waiting);
   }
   const crashing = describeCrashing(pod);
-  if (crashing) observed.crashing = crashing;
+  if (crashing) observed.crashing = safeText(crashing);
   const substitution = pod.status?.conditions?.find((c) => c.type === 'sedna.io/ImageNotMapped' && c.status === 'True')?.message;
-  if (substitution) observed.substitution = substitution;
+  if (substitution) observed.substitution = safeText(substitution);
   return observed;
 }

@@ -415,7 +415,7 @@ export class LcServer implements UpgradeHandler {
     // One line per upstream message, in the order they arrived: what the LC's "upstream message queued"
     // lines are checked against (every message once, in order).
     const arrival = ++this.arrivals;
-    const received = (result: string): void => this.options.logger.info({ node: conn.node, kind, name: header.resourceName, messageId: id, arrival, result }, 'upstream message');
+    const received = (result: string): void => this.options.logger.info({ node: conn.node, kind, object: `${header.namespace ?? ''}/${header.resourceName ?? ''}`, messageId: id, arrival, result }, 'upstream message');
     const ack = (result: UpstreamResult): void => {
       if (!id || conn.ws.readyState !== WebSocket.OPEN) return;
       const content = result.result === 'rejected' ? { ok: false, error: result.error ?? 'rejected' } : { ok: true };

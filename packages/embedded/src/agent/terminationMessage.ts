@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { printable, utf8Tail } from '@sedna-ts/internal';
+import { capLines, printable, redactTokens, utf8Tail } from '@sedna-ts/internal';
 
 /** The kubelet's bounds of a message taken from the log (FallbackToLogsOnError): 80 lines, 2048 bytes. */
 export const TERMINATION_LOG_LINES = 80;
@@ -8,7 +8,8 @@ export const TERMINATION_LOG_BYTES = 2048;
 /**
  * The end of a container's log, as the kubelet fills `terminated.message` under
  * `terminationMessagePolicy: FallbackToLogsOnError`: the last `maxLines` lines, without the trailing
- * newline, cleaned (`cleanLogText`) and then cut to its last `maxBytes` bytes of UTF-8 at a character
+ * newline, cleaned (`cleanLogText`), each line cut to 512 bytes (`capLines`: `… (N bytes cut)`), and
+ * then cut to its last `maxBytes` bytes of UTF-8 at a character
  * boundary. The bound is measured on the message as written: invalid UTF-8 in the log becomes U+FFFD (3
  * bytes) and a control character `\xNN` (4), so the cut comes after both. Empty when the log is missing
  * or empty.
@@ -31,7 +32,8 @@ export function logTail(file: string, maxLines = TERMINATION_LOG_LINES, maxBytes
     // A multi-byte character cut at the start decodes as U+FFFD: drop it.
     if (length < size) text = text.replace(/^\uFFFD+/, '');
     const lines = text.replace(/\n+$/, '').split('\n');
-    return cleanTail(cleanLogText(lines.slice(-maxLines).join('\n')), maxBytes);
+    // One huge line (a 36 KB stack) is cut to 512 bytes, so the other lines still fit.
+    return cleanTail(capLines(cleanLogText(lines.slice(-maxLines).join('\n'))), maxBytes);
   } finally {
     closeSync(fd);
   }
@@ -51,10 +53,10 @@ function cleanTail(text: string, maxBytes: number): string {
 /**
  * What a log tail may not carry into a pod's status, and from there into job conditions, `sedna
  * describe` and a terminal: control characters (a worker's terminal escapes would retitle or clear the
- * screen of whoever reads the status) are shown as `\xNN`; worker tokens (`sw1.…`) and bearer tokens a
- * worker printed are replaced by `<redacted>` (more people can read a job than its Secrets). Newlines and
- * tabs stay.
+ * screen of whoever reads the status) are shown as `\xNN`; the tokens a worker printed (`redactTokens`:
+ * `sw1.…`, 64 hex digits, bearer tokens) are replaced by `<redacted>` (more people can read a job than
+ * its Secrets). Newlines and tabs stay.
  */
 export function cleanLogText(text: string): string {
-  return printable(text.replace(/\bsw1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+/g, 'sw1.<redacted>').replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, '$1<redacted>'));
+  return printable(redactTokens(text));
 }

@@ -178,6 +178,8 @@ export class DatasetRegistry implements DatasetSamples {
       onQuarantine: (lines) => this.reportQuarantine(namespace, name, dataset.spec.url, lines),
       onUnattributed: (message) => this.sendEvents(namespace, name, [{ type: 'Warning', reason: 'LinesNotAttributed', message: `Dataset ${key}: ${message}` }]),
       onChange: async (change) => {
+        // A read that ends after the Dataset was removed must not bring its series back.
+        if (!this.entries.has(key)) return;
         this.ctx.metrics.datasetSamples.set({ namespace, dataset: name }, change.count);
         await this.reportIfChanged(namespace, name);
         await this.onChange(namespace, name, change);
@@ -253,9 +255,10 @@ export class DatasetRegistry implements DatasetSamples {
     }
   }
 
-  /** A Dataset was deleted: stop its monitor and forget its state. */
+  /** A Dataset was deleted: stop its monitor, forget its state and its metric series. */
   async remove(namespace: string, name: string): Promise<void> {
     await this.drop(namespace, name, true);
+    this.ctx.metrics.forgetDataset(namespace, name);
   }
 
   /** Stop every monitor (reads in flight are abandoned: nothing of them was counted). */

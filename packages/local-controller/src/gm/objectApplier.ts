@@ -40,7 +40,7 @@ export function createObjectApplier(ctx: LcContext, datasets: DatasetRegistry, j
   return async (operation, resourceKind, namespace, name, object) => {
     const kind = jobs.kindOf(resourceKind);
     if (!kind && !(resourceKind in KIND_NAMES)) {
-      logger.debug({ kind: resourceKind, namespace, name }, 'object of a kind this LC does not handle; ignored');
+      logger.debug({ kind: resourceKind, object: `${namespace}/${name}` }, 'object of a kind this LC does not handle; ignored');
       return;
     }
     if (operation === 'delete') {
@@ -48,17 +48,17 @@ export function createObjectApplier(ctx: LcContext, datasets: DatasetRegistry, j
       await store.delete(resourceKind, namespace, name);
       if (resourceKind === 'dataset') await datasets.remove(namespace, name);
       if (kind) await jobs.remove(kind, namespace, name);
-      logger.info({ kind: resourceKind, namespace, name }, 'object deleted');
+      logger.info({ kind: resourceKind, object: `${namespace}/${name}` }, 'object deleted');
       return;
     }
     const candidate = object as StoredObject | undefined;
     const problems = problemsOf(resourceKind, object);
     if (problems.length > 0) {
-      logger.error({ kind: resourceKind, namespace, name, issues: problems }, `${kind?.kind ?? KIND_NAMES[resourceKind]} ${namespace}/${name} from the GM is not valid; kept the previous version`);
+      logger.error({ kind: resourceKind, object: `${namespace}/${name}`, issues: problems }, `${kind?.kind ?? KIND_NAMES[resourceKind]} ${namespace}/${name} from the GM is not valid; kept the previous version`);
       return;
     }
     if (candidate?.kind?.toLowerCase() !== resourceKind || candidate.metadata.name !== name || (candidate.metadata.namespace ?? 'default') !== (namespace || 'default')) {
-      logger.error({ kind: resourceKind, namespace, name, objectKind: candidate?.kind, objectName: candidate?.metadata.name }, 'object from the GM does not match its frame header; ignored');
+      logger.error({ kind: resourceKind, object: `${namespace}/${name}`, objectKind: candidate?.kind, objectName: candidate?.metadata.name }, 'object from the GM does not match its frame header; ignored');
       return;
     }
     if (!candidate.metadata.namespace) candidate.metadata.namespace = namespace || 'default';
@@ -69,7 +69,7 @@ export function createObjectApplier(ctx: LcContext, datasets: DatasetRegistry, j
         // Taken all the same: the GM's copy is the truth (sent again at every connection), the file only
         // what a restart starts from. Saved again with the next object that comes down.
         unsaved.set(`${resourceKind}/${candidate.metadata.namespace}/${name}`, { kind: resourceKind, object: candidate });
-        logger.error({ kind: resourceKind, namespace, name, error: (error as Error).message }, 'object from the GM not saved to disk; applied, and saved again with the next object from the GM');
+        logger.error({ kind: resourceKind, object: `${namespace}/${name}`, error: (error as Error).message }, 'object from the GM not saved to disk; applied, and saved again with the next object from the GM');
       },
     );
     if (resourceKind === 'dataset') {
