@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { podLogPath } from '@sedna-ts/embedded';
+import { LineRedactor } from '../src/commands/logs.js';
 import { DATASET, JOB, MODELS } from './helpers.js';
 import { eventually, startTestServer, type TestServer } from './server.js';
 
@@ -72,4 +73,23 @@ test('a job without such a worker, or no such job, exits 3; a wrong stage exits 
   expect(await t.sedna(['logs', 'nope'])).toMatchObject({ code: 3, stderr: 'sedna: no learning job "nope" in namespace default (looked for IncrementalLearningJob and LifelongLearningJob)\n' });
   expect((await t.sedna(['logs', 'helmet', '--stage', 'build'])).code).toBe(2);
   expect((await t.sedna(['logs', 'helmet', '--round', 'two'])).code).toBe(2);
+});
+
+test('a token a worker printed is redacted, whatever is glued to it; everything else comes out byte for byte', async () => {
+  const token = `sw1.${'a'.repeat(40)}.${'B_-9'.repeat(10)}`;
+  await workerPod('helmet-eval-eeeee', 'eval', 5, `token ${token}\nx_${token} and Bearer ${token}\n\x1b[31mred\x1b[0m\n`);
+  const r = await t.sedna(['logs', 'helmet', '--stage', 'eval', '--round', '5']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).not.toContain('aaaaaaaa');
+  expect(r.stdout).toBe('token sw1.<redacted>\nx_sw1.<redacted> and Bearer sw1.<redacted>\n\x1b[31mred\x1b[0m\n');
+});
+
+test('LineRedactor: a token split across chunks is redacted whole; bytes that are not UTF-8 pass unchanged', () => {
+  const out: Buffer[] = [];
+  const redactor = new LineRedactor((bytes) => out.push(bytes));
+  const token = `sw1.${'c'.repeat(30)}.${'d'.repeat(30)}`;
+  redactor.push(Buffer.concat([Buffer.from([0xff, 0xfe, 0x20]), Buffer.from(token.slice(0, 20))]));
+  redactor.push(Buffer.from(`${token.slice(20)}\npartial`));
+  redactor.end();
+  expect(Buffer.concat(out)).toEqual(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(' sw1.<redacted>\npartial')]));
 });

@@ -17,6 +17,7 @@ import { LOGIN_SCRIPT, loginPage, safeNext, SIGNED_OUT_MESSAGES } from './loginP
 import { SignInLimit } from './signInLimit.js';
 import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, SIGNED_OUT_REASONS, type Session, type SignedOutReason } from './sessions.js';
 import { createHash } from 'node:crypto';
+import { redactTokens } from '@sedna-ts/internal';
 import { MAX_SCOPES, parseScope, relayWatches, type WatchScope } from './watchRelay.js';
 
 /** Options of {@link startDashboard}. */
@@ -299,7 +300,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       const tail = Number(url.searchParams.get('tailLines') ?? '20');
       try {
         const text = await user.core.readNamespacedPodLog({ namespace: decodeURIComponent(logMatch[1]!), name: decodeURIComponent(logMatch[2]!), tailLines: Number.isInteger(tail) && tail > 0 ? Math.min(tail, 500) : 20 });
-        return sendJson(res, 200, { log: text });
+        // A worker that printed its own token must not hand it to whoever reads its log here.
+        return sendJson(res, 200, { log: redactTokens(text) });
       } catch (error) {
         const message = `the log of pod ${decodeURIComponent(logMatch[1]!)}/${decodeURIComponent(logMatch[2]!)}: ${messageOf(error)}`;
         if (statusOf(error) === 401) {

@@ -8,9 +8,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { startApiServer } from '@sedna-ts/embedded';
+import { podLogPath, startApiServer } from '@sedna-ts/embedded';
 import pino from 'pino';
 import { startDashboard, type RunningDashboard } from '../src/index.js';
 import { GM_MAX_BODY, MAX_LOGIN_BODY, MAX_STREAMS_PER_SESSION, MAX_STREAMS_PER_USER } from '../src/server.js';
@@ -444,4 +444,17 @@ test("a job's page gets the events of the job's pods too (Started, NodeRestart..
   while (!reasons().includes('Started') && Date.now() < deadline) text += new TextDecoder().decode((await reader.read()).value);
   controller.abort();
   expect(new Set(reasons())).toEqual(new Set(['RoundStarted', 'Scheduled', 'Started']));
+});
+
+test('a pod log reaches the page with the tokens its worker printed redacted', async () => {
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(api.kubeconfig());
+  await kubeConfig.makeApiClient(CoreV1Api).createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'talker' }, spec: { containers: [{ name: 'worker', image: 'sedna-ts/worker-node:0.1' }] } } });
+  const file = podLogPath(join(dir, 'api', 'pods'), 'default', 'talker', 'worker');
+  mkdirSync(dirname(file), { recursive: true });
+  const token = `sw1.${'e'.repeat(40)}.${'f'.repeat(40)}`;
+  writeFileSync(file, `plain ${token}\nglued xx${token}\n`);
+  const res = await fetch(`${dashboard.url}/api/pods/default/talker/log`, { headers: { Cookie: await signedIn() } });
+  expect(res.status).toBe(200);
+  expect(await res.json()).toEqual({ log: 'plain sw1.<redacted>\nglued xxsw1.<redacted>\n' });
 });

@@ -5,6 +5,7 @@
  * job's latest pod.
  */
 import { ATTEMPT_LABEL, ROUND_LABEL, workerLabelKeys } from '@sedna-ts/api-types/contract';
+import { redactTokens } from '@sedna-ts/internal';
 import type { Command } from 'commander';
 import type { CommandModule } from '../command.js';
 import { collectionPath, objectPath } from '../discovery.js';
@@ -16,6 +17,35 @@ import { resolveJob } from '../jobRef.js';
 import type { KubeObject } from '../printers.js';
 import type { ServerOptions } from '../server.js';
 import { withSession } from '../session.js';
+
+/** Longest partial line held back waiting for its end; longer, it is written as it is. */
+const MAX_HELD_LINE = 64 * 1024;
+
+/**
+ * Passes a log's bytes through with the tokens we issue redacted (a worker printing its own
+ * SEDNA_WORKER_TOKEN must not hand it to whoever reads the log). A token never spans lines, so whole
+ * lines are redacted and a partial line waits for its end (or the stream's). Bytes are handled as
+ * latin1, one character each, so whatever is not a token comes out byte for byte, valid UTF-8 or not,
+ * terminal escapes included, as `kubectl logs` prints them.
+ */
+export class LineRedactor {
+  private held = '';
+
+  constructor(private readonly write: (bytes: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    const text = this.held + chunk.toString('latin1');
+    const end = text.lastIndexOf('\n') + 1;
+    this.held = text.slice(end);
+    if (end > 0) this.write(Buffer.from(redactTokens(text.slice(0, end)), 'latin1'));
+    if (this.held.length > MAX_HELD_LINE) this.end();
+  }
+
+  end(): void {
+    if (this.held) this.write(Buffer.from(redactTokens(this.held), 'latin1'));
+    this.held = '';
+  }
+}
 
 /** Options of `sedna logs`. */
 export interface LogsOptions extends ServerOptions {
@@ -91,7 +121,9 @@ export async function runLogs(job: string, options: LogsOptions, io: CliIo): Pro
       try {
         const body = await session.client.stream(path, { query, accept: '*/*', signal: io.signal });
         try {
-          for await (const chunk of body) io.stdout.write(chunk as Buffer);
+          const redact = new LineRedactor((bytes) => io.stdout.write(bytes));
+          for await (const chunk of body) redact.push(chunk as Buffer);
+          redact.end();
         } finally {
           body.destroy();
         }
