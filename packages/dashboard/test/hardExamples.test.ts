@@ -1,7 +1,7 @@
 // The labelling page's box moves and the log panel's text: a box dragged past the image's edge stops
 // there (dragged off the image it was clamped to nothing and dropped without a word); ANSI escapes of a
 // worker's log are removed (they showed raw).
-import { moveInside, normalizeBox } from '../web/src/hardExamples.js';
+import { boxLike, moveInside, normalizeBox } from '../web/src/hardExamples.js';
 import { stripAnsi } from '../web/src/jobModel.js';
 
 test('a moved box stays inside the image, whole', () => {
@@ -20,4 +20,13 @@ test('ANSI escapes are removed from log text', () => {
   expect(stripAnsi('\u001b[31mError\u001b[0m: bad \u001b[1;33mvalue\u001b[m')).toBe('Error: bad value');
   expect(stripAnsi('\u001b]0;title\u0007line\u001b[2K\u001b[1Gdone')).toBe('linedone');
   expect(stripAnsi('plain [31m text')).toBe('plain [31m text');
+});
+
+test('boxLike: a list of lists is a detector\'s result even when its boxes are not valid; anything else is not', () => {
+  expect(boxLike([[-50, -50, 99999, 99999, 2, '<img>']])).toBe(true);
+  expect(boxLike([[1, 2, 3, 4, 0.5, 1]])).toBe(true);
+  expect(boxLike([[1, 2], 3])).toBe(false);
+  expect(boxLike([0.1, 0.9])).toBe(false);
+  expect(boxLike([])).toBe(false);
+  expect(boxLike({ class: 1 })).toBe(false);
 });

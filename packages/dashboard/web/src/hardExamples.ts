@@ -75,6 +75,15 @@ export function resultBoxes(result: unknown): ResultBox[] | undefined {
   return result as ResultBox[];
 }
 
+/**
+ * Whether a result is a detector's: a list of lists, even when its boxes are not valid ones (a string
+ * class, a missing score). Where nothing has decided a job's label shape yet, such an example is
+ * labelled with boxes: one label as a class would make the whole job's labels classes.
+ */
+export function boxLike(result: unknown): boolean {
+  return Array.isArray(result) && result.length > 0 && result.every((b) => Array.isArray(b));
+}
+
 /** A box being labelled: corners in image pixels and the class id. */
 export interface LabelBox {
   x1: number;

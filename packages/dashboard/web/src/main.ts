@@ -7,7 +7,7 @@ import { render, type ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { drawMetrics } from './chart.js';
-import { classNamesOf, galleryQuery, labelBoxesOf, moveInside, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleOne, type HardExampleView, type LabelBox, type LabelShapeView, type MissingState } from './hardExamples.js';
+import { boxLike, classNamesOf, galleryQuery, labelBoxesOf, moveInside, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleOne, type HardExampleView, type LabelBox, type LabelShapeView, type MissingState } from './hardExamples.js';
 import { age, currentOf, stripAnsi, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
 import { follow, jobKey, type KubeObject, type LiveState } from './live.js';
 import { apiFetch, checkSession } from './session.js';
@@ -389,7 +389,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
   const predicted = example ? predictedClass(example.result, names) : undefined;
   const cls = chosen ?? predicted ?? 0;
   const shape = labels?.shape;
-  const boxMode = shape ? shape === 'boxes' : example ? resultBoxes(example.result) !== undefined || boxes.length > 0 : false;
+  const boxMode = shape ? shape === 'boxes' : example ? boxLike(example.result) || boxes.length > 0 : false;
   const gallery = `#/jobs/${jobKeyValue}/hard-examples`;
   /** The newest example still to label, else the gallery. */
   const next = async () => {
@@ -414,6 +414,15 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
       setMessage((e as Error).message);
     }
   };
+  // While no label has decided the job's shape, a class is saved only when someone chose it or the model
+  // gave one: the first label decides every later one, so it is never the default 0.
+  const saveClass = () => {
+    if (!shape && chosen === undefined && predicted === undefined) {
+      setMessage('this job has no labels yet, and the first one decides their shape for good: choose a class (0-9) or label with boxes');
+      return undefined;
+    }
+    return save({ label: String(cls) });
+  };
   const saveBoxes = () => (size ? save({ boxes: boxes.map((b) => normalizeBox(b, size.w, size.h)).filter((b) => b.x2 - b.x1 >= 1 && b.y2 - b.y1 >= 1) }) : undefined);
   const accept = () => {
     const rb = example ? resultBoxes(example.result) : undefined;
@@ -437,7 +446,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
       if ((e.target as HTMLElement).tagName === 'SELECT' || (e.target as HTMLElement).tagName === 'INPUT') return;
       if (e.key === 'a') void accept();
       else if (e.key === 's') void skip();
-      else if (e.key === 'Enter') void (boxMode ? saveBoxes() : save({ label: String(cls) }));
+      else if (e.key === 'Enter') void (boxMode ? saveBoxes() : saveClass());
       else if ((e.key === 'Delete' || e.key === 'Backspace') && selected >= 0) {
         setBoxes(boxes.filter((_, i) => i !== selected));
         setSelected(-1);
@@ -517,7 +526,7 @@ function LabelPage({ jobKeyValue, id }: { jobKeyValue: string; id: string }) {
         </div>
         <div class="actions">
           <button data-testid="accept" onClick=${() => void accept()} title="a">Accept model (a)</button>
-          ${boxMode ? html`<button data-testid="save" onClick=${() => void saveBoxes()} title="Enter">Save boxes (Enter)</button>` : html`<button data-testid="save" onClick=${() => void save({ label: String(cls) })} title="Enter">Save class (Enter)</button>`}
+          ${boxMode ? html`<button data-testid="save" onClick=${() => void saveBoxes()} title="Enter">Save boxes (Enter)</button>` : html`<button data-testid="save" onClick=${() => void saveClass()} title="Enter">Save class (Enter)</button>`}
           ${boxMode && selected >= 0 ? html`<button onClick=${() => { setBoxes(boxes.filter((_, i) => i !== selected)); setSelected(-1); }}>Delete box (Del)</button>` : null}
           <button data-testid="skip" onClick=${() => void skip()} title="s">Skip (s)</button>
           ${!boxMode && !shape ? html`<button data-testid="use-boxes" onClick=${() => size && setBoxes([{ x1: size.w / 4, y1: size.h / 4, x2: (size.w * 3) / 4, y2: (size.h * 3) / 4, cls }])}>Label with boxes</button>` : null}
