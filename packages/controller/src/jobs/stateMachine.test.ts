@@ -384,6 +384,14 @@ describe('decide: LC reports', () => {
     expect(last(d).message).toBe(`loss is NaN (reported by the local controller of node ${NODE})`);
   });
 
+  test('(Eval, Running) + a failed report with no reason but ownerInfo.error (the original library): the error is the message, tokens redacted', () => {
+    const job = makeJob({ conditions: [cond('Eval', 'Running', 1, { data: { worker: 'helmet-eval-abcde' } })], round: 1 });
+    const error = `ValueError: labelled/c00001.png garbage: not a label\n  token sw1.${'a'.repeat(20)}.${'b'.repeat(20)}\x1b[2J`;
+    const d = run(job, { reports: [report({ phase: 'eval', status: 'failed', round: 1, output: { ownerInfo: { error } } })], pods: [INFER, pod({ name: 'helmet-eval-abcde', workerType: 'eval' })] });
+    expect(appended(job, d)).toEqual(['Eval/Failed/1/WorkerFailed']);
+    expect(last(d).message).toBe(`the worker reported failure: ValueError: labelled/c00001.png garbage: not a label\n  token sw1.<redacted>\\x1b[2J (reported by the local controller of node ${NODE})`);
+  });
+
   test('reports for another round, stage or attempt are acknowledged and ignored', () => {
     const job = makeJob({ conditions: [cond('Eval', 'Running', 2, { data: { attempt: 2, worker: 'helmet-eval-abcde' } })], round: 2 });
     const live = { pods: [INFER, pod({ name: 'helmet-eval-abcde', workerType: 'eval', round: 2, attempt: 2 })] };

@@ -33,7 +33,7 @@ import {
   workerAuthOptOut,
   type DeadlineKey,
 } from '@sedna-ts/api-types/contract';
-import { backoffDelay, sameJson } from '@sedna-ts/internal';
+import { backoffDelay, capLines, printable, redactTokens, sameJson } from '@sedna-ts/internal';
 import {
   ConditionReason,
   capConditions,
@@ -433,7 +433,10 @@ class Decider<J extends LearningJob> {
         const kept = stage === JobStage.Deploy && latest.type === JobConditionType.Waiting && message.reason;
         this.append({ stage, type, round: latestRound, message: kept ? `${message.reason} (${reportedBy})` : reportedBy, data });
       } else {
-        const why = message.reason ? `${message.reason} (${reportedBy})` : `the worker reported failure (${reportedBy})`;
+        // A worker of the original's library says why in ownerInfo.error, not in reason: shown too.
+        const error = message.output?.ownerInfo?.error;
+        const said = typeof error === 'string' && error.trim() ? capLines(printable(redactTokens(error.trim().split('\n').slice(0, 5).join('\n')))) : undefined;
+        const why = message.reason ? `${message.reason} (${reportedBy})` : said ? `the worker reported failure: ${said} (${reportedBy})` : `the worker reported failure (${reportedBy})`;
         this.append({ stage, type, round: latestRound, reason: ConditionReason.WorkerFailed, message: why, data });
       }
       return { id: report.id, result: 'applied' };
