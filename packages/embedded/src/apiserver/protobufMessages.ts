@@ -229,10 +229,49 @@ const SELF_SUBJECT_RULES_REVIEW = message('SelfSubjectRulesReview', [
   field(2, 'spec', message('SelfSubjectRulesReviewSpec', [field(1, 'namespace', 'string')]), { always: true }),
 ]);
 
+// ---- k8s.io/api/rbac/v1 ----
+
+const POLICY_RULE = message('PolicyRule', [
+  field(1, 'verbs', 'string', { repeated: true, always: true }),
+  field(2, 'apiGroups', 'string', { repeated: true }),
+  field(3, 'resources', 'string', { repeated: true }),
+  field(4, 'resourceNames', 'string', { repeated: true }),
+  field(5, 'nonResourceURLs', 'string', { repeated: true }),
+]);
+
+const LABEL_SELECTOR = message('LabelSelector', [
+  field(1, 'matchLabels', 'map<string,string>'),
+  field(
+    2,
+    'matchExpressions',
+    message('LabelSelectorRequirement', [field(1, 'key', 'string', { always: true }), field(2, 'operator', 'string', { always: true }), field(3, 'values', 'string', { repeated: true })]),
+    { repeated: true },
+  ),
+]);
+
+const ROLE = message('Role', [metadata(), field(2, 'rules', POLICY_RULE, { repeated: true, always: true })]);
+
+const CLUSTER_ROLE = message('ClusterRole', [
+  metadata(),
+  field(2, 'rules', POLICY_RULE, { repeated: true, always: true }),
+  field(3, 'aggregationRule', message('AggregationRule', [field(1, 'clusterRoleSelectors', LABEL_SELECTOR, { repeated: true })]), { pointer: true }),
+]);
+
+const SUBJECT = message('Subject', [
+  field(1, 'kind', 'string', { always: true }),
+  field(2, 'apiGroup', 'string'),
+  field(3, 'name', 'string', { always: true }),
+  field(4, 'namespace', 'string'),
+]);
+
+const ROLE_REF = message('RoleRef', [field(1, 'apiGroup', 'string', { always: true }), field(2, 'kind', 'string', { always: true }), field(3, 'name', 'string', { always: true })]);
+
+const roleBinding = (name: string) => message(name, [metadata(), field(2, 'subjects', SUBJECT, { repeated: true }), field(3, 'roleRef', ROLE_REF, { always: true })]);
+
 /**
  * The kinds whose protobuf bodies the server decodes, by kind: those kubectl sends as protobuf for
- * the kinds this server serves (create configmap, secret, namespace, serviceaccount, token; drain;
- * auth can-i).
+ * the kinds this server serves (create configmap, secret, namespace, serviceaccount, token, role,
+ * clusterrole, rolebinding, clusterrolebinding; drain; auth can-i).
  */
 export const PROTOBUF_KINDS: Readonly<Record<string, ProtobufKind>> = {
   ConfigMap: { apiVersions: ['v1'], message: CONFIG_MAP },
@@ -242,5 +281,9 @@ export const PROTOBUF_KINDS: Readonly<Record<string, ProtobufKind>> = {
   TokenRequest: { apiVersions: ['authentication.k8s.io/v1'], message: TOKEN_REQUEST },
   SelfSubjectAccessReview: { apiVersions: ['authorization.k8s.io/v1'], message: SELF_SUBJECT_ACCESS_REVIEW },
   SelfSubjectRulesReview: { apiVersions: ['authorization.k8s.io/v1'], message: SELF_SUBJECT_RULES_REVIEW },
+  Role: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: ROLE },
+  ClusterRole: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: CLUSTER_ROLE },
+  RoleBinding: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: roleBinding('RoleBinding') },
+  ClusterRoleBinding: { apiVersions: ['rbac.authorization.k8s.io/v1'], message: roleBinding('ClusterRoleBinding') },
   DeleteOptions: { apiVersions: 'any', message: DELETE_OPTIONS },
 };

@@ -120,6 +120,22 @@ maybe(`kubectl against the server (${path.basename(path.dirname(crdFile)) === 'c
     expect(claims.exp - claims.iat).toBe(1200);
   });
 
+  test('create clusterrole, clusterrolebinding, role and rolebinding (protobuf bodies, as the dashboard README has users do)', async () => {
+    expect(await kubectl('create', 'clusterrole', 'sedna-viewer', '--verb=list,watch', '--resource=datasets.sedna.io,configmaps')).toContain('clusterrole.rbac.authorization.k8s.io/sedna-viewer created');
+    expect(await kubectl('create', 'clusterrolebinding', 'sedna-viewer', '--clusterrole=sedna-viewer', '--serviceaccount=default:alice')).toContain('clusterrolebinding.rbac.authorization.k8s.io/sedna-viewer created');
+    expect(await kubectl('create', 'role', 'labeller', '-n', 'default', '--verb=get,update', '--resource=datasets.sedna.io', '--resource-name=helmet')).toContain('role.rbac.authorization.k8s.io/labeller created');
+    expect(await kubectl('create', 'rolebinding', 'labeller', '-n', 'default', '--role=labeller', '--user=bob')).toContain('rolebinding.rbac.authorization.k8s.io/labeller created');
+    const role = JSON.parse(await kubectl('get', 'clusterrole', 'sedna-viewer', '-o', 'json')) as { rules: unknown[] };
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'watch'] }, { apiGroups: ['sedna.io'], resources: ['datasets'], verbs: ['list', 'watch'] }]);
+    const binding = JSON.parse(await kubectl('get', 'clusterrolebinding', 'sedna-viewer', '-o', 'json')) as { subjects: unknown[]; roleRef: unknown };
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'alice', namespace: 'default' }]);
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'sedna-viewer' });
+    const labeller = JSON.parse(await kubectl('get', 'role', 'labeller', '-n', 'default', '-o', 'json')) as { rules: unknown[] };
+    expect(labeller.rules).toEqual([{ apiGroups: ['sedna.io'], resourceNames: ['helmet'], resources: ['datasets'], verbs: ['get', 'update'] }]);
+    const user = JSON.parse(await kubectl('get', 'rolebinding', 'labeller', '-n', 'default', '-o', 'json')) as { subjects: unknown[] };
+    expect(user.subjects).toEqual([{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }]);
+  });
+
   test('drain deletes the pods of a node (its DeleteOptions are protobuf); debug, whose Pod is protobuf, is refused naming the Pod', async () => {
     const file = path.join(t.dir, 'node.yaml');
     writeFileSync(
