@@ -15,7 +15,7 @@ import pino, { type Logger } from 'pino';
 import { clusterOf, messageOf, statusOf, tokenAuthenticates, userApi } from './kube.js';
 import { LOGIN_SCRIPT, loginPage, safeNext, SIGNED_OUT_MESSAGES } from './loginPage.js';
 import { SignInLimit } from './signInLimit.js';
-import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, SIGNED_OUT_REASONS, type Session, type SignedOutReason } from './sessions.js';
+import { cookieValue, SESSION_COOKIE, sessionCookie, SessionStore, SIGNED_OUT_COOKIE_SECONDS, SIGNED_OUT_REASONS, type Session, type SignedOutReason } from './sessions.js';
 import { createHash } from 'node:crypto';
 import { redactTokens } from '@sedna-ts/internal';
 import { MAX_SCOPES, parseScope, relayWatches, type WatchScope } from './watchRelay.js';
@@ -365,7 +365,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Running
       // Like every state-changing request: another site must not sign the user out.
       if (!sameOrigin(req)) return sendJson(res, 403, { error: `a POST from another site (Origin ${req.headers.origin}) is refused` });
       if (session) endSession(session, 'signed-out');
-      return redirect(res, signInPath('signed-out'), { 'Set-Cookie': sessionCookie('', secure) });
+      // The cookie keeps the ended session's id for an hour (it signs nothing in any more): the
+      // browser's other tabs, whose next request carries it, are told they were signed out.
+      const cookieAfter = session ? sessionCookie(session.id, secure, SIGNED_OUT_COOKIE_SECONDS) : sessionCookie('', secure);
+      return redirect(res, signInPath('signed-out'), { 'Set-Cookie': cookieAfter });
     }
     if (!session) {
       req.resume();

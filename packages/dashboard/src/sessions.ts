@@ -124,10 +124,17 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-/** The Set-Cookie value of a session (or of its removal when `id` is empty). */
-export function sessionCookie(id: string, secure: boolean): string {
+/**
+ * The Set-Cookie value of a session (or of its removal when `id` is empty). `maxAgeSeconds` bounds a
+ * cookie that names an ended session (see the sign-out route).
+ */
+export function sessionCookie(id: string, secure: boolean, maxAgeSeconds?: number): string {
   const attrs = [`${SESSION_COOKIE}=${id}`, 'Path=/', 'HttpOnly', 'SameSite=Strict'];
   if (secure) attrs.push('Secure');
   if (!id) attrs.push('Max-Age=0');
+  else if (maxAgeSeconds !== undefined) attrs.push(`Max-Age=${maxAgeSeconds}`);
   return attrs.join('; ');
 }
+
+/** How long the browser keeps a signed-out session's id, so its other tabs learn why they are out. */
+export const SIGNED_OUT_COOKIE_SECONDS = 3600;

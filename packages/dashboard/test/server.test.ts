@@ -119,7 +119,11 @@ test('a token the API server refuses does not sign in; a good one does, and its 
   // Signed out: the session is gone, and the sign-in page says so.
   const out = await fetch(`${dashboard.url}/logout`, { method: 'POST', redirect: 'manual', headers: { Cookie: session } });
   expect(out.headers.get('location')).toBe('/login?reason=signed-out');
-  const after = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: session } });
+  // The browser keeps the ended session's id (for an hour): its other tabs are told why they are out.
+  const kept = out.headers.get('set-cookie') as string;
+  expect(kept).toMatch(/; Max-Age=3600$/);
+  expect(kept.split(';')[0]).toBe(session);
+  const after = await fetch(`${dashboard.url}/api/watch`, { headers: { Cookie: kept.split(';')[0] as string } });
   expect([after.status, ((await after.json()) as { reason: string }).reason]).toEqual([401, 'signed-out']);
 });
 
