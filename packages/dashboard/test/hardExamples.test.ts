@@ -1,7 +1,7 @@
 // The labelling page's box moves and the log panel's text: a box dragged past the image's edge stops
 // there (dragged off the image it was clamped to nothing and dropped without a word); ANSI escapes of a
 // worker's log are removed (they showed raw).
-import { boxLike, moveInside, normalizeBox } from '../web/src/hardExamples.js';
+import { boxLike, moveInside, normalizeBox, servedBy } from '../web/src/hardExamples.js';
 import { stripAnsi } from '../web/src/jobModel.js';
 
 test('a moved box stays inside the image, whole', () => {
@@ -29,4 +29,11 @@ test('boxLike: a list of lists is a detector\'s result even when its boxes are n
   expect(boxLike([0.1, 0.9])).toBe(false);
   expect(boxLike([])).toBe(false);
   expect(boxLike({ class: 1 })).toBe(false);
+});
+
+test('servedBy: the initial model, a round\'s model, another version, in words', () => {
+  expect(servedBy(null)).toBe('the initial model');
+  expect(servedBy('initial')).toBe('the initial model');
+  expect(servedBy('3')).toBe('served by round 3');
+  expect(servedBy('v2-beta')).toBe('model version v2-beta');
 });

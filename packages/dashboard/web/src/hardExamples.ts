@@ -65,6 +65,15 @@ export function galleryQuery(list: 'queue' | 'skipped', offset: number, version:
   return query.toString();
 }
 
+/**
+ * Which model found an example, in words: `initial` (or none recorded, as the LC files it) is the
+ * job's initial model, a number the model of that round.
+ */
+export function servedBy(modelVersion: string | null): string {
+  if (modelVersion === null || modelVersion === 'initial') return 'the initial model';
+  return /^\d+$/.test(modelVersion) ? `served by round ${modelVersion}` : `model version ${modelVersion}`;
+}
+
 /** A box as the HEM filters read it: `[x1, y1, x2, y2, score, label]`. */
 export type ResultBox = [number, number, number, number, number, number];
 

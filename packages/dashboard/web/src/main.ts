@@ -7,7 +7,7 @@ import { render, type ComponentChildren } from 'preact';
 import { html } from 'htm/preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { drawMetrics } from './chart.js';
-import { boxLike, classNamesOf, galleryQuery, labelBoxesOf, moveInside, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleOne, type HardExampleView, type LabelBox, type LabelShapeView, type MissingState } from './hardExamples.js';
+import { boxLike, classNamesOf, servedBy, galleryQuery, labelBoxesOf, moveInside, normalizeBox, predictedClass, resultBoxes, type HardExampleList, type HardExampleOne, type HardExampleView, type LabelBox, type LabelShapeView, type MissingState } from './hardExamples.js';
 import { age, currentOf, stripAnsi, decisionsOf, duration, lineageOf, metricPoints, roundsOf, type Job, type KnowledgeBase, type Round } from './jobModel.js';
 import { follow, jobKey, type KubeObject, type LiveState } from './live.js';
 import { apiFetch, checkSession } from './session.js';
@@ -163,8 +163,7 @@ function JobPage({ jobKeyValue }: { jobKeyValue: string }) {
   const events = [...(live?.events.values() ?? [])].sort((a, b) => String((a as { lastTimestamp?: string }).lastTimestamp ?? '').localeCompare(String((b as { lastTimestamp?: string }).lastTimestamp ?? ''))).slice(-15);
   const c = currentOf(job);
   return html`<${Layout} title=${`${namespace}/${name}`} live=${live}>
-    <p class="summary" data-testid="summary">${kindShort(job.kind)} · round <strong data-testid="job-round">${job.status?.round ?? 0}</strong> · ${c ? `${c.stage} ${c.type}` : ''} · serving ${servingOf(job)}
-      · <a href=${`#/jobs/${jobKeyValue}/hard-examples`} data-testid="hard-examples-link">hard examples</a></p>
+    <p class="summary" data-testid="summary">${kindShort(job.kind)} · round <strong data-testid="job-round">${job.status?.round ?? 0}</strong> · ${c ? `${c.stage} ${c.type}` : ''} · serving ${servingOf(job)}${' · '}<a href=${`#/jobs/${jobKeyValue}/hard-examples`} data-testid="hard-examples-link">hard examples</a></p>
     <div class="grid">
       <section><h2>Metrics per round</h2><${MetricsChart} job=${job} /></section>
       <section><h2>Deploy decisions</h2>
@@ -238,8 +237,8 @@ function ExampleCard({ example, base, names, list }: { example: HardExampleView;
           ${boxes && size ? html`<${BoxesOverlay} boxes=${labelBoxesOf(boxes)} width=${size.w} height=${size.h} names=${names} />` : null}</div>`
       : null}
     <figcaption>
-      <span>${example.modelVersion === null ? 'the initial model' : `served by round ${example.modelVersion}`}</span>
-      ${boxes ? html`<span>${boxes.length} boxes</span>` : example.result === null || example.result === undefined ? html`<span>no result</span>` : html`<pre class="json">${JSON.stringify(example.result)}</pre>`}
+      <span>${servedBy(example.modelVersion)}</span>
+      ${boxes ? html`<span>${boxes.length === 1 ? '1 box' : `${boxes.length} boxes`}</span>` : example.result === null || example.result === undefined ? html`<span>no result</span>` : html`<pre class="json">${JSON.stringify(example.result)}</pre>`}
       ${cls !== undefined && !boxes ? html`<span>predicted ${names?.[cls] ?? cls}</span>` : null}
       ${list === 'queue' ? html`<a class="button" href=${`#/jobs/${base.replace('/api/gm/jobs/', '')}/label/${encodeURIComponent(example.id)}`} data-testid="label-link">Label</a>` : html`<button onClick=${() => void getJson(`${base}/hard-examples/${encodeURIComponent(example.id)}/restore`, { method: 'POST' }).then(() => dispatchEvent(new Event('hard-examples-changed')))}>Restore</button>`}
     </figcaption>
