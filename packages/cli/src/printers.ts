@@ -1,4 +1,5 @@
 /** Output of objects as kubectl prints them: the server's Table form, JSON, YAML, or kind/name. */
+import { printable } from '@sedna-ts/internal';
 import { Document, visit } from 'yaml';
 import { apiVersionOf, displayKind, type ApiResource } from './discovery.js';
 import { CliError } from './errors.js';
@@ -94,10 +95,13 @@ export function isTable(value: unknown): value is KubeTable {
 const MIN_WIDTH = 6;
 const PADDING = 3;
 
-/** A cell as kubectl prints it: nothing for null, JSON for objects. */
+/**
+ * A cell as kubectl prints it: nothing for null, JSON for objects. Control characters are escaped here
+ * (`\xNN`, as the terminal-safe output would write them) so the widths are measured on what is printed.
+ */
 function cellText(cell: unknown): string {
   if (cell === null || cell === undefined) return '';
-  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'string') return printable(cell);
   if (typeof cell === 'number' || typeof cell === 'boolean') return String(cell);
   return JSON.stringify(cell);
 }

@@ -49,6 +49,18 @@ test('delete KIND NAME deletes by name; a name that does not exist exits 3 after
   });
 });
 
+test('delete KIND/NAME..., of several kinds, as kubectl takes them; mixed with a bare name it is refused', async () => {
+  expect((await t.sedna(['apply', '-f', '-'], { stdin: [DATASET, MODELS].join('---\n') })).code).toBe(0);
+  expect(await t.sedna(['delete', 'model/initial-model', 'ds/helmet', 'models/deploy-model'])).toEqual({
+    code: 0,
+    stdout: 'model.sedna.io/initial-model deleted\ndataset.sedna.io/helmet deleted\nmodel.sedna.io/deploy-model deleted\n',
+    stderr: actingOn(),
+  });
+  const mixed = await t.sedna(['delete', 'model/initial-model', 'deploy-model']);
+  expect(mixed.code).toBe(2);
+  expect(mixed.stderr).toContain('there is no need to specify a resource type as a separate argument');
+});
+
 test('delete waits for finalizers unless --no-wait', async () => {
   const DS = '/apis/sedna.io/v1alpha1/namespaces/default/datasets/helmet';
   const held = DATASET.replace('  name: helmet\n', '  name: helmet\n  finalizers: [example.com/hold]\n');

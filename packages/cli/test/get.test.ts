@@ -175,6 +175,11 @@ test('values from the server with terminal escapes: tables, custom-columns and d
       expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
       expect(r.stdout).toContain(args[3]!.startsWith('custom') ? escaped : '/m/\\x1b[31mred.onnx');
     }
+    // Widths are measured on the escaped text: the escaped row lines up with the others.
+    const wide = (await t.sedna(['get', 'models', '-o', 'wide'])).stdout.trimEnd().split('\n');
+    expect(wide).toHaveLength(4);
+    const lastStart = (line: string) => line.length - (/\S+$/.exec(line)?.[0].length ?? 0);
+    expect(new Set(wide.map(lastStart)).size).toBe(1);
     const described = await t.sedna(['describe', 'model', 'hostile']);
     expect(described.stdout).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
     const yaml = await t.sedna(['get', 'model', 'hostile', '-o', 'yaml']);

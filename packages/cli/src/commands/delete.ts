@@ -6,7 +6,7 @@ import { CliError, toCliError } from '../errors.js';
 import { ExitCode } from '../exitCodes.js';
 import { fileFlags, namespaceFlags } from '../flags.js';
 import type { CliIo } from '../io.js';
-import { checkNames } from '../names.js';
+import { checkNames, kindNameArgs } from '../names.js';
 import { deleteObject, objectRef, waitGone } from '../objects.js';
 import type { KubeObject } from '../printers.js';
 import { parseDuration, type ServerOptions } from '../server.js';
@@ -94,8 +94,21 @@ export async function runDelete(kind: string | undefined, names: readonly string
       );
     });
   }
-  if (kind === undefined) throw new CliError('USAGE', 'delete needs KIND NAME..., KIND --all, KIND -l SELECTOR, or -f PATH');
+  if (kind === undefined) throw new CliError('USAGE', 'delete needs KIND NAME..., KIND/NAME..., KIND --all, KIND -l SELECTOR, or -f PATH');
   const bulk = options.all === true || options.selector !== undefined;
+  // KIND/NAME arguments, several and of several kinds, as kubectl takes them.
+  const pairs = kind.includes('/') ? kindNameArgs(kind, names, 'delete') : undefined;
+  if (pairs) {
+    if (bulk) throw new CliError('USAGE', 'KIND/NAME arguments and --all/-l exclude each other');
+    return withSession(options, io, async (session) => {
+      const targets: Target[] = [];
+      for (const { kind: k, name } of pairs) {
+        const resource = await session.resolve(k);
+        targets.push({ resource, namespace: resource.namespaced ? session.namespace(options) : undefined, name });
+      }
+      return deleteTargets(session, targets, options, io);
+    });
+  }
   if (names.length === 0 && !bulk) throw new CliError('USAGE', `delete ${kind} needs a NAME (or --all, or -l SELECTOR, to delete several)`);
   if (names.length > 0 && bulk) throw new CliError('USAGE', 'names and --all/-l exclude each other');
   // Every name before any request: '' or '.' would delete the collection, '..' the namespace.
@@ -122,7 +135,7 @@ export const deleteCommand: CommandModule = {
     const command = program
       .command('delete')
       .description('delete objects by kind and name, or those of files; waits until they are gone')
-      .argument('[kind]', 'kind: singular, plural or short name (ij, datasets, models, pods, ...)')
+      .argument('[kind]', 'kind: singular, plural or short name (ij, datasets, models, pods, ...), or KIND/NAME')
       .argument('[names...]', 'names of the objects');
     namespaceFlags(fileFlags(command), false)
       .option('--all', 'every object of KIND in the namespace')
