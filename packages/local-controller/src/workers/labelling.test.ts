@@ -61,6 +61,8 @@ test('the COCO export holds every labelled line: boxes as annotations, a class a
     // A labelled line that is neither boxes nor a class id is counted and said, not dropped silently.
     const odd = await cocoOf(join(dir, 'index.txt'), 'a.png 1,2,5,6,0\nb.png 1e21,0,1,1,0\n', undefined, 'Dataset default/helmets');
     expect(odd.info).toMatchObject({ description: 'labelled samples of Dataset default/helmets; 1 labelled line neither boxes (x1,y1,x2,y2,cls) nor one class id, not exported', skipped_lines: 1 });
+    // ... and gets no image entry (an image without annotations reads as one with nothing on it).
+    expect(odd.images).toEqual([{ id: 1, file_name: 'a.png', width: 16, height: 16 }]);
     expect(JSON.stringify(coco)).not.toContain(dir);
     expect(coco.images).toEqual([
       { id: 1, file_name: 'a.png', width: 16, height: 16 },

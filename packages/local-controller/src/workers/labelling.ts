@@ -278,22 +278,28 @@ export async function cocoOf(indexPath: string, text: string, classNames: string
     const batch = labelled.slice(from, from + COCO_BATCH);
     const sizes = await Promise.all(batch.map(([path]) => sizeOf(join(dir, path)).catch(() => undefined)));
     for (const [i, [path, ...rest]] of batch.entries()) {
+      const boxes = rest.map((t) => BOX.exec(t));
+      const isBoxes = boxes.every((m) => m !== null);
+      const isClass = !isBoxes && rest.length === 1 && /^\d+$/.test(rest[0] as string);
+      if (!isBoxes && !isClass) {
+        skipped++; // no image entry either: an image without its annotations would read as a negative
+        continue;
+      }
       const id = images.length + 1;
       const width = sizes[i]?.width ?? 0;
       const height = sizes[i]?.height ?? 0;
       images.push({ id, file_name: path, width, height });
-      const boxes = rest.map((t) => BOX.exec(t));
-      if (boxes.every((m) => m !== null)) {
+      if (isBoxes) {
         for (const m of boxes as RegExpExecArray[]) {
           const [x1, y1, x2, y2, cls] = m.slice(1).map(Number) as [number, number, number, number, number];
           classes.add(cls);
           annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
         }
-      } else if (rest.length === 1 && /^\d+$/.test(rest[0] as string)) {
+      } else {
         const cls = Number(rest[0]);
         classes.add(cls);
         annotations.push({ id: annotations.length + 1, image_id: id, category_id: cls, bbox: [0, 0, width, height], area: width * height, iscrowd: 0 });
-      } else skipped++;
+      }
     }
   }
   const categories = [...classes].sort((a, b) => a - b).map((c) => ({ id: c, name: classNames?.[c] ?? String(c) }));
