@@ -48,6 +48,11 @@ test('up -d returns once ready; status says where its parts are; down drains it;
   expect(status.stdout).toContain(`is running on ${dir} (pid ${endpoint.pid})\n  API server        ${endpoint.apiServer}   ready\n`);
   const json = JSON.parse((await sedna(['status', '--data-dir', dir, '-o', 'json'])).stdout) as Record<string, unknown>;
   expect(json).toMatchObject({ dataDir: dir, running: true, ready: true, pid: endpoint.pid, apiServer: endpoint.apiServer });
+  // Where the dashboard is, too.
+  const dashboard = (JSON.parse(fs.readFileSync(path.join(dir, 'endpoint.json'), 'utf8')) as { dashboard?: string }).dashboard;
+  expect(dashboard).toMatch(/^https?:\/\//);
+  expect(json.dashboard).toBe(dashboard);
+  expect(status.stdout).toContain(`  dashboard         ${dashboard}   (sign in with a token`);
   expect(JSON.stringify(json)).not.toMatch(/token/i);
 
   // The other verbs reach it; a second up -d is refused.

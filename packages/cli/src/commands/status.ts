@@ -43,7 +43,7 @@ export async function runStatus(options: StatusOptions, io: CliIo, load?: (speci
       running,
       ready,
       ...(state.pid !== undefined ? { pid: state.pid } : {}),
-      ...(e ? { version: e.version, apiServer: e.apiServer, gmWebSocket: e.gmWebSocket, lcServer: e.lcServer, knowledgeBase: e.knowledgeBase } : {}),
+      ...(e ? { version: e.version, apiServer: e.apiServer, gmWebSocket: e.gmWebSocket, lcServer: e.lcServer, knowledgeBase: e.knowledgeBase, ...(e.dashboard ? { dashboard: e.dashboard } : {}) } : {}),
       ...(apiServer?.why ? { problem: apiServer.why } : {}),
     };
     io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -68,6 +68,7 @@ export async function runStatus(options: StatusOptions, io: CliIo, load?: (speci
       `  global manager    ${e.gmWebSocket}`,
       `  local controller  ${e.lcServer}`,
       `  knowledge base    ${e.knowledgeBase}`,
+      ...(e.dashboard ? [`  dashboard         ${e.dashboard}   (sign in with a token: \`kubectl create token NAME\`, or sedna up's one-time link)`] : []),
       `  logs              ${dir}/${LOGS_DIR}`,
       '',
     ].join('\n'),
