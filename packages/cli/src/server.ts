@@ -146,7 +146,7 @@ export function resolveServer(options: ServerOptions, io: CliIo): ServerTarget {
 
 /** The command that starts the server `target` names, for messages: `sedna up --data-dir /x`. */
 export function startCommand(dataDir: DataDir): string {
-  return dataDir.origin === 'flag' ? `sedna up --data-dir ${dataDir.dir}` : dataDir.origin === 'SEDNA_HOME' ? `sedna up (SEDNA_HOME=${dataDir.dir})` : 'sedna up';
+  return dataDir.origin === 'flag' ? `sedna up --data-dir ${dataDir.dir}` : dataDir.origin === 'SEDNA_HOME' ? `SEDNA_HOME=${dataDir.dir} sedna up` : 'sedna up';
 }
 
 /**

@@ -123,7 +123,7 @@ test('a server that is not running: exit 4, naming its URL and how to start it',
   const r = await run(['get', 'ij', '--data-dir', dir]);
   expect(r).toEqual({ code: 4, stdout: '', stderr: `sedna: cannot reach the API server at ${url} (connection refused): start it with \`sedna up --data-dir ${dir}\`\n` });
   const viaHome = await run(['get', 'ij'], { env: { SEDNA_HOME: dir } });
-  expect(viaHome.stderr).toBe(`sedna: cannot reach the API server at ${url} (connection refused): start it with \`sedna up (SEDNA_HOME=${dir})\`\n`);
+  expect(viaHome.stderr).toBe(`sedna: cannot reach the API server at ${url} (connection refused): start it with \`SEDNA_HOME=${dir} sedna up\`\n`);
   const viaKubeconfig = await run(['apply', '-f', '-', '--kubeconfig', path.join(dir, 'kubeconfig')], { stdin: 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n' });
   expect(viaKubeconfig).toMatchObject({ code: 4, stderr: `sedna: cannot reach the API server at ${url} (connection refused): check that the cluster in ${dir}/kubeconfig is running and reachable\n` });
 });
