@@ -69,6 +69,15 @@ test('up -d returns once ready; status says where its parts are; down drains it;
   expect(await sedna(['down', '--data-dir', dir])).toEqual({ code: 0, stdout: `sedna up is not running on ${dir}: nothing to stop\n`, stderr: '' });
 }, 120_000);
 
+test('up -d past its --timeout: exit 5, it goes on starting, and status says it is there (starting or running), not "not running"', async () => {
+  const r = await sedna(['up', '-d', '--data-dir', dir, '--timeout', '1ms']);
+  expect(r.code).toBe(5);
+  expect(r.stderr).toContain('it goes on starting');
+  const status = await sedna(['status', '--data-dir', dir]);
+  expect(status.stdout).toMatch(/is starting on|is running on/);
+  expect((await sedna(['down', '--data-dir', dir])).code).toBe(0);
+}, 120_000);
+
 test('up -d of a sedna up that cannot start: its exit and the last lines of its output', async () => {
   const taken = net.createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));

@@ -33,6 +33,9 @@ export interface UpOptions extends ServerOptions {
   timeout?: string;
 }
 
+/** How long `sedna up -d` waits past its --timeout for the background `sedna up` to take its lock. */
+const LOCK_GRACE_MS = 30_000;
+
 /** How long `sedna up -d` waits for the background `sedna up` to be ready unless `--timeout` says otherwise. */
 export const DEFAULT_DETACH_TIMEOUT_MS = 120_000;
 
@@ -93,7 +96,9 @@ async function runDetached(options: UpOptions, dataDir: DataDir, args: string[],
         io.stderr.write(`sedna: sedna up exited (code ${exited}) before it was ready; the last lines of ${logFile}:\n${last}\n`);
         return exited === ExitCode.Usage ? ExitCode.Usage : ExitCode.Invalid;
       }
-      if (Date.now() >= deadline) {
+      // Past the deadline, the child is still given a little time to take its lock: "it goes on
+      // starting" must be what `sedna status` then says, not "not running".
+      if (Date.now() >= deadline && (state.pid === pid || Date.now() >= deadline + LOCK_GRACE_MS)) {
         io.stderr.write(`sedna: sedna up (pid ${pid}) is not ready after ${timeoutMs / 1000}s (--timeout); it goes on starting: follow ${logFile}, or stop it with: ${stopHint}\n`);
         return ExitCode.Timeout;
       }
