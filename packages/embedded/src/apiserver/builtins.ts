@@ -1,4 +1,4 @@
-import { isPlainObject, type KubeObject } from './kubeObject.js';
+import { isPlainObject, type KubeObject, rfc3339 } from './kubeObject.js';
 import { type FieldReader, pathField, type PrinterColumn, type ResourceType } from './resources.js';
 import { AGE_COLUMN, age } from './table.js';
 
@@ -328,6 +328,45 @@ export function defaultBuiltin(rt: ResourceType, o: KubeObject): void {
     o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name ?? '' };
   } else if (key === '/secrets') {
     o.type ??= 'Opaque';
+  }
+}
+
+/** A metav1.Time as the API server writes it back: RFC 3339 in UTC, whole seconds; other text as it is. */
+function wholeSeconds(value: unknown): unknown {
+  if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) return value;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? value : rfc3339(new Date(ms));
+}
+
+/**
+ * The metav1.Time fields of Events and Pods at whole seconds, as the API server stores them (a client
+ * sending milliseconds gets seconds back; `eventTime` is a MicroTime and keeps its fraction).
+ */
+export function normalizeTimes(rt: ResourceType, o: KubeObject): void {
+  if (rt.custom || rt.group !== '') return;
+  const r = o as Record<string, unknown>;
+  if (rt.resource === 'events') {
+    for (const k of ['firstTimestamp', 'lastTimestamp']) if (k in r) r[k] = wholeSeconds(r[k]);
+  } else if (rt.resource === 'pods' && isPlainObject(r.status)) {
+    const status = r.status as Record<string, unknown>;
+    if ('startTime' in status) status.startTime = wholeSeconds(status.startTime);
+    for (const c of Array.isArray(status.conditions) ? status.conditions : []) {
+      if (!isPlainObject(c)) continue;
+      for (const k of ['lastTransitionTime', 'lastProbeTime']) if (k in c) (c as Record<string, unknown>)[k] = wholeSeconds((c as Record<string, unknown>)[k]);
+    }
+    for (const list of ['containerStatuses', 'initContainerStatuses']) {
+      for (const cs of Array.isArray(status[list]) ? (status[list] as unknown[]) : []) {
+        if (!isPlainObject(cs)) continue;
+        for (const stateKey of ['state', 'lastState']) {
+          const state = (cs as Record<string, unknown>)[stateKey];
+          if (!isPlainObject(state)) continue;
+          for (const phase of Object.values(state as Record<string, unknown>)) {
+            if (!isPlainObject(phase)) continue;
+            for (const k of ['startedAt', 'finishedAt']) if (k in phase) (phase as Record<string, unknown>)[k] = wholeSeconds((phase as Record<string, unknown>)[k]);
+          }
+        }
+      }
+    }
   }
 }
 

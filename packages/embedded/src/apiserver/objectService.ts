@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { defaultBuiltin, normalizeSecret } from './builtins.js';
+import { defaultBuiltin, normalizeSecret, normalizeTimes } from './builtins.js';
 import { CRD_CLEANUP_FINALIZER, establishedStatus, validateCrd } from './crd.js';
 import { ApiServerError, type StatusCause } from './errors.js';
 import { displayName, isPlainObject, type KubeObject, rfc3339 } from './kubeObject.js';
@@ -306,6 +306,7 @@ export class ObjectService {
     if (rt.hasStatus && (rt.custom || ['pods', 'customresourcedefinitions', 'namespaces'].includes(rt.resource))) delete o.status;
     defaultBuiltin(rt, o);
     normalizeSecret(rt, o);
+    normalizeTimes(rt, o);
     this.validate(rt, o, options, warnings);
     return { object: o, warnings, generated: !!m.generateName && !(body as KubeObject).metadata?.name };
   }
@@ -479,6 +480,7 @@ export class ObjectService {
       }
     }
     normalizeSecret(rt, next);
+    normalizeTimes(rt, next);
     if (!rt.custom && rt.resource === 'customresourcedefinitions') {
       const issues = validateCrd(next);
       if (issues.length) throw invalid(rt, name, issues);

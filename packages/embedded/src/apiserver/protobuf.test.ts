@@ -317,7 +317,7 @@ describe('decodeProtobufBody refuses what it cannot decode, saying where and wha
     const e = failure(envelope('v1', 'Pod', kubectlMeta('p')));
     expect(e.code).toBe('UnsupportedMediaType');
     expect(e.message).toBe(
-      'the body of the request was in an unknown format - Pod v1 was sent as application/vnd.kubernetes.protobuf, which this server decodes only for ConfigMap, Secret, Namespace, ServiceAccount, TokenRequest, SelfSubjectAccessReview, SelfSubjectRulesReview, DeleteOptions - accepted media types for Pod include: application/json, application/yaml',
+      'the body of the request was in an unknown format - Pod v1 was sent as application/vnd.kubernetes.protobuf, which this server decodes only for ConfigMap, Secret, Namespace, ServiceAccount, TokenRequest, SelfSubjectAccessReview, SelfSubjectRulesReview, Role, ClusterRole, RoleBinding, ClusterRoleBinding, DeleteOptions - accepted media types for Pod include: application/json, application/yaml',
     );
     expect(failure(envelope('v2', 'ConfigMap')).message).toContain('ConfigMap v2 was sent as application/vnd.kubernetes.protobuf');
     expect(failure(envelope('v1', 'toString')).code).toBe('UnsupportedMediaType');

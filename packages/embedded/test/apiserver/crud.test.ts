@@ -91,6 +91,29 @@ describe('create, get, update', () => {
     expect(s.type).toBe('Opaque');
   });
 
+  test('metav1.Time fields of Events and Pods are stored at whole seconds (a MicroTime keeps its fraction), as Kubernetes does', async () => {
+    const json = (method: string, body: unknown, contentType = 'application/json') => ({ method, headers: { 'Content-Type': contentType }, body: JSON.stringify(body) });
+    const created = await t.fetch(
+      `/api/v1/namespaces/${ns}/events`,
+      json('POST', {
+        metadata: { name: 'ms-event' },
+        involvedObject: { kind: 'Pod', name: 'ms-pod', namespace: ns },
+        reason: 'Pulled',
+        firstTimestamp: '2026-12-05T14:31:27.123Z',
+        lastTimestamp: '2026-12-05T15:31:27.999+01:00',
+        eventTime: '2026-12-05T14:31:27.123456Z',
+      }),
+    );
+    expect(created.status).toBe(201);
+    const event = (await t.fetch(`/api/v1/namespaces/${ns}/events/ms-event`)).json() as Record<string, unknown>;
+    expect([event.firstTimestamp, event.lastTimestamp, event.eventTime]).toEqual(['2026-12-05T14:31:27Z', '2026-12-05T14:31:27Z', '2026-12-05T14:31:27.123456Z']);
+    await t.core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'ms-pod' }, spec: { containers: [{ name: 'c', image: 'x' }] } } });
+    const status = { phase: 'Running', startTime: '2026-12-05T14:31:27.5Z', conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: '2026-12-05T14:31:28.25Z' }], containerStatuses: [{ name: 'c', image: 'x', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: '2026-12-05T14:31:27.75Z' } } }] };
+    expect((await t.fetch(`/api/v1/namespaces/${ns}/pods/ms-pod/status`, json('PATCH', { status }, 'application/merge-patch+json'))).status).toBe(200);
+    const pod = (await t.fetch(`/api/v1/namespaces/${ns}/pods/ms-pod`)).json() as { status: typeof status };
+    expect([pod.status.startTime, pod.status.conditions[0]?.lastTransitionTime, pod.status.containerStatuses[0]?.state.running.startedAt]).toEqual(['2026-12-05T14:31:27Z', '2026-12-05T14:31:28Z', '2026-12-05T14:31:27Z']);
+  });
+
   test('merge, JSON and strategic merge patches apply to built-in kinds', async () => {
     await t.core.createNamespacedPod({
       namespace: ns,
