@@ -344,30 +344,28 @@ function wholeSeconds(value: unknown): unknown {
  */
 export function normalizeTimes(rt: ResourceType, o: KubeObject): void {
   if (rt.custom || rt.group !== '') return;
-  const r = o as Record<string, unknown>;
-  if (rt.resource === 'events') {
-    for (const k of ['firstTimestamp', 'lastTimestamp']) if (k in r) r[k] = wholeSeconds(r[k]);
-  } else if (rt.resource === 'pods' && isPlainObject(r.status)) {
-    const status = r.status as Record<string, unknown>;
-    if ('startTime' in status) status.startTime = wholeSeconds(status.startTime);
-    for (const c of Array.isArray(status.conditions) ? status.conditions : []) {
-      if (!isPlainObject(c)) continue;
-      for (const k of ['lastTransitionTime', 'lastProbeTime']) if (k in c) (c as Record<string, unknown>)[k] = wholeSeconds((c as Record<string, unknown>)[k]);
-    }
-    for (const list of ['containerStatuses', 'initContainerStatuses']) {
-      for (const cs of Array.isArray(status[list]) ? (status[list] as unknown[]) : []) {
-        if (!isPlainObject(cs)) continue;
-        for (const stateKey of ['state', 'lastState']) {
-          const state = (cs as Record<string, unknown>)[stateKey];
-          if (!isPlainObject(state)) continue;
-          for (const phase of Object.values(state as Record<string, unknown>)) {
-            if (!isPlainObject(phase)) continue;
-            for (const k of ['startedAt', 'finishedAt']) if (k in phase) (phase as Record<string, unknown>)[k] = wholeSeconds((phase as Record<string, unknown>)[k]);
-          }
-        }
-      }
+  if (rt.resource === 'events') return atSeconds(o, ['firstTimestamp', 'lastTimestamp']);
+  if (rt.resource !== 'pods' || !isPlainObject(o.status)) return;
+  const status = o.status as Record<string, unknown>;
+  atSeconds(status, ['startTime']);
+  for (const c of listOf(status.conditions)) atSeconds(c, ['lastTransitionTime', 'lastProbeTime']);
+  for (const cs of [...listOf(status.containerStatuses), ...listOf(status.initContainerStatuses)]) {
+    for (const state of [cs.state, cs.lastState]) {
+      if (isPlainObject(state)) for (const phase of Object.values(state)) atSeconds(phase, ['startedAt', 'finishedAt']);
     }
   }
+}
+
+/** The plain objects of a list field (none when it is no list). */
+function listOf(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => isPlainObject(v)) : [];
+}
+
+/** Sets `keys` of `target` (when a plain object holding them) to whole seconds. */
+function atSeconds(target: unknown, keys: readonly string[]): void {
+  if (!isPlainObject(target)) return;
+  const r = target as Record<string, unknown>;
+  for (const k of keys) if (k in r) r[k] = wholeSeconds(r[k]);
 }
 
 /** Turns a Secret's `stringData` into base64 `data`, as the API server does on every write. */
